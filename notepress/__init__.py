@@ -1,0 +1,62 @@
+"""notepress: publish an Obsidian-style vault of markdown notes as feeds, PDFs, EPUB and JSON-LD.
+
+The Python API in a few lines::
+
+    import notepress
+
+    project = notepress.load_project("vault")       # config + every note, parsed once
+    report = project.build()                        # every target, or build(["newsletter"])
+    for problem in report.all_problems():
+        print(problem)
+
+Lower-level pieces (:func:`load_config`, :func:`load_vault`, :func:`render_note`) are here
+too, for scripts and for exporters of your own.
+"""
+
+from .build import BuildReport, Project, TargetResult, build, load_project, select_for
+from .config import Config, Selection, Site, Target, default_config, load_config
+from .errors import ConfigError, ExportError, NotepressError, ResourceLimitError, VaultError
+from .exporter import Exporter, Job
+from .markdown import DocumentLinks, LinkStyle, RenderedNote, TextLinks, UrlLinks, render_note
+from .model import Link, Note, Problem, Severity
+from .parse import ParseSettings, parse_note
+from .vault import Vault, load_vault
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BuildReport",
+    "Config",
+    "ConfigError",
+    "DocumentLinks",
+    "ExportError",
+    "Exporter",
+    "Job",
+    "Link",
+    "LinkStyle",
+    "Note",
+    "NotepressError",
+    "ParseSettings",
+    "Problem",
+    "Project",
+    "RenderedNote",
+    "ResourceLimitError",
+    "Selection",
+    "Severity",
+    "Site",
+    "Target",
+    "TargetResult",
+    "TextLinks",
+    "UrlLinks",
+    "Vault",
+    "VaultError",
+    "__version__",
+    "build",
+    "default_config",
+    "load_config",
+    "load_project",
+    "load_vault",
+    "parse_note",
+    "render_note",
+    "select_for",
+]

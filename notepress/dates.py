@@ -1,0 +1,65 @@
+"""Frontmatter dates: every accepted spelling becomes a timezone-aware datetime."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime, time, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = ["DateError", "build_time", "parse_date", "parse_timezone"]
+
+
+class DateError(ValueError):
+    """A value that is not a date notepress understands."""
+
+
+def parse_timezone(name: str) -> tzinfo:
+    """The IANA zone called ``name`` (``Europe/Berlin``), or ``UTC``."""
+    if name.upper() == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise DateError(
+            f"unknown timezone {name!r} (use an IANA name such as 'Europe/Berlin')"
+        ) from exc
+
+
+def parse_date(value: object, tz: tzinfo) -> datetime:
+    """Read a YAML or TOML date value as an aware datetime.
+
+    A date alone means midnight in ``tz`` (the site's timezone), and so does a datetime
+    written without an offset: a vault is written in one place, and that place is the site's.
+    """
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), tzinfo=tz)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise DateError("empty date")
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise DateError(
+                f"cannot read {value!r} as a date (use 2023-03-06, 2023-03-06 10:00 "
+                "or 2023-03-06T10:00:00+01:00)"
+            ) from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+    raise DateError(f"expected a date, got {type(value).__name__} {value!r}")
+
+
+def build_time() -> datetime | None:
+    """The moment a reproducible build claims to happen: ``SOURCE_DATE_EPOCH``, if set.
+
+    Callers fall back to something derived from the notes (never the wall clock), so that
+    two builds of the same vault give the same bytes.
+    """
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw:
+        return None
+    try:
+        return datetime.fromtimestamp(int(raw), tz=UTC)
+    except (ValueError, OverflowError):
+        return None

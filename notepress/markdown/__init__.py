@@ -1,0 +1,23 @@
+"""Obsidian-flavoured markdown: markdown-it-py plus one small plugin per construct."""
+
+from .render import (
+    DocumentLinks,
+    Heading,
+    LinkStyle,
+    RenderedNote,
+    TextLinks,
+    UrlLinks,
+    create_parser,
+    render_note,
+)
+
+__all__ = [
+    "DocumentLinks",
+    "Heading",
+    "LinkStyle",
+    "RenderedNote",
+    "TextLinks",
+    "UrlLinks",
+    "create_parser",
+    "render_note",
+]

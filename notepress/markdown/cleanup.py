@@ -1,0 +1,44 @@
+"""Tidy what vault notes carry for the editor's sake: the title repeated as an H1, empty headings."""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+from ..slugs import lookup_key
+
+__all__ = ["cleanup_plugin"]
+
+
+def cleanup_plugin(md: MarkdownIt) -> None:
+    md.core.ruler.after("block", "note_cleanup", _cleanup)
+
+
+def _cleanup(state: StateCore) -> None:
+    tokens = state.tokens
+    title = state.env.get("title")
+    # Empty headings (a lone ``#``) carry nothing.
+    index = 0
+    while index < len(tokens):
+        if _is_heading(tokens, index) and not tokens[index + 1].content.strip():
+            del tokens[index : index + 3]
+        else:
+            index += 1
+    if not title:
+        return
+    key = lookup_key(title)
+    if _is_heading(tokens, 0, "h1") and lookup_key(tokens[1].content) == key:
+        del tokens[0:3]
+    last = len(tokens) - 3
+    if last >= 0 and tokens[last].level == 0 and _is_heading(tokens, last, "h1"):
+        if lookup_key(tokens[last + 1].content) == key:
+            del tokens[last : last + 3]
+
+
+def _is_heading(tokens: list[Token], index: int, tag: str | None = None) -> bool:
+    return (
+        index + 2 < len(tokens)
+        and tokens[index].type == "heading_open"
+        and (tag is None or tokens[index].tag == tag)
+    )

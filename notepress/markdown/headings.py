@@ -1,0 +1,53 @@
+"""Heading ids from slugs, unique within a note; the render context adds a per-note prefix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+
+from ..slugs import slugify
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
+
+__all__ = ["headings_plugin", "inline_text"]
+
+
+def headings_plugin(md: MarkdownIt) -> None:
+    md.core.ruler.push("heading_ids", _heading_ids)
+    md.add_render_rule("heading_open", _render_heading_open)
+
+
+def inline_text(token: Token) -> str:
+    """The visible text of an inline token, markup removed."""
+    parts = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type == "wikilink":
+            parts.append(child.meta["link"].text)
+    return "".join(parts).strip()
+
+
+def _heading_ids(state: StateCore) -> None:
+    used: dict[str, int] = {}
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open":
+            continue
+        base = slugify(inline_text(tokens[index + 1]))
+        count = used.get(base, 0)
+        used[base] = count + 1
+        token.meta = {**(token.meta or {}), "slug": base if count == 0 else f"{base}-{count + 1}"}
+
+
+def _render_heading_open(
+    self: object, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    anchor = env["notepress"].heading_id(token.meta.get("slug", "section"))
+    return f'<{token.tag} id="{anchor}">'

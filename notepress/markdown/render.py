@@ -1,0 +1,438 @@
+"""Render one note to sanitised HTML for one output.
+
+Rendering is pure: the same note, vault and link style give the same HTML, so results can be
+cached and rendering spread over processes.  What differs between outputs is only how links,
+ids and assets are written, and that is the :class:`LinkStyle` an exporter passes in.
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+import re
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
+
+from ..links import WIKILINK_RE, parse_wikilink
+from ..model import Link, Note
+from ..slugs import slugify
+from ..vault import Vault
+from .callouts import callouts_plugin
+from .cleanup import cleanup_plugin
+from .comments import comments_plugin
+from .headings import headings_plugin, inline_text
+from .highlight import highlight_plugin
+from .sanitize import sanitize
+from .wikilinks import wikilinks_plugin
+
+__all__ = [
+    "DocumentLinks",
+    "Heading",
+    "LinkStyle",
+    "RenderedNote",
+    "TextLinks",
+    "UrlLinks",
+    "create_parser",
+    "render_note",
+]
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".bmp"})
+_SIZE_RE = re.compile(r"^(\d+)(?:x(\d+))?$")
+
+
+class LinkStyle:
+    """How one output writes links, element ids and asset references.
+
+    The base style writes every note link as plain text and every id unprefixed, which suits
+    a note shown alone with no site around it.  Exporters subclass it or use the styles
+    below.  Notes that must not be linked (drafts, notes with errors, missing notes) never
+    reach these methods: they are already plain text.
+    """
+
+    def note_href(self, note: Note, anchor: str | None) -> str | None:
+        """The href for a link to ``note`` (``anchor`` is a heading slug), or None for text."""
+        return None
+
+    def element_id(self, note: Note, local_id: str) -> str:
+        """The id written for ``local_id`` (a heading slug, ``fn-1``) of ``note``."""
+        return local_id
+
+    def anchor_href(self, note: Note, local_id: str) -> str:
+        """The href of an element of the note being rendered, such as a footnote."""
+        return "#" + self.element_id(note, local_id)
+
+    def asset_href(self, path: PurePosixPath) -> str | None:
+        """Where the output finds the vault attachment ``path``, or None to leave it out."""
+        return None
+
+
+class TextLinks(LinkStyle):
+    """Every link as text and no assets: the safest rendering, for summaries and checks."""
+
+
+@dataclass
+class UrlLinks(LinkStyle):
+    """Links to published notes as absolute URLs, attachments under an assets URL."""
+
+    note_url: Callable[[Note], str | None]
+    assets_url: str | None = None
+
+    def note_href(self, note: Note, anchor: str | None) -> str | None:
+        url = self.note_url(note)
+        if url is None:
+            return None
+        return f"{url}#{anchor}" if anchor else url
+
+    def anchor_href(self, note: Note, local_id: str) -> str:
+        url = self.note_url(note)
+        return f"{url}#{local_id}" if url else "#" + local_id
+
+    def asset_href(self, path: PurePosixPath) -> str | None:
+        if self.assets_url is None:
+            return None
+        return self.assets_url + path.as_posix()
+
+
+@dataclass
+class DocumentLinks(LinkStyle):
+    """Links inside one document of many notes (a digest, a book): anchors where possible.
+
+    Notes in ``members`` are reached by in-document anchors; other notes fall back to
+    ``outside`` (absolute URLs, say), else plain text.  Every id is prefixed with the note's
+    id so that notes can be concatenated without collisions.
+    """
+
+    members: Collection[str]
+    """``note_id`` of each note in the document."""
+    outside: LinkStyle = field(default_factory=TextLinks)
+    assets: Callable[[PurePosixPath], str | None] = lambda path: None
+
+    def note_href(self, note: Note, anchor: str | None) -> str | None:
+        if note.note_id in self.members:
+            return "#" + self.element_id(note, anchor or "")
+        return self.outside.note_href(note, anchor)
+
+    def element_id(self, note: Note, local_id: str) -> str:
+        return f"n{note.note_id}" + (f"-{local_id}" if local_id else "")
+
+    def asset_href(self, path: PurePosixPath) -> str | None:
+        return self.assets(path)
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    id: str
+
+
+@dataclass(frozen=True)
+class RenderedNote:
+    """A note's HTML for one output, with what exporters need to know about it."""
+
+    note: Note
+    html: str
+    headings: tuple[Heading, ...]
+    assets: tuple[PurePosixPath, ...]
+    """Vault attachments the HTML refers to, in order of first use."""
+    external_links: tuple[str, ...]
+    linked_notes: tuple[Note, ...]
+    """Notes written as links, in order of first link."""
+    word_count: int
+
+
+@functools.cache
+def create_parser() -> MarkdownIt:
+    """The Obsidian-flavoured parser: CommonMark, GFM tables, tasks, strikethrough, plugins."""
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.options["tasklists"] = True
+    md.options["alerts"] = False
+    md.use(gfm_autolink_plugin)
+    md.use(footnote_plugin)
+    md.use(comments_plugin)
+    md.use(wikilinks_plugin)
+    md.use(highlight_plugin)
+    md.use(callouts_plugin)
+    md.use(cleanup_plugin)
+    md.use(headings_plugin)
+    for rule, function in _RULES.items():
+        md.add_render_rule(rule, function)
+    return md
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(body: str, title: str) -> tuple[Token, ...]:
+    """Tokens of a body.  Parsing does not depend on the output, so it is shared by targets."""
+    return tuple(create_parser().parse(body, {"title": title}))
+
+
+def render_note(
+    note: Note, vault: Vault, style: LinkStyle | None = None, *, include_drafts: bool = False
+) -> RenderedNote:
+    """Render ``note`` for an output that writes links the ``style`` way.
+
+    ``include_drafts`` makes drafts (without errors) linkable, for private reading copies
+    that contain them.  Links to anything unpublished are written as their text alone.
+    """
+    md = create_parser()
+    tokens = list(_parse(note.body, note.title))
+    context = _RenderContext(note, vault, style or TextLinks(), include_drafts, md)
+    env: dict[str, Any] = {"notepress": context}
+    raw = md.renderer.render(tokens, md.options, env)
+    html = sanitize(raw, context.filter_attribute)
+    return RenderedNote(
+        note=note,
+        html=html,
+        headings=tuple(_headings(tokens, context)),
+        assets=tuple(context.assets),
+        external_links=tuple(context.external),
+        linked_notes=tuple(context.linked.values()),
+        word_count=_word_count(tokens),
+    )
+
+
+def _headings(tokens: Sequence[Token], context: _RenderContext) -> list[Heading]:
+    result = []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open":
+            result.append(
+                Heading(
+                    int(token.tag[1]),
+                    inline_text(tokens[index + 1]),
+                    context.heading_id(token.meta["slug"]),
+                )
+            )
+    return result
+
+
+def _word_count(tokens: Sequence[Token]) -> int:
+    words = 0
+    for token in tokens:
+        for child in token.children or ():
+            if child.type in ("text", "code_inline"):
+                words += len(child.content.split())
+    return words
+
+
+@dataclass
+class _RenderContext:
+    """Per-render state, reached by the render rules through ``env["notepress"]``."""
+
+    note: Note
+    vault: Vault
+    style: LinkStyle
+    include_drafts: bool
+    md: MarkdownIt
+    assets: dict[PurePosixPath, None] = field(default_factory=dict)
+    external: dict[str, None] = field(default_factory=dict)
+    linked: dict[str, Note] = field(default_factory=dict)
+    emitted: set[str] = field(default_factory=set)
+    open_links: list[bool] = field(default_factory=list)
+
+    @property
+    def renderer(self) -> Any:
+        return self.md.renderer
+
+    # ids -------------------------------------------------------------
+    def heading_id(self, slug: str) -> str:
+        return self.style.element_id(self.note, slug)
+
+    def footnote_id(self, local: str) -> str:
+        return self.style.element_id(self.note, local)
+
+    def footnote_href(self, local: str) -> str:
+        href = self.style.anchor_href(self.note, local)
+        self.emitted.add(href)
+        return href
+
+    # links -----------------------------------------------------------
+    def linkable(self, target: Note | None) -> bool:
+        if target is None or target.has_errors:
+            return False
+        return not target.draft or self.include_drafts
+
+    def href_for_note(self, target: Note, heading: str | None) -> str | None:
+        if not self.linkable(target):
+            return None
+        href = self.style.note_href(target, slugify(heading) if heading else None)
+        if href is not None:
+            self.linked.setdefault(target.note_id, target)
+            self.emitted.add(href)
+        return href
+
+    def render_link(self, link: Link) -> str:
+        if link.embed:
+            return self._render_embed(link)
+        target = self.vault.resolve_link(link, self.note)
+        href = self.href_for_note(target, link.heading) if target is not None else None
+        text = escapeHtml(link.text)
+        if href is None:
+            return text
+        return f'<a href="{escapeHtml(href)}" class="internal-link">{text}</a>'
+
+    def _render_embed(self, link: Link) -> str:
+        attachment = self.vault.attachment(link.target)
+        if attachment is None:
+            target = self.vault.resolve(link.target)
+            if target is not None:  # ![[Note]] transclusion: written as a link
+                return self.render_link(Link(link.target, link.heading, link.alias, embed=False))
+            return escapeHtml(link.alias or link.target)
+        src = self.asset(attachment)
+        if src is None:
+            return escapeHtml(link.alias or link.target)
+        if attachment.suffix.lower() not in IMAGE_SUFFIXES:
+            return f'<a href="{escapeHtml(src)}" class="attachment">{escapeHtml(link.alias or attachment.name)}</a>'
+        size = _SIZE_RE.match(link.alias or "")
+        alt = attachment.stem if size or not link.alias else link.alias
+        dims = ""
+        if size:
+            dims = f' width="{size.group(1)}"' + (
+                f' height="{size.group(2)}"' if size.group(2) else ""
+            )
+        return f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt)}"{dims}>'
+
+    def asset(self, path: PurePosixPath) -> str | None:
+        src = self.style.asset_href(path)
+        if src is not None:
+            self.assets.setdefault(path, None)
+            self.emitted.add(src)
+        return src
+
+    def lower_url(self, url: str) -> str | None:
+        """Where a URL written in the note (markdown or raw HTML) leads in this output."""
+        url = url.strip()
+        parts = urlsplit(url)
+        if parts.scheme:
+            if parts.scheme.lower() in ("http", "https", "mailto"):
+                if parts.scheme.lower() != "mailto":
+                    self.external.setdefault(url, None)
+                return url
+            return None
+        if url.startswith("#"):
+            return self.href_for_note(self.note, unquote(url[1:]))
+        path = self._vault_path(unquote(parts.path))
+        if path is None:
+            return None
+        if path.suffix.lower() == ".md":
+            target = self.vault.resolve(path.with_suffix("").as_posix())
+            if target is None:
+                return None
+            return self.href_for_note(target, unquote(parts.fragment) or None)
+        attachment = self.vault.attachment(path.as_posix())
+        return self.asset(attachment) if attachment is not None else None
+
+    def _vault_path(self, relative: str) -> PurePosixPath | None:
+        """A path written in the note, relative to its folder, if it stays inside the vault."""
+        if not relative or relative.startswith("/"):
+            return None
+        joined = posixpath.normpath(posixpath.join(self.note.path.parent.as_posix(), relative))
+        if joined.startswith("../") or joined == "..":
+            return None
+        return PurePosixPath(joined)
+
+    def filter_attribute(self, tag: str, attribute: str, value: str) -> str | None:
+        """Lower the URLs raw HTML carries; URLs the renderer wrote itself pass as they are."""
+        if attribute not in ("href", "src"):
+            return value
+        if value in self.emitted:
+            return value
+        return self.lower_url(value)
+
+
+# render rules ---------------------------------------------------------------------------
+
+
+def _ctx(env: dict[str, Any]) -> _RenderContext:
+    return env["notepress"]
+
+
+def _link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    context = _ctx(env)
+    href = context.lower_url(tokens[idx].attrGet("href") or "")
+    context.open_links.append(href is not None)
+    if href is None:
+        return ""
+    context.emitted.add(href)
+    return f'<a href="{escapeHtml(href)}">'
+
+
+def _link_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    context = _ctx(env)
+    return "</a>" if context.open_links and context.open_links.pop() else ""
+
+
+def _image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    context = _ctx(env)
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    src = context.lower_url(token.attrGet("src") or "")
+    if src is None:
+        return escapeHtml(alt)
+    context.emitted.add(src)
+    title = token.attrGet("title")
+    title_attr = f' title="{escapeHtml(str(title))}"' if title else ""
+    return f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt)}"{title_attr}>'
+
+
+def _html(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """Raw HTML is kept (the sanitiser cleans it later), with its wikilinks resolved."""
+    context = _ctx(env)
+    content = tokens[idx].content
+    if "[[" not in content:
+        return content
+    return WIKILINK_RE.sub(
+        lambda m: context.render_link(parse_wikilink(m.group(2), embed=bool(m.group(1)))), content
+    )
+
+
+def _footnote_ref(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    number = token.meta["id"] + 1
+    sub = token.meta.get("subId", 0)
+    context = _ctx(env)
+    href = context.footnote_href(f"fn-{number}")
+    ref = context.footnote_id(f"fnref-{number}" + (f"-{sub}" if sub > 0 else ""))
+    return f'<sup class="footnote-ref"><a href="{escapeHtml(href)}" id="{ref}">[{number}]</a></sup>'
+
+
+def _footnote_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    number = tokens[idx].meta["id"] + 1
+    return f'<li id="{_ctx(env).footnote_id(f"fn-{number}")}" class="footnote-item">'
+
+
+def _footnote_anchor(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    number = token.meta["id"] + 1
+    sub = token.meta.get("subId", 0)
+    context = _ctx(env)
+    href = context.footnote_href(f"fnref-{number}" + (f"-{sub}" if sub > 0 else ""))
+    return f' <a href="{escapeHtml(href)}" class="footnote-backref">\u21a9\ufe0e</a>'
+
+
+def _footnote_block_open(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any
+) -> str:
+    return '<section class="footnotes">\n<ol class="footnotes-list">\n'
+
+
+_RULES: dict[str, Callable[..., str]] = {
+    "link_open": _link_open,
+    "link_close": _link_close,
+    "image": _image,
+    "html_block": _html,
+    "html_inline": _html,
+    "footnote_ref": _footnote_ref,
+    "footnote_open": _footnote_open,
+    "footnote_anchor": _footnote_anchor,
+    "footnote_block_open": _footnote_block_open,
+}

@@ -1,0 +1,53 @@
+"""``[[wikilinks]]`` and ``![[embeds]]`` as inline tokens, written out by the render context.
+
+The parser only records what was written (a :class:`~notepress.model.Link` in ``token.meta``);
+how the link is lowered (URL, anchor, plain text) is decided at render time by the target's
+:class:`~notepress.markdown.render.RenderContext`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+
+from ..links import WIKILINK_RE, parse_wikilink
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
+
+__all__ = ["wikilinks_plugin"]
+
+
+def wikilinks_plugin(md: MarkdownIt) -> None:
+    """Add the ``wikilink`` inline rule, before links and images so ``[[`` is never a link."""
+    md.inline.ruler.before("link", "wikilink", _wikilink)
+    md.inline.ruler.before("image", "wikilink_embed", _wikilink)
+    md.add_render_rule("wikilink", _render_wikilink)
+
+
+def _wikilink(state: StateInline, silent: bool) -> bool:
+    src = state.src
+    start = state.pos
+    embed = src.startswith("![[", start)
+    if not embed and not src.startswith("[[", start):
+        return False
+    match = WIKILINK_RE.match(src, start, state.posMax)
+    if match is None or bool(match.group(1)) != embed:
+        return False
+    if not silent:
+        token = state.push("wikilink", "", 0)
+        token.meta = {"link": parse_wikilink(match.group(2), embed=embed)}
+        token.markup = match.group(0)
+    state.pos = match.end()
+    return True
+
+
+def _render_wikilink(
+    self: object, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    context = env["notepress"]
+    return context.render_link(tokens[idx].meta["link"])

@@ -1,0 +1,133 @@
+"""The shared note model: what every exporter reads, and nothing about any output format."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from types import MappingProxyType
+from typing import Any
+
+__all__ = ["Link", "Note", "Problem", "Severity"]
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with a note or the vault, reported with where it was found.
+
+    ``code`` is a short stable identifier (``frontmatter-yaml``, ``draft-missing``...) so that
+    scripts can filter problems without parsing messages.
+    """
+
+    severity: Severity
+    code: str
+    message: str
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.severity.value}[{self.code}]: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A wikilink or embed as written in a note, kept symbolic.
+
+    Links are resolved against the vault and lowered to an output form (URL, anchor or plain
+    text) only by the exporter that writes them, because each output wants its own form.
+    """
+
+    target: str
+    """The note or attachment name as written; empty for a same-note link ``[[#Heading]]``."""
+    heading: str | None = None
+    alias: str | None = None
+    embed: bool = False
+    line: int | None = None
+
+    @property
+    def text(self) -> str:
+        """What a reader sees when the link is written as text: the alias, else what was written."""
+        if self.alias:
+            return self.alias
+        if self.target and self.heading:
+            return f"{self.target} > {self.heading}"
+        return self.target or self.heading or ""
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _frozen(mapping: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One markdown file of the vault, parsed once and shared by every target.
+
+    The body stays markdown: rendering happens per target, and only for the notes a target
+    selects, so that a large vault costs little to load.
+    """
+
+    path: PurePosixPath
+    """Path relative to the vault root, with forward slashes."""
+    title: str
+    note_id: str
+    draft: bool
+    created: datetime | None
+    updated: datetime | None
+    tags: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    description: str = ""
+    cssclasses: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=_frozen)
+    """Frontmatter keys notepress does not know, kept for templates and plugins."""
+    body: str = ""
+    body_line: int = 1
+    """Line of the file where the body starts, so that body problems point at the file's line."""
+    links: tuple[Link, ...] = ()
+    field_lines: Mapping[str, int] = field(default_factory=_frozen)
+    """File line of each frontmatter key, for problems found after parsing."""
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity is Severity.ERROR for p in self.problems)
+
+    @property
+    def published(self) -> bool:
+        """True when the note may appear in a public output: not a draft and free of errors."""
+        return not self.draft and not self.has_errors
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+    @property
+    def sort_key(self) -> tuple[datetime, str, str]:
+        """Chronological order, stable for notes created at the same instant."""
+        return (self.created or _EPOCH, self.note_id, self.path.as_posix())
+
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity is Severity.ERROR)
+
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity is Severity.WARNING)

@@ -1,0 +1,168 @@
+"""Typed option schemas: a frozen dataclass declares the options, this module validates TOML.
+
+Each exporter declares its options as a dataclass whose fields carry a type, a default and a
+``doc``.  Validation collects every error with its full key path
+(``targets.weekly.group: expected one of all, week, month, year, tag``) instead of stopping at
+the first, so a user fixes the whole file in one go.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+
+from .dates import DateError, parse_date
+
+__all__ = ["SchemaErrors", "describe", "option", "parse_options"]
+
+T = TypeVar("T")
+
+
+def option(default: Any, doc: str) -> Any:
+    """A dataclass field with a default and the text ``notepress init`` writes beside it."""
+    if isinstance(default, list | dict):
+        raise TypeError("use a tuple or a default_factory for mutable defaults")
+    return dataclasses.field(default=default, metadata={"doc": doc})
+
+
+class SchemaErrors(list[str]):
+    """Errors found so far, each a ``key.path: message`` line."""
+
+    def add(self, path: str, message: str) -> None:
+        self.append(f"{path}: {message}")
+
+
+def parse_options(
+    cls: type[T],
+    table: Mapping[str, Any],
+    path: str,
+    errors: SchemaErrors,
+    *,
+    tz: tzinfo | None = None,
+) -> T:
+    """Build ``cls`` from a TOML table; unknown keys and wrong types go to ``errors``.
+
+    Returns an instance with defaults standing in for every bad value, so that callers can go
+    on validating the rest of the file.
+    """
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    values: dict[str, Any] = {}
+    for key, raw in table.items():
+        field = fields.get(key)
+        if field is None:
+            known = ", ".join(sorted(fields)) or "none"
+            errors.add(f"{path}.{key}", f"unknown key (known keys: {known})")
+            continue
+        try:
+            values[key] = _coerce(raw, hints[key], tz)
+        except _Invalid as exc:
+            errors.add(f"{path}.{key}", str(exc))
+    return cls(**values)
+
+
+def describe(cls: type) -> list[tuple[str, Any, str]]:
+    """``(name, default, doc)`` of each option, for documentation and ``notepress init``."""
+    result = []
+    for field in dataclasses.fields(cls):
+        default = field.default if field.default is not dataclasses.MISSING else None
+        result.append((field.name, default, field.metadata.get("doc", "")))
+    return result
+
+
+class _Invalid(ValueError):
+    pass
+
+
+def _type_name(hint: Any) -> str:
+    origin = get_origin(hint)
+    if origin is Literal:
+        return "one of " + ", ".join(str(a) for a in get_args(hint))
+    if origin in (Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in get_args(hint) if a is not type(None))
+    if origin is tuple:
+        return f"a list of {_type_name(get_args(hint)[0])}"
+    if origin is dict:
+        return f"a table of {_type_name(get_args(hint)[1])}"
+    names = {
+        str: "text",
+        int: "an integer",
+        float: "a number",
+        bool: "true or false",
+        datetime: "a date",
+    }
+    return names.get(hint, getattr(hint, "__name__", str(hint)))
+
+
+def _describe_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return repr(value)
+
+
+def _coerce(value: Any, hint: Any, tz: tzinfo | None) -> Any:
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        for arg in get_args(hint):
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(value, arg, tz)
+            except _Invalid:
+                continue
+        raise _Invalid(f"expected {_type_name(hint)}, got {_describe_value(value)}")
+    if origin is Literal:
+        choices = get_args(hint)
+        if value not in choices:
+            raise _Invalid(
+                f"expected one of {', '.join(map(str, choices))}, got {_describe_value(value)}"
+            )
+        return value
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise _Invalid(f"expected {_type_name(hint)}, got {_describe_value(value)}")
+        item_hint = get_args(hint)[0]
+        return tuple(_coerce(item, item_hint, tz) for item in value)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise _Invalid(f"expected {_type_name(hint)}, got {_describe_value(value)}")
+        key_hint, value_hint = get_args(hint)
+        return {str(k): _coerce(v, value_hint, tz) for k, v in value.items()}
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise _Invalid(f"expected true or false, got {_describe_value(value)}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Invalid(f"expected an integer, got {_describe_value(value)}")
+        if value < 0:
+            raise _Invalid(f"expected a number of zero or more, got {value}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _Invalid(f"expected a number, got {_describe_value(value)}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise _Invalid(f"expected text, got {_describe_value(value)}")
+        return value
+    if hint is datetime:
+        if not isinstance(value, date | str):
+            raise _Invalid(f"expected a date, got {_describe_value(value)}")
+        try:
+            return parse_date(value, tz or UTC)
+        except DateError as exc:
+            raise _Invalid(str(exc)) from None
+    if dataclasses.is_dataclass(hint):
+        raise _Invalid("nested tables are validated by their own schema")
+    raise _Invalid(f"unsupported option type {hint!r}")

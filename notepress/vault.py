@@ -1,0 +1,249 @@
+"""Read a whole vault once: notes, attachments, and the index that resolves wikilinks."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+
+import pathspec
+
+from .model import Link, Note, Problem, Severity
+from .parse import ParseSettings, parse_note
+from .slugs import lookup_key
+
+__all__ = ["Vault", "load_vault"]
+
+
+@dataclass(frozen=True)
+class Vault:
+    """Every note of a vault plus the indexes that resolve links and embeds.
+
+    Notes are ordered by path, so every walk over a vault is deterministic.
+    """
+
+    root: Path
+    notes: tuple[Note, ...]
+    attachments: dict[str, PurePosixPath] = field(default_factory=dict)
+    """Attachment file name (as :func:`~notepress.slugs.lookup_key`) to vault-relative path."""
+    problems: tuple[Problem, ...] = ()
+    """Problems of the vault as a whole, not of one note (an unreadable folder, say)."""
+    _by_name: dict[str, Note] = field(default_factory=dict, repr=False, compare=False)
+    _by_id: dict[str, Note] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        names: dict[str, Note] = {}
+        # Later keys never override earlier ones; titles win over aliases, aliases over
+        # file names, and within each kind the first note by path wins.
+        for key_of in (_title_keys, _alias_keys, _path_keys):
+            for note in self.notes:
+                for key in key_of(note):
+                    names.setdefault(key, note)
+        self._by_name.update(names)
+        self._by_id.update({note.note_id: note for note in reversed(self.notes)})
+
+    def resolve(self, target: str) -> Note | None:
+        """The note a wikilink target names: by title, alias, file name or path, in that order."""
+        key = lookup_key(target.removesuffix(".md"))
+        return self._by_name.get(key)
+
+    def resolve_link(self, link: Link, source: Note) -> Note | None:
+        """The note ``link`` points at; a heading-only link points at its own note."""
+        return source if not link.target else self.resolve(link.target)
+
+    def by_id(self, note_id: str) -> Note | None:
+        return self._by_id.get(note_id)
+
+    def attachment(self, name: str) -> PurePosixPath | None:
+        """The vault path of an embedded file, by its name or its vault-relative path."""
+        key = lookup_key(name)
+        return self.attachments.get(key) or self.attachments.get(
+            lookup_key(PurePosixPath(name).name)
+        )
+
+    @property
+    def published(self) -> tuple[Note, ...]:
+        return tuple(note for note in self.notes if note.published)
+
+    def all_problems(self) -> list[Problem]:
+        problems = list(self.problems)
+        for note in self.notes:
+            problems.extend(note.problems)
+        return problems
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity is Severity.ERROR for p in self.all_problems())
+
+    def strict(self) -> Vault:
+        """This vault with every warning made an error: notes with warnings are not published."""
+        notes = tuple(
+            replace(note, problems=tuple(_as_error(p) for p in note.problems))
+            for note in self.notes
+        )
+        return Vault(self.root, notes, self.attachments, tuple(_as_error(p) for p in self.problems))
+
+
+def _as_error(problem: Problem) -> Problem:
+    return replace(problem, severity=Severity.ERROR)
+
+
+def _title_keys(note: Note) -> Iterable[str]:
+    return (lookup_key(note.title),)
+
+
+def _alias_keys(note: Note) -> Iterable[str]:
+    return (lookup_key(alias) for alias in note.aliases)
+
+
+def _path_keys(note: Note) -> Iterable[str]:
+    return (lookup_key(note.path.stem), lookup_key(note.path.with_suffix("").as_posix()))
+
+
+def load_vault(
+    root: str | os.PathLike[str],
+    settings: ParseSettings = ParseSettings(),
+    *,
+    ignore: Sequence[str] = (),
+    exclude_dirs: Sequence[Path] = (),
+) -> Vault:
+    """Read every note under ``root``.
+
+    Hidden files and folders (``.obsidian``, ``.trash``, ``.git``), the folders in
+    ``exclude_dirs`` (the build output) and paths matching the gitignore-style ``ignore``
+    patterns are skipped.  Symlinks are followed only while they stay inside the vault.
+    """
+    root_path = Path(root).resolve()
+    if not root_path.is_dir():
+        raise NotADirectoryError(f"vault folder not found: {root}")
+    spec = pathspec.PathSpec.from_lines("gitwildmatch", ignore)
+    excluded = {Path(d).resolve() for d in exclude_dirs}
+    vault_problems: list[Problem] = []
+
+    notes: list[Note] = []
+    attachments: dict[str, PurePosixPath] = {}
+    for path, rel in _walk(root_path, spec, excluded, vault_problems):
+        if rel.suffix.lower() == ".md":
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:
+                vault_problems.append(
+                    Problem(
+                        Severity.ERROR, "unreadable", f"cannot read: {exc.strerror}", rel.as_posix()
+                    )
+                )
+                continue
+            notes.append(parse_note(rel, raw, settings))
+        else:
+            attachments.setdefault(lookup_key(rel.as_posix()), rel)
+            attachments.setdefault(lookup_key(rel.name), rel)
+
+    notes = _mark_duplicate_ids(notes)
+    vault = Vault(root_path, tuple(notes), attachments, tuple(vault_problems))
+    return _check_links(vault)
+
+
+def _walk(
+    root: Path, spec: pathspec.PathSpec, excluded: set[Path], problems: list[Problem]
+) -> Iterator[tuple[Path, PurePosixPath]]:
+    """Files of the vault in sorted order, as (absolute path, vault-relative path)."""
+    seen_dirs: set[Path] = set()
+
+    def visit(folder: Path) -> Iterator[tuple[Path, PurePosixPath]]:
+        real = folder.resolve()
+        if real in seen_dirs or real in excluded:
+            return
+        seen_dirs.add(real)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError as exc:
+            rel = folder.relative_to(root).as_posix() or "."
+            problems.append(
+                Problem(Severity.WARNING, "unreadable", f"cannot list folder: {exc.strerror}", rel)
+            )
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            rel = PurePosixPath(path.relative_to(root).as_posix())
+            if entry.is_symlink():
+                target = path.resolve()
+                if not target.is_relative_to(root):
+                    problems.append(
+                        Problem(
+                            Severity.WARNING,
+                            "symlink-outside",
+                            "symlink leads outside the vault; not followed",
+                            rel.as_posix(),
+                        )
+                    )
+                    continue
+            is_dir = entry.is_dir()
+            if spec.match_file(rel.as_posix() + ("/" if is_dir else "")):
+                continue
+            if is_dir:
+                yield from visit(path)
+            elif entry.is_file():
+                yield path, rel
+
+    yield from visit(root)
+
+
+def _mark_duplicate_ids(notes: list[Note]) -> list[Note]:
+    holders: dict[str, list[Note]] = defaultdict(list)
+    for note in notes:
+        holders[note.note_id].append(note)
+    result = []
+    for note in notes:
+        others = [other.path.as_posix() for other in holders[note.note_id] if other is not note]
+        if others:
+            problem = Problem(
+                Severity.ERROR,
+                "note-id-duplicate",
+                f"note_id {note.note_id} is also used by {', '.join(others)}",
+                note.path.as_posix(),
+                note.field_lines.get("note_id"),
+            )
+            note = replace(note, problems=(*note.problems, problem))
+        result.append(note)
+    return result
+
+
+def _check_links(vault: Vault) -> Vault:
+    """Warn about wikilinks and embeds that lead nowhere; the rest of the vault is unaffected."""
+    changed = False
+    notes = []
+    for note in vault.notes:
+        extra: list[Problem] = []
+        for link in note.links:
+            if link.embed:
+                if vault.attachment(link.target) is None and vault.resolve(link.target) is None:
+                    extra.append(
+                        Problem(
+                            Severity.WARNING,
+                            "embed-missing",
+                            f"embedded file not found: {link.target}",
+                            note.path.as_posix(),
+                            link.line,
+                        )
+                    )
+            elif link.target and vault.resolve(link.target) is None:
+                extra.append(
+                    Problem(
+                        Severity.WARNING,
+                        "link-unresolved",
+                        f"no note is called {link.target!r}",
+                        note.path.as_posix(),
+                        link.line,
+                    )
+                )
+        if extra:
+            changed = True
+            note = replace(note, problems=(*note.problems, *extra))
+        notes.append(note)
+    if not changed:
+        return vault
+    return Vault(vault.root, tuple(notes), vault.attachments, vault.problems)

@@ -1,0 +1,90 @@
+"""Shared fixtures: small vaults written into tmp_path, and a one-call build."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
+import notepress
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "samples"
+SEEDS = REPO.parent / "shared" / "seeds"
+
+
+def note_text(
+    title: str,
+    body: str = "",
+    *,
+    note_id: str | None = None,
+    created: str = "2023-03-06",
+    updated: str | None = None,
+    draft: bool | None = False,
+    tags: list[str] | None = None,
+    extra: str = "",
+) -> str:
+    """A note file's text with frontmatter; ``draft=None`` leaves the key out."""
+    lines = ["---", f"title: {title}"]
+    if note_id:
+        lines.append(f"note_id: {note_id}")
+    lines.append(f"created: {created}")
+    if updated:
+        lines.append(f"updated: {updated}")
+    if draft is not None:
+        lines.append(f"draft: {'true' if draft else 'false'}")
+    if tags:
+        lines.append("tags:")
+        lines.extend(f"  - {tag}" for tag in tags)
+    if extra:
+        lines.append(textwrap.dedent(extra).strip())
+    lines.append("---")
+    return "\n".join(lines) + "\n\n" + textwrap.dedent(body).lstrip("\n")
+
+
+VaultFactory = Callable[..., Path]
+
+
+@pytest.fixture
+def make_vault(tmp_path: Path) -> VaultFactory:
+    """Write ``{relative path: text or bytes}`` into a fresh vault folder and return it.
+
+    ``config`` (TOML text) becomes the vault's ``notepress.toml``.
+    """
+
+    def factory(files: Mapping[str, str | bytes], config: str | None = None) -> Path:
+        root = tmp_path / "vault"
+        root.mkdir(exist_ok=True)
+        for relative, content in files.items():
+            path = root / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        if config is not None:
+            (root / "notepress.toml").write_text(textwrap.dedent(config), encoding="utf-8")
+        return root
+
+    return factory
+
+
+@pytest.fixture
+def build_vault() -> Callable[..., notepress.BuildReport]:
+    """Load a vault (with its own notepress.toml) and build it, returning the report."""
+
+    def run(root: Path, targets: list[str] | None = None, **kwargs: object) -> notepress.BuildReport:
+        project = notepress.load_project(root, **kwargs)  # type: ignore[arg-type]
+        return project.build(targets)
+
+    return run
+
+
+@pytest.fixture
+def reproducible(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Pin SOURCE_DATE_EPOCH, as reproducible builds do."""
+    epoch = 1_700_000_000
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(epoch))
+    return epoch

@@ -101,10 +101,12 @@ def _where(project_root: Path, problem: Problem) -> str:
 
 
 def _display_path(path: Path) -> str:
+    """Relative to the working folder when below it, else absolute: short and clickable."""
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+    return str(path.resolve()) if relative.startswith("..") else relative
 
 
 def _print_problems(project: Project, problems: Sequence[Problem]) -> None:
@@ -253,7 +255,7 @@ def commented_config() -> str:
             else f"# {name} = {_toml_value(default)}",
         ]
     lines += ["", "# Each [targets.NAME] writes OUTPUT/NAME/. Keys every target shares:"]
-    for name, default, doc in describe(Selection):
+    for name, _default, doc in describe(Selection):
         lines.append(f"#   {name}: {doc}")
     examples = {"feed": "newsletter", "pdf": "digest", "epub": "archive", "jsonld": "metadata"}
     for exporter_name in exporter_names():

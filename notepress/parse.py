@@ -84,8 +84,9 @@ class _Collector:
         self.add(Severity.WARNING, code, message, line or self.key_lines.get(key or ""))
 
 
-def parse_note(path: PurePosixPath, raw: bytes, settings: ParseSettings = ParseSettings()) -> Note:
+def parse_note(path: PurePosixPath, raw: bytes, settings: ParseSettings | None = None) -> Note:
     """Parse ``raw`` (the file's bytes) as the note at vault-relative ``path``."""
+    settings = settings or ParseSettings()
     report = _Collector(path.as_posix())
     try:
         text = raw.decode("utf-8-sig")
@@ -105,13 +106,17 @@ def parse_note(path: PurePosixPath, raw: bytes, settings: ParseSettings = ParseS
         text = repaired
 
     meta, body, body_line = _split_frontmatter(text, report)
+    if meta is None:
+        # The note is already in error and private; warnings about the metadata it
+        # could not provide would only bury the real problem.
+        return _unreadable(path, report, title=first_h1(body))
     return _build_note(path, meta, body, body_line, settings, report)
 
 
-def _unreadable(path: PurePosixPath, report: _Collector) -> Note:
+def _unreadable(path: PurePosixPath, report: _Collector, title: str | None = None) -> Note:
     return Note(
         path=path,
-        title=path.stem,
+        title=title or path.stem,
         note_id=derived_note_id(path),
         draft=True,
         created=None,
@@ -129,7 +134,8 @@ def _first_difference(before: str, after: str) -> int | None:
     return None
 
 
-def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any], str, int]:
+def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any] | None, str, int]:
+    """Metadata, body and the body's first line; metadata is None when it cannot be read."""
     if not _YAML.detect(text):
         return {}, text, 1
     try:
@@ -150,8 +156,11 @@ def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any], s
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and context_mark is not None:
+            problem += f" ({context} on line {context_mark.line + 1})"
         report.error("frontmatter-yaml", f"frontmatter is not valid YAML: {problem}", line=line)
-        return {}, body, body_line
+        return None, body, body_line
     if data is None:
         return {}, body, body_line
     if not isinstance(data, dict):
@@ -160,7 +169,7 @@ def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any], s
             f"frontmatter must be a mapping of keys to values, not a {_yaml_kind(data)}",
             line=2,
         )
-        return {}, body, body_line
+        return None, body, body_line
     return {str(key): value for key, value in data.items()}, body, body_line
 
 

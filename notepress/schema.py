@@ -113,9 +113,10 @@ def _describe_value(value: Any) -> str:
 def _coerce(value: Any, hint: Any, tz: tzinfo | None) -> Any:
     origin = get_origin(hint)
     if origin in (Union, types.UnionType):
-        for arg in get_args(hint):
-            if arg is type(None):
-                continue
+        candidates = [arg for arg in get_args(hint) if arg is not type(None)]
+        if len(candidates) == 1:  # ``T | None``: T's own message is the helpful one
+            return _coerce(value, candidates[0], tz)
+        for arg in candidates:
             try:
                 return _coerce(value, arg, tz)
             except _Invalid:
@@ -136,7 +137,7 @@ def _coerce(value: Any, hint: Any, tz: tzinfo | None) -> Any:
     if origin is dict:
         if not isinstance(value, dict):
             raise _Invalid(f"expected {_type_name(hint)}, got {_describe_value(value)}")
-        key_hint, value_hint = get_args(hint)
+        _, value_hint = get_args(hint)
         return {str(k): _coerce(v, value_hint, tz) for k, v in value.items()}
     if hint is bool:
         if not isinstance(value, bool):

@@ -104,7 +104,7 @@ def _path_keys(note: Note) -> Iterable[str]:
 
 def load_vault(
     root: str | os.PathLike[str],
-    settings: ParseSettings = ParseSettings(),
+    settings: ParseSettings | None = None,
     *,
     ignore: Sequence[str] = (),
     exclude_dirs: Sequence[Path] = (),
@@ -115,6 +115,7 @@ def load_vault(
     ``exclude_dirs`` (the build output) and paths matching the gitignore-style ``ignore``
     patterns are skipped.  Symlinks are followed only while they stay inside the vault.
     """
+    settings = settings or ParseSettings()
     root_path = Path(root).resolve()
     if not root_path.is_dir():
         raise NotADirectoryError(f"vault folder not found: {root}")

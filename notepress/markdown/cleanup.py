@@ -31,9 +31,12 @@ def _cleanup(state: StateCore) -> None:
     if _is_heading(tokens, 0, "h1") and lookup_key(tokens[1].content) == key:
         del tokens[0:3]
     last = len(tokens) - 3
-    if last >= 0 and tokens[last].level == 0 and _is_heading(tokens, last, "h1"):
-        if lookup_key(tokens[last + 1].content) == key:
-            del tokens[last : last + 3]
+    if (
+        last >= 0
+        and _is_heading(tokens, last, "h1")
+        and lookup_key(tokens[last + 1].content) == key
+    ):
+        del tokens[last : last + 3]
 
 
 def _is_heading(tokens: list[Token], index: int, tag: str | None = None) -> bool:

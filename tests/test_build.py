@@ -1,0 +1,150 @@
+"""The pipeline: staging folders, one failing target never stops the others, the Python API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import notepress
+from notepress import registry
+from notepress.exporter import Exporter, Job
+from notepress.schema import option
+
+from .conftest import note_text
+
+
+@dataclass(frozen=True)
+class ListOptions:
+    fail: bool = option(False, "Raise instead of writing.")
+
+
+class ListExporter(Exporter):
+    """A tiny exporter written the way a third party would: one text file of titles."""
+
+    name = "titles"
+    Options = ListOptions
+
+    def build(self, job: Job) -> None:
+        if job.options.fail:
+            raise notepress.ExportError("asked to fail")
+        job.write_text("titles.txt", "".join(f"{note.title}\n" for note in job.notes))
+
+
+@pytest.fixture
+def titles_exporter(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(registry._BUILTIN, "titles", f"{__name__}:ListExporter")
+    registry._specs.cache_clear()
+    registry.get_exporter.cache_clear()
+    yield
+    registry._specs.cache_clear()
+    registry.get_exporter.cache_clear()
+
+
+def vault_with(make_vault, config: str) -> Path:
+    return make_vault(
+        {
+            "a.md": note_text(
+                "Alpha", "one", note_id="230306GN01", created="2023-03-06", tags=["x"]
+            ),
+            "b.md": note_text(
+                "Beta", "two", note_id="230307GN01", created="2023-03-07", tags=["y"]
+            ),
+            "c.md": note_text(
+                "Gamma", "DRAFT", note_id="230308GN01", created="2023-03-08", draft=True
+            ),
+        },
+        config=config,
+    )
+
+
+def test_targets_write_under_their_own_folder(make_vault, titles_exporter: None) -> None:
+    root = vault_with(
+        make_vault,
+        '[targets.all]\nexporter = "titles"\n[targets.xs]\nexporter = "titles"\ninclude_tags = ["x"]\n',
+    )
+    report = notepress.load_project(root).build()
+    assert not report.has_errors
+    assert (root / "_publish/all/titles.txt").read_text() == "Alpha\nBeta\n"
+    assert (root / "_publish/xs/titles.txt").read_text() == "Alpha\n"
+    assert [t.files for t in report.targets][0] == [root.resolve() / "_publish/all/titles.txt"]
+
+
+def test_failing_target_keeps_old_output_and_others_build(
+    make_vault, titles_exporter: None
+) -> None:
+    root = vault_with(
+        make_vault, '[targets.ok]\nexporter = "titles"\n[targets.bad]\nexporter = "titles"\n'
+    )
+    notepress.load_project(root).build()
+    (root / "notepress.toml").write_text(
+        '[targets.ok]\nexporter = "titles"\nlimit = 1\n[targets.bad]\nexporter = "titles"\nfail = true\n'
+    )
+    report = notepress.load_project(root).build()
+    assert report.has_errors
+    bad = next(t for t in report.targets if t.name == "bad")
+    assert bad.error is not None and "'bad'" in bad.error and "asked to fail" in bad.error
+    assert (root / "_publish/bad/titles.txt").read_text() == "Alpha\nBeta\n"  # previous build kept
+    assert (root / "_publish/ok/titles.txt").read_text() == "Beta\n"  # newest one
+    assert not any(p.name.endswith(".partial") for p in (root / "_publish").iterdir())
+
+
+def test_output_folder_is_not_read_as_notes(make_vault, titles_exporter: None) -> None:
+    root = vault_with(make_vault, '[targets.all]\nexporter = "titles"\n')
+    (root / "_publish" / "old").mkdir(parents=True)
+    (root / "_publish" / "old" / "stale.md").write_text(
+        note_text("Stale", "x", note_id="230309GN01")
+    )
+    project = notepress.load_project(root)
+    assert [n.title for n in project.vault.notes] == ["Alpha", "Beta", "Gamma"]
+
+
+def test_drafts_and_errors_never_selected(make_vault, titles_exporter: None) -> None:
+    root = vault_with(make_vault, '[targets.all]\nexporter = "titles"\n')
+    (root / "bad.md").write_text(note_text("Broken", "x", note_id="230310GN01", created="never"))
+    project = notepress.load_project(root)
+    assert [n.title for n in project.selected(project.config.target("all"))] == ["Alpha", "Beta"]
+
+
+def test_public_api_is_pinned() -> None:
+    assert sorted(notepress.__all__) == sorted(
+        [
+            "BuildReport",
+            "Config",
+            "ConfigError",
+            "DocumentLinks",
+            "ExportError",
+            "Exporter",
+            "Job",
+            "Link",
+            "LinkStyle",
+            "Note",
+            "NotepressError",
+            "ParseSettings",
+            "Problem",
+            "Project",
+            "RenderedNote",
+            "ResourceLimitError",
+            "Selection",
+            "Severity",
+            "Site",
+            "Target",
+            "TargetResult",
+            "TextLinks",
+            "UrlLinks",
+            "Vault",
+            "VaultError",
+            "__version__",
+            "build",
+            "default_config",
+            "load_config",
+            "load_project",
+            "load_vault",
+            "parse_note",
+            "render_note",
+            "select_for",
+        ]
+    )
+    for name in notepress.__all__:
+        assert hasattr(notepress, name)

@@ -1,0 +1,163 @@
+"""The command line: exit codes, messages without tracebacks, and the JSON listings."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from notepress.cli import main
+
+from .conftest import SEEDS, note_text
+
+BAD_NOTES = {
+    "good.md": note_text(
+        "Good note", "A fine published note about GOOD-TEXT.", note_id="230306GN01"
+    ),
+    "secret.md": note_text("Secret", "DRAFT-SECRET-TEXT", note_id="230307GN01", draft=True),
+    "latin1.md": "---\ntitle: Caf\xe9\ndraft: false\n---\nbody".encode("latin-1"),
+    "broken-yaml.md": "---\ntitle: [unclosed\ndraft: false\n---\nBROKEN-YAML-TEXT\n",
+    "list-fm.md": "---\n- a\n- b\n---\nLIST-FM-TEXT\n",
+    "draft-string.md": note_text(
+        "Draft string", "DRAFT-STRING-TEXT", extra='draft: "false"', draft=None
+    ),
+    "bad-date.md": note_text("Bad date", "BAD-DATE-TEXT", created="someday"),
+    "dup-a.md": note_text("Dup A", "DUP-A-TEXT", note_id="230308GN01"),
+    "dup-b.md": note_text("Dup B", "DUP-B-TEXT", note_id="230308GN01"),
+    "bad-id.md": note_text("Bad id", "BAD-ID-TEXT", note_id="2303GN1"),
+}
+BAD_FILES = sorted(name for name in BAD_NOTES if name not in ("good.md", "secret.md"))
+JSONLD_ONLY = """
+[site]
+title = "Bad vault"
+url = "https://notes.example.org/"
+[targets.meta]
+exporter = "jsonld"
+"""
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "notepress", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def test_list_json_on_seeds() -> None:
+    if not SEEDS.is_dir():
+        pytest.skip("seed notes not present")
+    result = run("list", "--format", "json", str(SEEDS))
+    assert result.returncode == 0, result.stderr
+    rows = {row["note_id"]: row for row in json.loads(result.stdout)}
+    assert set(rows) == {"221215GN01", "221215TJ01"}
+    for row in rows.values():
+        assert row["draft"] is True and row["published"] is False
+        assert row["created"].startswith("2022-12-15")
+    assert rows["221215TJ01"]["updated"].startswith("2025-02-09")
+    assert rows["221215GN01"]["tags"] == ["general-note", "ai", "audio", "creativity", "2022"]
+    assert rows["221215GN01"]["title"] == "riffusion turns diffusion into a music instrument"
+
+
+def test_check_reports_every_bad_file(make_vault) -> None:
+    root = make_vault(BAD_NOTES, config=JSONLD_ONLY)
+    result = run("check", "--format", "json", str(root))
+    assert result.returncode == 1
+    problems = json.loads(result.stdout)
+    bad = {p["path"] for p in problems if p["severity"] == "error"}
+    assert bad == set(BAD_FILES)
+    yaml_error = next(p for p in problems if p["code"] == "frontmatter-yaml")
+    assert yaml_error["line"] == 3  # where YAML noticed; the message names line 2 too
+    assert "line 2" in yaml_error["message"]
+
+
+def test_check_text_names_file_and_line(make_vault) -> None:
+    root = make_vault(BAD_NOTES, config=JSONLD_ONLY)
+    result = run("check", str(root))
+    assert result.returncode == 1
+    assert "broken-yaml.md:3: error[frontmatter-yaml]" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_build_bad_vault_exits_1_and_still_builds(make_vault, tmp_path: Path) -> None:
+    root = make_vault(BAD_NOTES, config=JSONLD_ONLY)
+    out = tmp_path / "out"
+    result = run("build", str(root), "-o", str(out))
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for name in BAD_FILES:
+        assert name in result.stderr
+    written = [p for p in out.rglob("*") if p.is_file()]
+    assert written, "the good note is still published"
+    text = "".join(p.read_text(encoding="utf-8", errors="replace") for p in written)
+    assert "GOOD-TEXT" in text or "Good note" in text
+    for marker in (
+        "DRAFT-SECRET-TEXT",
+        "BROKEN-YAML-TEXT",
+        "DRAFT-STRING-TEXT",
+        "DUP-A-TEXT",
+        "BAD-ID-TEXT",
+    ):
+        assert marker not in text
+
+
+def test_config_error_exits_2_and_writes_nothing(make_vault, tmp_path: Path) -> None:
+    root = make_vault(
+        {"a.md": note_text("A", "text", note_id="230306GN01")},
+        config='[targets.weekly]\nexporter = "pdf"\ngroup = "fortnight"\n',
+    )
+    out = tmp_path / "out"
+    result = run("build", str(root), "-o", str(out))
+    assert result.returncode == 2
+    assert "targets.weekly.group" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run("build", str(tmp_path / "missing")).returncode == 2
+    assert run("frobnicate").returncode == 2
+    assert run("build", str(tmp_path), "-t", "nope").returncode == 2
+
+
+def test_strict_turns_warnings_into_errors(make_vault, tmp_path: Path) -> None:
+    root = make_vault(
+        {"a.md": note_text("A", "see [[Nowhere]]", note_id="230306GN01")}, config=JSONLD_ONLY
+    )
+    assert run("check", str(root)).returncode == 0
+    assert run("check", "--strict", str(root)).returncode == 1
+    assert run("build", "--strict", str(root), "-o", str(tmp_path / "o")).returncode == 1
+
+
+def test_targets_lists_counts(make_vault) -> None:
+    root = make_vault(
+        {
+            "a.md": note_text("A", "x", note_id="230306GN01"),
+            "b.md": note_text("B", "x", note_id="230307GN01", draft=True),
+        },
+        config=JSONLD_ONLY,
+    )
+    result = run("targets", str(root))
+    assert result.returncode == 0
+    assert "meta" in result.stdout and "jsonld" in result.stdout and " 1 notes" in result.stdout
+
+
+def test_init_writes_a_config_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", str(tmp_path)]) == 0
+    assert (tmp_path / "notepress.toml").is_file()
+    assert main(["init", str(tmp_path)]) == 2
+    assert main(["init", "--force", str(tmp_path)]) == 0
+
+
+def test_list_text(make_vault, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_vault(
+        {"a.md": note_text("Alpha", "x", note_id="230306GN01", tags=["one"])}, config=JSONLD_ONLY
+    )
+    assert main(["list", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "230306GN01" in out and "Alpha" in out and "#one" in out and "published" in out

@@ -1,0 +1,190 @@
+"""The config file: typed schema, every error named by its key path, validated before any write."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from notepress import ConfigError, default_config, load_config
+from notepress.cli import commented_config
+
+from .conftest import SAMPLES
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "notepress.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def errors_of(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    return caught.value.errors
+
+
+def test_samples_config_is_valid() -> None:
+    config = load_config(SAMPLES / "notepress.toml")
+    assert {t.exporter for t in config.targets.values()} == {"feed", "pdf", "epub", "jsonld"}
+    assert config.output == SAMPLES / "_publish"
+
+
+def test_defaults_and_site_fields(tmp_path: Path) -> None:
+    config = load_config(
+        write(
+            tmp_path,
+            """
+            [site]
+            title = "Notes"
+            url = "https://notes.example.org"
+            timezone = "Europe/Berlin"
+            [targets.book]
+            exporter = "epub"
+            since = 2023-01-01
+            include_tags = ["audio"]
+            """.replace("\n            ", "\n"),
+        )
+    )
+    assert config.site.base_url == "https://notes.example.org/"
+    assert config.site.host == "notes.example.org"
+    target = config.target("book")
+    assert target.selection.include_tags == ("audio",)
+    assert target.selection.since is not None
+    assert target.selection.since.utcoffset() is not None
+    assert config.output == tmp_path / "_publish"
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        pytest.param(
+            '[targets.weekly]\nexporter = "pdf"\ngroup = "fortnight"\n',
+            "targets.weekly.group: expected one of",
+            id="bad-choice",
+        ),
+        pytest.param(
+            '[targets.weekly]\nexporter = "pdf"\ncolour = "red"\n',
+            "targets.weekly.colour: unknown key",
+            id="unknown-target-key",
+        ),
+        pytest.param('[site]\ntitel = "x"\n', "site.titel: unknown key", id="unknown-site-key"),
+        pytest.param("outptu = 'x'\n", "outptu: unknown key", id="unknown-top-key"),
+        pytest.param(
+            '[targets.a]\nexporter = "epub"\nlimit = "ten"\n',
+            "targets.a.limit: expected an integer",
+            id="wrong-type",
+        ),
+        pytest.param(
+            '[targets.a]\nexporter = "epub"\nlimit = -1\n',
+            "targets.a.limit: expected a number of zero or more",
+            id="negative",
+        ),
+        pytest.param(
+            '[targets.a]\nexporter = "fax"\n',
+            "targets.a.exporter: unknown exporter 'fax'",
+            id="unknown-exporter",
+        ),
+        pytest.param("[targets.a]\nlimit = 3\n", "targets.a.exporter: missing", id="no-exporter"),
+        pytest.param(
+            '[site]\nurl = "https://x.org/"\n[targets.a]\nexporter = "feed"\ndrafts = true\n',
+            "targets.a.drafts: the feed exporter makes public output",
+            id="drafts-on-feed",
+        ),
+        pytest.param(
+            '[site]\nurl = "https://x.org/"\n[targets.a]\nexporter = "jsonld"\ndrafts = true\n',
+            "targets.a.drafts: the jsonld exporter makes public output",
+            id="drafts-on-jsonld",
+        ),
+        pytest.param(
+            '[targets."../up"]\nexporter = "pdf"\n',
+            "targets.../up: a target name is",
+            id="unsafe-name",
+        ),
+        pytest.param(
+            '[site]\ntimezone = "Mars/Olympus"\n', "site.timezone: unknown timezone", id="timezone"
+        ),
+        pytest.param(
+            '[site]\nurl = "notes.example.org"\n', "site.url: expected an http(s) URL", id="url"
+        ),
+        pytest.param(
+            '[site]\nnote_url = "{nope}/"\n', "site.note_url: unknown field", id="url-template"
+        ),
+        pytest.param(
+            '[targets.a]\nexporter = "pdf"\nsince = "last tuesday"\n',
+            "targets.a.since: cannot read",
+            id="bad-date",
+        ),
+    ],
+)
+def test_errors_name_the_key(tmp_path: Path, toml: str, expected: str) -> None:
+    assert any(error.startswith(expected) for error in errors_of(tmp_path, toml)), errors_of(
+        tmp_path, toml
+    )
+
+
+def test_all_errors_reported_at_once(tmp_path: Path) -> None:
+    errors = errors_of(
+        tmp_path,
+        '[site]\ntitel = 1\n[targets.a]\nexporter = "pdf"\ngroup = 3\n[targets.b]\nexporter = "nope"\n',
+    )
+    assert len(errors) == 3
+
+
+def test_drafts_allowed_on_private_copies(tmp_path: Path) -> None:
+    config = load_config(
+        write(
+            tmp_path,
+            '[targets.a]\nexporter = "pdf"\ndrafts = true\n[targets.b]\nexporter = "epub"\ndrafts = true\n',
+        )
+    )
+    assert config.target("a").selection.drafts and config.target("b").selection.drafts
+
+
+def test_feed_needs_site_url(tmp_path: Path) -> None:
+    errors = errors_of(tmp_path, '[targets.news]\nexporter = "feed"\n')
+    assert any("site.url" in error and error.startswith("targets.news") for error in errors)
+
+
+def test_toml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, '[site]\ntitle = "unterminated\n'))
+    message = str(caught.value)
+    assert "notepress.toml" in message and "line 2" in message
+
+
+def test_default_config_has_one_target_per_exporter(tmp_path: Path) -> None:
+    config = default_config(tmp_path)
+    assert sorted(t.exporter for t in config.targets.values()) == ["epub", "feed", "jsonld", "pdf"]
+    assert config.path is None
+
+
+def test_init_template_is_valid_config(tmp_path: Path) -> None:
+    """What `notepress init` writes loads as it is."""
+    config = load_config(write(tmp_path, commented_config()))
+    assert len(config.targets) == 4
+
+
+def test_until_date_includes_the_whole_day(tmp_path: Path) -> None:
+    from notepress.model import Note
+    from notepress.selection import select_notes
+
+    config = load_config(write(tmp_path, '[targets.a]\nexporter = "epub"\nuntil = 2023-03-31\n'))
+    late = Note(
+        path=Path("a.md"),
+        title="a",
+        note_id="230331GN01",
+        draft=False,  # type: ignore[arg-type]
+        created=datetime(2023, 3, 31, 22, 0, tzinfo=UTC),
+        updated=None,
+    )
+    after = Note(
+        path=Path("b.md"),
+        title="b",
+        note_id="230401GN01",
+        draft=False,  # type: ignore[arg-type]
+        created=datetime(2023, 4, 1, 0, 0, tzinfo=UTC),
+        updated=None,
+    )
+    assert select_notes([late, after], config.target("a").selection) == (late,)

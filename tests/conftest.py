@@ -75,7 +75,9 @@ def make_vault(tmp_path: Path) -> VaultFactory:
 def build_vault() -> Callable[..., notepress.BuildReport]:
     """Load a vault (with its own notepress.toml) and build it, returning the report."""
 
-    def run(root: Path, targets: list[str] | None = None, **kwargs: object) -> notepress.BuildReport:
+    def run(
+        root: Path, targets: list[str] | None = None, **kwargs: object
+    ) -> notepress.BuildReport:
         project = notepress.load_project(root, **kwargs)  # type: ignore[arg-type]
         return project.build(targets)
 

@@ -68,7 +68,7 @@ def test_targets_write_under_their_own_folder(make_vault, titles_exporter: None)
     assert not report.has_errors
     assert (root / "_publish/all/titles.txt").read_text() == "Alpha\nBeta\n"
     assert (root / "_publish/xs/titles.txt").read_text() == "Alpha\n"
-    assert [t.files for t in report.targets][0] == [root.resolve() / "_publish/all/titles.txt"]
+    assert report.targets[0].files == [root.resolve() / "_publish/all/titles.txt"]
 
 
 def test_failing_target_keeps_old_output_and_others_build(

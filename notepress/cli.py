@@ -174,7 +174,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     project = _load(args)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "path": note.path.as_posix(),
             "note_id": note.note_id,

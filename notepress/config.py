@@ -236,11 +236,11 @@ def _parse_target(
     except LookupError as exc:
         errors.add(f"{path}.exporter", str(exc))
         return None
-    selection_keys = {f for f in Selection.__dataclass_fields__}
+    selection_keys = set(Selection.__dataclass_fields__)
     selection = parse_options(
         Selection, {k: v for k, v in table.items() if k in selection_keys}, path, errors, tz=tz
     )
-    options = parse_options(
+    options: Any = parse_options(
         exporter.Options,
         {k: v for k, v in table.items() if k not in selection_keys and k != "exporter"},
         path,

@@ -48,6 +48,12 @@ _KEY_LINE_RE = re.compile(r"^([^\s#:][^:]*?)\s*:", re.MULTILINE)
 _YAML = frontmatter.YAMLHandler()
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NEWLINES = re.compile(r"\r\n?")
+#: A UTF-8 lead byte read as Latin-1/Windows-1252 (``Â``, ``Ã``, ``â``...) followed by what a
+#: continuation byte becomes.  Only text with such a pair is worth ftfy's slower look.
+_MAYBE_MOJIBAKE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
+    "\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]"
+)
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,7 @@ def parse_note(path: PurePosixPath, raw: bytes, settings: ParseSettings | None =
         return _unreadable(path, report)
 
     text = _NEWLINES.sub("\n", text)
-    repaired = ftfy.fix_encoding(text) if not text.isascii() else text
+    repaired = ftfy.fix_encoding(text) if _MAYBE_MOJIBAKE.search(text) else text
     if repaired != text:
         report.warn(
             "mojibake",

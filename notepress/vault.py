@@ -160,9 +160,11 @@ def _walk(
         try:
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
         except OSError as exc:
-            rel = folder.relative_to(root).as_posix() or "."
+            where = folder.relative_to(root).as_posix() or "."
             problems.append(
-                Problem(Severity.WARNING, "unreadable", f"cannot list folder: {exc.strerror}", rel)
+                Problem(
+                    Severity.WARNING, "unreadable", f"cannot list folder: {exc.strerror}", where
+                )
             )
             return
         for entry in entries:

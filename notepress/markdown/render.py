@@ -358,7 +358,7 @@ def _ctx(env: dict[str, Any]) -> _RenderContext:
 
 def _link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     context = _ctx(env)
-    href = context.lower_url(tokens[idx].attrGet("href") or "")
+    href = context.lower_url(str(tokens[idx].attrGet("href") or ""))
     context.open_links.append(href is not None)
     if href is None:
         return ""
@@ -375,7 +375,7 @@ def _image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any)
     token = tokens[idx]
     context = _ctx(env)
     alt = self.renderInlineAsText(token.children or [], options, env)
-    src = context.lower_url(token.attrGet("src") or "")
+    src = context.lower_url(str(token.attrGet("src") or ""))
     if src is None:
         return escapeHtml(alt)
     context.emitted.add(src)

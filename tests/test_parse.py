@@ -137,6 +137,21 @@ def test_mojibake_is_repaired_with_a_warning_naming_the_file(
     assert note.published, "a repaired note is still publishable"
 
 
+@pytest.mark.parametrize(
+    "good",
+    ["über", "it\u2019s", "— dash", "déjà vu", "🎉", "Straße", "€5", "Ærø"],
+)
+def test_mojibake_of_common_characters_is_repaired(good: str) -> None:
+    """Text saved as UTF-8 after being read as Windows-1252, as editors on Windows do."""
+    try:
+        bad = good.encode("utf-8").decode("cp1252")
+    except UnicodeDecodeError:
+        bad = good.encode("utf-8").decode("latin-1")
+    note = parse(frontmatter() + f"word {bad} end\n")
+    assert note.body.endswith(f"word {good} end\n")
+    assert only(note, "mojibake").line == 9
+
+
 def test_correct_non_ascii_text_is_left_alone() -> None:
     text = "naïve café — “quoted” ½ Straße 日本語 🎉 · Ärger"
     note = parse(frontmatter(title=text) + text + "\n")

@@ -1,22 +1,383 @@
-"""Placeholder: the feed exporter is being written."""
+"""The ``feed`` exporter: a newsletter feed as Atom 1.0, RSS 2.0 and JSON Feed 1.1.
+
+RSS-to-email services and feed readers trust a feed that never re-announces an old item
+and never mails a broken link.  So item ids are RFC 4151 tag URIs that survive renames and
+title edits, every URL is absolute, images are copied next to the feed, and the feed's date
+is its newest item's, never the time of the build.
+
+Output, under ``OUT/<target>/``: ``atom.xml``, ``rss.xml``, ``feed.json`` (as chosen by
+``formats``), ``assets/`` (images the items show), ``discovery.html`` (the ``<link>`` tags
+for a site's ``<head>``), optionally ``feed.xsl`` and ``tags/<tag>/`` (one feed per tag).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import re
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from typing import Literal
 
+from notepress.config import Site, Target
+from notepress.dates import build_time
 from notepress.errors import ExportError
 from notepress.exporter import Exporter, Job
+from notepress.model import Note
+from notepress.parse import NOTE_ID_RE
+from notepress.schema import option
+from notepress.selection import select_notes
+from notepress.slugs import slugify
+from notepress.templating import builtin_templates, template_environment
+
+from ._feed_items import FeedItem, ItemFactory, clean_text, encode_url, is_absolute_url
+from ._feed_writers import FEED_FILES, MEDIA_TYPES, FeedInfo, write_atom, write_json, write_rss
+
+__all__ = ["FeedExporter", "FeedOptions"]
+
+Format = Literal["atom", "rss", "json"]
+_WRITERS = {"atom": write_atom, "rss": write_rss, "json": write_json}
+_FORMAT_NAMES = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
+# RFC 4151 authority names are DNS names; the host goes into every item id.
+_DNS_NAME = re.compile(
+    r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$"
+)
+# RFC 3066 language tags, as the Atom schema (RFC 4287) requires for xml:lang.
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+BUILTIN_STYLESHEET = "builtin"
+STYLESHEET_FILE = "feed.xsl"
+ASSETS_DIR = "assets"
 
 
 @dataclass(frozen=True)
 class FeedOptions:
-    pass
+    """Options of a ``feed`` target, besides the shared selection keys."""
+
+    formats: tuple[Format, ...] = option(
+        ("atom", "rss"), "Feeds to write: atom (atom.xml), rss (rss.xml), json (feed.json)."
+    )
+    sort: Literal["created", "updated"] = option(
+        "created",
+        "Which date orders the items (newest first) and picks the newest for limit: "
+        "created, or updated to bring revised notes back to the top.",
+    )
+    content: Literal["full", "summary"] = option(
+        "full", "full: each item carries the whole note; summary: only its summary."
+    )
+    per_tag: bool = option(
+        False, "Also write one feed per tag under tags/<tag>/, each with the newest notes of it."
+    )
+    title: str = option("", "Feed title (default: site.title).")
+    subtitle: str = option("", "Feed subtitle (default: site.description).")
+    icon: str = option(
+        "", "Small square image: an absolute URL or an image of the vault (copied to assets/)."
+    )
+    logo: str = option(
+        "", "Wide image (2:1): an absolute URL or an image of the vault (copied to assets/)."
+    )
+    hub: str = option("", "WebSub hub URL, announced in every feed (default: none).")
+    stylesheet: str = option(
+        "",
+        "XSL stylesheet that makes the XML feeds readable in a browser: 'builtin', a file "
+        "path relative to the config file, or empty for none. Written as feed.xsl.",
+    )
+    base_url: str = option(
+        "", "Public URL of this target's folder, where atom.xml is served (default: site.url)."
+    )
+    assets_url: str = option("", "Public URL of the copied images (default: base_url + 'assets/').")
+    summary_words: int = option(
+        50, "Length of a summary made from the text, for notes without a description."
+    )
 
 
 class FeedExporter(Exporter):
     name = "feed"
     Options = FeedOptions
-    allows_drafts = "feed" in ("pdf", "epub")
+    allows_drafts = False
+    default_limit = 20
+
+    @classmethod
+    def limit_order(cls, options: FeedOptions) -> str:
+        return options.sort
+
+    @classmethod
+    def check(cls, target: Target, site: Site) -> list[str]:
+        """A feed needs absolute URLs and a DNS host for its ids: check them before building."""
+        options: FeedOptions = target.options
+        errors: list[str] = []
+        if not site.url:
+            errors.append(
+                "site.url is not set: a feed needs the site's public address (such as "
+                "https://notes.example.org/) for its item ids and links; add url to [site]"
+            )
+        elif not _DNS_NAME.match(site.host):
+            errors.append(
+                f"site.url host {site.host!r} is not a domain name, which feed ids "
+                "(tag URIs, RFC 4151) are built from"
+            )
+        if not _LANGUAGE_TAG.match(site.language):
+            errors.append(
+                f"site.language {site.language!r} is not a language tag such as en or en-GB"
+            )
+        if site.author_url and not is_absolute_url(site.author_url):
+            errors.append(f"site.author_url {site.author_url!r} must be an absolute http(s) URL")
+        if not options.formats:
+            errors.append(".formats: name at least one of atom, rss, json")
+        for key in ("base_url", "assets_url", "hub"):
+            value = getattr(options, key)
+            if value and not _is_http_url(value):
+                errors.append(f".{key}: expected an absolute http(s) URL, got {value!r}")
+        for key in ("icon", "logo"):
+            value = getattr(options, key)
+            if "://" in value and not _is_http_url(value):
+                errors.append(
+                    f".{key}: expected an absolute http(s) URL or an image of the vault, "
+                    f"got {value!r}"
+                )
+        return errors
 
     def build(self, job: Job) -> None:
-        raise ExportError("not implemented yet")
+        settings = _Settings.from_job(job)
+        factory = ItemFactory(
+            vault=job.vault,
+            host=job.site.host,
+            note_url=lambda note: encode_url(job.site.note_url_for(note) or ""),
+            assets_url=settings.assets_url,
+            timezone=job.site.tz,
+            full_content=job.options.content == "full",
+            summary_words=job.options.summary_words,
+        )
+        assets: dict[PurePosixPath, None] = {}
+        icon = _image_url(job, "icon", settings, assets)
+        logo = _image_url(job, "logo", settings, assets)
+        stylesheet_url = _copy_stylesheet(job, settings)
+        feeds = _FeedWriter(job, settings, factory, icon, logo, stylesheet_url)
+
+        usable = _usable_notes(job, job.notes)
+        feeds.write("", settings.title, usable)
+        if job.options.per_tag:
+            for slug, spellings, notes in _tag_groups(job, settings.limit):
+                feeds.write(f"tags/{slug}/", f"{settings.title}: {spellings[0]}", notes)
+                if len(spellings) > 1:
+                    job.warn(
+                        f"tags {', '.join(map(repr, spellings))} share the feed tags/{slug}/",
+                        code="feed-tag-merged",
+                    )
+        for item in feeds.items_written.values():
+            assets.update(dict.fromkeys(item.assets))
+        _copy_assets(job, assets)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """The target's options with every default filled in from ``[site]``."""
+
+    title: str
+    subtitle: str
+    base_url: str
+    assets_url: str
+    limit: int
+
+    @classmethod
+    def from_job(cls, job: Job) -> _Settings:
+        options: FeedOptions = job.options
+        if not job.site.url:  # check() rejects this config; a direct API call may not
+            raise ExportError("site.url is not set: a feed needs absolute URLs")
+        base = _with_slash(options.base_url or job.site.base_url)
+        limit = job.target.selection.limit
+        return cls(
+            title=clean_text(options.title or job.site.title).strip() or "Notes",
+            subtitle=clean_text(options.subtitle or job.site.description).strip(),
+            base_url=base,
+            assets_url=_with_slash(options.assets_url or base + ASSETS_DIR + "/"),
+            limit=FeedExporter.default_limit if limit is None else limit,
+        )
+
+
+@dataclass
+class _FeedWriter:
+    """Writes one feed (all chosen formats plus discovery.html) per call."""
+
+    job: Job
+    settings: _Settings
+    factory: ItemFactory
+    icon: str
+    logo: str
+    stylesheet_url: str
+
+    def __post_init__(self) -> None:
+        self.items_written: dict[str, FeedItem] = {}
+        self._discovery = template_environment("feed").get_template("discovery.html")
+
+    def write(self, folder: str, title: str, notes: Sequence[Note]) -> None:
+        options: FeedOptions = self.job.options
+        items = _newest_first([self.factory.item(note) for note in notes], options.sort)
+        self.items_written.update((item.note.note_id, item) for item in items)
+        info = self._info(folder, title, items)
+        formats = tuple(dict.fromkeys(options.formats))
+        for kind in formats:
+            self.job.write_bytes(folder + FEED_FILES[kind], _WRITERS[kind](info, items))
+        links = [
+            {
+                "type": MEDIA_TYPES[kind],
+                "title": f"{info.title} ({_FORMAT_NAMES[kind]})",
+                "href": info.file_url(kind),
+            }
+            for kind in formats
+        ]
+        self.job.write_text(folder + "discovery.html", self._discovery.render(feeds=links))
+
+    def _info(self, folder: str, title: str, items: Sequence[FeedItem]) -> FeedInfo:
+        site = self.job.site
+        return FeedInfo(
+            title=title,
+            subtitle=self.settings.subtitle,
+            home_url=encode_url(site.base_url),
+            folder_url=encode_url(self.settings.base_url + folder),
+            language=site.language,
+            author_name=clean_text(site.author).strip() or title,
+            author_url=encode_url(site.author_url) if site.author_url else "",
+            icon=self.icon,
+            logo=self.logo,
+            hub=encode_url(self.job.options.hub) if self.job.options.hub else "",
+            stylesheet_url=self.stylesheet_url,
+            updated=_feed_updated(items),
+        )
+
+
+def _newest_first(items: Iterable[FeedItem], sort: str) -> list[FeedItem]:
+    return sorted(items, key=lambda item: (item.date(sort), item.note.sort_key), reverse=True)
+
+
+def _feed_updated(items: Sequence[FeedItem]) -> datetime:
+    """The newest item's ``updated``; for an empty feed the reproducible build time, else
+    the Unix epoch, so that an empty feed is still the same bytes on every build."""
+    if items:
+        return max(item.updated for item in items)
+    return (build_time() or _EPOCH).replace(microsecond=0)
+
+
+def _usable_notes(job: Job, notes: Iterable[Note]) -> list[Note]:
+    """The notes that can be feed items, warning about the others and about unstable ids.
+
+    A note without any date cannot get a stable id or a true publication date, so it is
+    left out (with a warning naming the file) rather than given invented ones.
+    """
+    usable = []
+    for note in notes:
+        if not note.published:  # selection already ensures this; a feed never bends it
+            continue
+        if note.created is None:
+            job.warn(
+                "left out of the feed: no 'created' date (a feed item needs a stable date)",
+                note,
+                code="feed-no-date",
+            )
+            continue
+        if not NOTE_ID_RE.match(note.note_id):
+            job.warn(
+                "no note_id: its feed id follows the file path, so renaming the file makes "
+                "feed readers show it again as new",
+                note,
+                code="feed-unstable-id",
+            )
+        usable.append(note)
+    return usable
+
+
+def _tag_groups(job: Job, limit: int) -> list[tuple[str, list[str], list[Note]]]:
+    """``(slug, spellings, newest notes)`` for each tag of the target's notes.
+
+    Tag feeds take the newest ``limit`` notes of their tag from the whole selection, not
+    only from the notes of the main feed.  Tags whose slugs coincide (``Baking`` and
+    ``baking``) share one feed.
+    """
+    selection = replace(job.target.selection, limit=None)
+    candidates = select_notes(job.vault.notes, selection)
+    dated = [note for note in candidates if note.published and note.created is not None]
+    groups: dict[str, tuple[dict[str, None], list[Note]]] = {}
+    for note in dated:
+        seen_here: set[str] = set()
+        for tag in note.tags:
+            slug = _tag_slug(tag)
+            spellings, members = groups.setdefault(slug, ({}, []))
+            spellings.setdefault(tag, None)
+            if slug not in seen_here:
+                members.append(note)
+                seen_here.add(slug)
+    order = job.options.sort
+    result = []
+    for slug in sorted(groups):
+        spellings, members = groups[slug]
+        newest = sorted(
+            members,
+            key=lambda n: ((n.updated if order == "updated" else n.created) or _EPOCH, n.sort_key),
+        )
+        chosen = newest[len(newest) - limit :] if limit else []
+        result.append((slug, sorted(spellings), chosen))
+    return result
+
+
+def _tag_slug(tag: str) -> str:
+    """A folder name for a tag; nested tags (``a/b``) become ``a-b``."""
+    fallback = "tag-" + hashlib.sha256(tag.encode("utf-8")).hexdigest()[:8]
+    return slugify(tag.replace("/", "-"), fallback=fallback)
+
+
+def _image_url(job: Job, key: str, settings: _Settings, assets: dict[PurePosixPath, None]) -> str:
+    """The absolute URL of the ``icon`` or ``logo`` option; vault images join the assets."""
+    value = getattr(job.options, key).strip()
+    if not value:
+        return ""
+    if _is_http_url(value):
+        return encode_url(value)
+    path = job.vault.attachment(value)
+    if path is None:
+        raise ExportError(
+            f"{key}: {value!r} is neither an absolute http(s) URL nor a file in the vault"
+        )
+    assets[path] = None
+    return settings.assets_url + encode_url(path.as_posix())
+
+
+def _copy_stylesheet(job: Job, settings: _Settings) -> str:
+    """Copy the XSL stylesheet next to the feeds and return its URL ('' for none)."""
+    value = job.options.stylesheet.strip()
+    if not value:
+        return ""
+    if value == BUILTIN_STYLESHEET:
+        source = builtin_templates("feed") / STYLESHEET_FILE
+    else:
+        source = job.config_root / value
+        if not source.is_file():
+            raise ExportError(f"stylesheet: file not found: {source}")
+    try:
+        job.write_bytes(STYLESHEET_FILE, source.read_bytes())
+    except OSError as exc:
+        raise ExportError(f"stylesheet: cannot read {source}: {exc.strerror}") from None
+    return encode_url(settings.base_url + STYLESHEET_FILE)
+
+
+def _copy_assets(job: Job, assets: Iterable[PurePosixPath]) -> None:
+    """Copy the vault images the feeds show into ``assets/``, keeping their vault paths."""
+    for path in sorted(assets):
+        source = job.vault.root / path
+        try:
+            target = job.path(f"{ASSETS_DIR}/{path.as_posix()}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        except (OSError, ValueError) as exc:
+            job.warn(f"image not copied, so it will be missing from the feed: {path} ({exc})")
+            continue
+        job.record(target)
+
+
+def _is_http_url(value: str) -> bool:
+    return is_absolute_url(value) and not value.lower().startswith("mailto:")
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"

@@ -1,0 +1,190 @@
+"""Feed items: one published note turned into what every feed format needs.
+
+Everything a feed writer receives is already final here: ids are tag URIs, URLs are
+absolute and percent-encoded, text is free of characters XML cannot carry and every date is
+timezone-aware.  The writers then only choose element names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import PurePosixPath
+from urllib.parse import quote, urlsplit
+
+import lxml.html
+
+from notepress.markdown import UrlLinks, render_note
+from notepress.markdown.sanitize import sanitize
+from notepress.model import Note
+from notepress.vault import Vault
+
+__all__ = [
+    "FeedItem",
+    "FeedLinks",
+    "ItemFactory",
+    "clean_text",
+    "encode_url",
+    "is_absolute_url",
+    "tag_uri",
+]
+
+# XML 1.0 forbids C0 controls other than tab, LF and CR, lone surrogates, U+FFFE and U+FFFF;
+# it discourages C1 controls, which no reader shows and which only ever come from broken
+# copy-and-paste.  All of them are dropped from every string a feed carries.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Characters kept as they are when a URL is percent-encoded: the URI delimiters, plus ``%``
+# so that an already encoded URL is not encoded twice.
+_URL_SAFE = "/:?#[]@!$&'()*+,;=%~"
+_ABSOLUTE_SCHEMES = frozenset({"http", "https", "mailto"})
+_URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
+_WHITESPACE = re.compile(r"\s+")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without the characters XML cannot carry (see ``_ILLEGAL``)."""
+    return _ILLEGAL.sub("", text)
+
+
+def encode_url(url: str) -> str:
+    """``url`` with spaces and non-ASCII characters percent-encoded, delimiters kept.
+
+    Note URLs are built from titles and paths and attachment URLs from file names, so they
+    may hold spaces, which no feed reader accepts in a link.
+    """
+    return quote(clean_text(url), safe=_URL_SAFE)
+
+
+def is_absolute_url(url: str) -> bool:
+    """True for an ``http(s)`` URL with a host, or a ``mailto:`` address."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "mailto":
+        return bool(parts.path)
+    return scheme in ("http", "https") and bool(parts.netloc)
+
+
+def tag_uri(host: str, created: datetime, note_id: str) -> str:
+    """The RFC 4151 tag URI of a note: ``tag:HOST,YYYY-MM-DD:NOTE_ID``.
+
+    It depends on nothing a writer edits in passing (file name, title, body), so a feed
+    reader never sees an old note as a new one.  The date is the note's own calendar date
+    as written in the vault, matching the date at the start of its ``note_id``.
+    """
+    return f"tag:{host.lower()},{created.date().isoformat()}:{quote(note_id, safe='')}"
+
+
+@dataclass
+class FeedLinks(UrlLinks):
+    """Absolute, percent-encoded links to notes and assets, for content read far from the site."""
+
+    def asset_href(self, path: PurePosixPath) -> str | None:
+        if self.assets_url is None:
+            return None
+        return self.assets_url + quote(path.as_posix(), safe="/")
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One note as an entry of any feed format."""
+
+    note: Note
+    id: str
+    url: str
+    title: str
+    published: datetime
+    updated: datetime
+    summary: str
+    """Plain text: the note's description, else the opening words of its text."""
+    content_html: str
+    """The sanitised full HTML, or empty when the feed carries summaries only."""
+    tags: tuple[str, ...]
+    assets: tuple[PurePosixPath, ...]
+
+    def date(self, sort: str) -> datetime:
+        return self.updated if sort == "updated" else self.published
+
+
+@dataclass
+class ItemFactory:
+    """Renders notes into :class:`FeedItem` once each, however many feeds list them."""
+
+    vault: Vault
+    host: str
+    note_url: Callable[[Note], str]
+    assets_url: str
+    timezone: tzinfo
+    full_content: bool
+    summary_words: int = 50
+    _cache: dict[str, FeedItem] = field(default_factory=dict, repr=False)
+
+    def item(self, note: Note) -> FeedItem:
+        found = self._cache.get(note.note_id)
+        if found is None:
+            found = self._cache[note.note_id] = self._make(note)
+        return found
+
+    def _make(self, note: Note) -> FeedItem:
+        if note.created is None:  # callers leave such notes out; see FeedExporter
+            raise ValueError(f"{note.path}: no created date")
+        published = self._aware(note.created)
+        updated = self._aware(note.updated or note.created)
+        rendered = render_note(note, self.vault, FeedLinks(self.note_url, self.assets_url))
+        html = clean_text(sanitize(rendered.html, _absolute_urls_only))
+        summary = clean_text(note.description).strip() or excerpt(html, self.summary_words)
+        return FeedItem(
+            note=note,
+            id=tag_uri(self.host, published, note.note_id),
+            url=self.note_url(note),
+            title=clean_text(note.title).strip() or note.note_id,
+            published=published,
+            updated=updated,
+            summary=summary,
+            content_html=html if self.full_content else "",
+            tags=tuple(t for t in (clean_text(tag).strip() for tag in note.tags) if t),
+            assets=rendered.assets,
+        )
+
+    def _aware(self, value: datetime) -> datetime:
+        """A whole-second, timezone-aware copy: feed dates never carry naive times."""
+        if value.tzinfo is None or value.utcoffset() is None:
+            value = value.replace(tzinfo=self.timezone)
+        return value.replace(microsecond=0)
+
+
+def _absolute_urls_only(tag: str, attribute: str, value: str) -> str | None:
+    """Keep a URL attribute only when absolute: a relative one breaks in every mail client.
+
+    Rendering already makes ``href`` and ``src`` absolute; this also covers ``cite`` and
+    anything a note's raw HTML carries that rendering does not rewrite.
+    """
+    if attribute not in _URL_ATTRIBUTES:
+        return value
+    return value if is_absolute_url(value.strip()) else None
+
+
+def excerpt(html: str, words: int) -> str:
+    """The opening ``words`` words of the note's prose paragraphs, as plain text.
+
+    Only top-level paragraphs count, so keyword rows, callout titles, tables and footnotes
+    stay out of a summary.  Falls back to all the text when the note has no paragraph.
+    """
+    if not html.strip():
+        return ""
+    try:
+        parts = lxml.html.fragments_fromstring(html)
+    except Exception:  # lxml raises bare ParserError/ValueError for odd fragments
+        return ""
+    elements = [part for part in parts if not isinstance(part, str)]
+    paragraphs = [el for el in elements if el.tag == "p"]
+    chosen = paragraphs or [el for el in elements if el.tag != "section"]
+    tokens: list[str] = []
+    for element in chosen:
+        tokens.extend(_WHITESPACE.split(element.text_content().strip()))
+        if len(tokens) > words:
+            break
+    tokens = [token for token in tokens if token]
+    text = " ".join(tokens[:words])
+    return text + " …" if len(tokens) > words else text

@@ -1,0 +1,200 @@
+"""Serialise one feed as Atom 1.0 and RSS 2.0 (with feedgen) or JSON Feed 1.1.
+
+feedgen fills gaps with the wall clock (``updated``, ``lastBuildDate``) and prepends entries
+by default; every date and the entry order are therefore set here explicitly, so the same
+items always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from xml.sax.saxutils import quoteattr
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from notepress import __version__
+
+from ._feed_items import FeedItem
+
+__all__ = ["FEED_FILES", "MEDIA_TYPES", "FeedInfo", "write_atom", "write_json", "write_rss"]
+
+FEED_FILES = {"atom": "atom.xml", "rss": "rss.xml", "json": "feed.json"}
+MEDIA_TYPES = {
+    "atom": "application/atom+xml",
+    "rss": "application/rss+xml",
+    "json": "application/feed+json",
+}
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+_ATOM_NS = "http://www.w3.org/2005/Atom"
+_GENERATOR = "notepress"
+
+
+@dataclass(frozen=True)
+class FeedInfo:
+    """Everything about one feed except its items; all URLs absolute, all text clean."""
+
+    title: str
+    subtitle: str
+    home_url: str
+    folder_url: str
+    """URL of the folder this feed's files are published in, ending in ``/``."""
+    language: str
+    author_name: str
+    author_url: str
+    icon: str
+    logo: str
+    hub: str
+    stylesheet_url: str
+    updated: datetime
+
+    def file_url(self, kind: str) -> str:
+        return self.folder_url + FEED_FILES[kind]
+
+    @property
+    def author(self) -> dict[str, str]:
+        person = {"name": self.author_name}
+        if self.author_url:
+            person["uri"] = self.author_url
+        return person
+
+
+def write_atom(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
+    """An RFC 4287 feed: ``id`` is the feed's own URL, each entry's ``id`` its tag URI."""
+    fg = FeedGenerator()
+    fg.id(info.file_url("atom"))
+    fg.title(info.title)
+    if info.subtitle:
+        fg.subtitle(info.subtitle)
+    fg.language(info.language)
+    fg.updated(info.updated)
+    fg.author(info.author)
+    fg.generator(_GENERATOR, version=__version__)
+    # The last link added becomes the RSS channel link in feedgen; harmless here, but the
+    # alternate link goes last in both writers for the same result.
+    fg.link(href=info.file_url("atom"), rel="self", type=MEDIA_TYPES["atom"])
+    if info.hub:
+        fg.link(href=info.hub, rel="hub")
+    fg.link(href=info.home_url, rel="alternate", type="text/html")
+    if info.icon:
+        fg.icon(info.icon)
+    if info.logo:
+        fg.logo(info.logo)
+    for item in items:
+        entry = fg.add_entry(order="append")
+        entry.id(item.id)
+        entry.title(item.title)
+        entry.link(href=item.url, rel="alternate", type="text/html")
+        entry.published(item.published)
+        entry.updated(item.updated)
+        entry.author(info.author)
+        if item.content_html:
+            entry.content(item.content_html, type="html")
+        if item.summary:
+            entry.summary(item.summary)
+        for tag in item.tags:
+            entry.category(term=tag)
+    return _xml(fg.atom_str(pretty=True, xml_declaration=False), info.stylesheet_url)
+
+
+class _RssHub(BaseExtension):
+    """Adds ``<atom:link rel="hub">`` to an RSS channel, which feedgen cannot express."""
+
+    def __init__(self) -> None:
+        self.href = ""
+
+    def extend_rss(self, feed: etree._Element) -> etree._Element:
+        channel = feed.find("channel")
+        if self.href and channel is not None:
+            etree.SubElement(channel, f"{{{_ATOM_NS}}}link", href=self.href, rel="hub")
+        return feed
+
+
+class _NoEntryExtension(BaseEntryExtension):
+    pass
+
+
+def write_rss(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
+    """An RSS 2.0 channel; the full HTML goes in ``content:encoded``, the summary in
+    ``description``, the author in ``dc:creator`` (RSS's ``author`` must be an e-mail)."""
+    fg = FeedGenerator()
+    fg.load_extension("dc", atom=False, rss=True)
+    fg.register_extension("hub", _RssHub, _NoEntryExtension, atom=False, rss=True)
+    fg.title(info.title)
+    fg.description(info.subtitle or info.title)
+    fg.language(info.language)
+    fg.lastBuildDate(info.updated)
+    fg.generator(_GENERATOR)
+    fg.docs("https://www.rssboard.org/rss-specification")
+    fg.link(href=info.file_url("rss"), rel="self", type=MEDIA_TYPES["rss"])
+    fg.link(href=info.home_url, rel="alternate")
+    fg.hub.href = info.hub
+    if info.logo or info.icon:
+        fg.image(url=info.logo or info.icon, title=info.title, link=info.home_url)
+    for item in items:
+        entry = fg.add_entry(order="append")
+        entry.guid(item.id, permalink=False)
+        entry.title(item.title)
+        entry.link(href=item.url)
+        entry.published(item.published)
+        if item.summary:
+            entry.description(item.summary)
+        if item.content_html:
+            entry.content(item.content_html)
+        for tag in item.tags:
+            entry.category(term=tag)
+        entry.dc.dc_creator(info.author_name)
+    return _xml(fg.rss_str(pretty=True, xml_declaration=False), info.stylesheet_url)
+
+
+def _xml(body: bytes, stylesheet_url: str) -> bytes:
+    """The XML declaration, the optional stylesheet instruction, then the document."""
+    head = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    if stylesheet_url:
+        head += f'<?xml-stylesheet type="text/xsl" href={quoteattr(stylesheet_url)}?>\n'.encode()
+    return head + body
+
+
+def write_json(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
+    """A JSON Feed 1.1 document, keys in the spec's order, UTF-8 and indented."""
+    author: dict[str, str] = {"name": info.author_name}
+    if info.author_url:
+        author["url"] = info.author_url
+    feed: dict[str, object] = {
+        "version": JSON_FEED_VERSION,
+        "title": info.title,
+        "home_page_url": info.home_url,
+        "feed_url": info.file_url("json"),
+    }
+    if info.subtitle:
+        feed["description"] = info.subtitle
+    if info.icon:
+        feed["icon"] = info.icon
+        feed["favicon"] = info.icon
+    feed["authors"] = [author]
+    feed["language"] = info.language
+    if info.hub:
+        feed["hubs"] = [{"type": "WebSub", "url": info.hub}]
+    feed["items"] = [_json_item(item, author, info.language) for item in items]
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _json_item(item: FeedItem, author: dict[str, str], language: str) -> dict[str, object]:
+    entry: dict[str, object] = {"id": item.id, "url": item.url, "title": item.title}
+    if item.content_html:
+        entry["content_html"] = item.content_html
+    else:
+        entry["content_text"] = item.summary or item.title
+    if item.summary:
+        entry["summary"] = item.summary
+    entry["date_published"] = item.published.isoformat()
+    entry["date_modified"] = item.updated.isoformat()
+    entry["authors"] = [author]
+    if item.tags:
+        entry["tags"] = list(item.tags)
+    entry["language"] = language
+    return entry

@@ -1,22 +1,491 @@
-"""Placeholder: the jsonld exporter is being written."""
+"""JSON-LD: schema.org metadata for every published note and for the collection they form.
+
+A ``jsonld`` target writes into ``OUT/<target>/``:
+
+``<note_id>.jsonld``
+    One self-contained document per selected note.  The nodes a note points at (its author,
+    publisher, tags, collection, the notes it mentions) are written inside it, so a page
+    that embeds only this document still says everything about its note.
+``index.jsonld``
+    The collection (a ``Blog`` by default, or a ``CollectionPage``) as a flat ``@graph``:
+    the collection, the author (and publisher), the site's tag set with its tags, and every
+    note, each described once and linked to the others by ``@id``.  A flat graph was chosen
+    over nesting the notes in the collection because nodes shared by many notes (the author,
+    the tags) are then written once instead of once per note, and over bare references
+    because the index is the one file a tool loads to get the whole collection without
+    fetching each page.  Since the ``@id`` of every node is the same in the index and in
+    the per-note documents, loading both merges into the same graph.
+``html/<note_id>.html`` and ``html/index.html``
+    The same documents as ``<script type="application/ld+json">`` elements, ready to paste
+    into a page.  ``<``, ``>`` and ``&`` are JSON escapes there, so no title can close the
+    script element.
+
+Identifiers: a note is its public URL (``site.note_url``); the collection is its URL with
+``#blog`` (a ``CollectionPage`` is the page itself); the author is ``<site url>#author``;
+the tag set ``<site url>#tags`` and a tag ``<site url>#tag/<tag>`` unless ``tag_url`` gives
+tags pages of their own.
+
+Documents name ``https://schema.org`` as their context, as schema.org recommends.  Its
+context maps terms into ``http://schema.org/`` (schema.org treats both schemes as the same
+vocabulary).  ``data/jsonld/schemaorg-context.jsonld`` is a copy of that context reduced to
+the terms this exporter writes, each defined exactly as schema.org defines it (the three
+dates typed ``Date``; ``url``, ``image`` and ``inDefinedTermSet`` read as IRIs), so that
+:func:`document_loader` can expand the output offline with the same result as online.
+
+Nothing here depends on the build time: every value comes from the notes and the config,
+so a rebuild gives the same bytes.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from pathlib import PurePosixPath
+from typing import Any, Literal
+from urllib.parse import quote, urljoin, urlsplit
 
-from notepress.errors import ExportError
+from notepress.config import Site, Target
 from notepress.exporter import Exporter, Job
+from notepress.markdown import RenderedNote, UrlLinks, render_note
+from notepress.model import Note
+from notepress.schema import option
+from notepress.slugs import slugify
+from notepress.vault import Vault
+
+from ._jsonld_html import read_body, script_element, to_json
+
+__all__ = [
+    "ARTICLE_TYPES",
+    "BUILTIN_TYPES",
+    "CONTEXT_URL",
+    "JsonLdExporter",
+    "JsonLdOptions",
+    "bundled_context",
+    "document_loader",
+]
+
+CONTEXT_URL = "https://schema.org"
+
+#: schema.org's ``Article`` and its subtypes: the types whose instances may carry every
+#: property a note is written with (``wordCount`` and ``articleBody`` belong to ``Article``).
+ARTICLE_TYPES = frozenset(
+    {
+        "Article",
+        "AdvertiserContentArticle",
+        "NewsArticle",
+        "AnalysisNewsArticle",
+        "AskPublicNewsArticle",
+        "BackgroundNewsArticle",
+        "OpinionNewsArticle",
+        "ReportageNewsArticle",
+        "ReviewNewsArticle",
+        "Report",
+        "SatiricalArticle",
+        "ScholarlyArticle",
+        "MedicalScholarlyArticle",
+        "SocialMediaPosting",
+        "BlogPosting",
+        "LiveBlogPosting",
+        "DiscussionForumPosting",
+        "TechArticle",
+        "APIReference",
+    }
+)
+
+#: Kinds of note (a cssclass or tag) with a type of their own; ``types`` is merged over it.
+BUILTIN_TYPES: Mapping[str, str] = {"tech-journal": "TechArticle"}
+
+#: Every URL under which schema.org serves its context.
+_CONTEXT_URLS = frozenset(
+    f"{scheme}://schema.org{path}"
+    for scheme in ("http", "https")
+    for path in ("", "/", "/docs/jsonldcontext.jsonld", "/docs/jsonldcontext.json")
+)
+#: Characters kept as they are when a URL is made a valid IRI (``%`` keeps escapes intact).
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+_TAG_URL_FIELDS = ("slug", "tag")
 
 
 @dataclass(frozen=True)
 class JsonLdOptions:
-    pass
+    default_type: str = option(
+        "BlogPosting", "schema.org type of a note that no entry of 'types' matches."
+    )
+    types: dict[str, str] = field(
+        default_factory=dict,
+        metadata={
+            "doc": "schema.org type by kind of note: a cssclass or tag (cssclasses are tried "
+            'first), such as { "tech-journal" = "TechArticle" }; merged over that built-in map.'
+        },
+    )
+    article_body: bool = option(False, "Include each note's plain text as articleBody.")
+    assets_url: str = option(
+        "assets/",
+        "Where vault attachments are published, relative to site.url or absolute; "
+        "an image URL is this plus the attachment's vault path.",
+    )
+    tag_url: str = option(
+        "",
+        "A tag's page, relative to site.url, with {slug} or {tag}, such as 'tags/{slug}/'; "
+        "empty: tags are identified inside the site's tag set and have no page.",
+    )
+    collection_type: Literal["Blog", "CollectionPage"] = option(
+        "Blog", "schema.org type of the collection in index.jsonld."
+    )
+    collection_url: str = option(
+        "", "The page that lists the notes, relative to site.url or absolute; empty: site.url."
+    )
+    collection_name: str = option("", "Name of the collection; empty: site.title.")
+    publisher: str = option(
+        "", "Organization that publishes the notes; empty: the author (site.author) does."
+    )
 
 
 class JsonLdExporter(Exporter):
     name = "jsonld"
     Options = JsonLdOptions
-    allows_drafts = "jsonld" in ("pdf", "epub")
+    allows_drafts = False
+
+    @classmethod
+    def check(cls, target: Target, site: Site) -> list[str]:
+        options: JsonLdOptions = target.options
+        errors = []
+        if not site.url:
+            errors.append(
+                "site.url is not set: JSON-LD identifies every note by its absolute URL "
+                "(set url in [site])"
+            )
+        if options.default_type not in ARTICLE_TYPES:
+            errors.append(f".default_type: {_type_error(options.default_type)}")
+        for kind, type_name in sorted(options.types.items()):
+            if type_name not in ARTICLE_TYPES:
+                errors.append(f".types.{kind}: {_type_error(type_name)}")
+        try:
+            options.tag_url.format(**{name: "x" for name in _TAG_URL_FIELDS})
+        except (KeyError, IndexError, ValueError) as exc:
+            errors.append(f".tag_url: unknown field {exc} (fields: {', '.join(_TAG_URL_FIELDS)})")
+        for key in ("assets_url", "collection_url", "tag_url"):
+            scheme = urlsplit(getattr(options, key)).scheme
+            if scheme not in ("", "http", "https"):
+                errors.append(f".{key}: expected an http(s) URL or a path, got a {scheme}: URL")
+        return errors
 
     def build(self, job: Job) -> None:
-        raise ExportError("not implemented yet")
+        graph = _Graph.create(job.site, job.options, job.vault)
+        # Selection never passes drafts to a target that refuses them; a note that is not
+        # published reaching this point would be a bug elsewhere, and must still stay out.
+        notes = [note for note in job.notes if note.published]
+        if not job.site.author:
+            job.warn("site.author is not set: the notes have no author in JSON-LD")
+        if not notes:
+            job.warn("no published note is selected: index.jsonld lists none")
+        nodes = []
+        for note in notes:
+            node = graph.note_node(note, render_note(note, job.vault, graph.links), job)
+            document = {"@context": CONTEXT_URL, **node}
+            job.write_text(f"{note.note_id}.jsonld", to_json(document))
+            job.write_text(f"html/{note.note_id}.html", script_element(document))
+            nodes.append(node)
+        index = graph.collection_document(notes, nodes)
+        job.write_text("index.jsonld", to_json(index))
+        job.write_text("html/index.html", script_element(index))
+
+
+def _type_error(type_name: str) -> str:
+    return (
+        f"{type_name!r} is not schema.org's Article or one of its subtypes "
+        f"({', '.join(sorted(ARTICLE_TYPES))})"
+    )
+
+
+def _url(url: str) -> str:
+    """``url`` as a valid IRI: spaces and other characters URLs cannot hold are escaped."""
+    return quote(url, safe=_URL_SAFE)
+
+
+def _date(value: datetime) -> str:
+    return value.isoformat(timespec="seconds")
+
+
+@dataclass
+class _Links(UrlLinks):
+    """Absolute URLs, with attachment paths escaped (vault file names often have spaces)."""
+
+    def asset_href(self, path: PurePosixPath) -> str | None:
+        if self.assets_url is None:
+            return None
+        return self.assets_url + quote(path.as_posix())
+
+
+@dataclass(frozen=True)
+class _Graph:
+    """The nodes of one target: settings resolved once, then one node per note."""
+
+    site: Site
+    options: JsonLdOptions
+    vault: Vault
+    types: Mapping[str, str]
+    assets_url: str
+    collection_url: str
+
+    @classmethod
+    def create(cls, site: Site, options: JsonLdOptions, vault: Vault) -> _Graph:
+        types = {kind.casefold(): name for kind, name in BUILTIN_TYPES.items()}
+        types.update({kind.casefold(): name for kind, name in options.types.items()})
+        assets_url = _url(urljoin(site.base_url, options.assets_url))
+        return cls(
+            site=site,
+            options=options,
+            vault=vault,
+            types=types,
+            assets_url=assets_url if assets_url.endswith("/") else assets_url + "/",
+            collection_url=_url(urljoin(site.base_url, options.collection_url)),
+        )
+
+    # identities ----------------------------------------------------------------------
+    @functools.cached_property
+    def links(self) -> _Links:
+        return _Links(note_url=self.note_url, assets_url=self.assets_url)
+
+    def note_url(self, note: Note) -> str | None:
+        url = self.site.note_url_for(note)
+        return _url(url) if url is not None else None
+
+    def type_of(self, note: Note) -> str:
+        """The type of the first cssclass, else the first tag, that ``types`` names."""
+        for kind in (*note.cssclasses, *note.tags):
+            type_name = self.types.get(kind.casefold())
+            if type_name:
+                return type_name
+        return self.options.default_type
+
+    @functools.cached_property
+    def person(self) -> dict[str, Any] | None:
+        if not self.site.author:
+            return None
+        node = {"@type": "Person", "@id": self.site.base_url + "#author", "name": self.site.author}
+        if self.site.author_url:
+            node["url"] = _url(self.site.author_url)
+        return node
+
+    @functools.cached_property
+    def publisher(self) -> dict[str, Any]:
+        """The named organization, else the author, else the site as an organization."""
+        if not self.options.publisher and self.person is not None:
+            return self.person
+        return {
+            "@type": "Organization",
+            "@id": self.site.base_url + "#publisher",
+            "name": self.options.publisher or self.site.title,
+            "url": self.site.base_url,
+        }
+
+    @functools.cached_property
+    def collection(self) -> dict[str, Any]:
+        kind = self.options.collection_type
+        url = self.collection_url
+        return {
+            "@type": kind,
+            "@id": url + "#blog" if kind == "Blog" else url,
+            "url": url,
+            "name": self.options.collection_name or self.site.title,
+        }
+
+    @functools.cached_property
+    def term_set(self) -> dict[str, Any]:
+        return {
+            "@type": "DefinedTermSet",
+            "@id": self.site.base_url + "#tags",
+            "name": f"Tags of {self.site.title}",
+        }
+
+    def term(self, tag: str) -> dict[str, Any]:
+        node = {
+            "@type": "DefinedTerm",
+            "name": tag,
+            "termCode": tag,
+            # An IRI rather than the node: a note's tags would each repeat it.
+            "inDefinedTermSet": self.term_set["@id"],
+        }
+        if self.options.tag_url:
+            relative = self.options.tag_url.format(slug=slugify(tag), tag=quote(tag, safe="/"))
+            node["url"] = node["@id"] = _url(urljoin(self.site.base_url, relative))
+        else:
+            node["@id"] = self.site.base_url + "#tag/" + quote(tag, safe="/")
+        return node
+
+    # documents -----------------------------------------------------------------------
+    def note_node(self, note: Note, rendered: RenderedNote, job: Job) -> dict[str, Any]:
+        """Everything said about one note, with the nodes it points at written in full."""
+        url = self.note_url(note)
+        body = read_body(rendered.html)
+        node: dict[str, Any] = {
+            "@type": self.type_of(note),
+            "@id": url,
+            "url": url,
+            "headline": note.title,
+            "identifier": note.note_id,
+            "inLanguage": self.site.language,
+            "isPartOf": self.collection,
+            "publisher": self.publisher,
+            "wordCount": rendered.word_count,
+        }
+        if self.person is not None:
+            node["author"] = self.person
+        if note.description:
+            node["description"] = note.description
+        if note.created is not None:
+            node["dateCreated"] = node["datePublished"] = _date(note.created)
+        modified = note.updated or note.created
+        if modified is not None:
+            node["dateModified"] = _date(modified)
+        optional = {
+            "keywords": _unique((*note.keywords, *note.tags)),
+            "about": [self.term(tag) for tag in _unique(note.tags)],
+            "citation": [
+                {"@type": "CreativeWork", "url": _url(link)}
+                for link in rendered.external_links
+                if link not in body.images
+            ],
+            "mentions": [
+                self.mention(other) for other in rendered.linked_notes if other is not note
+            ],
+            "image": self.image(note, body.images, job),
+            "articleBody": body.text if self.options.article_body else None,
+        }
+        node.update({key: value for key, value in optional.items() if value})
+        return node
+
+    def mention(self, note: Note) -> dict[str, Any]:
+        url = self.note_url(note)
+        return {"@type": self.type_of(note), "@id": url, "url": url, "headline": note.title}
+
+    def image(self, note: Note, images: Sequence[str], job: Job) -> str | None:
+        """The frontmatter ``image`` (an attachment or a URL), else the first image shown."""
+        chosen = note.extra.get("image")
+        if isinstance(chosen, str) and chosen.strip():
+            name = chosen.strip().removeprefix("![[").removeprefix("[[").removesuffix("]]")
+            if urlsplit(name).scheme in ("http", "https"):
+                return _url(name)
+            attachment = self.vault.attachment(name.split("|")[0].strip())
+            if attachment is not None:
+                return self.links.asset_href(attachment)
+            job.warn(
+                f"image {chosen!r} is not an attachment of the vault; using the first image",
+                note,
+                code="jsonld-image",
+            )
+        return images[0] if images else None
+
+    def collection_document(
+        self, notes: Sequence[Note], nodes: Sequence[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """``index.jsonld``: a flat graph in which each node appears once."""
+        tags = sorted(
+            {tag for note in notes for tag in note.tags}, key=lambda tag: (tag.casefold(), tag)
+        )
+        terms = [self.term(tag) for tag in tags]
+        collection = {**self.collection, "inLanguage": self.site.language}
+        collection["hasPart"] = [{"@id": node["@id"]} for node in nodes]
+        collection["publisher"] = self.publisher
+        if self.person is not None:
+            collection["author"] = self.person
+        if self.site.description:
+            collection["description"] = self.site.description
+        dates = [note.updated or note.created for note in notes]
+        if any(date is not None for date in dates):
+            collection["dateModified"] = _date(max(date for date in dates if date is not None))
+        term_set = {**self.term_set, "hasDefinedTerm": [{"@id": term["@id"]} for term in terms]}
+        agents = (
+            [self.publisher]
+            if self.person in (None, self.publisher)
+            else [self.person, self.publisher]
+        )
+        members = [collection, *agents, term_set, *terms, *nodes]
+        shared = {member["@id"] for member in members}
+        return {
+            "@context": CONTEXT_URL,
+            "@graph": [_with_references(member, shared) for member in members],
+        }
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    """Strings in their first order without repeats, compared case-insensitively."""
+    seen: set[str] = set()
+    result = []
+    for value in values:
+        if value.casefold() not in seen:
+            seen.add(value.casefold())
+            result.append(value)
+    return result
+
+
+def _with_references(node: dict[str, Any], shared: set[str]) -> dict[str, Any]:
+    """``node`` with every nested node that the graph describes itself cut to its ``@id``."""
+
+    def cut(value: Any) -> Any:
+        if isinstance(value, dict):
+            if value.get("@id") in shared:
+                return {"@id": value["@id"]}
+            return {key: cut(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [cut(item) for item in value]
+        return value
+
+    return {key: cut(value) for key, value in node.items()}
+
+
+# offline processing ------------------------------------------------------------------------
+
+
+@functools.cache
+def _context_text() -> str:
+    package = resources.files(__package__ or "notepress.exporters")
+    return (package / "data" / "jsonld" / "schemaorg-context.jsonld").read_text(encoding="utf-8")
+
+
+def bundled_context() -> dict[str, Any]:
+    """The bundled copy of schema.org's JSON-LD context (the terms this exporter writes)."""
+    context: dict[str, Any] = json.loads(_context_text())
+    return context
+
+
+def document_loader(
+    documents: Mapping[str, str | Mapping[str, Any]] | None = None,
+) -> Callable[[str, Any], dict[str, Any]]:
+    """A pyld document loader that never uses the network.
+
+    It serves schema.org's context from the bundled copy, and each of ``documents``
+    (URL to parsed JSON, or to HTML text whose ``<script type="application/ld+json">``
+    pyld extracts).  Any other URL fails, naming it.  Use it to expand or validate the
+    output offline: ``jsonld.expand(doc, {"documentLoader": document_loader()})``.
+    """
+    extra = dict(documents or {})
+
+    def load(url: str, options: Any = None) -> dict[str, Any]:
+        if url in _CONTEXT_URLS:
+            document: Any = bundled_context()
+        elif url in extra:
+            document = extra[url]
+        else:
+            from pyld.jsonld import JsonLdError
+
+            raise JsonLdError(
+                f"{url} is not available offline",
+                "jsonld.LoadDocumentError",
+                {"url": url},
+                code="loading document failed",
+            )
+        html = isinstance(document, str)
+        return {
+            "contextUrl": None,
+            "documentUrl": url,
+            "document": document if html else json.loads(json.dumps(document)),
+            "contentType": "text/html" if html else "application/ld+json",
+        }
+
+    return load

@@ -1,0 +1,472 @@
+"""Obsidian-flavoured markdown: fixture files per plugin, plus the rules fixtures cannot show.
+
+Fixture format (``tests/fixtures/markdown/*.md``, in the style of markdown-it's own fixtures)::
+
+    Case title
+    .
+    markdown input
+    .
+    expected HTML
+    .
+
+A case is a title line, then a line holding a single ``.``, the markdown, another ``.``, the
+expected HTML and a closing ``.``.  Lines between cases are free text (the last one before a
+case's first ``.`` is its title).  Each case renders as the body of the note "Fixture Note"
+(``notes/Fixture Note.md``) in the small vault below, with absolute-URL links.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from html.parser import HTMLParser
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from notepress.markdown import DocumentLinks, LinkStyle, RenderedNote, UrlLinks, render_note
+from notepress.model import Note
+from notepress.parse import parse_note
+from notepress.slugs import lookup_key
+from notepress.vault import Vault, load_vault
+from tests.conftest import SAMPLES, SEEDS
+
+FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
+SITE = "https://ex.org/"
+FIXTURE_PATH = "notes/Fixture Note.md"
+
+
+# --- the fixture vault ---------------------------------------------------------------------------
+
+#: path -> (title, note_id, draft line, extra frontmatter, body)
+VAULT_NOTES: dict[str, tuple[str, str, str, str, str]] = {
+    "notes/Other Note.md": ("Other Note", "230301AB01", "false", "aliases: [Alt Name]", ""),
+    "journal/paper logbook.md": ("Why I Keep a Paper Logbook", "230301AB02", "false", "", ""),
+    "notes/Café Crème.md": ("Café Crème", "230301AB03", "false", "", ""),
+    "private/Secret Plans.md": (
+        "Secret Plans",
+        "230302DR01",
+        "true",
+        "aliases: [the plan]\ndescription: SECRET-DESCRIPTION",
+        "SECRET-BODY\n",
+    ),
+    "notes/Broken.md": ("Broken Note", "230303ER01", '"false"', "aliases: [the wreck]", ""),
+}
+ATTACHMENTS = ("attachments/image.png", "attachments/diagram v2.png", "files/manual.pdf")
+#: Everything that identifies the unpublishable notes; none of it may reach a rendered page.
+UNPUBLISHED_MARKS = (
+    "230302DR01",
+    "230303ER01",
+    "Secret Plans",
+    "Secret%20Plans",
+    "SECRET-",
+    "private/",
+    "Broken Note",
+    "Broken.md",
+)
+
+
+def note_source(title: str, note_id: str, draft: str, extra: str, body: str) -> bytes:
+    lines = ["---", f"title: {title}", f"note_id: {note_id}", "created: 2023-03-01"]
+    lines += [f"draft: {draft}", *filter(None, [extra]), "---", "", body]
+    return "\n".join(lines).encode("utf-8")
+
+
+def make_note(
+    path: str, body: str, title: str = "Fixture Note", note_id: str = "230306FX01"
+) -> Note:
+    return parse_note(PurePosixPath(path), note_source(title, note_id, "false", "", body))
+
+
+@cache
+def base_notes() -> tuple[Note, ...]:
+    notes = tuple(
+        parse_note(PurePosixPath(path), note_source(*fields))
+        for path, fields in VAULT_NOTES.items()
+    )
+    assert [n.published for n in notes] == [True, True, True, False, False]
+    assert notes[-1].has_errors and not notes[-2].has_errors
+    return notes
+
+
+def vault_with(*notes: Note) -> Vault:
+    attachments: dict[str, PurePosixPath] = {}
+    for name in ATTACHMENTS:
+        path = PurePosixPath(name)
+        attachments.setdefault(lookup_key(path.as_posix()), path)
+        attachments.setdefault(lookup_key(path.name), path)
+    return Vault(Path("/vault"), (*base_notes(), *notes), attachments)
+
+
+def url_links() -> UrlLinks:
+    return UrlLinks(lambda n: f"{SITE}{n.note_id}/", assets_url=f"{SITE}assets/")
+
+
+def render(
+    body: str, style: LinkStyle | None = None, *, include_drafts: bool = False
+) -> RenderedNote:
+    note = make_note(FIXTURE_PATH, body)
+    return render_note(note, vault_with(note), style or url_links(), include_drafts=include_drafts)
+
+
+# --- fixture files -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    file: str
+    title: str
+    markdown: str
+    html: str
+    line: int
+
+
+def read_cases(path: Path) -> Iterator[Case]:
+    """The cases of one fixture file, in order (see the module docstring for the format)."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    index = 0
+    title = ""
+    while index < len(lines):
+        line = lines[index]
+        if line != ".":
+            title = line.strip() or title
+            index += 1
+            continue
+        assert title, f"{path.name}:{index + 1}: a case needs a title line"
+        parts: list[list[str]] = [[], []]
+        start = index + 1
+        index += 1
+        for part in parts:
+            while index < len(lines) and lines[index] != ".":
+                part.append(lines[index])
+                index += 1
+            assert index < len(lines), f"{path.name}:{start}: case {title!r} is not closed"
+            index += 1
+        yield Case(path.stem, title, "\n".join(parts[0]) + "\n", "\n".join(parts[1]), start)
+        title = ""
+
+
+def all_cases() -> list[Case]:
+    cases = [case for path in sorted(FIXTURES.glob("*.md")) for case in read_cases(path)]
+    ids = [f"{case.file}: {case.title}" for case in cases]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    assert not duplicates, f"fixture titles must be unique per file: {duplicates}"
+    return cases
+
+
+CASES = all_cases()
+
+
+def test_every_plugin_has_fixtures() -> None:
+    files = {case.file for case in CASES}
+    expected = {"wikilinks", "embeds", "callouts", "highlight", "comments", "html", "cleanup"}
+    assert expected <= files
+    assert len(CASES) >= 60
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.file}: {c.title}" for c in CASES])
+def test_fixture(case: Case) -> None:
+    html = render(case.markdown).html
+    assert html.strip() == case.html.strip(), f"{case.file}.md:{case.line}"
+
+
+# --- wikilinks ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        pytest.param("Café Crème", id="nfc"),
+        pytest.param("Cafe\u0301 Cre\u0300me", id="nfd-combining-accents"),
+        pytest.param("CAFÉ CRÈME", id="upper-case"),
+        pytest.param("café  crème", id="extra-space"),
+    ],
+)
+def test_wikilinks_resolve_after_nfc_normalisation_and_case_folding(written: str) -> None:
+    html = render(f"[[{written}]]").html
+    assert html == f'<p><a href="{SITE}230301AB03/" class="internal-link">{written}</a></p>\n'
+
+
+def test_note_with_decomposed_title_is_found_by_composed_link() -> None:
+    target = make_note("notes/nfd.md", "", title="Re\u0301sume\u0301", note_id="230301AB09")
+    note = make_note(FIXTURE_PATH, "[[Résumé]]")
+    html = render_note(note, vault_with(target, note), url_links()).html
+    assert f'href="{SITE}230301AB09/"' in html
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "[[Secret Plans]]",
+        "[[secret plans|a friendly alias]]",
+        "[[the plan]]",
+        "[[Secret Plans#Heading]]",
+        "[[private/Secret Plans]]",
+        "![[Secret Plans]]",
+        "[[Broken Note]]",
+        "[[the wreck|alias]]",
+        "[[Broken#Part]]",
+        "[[Nowhere]]",
+        '<div class="linkage-tree"><ul><li>[[Secret Plans]]</li><li>[[Broken Note]]</li></ul></div>',
+        '<a href="../private/Secret%20Plans.md">raw</a> [md](../private/Secret%20Plans.md)',
+        "[md](Broken.md#part)",
+    ],
+)
+@pytest.mark.parametrize("style", ["url", "document"])
+def test_links_to_unpublished_notes_leak_nothing(markdown: str, style: str) -> None:
+    links = url_links() if style == "url" else DocumentLinks({"230302DR01", "230303ER01"})
+    rendered = render(markdown, links)
+    html = rendered.html
+    written = re.sub(r"\[\[(?:[^|\]]*\|)?", "", markdown)
+    for mark in UNPUBLISHED_MARKS:
+        if mark not in written:
+            assert mark not in html
+    assert "href" not in html
+    assert "title=" not in html
+    assert " id=" not in html
+    assert rendered.linked_notes == ()
+
+
+@pytest.mark.parametrize(
+    ("markdown", "text"),
+    [
+        ("[[Secret Plans]]", "Secret Plans"),
+        ("[[Secret Plans|alias]]", "alias"),
+        ("[[Secret Plans#Heading]]", "Secret Plans &gt; Heading"),
+        ("[[Nowhere|shown]]", "shown"),
+        ("[[Nowhere#Part]]", "Nowhere &gt; Part"),
+        ("[[Broken Note]]", "Broken Note"),
+    ],
+)
+def test_unlinkable_wikilink_is_its_alias_or_written_target(markdown: str, text: str) -> None:
+    assert render(markdown).html == f"<p>{text}</p>\n"
+
+
+def test_include_drafts_makes_drafts_linkable_but_never_notes_with_errors() -> None:
+    body = "[[Secret Plans]] [[the plan|alias]] [[Broken Note]]"
+    html = render(body, include_drafts=True).html
+    draft_link = f'<a href="{SITE}230302DR01/" class="internal-link">'
+    assert html == f"<p>{draft_link}Secret Plans</a> {draft_link}alias</a> Broken Note</p>\n"
+    assert "230302DR01" not in render(body).html
+
+
+def test_rendered_note_records_linked_notes_in_order() -> None:
+    rendered = render("[[Alt Name]] [[Café Crème]] [[Other Note#Some Heading]] [[Secret Plans]]")
+    assert [n.note_id for n in rendered.linked_notes] == ["230301AB01", "230301AB03"]
+
+
+def test_same_note_heading_link_uses_the_document_anchor() -> None:
+    rendered = render("## Part Two\n\nSee [[#Part Two]].", DocumentLinks({"230306FX01"}))
+    assert rendered.html == (
+        '<h2 id="n230306FX01-part-two">Part Two</h2>\n'
+        '<p>See <a href="#n230306FX01-part-two" class="internal-link">Part Two</a>.</p>\n'
+    )
+
+
+# --- embeds ----------------------------------------------------------------------------------------
+
+
+def test_embeds_are_recorded_as_assets_in_order_of_use() -> None:
+    rendered = render("![[diagram v2.png]] ![[image.png|300]] ![[manual.pdf]] ![[image.png]]")
+    assert rendered.assets == (
+        PurePosixPath("attachments/diagram v2.png"),
+        PurePosixPath("attachments/image.png"),
+        PurePosixPath("files/manual.pdf"),
+    )
+
+
+def test_embed_without_asset_url_keeps_only_the_text() -> None:
+    style = UrlLinks(lambda n: f"{SITE}{n.note_id}/")
+    rendered = render("![[image.png]] ![[image.png|A diagram]]", style)
+    assert rendered.html == "<p>image.png A diagram</p>\n"
+    assert rendered.assets == ()
+
+
+@pytest.mark.xfail(
+    reason="the attachment path is joined to the assets URL unencoded: a space stays a space",
+    strict=True,
+)
+def test_embed_with_a_space_in_its_name_gives_a_valid_url() -> None:
+    """Obsidian names pasted images ``Pasted image 20230306.png``: spaces are common."""
+    rendered = render("![[diagram v2.png]]")
+    assert rendered.html == (
+        f'<p><img src="{SITE}assets/attachments/diagram%20v2.png" alt="diagram v2"></p>\n'
+    )
+    assert rendered.assets == (PurePosixPath("attachments/diagram v2.png"),)
+
+
+# --- comments ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        pytest.param("Visible %%PRIVATE-COMMENT%% text.", id="inline"),
+        pytest.param("%%\nPRIVATE-COMMENT\n\nstill PRIVATE-COMMENT\n%%\n\nVisible", id="block"),
+        pytest.param("Visible\n\n%% PRIVATE-COMMENT never closed\n\n# PRIVATE-COMMENT", id="open"),
+        pytest.param("> [!note]\n> Visible\n> %%PRIVATE-COMMENT%%", id="in-callout"),
+        pytest.param("- Visible %%PRIVATE-COMMENT%%\n- item", id="in-list"),
+        pytest.param("| a |\n|---|\n| Visible %%PRIVATE-COMMENT%% |", id="in-table"),
+        pytest.param("Visible[^1]\n\n[^1]: note %%PRIVATE-COMMENT%%", id="in-footnote"),
+        pytest.param(
+            "<div>Visible</div>\n\n%%\n<div>PRIVATE-COMMENT</div>\n%%", id="html-in-comment"
+        ),
+        pytest.param(
+            "<div>\nVisible %%PRIVATE-COMMENT%%\n</div>",
+            id="comment-in-html-block",
+            marks=pytest.mark.xfail(
+                reason="%% comments inside an HTML block are passed through", strict=True
+            ),
+        ),
+        pytest.param(
+            "Visible %%starts here\n\nPRIVATE-COMMENT paragraph\n\nPRIVATE-COMMENT end%% tail",
+            id="inline-across-paragraphs",
+            marks=pytest.mark.xfail(
+                reason="an inline %% closed in a later paragraph only hides its own paragraph",
+                strict=True,
+            ),
+        ),
+    ],
+)
+def test_private_comments_never_reach_the_output(markdown: str) -> None:
+    html = render(markdown).html
+    assert "Visible" in html
+    assert "PRIVATE" not in html
+    assert "%%" not in html
+
+
+# --- raw HTML ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    reason="a wikilink inside a raw HTML attribute value is replaced by an <a> element, "
+    "which breaks the tag",
+    strict=True,
+)
+def test_wikilink_inside_html_attribute_becomes_its_text() -> None:
+    html = render(
+        '<span title="[[Other Note]]">hover</span> <img alt="[[Alt Name]]" src="image.png">'
+    ).html
+    assert html == (
+        '<p><span title="Other Note">hover</span> '
+        f'<img alt="Alt Name" src="{SITE}assets/attachments/image.png"></p>\n'
+    )
+
+
+@pytest.mark.xfail(
+    reason="<form> is removed but its <input type=text> stays as a bare <input> text box",
+    strict=True,
+)
+def test_form_fields_are_removed() -> None:
+    html = render('<form action="https://example.org"><input type="text" name="q"></form>').html
+    assert "<input" not in html
+
+
+# --- footnotes and ids ----------------------------------------------------------------------------
+
+
+class _Ids(HTMLParser):
+    """Every id and every in-document href of an HTML fragment."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.anchors: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name == "id" and value:
+                self.ids.append(value)
+            if name == "href" and value and value.startswith("#"):
+                self.anchors.append(value[1:])
+
+
+def test_footnote_and_heading_ids_are_unique_when_notes_are_concatenated() -> None:
+    """Two notes with the same headings and ``[^1]`` in one document: no id twice."""
+    body = "## Notes\n\nFirst[^1] and second[^note], see [[{other}#Notes]].\n\n## Notes\n\n"
+    body += "[^1]: One.\n[^note]: Two.\n"
+    first = make_note("a.md", body.format(other="B"), title="A", note_id="230301AA01")
+    second = make_note("b.md", body.format(other="A"), title="B", note_id="230302BB01")
+    vault = vault_with(first, second)
+    style = DocumentLinks({first.note_id, second.note_id})
+    parser = _Ids()
+    for note in (first, second):
+        parser.feed(render_note(note, vault, style).html)
+    assert len(parser.ids) == 2 * 6, "two headings, two footnotes, two footnote refs per note"
+    assert len(set(parser.ids)) == len(parser.ids)
+    assert len(parser.anchors) == 2 * 5, "footnote refs, back links and the heading link"
+    assert set(parser.anchors) <= set(parser.ids)
+    assert {"n230301AA01-fn-1", "n230302BB01-fn-1", "n230302BB01-notes"} <= set(parser.ids)
+
+
+def test_headings_are_reported_with_their_ids() -> None:
+    rendered = render("## One\n\n### Two `code`\n\n## One\n\n## [[Other Note|Linked]] part")
+    assert [(h.level, h.text, h.id) for h in rendered.headings] == [
+        (2, "One", "one"),
+        (3, "Two code", "two-code"),
+        (2, "One", "one-2"),
+        (2, "Linked part", "linked-part"),
+    ]
+
+
+# --- whole notes -----------------------------------------------------------------------------------
+
+
+def _outside_code(html: str) -> str:
+    return re.sub(r"<(pre|code)\b.*?</\1>", "", html, flags=re.DOTALL)
+
+
+@cache
+def sample_vault() -> Vault:
+    return load_vault(SAMPLES, exclude_dirs=[SAMPLES / "_publish"])
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p.relative_to(SAMPLES).as_posix() for p in SAMPLES.rglob("*.md")),
+)
+def test_sample_notes_show_no_note_syntax_and_no_private_comment(path: str) -> None:
+    vault = sample_vault()
+    (note,) = [n for n in vault.notes if n.path.as_posix() == path]
+    html = render_note(note, vault, url_links()).html
+    prose = _outside_code(html)
+    for syntax in ("[[", "]]", "[!", "==", "%%"):
+        assert syntax not in prose, f"{path}: {syntax!r} in output"
+    assert "PRIVATE-COMMENT" not in html
+
+
+def test_sample_notes_exercise_every_construct() -> None:
+    """The property test above means something only if the samples use the syntax."""
+    bodies = "\n".join(note.body for note in sample_vault().notes)
+    for syntax in ("[[", "![[", "> [!", "==", "%%", "PRIVATE-COMMENT", "[^", "<div class="):
+        assert syntax in bodies, syntax
+
+
+@cache
+def seed_vault() -> Vault:
+    return load_vault(SEEDS)
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed notes are not present")
+@pytest.mark.parametrize("include_drafts", [False, True], ids=["public", "with-drafts"])
+def test_seed_notes_render_cleanly(include_drafts: bool) -> None:
+    vault = seed_vault()
+    notes = {note.note_id: note for note in vault.notes}
+    general = render_note(notes["221215GN01"], vault, url_links(), include_drafts=include_drafts)
+    journal = render_note(notes["221215TJ01"], vault, url_links(), include_drafts=include_drafts)
+    for rendered in (general, journal):
+        assert "<h1" not in rendered.html, "leading and trailing title H1 and lone # are dropped"
+        prose = _outside_code(rendered.html)
+        for syntax in ("[[", "]]", "[!", "%%", "Â"):
+            assert syntax not in prose
+        assert '<div class="linkage-tree">' in rendered.html
+    assert "Latency Budget · Platform Risk" in general.html
+    link = f'<a href="{SITE}221215TJ01/" class="internal-link">Riffusion Generates Music</a>'
+    assert (link in general.html) is include_drafts
+    assert '<div class="keyword-row">' in journal.html
+    assert '<span class="inline-note">' in journal.html
+    assert '<ul class="brain-dump">' in journal.html
+    assert '<div class="callout callout-question" data-callout="question">' in journal.html
+    assert '<p class="callout-title">Riffusion - About</p>' in journal.html

@@ -19,6 +19,9 @@ A ``jsonld`` target writes into ``OUT/<target>/``:
     The same documents as ``<script type="application/ld+json">`` elements, ready to paste
     into a page.  ``<``, ``>`` and ``&`` are JSON escapes there, so no title can close the
     script element.
+``assets/``
+    The vault images that notes name as their ``image``, under their vault paths, to be
+    published at ``assets_url`` (``<site url>assets/`` by default).
 
 Identifiers: a note is its public URL (``site.note_url``); the collection is its URL with
 ``#blog`` (a ``CollectionPage`` is the page itself); the author is ``<site url>#author``;
@@ -40,6 +43,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -51,6 +55,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from notepress.config import Site, Target
 from notepress.exporter import Exporter, Job
 from notepress.markdown import RenderedNote, UrlLinks, render_note
+from notepress.markdown.render import IMAGE_SUFFIXES
 from notepress.model import Note
 from notepress.schema import option
 from notepress.slugs import slugify
@@ -69,6 +74,7 @@ __all__ = [
 ]
 
 CONTEXT_URL = "https://schema.org"
+ASSETS_DIR = "assets"
 
 #: schema.org's ``Article`` and its subtypes: the types whose instances may carry every
 #: property a note is written with (``wordCount`` and ``articleBody`` belong to ``Article``).
@@ -193,6 +199,24 @@ class JsonLdExporter(Exporter):
         index = graph.collection_document(notes, nodes)
         job.write_text("index.jsonld", to_json(index))
         job.write_text("html/index.html", script_element(index))
+        _copy_images(job, graph.images_used)
+
+
+def _copy_images(job: Job, images: Iterable[PurePosixPath]) -> None:
+    """Copy the images named by ``image`` into ``assets/``, under their vault paths.
+
+    With the default ``assets_url`` (``<site url>assets/``), publishing the target folder's
+    ``assets/`` at the site root makes every ``image`` URL resolve.
+    """
+    for path in sorted(images):
+        try:
+            target = job.path(f"{ASSETS_DIR}/{path.as_posix()}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(job.vault.root / path, target)
+        except (OSError, ValueError) as exc:
+            job.warn(f"image not copied, so its URL will not resolve: {path} ({exc})")
+            continue
+        job.record(target)
 
 
 def _type_error(type_name: str) -> str:
@@ -231,6 +255,8 @@ class _Graph:
     types: Mapping[str, str]
     assets_url: str
     collection_url: str
+    images_used: dict[PurePosixPath, None] = field(default_factory=dict)
+    """Vault images that a note's ``image`` points at, in order of first use."""
 
     @classmethod
     def create(cls, site: Site, options: JsonLdOptions, vault: Vault) -> _Graph:
@@ -354,7 +380,7 @@ class _Graph:
             "mentions": [
                 self.mention(other) for other in rendered.linked_notes if other is not note
             ],
-            "image": self.image(note, body.images, job),
+            "image": self.image(note, rendered, body.images, job),
             "articleBody": body.text if self.options.article_body else None,
         }
         node.update({key: value for key, value in optional.items() if value})
@@ -364,22 +390,36 @@ class _Graph:
         url = self.note_url(note)
         return {"@type": self.type_of(note), "@id": url, "url": url, "headline": note.title}
 
-    def image(self, note: Note, images: Sequence[str], job: Job) -> str | None:
-        """The frontmatter ``image`` (an attachment or a URL), else the first image shown."""
+    def image(
+        self, note: Note, rendered: RenderedNote, images: Sequence[str], job: Job
+    ) -> str | None:
+        """The frontmatter ``image`` (an attachment or a URL), else the first image shown.
+
+        Vault images chosen here are remembered in ``images_used``, to be copied.
+        """
         chosen = note.extra.get("image")
         if isinstance(chosen, str) and chosen.strip():
-            name = chosen.strip().removeprefix("![[").removeprefix("[[").removesuffix("]]")
+            name = chosen.strip().removeprefix("!").removeprefix("[[").removesuffix("]]")
             if urlsplit(name).scheme in ("http", "https"):
                 return _url(name)
             attachment = self.vault.attachment(name.split("|")[0].strip())
-            if attachment is not None:
-                return self.links.asset_href(attachment)
+            if attachment is not None and attachment.suffix.lower() in IMAGE_SUFFIXES:
+                return self.use_image(attachment)
             job.warn(
-                f"image {chosen!r} is not an attachment of the vault; using the first image",
+                f"image {chosen!r} is not an image of the vault; using the first image shown",
                 note,
                 code="jsonld-image",
             )
-        return images[0] if images else None
+        if not images:
+            return None
+        shown = {self.links.asset_href(path): path for path in rendered.assets}
+        if images[0] in shown:
+            return self.use_image(shown[images[0]])
+        return images[0]
+
+    def use_image(self, attachment: PurePosixPath) -> str | None:
+        self.images_used.setdefault(attachment, None)
+        return self.links.asset_href(attachment)
 
     def collection_document(
         self, notes: Sequence[Note], nodes: Sequence[dict[str, Any]]

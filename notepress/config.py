@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from .dates import DateError, parse_timezone
 from .errors import ConfigError
@@ -71,8 +71,8 @@ class Site:
         return self.note_url.format(
             note_id=note.note_id,
             slug=slugify(note.title, fallback=note.note_id.lower()),
-            path=PurePosixPath(note.path).with_suffix("").as_posix(),
-            stem=note.path.stem,
+            path=quote(PurePosixPath(note.path).with_suffix("").as_posix()),
+            stem=quote(note.path.stem),
             year=f"{created.year:04d}" if created else "0000",
             month=f"{created.month:02d}" if created else "00",
             day=f"{created.day:02d}" if created else "00",

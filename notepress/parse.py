@@ -46,7 +46,27 @@ _KNOWN_KEYS = frozenset(
 )
 _KEY_LINE_RE = re.compile(r"^([^\s#:][^:]*?)\s*:", re.MULTILINE)
 _YAML = frontmatter.YAMLHandler()
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader, except that an impossible date (``2023-02-30``) stays text.
+
+    PyYAML would raise while building the mapping and lose every other key; as text it
+    reaches the date check, which reports it against its own key and line.
+    """
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+#: Errors whose start (``context_mark``) is where the writer went wrong: an unclosed quote or
+#: bracket is noticed by YAML only lines later.
+_OPENING_CONTEXTS = ("while scanning a quoted scalar", "while parsing a flow")
 _NEWLINES = re.compile(r"\r\n?")
 #: A UTF-8 lead byte read as Latin-1/Windows-1252 (``Â``, ``Ã``, ``â``...) followed by what a
 #: continuation byte becomes.  Only text with such a pair is worth ftfy's slower look.
@@ -157,14 +177,15 @@ def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any] | 
         for m in _KEY_LINE_RE.finditer(fm_text)
     }
     try:
-        data = yaml.load(fm_text, Loader=_LOADER)
+        data = yaml.load(fm_text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-        if context and context_mark is not None:
-            problem += f" ({context} on line {context_mark.line + 1})"
+        if context and context_mark is not None and context.startswith(_OPENING_CONTEXTS):
+            problem += f" ({context.removeprefix('while ')} from line {context_mark.line + 1})"
+            line = context_mark.line + 1
         report.error("frontmatter-yaml", f"frontmatter is not valid YAML: {problem}", line=line)
         return None, body, body_line
     if data is None:

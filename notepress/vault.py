@@ -119,7 +119,7 @@ def load_vault(
     root_path = Path(root).resolve()
     if not root_path.is_dir():
         raise NotADirectoryError(f"vault folder not found: {root}")
-    spec = pathspec.PathSpec.from_lines("gitwildmatch", ignore)
+    spec = pathspec.GitIgnoreSpec.from_lines(ignore)
     excluded = {Path(d).resolve() for d in exclude_dirs}
     vault_problems: list[Problem] = []
 
@@ -147,7 +147,7 @@ def load_vault(
 
 
 def _walk(
-    root: Path, spec: pathspec.PathSpec, excluded: set[Path], problems: list[Problem]
+    root: Path, spec: pathspec.GitIgnoreSpec, excluded: set[Path], problems: list[Problem]
 ) -> Iterator[tuple[Path, PurePosixPath]]:
     """Files of the vault in sorted order, as (absolute path, vault-relative path)."""
     seen_dirs: set[Path] = set()
@@ -183,6 +183,9 @@ def _walk(
                             rel.as_posix(),
                         )
                     )
+                    continue
+                if not target.is_dir():
+                    # A second name for a file of the vault, which is read under its own name.
                     continue
             is_dir = entry.is_dir()
             if spec.match_file(rel.as_posix() + ("/" if is_dir else "")):

@@ -72,15 +72,14 @@ def test_check_reports_every_bad_file(make_vault) -> None:
     bad = {p["path"] for p in problems if p["severity"] == "error"}
     assert bad == set(BAD_FILES)
     yaml_error = next(p for p in problems if p["code"] == "frontmatter-yaml")
-    assert yaml_error["line"] == 3  # where YAML noticed; the message names line 2 too
-    assert "line 2" in yaml_error["message"]
+    assert yaml_error["line"] == 2  # where the bracket was opened, not where YAML gave up
 
 
 def test_check_text_names_file_and_line(make_vault) -> None:
     root = make_vault(BAD_NOTES, config=JSONLD_ONLY)
     result = run("check", str(root))
     assert result.returncode == 1
-    assert "broken-yaml.md:3: error[frontmatter-yaml]" in result.stdout
+    assert "broken-yaml.md:2: error[frontmatter-yaml]" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
 
 

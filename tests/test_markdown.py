@@ -284,10 +284,6 @@ def test_embed_without_asset_url_keeps_only_the_text() -> None:
     assert rendered.assets == ()
 
 
-@pytest.mark.xfail(
-    reason="the attachment path is joined to the assets URL unencoded: a space stays a space",
-    strict=True,
-)
 def test_embed_with_a_space_in_its_name_gives_a_valid_url() -> None:
     """Obsidian names pasted images ``Pasted image 20230306.png``: spaces are common."""
     rendered = render("![[diagram v2.png]]")
@@ -316,17 +312,10 @@ def test_embed_with_a_space_in_its_name_gives_a_valid_url() -> None:
         pytest.param(
             "<div>\nVisible %%PRIVATE-COMMENT%%\n</div>",
             id="comment-in-html-block",
-            marks=pytest.mark.xfail(
-                reason="%% comments inside an HTML block are passed through", strict=True
-            ),
         ),
         pytest.param(
             "Visible %%starts here\n\nPRIVATE-COMMENT paragraph\n\nPRIVATE-COMMENT end%% tail",
             id="inline-across-paragraphs",
-            marks=pytest.mark.xfail(
-                reason="an inline %% closed in a later paragraph only hides its own paragraph",
-                strict=True,
-            ),
         ),
     ],
 )
@@ -340,11 +329,6 @@ def test_private_comments_never_reach_the_output(markdown: str) -> None:
 # --- raw HTML ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="a wikilink inside a raw HTML attribute value is replaced by an <a> element, "
-    "which breaks the tag",
-    strict=True,
-)
 def test_wikilink_inside_html_attribute_becomes_its_text() -> None:
     html = render(
         '<span title="[[Other Note]]">hover</span> <img alt="[[Alt Name]]" src="image.png">'
@@ -355,10 +339,6 @@ def test_wikilink_inside_html_attribute_becomes_its_text() -> None:
     )
 
 
-@pytest.mark.xfail(
-    reason="<form> is removed but its <input type=text> stays as a bare <input> text box",
-    strict=True,
-)
 def test_form_fields_are_removed() -> None:
     html = render('<form action="https://example.org"><input type="text" name="q"></form>').html
     assert "<input" not in html

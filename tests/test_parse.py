@@ -179,19 +179,11 @@ def test_correct_non_ascii_text_is_left_alone() -> None:
             "---\ntitle: ok\ndraft: true\ntags: [a, b\nnote_id: 230306AB01\n---\nbody\n",
             4,
             id="unclosed-flow-list",
-            marks=pytest.mark.xfail(
-                reason="line of the unclosed '[' expected; the line where YAML gave up is given",
-                strict=True,
-            ),
         ),
         pytest.param(
             '---\ntitle: ok\ndraft: true\nnote_id: 230306AB01\nkey: "unclosed\nother: x\n---\n',
             5,
             id="unclosed-quote",
-            marks=pytest.mark.xfail(
-                reason="line of the unclosed quote expected; the closing '---' line is given",
-                strict=True,
-            ),
         ),
     ],
 )
@@ -413,11 +405,6 @@ def test_updated_is_kept_when_given() -> None:
         pytest.param(
             "2023-02-30",
             id="yaml-feb-30",
-            marks=pytest.mark.xfail(
-                reason="PyYAML's timestamp constructor raises ValueError out of parse_note",
-                raises=ValueError,
-                strict=True,
-            ),
         ),
         pytest.param("[2023-03-06]", id="list"),
     ],
@@ -581,10 +568,6 @@ def test_links_are_recorded_with_file_lines_outside_code() -> None:
     assert [link.text for link in note.links] == ["First", "shown", "300", "Local heading"]
 
 
-@pytest.mark.xfail(
-    reason="indented code blocks are scanned for links, giving spurious link warnings",
-    strict=True,
-)
 def test_links_in_indented_code_are_not_recorded() -> None:
     note = parse(frontmatter() + "Text.\n\n    [[in indented code]]\n")
     assert note.links == ()
@@ -640,11 +623,6 @@ def test_output_folder_is_excluded(make_vault: Callable[..., Path]) -> None:
     assert project.vault.attachment("x.png") is None
 
 
-@pytest.mark.xfail(
-    reason="pathspec 'gitwildmatch' is deprecated: any 'ignore' pattern emits DeprecationWarning",
-    raises=DeprecationWarning,
-    strict=True,
-)
 def test_ignore_globs_skip_paths(make_vault: Callable[..., Path]) -> None:
     root = make_vault(
         {

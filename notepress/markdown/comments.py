@@ -1,61 +1,67 @@
-"""``%%comments%%`` are private: removed entirely, inline or as blocks.
+"""``%%comments%%`` are private: removed from the source before anything else reads it.
 
-When in doubt, private text stays private: an unclosed ``%%`` inside a paragraph hides the
-rest of that paragraph, and an unclosed ``%%`` block hides the rest of the note.
+Obsidian comments cross every boundary (paragraphs, raw HTML blocks, list items), so they are
+cut from the source text itself, sparing code: code blocks and inline code spans keep their
+``%%``.  When in doubt, private text stays private: an unclosed ``%%`` hides the rest of the
+note.
 """
 
 from __future__ import annotations
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_block import StateBlock
-from markdown_it.rules_inline import StateInline
+import itertools
+import re
 
-__all__ = ["comments_plugin"]
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+
+from ..scan import classify_lines
+
+__all__ = ["comments_plugin", "strip_comments"]
+
+# In prose, whichever comes first wins: a code span is kept, a comment marker toggles.
+_PROSE = re.compile(r"(?P<code>(?P<ticks>`+)[^`].*?(?<!`)(?P=ticks)(?!`))|%%", re.DOTALL)
 
 
 def comments_plugin(md: MarkdownIt) -> None:
-    md.block.ruler.before(
-        "paragraph",
-        "comment_block",
-        _block,
-        {"alt": ["paragraph", "reference", "blockquote", "list"]},
-    )
-    md.inline.ruler.before("text", "comment_inline", _inline)
-    md.inline.add_terminator_char("%")
+    md.core.ruler.after("normalize", "comments", _strip)
 
 
-def _block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-    if state.sCount[start_line] - state.blkIndent >= 4:
-        return False
-    begin = state.bMarks[start_line] + state.tShift[start_line]
-    first = state.src[begin : state.eMarks[start_line]]
-    if not first.startswith("%%"):
-        return False
-    rest = first[2:]
-    if "%%" in rest:
-        # ``%%one line%%`` followed by text is inline, not a block.
-        if rest.rstrip().endswith("%%") and rest.rstrip().count("%%") == 1:
-            if not silent:
-                state.line = start_line + 1
-            return True
-        return False
-    if silent:
-        return True
-    line = start_line + 1
-    while line < end_line:
-        text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
-        if "%%" in text:
-            line += 1
-            break
-        line += 1
-    state.line = line
-    return True
+def strip_comments(text: str) -> str:
+    """``text`` without its ``%%comments%%``, code untouched."""
+    if "%%" not in text:
+        return text
+    kept: list[str] = []
+    hidden = False
+    lines = classify_lines(text)
+    for is_code, run in itertools.groupby(lines, key=lambda line: line[2]):
+        block = "\n".join(line for _, line, _ in run)
+        if is_code:
+            if not hidden:
+                kept.append(block)
+            continue
+        visible, hidden = _strip_prose(block, hidden)
+        kept.append(visible)
+    return "\n".join(kept)
 
 
-def _inline(state: StateInline, silent: bool) -> bool:
-    src = state.src
-    if not src.startswith("%%", state.pos):
-        return False
-    close = src.find("%%", state.pos + 2, state.posMax)
-    state.pos = state.posMax if close == -1 else close + 2
-    return True
+def _strip_prose(block: str, hidden: bool) -> tuple[str, bool]:
+    """The visible part of a run of prose lines, and whether a comment is still open at its end."""
+    parts = []
+    position = 0
+    for match in _PROSE.finditer(block):
+        if match.group("code"):
+            if not hidden:
+                parts.append(block[position : match.end()])
+            position = match.end()
+            continue
+        if not hidden:
+            parts.append(block[position : match.start()])
+        hidden = not hidden
+        position = match.end()
+    if not hidden:
+        parts.append(block[position:])
+    return "".join(parts), hidden
+
+
+def _strip(state: StateCore) -> None:
+    state.src = strip_comments(state.src)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -47,6 +47,8 @@ __all__ = [
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".bmp"})
 _SIZE_RE = re.compile(r"^(\d+)(?:x(\d+))?$")
+#: A tag of raw HTML, quoted attribute values included, to tell tags from the text between.
+_TAG_RE = re.compile(r"(<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>)")
 
 
 class LinkStyle:
@@ -99,7 +101,7 @@ class UrlLinks(LinkStyle):
     def asset_href(self, path: PurePosixPath) -> str | None:
         if self.assets_url is None:
             return None
-        return self.assets_url + path.as_posix()
+        return self.assets_url + quote(path.as_posix())
 
 
 @dataclass
@@ -385,14 +387,40 @@ def _image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any)
 
 
 def _html(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-    """Raw HTML is kept (the sanitiser cleans it later), with its wikilinks resolved."""
+    """Raw HTML is kept (the sanitiser cleans it later), with its wikilinks resolved.
+
+    Between tags a wikilink becomes a link; inside a tag (an attribute value) it can only
+    become its text.
+    """
     context = _ctx(env)
     content = tokens[idx].content
     if "[[" not in content:
         return content
-    return WIKILINK_RE.sub(
-        lambda m: context.render_link(parse_wikilink(m.group(2), embed=bool(m.group(1)))), content
-    )
+    parts = []
+    for piece in _TAG_RE.split(content):
+        if piece.startswith("<"):
+            parts.append(
+                WIKILINK_RE.sub(lambda m: escapeHtml(parse_wikilink(m.group(2)).text), piece)
+            )
+        else:
+            parts.append(WIKILINK_RE.sub(lambda m: context.render_link(_wikilink(m)), piece))
+    return "".join(parts)
+
+
+def _wikilink(match: re.Match[str]) -> Link:
+    return parse_wikilink(match.group(2), embed=bool(match.group(1)))
+
+
+def _list_item_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """Task items carry a check mark glyph, not a form control: outputs hold no forms."""
+    token = tokens[idx]
+    result = self.renderToken(tokens, idx, options, env)
+    if token.meta and "checked" in token.meta:
+        if token.meta["checked"]:
+            result += '<span class="task-checkbox task-done">\u2611</span> '
+        else:
+            result += '<span class="task-checkbox">\u2610</span> '
+    return result
 
 
 def _footnote_ref(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
@@ -431,6 +459,7 @@ _RULES: dict[str, Callable[..., str]] = {
     "image": _image,
     "html_block": _html,
     "html_inline": _html,
+    "list_item_open": _list_item_open,
     "footnote_ref": _footnote_ref,
     "footnote_open": _footnote_open,
     "footnote_anchor": _footnote_anchor,

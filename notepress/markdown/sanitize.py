@@ -13,7 +13,7 @@ import nh3
 
 __all__ = ["sanitize"]
 
-_TAGS = (set(nh3.ALLOWED_TAGS) | {"section", "input", "figure", "figcaption"}) - {"map", "area"}
+_TAGS = (set(nh3.ALLOWED_TAGS) | {"section", "figure", "figcaption"}) - {"map", "area"}
 _ATTRIBUTES: dict[str, set[str]] = {
     **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
     "*": {"class", "id", "title", "lang", "dir"},
@@ -24,10 +24,8 @@ _ATTRIBUTES: dict[str, set[str]] = {
     "ol": {"start", "reversed"},
     "td": {"colspan", "rowspan", "style"},
     "th": {"colspan", "rowspan", "scope", "style"},
-    "input": {"checked", "disabled"},
     "time": {"datetime"},
 }
-_TAG_VALUES = {"input": {"type": {"checkbox"}}}
 _SCHEMES = {"http", "https", "mailto"}
 _DROP_WITH_CONTENT = {
     "script",
@@ -50,7 +48,6 @@ def sanitize(html: str, attribute_filter: AttributeFilter | None = None) -> str:
         tags=_TAGS,
         clean_content_tags=_DROP_WITH_CONTENT,
         attributes=_ATTRIBUTES,
-        tag_attribute_values=_TAG_VALUES,
         attribute_filter=attribute_filter,
         strip_comments=True,
         link_rel=None,

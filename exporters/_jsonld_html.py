@@ -130,12 +130,12 @@ def to_json(document: Any) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def script_element(document: Any) -> str:
-    """``<script type="application/ld+json">`` holding ``document``, safe to paste in a page.
+def script_element(json_text: str) -> str:
+    """``<script type="application/ld+json">`` holding ``json_text``, safe to paste in a page.
 
     Inside ``<script>`` HTML ends the element at the first ``</script`` whatever the JSON
     says, so the characters that could start markup are written as JSON escapes: a JSON
     parser reads the same strings back.
     """
-    text = _SCRIPT_UNSAFE.sub(lambda m: _SCRIPT_ESCAPES[m.group(0)], to_json(document))
+    text = _SCRIPT_UNSAFE.sub(lambda m: _SCRIPT_ESCAPES[m.group(0)], json_text)
     return f'<script type="application/ld+json">\n{text}</script>\n'

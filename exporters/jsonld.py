@@ -192,14 +192,17 @@ class JsonLdExporter(Exporter):
         nodes = []
         for note in notes:
             node = graph.note_node(note, render_note(note, job.vault, graph.links), job)
-            document = {"@context": CONTEXT_URL, **node}
-            job.write_text(f"{note.note_id}.jsonld", to_json(document))
-            job.write_text(f"html/{note.note_id}.html", script_element(document))
+            _write(job, note.note_id, {"@context": CONTEXT_URL, **node})
             nodes.append(node)
-        index = graph.collection_document(notes, nodes)
-        job.write_text("index.jsonld", to_json(index))
-        job.write_text("html/index.html", script_element(index))
+        _write(job, "index", graph.collection_document(notes, nodes))
         _copy_images(job, graph.images_used)
+
+
+def _write(job: Job, name: str, document: dict[str, Any]) -> None:
+    """``<name>.jsonld`` and its script element ``html/<name>.html``."""
+    text = to_json(document)
+    job.write_text(f"{name}.jsonld", text)
+    job.write_text(f"html/{name}.html", script_element(text))
 
 
 def _copy_images(job: Job, images: Iterable[PurePosixPath]) -> None:

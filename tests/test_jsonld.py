@@ -15,6 +15,7 @@ import pytest
 from notepress.exporters.jsonld import (
     ARTICLE_TYPES,
     BUILTIN_TYPES,
+    JsonLdExporter,
     bundled_context,
     document_loader,
 )
@@ -23,10 +24,11 @@ from rdflib.namespace import SDO
 
 import notepress
 from notepress.errors import ConfigError
+from notepress.exporter import Job
 from notepress.markdown import UrlLinks, render_note
 from notepress.model import Problem
 
-from .conftest import SAMPLES, note_text
+from .conftest import REPO, SAMPLES, note_text
 
 SCHEMA = "http://schema.org/"
 SITE = """
@@ -679,3 +681,43 @@ def test_unicode_and_spaces_in_urls_become_valid_iris(build: Builder) -> None:
     assert doc["about"][0]["@id"] == "https://notes.example.org/#tag/caf%C3%A9"
     assert doc["headline"] == "Über alles"
     assert "Über alles" in (out / "230301GN01.jsonld").read_text(encoding="utf-8")
+
+
+def test_a_draft_handed_to_the_exporter_directly_is_still_left_out(
+    make_vault: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The pipeline never selects drafts here; the exporter does not rely on that alone."""
+    root = make_vault(
+        {
+            "a.md": note_text("A", "See [[Secret]].", note_id="230301GN01"),
+            "secret.md": note_text("Secret", "DRAFT-ONLY: x", note_id="230302GN01", draft=True),
+        },
+        config=f'{SITE}\n[targets.ld]\nexporter = "jsonld"\n',
+    )
+    project = project_for(root)
+    out = tmp_path / "direct"
+    job = Job(
+        target=project.config.targets["ld"],
+        site=project.config.site,
+        vault=project.vault,
+        notes=project.vault.notes,
+        out_dir=out,
+        config_root=root,
+    )
+    JsonLdExporter().build(job)
+    assert sorted(p.name for p in out.glob("*.jsonld")) == ["230301GN01.jsonld", "index.jsonld"]
+    assert all("Secret" not in p.read_text() for p in out.rglob("*.*"))
+
+
+def test_the_bundled_context_is_packaged() -> None:
+    """The wheel takes package data by these patterns; the context must match one."""
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["notepress.exporters"]
+    packaged = {
+        path
+        for pattern in patterns
+        for path in (REPO / "exporters").glob(pattern)
+        if path.is_file()
+    }
+    context = REPO / "exporters" / "data" / "jsonld" / "schemaorg-context.jsonld"
+    assert context in packaged, f"package-data of notepress.exporters misses it: {patterns}"

@@ -178,6 +178,9 @@ def excerpt(html: str, words: int) -> str:
     except Exception:  # lxml raises bare ParserError/ValueError for odd fragments
         return ""
     elements = [part for part in parts if not isinstance(part, str)]
+    for element in elements:
+        for ref in element.find_class("footnote-ref"):
+            ref.drop_tree()
     paragraphs = [el for el in elements if el.tag == "p"]
     chosen = paragraphs or [el for el in elements if el.tag != "section"]
     tokens: list[str] = []

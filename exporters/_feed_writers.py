@@ -7,6 +7,7 @@ items always give the same bytes.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -125,7 +126,7 @@ def write_rss(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
     fg.load_extension("dc", atom=False, rss=True)
     fg.register_extension("hub", _RssHub, _NoEntryExtension, atom=False, rss=True)
     fg.title(info.title)
-    fg.description(info.subtitle or info.title)
+    fg.description(html.escape(info.subtitle or info.title, quote=False))
     fg.language(info.language)
     fg.lastBuildDate(info.updated)
     fg.generator(_GENERATOR)
@@ -141,8 +142,8 @@ def write_rss(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
         entry.title(item.title)
         entry.link(href=item.url)
         entry.published(item.published)
-        if item.summary:
-            entry.description(item.summary)
+        if item.summary:  # readers take RSS descriptions as HTML; the summary is text
+            entry.description(html.escape(item.summary, quote=False))
         if item.content_html:
             entry.content(item.content_html)
         for tag in item.tags:

@@ -316,7 +316,7 @@ def _tag_groups(job: Job, limit: int) -> list[tuple[str, list[str], list[Note]]]
             members,
             key=lambda n: ((n.updated if order == "updated" else n.created) or _EPOCH, n.sort_key),
         )
-        chosen = newest[len(newest) - limit :] if limit else []
+        chosen = newest[-limit:] if limit else []
         result.append((slug, sorted(spellings), chosen))
     return result
 

@@ -47,7 +47,7 @@
 
   <xsl:template match="atom:entry">
     <li>
-      <a href="{atom:link[@rel='alternate']/@href}"><xsl:value-of select="atom:title"/></a>
+      <a href="{atom:link[not(@rel) or @rel='alternate'][1]/@href}"><xsl:value-of select="atom:title"/></a>
       <br/>
       <time><xsl:value-of select="substring(atom:published, 1, 10)"/></time>
       <p><xsl:value-of select="atom:summary"/></p>

@@ -53,6 +53,7 @@ from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
 from notepress.config import Site, Target
+from notepress.errors import ExportError
 from notepress.exporter import Exporter, Job
 from notepress.markdown import RenderedNote, UrlLinks, render_note
 from notepress.markdown.render import IMAGE_SUFFIXES
@@ -122,17 +123,17 @@ class JsonLdOptions:
         "BlogPosting", "schema.org type of a note that no entry of 'types' matches."
     )
     types: dict[str, str] = field(
-        default_factory=dict,
+        default_factory=lambda: dict(BUILTIN_TYPES),
         metadata={
-            "doc": "schema.org type by kind of note: a cssclass or tag (cssclasses are tried "
-            'first), such as { "tech-journal" = "TechArticle" }; merged over that built-in map.'
+            "doc": "schema.org type by kind of note, a cssclass or tag (cssclasses are tried "
+            "first); what you set is merged over this built-in map."
         },
     )
     article_body: bool = option(False, "Include each note's plain text as articleBody.")
     assets_url: str = option(
         "assets/",
-        "Where vault attachments are published, relative to site.url or absolute; "
-        "an image URL is this plus the attachment's vault path.",
+        "Where vault attachments are published, relative to site.url or absolute: an image "
+        "URL is this plus the attachment's vault path (images used are copied to assets/).",
     )
     tag_url: str = option(
         "",
@@ -181,14 +182,16 @@ class JsonLdExporter(Exporter):
         return errors
 
     def build(self, job: Job) -> None:
+        if not job.site.url:  # check() rejects this config; a direct API call may not
+            raise ExportError("site.url is not set: JSON-LD needs absolute URLs")
         graph = _Graph.create(job.site, job.options, job.vault)
         # Selection never passes drafts to a target that refuses them; a note that is not
         # published reaching this point would be a bug elsewhere, and must still stay out.
         notes = [note for note in job.notes if note.published]
         if not job.site.author:
-            job.warn("site.author is not set: the notes have no author in JSON-LD")
+            job.warn("site.author is not set: the notes have no author", code="jsonld-author")
         if not notes:
-            job.warn("no published note is selected: index.jsonld lists none")
+            job.warn("no published note is selected: index.jsonld lists none", code="jsonld-empty")
         nodes = []
         for note in notes:
             node = graph.note_node(note, render_note(note, job.vault, graph.links), job)
@@ -319,7 +322,7 @@ class _Graph:
         url = self.collection_url
         return {
             "@type": kind,
-            "@id": url + "#blog" if kind == "Blog" else url,
+            "@id": (url + "#blog") if kind == "Blog" else url,
             "url": url,
             "name": self.options.collection_name or self.site.title,
         }
@@ -381,7 +384,9 @@ class _Graph:
                 if link not in body.images
             ],
             "mentions": [
-                self.mention(other) for other in rendered.linked_notes if other is not note
+                self.mention(other)
+                for other in rendered.linked_notes
+                if other.note_id != note.note_id
             ],
             "image": self.image(note, rendered, body.images, job),
             "articleBody": body.text if self.options.article_body else None,

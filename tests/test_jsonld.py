@@ -657,7 +657,7 @@ def test_without_an_author_the_site_publishes(build: Builder) -> None:
     assert "author" not in doc
     assert doc["publisher"]["@type"] == "Organization"
     assert doc["publisher"]["name"] == "Test Notes"
-    assert [p.code for p in build.problems] == ["export"]
+    assert [p.code for p in build.problems] == ["jsonld-author"]
 
 
 def test_an_empty_selection_still_writes_the_collection(build: Builder) -> None:

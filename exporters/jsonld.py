@@ -241,16 +241,6 @@ def _date(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
-@dataclass
-class _Links(UrlLinks):
-    """Absolute URLs, with attachment paths escaped (vault file names often have spaces)."""
-
-    def asset_href(self, path: PurePosixPath) -> str | None:
-        if self.assets_url is None:
-            return None
-        return self.assets_url + quote(path.as_posix())
-
-
 @dataclass(frozen=True)
 class _Graph:
     """The nodes of one target: settings resolved once, then one node per note."""
@@ -280,8 +270,8 @@ class _Graph:
 
     # identities ----------------------------------------------------------------------
     @functools.cached_property
-    def links(self) -> _Links:
-        return _Links(note_url=self.note_url, assets_url=self.assets_url)
+    def links(self) -> UrlLinks:
+        return UrlLinks(note_url=self.note_url, assets_url=self.assets_url)
 
     def note_url(self, note: Note) -> str | None:
         url = self.site.note_url_for(note)

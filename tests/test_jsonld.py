@@ -43,7 +43,7 @@ note_url = "notes/{slug}/"
 PAGE_URL = "https://page.example.test/"
 
 
-# helpers ---------------------------------------------------------------------------------
+# shared -----------------------------------------------------------------------------------
 
 
 def sample_config(folder: Path, extra: str = "") -> Path:

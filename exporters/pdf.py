@@ -1,22 +1,324 @@
-"""Placeholder: the pdf exporter is being written."""
+"""Printable PDF digests: the selected notes as booklets, one per week, month, year or tag.
+
+Each digest has a cover, a table of contents with page numbers, running headers, a
+"page X of Y" footer, PDF bookmarks (notes, with their sections beneath), page footnotes
+and highlighted code.  The HTML comes from Jinja templates (``templates/pdf/``, which a
+target's ``templates`` folder can override file by file) and WeasyPrint lays it out.
+
+WeasyPrint runs in worker processes, one digest each, with a time and a memory limit and
+a URL fetcher that only reads ``data:`` URIs and the vault's attachments
+(:mod:`._pdf_safety`): a digest over its limits fails alone, and no note can make the
+build read a file outside the vault or touch the network.
+
+The parts live in :mod:`._pdf_groups` (which notes go together), :mod:`._pdf_html` (notes
+reshaped for print and laid into the templates), :mod:`._pdf_safety` (what may be loaded)
+and :mod:`._pdf_worker` (the processes).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
 
-from notepress.errors import ExportError
+import jinja2
+from pygments.styles import get_all_styles
+
+from notepress.config import Site, Target
+from notepress.errors import ExportError, ResourceLimitError
 from notepress.exporter import Exporter, Job
+from notepress.model import Note
+from notepress.schema import option
+from notepress.templating import builtin_templates, template_environment
+
+from ._pdf_groups import Group, group_notes
+from ._pdf_html import (
+    PrintSettings,
+    digest_css,
+    digest_html,
+    digest_moment,
+    digest_view,
+    identifier,
+    render_notes,
+    template_folder,
+)
+from ._pdf_safety import LoadPolicy, Request, scan_note
+from ._pdf_worker import RenderJob, RenderResult, render_digests
+
+__all__ = ["PdfExporter", "PdfOptions"]
+
+_LENGTH = re.compile(r"^(?:0|\d+(?:\.\d+)?(?:mm|cm|in|pt|pc|px))$")
+_FAMILY = re.compile(r"^[\w][\w .-]*$")
+_GENERIC_FAMILIES = frozenset(
+    {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "math"}
+)
+_MIN_MEMORY_MB = 128
 
 
 @dataclass(frozen=True)
 class PdfOptions:
-    pass
+    """Options of a ``pdf`` target, besides the selection keys every target shares."""
+
+    group: Literal["all", "week", "month", "year", "tag"] = option(
+        "all",
+        "One PDF per group of notes, by created date or tag: all (digest.pdf), week "
+        "(2023-W05.pdf), month (2023-02.pdf), year (2023.pdf) or tag (tag-audio.pdf).",
+    )
+    latest: int | None = option(None, "Write only the newest N groups.")
+    title: str = option("", "Title on the cover and in the PDF metadata; the site title if empty.")
+    paper: Literal["A4", "Letter", "A5"] = option("A4", "Paper size: A4, Letter or A5.")
+    margins: str = option(
+        "20mm 18mm 22mm",
+        "Page margins: 1 to 4 lengths as in CSS (top, right, bottom, left), e.g. '2cm' or "
+        "'20mm 15mm'. Units: mm, cm, in, pt, pc, px.",
+    )
+    font_family: str = option(
+        "Charter, 'Bitstream Charter', 'DejaVu Serif', serif",
+        "Body font: a comma-separated list of installed font families, first found wins.",
+    )
+    heading_font_family: str = option(
+        "'Source Sans 3', 'DejaVu Sans', sans-serif",
+        "Font of headings, headers and footers: a list like font_family.",
+    )
+    base_size: float = option(10.5, "Body text size in points.")
+    page_break: bool = option(True, "Start each note on a new page.")
+    toc: bool = option(True, "Print a table of contents after the cover.")
+    code_style: str = option("friendly", "Pygments style of highlighted code blocks.")
+    templates: str = option(
+        "",
+        "Folder of your own templates (digest.html, cover.html, toc.html, note.html, "
+        "digest.css, extra.css), relative to the config file; tried before the built-in ones.",
+    )
+    timeout: float = option(
+        300.0, "Seconds one digest may take to render before it is stopped and reported."
+    )
+    memory_limit: int = option(
+        2048, "Megabytes of memory one digest's render may use; 0 for no limit."
+    )
+    workers: int = option(0, "Digests rendered at the same time; 0 for one per core.")
 
 
 class PdfExporter(Exporter):
+    """Writes one PDF digest per group of selected notes."""
+
     name = "pdf"
     Options = PdfOptions
-    allows_drafts = "pdf" in ("pdf", "epub")
+    allows_drafts = True
+
+    @classmethod
+    def check(cls, target: Target, site: Site) -> list[str]:
+        options: PdfOptions = target.options
+        errors = []
+        if not 1 <= len(options.margins.split()) <= 4 or not all(
+            _LENGTH.match(part) for part in options.margins.split()
+        ):
+            errors.append(
+                f".margins: expected 1 to 4 lengths such as '20mm' or '2cm 1.5cm', "
+                f"got {options.margins!r}"
+            )
+        for key in ("font_family", "heading_font_family"):
+            try:
+                css_font_family(getattr(options, key))
+            except ValueError as exc:
+                errors.append(f".{key}: {exc}")
+        if not 5 <= options.base_size <= 30:
+            errors.append(
+                f".base_size: expected a size in points from 5 to 30, got {options.base_size:g}"
+            )
+        if options.code_style not in set(get_all_styles()):
+            errors.append(
+                f".code_style: unknown Pygments style {options.code_style!r} "
+                f"(for example: {', '.join(sorted(get_all_styles())[:8])})"
+            )
+        if options.latest is not None and options.latest < 1:
+            errors.append(".latest: expected 1 or more (leave it out to keep every group)")
+        if options.timeout <= 0:
+            errors.append(
+                f".timeout: expected a number of seconds above 0, got {options.timeout:g}"
+            )
+        if 0 < options.memory_limit < _MIN_MEMORY_MB:
+            errors.append(
+                f".memory_limit: expected 0 (no limit) or at least {_MIN_MEMORY_MB} MB, "
+                f"got {options.memory_limit}"
+            )
+        return errors
 
     def build(self, job: Job) -> None:
-        raise ExportError("not implemented yet")
+        options: PdfOptions = job.options
+        site = job.site
+        notes = [n for n in job.notes if job.include_drafts or n.published]
+        groups = group_notes(
+            notes,
+            options.group,
+            site.tz,
+            english=site.language.lower().startswith("en"),
+            only_tags=job.target.selection.include_tags,
+            latest=options.latest,
+        )
+        if not groups:
+            job.warn("no notes selected, so no digest was written", code="pdf-empty")
+            return
+        html_env, css_env, folders = _environments(job, options)
+        policy = LoadPolicy.for_vault(
+            job.vault.root,
+            (job.vault.root / path for path in set(job.vault.attachments.values())),
+            folders,
+        )
+        requests = _scan(job, notes, policy)
+        settings = print_settings(options)
+        jobs = [
+            _render_job(job, group, settings, html_env, css_env, policy, options)
+            for group in groups
+        ]
+        results = render_digests(jobs, timeout=options.timeout, workers=options.workers)
+        _write(job, groups, results, requests)
+
+
+def print_settings(options: PdfOptions) -> PrintSettings:
+    return PrintSettings(
+        paper=options.paper,
+        margins=" ".join(options.margins.split()),
+        font_family=css_font_family(options.font_family),
+        heading_font_family=css_font_family(options.heading_font_family),
+        base_size=options.base_size,
+        page_break=options.page_break,
+        toc=options.toc,
+        code_style=options.code_style,
+    )
+
+
+def css_font_family(value: str) -> str:
+    """A font list as safe CSS: each family name quoted, generic names left bare."""
+    names = [name.strip().strip("'\"").strip() for name in value.split(",")]
+    if not names or not all(names):
+        raise ValueError(f"expected font family names separated by commas, got {value!r}")
+    result = []
+    for name in names:
+        if not _FAMILY.match(name):
+            raise ValueError(f"{name!r} is not a font family name (letters, digits, spaces, '-')")
+        result.append(name if name.lower() in _GENERIC_FAMILIES else f'"{name}"')
+    return ", ".join(result)
+
+
+def _environments(
+    job: Job, options: PdfOptions
+) -> tuple[jinja2.Environment, jinja2.Environment, list[Path]]:
+    """The HTML and CSS template environments, user folder first, and both folders."""
+    user_dirs: list[Path] = []
+    if options.templates:
+        folder = Path(options.templates).expanduser()
+        folder = folder if folder.is_absolute() else job.config_root / folder
+        if not folder.is_dir():
+            raise ExportError(f"templates folder not found: {folder}")
+        user_dirs.append(folder)
+    html_env = template_environment("pdf", user_dirs)
+    css_env = template_environment("pdf", user_dirs, autoescape=False)
+    return html_env, css_env, [*user_dirs, builtin_templates("pdf")]
+
+
+def _scan(job: Job, notes: list[Note], policy: LoadPolicy) -> dict[str, list[Request]]:
+    """What each note asks to load; every refusal is reported once, against the note."""
+    requests = {}
+    for note in notes:
+        requests[note.note_id] = found = scan_note(note, job.vault, policy)
+        for request in found:
+            if request.refusal is not None:
+                job.warn(
+                    f"PDF digest: refused to load {request.written!r} ({request.kind}): "
+                    f"{request.refusal}",
+                    note,
+                    code="pdf-refused",
+                )
+    return requests
+
+
+def _render_job(
+    job: Job,
+    group: Group,
+    settings: PrintSettings,
+    html_env: jinja2.Environment,
+    css_env: jinja2.Environment,
+    policy: LoadPolicy,
+    options: PdfOptions,
+) -> RenderJob:
+    """Render the notes and templates of one digest into what a worker needs."""
+    site = job.site
+    title = options.title or site.title or "Notes"
+    english = site.language.lower().startswith("en")
+    views, _ = render_notes(group.notes, job.vault, site, settings, drafts=job.include_drafts)
+    moment = digest_moment(group.notes)
+    digest = replace(digest_view(group, site, title, english), notes=tuple(views))
+    try:
+        html = digest_html(html_env, digest, settings)
+        css = digest_css(css_env, digest, settings)
+        css_folder = template_folder(css_env, "digest.css")
+    except jinja2.TemplateError as exc:
+        raise ExportError(f"template problem: {_template_error(exc)}") from None
+    return RenderJob(
+        name=group.file_name,
+        html=html,
+        css=css,
+        base_url=job.vault.root.as_uri() + "/",
+        css_base_url=css_folder.as_uri() + "/",
+        policy=policy,
+        identifier=identifier(html, css),
+        source_date_epoch=int(moment.timestamp()) if moment else 0,
+        memory_limit_mb=options.memory_limit,
+    )
+
+
+def _template_error(exc: jinja2.TemplateError) -> str:
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}"
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return f"template not found: {exc.name}"
+    return str(exc)
+
+
+def _write(
+    job: Job,
+    groups: list[Group],
+    results: list[RenderResult],
+    requests: dict[str, list[Request]],
+) -> None:
+    """Write the digests that rendered; report the others, and fail if none did."""
+    failed = []
+    for group, result in zip(groups, results, strict=True):
+        _report_refusals(job, group, result, requests)
+        for message in dict.fromkeys(result.messages):
+            job.warn(f"{result.name}: WeasyPrint: {message}", code="pdf-render")
+        if result.error is not None or result.pdf is None:
+            failed.append(result)
+            job.warn(f"{result.name} was not written: {result.error}", code="pdf-failed")
+            continue
+        job.write_bytes(result.name, result.pdf)
+    if failed and len(failed) == len(results):
+        reasons = "; ".join(f"{r.name}: {r.error}" for r in failed)
+        raise ResourceLimitError(f"no digest could be rendered ({reasons})")
+
+
+def _report_refusals(
+    job: Job, group: Group, result: RenderResult, requests: dict[str, list[Request]]
+) -> None:
+    """Name the note behind each URL the renderer refused, unless already reported."""
+    for url, reason in dict.fromkeys(result.refused):
+        asked = [
+            (note, request)
+            for note in group.notes
+            for request in requests.get(note.note_id, ())
+            if request.url == url
+        ]
+        if asked and all(request.refusal is not None for _, request in asked):
+            continue  # reported when the notes were scanned
+        if asked:
+            for note, _ in asked:
+                job.warn(
+                    f"{result.name}: refused to load {url!r}: {reason}", note, code="pdf-refused"
+                )
+        else:
+            job.warn(
+                f"{result.name}: refused to load {url!r} (asked for by a template, a "
+                f"stylesheet or an image): {reason}",
+                code="pdf-refused",
+            )

@@ -1,0 +1,457 @@
+"""The HTML of one digest: notes rendered for print, then laid into the Jinja templates.
+
+Notes come out of the core renderer as sanitised HTML meant for screens.  For paper a few
+things change, each done on a parsed tree (lxml), never with patterns over text:
+
+* footnotes move from the list at the end of the note to the place they are called from,
+  as ``<span class="footnote">``, which the print CSS floats to the foot of the page;
+* code blocks are highlighted with Pygments;
+* ``<details>`` are opened and task checkboxes become glyphs, since paper cannot click;
+* links to local files become text (a PDF link to ``file:///home/...`` helps no reader),
+  and in-document links whose anchor is missing fall back to the note they point into.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import jinja2
+import lxml.etree
+import lxml.html
+from markupsafe import Markup
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from notepress.config import Site
+from notepress.dates import build_time
+from notepress.markdown import DocumentLinks, LinkStyle, TextLinks, UrlLinks, render_note
+from notepress.markdown.render import IMAGE_SUFFIXES
+from notepress.model import Note
+from notepress.vault import Vault
+
+from ._pdf_groups import Group, format_date, format_range
+
+__all__ = [
+    "DigestView",
+    "NoteView",
+    "PrintSettings",
+    "digest_html",
+    "digest_moment",
+    "link_style",
+]
+
+#: Elements that may sit inside a paragraph; anything else in a footnote becomes a span.
+_PHRASING = frozenset(
+    [
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "br",
+        "cite",
+        "code",
+        "data",
+        "del",
+        "dfn",
+        "em",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "mark",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "u",
+        "var",
+        "wbr",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class PrintSettings:
+    """What the templates need from the target's options, already checked and CSS-safe."""
+
+    paper: str
+    margins: str
+    font_family: str
+    heading_font_family: str
+    base_size: float
+    page_break: bool
+    toc: bool
+    code_style: str
+
+
+@dataclass(frozen=True)
+class NoteView:
+    """One note as the ``note.html`` template sees it."""
+
+    note: Note
+    anchor: str
+    title: str
+    html: Markup
+    created: str
+    updated: str
+    created_iso: str
+    tags: tuple[str, ...]
+    keywords: tuple[str, ...]
+    description: str
+    classes: str
+    draft: bool
+    lang: str
+
+
+@dataclass(frozen=True)
+class DigestView:
+    """The digest as the templates see it: cover text and PDF metadata."""
+
+    title: str
+    subtitle: str
+    full_title: str
+    date_range: str
+    note_count: int
+    draft_count: int
+    author: str
+    language: str
+    description: str
+    keywords: tuple[str, ...]
+    created: str
+    """W3C date for ``dcterms.created``, or empty."""
+    file_name: str
+    key: str
+    site: Site
+    notes: tuple[NoteView, ...] = field(default=())
+
+
+def link_style(site: Site, members: Iterable[str]) -> LinkStyle:
+    """Links inside the digest as anchors, to published notes elsewhere as URLs, else text.
+
+    Only published notes get a URL: a draft in a private reading copy has no public page
+    to point at.  Attachments are referenced relative to the vault folder, the document's
+    base URL, and only images are kept (a PDF cannot open the vault's other files).
+    """
+    outside: LinkStyle = TextLinks()
+    if site.url:
+        outside = UrlLinks(
+            note_url=lambda note: site.note_url_for(note) if note.published else None
+        )
+    return DocumentLinks(members=frozenset(members), outside=outside, assets=_image_href)
+
+
+def _image_href(path: PurePosixPath) -> str | None:
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        return None
+    return quote(path.as_posix())
+
+
+def note_view(note: Note, html: str, site: Site, style: LinkStyle, english: bool) -> NoteView:
+    tz = site.tz
+    created = format_date(note.created, tz, english=english) if note.created else ""
+    updated = ""
+    if (
+        note.updated
+        and note.created
+        and note.updated.astimezone(tz).date() != note.created.astimezone(tz).date()
+    ):
+        updated = format_date(note.updated, tz, english=english)
+    lang = note.extra.get("lang")
+    return NoteView(
+        note=note,
+        anchor=style.element_id(note, ""),
+        title=note.title,
+        html=Markup(html),
+        created=created,
+        updated=updated,
+        created_iso=note.created.isoformat() if note.created else "",
+        tags=note.tags,
+        keywords=note.keywords,
+        description=note.description,
+        classes=" ".join(note.cssclasses),
+        draft=note.draft,
+        lang=lang if isinstance(lang, str) else "",
+    )
+
+
+def digest_view(group: Group, site: Site, title: str, english: bool) -> DigestView:
+    notes = group.notes
+    tz = site.tz
+    dated = [n.created for n in notes if n.created is not None]
+    date_range = format_range(min(dated), max(dated), tz, english=english) if dated else ""
+    count = f"{len(notes)} note{'s' if len(notes) != 1 else ''}"
+    description = f"{count}, {date_range}" if date_range else count
+    if site.description:
+        description += f". {site.description}"
+    keywords = tuple(sorted({tag for note in notes for tag in note.tags}, key=str.casefold))
+    full_title = f"{title} \u2014 {group.label}" if group.label else title
+    return DigestView(
+        title=title,
+        subtitle=group.label,
+        full_title=full_title,
+        date_range=date_range,
+        note_count=len(notes),
+        draft_count=sum(1 for n in notes if n.draft),
+        author=site.author,
+        language=site.language,
+        description=description,
+        keywords=keywords,
+        created=_w3c(digest_moment(notes)),
+        file_name=group.file_name,
+        key=group.key,
+        site=site,
+    )
+
+
+def digest_moment(notes: Sequence[Note]) -> datetime | None:
+    """When the digest was made, for reproducible builds: ``SOURCE_DATE_EPOCH`` if set,
+    else the newest date among its notes; never the clock."""
+    moment = build_time()
+    if moment is None:
+        dates = [d for n in notes for d in (n.updated, n.created) if d is not None]
+        moment = max(dates) if dates else None
+    return moment
+
+
+def _w3c(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
+
+
+# Rendering one digest ---------------------------------------------------------------
+
+
+def render_notes(
+    notes: Sequence[Note], vault: Vault, site: Site, settings: PrintSettings, *, drafts: bool
+) -> tuple[list[NoteView], LinkStyle]:
+    """Every note of a digest rendered and reshaped for print, links resolved between them."""
+    style = link_style(site, (n.note_id for n in notes))
+    english = site.language.lower().startswith("en")
+    formatter = HtmlFormatter(style=settings.code_style, nowrap=True)
+    trees = []
+    for note in notes:
+        rendered = render_note(note, vault, style, include_drafts=drafts)
+        trees.append(_print_tree(rendered.html, formatter))
+    owners = {style.element_id(n, "") for n in notes}
+    anchors = set(owners)
+    for tree in trees:
+        anchors.update(str(e.get("id")) for e in tree.iter() if e.get("id"))
+    views = []
+    for note, tree in zip(notes, trees, strict=True):
+        _fix_links(tree, anchors, owners, style.element_id(note, ""))
+        views.append(note_view(note, _inner_html(tree), site, style, english))
+    return views, style
+
+
+def _print_tree(html: str, formatter: HtmlFormatter) -> Any:
+    root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    _float_footnotes(root)
+    _highlight_code(root, formatter)
+    _print_interactive(root)
+    _mark_figures(root)
+    return root
+
+
+def _inner_html(root: Any) -> str:
+    parts = [root.text or ""]
+    parts.extend(lxml.html.tostring(child, encoding="unicode") for child in root)
+    return "".join(parts)
+
+
+def _float_footnotes(root: Any) -> None:
+    """Move each footnote to its first call, as a ``span.footnote`` the CSS floats down.
+
+    Later calls of the same footnote keep a plain superscript number.  The footnote
+    counter restarts with each note (in the CSS), so the numbers match the markdown.
+    """
+    items = {li.get("id"): li for li in root.iter("li") if "footnote-item" in _classes(li)}
+    placed: set[str] = set()
+    for sup in list(root.iter("sup")):
+        if "footnote-ref" not in _classes(sup):
+            continue
+        link = sup.find("a")
+        target = (link.get("href") or "").lstrip("#") if link is not None else ""
+        item = items.get(target)
+        if item is None or target in placed:
+            again = lxml.html.Element("sup", {"class": "footnote-again"})
+            again.text = (link.text_content() if link is not None else "").strip("[]")
+            _replace(sup, again)
+            continue
+        placed.add(target)
+        _replace(sup, _footnote_span(item, target))
+    for section in list(root.iter("section")):
+        if "footnotes" in _classes(section):
+            _remove(section)
+
+
+def _footnote_span(item: Any, target: str) -> Any:
+    span = lxml.html.Element("span", {"class": "footnote", "id": target})
+    for backref in list(item.iter("a")):
+        if "footnote-backref" in _classes(backref):
+            _remove(backref)
+    blocks = [child for child in item if isinstance(child.tag, str)]
+    if len(blocks) == 1 and blocks[0].tag == "p" and not (item.text or "").strip():
+        source = blocks[0]  # one paragraph: its content goes inline
+    else:
+        source = item
+    span.text = source.text
+    for child in list(source):
+        span.append(child)
+    for element in span.iter():
+        if element is not span and isinstance(element.tag, str) and element.tag not in _PHRASING:
+            element.set("class", f"fn-block fn-{element.tag} {element.get('class') or ''}".strip())
+            element.tag = "span"
+    _strip_trailing_space(span)
+    return span
+
+
+def _strip_trailing_space(element: Any) -> None:
+    """Drop the space the removed back-reference left at the end of the footnote."""
+    last = element[-1] if len(element) else None
+    if last is None:
+        element.text = (element.text or "").rstrip()
+    elif last.tail is not None:
+        last.tail = last.tail.rstrip()
+    elif len(last):
+        _strip_trailing_space(last)
+    else:
+        last.text = (last.text or "").rstrip() if last.text else last.text
+
+
+def _highlight_code(root: Any, formatter: HtmlFormatter) -> None:
+    for code in list(root.iter("code")):
+        pre = code.getparent()
+        if pre is None or pre.tag != "pre":
+            continue
+        pre.set("class", ("highlight " + (pre.get("class") or "")).strip())
+        language = next(
+            (c.removeprefix("language-") for c in _classes(code) if c.startswith("language-")), ""
+        )
+        if not language:
+            continue
+        try:
+            lexer = get_lexer_by_name(language, stripnl=False, ensurenl=False)
+        except ClassNotFound:
+            continue
+        pre.set("data-language", language)
+        colored = highlight(code.text_content(), lexer, formatter)
+        replacement = lxml.html.fragment_fromstring(colored, create_parent="code")
+        replacement.set("class", code.get("class") or "")
+        _replace(code, replacement)
+
+
+def _print_interactive(root: Any) -> None:
+    """Open every ``<details>`` and turn task checkboxes into glyphs: paper cannot click."""
+    for details in root.iter("details"):
+        details.set("open", "")
+    for box in list(root.iter("input")):
+        if (box.get("type") or "").lower() == "checkbox":
+            checked = box.get("checked") is not None
+            glyph = lxml.html.Element("span", {"class": "task-box" + (" done" if checked else "")})
+            glyph.text = "\u2611" if checked else "\u2610"
+            _replace(box, glyph)
+
+
+def _mark_figures(root: Any) -> None:
+    """Paragraphs holding nothing but images are set as centred figures."""
+    for p in root.iter("p"):
+        children = list(p)
+        if (
+            children
+            and all(c.tag == "img" and not (c.tail or "").strip() for c in children)
+            and not (p.text or "").strip()
+        ):
+            p.set("class", ("figure " + (p.get("class") or "")).strip())
+
+
+def _fix_links(root: Any, anchors: set[str], owners: set[str], own: str) -> None:
+    """Keep links a reader of the PDF can follow: anchors in the digest and web URLs.
+
+    A link to a heading that does not exist goes to the note it points into instead.
+    """
+    for link in list(root.iter("a")):
+        href = link.get("href")
+        if href is None:
+            continue
+        if href.startswith("#"):
+            target = href[1:]
+            if target not in anchors:
+                owner = next((o for o in owners if target.startswith(o + "-")), own)
+                link.set("href", "#" + owner)
+            link.set("class", ("internal " + (link.get("class") or "")).strip())
+            continue
+        if urlsplit(href).scheme.lower() in ("http", "https", "mailto"):
+            link.set("class", ("external " + (link.get("class") or "")).strip())
+            continue
+        _unwrap(link)  # a relative link would point at a file on the build machine
+
+
+# Tree helpers -------------------------------------------------------------------------
+
+
+def _classes(element: Any) -> list[str]:
+    return (element.get("class") or "").split()
+
+
+def _replace(old: Any, new: Any) -> None:
+    new.tail = old.tail
+    old.getparent().replace(old, new)
+
+
+def _remove(element: Any) -> None:
+    """Remove ``element`` but keep the text that followed it."""
+    parent = element.getparent()
+    tail = element.tail or ""
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+def _unwrap(element: Any) -> None:
+    element.drop_tag()
+
+
+# The whole document -------------------------------------------------------------------
+
+
+def digest_html(
+    html_env: jinja2.Environment,
+    digest: DigestView,
+    settings: PrintSettings,
+) -> str:
+    """The digest's HTML from ``digest.html`` (which includes cover, contents and notes)."""
+    return html_env.get_template("digest.html").render(digest=digest, settings=settings)
+
+
+def digest_css(css_env: jinja2.Environment, digest: DigestView, settings: PrintSettings) -> str:
+    pygments_css = HtmlFormatter(style=settings.code_style).get_style_defs(".highlight")
+    return css_env.get_template("digest.css").render(
+        digest=digest, settings=settings, pygments_css=pygments_css
+    )
+
+
+def identifier(html: str, css: str) -> bytes:
+    """The PDF's file identifier: a digest of its sources, so that it is stable."""
+    return hashlib.sha256((html + "\0" + css).encode("utf-8")).hexdigest()[:32].encode("ascii")
+
+
+def template_folder(env: jinja2.Environment, name: str) -> Path:
+    """The folder the template ``name`` was loaded from: a user's folder or the built-ins."""
+    filename = env.get_template(name).filename
+    return Path(filename).resolve().parent if filename else Path.cwd()

@@ -1,0 +1,229 @@
+"""What a PDF digest may load while it renders: ``data:`` URIs and the vault's attachments.
+
+A digest is rendered from notes that anyone with write access to the vault may have written,
+so the renderer must not become a way to read ``~/.ssh/id_rsa`` into a PDF or to ping a
+server.  One :class:`LoadPolicy` decides, and it is used twice:
+
+* before rendering, :func:`scan_note` reads what each note *asks* to load (images, raw HTML
+  ``src``/``href``, ``<link rel=attachment>``, CSS ``url()``), so that a refusal can be
+  reported against the note that made the request, even when the sanitiser has already
+  dropped the markup;
+* while rendering, the worker's URL fetcher applies the same policy to every URL WeasyPrint
+  actually tries to load, including those of templates and SVG images.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+from urllib.request import url2pathname
+
+import lxml.etree
+import lxml.html
+import tinycss2
+
+from notepress.markdown import create_parser
+from notepress.model import Note
+from notepress.vault import Vault
+
+__all__ = ["LoadPolicy", "Request", "css_urls", "scan_note"]
+
+NETWORK_SCHEMES = frozenset({"http", "https", "ftp", "ftps", "ws", "wss", "gopher"})
+
+#: Elements whose attributes make a renderer load something.
+_LOADING_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "img": ("src", "srcset"),
+    "source": ("src", "srcset"),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "track": ("src",),
+    "embed": ("src",),
+    "object": ("data",),
+    "iframe": ("src",),
+    "frame": ("src",),
+    "input": ("src",),
+    "image": ("href", "xlink:href", "src"),
+    "use": ("href", "xlink:href"),
+    "link": ("href",),
+    "body": ("background",),
+    "table": ("background",),
+    "td": ("background",),
+    "th": ("background",),
+}
+
+
+@dataclass(frozen=True)
+class LoadPolicy:
+    """The files a digest may read; everything else is refused with a reason."""
+
+    vault_root: Path
+    """The vault folder, resolved."""
+    files: frozenset[Path]
+    """The vault's attachments, resolved: hidden, ignored and output files are not in it."""
+    folders: tuple[Path, ...] = ()
+    """Template folders, resolved, whose files (fonts, logos) stylesheets may use."""
+
+    @classmethod
+    def for_vault(
+        cls, root: Path, attachments: Iterable[Path], folders: Iterable[Path] = ()
+    ) -> LoadPolicy:
+        return cls(
+            root.resolve(),
+            frozenset(path.resolve() for path in attachments),
+            tuple(folder.resolve() for folder in folders),
+        )
+
+    def refusal(self, url: str) -> str | None:
+        """Why the absolute ``url`` must not be loaded, or None when it may be."""
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme == "data":
+            return None
+        if scheme in NETWORK_SCHEMES or url.startswith("//"):
+            return "PDF digests never load anything from the network"
+        if scheme != "file":
+            return f"the {scheme or 'empty'} URL scheme is not allowed"
+        if parts.netloc not in ("", "localhost"):
+            return "file URLs on other hosts are not allowed"
+        if ".." in unquote(parts.path).split("/"):
+            return "'..' escapes are not allowed"
+        path = self.local_path(url)
+        if path in self.files or any(path.is_relative_to(folder) for folder in self.folders):
+            return None
+        if path.is_relative_to(self.vault_root):
+            return "only the vault's attachments may be loaded"
+        return "the file is outside the vault"
+
+    @staticmethod
+    def local_path(url: str) -> Path:
+        """The resolved file a ``file:`` URL names (symlinks followed)."""
+        return Path(url2pathname(unquote(urlsplit(url).path))).resolve()
+
+
+@dataclass(frozen=True)
+class Request:
+    """One resource a note asks to load, as written and as an absolute URL."""
+
+    written: str
+    url: str
+    refusal: str | None
+    kind: str
+    """How it was asked for: ``image``, ``<img src>``, ``<link rel=attachment>``..."""
+
+
+def scan_note(note: Note, vault: Vault, policy: LoadPolicy) -> list[Request]:
+    """Every resource ``note``'s markdown and raw HTML asks to load, judged like the renderer.
+
+    Relative references are read against the note's folder and looked up among the vault's
+    attachments, as the renderer does.  ``<link rel=attachment>`` and ``<a rel=attachment>``
+    are always refused: a digest never embeds files, whatever their place.
+    """
+    requests = []
+    for kind, written in _asked(note):
+        written = written.strip()
+        if not written or written.startswith("#"):
+            continue
+        url, refusal = _judge(written, note, vault, policy)
+        if kind.endswith("rel=attachment>"):
+            refusal = "PDF digests never embed file attachments"
+        requests.append(Request(written, url, refusal, kind))
+    return requests
+
+
+def _judge(written: str, note: Note, vault: Vault, policy: LoadPolicy) -> tuple[str, str | None]:
+    """The absolute URL ``written`` stands for in ``note``, and why it is refused, if it is."""
+    if urlsplit(written).scheme or written.startswith("//"):
+        return written, policy.refusal(written)
+    path = unquote(urlsplit(written).path)
+    if path.startswith("/"):
+        return Path(path).as_uri(), "absolute paths are not allowed"
+    joined = posixpath.normpath(posixpath.join(note.path.parent.as_posix(), path))
+    if joined == ".." or joined.startswith("../"):
+        return urljoin((policy.vault_root / note.path.parent).as_uri() + "/", written), (
+            "'..' leads outside the vault"
+        )
+    attachment = vault.attachment(joined)
+    if attachment is None:
+        return (policy.vault_root / joined).as_uri(), "no such attachment in the vault"
+    return (policy.vault_root / attachment).as_uri(), None
+
+
+def _asked(note: Note) -> Iterator[tuple[str, str]]:
+    """``(kind, url as written)`` for each load the note's body asks for."""
+    tokens = create_parser().parse(note.body, {"title": note.title})
+    for token in tokens:
+        if token.type == "html_block":
+            yield from _html_requests(token.content)
+        for child in token.children or ():
+            if child.type == "image":
+                yield "image", str(child.attrGet("src") or "")
+            elif child.type == "html_inline":
+                yield from _html_requests(child.content)
+
+
+def _html_requests(html: str) -> Iterator[tuple[str, str]]:
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        tag = element.tag.lower().rpartition(":")[2]
+        rel = (element.get("rel") or "").lower().split()
+        if tag in ("a", "link") and "attachment" in rel:
+            yield f"<{tag} rel=attachment>", element.get("href") or ""
+            continue
+        for attribute in _LOADING_ATTRIBUTES.get(tag, ()):
+            value = element.get(attribute)
+            if value is None:
+                continue
+            values = _srcset(value) if attribute.endswith("srcset") else [value]
+            for item in values:
+                yield f"<{tag} {attribute}>", item
+        if element.get("style"):
+            for url in css_urls(element.get("style") or "", declarations=True):
+                yield "CSS url()", url
+        if tag == "style" and element.text:
+            for url in css_urls(element.text):
+                yield "CSS url()", url
+
+
+def _srcset(value: str) -> list[str]:
+    return [item.split()[0] for item in value.split(",") if item.split()]
+
+
+def css_urls(css: str, *, declarations: bool = False) -> list[str]:
+    """The URLs a piece of CSS refers to (``url()``, ``@import "..."``), parsed by tinycss2."""
+    if declarations:
+        nodes = tinycss2.parse_blocks_contents(css, skip_whitespace=True)
+    else:
+        nodes = tinycss2.parse_stylesheet(css, skip_whitespace=True)
+    found: list[str] = []
+    _collect_urls(nodes, found)
+    return found
+
+
+_URL_FUNCTIONS = frozenset({"url", "src", "image", "image-set", "-webkit-image-set"})
+
+
+def _collect_urls(nodes: list[Any] | None, found: list[str], *, strings: bool = False) -> None:
+    """Walk tinycss2 nodes; ``strings`` says whether a string there is a URL."""
+    for node in nodes or ():
+        kind = getattr(node, "type", "")
+        if kind == "url" or (kind == "string" and strings):
+            found.append(node.value)
+        elif kind == "function":
+            _collect_urls(node.arguments, found, strings=node.lower_name in _URL_FUNCTIONS)
+        elif kind == "at-rule":
+            _collect_urls(node.prelude, found, strings=node.lower_at_keyword == "import")
+            _collect_urls(node.content, found)
+        elif kind == "declaration":
+            _collect_urls(node.value, found)
+        elif kind in ("qualified-rule", "() block", "[] block", "{} block"):
+            _collect_urls(getattr(node, "prelude", None), found)
+            _collect_urls(node.content, found)

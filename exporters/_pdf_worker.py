@@ -1,0 +1,343 @@
+"""Render digests with WeasyPrint in worker processes, each under a time and memory limit.
+
+A digest is one call to WeasyPrint, which can take minutes and gigabytes on a pathological
+note (a table of ten thousand rows, a huge image).  Running each digest in its own process
+lets the parent stop it cleanly: a digest over its limits fails with a message, and the
+other digests are still written.  Several digests render at once, one process per core.
+
+The parent talks to a worker through a one-way pipe: ``("ready",)`` once WeasyPrint is
+imported and the memory limit set (the time limit starts then), then one final
+``("done", RenderResult)`` or ``("failed", message)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import multiprocessing
+import os
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from typing import Any
+from urllib.parse import urlsplit
+
+from weasyprint import CSS, HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from ._pdf_safety import LoadPolicy
+
+__all__ = ["RenderJob", "RenderResult", "VaultFetcher", "render_digests", "render_in_process"]
+
+_STARTUP_SECONDS = 60.0
+"""How long a worker may take to start (import WeasyPrint) before it counts as hung."""
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """Everything one worker needs, picklable: no vault, no notes, just text and paths."""
+
+    name: str
+    """The digest's file name, for messages."""
+    html: str
+    css: str
+    base_url: str
+    """Where relative URLs of the HTML point: the vault folder."""
+    css_base_url: str
+    """Where relative URLs of the stylesheet point: its template folder."""
+    policy: LoadPolicy
+    identifier: bytes
+    source_date_epoch: int = 0
+    """Seconds since 1970 the PDF claims to be made at; font subsets carry it too."""
+    memory_limit_mb: int = 0
+
+
+@dataclass
+class RenderResult:
+    name: str
+    pdf: bytes | None = None
+    pages: int = 0
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    """``(url, reason)`` of each load the fetcher refused, in order."""
+    messages: list[str] = field(default_factory=list)
+    """WeasyPrint's own warnings (a bad CSS rule in a user's template, say)."""
+    error: str | None = None
+    seconds: float = 0.0
+
+
+class VaultFetcher(URLFetcher):
+    """WeasyPrint's URL fetcher, reduced to ``data:`` URIs and the files a policy allows.
+
+    Files are read here rather than through ``urllib``, so no redirect, proxy or network
+    handler is ever involved.  Every refusal is recorded for the parent to report.
+    """
+
+    def __init__(self, policy: LoadPolicy) -> None:
+        super().__init__(allowed_protocols=("data",), allow_redirects=False)
+        self.policy = policy
+        self.refused: list[tuple[str, str]] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        reason = self.policy.refusal(url)
+        if reason is not None:
+            self.refused.append((url, reason))
+            raise PermissionError(f"refused {url}: {reason}")
+        if urlsplit(url).scheme.lower() == "data":
+            return super().fetch(url, headers)
+        path = self.policy.local_path(url)
+        mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime_type})
+
+
+class _Messages(logging.Handler):
+    """Collects WeasyPrint's log records instead of printing them on the worker's stderr."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record.getMessage())
+
+
+def render_in_process(job: RenderJob) -> RenderResult:
+    """Render one digest here and now: the worker's body, also used by the benchmark."""
+    started = time.perf_counter()
+    fetcher = VaultFetcher(job.policy)
+    messages = _Messages()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(messages)
+    logger.propagate = False
+    try:
+        html = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher)
+        css = CSS(string=job.css, base_url=job.css_base_url, url_fetcher=fetcher)
+        document = html.render(stylesheets=[css])
+        _drop_attachments(document, fetcher)
+        pdf = document.write_pdf(pdf_identifier=job.identifier)
+    finally:
+        logger.removeHandler(messages)
+    refused_urls = {url for url, _ in fetcher.refused}
+    return RenderResult(
+        name=job.name,
+        pdf=pdf,
+        pages=len(document.pages),
+        refused=fetcher.refused,
+        messages=[
+            m
+            for m in messages.records
+            if not any(url in m for url in refused_urls) and not _about_environment(m)
+        ],
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _about_environment(message: str) -> bool:
+    """WeasyPrint's notes about the machine (a missing HarfBuzz-Subset) say nothing of a digest."""
+    return "HarfBuzz" in message
+
+
+def _drop_attachments(document: Any, fetcher: VaultFetcher) -> None:
+    """Remove ``<link rel=attachment>`` files and ``<a rel=attachment>`` annotations.
+
+    The fetcher cannot tell an attachment from an image, so attachments are taken out of
+    the rendered document before it is written: a digest never embeds files.
+    """
+    for attachment in document.metadata.attachments:
+        fetcher.refused.append(
+            (attachment.name or "<link rel=attachment>", "PDF digests never embed file attachments")
+        )
+    document.metadata.attachments = []
+    for page in document.pages:
+        kept = []
+        for link in page.links:
+            if link[0] == "attachment":
+                fetcher.refused.append((link[1], "PDF digests never embed file attachments"))
+            else:
+                kept.append(link)
+        page.links = kept
+
+
+# The worker process ------------------------------------------------------------------
+
+
+def _limit_memory(megabytes: int) -> None:
+    """Cap the worker's address space, so that a runaway render fails with MemoryError."""
+    if megabytes <= 0:
+        return
+    try:
+        import resource
+    except ImportError:  # not on this platform: the time limit still applies
+        return
+    limit = megabytes * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _lift_memory_limit() -> None:
+    """Give a worker that ran out of memory room to report it."""
+    try:
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+def _worker(connection: Connection, job: RenderJob) -> None:
+    """Entry point of a worker process: render one digest and send the result back."""
+    try:
+        # fontTools stamps each font subset with the time unless this is set.
+        os.environ.setdefault("SOURCE_DATE_EPOCH", str(job.source_date_epoch))
+        _limit_memory(job.memory_limit_mb)
+        connection.send(("ready",))
+        result = render_in_process(job)
+        connection.send(("done", result))
+    except MemoryError:
+        _lift_memory_limit()
+        connection.send(("memory", ""))
+    except BaseException as exc:  # reported to the parent, which names the digest
+        _lift_memory_limit()
+        connection.send(("failed", f"{type(exc).__name__}: {exc}"))
+    finally:
+        connection.close()
+
+
+# The parent ---------------------------------------------------------------------------
+
+
+def _context() -> Any:
+    """A start method that does not copy the parent's threads and locks into the worker.
+
+    ``forkserver`` starts a clean server once and forks workers from it, with WeasyPrint
+    already imported there; ``spawn`` is the portable fallback.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass
+class _Running:
+    job: RenderJob
+    process: Any
+    connection: Connection
+    deadline: float
+    ready: bool = False
+    result: RenderResult | None = None
+
+
+def render_digests(
+    jobs: Sequence[RenderJob], *, timeout: float, workers: int = 0
+) -> list[RenderResult]:
+    """Render every job in a worker process, ``workers`` at a time, in the jobs' order.
+
+    A worker still rendering ``timeout`` seconds after it started is killed; one that runs
+    out of memory or dies reports that.  Either way its result carries an ``error`` and the
+    others are unaffected.
+    """
+    if not jobs:
+        return []
+    context = _context()
+    limit = max(1, min(workers or default_workers(), len(jobs)))
+    pending = deque(jobs)
+    running: list[_Running] = []
+    results: dict[str, RenderResult] = {}
+    while pending or running:
+        while pending and len(running) < limit:
+            running.append(_start(context, pending.popleft(), timeout))
+        _wait(running)
+        for item in list(running):
+            outcome = _poll(item, timeout)
+            if outcome is not None:
+                running.remove(item)
+                results[item.job.name] = outcome
+    return [results[job.name] for job in jobs]
+
+
+def _start(context: Any, job: RenderJob, timeout: float) -> _Running:
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_worker, args=(sender, job), name=f"pdf {job.name}")
+    process.start()
+    sender.close()
+    deadline = time.monotonic() + max(timeout, _STARTUP_SECONDS)
+    return _Running(job, process, receiver, deadline)
+
+
+def _wait(running: list[_Running]) -> None:
+    now = time.monotonic()
+    soonest = min(item.deadline for item in running)
+    handles: list[Any] = [item.connection for item in running]
+    handles += [item.process.sentinel for item in running]
+    wait(handles, timeout=max(0.0, soonest - now))
+
+
+def _poll(item: _Running, timeout: float) -> RenderResult | None:
+    """The worker's result once it has one, else None while it may go on."""
+    name = item.job.name
+    while item.connection.poll():
+        try:
+            message = item.connection.recv()
+        except (EOFError, OSError):
+            break
+        kind = message[0]
+        if kind == "ready":
+            item.ready = True
+            item.deadline = time.monotonic() + timeout
+        elif kind == "done":
+            return _finish(item, message[1])
+        elif kind == "memory":
+            return _finish(item, _over_memory(item.job))
+        else:
+            return _finish(item, RenderResult(name, error=f"rendering failed: {message[1]}"))
+    if not item.process.is_alive():
+        code = item.process.exitcode
+        if item.job.memory_limit_mb and code is not None and code != 0:
+            result = _over_memory(item.job, f" (the worker stopped with exit code {code})")
+        else:
+            result = RenderResult(name, error=f"the worker stopped with exit code {code}")
+        return _finish(item, result)
+    if time.monotonic() >= item.deadline:
+        item.process.kill()
+        what = f"{timeout:g} seconds" if item.ready else "its start-up time"
+        return _finish(
+            item,
+            RenderResult(
+                name,
+                error=f"rendering took longer than {what} and was stopped; raise the target's "
+                "'timeout' option or split the digest (group, latest)",
+            ),
+        )
+    return None
+
+
+def _over_memory(job: RenderJob, detail: str = "") -> RenderResult:
+    return RenderResult(
+        job.name,
+        error=f"rendering needed more than {job.memory_limit_mb} MB of memory{detail}; raise "
+        "the target's 'memory_limit' option or split the digest (group, latest)",
+    )
+
+
+def _finish(item: _Running, result: RenderResult) -> RenderResult:
+    item.process.join(5)
+    if item.process.is_alive():
+        item.process.kill()
+        item.process.join()
+    item.connection.close()
+    item.process.close()
+    return result

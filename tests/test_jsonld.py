@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import lxml.html
 import pytest
 from notepress.exporters.jsonld import (
@@ -721,3 +722,20 @@ def test_the_bundled_context_is_packaged() -> None:
     }
     context = REPO / "exporters" / "data" / "jsonld" / "schemaorg-context.jsonld"
     assert context in packaged, f"package-data of notepress.exporters misses it: {patterns}"
+
+
+def test_a_template_engine_includes_a_snippet_as_it_is(build: Builder) -> None:
+    """A site's Jinja (or Nunjucks, Liquid, Go) include must not run a title's delimiters."""
+    title = "{{ 7 * 7 }} and {% if x %}{# note #}{% endif %} in {{{ braces }}}"
+    text = note_text("placeholder", "Body.", note_id="230306GN01")
+    out = build({"note.md": text.replace("title: placeholder", f"title: {json.dumps(title)}")})
+    snippet = (out / "html" / "230306GN01.html").read_text(encoding="utf-8")
+    for delimiter in ("{{", "}}", "{%", "%}", "{#", "#}"):
+        assert delimiter not in snippet
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(out), autoescape=True, keep_trailing_newline=True
+    )
+    page = environment.from_string('<head>{% include "html/230306GN01.html" %}</head>').render()
+    assert page == f"<head>{snippet}</head>"
+    script = lxml.html.fromstring(page).xpath("//script")[0]
+    assert json.loads(script.text)["headline"] == title

@@ -18,7 +18,8 @@ A ``jsonld`` target writes into ``OUT/<target>/``:
 ``html/<note_id>.html`` and ``html/index.html``
     The same documents as ``<script type="application/ld+json">`` elements, ready to paste
     into a page.  ``<``, ``>`` and ``&`` are JSON escapes there, so no title can close the
-    script element.
+    script element, and so are the braces of ``{{``, ``{%`` and ``{#``, so that a template
+    engine can include the file without running anything a note says.
 ``assets/``
     The vault images that notes name as their ``image``, under their vault paths, to be
     published at ``assets_url`` (``<site url>assets/`` by default).

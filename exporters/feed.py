@@ -144,7 +144,7 @@ class FeedExporter(Exporter):
         factory = ItemFactory(
             vault=job.vault,
             host=job.site.host,
-            note_url=lambda note: encode_url(job.site.note_url_for(note) or ""),
+            note_url=_NoteUrls(job.site),
             assets_url=settings.assets_url,
             timezone=job.site.tz,
             full_content=job.options.content == "full",
@@ -169,6 +169,21 @@ class FeedExporter(Exporter):
         for item in feeds.items_written.values():
             assets.update(dict.fromkeys(item.assets))
         _copy_assets(job, assets)
+
+
+class _NoteUrls:
+    """Encoded note URLs, computed once per note: a large archive links the same notes often."""
+
+    def __init__(self, site: Site) -> None:
+        self._site = site
+        self._urls: dict[tuple[str, str], str] = {}
+
+    def __call__(self, note: Note) -> str:
+        key = (note.note_id, note.path.as_posix())
+        url = self._urls.get(key)
+        if url is None:
+            url = self._urls[key] = encode_url(self._site.note_url_for(note) or "")
+        return url
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,9 @@ class ItemFactory:
         if note.created is None:  # callers leave such notes out; see FeedExporter
             raise ValueError(f"{note.path}: no created date")
         published = self._aware(note.created)
-        updated = self._aware(note.updated or note.created)
+        # An entry is never modified before it is published, whatever the frontmatter says
+        # (the vault already warns about such a note).
+        updated = max(self._aware(note.updated or note.created), published)
         rendered = render_note(note, self.vault, FeedLinks(self.note_url, self.assets_url))
         html = clean_text(sanitize(rendered.html, _absolute_urls_only))
         summary = clean_text(note.description).strip() or excerpt(html, self.summary_words)

@@ -10,7 +10,7 @@ import shutil
 import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,6 +19,7 @@ import jsonschema
 import lxml.html
 import pytest
 from lxml import etree
+from notepress.exporters._feed_items import ItemFactory
 
 import notepress
 from notepress.build import build
@@ -626,6 +627,38 @@ def test_xml_illegal_control_characters_are_removed(
     assert_valid_atom(out / "atom.xml", atom_schema)
     assert entry_titles(out) == ["Bell and tab"]
     assert atom_entries(out)[0].findtext(f"{{{ATOM}}}summary") == "Formfeed  here"
+
+
+def test_naive_dates_get_the_site_timezone_before_reaching_a_feed(tmp_path: Path) -> None:
+    site = notepress.Site(url="https://notes.example.org/", timezone="Europe/Berlin")
+    naive = notepress.Note(
+        path=PurePosixPath("n.md"),
+        title="Naive",
+        note_id="230301TS01",
+        draft=False,
+        created=datetime(2023, 3, 1, 9, 30, 15, 123456),
+        updated=datetime(2023, 2, 1),
+        body="Text.",
+    )
+    vault = notepress.Vault(tmp_path, (naive,))
+    factory = ItemFactory(vault, site.host, site.note_url_for, "https://x.example/", site.tz, True)
+    item = factory.item(naive)
+    assert item.published.isoformat() == "2023-03-01T09:30:15+01:00"
+    assert item.updated == item.published  # never before publication
+    assert item.id == "tag:notes.example.org,2023-03-01:230301TS01"
+
+
+def test_note_urls_from_paths_are_percent_encoded(
+    make_vault: Callable[..., Path], build_vault: Callable[..., Any]
+) -> None:
+    config = feed_config().replace(
+        'timezone = "Europe/Berlin"', 'timezone = "UTC"\nnote_url = "{path}/"'
+    )
+    root = make_vault({"My Notes/Café au lait.md": note("Café au lait")}, config=config)
+    build_vault(root)
+    (entry,) = atom_entries(root / "_publish" / "news")
+    href = entry.find(f"{{{ATOM}}}link").get("href")
+    assert href == "https://notes.example.org/My%20Notes/Caf%C3%A9%20au%20lait/"
 
 
 def test_notes_without_dates_are_left_out_with_a_warning(build_feed: FeedBuilder) -> None:

@@ -44,6 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head`: not an error of ours
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:  # a folder that cannot be written, a full disk...
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"notepress:{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -218,6 +222,7 @@ def _init(args: argparse.Namespace) -> int:
     if path.exists() and not args.force:
         print(f"notepress: {path} exists (use --force to overwrite)", file=sys.stderr)
         return EXIT_USAGE
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(commented_config(), encoding="utf-8")
     print(f"wrote {_display_path(path)}")
     return EXIT_OK
@@ -247,13 +252,12 @@ def commented_config() -> str:
     for name, default, doc in describe(_TopLevel):
         lines += [f"# {doc}", f"# {name} = {_toml_value(default)}"]
     lines += ["", "[site]"]
+    # Written out so that the file builds as it is: feeds and JSON-LD need a URL.
+    written = {"title": "Notes", "url": "http://localhost:8000/"}
     for name, default, doc in describe(Site):
-        lines += [
-            f"# {doc}",
-            f"{name} = {_toml_value(default)}"
-            if name in ("title",)
-            else f"# {name} = {_toml_value(default)}",
-        ]
+        value = written.get(name, default)
+        prefix = "" if name in written else "# "
+        lines += [f"# {doc}", f"{prefix}{name} = {_toml_value(value)}"]
     lines += ["", "# Each [targets.NAME] writes OUTPUT/NAME/. Keys every target shares:"]
     for name, _default, doc in describe(Selection):
         lines.append(f"#   {name}: {doc}")

@@ -69,7 +69,12 @@ def describe(cls: type) -> list[tuple[str, Any, str]]:
     """``(name, default, doc)`` of each option, for documentation and ``notepress init``."""
     result = []
     for field in dataclasses.fields(cls):
-        default = field.default if field.default is not dataclasses.MISSING else None
+        if field.default is not dataclasses.MISSING:
+            default = field.default
+        elif field.default_factory is not dataclasses.MISSING:
+            default = field.default_factory()
+        else:
+            default = None
         result.append((field.name, default, field.metadata.get("doc", "")))
     return result
 

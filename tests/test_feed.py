@@ -48,7 +48,7 @@ RFC822 = re.compile(
 )
 URL_ATTRIBUTES = ("href", "src", "cite", "action", "formaction", "poster", "background", "longdesc")
 
-# -- helpers ------------------------------------------------------------------------------
+# -- building and reading feeds ------------------------------------------------------
 
 
 def toml_value(value: Any) -> str:

@@ -1,22 +1,216 @@
-"""Placeholder: the epub exporter is being written."""
+"""The EPUB archive: one valid EPUB 3 book of the selected notes, through one pandoc run.
+
+A naive ``pandoc notes/*.md`` breaks on a large vault (minutes, gigabytes, colliding ids and
+an invalid book), so pandoc is fed one clean HTML document built from the shared note model
+(see :mod:`._epub_book`): one chapter per note, ids unique in the book, links between notes
+as anchors that pandoc turns into cross-chapter links when it splits the chapters, images
+inline from vault attachments only.  Pandoc runs with ``--sandbox``, a time limit and a memory
+cap (:mod:`._epub_pandoc`); the stylesheet, cover and landmarks are added to its output and
+the archive is written byte-stable (:mod:`._epub_package`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
 
+from notepress.config import Site, Target
+from notepress.dates import build_time
 from notepress.errors import ExportError
 from notepress.exporter import Exporter, Job
+from notepress.model import Note
+from notepress.schema import option
+from notepress.templating import builtin_templates
+
+from ._epub_book import BookInfo, build_source, date_range, group_notes, subjects_of
+from ._epub_cover import cover_page, generated_cover
+from ._epub_media import MAX_IMAGE_BYTES, MediaStore, identify_raster, read_vault_file, svg_is_safe
+from ._epub_package import finish_epub
+from ._epub_pandoc import MIN_MEMORY_MB, run_pandoc
+
+__all__ = ["EpubExporter", "EpubOptions"]
+
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_EARLIEST = datetime(1980, 1, 1, tzinfo=UTC)
+NO_COVER = "none"
 
 
 @dataclass(frozen=True)
 class EpubOptions:
-    pass
+    group: Literal["none", "year", "month", "tag"] = option(
+        "none", "Parts of the book: none, or one part per year, month or tag (a note's first tag)."
+    )
+    title: str = option("", "Book title; empty uses site.title.")
+    subtitle: str = option("", "Subtitle on the cover and title page; empty for none.")
+    author: str = option("", "Author (dc:creator); empty uses site.author.")
+    language: str = option(
+        "", "BCP 47 language of the book, such as en or de-CH; empty uses site.language."
+    )
+    description: str = option(
+        "", "dc:description; empty uses site.description, else the date range and note count."
+    )
+    cover: str = option(
+        "",
+        "Cover image: a vault attachment (name or path). Empty draws one (title, dates, "
+        "note count); 'none' for no cover.",
+    )
+    css: str = option(
+        "", "Extra stylesheet, relative to the config file, added after the built-in one."
+    )
+    toc_depth: int = option(
+        0, "Heading levels inside each note that the contents list (0: note titles only)."
+    )
+    timeout: int = option(600, "Seconds pandoc may run before the target fails.")
+    memory: int = option(
+        4096, "Megabytes of memory pandoc may use (+RTS -M) before the target fails."
+    )
 
 
 class EpubExporter(Exporter):
     name = "epub"
     Options = EpubOptions
-    allows_drafts = "epub" in ("pdf", "epub")
+    allows_drafts = True
+
+    @classmethod
+    def check(cls, target: Target, site: Site) -> list[str]:
+        options: EpubOptions = target.options
+        problems = []
+        language = options.language or site.language
+        if not _LANGUAGE_TAG.match(language):
+            where = "language" if options.language else "site.language"
+            problems.append(
+                f".language: {where} {language!r} is not a BCP 47 tag such as en or pt-BR"
+            )
+        if options.timeout < 1:
+            problems.append(".timeout: expected at least 1 second")
+        if options.memory < MIN_MEMORY_MB:
+            problems.append(f".memory: expected at least {MIN_MEMORY_MB} (megabytes)")
+        if options.toc_depth > 4:
+            problems.append(".toc_depth: expected 0 to 4")
+        return problems
 
     def build(self, job: Job) -> None:
-        raise ExportError("not implemented yet")
+        options: EpubOptions = job.options
+        notes = list(job.notes)
+        if not notes:
+            job.warn("no notes selected: the book has only its title page", code="epub-empty")
+        info = book_info(job, notes)
+        media = MediaStore(
+            job.vault, lambda message, path: job.warn(f"{path}: {message}", code="epub-image")
+        )
+        parts = group_notes(notes, options.group, job.site.tz, job.target.selection.include_tags)
+        source = build_source(
+            parts,
+            info,
+            job.vault,
+            job.site,
+            media,
+            include_drafts=job.include_drafts,
+            warn=lambda message, note: job.warn(message, note, code="epub-link"),
+        )
+        cover = self._cover(job, info)
+        run = run_pandoc(
+            source.html,
+            template=builtin_templates("epub") / "book.epub3",
+            split_level=source.split_level,
+            toc_depth=min(6, source.split_level + options.toc_depth),
+            epoch=int(info.date.timestamp()),
+            timeout=options.timeout,
+            memory_mb=options.memory,
+        )
+        for warning in run.warnings:
+            job.warn(f"pandoc: {warning}", code="epub-pandoc")
+        epub = finish_epub(
+            run.epub,
+            stylesheet=self._stylesheet(job),
+            cover=cover,
+            cover_page=(lambda image, css: cover_page(info, image, css)) if cover else None,
+            modified=info.date,
+        )
+        job.write_bytes(f"{job.target.name}.epub", epub)
+
+    def _cover(self, job: Job, info: BookInfo) -> tuple[str, bytes] | None:
+        """The cover's media type and bytes: the configured attachment, or a drawn one."""
+        name = job.options.cover.strip()
+        if name.lower() == NO_COVER:
+            return None
+        if not name:
+            return "image/svg+xml", generated_cover(info)
+        path = job.vault.attachment(name)
+        if path is None:
+            raise ExportError(f"cover: no attachment called {name!r} in the vault")
+        try:
+            data = read_vault_file(job.vault, path, MAX_IMAGE_BYTES)
+        except ValueError as exc:
+            raise ExportError(f"cover {path}: {exc}") from None
+        if path.suffix.lower() == ".svg":
+            if not svg_is_safe(data):
+                raise ExportError(f"cover {path}: SVG with scripts or external references")
+            return "image/svg+xml", data
+        image = identify_raster(data)
+        if image is None:
+            raise ExportError(f"cover {path}: not a readable image")
+        return image.media_type, image.data
+
+    def _stylesheet(self, job: Job) -> bytes:
+        css = (builtin_templates("epub") / "epub.css").read_text(encoding="utf-8")
+        extra = job.options.css.strip()
+        if not extra:
+            return css.encode("utf-8")
+        path = Path(extra) if Path(extra).is_absolute() else job.config_root / extra
+        try:
+            user_css = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ExportError(f"css: cannot read {path}: {exc}") from None
+        if "url(" in user_css or "@import" in user_css:
+            job.warn(
+                f"css: {path} refers to other files (url() or @import); they are not in the book",
+                code="epub-css",
+            )
+        return f"{css}\n/* {path.name} */\n{user_css}\n".encode()
+
+
+def book_info(job: Job, notes: Sequence[Note]) -> BookInfo:
+    """Title, author, dates and identifiers from the options, falling back to ``[site]``."""
+    options: EpubOptions = job.options
+    site = job.site
+    tz = site.tz
+    dates = date_range(notes, tz)
+    drafts = sum(1 for note in notes if note.draft)
+    info = BookInfo(
+        title=options.title or site.title,
+        subtitle=options.subtitle,
+        author=options.author or site.author,
+        language=options.language or site.language,
+        description="",
+        identifier=book_identifier(site, job.target.name),
+        date=book_date(notes),
+        subjects=subjects_of(notes),
+        date_range=dates,
+        note_count=len(notes),
+        draft_count=drafts,
+        private=job.include_drafts,
+    )
+    summary = ", ".join(part for part in (info.count_text, dates) if part)
+    description = options.description or site.description or summary
+    return replace(info, description=description)
+
+
+def book_identifier(site: Site, target: str) -> str:
+    """A ``urn:uuid`` that stays the same for the same site and target, build after build."""
+    base = site.base_url or f"notepress:{site.title}/"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, base + '#' + target)}"
+
+
+def book_date(notes: Sequence[Note]) -> datetime:
+    """``SOURCE_DATE_EPOCH`` when set, else the newest date of the notes (never the clock)."""
+    pinned = build_time()
+    if pinned is not None:
+        return max(pinned, _EARLIEST)
+    moments = [moment for note in notes for moment in (note.created, note.updated) if moment]
+    return max([_EARLIEST, *moments]).astimezone(UTC).replace(microsecond=0)

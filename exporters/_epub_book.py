@@ -1,0 +1,472 @@
+"""The book as one HTML document for pandoc: parts, one chapter per note, metadata in ``<head>``.
+
+Each note is rendered by the shared renderer with :class:`DocumentLinks`, so wikilinks
+between notes of the book are ``#n<note_id>-<heading>`` anchors and every id carries its
+note's prefix.  The rendered HTML is then reshaped as a tree (never with regexes) into what
+pandoc's HTML reader maps one to one onto its document model:
+
+* footnotes become EPUB ``noteref``/``footnote`` pairs, which pandoc turns into real notes;
+* callout titles, ``<details>`` and ``<summary>`` become classed ``<div>`` elements (pandoc
+  drops classes on paragraphs and has no ``<details>``), so folded content is always shown;
+* task checkboxes become the ballot-box characters pandoc writes as task lists;
+* ids from raw HTML get the note's prefix, every id is unique in the book, and a link to an
+  id that does not exist is repaired (to its note) or written as text;
+* images are inline ``data:`` URIs of vault attachments; anything else is its alt text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Literal
+from urllib.parse import unquote
+
+from notepress.config import Site
+from notepress.markdown import DocumentLinks, LinkStyle, TextLinks, UrlLinks, render_note
+from notepress.model import Note
+from notepress.slugs import slugify
+from notepress.vault import Vault
+
+from ._epub_dom import Element, add_text, parse_fragment, replace_with_children, serialize
+from ._epub_media import MediaStore
+
+__all__ = ["BookInfo", "BookSource", "Part", "build_source", "date_range", "group_notes"]
+
+Group = Literal["none", "year", "month", "tag"]
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_SAFE_SCHEMES = ("http://", "https://", "mailto:")
+_NOTE_PREFIX = re.compile(r"^n[A-Za-z0-9]+")
+
+
+@dataclass(frozen=True)
+class BookInfo:
+    """What the title page, the cover and the OPF metadata say about the book."""
+
+    title: str
+    subtitle: str
+    author: str
+    language: str
+    description: str
+    identifier: str
+    date: datetime
+    subjects: tuple[str, ...]
+    date_range: str
+    note_count: int
+    draft_count: int
+    private: bool
+
+    @property
+    def count_text(self) -> str:
+        text = f"{self.note_count} note" + ("" if self.note_count == 1 else "s")
+        if self.private:
+            text += f", {self.draft_count} draft" + ("" if self.draft_count == 1 else "s")
+        return text
+
+
+@dataclass(frozen=True)
+class Part:
+    """A group of notes; ``title`` is None when the book has no parts."""
+
+    id: str | None
+    title: str | None
+    notes: tuple[Note, ...]
+
+
+@dataclass(frozen=True)
+class BookSource:
+    html: str
+    split_level: int
+    """Heading level of a note's title: 1 without parts, 2 with."""
+    chapters: int
+
+
+Warn = Callable[[str, Note | None], None]
+
+
+def format_day(moment: datetime) -> str:
+    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+
+
+def date_range(notes: Sequence[Note], tz: tzinfo) -> str:
+    """``March 2023 - June 2024`` (with an en dash) from the first and last creation dates, or empty."""
+    dates = sorted(note.created.astimezone(tz) for note in notes if note.created)
+    if not dates:
+        return ""
+    first, last = (f"{MONTHS[d.month - 1]} {d.year}" for d in (dates[0], dates[-1]))
+    return first if first == last else f"{first} \u2013 {last}"
+
+
+def group_notes(
+    notes: Sequence[Note], group: Group, tz: tzinfo, preferred_tags: Sequence[str] = ()
+) -> list[Part]:
+    """Split the (chronological) notes into parts; notes keep their order inside each part.
+
+    With ``tag``, a note goes to its first tag (its first tag among ``preferred_tags`` when
+    the target selects by tag), since a note can be in the book only once.
+    """
+    if group == "none":
+        return [Part(None, None, tuple(notes))]
+    buckets: dict[tuple[object, ...], list[Note]] = defaultdict(list)
+    titles: dict[tuple[object, ...], tuple[str, str]] = {}
+    for note in notes:
+        key, part_id, title = _part_of(note, group, tz, preferred_tags)
+        buckets[key].append(note)
+        titles[key] = (part_id, title)
+    used: set[str] = set()
+    parts = []
+    for key in sorted(buckets):
+        part_id, title = titles[key]
+        parts.append(Part(_unique(part_id, used), title, tuple(buckets[key])))
+    return parts
+
+
+def _part_of(
+    note: Note, group: Group, tz: tzinfo, preferred_tags: Sequence[str]
+) -> tuple[tuple[object, ...], str, str]:
+    if group == "tag":
+        tags = [t for t in note.tags if t in preferred_tags] or list(note.tags)
+        if not tags:
+            return (1, ""), "part-untagged", "Untagged"
+        tag = tags[0]
+        return (0, tag.casefold(), tag), f"part-tag-{slugify(tag, fallback='tag')}", f"#{tag}"
+    if note.created is None:
+        return (0,), "part-undated", "Undated"
+    created = note.created.astimezone(tz)
+    if group == "year":
+        return (1, created.year), f"part-{created.year:04d}", f"{created.year}"
+    return (
+        (1, created.year, created.month),
+        f"part-{created.year:04d}-{created.month:02d}",
+        f"{MONTHS[created.month - 1]} {created.year}",
+    )
+
+
+def _unique(candidate: str, used: set[str]) -> str:
+    result, counter = candidate, 1
+    while result in used:
+        counter += 1
+        result = f"{candidate}-{counter}"
+    used.add(result)
+    return result
+
+
+def book_style(site: Site, members: set[str], media: MediaStore) -> LinkStyle:
+    """Anchors inside the book; published notes outside it as URLs; never a draft's URL."""
+    outside: LinkStyle = TextLinks()
+    if site.url:
+        outside = UrlLinks(note_url=lambda n: site.note_url_for(n) if n.published else None)
+    return DocumentLinks(members=members, outside=outside, assets=media.href)
+
+
+def build_source(
+    parts: Sequence[Part],
+    info: BookInfo,
+    vault: Vault,
+    site: Site,
+    media: MediaStore,
+    *,
+    include_drafts: bool,
+    warn: Warn,
+) -> BookSource:
+    """The whole book as one HTML document, ready for pandoc's HTML reader."""
+    grouped = any(part.title is not None for part in parts)
+    level = 2 if grouped else 1
+    notes = [note for part in parts for note in part.notes]
+    style = book_style(site, {note.note_id for note in notes}, media)
+    ids: set[str] = {part.id for part in parts if part.id}
+    chapters: list[tuple[Part, Note, Element]] = []
+    for part in parts:
+        for note in part.notes:
+            ids.add(f"n{note.note_id}")
+            rendered = render_note(note, vault, style, include_drafts=include_drafts)
+            body = parse_fragment(rendered.html)
+            _reshape(body, note, level, ids, media, warn)
+            chapters.append((part, note, body))
+    for _, note, body in chapters:
+        _check_links(body, note, ids, warn)
+
+    out = [_head(info), "<body>\n"]
+    current: Part | None = None
+    for part, note, body in chapters:
+        if part is not current and part.title is not None:
+            out.append(f'<h1 id="{part.id}" class="part" epub:type="part">')
+            out.append(f"{html.escape(part.title)}</h1>\n")
+        current = part
+        out.append(_chapter_head(note, level, site.tz))
+        out.append(serialize(body))
+        out.append("\n")
+    out.append("</body>\n</html>\n")
+    return BookSource("".join(out), level, len(chapters))
+
+
+def _head(info: BookInfo) -> str:
+    def meta(name: str, value: str) -> str:
+        if not value:
+            return ""
+        return f'<meta name="{name}" content="{html.escape(value)}">\n'
+
+    lines = [
+        "<!DOCTYPE html>\n<html>\n<head>\n",
+        f"<title>{html.escape(info.title)}</title>\n",
+        meta("subtitle", info.subtitle),
+        meta("author", info.author),
+        meta("lang", info.language),
+        meta("identifier", info.identifier),
+        meta("date", info.date.strftime("%Y-%m-%d")),
+        meta("toc-title", "Contents"),
+        meta("description", info.description),
+        *(meta("subject", subject) for subject in info.subjects),
+        meta("notepress-range", info.date_range),
+        meta("notepress-count", info.count_text),
+        meta("notepress-private", "Private copy: includes drafts" if info.private else ""),
+        "</head>\n",
+    ]
+    return "".join(lines)
+
+
+def _chapter_head(note: Note, level: int, tz: tzinfo) -> str:
+    """The note's title, dates, tags and description, which open its chapter."""
+    title = html.escape(note.title)
+    if note.draft:
+        title += ' <span class="draft-mark">(draft)</span>'
+    lines = [
+        f'<h{level} id="n{note.note_id}" class="note-title" epub:type="chapter">{title}</h{level}>'
+    ]
+    dates = []
+    if note.created:
+        created = note.created.astimezone(tz)
+        dates.append(
+            f'<time class="note-created" datetime="{created.date().isoformat()}">'
+            f"{format_day(created)}</time>"
+        )
+    if note.updated and (not note.created or note.updated.date() != note.created.date()):
+        updated = note.updated.astimezone(tz)
+        dates.append(f'<span class="note-updated">updated {format_day(updated)}</span>')
+    meta = []
+    if dates:
+        meta.append(f'<div class="note-dates">{" · ".join(dates)}</div>')
+    if note.tags:
+        tags = " ".join(f'<span class="tag">#{html.escape(tag)}</span>' for tag in note.tags)
+        meta.append(f'<div class="note-tags">{tags}</div>')
+    if meta:
+        lines.append(f'<div class="note-meta">{"".join(meta)}</div>')
+    if note.draft:
+        lines.append('<div class="draft-notice">Draft: not published.</div>')
+    if note.description:
+        lines.append(f'<div class="note-description">{html.escape(note.description)}</div>')
+    return "\n".join(lines) + "\n"
+
+
+# reshaping one note ------------------------------------------------------------------------
+
+
+def _reshape(
+    body: Element, note: Note, level: int, ids: set[str], media: MediaStore, warn: Warn
+) -> None:
+    _footnotes(body)
+    _images(body, media)
+    for element in list(body.iter()):
+        _rename_block(element)
+    _unwrap_ruby(body)
+    _shift_headings(body, level)
+    _own_ids(body, note, ids)
+
+
+def _footnotes(body: Element) -> None:
+    """Renderer footnotes to ``noteref`` links and ``footnote`` asides, pandoc's note form."""
+    sections = [
+        child
+        for child in body
+        if child.tag == "section" and "footnotes" in child.get("class", "").split()
+    ]
+    asides = []
+    for section in sections:
+        for item in section.iter("li"):
+            aside = Element("aside", {"epub:type": "footnote", "id": item.get("id", "")})
+            aside.text = item.text
+            aside.extend(list(item))
+            _drop_backrefs(aside)
+            asides.append(aside)
+        _remove(body, section)
+    for parent in list(body.iter()):
+        for child in list(parent):
+            if child.tag == "sup" and "footnote-ref" in child.get("class", "").split():
+                link = child.find("a")
+                if link is None:
+                    continue
+                ref = Element("a", {"epub:type": "noteref", "href": link.get("href", "")})
+                ref.text = "".join(link.itertext()).strip("[]")
+                ref.tail = child.tail
+                parent.insert(list(parent).index(child), ref)
+                parent.remove(child)
+    body.extend(asides)
+
+
+def _drop_backrefs(aside: Element) -> None:
+    for parent in list(aside.iter()):
+        for child in list(parent):
+            if child.tag == "a" and "footnote-backref" in child.get("class", "").split():
+                tail = child.tail or ""
+                child.tail = None
+                index = list(parent).index(child)
+                parent.remove(child)
+                if index:
+                    before = parent[index - 1]
+                    before.tail = (before.tail or "").rstrip() + tail.strip()
+                else:
+                    parent.text = (parent.text or "").rstrip() + tail.strip()
+
+
+def _remove(parent: Element, child: Element) -> None:
+    index = list(parent).index(child)
+    tail = child.tail
+    parent.remove(child)
+    if tail:
+        if index:
+            parent[index - 1].tail = (parent[index - 1].tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+
+
+def _images(body: Element, media: MediaStore) -> None:
+    """Vault images inline; a remote image becomes a link to it; anything else its alt text."""
+    for parent in list(body.iter()):
+        for child in list(parent):
+            if child.tag != "img":
+                continue
+            src = child.get("src", "")
+            image = media.image(src)
+            alt = child.get("alt", "")
+            if image is not None:
+                child.set("src", image.data_uri)
+                child.set("alt", alt)
+                continue
+            if src.startswith(("http://", "https://")):
+                link = Element("a", {"href": src, "class": "remote-image"})
+                link.text = alt or "image"
+                link.tail = child.tail
+                parent.insert(list(parent).index(child), link)
+                parent.remove(child)
+            else:
+                child.text = alt
+                replace_with_children(parent, child)
+
+
+def _rename_block(element: Element) -> None:
+    """Map elements pandoc would flatten onto classed ``div``/``span`` it keeps."""
+    classes = element.get("class", "").split()
+    if element.tag == "p" and "callout-title" in classes:
+        element.tag = "div"
+    elif element.tag == "details":
+        element.tag = "div"
+        element.attrib.pop("open", None)
+        element.set("class", " ".join(["details", *classes]))
+    elif element.tag == "summary":
+        element.tag = "div"
+        element.set("class", " ".join(["details-summary", *classes]))
+    elif element.tag == "input":
+        checked = "checked" in element.attrib
+        element.attrib.clear()
+        element.tag = "span"
+        element.set("class", "task-box")
+        element.text = "\u2612" if checked else "\u2610"
+
+
+def _unwrap_ruby(body: Element) -> None:
+    """Ruby annotations as ``base(reading)``: pandoc has no ruby and would run them together."""
+    for parent in list(body.iter()):
+        for child in list(parent):
+            if child.tag == "rp":
+                child.text = None
+                for grandchild in list(child):
+                    child.remove(grandchild)
+                replace_with_children(parent, child)
+            elif child.tag == "rt":
+                child.text = "(" + (child.text or "")
+                add_text(child, ")")
+                replace_with_children(parent, child)
+
+
+def _shift_headings(body: Element, level: int) -> None:
+    """Push the note's headings below its title, so a note is exactly one chapter."""
+    levels = [int(e.tag[1]) for e in body.iter() if e.tag in _HEADINGS]
+    if not levels:
+        return
+    shift = max(0, level + 1 - min(levels))
+    if not shift:
+        return
+    for element in body.iter():
+        if element.tag in _HEADINGS:
+            new = int(element.tag[1]) + shift
+            if new <= 6:
+                element.tag = f"h{new}"
+            else:
+                element.tag = "div"
+                element.set("class", " ".join(["deep-heading", *element.get("class", "").split()]))
+
+
+def _own_ids(body: Element, note: Note, ids: set[str]) -> None:
+    """Give every id the note's prefix and make it unique in the whole book.
+
+    Ids the renderer wrote already start with ``n<note_id>``; ids written in raw HTML do
+    not, and would otherwise collide with other notes' ids or with pandoc's own.
+    """
+    prefix = f"n{note.note_id}"
+    for element in body.iter():
+        if element.tag == "aside":
+            continue  # footnotes: pandoc numbers them itself
+        current = element.get("id")
+        if current is None and element.tag in _HEADINGS:
+            current = slugify("".join(element.itertext()))
+        if current is None:
+            continue
+        if current != prefix and not current.startswith(prefix + "-"):
+            current = f"{prefix}-{slugify(current, fallback='id')}"
+        element.set("id", _unique(current, ids))
+
+
+def _check_links(body: Element, note: Note, ids: set[str], warn: Warn) -> None:
+    """Keep links that lead somewhere; repair or unwrap the rest."""
+    for parent in list(body.iter()):
+        for child in list(parent):
+            if child.tag != "a" or child.get("epub:type") == "noteref":
+                continue
+            href = child.get("href", "").strip()
+            if href.startswith(_SAFE_SCHEMES):
+                continue
+            if href.startswith("#"):
+                target = unquote(href[1:])
+                if target in ids:
+                    continue
+                owner = _NOTE_PREFIX.match(target)
+                if owner and owner.group(0) in ids:
+                    child.set("href", "#" + owner.group(0))
+                    heading = target[len(owner.group(0)) + 1 :]
+                    warn(f"link to a missing heading '{heading}': linked to its note", note)
+                    continue
+            replace_with_children(parent, child)
+
+
+def subjects_of(notes: Sequence[Note]) -> tuple[str, ...]:
+    """The book's subjects: its notes' tags, most used first."""
+    counts = Counter(tag for note in notes for tag in note.tags)
+    return tuple(tag for tag, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0])))

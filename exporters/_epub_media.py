@@ -1,0 +1,168 @@
+"""Images for the book: read only from vault attachments, checked, and handed to pandoc inline.
+
+Pandoc runs sandboxed and reads no file at all, so every image reaches it as a ``data:`` URI
+built here.  Only files the vault index lists are read, and only after their real path is
+confirmed to be inside the vault.  Each image is identified by its content, not its name:
+formats EPUB readers must support pass as they are, other raster formats are converted to
+PNG, and SVG is accepted only when it carries nothing active or external.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from notepress.vault import Vault
+
+__all__ = ["MAX_IMAGE_BYTES", "MediaStore", "read_vault_file", "svg_is_safe"]
+
+#: Larger attachments are left out (with a warning): an e-book is read on small devices, and
+#: pandoc holds every image in memory.
+MAX_IMAGE_BYTES = 25 * 1024 * 1024
+
+_TOKEN_PREFIX = "epub-media/"
+_CORE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+_RASTER_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp"})
+_SVG_NS = "{http://www.w3.org/2000/svg}"
+_ACTIVE_SVG_ELEMENTS = frozenset(
+    {"script", "foreignobject", "iframe", "object", "embed", "audio", "video", "handler"}
+)
+_CSS_URL = re.compile(r"url\(\s*['\"]?\s*([^'\")\s]*)", re.IGNORECASE)
+
+Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Image:
+    media_type: str
+    data: bytes
+
+    @property
+    def data_uri(self) -> str:
+        return f"data:{self.media_type};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+
+@dataclass
+class MediaStore:
+    """Hands the renderer a placeholder per attachment, and turns placeholders into images.
+
+    Placeholders are plain relative URLs, so they survive sanitising; they are replaced by
+    ``data:`` URIs only when the book's HTML is assembled.
+    """
+
+    vault: Vault
+    warn: Callable[[str, PurePosixPath], None]
+    _tokens: dict[PurePosixPath, str] = field(default_factory=dict)
+    _paths: dict[str, PurePosixPath] = field(default_factory=dict)
+    _images: dict[str, Image | None] = field(default_factory=dict)
+
+    def href(self, path: PurePosixPath) -> str | None:
+        """The placeholder for an embedded attachment; None for files that are not images."""
+        suffix = path.suffix.lower()
+        if suffix not in _RASTER_SUFFIXES and suffix != ".svg":
+            return None
+        token = self._tokens.get(path)
+        if token is None:
+            token = f"{_TOKEN_PREFIX}{len(self._tokens)}{suffix}"
+            self._tokens[path] = token
+            self._paths[token] = path
+        return token
+
+    def image(self, src: str) -> Image | None:
+        """The image behind a placeholder, or None when it is not one or cannot be used."""
+        path = self._paths.get(src)
+        if path is None:
+            return None
+        if src not in self._images:
+            self._images[src] = self._load(path)
+        return self._images[src]
+
+    def _load(self, path: PurePosixPath) -> Image | None:
+        try:
+            data = read_vault_file(self.vault, path, MAX_IMAGE_BYTES)
+        except ValueError as exc:
+            self.warn(str(exc), path)
+            return None
+        if path.suffix.lower() == ".svg":
+            if svg_is_safe(data):
+                return Image("image/svg+xml", data)
+            self.warn("SVG image left out: it has scripts, external references or bad XML", path)
+            return None
+        image = identify_raster(data)
+        if image is None:
+            self.warn("image left out: not a readable PNG, JPEG, GIF, WebP, AVIF or BMP", path)
+        return image
+
+
+def read_vault_file(vault: Vault, path: PurePosixPath, limit: int) -> bytes:
+    """The bytes of a vault file, refusing anything whose real path leaves the vault."""
+    root = vault.root.resolve()
+    full = (root / Path(*path.parts)).resolve()
+    if not full.is_relative_to(root):
+        raise ValueError("attachment leads outside the vault; left out")
+    try:
+        size = full.stat().st_size
+        if size > limit:
+            raise ValueError(f"attachment is larger than {limit // (1024 * 1024)} MB; left out")
+        return full.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot read attachment: {exc.strerror}") from None
+
+
+def identify_raster(data: bytes) -> Image | None:
+    """Recognise an image by content; formats readers need not support become PNG."""
+    from PIL import Image as PILImage
+
+    try:
+        with PILImage.open(io.BytesIO(data)) as picture:
+            media_type = _CORE_FORMATS.get(picture.format or "")
+            if media_type is not None:
+                picture.verify()
+                return Image(media_type, data)
+            picture.load()
+            buffer = io.BytesIO()
+            converted = (
+                picture if picture.mode in ("RGB", "RGBA", "L", "LA") else picture.convert("RGBA")
+            )
+            converted.save(buffer, "PNG")
+            return Image("image/png", buffer.getvalue())
+    except Exception:  # Pillow raises many types for damaged or hostile files
+        return None
+
+
+def svg_is_safe(data: bytes) -> bool:
+    """True for an SVG that runs nothing and loads nothing from outside itself."""
+    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
+        return False
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError:
+        return False
+    if root.tag != f"{_SVG_NS}svg":
+        return False
+    for element in root.iter():
+        local = str(element.tag).rsplit("}", 1)[-1].lower()
+        if local in _ACTIVE_SVG_ELEMENTS:
+            return False
+        for name, value in element.attrib.items():
+            attribute = name.rsplit("}", 1)[-1].lower()
+            if attribute.startswith("on"):
+                return False
+            if attribute in ("href", "src") and not value.strip().startswith("#"):
+                return False
+            if not _css_is_local(value):
+                return False
+        if local == "style" and not _css_is_local("".join(element.itertext())):
+            return False
+    return True
+
+
+def _css_is_local(text: str) -> bool:
+    if "@import" in text.lower():
+        return False
+    return all(target.startswith("#") for target in _CSS_URL.findall(text))

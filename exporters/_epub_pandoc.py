@@ -1,0 +1,121 @@
+"""One pandoc run per book: sandboxed, time-limited, memory-capped, in an empty folder.
+
+``--sandbox`` keeps pandoc from reading any file or URL while it converts: images reach it
+inline as ``data:`` URIs, so there is nothing it needs to fetch.  The run gets a clean
+environment (its own home and data folder, so a user's pandoc templates cannot change the
+book) and ``SOURCE_DATE_EPOCH``, which pandoc uses for the modification date.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from notepress.errors import ExportError, ResourceLimitError
+
+__all__ = ["MIN_PANDOC", "PandocRun", "pandoc_binary", "run_pandoc"]
+
+#: ``--split-level`` arrived in pandoc 3.0 (``--sandbox`` in 2.15).
+MIN_PANDOC = (3, 0)
+#: GHC's runtime wants at least this much heap to start at all.
+MIN_MEMORY_MB = 64
+_HEAP_EXHAUSTED = 251
+
+
+@dataclass(frozen=True)
+class PandocRun:
+    epub: bytes
+    warnings: tuple[str, ...]
+
+
+@functools.cache
+def pandoc_binary() -> tuple[str, tuple[int, ...]]:
+    """The pandoc that pypandoc-binary ships (or pypandoc finds), and its version."""
+    try:
+        import pypandoc
+
+        path = pypandoc.get_pandoc_path()
+        version = pypandoc.get_pandoc_version()
+    except (ImportError, OSError) as exc:
+        raise ExportError(f"pandoc is not available ({exc}); install pypandoc-binary") from None
+    numbers = tuple(int(part) for part in version.split(".") if part.isdigit())
+    if numbers < MIN_PANDOC:
+        wanted = ".".join(map(str, MIN_PANDOC))
+        raise ExportError(f"pandoc {version} is too old: the EPUB exporter needs {wanted} or newer")
+    return path, numbers
+
+
+def run_pandoc(
+    source: str,
+    *,
+    template: Path,
+    split_level: int,
+    toc_depth: int,
+    epoch: int,
+    timeout: float,
+    memory_mb: int,
+) -> PandocRun:
+    """Convert the book's HTML to EPUB 3 and return the file's bytes."""
+    binary, _ = pandoc_binary()
+    with tempfile.TemporaryDirectory(prefix="notepress-epub-") as folder:
+        work = Path(folder)
+        (work / "home").mkdir()
+        (work / "data").mkdir()
+        (work / "book.html").write_text(source, encoding="utf-8")
+        args = [
+            binary,
+            "+RTS",
+            f"-M{max(memory_mb, MIN_MEMORY_MB)}m",
+            "-RTS",
+            "--sandbox",
+            "--from=html+epub_html_exts",
+            "--to=epub3",
+            f"--data-dir={work / 'data'}",
+            f"--template={template}",
+            f"--split-level={split_level}",
+            "--toc",
+            f"--toc-depth={toc_depth}",
+            "--wrap=none",
+            "--output=book.epub",
+            "book.html",
+        ]
+        env = {
+            "PATH": os.defpath,
+            "HOME": str(work / "home"),
+            "XDG_DATA_HOME": str(work / "home"),
+            "LANG": "C.UTF-8",
+            "SOURCE_DATE_EPOCH": str(epoch),
+        }
+        try:
+            done = subprocess.run(
+                args, cwd=work, env=env, capture_output=True, timeout=timeout, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise ResourceLimitError(
+                f"pandoc did not finish within {timeout:g} seconds (raise 'timeout')"
+            ) from None
+        stderr = done.stderr.decode("utf-8", errors="replace")
+        if done.returncode == _HEAP_EXHAUSTED or "Heap exhausted" in stderr:
+            raise ResourceLimitError(
+                f"pandoc needed more than {memory_mb} MB of memory (raise 'memory')"
+            )
+        if done.returncode != 0:
+            raise ExportError(f"pandoc failed (exit {done.returncode}): {_last_lines(stderr)}")
+        return PandocRun((work / "book.epub").read_bytes(), _warnings(stderr))
+
+
+def _warnings(stderr: str) -> tuple[str, ...]:
+    return tuple(
+        line.removeprefix("[WARNING]").strip()
+        for line in stderr.splitlines()
+        if line.startswith("[WARNING]")
+    )
+
+
+def _last_lines(text: str, count: int = 5) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return " / ".join(lines[-count:]) or "no message"

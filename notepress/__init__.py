@@ -13,7 +13,7 @@ Lower-level pieces (:func:`load_config`, :func:`load_vault`, :func:`render_note`
 too, for scripts and for exporters of your own.
 """
 
-from .build import BuildReport, Project, TargetResult, build, load_project, select_for
+from .pipeline import BuildReport, Project, TargetResult, build, load_project, select_for
 from .config import Config, Selection, Site, Target, default_config, load_config
 from .errors import ConfigError, ExportError, NotepressError, ResourceLimitError, VaultError
 from .exporter import Exporter, Job

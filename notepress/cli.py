@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .build import BuildReport, Project, load_project
+from .pipeline import BuildReport, Project, load_project
 from .config import CONFIG_FILE, Config
 from .errors import NotepressError
 from .model import Problem, Severity

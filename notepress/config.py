@@ -92,7 +92,7 @@ class Selection:
     exclude_tags: tuple[str, ...] = option((), "No note with any of these tags.")
     since: datetime | None = option(None, "Only notes created on or after this date.")
     until: datetime | None = option(None, "Only notes created on or before this date.")
-    limit: int | None = option(None, "At most this many notes, the newest.")
+    limit: int | None = option(None, "At most this many notes, the newest; 0 means no limit.")
     drafts: bool = option(
         False, "Include drafts, marked as such (private pdf and epub copies only)."
     )

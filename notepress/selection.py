@@ -19,7 +19,7 @@ def select_notes(
     """The notes a target selects, oldest first.
 
     Notes with errors never qualify.  ``limit`` keeps the newest by ``order`` (``created`` or
-    ``updated``).  An ``until`` written as a date includes that whole day.
+    ``updated``); ``0`` means no limit.  An ``until`` written as a date includes that whole day.
     """
     include = set(selection.include_tags)
     exclude = set(selection.exclude_tags)
@@ -44,10 +44,11 @@ def select_notes(
                 continue
         chosen.append(note)
     limit = selection.limit if selection.limit is not None else limit
-    if limit is not None:
-        by_order = sorted(
-            chosen,
-            key=lambda n: ((n.updated if order == "updated" else n.created) or _OLDEST, n.sort_key),
-        )
-        chosen = by_order[len(by_order) - limit :] if limit else []
+    if limit and len(chosen) > limit:
+        by_order = sorted(chosen, key=lambda n: (_date(n, order), n.sort_key))
+        chosen = by_order[-limit:]
     return tuple(sorted(chosen, key=lambda n: n.sort_key))
+
+
+def _date(note: Note, order: str) -> datetime:
+    return (note.updated if order == "updated" else note.created) or _OLDEST

@@ -148,3 +148,21 @@ def test_public_api_is_pinned() -> None:
     )
     for name in notepress.__all__:
         assert hasattr(notepress, name)
+
+
+@pytest.mark.parametrize(
+    ("limit", "expected"),
+    [
+        pytest.param(None, ["Alpha", "Beta"], id="no-limit-key"),
+        pytest.param(0, ["Alpha", "Beta"], id="zero-means-all"),
+        pytest.param(1, ["Beta"], id="newest-one"),
+        pytest.param(5, ["Alpha", "Beta"], id="more-than-there-are"),
+    ],
+)
+def test_limit_keeps_the_newest(
+    make_vault, titles_exporter: None, limit: int | None, expected: list[str]
+) -> None:
+    extra = "" if limit is None else f"limit = {limit}\n"
+    root = vault_with(make_vault, f'[targets.all]\nexporter = "titles"\n{extra}')
+    project = notepress.load_project(root)
+    assert [n.title for n in project.selected(project.config.target("all"))] == expected

@@ -344,7 +344,7 @@ class _RenderContext:
 
     def filter_attribute(self, tag: str, attribute: str, value: str) -> str | None:
         """Lower the URLs raw HTML carries; URLs the renderer wrote itself pass as they are."""
-        if attribute not in ("href", "src"):
+        if attribute not in ("href", "src", "cite"):
             return value
         if value in self.emitted:
             return value

@@ -13,13 +13,13 @@ Lower-level pieces (:func:`load_config`, :func:`load_vault`, :func:`render_note`
 too, for scripts and for exporters of your own.
 """
 
-from .pipeline import BuildReport, Project, TargetResult, build, load_project, select_for
 from .config import Config, Selection, Site, Target, default_config, load_config
 from .errors import ConfigError, ExportError, NotepressError, ResourceLimitError, VaultError
 from .exporter import Exporter, Job
 from .markdown import DocumentLinks, LinkStyle, RenderedNote, TextLinks, UrlLinks, render_note
 from .model import Link, Note, Problem, Severity
 from .parse import ParseSettings, parse_note
+from .pipeline import BuildReport, Project, TargetResult, build, load_project, select_for
 from .vault import Vault, load_vault
 
 __version__ = "0.1.0"

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .pipeline import BuildReport, Project, load_project
 from .config import CONFIG_FILE, Config
 from .errors import NotepressError
 from .model import Problem, Severity
+from .pipeline import BuildReport, Project, load_project
 from .registry import exporter_names, get_exporter
 from .schema import describe
 

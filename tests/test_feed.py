@@ -22,7 +22,7 @@ from lxml import etree
 from notepress.exporters._feed_items import ItemFactory
 
 import notepress
-from notepress.build import build
+from notepress.pipeline import build
 from notepress.cli import main as cli_main
 from notepress.config import parse_config
 from notepress.registry import get_exporter

@@ -22,9 +22,9 @@ from lxml import etree
 from notepress.exporters._feed_items import ItemFactory
 
 import notepress
-from notepress.pipeline import build
 from notepress.cli import main as cli_main
 from notepress.config import parse_config
+from notepress.pipeline import build
 from notepress.registry import get_exporter
 
 from .conftest import SAMPLES, note_text

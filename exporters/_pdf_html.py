@@ -6,7 +6,7 @@ things change, each done on a parsed tree (lxml), never with patterns over text:
 * footnotes move from the list at the end of the note to the place they are called from,
   as ``<span class="footnote">``, which the print CSS floats to the foot of the page;
 * code blocks are highlighted with Pygments;
-* ``<details>`` are opened and task checkboxes become glyphs, since paper cannot click;
+* ``<details>`` are opened, since paper cannot unfold;
 * links to local files become text (a PDF link to ``file:///home/...`` helps no reader),
   and in-document links whose anchor is missing fall back to the note they point into.
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import jinja2
 import lxml.etree
@@ -38,6 +38,7 @@ from notepress.model import Note
 from notepress.vault import Vault
 
 from ._pdf_groups import Group, format_date, format_range
+from ._pdf_safety import VAULT_ORIGIN, vault_url
 
 __all__ = [
     "DigestView",
@@ -157,7 +158,7 @@ def link_style(site: Site, members: Iterable[str]) -> LinkStyle:
 def _image_href(path: PurePosixPath) -> str | None:
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         return None
-    return quote(path.as_posix())
+    return vault_url(path)
 
 
 def note_view(note: Note, html: str, site: Site, style: LinkStyle, english: bool) -> NoteView:
@@ -260,7 +261,7 @@ def _print_tree(html: str, formatter: HtmlFormatter) -> Any:
     root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
     _float_footnotes(root)
     _highlight_code(root, formatter)
-    _print_interactive(root)
+    _open_details(root)
     _mark_figures(root)
     return root
 
@@ -353,16 +354,10 @@ def _highlight_code(root: Any, formatter: HtmlFormatter) -> None:
         _replace(code, replacement)
 
 
-def _print_interactive(root: Any) -> None:
-    """Open every ``<details>`` and turn task checkboxes into glyphs: paper cannot click."""
+def _open_details(root: Any) -> None:
+    """Print every ``<details>`` open, as folded callouts are: paper cannot unfold."""
     for details in root.iter("details"):
         details.set("open", "")
-    for box in list(root.iter("input")):
-        if (box.get("type") or "").lower() == "checkbox":
-            checked = box.get("checked") is not None
-            glyph = lxml.html.Element("span", {"class": "task-box" + (" done" if checked else "")})
-            glyph.text = "\u2611" if checked else "\u2610"
-            _replace(box, glyph)
 
 
 def _mark_figures(root: Any) -> None:
@@ -392,6 +387,9 @@ def _fix_links(root: Any, anchors: set[str], owners: set[str], own: str) -> None
                 owner = next((o for o in owners if target.startswith(o + "-")), own)
                 link.set("href", "#" + owner)
             link.set("class", ("internal " + (link.get("class") or "")).strip())
+            continue
+        if href.startswith(VAULT_ORIGIN):
+            _unwrap(link)  # a vault file: nothing a reader of the PDF could open
             continue
         if urlsplit(href).scheme.lower() in ("http", "https", "mailto"):
             link.set("class", ("external " + (link.get("class") or "")).strip())

@@ -15,11 +15,12 @@ server.  One :class:`LoadPolicy` decides, and it is used twice:
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 from urllib.request import url2pathname
 
 import lxml.etree
@@ -30,7 +31,12 @@ from notepress.markdown import create_parser
 from notepress.model import Note
 from notepress.vault import Vault
 
-__all__ = ["LoadPolicy", "Request", "css_urls", "scan_note"]
+__all__ = ["VAULT_ORIGIN", "LoadPolicy", "Request", "css_urls", "scan_note", "vault_url"]
+
+VAULT_ORIGIN = "https://vault.invalid/"
+"""Where the document sees the vault's files; answered from disk, never from a network."""
+_VAULT_HOST = "vault.invalid"
+_FOLDER_HOST = re.compile(r"^templates-(\d+)\.invalid$")
 
 NETWORK_SCHEMES = frozenset({"http", "https", "ftp", "ftps", "ws", "wss", "gopher"})
 
@@ -58,7 +64,14 @@ _LOADING_ATTRIBUTES: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class LoadPolicy:
-    """The files a digest may read; everything else is refused with a reason."""
+    """The files a digest may read; everything else is refused with a reason.
+
+    The document sees the vault at a virtual origin, :data:`VAULT_ORIGIN`, and template
+    folders at ``https://templates-N.invalid/``: these URLs are answered from disk by the
+    fetcher and never reach a network (``.invalid`` cannot resolve).  Virtual URLs keep
+    the absolute path of the build machine out of the PDF, where WeasyPrint would hash it
+    into image names, so the same vault gives the same bytes wherever it is checked out.
+    """
 
     vault_root: Path
     """The vault folder, resolved."""
@@ -77,31 +90,62 @@ class LoadPolicy:
             tuple(folder.resolve() for folder in folders),
         )
 
-    def refusal(self, url: str) -> str | None:
-        """Why the absolute ``url`` must not be loaded, or None when it may be."""
+    def folder_url(self, folder: Path) -> str:
+        """The virtual base URL of a template folder."""
+        return f"https://templates-{self.folders.index(folder.resolve())}.invalid/"
+
+    def locate(self, url: str) -> tuple[Path | None, str | None]:
+        """The file ``url`` may be read from, or why it may not; ``(None, None)`` for data."""
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme == "data":
-            return None
-        if scheme in NETWORK_SCHEMES or url.startswith("//"):
-            return "PDF digests never load anything from the network"
-        if scheme != "file":
-            return f"the {scheme or 'empty'} URL scheme is not allowed"
-        if parts.netloc not in ("", "localhost"):
-            return "file URLs on other hosts are not allowed"
+            return None, None
         if ".." in unquote(parts.path).split("/"):
-            return "'..' escapes are not allowed"
-        path = self.local_path(url)
-        if path in self.files or any(path.is_relative_to(folder) for folder in self.folders):
-            return None
-        if path.is_relative_to(self.vault_root):
-            return "only the vault's attachments may be loaded"
-        return "the file is outside the vault"
+            return None, "'..' escapes are not allowed"
+        host = (parts.hostname or "").lower()
+        if scheme == "https" and host == _VAULT_HOST:
+            return self._vault_file(self.vault_root / _relative(parts.path))
+        if scheme == "https" and _FOLDER_HOST.match(host):
+            index = int(_FOLDER_HOST.match(host)[1])  # type: ignore[index]
+            if index < len(self.folders):
+                return self._folder_file(self.folders[index] / _relative(parts.path))
+        if scheme in NETWORK_SCHEMES or url.startswith("//"):
+            return None, "PDF digests never load anything from the network"
+        if scheme != "file":
+            return None, f"the {scheme or 'empty'} URL scheme is not allowed"
+        if parts.netloc not in ("", "localhost"):
+            return None, "file URLs on other hosts are not allowed"
+        path = Path(url2pathname(unquote(parts.path)))
+        if any(path.resolve().is_relative_to(folder) for folder in self.folders):
+            return self._folder_file(path)
+        return self._vault_file(path)
 
-    @staticmethod
-    def local_path(url: str) -> Path:
-        """The resolved file a ``file:`` URL names (symlinks followed)."""
-        return Path(url2pathname(unquote(urlsplit(url).path))).resolve()
+    def refusal(self, url: str) -> str | None:
+        """Why the absolute ``url`` must not be loaded, or None when it may be."""
+        return self.locate(url)[1]
+
+    def _vault_file(self, path: Path) -> tuple[Path | None, str | None]:
+        real = path.resolve()
+        if real in self.files:
+            return real, None
+        if real.is_relative_to(self.vault_root):
+            return None, "only the vault's attachments may be loaded"
+        return None, "the file is outside the vault"
+
+    def _folder_file(self, path: Path) -> tuple[Path | None, str | None]:
+        real = path.resolve()
+        if any(real.is_relative_to(folder) for folder in self.folders) and real.is_file():
+            return real, None
+        return None, "the file is outside the template folders"
+
+
+def vault_url(path: PurePosixPath | str) -> str:
+    """The virtual URL of a vault-relative path."""
+    return VAULT_ORIGIN + quote(str(path))
+
+
+def _relative(url_path: str) -> str:
+    return unquote(url_path).lstrip("/")
 
 
 @dataclass(frozen=True)
@@ -143,13 +187,13 @@ def _judge(written: str, note: Note, vault: Vault, policy: LoadPolicy) -> tuple[
         return Path(path).as_uri(), "absolute paths are not allowed"
     joined = posixpath.normpath(posixpath.join(note.path.parent.as_posix(), path))
     if joined == ".." or joined.startswith("../"):
-        return urljoin((policy.vault_root / note.path.parent).as_uri() + "/", written), (
+        return urljoin(vault_url(note.path.parent.as_posix() + "/"), written), (
             "'..' leads outside the vault"
         )
     attachment = vault.attachment(joined)
     if attachment is None:
-        return (policy.vault_root / joined).as_uri(), "no such attachment in the vault"
-    return (policy.vault_root / attachment).as_uri(), None
+        return vault_url(joined), "no such attachment in the vault"
+    return vault_url(attachment), None
 
 
 def _asked(note: Note) -> Iterator[tuple[str, str]]:

@@ -16,13 +16,13 @@ import logging
 import mimetypes
 import multiprocessing
 import os
+import tempfile
 import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
-from urllib.parse import urlsplit
 
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -64,6 +64,8 @@ class RenderResult:
     messages: list[str] = field(default_factory=list)
     """WeasyPrint's own warnings (a bad CSS rule in a user's template, say)."""
     error: str | None = None
+    over_limit: bool = False
+    """The error is the time or memory limit, not a crash."""
     seconds: float = 0.0
 
 
@@ -80,13 +82,12 @@ class VaultFetcher(URLFetcher):
         self.refused: list[tuple[str, str]] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        reason = self.policy.refusal(url)
+        path, reason = self.policy.locate(url)
         if reason is not None:
             self.refused.append((url, reason))
             raise PermissionError(f"refused {url}: {reason}")
-        if urlsplit(url).scheme.lower() == "data":
+        if path is None:  # a data: URI, decoded by urllib's data handler
             return super().fetch(url, headers)
-        path = self.policy.local_path(url)
         mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime_type})
 
@@ -188,8 +189,15 @@ def _lift_memory_limit() -> None:
         pass
 
 
-def _worker(connection: Connection, job: RenderJob) -> None:
-    """Entry point of a worker process: render one digest and send the result back."""
+def _worker(connection: Connection, job: RenderJob, log_path: str) -> None:
+    """Entry point of a worker process: render one digest and send the result back.
+
+    The worker's stderr goes to ``log_path``: a library that aborts (GLib does when an
+    allocation fails) leaves its last words there for the parent's message.
+    """
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(log, 2)
+    os.close(log)
     try:
         # fontTools stamps each font subset with the time unless this is set.
         os.environ.setdefault("SOURCE_DATE_EPOCH", str(job.source_date_epoch))
@@ -237,8 +245,17 @@ class _Running:
     process: Any
     connection: Connection
     deadline: float
+    log: str
     ready: bool = False
-    result: RenderResult | None = None
+
+    def last_words(self) -> str:
+        """The last line the worker wrote on stderr, if any."""
+        try:
+            with open(self.log, encoding="utf-8", errors="replace") as file:
+                lines = [line.strip() for line in file if line.strip()]
+        except OSError:
+            return ""
+        return lines[-1][:300] if lines else ""
 
 
 def render_digests(
@@ -254,28 +271,31 @@ def render_digests(
         return []
     context = _context()
     limit = max(1, min(workers or default_workers(), len(jobs)))
-    pending = deque(jobs)
+    pending = deque(enumerate(jobs))
     running: list[_Running] = []
     results: dict[str, RenderResult] = {}
-    while pending or running:
-        while pending and len(running) < limit:
-            running.append(_start(context, pending.popleft(), timeout))
-        _wait(running)
-        for item in list(running):
-            outcome = _poll(item, timeout)
-            if outcome is not None:
-                running.remove(item)
-                results[item.job.name] = outcome
+    with tempfile.TemporaryDirectory(prefix="notepress-pdf-") as logs:
+        while pending or running:
+            while pending and len(running) < limit:
+                index, job = pending.popleft()
+                log = os.path.join(logs, f"worker-{index}.log")
+                running.append(_start(context, job, timeout, log))
+            _wait(running)
+            for item in list(running):
+                outcome = _poll(item, timeout)
+                if outcome is not None:
+                    running.remove(item)
+                    results[item.job.name] = outcome
     return [results[job.name] for job in jobs]
 
 
-def _start(context: Any, job: RenderJob, timeout: float) -> _Running:
+def _start(context: Any, job: RenderJob, timeout: float, log: str) -> _Running:
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_worker, args=(sender, job), name=f"pdf {job.name}")
+    process = context.Process(target=_worker, args=(sender, job, log), name=f"pdf {job.name}")
     process.start()
     sender.close()
     deadline = time.monotonic() + max(timeout, _STARTUP_SECONDS)
-    return _Running(job, process, receiver, deadline)
+    return _Running(job, process, receiver, deadline, log)
 
 
 def _wait(running: list[_Running]) -> None:
@@ -306,10 +326,13 @@ def _poll(item: _Running, timeout: float) -> RenderResult | None:
             return _finish(item, RenderResult(name, error=f"rendering failed: {message[1]}"))
     if not item.process.is_alive():
         code = item.process.exitcode
+        detail = f"the worker stopped with exit code {code}"
+        if item.last_words():
+            detail += f": {item.last_words()}"
         if item.job.memory_limit_mb and code is not None and code != 0:
-            result = _over_memory(item.job, f" (the worker stopped with exit code {code})")
+            result = _over_memory(item.job, f" ({detail})")
         else:
-            result = RenderResult(name, error=f"the worker stopped with exit code {code}")
+            result = RenderResult(name, error=detail)
         return _finish(item, result)
     if time.monotonic() >= item.deadline:
         item.process.kill()
@@ -320,6 +343,7 @@ def _poll(item: _Running, timeout: float) -> RenderResult | None:
                 name,
                 error=f"rendering took longer than {what} and was stopped; raise the target's "
                 "'timeout' option or split the digest (group, latest)",
+                over_limit=True,
             ),
         )
     return None
@@ -330,6 +354,7 @@ def _over_memory(job: RenderJob, detail: str = "") -> RenderResult:
         job.name,
         error=f"rendering needed more than {job.memory_limit_mb} MB of memory{detail}; raise "
         "the target's 'memory_limit' option or split the digest (group, latest)",
+        over_limit=True,
     )
 
 

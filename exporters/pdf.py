@@ -43,7 +43,7 @@ from ._pdf_html import (
     render_notes,
     template_folder,
 )
-from ._pdf_safety import LoadPolicy, Request, scan_note
+from ._pdf_safety import VAULT_ORIGIN, LoadPolicy, Request, scan_note
 from ._pdf_worker import RenderJob, RenderResult, render_digests
 
 __all__ = ["PdfExporter", "PdfOptions"]
@@ -259,8 +259,8 @@ def _render_job(
         name=group.file_name,
         html=html,
         css=css,
-        base_url=job.vault.root.as_uri() + "/",
-        css_base_url=css_folder.as_uri() + "/",
+        base_url=VAULT_ORIGIN,
+        css_base_url=policy.folder_url(css_folder),
         policy=policy,
         identifier=identifier(html, css),
         source_date_epoch=int(moment.timestamp()) if moment else 0,
@@ -294,8 +294,11 @@ def _write(
             continue
         job.write_bytes(result.name, result.pdf)
     if failed and len(failed) == len(results):
-        reasons = "; ".join(f"{r.name}: {r.error}" for r in failed)
-        raise ResourceLimitError(f"no digest could be rendered ({reasons})")
+        names = ", ".join(r.name for r in failed)
+        message = f"no digest could be rendered ({names}); {failed[0].name}: {failed[0].error}"
+        if all(r.over_limit for r in failed):
+            raise ResourceLimitError(message)
+        raise ExportError(message)
 
 
 def _report_refusals(

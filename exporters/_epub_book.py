@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from pathlib import PurePosixPath
 from typing import Literal
 from urllib.parse import unquote
 
@@ -169,12 +170,14 @@ def _unique(candidate: str, used: set[str]) -> str:
     return result
 
 
-def book_style(site: Site, members: set[str], media: MediaStore) -> LinkStyle:
+def book_style(
+    site: Site, members: set[str], assets: Callable[[PurePosixPath], str | None]
+) -> LinkStyle:
     """Anchors inside the book; published notes outside it as URLs; never a draft's URL."""
     outside: LinkStyle = TextLinks()
     if site.url:
         outside = UrlLinks(note_url=lambda n: site.note_url_for(n) if n.published else None)
-    return DocumentLinks(members=members, outside=outside, assets=media.href)
+    return DocumentLinks(members=members, outside=outside, assets=assets)
 
 
 def build_source(
@@ -191,7 +194,7 @@ def build_source(
     grouped = any(part.title is not None for part in parts)
     level = 2 if grouped else 1
     notes = [note for part in parts for note in part.notes]
-    style = book_style(site, {note.note_id for note in notes}, media)
+    style = book_style(site, {note.note_id for note in notes}, media.href)
     ids: set[str] = {part.id for part in parts if part.id}
     chapters: list[tuple[Part, Note, Element]] = []
     for part in parts:

@@ -10,8 +10,9 @@ runs for the whole module and must never be asked for anything.
 from __future__ import annotations
 
 import http.server
+import io
 import re
-import shutil
+import subprocess
 import threading
 import tomllib
 import uuid
@@ -24,9 +25,15 @@ from urllib.request import urlopen
 from xml.etree import ElementTree as ET
 
 import pytest
-from .conftest import SAMPLES, note_text
+from notepress.exporters._epub_book import book_style, group_notes
+from notepress.exporters._epub_pandoc import pandoc_binary, run_pandoc
 
 import notepress
+from notepress.errors import ResourceLimitError
+from notepress.parse import parse_note
+from notepress.templating import builtin_templates
+
+from .conftest import SAMPLES, note_text
 
 pytestmark = pytest.mark.slow
 
@@ -215,7 +222,7 @@ def constructs_vault(root: Path, server: str) -> Path:
     notes = {
         "callouts.md": note_text(
             "Callouts",
-            f"""
+            """
             Opening paragraph.[^1]
 
             > [!note] A *titled* note
@@ -450,7 +457,9 @@ def constructs_root(tmp_path_factory: pytest.TempPathFactory, loopback: Loopback
 
 
 @pytest.fixture(scope="module")
-def book(constructs_root: Path, pinned_epoch: int, tmp_path_factory: pytest.TempPathFactory) -> Built:
+def book(
+    constructs_root: Path, pinned_epoch: int, tmp_path_factory: pytest.TempPathFactory
+) -> Built:
     return build_target(constructs_root, "book", tmp_path_factory.mktemp("book-out"))
 
 
@@ -651,7 +660,9 @@ def _link(built: Built, page: str, text: str) -> ET.Element:
 
 def _has_link(built: Built, text: str) -> bool:
     return any(
-        "".join(a.itertext()) == text for page in built.pages().values() for a in page.iter(f"{XHTML}a")
+        "".join(a.itertext()) == text
+        for page in built.pages().values()
+        for a in page.iter(f"{XHTML}a")
     )
 
 
@@ -837,7 +848,9 @@ def test_images_come_only_from_vault_attachments(book: Built) -> None:
         assert b"root:x:0:0" not in data, name
     # Remote images are links to them, never fetched.
     hostile = book.pages()[book.chapter_of("n230607HO01")[0]]
-    remote = [a.get("href", "") for a in hostile.iter(f"{XHTML}a") if a.get("class") == "remote-image"]
+    remote = [
+        a.get("href", "") for a in hostile.iter(f"{XHTML}a") if a.get("class") == "remote-image"
+    ]
     assert [r.rsplit("/", 1)[1] for r in remote] == ["remote.png", "remote-html.png"]
 
 
@@ -848,3 +861,225 @@ def test_stylesheet_is_builtin_plus_extra(book: Built, private: Built) -> None:
 
     assert "div.callout" in css(book) and "p.extra-rule" not in css(book)
     assert "div.callout" in css(private) and "p.extra-rule" in css(private)
+
+
+# sandbox, reproducibility, limits ------------------------------------------------------------
+
+
+def _html_naming(path: Path) -> str:
+    return (
+        "<html><head><title>t</title></head><body><h1 id='a'>A</h1>"
+        f"<p><img src='{path}' alt='absolute'> <img src='file://{path}' alt='url'></p>"
+        "</body></html>"
+    )
+
+
+def test_pandoc_sandbox_reads_no_file_it_was_not_given(tmp_path: Path) -> None:
+    """Even HTML naming a local file (which the book never contains) cannot make pandoc read it."""
+
+    secret = tmp_path / "secret.png"
+    secret.write_bytes((DATA / "pic.png").read_bytes() + OUTSIDE_MARKER)
+    run = run_pandoc(
+        _html_naming(secret),
+        template=builtin_templates("epub") / "book.epub3",
+        split_level=1,
+        toc_depth=1,
+        epoch=EPOCH,
+        timeout=60,
+        memory_mb=512,
+    )
+    with zipfile.ZipFile(io.BytesIO(run.epub)) as archive:
+        assert all(OUTSIDE_MARKER not in archive.read(name) for name in archive.namelist())
+    assert any("Could not fetch resource" in warning for warning in run.warnings)
+
+
+def test_without_the_sandbox_pandoc_would_embed_it(tmp_path: Path) -> None:
+    """The control for the test above: the same HTML without ``--sandbox`` leaks the file."""
+
+    secret = tmp_path / "secret.png"
+    secret.write_bytes((DATA / "pic.png").read_bytes() + OUTSIDE_MARKER)
+    (tmp_path / "in.html").write_text(_html_naming(secret), encoding="utf-8")
+    binary, _ = pandoc_binary()
+    subprocess.run(
+        [binary, "-f", "html", "-t", "epub3", "-o", "out.epub", "in.html"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    with zipfile.ZipFile(tmp_path / "out.epub") as archive:
+        assert any(OUTSIDE_MARKER in archive.read(name) for name in archive.namelist())
+
+
+def test_rebuild_is_byte_identical(
+    book: Built, constructs_root: Path, pinned_epoch: int, tmp_path: Path
+) -> None:
+    again = build_target(constructs_root, "book", tmp_path / "again")
+    assert again.path.read_bytes() == book.path.read_bytes()
+
+
+def test_dates_without_source_date_epoch_come_from_the_notes(
+    make_vault, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    root = make_vault(
+        {
+            "a.md": note_text("A", "One.", note_id="230101AA01", created="2023-01-01"),
+            "b.md": note_text(
+                "B", "Two.", note_id="230201BB01", created="2023-02-01", updated="2023-03-05"
+            ),
+        },
+        config='[site]\ntimezone = "UTC"\n[targets.book]\nexporter = "epub"\n',
+    )
+    first = build_target(root, "book", tmp_path / "one")
+    second = build_target(root, "book", tmp_path / "two")
+    assert first.path.read_bytes() == second.path.read_bytes()
+    assert _modified(first) == "2023-03-05T00:00:00Z"
+    with zipfile.ZipFile(first.path) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(2023, 3, 5, 0, 0, 0)}
+        assert archive.infolist()[0].filename == "mimetype"
+        assert archive.infolist()[0].compress_type == zipfile.ZIP_STORED
+    # Without a site URL the identifier still stays the same from build to build.
+    assert _dc(first, "identifier") == _dc(second, "identifier")
+
+
+def test_pandoc_time_limit(tmp_path: Path) -> None:
+
+    html = "<html><body><h1 id='a'>A</h1><p>" + "word " * 200_000 + "</p></body></html>"
+    with pytest.raises(ResourceLimitError, match="did not finish within"):
+        run_pandoc(
+            html,
+            template=builtin_templates("epub") / "book.epub3",
+            split_level=1,
+            toc_depth=1,
+            epoch=EPOCH,
+            timeout=0.05,
+            memory_mb=1024,
+        )
+
+
+def test_memory_cap_failure_names_the_target(make_vault, build_vault) -> None:
+    root = make_vault(
+        {"big.md": note_text("Big", "word " * 200_000, note_id="230101BG01")},
+        config='[targets.tiny-memory]\nexporter = "epub"\nmemory = 64\n',
+    )
+    report = build_vault(root)
+    (result,) = report.targets
+    assert not result.ok
+    assert "target 'tiny-memory'" in (result.error or "")
+    assert "more than 64 MB" in (result.error or "")
+    assert not (report.output / "tiny-memory").exists()
+
+
+# options ------------------------------------------------------------------------------------
+
+
+def test_invalid_options_are_config_errors(make_vault) -> None:
+    root = make_vault(
+        {"a.md": note_text("A", "x", note_id="230101AA01")},
+        config="""
+        [targets.book]
+        exporter = "epub"
+        group = "week"
+        language = "not a tag"
+        memory = 10
+        timeout = 0
+        toc_depth = 9
+        colour = "red"
+        """,
+    )
+    with pytest.raises(notepress.ConfigError) as raised:
+        notepress.load_project(root)
+    keys = {error.split(":", 1)[0] for error in raised.value.errors}
+    assert {
+        "targets.book.group",
+        "targets.book.language",
+        "targets.book.memory",
+        "targets.book.timeout",
+        "targets.book.toc_depth",
+        "targets.book.colour",
+    } <= keys
+
+
+def test_missing_cover_fails_the_target_by_name(make_vault, build_vault) -> None:
+    root = make_vault(
+        {"a.md": note_text("A", "x", note_id="230101AA01")},
+        config='[targets.book]\nexporter = "epub"\ncover = "nowhere.png"\n',
+    )
+    (result,) = build_vault(root).targets
+    assert result.error is not None
+    assert "target 'book'" in result.error and "nowhere.png" in result.error
+
+
+def test_cover_none_and_an_empty_selection(make_vault, build_vault) -> None:
+    root = make_vault(
+        {"a.md": note_text("A", "only a draft", note_id="230101AA01", draft=True)},
+        config='[targets.book]\nexporter = "epub"\ncover = "none"\n',
+    )
+    report = build_vault(root)
+    (result,) = report.targets
+    assert result.ok, result.error
+    assert any(p.code == "epub-empty" for p in result.problems)
+    with zipfile.ZipFile(result.files[0]) as archive:
+        names = archive.namelist()
+    assert not any("cover" in name for name in names)
+    assert any(name.endswith("title_page.xhtml") for name in names)
+    assert not any(b"only a draft" in zipfile.ZipFile(result.files[0]).read(n) for n in names)
+
+
+def test_group_notes_by_year_and_tag() -> None:
+
+    def note(name: str, created: str | None, tags: list[str]) -> notepress.Note:
+        text = note_text(name, "x", created=created or "", tags=tags)
+        if created is None:
+            text = text.replace("created: \n", "")
+        return parse_note(PurePosixPath(f"{name}.md"), text.encode())
+
+    notes = sorted(
+        [
+            note("undated", None, ["b"]),
+            note("old", "2021-05-01", ["b", "a"]),
+            note("new", "2023-01-01", []),
+            note("newer", "2023-07-01", ["a"]),
+        ],
+        key=lambda n: n.sort_key,
+    )
+    tz = notepress.Site().tz
+    by_year = group_notes(notes, "year", tz)
+    assert [(p.id, p.title, [n.title for n in p.notes]) for p in by_year] == [
+        ("part-undated", "Undated", ["undated"]),
+        ("part-2021", "2021", ["old"]),
+        ("part-2023", "2023", ["new", "newer"]),
+    ]
+    by_tag = group_notes(notes, "tag", tz)
+    assert [(p.title, [n.title for n in p.notes]) for p in by_tag] == [
+        ("#a", ["newer"]),
+        ("#b", ["undated", "old"]),
+        ("Untagged", ["new"]),
+    ]
+    # With include_tags, a note goes to the first of its tags the target selects.
+    preferred = group_notes(notes, "tag", tz, ["a"])
+    assert [n.title for n in preferred[0].notes] == ["old", "newer"]
+    assert [p.title for p in group_notes(notes, "none", tz)] == [None]
+
+
+def test_unpublished_notes_outside_the_book_get_no_url() -> None:
+
+    site = notepress.Site(url="https://notes.example.org/")
+    draft = parse_note(PurePosixPath("d.md"), note_text("D", "x", draft=True).encode())
+    public = parse_note(PurePosixPath("p.md"), note_text("P", "x").encode())
+    style = book_style(site, set(), lambda path: None)
+    assert style.note_href(draft, None) is None
+    assert style.note_href(public, None) == "https://notes.example.org/notes/p/"
+
+
+# last: nothing above may have asked the loopback server for anything -------------------------
+
+
+def test_loopback_server_received_no_requests(
+    book: Built, private: Built, loopback: Loopback
+) -> None:
+    assert loopback.requests == []
+    with urlopen(loopback.url + "/probe", timeout=10) as response:  # the server does count
+        response.read()
+    assert loopback.requests == ["/probe"]

@@ -134,9 +134,11 @@ class LoadPolicy:
 
     def _folder_file(self, path: Path) -> tuple[Path | None, str | None]:
         real = path.resolve()
-        if any(real.is_relative_to(folder) for folder in self.folders) and real.is_file():
-            return real, None
-        return None, "the file is outside the template folders"
+        if not any(real.is_relative_to(folder) for folder in self.folders):
+            return None, "the file is outside the template folders"
+        if not real.is_file():
+            return None, "no such file in the template folder"
+        return real, None
 
 
 def vault_url(path: PurePosixPath | str) -> str:

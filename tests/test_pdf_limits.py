@@ -1,0 +1,79 @@
+"""Digests render in worker processes under a time and a memory limit; one failing digest
+does not take the others down."""
+
+from __future__ import annotations
+
+import pytest
+from notepress.exporters._pdf_safety import VAULT_ORIGIN, LoadPolicy
+from notepress.exporters._pdf_worker import RenderJob, render_digests
+
+from tests.conftest import note_text
+from tests.test_pdf_support import reader
+
+pytestmark = pytest.mark.slow
+
+HUGE = "\n\n".join(
+    f"Paragraph {i}: " + "a sentence that goes on to fill the page with words. " * 12
+    for i in range(2000)
+)
+
+VAULT = {
+    "small.md": note_text("Small", "Quick to print.", note_id="230105SM01", created="2023-01-05"),
+    "huge.md": note_text("Huge", HUGE, note_id="230205HG01", created="2023-02-05"),
+}
+
+
+def test_a_digest_over_the_time_limit_fails_alone(make_vault, build_vault) -> None:
+    root = make_vault(VAULT, config='[targets.m]\nexporter = "pdf"\ngroup = "month"\ntimeout = 4\n')
+    result = build_vault(root).targets[0]
+    assert result.ok, result.error
+    assert [p.name for p in result.files] == ["2023-01.pdf"]
+    assert "Small" in reader(result.files[0]).pages[2].extract_text()
+    failures = [p for p in result.problems if p.code == "pdf-failed"]
+    assert len(failures) == 1
+    assert failures[0].message.startswith(
+        "2023-02.pdf was not written: rendering took longer than 4 seconds and was stopped"
+    )
+    assert "'timeout'" in failures[0].message
+
+
+def test_when_every_digest_fails_the_target_fails(make_vault, build_vault) -> None:
+    root = make_vault(
+        {"huge.md": VAULT["huge.md"]}, config='[targets.m]\nexporter = "pdf"\ntimeout = 1.5\n'
+    )
+    result = build_vault(root).targets[0]
+    assert not result.ok
+    assert "no digest could be rendered (digest.pdf)" in (result.error or "")
+    assert "took longer than 1.5 seconds" in (result.error or "")
+
+
+def test_a_digest_over_the_memory_limit_fails_with_a_clear_message(make_vault, build_vault) -> None:
+    root = make_vault(
+        {"small.md": VAULT["small.md"]},
+        config='[targets.m]\nexporter = "pdf"\nmemory_limit = 128\n',
+    )
+    result = build_vault(root).targets[0]
+    assert not result.ok
+    assert "digest.pdf: rendering needed more than 128 MB of memory" in (result.error or "")
+    assert "'memory_limit'" in (result.error or "")
+
+
+def test_workers_render_many_digests_and_keep_their_order(tmp_path) -> None:
+    policy = LoadPolicy.for_vault(tmp_path, [])
+    jobs = [
+        RenderJob(
+            name=f"d{i}.pdf",
+            html=f"<title>Digest {i}</title><p>{'Text. ' * (i * 200)}</p>",
+            css="@page { size: A6 }",
+            base_url=VAULT_ORIGIN,
+            css_base_url=VAULT_ORIGIN,
+            policy=policy,
+            identifier=b"0" * 32,
+        )
+        for i in range(5)
+    ]
+    results = render_digests(jobs, timeout=60, workers=2)
+    assert [r.name for r in results] == [j.name for j in jobs]
+    assert all(r.error is None and r.pdf and r.pdf.startswith(b"%PDF") for r in results)
+    assert [r.pages for r in results] == sorted(r.pages for r in results)
+    assert results[-1].pages > results[0].pages

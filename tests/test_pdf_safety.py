@@ -1,0 +1,299 @@
+"""What a digest may load: data URIs and the vault's attachments, never a secret or a server."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from notepress.exporters._pdf_safety import VAULT_ORIGIN, LoadPolicy
+from notepress.exporters._pdf_worker import VaultFetcher
+from weasyprint.urls import URLFetchingError, fetch
+
+from tests.conftest import note_text
+from tests.test_pdf_support import (
+    embedded_files,
+    image_count,
+    png_bytes,
+    reader,
+    stream_data,
+)
+
+SECRET = "TOPSECRET-7f3a9c"
+
+
+class _Counting(http.server.BaseHTTPRequestHandler):
+    """Counts every request and answers with a redirect to a local file."""
+
+    requests: list[str]
+    secret_url: str
+
+    def do_GET(self) -> None:
+        self.requests.append(self.path)
+        self.send_response(302)
+        self.send_header("Location", self.secret_url)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def loopback(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
+    """A real HTTP server on 127.0.0.1 for the length of one test: its base URL and hits."""
+    hits: list[str] = []
+    handler = type(
+        "Handler",
+        (_Counting,),
+        {"requests": hits, "secret_url": (tmp_path / "secret.txt").as_uri()},
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.timeout = 1
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+    thread.daemon = True
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def secrets(tmp_path: Path) -> dict[str, Path]:
+    """Files beside the vault, which no note may bring into a PDF."""
+    text = tmp_path / "secret.txt"
+    text.write_text(SECRET, encoding="utf-8")
+    image = tmp_path / "secret.png"
+    image.write_bytes(png_bytes("#ff0000", (33, 17)))
+    return {"text": text, "image": image}
+
+
+def test_the_server_is_real(loopback: tuple[str, list[str]]) -> None:
+    """The loopback server counts requests, so zero requests later means something."""
+    import urllib.request
+
+    base, hits = loopback
+    opener = urllib.request.build_opener(urllib.request.HTTPHandler())
+    with pytest.raises(Exception):  # noqa: B017 - the redirect to file: is refused by urllib
+        opener.open(base + "/probe", timeout=5)
+    assert hits == ["/probe"]
+
+
+# The fetcher on its own ------------------------------------------------------------------
+
+
+@pytest.fixture
+def policy(tmp_path: Path, secrets: dict[str, Path]) -> LoadPolicy:
+    vault = tmp_path / "vault"
+    (vault / "attachments").mkdir(parents=True)
+    (vault / "attachments" / "ok.png").write_bytes(png_bytes())
+    (vault / "attachments" / "link.png").symlink_to(secrets["image"])
+    (vault / ".obsidian").mkdir()
+    (vault / ".obsidian" / "workspace.json").write_text("{}", encoding="utf-8")
+    return LoadPolicy.for_vault(vault, [vault / "attachments" / "ok.png"])
+
+
+def test_fetcher_reads_attachments_and_data_uris(policy: LoadPolicy) -> None:
+    fetcher = VaultFetcher(policy)
+    with fetch(fetcher, VAULT_ORIGIN + "attachments/ok.png") as response:
+        assert response.read() == (policy.vault_root / "attachments" / "ok.png").read_bytes()
+        assert response.content_type == "image/png"
+    with fetch(fetcher, "data:text/plain;base64,aGVsbG8=") as response:
+        assert response.read() == b"hello"
+    assert fetcher.refused == []
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("SECRET_FILE", "outside the vault"),
+        (VAULT_ORIGIN + "../secret.txt", "'..'"),
+        (VAULT_ORIGIN + "attachments/link.png", "outside the vault"),
+        (VAULT_ORIGIN + ".obsidian/workspace.json", "only the vault's attachments"),
+        ("VAULT_FILE", "only the vault's attachments"),
+        ("file://otherhost/etc/passwd", "other hosts"),
+        ("SERVER/pixel.png", "network"),
+        ("https://example.org/pixel.png", "network"),
+        ("ftp://example.org/pixel.png", "network"),
+        ("javascript:alert(1)", "scheme is not allowed"),
+    ],
+)
+def test_fetcher_refuses_everything_else(
+    policy: LoadPolicy,
+    secrets: dict[str, Path],
+    loopback: tuple[str, list[str]],
+    url: str,
+    reason: str,
+) -> None:
+    base, hits = loopback
+    url = (
+        url.replace("SECRET_FILE", secrets["text"].as_uri())
+        .replace("VAULT_FILE", (policy.vault_root / ".obsidian" / "workspace.json").as_uri())
+        .replace("SERVER", base)
+    )
+    fetcher = VaultFetcher(policy)
+    with pytest.raises(URLFetchingError), fetch(fetcher, url):
+        pass
+    assert len(fetcher.refused) == 1
+    assert fetcher.refused[0][0] == url
+    assert reason in fetcher.refused[0][1]
+    assert hits == []
+
+
+# Whole builds ------------------------------------------------------------------------------
+
+
+def leaky_note(secrets: dict[str, Path], server: str) -> str:
+    text, image = secrets["text"], secrets["image"]
+    return note_text(
+        "Leaky",
+        f"""
+        Ordinary text stays.
+
+        ![by file url]({image.as_uri()})
+
+        ![by absolute path]({image})
+
+        ![by dot dot](../secret.png)
+
+        <img src="{text.as_uri()}" alt="raw file url">
+
+        <link rel="attachment" href="../secret.txt">
+
+        <a rel="attachment" href="../secret.txt">attached</a>
+
+        ![from the server]({server}/pixel.png)
+
+        <img src="{server}/raw.png" alt="raw server">
+
+        <div style="background: url({server}/bg.png)">styled</div>
+
+        <object data="{server}/object.svg"></object>
+        """,
+        note_id="230301LK01",
+        created="2023-03-01",
+    )
+
+
+def test_no_secret_and_no_request_reaches_the_pdf(
+    make_vault,
+    build_vault,
+    secrets: dict[str, Path],
+    loopback: tuple[str, list[str]],
+) -> None:
+    base, hits = loopback
+    root = make_vault(
+        {"leaky.md": leaky_note(secrets, base)},
+        config='[targets.d]\nexporter = "pdf"\n',
+    )
+    report = build_vault(root)
+    result = report.targets[0]
+    assert result.ok, result.error
+    pdf_path = result.files[0]
+    pdf = reader(pdf_path)
+
+    assert hits == []
+    assert embedded_files(pdf) == []
+    assert image_count(pdf) == 0
+    raw = pdf_path.read_bytes()
+    assert SECRET.encode() not in raw
+    assert SECRET.encode() not in stream_data(pdf)
+    assert "Ordinary text stays" in pdf.pages[1].extract_text() + pdf.pages[2].extract_text()
+
+    refusals = [p for p in result.problems if p.code == "pdf-refused"]
+    assert all(p.path == "leaky.md" for p in refusals)
+    messages = "\n".join(p.message for p in refusals)
+    for expected in (
+        "outside the vault",
+        "absolute paths are not allowed",
+        "'..' leads outside the vault",
+        "<link rel=attachment>",
+        "<a rel=attachment>",
+        "network",
+        "CSS url()",
+        "<object data>",
+    ):
+        assert expected in messages, expected
+    # The markdown image with a file: URL is not an image to markdown at all, only text.
+    assert len(refusals) == 9
+
+
+def test_user_stylesheets_cannot_load_secrets_or_call_servers(
+    make_vault,
+    build_vault,
+    secrets: dict[str, Path],
+    loopback: tuple[str, list[str]],
+) -> None:
+    base, hits = loopback
+    css = (
+        f'@import url("{base}/import.css");\n'
+        '{% include "extra.css" %}\n'
+        f"body {{ background: url({base}/bg.png); }}\n"
+        f'.cover {{ background-image: url("{secrets["image"].as_uri()}"); }}\n'
+        '.note { background-image: url("../../secret.png"); }\n'
+        '@font-face { font-family: X; src: url("fonts/missing.woff2"); }\n'
+    )
+    root = make_vault(
+        {
+            "a.md": note_text("A note", "Body.", note_id="230301AA01", created="2023-03-01"),
+            "t/digest.css": css,
+            "t/cover.html": (
+                '<section class="cover"><h1>{{ digest.title }}</h1>'
+                f'<img src="{secrets["image"].as_uri()}">'
+                f'<img src="{base}/logo.png">'
+                '<link rel="attachment" href="https://vault.invalid/a.md"></section>'
+            ),
+        },
+        config='[targets.d]\nexporter = "pdf"\ntemplates = "t"\n',
+    )
+    result = build_vault(root).targets[0]
+    assert result.ok, result.error
+    pdf = reader(result.files[0])
+    assert hits == []
+    assert image_count(pdf) == 0
+    assert embedded_files(pdf) == []
+    refused = [p.message for p in result.problems if p.code == "pdf-refused"]
+    assert all(p.path == "targets.d" for p in result.problems if p.code == "pdf-refused")
+    joined = "\n".join(refused)
+    assert f"{base}/import.css" in joined
+    assert f"{base}/bg.png" in joined
+    assert f"{base}/logo.png" in joined
+    assert secrets["image"].as_uri() in joined
+    assert "never embed file attachments" in joined
+    assert "no such file in the template folder" in joined
+
+
+def test_images_inside_the_vault_still_load(make_vault, build_vault) -> None:
+    root = make_vault(
+        {
+            "notes/a.md": note_text(
+                "With images",
+                "![[pic one.png]]\n\n![alt](../attachments/pic%20two.png)\n\n"
+                '<img src="../attachments/pic one.png" alt="again">\n',
+                note_id="230301IM01",
+                created="2023-03-01",
+            ),
+            "attachments/pic one.png": png_bytes("#00aa00"),
+            "attachments/pic two.png": png_bytes("#0000aa", (20, 20)),
+        },
+        config='[targets.d]\nexporter = "pdf"\n',
+    )
+    result = build_vault(root).targets[0]
+    assert result.ok, result.error
+    assert [p for p in result.problems] == []
+    assert image_count(reader(result.files[0])) == 2
+
+
+def test_a_missing_image_is_reported_against_its_note(make_vault, build_vault) -> None:
+    root = make_vault(
+        {"a.md": note_text("A", "![gone](attachments/gone.png)\n", created="2023-03-01")},
+        config='[targets.d]\nexporter = "pdf"\n',
+    )
+    result = build_vault(root).targets[0]
+    assert result.ok
+    assert [(p.path, p.code) for p in result.problems] == [("a.md", "pdf-refused")]
+    assert "no such attachment" in result.problems[0].message

@@ -46,7 +46,7 @@ from ._pdf_html import (
 from ._pdf_safety import VAULT_ORIGIN, LoadPolicy, Request, scan_note
 from ._pdf_worker import RenderJob, RenderResult, render_digests
 
-__all__ = ["PdfExporter", "PdfOptions"]
+__all__ = ["PdfExporter", "PdfOptions", "Plan"]
 
 _LENGTH = re.compile(r"^(?:0|\d+(?:\.\d+)?(?:mm|cm|in|pt|pc|px))$")
 _FAMILY = re.compile(r"^[\w][\w .-]*$")
@@ -145,6 +145,20 @@ class PdfExporter(Exporter):
         return errors
 
     def build(self, job: Job) -> None:
+        plan = self.plan(job)
+        if not plan.groups:
+            job.warn("no notes selected, so no digest was written", code="pdf-empty")
+            return
+        options: PdfOptions = job.options
+        results = render_digests(plan.jobs, timeout=options.timeout, workers=options.workers)
+        _write(job, plan, results)
+
+    @staticmethod
+    def plan(job: Job) -> Plan:
+        """Everything up to WeasyPrint: groups, their HTML and CSS, and what notes asked for.
+
+        Refused resources are reported on ``job`` here, once per note.
+        """
         options: PdfOptions = job.options
         site = job.site
         notes = [n for n in job.notes if job.include_drafts or n.published]
@@ -157,8 +171,7 @@ class PdfExporter(Exporter):
             latest=options.latest,
         )
         if not groups:
-            job.warn("no notes selected, so no digest was written", code="pdf-empty")
-            return
+            return Plan([], [], {})
         html_env, css_env, folders = _environments(job, options)
         policy = LoadPolicy.for_vault(
             job.vault.root,
@@ -171,8 +184,17 @@ class PdfExporter(Exporter):
             _render_job(job, group, settings, html_env, css_env, policy, options)
             for group in groups
         ]
-        results = render_digests(jobs, timeout=options.timeout, workers=options.workers)
-        _write(job, groups, results, requests)
+        return Plan(groups, jobs, requests)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The digests of one build, ready for the workers."""
+
+    groups: list[Group]
+    jobs: list[RenderJob]
+    requests: dict[str, list[Request]]
+    """What each note asked to load, by note id."""
 
 
 def print_settings(options: PdfOptions) -> PrintSettings:
@@ -276,16 +298,11 @@ def _template_error(exc: jinja2.TemplateError) -> str:
     return str(exc)
 
 
-def _write(
-    job: Job,
-    groups: list[Group],
-    results: list[RenderResult],
-    requests: dict[str, list[Request]],
-) -> None:
+def _write(job: Job, plan: Plan, results: list[RenderResult]) -> None:
     """Write the digests that rendered; report the others, and fail if none did."""
     failed = []
-    for group, result in zip(groups, results, strict=True):
-        _report_refusals(job, group, result, requests)
+    for group, result in zip(plan.groups, results, strict=True):
+        _report_refusals(job, group, result, plan.requests)
         for message in dict.fromkeys(result.messages):
             job.warn(f"{result.name}: WeasyPrint: {message}", code="pdf-render")
         if result.error is not None or result.pdf is None:

@@ -303,24 +303,27 @@ def _footnotes(body: Element) -> None:
     ]
     asides = []
     for section in sections:
-        for item in section.iter("li"):
-            aside = Element("aside", {"epub:type": "footnote", "id": item.get("id", "")})
-            aside.text = item.text
-            aside.extend(list(item))
-            _drop_backrefs(aside)
-            asides.append(aside)
+        for listing in section.findall("ol"):
+            for item in listing.findall("li"):
+                aside = Element("aside", {"epub:type": "footnote", "id": item.get("id", "")})
+                aside.text = item.text
+                aside.extend(list(item))
+                _drop_backrefs(aside)
+                asides.append(aside)
         _remove(body, section)
+    notes = {aside.get("id") for aside in asides}
     for parent in list(body.iter()):
         for child in list(parent):
-            if child.tag == "sup" and "footnote-ref" in child.get("class", "").split():
-                link = child.find("a")
-                if link is None:
-                    continue
-                ref = Element("a", {"epub:type": "noteref", "href": link.get("href", "")})
-                ref.text = "".join(link.itertext()).strip("[]")
-                ref.tail = child.tail
-                parent.insert(list(parent).index(child), ref)
-                parent.remove(child)
+            if child.tag != "sup" or "footnote-ref" not in child.get("class", "").split():
+                continue
+            link = child.find("a")
+            if link is None or link.get("href", "").removeprefix("#") not in notes:
+                continue  # not the renderer's footnote (raw HTML that borrowed its class)
+            ref = Element("a", {"epub:type": "noteref", "href": link.get("href", "")})
+            ref.text = "".join(link.itertext()).strip("[]")
+            ref.tail = child.tail
+            parent.insert(list(parent).index(child), ref)
+            parent.remove(child)
     body.extend(asides)
 
 
@@ -387,11 +390,14 @@ def _rename_block(element: Element) -> None:
         element.tag = "div"
         element.set("class", " ".join(["details-summary", *classes]))
     elif element.tag == "input":
-        checked = "checked" in element.attrib
+        # Only task checkboxes survive sanitising; anything else becomes an empty span.
+        box = element.get("type") == "checkbox"
+        checked = box and "checked" in element.attrib
         element.attrib.clear()
         element.tag = "span"
-        element.set("class", "task-box")
-        element.text = "\u2612" if checked else "\u2610"
+        if box:
+            element.set("class", "task-box")
+            element.text = "\u2612" if checked else "\u2610"
 
 
 def _unwrap_ruby(body: Element) -> None:

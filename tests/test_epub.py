@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import http.server
 import io
+import os
 import re
 import subprocess
+import sys
 import threading
 import tomllib
 import uuid
@@ -411,6 +413,7 @@ def constructs_vault(root: Path, server: str) -> Path:
             <span id="fn1">pandoc's footnote id</span> <div id="footnotes">and section id</div>
             <p id="toc">toc id</p> <span id="dup">one</span> <span id="dup">two</span>
             <span id="n230301CA01">another note's id</span>
+            <sup class="footnote-ref"><a href="#n230607HO01-fn-9">[9]</a></sup> a fake footnote
             """,
             note_id="230607HO01",
             created="2023-06-07",
@@ -755,6 +758,11 @@ def test_footnotes_are_real_notes_per_chapter(book: Built) -> None:
     assert "FOOT-A-ONE" in a_text and "FOOT-B-ONE" not in a_text
     assert "FOOT-B-ONE" in b_text and "FOOT-A-ONE" not in b_text
     assert "item two" in a_text  # a footnote with a list keeps its blocks
+    a_page = book.pages()[book.chapter_of("n230302FN01")[0]]
+    assert len(list(a_page.iter(f"{XHTML}aside"))) == 4  # [^1] twice, [^label], [^3]
+    # Raw HTML borrowing the footnote class makes no note.
+    hostile_page = book.pages()[book.chapter_of("n230607HO01")[0]]
+    assert list(hostile_page.iter(f"{XHTML}aside")) == []
     assert "CALLOUT-FOOT-TWO" in _chapter_text(book, "n230301CA01")  # from a nested callout
     assert "\u21a9" not in book.text()  # no leftover back-references
 
@@ -916,6 +924,22 @@ def test_rebuild_is_byte_identical(
 ) -> None:
     again = build_target(constructs_root, "book", tmp_path / "again")
     assert again.path.read_bytes() == book.path.read_bytes()
+
+
+def test_another_process_builds_the_same_bytes(
+    book: Built, constructs_root: Path, pinned_epoch: int, tmp_path: Path
+) -> None:
+    """A fresh interpreter with another hash seed: no set or dict order leaks into the book."""
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "SOURCE_DATE_EPOCH": str(pinned_epoch)}
+    subprocess.run(
+        [sys.executable, "-m", "notepress", "build", str(constructs_root), "-t", "book"]
+        + ["-o", str(tmp_path)],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    assert (tmp_path / "book" / "book.epub").read_bytes() == book.path.read_bytes()
 
 
 def test_dates_without_source_date_epoch_come_from_the_notes(

@@ -8,7 +8,6 @@ pandoc's HTML reader maps one to one onto its document model:
 * footnotes become EPUB ``noteref``/``footnote`` pairs, which pandoc turns into real notes;
 * callout titles, ``<details>`` and ``<summary>`` become classed ``<div>`` elements (pandoc
   drops classes on paragraphs and has no ``<details>``), so folded content is always shown;
-* task checkboxes become the ballot-box characters pandoc writes as task lists;
 * ids from raw HTML get the note's prefix, every id is unique in the book, and a link to an
   id that does not exist is repaired (to its note) or written as text;
 * images are inline ``data:`` URIs of vault attachments; anything else is its alt text.
@@ -389,15 +388,6 @@ def _rename_block(element: Element) -> None:
     elif element.tag == "summary":
         element.tag = "div"
         element.set("class", " ".join(["details-summary", *classes]))
-    elif element.tag == "input":
-        # Only task checkboxes survive sanitising; anything else becomes an empty span.
-        box = element.get("type") == "checkbox"
-        checked = box and "checked" in element.attrib
-        element.attrib.clear()
-        element.tag = "span"
-        if box:
-            element.set("class", "task-box")
-            element.text = "\u2612" if checked else "\u2610"
 
 
 def _unwrap_ruby(body: Element) -> None:

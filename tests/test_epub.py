@@ -931,9 +931,9 @@ def test_another_process_builds_the_same_bytes(
 ) -> None:
     """A fresh interpreter with another hash seed: no set or dict order leaks into the book."""
     env = {**os.environ, "PYTHONHASHSEED": "12345", "SOURCE_DATE_EPOCH": str(pinned_epoch)}
+    command = [sys.executable, "-m", "notepress", "build", str(constructs_root)]
     subprocess.run(
-        [sys.executable, "-m", "notepress", "build", str(constructs_root), "-t", "book"]
-        + ["-o", str(tmp_path)],
+        [*command, "-t", "book", "-o", str(tmp_path)],
         env=env,
         check=True,
         capture_output=True,

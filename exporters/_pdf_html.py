@@ -124,6 +124,8 @@ class DigestView:
 
     title: str
     subtitle: str
+    kind: str
+    """What sort of digest this is, for the cover: ``Monthly digest``, ``Reading copy``."""
     full_title: str
     date_range: str
     note_count: int
@@ -189,7 +191,18 @@ def note_view(note: Note, html: str, site: Site, style: LinkStyle, english: bool
     )
 
 
-def digest_view(group: Group, site: Site, title: str, english: bool) -> DigestView:
+_KINDS = {
+    "all": "Digest",
+    "week": "Weekly digest",
+    "month": "Monthly digest",
+    "year": "Yearly digest",
+    "tag": "Notes by tag",
+}
+
+
+def digest_view(
+    group: Group, site: Site, title: str, english: bool, how: str = "all"
+) -> DigestView:
     notes = group.notes
     tz = site.tz
     dated = [n.created for n in notes if n.created is not None]
@@ -203,6 +216,7 @@ def digest_view(group: Group, site: Site, title: str, english: bool) -> DigestVi
     return DigestView(
         title=title,
         subtitle=group.label,
+        kind="Reading copy" if any(n.draft for n in notes) else _KINDS.get(how, "Digest"),
         full_title=full_title,
         date_range=date_range,
         note_count=len(notes),

@@ -199,8 +199,9 @@ def _worker(connection: Connection, job: RenderJob, log_path: str) -> None:
     os.dup2(log, 2)
     os.close(log)
     try:
-        # fontTools stamps each font subset with the time unless this is set.
-        os.environ.setdefault("SOURCE_DATE_EPOCH", str(job.source_date_epoch))
+        # fontTools stamps each font subset with the time unless this is set.  Set it from
+        # the job, not inherited: a forkserver keeps the environment it was started with.
+        os.environ["SOURCE_DATE_EPOCH"] = str(job.source_date_epoch)
         _limit_memory(job.memory_limit_mb)
         connection.send(("ready",))
         result = render_in_process(job)

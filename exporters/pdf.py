@@ -65,7 +65,7 @@ class PdfOptions:
         "One PDF per group of notes, by created date or tag: all (digest.pdf), week "
         "(2023-W05.pdf), month (2023-02.pdf), year (2023.pdf) or tag (tag-audio.pdf).",
     )
-    latest: int | None = option(None, "Write only the newest N groups.")
+    latest: int = option(0, "Write only the newest N groups; 0 writes every group.")
     title: str = option("", "Title on the cover and in the PDF metadata; the site title if empty.")
     paper: Literal["A4", "Letter", "A5"] = option("A4", "Paper size: A4, Letter or A5.")
     margins: str = option(
@@ -131,8 +131,6 @@ class PdfExporter(Exporter):
                 f".code_style: unknown Pygments style {options.code_style!r} "
                 f"(for example: {', '.join(sorted(get_all_styles())[:8])})"
             )
-        if options.latest is not None and options.latest < 1:
-            errors.append(".latest: expected 1 or more (leave it out to keep every group)")
         if options.timeout <= 0:
             errors.append(
                 f".timeout: expected a number of seconds above 0, got {options.timeout:g}"
@@ -168,7 +166,7 @@ class PdfExporter(Exporter):
             site.tz,
             english=site.language.lower().startswith("en"),
             only_tags=job.target.selection.include_tags,
-            latest=options.latest,
+            latest=options.latest or None,
         )
         if not groups:
             return Plan([], [], {})
@@ -270,7 +268,7 @@ def _render_job(
     english = site.language.lower().startswith("en")
     views, _ = render_notes(group.notes, job.vault, site, settings, drafts=job.include_drafts)
     moment = digest_moment(group.notes)
-    digest = replace(digest_view(group, site, title, english), notes=tuple(views))
+    digest = replace(digest_view(group, site, title, english, options.group), notes=tuple(views))
     try:
         html = digest_html(html_env, digest, settings)
         css = digest_css(css_env, digest, settings)

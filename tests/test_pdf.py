@@ -427,7 +427,7 @@ def test_missing_templates_folder_is_reported(make_vault, build_vault) -> None:
         ("font_family", '"Evil; } body {"', "targets.d.font_family"),
         ("base_size", "2", "targets.d.base_size"),
         ("code_style", '"no-such-style"', "targets.d.code_style: unknown Pygments style"),
-        ("latest", "0", "targets.d.latest"),
+        ("latest", "-1", "targets.d.latest"),
         ("timeout", "0", "targets.d.timeout"),
         ("memory_limit", "16", "targets.d.memory_limit"),
         ("group", '"decade"', "targets.d.group: expected one of all, week, month, year, tag"),

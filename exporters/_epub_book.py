@@ -247,9 +247,8 @@ def _head(info: BookInfo) -> str:
 
 def _chapter_head(note: Note, level: int, tz: tzinfo) -> str:
     """The note's title, dates, tags and description, which open its chapter."""
-    title = html.escape(note.title)
-    if note.draft:
-        title += ' <span class="draft-mark">(draft)</span>'
+    # Plain text only: pandoc also writes a chapter's title into its <title>.
+    title = html.escape(note.title + (" (draft)" if note.draft else ""))
     lines = [
         f'<h{level} id="n{note.note_id}" class="note-title" epub:type="chapter">{title}</h{level}>'
     ]

@@ -802,8 +802,11 @@ def test_public_book_has_no_drafts(book: Built) -> None:
 def test_private_copy_marks_drafts(private: Built) -> None:
     assert "DRAFT-ONLY" in private.text()
     page, _ = private.chapter_of("n230608DR01")
-    classes = {e.get("class", "") for e in private.pages()[page].iter()}
-    assert "draft-mark" in classes and "draft-notice" in classes
+    chapter = private.pages()[page]
+    assert "draft-notice" in {e.get("class", "") for e in chapter.iter()}
+    (heading,) = chapter.iter(f"{XHTML}h2")
+    assert "".join(heading.itertext()) == "Draft note (draft)"
+    assert chapter.findtext(f"{XHTML}head/{XHTML}title") == "Draft note (draft)"
     title_page = next(p for n, p in private.pages().items() if n.endswith("title_page.xhtml"))
     text = "".join(title_page.itertext())
     assert "Private copy: includes drafts" in text and "1 draft" in text

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 
 HUGE = "\n\n".join(
     f"Paragraph {i}: " + "a sentence that goes on to fill the page with words. " * 12
-    for i in range(2000)
+    for i in range(5000)
 )
 
 VAULT = {
@@ -24,7 +24,7 @@ VAULT = {
 
 
 def test_a_digest_over_the_time_limit_fails_alone(make_vault, build_vault) -> None:
-    root = make_vault(VAULT, config='[targets.m]\nexporter = "pdf"\ngroup = "month"\ntimeout = 4\n')
+    root = make_vault(VAULT, config='[targets.m]\nexporter = "pdf"\ngroup = "month"\ntimeout = 6\n')
     result = build_vault(root).targets[0]
     assert result.ok, result.error
     assert [p.name for p in result.files] == ["2023-01.pdf"]
@@ -32,7 +32,7 @@ def test_a_digest_over_the_time_limit_fails_alone(make_vault, build_vault) -> No
     failures = [p for p in result.problems if p.code == "pdf-failed"]
     assert len(failures) == 1
     assert failures[0].message.startswith(
-        "2023-02.pdf was not written: rendering took longer than 4 seconds and was stopped"
+        "2023-02.pdf was not written: rendering took longer than 6 seconds and was stopped"
     )
     assert "'timeout'" in failures[0].message
 

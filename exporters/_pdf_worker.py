@@ -276,17 +276,22 @@ def render_digests(
     running: list[_Running] = []
     results: dict[str, RenderResult] = {}
     with tempfile.TemporaryDirectory(prefix="notepress-pdf-") as logs:
-        while pending or running:
-            while pending and len(running) < limit:
-                index, job = pending.popleft()
-                log = os.path.join(logs, f"worker-{index}.log")
-                running.append(_start(context, job, timeout, log))
-            _wait(running)
-            for item in list(running):
-                outcome = _poll(item, timeout)
-                if outcome is not None:
-                    running.remove(item)
-                    results[item.job.name] = outcome
+        try:
+            while pending or running:
+                while pending and len(running) < limit:
+                    index, job = pending.popleft()
+                    log = os.path.join(logs, f"worker-{index}.log")
+                    running.append(_start(context, job, timeout, log))
+                _wait(running)
+                for item in list(running):
+                    outcome = _poll(item, timeout)
+                    if outcome is not None:
+                        running.remove(item)
+                        results[item.job.name] = outcome
+        finally:  # interrupted (Ctrl-C): leave no worker rendering behind
+            for item in running:
+                item.process.kill()
+                _finish(item, RenderResult(item.job.name, error="interrupted"))
     return [results[job.name] for job in jobs]
 
 

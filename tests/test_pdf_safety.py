@@ -245,8 +245,10 @@ def test_user_stylesheets_cannot_load_secrets_or_call_servers(
                 '<section class="cover"><h1>{{ digest.title }}</h1>'
                 f'<img src="{secrets["image"].as_uri()}">'
                 f'<img src="{base}/logo.png">'
-                '<link rel="attachment" href="https://vault.invalid/a.md"></section>'
+                '<link rel="attachment" href="https://vault.invalid/pic.png">'
+                '<a rel="attachment" href="https://vault.invalid/pic.png">x</a></section>'
             ),
+            "pic.png": png_bytes(),
         },
         config='[targets.d]\nexporter = "pdf"\ntemplates = "t"\n',
     )
@@ -263,7 +265,7 @@ def test_user_stylesheets_cannot_load_secrets_or_call_servers(
     assert f"{base}/bg.png" in joined
     assert f"{base}/logo.png" in joined
     assert secrets["image"].as_uri() in joined
-    assert "never embed file attachments" in joined
+    assert joined.count("never embed file attachments") == 2  # even of a vault attachment
     assert "no such file in the template folder" in joined
 
 

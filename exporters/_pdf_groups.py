@@ -105,13 +105,13 @@ def _period(moment: datetime, how: str, english: bool) -> tuple[str, str]:
 
 
 def _by_tag(notes: Sequence[Note], only_tags: Sequence[str]) -> list[Group]:
-    wanted = {slugify(tag, fallback="") for tag in only_tags}
+    wanted = {_tag_slug(tag) for tag in only_tags}
     buckets: dict[str, list[Note]] = {}
     labels: dict[str, str] = {}
     for note in notes:
         tags = note.tags or ("",)
         for tag in tags:
-            slug = slugify(tag, fallback="") if tag else ""
+            slug = _tag_slug(tag) if tag else ""
             if wanted and slug not in wanted:
                 continue
             key = f"tag-{slug}" if slug else "untagged"
@@ -123,6 +123,11 @@ def _by_tag(notes: Sequence[Note], only_tags: Sequence[str]) -> list[Group]:
         Group(key, labels[key], tuple(sorted(buckets[key], key=lambda n: n.sort_key)))
         for key in sorted(buckets)
     ]
+
+
+def _tag_slug(tag: str) -> str:
+    """``projects/notepress`` gives ``projects-notepress``: nesting stays readable."""
+    return slugify(tag.replace("/", "-"), fallback="")
 
 
 def _newest(groups: list[Group], how: str, latest: int) -> list[Group]:

@@ -447,6 +447,35 @@ def test_font_families_are_quoted_for_css() -> None:
         css_font_family('x"; }')
 
 
+def test_odd_notes_still_print(make_vault, build_vault) -> None:
+    """An empty note, a non-image attachment and a link to a local file print as text."""
+    root = make_vault(
+        {
+            "empty.md": note_text("Empty", "", created="2023-03-01"),
+            "files.md": note_text(
+                "Files",
+                "![[manual.pdf]] and [the manual](attachments/manual.pdf) and "
+                "[[Empty#No such heading|a missing heading]].\n",
+                created="2023-03-02",
+            ),
+            "attachments/manual.pdf": b"%PDF-1.4 not really",
+        },
+        config='[targets.d]\nexporter = "pdf"\n',
+    )
+    result = build_vault(root).targets[0]
+    assert result.ok, result.error
+    pdf = reader(result.files[0])
+    text = all_text(result.files[0])
+    assert "manual.pdf and the manual and a missing heading" in text.replace("\n", " ")
+    assert embedded_files(pdf) == [] and uri_links(pdf) == []
+    starts = {title: page for _, title, page in outline(pdf)}
+    files_page = starts["Files"]
+    targets = [
+        destination_page(pdf, link) for link in link_annotations(pdf) if link["page"] == files_page
+    ]
+    assert set(targets) == {starts["Empty"]}  # the missing heading leads to its note
+
+
 def test_an_empty_selection_writes_nothing_and_says_so(make_vault, build_vault) -> None:
     root = make_vault({"a.md": NOTES["draft.md"]}, config='[targets.d]\nexporter = "pdf"\n')
     result = build_vault(root).targets[0]

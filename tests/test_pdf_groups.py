@@ -73,6 +73,12 @@ def test_a_note_appears_in_each_of_its_tags_and_tag_spellings_merge() -> None:
     assert tags == {"tag-audio": ["a", "b"], "tag-tools": ["a", "c"], "untagged": ["d"]}
 
 
+def test_nested_tags_keep_their_parts_in_the_file_name() -> None:
+    nested = make_note("n", datetime(2023, 1, 1, tzinfo=UTC), ("projects/notepress",))
+    assert keys(group_notes([nested], "tag", UTC)) == ["tag-projects-notepress.pdf"]
+    assert group_notes([nested], "tag", UTC)[0].label == "#projects/notepress"
+
+
 def test_include_tags_limit_tag_digests_to_those_tags() -> None:
     groups = group_notes(NOTES, "tag", UTC, only_tags=["audio"])
     assert keys(groups) == ["tag-audio.pdf"]

@@ -176,7 +176,8 @@ class PdfExporter(Exporter):
             (job.vault.root / path for path in set(job.vault.attachments.values())),
             folders,
         )
-        requests = _scan(job, notes, policy)
+        printed = {n.note_id: n for group in groups for n in group.notes}
+        requests = _scan(job, list(printed.values()), policy)
         settings = print_settings(options)
         jobs = [
             _render_job(job, group, settings, html_env, css_env, policy, options)

@@ -93,21 +93,14 @@ def uri_links(pdf: pypdf.PdfReader) -> list[str]:
 def stream_data(pdf: pypdf.PdfReader) -> bytes:
     """Every stream of the file, decompressed: where a leaked file would hide."""
     chunks = []
-    for number in range(1, len(pdf.xref_objStm) + _object_count(pdf) + 1):
+    for number in range(1, int(pdf.trailer.get("/Size", 0))):
         try:
             item = pdf.get_object(number)
-        except Exception:
+        except (KeyError, ValueError, pypdf.errors.PdfReadError):
             continue
         if isinstance(item, pypdf.generic.StreamObject):
-            try:
-                chunks.append(item.get_data())
-            except Exception:
-                chunks.append(item._data)
+            chunks.append(item.get_data())
     return b"\n".join(chunks)
-
-
-def _object_count(pdf: pypdf.PdfReader) -> int:
-    return int(pdf.trailer.get("/Size", 0))
 
 
 def image_count(pdf: pypdf.PdfReader) -> int:

@@ -125,7 +125,7 @@ def main() -> None:
         print(f"  of which notes to HTML (plan):      {plan_time:6.2f} s")
         print(
             f"  of which one worker process:        {worker_time:6.2f} s  "
-            f"(WeasyPrint inside it {inside:.2f} s)"
+            f"(WeasyPrint inside, last run: {inside:.2f} s)"
         )
         print(
             f"WeasyPrint alone, same HTML and CSS:  {alone_time:6.2f} s  "

@@ -306,7 +306,7 @@ def _write(job: Job, plan: Plan, results: list[RenderResult]) -> None:
             job.warn(f"{result.name}: WeasyPrint: {message}", code="pdf-render")
         if result.error is not None or result.pdf is None:
             failed.append(result)
-            job.warn(f"{result.name} was not written: {result.error}", code="pdf-failed")
+            job.error(f"{result.name} was not written: {result.error}", code="pdf-failed")
             continue
         job.write_bytes(result.name, result.pdf)
     if failed and len(failed) == len(results):

@@ -267,5 +267,6 @@ def commented_config() -> str:
         target = examples.get(exporter_name, exporter_name)
         lines += ["", f"[targets.{target}]", f'exporter = "{exporter_name}"']
         for name, default, doc in describe(exporter.Options):
-            lines += [f"# {doc}", f"# {name} = {_toml_value(default)}"]
+            example = f"# {name} = {_toml_value(default)}" if default is not None else f"# {name} ="
+            lines += [f"# {doc}", example]
     return "\n".join(lines) + "\n"

@@ -103,5 +103,16 @@ class Job:
         return path
 
     def warn(self, message: str, note: Note | None = None, *, code: str = "export") -> None:
+        """Something the user should know; the output is still complete."""
+        self._report(Severity.WARNING, message, note, code)
+
+    def error(self, message: str, note: Note | None = None, *, code: str = "export") -> None:
+        """Part of the output could not be written (one digest of several, say).
+
+        The rest of the target is still written, and the build exits with an error.
+        """
+        self._report(Severity.ERROR, message, note, code)
+
+    def _report(self, severity: Severity, message: str, note: Note | None, code: str) -> None:
         where = note.path.as_posix() if note is not None else f"targets.{self.target.name}"
-        self.problems.append(Problem(Severity.WARNING, code, message, where))
+        self.problems.append(Problem(severity, code, message, where))

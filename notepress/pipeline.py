@@ -56,7 +56,7 @@ class BuildReport:
 
     @property
     def has_errors(self) -> bool:
-        return any(p.severity is Severity.ERROR for p in self.problems) or any(
+        return any(p.severity is Severity.ERROR for p in self.all_problems()) or any(
             not t.ok for t in self.targets
         )
 

@@ -25,12 +25,14 @@ VAULT = {
 
 def test_a_digest_over_the_time_limit_fails_alone(make_vault, build_vault) -> None:
     root = make_vault(VAULT, config='[targets.m]\nexporter = "pdf"\ngroup = "month"\ntimeout = 6\n')
-    result = build_vault(root).targets[0]
+    report = build_vault(root)
+    result = report.targets[0]
     assert result.ok, result.error
+    assert report.has_errors  # the build still exits 1: a digest is missing
     assert [p.name for p in result.files] == ["2023-01.pdf"]
     assert "Small" in reader(result.files[0]).pages[2].extract_text()
     failures = [p for p in result.problems if p.code == "pdf-failed"]
-    assert len(failures) == 1
+    assert len(failures) == 1 and failures[0].severity.value == "error"
     assert failures[0].message.startswith(
         "2023-02.pdf was not written: rendering took longer than 6 seconds and was stopped"
     )

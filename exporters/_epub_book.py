@@ -28,6 +28,7 @@ from urllib.parse import unquote
 from notepress.config import Site
 from notepress.markdown import DocumentLinks, LinkStyle, TextLinks, UrlLinks, render_note
 from notepress.model import Note
+from notepress.periods import format_day, month_label
 from notepress.slugs import slugify
 from notepress.vault import Vault
 
@@ -38,20 +39,6 @@ __all__ = ["BookInfo", "BookSource", "Part", "build_source", "date_range", "grou
 
 Group = Literal["none", "year", "month", "tag"]
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 _NOTE_PREFIX = re.compile(r"^n[A-Za-z0-9]+")
@@ -102,16 +89,12 @@ class BookSource:
 Warn = Callable[[str, Note | None], None]
 
 
-def format_day(moment: datetime) -> str:
-    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
-
-
 def date_range(notes: Sequence[Note], tz: tzinfo) -> str:
     """``March 2023 - June 2024`` (with an en dash) from the first and last creation dates, or empty."""
     dates = sorted(note.created.astimezone(tz) for note in notes if note.created)
     if not dates:
         return ""
-    first, last = (f"{MONTHS[d.month - 1]} {d.year}" for d in (dates[0], dates[-1]))
+    first, last = (month_label(d) for d in (dates[0], dates[-1]))
     return first if first == last else f"{first} \u2013 {last}"
 
 
@@ -156,7 +139,7 @@ def _part_of(
     return (
         (1, created.year, created.month),
         f"part-{created.year:04d}-{created.month:02d}",
-        f"{MONTHS[created.month - 1]} {created.year}",
+        month_label(created),
     )
 
 

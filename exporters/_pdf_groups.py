@@ -8,29 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 
 from notepress.model import Note
+from notepress.periods import format_day as format_date
+from notepress.periods import format_range, period
 from notepress.slugs import slugify
 
 __all__ = ["Group", "format_date", "format_range", "group_notes"]
-
-_DASH = "\u2013"  # an en dash, for ranges
-
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True)
@@ -82,7 +67,7 @@ def _by_date(notes: Sequence[Note], how: str, tz: tzinfo, english: bool) -> list
         if note.created is None:
             key, label = "undated", "Undated notes"
         else:
-            key, label = _period(note.created.astimezone(tz), how, english)
+            key, label = period(note.created.astimezone(tz), how, english=english)
         buckets.setdefault(key, []).append(note)
         labels[key] = label
     # Undated notes count as the oldest, as they do when the core sorts notes.
@@ -90,18 +75,6 @@ def _by_date(notes: Sequence[Note], how: str, tz: tzinfo, english: bool) -> list
         Group(key, labels[key], tuple(sorted(buckets[key], key=lambda n: n.sort_key)))
         for key in sorted(buckets, key=lambda k: (k != "undated", k))
     ]
-
-
-def _period(moment: datetime, how: str, english: bool) -> tuple[str, str]:
-    if how == "week":
-        year, week, _ = moment.isocalendar()
-        key = f"{year:04d}-W{week:02d}"
-        return key, (f"Week {week}, {year}" if english else key)
-    if how == "month":
-        key = f"{moment.year:04d}-{moment.month:02d}"
-        return key, (f"{_MONTHS[moment.month - 1]} {moment.year}" if english else key)
-    key = f"{moment.year:04d}"
-    return key, key
 
 
 def _by_tag(notes: Sequence[Note], only_tags: Sequence[str]) -> list[Group]:
@@ -136,25 +109,3 @@ def _newest(groups: list[Group], how: str, latest: int) -> list[Group]:
     by_recency = sorted(groups, key=lambda g: (max(n.sort_key for n in g.notes), g.key))
     kept = {g.key for g in by_recency[len(by_recency) - latest :]} if latest else set()
     return [g for g in groups if g.key in kept]
-
-
-def format_date(moment: datetime, tz: tzinfo, *, english: bool = True) -> str:
-    """``6 February 2023`` in English, else the ISO date: no locale database needed."""
-    local = moment.astimezone(tz)
-    if not english:
-        return local.date().isoformat()
-    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
-
-
-def format_range(first: datetime, last: datetime, tz: tzinfo, *, english: bool = True) -> str:
-    """``6-27 February 2023``, ``30 January-5 February 2023`` (en dashes) or a single day."""
-    start, end = first.astimezone(tz), last.astimezone(tz)
-    if start.date() == end.date():
-        return format_date(start, tz, english=english)
-    if not english:
-        return f"{start.date().isoformat()} {_DASH} {end.date().isoformat()}"
-    if start.year != end.year:
-        return f"{format_date(start, tz)} {_DASH} {format_date(end, tz)}"
-    if start.month != end.month:
-        return f"{start.day} {_MONTHS[start.month - 1]} {_DASH} {format_date(end, tz)}"
-    return f"{start.day} {_DASH} {format_date(end, tz)}"

@@ -7,8 +7,8 @@ Usage::
 A synthetic vault of ``--notes`` notes is written to a temporary folder: prose paragraphs,
 wikilinks to earlier notes (some to drafts), callouts, footnotes, lists, code, tags and image
 embeds, about 5 % drafts.  It is then loaded and its feed target built the way the CLI does.
-The target sets ``limit`` above the number of notes, which is how a feed holds the whole
-archive (``limit = 0`` means an empty feed).  Figures go to stdout.
+The target sets ``limit = 0``, which is how a feed holds the whole archive.  Figures go to
+stdout.
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ author = "Bench Author"
 [targets.archive-feed]
 exporter = "feed"
 formats = ["atom", "rss", "json"]
-limit = {count * 10}
+limit = 0
 per_tag = {"true" if per_tag else "false"}
 """,
         encoding="utf-8",

@@ -25,6 +25,7 @@ from .schema import describe
 __all__ = ["main"]
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+_FILES_SHOWN = 8
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -136,9 +137,14 @@ def _build(args: argparse.Namespace) -> int:
         if not target.ok:
             print(f"FAILED {target.error}", file=sys.stderr)
             continue
-        print(f"{target.name} ({target.exporter}, {target.notes} notes):")
-        for path in target.files:
+        folder = report.output / target.name
+        print(
+            f"{target.name} ({target.exporter}, {target.notes} notes) -> {_display_path(folder)}/"
+        )
+        for path in target.files[:_FILES_SHOWN]:
             print(f"  {_display_path(path)}")
+        if len(target.files) > _FILES_SHOWN:
+            print(f"  ... and {len(target.files) - _FILES_SHOWN} more files")
     errors = sum(1 for p in report.all_problems() if p.severity is Severity.ERROR)
     warnings = sum(1 for p in report.all_problems() if p.severity is Severity.WARNING)
     failed = sum(1 for t in report.targets if not t.ok)

@@ -13,7 +13,7 @@ from .exporter import Job
 from .model import Note, Problem, Severity
 from .registry import get_exporter
 from .selection import select_notes
-from .vault import Vault, load_vault
+from .vault import OUTPUT_MARKER, Vault, load_vault
 
 __all__ = ["BuildReport", "Project", "TargetResult", "build", "load_project", "select_for"]
 
@@ -92,11 +92,13 @@ def load_project(
         cfg = load_config(root / CONFIG_FILE)
     else:
         cfg = default_config(root)
+    # The configured output folder is never read as vault content, even when this build
+    # writes elsewhere: an earlier build's copies would shadow the real attachments.
+    excluded = [cfg.output]
     if output is not None:
         cfg = replace(cfg, output=Path(output).resolve())
-    loaded = load_vault(
-        root, cfg.site.parse_settings(), ignore=cfg.ignore, exclude_dirs=[cfg.output]
-    )
+        excluded.append(cfg.output)
+    loaded = load_vault(root, cfg.site.parse_settings(), ignore=cfg.ignore, exclude_dirs=excluded)
     if strict:
         loaded = loaded.strict()
     return Project(cfg, loaded)
@@ -140,6 +142,9 @@ def _build_target(vault: Vault, config: Config, target: Target, output: Path) ->
     staging = output / f".{target.name}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+    marker = output / OUTPUT_MARKER
+    if not marker.exists():
+        marker.write_text("Written by notepress: this folder is build output, not notes.\n")
     job = Job(
         target=target,
         site=config.site,

@@ -14,7 +14,11 @@ from .model import Link, Note, Problem, Severity
 from .parse import ParseSettings, parse_note
 from .slugs import lookup_key
 
-__all__ = ["Vault", "load_vault"]
+__all__ = ["OUTPUT_MARKER", "Vault", "load_vault"]
+
+#: A file every build writes into its output folder, so that a vault holding an earlier
+#: build's output never reads it back as notes and attachments.
+OUTPUT_MARKER = ".notepress-output"
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,8 @@ def _walk(
         real = folder.resolve()
         if real in seen_dirs or real in excluded:
             return
+        if real != root and (folder / OUTPUT_MARKER).exists():
+            return  # an earlier build's output, wherever the config put it
         seen_dirs.add(real)
         try:
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)

@@ -166,3 +166,31 @@ def test_limit_keeps_the_newest(
     root = vault_with(make_vault, f'[targets.all]\nexporter = "titles"\n{extra}')
     project = notepress.load_project(root)
     assert [n.title for n in project.selected(project.config.target("all"))] == expected
+
+
+def test_earlier_output_is_not_read_when_building_elsewhere(make_vault, tmp_path: Path) -> None:
+    root = make_vault(
+        {
+            "a.md": note_text("Alpha", "![[pic.png]]", note_id="230306GN01"),
+            "attachments/pic.png": b"real",
+            "_publish/old/assets/pic.png": b"copy",
+            "_publish/old/stale.md": note_text("Stale", "x", note_id="230309GN01"),
+        },
+        config='[targets.all]\nexporter = "jsonld"\n[site]\nurl = "https://x.org/"\n',
+    )
+    project = notepress.load_project(root, output=tmp_path / "elsewhere")
+    assert [n.title for n in project.vault.notes] == ["Alpha"]
+    assert project.vault.attachment("pic.png") == Path("attachments/pic.png")
+
+
+def test_output_of_a_build_is_never_read_back(
+    make_vault, titles_exporter: None, tmp_path: Path
+) -> None:
+    """Whatever the config says now, a folder a build wrote is not vault content."""
+    root = vault_with(make_vault, 'output = "site"\n[targets.all]\nexporter = "titles"\n')
+    notepress.load_project(root).build()
+    (root / "site" / "all" / "copy.md").write_text(note_text("Copy", "x", note_id="230311GN01"))
+    other = tmp_path / "other.toml"
+    other.write_text('[targets.all]\nexporter = "titles"\n')
+    project = notepress.load_project(root, other)
+    assert "Copy" not in [n.title for n in project.vault.notes]

@@ -55,20 +55,24 @@ def make_vault(tmp_path: Path) -> VaultFactory:
     """
 
     def factory(files: Mapping[str, str | bytes], config: str | None = None) -> Path:
-        root = tmp_path / "vault"
-        root.mkdir(exist_ok=True)
-        for relative, content in files.items():
-            path = root / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content, encoding="utf-8")
-        if config is not None:
-            (root / "notepress.toml").write_text(textwrap.dedent(config), encoding="utf-8")
-        return root
+        return write_vault(tmp_path / "vault", files, config)
 
     return factory
+
+
+def write_vault(root: Path, files: Mapping[str, str | bytes], config: str | None = None) -> Path:
+    """Write ``{relative path: text or bytes}`` (and a config) under ``root``; for any scope."""
+    root.mkdir(parents=True, exist_ok=True)
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    if config is not None:
+        (root / "notepress.toml").write_text(textwrap.dedent(config), encoding="utf-8")
+    return root
 
 
 @pytest.fixture

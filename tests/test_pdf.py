@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import textwrap
 import tomllib
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from notepress.exporters._pdf_html import PrintSettings, render_notes
 from notepress.exporters.pdf import PdfExporter, css_font_family, print_settings
 
 import notepress
-from tests.conftest import SAMPLES, note_text
+from tests.conftest import SAMPLES, note_text, write_vault
 from tests.test_pdf_support import (
     all_text,
     destination_page,
@@ -137,22 +136,10 @@ toc = false
 """
 
 
-def write_vault(root: Path) -> Path:
-    for relative, content in NOTES.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    (root / "notepress.toml").write_text(textwrap.dedent(CONFIG), encoding="utf-8")
-    return root
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> notepress.BuildReport:
     """Every target of the test vault, built once for the module."""
-    root = write_vault(tmp_path_factory.mktemp("pdf") / "vault")
+    root = write_vault(tmp_path_factory.mktemp("pdf") / "vault", NOTES, CONFIG)
     return notepress.load_project(root).build()
 
 
@@ -339,7 +326,7 @@ def test_source_date_epoch_sets_the_created_date_and_builds_are_identical(
 ) -> None:
     outputs = []
     for run in ("one", "two"):
-        root = write_vault(tmp_path / run / "vault")
+        root = write_vault(tmp_path / run / "vault", NOTES, CONFIG)
         report = notepress.load_project(root).build(["monthly", "reading"])
         outputs.append({p.name: p.read_bytes() for t in report.targets for p in t.files})
     assert outputs[0] == outputs[1]
@@ -352,7 +339,7 @@ def test_builds_without_source_date_epoch_are_identical_too(
     tmp_path: Path, built: notepress.BuildReport, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    root = write_vault(tmp_path / "vault")
+    root = write_vault(tmp_path / "vault", NOTES, CONFIG)
     report = notepress.load_project(root).build(["monthly"])
     again = {p.name: p.read_bytes() for p in target(report, "monthly").files}
     first = {name: path.read_bytes() for name, path in files(built, "monthly").items()}

@@ -159,8 +159,8 @@ class ItemFactory:
 def _absolute_urls_only(tag: str, attribute: str, value: str) -> str | None:
     """Keep a URL attribute only when absolute: a relative one breaks in every mail client.
 
-    Rendering already makes ``href`` and ``src`` absolute; this also covers ``cite`` and
-    anything a note's raw HTML carries that rendering does not rewrite.
+    Rendering with :class:`FeedLinks` already writes every URL absolute; this pass is the
+    feed's own guarantee of it, whatever a note's raw HTML carries.
     """
     if attribute not in _URL_ATTRIBUTES:
         return value

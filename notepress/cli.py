@@ -100,9 +100,11 @@ def _load(args: argparse.Namespace, **kwargs: Any) -> Project:
     return load_project(args.vault, args.config, **kwargs)
 
 
-def _where(project_root: Path, problem: Problem) -> str:
-    path = _display_path(project_root / problem.path)
-    return f"{path}:{problem.line}" if problem.line else path
+def _shown(project: Project, problem: Problem) -> str:
+    """A problem with its file as a path the user can open (targets keep their key path)."""
+    if problem.path.startswith("targets."):
+        return problem.format(problem.path)
+    return problem.format(_display_path(project.vault.root / problem.path))
 
 
 def _display_path(path: Path) -> str:
@@ -116,14 +118,7 @@ def _display_path(path: Path) -> str:
 
 def _print_problems(project: Project, problems: Sequence[Problem]) -> None:
     for problem in problems:
-        where = (
-            _where(project.vault.root, problem)
-            if not problem.path.startswith("targets.")
-            else problem.path
-        )
-        print(
-            f"{where}: {problem.severity.value}[{problem.code}]: {problem.message}", file=sys.stderr
-        )
+        print(_shown(project, problem), file=sys.stderr)
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -173,9 +168,7 @@ def _check(args: argparse.Namespace) -> int:
         print()
     else:
         for problem in problems:
-            print(
-                f"{_where(project.vault.root, problem)}: {problem.severity.value}[{problem.code}]: {problem.message}"
-            )
+            print(_shown(project, problem))
         notes = len(project.vault.notes)
         errors = sum(1 for p in problems if p.severity is Severity.ERROR)
         print(f"{notes} notes, {errors} errors, {len(problems) - errors} warnings", file=sys.stderr)

@@ -33,7 +33,11 @@ class Problem:
     line: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
+        return self.format(self.path)
+
+    def format(self, path: str) -> str:
+        """``path:line: severity[code]: message``, with ``path`` as the reader should see it."""
+        where = f"{path}:{self.line}" if self.line else path
         return f"{where}: {self.severity.value}[{self.code}]: {self.message}"
 
     def as_dict(self) -> dict[str, Any]:

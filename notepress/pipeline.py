@@ -60,10 +60,6 @@ class BuildReport:
             not t.ok for t in self.targets
         )
 
-    @property
-    def has_warnings(self) -> bool:
-        return any(p.severity is Severity.WARNING for p in self.all_problems())
-
     def all_problems(self) -> list[Problem]:
         result = list(self.problems)
         for target in self.targets:

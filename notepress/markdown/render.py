@@ -188,7 +188,7 @@ def render_note(
     """
     md = create_parser()
     tokens = list(_parse(note.body, note.title))
-    context = _RenderContext(note, vault, style or TextLinks(), include_drafts, md)
+    context = _RenderContext(note, vault, style or TextLinks(), include_drafts)
     env: dict[str, Any] = {"notepress": context}
     raw = md.renderer.render(tokens, md.options, env)
     html = sanitize(raw, context.filter_attribute)
@@ -234,16 +234,11 @@ class _RenderContext:
     vault: Vault
     style: LinkStyle
     include_drafts: bool
-    md: MarkdownIt
     assets: dict[PurePosixPath, None] = field(default_factory=dict)
     external: dict[str, None] = field(default_factory=dict)
     linked: dict[str, Note] = field(default_factory=dict)
     emitted: set[str] = field(default_factory=set)
     open_links: list[bool] = field(default_factory=list)
-
-    @property
-    def renderer(self) -> Any:
-        return self.md.renderer
 
     # ids -------------------------------------------------------------
     def heading_id(self, slug: str) -> str:

@@ -1,0 +1,59 @@
+"""Helpers for the hostile corpus: run the real command, and prove a vault was left alone."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Run", "run_cli", "snapshot"]
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_cli(*args: str | os.PathLike[str], cwd: Path | None = None, timeout: float = 600) -> Run:
+    """``notepress ARGS`` in a child process, as a person would run it.
+
+    The timeout is a safety net against a hung child, never an assertion about speed.
+    """
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    done = subprocess.run(
+        [sys.executable, "-m", "notepress", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
+    return Run(
+        done.returncode,
+        done.stdout.decode("utf-8", "replace"),
+        done.stderr.decode("utf-8", "replace"),
+    )
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Every file below ``root`` (symlinks as their target text) with a hash of its bytes."""
+    result: dict[str, str] = {}
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files) + [d for d in dirs if Path(folder, d).is_symlink()]:
+            path = Path(folder, name)
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                result[rel] = "link:" + os.readlink(path)
+            else:
+                result[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -129,7 +130,12 @@ def test_all_errors_reported_at_once(tmp_path: Path) -> None:
         tmp_path,
         '[site]\ntitel = 1\n[targets.a]\nexporter = "pdf"\ngroup = 3\n[targets.b]\nexporter = "nope"\n',
     )
-    assert len(errors) == 3
+    assert len(errors) == 3, errors
+    assert [error.split(":")[0] for error in sorted(errors)] == [
+        "site.titel",
+        "targets.a.group",
+        "targets.b.exporter",
+    ]
 
 
 def test_drafts_allowed_on_private_copies(tmp_path: Path) -> None:
@@ -161,9 +167,23 @@ def test_default_config_has_one_target_per_exporter(tmp_path: Path) -> None:
 
 
 def test_init_template_is_valid_config(tmp_path: Path) -> None:
-    """What `notepress init` writes loads as it is."""
-    config = load_config(write(tmp_path, commented_config()))
+    """What `notepress init` writes loads as it is, and again with every option uncommented.
+
+    Uncommenting proves each commented line names a real option and spells its default in
+    valid TOML: the values loaded must be the defaults the schema declares.
+    """
+    template = commented_config()
+    config = load_config(write(tmp_path, template))
     assert len(config.targets) == 4
+    option_line = re.compile(r"^# ([a-z_]+) = (.+)$", re.MULTILINE)
+    uncommented = option_line.sub(r"\1 = \2", template)
+    assert uncommented.count("\n") == template.count("\n")
+    assert len(option_line.findall(template)) > 30
+    everything = load_config(write(tmp_path, uncommented))
+    assert everything.site == config.site
+    assert everything.output == config.output
+    for name, target in everything.targets.items():
+        assert target.options == config.targets[name].options, name
 
 
 def test_until_date_includes_the_whole_day(tmp_path: Path) -> None:

@@ -326,14 +326,6 @@ def test_site_settings_feeds_cannot_use_are_config_errors(make_vault: Callable[.
     assert "site.author_url '/me' must be an absolute" in text
 
 
-def test_limit_defaults_to_twenty_and_follows_the_sort_option() -> None:
-    exporter = get_exporter("feed")
-    assert exporter.default_limit == 20
-    assert exporter.limit_order(exporter.Options()) == "created"
-    assert exporter.limit_order(exporter.Options(sort="updated")) == "updated"
-    assert exporter.Options().formats == ("atom", "rss")
-
-
 # -- validity -------------------------------------------------------------------------------
 
 RICH_BODY = """
@@ -861,9 +853,14 @@ def test_no_draft_text_appears_in_any_written_file(build_feed: FeedBuilder) -> N
 
 
 def test_draft_target_option_never_sneaks_drafts_in(build_feed: FeedBuilder) -> None:
-    files, _ = plant_drafts()
+    """Selecting the draft's tag selects the public note that shares it, never the draft."""
+    files, secrets = plant_drafts()
+    files["shares-tag.md"] = note("Shares the tag", day=7, tags=["ZQXDRAFTTAG"])
     out = build_feed(files, include_tags=["ZQXDRAFTTAG"])
-    assert entry_ids(out) == []
+    assert entry_ids(out) == ["tag:notes.example.org,2023-03-07:230307TS01"]
+    body = (out / "feed.json").read_text(encoding="utf-8")
+    assert "Shares the tag" in body
+    assert not [s for s in secrets if s not in {"ZQXDRAFTTAG", "zqxdrafttag"} and s in body]
 
 
 # -- the sample vault ---------------------------------------------------------------------

@@ -71,7 +71,7 @@ class FeedOptions:
         False, "Also write one feed per tag under tags/<tag>/, each with the newest notes of it."
     )
     title: str = option("", "Feed title (default: site.title).")
-    subtitle: str = option("", "Feed subtitle (default: site.description).")
+    subtitle: str = option("", "Feed subtitle (default: site.description).", multiline=True)
     icon: str = option(
         "", "Small square image: an absolute URL or an image of the vault (copied to assets/)."
     )

@@ -25,6 +25,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ._pdf_safety import LoadPolicy
@@ -113,8 +114,13 @@ def render_in_process(job: RenderJob) -> RenderResult:
     logger.propagate = False
     try:
         html = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher)
-        css = CSS(string=job.css, base_url=job.css_base_url, url_fetcher=fetcher)
-        document = html.render(stylesheets=[css])
+        # Without a font configuration WeasyPrint ignores @font-face, and the bundled fonts
+        # with it: the digest would then depend on the machine's fonts and font cache.
+        fonts = FontConfiguration()
+        css = CSS(
+            string=job.css, base_url=job.css_base_url, url_fetcher=fetcher, font_config=fonts
+        )
+        document = html.render(stylesheets=[css], font_config=fonts)
         _drop_attachments(document, fetcher)
         pdf = document.write_pdf(pdf_identifier=job.identifier)
     finally:

@@ -117,9 +117,7 @@ def render_in_process(job: RenderJob) -> RenderResult:
         # Without a font configuration WeasyPrint ignores @font-face, and the bundled fonts
         # with it: the digest would then depend on the machine's fonts and font cache.
         fonts = FontConfiguration()
-        css = CSS(
-            string=job.css, base_url=job.css_base_url, url_fetcher=fetcher, font_config=fonts
-        )
+        css = CSS(string=job.css, base_url=job.css_base_url, url_fetcher=fetcher, font_config=fonts)
         document = html.render(stylesheets=[css], font_config=fonts)
         _drop_attachments(document, fetcher)
         pdf = document.write_pdf(pdf_identifier=job.identifier)

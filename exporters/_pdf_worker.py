@@ -206,6 +206,9 @@ def _worker(connection: Connection, job: RenderJob, log_path: str) -> None:
         # fontTools stamps each font subset with the time unless this is set.  Set it from
         # the job, not inherited: a forkserver keeps the environment it was started with.
         os.environ["SOURCE_DATE_EPOCH"] = str(job.source_date_epoch)
+        # WeasyPrint copies the @font-face fonts into a temporary folder of its own: keep it
+        # inside the build's temporary folder, which the parent removes even after a kill.
+        tempfile.tempdir = os.path.dirname(log_path)
         _limit_memory(job.memory_limit_mb)
         connection.send(("ready",))
         result = render_in_process(job)

@@ -359,6 +359,9 @@ def test_pdf_bytes_do_not_depend_on_fonts_or_font_cache(
         '[site]\ntitle = "Crumb"\nauthor = "Mara"\n[targets.digest]\nexporter = "pdf"\n',
     )
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    temp = tmp_path / "tmp"  # the bundled fonts are copied to a temporary folder per render
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
     system_fonts = "".join(
         f"<dir>{d}</dir>" for d in ("/usr/share/fonts", "/usr/local/share/fonts")
     )
@@ -377,6 +380,7 @@ def test_pdf_bytes_do_not_depend_on_fonts_or_font_cache(
             run = run_cli("build", root, "-o", tmp_path / name, timeout=300)
         assert run.code == 0, (name, run.output)
         pdfs[name] = (tmp_path / name / "digest" / "digest.pdf").read_bytes()
+    assert list(temp.iterdir()) == [], "every render's temporary fonts are removed"
     assert pdfs["cold-no-rules"] == pdfs["warm"]
     assert pdfs["no-fonts"] == pdfs["warm"]
     fonts = set()

@@ -451,10 +451,16 @@ def digest_html(
     return html_env.get_template("digest.html").render(digest=digest, settings=settings)
 
 
-def digest_css(css_env: jinja2.Environment, digest: DigestView, settings: PrintSettings) -> str:
+def digest_css(
+    css_env: jinja2.Environment,
+    digest: DigestView,
+    settings: PrintSettings,
+    fonts_url: str = "fonts/",
+) -> str:
+    """The digest's stylesheet; ``fonts_url`` is where the bundled fonts are loaded from."""
     pygments_css = HtmlFormatter(style=settings.code_style).get_style_defs(".highlight")
     return css_env.get_template("digest.css").render(
-        digest=digest, settings=settings, pygments_css=pygments_css
+        digest=digest, settings=settings, pygments_css=pygments_css, fonts_url=fonts_url
     )
 
 

@@ -25,6 +25,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ._pdf_safety import LoadPolicy
@@ -113,8 +114,11 @@ def render_in_process(job: RenderJob) -> RenderResult:
     logger.propagate = False
     try:
         html = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher)
-        css = CSS(string=job.css, base_url=job.css_base_url, url_fetcher=fetcher)
-        document = html.render(stylesheets=[css])
+        # Without a font configuration WeasyPrint ignores @font-face, and the bundled fonts
+        # with it: the digest would then depend on the machine's fonts and font cache.
+        fonts = FontConfiguration()
+        css = CSS(string=job.css, base_url=job.css_base_url, url_fetcher=fetcher, font_config=fonts)
+        document = html.render(stylesheets=[css], font_config=fonts)
         _drop_attachments(document, fetcher)
         pdf = document.write_pdf(pdf_identifier=job.identifier)
     finally:
@@ -202,6 +206,9 @@ def _worker(connection: Connection, job: RenderJob, log_path: str) -> None:
         # fontTools stamps each font subset with the time unless this is set.  Set it from
         # the job, not inherited: a forkserver keeps the environment it was started with.
         os.environ["SOURCE_DATE_EPOCH"] = str(job.source_date_epoch)
+        # WeasyPrint copies the @font-face fonts into a temporary folder of its own: keep it
+        # inside the build's temporary folder, which the parent removes even after a kill.
+        tempfile.tempdir = os.path.dirname(log_path)
         _limit_memory(job.memory_limit_mb)
         connection.send(("ready",))
         result = render_in_process(job)

@@ -52,7 +52,9 @@ class EpubOptions:
         "", "BCP 47 language of the book, such as en or de-CH; empty uses site.language."
     )
     description: str = option(
-        "", "dc:description; empty uses site.description, else the date range and note count."
+        "",
+        "dc:description; empty uses site.description, else the date range and note count.",
+        multiline=True,
     )
     cover: str = option(
         "",

@@ -71,7 +71,7 @@ class FeedOptions:
         False, "Also write one feed per tag under tags/<tag>/, each with the newest notes of it."
     )
     title: str = option("", "Feed title (default: site.title).")
-    subtitle: str = option("", "Feed subtitle (default: site.description).")
+    subtitle: str = option("", "Feed subtitle (default: site.description).", multiline=True)
     icon: str = option(
         "", "Small square image: an absolute URL or an image of the vault (copied to assets/)."
     )
@@ -307,8 +307,9 @@ def _tag_groups(job: Job, limit: int) -> list[tuple[str, list[str], list[Note]]]
     """``(slug, spellings, newest notes)`` for each tag of the target's notes.
 
     Tag feeds take the newest ``limit`` notes of their tag from the whole selection, not
-    only from the notes of the main feed.  Tags whose slugs coincide (``Baking`` and
-    ``baking``) share one feed.
+    only from the notes of the main feed; ``limit = 0`` means every note of the tag, as it
+    does for the main feed.  Tags whose slugs coincide (``Baking`` and ``baking``) share
+    one feed.
     """
     selection = replace(job.target.selection, limit=None)
     candidates = select_notes(job.vault.notes, selection)
@@ -331,7 +332,7 @@ def _tag_groups(job: Job, limit: int) -> list[tuple[str, list[str], list[Note]]]
             members,
             key=lambda n: ((n.updated if order == "updated" else n.created) or _EPOCH, n.sort_key),
         )
-        chosen = newest[-limit:] if limit else []
+        chosen = newest[-limit:] if limit else newest
         result.append((slug, sorted(spellings), chosen))
     return result
 

@@ -56,6 +56,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from notepress.config import Site, Target
 from notepress.errors import ExportError
 from notepress.exporter import Exporter, Job
+from notepress.fieldformat import fill
 from notepress.markdown import RenderedNote, UrlLinks, render_note
 from notepress.markdown.render import IMAGE_SUFFIXES
 from notepress.model import Note
@@ -140,6 +141,7 @@ class JsonLdOptions:
         "",
         "A tag's page, relative to site.url, with {slug} or {tag}, such as 'tags/{slug}/'; "
         "empty: tags are identified inside the site's tag set and have no page.",
+        fields=_TAG_URL_FIELDS,
     )
     collection_type: Literal["Blog", "CollectionPage"] = option(
         "Blog", "schema.org type of the collection in index.jsonld."
@@ -172,10 +174,6 @@ class JsonLdExporter(Exporter):
         for kind, type_name in sorted(options.types.items()):
             if type_name not in ARTICLE_TYPES:
                 errors.append(f".types.{kind}: {_type_error(type_name)}")
-        try:
-            options.tag_url.format(**{name: "x" for name in _TAG_URL_FIELDS})
-        except (KeyError, IndexError, ValueError) as exc:
-            errors.append(f".tag_url: unknown field {exc} (fields: {', '.join(_TAG_URL_FIELDS)})")
         for key in ("assets_url", "collection_url", "tag_url"):
             scheme = urlsplit(getattr(options, key)).scheme
             if scheme not in ("", "http", "https"):
@@ -335,7 +333,9 @@ class _Graph:
             "inDefinedTermSet": self.term_set["@id"],
         }
         if self.options.tag_url:
-            relative = self.options.tag_url.format(slug=slugify(tag), tag=quote(tag, safe="/"))
+            relative = fill(
+                self.options.tag_url, {"slug": slugify(tag), "tag": quote(tag, safe="/")}
+            )
             node["url"] = node["@id"] = _url(urljoin(self.site.base_url, relative))
         else:
             node["@id"] = self.site.base_url + "#tag/" + quote(tag, safe="/")

@@ -54,6 +54,8 @@ _GENERIC_FAMILIES = frozenset(
     {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "math"}
 )
 _MIN_MEMORY_MB = 128
+#: The bundled fonts, under the built-in templates (fonts.css declares them).
+FONTS_FOLDER = "fonts/"
 
 
 @dataclass(frozen=True)
@@ -74,11 +76,13 @@ class PdfOptions:
         "'20mm 15mm'. Units: mm, cm, in, pt, pc, px.",
     )
     font_family: str = option(
-        "Charter, 'Bitstream Charter', 'DejaVu Serif', serif",
-        "Body font: a comma-separated list of installed font families, first found wins.",
+        "'Notepress Serif', serif",
+        "Body font: a comma-separated list of font families, first found wins. The bundled "
+        "'Notepress Serif', 'Notepress Sans' and 'Notepress Mono' (DejaVu) print the same on "
+        "every machine; an installed family makes the PDF depend on the machine's fonts.",
     )
     heading_font_family: str = option(
-        "'Source Sans 3', 'DejaVu Sans', sans-serif",
+        "'Notepress Sans', sans-serif",
         "Font of headings, headers and footers: a list like font_family.",
     )
     base_size: float = option(10.5, "Body text size in points.")
@@ -272,7 +276,9 @@ def _render_job(
     digest = replace(digest_view(group, site, title, english, options.group), notes=tuple(views))
     try:
         html = digest_html(html_env, digest, settings)
-        css = digest_css(css_env, digest, settings)
+        # The bundled fonts come from the built-in folder, even under a user's digest.css.
+        fonts_url = policy.folder_url(builtin_templates("pdf")) + FONTS_FOLDER
+        css = digest_css(css_env, digest, settings, fonts_url)
         css_folder = template_folder(css_env, "digest.css")
     except jinja2.TemplateError as exc:
         raise ExportError(f"template problem: {_template_error(exc)}") from None

@@ -12,7 +12,9 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from .dates import DateError, parse_timezone
+from .display import shown
 from .errors import ConfigError
+from .fieldformat import fill
 from .model import Note
 from .parse import ParseSettings
 from .registry import get_exporter
@@ -23,7 +25,8 @@ __all__ = ["CONFIG_FILE", "Config", "Selection", "Site", "Target", "default_conf
 
 CONFIG_FILE = "notepress.toml"
 DEFAULT_OUTPUT = "_publish"
-_TARGET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# Matched with fullmatch: ``$`` would also accept a name ending in a newline.
+_TARGET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _URL_FIELDS = ("note_id", "slug", "path", "stem", "year", "month", "day")
 
 
@@ -32,7 +35,7 @@ class Site:
     """``[site]``: who publishes, where, and how a note's URL is formed."""
 
     title: str = option("Notes", "Name of the site, feed and books.")
-    description: str = option("", "One sentence about the notes.")
+    description: str = option("", "One sentence about the notes.", multiline=True)
     url: str = option("", "Public base URL, such as https://notes.example.org/ (needed by feeds).")
     author: str = option("", "Author name for feeds, PDFs, books and JSON-LD.")
     author_url: str = option("", "Author's page, for JSON-LD and feeds.")
@@ -41,6 +44,7 @@ class Site:
     note_url: str = option(
         "notes/{slug}/",
         "URL of a note, relative to url. Fields: {note_id} {slug} {path} {stem} {year} {month} {day}.",
+        fields=_URL_FIELDS,
     )
     publish_without_draft_key: bool = option(
         False, "Publish notes that have no 'draft' key (by default they stay private)."
@@ -68,15 +72,16 @@ class Site:
     def note_path(self, note: Note) -> str:
         """The note's URL path relative to the site, from the ``note_url`` template."""
         created = note.created
-        return self.note_url.format(
-            note_id=note.note_id,
-            slug=slugify(note.title, fallback=note.note_id.lower()),
-            path=quote(PurePosixPath(note.path).with_suffix("").as_posix()),
-            stem=quote(note.path.stem),
-            year=f"{created.year:04d}" if created else "0000",
-            month=f"{created.month:02d}" if created else "00",
-            day=f"{created.day:02d}" if created else "00",
-        ).lstrip("/")
+        values = {
+            "note_id": note.note_id,
+            "slug": slugify(note.title, fallback=note.note_id.lower()),
+            "path": quote(PurePosixPath(note.path).with_suffix("").as_posix()),
+            "stem": quote(note.path.stem),
+            "year": f"{created.year:04d}" if created else "0000",
+            "month": f"{created.month:02d}" if created else "00",
+            "day": f"{created.day:02d}" if created else "00",
+        }
+        return fill(self.note_url, values).lstrip("/")
 
     def parse_settings(self) -> ParseSettings:
         return ParseSettings(
@@ -136,11 +141,11 @@ def load_config(path: str | Path) -> Config:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{file}: config file not found") from None
+        raise ConfigError(f"{shown(str(file))}: config file not found") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{file}: config file is not UTF-8") from None
+        raise ConfigError(f"{shown(str(file))}: config file is not UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file}: invalid TOML: {exc}") from None
+        raise ConfigError(f"{shown(str(file))}: invalid TOML: {exc}") from None
     return parse_config(data, root=file.resolve().parent, path=file)
 
 
@@ -164,7 +169,7 @@ def default_config(root: str | Path) -> Config:
 def parse_config(data: Mapping[str, Any], *, root: Path, path: Path | None) -> Config:
     """Validate a config already read from TOML."""
     errors = SchemaErrors()
-    where = str(path) if path else "built-in config"
+    where = shown(str(path)) if path else "built-in config"
     top = parse_options(
         _TopLevel, {k: v for k, v in data.items() if k not in ("site", "targets")}, "", errors
     )
@@ -181,8 +186,7 @@ def parse_config(data: Mapping[str, Any], *, root: Path, path: Path | None) -> C
         errors.add("site.timezone", str(exc))
         tz = parse_timezone("UTC")
     if site.url and urlsplit(site.url).scheme not in ("http", "https"):
-        errors.add("site.url", f"expected an http(s) URL, got {site.url!r}")
-    _check_url_template(site.note_url, errors)
+        errors.add("site.url", f"expected an http(s) URL, got {shown(repr(site.url))}")
 
     targets_table = data.get("targets", {})
     targets: dict[str, Target] = {}
@@ -207,21 +211,15 @@ def parse_config(data: Mapping[str, Any], *, root: Path, path: Path | None) -> C
     )
 
 
-def _check_url_template(template: str, errors: SchemaErrors) -> None:
-    try:
-        template.format(**{name: "x" for name in _URL_FIELDS})
-    except (KeyError, IndexError, ValueError) as exc:
-        errors.add("site.note_url", f"unknown field {exc} (fields: {', '.join(_URL_FIELDS)})")
-
-
 def _parse_target(
     name: str, table: Any, site: Site, tz: tzinfo, errors: SchemaErrors
 ) -> Target | None:
     path = f"targets.{name}"
-    if not _TARGET_NAME.match(name):
+    if not _TARGET_NAME.fullmatch(name):
         errors.add(
             path,
-            "a target name is letters, digits, '-', '_' and '.', starting with a letter or digit",
+            "a target name is 1 to 64 ASCII letters, digits, '-', '_' and '.', starting with "
+            "a letter or digit (it names the target's folder in the output)",
         )
         return None
     if not isinstance(table, dict):

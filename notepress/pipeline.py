@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .config import CONFIG_FILE, Config, Target, default_config, load_config
+from .display import shown
 from .errors import ConfigError, NotepressError, VaultError
 from .exporter import Job
 from .model import Note, Problem, Severity
@@ -121,7 +122,8 @@ def build(vault: Vault, config: Config, targets: Sequence[str] | None = None) ->
     unknown = [name for name in names if name not in config.targets]
     if unknown:
         raise ConfigError(
-            f"unknown target: {', '.join(unknown)}", [f"available: {', '.join(config.targets)}"]
+            f"unknown target: {', '.join(map(shown, unknown))}",
+            [f"available: {', '.join(config.targets)}"],
         )
     output = config.output
     report = BuildReport(output=output, problems=vault.all_problems(), targets=[])

@@ -11,29 +11,53 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 from .dates import DateError, parse_date
+from .display import shown
+from .fieldformat import template_problem
 
 __all__ = ["SchemaErrors", "describe", "option", "parse_options"]
 
 T = TypeVar("T")
 
+#: Longest key path quoted in a message; a longer one is cut (it is the user's own text).
+_MAX_PATH_SHOWN = 160
+#: Characters XML 1.0 cannot carry besides the C0/C1 controls; text options reach XML outputs.
+_XML_NONCHARACTERS = frozenset("\ufffe\uffff")
+#: Line breaks and tabs, allowed only in options declared ``multiline``.
+_LAYOUT = frozenset("\n\r\t")
 
-def option(default: Any, doc: str) -> Any:
-    """A dataclass field with a default and the text ``notepress init`` writes beside it."""
+
+def option(
+    default: Any, doc: str, *, fields: tuple[str, ...] | None = None, multiline: bool = False
+) -> Any:
+    """A dataclass field with a default and the text ``notepress init`` writes beside it.
+
+    ``fields`` makes a text option a template: only ``{name}`` of those fields is accepted,
+    checked when the config is loaded (see :mod:`notepress.fieldformat`).  ``multiline``
+    lets a text option hold line breaks and tabs; no text option accepts other control
+    characters, which XML outputs cannot carry and PDFs print as boxes.
+    """
     if isinstance(default, list | dict):
         raise TypeError("use a tuple or a default_factory for mutable defaults")
-    return dataclasses.field(default=default, metadata={"doc": doc})
+    metadata: dict[str, Any] = {"doc": doc, "multiline": multiline}
+    if fields is not None:
+        metadata["fields"] = fields
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 class SchemaErrors(list[str]):
-    """Errors found so far, each a ``key.path: message`` line."""
+    """Errors found so far, each a ``key.path: message`` line.
+
+    The path is escaped here, since keys (``[targets."a\\nb"]``) are the user's text too.
+    """
 
     def add(self, path: str, message: str) -> None:
-        self.append(f"{path}: {message}")
+        self.append(f"{shown(path, _MAX_PATH_SHOWN)}: {message}")
 
 
 def parse_options(
@@ -58,10 +82,18 @@ def parse_options(
             known = ", ".join(sorted(fields)) or "none"
             errors.add(f"{path}.{key}", f"unknown key (known keys: {known})")
             continue
+        multiline = bool(field.metadata.get("multiline"))
         try:
-            values[key] = _coerce(raw, hints[key], tz)
+            value = values[key] = _coerce(raw, hints[key], tz, multiline)
         except _Invalid as exc:
             errors.add(f"{path}.{key}", str(exc))
+            continue
+        fields_allowed = field.metadata.get("fields")
+        if fields_allowed is not None and isinstance(value, str):
+            problem = template_problem(value, fields_allowed)
+            if problem:
+                errors.add(f"{path}.{key}", problem)
+                del values[key]
     return cls(**values)
 
 
@@ -107,7 +139,7 @@ def _describe_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return repr(value)
+        return shown(repr(value))
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -115,15 +147,29 @@ def _describe_value(value: Any) -> str:
     return repr(value)
 
 
-def _coerce(value: Any, hint: Any, tz: tzinfo | None) -> Any:
+def _text_problem(text: str, multiline: bool) -> str | None:
+    """Why ``text`` cannot be a text option: the first control character in it, if any."""
+    for index, char in enumerate(text):
+        if char in _LAYOUT and multiline:
+            continue
+        if unicodedata.category(char) == "Cc" or char in _XML_NONCHARACTERS:
+            kind = "a line break" if char in "\n\r" else "a control character"
+            return (
+                f"{kind} ({shown(char)}) at character {index + 1} of {shown(repr(text))}: "
+                "text options are printed into feeds, PDFs and books, which cannot carry it"
+            )
+    return None
+
+
+def _coerce(value: Any, hint: Any, tz: tzinfo | None, multiline: bool = False) -> Any:
     origin = get_origin(hint)
     if origin in (Union, types.UnionType):
         candidates = [arg for arg in get_args(hint) if arg is not type(None)]
         if len(candidates) == 1:  # ``T | None``: T's own message is the helpful one
-            return _coerce(value, candidates[0], tz)
+            return _coerce(value, candidates[0], tz, multiline)
         for arg in candidates:
             try:
-                return _coerce(value, arg, tz)
+                return _coerce(value, arg, tz, multiline)
             except _Invalid:
                 continue
         raise _Invalid(f"expected {_type_name(hint)}, got {_describe_value(value)}")
@@ -138,12 +184,16 @@ def _coerce(value: Any, hint: Any, tz: tzinfo | None) -> Any:
         if not isinstance(value, list):
             raise _Invalid(f"expected {_type_name(hint)}, got {_describe_value(value)}")
         item_hint = get_args(hint)[0]
-        return tuple(_coerce(item, item_hint, tz) for item in value)
+        return tuple(_coerce(item, item_hint, tz, multiline) for item in value)
     if origin is dict:
         if not isinstance(value, dict):
             raise _Invalid(f"expected {_type_name(hint)}, got {_describe_value(value)}")
         _, value_hint = get_args(hint)
-        return {str(k): _coerce(v, value_hint, tz) for k, v in value.items()}
+        for key in value:
+            problem = _text_problem(str(key), multiline=False)
+            if problem:
+                raise _Invalid(f"key {problem}")
+        return {str(k): _coerce(v, value_hint, tz, multiline) for k, v in value.items()}
     if hint is bool:
         if not isinstance(value, bool):
             raise _Invalid(f"expected true or false, got {_describe_value(value)}")
@@ -161,6 +211,9 @@ def _coerce(value: Any, hint: Any, tz: tzinfo | None) -> Any:
     if hint is str:
         if not isinstance(value, str):
             raise _Invalid(f"expected text, got {_describe_value(value)}")
+        problem = _text_problem(value, multiline)
+        if problem:
+            raise _Invalid(problem)
         return value
     if hint is datetime:
         if not isinstance(value, date | str):

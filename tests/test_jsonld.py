@@ -494,7 +494,7 @@ def test_article_types_are_schema_org_types() -> None:
         (SITE, "drafts = true", "targets.ld.drafts: the jsonld exporter makes public output"),
         (SITE, 'types = { baking = "Recipe" }', "targets.ld.types.baking: 'Recipe' is not"),
         (SITE, 'default_type = "WebPage"', "targets.ld.default_type: 'WebPage' is not"),
-        (SITE, 'tag_url = "tags/{name}/"', "targets.ld.tag_url: unknown field 'name'"),
+        (SITE, 'tag_url = "tags/{name}/"', "targets.ld.tag_url: unknown field {name}"),
         (SITE, 'assets_url = "ftp://files.example.org/"', "targets.ld.assets_url: expected"),
         (SITE, 'collection_type = "WebSite"', "targets.ld.collection_type: expected one of"),
         (SITE, "article_body = 1", "targets.ld.article_body: expected true or false"),

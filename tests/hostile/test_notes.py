@@ -23,6 +23,8 @@ from pathlib import Path, PurePosixPath
 
 import pypdf
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 from notepress.chars import first_unsafe
@@ -269,6 +271,49 @@ def test_duplicate_keys_in_nested_and_flow_mappings_are_found() -> None:
         "item: {<<: *base, size: 2}",
     )
     assert parse_note(PurePosixPath("m.md"), merged.encode()).errors() == ()
+
+
+_KEYS = st.sampled_from(["title", "draft", "created", "tags", "note_id", "description", "x-y"])
+_SCALARS = st.sampled_from(["true", "false", "2023-03-06", "plain words", "[a, b]", "'quoted'"])
+
+
+@given(
+    key=_KEYS,
+    first=_SCALARS,
+    second=_SCALARS,
+    between=st.lists(st.sampled_from(["created: 2023-03-06", "tags: [t]", "other: 1"]), max_size=3),
+)
+def test_any_key_written_twice_keeps_the_note_private(
+    key: str, first: str, second: str, between: list[str]
+) -> None:
+    lines = ["title: Twice", "draft: false", *between, f"{key}: {first}", f"{key}: {second}"]
+    seen = {line.split(":")[0] for line in lines[:-2]}
+    note = parse_note(PurePosixPath("n.md"), _front(*lines).encode())
+    duplicates = [p for p in note.errors() if p.code == "frontmatter-duplicate-key"]
+    assert [p.line for p in duplicates][-1:] == [len(lines) + 1]
+    assert len(duplicates) == 1 + (key in seen) + len(between) - len(set(between))
+    assert not note.published
+
+
+_ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@given(title=_ANY_TEXT, tag=_ANY_TEXT, body=_ANY_TEXT)
+def test_no_unsafe_character_survives_parsing(title: str, tag: str, body: str) -> None:
+    """Whatever the frontmatter holds (raw, escaped or malformed), the note never raises and
+    none of its text carries a character that an XML output cannot."""
+    escaped = title.encode("unicode_escape").decode("ascii").replace('"', '\\"')
+    text = _front(
+        f"title: {title}",
+        f'description: "{escaped}"',
+        "draft: false",
+        f"tags: [{tag}]",
+        f"aliases:\n  - {tag}",
+        body=f"# {body}\n\n{body}",
+    )
+    note = parse_note(PurePosixPath(f"n{title[:5]}.md"), text.encode("utf-8"))
+    fields = [note.title, note.description, note.body, *note.tags, *note.aliases]
+    assert [field for field in fields if first_unsafe(field) is not None] == []
 
 
 # -- 12: control characters ---------------------------------------------------------------

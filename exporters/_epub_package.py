@@ -22,7 +22,9 @@ from notepress.errors import ExportError
 
 __all__ = ["finish_epub"]
 
+#: The span a ZIP entry's date can hold (MS-DOS time: 1980 to 2107, even seconds).
 _EARLIEST_ZIP_TIME = datetime(1980, 1, 1, tzinfo=UTC)
+_LATEST_ZIP_TIME = datetime(2107, 12, 31, 23, 59, 58, tzinfo=UTC)
 _SUFFIXES = {
     "image/png": ".png",
     "image/jpeg": ".jpg",
@@ -255,7 +257,7 @@ def _relative(href: str, from_href: str) -> str:
 
 def _write_zip(files: dict[str, bytes], modified: datetime) -> bytes:
     """``mimetype`` stored first, then every file deflated with one fixed timestamp."""
-    moment = max(modified.astimezone(UTC), _EARLIEST_ZIP_TIME)
+    moment = min(max(modified.astimezone(UTC), _EARLIEST_ZIP_TIME), _LATEST_ZIP_TIME)
     date_time = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
     names = ["mimetype", *(name for name in files if name != "mimetype")]
     buffer = io.BytesIO()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .chars import printable
 from .config import CONFIG_FILE, Config
 from .errors import NotepressError
 from .model import Problem, Severity
@@ -47,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except OSError as exc:  # a folder that cannot be written, a full disk...
         where = f" {exc.filename}" if exc.filename else ""
-        print(f"notepress:{where}: {exc.strerror or exc}", file=sys.stderr)
+        print(printable(f"notepress:{where}: {exc.strerror or exc}"), file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -108,12 +109,16 @@ def _shown(project: Project, problem: Problem) -> str:
 
 
 def _display_path(path: Path) -> str:
-    """Relative to the working folder when below it, else absolute: short and clickable."""
+    """Relative to the working folder when below it, else absolute: short and clickable.
+
+    Escaped, so that a control character or a byte that is not UTF-8 in a folder's name
+    can neither break the line nor the printing.
+    """
     try:
         relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows
-        return str(path)
-    return str(path.resolve()) if relative.startswith("..") else relative
+        return printable(str(path))
+    return printable(str(path.resolve()) if relative.startswith("..") else relative)
 
 
 def _print_problems(project: Project, problems: Sequence[Problem]) -> None:
@@ -194,6 +199,9 @@ def _list(args: argparse.Namespace) -> int:
         }
         for note in project.vault.notes
     ]
+    # Files that could not become notes (a symlink loop, a name that is not UTF-8) are not
+    # rows, but a listing must not hide that they were skipped.
+    _print_problems(project, project.vault.problems)
     if args.format == "json":
         json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
         print()
@@ -202,7 +210,8 @@ def _list(args: argparse.Namespace) -> int:
         state = "published" if row["published"] else ("draft" if row["draft"] else "error")
         created = (row["created"] or "")[:10]
         tags = " ".join(f"#{t}" for t in row["tags"])
-        print(f"{row['note_id']:<12} {created:<10} {state:<9} {row['title']}  {tags}".rstrip())
+        line = f"{row['note_id']:<12} {created:<10} {state:<9} {row['title']}  {tags}".rstrip()
+        print(printable(line))
     return EXIT_OK
 
 

@@ -6,7 +6,22 @@ import os
 from datetime import UTC, date, datetime, time, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["DateError", "build_time", "parse_date", "parse_timezone"]
+__all__ = [
+    "EARLIEST_YEAR",
+    "LATEST_YEAR",
+    "DateError",
+    "build_time",
+    "parse_date",
+    "parse_note_date",
+    "parse_timezone",
+]
+
+#: The years a note's ``created`` and ``updated`` may fall in, both included.  Every real note
+#: fits (1900 is before any digital note, 2100 is far ahead of any plausible schedule), and
+#: every conversion an output makes stays well inside its limits: to UTC and back (Python's
+#: years 1 to 9999), ZIP timestamps (1980 to 2107; earlier ones are clamped, see the EPUB
+#: package), PDF and feed dates.  A year outside is a typo or a test of the tool.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
 
 
 class DateError(ValueError):
@@ -48,6 +63,18 @@ def parse_date(value: object, tz: tzinfo) -> datetime:
             ) from None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
     raise DateError(f"expected a date, got {type(value).__name__} {value!r}")
+
+
+def parse_note_date(value: object, tz: tzinfo) -> datetime:
+    """A note's date: :func:`parse_date`, then refused outside ``EARLIEST_YEAR`` to
+    ``LATEST_YEAR`` (the year as written, before any conversion that could overflow)."""
+    moment = parse_date(value, tz)
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise DateError(
+            f"{moment.isoformat()} is outside the years {EARLIEST_YEAR} to {LATEST_YEAR} "
+            "that a note's date may take"
+        )
+    return moment
 
 
 def build_time() -> datetime | None:

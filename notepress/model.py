@@ -10,6 +10,8 @@ from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import Any
 
+from .chars import printable
+
 __all__ = ["Link", "Note", "Problem", "Severity"]
 
 
@@ -36,9 +38,13 @@ class Problem:
         return self.format(self.path)
 
     def format(self, path: str) -> str:
-        """``path:line: severity[code]: message``, with ``path`` as the reader should see it."""
+        """``path:line: severity[code]: message``, with ``path`` as the reader should see it.
+
+        Always one line: a control character in a file name or a quoted value is escaped,
+        so that no name can forge a message of its own.
+        """
         where = f"{path}:{self.line}" if self.line else path
-        return f"{where}: {self.severity.value}[{self.code}]: {self.message}"
+        return printable(f"{where}: {self.severity.value}[{self.code}]: {self.message}")
 
     def as_dict(self) -> dict[str, Any]:
         return {

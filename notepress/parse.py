@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import reprlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -20,7 +21,8 @@ import frontmatter
 import ftfy
 import yaml
 
-from .dates import DateError, parse_date
+from .chars import first_unsafe, strip_unsafe
+from .dates import DateError, parse_note_date
 from .links import scan_links
 from .model import Note, Problem, Severity
 from .scan import first_h1
@@ -44,26 +46,70 @@ _KNOWN_KEYS = frozenset(
         "aliases",
     }
 )
-_KEY_LINE_RE = re.compile(r"^([^\s#:][^:]*?)\s*:", re.MULTILINE)
 _YAML = frontmatter.YAMLHandler()
+#: How many values YAML aliases may add to a frontmatter beyond what is written.  Reusing a
+#: list of tags as keywords adds a few dozen; a "billion laughs" alias bomb of 700 bytes adds
+#: hundreds of millions, each built, checked and printed.  Refused above this, before the
+#: values are built, so the memory a note costs stays proportional to its size.
+ALIAS_BUDGET = 1000
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The safe loader, except that an impossible date (``2023-02-30``) stays text.
+    """The safe loader, with three changes that keep every problem attached to its line.
 
-    PyYAML would raise while building the mapping and lose every other key; as text it
-    reaches the date check, which reports it against its own key and line.
+    * An impossible date (``2023-02-30``) stays text: PyYAML would raise while building the
+      mapping and lose every other key; as text it reaches the date check, which reports it
+      against its own key and line.
+    * A key written twice in one mapping is recorded (PyYAML keeps the last silently, so
+      ``draft: true`` then ``draft: false`` would publish a note).
+    * Characters no output can carry, written as escapes (``"\\x01"``), are removed from
+      strings and recorded with their line.
     """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, int, int]] = []
+        """(key, line of its first use, line of the repeat), in file order."""
+        self.unsafe: list[tuple[int, int]] = []
+        """(line, characters removed) for each string that held unsafe characters."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _value in node.value:
+                if key_node.tag == _MERGE_TAG:
+                    continue  # ``<<: *base`` may be overridden: that is its purpose
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                try:
+                    first = seen.get(key)
+                except TypeError:
+                    continue  # an unhashable key: PyYAML reports it below
+                if first is None:
+                    seen[key] = line
+                else:
+                    self.duplicates.append((str(key), first, line))
+        return super().construct_mapping(node, deep=deep)
 
 
 def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
     try:
         return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
-    except ValueError:
+    except (ValueError, OverflowError):
         return loader.construct_scalar(node)
 
 
+def _clean_str(loader: _Loader, node: yaml.ScalarNode) -> str:
+    text = loader.construct_scalar(node)
+    cleaned, removed = strip_unsafe(text)
+    if removed:
+        loader.unsafe.append((node.start_mark.line + 1, removed))
+    return cleaned
+
+
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+_Loader.add_constructor("tag:yaml.org,2002:str", _clean_str)
 #: Errors whose start (``context_mark``) is where the writer went wrong: an unclosed quote or
 #: bracket is noticed by YAML only lines later.
 _OPENING_CONTEXTS = ("while scanning a quoted scalar", "while parsing a flow")
@@ -95,6 +141,8 @@ class _Collector:
     path: str
     key_lines: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    unsafe: list[tuple[int, int]] = field(default_factory=list)
+    """(line, count) of characters no output can carry, removed while reading."""
 
     def add(self, severity: Severity, code: str, message: str, line: int | None = None) -> None:
         self.problems.append(Problem(severity, code, message, self.path, line))
@@ -130,8 +178,10 @@ def parse_note(path: PurePosixPath, raw: bytes, settings: ParseSettings | None =
             line=_first_difference(text, repaired),
         )
         text = repaired
+    text = _without_unsafe(text, report)
 
     meta, body, body_line = _split_frontmatter(text, report)
+    _report_unsafe(report)
     if meta is None:
         # The note is already in error and private; warnings about the metadata it
         # could not provide would only bury the real problem.
@@ -139,10 +189,38 @@ def parse_note(path: PurePosixPath, raw: bytes, settings: ParseSettings | None =
     return _build_note(path, meta, body, body_line, settings, report)
 
 
+def _without_unsafe(text: str, report: _Collector) -> str:
+    """The text without characters no output can carry (noted for one warning per note)."""
+    first = first_unsafe(text)
+    if first is None:
+        return text
+    cleaned, removed = strip_unsafe(text)
+    report.unsafe.append((text.count("\n", 0, first) + 1, removed))
+    return cleaned
+
+
+def _report_unsafe(report: _Collector) -> None:
+    if not report.unsafe:
+        return
+    line = min(line for line, _ in report.unsafe)
+    count = sum(removed for _, removed in report.unsafe)
+    report.warn(
+        "control-characters",
+        f"removed {count} control or non-character code point{'s' if count > 1 else ''} "
+        "that no output can carry (first on this line)",
+        line=line,
+    )
+
+
+def _stem_title(path: PurePosixPath) -> str:
+    """The file name as a title: a name may hold characters no output can carry."""
+    return strip_unsafe(path.stem)[0]
+
+
 def _unreadable(path: PurePosixPath, report: _Collector, title: str | None = None) -> Note:
     return Note(
         path=path,
-        title=title or path.stem,
+        title=title or _stem_title(path),
         note_id=derived_note_id(path),
         draft=True,
         created=None,
@@ -172,12 +250,15 @@ def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any] | 
         )
         return {}, text, 1
     body_line = text.count("\n", 0, len(text) - len(body)) + 1
-    report.key_lines = {
-        m.group(1).strip(): fm_text.count("\n", 0, m.start()) + 1
-        for m in _KEY_LINE_RE.finditer(fm_text)
-    }
+    # ``fm_text`` starts right after the opening ``---``, so its line numbers are the file's.
+    loader = _Loader(fm_text)
     try:
-        data = yaml.load(fm_text, Loader=_Loader)
+        node = loader.get_single_node()
+        if node is not None and _alias_overflow(node, report):
+            return None, body, body_line
+        if isinstance(node, yaml.MappingNode):
+            report.key_lines = _key_lines(node)
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -188,6 +269,17 @@ def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any] | 
             line = context_mark.line + 1
         report.error("frontmatter-yaml", f"frontmatter is not valid YAML: {problem}", line=line)
         return None, body, body_line
+    finally:
+        loader.dispose()
+    report.unsafe.extend(loader.unsafe)
+    for key, first, line in loader.duplicates:
+        where = f"on line {line}" if first == line else f"(lines {first} and {line})"
+        report.error(
+            "frontmatter-duplicate-key",
+            f"key {key!r} is written twice {where}; YAML would keep only the last, so the "
+            "note stays private until one is removed",
+            line=line,
+        )
     if data is None:
         return {}, body, body_line
     if not isinstance(data, dict):
@@ -198,6 +290,96 @@ def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any] | 
         )
         return None, body, body_line
     return {str(key): value for key, value in data.items()}, body, body_line
+
+
+def _key_lines(root: yaml.MappingNode) -> dict[str, int]:
+    """File line of each top-level key, from the parsed nodes (the first, if written twice)."""
+    lines: dict[str, int] = {}
+    for key_node, _value in root.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE_TAG:
+            lines.setdefault(str(key_node.value), key_node.start_mark.line + 1)
+    return lines
+
+
+def _alias_overflow(root: yaml.Node, report: _Collector) -> bool:
+    """Report (and return True) when aliases make the frontmatter grow beyond its budget.
+
+    Works on the composed nodes, where an alias is the anchored node itself, shared: the
+    expanded size of each node is counted once, so the check costs as little as the text.
+    """
+    sizes: dict[int, int] = {}
+    parts: list[tuple[str, int, tuple[yaml.Node, ...]]]
+    if isinstance(root, yaml.MappingNode):
+        parts = [
+            (str(k.value) if isinstance(k, yaml.ScalarNode) else "?", k.start_mark.line + 1, (k, v))
+            for k, v in root.value
+        ]
+    else:
+        parts = [("(frontmatter)", root.start_mark.line + 1, (root,))]
+    written, largest = 0, (0, "", 1)
+    for key, line, nodes in parts:
+        counts = [_expanded_size(node, sizes) for node in nodes]
+        if None in counts:
+            report.error(
+                "frontmatter-alias",
+                f"frontmatter key {key!r} holds a YAML alias that contains itself",
+                line=line,
+            )
+            return True
+        size = sum(count or 0 for count in counts)
+        written += size
+        largest = max(largest, (size, key, line), key=lambda item: item[0])
+    if written - len(sizes) <= ALIAS_BUDGET:
+        return False
+    _size, key, line = largest
+    report.error(
+        "frontmatter-alias",
+        f"YAML aliases under key {key!r} repeat more than {ALIAS_BUDGET} values in all "
+        "(an alias bomb?); write the values out",
+        line=line,
+    )
+    return True
+
+
+_SIZE_CAP = 10**12  # far above any budget; keeps the sums of a bomb small numbers
+
+
+def _expanded_size(start: yaml.Node, sizes: dict[int, int]) -> int | None:
+    """How many nodes ``start`` holds with every alias written out, or None for a cycle.
+
+    Iterative, because nesting may be deep; ``sizes`` is shared between calls so that a
+    node reached twice is counted once.
+    """
+    active: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(start, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if finished:
+            active.discard(key)
+            sizes[key] = min(_SIZE_CAP, 1 + sum(sizes[id(child)] for child in children))
+            continue
+        if key in sizes:
+            continue
+        if key in active:
+            return None
+        active.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in active:
+                return None
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return sizes[id(start)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _yaml_kind(value: object) -> str:
@@ -212,7 +394,7 @@ def _build_note(
     settings: ParseSettings,
     report: _Collector,
 ) -> Note:
-    title = _text(meta, "title", report) or first_h1(body) or path.stem
+    title = _text(meta, "title", report) or first_h1(body) or _stem_title(path)
     draft = _draft(meta, settings, report)
     created = _date(meta, "created", settings.timezone, report)
     updated = _date(meta, "updated", settings.timezone, report)
@@ -285,7 +467,7 @@ def _date(meta: dict[str, Any], key: str, tz: tzinfo, report: _Collector) -> dat
     if meta.get(key) is None:
         return None
     try:
-        return parse_date(meta[key], tz)
+        return parse_note_date(meta[key], tz)
     except DateError as exc:
         report.error("date-invalid", f"'{key}': {exc}", key=key)
         return None
@@ -355,7 +537,8 @@ def _terms(
     seen: dict[str, None] = {}
     for item in items:
         if item is None or isinstance(item, dict | list | bool):
-            report.error("field-type", f"'{key}' holds a value that is not text: {item!r}", key=key)
+            shown = reprlib.repr(item)  # bounded: a value may be a large nested structure
+            report.error("field-type", f"'{key}' holds a value that is not text: {shown}", key=key)
             continue
         term = str(item).strip()
         if strip_hash:

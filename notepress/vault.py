@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -10,6 +11,7 @@ from pathlib import Path, PurePosixPath
 
 import pathspec
 
+from .chars import printable
 from .model import Link, Note, Problem, Severity
 from .parse import ParseSettings, parse_note
 from .slugs import lookup_key
@@ -178,8 +180,13 @@ def _walk(
                 continue
             path = Path(entry.path)
             rel = PurePosixPath(path.relative_to(root).as_posix())
+            if not _decodable(entry.name):
+                problems.append(_undecodable_name(entry, rel))
+                continue
             if entry.is_symlink():
-                target = path.resolve()
+                target = _symlink_target(path, rel, problems)
+                if target is None:
+                    continue
                 if not target.is_relative_to(root):
                     problems.append(
                         Problem(
@@ -204,18 +211,68 @@ def _walk(
     yield from visit(root)
 
 
+def _decodable(name: str) -> bool:
+    """False for a name that is not UTF-8: Python keeps its bytes as lone surrogates."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _undecodable_name(entry: os.DirEntry[str], rel: PurePosixPath) -> Problem:
+    """A file or folder whose name is not UTF-8 is skipped, with a warning.
+
+    Such a name has no faithful text form, yet a note's name becomes its title, its slug,
+    its URL and a path inside a book: reading it under an escaped name would publish a name
+    the writer never chose, and no wikilink written in the (UTF-8) notes could reach it.
+    """
+    kind = "folder" if entry.is_dir() else "file"
+    skipped = "its files are skipped" if kind == "folder" else "skipped"
+    return Problem(
+        Severity.WARNING,
+        "filename-encoding",
+        f"{kind} name is not valid UTF-8 (shown with \\x escapes); {skipped}: rename it",
+        printable(rel.as_posix()),
+    )
+
+
+def _symlink_target(path: Path, rel: PurePosixPath, problems: list[Problem]) -> Path | None:
+    """Where a symlink leads, or None (with a warning) for a loop or a link to nothing."""
+    try:
+        return path.resolve(strict=True)
+    except RuntimeError:  # Python before 3.13 reports a loop this way
+        code, message = "symlink-loop", "symlink loop; not followed"
+    except FileNotFoundError:
+        code, message = "symlink-dangling", "symlink leads to nothing; skipped"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            code, message = "symlink-loop", "symlink loop; not followed"
+        else:
+            code, message = "unreadable", f"cannot follow symlink: {exc.strerror}"
+    problems.append(Problem(Severity.WARNING, code, message, rel.as_posix()))
+    return None
+
+
 def _mark_duplicate_ids(notes: list[Note]) -> list[Note]:
+    """An error on every note sharing a note_id, naming one other holder and a count.
+
+    Naming them all would make the report grow with the square of their number.
+    """
     holders: dict[str, list[Note]] = defaultdict(list)
     for note in notes:
         holders[note.note_id].append(note)
     result = []
     for note in notes:
-        others = [other.path.as_posix() for other in holders[note.note_id] if other is not note]
-        if others:
+        group = holders[note.note_id]
+        if len(group) > 1:
+            other = group[1] if group[0] is note else group[0]
+            rest = len(group) - 2
+            more = f" and {rest} other note{'s' if rest > 1 else ''}" if rest else ""
             problem = Problem(
                 Severity.ERROR,
                 "note-id-duplicate",
-                f"note_id {note.note_id} is also used by {', '.join(others)}",
+                f"note_id {note.note_id} is also used by {other.path.as_posix()}{more}",
                 note.path.as_posix(),
                 note.field_lines.get("note_id"),
             )

@@ -1,0 +1,59 @@
+"""Characters that must not reach an output, and characters that must not reach a terminal.
+
+Two different rules, kept side by side because both are about text notepress did not write:
+
+* :func:`strip_unsafe` removes what no output format can carry.  XML 1.0 (feeds, EPUB, the
+  PDF's HTML) forbids C0 controls other than tab, newline and carriage return, lone
+  surrogates and U+FFFE/U+FFFF; HTML also calls DEL, the C1 controls and the other Unicode
+  noncharacters parse errors, and a PDF prints them as boxes.  Removing them once, when a note
+  is read, means no exporter has to remember to.
+* :func:`printable` escapes what would let a file name forge lines or hide text in a
+  message: controls (a newline would start a new ``path:line: error`` line), line and
+  paragraph separators, bidirectional overrides, and the bytes of a file name that is not
+  UTF-8 (which Python keeps as lone surrogates and no terminal can print).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["first_unsafe", "printable", "strip_unsafe"]
+
+_NONCHARACTERS = "".join(
+    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
+)
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]"
+)
+
+_SHOWN_AS = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def first_unsafe(text: str) -> int | None:
+    """Index of the first character no output can carry, or None when the text is clean."""
+    match = _UNSAFE.search(text)
+    return match.start() if match else None
+
+
+def strip_unsafe(text: str) -> tuple[str, int]:
+    """``text`` without the characters no output can carry, and how many were removed."""
+    return _UNSAFE.subn("", text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    code = ord(char)
+    if char in _SHOWN_AS:
+        return _SHOWN_AS[char]
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a name that is not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print as part of one line: every control and invisible override
+    escaped (``\\n``, ``\\x01``, ``\\u202e``), undecodable name bytes as ``\\xe9``."""
+    return _UNPRINTABLE.sub(_escape, text)

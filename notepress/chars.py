@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["first_unsafe", "printable", "strip_unsafe"]
+__all__ = ["first_unsafe", "printable", "shown", "strip_unsafe"]
+
+#: Longer text is cut in messages: a message names a value, it does not reprint it.
+MAX_SHOWN = 80
 
 _NONCHARACTERS = "".join(
     f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
@@ -27,9 +30,6 @@ _UNSAFE = re.compile(
 )
 
 _SHOWN_AS = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_UNPRINTABLE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
 
 
 def first_unsafe(text: str) -> int | None:
@@ -43,17 +43,34 @@ def strip_unsafe(text: str) -> tuple[str, int]:
     return _UNSAFE.subn("", text)
 
 
-def _escape(match: re.Match[str]) -> str:
-    char = match.group(0)
-    code = ord(char)
+def _escape(char: str) -> str:
+    if char.isprintable():
+        return char
     if char in _SHOWN_AS:
         return _SHOWN_AS[char]
+    code = ord(char)
     if 0xDC80 <= code <= 0xDCFF:  # a byte of a name that is not UTF-8 (surrogateescape)
         return f"\\x{code - 0xDC00:02x}"
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def printable(text: str) -> str:
-    """``text`` safe to print as part of one line: every control and invisible override
-    escaped (``\\n``, ``\\x01``, ``\\u202e``), undecodable name bytes as ``\\xe9``."""
-    return _UNPRINTABLE.sub(_escape, text)
+    """``text`` safe to print as part of one line: every character Unicode does not call
+    printable (controls, separators, invisible format and bidirectional marks, noncharacters)
+    escaped as ``\\n``, ``\\x01``, ``\\u202e``; undecodable name bytes as ``\\xe9``."""
+    if text.isprintable():
+        return text
+    return "".join(map(_escape, text))
+
+
+def shown(text: str, limit: int = MAX_SHOWN) -> str:
+    """``text`` quoted in a message: :func:`printable`, cut with ``…`` past ``limit`` characters.
+
+    Every message that quotes something a user wrote (a config key or value, a target name)
+    passes it through here, so that it can neither forge a line nor bury the message.
+    """
+    if len(text) > limit:
+        return printable(text[:limit]) + "…"
+    return printable(text)

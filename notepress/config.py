@@ -11,8 +11,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from .chars import shown
 from .dates import DateError, parse_timezone
-from .display import shown
 from .errors import ConfigError
 from .fieldformat import fill
 from .model import Note

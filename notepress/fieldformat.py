@@ -14,7 +14,7 @@ from __future__ import annotations
 import string
 from collections.abc import Iterator, Mapping, Sequence
 
-from .display import shown
+from .chars import shown
 
 __all__ = ["fill", "template_problem"]
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .chars import shown
 from .config import CONFIG_FILE, Config, Target, default_config, load_config
-from .display import shown
 from .errors import ConfigError, NotepressError, VaultError
 from .exporter import Job
 from .model import Note, Problem, Severity

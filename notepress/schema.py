@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
+from .chars import shown
 from .dates import DateError, parse_date
-from .display import shown
 from .fieldformat import template_problem
 
 __all__ = ["SchemaErrors", "describe", "option", "parse_options"]

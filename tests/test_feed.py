@@ -25,7 +25,6 @@ import notepress
 from notepress.cli import main as cli_main
 from notepress.config import parse_config
 from notepress.pipeline import build
-from notepress.registry import get_exporter
 
 from .conftest import SAMPLES, note_text
 

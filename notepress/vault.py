@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 
 import pathspec
 
+from .assets import check_references
 from .model import Link, Note, Problem, Severity
 from .parse import ParseSettings, parse_note
 from .slugs import lookup_key
@@ -147,7 +148,7 @@ def load_vault(
 
     notes = _mark_duplicate_ids(notes)
     vault = Vault(root_path, tuple(notes), attachments, tuple(vault_problems))
-    return _check_links(vault)
+    return check_references(_check_links(vault))
 
 
 def _walk(

@@ -149,10 +149,10 @@ class VaultFiles:
         with os.fdopen(fd, "rb") as file:
             size = os.fstat(file.fileno()).st_size
             if limit is not None and size > limit:
-                raise AssetError(f"attachment is larger than {limit // (1024 * 1024)} MB")
+                raise AssetError(f"it is larger than {_size(limit)}")
             data = file.read() if limit is None else file.read(limit + 1)
-        if limit is not None and len(data) > limit:
-            raise AssetError(f"attachment is larger than {limit // (1024 * 1024)} MB")
+        if limit is not None and len(data) > limit:  # it grew while being read
+            raise AssetError(f"it is larger than {_size(limit)}")
         return data
 
     def copy(self, path: PurePosixPath, destination: Path) -> None:
@@ -197,6 +197,10 @@ class VaultFiles:
             os.close(fd)
             raise AssetError("it is not a regular file")
         return fd
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
 
 
 def _may_be_attachment(path: PurePosixPath) -> bool:
@@ -541,14 +545,63 @@ def check_references(vault: Any) -> Any:
     return type(vault)(vault.root, tuple(notes), vault.attachments, vault.problems)
 
 
-#: Only a body with one of these can name a URL (links, images, raw HTML, autolinks).
-_MAY_REFER = ("](", "]:", "<", "://", "www.")
+# A cheap first look, so that only a note naming something other than a public http(s)
+# URL is parsed: every place the parser can find a URL (an inline or reference link, an
+# autolink, a bare URL, a raw HTML attribute, CSS) matches one of these, and anything that
+# is not plainly public (escapes and entities included) sends the note to the real parse.
+_DESTINATION = re.compile(r"\]\(\s*(<?)([^\s)]*)")
+_DEFINITION = re.compile(r"^[ \t>]*\[(?!\^)[^\]\n]+\]:\s*(<?)(\S*)", re.MULTILINE)
+_AUTOLINK = re.compile(r"<()([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>\s]*)>")
+_BARE = re.compile(r"()((?:https?:|xmpp:|www\.)[^\s<>\"']*)")
+_ATTRIBUTE = re.compile(
+    r"(?:src|href|data|poster|cite|background)\s*=\s*()(\"[^\"]*\"|'[^']*'|[^\s>]*)"
+)
+_STYLE = re.compile(r"url\(|<style|style\s*=|@import")
+
+
+def _needs_parse(body: str) -> bool:
+    """True when ``body`` may name a URL that is not plainly public (see above).
+
+    The lower-cased patterns run only when their marker is present, so a note with no
+    link costs a few substring searches.
+    """
+    lower = body.lower()
+    searches: list[tuple[re.Pattern[str], str]] = []
+    if "](" in body:
+        searches.append((_DESTINATION, body))
+    if "]:" in body:
+        searches.append((_DEFINITION, body))
+    if "<" in body:
+        if _STYLE.search(lower):
+            return True
+        searches.append((_AUTOLINK, body))
+        if "=" in body:
+            searches.append((_ATTRIBUTE, lower))
+    if "http" in lower or "www." in lower or "xmpp:" in lower:
+        searches.append((_BARE, lower))
+    for pattern, text in searches:
+        for match in pattern.finditer(text):
+            if match.group(1) or not _plainly_public(match.group(2).strip("\"'")):
+                return True
+    return False
+
+
+def _plainly_public(url: str) -> bool:
+    if not url or url.startswith("#"):
+        return True
+    if url[:4].lower() == "www.":
+        url = "http://" + url
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return False
+    return scheme == "mailto" or (scheme in ("http", "https") and is_public_url(url))
 
 
 def _note_problems(note: Note, vault: Any) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[tuple[str, str, int | None]] = set()
-    if any(marker in note.body for marker in _MAY_REFER):
+    if _needs_parse(note.body):
         for reference in note_references(note):
             found = reference_problem(reference.url, note, vault.attachment)
             if found is None:
@@ -605,14 +658,23 @@ def vault_files(vault: Any) -> VaultFiles:
 def copy_attachments(job: Job, paths: Iterable[PurePosixPath], folder: str, effect: str) -> None:
     """Copy attachments into ``folder`` of ``job``'s target, under their vault paths.
 
-    Each file is opened through :class:`VaultFiles` at the moment it is copied; one that
-    cannot be is reported (``effect`` says what the reader will miss) and the rest copied.
+    Each file is opened through :class:`VaultFiles` at the moment it is copied, and an SVG
+    must pass :func:`svg_is_safe`: opened from the site on its own, an SVG runs its scripts.
+    One that cannot be copied is reported (``effect`` says what the reader will miss) and
+    the rest are copied.
     """
     files = vault_files(job.vault)
     for path in sorted(paths):
         try:
             target = job.path(f"{folder}/{path.as_posix()}")
-            files.copy(path, target)
+            if path.suffix.lower() == ".svg":
+                data = files.read(path)
+                if not svg_is_safe(data):
+                    raise AssetError("an SVG with scripts, external references or bad XML")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            else:
+                files.copy(path, target)
         except (OSError, ValueError) as exc:  # AssetError is a ValueError
             reason = exc.strerror if isinstance(exc, OSError) else str(exc)
             job.warn(f"{path} not copied, so {effect}: {reason}", code="asset-refused")

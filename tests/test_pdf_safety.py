@@ -205,10 +205,10 @@ def test_no_secret_and_no_request_reaches_the_pdf(
     assert "Ordinary text stays" in pdf.pages[1].extract_text() + pdf.pages[2].extract_text()
 
     # What no output may use is reported once, when the vault is read, with its line; the
-    # digest itself then has nothing left to refuse.  The markdown image with a file: URL is
-    # not an image to markdown at all, only text.
+    # digest itself then has nothing left to refuse.
     found = [(p.code, p.line) for p in report.problems if p.path == "leaky.md"]
     assert found == [
+        ("url-private", 10),
         ("asset-outside", 12),
         ("asset-outside", 14),
         ("url-private", 16),

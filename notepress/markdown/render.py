@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.common.normalize_url import validateLink
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
@@ -161,6 +162,10 @@ def create_parser() -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.options["tasklists"] = True
     md.options["alerts"] = False
+    # ``file:`` links become link tokens, dropped by lower_url and reported by the load-time
+    # reference check: markdown-it's own filter would leave ``[x](file:///home/...)`` as
+    # literal text, the local path included, and unreported.
+    md.validateLink = _file_links_too
     md.use(gfm_autolink_plugin)
     md.use(footnote_plugin)
     md.use(comments_plugin)
@@ -172,6 +177,10 @@ def create_parser() -> MarkdownIt:
     for rule, function in _RULES.items():
         md.add_render_rule(rule, function)
     return md
+
+
+def _file_links_too(url: str) -> bool:
+    return url.strip().lower().startswith("file:") or validateLink(url)
 
 
 @functools.lru_cache(maxsize=256)

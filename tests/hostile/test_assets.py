@@ -77,7 +77,7 @@ Autolink <http://[::1]:631/printers> here and http://localhost:3000/dash too.
 
 [local diary](file:///home/someone/diary.txt) and [printer status](http://printer.local/status) and [odd spelling](http://0x7f.1/x).
 
-Public [example page](https://example.org/page) stays a link.
+Public [example page](https://example.org/page) stays a link, ![public picture](https://example.org/pic.png) too.
 
 ![[../../../etc/passwd]] and ![[/home/someone/secret.png]] and ![[../private/plan.png|the plan]].
 """
@@ -207,9 +207,14 @@ def test_the_text_of_a_removed_link_stays(private_build: tuple[Path, Run, str]) 
     # The public link is still a link, in every output that has links.
     assert 'href="https://example.org/page"' in atom
     assert "https://example.org/page" in uri_links(reader(out / "print" / "digest.pdf"))
-    # JSON-LD neither shows the private image nor cites a private page.
+    assert '<img src="https://example.org/pic.png" alt="public picture"' in atom.replace(
+        "&lt;", "<"
+    ).replace("&gt;", ">").replace("&quot;", '"')
+    assert 'href="https://example.org/pic.png"' in chapters  # a book links to remote images
+    # JSON-LD neither shows the private image nor cites a private page: the frontmatter's
+    # private image gives way to the first image the note shows.
     document = (out / "meta" / "230301PN01.jsonld").read_text(encoding="utf-8")
-    assert '"image"' not in document
+    assert '"image": "https://example.org/pic.png"' in document
     assert '"url": "https://example.org/page"' in document
 
 

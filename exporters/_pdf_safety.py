@@ -89,7 +89,10 @@ class LoadPolicy:
 
     def _locate(self, url: str) -> tuple[tuple[bool, PurePosixPath] | None, str | None]:
         """``((in the vault?, path), None)``, ``(None, reason)``, or ``(None, None)`` for data."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return None, "not a valid URL"
         scheme = parts.scheme.lower()
         if scheme == "data":
             return None, None
@@ -177,6 +180,10 @@ def scan_note(note: Note, vault: Vault, policy: LoadPolicy) -> list[Request]:
 
 def _judge(written: str, note: Note, vault: Vault, policy: LoadPolicy) -> tuple[str, str | None]:
     """The absolute URL ``written`` stands for in ``note``, and why it is refused, if it is."""
+    try:
+        urlsplit(written)
+    except ValueError:
+        return written, "not a valid URL"
     if urlsplit(written).scheme or written.startswith("//"):
         return written, policy.refusal(written)
     path = unquote(urlsplit(written).path)

@@ -484,7 +484,10 @@ def _srcset(value: str) -> list[str]:
 
 def local_path(written: str, note: Note) -> PurePosixPath | None:
     """The vault path a relative reference of ``note`` stands for; None when it leaves."""
-    path = unquote(urlsplit(written).path)
+    try:
+        path = unquote(urlsplit(written).path)
+    except ValueError:
+        return None
     if not path or path.startswith("/"):
         return None
     joined = posixpath.normpath(posixpath.join(note.path.parent.as_posix(), path))
@@ -502,8 +505,10 @@ def reference_problem(written: str, note: Note, attachment: Any) -> tuple[str, s
     written = written.strip()
     if not written or written.startswith("#"):
         return None
-    parts = urlsplit(written)
-    scheme = parts.scheme.lower()
+    try:
+        scheme = urlsplit(written).scheme.lower()
+    except ValueError:  # an unclosed [ in the host, say
+        return ("url-invalid", f"{written!r} is not a valid URL; it is left out of every output")
     if scheme in ("http", "https", "file") or written.startswith("//"):
         if is_public_url(written if scheme else "https:" + written):
             return None

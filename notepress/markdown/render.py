@@ -250,7 +250,7 @@ class _RenderContext:
     linked: dict[str, Note] = field(default_factory=dict)
     emitted: set[str] = field(default_factory=set)
     open_links: list[bool] = field(default_factory=list)
-    hidden_text: int | None = None
+    hidden_text: bool = False
     """Set inside an autolink whose URL was refused, so its text is not written either."""
 
     # ids -------------------------------------------------------------
@@ -370,11 +370,12 @@ def _ctx(env: dict[str, Any]) -> _RenderContext:
 
 def _link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     context = _ctx(env)
-    href = context.lower_url(str(tokens[idx].attrGet("href") or ""))
+    written = str(tokens[idx].attrGet("href") or "")
+    href = context.lower_url(written)
     context.open_links.append(href is not None)
     if href is None:
-        if tokens[idx].markup == "autolink":  # its text is the URL that was just refused
-            context.hidden_text = idx
+        if tokens[idx].markup == "autolink" and _is_private(written):
+            context.hidden_text = True  # the autolink's text is the address just refused
             return escapeHtml(_REMOVED_LINK)
         return ""
     context.emitted.add(href)
@@ -383,15 +384,22 @@ def _link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: 
 
 def _link_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     context = _ctx(env)
-    context.hidden_text = None
+    context.hidden_text = False
     return "</a>" if context.open_links and context.open_links.pop() else ""
 
 
 def _text(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     """Text as markdown-it writes it, except the text of an autolink whose URL was refused."""
-    if _ctx(env).hidden_text is not None:
+    if _ctx(env).hidden_text:
         return ""
     return escapeHtml(tokens[idx].content)
+
+
+def _is_private(url: str) -> bool:
+    """A web or file address that is not public (loopback, private range, local file)."""
+    return urlsplit(url.strip()).scheme.lower() in ("http", "https", "file") and not (
+        is_public_url(url)
+    )
 
 
 def _embed_text(link: Link) -> str:

@@ -457,3 +457,28 @@ def test_vault_files_refuse_a_folder_swapped_for_a_symlink(tmp_path: Path) -> No
     (root / "big.bin").write_bytes(b"x" * 2048)
     with pytest.raises(AssetError, match="larger than"):
         VaultFiles.of(root, [PurePosixPath("big.bin")]).read(PurePosixPath("big.bin"), 1024)
+
+
+def test_a_malformed_url_is_reported_not_a_traceback(tmp_path: Path) -> None:
+    body = (
+        'A picture: <img src="http://[fe80::1/pic.png" alt="broken picture">\n\n'
+        "And [a broken link](//[::1/page).\n"
+    )
+    text = note_text("Broken", body, note_id="230301BR01", created="2023-03-01")
+    root = write_vault(
+        tmp_path / "vault",
+        {"broken.md": text},
+        SITE + '\n[targets.print]\nexporter = "pdf"\n',
+    )
+    check = run_cli("check", root)
+    assert check.code == 0, check.output
+    assert "Traceback" not in check.output
+    assert f"/broken.md:{line_of(text, 'A picture')}: warning[url-invalid]" in check.output
+    # markdown-it percent-encodes the bracket, so this one parses, as a loopback address.
+    assert f"/broken.md:{line_of(text, 'broken link')}: warning[url-private]" in check.output
+    run = run_cli("build", root, "-o", tmp_path / "out")
+    assert run.code == 0, run.output
+    pdf = reader(tmp_path / "out" / "print" / "digest.pdf")
+    text_out = " ".join(page.extract_text() for page in pdf.pages)
+    assert "fe80" not in text_out
+    assert "a broken link" in re.sub(r"\s+", " ", text_out)

@@ -34,13 +34,13 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-import lxml.etree
-import lxml.html
-import tinycss2
-
 from .model import Note, Problem, Severity
 
+# lxml and tinycss2 are imported inside the functions that parse: every command loads this
+# module, and most never read an SVG, a stylesheet or a note's raw HTML.
 if TYPE_CHECKING:
+    import lxml.etree
+
     from .exporter import Job
 
 __all__ = [
@@ -232,6 +232,8 @@ def css_urls(css: str, *, declarations: bool = False, values: bool = False) -> l
     presentation attribute such as ``fill``); otherwise a whole stylesheet.  Escapes are
     decoded by the tokenizer, so ``u\\72l(x)`` is the ``url(x)`` it stands for.
     """
+    import tinycss2
+
     if values:
         nodes = tinycss2.parse_component_value_list(css, skip_comments=True)
     elif declarations:
@@ -245,11 +247,15 @@ def css_urls(css: str, *, declarations: bool = False, values: bool = False) -> l
 
 def css_imports(css: str) -> bool:
     """True when a stylesheet has an ``@import`` rule, however it is spelled."""
+    import tinycss2
+
     rules = tinycss2.parse_stylesheet(css, skip_whitespace=True)
     return any(getattr(rule, "lower_at_keyword", "") == "import" for rule in _walk_rules(rules))
 
 
 def _walk_rules(nodes: Iterable[Any]) -> Iterator[Any]:
+    import tinycss2
+
     for node in nodes:
         yield node
         if getattr(node, "type", "") == "at-rule" and node.content is not None:
@@ -290,6 +296,8 @@ _INLINE_IMAGE = re.compile(r"^data:image/(?:png|jpeg|gif|webp)[;,]", re.IGNORECA
 
 
 def _svg_parser() -> lxml.etree.XMLParser:
+    import lxml.etree
+
     return lxml.etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -309,6 +317,8 @@ def svg_is_safe(data: bytes) -> bool:
     same-document ``#id`` or an inline raster ``data:image`` are refused, in attributes,
     ``style`` attributes and ``<style>`` elements alike.
     """
+    import lxml.etree
+
     try:
         root = lxml.etree.fromstring(data, _svg_parser())
     except (lxml.etree.XMLSyntaxError, ValueError):
@@ -351,6 +361,8 @@ def _declares_anything(dtd: lxml.etree.DTD | None, data: bytes) -> bool:
 
 
 def _svg_attribute_is_safe(name: str, value: str) -> bool:
+    import lxml.etree
+
     attribute = lxml.etree.QName(name).localname.lower()
     if attribute.startswith("on"):
         return False
@@ -364,6 +376,8 @@ def _svg_attribute_is_safe(name: str, value: str) -> bool:
 
 
 def _css_is_local(css: str, *, declarations: bool = False) -> bool:
+    import tinycss2
+
     if not declarations and css_imports(css):
         return False
     if declarations:
@@ -447,6 +461,9 @@ def note_references(note: Note) -> Iterator[Reference]:
 
 
 def _html_references(html: str, line: int) -> Iterator[Reference]:
+    import lxml.etree
+    import lxml.html
+
     if "=" not in html and "<style" not in html.lower():
         return
     try:

@@ -1,25 +1,26 @@
 """Images for the book: read only from vault attachments, checked, and handed to pandoc inline.
 
 Pandoc runs sandboxed and reads no file at all, so every image reaches it as a ``data:`` URI
-built here.  Only files the vault index lists are read, and only after their real path is
-confirmed to be inside the vault.  Each image is identified by its content, not its name:
-formats EPUB readers must support pass as they are, other raster formats are converted to
-PNG, and SVG is accepted only when it carries nothing active or external.
+built here.  Files are read through :class:`notepress.assets.VaultFiles`: only attachments
+the vault index lists, and never through a symlink.  Each image is identified by its
+content, not its name: formats EPUB readers must support pass as they are, other raster
+formats are converted to PNG, and SVG is accepted only when
+:func:`notepress.assets.svg_is_safe` finds nothing active or external in it.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import io
-import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
+from notepress.assets import AssetError, VaultFiles, svg_is_safe, vault_files
 from notepress.vault import Vault
 
-__all__ = ["MAX_IMAGE_BYTES", "MediaStore", "read_vault_file", "svg_is_safe"]
+__all__ = ["MAX_IMAGE_BYTES", "MediaStore", "identify_raster"]
 
 #: Larger attachments are left out (with a warning): an e-book is read on small devices, and
 #: pandoc holds every image in memory.
@@ -28,11 +29,6 @@ MAX_IMAGE_BYTES = 25 * 1024 * 1024
 _TOKEN_PREFIX = "epub-media/"
 _CORE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 _RASTER_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp"})
-_SVG_NS = "{http://www.w3.org/2000/svg}"
-_ACTIVE_SVG_ELEMENTS = frozenset(
-    {"script", "foreignobject", "iframe", "object", "embed", "audio", "video", "handler"}
-)
-_CSS_URL = re.compile(r"url\(\s*['\"]?\s*([^'\")\s]*)", re.IGNORECASE)
 
 Warn = Callable[[str], None]
 
@@ -82,11 +78,15 @@ class MediaStore:
             self._images[src] = self._load(path)
         return self._images[src]
 
+    @functools.cached_property
+    def files(self) -> VaultFiles:
+        return vault_files(self.vault)
+
     def _load(self, path: PurePosixPath) -> Image | None:
         try:
-            data = read_vault_file(self.vault, path, MAX_IMAGE_BYTES)
-        except ValueError as exc:
-            self.warn(str(exc), path)
+            data = self.files.read(path, MAX_IMAGE_BYTES)
+        except AssetError as exc:
+            self.warn(f"image left out: {exc}", path)
             return None
         if path.suffix.lower() == ".svg":
             if svg_is_safe(data):
@@ -97,21 +97,6 @@ class MediaStore:
         if image is None:
             self.warn("image left out: not a readable PNG, JPEG, GIF, WebP, AVIF or BMP", path)
         return image
-
-
-def read_vault_file(vault: Vault, path: PurePosixPath, limit: int) -> bytes:
-    """The bytes of a vault file, refusing anything whose real path leaves the vault."""
-    root = vault.root.resolve()
-    full = (root / Path(*path.parts)).resolve()
-    if not full.is_relative_to(root):
-        raise ValueError("attachment leads outside the vault; left out")
-    try:
-        size = full.stat().st_size
-        if size > limit:
-            raise ValueError(f"attachment is larger than {limit // (1024 * 1024)} MB; left out")
-        return full.read_bytes()
-    except OSError as exc:
-        raise ValueError(f"cannot read attachment: {exc.strerror}") from None
 
 
 def identify_raster(data: bytes) -> Image | None:
@@ -133,36 +118,3 @@ def identify_raster(data: bytes) -> Image | None:
             return Image("image/png", buffer.getvalue())
     except Exception:  # Pillow raises many types for damaged or hostile files
         return None
-
-
-def svg_is_safe(data: bytes) -> bool:
-    """True for an SVG that runs nothing and loads nothing from outside itself."""
-    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
-        return False
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError:
-        return False
-    if root.tag != f"{_SVG_NS}svg":
-        return False
-    for element in root.iter():
-        local = str(element.tag).rsplit("}", 1)[-1].lower()
-        if local in _ACTIVE_SVG_ELEMENTS:
-            return False
-        for name, value in element.attrib.items():
-            attribute = name.rsplit("}", 1)[-1].lower()
-            if attribute.startswith("on"):
-                return False
-            if attribute in ("href", "src") and not value.strip().startswith("#"):
-                return False
-            if not _css_is_local(value):
-                return False
-        if local == "style" and not _css_is_local("".join(element.itertext())):
-            return False
-    return True
-
-
-def _css_is_local(text: str) -> bool:
-    if "@import" in text.lower():
-        return False
-    return all(target.startswith("#") for target in _CSS_URL.findall(text))

@@ -28,6 +28,8 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from notepress.assets import AssetError
+
 from ._pdf_safety import LoadPolicy
 
 __all__ = ["RenderJob", "RenderResult", "VaultFetcher", "render_digests", "render_in_process"]
@@ -83,14 +85,17 @@ class VaultFetcher(URLFetcher):
         self.refused: list[tuple[str, str]] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        path, reason = self.policy.locate(url)
-        if reason is not None:
+        try:
+            found = self.policy.load(url)
+        except (AssetError, OSError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
             self.refused.append((url, reason))
-            raise PermissionError(f"refused {url}: {reason}")
-        if path is None:  # a data: URI, decoded by urllib's data handler
+            raise PermissionError(f"refused {url}: {reason}") from None
+        if found is None:  # a data: URI, decoded by urllib's data handler
             return super().fetch(url, headers)
-        mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime_type})
+        data, name = found
+        mime_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, data, {"Content-Type": mime_type})
 
 
 class _Messages(logging.Handler):

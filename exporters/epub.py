@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from notepress.assets import AssetError, css_imports, css_urls, svg_is_safe, vault_files
 from notepress.config import Site, Target
 from notepress.dates import build_time
 from notepress.errors import ExportError
@@ -29,7 +30,7 @@ from notepress.templating import builtin_templates
 
 from ._epub_book import BookInfo, build_source, date_range, group_notes, subjects_of
 from ._epub_cover import cover_page, generated_cover
-from ._epub_media import MAX_IMAGE_BYTES, MediaStore, identify_raster, read_vault_file, svg_is_safe
+from ._epub_media import MAX_IMAGE_BYTES, MediaStore, identify_raster
 from ._epub_package import finish_epub
 from ._epub_pandoc import MIN_MEMORY_MB, run_pandoc
 
@@ -147,8 +148,8 @@ class EpubExporter(Exporter):
         if path is None:
             raise ExportError(f"cover: no attachment called {name!r} in the vault")
         try:
-            data = read_vault_file(job.vault, path, MAX_IMAGE_BYTES)
-        except ValueError as exc:
+            data = vault_files(job.vault).read(path, MAX_IMAGE_BYTES)
+        except AssetError as exc:
             raise ExportError(f"cover {path}: {exc}") from None
         if path.suffix.lower() == ".svg":
             if not svg_is_safe(data):
@@ -169,7 +170,7 @@ class EpubExporter(Exporter):
             user_css = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ExportError(f"css: cannot read {path}: {exc}") from None
-        if "url(" in user_css or "@import" in user_css:
+        if css_urls(user_css) or css_imports(user_css):
             job.warn(
                 f"css: {path} refers to other files (url() or @import); they are not in the book",
                 code="epub-css",

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Literal
 
+from notepress.assets import copy_attachments
 from notepress.config import Site, Target
 from notepress.dates import build_time
 from notepress.errors import ExportError
@@ -168,7 +168,7 @@ class FeedExporter(Exporter):
                     )
         for item in feeds.items_written.values():
             assets.update(dict.fromkeys(item.assets))
-        _copy_assets(job, assets)
+        copy_attachments(job, assets, ASSETS_DIR, "it will be missing from the feed")
 
 
 class _NoteUrls:
@@ -375,20 +375,6 @@ def _copy_stylesheet(job: Job, settings: _Settings) -> str:
     except OSError as exc:
         raise ExportError(f"stylesheet: cannot read {source}: {exc.strerror}") from None
     return encode_url(settings.base_url + STYLESHEET_FILE)
-
-
-def _copy_assets(job: Job, assets: Iterable[PurePosixPath]) -> None:
-    """Copy the vault images the feeds show into ``assets/``, keeping their vault paths."""
-    for path in sorted(assets):
-        source = job.vault.root / path
-        try:
-            target = job.path(f"{ASSETS_DIR}/{path.as_posix()}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-        except (OSError, ValueError) as exc:
-            job.warn(f"image not copied, so it will be missing from the feed: {path} ({exc})")
-            continue
-        job.record(target)
 
 
 def _is_http_url(value: str) -> bool:

@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import functools
 import json
-import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,12 +52,12 @@ from pathlib import PurePosixPath
 from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
+from notepress.assets import IMAGE_SUFFIXES, copy_attachments, frontmatter_image, is_public_url
 from notepress.config import Site, Target
 from notepress.errors import ExportError
 from notepress.exporter import Exporter, Job
 from notepress.fieldformat import fill
 from notepress.markdown import RenderedNote, UrlLinks, render_note
-from notepress.markdown.render import IMAGE_SUFFIXES
 from notepress.model import Note
 from notepress.schema import option
 from notepress.slugs import slugify
@@ -193,11 +192,11 @@ class JsonLdExporter(Exporter):
             job.warn("no published note is selected: index.jsonld lists none", code="jsonld-empty")
         nodes = []
         for note in notes:
-            node = graph.note_node(note, render_note(note, job.vault, graph.links), job)
+            node = graph.note_node(note, render_note(note, job.vault, graph.links))
             _write(job, note.note_id, {"@context": CONTEXT_URL, **node})
             nodes.append(node)
         _write(job, "index", graph.collection_document(notes, nodes))
-        _copy_images(job, graph.images_used)
+        copy_attachments(job, graph.images_used, ASSETS_DIR, "its URL will not resolve")
 
 
 def _write(job: Job, name: str, document: dict[str, Any]) -> None:
@@ -205,23 +204,6 @@ def _write(job: Job, name: str, document: dict[str, Any]) -> None:
     text = to_json(document)
     job.write_text(f"{name}.jsonld", text)
     job.write_text(f"html/{name}.html", script_element(text))
-
-
-def _copy_images(job: Job, images: Iterable[PurePosixPath]) -> None:
-    """Copy the images named by ``image`` into ``assets/``, under their vault paths.
-
-    With the default ``assets_url`` (``<site url>assets/``), publishing the target folder's
-    ``assets/`` at the site root makes every ``image`` URL resolve.
-    """
-    for path in sorted(images):
-        try:
-            target = job.path(f"{ASSETS_DIR}/{path.as_posix()}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(job.vault.root / path, target)
-        except (OSError, ValueError) as exc:
-            job.warn(f"image not copied, so its URL will not resolve: {path} ({exc})")
-            continue
-        job.record(target)
 
 
 def _type_error(type_name: str) -> str:
@@ -342,7 +324,7 @@ class _Graph:
         return node
 
     # documents -----------------------------------------------------------------------
-    def note_node(self, note: Note, rendered: RenderedNote, job: Job) -> dict[str, Any]:
+    def note_node(self, note: Note, rendered: RenderedNote) -> dict[str, Any]:
         """Everything said about one note, with the nodes it points at written in full."""
         url = self.note_url(note)
         body = read_body(rendered.html)
@@ -379,7 +361,7 @@ class _Graph:
                 for other in rendered.linked_notes
                 if other.note_id != note.note_id
             ],
-            "image": self.image(note, rendered, body.images, job),
+            "image": self.image(note, rendered, body.images),
             "articleBody": body.text if self.options.article_body else None,
         }
         node.update({key: value for key, value in optional.items() if value})
@@ -389,26 +371,22 @@ class _Graph:
         url = self.note_url(note)
         return {"@type": self.type_of(note), "@id": url, "url": url, "headline": note.title}
 
-    def image(
-        self, note: Note, rendered: RenderedNote, images: Sequence[str], job: Job
-    ) -> str | None:
+    def image(self, note: Note, rendered: RenderedNote, images: Sequence[str]) -> str | None:
         """The frontmatter ``image`` (an attachment or a URL), else the first image shown.
 
         Vault images chosen here are remembered in ``images_used``, to be copied.
         """
         chosen = note.extra.get("image")
         if isinstance(chosen, str) and chosen.strip():
-            name = chosen.strip().removeprefix("!").removeprefix("[[").removesuffix("]]")
-            if urlsplit(name).scheme in ("http", "https"):
-                return _url(name)
-            attachment = self.vault.attachment(name.split("|")[0].strip())
-            if attachment is not None and attachment.suffix.lower() in IMAGE_SUFFIXES:
-                return self.use_image(attachment)
-            job.warn(
-                f"image {chosen!r} is not an image of the vault; using the first image shown",
-                note,
-                code="jsonld-image",
-            )
+            # An unusable value was reported when the vault was read (image-missing).
+            name = frontmatter_image(chosen)
+            if urlsplit(name).scheme:
+                if is_public_url(name) and not name.lower().startswith("mailto:"):
+                    return _url(name)
+            else:
+                attachment = self.vault.attachment(name)
+                if attachment is not None and attachment.suffix.lower() in IMAGE_SUFFIXES:
+                    return self.use_image(attachment)
         if not images:
             return None
         shown = {self.links.asset_href(path): path for path in rendered.assets}

@@ -25,6 +25,7 @@ from typing import Literal
 import jinja2
 from pygments.styles import get_all_styles
 
+from notepress.assets import reference_problem
 from notepress.config import Site, Target
 from notepress.errors import ExportError, ResourceLimitError
 from notepress.exporter import Exporter, Job
@@ -175,11 +176,7 @@ class PdfExporter(Exporter):
         if not groups:
             return Plan([], [], {})
         html_env, css_env, folders = _environments(job, options)
-        policy = LoadPolicy.for_vault(
-            job.vault.root,
-            (job.vault.root / path for path in set(job.vault.attachments.values())),
-            folders,
-        )
+        policy = LoadPolicy.for_vault(job.vault.root, job.vault.attachments.values(), folders)
         printed = {n.note_id: n for group in groups for n in group.notes}
         requests = _scan(job, list(printed.values()), policy)
         settings = print_settings(options)
@@ -243,17 +240,26 @@ def _environments(
 
 
 def _scan(job: Job, notes: list[Note], policy: LoadPolicy) -> dict[str, list[Request]]:
-    """What each note asks to load; every refusal is reported once, against the note."""
+    """What each note asks to load; every refusal is reported once, against the note.
+
+    References that no output may use (a private address, a missing or escaping file) were
+    reported when the vault was read, with their line; only the digest's own refusals (the
+    network, attachments) are reported here.
+    """
     requests = {}
     for note in notes:
         requests[note.note_id] = found = scan_note(note, job.vault, policy)
         for request in found:
-            if request.refusal is not None:
+            if (
+                request.refusal is not None
+                and reference_problem(request.written, note, job.vault.attachment) is None
+            ):
                 job.warn(
                     f"PDF digest: refused to load {request.written!r} ({request.kind}): "
                     f"{request.refusal}",
                     note,
                     code="pdf-refused",
+                    line=request.line,
                 )
     return requests
 

@@ -102,9 +102,16 @@ class Job:
         self.written.append(path)
         return path
 
-    def warn(self, message: str, note: Note | None = None, *, code: str = "export") -> None:
+    def warn(
+        self,
+        message: str,
+        note: Note | None = None,
+        *,
+        code: str = "export",
+        line: int | None = None,
+    ) -> None:
         """Something the user should know; the output is still complete."""
-        self._report(Severity.WARNING, message, note, code)
+        self._report(Severity.WARNING, message, note, code, line)
 
     def error(self, message: str, note: Note | None = None, *, code: str = "export") -> None:
         """Part of the output could not be written (one digest of several, say).
@@ -113,6 +120,13 @@ class Job:
         """
         self._report(Severity.ERROR, message, note, code)
 
-    def _report(self, severity: Severity, message: str, note: Note | None, code: str) -> None:
+    def _report(
+        self,
+        severity: Severity,
+        message: str,
+        note: Note | None,
+        code: str,
+        line: int | None = None,
+    ) -> None:
         where = note.path.as_posix() if note is not None else f"targets.{self.target.name}"
-        self.problems.append(Problem(severity, code, message, where))
+        self.problems.append(Problem(severity, code, message, where, line))

@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 
 import pathspec
 
+from .assets import check_references
 from .chars import printable
 from .model import Link, Note, Problem, Severity
 from .parse import ParseSettings, parse_note
@@ -149,7 +150,7 @@ def load_vault(
 
     notes = _mark_duplicate_ids(notes)
     vault = Vault(root_path, tuple(notes), attachments, tuple(vault_problems))
-    return _check_links(vault)
+    return check_references(_check_links(vault))
 
 
 def _walk(

@@ -17,11 +17,13 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.common.normalize_url import validateLink
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
+from ..assets import IMAGE_SUFFIXES, is_public_url
 from ..links import WIKILINK_RE, parse_wikilink
 from ..model import Link, Note
 from ..slugs import slugify
@@ -45,10 +47,11 @@ __all__ = [
     "render_note",
 ]
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".bmp"})
 _SIZE_RE = re.compile(r"^(\d+)(?:x(\d+))?$")
 #: A tag of raw HTML, quoted attribute values included, to tell tags from the text between.
 _TAG_RE = re.compile(r"(<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>)")
+#: Written instead of an autolink to a private address, whose text would be the address.
+_REMOVED_LINK = "[private link removed]"
 
 
 class LinkStyle:
@@ -159,6 +162,10 @@ def create_parser() -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.options["tasklists"] = True
     md.options["alerts"] = False
+    # ``file:`` links become link tokens, dropped by lower_url and reported by the load-time
+    # reference check: markdown-it's own filter would leave ``[x](file:///home/...)`` as
+    # literal text, the local path included, and unreported.
+    md.validateLink = _file_links_too
     md.use(gfm_autolink_plugin)
     md.use(footnote_plugin)
     md.use(comments_plugin)
@@ -170,6 +177,10 @@ def create_parser() -> MarkdownIt:
     for rule, function in _RULES.items():
         md.add_render_rule(rule, function)
     return md
+
+
+def _file_links_too(url: str) -> bool:
+    return url.strip().lower().startswith("file:") or validateLink(url)
 
 
 @functools.lru_cache(maxsize=256)
@@ -239,6 +250,8 @@ class _RenderContext:
     linked: dict[str, Note] = field(default_factory=dict)
     emitted: set[str] = field(default_factory=set)
     open_links: list[bool] = field(default_factory=list)
+    hidden_text: bool = False
+    """Set inside an autolink whose URL was refused, so its text is not written either."""
 
     # ids -------------------------------------------------------------
     def heading_id(self, slug: str) -> str:
@@ -283,10 +296,10 @@ class _RenderContext:
             target = self.vault.resolve(link.target)
             if target is not None:  # ![[Note]] transclusion: written as a link
                 return self.render_link(Link(link.target, link.heading, link.alias, embed=False))
-            return escapeHtml(link.alias or link.target)
+            return escapeHtml(_embed_text(link))
         src = self.asset(attachment)
         if src is None:
-            return escapeHtml(link.alias or link.target)
+            return escapeHtml(_embed_text(link))
         if attachment.suffix.lower() not in IMAGE_SUFFIXES:
             return f'<a href="{escapeHtml(src)}" class="attachment">{escapeHtml(link.alias or attachment.name)}</a>'
         size = _SIZE_RE.match(link.alias or "")
@@ -310,6 +323,8 @@ class _RenderContext:
         url = url.strip()
         parts = urlsplit(url)
         if parts.scheme:
+            if not is_public_url(url):  # loopback, private range, file: (a warning at load)
+                return None
             if parts.scheme.lower() in ("http", "https", "mailto"):
                 if parts.scheme.lower() != "mailto":
                     self.external.setdefault(url, None)
@@ -355,9 +370,13 @@ def _ctx(env: dict[str, Any]) -> _RenderContext:
 
 def _link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     context = _ctx(env)
-    href = context.lower_url(str(tokens[idx].attrGet("href") or ""))
+    written = str(tokens[idx].attrGet("href") or "")
+    href = context.lower_url(written)
     context.open_links.append(href is not None)
     if href is None:
+        if tokens[idx].markup == "autolink" and _is_private(written):
+            context.hidden_text = True  # the autolink's text is the address just refused
+            return escapeHtml(_REMOVED_LINK)
         return ""
     context.emitted.add(href)
     return f'<a href="{escapeHtml(href)}">'
@@ -365,7 +384,27 @@ def _link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: 
 
 def _link_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     context = _ctx(env)
+    context.hidden_text = False
     return "</a>" if context.open_links and context.open_links.pop() else ""
+
+
+def _text(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """Text as markdown-it writes it, except the text of an autolink whose URL was refused."""
+    if _ctx(env).hidden_text:
+        return ""
+    return escapeHtml(tokens[idx].content)
+
+
+def _is_private(url: str) -> bool:
+    """A web or file address that is not public (loopback, private range, local file)."""
+    return urlsplit(url.strip()).scheme.lower() in ("http", "https", "file") and not (
+        is_public_url(url)
+    )
+
+
+def _embed_text(link: Link) -> str:
+    """What a missing embed shows: its alias, else its file name, never a local path."""
+    return link.alias or PurePosixPath(link.target).name or link.target
 
 
 def _image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
@@ -451,6 +490,7 @@ def _footnote_block_open(
 _RULES: dict[str, Callable[..., str]] = {
     "link_open": _link_open,
     "link_close": _link_close,
+    "text": _text,
     "image": _image,
     "html_block": _html,
     "html_inline": _html,

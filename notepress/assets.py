@@ -1,0 +1,704 @@
+"""What a build may load, copy or link to: one policy for every exporter.
+
+A vault is written by people, and sometimes by tools that sync or unpack files into it, so
+nothing a note names is trusted on its own word:
+
+* **Vault files** are opened at the moment of use, never by a path checked earlier: the
+  path must be an attachment the vault scan listed, its real path must stay inside the
+  vault, and the file is opened one path component at a time with ``O_NOFOLLOW``, so a
+  symlink swapped in after the scan is never followed (:class:`VaultFiles`).
+* **SVG images** are parsed by a real XML parser with entities, DTD loading and the network
+  off, and refused when they run or load anything (:func:`svg_is_safe`); their CSS is read
+  by tinycss2, which decodes escapes such as ``@\\69mport`` exactly as a browser does.
+* **URLs** in public outputs must lead to the public internet: loopback, private-range,
+  link-local, ``localhost`` and ``file:`` addresses are refused (:func:`is_public_url`).
+* **References** a note makes (links, images, raw HTML ``src``/``href``, CSS ``url()``) are
+  checked once when the vault is loaded (:func:`check_references`), so that ``check``
+  reports them with file and line and ``--strict`` keeps such a note private.
+
+This module belongs to the core and knows no exporter.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import os
+import posixpath
+import re
+import socket
+import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from .model import Note, Problem, Severity
+
+# lxml and tinycss2 are imported inside the functions that parse: every command loads this
+# module, and most never read an SVG, a stylesheet or a note's raw HTML.
+if TYPE_CHECKING:
+    import lxml.etree
+
+    from .exporter import Job
+
+__all__ = [
+    "AssetError",
+    "Reference",
+    "VaultFiles",
+    "check_references",
+    "copy_attachments",
+    "css_urls",
+    "is_public_url",
+    "note_references",
+    "reference_problem",
+    "svg_is_safe",
+]
+
+_PUBLIC_SCHEMES = frozenset({"http", "https", "mailto"})
+_LOCAL_SUFFIXES = (".localhost", ".local", ".localdomain", ".internal", ".home.arpa")
+_NUMERIC_HOST = re.compile(r"^[0-9a-fx.]+$")
+_CHUNK = 1024 * 1024
+
+
+class AssetError(ValueError):
+    """A vault file that must not be read; the message says why, without a local path."""
+
+
+# URLs --------------------------------------------------------------------------------------
+
+
+def is_public_url(url: str) -> bool:
+    """True for an ``http(s)`` URL on a public host, or a ``mailto:`` address.
+
+    Refused: other schemes (``file:``, ``ftp:``, ``javascript:``...), ``localhost`` and the
+    ``.localhost``/``.local`` names, and IP literals that are loopback, private, link-local,
+    shared, reserved or unspecified, in every spelling a browser accepts (``127.1``,
+    ``0x7f.0.0.1``, ``2130706433``, ``[::ffff:127.0.0.1]``).  A public name that resolves to
+    a private address cannot be told without asking DNS, which a build never does.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme.lower()
+        if scheme == "mailto":
+            return bool(parts.path)
+        if scheme not in ("http", "https"):
+            return False
+        host = parts.hostname
+    except ValueError:  # an unbalanced [ or a port that is not a number
+        return False
+    return bool(host) and _is_public_host(unquote(host or ""))
+
+
+def _is_public_host(host: str) -> bool:
+    host = host.rstrip(".").lower()
+    if not host or host == "localhost" or host.endswith(_LOCAL_SUFFIXES):
+        return False
+    address = _ip_address(host)
+    if address is None:
+        return True
+    if isinstance(address, ipaddress.IPv6Address):
+        address = address.ipv4_mapped or address.sixtofour or address
+    return address.is_global and not (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_reserved
+        or address.is_unspecified
+        or address.is_multicast
+    )
+
+
+def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """``host`` as an IP address, reading IPv4 the lenient way resolvers do."""
+    try:
+        return ipaddress.ip_address(host.partition("%")[0])
+    except ValueError:
+        pass
+    if _NUMERIC_HOST.match(host) and host.rsplit(".", 1)[-1][:1].isdigit():
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+# vault files -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VaultFiles:
+    """The vault's attachments, read only at the moment of use and only from inside the vault.
+
+    Picklable, so that worker processes can read images under the same rule.
+    """
+
+    root: Path
+    """The vault folder, resolved."""
+    attachments: frozenset[PurePosixPath]
+    """Vault-relative paths the scan listed as attachments (never notes, never hidden)."""
+
+    @classmethod
+    def of(cls, root: Path, attachments: Iterable[PurePosixPath]) -> VaultFiles:
+        return cls(Path(os.path.realpath(root)), frozenset(attachments))
+
+    def read(self, path: PurePosixPath, limit: int | None = None) -> bytes:
+        """The bytes of the attachment ``path``; :class:`AssetError` says why not."""
+        fd = self._open(path)
+        with os.fdopen(fd, "rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if limit is not None and size > limit:
+                raise AssetError(f"it is larger than {_size(limit)}")
+            data = file.read() if limit is None else file.read(limit + 1)
+        if limit is not None and len(data) > limit:  # it grew while being read
+            raise AssetError(f"it is larger than {_size(limit)}")
+        return data
+
+    def copy(self, path: PurePosixPath, destination: Path) -> None:
+        """Copy the attachment ``path`` to ``destination`` (a new file; parents are made)."""
+        fd = self._open(path)
+        with os.fdopen(fd, "rb") as source:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            with open(destination, "wb") as target:
+                while chunk := source.read(_CHUNK):
+                    target.write(chunk)
+
+    def _open(self, path: PurePosixPath) -> int:
+        """A read-only descriptor of the attachment ``path``, opened without following links.
+
+        The real path is worked out first (a folder symlink inside the vault, which the scan
+        followed, is allowed), then opened component by component from the vault folder
+        with ``O_NOFOLLOW``: a component replaced by a symlink since is refused, whatever it
+        points at.
+        """
+        if path.is_absolute() or any(part in ("", ".", "..") for part in path.parts):
+            raise AssetError("the path leads outside the vault")
+        if path not in self.attachments:
+            raise AssetError("not an attachment of the vault")
+        real = Path(os.path.realpath(self.root / path))
+        if not real.is_relative_to(self.root) or real == self.root:
+            raise AssetError("it is a symlink leading outside the vault; not followed")
+        inside = PurePosixPath(real.relative_to(self.root).as_posix())
+        if inside != path and (
+            inside not in self.attachments
+            and (os.path.islink(self.root / path) or not _may_be_attachment(inside))
+        ):
+            raise AssetError("it is a symlink to another file of the vault; not followed")
+        try:
+            fd = _open_beneath(self.root, inside.parts)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
+                raise AssetError(
+                    "it became a symlink after the vault was read; not followed"
+                ) from None
+            raise AssetError(f"cannot read it: {exc.strerror}") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise AssetError("it is not a regular file")
+        return fd
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+
+
+def _may_be_attachment(path: PurePosixPath) -> bool:
+    return path.suffix.lower() != ".md" and not any(part.startswith(".") for part in path.parts)
+
+
+def _open_beneath(root: Path, parts: tuple[str, ...]) -> int:
+    """Open ``root/parts...`` for reading, refusing a symlink at any component."""
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+    folder = os.open(root, flags | getattr(os, "O_DIRECTORY", 0))
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, flags | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
+            os.close(folder)
+            folder = inner
+        # O_NONBLOCK: a FIFO swapped in must not hang the build; regular files ignore it.
+        return os.open(parts[-1], flags | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    finally:
+        os.close(folder)
+
+
+# CSS ---------------------------------------------------------------------------------------
+
+
+def css_urls(css: str, *, declarations: bool = False, values: bool = False) -> list[str]:
+    """The URLs a piece of CSS refers to (``url()``, ``@import "..."``), parsed by tinycss2.
+
+    ``declarations`` reads a ``style`` attribute, ``values`` one property value (an SVG
+    presentation attribute such as ``fill``); otherwise a whole stylesheet.  Escapes are
+    decoded by the tokenizer, so ``u\\72l(x)`` is the ``url(x)`` it stands for.
+    """
+    import tinycss2
+
+    if values:
+        nodes = tinycss2.parse_component_value_list(css, skip_comments=True)
+    elif declarations:
+        nodes = tinycss2.parse_blocks_contents(css, skip_whitespace=True)
+    else:
+        nodes = tinycss2.parse_stylesheet(css, skip_whitespace=True)
+    found: list[str] = []
+    _collect_urls(nodes, found)
+    return found
+
+
+def css_imports(css: str) -> bool:
+    """True when a stylesheet has an ``@import`` rule, however it is spelled."""
+    import tinycss2
+
+    rules = tinycss2.parse_stylesheet(css, skip_whitespace=True)
+    return any(getattr(rule, "lower_at_keyword", "") == "import" for rule in _walk_rules(rules))
+
+
+def _walk_rules(nodes: Iterable[Any]) -> Iterator[Any]:
+    import tinycss2
+
+    for node in nodes:
+        yield node
+        if getattr(node, "type", "") == "at-rule" and node.content is not None:
+            yield from _walk_rules(tinycss2.parse_rule_list(node.content, skip_whitespace=True))
+
+
+_URL_FUNCTIONS = frozenset({"url", "src", "image", "image-set", "-webkit-image-set"})
+
+
+def _collect_urls(nodes: list[Any] | None, found: list[str], *, strings: bool = False) -> None:
+    """Walk tinycss2 nodes; ``strings`` says whether a string there is a URL."""
+    for node in nodes or ():
+        kind = getattr(node, "type", "")
+        if kind == "url" or (kind == "string" and strings):
+            found.append(node.value)
+        elif kind == "function":
+            _collect_urls(node.arguments, found, strings=node.lower_name in _URL_FUNCTIONS)
+        elif kind == "at-rule":
+            _collect_urls(node.prelude, found, strings=node.lower_at_keyword == "import")
+            _collect_urls(node.content, found)
+        elif kind == "declaration":
+            _collect_urls(node.value, found)
+        elif kind in ("qualified-rule", "() block", "[] block", "{} block"):
+            _collect_urls(getattr(node, "prelude", None), found)
+            _collect_urls(node.content, found)
+
+
+# SVG ---------------------------------------------------------------------------------------
+
+_SVG = "{http://www.w3.org/2000/svg}svg"
+_ACTIVE_SVG_ELEMENTS = frozenset(
+    {"script", "foreignobject", "iframe", "object", "embed", "audio", "video", "handler"}
+)
+_XINCLUDE = "{http://www.w3.org/2001/XInclude}"
+_ANIMATIONS = frozenset({"set", "animate", "animatemotion", "animatetransform", "discard"})
+_DECLARATIONS = (b"<!ENTITY", b"<!ATTLIST", b"<!ELEMENT", b"<!NOTATION")
+_INLINE_IMAGE = re.compile(r"^data:image/(?:png|jpeg|gif|webp)[;,]", re.IGNORECASE)
+
+
+def _svg_parser() -> lxml.etree.XMLParser:
+    import lxml.etree
+
+    return lxml.etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_blank_text=False,
+    )
+
+
+def svg_is_safe(data: bytes) -> bool:
+    """True for an SVG that runs nothing and loads nothing from outside itself.
+
+    A plain ``<!DOCTYPE svg PUBLIC ...>`` line is fine (its DTD is never loaded), but an
+    internal subset (entity declarations), entity references, processing instructions,
+    XInclude, scripts, event handlers, ``foreignObject`` and any reference other than a
+    same-document ``#id`` or an inline raster ``data:image`` are refused, in attributes,
+    ``style`` attributes and ``<style>`` elements alike.
+    """
+    import lxml.etree
+
+    try:
+        root = lxml.etree.fromstring(data, _svg_parser())
+    except (lxml.etree.XMLSyntaxError, ValueError):
+        return False
+    if root.tag != _SVG or _declares_anything(root.getroottree().docinfo.internalDTD, data):
+        return False
+    siblings = [*root.itersiblings(preceding=True), *root.itersiblings()]
+    if any(isinstance(node, lxml.etree._ProcessingInstruction) for node in siblings):
+        return False  # <?xml-stylesheet href=...?> loads a stylesheet
+    for element in root.iter():
+        if isinstance(element, (lxml.etree._Entity, lxml.etree._ProcessingInstruction)):
+            return False
+        if not isinstance(element.tag, str):
+            continue  # a comment
+        if element.tag.startswith(_XINCLUDE):
+            return False
+        local = lxml.etree.QName(element).localname.lower()
+        if local in _ACTIVE_SVG_ELEMENTS:
+            return False
+        if local in _ANIMATIONS and "href" in (element.get("attributeName") or "").lower():
+            return False
+        if not all(_svg_attribute_is_safe(name, value) for name, value in element.items()):
+            return False
+        if local == "style" and not _css_is_local("".join(element.itertext())):
+            return False
+    return True
+
+
+def _declares_anything(dtd: lxml.etree.DTD | None, data: bytes) -> bool:
+    """True for a DOCTYPE with an internal subset: entities, elements or attribute defaults.
+
+    lxml does not expose attribute-list declarations, and a reader's own parser may apply
+    their defaults (an ``onload``, say), so any markup declaration in the bytes refuses the
+    file; outside a DTD they can only stand in comments, where no drawing needs them.
+    """
+    if dtd is not None and (dtd.entities() or dtd.elements()):
+        return True
+    upper = data.upper()
+    return any(declaration in upper for declaration in _DECLARATIONS)
+
+
+def _svg_attribute_is_safe(name: str, value: str) -> bool:
+    import lxml.etree
+
+    attribute = lxml.etree.QName(name).localname.lower()
+    if attribute.startswith("on"):
+        return False
+    if attribute in ("href", "src"):
+        return _is_local_reference(value)
+    if attribute == "style":
+        return _css_is_local(value, declarations=True)
+    if "url" not in value.lower() and "\\" not in value:
+        return True
+    return all(_is_local_reference(url) for url in css_urls(value, values=True))
+
+
+def _css_is_local(css: str, *, declarations: bool = False) -> bool:
+    import tinycss2
+
+    if not declarations and css_imports(css):
+        return False
+    if declarations:
+        nodes = tinycss2.parse_blocks_contents(css, skip_whitespace=True)
+        if any(getattr(node, "type", "") == "at-rule" for node in nodes):
+            return False
+    return all(_is_local_reference(url) for url in css_urls(css, declarations=declarations))
+
+
+def _is_local_reference(value: str) -> bool:
+    value = value.strip()
+    return value.startswith("#") or bool(_INLINE_IMAGE.match(value))
+
+
+# references made by notes ------------------------------------------------------------------
+
+#: Elements whose attributes make a renderer load or link something.
+LOADING_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "a": ("href",),
+    "img": ("src", "srcset"),
+    "source": ("src", "srcset"),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "track": ("src",),
+    "embed": ("src",),
+    "object": ("data",),
+    "iframe": ("src",),
+    "frame": ("src",),
+    "input": ("src",),
+    "image": ("href", "xlink:href", "src"),
+    "use": ("href", "xlink:href"),
+    "link": ("href",),
+    "blockquote": ("cite",),
+    "q": ("cite",),
+    "del": ("cite",),
+    "ins": ("cite",),
+    "body": ("background",),
+    "table": ("background",),
+    "td": ("background",),
+    "th": ("background",),
+}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One URL a note's body names, as written, with how and on which file line."""
+
+    kind: str
+    """``link``, ``image``, ``<img src>``, ``<a rel=attachment>``, ``CSS url()``..."""
+    url: str
+    line: int | None
+    loads: bool = True
+    """Whether a renderer loads it (an image, a style) rather than only links to it."""
+
+
+#: Attributes that only link: a reader follows them, a renderer never loads them.
+_LINKING = frozenset({"a href", "blockquote cite", "q cite", "del cite", "ins cite"})
+
+
+def note_references(note: Note) -> Iterator[Reference]:
+    """Every URL ``note``'s markdown and raw HTML names, read by the renderer's own parser."""
+    from .markdown import create_parser  # the markdown package depends on the vault
+
+    tokens = create_parser().parse(note.body, {"title": note.title})
+    for token in tokens:
+        first = note.body_line + (token.map[0] if token.map else 0)
+        if token.type == "html_block":
+            yield from _html_references(token.content, first)
+        offset = 0
+        for child in token.children or ():
+            line = first + offset
+            if child.type in ("softbreak", "hardbreak"):
+                offset += 1
+            elif child.type == "link_open":
+                yield Reference("link", str(child.attrGet("href") or ""), line, loads=False)
+            elif child.type == "image":
+                yield Reference("image", str(child.attrGet("src") or ""), line)
+            elif child.type == "html_inline":
+                yield from _html_references(child.content, line)
+                offset += child.content.count("\n")
+
+
+def _html_references(html: str, line: int) -> Iterator[Reference]:
+    import lxml.etree
+    import lxml.html
+
+    if "=" not in html and "<style" not in html.lower():
+        return
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        where = line + max(0, (element.sourceline or 1) - 1)
+        tag = element.tag.lower().rpartition(":")[2]
+        rel = (element.get("rel") or "").lower().split()
+        if tag in ("a", "link") and "attachment" in rel:
+            yield Reference(f"<{tag} rel=attachment>", element.get("href") or "", where)
+            continue
+        for attribute in LOADING_ATTRIBUTES.get(tag, ()):
+            value = element.get(attribute)
+            if value is None:
+                continue
+            items = _srcset(value) if attribute.endswith("srcset") else [value]
+            loads = f"{tag} {attribute}" not in _LINKING
+            for item in items:
+                yield Reference(f"<{tag} {attribute}>", item, where, loads)
+        if element.get("style"):
+            for url in css_urls(element.get("style") or "", declarations=True):
+                yield Reference("CSS url()", url, where)
+        if tag == "style" and element.text:
+            for url in css_urls(element.text):
+                yield Reference("CSS url()", url, where)
+
+
+def _srcset(value: str) -> list[str]:
+    return [item.split()[0] for item in value.split(",") if item.split()]
+
+
+def local_path(written: str, note: Note) -> PurePosixPath | None:
+    """The vault path a relative reference of ``note`` stands for; None when it leaves."""
+    try:
+        path = unquote(urlsplit(written).path)
+    except ValueError:
+        return None
+    if not path or path.startswith("/"):
+        return None
+    joined = posixpath.normpath(posixpath.join(note.path.parent.as_posix(), path))
+    if joined == ".." or joined.startswith("../"):
+        return None
+    return PurePosixPath(joined)
+
+
+def reference_problem(written: str, note: Note, attachment: Any) -> tuple[str, str] | None:
+    """``(code, message)`` when a reference must not reach a public output, else None.
+
+    ``attachment(name)`` finds a vault attachment (``Vault.attachment``).  Links to notes
+    are not judged here: the renderer writes those the way each output needs.
+    """
+    written = written.strip()
+    if not written or written.startswith("#"):
+        return None
+    try:
+        scheme = urlsplit(written).scheme.lower()
+    except ValueError:  # an unclosed [ in the host, say
+        return ("url-invalid", f"{written!r} is not a valid URL; it is left out of every output")
+    if scheme in ("http", "https", "file") or written.startswith("//"):
+        if is_public_url(written if scheme else "https:" + written):
+            return None
+        return (
+            "url-private",
+            f"{written!r} is a local file or a private-network address: it is left out of "
+            "every output, its text stays",
+        )
+    if scheme in _PUBLIC_SCHEMES:
+        return None
+    if scheme:
+        return ("url-scheme", f"{scheme}: URLs are left out of every output, their text stays")
+    path = local_path(written, note)
+    if path is None:
+        return ("asset-outside", f"{written!r} leads outside the vault; left out")
+    if path.suffix.lower() == ".md":
+        return None
+    if attachment(path.as_posix()) is None:
+        return ("asset-missing", f"{written!r}: no such file in the vault; left out")
+    return None
+
+
+def check_references(vault: Any) -> Any:
+    """``vault`` with a warning on each note for every reference it may not publish.
+
+    Run once when a project is loaded, before any exporter: ``check`` then reports each
+    with its file and line, and ``--strict`` makes it an error that keeps the note private.
+    """
+    notes = []
+    changed = False
+    for note in vault.notes:
+        found = _note_problems(note, vault)
+        if found:
+            changed = True
+            note = replace(note, problems=(*note.problems, *found))
+        notes.append(note)
+    if not changed:
+        return vault
+    return type(vault)(vault.root, tuple(notes), vault.attachments, vault.problems)
+
+
+# A cheap first look, so that only a note naming something other than a public http(s)
+# URL is parsed: every place the parser can find a URL (an inline or reference link, an
+# autolink, a bare URL, a raw HTML attribute, CSS) matches one of these, and anything that
+# is not plainly public (escapes and entities included) sends the note to the real parse.
+_DESTINATION = re.compile(r"\]\(\s*(<?)([^\s)]*)")
+_DEFINITION = re.compile(r"^[ \t>]*\[(?!\^)[^\]\n]+\]:\s*(<?)(\S*)", re.MULTILINE)
+_AUTOLINK = re.compile(r"<()([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>\s]*)>")
+_BARE = re.compile(r"()((?:https?:|xmpp:|www\.)[^\s<>\"']*)")
+_ATTRIBUTE = re.compile(
+    r"(?:src|href|data|poster|cite|background)\s*=\s*()(\"[^\"]*\"|'[^']*'|[^\s>]*)"
+)
+_STYLE = re.compile(r"url\(|<style|style\s*=|@import")
+
+
+def _needs_parse(body: str) -> bool:
+    """True when ``body`` may name a URL that is not plainly public (see above).
+
+    The lower-cased patterns run only when their marker is present, so a note with no
+    link costs a few substring searches.
+    """
+    lower = body.lower()
+    searches: list[tuple[re.Pattern[str], str]] = []
+    if "](" in body:
+        searches.append((_DESTINATION, body))
+    if "]:" in body:
+        searches.append((_DEFINITION, body))
+    if "<" in body:
+        if _STYLE.search(lower):
+            return True
+        searches.append((_AUTOLINK, body))
+        if "=" in body:
+            searches.append((_ATTRIBUTE, lower))
+    if "http" in lower or "www." in lower or "xmpp:" in lower:
+        searches.append((_BARE, lower))
+    for pattern, text in searches:
+        for match in pattern.finditer(text):
+            if match.group(1) or not _plainly_public(match.group(2).strip("\"'")):
+                return True
+    return False
+
+
+def _plainly_public(url: str) -> bool:
+    if not url or url.startswith("#"):
+        return True
+    if url[:4].lower() == "www.":
+        url = "http://" + url
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return False
+    return scheme == "mailto" or (scheme in ("http", "https") and is_public_url(url))
+
+
+def _note_problems(note: Note, vault: Any) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[tuple[str, str, int | None]] = set()
+    if _needs_parse(note.body):
+        for reference in note_references(note):
+            found = reference_problem(reference.url, note, vault.attachment)
+            if found is None:
+                continue
+            key = (found[0], reference.url, reference.line)
+            if key not in seen:
+                seen.add(key)
+                problems.append(
+                    Problem(
+                        Severity.WARNING, found[0], found[1], note.path.as_posix(), reference.line
+                    )
+                )
+    image = note.extra.get("image")
+    if isinstance(image, str) and image.strip() and not _image_is_usable(image, vault):
+        problems.append(
+            Problem(
+                Severity.WARNING,
+                "image-missing",
+                f"image {image!r} is neither an image of the vault nor a public http(s) URL",
+                note.path.as_posix(),
+                note.field_lines.get("image"),
+            )
+        )
+    return problems
+
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".bmp"})
+
+
+def frontmatter_image(value: str) -> str:
+    """The name or URL in a frontmatter ``image`` value (``![[x.png]]`` and ``x.png|300`` too)."""
+    name = value.strip().removeprefix("!").removeprefix("[[").removesuffix("]]")
+    return name if urlsplit(name).scheme else name.split("|")[0].strip()
+
+
+def _image_is_usable(value: str, vault: Any) -> bool:
+    name = frontmatter_image(value)
+    if urlsplit(name).scheme:
+        return urlsplit(name).scheme.lower() in ("http", "https") and is_public_url(name)
+    attachment = vault.attachment(name)
+    return attachment is not None and attachment.suffix.lower() in IMAGE_SUFFIXES
+
+
+def attachment_paths(vault: Any) -> frozenset[PurePosixPath]:
+    """Every attachment path the vault scan listed."""
+    return frozenset(vault.attachments.values())
+
+
+def vault_files(vault: Any) -> VaultFiles:
+    """The reader of ``vault``'s attachments."""
+    return VaultFiles.of(vault.root, attachment_paths(vault))
+
+
+def copy_attachments(job: Job, paths: Iterable[PurePosixPath], folder: str, effect: str) -> None:
+    """Copy attachments into ``folder`` of ``job``'s target, under their vault paths.
+
+    Each file is opened through :class:`VaultFiles` at the moment it is copied, and an SVG
+    must pass :func:`svg_is_safe`: opened from the site on its own, an SVG runs its scripts.
+    One that cannot be copied is reported (``effect`` says what the reader will miss) and
+    the rest are copied.
+    """
+    files = vault_files(job.vault)
+    for path in sorted(paths):
+        try:
+            target = job.path(f"{folder}/{path.as_posix()}")
+            if path.suffix.lower() == ".svg":
+                data = files.read(path)
+                if not svg_is_safe(data):
+                    raise AssetError("an SVG with scripts, external references or bad XML")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            else:
+                files.copy(path, target)
+        except (OSError, ValueError) as exc:  # AssetError is a ValueError
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            job.warn(f"{path} not copied, so {effect}: {reason}", code="asset-refused")
+            continue
+        job.record(target)

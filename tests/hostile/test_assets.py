@@ -1,0 +1,484 @@
+"""Hostile assets: swapped symlinks, SVGs that hide loads, private addresses, --strict.
+
+Two vaults are built once each for the whole module, with a target of every exporter: one
+full of private-network references, missing-embed paths and crafted SVGs (built by the real
+command), and one whose images are swapped for symlinks after the vault was read (built
+through the API, since the swap must fall between reading and building).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+import pytest
+from PIL import Image, PngImagePlugin
+
+import notepress
+from notepress.assets import AssetError, VaultFiles, is_public_url, svg_is_safe
+from tests.conftest import note_text, write_vault
+from tests.hostile.support import Run, run_cli, snapshot
+from tests.test_pdf_support import image_count, reader, stream_data, uri_links
+
+SITE = """
+[site]
+title = "Hostile assets"
+url = "https://notes.example.org/"
+author = "Someone"
+"""
+
+ALL_TARGETS = (
+    SITE
+    + """
+[targets.news]
+exporter = "feed"
+formats = ["atom", "rss", "json"]
+
+[targets.meta]
+exporter = "jsonld"
+article_body = true
+
+[targets.book]
+exporter = "epub"
+
+[targets.print]
+exporter = "pdf"
+"""
+)
+
+#: What a public output must never carry: private hosts, local paths of the build machine.
+PRIVATE = (
+    "192.168.1.1",
+    "127.0.0.1",
+    "10.20.30.40",
+    "169.254.169.254",
+    "[::1]",
+    "0x7f.1",
+    "localhost:3000",
+    "printer.local",
+    "file:",
+    "/home/someone",
+    "etc/passwd",
+    "diary.txt",
+)
+
+PRIVATE_BODY = """\
+Router notes for the shed.
+
+See the [router page](http://192.168.1.1/admin) and ![ping pixel](http://127.0.0.1:8123/ping.png).
+
+Raw: <a href="http://10.20.30.40/wiki">wiki page</a> and <img src="http://169.254.169.254/latest" alt="metadata box">.
+
+Autolink <http://[::1]:631/printers> here and http://localhost:3000/dash too.
+
+[local diary](file:///home/someone/diary.txt) and [printer status](http://printer.local/status) and [odd spelling](http://0x7f.1/x).
+
+Public [example page](https://example.org/page) stays a link, ![public picture](https://example.org/pic.png) too.
+
+![[../../../etc/passwd]] and ![[/home/someone/secret.png]] and ![[../private/plan.png|the plan]].
+"""
+
+
+def png(colour: str, marker: str = "") -> bytes:
+    """A small PNG; ``marker`` goes into a text chunk, to find the file's bytes anywhere."""
+    buffer = io.BytesIO()
+    info = PngImagePlugin.PngInfo()
+    if marker:
+        info.add_text("Comment", marker)
+    Image.new("RGB", (24, 16), colour).save(buffer, "PNG", pnginfo=info)
+    return buffer.getvalue()
+
+
+CLEAN_SVG = b"""<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">
+<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">
+<title>clean drawing</title>
+<defs><linearGradient id="g"><stop offset="0" stop-color="#123"/></linearGradient></defs>
+<style>rect { stroke: #456; }</style>
+<rect width="40" height="20" fill="url(#g)" style="stroke-width: 2"/>
+</svg>
+"""
+
+#: Each hides a load from a check that reads CSS or XML with regexes.
+HOSTILE_SVGS = {
+    "import-escape.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><style>@\\69mport '
+    b'"https://tracker.example.net/a.css";</style><rect width="4" height="4"/></svg>',
+    "url-escape.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="4" height="4" '
+    b'style="fill: u\\72l(https://tracker.example.net/p.svg#x)"/></svg>',
+    "style-import.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><style>\n@import '
+    b"url(https://tracker.example.net/b.css);\n</style></svg>",
+    "entity.svg": b'<?xml version="1.0"?>\n<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+    b'\n<svg xmlns="http://www.w3.org/2000/svg"><text>&x;</text></svg>',
+}
+
+DRAWINGS_BODY = "Drawings.\n\n" + "\n\n".join(
+    f"![[{name}]]" for name in ("clean.svg", *HOSTILE_SVGS)
+)
+
+
+def line_of(text: str, needle: str) -> int:
+    """The 1-based line of ``text`` that holds ``needle``."""
+    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def public_texts(folder: Path) -> Iterator[tuple[str, bytes]]:
+    """Every file under ``folder`` as bytes; EPUBs by member, PDFs with their text too."""
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        name = path.relative_to(folder).as_posix()
+        data = path.read_bytes()
+        yield name, data
+        if path.suffix == ".epub":
+            with zipfile.ZipFile(path) as book:
+                for member in book.namelist():
+                    yield f"{name}!{member}", book.read(member)
+        elif path.suffix == ".pdf":
+            pdf = reader(path)
+            text = "\n".join(page.extract_text() for page in pdf.pages)
+            yield f"{name}!text", text.encode("utf-8")
+            yield f"{name}!uris", "\n".join(uri_links(pdf)).encode("utf-8")
+            yield f"{name}!streams", stream_data(pdf)
+
+
+# A vault full of private references, built once by the real command ------------------------
+
+
+@pytest.fixture(scope="module")
+def private_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Run, str]:
+    root = tmp_path_factory.mktemp("private") / "vault"
+    private = note_text(
+        "Shed network",
+        PRIVATE_BODY,
+        note_id="230301PN01",
+        created="2023-03-01",
+        extra="image: http://127.0.0.1:8123/cover.png",
+    )
+    files: dict[str, str | bytes] = {
+        "shed network.md": private,
+        "drawings.md": note_text(
+            "Drawings", DRAWINGS_BODY, note_id="230302DR01", created="2023-03-02"
+        ),
+        "art/clean.svg": CLEAN_SVG,
+        **{f"art/{name}": data for name, data in HOSTILE_SVGS.items()},
+    }
+    write_vault(root, files, ALL_TARGETS)
+    before = snapshot(root)
+    run = run_cli("build", root, "-o", root.parent / "out")
+    assert snapshot(root) == before
+    return root.parent / "out", run, private
+
+
+def test_private_addresses_reach_no_public_output(
+    private_build: tuple[Path, Run, str],
+) -> None:
+    out, run, _ = private_build
+    assert run.code == 0, run.output
+    assert "Traceback" not in run.output
+    checked = 0
+    for name, data in public_texts(out):
+        checked += 1
+        for needle in PRIVATE:
+            assert needle.encode() not in data, f"{needle} in {name}"
+    assert checked > 20
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["book", "meta", "news", "print"]
+
+
+def test_the_text_of_a_removed_link_stays(private_build: tuple[Path, Run, str]) -> None:
+    out, _, _ = private_build
+    atom = (out / "news" / "atom.xml").read_text(encoding="utf-8")
+    body = (out / "meta" / "230301PN01.jsonld").read_text(encoding="utf-8")
+    with zipfile.ZipFile(out / "book" / "book.epub") as book:
+        chapters = "".join(
+            book.read(name).decode("utf-8") for name in book.namelist() if name.endswith("xhtml")
+        )
+    pdf_text = "\n".join(p.extract_text() for p in reader(out / "print" / "digest.pdf").pages)
+    pdf_text = re.sub(r"\s+", " ", pdf_text)
+    for output in (atom, body, chapters, pdf_text):
+        for kept in ("router page", "ping pixel", "wiki page", "local diary", "printer status"):
+            assert kept in output
+        # A missing embed shows its file name or alias, never the path it was given.
+        for kept in ("passwd", "secret.png", "the plan", "[private link removed]"):
+            assert kept in output
+    # The public link is still a link, in every output that has links.
+    assert 'href="https://example.org/page"' in atom
+    assert "https://example.org/page" in uri_links(reader(out / "print" / "digest.pdf"))
+    assert '<img src="https://example.org/pic.png" alt="public picture"' in atom.replace(
+        "&lt;", "<"
+    ).replace("&gt;", ">").replace("&quot;", '"')
+    assert 'href="https://example.org/pic.png"' in chapters  # a book links to remote images
+    # JSON-LD neither shows the private image nor cites a private page: the frontmatter's
+    # private image gives way to the first image the note shows.
+    document = (out / "meta" / "230301PN01.jsonld").read_text(encoding="utf-8")
+    assert '"image": "https://example.org/pic.png"' in document
+    assert '"url": "https://example.org/page"' in document
+
+
+def test_each_private_reference_is_one_warning_with_its_line(
+    private_build: tuple[Path, Run, str],
+) -> None:
+    _, run, text = private_build
+    found = re.findall(
+        r"/shed network\.md:(\d+): warning\[(url-private|image-missing)\]", run.output
+    )
+    expected = [
+        (line_of(text, "image: http"), "image-missing"),
+        *[(line_of(text, "router page"), "url-private")] * 2,
+        *[(line_of(text, "wiki page"), "url-private")] * 2,
+        *[(line_of(text, "Autolink"), "url-private")] * 2,
+        *[(line_of(text, "local diary"), "url-private")] * 3,
+    ]
+    assert sorted((int(line), code) for line, code in found) == sorted(expected)
+    # Warnings are for the owner, who may see the address; they say what happened to it.
+    assert "'http://192.168.1.1/admin' is a local file or a private-network address" in run.output
+
+
+def test_only_the_clean_svg_reaches_the_book(private_build: tuple[Path, Run, str]) -> None:
+    out, run, _ = private_build
+    with zipfile.ZipFile(out / "book" / "book.epub") as book:
+        svgs = [book.read(n) for n in book.namelist() if n.endswith(".svg") and "cover" not in n]
+    assert len(svgs) == 1
+    assert b"clean drawing" in svgs[0]
+    for name in HOSTILE_SVGS:
+        assert re.search(
+            rf"^targets\.book: warning\[epub-image\]: art/{re.escape(name)}: SVG image left out",
+            run.stdout + run.stderr,
+            re.MULTILINE,
+        ), name
+
+
+@pytest.mark.parametrize(
+    "svg",
+    [
+        *HOSTILE_SVGS.values(),
+        b'<svg xmlns="http://www.w3.org/2000/svg"><rect onload="alert(1)"/></svg>',
+        b'<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><p>x</p></foreignObject></svg>',
+        b'<svg xmlns="http://www.w3.org/2000/svg"><image href="https://example.net/x.png"/></svg>',
+        b'<svg xmlns="http://www.w3.org/2000/svg"><rect fill="url(&#x27;http://x/#a&#x27;)"/></svg>',
+        b'<?xml-stylesheet href="https://example.net/s.css"?><svg xmlns="http://www.w3.org/2000/svg"/>',
+        b'<!DOCTYPE svg [<!ATTLIST svg onload CDATA "alert(1)">]><svg xmlns="http://www.w3.org/2000/svg"/>',
+        b'<svg xmlns="http://www.w3.org/2000/svg"><rect style="@import url(x.css)"/></svg>',
+        b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xi="http://www.w3.org/2001/XInclude">'
+        b'<xi:include href="file:///etc/hostname" parse="text"/></svg>',
+        b"<html><script>alert(1)</script></html>",
+        b"not xml at all",
+    ],
+)
+def test_svg_refusals(svg: bytes) -> None:
+    assert not svg_is_safe(svg)
+
+
+def test_svg_acceptances() -> None:
+    assert svg_is_safe(CLEAN_SVG)
+    inline = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+        b'<image xlink:href="data:image/png;base64,iVBORw0KGgo=" width="1" height="1"/>'
+        b'<use href="#a"/></svg>'
+    )
+    assert svg_is_safe(inline)
+
+
+@pytest.mark.parametrize(
+    ("url", "public"),
+    [
+        ("http://127.0.0.1:8123/ping.png", False),
+        ("http://[::1]/", False),
+        ("http://10.0.0.8/", False),
+        ("http://172.16.4.4/", False),
+        ("http://192.168.0.1/", False),
+        ("http://169.254.169.254/latest", False),
+        ("http://100.64.1.1/", False),
+        ("http://0.0.0.0:8000/", False),
+        ("http://2130706433/", False),
+        ("http://0x7f.1/", False),
+        ("http://[::ffff:10.0.0.1]/", False),
+        ("http://[fe80::1]/", False),
+        ("http://localhost:8080/", False),
+        ("http://dev.localhost/", False),
+        ("http://nas.local/", False),
+        ("file:///etc/passwd", False),
+        ("ftp://example.org/file", False),
+        ("http://[not an address/", False),
+        ("https://example.org/page", True),
+        ("http://93.184.216.34/", True),
+        ("mailto:someone@example.org", True),
+    ],
+)
+def test_public_urls(url: str, public: bool) -> None:
+    assert is_public_url(url) is public
+
+
+# --strict: a note whose references cannot be published stays private ------------------------
+
+
+def test_strict_keeps_a_note_with_a_private_reference_out(tmp_path: Path) -> None:
+    body = "Text.\n\n![gone](pics/missing.png)\n\nSee [the box](http://10.1.1.1/).\n"
+    leaky = note_text(
+        "Leaky", body, note_id="230301LK01", created="2023-03-01", extra="image: nothere.png"
+    )
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "leaky.md": leaky,
+            "fine.md": note_text("Fine", "All good.", note_id="230302FN01", created="2023-03-02"),
+        },
+        SITE + '\n[targets.news]\nexporter = "feed"\n\n[targets.meta]\nexporter = "jsonld"\n',
+    )
+    check = run_cli("check", root, "--strict")
+    assert check.code == 1, check.output
+    for code, needle in (
+        ("image-missing", "image: nothere"),
+        ("asset-missing", "![gone]"),
+        ("url-private", "the box"),
+    ):
+        assert f"/leaky.md:{line_of(leaky, needle)}: error[{code}]" in check.output
+    run = run_cli("build", root, "--strict", "-o", tmp_path / "out")
+    assert run.code == 1, run.output
+    assert f"/leaky.md:{line_of(leaky, 'the box')}: error[url-private]" in run.output
+    out = tmp_path / "out"
+    assert "Fine" in (out / "news" / "atom.xml").read_text(encoding="utf-8")
+    assert "Leaky" not in (out / "news" / "atom.xml").read_text(encoding="utf-8")
+    assert (out / "meta" / "230302FN01.jsonld").exists()
+    assert not (out / "meta" / "230301LK01.jsonld").exists()
+    # Without --strict the same note is published, without the URL, and the build passes.
+    relaxed = run_cli("build", root, "-o", tmp_path / "relaxed")
+    assert relaxed.code == 0, relaxed.output
+    atom = (tmp_path / "relaxed" / "news" / "atom.xml").read_text(encoding="utf-8")
+    assert "the box" in atom
+    assert "10.1.1.1" not in atom
+
+
+# Symlinks swapped in after the vault was read ----------------------------------------------
+
+SWAP_SECRET = "SWAP-SECRET-OUTSIDE-4d1e"
+HIDDEN_SECRET = "HIDDEN-SECRET-INSIDE-9b2c"
+
+
+@pytest.fixture(scope="module")
+def swapped_build(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, notepress.BuildReport]:
+    """Build a vault whose two images became symlinks between reading and building.
+
+    ``pics/photo.png`` now leads outside the vault; ``pics/diagram.png`` to a hidden file
+    inside it.  Every exporter copies or embeds both images, so each reads them.
+    """
+    base = tmp_path_factory.mktemp("swap")
+    outside = base / "outside"
+    outside.mkdir()
+    (outside / "secret.png").write_bytes(png("#aa0000", SWAP_SECRET))
+    root = write_vault(
+        base / "vault",
+        {
+            "note.md": note_text(
+                "Pictures",
+                "Two pictures.\n\n![[photo.png]]\n\n![[diagram.png]]\n",
+                note_id="230301PC01",
+                created="2023-03-01",
+                extra="image: photo.png",
+            ),
+            "pics/photo.png": png("#00aa00"),
+            "pics/diagram.png": png("#0000aa"),
+            ".private/hidden.png": png("#aaaa00", HIDDEN_SECRET),
+        },
+        ALL_TARGETS,
+    )
+    project = notepress.load_project(root, output=base / "out")
+    (root / "pics" / "photo.png").unlink()
+    (root / "pics" / "photo.png").symlink_to(outside / "secret.png")
+    (root / "pics" / "diagram.png").unlink()
+    (root / "pics" / "diagram.png").symlink_to(root / ".private" / "hidden.png")
+    return base / "out", project.build()
+
+
+@pytest.mark.parametrize("target", ["news", "meta", "book", "print"])
+def test_a_swapped_symlink_is_never_followed(
+    swapped_build: tuple[Path, notepress.BuildReport], target: str
+) -> None:
+    out, report = swapped_build
+    assert not report.has_errors, [str(p) for p in report.all_problems()]
+    assert all(result.ok for result in report.targets)
+    files = list(public_texts(out / target))
+    assert files
+    for name, data in files:
+        assert SWAP_SECRET.encode() not in data, name
+        assert HIDDEN_SECRET.encode() not in data, name
+    if target == "print":
+        assert image_count(reader(out / "print" / "digest.pdf")) == 0
+    else:
+        assert not (out / target / "assets" / "pics" / "photo.png").exists()
+
+
+def test_each_exporter_says_which_file_it_refused(
+    swapped_build: tuple[Path, notepress.BuildReport],
+) -> None:
+    _, report = swapped_build
+    by_target = {
+        target.name: [(p.code, p.message) for p in target.problems] for target in report.targets
+    }
+    for target, code in (("news", "asset-refused"), ("meta", "asset-refused")):
+        assert (
+            code,
+            "pics/photo.png not copied, so "
+            + (
+                "it will be missing from the feed"
+                if target == "news"
+                else "its URL will not resolve"
+            )
+            + ": it is a symlink leading outside the vault; not followed",
+        ) in by_target[target]
+    book = [message for code, message in by_target["book"] if code == "epub-image"]
+    assert any(m.startswith("pics/photo.png: image left out: it is a symlink") for m in book)
+    assert any(m.startswith("pics/diagram.png: image left out: it is a symlink") for m in book)
+    printed = [message for code, message in by_target["print"] if code == "pdf-refused"]
+    assert any("pics/photo.png" in m and "symlink leading outside" in m for m in printed)
+    assert any("pics/diagram.png" in m and "symlink to another file" in m for m in printed)
+
+
+def test_vault_files_refuse_a_folder_swapped_for_a_symlink(tmp_path: Path) -> None:
+    """Every path component is opened without following links, not only the last one."""
+    root = write_vault(tmp_path / "vault", {"a/b/pic.png": b"inside", "a/c/pic.png": b"other"})
+    (tmp_path / "elsewhere" / "b").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "b" / "pic.png").write_bytes(b"outside")
+    files = VaultFiles.of(root, [PurePosixPath("a/b/pic.png")])
+    assert files.read(PurePosixPath("a/b/pic.png")) == b"inside"
+    with pytest.raises(AssetError, match="not an attachment"):
+        files.read(PurePosixPath("a/c/pic.png"))
+    with pytest.raises(AssetError, match="outside the vault"):
+        files.read(PurePosixPath("../elsewhere/b/pic.png"))
+    os.rename(root / "a", tmp_path / "a-moved")
+    (root / "a").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(AssetError, match="outside the vault"):
+        files.read(PurePosixPath("a/b/pic.png"))
+    (root / "big.bin").write_bytes(b"x" * 2048)
+    with pytest.raises(AssetError, match="larger than"):
+        VaultFiles.of(root, [PurePosixPath("big.bin")]).read(PurePosixPath("big.bin"), 1024)
+
+
+def test_a_malformed_url_is_reported_not_a_traceback(tmp_path: Path) -> None:
+    body = (
+        'A picture: <img src="http://[fe80::1/pic.png" alt="broken picture">\n\n'
+        "And [a broken link](//[::1/page).\n"
+    )
+    text = note_text("Broken", body, note_id="230301BR01", created="2023-03-01")
+    root = write_vault(
+        tmp_path / "vault",
+        {"broken.md": text},
+        SITE + '\n[targets.print]\nexporter = "pdf"\n',
+    )
+    check = run_cli("check", root)
+    assert check.code == 0, check.output
+    assert "Traceback" not in check.output
+    assert f"/broken.md:{line_of(text, 'A picture')}: warning[url-invalid]" in check.output
+    # markdown-it percent-encodes the bracket, so this one parses, as a loopback address.
+    assert f"/broken.md:{line_of(text, 'broken link')}: warning[url-private]" in check.output
+    run = run_cli("build", root, "-o", tmp_path / "out")
+    assert run.code == 0, run.output
+    pdf = reader(tmp_path / "out" / "print" / "digest.pdf")
+    text_out = " ".join(page.extract_text() for page in pdf.pages)
+    assert "fe80" not in text_out
+    assert "a broken link" in re.sub(r"\s+", " ", text_out)

@@ -27,6 +27,8 @@ from typing import Any
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from notepress.lifetime import die_with_parent, exit_when_gone
+
 from ._pdf_safety import LoadPolicy
 
 __all__ = ["RenderJob", "RenderResult", "VaultFetcher", "render_digests", "render_in_process"]
@@ -189,12 +191,15 @@ def _lift_memory_limit() -> None:
         pass
 
 
-def _worker(connection: Connection, job: RenderJob, log_path: str) -> None:
+def _worker(connection: Connection, job: RenderJob, log_path: str, build_pid: int) -> None:
     """Entry point of a worker process: render one digest and send the result back.
 
     The worker's stderr goes to ``log_path``: a library that aborts (GLib does when an
-    allocation fails) leaves its last words there for the parent's message.
+    allocation fails) leaves its last words there for the parent's message.  The worker
+    dies with its parent (the fork server) and with the build, even one killed outright.
     """
+    die_with_parent()
+    exit_when_gone(build_pid)
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(log, 2)
     os.close(log)
@@ -297,7 +302,9 @@ def render_digests(
 
 def _start(context: Any, job: RenderJob, timeout: float, log: str) -> _Running:
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_worker, args=(sender, job, log), name=f"pdf {job.name}")
+    process = context.Process(
+        target=_worker, args=(sender, job, log, os.getpid()), name=f"pdf {job.name}"
+    )
     process.start()
     sender.close()
     deadline = time.monotonic() + max(timeout, _STARTUP_SECONDS)

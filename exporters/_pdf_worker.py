@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import multiprocessing
+import multiprocessing.util
 import os
 import tempfile
 import time
@@ -238,6 +239,18 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
+def _pin_multiprocessing_folder() -> None:
+    """Create multiprocessing's folder (the fork server's socket) in the system's temporary
+    folder, not in the build's own (which goes when the build ends): the fork server outlives
+    one build and serves the next ones of this process."""
+    saved = tempfile.tempdir
+    tempfile.tempdir = None
+    try:
+        multiprocessing.util.get_temp_dir()
+    finally:
+        tempfile.tempdir = saved
+
+
 def default_workers() -> int:
     try:
         return len(os.sched_getaffinity(0)) or 1
@@ -275,6 +288,7 @@ def render_digests(
     """
     if not jobs:
         return []
+    _pin_multiprocessing_folder()
     context = _context()
     limit = max(1, min(workers or default_workers(), len(jobs)))
     pending = deque(enumerate(jobs))

@@ -42,7 +42,7 @@ def preexec_die_with_parent() -> Callable[[], None]:
     return lambda: die_with_parent(parent)
 
 
-def exit_when_gone(pid: int, interval: float = 0.25) -> None:
+def exit_when_gone(pid: int, interval: float = 0.1) -> None:
     """Watch ``pid`` from a daemon thread and end this process as soon as it has exited."""
 
     def watch() -> None:

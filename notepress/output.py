@@ -7,8 +7,9 @@ A build must never harm the vault or a file notepress did not write.  The rules:
   default ``_publish`` qualifies; ``output = "journal"`` with notes in ``journal/`` does not.
 * Each target writes exactly ``OUTPUT/<target>/``.  A build writes it in full in a staging
   folder, adds a manifest (``.notepress-manifest.json``: every file and its hash), and then
-  swaps: old folder -> aside, staging -> final, then the aside is removed.  A kill at any
-  instant leaves the old or the new folder whole; the next build finishes or undoes the swap.
+  swaps staging and final in one step (``renameat2(RENAME_EXCHANGE)`` on Linux; elsewhere old
+  -> aside, staging -> final) and removes the old folder.  A kill at any instant leaves the old
+  or the new folder whole; the next build finishes or undoes an interrupted swap.
 * Only files a manifest lists are removed or replaced.  Other files found in a target folder
   are copied into the new one (with a warning naming them); a folder without a manifest that
   is not empty is never touched (the target fails with a message).
@@ -19,15 +20,17 @@ A build must never harm the vault or a file notepress did not write.  The rules:
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import fcntl
 import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +43,7 @@ __all__ = [
     "OutputFolder",
     "output_folder_problem",
     "read_manifest",
+    "temporary_files_in",
 ]
 
 OUTPUT_MARKER = ".notepress-output"
@@ -169,19 +173,17 @@ class OutputFolder:
             self.recover()
             self.temp.mkdir(parents=True, exist_ok=True)
             yield self
-        finally:
-            shutil.rmtree(self.temp, ignore_errors=True)
-            try:
+        finally:  # every exit path, Ctrl-C and SIGTERM included: no staging or temp left
+            for entry in _entries(self.work):
+                if entry.name.startswith(_STAGE) or entry.name == _TMP:
+                    shutil.rmtree(entry, ignore_errors=True)
+            with suppress(OSError):
                 self.work.rmdir()  # only when empty: an aside that could not go stays
-            except OSError:
-                pass
             os.close(handle)  # releases the lock
 
     def recover(self) -> None:
         """Finish or undo a swap a kill interrupted, and drop stale staging and temp folders."""
-        if not self.work.is_dir():
-            return
-        for entry in sorted(self.work.iterdir()):
+        for entry in _entries(self.work):
             name = entry.name
             if name.startswith(_ASIDE):
                 final = self.path / name[len(_ASIDE) :]
@@ -233,9 +235,12 @@ class OutputFolder:
             kept = self._carry_foreign(final, staging)
             if aside.exists():
                 self._remove_old(aside, final)
-            if final.exists():
-                final.rename(aside)
-            staging.rename(final)
+            if final.exists() and _exchange(staging, final):
+                staging.rename(aside)  # now the old build
+            else:
+                if final.exists():
+                    final.rename(aside)  # a kill from here to the next line: next build undoes
+                staging.rename(final)
         except OSError as exc:
             if aside.exists() and not final.exists():
                 aside.rename(final)  # the old folder goes back whole
@@ -282,16 +287,35 @@ class OutputFolder:
             else:
                 left.append(rel)
         for current, _dirs, _ in sorted(os.walk(aside), reverse=True):
-            try:
+            with suppress(OSError):
                 os.rmdir(current)
-            except OSError:
-                pass
         if aside.exists():
             shown = ", ".join(left[:5]) + (" ..." if len(left) > 5 else "")
             self.warnings.append(
                 f"could not remove the previous build kept aside in {aside} ({shown}); "
                 "the next build tries again"
             )
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return sorted(folder.iterdir())
+    except OSError:
+        return []
+
+
+@contextmanager
+def temporary_files_in(folder: Path) -> Iterator[None]:
+    """Exporters' temporary files (pandoc's work folder, PDF worker logs) go under the locked
+    output folder rather than the system's: a build killed midway leaves them where the next
+    build removes them.
+    """
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = previous
 
 
 def _same(old: Path, new: Path) -> bool:
@@ -302,6 +326,23 @@ def _same(old: Path, new: Path) -> bool:
         return new.is_file() and not new.is_symlink() and _sha256(old) == _sha256(new)
     except OSError:
         return False
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one step (Linux ``renameat2(RENAME_EXCHANGE)``): no instant
+    without a target folder.  False where the system cannot, and two renames are used."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange)
+    if done == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
 
 
 def _acquire(handle: int, folder: Path, timeout: float) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -12,7 +10,7 @@ from .config import CONFIG_FILE, Config, Target, default_config, load_config
 from .errors import ConfigError, NotepressError, VaultError
 from .exporter import Job
 from .model import Note, Problem, Severity
-from .output import OutputError, OutputFolder, output_folder_problem
+from .output import OutputError, OutputFolder, output_folder_problem, temporary_files_in
 from .registry import get_exporter
 from .selection import select_notes
 from .vault import Vault, load_vault
@@ -161,26 +159,13 @@ def build(
         )
     report = BuildReport(output=config.output, problems=vault.all_problems(), targets=[])
     folder = OutputFolder(config.output)
-    with folder.locked(lock_timeout), _temporary_files_in(folder.temp):
+    with folder.locked(lock_timeout), temporary_files_in(folder.temp):
         for name in names:
             report.targets.append(_build_target(vault, config, config.targets[name], folder))
     report.problems.extend(
-        Problem(Severity.ERROR, "output-leftover", message, "output")
-        for message in folder.warnings
+        Problem(Severity.ERROR, "output-leftover", message, "output") for message in folder.warnings
     )
     return report
-
-
-@contextmanager
-def _temporary_files_in(folder: Path) -> Iterator[None]:
-    """Exporters' temporary files go under the locked output folder, not the system's:
-    a build killed midway leaves them where the next build removes them."""
-    previous = tempfile.tempdir
-    tempfile.tempdir = str(folder)
-    try:
-        yield
-    finally:
-        tempfile.tempdir = previous
 
 
 def _build_target(
@@ -213,6 +198,9 @@ def _build_target(
         result.error = str(exc)
     except Exception as exc:  # an exporter bug must not take the other targets down
         result.error = f"{type(exc).__name__}: {exc}"
+    except BaseException:  # Ctrl-C, SIGTERM: the old folder stays, the staging goes
+        folder.discard(staging)
+        raise
     result.problems = job.problems
     if result.error is None:
         try:

@@ -18,7 +18,6 @@ from .slugs import lookup_key
 __all__ = ["OUTPUT_MARKER", "Vault", "load_vault"]
 
 
-
 @dataclass(frozen=True)
 class Vault:
     """Every note of a vault plus the indexes that resolve links and embeds.

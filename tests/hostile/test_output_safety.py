@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from notepress.output import LOCK, MANIFEST, OUTPUT_MARKER, WORK, read_manifest
-
 from tests.conftest import note_text, write_vault
 from tests.hostile.support import run_cli, snapshot
 
@@ -25,7 +24,9 @@ def notes_vault(root: Path, config: str) -> Path:
     return write_vault(
         root,
         {
-            "notes/keep.md": note_text("Keep", "Words worth keeping.", note_id="240101KP01"),
+            "notes/keep.md": note_text(
+                "Keep", "Words worth keeping.", note_id="240101KP01", created="2024-01-01"
+            ),
             "journal/day.md": note_text(
                 "Day", "A day.", note_id="240102DY01", created="2024-01-02"
             ),
@@ -141,7 +142,8 @@ def test_a_folder_notepress_did_not_write_is_left_alone(tmp_path: Path) -> None:
 
 def test_symlinked_target_folder_is_not_followed(tmp_path: Path) -> None:
     vault = notes_vault(
-        tmp_path / "vault", '[targets.feed]\nexporter = "feed"\n[targets.meta]\nexporter = "jsonld"\n'
+        tmp_path / "vault",
+        '[targets.feed]\nexporter = "feed"\n[targets.meta]\nexporter = "jsonld"\n',
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -161,7 +163,8 @@ def test_target_with_an_undeletable_file_keeps_building(tmp_path: Path) -> None:
     """An immutable file in the old folder: the new folder still goes in whole, the rest of
     the old one is removed, and the leftover is an error naming the file (exit 1, not 2)."""
     vault = notes_vault(
-        tmp_path / "vault", '[targets.feed]\nexporter = "feed"\n[targets.meta]\nexporter = "jsonld"\n'
+        tmp_path / "vault",
+        '[targets.feed]\nexporter = "feed"\n[targets.meta]\nexporter = "jsonld"\n',
     )
     assert run_cli("build", vault).code == 0
     stuck = vault / "_publish" / "feed" / "rss.xml"
@@ -239,7 +242,9 @@ def test_pandoc_out_of_memory_is_an_error_of_the_build(tmp_path: Path) -> None:
 
 
 def test_an_unwritable_output_exits_1_naming_the_path(tmp_path: Path) -> None:
-    vault = notes_vault(tmp_path / "vault", 'output = "site"\n[targets.meta]\nexporter = "jsonld"\n')
+    vault = notes_vault(
+        tmp_path / "vault", 'output = "site"\n[targets.meta]\nexporter = "jsonld"\n'
+    )
     (vault / "site").write_text("a file where the output folder should be\n")
     run = run_cli("build", vault)
     assert run.code == 1, run.output
@@ -254,3 +259,16 @@ def test_manifest_lists_every_file_with_its_hash(tmp_path: Path) -> None:
     data = json.loads((target / MANIFEST).read_text())
     assert data["target"] == "meta" and data["exporter"] == "jsonld"
     assert_whole(target)
+
+
+def test_target_names_map_to_one_folder_each(tmp_path: Path) -> None:
+    """Two names that one case-insensitive disk would store as one folder are refused."""
+    vault = notes_vault(
+        tmp_path / "vault",
+        '[targets.Feed]\nexporter = "jsonld"\n[targets.feed]\nexporter = "jsonld"\n',
+    )
+    before = snapshot(tmp_path)
+    run = run_cli("build", vault)
+    assert run.code == 2, run.output
+    assert "targets.feed: same folder as targets.Feed" in run.stderr
+    assert snapshot(tmp_path) == before

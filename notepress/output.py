@@ -185,8 +185,8 @@ class OutputFolder:
         """Finish or undo a swap a kill interrupted, and drop stale staging and temp folders."""
         for entry in _entries(self.work):
             name = entry.name
-            if name.startswith(_ASIDE):
-                final = self.path / name[len(_ASIDE) :]
+            if name.startswith(_ASIDE) and name.count("-") >= 2:
+                final = self.path / name.split("-", 2)[2]
                 if not final.exists() and not final.is_symlink():
                     entry.rename(final)  # the kill came between the two renames: undo
                 else:
@@ -229,25 +229,35 @@ class OutputFolder:
         problem = self.check_target(target)
         if problem is not None:
             raise OutputError(problem)
-        aside = self.work / f"{_ASIDE}{target}"
+        aside = self._free_aside(target)
         try:
             _write_manifest(staging, target, exporter)
             kept = self._carry_foreign(final, staging)
-            if aside.exists():
-                self._remove_old(aside, final)
+            old = None
             if final.exists() and _exchange(staging, final):
-                staging.rename(aside)  # now the old build
+                old = staging  # it holds the old build now
+                with suppress(OSError):
+                    staging.rename(aside)
+                    old = aside
             else:
                 if final.exists():
                     final.rename(aside)  # a kill from here to the next line: next build undoes
+                    old = aside
                 staging.rename(final)
         except OSError as exc:
             if aside.exists() and not final.exists():
                 aside.rename(final)  # the old folder goes back whole
             raise OutputError(_os_message(f"cannot replace {final}", exc)) from None
-        if aside.exists():
-            self._remove_old(aside, final)
+        if old is not None:
+            self._remove_old(old, final)
         return kept
+
+    def _free_aside(self, target: str) -> Path:
+        """A name for the replaced folder (``old-N-target``) that no leftover holds."""
+        number = 0
+        while (aside := self.work / f"{_ASIDE}{number}-{target}").exists():
+            number += 1
+        return aside
 
     def _carry_foreign(self, final: Path, staging: Path) -> list[str]:
         """Copy the files of ``final`` that its manifest does not list into ``staging``."""

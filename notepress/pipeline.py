@@ -215,8 +215,8 @@ def _build_target(
                 )
         except OutputError as exc:
             result.error = str(exc)
-    folder.discard(staging)
     if result.error is not None:
+        folder.discard(staging)  # the unpublished new build; the old folder is untouched
         return _failed(result, target, result.error)
     return result
 

@@ -1,7 +1,8 @@
 """The ``notepress`` command: a thin face over :mod:`notepress`'s Python API.
 
-Exit codes: 0 clean, 1 when a note had an error or a target failed (everything else is still
-built), 2 for a usage or config error (nothing is written).
+Exit codes: 0 clean, 1 when a note had an error, a target failed or the output folder could
+not be locked or written (everything else is still built), 2 for a usage or config error
+(nothing is written).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,7 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    previous = signal.signal(signal.SIGTERM, _terminated)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if in_main_thread else None
     try:
         return int(args.run(args))
     except ExportError as exc:  # the build could not be written: nothing of the vault harmed
@@ -58,7 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"notepress:{where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERRORS if args.command == "build" else EXIT_USAGE
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 class _Terminated(BaseException):

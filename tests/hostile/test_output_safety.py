@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+import notepress
+from notepress import output as output_module
 from notepress.output import LOCK, MANIFEST, OUTPUT_MARKER, WORK, read_manifest
 from tests.conftest import note_text, write_vault
 from tests.hostile.support import run_cli, snapshot
@@ -272,3 +274,39 @@ def test_target_names_map_to_one_folder_each(tmp_path: Path) -> None:
     assert run.code == 2, run.output
     assert "targets.feed: same folder as targets.Feed" in run.stderr
     assert snapshot(tmp_path) == before
+
+
+def test_next_build_finishes_a_swap_a_kill_interrupted(tmp_path: Path) -> None:
+    """Killed between the two renames of a swap: the old folder is aside, the final missing,
+    a staging folder and temporary files are left.  The next build, even of another target,
+    puts the old folder back whole and removes the rest."""
+    vault = notes_vault(
+        tmp_path / "vault",
+        '[targets.meta]\nexporter = "jsonld"\n[targets.feed]\nexporter = "feed"\n',
+    )
+    assert run_cli("build", vault).code == 0
+    output = vault / "_publish"
+    before = snapshot(output / "meta")
+    (output / WORK).mkdir()
+    (output / "meta").rename(output / WORK / "old-0-meta")
+    (output / WORK / "stage-meta" / "html").mkdir(parents=True)
+    (output / WORK / "tmp" / "notepress-pdf-x").mkdir(parents=True)
+    run = run_cli("build", vault, "-t", "feed")
+    assert run.code == 0, run.output
+    assert snapshot(output / "meta") == before
+    assert_whole(output / "meta")
+    assert not (output / WORK).exists()
+
+
+def test_swap_without_an_atomic_exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the system cannot swap two folders in one step, two renames do it."""
+    monkeypatch.setattr(output_module, "_exchange", lambda first, second: False)
+    vault = notes_vault(tmp_path / "vault", '[targets.meta]\nexporter = "jsonld"\n')
+    notepress.load_project(vault).build()
+    (vault / "_publish" / "meta" / "mine.txt").write_text("mine\n")
+    (vault / "notes" / "more.md").write_text(note_text("More", "x", note_id="240104MR01"))
+    report = notepress.load_project(vault).build()
+    assert [p.code for p in report.all_problems() if p.severity.value == "error"] == []
+    assert (vault / "_publish" / "meta" / "240104MR01.jsonld").is_file()
+    assert (vault / "_publish" / "meta" / "mine.txt").read_text() == "mine\n"
+    assert not (vault / "_publish" / WORK).exists()

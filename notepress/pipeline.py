@@ -157,6 +157,7 @@ def build(
         raise ConfigError(
             f"unknown target: {', '.join(unknown)}", [f"available: {', '.join(config.targets)}"]
         )
+    _check_output_folders(vault.root, config, [config.output])  # for callers of the API too
     report = BuildReport(output=config.output, problems=vault.all_problems(), targets=[])
     folder = OutputFolder(config.output)
     with folder.locked(lock_timeout), temporary_files_in(folder.temp):

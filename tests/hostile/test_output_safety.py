@@ -3,6 +3,7 @@ and a target folder is replaced whole or not at all."""
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import os
@@ -310,3 +311,13 @@ def test_swap_without_an_atomic_exchange(tmp_path: Path, monkeypatch: pytest.Mon
     assert (vault / "_publish" / "meta" / "240104MR01.jsonld").is_file()
     assert (vault / "_publish" / "meta" / "mine.txt").read_text() == "mine\n"
     assert not (vault / "_publish" / WORK).exists()
+
+
+def test_the_python_api_refuses_the_vault_as_output(tmp_path: Path) -> None:
+    vault = notes_vault(tmp_path / "vault", '[targets.notes]\nexporter = "jsonld"\n')
+    project = notepress.load_project(vault)
+    before = snapshot(tmp_path)
+    config = dataclasses.replace(project.config, output=vault)
+    with pytest.raises(notepress.ConfigError, match="is the vault itself"):
+        notepress.build(project.vault, config)
+    assert snapshot(tmp_path) == before

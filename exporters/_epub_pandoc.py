@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from notepress.errors import ExportError, ResourceLimitError
+from notepress.lifetime import preexec_die_with_parent
 
 __all__ = ["MIN_PANDOC", "PandocRun", "pandoc_binary", "run_pandoc"]
 
@@ -92,7 +93,13 @@ def run_pandoc(
         }
         try:
             done = subprocess.run(
-                args, cwd=work, env=env, capture_output=True, timeout=timeout, check=False
+                args,
+                cwd=work,
+                env=env,
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+                preexec_fn=preexec_die_with_parent(),  # a killed build leaves no pandoc behind
             )
         except subprocess.TimeoutExpired:
             raise ResourceLimitError(

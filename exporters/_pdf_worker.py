@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import multiprocessing
+import multiprocessing.util
 import os
 import tempfile
 import time
@@ -29,6 +30,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from notepress.assets import AssetError
+from notepress.lifetime import die_with_parent, exit_when_gone
 
 from ._pdf_safety import LoadPolicy
 
@@ -198,12 +200,15 @@ def _lift_memory_limit() -> None:
         pass
 
 
-def _worker(connection: Connection, job: RenderJob, log_path: str) -> None:
+def _worker(connection: Connection, job: RenderJob, log_path: str, build_pid: int) -> None:
     """Entry point of a worker process: render one digest and send the result back.
 
     The worker's stderr goes to ``log_path``: a library that aborts (GLib does when an
-    allocation fails) leaves its last words there for the parent's message.
+    allocation fails) leaves its last words there for the parent's message.  The worker
+    dies with its parent (the fork server) and with the build, even one killed outright.
     """
+    die_with_parent()
+    exit_when_gone(build_pid)
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(log, 2)
     os.close(log)
@@ -245,6 +250,18 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
+def _pin_multiprocessing_folder() -> None:
+    """Create multiprocessing's folder (the fork server's socket) in the system's temporary
+    folder, not in the build's own (which goes when the build ends): the fork server outlives
+    one build and serves the next ones of this process."""
+    saved = tempfile.tempdir
+    tempfile.tempdir = None
+    try:
+        multiprocessing.util.get_temp_dir()
+    finally:
+        tempfile.tempdir = saved
+
+
 def default_workers() -> int:
     try:
         return len(os.sched_getaffinity(0)) or 1
@@ -282,6 +299,7 @@ def render_digests(
     """
     if not jobs:
         return []
+    _pin_multiprocessing_folder()
     context = _context()
     limit = max(1, min(workers or default_workers(), len(jobs)))
     pending = deque(enumerate(jobs))
@@ -309,7 +327,9 @@ def render_digests(
 
 def _start(context: Any, job: RenderJob, timeout: float, log: str) -> _Running:
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_worker, args=(sender, job, log), name=f"pdf {job.name}")
+    process = context.Process(
+        target=_worker, args=(sender, job, log, os.getpid()), name=f"pdf {job.name}"
+    )
     process.start()
     sender.close()
     deadline = time.monotonic() + max(timeout, _STARTUP_SECONDS)

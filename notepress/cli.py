@@ -1,7 +1,8 @@
 """The ``notepress`` command: a thin face over :mod:`notepress`'s Python API.
 
-Exit codes: 0 clean, 1 when a note had an error or a target failed (everything else is still
-built), 2 for a usage or config error (nothing is written).
+Exit codes: 0 clean, 1 when a note had an error, a target failed or the output folder could
+not be locked or written (everything else is still built), 2 for a usage or config error
+(nothing is written).
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,9 +20,9 @@ from typing import Any
 from . import __version__
 from .chars import printable
 from .config import CONFIG_FILE, Config
-from .errors import NotepressError
+from .errors import ExportError, NotepressError
 from .model import Problem, Severity
-from .pipeline import BuildReport, Project, load_project
+from .pipeline import LOCK_TIMEOUT, BuildReport, Project, load_project
 from .registry import exporter_names, get_exporter
 from .schema import describe
 
@@ -35,21 +38,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if in_main_thread else None
     try:
         return int(args.run(args))
+    except ExportError as exc:  # the build could not be written: nothing of the vault harmed
+        print(f"notepress: error: {exc}", file=sys.stderr)
+        return EXIT_ERRORS
     except NotepressError as exc:
         print(f"notepress: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("notepress: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("notepress: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except BrokenPipeError:  # output piped into `head`: not an error of ours
         sys.stderr.close()
         return EXIT_OK
     except OSError as exc:  # a folder that cannot be written, a full disk...
         where = f" {exc.filename}" if exc.filename else ""
         print(printable(f"notepress:{where}: {exc.strerror or exc}"), file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_ERRORS if args.command == "build" else EXIT_USAGE
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that every ``finally`` runs: workers are
+    stopped and temporary folders removed, as for Ctrl-C."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise _Terminated
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,6 +96,13 @@ def _parser() -> argparse.ArgumentParser:
         "-t", "--target", action="append", metavar="NAME", help="build only this target"
     )
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument(
+        "--wait",
+        type=float,
+        default=LOCK_TIMEOUT,
+        metavar="SECONDS",
+        help=f"wait this long for another build into the same output (default: {LOCK_TIMEOUT:g})",
+    )
 
     check = command("check", "report every problem in the vault", _check)
     _config_option(check)
@@ -103,7 +133,7 @@ def _load(args: argparse.Namespace, **kwargs: Any) -> Project:
 
 def _shown(project: Project, problem: Problem) -> str:
     """A problem with its file as a path the user can open (targets keep their key path)."""
-    if problem.path.startswith("targets."):
+    if problem.path.startswith("targets.") or problem.path == "output":
         return problem.format(problem.path)
     return problem.format(_display_path(project.vault.root / problem.path))
 
@@ -129,13 +159,13 @@ def _print_problems(project: Project, problems: Sequence[Problem]) -> None:
 def _build(args: argparse.Namespace) -> int:
     project = _load(args, output=args.output, strict=args.strict)
     _announce_defaults(project.config)
-    report: BuildReport = project.build(args.target)
+    report: BuildReport = project.build(args.target, lock_timeout=args.wait)
     _print_problems(project, report.problems)
     for target in report.targets:
         _print_problems(project, target.problems)
     for target in report.targets:
-        if not target.ok:
-            print(f"FAILED {target.error}", file=sys.stderr)
+        if not target.ok:  # its error[target-failed] line is printed above
+            print(f"{target.name} ({target.exporter}) FAILED", file=sys.stderr)
             continue
         folder = report.output / target.name
         print(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -12,11 +11,15 @@ from .config import CONFIG_FILE, Config, Target, default_config, load_config
 from .errors import ConfigError, NotepressError, VaultError
 from .exporter import Job
 from .model import Note, Problem, Severity
+from .output import OutputError, OutputFolder, output_folder_problem, temporary_files_in
 from .registry import get_exporter
 from .selection import select_notes
-from .vault import OUTPUT_MARKER, Vault, load_vault
+from .vault import Vault, load_vault
 
 __all__ = ["BuildReport", "Project", "TargetResult", "build", "load_project", "select_for"]
+
+LOCK_TIMEOUT = 60.0
+"""Seconds a build waits for another build into the same output folder to finish."""
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,10 @@ class Project:
     config: Config
     vault: Vault
 
-    def build(self, targets: Sequence[str] | None = None) -> BuildReport:
-        return build(self.vault, self.config, targets)
+    def build(
+        self, targets: Sequence[str] | None = None, *, lock_timeout: float = LOCK_TIMEOUT
+    ) -> BuildReport:
+        return build(self.vault, self.config, targets, lock_timeout=lock_timeout)
 
     def selected(self, target: Target) -> tuple[Note, ...]:
         return select_for(self.vault, target)
@@ -95,10 +100,30 @@ def load_project(
     if output is not None:
         cfg = replace(cfg, output=Path(output).resolve())
         excluded.append(cfg.output)
+    _check_output_folders(root, cfg, excluded)
     loaded = load_vault(root, cfg.site.parse_settings(), ignore=cfg.ignore, exclude_dirs=excluded)
     if strict:
         loaded = loaded.strict()
     return Project(cfg, loaded)
+
+
+def _check_output_folders(root: Path, config: Config, folders: Sequence[Path]) -> None:
+    """Refuse, before anything is read or written, an output that could harm the vault."""
+    where = str(config.path) if config.path else "built-in config"
+    errors = []
+    for folder in dict.fromkeys(folders):
+        problem = output_folder_problem(root, folder)
+        if problem is not None:
+            errors.append(f"output: {problem}")
+    folded: dict[str, str] = {}
+    for name in config.targets:
+        other = folded.setdefault(name.casefold(), name)
+        if other != name:
+            errors.append(
+                f"targets.{name}: same folder as targets.{other} on a case-insensitive disk"
+            )
+    if errors:
+        raise ConfigError(f"{where}: invalid output folder", errors)
 
 
 def select_for(vault: Vault, target: Target) -> tuple[Note, ...]:
@@ -111,12 +136,21 @@ def select_for(vault: Vault, target: Target) -> tuple[Note, ...]:
     )
 
 
-def build(vault: Vault, config: Config, targets: Sequence[str] | None = None) -> BuildReport:
+def build(
+    vault: Vault,
+    config: Config,
+    targets: Sequence[str] | None = None,
+    *,
+    lock_timeout: float = LOCK_TIMEOUT,
+) -> BuildReport:
     """Build the named targets (all by default).
 
     A target that fails is reported and leaves its previous output in place; the other
-    targets are still built.  Each target is written to a staging folder and moved into
-    ``OUTPUT/<target>`` only once complete, so readers never see half a build.
+    targets are still built.  Each target is written to a staging folder and swapped into
+    ``OUTPUT/<target>`` only once complete (see :mod:`notepress.output`), so readers never
+    see half a build and a kill leaves the old or the new folder whole.  The output folder
+    is locked for the whole build: a second build into it waits up to ``lock_timeout``
+    seconds, then fails with :class:`~notepress.output.OutputError`.
     """
     names = list(config.targets) if targets is None else list(targets)
     unknown = [name for name in names if name not in config.targets]
@@ -125,24 +159,34 @@ def build(vault: Vault, config: Config, targets: Sequence[str] | None = None) ->
             f"unknown target: {', '.join(map(shown, unknown))}",
             [f"available: {', '.join(config.targets)}"],
         )
-    output = config.output
-    report = BuildReport(output=output, problems=vault.all_problems(), targets=[])
-    for name in names:
-        report.targets.append(_build_target(vault, config, config.targets[name], output))
+    _check_output_folders(vault.root, config, [config.output])  # for callers of the API too
+    report = BuildReport(output=config.output, problems=vault.all_problems(), targets=[])
+    folder = OutputFolder(config.output)
+    with folder.locked(lock_timeout), temporary_files_in(folder.temp):
+        for name in names:
+            report.targets.append(_build_target(vault, config, config.targets[name], folder))
+    report.problems.extend(
+        Problem(Severity.ERROR, "output-leftover", message, "output") for message in folder.warnings
+    )
     return report
 
 
-def _build_target(vault: Vault, config: Config, target: Target, output: Path) -> TargetResult:
+def _build_target(
+    vault: Vault, config: Config, target: Target, folder: OutputFolder
+) -> TargetResult:
     exporter_cls = get_exporter(target.exporter)
     notes = select_for(vault, target)
     result = TargetResult(target.name, target.exporter, len(notes))
-    final = output / target.name
-    staging = output / f".{target.name}.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    marker = output / OUTPUT_MARKER
-    if not marker.exists():
-        marker.write_text("Written by notepress: this folder is build output, not notes.\n")
+    final = folder.path / target.name
+    try:
+        refusal = folder.check_target(target.name)
+        if refusal is not None:
+            raise OutputError(refusal)
+        staging = folder.stage(target.name)
+    except OSError as exc:
+        return _failed(result, target, f"cannot prepare a staging folder: {exc}")
+    except OutputError as exc:
+        return _failed(result, target, str(exc))
     job = Job(
         target=target,
         site=config.site,
@@ -157,14 +201,33 @@ def _build_target(vault: Vault, config: Config, target: Target, output: Path) ->
         result.error = str(exc)
     except Exception as exc:  # an exporter bug must not take the other targets down
         result.error = f"{type(exc).__name__}: {exc}"
+    except BaseException:  # Ctrl-C, SIGTERM: the old folder stays, the staging goes
+        folder.discard(staging)
+        raise
     result.problems = job.problems
+    if result.error is None:
+        try:
+            written = sorted(path.resolve().relative_to(staging.resolve()) for path in job.written)
+            kept = folder.commit(target.name, target.exporter, staging)
+            result.files = [final / path for path in written]
+            if kept:
+                shown = ", ".join(kept[:8]) + (" ..." if len(kept) > 8 else "")
+                job.warn(
+                    f"kept {len(kept)} file(s) in {final} that notepress did not write: {shown}",
+                    code="output-foreign",
+                )
+        except OutputError as exc:
+            result.error = str(exc)
     if result.error is not None:
-        shutil.rmtree(staging, ignore_errors=True)
-        result.error = f"target {target.name!r} ({target.exporter}) failed: {result.error}"
-        return result
-    shutil.rmtree(final, ignore_errors=True)
-    staging.rename(final)
-    result.files = sorted(
-        final / path.resolve().relative_to(staging.resolve()) for path in job.written
+        folder.discard(staging)  # the unpublished new build; the old folder is untouched
+        return _failed(result, target, result.error)
+    return result
+
+
+def _failed(result: TargetResult, target: Target, error: str) -> TargetResult:
+    """A failed target is an error of the build: counted, printed, exit 1."""
+    result.error = f"target {target.name!r} ({target.exporter}) failed: {error}"
+    result.problems.append(
+        Problem(Severity.ERROR, "target-failed", result.error, f"targets.{target.name}")
     )
     return result

@@ -14,14 +14,11 @@ import pathspec
 from .assets import check_references
 from .chars import printable
 from .model import Link, Note, Problem, Severity
+from .output import MANIFEST, OUTPUT_MARKER
 from .parse import ParseSettings, parse_note
 from .slugs import lookup_key
 
 __all__ = ["OUTPUT_MARKER", "Vault", "load_vault"]
-
-#: A file every build writes into its output folder, so that a vault holding an earlier
-#: build's output never reads it back as notes and attachments.
-OUTPUT_MARKER = ".notepress-output"
 
 
 @dataclass(frozen=True)
@@ -158,13 +155,18 @@ def _walk(
 ) -> Iterator[tuple[Path, PurePosixPath]]:
     """Files of the vault in sorted order, as (absolute path, vault-relative path)."""
     seen_dirs: set[Path] = set()
+    reported: set[str] = set()
 
-    def visit(folder: Path) -> Iterator[tuple[Path, PurePosixPath]]:
+    def visit(folder: Path, marked: str | None = None) -> Iterator[tuple[Path, PurePosixPath]]:
         real = folder.resolve()
         if real in seen_dirs or real in excluded:
             return
-        if real != root and (folder / OUTPUT_MARKER).exists():
-            return  # an earlier build's output, wherever the config put it
+        if real != root and (folder / MANIFEST).is_file():
+            return  # a target folder an earlier build wrote, wherever the config put it
+        if (folder / OUTPUT_MARKER).exists():
+            # Output folders hold target folders, skipped above; notes found below a marker
+            # are still read (a marker must never hide notes) and the marker is reported.
+            marked = folder.relative_to(root).as_posix() or "."
         seen_dirs.add(real)
         try:
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
@@ -205,8 +207,11 @@ def _walk(
             if spec.match_file(rel.as_posix() + ("/" if is_dir else "")):
                 continue
             if is_dir:
-                yield from visit(path)
+                yield from visit(path, marked)
             elif entry.is_file():
+                if marked is not None and marked not in reported and rel.suffix.lower() == ".md":
+                    reported.add(marked)
+                    problems.append(_marker_problem(marked))
                 yield path, rel
 
     yield from visit(root)
@@ -253,6 +258,15 @@ def _symlink_target(path: Path, rel: PurePosixPath, problems: list[Problem]) -> 
             code, message = "unreadable", f"cannot follow symlink: {exc.strerror}"
     problems.append(Problem(Severity.WARNING, code, message, rel.as_posix()))
     return None
+
+
+def _marker_problem(folder: str) -> Problem:
+    """Notes below an output marker: a build once wrote into a notes folder."""
+    message = (
+        f"this folder holds notes but is marked as build output by {OUTPUT_MARKER}; "
+        "its notes are read: delete the marker"
+    )
+    return Problem(Severity.WARNING, "output-marker", message, folder)
 
 
 def _mark_duplicate_ids(notes: list[Note]) -> list[Note]:

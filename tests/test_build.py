@@ -10,6 +10,7 @@ import pytest
 import notepress
 from notepress import registry
 from notepress.exporter import Exporter, Job
+from notepress.output import MANIFEST
 from notepress.schema import option
 
 from .conftest import note_text
@@ -92,8 +93,8 @@ def test_failing_target_keeps_old_output_and_others_build(
 
 def test_output_folder_is_not_read_as_notes(make_vault, titles_exporter: None) -> None:
     root = vault_with(make_vault, '[targets.all]\nexporter = "titles"\n')
-    (root / "_publish" / "old").mkdir(parents=True)
-    (root / "_publish" / "old" / "stale.md").write_text(
+    notepress.load_project(root).build()
+    (root / "_publish" / "all" / "stale.md").write_text(
         note_text("Stale", "x", note_id="230309GN01")
     )
     project = notepress.load_project(root)
@@ -175,6 +176,7 @@ def test_earlier_output_is_not_read_when_building_elsewhere(make_vault, tmp_path
             "attachments/pic.png": b"real",
             "_publish/old/assets/pic.png": b"copy",
             "_publish/old/stale.md": note_text("Stale", "x", note_id="230309GN01"),
+            f"_publish/old/{MANIFEST}": '{"files": {}}',  # an earlier build's target folder
         },
         config='[targets.all]\nexporter = "jsonld"\n[site]\nurl = "https://x.org/"\n',
     )

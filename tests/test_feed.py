@@ -24,6 +24,7 @@ from notepress.exporters._feed_items import ItemFactory
 import notepress
 from notepress.cli import main as cli_main
 from notepress.config import parse_config
+from notepress.output import MANIFEST
 from notepress.pipeline import build
 
 from .conftest import SAMPLES, note_text
@@ -170,7 +171,8 @@ def entry_titles(folder: Path) -> list[str]:
 
 
 def written_files(folder: Path) -> list[Path]:
-    return sorted(path for path in folder.rglob("*") if path.is_file())
+    """The target's files, without the build's manifest."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
 
 
 def tree_bytes(folder: Path) -> dict[str, bytes]:
@@ -888,7 +890,7 @@ def test_samples_newsletter_target(
     reproducible: int,
 ) -> None:
     vault, out, config = sample_build(tmp_path / "out")
-    assert sorted(p.name for p in out.iterdir()) == [
+    assert sorted(p.name for p in out.iterdir() if p.name != MANIFEST) == [
         "assets",
         "atom.xml",
         "discovery.html",

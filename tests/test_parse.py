@@ -17,6 +17,7 @@ import pytest
 
 import notepress
 from notepress.model import Note, Problem, Severity
+from notepress.output import MANIFEST
 from notepress.parse import NOTE_ID_RE, ParseSettings, derived_note_id, parse_note
 from notepress.vault import load_vault
 from tests.conftest import SEEDS, note_text
@@ -614,7 +615,12 @@ def test_hidden_folders_and_files_are_skipped(make_vault: Callable[..., Path]) -
 
 def test_output_folder_is_excluded(make_vault: Callable[..., Path]) -> None:
     root = make_vault(
-        {"note.md": note_text("Note"), "out/site/copy.md": note_text("Copy"), "out/x.png": b"x"},
+        {
+            "note.md": note_text("Note"),
+            "out/site/copy.md": note_text("Copy"),
+            f"out/site/{MANIFEST}": '{"files": {}}',  # an earlier build's target folder
+            "out/x.png": b"x",
+        },
         config='output = "out"\n',
     )
     assert [n.title for n in load_vault(root, exclude_dirs=[root / "out"]).notes] == ["Note"]

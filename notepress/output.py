@@ -1,0 +1,377 @@
+"""The output folder: where it may be, what notepress wrote in it, and how a target is replaced.
+
+A build must never harm the vault or a file notepress did not write.  The rules:
+
+* The output folder is not the vault, does not contain the vault, and when it lies inside
+  the vault it holds no notes (no ``*.md`` outside the target folders a build wrote).  The
+  default ``_publish`` qualifies; ``output = "journal"`` with notes in ``journal/`` does not.
+* Each target writes exactly ``OUTPUT/<target>/``.  A build writes it in full in a staging
+  folder, adds a manifest (``.notepress-manifest.json``: every file and its hash), and then
+  swaps staging and final in one step (``renameat2(RENAME_EXCHANGE)`` on Linux; elsewhere old
+  -> aside, staging -> final) and removes the old folder.  A kill at any instant leaves the old
+  or the new folder whole; the next build finishes or undoes an interrupted swap.
+* Only files a manifest lists are removed or replaced.  Other files found in a target folder
+  are copied into the new one (with a warning naming them); a folder without a manifest that
+  is not empty is never touched (the target fails with a message).
+* One build at a time per output folder: a lock file, waited for a bounded time.
+* Temporary files of a build live in ``OUTPUT/.notepress-work/`` and are removed by the
+  next build when a kill left them behind.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ExportError
+
+__all__ = [
+    "MANIFEST",
+    "OUTPUT_MARKER",
+    "OutputError",
+    "OutputFolder",
+    "output_folder_problem",
+    "read_manifest",
+    "temporary_files_in",
+]
+
+OUTPUT_MARKER = ".notepress-output"
+"""Marks a folder as a build's output folder (it holds target folders)."""
+MANIFEST = ".notepress-manifest.json"
+"""In each target folder: what the build wrote there."""
+LOCK = ".notepress-lock"
+WORK = ".notepress-work"
+"""Staging folders, the aside copy of a target during a swap, and temporary files."""
+_STAGE, _ASIDE, _TMP = "stage-", "old-", "tmp"
+
+
+class OutputError(ExportError):
+    """The output folder could not be locked, prepared or written (exit 1, nothing harmed)."""
+
+
+# Where the output may be --------------------------------------------------------------
+
+
+def output_folder_problem(vault: Path, output: Path) -> str | None:
+    """Why ``output`` may not receive builds of ``vault``, or None when it may."""
+    root, out = vault.resolve(), output.resolve()
+    if out == root:
+        return f"the output folder {out} is the vault itself; a build would write among the notes"
+    if root.is_relative_to(out):
+        return (
+            f"the output folder {out} contains the vault {root}; "
+            "a target folder could replace part of the vault"
+        )
+    if out.is_relative_to(root):
+        note = _first_note(out)
+        if note is not None:
+            return (
+                f"the output folder {out} lies inside the vault {root} and holds notes "
+                f"({note}); inside the vault the output must be a folder without notes"
+            )
+    return None
+
+
+def _first_note(folder: Path) -> Path | None:
+    """A note (``*.md`` the vault loader would read) below ``folder``, outside target folders."""
+    for current, dirs, files in os.walk(folder):
+        if MANIFEST in files and Path(current) != folder:
+            dirs.clear()
+            continue
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.lower().endswith(".md") and not name.startswith("."):
+                return Path(current, name)
+    return None
+
+
+# What a build wrote -------------------------------------------------------------------
+
+
+def read_manifest(folder: Path) -> dict[str, str] | None:
+    """``{relative path: sha256}`` of a target folder a build wrote, or None."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        files = data["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(files, dict):
+        return None
+    return {str(k): str(v) for k, v in files.items()}
+
+
+def _files(folder: Path) -> Iterator[str]:
+    """Relative paths of every file and symlink below ``folder`` (symlinks never followed)."""
+    for current, dirs, files in os.walk(folder):
+        base = Path(current)
+        for name in sorted(dirs):
+            if (base / name).is_symlink():
+                yield (base / name).relative_to(folder).as_posix()
+        dirs[:] = sorted(d for d in dirs if not (base / d).is_symlink())
+        for name in sorted(files):
+            yield (base / name).relative_to(folder).as_posix()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_manifest(folder: Path, target: str, exporter: str) -> None:
+    files = {rel: _sha256(folder / rel) for rel in _files(folder) if rel != MANIFEST}
+    data = {"notepress": 1, "target": target, "exporter": exporter, "files": files}
+    text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    (folder / MANIFEST).write_text(text, encoding="utf-8")
+
+
+# The output folder --------------------------------------------------------------------
+
+
+@dataclass
+class OutputFolder:
+    """The output folder of one build, held under its lock while the build runs."""
+
+    path: Path
+    warnings: list[str] = field(default_factory=list)
+    """Things the user should know about the folder itself (leftovers that could not go)."""
+
+    @property
+    def work(self) -> Path:
+        return self.path / WORK
+
+    @property
+    def temp(self) -> Path:
+        return self.work / _TMP
+
+    @contextmanager
+    def locked(self, timeout: float) -> Iterator[OutputFolder]:
+        """Hold the output's lock (waiting up to ``timeout`` seconds) and tidy up after kills."""
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            marker = self.path / OUTPUT_MARKER
+            if not marker.exists():
+                marker.write_text("Written by notepress: this folder is build output.\n")
+            handle = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise OutputError(_os_message("cannot prepare the output folder", exc)) from None
+        try:
+            _acquire(handle, self.path, timeout)
+            self.recover()
+            self.temp.mkdir(parents=True, exist_ok=True)
+            yield self
+        finally:  # every exit path, Ctrl-C and SIGTERM included: no staging or temp left
+            for entry in _entries(self.work):
+                if entry.name.startswith(_STAGE) or entry.name == _TMP:
+                    shutil.rmtree(entry, ignore_errors=True)
+            with suppress(OSError):
+                self.work.rmdir()  # only when empty: an aside that could not go stays
+            os.close(handle)  # releases the lock
+
+    def recover(self) -> None:
+        """Finish or undo a swap a kill interrupted, and drop stale staging and temp folders."""
+        for entry in _entries(self.work):
+            name = entry.name
+            if name.startswith(_ASIDE) and name.count("-") >= 2:
+                final = self.path / name.split("-", 2)[2]
+                if not final.exists() and not final.is_symlink():
+                    entry.rename(final)  # the kill came between the two renames: undo
+                else:
+                    self._remove_old(entry, final)
+            elif name.startswith(_STAGE) or name == _TMP:
+                shutil.rmtree(entry, ignore_errors=True)
+
+    def stage(self, target: str) -> Path:
+        """An empty staging folder for ``target``."""
+        staging = self.work / f"{_STAGE}{target}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        return staging
+
+    def discard(self, staging: Path) -> None:
+        shutil.rmtree(staging, ignore_errors=True)
+
+    def check_target(self, target: str) -> str | None:
+        """Why ``OUTPUT/<target>`` may not be replaced, or None."""
+        final = self.path / target
+        if final.is_symlink():
+            return f"{final} is a symbolic link; notepress replaces only folders it wrote"
+        if not final.exists():
+            return None
+        if not final.is_dir():
+            return f"{final} is a file, not a folder notepress wrote; move it away"
+        if read_manifest(final) is None and any(final.iterdir()):
+            return (
+                f"{final} was not written by this version of notepress (it has no "
+                f"{MANIFEST}); move it away, it is left as it is"
+            )
+        return None
+
+    def commit(self, target: str, exporter: str, staging: Path) -> list[str]:
+        """Put the staging folder in place of ``OUTPUT/<target>``; return the foreign files kept.
+
+        Raises :class:`OutputError` (the old folder stays whole) when the swap cannot happen.
+        """
+        final = self.path / target
+        problem = self.check_target(target)
+        if problem is not None:
+            raise OutputError(problem)
+        aside = self._free_aside(target)
+        try:
+            _write_manifest(staging, target, exporter)
+            kept = self._carry_foreign(final, staging)
+            old = None
+            if final.exists() and _exchange(staging, final):
+                old = staging  # it holds the old build now
+                with suppress(OSError):
+                    staging.rename(aside)
+                    old = aside
+            else:
+                if final.exists():
+                    final.rename(aside)  # a kill from here to the next line: next build undoes
+                    old = aside
+                staging.rename(final)
+        except OSError as exc:
+            if aside.exists() and not final.exists():
+                aside.rename(final)  # the old folder goes back whole
+            raise OutputError(_os_message(f"cannot replace {final}", exc)) from None
+        if old is not None:
+            self._remove_old(old, final)
+        return kept
+
+    def _free_aside(self, target: str) -> Path:
+        """A name for the replaced folder (``old-N-target``) that no leftover holds."""
+        number = 0
+        while (aside := self.work / f"{_ASIDE}{number}-{target}").exists():
+            number += 1
+        return aside
+
+    def _carry_foreign(self, final: Path, staging: Path) -> list[str]:
+        """Copy the files of ``final`` that its manifest does not list into ``staging``."""
+        if not final.is_dir():
+            return []
+        listed = read_manifest(final) or {}
+        kept = []
+        for rel in _files(final):
+            if rel in listed or rel == MANIFEST:
+                continue
+            source, copy = final / rel, staging / rel
+            if copy.exists() or copy.is_symlink():
+                raise OutputError(
+                    f"{source} was not written by notepress and the new build writes the same "
+                    "path; move it away"
+                )
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_symlink():
+                os.symlink(os.readlink(source), copy)
+            else:
+                shutil.copy2(source, copy)
+            kept.append(rel)
+        return kept
+
+    def _remove_old(self, aside: Path, final: Path) -> None:
+        """Remove a replaced target folder: the files its manifest lists, and the foreign
+        files whose copies are in the new folder.  Anything else stays, with a warning."""
+        listed = read_manifest(aside) or {}
+        left = []
+        for rel in _files(aside):
+            path = aside / rel
+            if rel in listed or rel == MANIFEST or _same(path, final / rel):
+                try:
+                    path.unlink()
+                except OSError:
+                    left.append(rel)
+            else:
+                left.append(rel)
+        for current, _dirs, _ in sorted(os.walk(aside), reverse=True):
+            with suppress(OSError):
+                os.rmdir(current)
+        if aside.exists():
+            shown = ", ".join(left[:5]) + (" ..." if len(left) > 5 else "")
+            self.warnings.append(
+                f"could not remove the previous build kept aside in {aside} ({shown}); "
+                "the next build tries again"
+            )
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return sorted(folder.iterdir())
+    except OSError:
+        return []
+
+
+@contextmanager
+def temporary_files_in(folder: Path) -> Iterator[None]:
+    """Exporters' temporary files (pandoc's work folder, PDF worker logs) go under the locked
+    output folder rather than the system's: a build killed midway leaves them where the next
+    build removes them.
+    """
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = previous
+
+
+def _same(old: Path, new: Path) -> bool:
+    """Whether ``new`` is a faithful copy of ``old`` (a symlink with the same target)."""
+    try:
+        if old.is_symlink():
+            return new.is_symlink() and os.readlink(old) == os.readlink(new)
+        return new.is_file() and not new.is_symlink() and _sha256(old) == _sha256(new)
+    except OSError:
+        return False
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one step (Linux ``renameat2(RENAME_EXCHANGE)``): no instant
+    without a target folder.  False where the system cannot, and two renames are used."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange)
+    if done == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def _acquire(handle: int, folder: Path, timeout: float) -> None:
+    deadline = time.monotonic() + max(timeout, 0.0)
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise OutputError(_os_message("cannot lock the output folder", exc)) from None
+        if time.monotonic() >= deadline:
+            raise OutputError(
+                f"another build is writing to {folder} (waited {timeout:g} seconds for "
+                f"{folder / LOCK}); try again when it has finished"
+            )
+        time.sleep(0.1)
+
+
+def _os_message(what: str, exc: OSError) -> str:
+    where = f" {exc.filename}" if exc.filename else ""
+    return f"{what}:{where}: {exc.strerror or exc}"

@@ -1,0 +1,323 @@
+"""Data loss: a build never writes over the vault, never removes a file it did not write,
+and a target folder is replaced whole or not at all."""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import notepress
+from notepress import output as output_module
+from notepress.output import LOCK, MANIFEST, OUTPUT_MARKER, WORK, read_manifest
+from tests.conftest import note_text, write_vault
+from tests.hostile.support import run_cli, snapshot
+
+SITE = '[site]\nurl = "https://example.org/"\n'
+
+
+def notes_vault(root: Path, config: str) -> Path:
+    """A vault with notes in two folders, named like targets people choose."""
+    return write_vault(
+        root,
+        {
+            "notes/keep.md": note_text(
+                "Keep", "Words worth keeping.", note_id="240101KP01", created="2024-01-01"
+            ),
+            "journal/day.md": note_text(
+                "Day", "A day.", note_id="240102DY01", created="2024-01-02"
+            ),
+        },
+        config + SITE,
+    )
+
+
+def assert_whole(folder: Path) -> None:
+    """A target folder holds exactly what its manifest lists, byte for byte."""
+    listed = read_manifest(folder)
+    assert listed, f"{folder} has no manifest"
+    found = {k: v for k, v in snapshot(folder).items() if k != MANIFEST}
+    assert found == listed
+
+
+# Where the output may be ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("config", "args", "rule"),
+    [
+        pytest.param('output = "."\n', (), "is the vault itself", id="output-dot-is-vault"),
+        pytest.param("", ("-o", "{vault}"), "is the vault itself", id="dash-o-vault"),
+        pytest.param('output = "journal"\n', (), "holds notes", id="output-in-notes-folder"),
+        pytest.param("", ("-o", "{vault}/notes"), "holds notes", id="dash-o-notes-folder"),
+    ],
+)
+def test_output_over_the_vault_is_refused(
+    tmp_path: Path, config: str, args: tuple[str, ...], rule: str
+) -> None:
+    vault = notes_vault(
+        tmp_path / "vault",
+        config + '[targets.notes]\nexporter = "jsonld"\n[targets.journal]\nexporter = "jsonld"\n',
+    )
+    before = snapshot(tmp_path)
+    run = run_cli("build", vault, *(a.format(vault=vault) for a in args))
+    assert run.code == 2, run.output
+    assert "invalid output folder" in run.stderr and rule in run.stderr
+    assert str(vault.resolve()) in run.stderr
+    assert "Traceback" not in run.output
+    assert snapshot(tmp_path) == before  # not one file written, moved or removed
+
+
+def test_output_containing_the_vault_is_refused(tmp_path: Path) -> None:
+    """``output = ".."`` with a target named like the vault once deleted the whole vault."""
+    vault = notes_vault(tmp_path / "vault", 'output = ".."\n[targets.vault]\nexporter = "jsonld"\n')
+    before = snapshot(tmp_path)
+    run = run_cli("build", vault)
+    assert run.code == 2, run.output
+    assert f"the output folder {tmp_path.resolve()} contains the vault" in run.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_root_as_output_is_refused_before_reading(tmp_path: Path) -> None:
+    """``output = "/"`` with a target named ``etc``: refused by every command that loads."""
+    vault = notes_vault(tmp_path / "vault", 'output = "/"\n[targets.etc]\nexporter = "jsonld"\n')
+    run = run_cli("check", vault)
+    assert run.code == 2, run.output
+    assert "the output folder / contains the vault" in run.stderr
+
+
+def test_stale_marker_never_hides_notes(tmp_path: Path) -> None:
+    """A marker an earlier build left in a notes folder: the notes are still read and built."""
+    vault = notes_vault(tmp_path / "vault", '[targets.all]\nexporter = "jsonld"\n')
+    (vault / "journal" / OUTPUT_MARKER).write_text("left by an old build\n")
+    run = run_cli("build", vault)
+    assert run.code == 0, run.output
+    assert "journal: warning[output-marker]" in run.stderr
+    built = sorted(p.name for p in (vault / "_publish" / "all").glob("24*.jsonld"))
+    assert built == ["240101KP01.jsonld", "240102DY01.jsonld"]
+
+
+# Only what a build wrote is replaced -----------------------------------------------------
+
+
+def test_foreign_files_in_a_target_folder_survive(tmp_path: Path) -> None:
+    vault = notes_vault(tmp_path / "vault", '[targets.newsletter]\nexporter = "feed"\n')
+    assert run_cli("build", vault).code == 0
+    target = vault / "_publish" / "newsletter"
+    (target / "keep.txt").write_text("mine\n")
+    (target / "extra").mkdir()
+    (target / "extra" / "notes.txt").write_text("also mine\n")
+    notes_before = snapshot(vault / "notes")
+    run = run_cli("build", vault)
+    assert run.code == 0, run.output
+    assert (target / "keep.txt").read_text() == "mine\n"
+    assert (target / "extra" / "notes.txt").read_text() == "also mine\n"
+    assert "warning[output-foreign]" in run.stderr
+    assert "keep.txt" in run.stderr and "extra/notes.txt" in run.stderr
+    assert (target / "rss.xml").is_file() and "keep.txt" not in read_manifest(target)
+    assert snapshot(vault / "notes") == notes_before
+
+
+def test_a_folder_notepress_did_not_write_is_left_alone(tmp_path: Path) -> None:
+    """``-o`` pointed at a folder of one's own: a same-named folder there is never replaced."""
+    vault = notes_vault(
+        tmp_path / "vault",
+        '[targets.photos]\nexporter = "jsonld"\n[targets.meta]\nexporter = "jsonld"\n',
+    )
+    mine = tmp_path / "documents"
+    (mine / "photos").mkdir(parents=True)
+    (mine / "photos" / "holiday.txt").write_text("irreplaceable\n")
+    before = snapshot(mine / "photos")
+    run = run_cli("build", vault, "-o", mine)
+    assert run.code == 1, run.output
+    assert "targets.photos: error[target-failed]" in run.stderr
+    assert f"{mine / 'photos'} was not written by this version of notepress" in run.stderr
+    assert snapshot(mine / "photos") == before
+    assert_whole(mine / "meta")  # the next target still builds
+    assert "1 targets built, 1 failed; 1 errors" in run.stderr
+
+
+def test_symlinked_target_folder_is_not_followed(tmp_path: Path) -> None:
+    vault = notes_vault(
+        tmp_path / "vault",
+        '[targets.feed]\nexporter = "feed"\n[targets.meta]\nexporter = "jsonld"\n',
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "diary.txt").write_text("private\n")
+    (vault / "_publish").mkdir()
+    (vault / "_publish" / "feed").symlink_to(elsewhere, target_is_directory=True)
+    before = snapshot(tmp_path / "elsewhere")
+    run = run_cli("build", vault)
+    assert run.code == 1, run.output
+    assert "is a symbolic link" in run.stderr and "targets.feed: error[target-failed]" in run.stderr
+    assert "Traceback" not in run.output
+    assert snapshot(elsewhere) == before
+    assert_whole(vault / "_publish" / "meta")
+
+
+def test_target_with_an_undeletable_file_keeps_building(tmp_path: Path) -> None:
+    """An immutable file in the old folder: the new folder still goes in whole, the rest of
+    the old one is removed, and the leftover is an error naming the file (exit 1, not 2)."""
+    vault = notes_vault(
+        tmp_path / "vault",
+        '[targets.feed]\nexporter = "feed"\n[targets.meta]\nexporter = "jsonld"\n',
+    )
+    assert run_cli("build", vault).code == 0
+    stuck = vault / "_publish" / "feed" / "rss.xml"
+    if subprocess.run(["chattr", "+i", stuck], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available here")
+    try:
+        (vault / "notes" / "new.md").write_text(note_text("New", "x", note_id="240103NW01"))
+        run = run_cli("build", vault)
+    finally:
+        for leftover in (vault / "_publish").rglob("rss.xml"):
+            subprocess.run(["chattr", "-i", leftover], check=False)
+    assert run.code == 1, run.output
+    assert "output: error[output-leftover]" in run.stderr and "rss.xml" in run.stderr
+    assert "Traceback" not in run.output
+    assert_whole(vault / "_publish" / "feed")
+    assert "New" in (vault / "_publish" / "feed" / "rss.xml").read_text()
+    assert_whole(vault / "_publish" / "meta")
+    assert "2 targets built, 0 failed" in run.stderr
+
+
+# One build at a time ---------------------------------------------------------------------
+
+
+def test_a_second_build_waits_for_the_lock_then_fails_clearly(tmp_path: Path) -> None:
+    vault = notes_vault(tmp_path / "vault", '[targets.meta]\nexporter = "jsonld"\n')
+    output = vault / "_publish"
+    output.mkdir()
+    with open(output / LOCK, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        run = run_cli("build", vault, "--wait", "0.2")
+    assert run.code == 1, run.output
+    assert "another build is writing to" in run.stderr and "waited 0.2 seconds" in run.stderr
+    assert not (output / "meta").exists()
+
+
+def test_two_concurrent_builds_both_leave_a_whole_target(tmp_path: Path) -> None:
+    files = {
+        f"notes/n{i:03d}.md": note_text(
+            f"Note {i}", "word " * 50, note_id=f"24{1 + i // 28:02d}{1 + i % 28:02d}CC01"
+        )
+        for i in range(120)
+    }
+    vault = write_vault(tmp_path / "vault", files, SITE + '[targets.meta]\nexporter = "jsonld"\n')
+    command = [sys.executable, "-m", "notepress", "build", str(vault)]
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    runs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        for _ in range(2)
+    ]
+    for process in runs:
+        _, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, stderr.decode()
+    assert_whole(vault / "_publish" / "meta")
+    assert len(read_manifest(vault / "_publish" / "meta") or {}) == 2 * 121  # + both indexes
+    assert not (vault / "_publish" / WORK).exists()
+
+
+# Failures are counted and exit 1 ---------------------------------------------------------
+
+
+def test_pandoc_out_of_memory_is_an_error_of_the_build(tmp_path: Path) -> None:
+    vault = write_vault(
+        tmp_path / "vault",
+        {"big.md": note_text("Big", "word " * 30_000, note_id="230306BG01")},
+        '[targets.tiny-memory]\nexporter = "epub"\nmemory = 64\n',
+    )
+    run = run_cli("build", vault)
+    assert run.code == 1, run.output
+    assert "targets.tiny-memory: error[target-failed]: target 'tiny-memory' (epub) failed" in (
+        run.stderr
+    )
+    assert "more than 64 MB" in run.stderr
+    assert "0 targets built, 1 failed; 1 errors, 0 warnings" in run.stderr
+    assert not (vault / "_publish" / "tiny-memory").exists()
+
+
+def test_an_unwritable_output_exits_1_naming_the_path(tmp_path: Path) -> None:
+    vault = notes_vault(
+        tmp_path / "vault", 'output = "site"\n[targets.meta]\nexporter = "jsonld"\n'
+    )
+    (vault / "site").write_text("a file where the output folder should be\n")
+    run = run_cli("build", vault)
+    assert run.code == 1, run.output
+    assert "cannot prepare the output folder" in run.stderr and str(vault / "site") in run.stderr
+    assert "Traceback" not in run.output
+
+
+def test_manifest_lists_every_file_with_its_hash(tmp_path: Path) -> None:
+    vault = notes_vault(tmp_path / "vault", '[targets.meta]\nexporter = "jsonld"\n')
+    assert run_cli("build", vault).code == 0
+    target = vault / "_publish" / "meta"
+    data = json.loads((target / MANIFEST).read_text())
+    assert data["target"] == "meta" and data["exporter"] == "jsonld"
+    assert_whole(target)
+
+
+def test_target_names_map_to_one_folder_each(tmp_path: Path) -> None:
+    """Two names that one case-insensitive disk would store as one folder are refused."""
+    vault = notes_vault(
+        tmp_path / "vault",
+        '[targets.Feed]\nexporter = "jsonld"\n[targets.feed]\nexporter = "jsonld"\n',
+    )
+    before = snapshot(tmp_path)
+    run = run_cli("build", vault)
+    assert run.code == 2, run.output
+    assert "targets.feed: same folder as targets.Feed" in run.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_next_build_finishes_a_swap_a_kill_interrupted(tmp_path: Path) -> None:
+    """Killed between the two renames of a swap: the old folder is aside, the final missing,
+    a staging folder and temporary files are left.  The next build, even of another target,
+    puts the old folder back whole and removes the rest."""
+    vault = notes_vault(
+        tmp_path / "vault",
+        '[targets.meta]\nexporter = "jsonld"\n[targets.feed]\nexporter = "feed"\n',
+    )
+    assert run_cli("build", vault).code == 0
+    output = vault / "_publish"
+    before = snapshot(output / "meta")
+    (output / WORK).mkdir()
+    (output / "meta").rename(output / WORK / "old-0-meta")
+    (output / WORK / "stage-meta" / "html").mkdir(parents=True)
+    (output / WORK / "tmp" / "notepress-pdf-x").mkdir(parents=True)
+    run = run_cli("build", vault, "-t", "feed")
+    assert run.code == 0, run.output
+    assert snapshot(output / "meta") == before
+    assert_whole(output / "meta")
+    assert not (output / WORK).exists()
+
+
+def test_swap_without_an_atomic_exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the system cannot swap two folders in one step, two renames do it."""
+    monkeypatch.setattr(output_module, "_exchange", lambda first, second: False)
+    vault = notes_vault(tmp_path / "vault", '[targets.meta]\nexporter = "jsonld"\n')
+    notepress.load_project(vault).build()
+    (vault / "_publish" / "meta" / "mine.txt").write_text("mine\n")
+    (vault / "notes" / "more.md").write_text(note_text("More", "x", note_id="240104MR01"))
+    report = notepress.load_project(vault).build()
+    assert [p.code for p in report.all_problems() if p.severity.value == "error"] == []
+    assert (vault / "_publish" / "meta" / "240104MR01.jsonld").is_file()
+    assert (vault / "_publish" / "meta" / "mine.txt").read_text() == "mine\n"
+    assert not (vault / "_publish" / WORK).exists()
+
+
+def test_the_python_api_refuses_the_vault_as_output(tmp_path: Path) -> None:
+    vault = notes_vault(tmp_path / "vault", '[targets.notes]\nexporter = "jsonld"\n')
+    project = notepress.load_project(vault)
+    before = snapshot(tmp_path)
+    config = dataclasses.replace(project.config, output=vault)
+    with pytest.raises(notepress.ConfigError, match="is the vault itself"):
+        notepress.build(project.vault, config)
+    assert snapshot(tmp_path) == before

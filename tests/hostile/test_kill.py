@@ -21,7 +21,7 @@ from notepress.output import MANIFEST, WORK, read_manifest
 from tests.conftest import note_text, write_vault
 from tests.hostile.support import snapshot
 
-NOTES = 120
+NOTES = 40
 KILLS = 20
 TARGETS = ("newsletter", "metadata", "digest")
 CONFIG = """\

@@ -28,29 +28,40 @@ a marker: private text stays private, and at worst a code sample loses what foll
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-__all__ = ["COMMENT_FREE_SOURCE", "comments_plugin", "hide_comments"]
+__all__ = ["COMMENT_FREE_SOURCE", "INLINE_ONLY", "KEEP_H1", "comments_plugin", "hide_comments"]
 
 #: The env key under which the parse records the note's text with its comments cut.
 COMMENT_FREE_SOURCE = "notepress.comments.source"
+#: Env keys for a partial parse, when only some inline content matters: inline content holding
+#: none of the ``INLINE_ONLY`` strings is skipped, except H1 headings with ``KEEP_H1``.
+INLINE_ONLY = "notepress.inline_only"
+KEEP_H1 = "notepress.keep_h1"
+#: Set in the nested parses that find code, which must not cut comments themselves.
 _NESTED = "notepress.comments.nested"
+_CODES = "notepress.comments.codes"
 _MARKER = "%%"
 _ROUNDS = 3
 _CODE_TOKENS = frozenset({"code_inline", "code_block", "fence"})
 #: Where the numbered placeholders come from: private-use characters the note does not hold.
-_PLACEHOLDER_RANGE = range(0xE000, 0xF900)
+_PLACEHOLDERS = tuple(map(chr, range(0xE000, 0xF900)))
 
-Parse = Callable[[str], Sequence[Token]]
+CodeOf = Callable[[str, str], list[str]]
+"""``code_of(text, needle)``: the content of every code token of ``text``, as this parser
+reads it; inline content without ``needle`` may be skipped (it can hold no such code)."""
 
 
 def comments_plugin(md: MarkdownIt) -> None:
     md.core.ruler.after("normalize", "comments", _cut_comments)
+    md.core.ruler.before("inline", "comments_prune", _prune)
+    md.core.ruler.after("inline", "comments_collect", _collect)
 
 
 def _cut_comments(state: StateCore) -> None:
@@ -58,36 +69,73 @@ def _cut_comments(state: StateCore) -> None:
         return
     md = state.md
 
-    def parse(text: str) -> Sequence[Token]:
+    def code_of(text: str, needle: str) -> list[str]:
         # No title: the nested parse must not drop a heading the real one keeps.
-        return md.parse(text, {_NESTED: True})
+        env: dict[str, object] = {_NESTED: True, INLINE_ONLY: (needle,)}
+        md.parse(text, env)
+        codes = env[_CODES]
+        assert isinstance(codes, list)
+        return codes
 
-    state.src = hide_comments(state.src, parse)
+    state.src = hide_comments(state.src, code_of)
     state.env[COMMENT_FREE_SOURCE] = state.src
 
 
-def hide_comments(text: str, parse: Parse) -> str:
-    """``text`` with every comment replaced by the line breaks it spanned.
+def _prune(state: StateCore) -> None:
+    """In a partial parse, skip the inline content that cannot hold what the caller wants.
 
-    ``parse`` is the markdown parser (without this rule) that says what is code.
+    Inline content is parsed block by block, so skipping one changes no other.
     """
+    needles = state.env.get(INLINE_ONLY)
+    if needles is None:
+        return
+    keep_h1 = state.env.get(KEEP_H1, False)
+    previous = None
+    for token in state.tokens:
+        if (
+            token.type == "inline"
+            and not any(needle in token.content for needle in needles)
+            and not (keep_h1 and previous is not None and previous.tag == "h1")
+        ):
+            token.content = ""
+        previous = token
+
+
+def _collect(state: StateCore) -> None:
+    """In a nested parse, keep the code tokens' content and stop: nothing later is needed.
+
+    Inline footnotes keep their tokens in ``env`` until a later rule moves them.
+    """
+    if not state.env.get(_NESTED):
+        return
+    footnotes = state.env.pop("footnotes", None) or {}
+    tokens = [
+        *state.tokens,
+        *(token for note in footnotes.get("list", {}).values() for token in note.get("tokens", ())),
+    ]
+    state.env[_CODES] = list(_code_contents(tokens))
+    state.tokens.clear()
+
+
+def hide_comments(text: str, code_of: CodeOf) -> str:
+    """``text`` with every comment replaced by the line breaks it spanned."""
     for _ in range(_ROUNDS):
         if _MARKER not in text:
             return text
-        cut = _cut(text, _code_markers(text, parse))
+        cut = _cut(text, _code_markers(text, code_of))
         if cut == text:
             # Every ``%%`` is code in the placeholder parse; the real parse must agree.
-            if _code_marker_count(parse(text)) == text.count(_MARKER):
+            if sum(code.count(_MARKER) for code in code_of(text, _MARKER)) == text.count(_MARKER):
                 return text
             break
         text = cut
     return _cut_all(text)
 
 
-def _code_markers(text: str, parse: Parse) -> frozenset[int]:
+def _code_markers(text: str, code_of: CodeOf) -> frozenset[int]:
     """Indexes (in order of appearance) of the ``%%`` of ``text`` that are code."""
     present = set(text)
-    free = [chr(c) for c in _PLACEHOLDER_RANGE if chr(c) not in present][:2]
+    free = list(itertools.islice((c for c in _PLACEHOLDERS if c not in present), 2))
     if len(free) < 2:
         return frozenset()  # no placeholder available: nothing counts as code
     opening, closing = free
@@ -96,7 +144,7 @@ def _code_markers(text: str, parse: Parse) -> frozenset[int]:
     found = re.compile(f"{opening}(\\d+){closing}")
     return frozenset(
         int(match.group(1))
-        for content in _code_contents(parse(marked))
+        for content in code_of(marked, opening)
         for match in found.finditer(content)
     )
 
@@ -107,10 +155,6 @@ def _code_contents(tokens: Iterable[Token]) -> Iterator[str]:
             yield token.content
         if token.children:
             yield from _code_contents(token.children)
-
-
-def _code_marker_count(tokens: Sequence[Token]) -> int:
-    return sum(content.count(_MARKER) for content in _code_contents(tokens))
 
 
 def _cut(text: str, code: frozenset[int]) -> str:

@@ -18,7 +18,7 @@ from markdown_it.token import Token
 
 from ..links import WIKILINK_RE, parse_wikilink
 from ..model import Link
-from .comments import COMMENT_FREE_SOURCE
+from .comments import COMMENT_FREE_SOURCE, INLINE_ONLY, KEEP_H1
 from .headings import inline_text
 from .render import create_parser
 
@@ -42,7 +42,9 @@ def read_outline(body: str, *, first_line: int = 1, want_title: bool = True) -> 
     """
     if not want_title and _WIKILINK_START not in body:
         return Outline()
-    env: dict[str, object] = {}
+    # Only blocks that may hold a wikilink (or a footnote reference, without which a
+    # footnote and its links are dropped) and H1 headings need their inline content parsed.
+    env: dict[str, object] = {INLINE_ONLY: (_WIKILINK_START, "[^"), KEEP_H1: want_title}
     tokens = create_parser().parse(body, env)
     source = env.get(COMMENT_FREE_SOURCE, body)
     assert isinstance(source, str)

@@ -32,7 +32,8 @@ class Outline:
     links: tuple[Link, ...] = ()
     """Wikilinks and embeds in the order of their lines, with file lines."""
     first_h1: str | None = None
-    """The text of the first level-1 heading (markup removed), the title's fallback."""
+    """The text of the first level-1 heading (markup removed, spaces collapsed), the title's
+    fallback."""
 
 
 def read_outline(body: str, *, first_line: int = 1, want_title: bool = True) -> Outline:
@@ -63,7 +64,7 @@ def _first_h1(tokens: Sequence[Token]) -> str | None:
     found: list[tuple[int, str]] = []
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag == "h1" and index + 1 < len(tokens):
-            text = inline_text(tokens[index + 1])
+            text = " ".join(inline_text(tokens[index + 1]).split())
             if text:
                 found.append((token.map[0] if token.map else 0, text))
     return min(found, key=lambda item: item[0])[1] if found else None

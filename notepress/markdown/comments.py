@@ -48,7 +48,10 @@ KEEP_H1 = "notepress.keep_h1"
 _NESTED = "notepress.comments.nested"
 _CODES = "notepress.comments.codes"
 _MARKER = "%%"
-_ROUNDS = 3
+#: Parses spent on one note before every remaining ``%%`` counts as a marker.
+_ROUNDS = 8
+#: What an inert comment may hold: nothing that starts code, a link, HTML, an escape or a cell.
+_INERT_CONTENT = re.compile(r"[\w .,;:?!*=~#+/@$^{}-]*")
 _CODE_TOKENS = frozenset({"code_inline", "code_block", "fence"})
 #: Where the numbered placeholders come from: private-use characters the note does not hold.
 _PLACEHOLDERS = tuple(map(chr, range(0xE000, 0xF900)))
@@ -118,18 +121,26 @@ def _collect(state: StateCore) -> None:
 
 
 def hide_comments(text: str, code_of: CodeOf) -> str:
-    """``text`` with every comment replaced by the line breaks it spanned."""
+    """``text`` with every comment replaced by the line breaks it spanned.
+
+    Comments are taken in order.  What is code after a comment is read again once that comment
+    is cut, unless the comment is inert (see :func:`_inert`): then nothing else can change,
+    and the next comments are taken from the same parse.
+    """
+    settled = 0  # decisions before this offset are final
     for _ in range(_ROUNDS):
-        if _MARKER not in text:
+        if _MARKER not in text[settled:]:
             return text
-        cut = _cut(text, _code_markers(text, code_of))
-        if cut == text:
-            # Every ``%%`` is code in the placeholder parse; the real parse must agree.
+        text, settled, cut_any = _cut(text, _code_markers(text, code_of), settled)
+        if not cut_any:
+            # Every ``%%`` left is code in the placeholder parse; the real parse must agree.
             if sum(code.count(_MARKER) for code in code_of(text, _MARKER)) == text.count(_MARKER):
                 return text
+            settled = 0
             break
-        text = cut
-    return _cut_all(text)
+    # The last resort: after the settled part, every ``%%`` is a marker, code or not.
+    rest, _, _ = _cut(text[settled:], frozenset(), 0, all_at_once=True)
+    return text[:settled] + rest.replace(_MARKER, "")
 
 
 def _code_markers(text: str, code_of: CodeOf) -> frozenset[int]:
@@ -157,30 +168,58 @@ def _code_contents(tokens: Iterable[Token]) -> Iterator[str]:
             yield from _code_contents(token.children)
 
 
-def _cut(text: str, code: frozenset[int]) -> str:
-    """Cut each comment: from a ``%%`` that is not code to the next ``%%`` of any kind."""
-    parts: list[str] = []
-    position = 0
+def _cut(
+    text: str, code: frozenset[int], settled: int, *, all_at_once: bool = False
+) -> tuple[str, int, bool]:
+    """Cut comments after ``settled``: from a ``%%`` that is not code to the next ``%%``.
+
+    Stops after the first comment that is not inert (unless ``all_at_once``), since what
+    follows it must be read again.  Returns the text, the new settled offset and whether
+    anything was cut.
+    """
+    parts: list[str] = [text[:settled]]
+    position = settled
     opened: int | None = None
-    for index, match in enumerate(re.finditer(re.escape(_MARKER), text)):
+    cut_any = False
+    markers = re.finditer(re.escape(_MARKER), text)
+    for index, match in enumerate(markers):
+        if match.start() < settled:
+            continue
         if opened is None:
             if index in code:
                 continue
             parts.append(text[position : match.start()])
             opened = match.start()
-        else:
-            parts.append("\n" * text.count("\n", opened, match.end()))
-            position = match.end()
-            opened = None
-    if opened is None:
-        parts.append(text[position:])
-    else:
+            continue
+        parts.append("\n" * text.count("\n", opened, match.end()))
+        position = match.end()
+        cut_any = True
+        inert = _inert(text, opened, match.end())
+        opened = None
+        if not (inert or all_at_once):
+            break
+    if opened is not None:
         parts.append("\n" * text.count("\n", opened))
-    return "".join(parts)
+        position = len(text)
+        cut_any = True
+    done = "".join(parts)
+    return done + text[position:], len(done), cut_any
 
 
-def _cut_all(text: str) -> str:
-    """The last resort: every ``%%`` is a marker, code or not."""
-    text = _cut(text, frozenset())
-    # A cut cannot join two ``%`` into a new marker, but should one ever appear, drop it.
-    return text.replace(_MARKER, "")
+def _inert(text: str, start: int, end: int) -> bool:
+    """Whether cutting ``text[start:end]`` (a comment) can change nothing else of the note.
+
+    True for a comment on one line, after other text on that line, between spaces, holding
+    only letters, digits, spaces and punctuation that starts no code, link, HTML, escape or
+    table cell.  Anything else might (a backtick pairing with one outside, a blank line that
+    ends an HTML block...), so the rest of the note is read again after it is cut.
+    """
+    before = text[start - 1] if start else "\n"
+    after = text[end] if end < len(text) else "\n"
+    line_start = text.rfind("\n", 0, start) + 1
+    return (
+        before in " \t"
+        and after in " \t\n"
+        and bool(text[line_start:start].strip())
+        and _INERT_CONTENT.fullmatch(text, start + len(_MARKER), end - len(_MARKER)) is not None
+    )

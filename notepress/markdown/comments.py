@@ -209,17 +209,20 @@ def _cut(
 def _inert(text: str, start: int, end: int) -> bool:
     """Whether cutting ``text[start:end]`` (a comment) can change nothing else of the note.
 
-    True for a comment on one line, after other text on that line, between spaces, holding
-    only letters, digits, spaces and punctuation that starts no code, link, HTML, escape or
-    table cell.  Anything else might (a backtick pairing with one outside, a blank line that
-    ends an HTML block...), so the rest of the note is read again after it is cut.
+    True for a comment on one line, between spaces, holding only letters, digits, spaces and
+    punctuation that starts no code, link, HTML, escape or table cell, after a word on that
+    line (so the line keeps its start, stays non-blank, and cannot become a list item with no
+    text, a rule, a heading underline, a table's delimiter row or a link definition).
+    Anything else might change what is code around it (a backtick pairing with one outside, a
+    blank line that ends an HTML block...), so the rest of the note is read again after it.
     """
     before = text[start - 1] if start else "\n"
     after = text[end] if end < len(text) else "\n"
-    line_start = text.rfind("\n", 0, start) + 1
+    prefix = text[text.rfind("\n", 0, start) + 1 : start]
     return (
         before in " \t"
         and after in " \t\n"
-        and bool(text[line_start:start].strip())
+        and any(char.isalpha() for char in prefix)
+        and "[" not in prefix
         and _INERT_CONTENT.fullmatch(text, start + len(_MARKER), end - len(_MARKER)) is not None
     )

@@ -49,9 +49,9 @@ _NESTED = "notepress.comments.nested"
 _CODES = "notepress.comments.codes"
 _MARKER = "%%"
 #: Parses spent on one note before every remaining ``%%`` counts as a marker.
-_ROUNDS = 8
+_ROUNDS = 4
 #: What an inert comment may hold: nothing that starts code, a link, HTML, an escape or a cell.
-_INERT_CONTENT = re.compile(r"[\w .,;:?!*=~#+/@$^{}-]*")
+_INERT_CONTENT = re.compile(r"(?:[\w .,;:?!*=~#+/@$^{}-]|\[\[[\w .,:#@$-]*\]\])*")
 _CODE_TOKENS = frozenset({"code_inline", "code_block", "fence"})
 #: Where the numbered placeholders come from: private-use characters the note does not hold.
 _PLACEHOLDERS = tuple(map(chr, range(0xE000, 0xF900)))
@@ -131,6 +131,8 @@ def hide_comments(text: str, code_of: CodeOf) -> str:
     for _ in range(_ROUNDS):
         if _MARKER not in text[settled:]:
             return text
+        if not _may_hold_code(text):
+            break  # no code anywhere (any more): no parse is needed
         text, settled, cut_any = _cut(text, _code_markers(text, code_of), settled)
         if not cut_any:
             # Every ``%%`` left is code in the placeholder parse; the real parse must agree.
@@ -138,9 +140,18 @@ def hide_comments(text: str, code_of: CodeOf) -> str:
                 return text
             settled = 0
             break
-    # The last resort: after the settled part, every ``%%`` is a marker, code or not.
-    rest, _, _ = _cut(text[settled:], frozenset(), 0, all_at_once=True)
-    return text[:settled] + rest.replace(_MARKER, "")
+    if not _may_hold_code(text):
+        # No code anywhere: every ``%%`` is a marker, exactly.
+        rest, _, _ = _cut(text, frozenset(), 0, all_at_once=True)
+        return rest.replace(_MARKER, "")
+    # The last resort: the first ``%%`` not yet settled hides the rest of the note.
+    first = text.find(_MARKER, settled)
+    return text[:first] + "\n" * text.count("\n", first)
+
+
+def _may_hold_code(text: str) -> bool:
+    """False when no code can exist: no backtick, no tilde fence, no indentation of 4."""
+    return "`" in text or "~~~" in text or "\t" in text or "    " in text
 
 
 def _code_markers(text: str, code_of: CodeOf) -> frozenset[int]:
@@ -209,20 +220,36 @@ def _cut(
 def _inert(text: str, start: int, end: int) -> bool:
     """Whether cutting ``text[start:end]`` (a comment) can change nothing else of the note.
 
-    True for a comment on one line, between spaces, holding only letters, digits, spaces and
-    punctuation that starts no code, link, HTML, escape or table cell, after a word on that
-    line (so the line keeps its start, stays non-blank, and cannot become a list item with no
-    text, a rule, a heading underline, a table's delimiter row or a link definition).
-    Anything else might change what is code around it (a backtick pairing with one outside, a
-    blank line that ends an HTML block...), so the rest of the note is read again after it.
+    Two shapes qualify.  A comment on one line, between spaces, holding only words, plain
+    punctuation and whole wikilinks, after a word on that line or at its start before a word
+    (so the line keeps its kind: no empty list item, rule, heading underline, table delimiter
+    row, link definition or new indentation).  Or a block comment: a line ``%%``, any lines
+    without a fence, HTML or a link definition, a line ``%%``, with a blank line (or the
+    note's edge) before and after (so the blocks around it stay as they were).  Anything else
+    might change what is code around it (a backtick pairing with one outside, a fence left
+    open...), so the rest of the note is read again after it is cut.
     """
     before = text[start - 1] if start else "\n"
     after = text[end] if end < len(text) else "\n"
+    content = text[start + len(_MARKER) : end - len(_MARKER)]
+    if "\n" in text[start:end]:
+        blank_before = start == 0 or text[max(start - 2, 0) : start] in ("\n\n", "\n")
+        return blank_before and _is_block_comment(text, end, content)
     prefix = text[text.rfind("\n", 0, start) + 1 : start]
+    if prefix:
+        placed = before in " \t" and any(c.isalpha() for c in prefix) and "[" not in prefix
+    else:
+        placed = text[end : end + 1] == " " and text[end + 1 : end + 2].isalpha()
+    return placed and after in " \t\n" and _INERT_CONTENT.fullmatch(content) is not None
+
+
+def _is_block_comment(text: str, end: int, content: str) -> bool:
+    opener_alone = content.startswith("\n")
+    closer_alone = content.endswith("\n")
+    blank_after = text[end : end + 2] in ("\n\n", "\n", "")
     return (
-        before in " \t"
-        and after in " \t\n"
-        and any(char.isalpha() for char in prefix)
-        and "[" not in prefix
-        and _INERT_CONTENT.fullmatch(text, start + len(_MARKER), end - len(_MARKER)) is not None
+        opener_alone
+        and closer_alone
+        and blank_after
+        and not any(mark in content for mark in ("```", "~~~", "<", "]:"))
     )

@@ -11,12 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
 from notepress.markdown import DocumentLinks, TextLinks, UrlLinks, create_parser, render_note
 from notepress.model import Note
+from notepress.parse import parse_note
 from notepress.vault import Vault, load_vault
 from tests.conftest import write_vault
 from tests.hostile.support import Run, run_cli
@@ -228,6 +229,7 @@ def _cpu(text: str, repeat: int = 1) -> float:
         pytest.param("` %%", id="backticks-and-markers"),
         pytest.param("``` %%\n", id="fences-and-markers"),
         pytest.param("a `` b %% c ` d\n\n", id="unpaired-runs"),
+        pytest.param("text\n%%\nnote `x\n%%\n\n", id="block-comments"),
     ],
 )
 def test_comment_cutting_is_linear(unit: str) -> None:
@@ -237,3 +239,26 @@ def test_comment_cutting_is_linear(unit: str) -> None:
     large_cpu = _cpu(large)
     # Ten times the text may cost ten times the work; 30 leaves room for a busy machine.
     assert large_cpu < 30 * max(small_cpu, 0.001), (small_cpu, large_cpu)
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        pytest.param("| [[a]] [[b|c]] ", id="table-row-of-links"),
+        pytest.param("see [[a]] and %%[[hidden]]%% ", id="paragraph-of-links"),
+    ],
+)
+def test_loading_links_is_linear(unit: str) -> None:
+    """The loader places each link on its line with one forward search per block."""
+
+    def cpu(size: int) -> float:
+        text = "| h |\n|---|\n" + unit * (size // len(unit)) + "\n"
+        started = time.process_time()
+        note = parse_note(PurePosixPath("n.md"), text.encode())
+        spent = time.process_time() - started
+        assert note.links and all(link.target in ("a", "b") for link in note.links)
+        return spent
+
+    small = min(cpu(10_000) for _ in range(3))
+    large = cpu(100_000)
+    assert large < 30 * max(small, 0.001), (small, large)

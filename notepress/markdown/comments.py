@@ -12,18 +12,21 @@ What a comment is (Obsidian's reading):
 - A comment is replaced by the line breaks it spanned, so line numbers in messages stay the
   file's own.
 
-How: a core rule, first after ``normalize``, parses the note once with each ``%%`` replaced by
-a numbered placeholder (a nested parse by this same parser, every plugin included), reads which
-placeholders ended up inside code tokens, and cuts the comments out of the source that the rest
-of the chain then parses.  Comment text never becomes a token, so nothing downstream (the
-renderer, the loader's links and title, warnings) can ever see it.
+How: a core rule, first after ``normalize``, parses the note with each ``%%`` replaced by a
+numbered placeholder (a nested parse by this same parser, every plugin included, reading inline
+content only where a placeholder is), reads which placeholders ended up inside code tokens, and
+cuts the comments out of the source that the rest of the chain then parses.  Comment text never
+becomes a token, so nothing downstream (the renderer, the loader's links and title, warnings)
+can ever see it.  A note with no backtick, tilde fence, tab or four-space indent holds no code,
+and needs no nested parse at all.
 
-Failing closed: cutting a comment can change what is code elsewhere (a comment that held a
-backtick or a fence opener).  The cut text is checked again the same way, and a ``%%`` that is
-no longer code starts a comment too.  If that does not settle within a few rounds, or the
-placeholder parse and the real parse disagree about a ``%%``, every remaining ``%%`` counts as
-a marker: private text stays private, and at worst a code sample loses what follows its
-``%%``.  Each round is one parse plus linear scans, so the whole stays linear in the note.
+Failing closed: cutting a comment can change what is code after it (a comment holding a
+backtick or a fence opener, a line left blank).  So comments are taken in order, and after one
+that might change anything the rest is parsed again; inert comments (see ``_inert``) are taken
+together from one parse.  When that takes more than a few rounds, or the placeholder parse and
+the real parse disagree about a ``%%``, the first ``%%`` not yet settled hides the rest of the
+note: private text stays private, at the cost of public text after it.  Each round is one parse
+plus linear scans, and the rounds are bounded, so the whole stays linear in the note.
 """
 
 from __future__ import annotations

@@ -1,23 +1,20 @@
-"""Wikilink syntax shared by the vault loader (which records links) and the markdown plugin.
+"""Wikilink syntax shared by the markdown plugin and the raw-HTML renderer.
 
-Both read ``[[target#heading|alias]]`` through :func:`parse_wikilink`, so the model and the
-rendered output can never disagree about what a link points at.
+Both read ``[[target#heading|alias]]`` through :func:`parse_wikilink`, and the vault loader
+records the links those tokens carry, so the model and the rendered output can never disagree
+about what a link points at.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from .model import Link
-from .scan import prose_lines
 
-__all__ = ["WIKILINK_RE", "parse_wikilink", "scan_links"]
+__all__ = ["WIKILINK_RE", "parse_wikilink"]
 
 #: ``[[...]]`` or ``![[...]]`` on one line, without nested brackets.
 WIKILINK_RE = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
-
-_CODE_SPAN_RE = re.compile(r"(`+)(?:.+?)\1", re.DOTALL)
 
 
 def parse_wikilink(inner: str, *, embed: bool = False, line: int | None = None) -> Link:
@@ -36,20 +33,3 @@ def parse_wikilink(inner: str, *, embed: bool = False, line: int | None = None) 
         embed=embed,
         line=line,
     )
-
-
-def scan_links(body: str, *, first_line: int = 1) -> Iterator[Link]:
-    """Every wikilink and embed of a markdown body, with its file line, skipping code.
-
-    This is a light scan, not a full parse: the loader uses it to know a note's links
-    without rendering it.  Fenced blocks and code spans are skipped; indented code is not
-    worth the cost of a real block parse here.
-    """
-    for offset, text in prose_lines(body):
-        if "[[" not in text:
-            continue
-        visible = _CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), text)
-        for match in WIKILINK_RE.finditer(visible):
-            yield parse_wikilink(
-                match.group(2), embed=bool(match.group(1)), line=first_line + offset
-            )

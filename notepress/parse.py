@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import PurePosixPath
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import frontmatter
 import ftfy
@@ -23,9 +23,10 @@ import yaml
 
 from .chars import first_unsafe, strip_unsafe
 from .dates import DateError, parse_note_date
-from .links import scan_links
 from .model import Note, Problem, Severity
-from .scan import first_h1
+
+if TYPE_CHECKING:
+    from .markdown.outline import Outline
 
 __all__ = ["NOTE_ID_RE", "ParseSettings", "derived_note_id", "parse_note"]
 
@@ -185,7 +186,7 @@ def parse_note(path: PurePosixPath, raw: bytes, settings: ParseSettings | None =
     if meta is None:
         # The note is already in error and private; warnings about the metadata it
         # could not provide would only bury the real problem.
-        return _unreadable(path, report, title=first_h1(body))
+        return _unreadable(path, report, title=_outline(body, body_line, want_title=True).first_h1)
     return _build_note(path, meta, body, body_line, settings, report)
 
 
@@ -215,6 +216,14 @@ def _report_unsafe(report: _Collector) -> None:
 def _stem_title(path: PurePosixPath) -> str:
     """The file name as a title: a name may hold characters no output can carry."""
     return strip_unsafe(path.stem)[0]
+
+
+def _outline(body: str, body_line: int, *, want_title: bool) -> Outline:
+    """The body's links and first H1, read by the markdown parser that renders it."""
+    # The parser's plugins import the vault module, which imports this one: import on use.
+    from .markdown.outline import read_outline
+
+    return read_outline(body, first_line=body_line, want_title=want_title)
 
 
 def _unreadable(path: PurePosixPath, report: _Collector, title: str | None = None) -> Note:
@@ -394,7 +403,9 @@ def _build_note(
     settings: ParseSettings,
     report: _Collector,
 ) -> Note:
-    title = _text(meta, "title", report) or first_h1(body) or _stem_title(path)
+    written_title = _text(meta, "title", report)
+    outline = _outline(body, body_line, want_title=not written_title)
+    title = written_title or outline.first_h1 or _stem_title(path)
     draft = _draft(meta, settings, report)
     created = _date(meta, "created", settings.timezone, report)
     updated = _date(meta, "updated", settings.timezone, report)
@@ -410,7 +421,7 @@ def _build_note(
     elif created is not None and updated < created:
         report.warn("updated-before-created", "'updated' is earlier than 'created'", key="updated")
 
-    links = tuple(scan_links(body, first_line=body_line))
+    links = outline.links
     extra = {key: value for key, value in meta.items() if key not in _KNOWN_KEYS}
     return Note(
         path=path,

@@ -1,67 +1,258 @@
-"""``%%comments%%`` are private: removed from the source before anything else reads it.
+"""``%%comments%%`` are private: the parser cuts them out before it builds a single token.
 
-Obsidian comments cross every boundary (paragraphs, raw HTML blocks, list items), so they are
-cut from the source text itself, sparing code: code blocks and inline code spans keep their
-``%%``.  When in doubt, private text stays private: an unclosed ``%%`` hides the rest of the
-note.
+What a comment is (Obsidian's reading):
+
+- A comment starts at a ``%%`` that is not code, and runs to the next ``%%``, wherever that
+  is.  "Code" is an inline code span, a fenced or an indented code block, exactly as this
+  parser reads the note (not as a line scan guesses).  A comment is not markdown: nothing
+  inside it is code, a fence or a link, so the first ``%%`` after the opening one closes it,
+  across lines, paragraphs, list items, quotes, footnotes and raw HTML.
+- An unclosed ``%%`` hides the rest of the note.
+- ``%%`` inside code is kept as written.
+- A comment is replaced by the line breaks it spanned, so line numbers in messages stay the
+  file's own.
+
+How: a core rule, first after ``normalize``, parses the note with each ``%%`` replaced by a
+numbered placeholder (a nested parse by this same parser, every plugin included, reading inline
+content only where a placeholder is), reads which placeholders ended up inside code tokens, and
+cuts the comments out of the source that the rest of the chain then parses.  Comment text never
+becomes a token, so nothing downstream (the renderer, the loader's links and title, warnings)
+can ever see it.  A note with no backtick, tilde fence, tab or four-space indent holds no code,
+and needs no nested parse at all.
+
+Failing closed: cutting a comment can change what is code after it (a comment holding a
+backtick or a fence opener, a line left blank).  So comments are taken in order, and after one
+that might change anything the rest is parsed again; inert comments (see ``_inert``) are taken
+together from one parse.  When that takes more than a few rounds, or the placeholder parse and
+the real parse disagree about a ``%%``, the first ``%%`` not yet settled hides the rest of the
+note: private text stays private, at the cost of public text after it.  Each round is one parse
+plus linear scans, and the rounds are bounded, so the whole stays linear in the note.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable, Iterable, Iterator
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 
-from ..scan import classify_lines
+__all__ = ["COMMENT_FREE_SOURCE", "INLINE_ONLY", "KEEP_H1", "comments_plugin", "hide_comments"]
 
-__all__ = ["comments_plugin", "strip_comments"]
+#: The env key under which the parse records the note's text with its comments cut.
+COMMENT_FREE_SOURCE = "notepress.comments.source"
+#: Env keys for a partial parse, when only some inline content matters: inline content holding
+#: none of the ``INLINE_ONLY`` strings is skipped, except H1 headings with ``KEEP_H1``.
+INLINE_ONLY = "notepress.inline_only"
+KEEP_H1 = "notepress.keep_h1"
+#: Set in the nested parses that find code, which must not cut comments themselves.
+_NESTED = "notepress.comments.nested"
+_CODES = "notepress.comments.codes"
+_MARKER = "%%"
+#: Parses spent on one note before every remaining ``%%`` counts as a marker.
+_ROUNDS = 4
+#: What an inert comment may hold: nothing that starts code, a link, HTML, an escape or a cell.
+_INERT_CONTENT = re.compile(r"(?:[\w .,;:?!*=~#+/@$^{}-]|\[\[[\w .,:#@$-]*\]\])*")
+_CODE_TOKENS = frozenset({"code_inline", "code_block", "fence"})
+#: Where the numbered placeholders come from: private-use characters the note does not hold.
+_PLACEHOLDERS = tuple(map(chr, range(0xE000, 0xF900)))
 
-# In prose, whichever comes first wins: a code span is kept, a comment marker toggles.
-_PROSE = re.compile(r"(?P<code>(?P<ticks>`+)[^`].*?(?<!`)(?P=ticks)(?!`))|%%", re.DOTALL)
+CodeOf = Callable[[str, str], list[str]]
+"""``code_of(text, needle)``: the content of every code token of ``text``, as this parser
+reads it; inline content without ``needle`` may be skipped (it can hold no such code)."""
 
 
 def comments_plugin(md: MarkdownIt) -> None:
-    md.core.ruler.after("normalize", "comments", _strip)
+    md.core.ruler.after("normalize", "comments", _cut_comments)
+    md.core.ruler.before("inline", "comments_prune", _prune)
+    md.core.ruler.after("inline", "comments_collect", _collect)
 
 
-def strip_comments(text: str) -> str:
-    """``text`` without its ``%%comments%%``, code untouched."""
-    if "%%" not in text:
-        return text
-    kept: list[str] = []
-    hidden = False
-    lines = classify_lines(text)
-    for is_code, run in itertools.groupby(lines, key=lambda line: line[2]):
-        block = "\n".join(line for _, line, _ in run)
-        if is_code:
-            if not hidden:
-                kept.append(block)
+def _cut_comments(state: StateCore) -> None:
+    if state.env.get(_NESTED) or _MARKER not in state.src:
+        return
+    md = state.md
+
+    def code_of(text: str, needle: str) -> list[str]:
+        # No title: the nested parse must not drop a heading the real one keeps.
+        env: dict[str, object] = {_NESTED: True, INLINE_ONLY: (needle,)}
+        md.parse(text, env)
+        codes = env[_CODES]
+        assert isinstance(codes, list)
+        return codes
+
+    state.src = hide_comments(state.src, code_of)
+    state.env[COMMENT_FREE_SOURCE] = state.src
+
+
+def _prune(state: StateCore) -> None:
+    """In a partial parse, skip the inline content that cannot hold what the caller wants.
+
+    Inline content is parsed block by block, so skipping one changes no other.
+    """
+    needles = state.env.get(INLINE_ONLY)
+    if needles is None:
+        return
+    keep_h1 = state.env.get(KEEP_H1, False)
+    previous = None
+    for token in state.tokens:
+        if (
+            token.type == "inline"
+            and not any(needle in token.content for needle in needles)
+            and not (keep_h1 and previous is not None and previous.tag == "h1")
+        ):
+            token.content = ""
+        previous = token
+
+
+def _collect(state: StateCore) -> None:
+    """In a nested parse, keep the code tokens' content and stop: nothing later is needed.
+
+    Inline footnotes keep their tokens in ``env`` until a later rule moves them.
+    """
+    if not state.env.get(_NESTED):
+        return
+    footnotes = state.env.pop("footnotes", None) or {}
+    tokens = [
+        *state.tokens,
+        *(token for note in footnotes.get("list", {}).values() for token in note.get("tokens", ())),
+    ]
+    state.env[_CODES] = list(_code_contents(tokens))
+    state.tokens.clear()
+
+
+def hide_comments(text: str, code_of: CodeOf) -> str:
+    """``text`` with every comment replaced by the line breaks it spanned.
+
+    Comments are taken in order.  What is code after a comment is read again once that comment
+    is cut, unless the comment is inert (see :func:`_inert`): then nothing else can change,
+    and the next comments are taken from the same parse.
+    """
+    settled = 0  # decisions before this offset are final
+    for _ in range(_ROUNDS):
+        if _MARKER not in text[settled:]:
+            return text
+        if not _may_hold_code(text):
+            break  # no code anywhere (any more): no parse is needed
+        text, settled, cut_any = _cut(text, _code_markers(text, code_of), settled)
+        if not cut_any:
+            # Every ``%%`` left is code in the placeholder parse; the real parse must agree.
+            if sum(code.count(_MARKER) for code in code_of(text, _MARKER)) == text.count(_MARKER):
+                return text
+            settled = 0
+            break
+    if not _may_hold_code(text):
+        # No code anywhere: every ``%%`` is a marker, exactly.
+        rest, _, _ = _cut(text, frozenset(), 0, all_at_once=True)
+        return rest.replace(_MARKER, "")
+    # The last resort: the first ``%%`` not yet settled hides the rest of the note.
+    first = text.find(_MARKER, settled)
+    return text[:first] + "\n" * text.count("\n", first)
+
+
+def _may_hold_code(text: str) -> bool:
+    """False when no code can exist: no backtick, no tilde fence, no indentation of 4."""
+    return "`" in text or "~~~" in text or "\t" in text or "    " in text
+
+
+def _code_markers(text: str, code_of: CodeOf) -> frozenset[int]:
+    """Indexes (in order of appearance) of the ``%%`` of ``text`` that are code."""
+    present = set(text)
+    free = list(itertools.islice((c for c in _PLACEHOLDERS if c not in present), 2))
+    if len(free) < 2:
+        return frozenset()  # no placeholder available: nothing counts as code
+    opening, closing = free
+    counter = iter(range(len(text)))
+    marked = re.sub(re.escape(_MARKER), lambda _: f"{opening}{next(counter)}{closing}", text)
+    found = re.compile(f"{opening}(\\d+){closing}")
+    return frozenset(
+        int(match.group(1))
+        for content in code_of(marked, opening)
+        for match in found.finditer(content)
+    )
+
+
+def _code_contents(tokens: Iterable[Token]) -> Iterator[str]:
+    for token in tokens:
+        if token.type in _CODE_TOKENS:
+            yield token.content
+        if token.children:
+            yield from _code_contents(token.children)
+
+
+def _cut(
+    text: str, code: frozenset[int], settled: int, *, all_at_once: bool = False
+) -> tuple[str, int, bool]:
+    """Cut comments after ``settled``: from a ``%%`` that is not code to the next ``%%``.
+
+    Stops after the first comment that is not inert (unless ``all_at_once``), since what
+    follows it must be read again.  Returns the text, the new settled offset and whether
+    anything was cut.
+    """
+    parts: list[str] = [text[:settled]]
+    position = settled
+    opened: int | None = None
+    cut_any = False
+    markers = re.finditer(re.escape(_MARKER), text)
+    for index, match in enumerate(markers):
+        if match.start() < settled:
             continue
-        visible, hidden = _strip_prose(block, hidden)
-        kept.append(visible)
-    return "\n".join(kept)
-
-
-def _strip_prose(block: str, hidden: bool) -> tuple[str, bool]:
-    """The visible part of a run of prose lines, and whether a comment is still open at its end."""
-    parts = []
-    position = 0
-    for match in _PROSE.finditer(block):
-        if match.group("code"):
-            if not hidden:
-                parts.append(block[position : match.end()])
-            position = match.end()
+        if opened is None:
+            if index in code:
+                continue
+            parts.append(text[position : match.start()])
+            opened = match.start()
             continue
-        if not hidden:
-            parts.append(block[position : match.start()])
-        hidden = not hidden
+        parts.append("\n" * text.count("\n", opened, match.end()))
         position = match.end()
-    if not hidden:
-        parts.append(block[position:])
-    return "".join(parts), hidden
+        cut_any = True
+        inert = _inert(text, opened, match.end())
+        opened = None
+        if not (inert or all_at_once):
+            break
+    if opened is not None:
+        parts.append("\n" * text.count("\n", opened))
+        position = len(text)
+        cut_any = True
+    done = "".join(parts)
+    return done + text[position:], len(done), cut_any
 
 
-def _strip(state: StateCore) -> None:
-    state.src = strip_comments(state.src)
+def _inert(text: str, start: int, end: int) -> bool:
+    """Whether cutting ``text[start:end]`` (a comment) can change nothing else of the note.
+
+    Two shapes qualify.  A comment on one line, between spaces, holding only words, plain
+    punctuation and whole wikilinks, after a word on that line or at its start before a word
+    (so the line keeps its kind: no empty list item, rule, heading underline, table delimiter
+    row, link definition or new indentation).  Or a block comment: a line ``%%``, any lines
+    without a fence, HTML or a link definition, a line ``%%``, with a blank line (or the
+    note's edge) before and after (so the blocks around it stay as they were).  Anything else
+    might change what is code around it (a backtick pairing with one outside, a fence left
+    open...), so the rest of the note is read again after it is cut.
+    """
+    before = text[start - 1] if start else "\n"
+    after = text[end] if end < len(text) else "\n"
+    content = text[start + len(_MARKER) : end - len(_MARKER)]
+    if "\n" in text[start:end]:
+        blank_before = start == 0 or text[max(start - 2, 0) : start] in ("\n\n", "\n")
+        return blank_before and _is_block_comment(text, end, content)
+    prefix = text[text.rfind("\n", 0, start) + 1 : start]
+    if prefix:
+        placed = before in " \t" and any(c.isalpha() for c in prefix) and "[" not in prefix
+    else:
+        placed = text[end : end + 1] == " " and text[end + 1 : end + 2].isalpha()
+    return placed and after in " \t\n" and _INERT_CONTENT.fullmatch(content) is not None
+
+
+def _is_block_comment(text: str, end: int, content: str) -> bool:
+    opener_alone = content.startswith("\n")
+    closer_alone = content.endswith("\n")
+    blank_after = text[end : end + 2] in ("\n\n", "\n", "")
+    return (
+        opener_alone
+        and closer_alone
+        and blank_after
+        and not any(mark in content for mark in ("```", "~~~", "<", "]:"))
+    )

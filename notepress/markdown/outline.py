@@ -1,0 +1,129 @@
+"""What the vault loader knows of a note's body: its wikilinks and its first H1.
+
+Both are read from the tokens of the parser that renders the note (same plugins, same comment
+rule), never from a separate scan of the text: a link or a heading inside a comment, a code
+block or anything else the renderer does not show is never recorded, warned about or used as
+a title.  Nothing is rendered; the note is only tokenised.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from markdown_it.token import Token
+
+from ..links import WIKILINK_RE, parse_wikilink
+from ..model import Link
+from .comments import COMMENT_FREE_SOURCE, INLINE_ONLY, KEEP_H1
+from .headings import inline_text
+from .render import create_parser
+
+__all__ = ["Outline", "read_outline"]
+
+_WIKILINK_START = "[["
+
+
+@dataclass(frozen=True)
+class Outline:
+    links: tuple[Link, ...] = ()
+    """Wikilinks and embeds in the order of their lines, with file lines."""
+    first_h1: str | None = None
+    """The text of the first level-1 heading (markup removed, spaces collapsed), the title's
+    fallback."""
+
+
+def read_outline(body: str, *, first_line: int = 1, want_title: bool = True) -> Outline:
+    """The links of ``body`` (whose first line is file line ``first_line``) and its first H1.
+
+    A body without ``[[`` has no links, so when no title is wanted either, it is not parsed.
+    """
+    if not want_title and _WIKILINK_START not in body:
+        return Outline()
+    # Only blocks that may hold a wikilink (or a footnote reference, without which a
+    # footnote and its links are dropped) and H1 headings need their inline content parsed.
+    env: dict[str, object] = {INLINE_ONLY: (_WIKILINK_START, "[^"), KEEP_H1: want_title}
+    tokens = create_parser().parse(body, env)
+    source = env.get(COMMENT_FREE_SOURCE, body)
+    assert isinstance(source, str)
+    lines = source.split("\n")
+    links = sorted(_links(tokens, lines), key=lambda link: link.line or 0)
+    return Outline(
+        links=tuple(
+            dataclasses.replace(link, line=first_line + (link.line or 0)) for link in links
+        ),
+        first_h1=_first_h1(tokens) if want_title else None,
+    )
+
+
+def _first_h1(tokens: Sequence[Token]) -> str | None:
+    """The first H1 by position in the file (footnote blocks are moved to the end)."""
+    found: list[tuple[int, str]] = []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag == "h1" and index + 1 < len(tokens):
+            text = " ".join(inline_text(tokens[index + 1]).split())
+            if text:
+                found.append((token.map[0] if token.map else 0, text))
+    return min(found, key=lambda item: item[0])[1] if found else None
+
+
+def _links(tokens: Sequence[Token], lines: list[str]) -> Iterator[Link]:
+    """Every wikilink outside code, with its line as an offset in the body (0 = first line)."""
+    locate = _Locator(lines)
+    for token in tokens:
+        if token.type == "html_block" and _WIKILINK_START in token.content:
+            start = token.map[0] if token.map else 0
+            for match in WIKILINK_RE.finditer(token.content):
+                line = start + token.content.count("\n", 0, match.start())
+                yield _link(match, line)
+        elif token.type == "inline" and token.children:
+            for child in _flatten(token.children):
+                if child.type == "wikilink":
+                    link = child.meta["link"]
+                    yield dataclasses.replace(link, line=locate(token, child.markup))
+                elif child.type == "html_inline" and _WIKILINK_START in child.content:
+                    for match in WIKILINK_RE.finditer(child.content):
+                        yield _link(match, locate(token, match.group(0)))
+
+
+class _Locator:
+    """Finds the line of each wikilink of an inline token in the (comment-free) source.
+
+    Searches only move forward within the lines of a block, and tokens that share those lines
+    (the cells of a table row) continue where the previous one stopped, so a block with many
+    links costs one pass over it.
+    """
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines
+        self._blocks: dict[tuple[int, int], list[Any]] = {}
+
+    def __call__(self, token: Token, markup: str) -> int:
+        start, end = token.map if token.map else (0, 1)
+        block = self._blocks.get((start, end))
+        if block is None:
+            block = self._blocks[start, end] = ["\n".join(self._lines[start:end]), 0, start]
+        region, cursor, line = block
+        found = region.find(markup, cursor)
+        if found < 0:  # in a table cell, ``\|`` was read as ``|``
+            markup = markup.replace("|", "\\|")
+            found = region.find(markup, cursor)
+        if found < 0:
+            return int(line)
+        line += region.count("\n", cursor, found)
+        block[1:] = [found + len(markup), line]  # a wikilink never spans lines
+        return int(line)
+
+
+def _flatten(tokens: Sequence[Token]) -> Iterator[Token]:
+    for token in tokens:
+        yield token
+        if token.children:
+            yield from _flatten(token.children)
+
+
+def _link(match: re.Match[str], line: int) -> Link:
+    return parse_wikilink(match.group(2), embed=bool(match.group(1)), line=line)

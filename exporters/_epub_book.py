@@ -26,8 +26,15 @@ from typing import Literal
 from urllib.parse import unquote
 
 from notepress.config import Site
-from notepress.markdown import DocumentLinks, LinkStyle, TextLinks, UrlLinks, render_note
-from notepress.model import Note
+from notepress.markdown import (
+    DocumentLinks,
+    LinkStyle,
+    NoteRenderError,
+    TextLinks,
+    UrlLinks,
+    render_note,
+)
+from notepress.model import Note, Problem
 from notepress.periods import format_day, month_label
 from notepress.slugs import slugify
 from notepress.vault import Vault
@@ -171,8 +178,13 @@ def build_source(
     *,
     include_drafts: bool,
     warn: Warn,
+    report: Callable[[Problem], None] = lambda problem: None,
 ) -> BookSource:
-    """The whole book as one HTML document, ready for pandoc's HTML reader."""
+    """The whole book as one HTML document, ready for pandoc's HTML reader.
+
+    A note that cannot be rendered is left out of the book and handed to ``report``, as are
+    the warnings of the notes that are rendered.
+    """
     grouped = any(part.title is not None for part in parts)
     level = 2 if grouped else 1
     notes = [note for part in parts for note in part.notes]
@@ -182,9 +194,19 @@ def build_source(
     for part in parts:
         for note in part.notes:
             ids.add(f"n{note.note_id}")
-            rendered = render_note(note, vault, style, include_drafts=include_drafts)
-            body = parse_fragment(rendered.html)
-            _reshape(body, note, level, ids, media, warn)
+            try:
+                rendered = render_note(note, vault, style, include_drafts=include_drafts)
+                body = parse_fragment(rendered.html)
+                _reshape(body, note, level, ids, media, warn)
+            except (NoteRenderError, RecursionError) as exc:
+                failure = (
+                    exc if isinstance(exc, NoteRenderError) else NoteRenderError.too_deep(note)
+                )
+                report(failure.problem)
+                ids.discard(f"n{note.note_id}")  # links to it become text
+                continue
+            for problem in rendered.problems:
+                report(problem)
             chapters.append((part, note, body))
     for _, note, body in chapters:
         _check_links(body, note, ids, warn)

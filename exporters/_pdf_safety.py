@@ -27,7 +27,7 @@ import lxml.etree
 import lxml.html
 import tinycss2
 
-from notepress.markdown import create_parser
+from notepress.markdown.render import note_tokens
 from notepress.model import Note
 from notepress.vault import Vault
 
@@ -200,7 +200,7 @@ def _judge(written: str, note: Note, vault: Vault, policy: LoadPolicy) -> tuple[
 
 def _asked(note: Note) -> Iterator[tuple[str, str]]:
     """``(kind, url as written)`` for each load the note's body asks for."""
-    tokens = create_parser().parse(note.body, {"title": note.title})
+    tokens = note_tokens(note)
     for token in tokens:
         if token.type == "html_block":
             yield from _html_requests(token.content)

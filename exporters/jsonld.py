@@ -56,7 +56,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from notepress.config import Site, Target
 from notepress.errors import ExportError
 from notepress.exporter import Exporter, Job
-from notepress.markdown import RenderedNote, UrlLinks, render_note
+from notepress.markdown import NoteRenderError, RenderedNote, UrlLinks, render_note
 from notepress.markdown.render import IMAGE_SUFFIXES
 from notepress.model import Note
 from notepress.schema import option
@@ -194,11 +194,19 @@ class JsonLdExporter(Exporter):
         if not notes:
             job.warn("no published note is selected: index.jsonld lists none", code="jsonld-empty")
         nodes = []
+        rendered_notes = []
         for note in notes:
-            node = graph.note_node(note, render_note(note, job.vault, graph.links), job)
+            try:
+                rendered = render_note(note, job.vault, graph.links)
+            except NoteRenderError as exc:
+                job.problems.append(exc.problem)
+                continue
+            job.problems.extend(rendered.problems)
+            node = graph.note_node(note, rendered, job)
             _write(job, note.note_id, {"@context": CONTEXT_URL, **node})
             nodes.append(node)
-        _write(job, "index", graph.collection_document(notes, nodes))
+            rendered_notes.append(note)
+        _write(job, "index", graph.collection_document(rendered_notes, nodes))
         _copy_images(job, graph.images_used)
 
 

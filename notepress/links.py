@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from .codespans import blank_code_spans
 from .model import Link
 from .scan import prose_lines
 
@@ -16,8 +17,6 @@ __all__ = ["WIKILINK_RE", "parse_wikilink", "scan_links"]
 
 #: ``[[...]]`` or ``![[...]]`` on one line, without nested brackets.
 WIKILINK_RE = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
-
-_CODE_SPAN_RE = re.compile(r"(`+)(?:.+?)\1", re.DOTALL)
 
 
 def parse_wikilink(inner: str, *, embed: bool = False, line: int | None = None) -> Link:
@@ -48,7 +47,7 @@ def scan_links(body: str, *, first_line: int = 1) -> Iterator[Link]:
     for offset, text in prose_lines(body):
         if "[[" not in text:
             continue
-        visible = _CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), text)
+        visible = blank_code_spans(text)
         for match in WIKILINK_RE.finditer(visible):
             yield parse_wikilink(
                 match.group(2), embed=bool(match.group(1)), line=first_line + offset

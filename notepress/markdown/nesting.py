@@ -58,10 +58,12 @@ _VOID = frozenset(
 def nesting_plugin(md: MarkdownIt) -> None:
     """Flatten block containers past :data:`MAX_DEPTH` instead of dropping them.
 
-    markdown-it's own limit (``maxNesting``) is set above ours so that it never triggers
-    for blocks; inline nesting keeps it as its limit, which turns extra markup into text.
+    markdown-it's own limit (``maxNesting``) is set to ours: a block container checks it at
+    the level it was entered at, which :func:`limited` keeps below it, so it never drops
+    text; inline, it turns link brackets nested deeper than that into text.  Inline work
+    grows with it, so it stays small.
     """
-    md.options["maxNesting"] = MAX_DEPTH + 8
+    md.options["maxNesting"] = MAX_DEPTH
     tokenize = md.block.tokenize
 
     def limited(state: StateBlock, start_line: int, end_line: int) -> None:

@@ -425,8 +425,10 @@ def _fix_links(root: Any, anchors: set[str], owners: set[str], own: str) -> None
         if href.startswith("#"):
             target = href[1:]
             if target not in anchors:
-                owner = next((o for o in owners if target.startswith(o + "-")), own)
-                link.set("href", "#" + owner)
+                # Element ids are ``n<note_id>-<local id>`` and note ids hold no ``-``: the
+                # owner is the part before the first one, found without a scan of every note.
+                owner = target.partition("-")[0]
+                link.set("href", "#" + (owner if owner in owners else own))
             link.set("class", ("internal " + (link.get("class") or "")).strip())
             continue
         if href.startswith(VAULT_ORIGIN):

@@ -7,6 +7,7 @@ so that tiny times do not make flaky ratios).  A quadratic rule costs a hundred 
 
 from __future__ import annotations
 
+import functools
 import re
 import signal
 import threading
@@ -20,11 +21,22 @@ import lxml.html
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from notepress.exporters._epub_book import _check_links, _reshape
+from notepress.exporters._epub_dom import parse_fragment, serialize
+from notepress.exporters._epub_media import MediaStore
+from notepress.exporters._feed_items import excerpt
 
 from notepress.budget import BUDGET_ENV, BudgetExceeded, cpu_budget, parse_note_within_budget
 from notepress.links import scan_links
-from notepress.markdown import NoteRenderError, TextLinks, create_parser, render_note
+from notepress.markdown import (
+    DocumentLinks,
+    NoteRenderError,
+    TextLinks,
+    create_parser,
+    render_note,
+)
 from notepress.markdown import render as render_module
+from notepress.model import Note
 from notepress.parse import parse_note
 from notepress.vault import Vault
 from tests.conftest import note_text, write_vault
@@ -58,12 +70,9 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "highlight markers": lambda n: "a==" * (n // 3),
     "open angle brackets": lambda n: "<a " * (n // 3),
     "empty headings": lambda n: "#\n" * (n // 2),
-    "repeated headings": lambda n: "## a\n" * (n // 5),
     "callout lines": lambda n: "> [!note] t\n" + "> x\n" * (n // 4),
     "nested quotes": lambda n: ">" * n + " x",
     "nested lists on one line": lambda n: "- " * (n // 2) + "x",
-    "nested emphasis": lambda n: "*" * (n // 2) + "a" + "*" * (n // 2),
-    "long line of spaces": lambda n: "a" + " " * n + "b",
 }
 
 LOAD_SHAPES = [
@@ -126,6 +135,57 @@ def test_the_loader_sees_the_wikilinks_the_renderer_sees(pieces: list[str]) -> N
         if child.type == "wikilink"
     ]
     assert loaded == rendered
+
+
+# the exporters' own passes over a note's HTML ---------------------------------------------
+
+EXPORTER_SHAPES: dict[str, Callable[[int], str]] = {
+    "links that lead nowhere, in one paragraph": lambda n: "<a>x</a> " * (n // 9),
+    "many calls of one footnote": lambda n: "some words x[^1] " * (n // 17) + "\n\n[^1]: note\n",
+    "many equal ids": lambda n: '<span id="a">x</span>' * (n // 22),
+    "ruby annotations": lambda n: "<ruby>a<rp>(</rp><rt>b</rt><rp>)</rp></ruby>" * (n // 44),
+    "images that are not attachments": lambda n: "![[missing.png]] " * (n // 17),
+}
+
+
+@functools.cache
+def _rendered(shape: str, size: int) -> tuple[Note, str]:
+    """A note of ``shape`` and its HTML as a book renders it: rendering is not measured here."""
+    body = EXPORTER_SHAPES[shape](size)
+    note = parse_note(
+        PurePosixPath("hostile.md"), note_text("Hostile", body, note_id="230301AB01").encode()
+    )
+    vault = Vault(Path("."), (note,))
+    return note, render_note(note, vault, DocumentLinks(members={note.note_id})).html
+
+
+def _book_passes_cpu(note: Note, html: str) -> float:
+    """CPU time of the book's reshaping of one rendered note."""
+    media = MediaStore(Vault(Path("."), (note,)), lambda message, path: None)
+    started = time.process_time()
+    body_element = parse_fragment(html)
+    ids = {f"n{note.note_id}"}
+    _reshape(body_element, note, 1, ids, media, lambda message, note: None)
+    _check_links(body_element, note, ids, lambda message, note: None)
+    serialize(body_element)
+    return time.process_time() - started
+
+
+def _feed_summary_cpu(note: Note, html: str) -> float:
+    started = time.process_time()
+    excerpt(html, 50)
+    return time.process_time() - started
+
+
+@pytest.mark.parametrize("shape", list(EXPORTER_SHAPES))
+@pytest.mark.parametrize("measure", [_book_passes_cpu, _feed_summary_cpu], ids=["book", "feed"])
+def test_exporter_passes_are_linear(shape: str, measure: Callable[[Note, str], float]) -> None:
+    measure(*_rendered(shape, 1_000))
+    small = measure(*_rendered(shape, 10_000))
+    large = measure(*_rendered(shape, 100_000))
+    assert large <= RATIO * max(small, FLOOR / 2), (
+        f"{shape}: {small:.3f} s of CPU at 10k characters, {large:.3f} s at 100k"
+    )
 
 
 # the per-note budget ---------------------------------------------------------------------

@@ -354,12 +354,15 @@ def nested_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, d
     """One build of the nested notes into a feed, a PDF digest and a book."""
     root = tmp_path_factory.mktemp("nesting")
     files = {
-        f"{name}.md": note_text(name, body, note_id=f"2303{index + 10:02d}AB01")
+        f"{name}.md": note_text(
+            name, body, note_id=f"2303{index + 10}AB01", created=f"2023-03-{index + 10}"
+        )
         for index, (name, body) in enumerate(NESTED.items())
     }
     vault = write_vault(root / "vault", files, NESTING_CONFIG)
     run = run_cli("build", vault, "-o", root / "out")
     assert run.code == 0, run.output
+    assert "error[" not in run.output
     return root / "out", run.output, files
 
 

@@ -26,13 +26,20 @@ from typing import Literal
 from urllib.parse import unquote
 
 from notepress.config import Site
-from notepress.markdown import DocumentLinks, LinkStyle, TextLinks, UrlLinks, render_note
-from notepress.model import Note
+from notepress.markdown import (
+    DocumentLinks,
+    LinkStyle,
+    NoteRenderError,
+    TextLinks,
+    UrlLinks,
+    render_note,
+)
+from notepress.model import Note, Problem
 from notepress.periods import format_day, month_label
 from notepress.slugs import slugify
 from notepress.vault import Vault
 
-from ._epub_dom import Element, add_text, parse_fragment, replace_with_children, serialize
+from ._epub_dom import Element, parse_fragment, rewrite_children, serialize, unwrapped
 from ._epub_media import MediaStore
 
 __all__ = ["BookInfo", "BookSource", "Part", "build_source", "date_range", "group_notes"]
@@ -143,11 +150,19 @@ def _part_of(
     )
 
 
-def _unique(candidate: str, used: set[str]) -> str:
-    result, counter = candidate, 1
+def _unique(candidate: str, used: set[str], tried: dict[str, int] | None = None) -> str:
+    """``candidate``, or the first free ``candidate-N``.
+
+    ``tried`` remembers the last N per candidate, so that ten thousand equal ids cost ten
+    thousand steps, not fifty million (``used`` only grows, so a taken N stays taken).
+    """
+    counter = tried.get(candidate, 1) if tried is not None else 1
+    result = candidate if counter == 1 else f"{candidate}-{counter}"
     while result in used:
         counter += 1
         result = f"{candidate}-{counter}"
+    if tried is not None:
+        tried[candidate] = counter
     used.add(result)
     return result
 
@@ -171,8 +186,13 @@ def build_source(
     *,
     include_drafts: bool,
     warn: Warn,
+    report: Callable[[Problem], None] = lambda problem: None,
 ) -> BookSource:
-    """The whole book as one HTML document, ready for pandoc's HTML reader."""
+    """The whole book as one HTML document, ready for pandoc's HTML reader.
+
+    A note that cannot be rendered is left out of the book and handed to ``report``, as are
+    the warnings of the notes that are rendered.
+    """
     grouped = any(part.title is not None for part in parts)
     level = 2 if grouped else 1
     notes = [note for part in parts for note in part.notes]
@@ -182,9 +202,19 @@ def build_source(
     for part in parts:
         for note in part.notes:
             ids.add(f"n{note.note_id}")
-            rendered = render_note(note, vault, style, include_drafts=include_drafts)
-            body = parse_fragment(rendered.html)
-            _reshape(body, note, level, ids, media, warn)
+            try:
+                rendered = render_note(note, vault, style, include_drafts=include_drafts)
+                body = parse_fragment(rendered.html)
+                _reshape(body, note, level, ids, media, warn)
+            except (NoteRenderError, RecursionError) as exc:
+                failure = (
+                    exc if isinstance(exc, NoteRenderError) else NoteRenderError.too_deep(note)
+                )
+                report(failure.problem)
+                ids.discard(f"n{note.note_id}")  # links to it become text
+                continue
+            for problem in rendered.problems:
+                report(problem)
             chapters.append((part, note, body))
     for _, note, body in chapters:
         _check_links(body, note, ids, warn)
@@ -291,71 +321,69 @@ def _footnotes(body: Element) -> None:
                 aside.extend(list(item))
                 _drop_backrefs(aside)
                 asides.append(aside)
-        _remove(body, section)
+    if sections:
+        dropped = set(sections)
+        rewrite_children(body, lambda child: [] if child in dropped else None)
     notes = {aside.get("id") for aside in asides}
+
+    def noteref(child: Element) -> list[Element | str] | None:
+        if child.tag != "sup" or "footnote-ref" not in child.get("class", "").split():
+            return None
+        link = child.find("a")
+        if link is None or link.get("href", "").removeprefix("#") not in notes:
+            return None  # not the renderer's footnote (raw HTML that borrowed its class)
+        ref = Element("a", {"epub:type": "noteref", "href": link.get("href", "")})
+        ref.text = "".join(link.itertext()).strip("[]")
+        return [ref]
+
     for parent in list(body.iter()):
-        for child in list(parent):
-            if child.tag != "sup" or "footnote-ref" not in child.get("class", "").split():
-                continue
-            link = child.find("a")
-            if link is None or link.get("href", "").removeprefix("#") not in notes:
-                continue  # not the renderer's footnote (raw HTML that borrowed its class)
-            ref = Element("a", {"epub:type": "noteref", "href": link.get("href", "")})
-            ref.text = "".join(link.itertext()).strip("[]")
-            ref.tail = child.tail
-            parent.insert(list(parent).index(child), ref)
-            parent.remove(child)
+        rewrite_children(parent, noteref)
     body.extend(asides)
 
 
 def _drop_backrefs(aside: Element) -> None:
+    """Remove the back-references and the space around them, in one pass per parent."""
     for parent in list(aside.iter()):
-        for child in list(parent):
-            if child.tag == "a" and "footnote-backref" in child.get("class", "").split():
-                tail = child.tail or ""
-                child.tail = None
-                index = list(parent).index(child)
-                parent.remove(child)
-                if index:
-                    before = parent[index - 1]
-                    before.tail = (before.tail or "").rstrip() + tail.strip()
-                else:
-                    parent.text = (parent.text or "").rstrip() + tail.strip()
+        children = list(parent)
+        if not any(_is_backref(child) for child in children):
+            continue
+        del parent[:]
+        for child in children:
+            if not _is_backref(child):
+                parent.append(child)
+                continue
+            tail = (child.tail or "").strip()
+            if len(parent):
+                parent[-1].tail = (parent[-1].tail or "").rstrip() + tail
+            else:
+                parent.text = (parent.text or "").rstrip() + tail
 
 
-def _remove(parent: Element, child: Element) -> None:
-    index = list(parent).index(child)
-    tail = child.tail
-    parent.remove(child)
-    if tail:
-        if index:
-            parent[index - 1].tail = (parent[index - 1].tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
+def _is_backref(child: Element) -> bool:
+    return child.tag == "a" and "footnote-backref" in child.get("class", "").split()
 
 
 def _images(body: Element, media: MediaStore) -> None:
     """Vault images inline; a remote image becomes a link to it; anything else its alt text."""
+
+    def lowered(child: Element) -> list[Element | str] | None:
+        if child.tag != "img":
+            return None
+        src = child.get("src", "")
+        image = media.image(src)
+        alt = child.get("alt", "")
+        if image is not None:
+            child.set("src", image.data_uri)
+            child.set("alt", alt)
+            return None
+        if src.startswith(("http://", "https://")):
+            link = Element("a", {"href": src, "class": "remote-image"})
+            link.text = alt or "image"
+            return [link]
+        return [alt]
+
     for parent in list(body.iter()):
-        for child in list(parent):
-            if child.tag != "img":
-                continue
-            src = child.get("src", "")
-            image = media.image(src)
-            alt = child.get("alt", "")
-            if image is not None:
-                child.set("src", image.data_uri)
-                child.set("alt", alt)
-                continue
-            if src.startswith(("http://", "https://")):
-                link = Element("a", {"href": src, "class": "remote-image"})
-                link.text = alt or "image"
-                link.tail = child.tail
-                parent.insert(list(parent).index(child), link)
-                parent.remove(child)
-            else:
-                child.text = alt
-                replace_with_children(parent, child)
+        rewrite_children(parent, lowered)
 
 
 def _rename_block(element: Element) -> None:
@@ -375,16 +403,15 @@ def _rename_block(element: Element) -> None:
 def _unwrap_ruby(body: Element) -> None:
     """Ruby annotations as ``base(reading)``: pandoc has no ruby and would run them together."""
     for parent in list(body.iter()):
-        for child in list(parent):
-            if child.tag == "rp":
-                child.text = None
-                for grandchild in list(child):
-                    child.remove(grandchild)
-                replace_with_children(parent, child)
-            elif child.tag == "rt":
-                child.text = "(" + (child.text or "")
-                add_text(child, ")")
-                replace_with_children(parent, child)
+        rewrite_children(parent, _ruby_text)
+
+
+def _ruby_text(child: Element) -> list[Element | str] | None:
+    if child.tag == "rp":
+        return []
+    if child.tag == "rt":
+        return ["(" + (child.text or ""), *child, ")"]
+    return None
 
 
 def _shift_headings(body: Element, level: int) -> None:
@@ -412,6 +439,7 @@ def _own_ids(body: Element, note: Note, ids: set[str]) -> None:
     not, and would otherwise collide with other notes' ids or with pandoc's own.
     """
     prefix = f"n{note.note_id}"
+    tried: dict[str, int] = {}
     for element in body.iter():
         if element.tag == "aside":
             continue  # footnotes: pandoc numbers them itself
@@ -422,29 +450,32 @@ def _own_ids(body: Element, note: Note, ids: set[str]) -> None:
             continue
         if current != prefix and not current.startswith(prefix + "-"):
             current = f"{prefix}-{slugify(current, fallback='id')}"
-        element.set("id", _unique(current, ids))
+        element.set("id", _unique(current, ids, tried))
 
 
 def _check_links(body: Element, note: Note, ids: set[str], warn: Warn) -> None:
     """Keep links that lead somewhere; repair or unwrap the rest."""
+
+    def checked(child: Element) -> list[Element | str] | None:
+        if child.tag != "a" or child.get("epub:type") == "noteref":
+            return None
+        href = child.get("href", "").strip()
+        if href.startswith(_SAFE_SCHEMES):
+            return None
+        if href.startswith("#"):
+            target = unquote(href[1:])
+            if target in ids:
+                return None
+            owner = _NOTE_PREFIX.match(target)
+            if owner and owner.group(0) in ids:
+                child.set("href", "#" + owner.group(0))
+                heading = target[len(owner.group(0)) + 1 :]
+                warn(f"link to a missing heading '{heading}': linked to its note", note)
+                return None
+        return unwrapped(child)
+
     for parent in list(body.iter()):
-        for child in list(parent):
-            if child.tag != "a" or child.get("epub:type") == "noteref":
-                continue
-            href = child.get("href", "").strip()
-            if href.startswith(_SAFE_SCHEMES):
-                continue
-            if href.startswith("#"):
-                target = unquote(href[1:])
-                if target in ids:
-                    continue
-                owner = _NOTE_PREFIX.match(target)
-                if owner and owner.group(0) in ids:
-                    child.set("href", "#" + owner.group(0))
-                    heading = target[len(owner.group(0)) + 1 :]
-                    warn(f"link to a missing heading '{heading}': linked to its note", note)
-                    continue
-            replace_with_children(parent, child)
+        rewrite_children(parent, checked)
 
 
 def subjects_of(notes: Sequence[Note]) -> tuple[str, ...]:

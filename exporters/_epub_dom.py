@@ -9,7 +9,7 @@ dependency on a full HTML5 parser.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from html.parser import HTMLParser
 
 __all__ = [
@@ -17,8 +17,10 @@ __all__ = [
     "add_text",
     "parse_fragment",
     "replace_with_children",
+    "rewrite_children",
     "serialize",
     "text_of",
+    "unwrapped",
     "walk",
 ]
 
@@ -102,6 +104,38 @@ def replace_with_children(parent: ET.Element, child: ET.Element) -> None:
         last.tail = (last.tail or "") + (child.tail or "")
     else:
         attach(child.tail)
+
+
+def unwrapped(child: ET.Element) -> list[ET.Element | str]:
+    """What takes an element's place when it is unwrapped: its text and its children."""
+    return [child.text or "", *child]
+
+
+def rewrite_children(
+    parent: ET.Element, replace: Callable[[ET.Element], Sequence[ET.Element | str] | None]
+) -> None:
+    """Replace children of ``parent`` in one pass.
+
+    ``replace(child)`` returns None to keep the child, or the nodes (elements and text) that
+    take its place; the child's tail follows them.  Linear in the number of children, where
+    finding, removing and inserting them one at a time is quadratic: a paragraph of ten
+    thousand unwrapped links took minutes.
+    """
+    children = list(parent)
+    results = [replace(child) for child in children]
+    if all(result is None for result in results):
+        return
+    del parent[:]
+    for child, nodes in zip(children, results, strict=True):
+        if nodes is None:
+            parent.append(child)
+            continue
+        for node in nodes:
+            if isinstance(node, str):
+                add_text(parent, node)
+            else:
+                parent.append(node)
+        add_text(parent, child.tail or "")
 
 
 def text_of(element: ET.Element) -> str:

@@ -16,9 +16,9 @@ from urllib.parse import quote, urlsplit
 
 import lxml.html
 
-from notepress.markdown import UrlLinks, render_note
+from notepress.markdown import NoteRenderError, UrlLinks, render_note
 from notepress.markdown.sanitize import sanitize
-from notepress.model import Note
+from notepress.model import Note, Problem
 from notepress.vault import Vault
 
 __all__ = [
@@ -102,6 +102,8 @@ class FeedItem:
     """The sanitised full HTML, or empty when the feed carries summaries only."""
     tags: tuple[str, ...]
     assets: tuple[PurePosixPath, ...]
+    problems: tuple[Problem, ...] = ()
+    """Warnings of rendering the note (nesting flattened), to report once."""
 
     def date(self, sort: str) -> datetime:
         return self.updated if sort == "updated" else self.published
@@ -119,11 +121,21 @@ class ItemFactory:
     full_content: bool
     summary_words: int = 50
     _cache: dict[str, FeedItem] = field(default_factory=dict, repr=False)
+    _failed: dict[str, NoteRenderError] = field(default_factory=dict, repr=False)
 
     def item(self, note: Note) -> FeedItem:
+        """The note's item; :class:`NoteRenderError` (raised again on every later call,
+        without rendering twice) when the note cannot be rendered."""
+        failed = self._failed.get(note.note_id)
+        if failed is not None:
+            raise failed
         found = self._cache.get(note.note_id)
         if found is None:
-            found = self._cache[note.note_id] = self._make(note)
+            try:
+                found = self._cache[note.note_id] = self._make(note)
+            except NoteRenderError as exc:
+                self._failed[note.note_id] = exc
+                raise
         return found
 
     def _make(self, note: Note) -> FeedItem:
@@ -147,6 +159,7 @@ class ItemFactory:
             content_html=html if self.full_content else "",
             tags=tuple(t for t in (clean_text(tag).strip() for tag in note.tags) if t),
             assets=rendered.assets,
+            problems=rendered.problems,
         )
 
     def _aware(self, value: datetime) -> datetime:
@@ -182,7 +195,10 @@ def excerpt(html: str, words: int) -> str:
     elements = [part for part in parts if not isinstance(part, str)]
     for element in elements:
         for ref in element.find_class("footnote-ref"):
-            ref.drop_tree()
+            # Emptied, not dropped: dropping joins each tail onto the text before it, which
+            # is quadratic in a paragraph of many footnote calls.
+            del ref[:]
+            ref.text = None
     paragraphs = [el for el in elements if el.tag == "p"]
     chosen = paragraphs or [el for el in elements if el.tag != "section"]
     tokens: list[str] = []

@@ -14,7 +14,7 @@ things change, each done on a parsed tree (lxml), never with patterns over text:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -32,9 +32,16 @@ from pygments.util import ClassNotFound
 
 from notepress.config import Site
 from notepress.dates import build_time
-from notepress.markdown import DocumentLinks, LinkStyle, TextLinks, UrlLinks, render_note
+from notepress.markdown import (
+    DocumentLinks,
+    LinkStyle,
+    NoteRenderError,
+    TextLinks,
+    UrlLinks,
+    render_note,
+)
 from notepress.markdown.render import IMAGE_SUFFIXES
-from notepress.model import Note
+from notepress.model import Note, Problem
 from notepress.vault import Vault
 
 from ._pdf_groups import Group, format_date, format_range
@@ -250,16 +257,36 @@ def _w3c(moment: datetime | None) -> str:
 
 
 def render_notes(
-    notes: Sequence[Note], vault: Vault, site: Site, settings: PrintSettings, *, drafts: bool
+    notes: Sequence[Note],
+    vault: Vault,
+    site: Site,
+    settings: PrintSettings,
+    *,
+    drafts: bool,
+    report: Callable[[Problem], None] = lambda problem: None,
 ) -> tuple[list[NoteView], LinkStyle]:
-    """Every note of a digest rendered and reshaped for print, links resolved between them."""
+    """Every note of a digest rendered and reshaped for print, links resolved between them.
+
+    A note that cannot be rendered is left out (its views are missing) and handed to
+    ``report``, as are the warnings of the notes that are rendered.
+    """
     style = link_style(site, (n.note_id for n in notes))
     english = site.language.lower().startswith("en")
     formatter = HtmlFormatter(style=settings.code_style, nowrap=True)
     trees = []
+    kept = []
     for note in notes:
-        rendered = render_note(note, vault, style, include_drafts=drafts)
-        trees.append(_print_tree(rendered.html, formatter))
+        try:
+            rendered = render_note(note, vault, style, include_drafts=drafts)
+            trees.append(_print_tree(rendered.html, formatter))
+        except (NoteRenderError, RecursionError) as exc:
+            failure = exc if isinstance(exc, NoteRenderError) else NoteRenderError.too_deep(note)
+            report(failure.problem)
+            continue
+        for problem in rendered.problems:
+            report(problem)
+        kept.append(note)
+    notes = kept
     owners = {style.element_id(n, "") for n in notes}
     anchors = set(owners)
     for tree in trees:
@@ -398,8 +425,10 @@ def _fix_links(root: Any, anchors: set[str], owners: set[str], own: str) -> None
         if href.startswith("#"):
             target = href[1:]
             if target not in anchors:
-                owner = next((o for o in owners if target.startswith(o + "-")), own)
-                link.set("href", "#" + owner)
+                # Element ids are ``n<note_id>-<local id>`` and note ids hold no ``-``: the
+                # owner is the part before the first one, found without a scan of every note.
+                owner = target.partition("-")[0]
+                link.set("href", "#" + (owner if owner in owners else own))
             link.set("class", ("internal " + (link.get("class") or "")).strip())
             continue
         if href.startswith(VAULT_ORIGIN):

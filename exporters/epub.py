@@ -115,6 +115,7 @@ class EpubExporter(Exporter):
             media,
             include_drafts=job.include_drafts,
             warn=lambda message, note: job.warn(message, note, code="epub-link"),
+            report=job.problems.append,
         )
         cover = self._cover(job, info)
         run = run_pandoc(

@@ -25,6 +25,7 @@ from notepress.config import Site, Target
 from notepress.dates import build_time
 from notepress.errors import ExportError
 from notepress.exporter import Exporter, Job
+from notepress.markdown import NoteRenderError
 from notepress.model import Note
 from notepress.parse import NOTE_ID_RE
 from notepress.schema import option
@@ -225,11 +226,29 @@ class _FeedWriter:
 
     def __post_init__(self) -> None:
         self.items_written: dict[str, FeedItem] = {}
+        self._reported: set[str] = set()
         self._discovery = template_environment("feed").get_template("discovery.html")
+
+    def _items(self, notes: Sequence[Note]) -> list[FeedItem]:
+        """Items of the notes that render; each note's problems are reported once."""
+        items = []
+        for note in notes:
+            try:
+                item = self.factory.item(note)
+            except NoteRenderError as exc:
+                if note.note_id not in self._reported:
+                    self._reported.add(note.note_id)
+                    self.job.problems.append(exc.problem)
+                continue
+            if note.note_id not in self._reported:
+                self._reported.add(note.note_id)
+                self.job.problems.extend(item.problems)
+            items.append(item)
+        return items
 
     def write(self, folder: str, title: str, notes: Sequence[Note]) -> None:
         options: FeedOptions = self.job.options
-        items = _newest_first([self.factory.item(note) for note in notes], options.sort)
+        items = _newest_first(self._items(notes), options.sort)
         self.items_written.update((item.note.note_id, item) for item in items)
         info = self._info(folder, title, items)
         formats = tuple(dict.fromkeys(options.formats))

@@ -57,7 +57,7 @@ from notepress.config import Site, Target
 from notepress.errors import ExportError
 from notepress.exporter import Exporter, Job
 from notepress.fieldformat import fill
-from notepress.markdown import RenderedNote, UrlLinks, render_note
+from notepress.markdown import NoteRenderError, RenderedNote, UrlLinks, render_note
 from notepress.model import Note
 from notepress.schema import option
 from notepress.slugs import slugify
@@ -191,11 +191,19 @@ class JsonLdExporter(Exporter):
         if not notes:
             job.warn("no published note is selected: index.jsonld lists none", code="jsonld-empty")
         nodes = []
+        rendered_notes = []
         for note in notes:
-            node = graph.note_node(note, render_note(note, job.vault, graph.links))
+            try:
+                rendered = render_note(note, job.vault, graph.links)
+            except NoteRenderError as exc:
+                job.problems.append(exc.problem)
+                continue
+            job.problems.extend(rendered.problems)
+            node = graph.note_node(note, rendered)
             _write(job, note.note_id, {"@context": CONTEXT_URL, **node})
             nodes.append(node)
-        _write(job, "index", graph.collection_document(notes, nodes))
+            rendered_notes.append(note)
+        _write(job, "index", graph.collection_document(rendered_notes, nodes))
         copy_attachments(job, graph.images_used, ASSETS_DIR, "its URL will not resolve")
 
 

@@ -18,6 +18,7 @@ and :mod:`._pdf_worker` (the processes).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -29,7 +30,8 @@ from notepress.assets import reference_problem
 from notepress.config import Site, Target
 from notepress.errors import ExportError, ResourceLimitError
 from notepress.exporter import Exporter, Job
-from notepress.model import Note
+from notepress.markdown import NoteRenderError
+from notepress.model import Note, Problem
 from notepress.schema import option
 from notepress.templating import builtin_templates, template_environment
 
@@ -179,6 +181,12 @@ class PdfExporter(Exporter):
         policy = LoadPolicy.for_vault(job.vault.root, job.vault.attachments.values(), folders)
         printed = {n.note_id: n for group in groups for n in group.notes}
         requests = _scan(job, list(printed.values()), policy)
+        if len(requests) != len(printed):  # notes that could not be read are left out
+            groups = [
+                replace(group, notes=kept)
+                for group in groups
+                if (kept := tuple(n for n in group.notes if n.note_id in requests))
+            ]
         settings = print_settings(options)
         jobs = [
             _render_job(job, group, settings, html_env, css_env, policy, options)
@@ -248,7 +256,11 @@ def _scan(job: Job, notes: list[Note], policy: LoadPolicy) -> dict[str, list[Req
     """
     requests = {}
     for note in notes:
-        requests[note.note_id] = found = scan_note(note, job.vault, policy)
+        try:
+            requests[note.note_id] = found = scan_note(note, job.vault, policy)
+        except NoteRenderError as exc:
+            _report_once(job)(exc.problem)
+            continue
         for request in found:
             if (
                 request.refusal is not None
@@ -277,7 +289,11 @@ def _render_job(
     site = job.site
     title = options.title or site.title or "Notes"
     english = site.language.lower().startswith("en")
-    views, _ = render_notes(group.notes, job.vault, site, settings, drafts=job.include_drafts)
+    views, _ = render_notes(
+        group.notes, job.vault, site, settings, drafts=job.include_drafts, report=_report_once(job)
+    )
+    if len(views) != len(group.notes):  # a note that could not be rendered is left out
+        group = replace(group, notes=tuple(view.note for view in views))
     moment = digest_moment(group.notes)
     digest = replace(digest_view(group, site, title, english, options.group), notes=tuple(views))
     try:
@@ -299,6 +315,16 @@ def _render_job(
         source_date_epoch=int(moment.timestamp()) if moment else 0,
         memory_limit_mb=options.memory_limit,
     )
+
+
+def _report_once(job: Job) -> Callable[[Problem], None]:
+    """Report a note's problem once, however many digests hold the note."""
+
+    def report(problem: Problem) -> None:
+        if problem not in job.problems:
+            job.problems.append(problem)
+
+    return report
 
 
 def _template_error(exc: jinja2.TemplateError) -> str:

@@ -34,6 +34,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from .errors import NotepressError
 from .model import Note, Problem, Severity
 
 # lxml and tinycss2 are imported inside the functions that parse: every command loads this
@@ -438,10 +439,15 @@ _LINKING = frozenset({"a href", "blockquote cite", "q cite", "del cite", "ins ci
 
 
 def note_references(note: Note) -> Iterator[Reference]:
-    """Every URL ``note``'s markdown and raw HTML names, read by the renderer's own parser."""
-    from .markdown import create_parser  # the markdown package depends on the vault
+    """Every URL ``note``'s markdown and raw HTML names, read by the renderer's own parser.
 
-    tokens = create_parser().parse(note.body, {"title": note.title})
+    The tokens are the renderer's own (cached, parsed under the note's CPU budget), so the
+    references checked here are exactly those a render writes.  Raises
+    :class:`~notepress.markdown.NoteRenderError` for a note over its budget.
+    """
+    from .markdown.render import note_tokens  # the markdown package depends on the vault
+
+    tokens = note_tokens(note)
     for token in tokens:
         first = note.body_line + (token.map[0] if token.map else 0)
         if token.type == "html_block":
@@ -624,7 +630,12 @@ def _note_problems(note: Note, vault: Any) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[tuple[str, str, int | None]] = set()
     if _needs_parse(note.body):
-        for reference in note_references(note):
+        try:
+            references = list(note_references(note))
+        except NotepressError as exc:  # over its budget: an error of this note alone
+            problem = getattr(exc, "problem", None)
+            return [problem] if isinstance(problem, Problem) else []
+        for reference in references:
             found = reference_problem(reference.url, note, vault.attachment)
             if found is None:
                 continue

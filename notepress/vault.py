@@ -12,10 +12,11 @@ from pathlib import Path, PurePosixPath
 import pathspec
 
 from .assets import check_references
+from .budget import parse_note_within_budget
 from .chars import printable
 from .model import Link, Note, Problem, Severity
 from .output import MANIFEST, OUTPUT_MARKER
-from .parse import ParseSettings, parse_note
+from .parse import ParseSettings
 from .slugs import lookup_key
 
 __all__ = ["OUTPUT_MARKER", "Vault", "load_vault"]
@@ -140,7 +141,7 @@ def load_vault(
                     )
                 )
                 continue
-            notes.append(parse_note(rel, raw, settings))
+            notes.append(parse_note_within_budget(rel, raw, settings))
         else:
             attachments.setdefault(lookup_key(rel.as_posix()), rel)
             attachments.setdefault(lookup_key(rel.name), rel)

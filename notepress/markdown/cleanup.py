@@ -18,13 +18,18 @@ def cleanup_plugin(md: MarkdownIt) -> None:
 def _cleanup(state: StateCore) -> None:
     tokens = state.tokens
     title = state.env.get("title")
-    # Empty headings (a lone ``#``) carry nothing.
+    # Empty headings (a lone ``#``) carry nothing.  One pass that keeps the rest: deleting
+    # them one by one moves the whole tail each time, quadratic in a note of empty headings.
+    kept: list[Token] = []
     index = 0
     while index < len(tokens):
         if _is_heading(tokens, index) and not tokens[index + 1].content.strip():
-            del tokens[index : index + 3]
+            index += 3
         else:
+            kept.append(tokens[index])
             index += 1
+    if len(kept) != len(tokens):
+        tokens[:] = kept
     if not title:
         return
     key = lookup_key(title)

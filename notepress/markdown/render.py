@@ -24,8 +24,10 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
 from ..assets import IMAGE_SUFFIXES, is_public_url
+from ..budget import BudgetExceeded, cpu_budget, too_slow
+from ..errors import NotepressError
 from ..links import WIKILINK_RE, parse_wikilink
-from ..model import Link, Note
+from ..model import Link, Note, Problem, Severity
 from ..slugs import slugify
 from ..vault import Vault
 from .callouts import callouts_plugin
@@ -33,6 +35,8 @@ from .cleanup import cleanup_plugin
 from .comments import comments_plugin
 from .headings import headings_plugin, inline_text
 from .highlight import highlight_plugin
+from .htmltags import split_tags
+from .nesting import FLATTENED_LINE, MAX_DEPTH, cap_html_depth, nesting_plugin
 from .sanitize import sanitize
 from .wikilinks import wikilinks_plugin
 
@@ -40,6 +44,7 @@ __all__ = [
     "DocumentLinks",
     "Heading",
     "LinkStyle",
+    "NoteRenderError",
     "RenderedNote",
     "TextLinks",
     "UrlLinks",
@@ -48,8 +53,6 @@ __all__ = [
 ]
 
 _SIZE_RE = re.compile(r"^(\d+)(?:x(\d+))?$")
-#: A tag of raw HTML, quoted attribute values included, to tell tags from the text between.
-_TAG_RE = re.compile(r"(<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>)")
 #: Written instead of an autolink to a private address, whose text would be the address.
 _REMOVED_LINK = "[private link removed]"
 
@@ -153,6 +156,25 @@ class RenderedNote:
     linked_notes: tuple[Note, ...]
     """Notes written as links, in order of first link."""
     word_count: int
+    problems: tuple[Problem, ...] = ()
+    """Warnings found while rendering (nesting flattened), each naming the note."""
+
+
+class NoteRenderError(NotepressError):
+    """One note could not be rendered (over its time budget, nested too deep for Python).
+
+    Exporters leave that note out and report :attr:`problem`, an error naming its file.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+    @classmethod
+    def too_deep(cls, note: Note) -> NoteRenderError:
+        """For a ``RecursionError`` met with this note, here or in an exporter's own passes."""
+        message = "nested too deeply to render; the note is left out"
+        return cls(Problem(Severity.ERROR, "note-too-deep", message, note.path.as_posix()))
 
 
 @functools.cache
@@ -174,6 +196,7 @@ def create_parser() -> MarkdownIt:
     md.use(callouts_plugin)
     md.use(cleanup_plugin)
     md.use(headings_plugin)
+    md.use(nesting_plugin)
     for rule, function in _RULES.items():
         md.add_render_rule(rule, function)
     return md
@@ -184,9 +207,14 @@ def _file_links_too(url: str) -> bool:
 
 
 @functools.lru_cache(maxsize=256)
-def _parse(body: str, title: str) -> tuple[Token, ...]:
-    """Tokens of a body.  Parsing does not depend on the output, so it is shared by targets."""
-    return tuple(create_parser().parse(body, {"title": title}))
+def _parse(body: str, title: str) -> tuple[tuple[Token, ...], int | None]:
+    """Tokens of a body, and the first body line (0-based) whose nesting was flattened.
+
+    Parsing does not depend on the output, so it is shared by targets.
+    """
+    env: dict[str, Any] = {"title": title}
+    tokens = tuple(create_parser().parse(body, env))
+    return tokens, env.get(FLATTENED_LINE)
 
 
 def render_note(
@@ -196,13 +224,47 @@ def render_note(
 
     ``include_drafts`` makes drafts (without errors) linkable, for private reading copies
     that contain them.  Links to anything unpublished are written as their text alone.
+
+    Raises :class:`NoteRenderError` when the note uses more than its CPU-time budget
+    (:mod:`notepress.budget`) or is still too deep for Python despite the nesting limit.
     """
+    path = note.path.as_posix()
+    try:
+        with cpu_budget():
+            return _render(note, vault, style or TextLinks(), include_drafts)
+    except BudgetExceeded as exc:
+        raise NoteRenderError(too_slow(path, "rendering", exc)) from None
+    except RecursionError:
+        raise NoteRenderError.too_deep(note) from None
+
+
+def note_tokens(note: Note) -> tuple[Token, ...]:
+    """The note's markdown tokens, parsed under the note's budget (shared with rendering).
+
+    Raises :class:`NoteRenderError` like :func:`render_note`.
+    """
+    try:
+        with cpu_budget():
+            return _parse(note.body, note.title)[0]
+    except BudgetExceeded as exc:
+        raise NoteRenderError(too_slow(note.path.as_posix(), "parsing", exc)) from None
+    except RecursionError:
+        raise NoteRenderError.too_deep(note) from None
+
+
+def _render(note: Note, vault: Vault, style: LinkStyle, include_drafts: bool) -> RenderedNote:
     md = create_parser()
-    tokens = list(_parse(note.body, note.title))
-    context = _RenderContext(note, vault, style or TextLinks(), include_drafts)
+    parsed, flattened = _parse(note.body, note.title)
+    tokens = list(parsed)
+    context = _RenderContext(note, vault, style, include_drafts)
     env: dict[str, Any] = {"notepress": context}
     raw = md.renderer.render(tokens, md.options, env)
-    html = sanitize(raw, context.filter_attribute)
+    # Capped before the sanitiser too: its tree builder is quadratic in depth.
+    raw, cut_raw = cap_html_depth(raw)
+    html, cut = cap_html_depth(sanitize(raw, context.filter_attribute))
+    problems = ()
+    if flattened is not None or cut_raw or cut:
+        problems = (_too_deep(note, flattened),)
     return RenderedNote(
         note=note,
         html=html,
@@ -211,6 +273,19 @@ def render_note(
         external_links=tuple(context.external),
         linked_notes=tuple(context.linked.values()),
         word_count=_word_count(tokens),
+        problems=problems,
+    )
+
+
+def _too_deep(note: Note, flattened: int | None) -> Problem:
+    line = note.body_line + flattened if flattened is not None else None
+    return Problem(
+        Severity.WARNING,
+        "nesting-too-deep",
+        f"lists, quotes, callouts or HTML elements nested deeper than {MAX_DEPTH} levels "
+        "were flattened; their text is kept",
+        note.path.as_posix(),
+        line,
     )
 
 
@@ -431,8 +506,8 @@ def _html(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) 
     if "[[" not in content:
         return content
     parts = []
-    for piece in _TAG_RE.split(content):
-        if piece.startswith("<"):
+    for index, piece in enumerate(split_tags(content)):
+        if index % 2:
             parts.append(
                 WIKILINK_RE.sub(lambda m: escapeHtml(parse_wikilink(m.group(2)).text), piece)
             )

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from .chars import shown
+from .chars import printable, shown
 from .dates import DateError, parse_timezone
 from .errors import ConfigError
 from .fieldformat import fill
@@ -141,11 +141,11 @@ def load_config(path: str | Path) -> Config:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{shown(str(file))}: config file not found") from None
+        raise ConfigError(f"{printable(str(file))}: config file not found") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{shown(str(file))}: config file is not UTF-8") from None
+        raise ConfigError(f"{printable(str(file))}: config file is not UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{shown(str(file))}: invalid TOML: {exc}") from None
+        raise ConfigError(f"{printable(str(file))}: invalid TOML: {exc}") from None
     return parse_config(data, root=file.resolve().parent, path=file)
 
 
@@ -169,7 +169,7 @@ def default_config(root: str | Path) -> Config:
 def parse_config(data: Mapping[str, Any], *, root: Path, path: Path | None) -> Config:
     """Validate a config already read from TOML."""
     errors = SchemaErrors()
-    where = shown(str(path)) if path else "built-in config"
+    where = printable(str(path)) if path else "built-in config"
     top = parse_options(
         _TopLevel, {k: v for k, v in data.items() if k not in ("site", "targets")}, "", errors
     )

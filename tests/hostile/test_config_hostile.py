@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
+import tempfile
 import typing
 from pathlib import Path
 from typing import Any
@@ -329,7 +331,7 @@ _FONTCONFIG = """<?xml version="1.0"?>
 
 @pytest.mark.slow
 def test_pdf_bytes_do_not_depend_on_fonts_or_font_cache(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
     """Three builds in child processes: the machine's own font setup (warm cache), a cold
     cache over the system fonts without their alias rules (so "monospace" or "serif" mean
@@ -359,8 +361,10 @@ def test_pdf_bytes_do_not_depend_on_fonts_or_font_cache(
         '[site]\ntitle = "Crumb"\nauthor = "Mara"\n[targets.digest]\nexporter = "pdf"\n',
     )
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    temp = tmp_path / "tmp"  # the bundled fonts are copied to a temporary folder per render
-    temp.mkdir()
+    # The bundled fonts are copied to a temporary folder per render.  A short folder: the
+    # worker processes' sockets live there too, and a socket path has ~100 bytes at most.
+    temp = Path(tempfile.mkdtemp(prefix="np-fonts-"))
+    request.addfinalizer(lambda: shutil.rmtree(temp, ignore_errors=True))
     monkeypatch.setenv("TMPDIR", str(temp))
     system_fonts = "".join(
         f"<dir>{d}</dir>" for d in ("/usr/share/fonts", "/usr/local/share/fonts")
@@ -378,7 +382,7 @@ def test_pdf_bytes_do_not_depend_on_fonts_or_font_cache(
             for key, value in env.items():
                 patch.setenv(key, value)
             run = run_cli("build", root, "-o", tmp_path / name, timeout=300)
-        assert run.code == 0, (name, run.output)
+        assert run.code == 0, (name, run.stderr[-3000:])
         pdfs[name] = (tmp_path / name / "digest" / "digest.pdf").read_bytes()
     assert list(temp.iterdir()) == [], "every render's temporary fonts are removed"
     assert pdfs["cold-no-rules"] == pdfs["warm"]

@@ -42,6 +42,7 @@ group = "all"
 include_tags = ["print"]
 """
 _ENV = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+pytestmark = pytest.mark.slow
 
 
 def _note(i: int, words: str) -> str:

@@ -13,10 +13,12 @@ imported and the memory limit set (the time limit starts then), then one final
 from __future__ import annotations
 
 import logging
+import math
 import mimetypes
 import multiprocessing
 import multiprocessing.util
 import os
+import signal
 import tempfile
 import time
 from collections import deque
@@ -37,6 +39,11 @@ from ._pdf_safety import LoadPolicy
 __all__ = ["RenderJob", "RenderResult", "VaultFetcher", "render_digests", "render_in_process"]
 
 _STARTUP_SECONDS = 60.0
+#: CPU seconds between SIGXCPU and SIGKILL, for a render stuck in native code.
+_CPU_GRACE_SECONDS = 5
+#: The wall-clock safety net, as a multiple of the CPU limit: a worker that is not using
+#: its CPU (stalled, or starved on a machine far busier than its cores) is still stopped.
+_WALL_FACTOR = 5
 """How long a worker may take to start (import WeasyPrint) before it counts as hung."""
 
 
@@ -189,6 +196,27 @@ def _limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+def _limit_cpu(seconds: float) -> None:
+    """Stop the render after ``seconds`` of its own CPU time (SIGXCPU, then SIGKILL).
+
+    CPU time, not the wall clock: a digest gets the same allowance on a busy machine as on
+    an idle one, so the limit says something about the digest and nothing about the load.
+    No core file is written when the limit strikes.
+    """
+    try:
+        import resource
+    except ImportError:  # not on this platform: the parent's wall-clock safety net remains
+        return
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    soft = math.ceil(used.ru_utime + used.ru_stime + seconds)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    wanted_hard = soft + _CPU_GRACE_SECONDS
+    if hard != resource.RLIM_INFINITY:
+        soft, wanted_hard = min(soft, hard), min(wanted_hard, hard)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, wanted_hard))
+
+
 def _lift_memory_limit() -> None:
     """Give a worker that ran out of memory room to report it."""
     try:
@@ -200,7 +228,9 @@ def _lift_memory_limit() -> None:
         pass
 
 
-def _worker(connection: Connection, job: RenderJob, log_path: str, build_pid: int) -> None:
+def _worker(
+    connection: Connection, job: RenderJob, log_path: str, build_pid: int, cpu_seconds: float
+) -> None:
     """Entry point of a worker process: render one digest and send the result back.
 
     The worker's stderr goes to ``log_path``: a library that aborts (GLib does when an
@@ -220,6 +250,7 @@ def _worker(connection: Connection, job: RenderJob, log_path: str, build_pid: in
         # inside the build's temporary folder, which the parent removes even after a kill.
         tempfile.tempdir = os.path.dirname(log_path)
         _limit_memory(job.memory_limit_mb)
+        _limit_cpu(cpu_seconds)
         connection.send(("ready",))
         result = render_in_process(job)
         connection.send(("done", result))
@@ -328,7 +359,7 @@ def render_digests(
 def _start(context: Any, job: RenderJob, timeout: float, log: str) -> _Running:
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
-        target=_worker, args=(sender, job, log, os.getpid()), name=f"pdf {job.name}"
+        target=_worker, args=(sender, job, log, os.getpid(), timeout), name=f"pdf {job.name}"
     )
     process.start()
     sender.close()
@@ -355,7 +386,7 @@ def _poll(item: _Running, timeout: float) -> RenderResult | None:
         kind = message[0]
         if kind == "ready":
             item.ready = True
-            item.deadline = time.monotonic() + timeout
+            item.deadline = time.monotonic() + timeout * _WALL_FACTOR
         elif kind == "done":
             return _finish(item, message[1])
         elif kind == "memory":
@@ -364,27 +395,39 @@ def _poll(item: _Running, timeout: float) -> RenderResult | None:
             return _finish(item, RenderResult(name, error=f"rendering failed: {message[1]}"))
     if not item.process.is_alive():
         code = item.process.exitcode
+        if code in (-signal.SIGXCPU, -signal.SIGKILL) and item.ready:
+            return _finish(item, _over_time(name, f"{timeout:g} seconds of CPU time"))
         detail = f"the worker stopped with exit code {code}"
         if item.last_words():
             detail += f": {item.last_words()}"
-        if item.job.memory_limit_mb and code is not None and code != 0:
+        if item.job.memory_limit_mb and _looks_out_of_memory(code, item.last_words()):
             result = _over_memory(item.job, f" ({detail})")
         else:
             result = RenderResult(name, error=detail)
         return _finish(item, result)
     if time.monotonic() >= item.deadline:
         item.process.kill()
-        what = f"{timeout:g} seconds" if item.ready else "its start-up time"
-        return _finish(
-            item,
-            RenderResult(
-                name,
-                error=f"rendering took longer than {what} and was stopped; raise the target's "
-                "'timeout' option or split the digest (group, latest)",
-                over_limit=True,
-            ),
-        )
+        what = f"{timeout * _WALL_FACTOR:g} seconds" if item.ready else "its start-up time"
+        return _finish(item, _over_time(name, what))
     return None
+
+
+def _over_time(name: str, what: str) -> RenderResult:
+    return RenderResult(
+        name,
+        error=f"rendering took longer than {what} and was stopped; raise the target's "
+        "'timeout' option or split the digest (group, latest)",
+        over_limit=True,
+    )
+
+
+def _looks_out_of_memory(code: int | None, last_words: str) -> bool:
+    """A worker that died under its memory cap, not of any crash at all: GLib stops the
+    process (SIGABRT, or SIGTRAP for a ``GLib-ERROR``) when an allocation or a thread's
+    stack cannot be had, and says so on stderr."""
+    words = last_words.lower()
+    clues = ("memory", "alloc", "resource temporarily unavailable")
+    return code in (-signal.SIGABRT, -signal.SIGTRAP) or any(clue in words for clue in clues)
 
 
 def _over_memory(job: RenderJob, detail: str = "") -> RenderResult:

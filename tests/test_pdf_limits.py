@@ -3,6 +3,8 @@ does not take the others down."""
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 from notepress.exporters._pdf_safety import VAULT_ORIGIN, LoadPolicy
 from notepress.exporters._pdf_worker import RenderJob, render_digests
@@ -24,7 +26,7 @@ VAULT = {
 
 
 def test_a_digest_over_the_time_limit_fails_alone(make_vault, build_vault) -> None:
-    root = make_vault(VAULT, config='[targets.m]\nexporter = "pdf"\ngroup = "month"\ntimeout = 6\n')
+    root = make_vault(VAULT, config='[targets.m]\nexporter = "pdf"\ngroup = "month"\ntimeout = 4\n')
     report = build_vault(root)
     result = report.targets[0]
     assert result.ok, result.error
@@ -34,7 +36,8 @@ def test_a_digest_over_the_time_limit_fails_alone(make_vault, build_vault) -> No
     failures = [p for p in result.problems if p.code == "pdf-failed"]
     assert len(failures) == 1 and failures[0].severity.value == "error"
     assert failures[0].message.startswith(
-        "2023-02.pdf was not written: rendering took longer than 6 seconds and was stopped"
+        "2023-02.pdf was not written: rendering took longer than 4 seconds of CPU time and was "
+        "stopped"
     )
     assert "'timeout'" in failures[0].message
 
@@ -46,7 +49,7 @@ def test_when_every_digest_fails_the_target_fails(make_vault, build_vault) -> No
     result = build_vault(root).targets[0]
     assert not result.ok
     assert "no digest could be rendered (digest.pdf)" in (result.error or "")
-    assert "took longer than 1.5 seconds" in (result.error or "")
+    assert "took longer than 1.5 seconds of CPU time" in (result.error or "")
 
 
 def test_a_digest_over_the_memory_limit_fails_with_a_clear_message(make_vault, build_vault) -> None:
@@ -79,3 +82,14 @@ def test_workers_render_many_digests_and_keep_their_order(tmp_path) -> None:
     assert all(r.error is None and r.pdf and r.pdf.startswith(b"%PDF") for r in results)
     assert [r.pages for r in results] == sorted(r.pages for r in results)
     assert results[-1].pages > results[0].pages
+
+
+def test_a_crash_under_a_memory_cap_is_not_called_a_memory_problem() -> None:
+    """Only an abort or a message about memory is blamed on the cap; a segfault is a crash."""
+    from notepress.exporters._pdf_worker import _looks_out_of_memory
+
+    assert _looks_out_of_memory(-signal.SIGABRT, "")
+    assert _looks_out_of_memory(-signal.SIGTRAP, "GLib-ERROR **: Error creating thread")
+    assert _looks_out_of_memory(1, "MemoryError: cannot allocate")
+    assert not _looks_out_of_memory(-signal.SIGSEGV, "")
+    assert not _looks_out_of_memory(1, "ValueError: bad table")

@@ -257,25 +257,30 @@ def _scan(job: Job, notes: list[Note], policy: LoadPolicy) -> dict[str, list[Req
     reported when the vault was read, with their line; only the digest's own refusals (the
     network, attachments) are reported here.
     """
+    strict = job.vault.warnings_are_errors
     requests = {}
     for note in notes:
         try:
-            requests[note.note_id] = found = scan_note(note, job.vault, policy)
+            found = scan_note(note, job.vault, policy)
         except NoteRenderError as exc:
             _report_once(job)(exc.problem)
             continue
+        refused = False
         for request in found:
             if (
                 request.refusal is not None
                 and reference_problem(request.written, note, job.vault.attachment) is None
             ):
+                refused = True
                 job.warn(
                     f"PDF digest: refused to load {request.written!r} ({request.kind}): "
-                    f"{request.refusal}",
+                    f"{request.refusal}" + ("; the note is left out (--strict)" if strict else ""),
                     note,
                     code="pdf-refused",
                     line=request.line,
                 )
+        if not (refused and strict):  # --strict: a note with a warning is not printed
+            requests[note.note_id] = found
     return requests
 
 

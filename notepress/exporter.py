@@ -129,4 +129,6 @@ class Job:
         line: int | None = None,
     ) -> None:
         where = note.path.as_posix() if note is not None else f"targets.{self.target.name}"
+        if note is not None and self.vault.warnings_are_errors:
+            severity = Severity.ERROR  # --strict: what is wrong with a note is an error
         self.problems.append(Problem(severity, code, message, where, line))

@@ -35,6 +35,9 @@ class Vault:
     """Attachment file name (as :func:`~notepress.slugs.lookup_key`) to vault-relative path."""
     problems: tuple[Problem, ...] = ()
     """Problems of the vault as a whole, not of one note (an unreadable folder, say)."""
+    warnings_are_errors: bool = False
+    """Set by :meth:`strict`: what an exporter finds wrong with a note is an error too, and
+    an exporter that can leave that note out of its output does."""
     _by_name: dict[str, Note] = field(default_factory=dict, repr=False, compare=False)
     _by_id: dict[str, Note] = field(default_factory=dict, repr=False, compare=False)
 
@@ -88,7 +91,8 @@ class Vault:
             replace(note, problems=tuple(_as_error(p) for p in note.problems))
             for note in self.notes
         )
-        return Vault(self.root, notes, self.attachments, tuple(_as_error(p) for p in self.problems))
+        problems = tuple(_as_error(p) for p in self.problems)
+        return Vault(self.root, notes, self.attachments, problems, warnings_are_errors=True)
 
 
 def _as_error(problem: Problem) -> Problem:

@@ -352,6 +352,45 @@ def test_strict_keeps_a_note_with_a_private_reference_out(tmp_path: Path) -> Non
     assert "10.1.1.1" not in atom
 
 
+def test_strict_keeps_a_note_whose_image_the_digest_refuses_out_of_the_pdf(
+    tmp_path: Path,
+) -> None:
+    """A public remote image is fine for a feed but refused by a PDF digest (no network):
+    under --strict that refusal keeps the note out of the digest, as any warning would."""
+    remote = note_text(
+        "Remote picture",
+        "Words of the remote note.\n\n![far](https://images.example.org/far.png)\n",
+        note_id="230301RM01",
+        created="2023-03-01",
+    )
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "remote.md": remote,
+            "fine.md": note_text(
+                "Fine", "Local words.", note_id="230302FN01", created="2023-03-02"
+            ),
+        },
+        SITE + '\n[targets.print]\nexporter = "pdf"\n',
+    )
+    strict = run_cli("build", root, "--strict", "-o", tmp_path / "strict")
+    assert strict.code == 1, strict.output
+    line = line_of(remote, "![far]")
+    assert f"/remote.md:{line}: error[pdf-refused]" in strict.output
+    assert "left out (--strict)" in strict.output
+    text = "".join(
+        page.extract_text() for page in reader(tmp_path / "strict/print/digest.pdf").pages
+    )
+    assert "Local words." in text and "Words of the remote note." not in text
+    relaxed = run_cli("build", root, "-o", tmp_path / "relaxed")
+    assert relaxed.code == 0, relaxed.output
+    assert f"/remote.md:{line}: warning[pdf-refused]" in relaxed.output
+    text = "".join(
+        page.extract_text() for page in reader(tmp_path / "relaxed/print/digest.pdf").pages
+    )
+    assert "Words of the remote note." in text
+
+
 # Symlinks swapped in after the vault was read ----------------------------------------------
 
 SWAP_SECRET = "SWAP-SECRET-OUTSIDE-4d1e"

@@ -29,7 +29,7 @@ import re
 import socket
 import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -560,17 +560,7 @@ def check_references(vault: Any) -> Any:
     Run once when a project is loaded, before any exporter: ``check`` then reports each
     with its file and line, and ``--strict`` makes it an error that keeps the note private.
     """
-    notes = []
-    changed = False
-    for note in vault.notes:
-        found = _note_problems(note, vault)
-        if found:
-            changed = True
-            note = replace(note, problems=(*note.problems, *found))
-        notes.append(note)
-    if not changed:
-        return vault
-    return type(vault)(vault.root, tuple(notes), vault.attachments, vault.problems)
+    return vault.with_note_problems(lambda note: _note_problems(note, vault))
 
 
 # A cheap first look, so that only a note naming something other than a public http(s)

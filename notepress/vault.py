@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -93,6 +93,20 @@ class Vault:
         )
         problems = tuple(_as_error(p) for p in self.problems)
         return Vault(self.root, notes, self.attachments, problems, warnings_are_errors=True)
+
+    def with_note_problems(self, find: Callable[[Note], Sequence[Problem]]) -> Vault:
+        """This vault with the problems ``find`` reports added to each note (itself if none)."""
+        notes = []
+        changed = False
+        for note in self.notes:
+            found = find(note)
+            if found:
+                changed = True
+                note = replace(note, problems=(*note.problems, *found))
+            notes.append(note)
+        if not changed:
+            return self
+        return replace(self, notes=tuple(notes), _by_name={}, _by_id={})
 
 
 def _as_error(problem: Problem) -> Problem:
@@ -303,14 +317,13 @@ def _mark_duplicate_ids(notes: list[Note]) -> list[Note]:
 
 def _check_links(vault: Vault) -> Vault:
     """Warn about wikilinks and embeds that lead nowhere; the rest of the vault is unaffected."""
-    changed = False
-    notes = []
-    for note in vault.notes:
-        extra: list[Problem] = []
+
+    def unresolved(note: Note) -> list[Problem]:
+        found: list[Problem] = []
         for link in note.links:
             if link.embed:
                 if vault.attachment(link.target) is None and vault.resolve(link.target) is None:
-                    extra.append(
+                    found.append(
                         Problem(
                             Severity.WARNING,
                             "embed-missing",
@@ -320,7 +333,7 @@ def _check_links(vault: Vault) -> Vault:
                         )
                     )
             elif link.target and vault.resolve(link.target) is None:
-                extra.append(
+                found.append(
                     Problem(
                         Severity.WARNING,
                         "link-unresolved",
@@ -329,10 +342,6 @@ def _check_links(vault: Vault) -> Vault:
                         link.line,
                     )
                 )
-        if extra:
-            changed = True
-            note = replace(note, problems=(*note.problems, *extra))
-        notes.append(note)
-    if not changed:
-        return vault
-    return Vault(vault.root, tuple(notes), vault.attachments, vault.problems)
+        return found
+
+    return vault.with_note_problems(unresolved)

@@ -34,8 +34,7 @@ from .pipeline import BuildReport, Project, TargetResult, build, load_project, s
 from .registry import register_exporter
 from .schema import option
 from .vault import Vault, load_vault
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "BuildReport",

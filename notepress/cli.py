@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
 from .chars import printable
 from .config import CONFIG_FILE, Config
 from .errors import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ExportError, NotepressError
@@ -26,6 +25,7 @@ from .model import Problem, Severity
 from .pipeline import LOCK_TIMEOUT, BuildReport, Project, load_project
 from .registry import exporter_names, get_exporter
 from .schema import describe
+from .version import __version__
 
 __all__ = ["main"]
 

@@ -18,7 +18,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from notepress import __version__
+from notepress.version import __version__
 
 from ._feed_items import FeedItem
 

@@ -23,7 +23,7 @@ from notepress.assets import AssetError, css_imports, css_urls, svg_is_safe, vau
 from notepress.config import Site, Target
 from notepress.dates import build_time
 from notepress.errors import ExportError
-from notepress.exporter import Exporter, Job
+from notepress.exporter import CheckProblem, Exporter, Job
 from notepress.model import Note
 from notepress.schema import option
 from notepress.templating import builtin_templates
@@ -74,31 +74,31 @@ class EpubOptions:
     )
 
 
-class EpubExporter(Exporter):
+class EpubExporter(Exporter[EpubOptions]):
     name = "epub"
     Options = EpubOptions
     allows_drafts = True
 
     @classmethod
-    def check(cls, target: Target, site: Site) -> list[str]:
-        options: EpubOptions = target.options
-        problems = []
+    def check(cls, target: Target[EpubOptions], site: Site) -> list[CheckProblem]:
+        options = target.options
+        problems: list[CheckProblem] = []
         language = options.language or site.language
         if not _LANGUAGE_TAG.match(language):
             where = "language" if options.language else "site.language"
             problems.append(
-                f".language: {where} {language!r} is not a BCP 47 tag such as en or pt-BR"
+                ("language", f"{where} {language!r} is not a BCP 47 tag such as en or pt-BR")
             )
         if options.timeout < 1:
-            problems.append(".timeout: expected at least 1 second")
+            problems.append(("timeout", "expected at least 1 second"))
         if options.memory < MIN_MEMORY_MB:
-            problems.append(f".memory: expected at least {MIN_MEMORY_MB} (megabytes)")
+            problems.append(("memory", f"expected at least {MIN_MEMORY_MB} (megabytes)"))
         if options.toc_depth > 4:
-            problems.append(".toc_depth: expected 0 to 4")
+            problems.append(("toc_depth", "expected 0 to 4"))
         return problems
 
-    def build(self, job: Job) -> None:
-        options: EpubOptions = job.options
+    def build(self, job: Job[EpubOptions]) -> None:
+        options = job.options
         notes = list(job.notes)
         if not notes:
             job.warn("no notes selected: the book has only its title page", code="epub-empty")
@@ -138,7 +138,7 @@ class EpubExporter(Exporter):
         )
         job.write_bytes(f"{job.target.name}.epub", epub)
 
-    def _cover(self, job: Job, info: BookInfo) -> tuple[str, bytes] | None:
+    def _cover(self, job: Job[EpubOptions], info: BookInfo) -> tuple[str, bytes] | None:
         """The cover's media type and bytes: the configured attachment, or a drawn one."""
         name = job.options.cover.strip()
         if name.lower() == NO_COVER:
@@ -161,7 +161,7 @@ class EpubExporter(Exporter):
             raise ExportError(f"cover {path}: not a readable image")
         return image.media_type, image.data
 
-    def _stylesheet(self, job: Job) -> bytes:
+    def _stylesheet(self, job: Job[EpubOptions]) -> bytes:
         css = (builtin_templates("epub") / "epub.css").read_text(encoding="utf-8")
         extra = job.options.css.strip()
         if not extra:
@@ -179,9 +179,9 @@ class EpubExporter(Exporter):
         return f"{css}\n/* {path.name} */\n{user_css}\n".encode()
 
 
-def book_info(job: Job, notes: Sequence[Note]) -> BookInfo:
+def book_info(job: Job[EpubOptions], notes: Sequence[Note]) -> BookInfo:
     """Title, author, dates and identifiers from the options, falling back to ``[site]``."""
-    options: EpubOptions = job.options
+    options = job.options
     site = job.site
     tz = site.tz
     dates = date_range(notes, tz)

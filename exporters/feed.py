@@ -24,7 +24,7 @@ from notepress.assets import copy_attachments
 from notepress.config import Site, Target
 from notepress.dates import build_time
 from notepress.errors import ExportError
-from notepress.exporter import Exporter, Job
+from notepress.exporter import CheckProblem, Exporter, Job, SelectionDefaults
 from notepress.markdown import NoteRenderError
 from notepress.model import Note
 from notepress.parse import NOTE_ID_RE
@@ -94,53 +94,63 @@ class FeedOptions:
     )
 
 
-class FeedExporter(Exporter):
+class FeedExporter(Exporter[FeedOptions]):
     name = "feed"
     Options = FeedOptions
     allows_drafts = False
-    default_limit = 20
+    #: Twenty newest items, by the date the feed sorts on.
+    selection_defaults = SelectionDefaults(limit=20, order_option="sort")
 
     @classmethod
-    def limit_order(cls, options: FeedOptions) -> str:
-        return options.sort
-
-    @classmethod
-    def check(cls, target: Target, site: Site) -> list[str]:
+    def check(cls, target: Target[FeedOptions], site: Site) -> list[CheckProblem]:
         """A feed needs absolute URLs and a DNS host for its ids: check them before building."""
-        options: FeedOptions = target.options
-        errors: list[str] = []
+        options = target.options
+        errors: list[CheckProblem] = []
         if not site.url:
             errors.append(
-                "site.url is not set: a feed needs the site's public address (such as "
-                "https://notes.example.org/) for its item ids and links; add url to [site]"
+                (
+                    "",
+                    "site.url is not set: a feed needs the site's public address (such as "
+                    "https://notes.example.org/) for its item ids and links; add url to [site]",
+                )
             )
         elif not _DNS_NAME.match(site.host):
             errors.append(
-                f"site.url host {site.host!r} is not a domain name, which feed ids "
-                "(tag URIs, RFC 4151) are built from"
+                (
+                    "",
+                    f"site.url host {site.host!r} is not a domain name, which feed ids "
+                    "(tag URIs, RFC 4151) are built from",
+                )
             )
         if not _LANGUAGE_TAG.match(site.language):
             errors.append(
-                f"site.language {site.language!r} is not a language tag such as en or en-GB"
+                (
+                    "",
+                    f"site.language {site.language!r} is not a language tag such as en or en-GB",
+                )
             )
         if site.author_url and not is_absolute_url(site.author_url):
-            errors.append(f"site.author_url {site.author_url!r} must be an absolute http(s) URL")
+            errors.append(
+                ("", f"site.author_url {site.author_url!r} must be an absolute http(s) URL")
+            )
         if not options.formats:
-            errors.append(".formats: name at least one of atom, rss, json")
+            errors.append(("formats", "name at least one of atom, rss, json"))
         for key in ("base_url", "assets_url", "hub"):
             value = getattr(options, key)
             if value and not _is_http_url(value):
-                errors.append(f".{key}: expected an absolute http(s) URL, got {value!r}")
+                errors.append((key, f"expected an absolute http(s) URL, got {value!r}"))
         for key in ("icon", "logo"):
             value = getattr(options, key)
             if "://" in value and not _is_http_url(value):
                 errors.append(
-                    f".{key}: expected an absolute http(s) URL or an image of the vault, "
-                    f"got {value!r}"
+                    (
+                        key,
+                        f"expected an absolute http(s) URL or an image of the vault, got {value!r}",
+                    )
                 )
         return errors
 
-    def build(self, job: Job) -> None:
+    def build(self, job: Job[FeedOptions]) -> None:
         settings = _Settings.from_job(job)
         factory = ItemFactory(
             vault=job.vault,
@@ -198,18 +208,20 @@ class _Settings:
     limit: int
 
     @classmethod
-    def from_job(cls, job: Job) -> _Settings:
-        options: FeedOptions = job.options
+    def from_job(cls, job: Job[FeedOptions]) -> _Settings:
+        options = job.options
         if not job.site.url:  # check() rejects this config; a direct API call may not
             raise ExportError("site.url is not set: a feed needs absolute URLs")
         base = _with_slash(options.base_url or job.site.base_url)
         limit = job.target.selection.limit
+        if limit is None:
+            limit = FeedExporter.selection_defaults.limit or 0
         return cls(
             title=clean_text(options.title or job.site.title).strip() or "Notes",
             subtitle=clean_text(options.subtitle or job.site.description).strip(),
             base_url=base,
             assets_url=_with_slash(options.assets_url or base + ASSETS_DIR + "/"),
-            limit=FeedExporter.default_limit if limit is None else limit,
+            limit=limit,
         )
 
 
@@ -217,7 +229,7 @@ class _Settings:
 class _FeedWriter:
     """Writes one feed (all chosen formats plus discovery.html) per call."""
 
-    job: Job
+    job: Job[FeedOptions]
     settings: _Settings
     factory: ItemFactory
     icon: str
@@ -247,7 +259,7 @@ class _FeedWriter:
         return items
 
     def write(self, folder: str, title: str, notes: Sequence[Note]) -> None:
-        options: FeedOptions = self.job.options
+        options = self.job.options
         items = _newest_first(self._items(notes), options.sort)
         self.items_written.update((item.note.note_id, item) for item in items)
         info = self._info(folder, title, items)

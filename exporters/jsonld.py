@@ -55,7 +55,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from notepress.assets import IMAGE_SUFFIXES, copy_attachments, frontmatter_image, is_public_url
 from notepress.config import Site, Target
 from notepress.errors import ExportError
-from notepress.exporter import Exporter, Job
+from notepress.exporter import CheckProblem, Exporter, Job
 from notepress.fieldformat import fill
 from notepress.markdown import NoteRenderError, RenderedNote, UrlLinks, render_note
 from notepress.model import Note
@@ -154,32 +154,35 @@ class JsonLdOptions:
     )
 
 
-class JsonLdExporter(Exporter):
+class JsonLdExporter(Exporter[JsonLdOptions]):
     name = "jsonld"
     Options = JsonLdOptions
     allows_drafts = False
 
     @classmethod
-    def check(cls, target: Target, site: Site) -> list[str]:
-        options: JsonLdOptions = target.options
-        errors = []
+    def check(cls, target: Target[JsonLdOptions], site: Site) -> list[CheckProblem]:
+        options = target.options
+        errors: list[CheckProblem] = []
         if not site.url:
             errors.append(
-                "site.url is not set: JSON-LD identifies every note by its absolute URL "
-                "(set url in [site])"
+                (
+                    "",
+                    "site.url is not set: JSON-LD identifies every note by its absolute URL "
+                    "(set url in [site])",
+                )
             )
         if options.default_type not in ARTICLE_TYPES:
-            errors.append(f".default_type: {_type_error(options.default_type)}")
+            errors.append(("default_type", _type_error(options.default_type)))
         for kind, type_name in sorted(options.types.items()):
             if type_name not in ARTICLE_TYPES:
-                errors.append(f".types.{kind}: {_type_error(type_name)}")
+                errors.append((f"types.{kind}", _type_error(type_name)))
         for key in ("assets_url", "collection_url", "tag_url"):
             scheme = urlsplit(getattr(options, key)).scheme
             if scheme not in ("", "http", "https"):
-                errors.append(f".{key}: expected an http(s) URL or a path, got a {scheme}: URL")
+                errors.append((key, f"expected an http(s) URL or a path, got a {scheme}: URL"))
         return errors
 
-    def build(self, job: Job) -> None:
+    def build(self, job: Job[JsonLdOptions]) -> None:
         if not job.site.url:  # check() rejects this config; a direct API call may not
             raise ExportError("site.url is not set: JSON-LD needs absolute URLs")
         graph = _Graph.create(job.site, job.options, job.vault)

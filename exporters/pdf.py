@@ -29,7 +29,7 @@ from pygments.styles import get_all_styles
 from notepress.assets import reference_problem
 from notepress.config import Site, Target
 from notepress.errors import ExportError, ResourceLimitError
-from notepress.exporter import Exporter, Job
+from notepress.exporter import CheckProblem, Exporter, Job
 from notepress.markdown import NoteRenderError
 from notepress.model import Note, Problem
 from notepress.schema import option
@@ -109,7 +109,7 @@ class PdfOptions:
     workers: int = option(0, "Digests rendered at the same time; 0 for one per core.")
 
 
-class PdfExporter(Exporter):
+class PdfExporter(Exporter[PdfOptions]):
     """Writes one PDF digest per group of selected notes."""
 
     name = "pdf"
@@ -117,57 +117,65 @@ class PdfExporter(Exporter):
     allows_drafts = True
 
     @classmethod
-    def check(cls, target: Target, site: Site) -> list[str]:
-        options: PdfOptions = target.options
-        errors = []
+    def check(cls, target: Target[PdfOptions], site: Site) -> list[CheckProblem]:
+        options = target.options
+        errors: list[CheckProblem] = []
         if not 1 <= len(options.margins.split()) <= 4 or not all(
             _LENGTH.match(part) for part in options.margins.split()
         ):
             errors.append(
-                f".margins: expected 1 to 4 lengths such as '20mm' or '2cm 1.5cm', "
-                f"got {options.margins!r}"
+                (
+                    "margins",
+                    f"expected 1 to 4 lengths such as '20mm' or '2cm 1.5cm', got {options.margins!r}",
+                )
             )
         for key in ("font_family", "heading_font_family"):
             try:
                 css_font_family(getattr(options, key))
             except ValueError as exc:
-                errors.append(f".{key}: {exc}")
+                errors.append((key, str(exc)))
         if not 5 <= options.base_size <= 30:
             errors.append(
-                f".base_size: expected a size in points from 5 to 30, got {options.base_size:g}"
+                ("base_size", f"expected a size in points from 5 to 30, got {options.base_size:g}")
             )
         if options.code_style not in set(get_all_styles()):
             errors.append(
-                f".code_style: unknown Pygments style {options.code_style!r} "
-                f"(for example: {', '.join(sorted(get_all_styles())[:8])})"
+                (
+                    "code_style",
+                    f"unknown Pygments style {options.code_style!r} "
+                    f"(for example: {', '.join(sorted(get_all_styles())[:8])})",
+                )
             )
         if options.timeout <= 0:
             errors.append(
-                f".timeout: expected a number of seconds above 0, got {options.timeout:g}"
+                ("timeout", f"expected a number of seconds above 0, got {options.timeout:g}")
             )
         if 0 < options.memory_limit < _MIN_MEMORY_MB:
             errors.append(
-                f".memory_limit: expected 0 (no limit) or at least {_MIN_MEMORY_MB} MB, "
-                f"got {options.memory_limit}"
+                (
+                    "memory_limit",
+                    f"expected 0 (no limit) or at least {_MIN_MEMORY_MB} MB, "
+                    f"got {options.memory_limit}",
+                )
             )
         return errors
 
-    def build(self, job: Job) -> None:
+    def build(self, job: Job[PdfOptions]) -> None:
         plan = self.plan(job)
         if not plan.groups:
             job.warn("no notes selected, so no digest was written", code="pdf-empty")
             return
-        options: PdfOptions = job.options
+        options = job.options
         results = render_digests(plan.jobs, timeout=options.timeout, workers=options.workers)
         _write(job, plan, results)
 
     @staticmethod
-    def plan(job: Job) -> Plan:
+    def plan(job: Job[PdfOptions]) -> Plan:
         """Everything up to WeasyPrint: groups, their HTML and CSS, and what notes asked for.
 
         Refused resources are reported on ``job`` here, once per note.
         """
-        options: PdfOptions = job.options
+        options = job.options
         site = job.site
         notes = [n for n in job.notes if job.include_drafts or n.published]
         groups = group_notes(

@@ -10,38 +10,55 @@ The Python API in a few lines::
         print(problem)
 
 Lower-level pieces (:func:`load_config`, :func:`load_vault`, :func:`render_note`) are here
-too, for scripts and for exporters of your own.
+too, for scripts; and for exporters of your own, :class:`Exporter`, :class:`Job`,
+:func:`option` for their options and :func:`register_exporter`.
 """
 
-from .config import Config, Selection, Site, Target, default_config, load_config
-from .errors import ConfigError, ExportError, NotepressError, ResourceLimitError, VaultError
-from .exporter import Exporter, Job
+from .config import Config, Selection, Site, Target
+from .configfile import default_config, load_config
+from .errors import (
+    ConfigError,
+    DateError,
+    ExportError,
+    NotepressError,
+    NoteRenderError,
+    RegistryError,
+    ResourceLimitError,
+    VaultError,
+)
+from .exporter import Exporter, Job, NoOptions, SelectionDefaults
 from .markdown import DocumentLinks, LinkStyle, RenderedNote, TextLinks, UrlLinks, render_note
 from .model import Link, Note, Problem, Severity
 from .parse import ParseSettings, parse_note
 from .pipeline import BuildReport, Project, TargetResult, build, load_project, select_for
+from .registry import register_exporter
+from .schema import option
 from .vault import Vault, load_vault
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "BuildReport",
     "Config",
     "ConfigError",
+    "DateError",
     "DocumentLinks",
     "ExportError",
     "Exporter",
     "Job",
     "Link",
     "LinkStyle",
+    "NoOptions",
     "Note",
+    "NoteRenderError",
     "NotepressError",
     "ParseSettings",
     "Problem",
     "Project",
+    "RegistryError",
     "RenderedNote",
     "ResourceLimitError",
     "Selection",
+    "SelectionDefaults",
     "Severity",
     "Site",
     "Target",
@@ -56,7 +73,9 @@ __all__ = [
     "load_config",
     "load_project",
     "load_vault",
+    "option",
     "parse_note",
+    "register_exporter",
     "render_note",
     "select_for",
 ]

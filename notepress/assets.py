@@ -63,7 +63,7 @@ _NUMERIC_HOST = re.compile(r"^[0-9a-fx.]+$")
 _CHUNK = 1024 * 1024
 
 
-class AssetError(ValueError):
+class AssetError(NotepressError, ValueError):
     """A vault file that must not be read; the message says why, without a local path."""
 
 

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import PurePosixPath
 from typing import Any
 
+from .errors import NotepressError
 from .model import Note, Problem, Severity
 from .parse import ParseSettings, derived_note_id, parse_note
 
@@ -46,7 +47,7 @@ DEFAULT_NOTE_BUDGET = 20.0
 BUDGET_ENV = "NOTEPRESS_NOTE_BUDGET"
 
 
-class BudgetExceeded(Exception):
+class BudgetExceeded(NotepressError):
     """The work inside :func:`cpu_budget` used up its CPU time."""
 
     def __init__(self, seconds: float) -> None:

@@ -1,8 +1,9 @@
 """The ``notepress`` command: a thin face over :mod:`notepress`'s Python API.
 
-Exit codes: 0 clean, 1 when a note had an error, a target failed or the output folder could
-not be locked or written (everything else is still built), 2 for a usage or config error
-(nothing is written).
+Exit codes (:mod:`notepress.errors` draws them with the error tree): 0 clean, 1 when a note
+had an error, a target failed or the output folder could not be locked or written, an
+operating-system error during a build included (everything else is still built), 2 for a
+usage or config error (nothing is written).
 """
 
 from __future__ import annotations
@@ -17,18 +18,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
 from .chars import printable
 from .config import CONFIG_FILE, Config
-from .errors import ExportError, NotepressError
+from .errors import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ExportError, NotepressError
 from .model import Problem, Severity
 from .pipeline import LOCK_TIMEOUT, BuildReport, Project, load_project
 from .registry import exporter_names, get_exporter
 from .schema import describe
+from .version import __version__
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 _FILES_SHOWN = 8
 
 

@@ -1,32 +1,33 @@
-"""``notepress.toml``: the site, the targets, and one validation pass before anything runs."""
+"""The plain config types: the site, each target's selection and options, the whole config.
+
+Nothing here reads a file or asks which exporters exist: exporters import these types, so
+the loader that validates a target against the registry lives apart, in
+:mod:`notepress.configfile`.
+"""
 
 from __future__ import annotations
 
-import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote, urlsplit
 
-from .chars import printable, shown
-from .dates import DateError, parse_timezone
-from .errors import ConfigError
+from .dates import parse_timezone
 from .fieldformat import fill
 from .model import Note
 from .parse import ParseSettings
-from .registry import get_exporter
-from .schema import SchemaErrors, option, parse_options
+from .schema import option
 from .slugs import slugify
 
-__all__ = ["CONFIG_FILE", "Config", "Selection", "Site", "Target", "default_config", "load_config"]
+__all__ = ["CONFIG_FILE", "DEFAULT_OUTPUT", "Config", "Selection", "Site", "Target"]
+
+#: The options dataclass of one exporter (see :class:`notepress.exporter.Exporter`).
+OptionsT = TypeVar("OptionsT")
 
 CONFIG_FILE = "notepress.toml"
 DEFAULT_OUTPUT = "_publish"
-# Matched with fullmatch: ``$`` would also accept a name ending in a newline.
-_TARGET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _URL_FIELDS = ("note_id", "slug", "path", "stem", "year", "month", "day")
 
 
@@ -104,19 +105,23 @@ class Selection:
 
 
 @dataclass(frozen=True)
-class Target:
-    """One output: a name, an exporter, its selection and its exporter's own options."""
+class Target(Generic[OptionsT]):
+    """One output: a name, an exporter, its selection and its exporter's own options.
+
+    Generic over the options, so that an exporter's ``check`` and ``build`` see its own
+    ``Options`` dataclass as the type of ``target.options``.
+    """
 
     name: str
     exporter: str
     selection: Selection
-    options: Any
+    options: OptionsT
 
 
 @dataclass(frozen=True)
 class Config:
     site: Site
-    targets: Mapping[str, Target]
+    targets: Mapping[str, Target[Any]]
     output: Path
     """Absolute output folder."""
     ignore: tuple[str, ...] = ()
@@ -125,132 +130,13 @@ class Config:
     root: Path = field(default_factory=Path.cwd)
     """The folder relative paths in the config are read against."""
 
-    def target(self, name: str) -> Target:
+    def target(self, name: str) -> Target[Any]:
         return self.targets[name]
 
 
 @dataclass(frozen=True)
 class _TopLevel:
+    """The keys at the top of the file, outside ``[site]`` and ``[targets.*]``."""
+
     output: str = option(DEFAULT_OUTPUT, "Output folder, relative to this file.")
     ignore: tuple[str, ...] = option((), "Gitignore-style patterns of vault paths to skip.")
-
-
-def load_config(path: str | Path) -> Config:
-    """Read and validate a config file; raise :class:`ConfigError` listing every problem."""
-    file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{printable(str(file))}: config file not found") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{printable(str(file))}: config file is not UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{printable(str(file))}: invalid TOML: {exc}") from None
-    return parse_config(data, root=file.resolve().parent, path=file)
-
-
-def default_config(root: str | Path) -> Config:
-    """The built-in config: one target of each exporter, for a vault without ``notepress.toml``.
-
-    The site URL is a local preview address, since feeds and JSON-LD need absolute URLs.
-    """
-    data = {
-        "site": {"url": "http://localhost:8000/"},
-        "targets": {
-            "feed": {"exporter": "feed"},
-            "digest": {"exporter": "pdf"},
-            "book": {"exporter": "epub"},
-            "jsonld": {"exporter": "jsonld"},
-        },
-    }
-    return parse_config(data, root=Path(root).resolve(), path=None)
-
-
-def parse_config(data: Mapping[str, Any], *, root: Path, path: Path | None) -> Config:
-    """Validate a config already read from TOML."""
-    errors = SchemaErrors()
-    where = printable(str(path)) if path else "built-in config"
-    top = parse_options(
-        _TopLevel, {k: v for k, v in data.items() if k not in ("site", "targets")}, "", errors
-    )
-    errors[:] = [e.lstrip(".") for e in errors]
-
-    site_table = data.get("site", {})
-    if not isinstance(site_table, dict):
-        errors.add("site", "expected a table ([site])")
-        site_table = {}
-    site = parse_options(Site, site_table, "site", errors)
-    try:
-        tz = site.tz
-    except DateError as exc:
-        errors.add("site.timezone", str(exc))
-        tz = parse_timezone("UTC")
-    if site.url and urlsplit(site.url).scheme not in ("http", "https"):
-        errors.add("site.url", f"expected an http(s) URL, got {shown(repr(site.url))}")
-
-    targets_table = data.get("targets", {})
-    targets: dict[str, Target] = {}
-    if not isinstance(targets_table, dict):
-        errors.add("targets", "expected tables such as [targets.weekly]")
-        targets_table = {}
-    for name, table in targets_table.items():
-        target = _parse_target(name, table, site, tz, errors)
-        if target is not None:
-            targets[name] = target
-
-    if errors:
-        raise ConfigError(f"{where}: invalid configuration", errors=list(errors))
-    output = Path(top.output)
-    return Config(
-        site=site,
-        targets=targets,
-        output=output if output.is_absolute() else (root / output),
-        ignore=top.ignore,
-        path=path,
-        root=root,
-    )
-
-
-def _parse_target(
-    name: str, table: Any, site: Site, tz: tzinfo, errors: SchemaErrors
-) -> Target | None:
-    path = f"targets.{name}"
-    if not _TARGET_NAME.fullmatch(name):
-        errors.add(
-            path,
-            "a target name is 1 to 64 ASCII letters, digits, '-', '_' and '.', starting with "
-            "a letter or digit (it names the target's folder in the output)",
-        )
-        return None
-    if not isinstance(table, dict):
-        errors.add(path, "expected a table")
-        return None
-    exporter_name = table.get("exporter")
-    if not isinstance(exporter_name, str):
-        errors.add(f"{path}.exporter", "missing: name the exporter (feed, pdf, epub or jsonld)")
-        return None
-    try:
-        exporter = get_exporter(exporter_name)
-    except LookupError as exc:
-        errors.add(f"{path}.exporter", str(exc))
-        return None
-    selection_keys = set(Selection.__dataclass_fields__)
-    selection = parse_options(
-        Selection, {k: v for k, v in table.items() if k in selection_keys}, path, errors, tz=tz
-    )
-    options: Any = parse_options(
-        exporter.Options,
-        {k: v for k, v in table.items() if k not in selection_keys and k != "exporter"},
-        path,
-        errors,
-        tz=tz,
-    )
-    if selection.drafts and not exporter.allows_drafts:
-        errors.add(
-            f"{path}.drafts",
-            f"the {exporter_name} exporter makes public output and never includes drafts",
-        )
-    target = Target(name, exporter_name, selection, options)
-    for message in exporter.check(target, site):
-        errors.append(f"{path}{'' if message.startswith('.') else ': '}{message}")
-    return target

@@ -6,6 +6,8 @@ import os
 from datetime import UTC, date, datetime, time, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .errors import DateError  # defined in the error tree, still importable from here
+
 __all__ = [
     "EARLIEST_YEAR",
     "LATEST_YEAR",
@@ -22,10 +24,6 @@ __all__ = [
 #: years 1 to 9999), ZIP timestamps (1980 to 2107; earlier ones are clamped, see the EPUB
 #: package), PDF and feed dates.  A year outside is a typo or a test of the tool.
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
-
-
-class DateError(ValueError):
-    """A value that is not a date notepress understands."""
 
 
 def parse_timezone(name: str) -> tzinfo:

@@ -1,8 +1,11 @@
 """The contract between the pipeline and an exporter.
 
-An exporter is a class with a ``name``, an ``Options`` dataclass (its config schema) and one
-method, :meth:`Exporter.build`, that receives a :class:`Job`: the notes its target selected
-and a folder of its own to write into.  Exporters know nothing of each other.
+An exporter is a class with a ``name``, an ``Options`` dataclass (its config schema, fields
+declared with :func:`notepress.option`), an optional :meth:`Exporter.check` for what the
+schema cannot see, and one method, :meth:`Exporter.build`, that receives a :class:`Job`: the
+notes its target selected and a folder of its own to write into.  ``Exporter[FooOptions]``
+and ``Job[FooOptions]`` carry the options type, so ``job.options`` is a ``FooOptions`` to a
+type checker.  Exporters know nothing of each other.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from .model import Note, Problem, Severity
 
@@ -20,7 +23,13 @@ if TYPE_CHECKING:
     from .config import Site, Target
     from .vault import Vault
 
-__all__ = ["Exporter", "Job", "NoOptions"]
+__all__ = ["CheckProblem", "Exporter", "Job", "NoOptions", "SelectionDefaults"]
+
+OptionsT = TypeVar("OptionsT")
+
+#: One problem :meth:`Exporter.check` finds: the key, relative to the target's table
+#: (``"formats"``, ``"types.essay"``), or ``""`` for the target as a whole; and the message.
+CheckProblem = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -28,41 +37,56 @@ class NoOptions:
     """For exporters without options of their own."""
 
 
-class Exporter(ABC):
-    """Base class of every exporter."""
+@dataclass(frozen=True)
+class SelectionDefaults:
+    """What the shared selection keys mean for one exporter when a target leaves them out.
+
+    Data rather than methods, so that the pipeline applies every exporter's defaults the same
+    way and an exporter states them in one line.
+    """
+
+    limit: int | None = None
+    """``limit`` when the target does not set one (None: every selected note)."""
+    order_option: str | None = None
+    """The name of an option of the exporter whose value, ``created`` or ``updated``, is the
+    date ``limit`` keeps the newest notes by; None for ``created``."""
+
+    def order(self, options: object) -> str:
+        """The date ``limit`` sorts by for a target with these ``options``."""
+        return "created" if self.order_option is None else str(getattr(options, self.order_option))
+
+
+class Exporter(ABC, Generic[OptionsT]):
+    """Base class of every exporter: ``class MyExporter(Exporter[MyOptions])``."""
 
     #: The name used in ``exporter = "..."``.
     name: ClassVar[str]
-    #: A frozen dataclass whose fields are the target's own options.
-    Options: ClassVar[type] = NoOptions
+    #: A frozen dataclass whose fields are the target's own options (the ``OptionsT``).
+    Options: ClassVar[type[Any]] = NoOptions
     #: Whether ``drafts = true`` is allowed (private reading copies only).
     allows_drafts: ClassVar[bool] = False
-    #: ``limit`` when the target does not set one.
-    default_limit: ClassVar[int | None] = None
+    #: How the shared ``limit`` applies when the target does not set it.
+    selection_defaults: ClassVar[SelectionDefaults] = SelectionDefaults()
 
     @classmethod
-    def limit_order(cls, options: Any) -> str:
-        """The date ``limit`` keeps the newest notes by: ``created`` or ``updated``."""
-        return "created"
-
-    @classmethod
-    def check(cls, target: Target, site: Site) -> list[str]:
+    def check(cls, target: Target[OptionsT], site: Site) -> list[CheckProblem]:
         """Problems of a target that its schema cannot see, such as a missing ``site.url``.
 
-        Each message may start with ``.key:`` to name the offending key.
+        Each is a ``(key, message)`` pair: the key relative to the target's table, or ``""``
+        when the problem is the target as a whole (its message then names the keys).
         """
         return []
 
     @abstractmethod
-    def build(self, job: Job) -> None:
+    def build(self, job: Job[OptionsT]) -> None:
         """Write the target's files under ``job.out_dir``."""
 
 
 @dataclass
-class Job:
+class Job(Generic[OptionsT]):
     """What one target build gets: its notes, its settings and its output folder."""
 
-    target: Target
+    target: Target[OptionsT]
     site: Site
     vault: Vault
     notes: Sequence[Note]
@@ -73,7 +97,8 @@ class Job:
     written: list[Path] = field(default_factory=list)
 
     @property
-    def options(self) -> Any:
+    def options(self) -> OptionsT:
+        """The target's options, typed by the exporter's ``Options``."""
         return self.target.options
 
     @property

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .chars import shown
-from .config import CONFIG_FILE, Config, Target, default_config, load_config
+from .config import CONFIG_FILE, Config, Target
+from .configfile import default_config, load_config
 from .errors import ConfigError, NotepressError, VaultError
 from .exporter import Job
 from .model import Note, Problem, Severity
@@ -127,12 +128,10 @@ def _check_output_folders(root: Path, config: Config, folders: Sequence[Path]) -
 
 
 def select_for(vault: Vault, target: Target) -> tuple[Note, ...]:
-    exporter = get_exporter(target.exporter)
+    """The notes ``target`` selects, its exporter's :class:`SelectionDefaults` applied."""
+    defaults = get_exporter(target.exporter).selection_defaults
     return select_notes(
-        vault.notes,
-        target.selection,
-        limit=exporter.default_limit,
-        order=exporter.limit_order(target.options),
+        vault.notes, target.selection, limit=defaults.limit, order=defaults.order(target.options)
     )
 
 

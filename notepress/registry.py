@@ -1,20 +1,22 @@
-"""Exporters by name: the built-in four, plus third-party ones from entry points.
+"""Exporters by name: the built-in four, third-party ones from entry points, and classes
+registered at run time with :func:`register_exporter`.
 
-Exporters are imported only when a config names them, so a vault that only builds a feed
-never pays for importing WeasyPrint.
+Entry-point exporters are imported only when a config names them, so a vault that only
+builds a feed never pays for importing WeasyPrint.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from .exporter import Exporter
+from .errors import RegistryError
+from .exporter import Exporter
 
-__all__ = ["ENTRY_POINT_GROUP", "exporter_names", "get_exporter"]
+__all__ = ["ENTRY_POINT_GROUP", "exporter_names", "get_exporter", "register_exporter"]
 
 ENTRY_POINT_GROUP = "notepress.exporters"
 
@@ -24,6 +26,8 @@ _BUILTIN = {
     "epub": "notepress.exporters.epub:EpubExporter",
     "jsonld": "notepress.exporters.jsonld:JsonLdExporter",
 }
+#: Classes given to :func:`register_exporter`, by name.
+_REGISTERED: dict[str, type[Exporter]] = {}
 
 
 @functools.cache
@@ -32,26 +36,64 @@ def _specs() -> dict[str, str]:
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         existing = specs.get(entry.name)
         if existing is not None and existing != entry.value:
-            raise LookupError(
+            raise RegistryError(
                 f"two exporters are called {entry.name!r}: {existing} and {entry.value}"
             )
         specs[entry.name] = entry.value
     return specs
 
 
+def register_exporter(cls: type[Exporter]) -> type[Exporter]:
+    """Make ``cls`` buildable as ``exporter = "<cls.name>"``, for this process.
+
+    For exporters that are not installed as a ``notepress.exporters`` entry point: a script's
+    own, or a test's.  Usable as a class decorator.  A name that is already taken, by a
+    built-in, an entry point or another class, is refused with :class:`RegistryError`, as
+    two builders of one name are in Sphinx: the second would silently win.  Registering the
+    very same class again does nothing, so a module imported twice is harmless.
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Exporter)):
+        raise RegistryError(f"{cls!r} is not a subclass of notepress.Exporter")
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str) or not name:
+        raise RegistryError(f"{cls.__qualname__} has no name: set the class attribute 'name'")
+    if not dataclasses.is_dataclass(cls.Options):
+        raise RegistryError(f"{cls.__qualname__}.Options is not a dataclass")
+    order_option = cls.selection_defaults.order_option
+    if order_option is not None and order_option not in cls.Options.__dataclass_fields__:
+        raise RegistryError(f"{cls.__qualname__}.Options has no option {order_option!r}")
+    if _REGISTERED.get(name) is cls:
+        return cls
+    taken: Any = _REGISTERED.get(name) or _specs().get(name)
+    if taken is not None:
+        where = taken if isinstance(taken, str) else f"{taken.__module__}:{taken.__qualname__}"
+        raise RegistryError(f"an exporter is already called {name!r}: {where}")
+    _REGISTERED[name] = cls
+    return cls
+
+
 def exporter_names() -> list[str]:
-    return sorted(_specs())
+    return sorted({*_specs(), *_REGISTERED})
+
+
+def get_exporter(name: str) -> type[Exporter]:
+    """The exporter class registered as ``name``; :class:`RegistryError` if there is none."""
+    registered = _REGISTERED.get(name)
+    if registered is not None:
+        return registered
+    return _load(name)
 
 
 @functools.cache
-def get_exporter(name: str) -> type[Exporter]:
-    """The exporter class registered as ``name``."""
+def _load(name: str) -> type[Exporter]:
     spec = _specs().get(name)
     if spec is None:
-        raise LookupError(f"unknown exporter {name!r} (available: {', '.join(exporter_names())})")
+        raise RegistryError(f"unknown exporter {name!r} (available: {', '.join(exporter_names())})")
     module_name, _, attribute = spec.partition(":")
     module = importlib.import_module(module_name)
     exporter: type[Exporter] = getattr(module, attribute)
     if exporter.name != name:
-        raise LookupError(f"exporter {spec} calls itself {exporter.name!r}, registered as {name!r}")
+        raise RegistryError(
+            f"exporter {spec} calls itself {exporter.name!r}, registered as {name!r}"
+        )
     return exporter

@@ -14,6 +14,7 @@ import pathspec
 from .assets import check_references
 from .budget import parse_note_within_budget
 from .chars import printable
+from .errors import VaultError
 from .model import Link, Note, Problem, Severity
 from .output import MANIFEST, OUTPUT_MARKER
 from .parse import ParseSettings
@@ -137,11 +138,12 @@ def load_vault(
     Hidden files and folders (``.obsidian``, ``.trash``, ``.git``), the folders in
     ``exclude_dirs`` (the build output) and paths matching the gitignore-style ``ignore``
     patterns are skipped.  Symlinks are followed only while they stay inside the vault.
+    Raises :class:`~notepress.errors.VaultError` when ``root`` is not a folder.
     """
     settings = settings or ParseSettings()
     root_path = Path(root).resolve()
     if not root_path.is_dir():
-        raise NotADirectoryError(f"vault folder not found: {root}")
+        raise VaultError(f"{printable(os.fspath(root))}: vault folder not found")
     spec = pathspec.GitIgnoreSpec.from_lines(ignore)
     excluded = {Path(d).resolve() for d in exclude_dirs}
     vault_problems: list[Problem] = []

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 import notepress
-from notepress import registry
 from notepress.exporter import Exporter, Job
 from notepress.output import MANIFEST
 from notepress.schema import option
@@ -21,26 +20,22 @@ class ListOptions:
     fail: bool = option(False, "Raise instead of writing.")
 
 
-class ListExporter(Exporter):
+class ListExporter(Exporter[ListOptions]):
     """A tiny exporter written the way a third party would: one text file of titles."""
 
     name = "titles"
     Options = ListOptions
 
-    def build(self, job: Job) -> None:
+    def build(self, job: Job[ListOptions]) -> None:
         if job.options.fail:
             raise notepress.ExportError("asked to fail")
         job.write_text("titles.txt", "".join(f"{note.title}\n" for note in job.notes))
 
 
 @pytest.fixture
-def titles_exporter(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(registry._BUILTIN, "titles", f"{__name__}:ListExporter")
-    registry._specs.cache_clear()
-    registry.get_exporter.cache_clear()
-    yield
-    registry._specs.cache_clear()
-    registry.get_exporter.cache_clear()
+def titles_exporter() -> None:
+    """Registered as a plugin author would; registering the same class again is a no-op."""
+    notepress.register_exporter(ListExporter)
 
 
 def vault_with(make_vault, config: str) -> Path:
@@ -114,20 +109,25 @@ def test_public_api_is_pinned() -> None:
             "BuildReport",
             "Config",
             "ConfigError",
+            "DateError",
             "DocumentLinks",
             "ExportError",
             "Exporter",
             "Job",
             "Link",
+            "NoOptions",
+            "NoteRenderError",
             "LinkStyle",
             "Note",
             "NotepressError",
             "ParseSettings",
             "Problem",
             "Project",
+            "RegistryError",
             "RenderedNote",
             "ResourceLimitError",
             "Selection",
+            "SelectionDefaults",
             "Severity",
             "Site",
             "Target",
@@ -142,7 +142,9 @@ def test_public_api_is_pinned() -> None:
             "load_config",
             "load_project",
             "load_vault",
+            "option",
             "parse_note",
+            "register_exporter",
             "render_note",
             "select_for",
         ]

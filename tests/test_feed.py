@@ -23,7 +23,7 @@ from notepress.exporters._feed_items import ItemFactory
 
 import notepress
 from notepress.cli import main as cli_main
-from notepress.config import parse_config
+from notepress.configfile import parse_config
 from notepress.output import MANIFEST
 from notepress.pipeline import build
 

@@ -25,7 +25,7 @@ from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
 from ..assets import IMAGE_SUFFIXES, is_public_url
 from ..budget import BudgetExceeded, cpu_budget, too_slow
-from ..errors import NotepressError
+from ..errors import NoteRenderError  # in the error tree; still importable from here
 from ..links import WIKILINK_RE, parse_wikilink
 from ..model import Link, Note, Problem, Severity
 from ..slugs import slugify
@@ -158,23 +158,6 @@ class RenderedNote:
     word_count: int
     problems: tuple[Problem, ...] = ()
     """Warnings found while rendering (nesting flattened), each naming the note."""
-
-
-class NoteRenderError(NotepressError):
-    """One note could not be rendered (over its time budget, nested too deep for Python).
-
-    Exporters leave that note out and report :attr:`problem`, an error naming its file.
-    """
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(str(problem))
-        self.problem = problem
-
-    @classmethod
-    def too_deep(cls, note: Note) -> NoteRenderError:
-        """For a ``RecursionError`` met with this note, here or in an exporter's own passes."""
-        message = "nested too deeply to render; the note is left out"
-        return cls(Problem(Severity.ERROR, "note-too-deep", message, note.path.as_posix()))
 
 
 @functools.cache

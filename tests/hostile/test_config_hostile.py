@@ -20,7 +20,8 @@ import pytest
 from pypdf import PdfReader
 
 import notepress
-from notepress.config import Site, parse_config
+from notepress.config import Site
+from notepress.configfile import parse_config
 from notepress.errors import ConfigError
 from notepress.registry import get_exporter
 from tests.conftest import note_text, write_vault

@@ -1,0 +1,149 @@
+"""Reading ``notepress.toml``: one validation pass, every problem listed, before anything runs.
+
+This is the one place where config meets the registry: a target's ``exporter`` key names the
+exporter whose ``Options`` schema and ``check`` validate the rest of its table.  The plain
+types live in :mod:`notepress.config`, which exporters import without pulling this in.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .chars import printable, shown
+from .config import Config, Selection, Site, Target, _TopLevel
+from .dates import DateError, parse_timezone
+from .errors import ConfigError, RegistryError
+from .registry import get_exporter
+from .schema import SchemaErrors, parse_options
+
+__all__ = ["default_config", "load_config", "parse_config"]
+
+# Matched with fullmatch: ``$`` would also accept a name ending in a newline.
+_TARGET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a config file; raise :class:`ConfigError` listing every problem."""
+    file = Path(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{printable(str(file))}: config file not found") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{printable(str(file))}: config file is not UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{printable(str(file))}: invalid TOML: {exc}") from None
+    return parse_config(data, root=file.resolve().parent, path=file)
+
+
+def default_config(root: str | Path) -> Config:
+    """The built-in config: one target of each exporter, for a vault without ``notepress.toml``.
+
+    The site URL is a local preview address, since feeds and JSON-LD need absolute URLs.
+    """
+    data = {
+        "site": {"url": "http://localhost:8000/"},
+        "targets": {
+            "feed": {"exporter": "feed"},
+            "digest": {"exporter": "pdf"},
+            "book": {"exporter": "epub"},
+            "jsonld": {"exporter": "jsonld"},
+        },
+    }
+    return parse_config(data, root=Path(root).resolve(), path=None)
+
+
+def parse_config(data: Mapping[str, Any], *, root: Path, path: Path | None) -> Config:
+    """Validate a config already read from TOML."""
+    errors = SchemaErrors()
+    where = printable(str(path)) if path else "built-in config"
+    top = parse_options(
+        _TopLevel, {k: v for k, v in data.items() if k not in ("site", "targets")}, "", errors
+    )
+    errors[:] = [e.lstrip(".") for e in errors]
+
+    site_table = data.get("site", {})
+    if not isinstance(site_table, dict):
+        errors.add("site", "expected a table ([site])")
+        site_table = {}
+    site = parse_options(Site, site_table, "site", errors)
+    try:
+        tz = site.tz
+    except DateError as exc:
+        errors.add("site.timezone", str(exc))
+        tz = parse_timezone("UTC")
+    if site.url and urlsplit(site.url).scheme not in ("http", "https"):
+        errors.add("site.url", f"expected an http(s) URL, got {shown(repr(site.url))}")
+
+    targets_table = data.get("targets", {})
+    targets: dict[str, Target] = {}
+    if not isinstance(targets_table, dict):
+        errors.add("targets", "expected tables such as [targets.weekly]")
+        targets_table = {}
+    for name, table in targets_table.items():
+        target = _parse_target(name, table, site, tz, errors)
+        if target is not None:
+            targets[name] = target
+
+    if errors:
+        raise ConfigError(f"{where}: invalid configuration", errors=list(errors))
+    output = Path(top.output)
+    return Config(
+        site=site,
+        targets=targets,
+        output=output if output.is_absolute() else (root / output),
+        ignore=top.ignore,
+        path=path,
+        root=root,
+    )
+
+
+def _parse_target(
+    name: str, table: Any, site: Site, tz: tzinfo, errors: SchemaErrors
+) -> Target | None:
+    path = f"targets.{name}"
+    if not _TARGET_NAME.fullmatch(name):
+        errors.add(
+            path,
+            "a target name is 1 to 64 ASCII letters, digits, '-', '_' and '.', starting with "
+            "a letter or digit (it names the target's folder in the output)",
+        )
+        return None
+    if not isinstance(table, dict):
+        errors.add(path, "expected a table")
+        return None
+    exporter_name = table.get("exporter")
+    if not isinstance(exporter_name, str):
+        errors.add(f"{path}.exporter", "missing: name the exporter (feed, pdf, epub or jsonld)")
+        return None
+    try:
+        exporter = get_exporter(exporter_name)
+    except RegistryError as exc:
+        errors.add(f"{path}.exporter", str(exc))
+        return None
+    selection_keys = set(Selection.__dataclass_fields__)
+    selection = parse_options(
+        Selection, {k: v for k, v in table.items() if k in selection_keys}, path, errors, tz=tz
+    )
+    options: Any = parse_options(
+        exporter.Options,
+        {k: v for k, v in table.items() if k not in selection_keys and k != "exporter"},
+        path,
+        errors,
+        tz=tz,
+    )
+    if selection.drafts and not exporter.allows_drafts:
+        errors.add(
+            f"{path}.drafts",
+            f"the {exporter_name} exporter makes public output and never includes drafts",
+        )
+    target = Target(name, exporter_name, selection, options)
+    for key, message in exporter.check(target, site):
+        errors.add(f"{path}.{key}" if key else path, message)
+    return target

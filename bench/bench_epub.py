@@ -30,7 +30,7 @@ import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from notepress.exporters import _epub_pandoc
+from notepress.exporters.epub import pandoc as _epub_pandoc
 from notepress.exporters import epub as epub_module
 from PIL import Image
 

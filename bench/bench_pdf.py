@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pypdf
-from notepress.exporters._pdf_worker import render_digests
+from notepress.exporters.pdf.worker import render_digests
 from notepress.exporters.pdf import PdfExporter
 from weasyprint import CSS, HTML
 

@@ -19,7 +19,7 @@ import jsonschema
 import lxml.html
 import pytest
 from lxml import etree
-from notepress.exporters._feed_items import ItemFactory
+from notepress.exporters.feed.items import ItemFactory
 
 import notepress
 from notepress.cli import main as cli_main

@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from notepress.exporters._pdf_html import PrintSettings, render_notes
+from notepress.exporters.pdf.html import PrintSettings, render_notes
 from notepress.exporters.pdf import PdfExporter, css_font_family, print_settings
 
 import notepress

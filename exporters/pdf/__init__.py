@@ -35,8 +35,8 @@ from notepress.model import Note, Problem
 from notepress.schema import option
 from notepress.templating import builtin_templates, template_environment
 
-from ._pdf_groups import Group, group_notes
-from ._pdf_html import (
+from .groups import Group, group_notes
+from .html import (
     PrintSettings,
     digest_css,
     digest_html,
@@ -46,8 +46,8 @@ from ._pdf_html import (
     render_notes,
     template_folder,
 )
-from ._pdf_safety import VAULT_ORIGIN, LoadPolicy, Request, scan_note
-from ._pdf_worker import RenderJob, RenderResult, render_digests
+from .safety import VAULT_ORIGIN, LoadPolicy, Request, scan_note
+from .worker import RenderJob, RenderResult, render_digests
 
 __all__ = ["PdfExporter", "PdfOptions", "Plan"]
 

@@ -44,8 +44,8 @@ from notepress.markdown.render import IMAGE_SUFFIXES
 from notepress.model import Note, Problem
 from notepress.vault import Vault
 
-from ._pdf_groups import Group, format_date, format_range
-from ._pdf_safety import VAULT_ORIGIN, vault_url
+from .groups import Group, format_date, format_range
+from .safety import VAULT_ORIGIN, vault_url
 
 __all__ = [
     "DigestView",

@@ -39,8 +39,8 @@ from notepress.periods import format_day, month_label
 from notepress.slugs import slugify
 from notepress.vault import Vault
 
-from ._epub_dom import Element, parse_fragment, rewrite_children, serialize, unwrapped
-from ._epub_media import MediaStore
+from .dom import Element, parse_fragment, rewrite_children, serialize, unwrapped
+from .media import MediaStore
 
 __all__ = ["BookInfo", "BookSource", "Part", "build_source", "date_range", "group_notes"]
 

@@ -28,11 +28,11 @@ from notepress.model import Note
 from notepress.schema import option
 from notepress.templating import builtin_templates
 
-from ._epub_book import BookInfo, build_source, date_range, group_notes, subjects_of
-from ._epub_cover import cover_page, generated_cover
-from ._epub_media import MAX_IMAGE_BYTES, MediaStore, identify_raster
-from ._epub_package import finish_epub
-from ._epub_pandoc import MIN_MEMORY_MB, run_pandoc
+from .book import BookInfo, build_source, date_range, group_notes, subjects_of
+from .cover import cover_page, generated_cover
+from .media import MAX_IMAGE_BYTES, MediaStore, identify_raster
+from .package import finish_epub
+from .pandoc import MIN_MEMORY_MB, run_pandoc
 
 __all__ = ["EpubExporter", "EpubOptions"]
 

@@ -34,7 +34,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from notepress.assets import AssetError
 from notepress.lifetime import die_with_parent, exit_when_gone
 
-from ._pdf_safety import LoadPolicy
+from .safety import LoadPolicy
 
 __all__ = ["RenderJob", "RenderResult", "VaultFetcher", "render_digests", "render_in_process"]
 

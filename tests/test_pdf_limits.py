@@ -6,9 +6,9 @@ from __future__ import annotations
 import signal
 
 import pytest
+
 from notepress.exporters.pdf.safety import VAULT_ORIGIN, LoadPolicy
 from notepress.exporters.pdf.worker import RenderJob, render_digests
-
 from tests.conftest import note_text
 from tests.test_pdf_support import reader
 

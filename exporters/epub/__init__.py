@@ -2,11 +2,11 @@
 
 A naive ``pandoc notes/*.md`` breaks on a large vault (minutes, gigabytes, colliding ids and
 an invalid book), so pandoc is fed one clean HTML document built from the shared note model
-(see :mod:`._epub_book`): one chapter per note, ids unique in the book, links between notes
+(see :mod:`.book`): one chapter per note, ids unique in the book, links between notes
 as anchors that pandoc turns into cross-chapter links when it splits the chapters, images
 inline from vault attachments only.  Pandoc runs with ``--sandbox``, a time limit and a memory
-cap (:mod:`._epub_pandoc`); the stylesheet, cover and landmarks are added to its output and
-the archive is written byte-stable (:mod:`._epub_package`).
+cap (:mod:`.pandoc`); the stylesheet, cover and landmarks are added to its output and
+the archive is written byte-stable (:mod:`.package`).
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def nesting_plugin(md: MarkdownIt) -> None:
             return
         _flatten(state, start_line, end_line)
 
-    md.block.tokenize = limited  # type: ignore[method-assign]
+    md.block.tokenize = limited  # type: ignore[method-assign, assignment]
 
 
 def _flatten(state: StateBlock, start_line: int, end_line: int) -> None:

@@ -42,7 +42,15 @@ from notepress.vault import Vault
 from .dom import Element, parse_fragment, rewrite_children, serialize, unwrapped
 from .media import MediaStore
 
-__all__ = ["BookInfo", "BookSource", "Part", "build_source", "date_range", "group_notes"]
+__all__ = [
+    "BookInfo",
+    "BookSource",
+    "Part",
+    "build_source",
+    "date_range",
+    "group_notes",
+    "subjects_of",
+]
 
 Group = Literal["none", "year", "month", "tag"]
 

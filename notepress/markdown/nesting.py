@@ -25,7 +25,7 @@ from .htmltags import split_tags, tag_info
 if TYPE_CHECKING:
     from markdown_it.rules_block import StateBlock
 
-__all__ = ["MAX_DEPTH", "cap_html_depth", "nesting_plugin"]
+__all__ = ["FLATTENED_LINE", "MAX_DEPTH", "cap_html_depth", "nesting_plugin"]
 
 #: Levels of nesting kept: markdown token levels (a list item counts two: list and item) and
 #: HTML elements.  Far beyond any real note, far below Python's recursion limit.

@@ -49,6 +49,7 @@ __all__ = [
     "TextLinks",
     "UrlLinks",
     "create_parser",
+    "note_tokens",
     "render_note",
 ]
 

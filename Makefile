@@ -32,6 +32,7 @@ test-fast: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check notepress exporters tests bench
 	$(BIN)/ruff format --check notepress exporters tests bench
+	$(BIN)/mypy notepress exporters
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py

@@ -30,11 +30,11 @@ import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from notepress.exporters import _epub_pandoc
-from notepress.exporters import epub as epub_module
 from PIL import Image
 
 import notepress
+from notepress.exporters import epub as epub_module
+from notepress.exporters.epub import pandoc as _epub_pandoc
 
 TOPICS = ["network", "sourdough", "keyboard", "tram", "bicycle", "backup", "garden", "lease"]
 WORDS = [

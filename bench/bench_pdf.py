@@ -24,12 +24,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pypdf
-from notepress.exporters._pdf_worker import render_digests
-from notepress.exporters.pdf import PdfExporter
 from weasyprint import CSS, HTML
 
 import notepress
 from notepress.exporter import Job
+from notepress.exporters.pdf import PdfExporter
+from notepress.exporters.pdf.worker import render_digests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import make_vault

@@ -45,16 +45,21 @@ if TYPE_CHECKING:
     from .exporter import Job
 
 __all__ = [
+    "IMAGE_SUFFIXES",
     "AssetError",
     "Reference",
     "VaultFiles",
     "check_references",
     "copy_attachments",
+    "css_imports",
     "css_urls",
+    "frontmatter_image",
     "is_public_url",
+    "local_path",
     "note_references",
     "reference_problem",
     "svg_is_safe",
+    "vault_files",
 ]
 
 _PUBLIC_SCHEMES = frozenset({"http", "https", "mailto"})

@@ -17,7 +17,15 @@ from .registry import get_exporter
 from .selection import select_notes
 from .vault import Vault, load_vault
 
-__all__ = ["BuildReport", "Project", "TargetResult", "build", "load_project", "select_for"]
+__all__ = [
+    "LOCK_TIMEOUT",
+    "BuildReport",
+    "Project",
+    "TargetResult",
+    "build",
+    "load_project",
+    "select_for",
+]
 
 LOCK_TIMEOUT = 60.0
 """Seconds a build waits for another build into the same output folder to finish."""

@@ -27,11 +27,11 @@ from urllib.request import urlopen
 from xml.etree import ElementTree as ET
 
 import pytest
-from notepress.exporters._epub_book import book_style, group_notes
-from notepress.exporters._epub_pandoc import pandoc_binary, run_pandoc
 
 import notepress
 from notepress.errors import ResourceLimitError
+from notepress.exporters.epub.book import book_style, group_notes
+from notepress.exporters.epub.pandoc import pandoc_binary, run_pandoc
 from notepress.parse import parse_note
 from notepress.templating import builtin_templates
 

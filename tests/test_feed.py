@@ -19,11 +19,11 @@ import jsonschema
 import lxml.html
 import pytest
 from lxml import etree
-from notepress.exporters._feed_items import ItemFactory
 
 import notepress
 from notepress.cli import main as cli_main
 from notepress.configfile import parse_config
+from notepress.exporters.feed.items import ItemFactory
 from notepress.output import MANIFEST
 from notepress.pipeline import build
 

@@ -13,6 +13,12 @@ from typing import Any
 import jinja2
 import lxml.html
 import pytest
+from pyld import jsonld
+from rdflib.namespace import SDO
+
+import notepress
+from notepress.errors import ConfigError
+from notepress.exporter import Job
 from notepress.exporters.jsonld import (
     ARTICLE_TYPES,
     BUILTIN_TYPES,
@@ -20,12 +26,6 @@ from notepress.exporters.jsonld import (
     bundled_context,
     document_loader,
 )
-from pyld import jsonld
-from rdflib.namespace import SDO
-
-import notepress
-from notepress.errors import ConfigError
-from notepress.exporter import Job
 from notepress.markdown import UrlLinks, render_note
 from notepress.model import Problem
 from notepress.output import MANIFEST

@@ -8,10 +8,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from notepress.exporters._pdf_html import PrintSettings, render_notes
-from notepress.exporters.pdf import PdfExporter, css_font_family, print_settings
 
 import notepress
+from notepress.exporters.pdf import PdfExporter, css_font_family, print_settings
+from notepress.exporters.pdf.html import PrintSettings, render_notes
 from tests.conftest import SAMPLES, note_text, write_vault
 from tests.test_pdf_support import (
     all_text,

@@ -7,8 +7,8 @@ from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo
 
 import pytest
-from notepress.exporters._pdf_groups import format_range, group_notes
 
+from notepress.exporters.pdf.groups import format_range, group_notes
 from notepress.model import Note
 
 BERLIN = ZoneInfo("Europe/Berlin")

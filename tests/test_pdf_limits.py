@@ -6,9 +6,9 @@ from __future__ import annotations
 import signal
 
 import pytest
-from notepress.exporters._pdf_safety import VAULT_ORIGIN, LoadPolicy
-from notepress.exporters._pdf_worker import RenderJob, render_digests
 
+from notepress.exporters.pdf.safety import VAULT_ORIGIN, LoadPolicy
+from notepress.exporters.pdf.worker import RenderJob, render_digests
 from tests.conftest import note_text
 from tests.test_pdf_support import reader
 
@@ -86,7 +86,7 @@ def test_workers_render_many_digests_and_keep_their_order(tmp_path) -> None:
 
 def test_a_crash_under_a_memory_cap_is_not_called_a_memory_problem() -> None:
     """Only an abort or a message about memory is blamed on the cap; a segfault is a crash."""
-    from notepress.exporters._pdf_worker import _looks_out_of_memory
+    from notepress.exporters.pdf.worker import _looks_out_of_memory
 
     assert _looks_out_of_memory(-signal.SIGABRT, "")
     assert _looks_out_of_memory(-signal.SIGTRAP, "GLib-ERROR **: Error creating thread")

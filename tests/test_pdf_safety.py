@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 import pytest
-from notepress.exporters._pdf_safety import VAULT_ORIGIN, LoadPolicy
-from notepress.exporters._pdf_worker import VaultFetcher
 from weasyprint.urls import URLFetchingError, fetch
 
+from notepress.exporters.pdf.safety import VAULT_ORIGIN, LoadPolicy
+from notepress.exporters.pdf.worker import VaultFetcher
 from tests.conftest import note_text
 from tests.test_pdf_support import (
     embedded_files,

@@ -25,7 +25,7 @@ from .htmltags import split_tags, tag_info
 if TYPE_CHECKING:
     from markdown_it.rules_block import StateBlock
 
-__all__ = ["MAX_DEPTH", "cap_html_depth", "nesting_plugin"]
+__all__ = ["FLATTENED_LINE", "MAX_DEPTH", "cap_html_depth", "nesting_plugin"]
 
 #: Levels of nesting kept: markdown token levels (a list item counts two: list and item) and
 #: HTML elements.  Far beyond any real note, far below Python's recursion limit.
@@ -72,7 +72,7 @@ def nesting_plugin(md: MarkdownIt) -> None:
             return
         _flatten(state, start_line, end_line)
 
-    md.block.tokenize = limited  # type: ignore[method-assign]
+    md.block.tokenize = limited  # type: ignore[method-assign, assignment]
 
 
 def _flatten(state: StateBlock, start_line: int, end_line: int) -> None:

@@ -49,6 +49,7 @@ __all__ = [
     "TextLinks",
     "UrlLinks",
     "create_parser",
+    "note_tokens",
     "render_note",
 ]
 
@@ -170,7 +171,7 @@ def create_parser() -> MarkdownIt:
     # ``file:`` links become link tokens, dropped by lower_url and reported by the load-time
     # reference check: markdown-it's own filter would leave ``[x](file:///home/...)`` as
     # literal text, the local path included, and unreported.
-    md.validateLink = _file_links_too
+    md.validateLink = _file_links_too  # type: ignore[method-assign]
     md.use(gfm_autolink_plugin)
     md.use(footnote_plugin)
     md.use(comments_plugin)
@@ -245,7 +246,7 @@ def _render(note: Note, vault: Vault, style: LinkStyle, include_drafts: bool) ->
     # Capped before the sanitiser too: its tree builder is quadratic in depth.
     raw, cut_raw = cap_html_depth(raw)
     html, cut = cap_html_depth(sanitize(raw, context.filter_attribute))
-    problems = ()
+    problems: tuple[Problem, ...] = ()
     if flattened is not None or cut_raw or cut:
         problems = (_too_deep(note, flattened),)
     return RenderedNote(

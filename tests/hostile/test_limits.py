@@ -22,12 +22,12 @@ import lxml.html
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from notepress.exporters._epub_book import _check_links, _reshape
-from notepress.exporters._epub_dom import parse_fragment, serialize
-from notepress.exporters._epub_media import MediaStore
-from notepress.exporters._feed_items import excerpt
 
 from notepress.budget import BUDGET_ENV, BudgetExceeded, cpu_budget, parse_note_within_budget
+from notepress.exporters.epub.book import _check_links, _reshape
+from notepress.exporters.epub.dom import parse_fragment, serialize
+from notepress.exporters.epub.media import MediaStore
+from notepress.exporters.feed.items import excerpt
 from notepress.markdown import (
     DocumentLinks,
     NoteRenderError,

@@ -137,7 +137,7 @@ def _one_href(manifest: minidom.Element, accept: Callable[[minidom.Element], boo
     return matches[0].getAttribute("href")
 
 
-def _first_element(parent: minidom.Element) -> minidom.Node | None:
+def _first_element(parent: minidom.Element) -> minidom.Element | None:
     for node in parent.childNodes:
         if node.nodeType == node.ELEMENT_NODE:
             return node
@@ -191,7 +191,7 @@ def _free_href(manifest: minidom.Element, wanted: str) -> str:
 
 def _add_guide(opf: minidom.Document, kind: str, title: str, href: str) -> None:
     guides = opf.getElementsByTagName("guide")
-    guide = guides[0] if guides else opf.documentElement.appendChild(opf.createElement("guide"))
+    guide = guides[0] if guides else _only(opf, "package").appendChild(opf.createElement("guide"))
     reference = _element(opf, "reference", {"type": kind, "title": title, "href": href})
     guide.insertBefore(reference, _first_element(guide))
 

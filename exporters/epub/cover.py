@@ -12,7 +12,7 @@ import textwrap
 
 from notepress.templating import template_environment
 
-from ._epub_book import BookInfo
+from .book import BookInfo
 
 __all__ = ["cover_page", "generated_cover"]
 

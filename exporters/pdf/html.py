@@ -30,6 +30,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from notepress.assets import IMAGE_SUFFIXES
 from notepress.config import Site
 from notepress.dates import build_time
 from notepress.markdown import (
@@ -40,20 +41,24 @@ from notepress.markdown import (
     UrlLinks,
     render_note,
 )
-from notepress.markdown.render import IMAGE_SUFFIXES
 from notepress.model import Note, Problem
 from notepress.vault import Vault
 
-from ._pdf_groups import Group, format_date, format_range
-from ._pdf_safety import VAULT_ORIGIN, vault_url
+from .groups import Group, format_date, format_range
+from .safety import VAULT_ORIGIN, vault_url
 
 __all__ = [
     "DigestView",
     "NoteView",
     "PrintSettings",
+    "digest_css",
     "digest_html",
     "digest_moment",
+    "digest_view",
+    "identifier",
     "link_style",
+    "render_notes",
+    "template_folder",
 ]
 
 #: Elements that may sit inside a paragraph; anything else in a footnote becomes a span.

@@ -34,7 +34,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from notepress.assets import AssetError
 from notepress.lifetime import die_with_parent, exit_when_gone
 
-from ._pdf_safety import LoadPolicy
+from .safety import LoadPolicy
 
 __all__ = ["RenderJob", "RenderResult", "VaultFetcher", "render_digests", "render_in_process"]
 
@@ -97,7 +97,7 @@ class VaultFetcher(URLFetcher):
         try:
             found = self.policy.load(url)
         except (AssetError, OSError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
             self.refused.append((url, reason))
             raise PermissionError(f"refused {url}: {reason}") from None
         if found is None:  # a data: URI, decoded by urllib's data handler

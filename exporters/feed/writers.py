@@ -20,7 +20,7 @@ from lxml import etree
 
 from notepress.version import __version__
 
-from ._feed_items import FeedItem
+from .items import FeedItem
 
 __all__ = ["FEED_FILES", "MEDIA_TYPES", "FeedInfo", "write_atom", "write_json", "write_rss"]
 

@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from urllib.parse import quote, unquote, urljoin, urlsplit
 from urllib.request import url2pathname
 
@@ -87,7 +87,7 @@ class LoadPolicy:
         """Why the absolute ``url`` must not be loaded, or None when it may be."""
         return self._locate(url)[1]
 
-    def _locate(self, url: str) -> tuple[tuple[bool, PurePosixPath] | None, str | None]:
+    def _locate(self, url: str) -> tuple[tuple[bool, PurePath] | None, str | None]:
         """``((in the vault?, path), None)``, ``(None, reason)``, or ``(None, None)`` for data."""
         try:
             parts = urlsplit(url)
@@ -119,9 +119,7 @@ class LoadPolicy:
                 return self._vault_file(PurePosixPath(path.relative_to(root).as_posix()))
         return None, "the file is outside the vault"
 
-    def _vault_file(
-        self, path: PurePosixPath
-    ) -> tuple[tuple[bool, PurePosixPath] | None, str | None]:
+    def _vault_file(self, path: PurePosixPath) -> tuple[tuple[bool, PurePath] | None, str | None]:
         if path in self.vault.attachments:
             return (True, path), None
         real = (self.vault.root / path).resolve()
@@ -129,7 +127,7 @@ class LoadPolicy:
             return None, "only the vault's attachments may be loaded"
         return None, "the file is outside the vault"
 
-    def _folder_file(self, path: Path) -> tuple[tuple[bool, PurePosixPath] | None, str | None]:
+    def _folder_file(self, path: Path) -> tuple[tuple[bool, PurePath] | None, str | None]:
         real = path.resolve()
         if not any(real.is_relative_to(folder) for folder in self.folders):
             return None, "the file is outside the template folders"

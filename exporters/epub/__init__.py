@@ -2,11 +2,11 @@
 
 A naive ``pandoc notes/*.md`` breaks on a large vault (minutes, gigabytes, colliding ids and
 an invalid book), so pandoc is fed one clean HTML document built from the shared note model
-(see :mod:`._epub_book`): one chapter per note, ids unique in the book, links between notes
+(see :mod:`.book`): one chapter per note, ids unique in the book, links between notes
 as anchors that pandoc turns into cross-chapter links when it splits the chapters, images
 inline from vault attachments only.  Pandoc runs with ``--sandbox``, a time limit and a memory
-cap (:mod:`._epub_pandoc`); the stylesheet, cover and landmarks are added to its output and
-the archive is written byte-stable (:mod:`._epub_package`).
+cap (:mod:`.pandoc`); the stylesheet, cover and landmarks are added to its output and
+the archive is written byte-stable (:mod:`.package`).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from notepress.model import Note
 from notepress.schema import option
 from notepress.templating import builtin_templates
 
-from ._epub_book import BookInfo, build_source, date_range, group_notes, subjects_of
-from ._epub_cover import cover_page, generated_cover
-from ._epub_media import MAX_IMAGE_BYTES, MediaStore, identify_raster
-from ._epub_package import finish_epub
-from ._epub_pandoc import MIN_MEMORY_MB, run_pandoc
+from .book import BookInfo, build_source, date_range, group_notes, subjects_of
+from .cover import cover_page, generated_cover
+from .media import MAX_IMAGE_BYTES, MediaStore, identify_raster
+from .package import finish_epub
+from .pandoc import MIN_MEMORY_MB, run_pandoc
 
 __all__ = ["EpubExporter", "EpubOptions"]
 

@@ -7,12 +7,12 @@ target's ``templates`` folder can override file by file) and WeasyPrint lays it 
 
 WeasyPrint runs in worker processes, one digest each, with a time and a memory limit and
 a URL fetcher that only reads ``data:`` URIs and the vault's attachments
-(:mod:`._pdf_safety`): a digest over its limits fails alone, and no note can make the
+(:mod:`.safety`): a digest over its limits fails alone, and no note can make the
 build read a file outside the vault or touch the network.
 
-The parts live in :mod:`._pdf_groups` (which notes go together), :mod:`._pdf_html` (notes
-reshaped for print and laid into the templates), :mod:`._pdf_safety` (what may be loaded)
-and :mod:`._pdf_worker` (the processes).
+The parts live in :mod:`.groups` (which notes go together), :mod:`.html` (notes
+reshaped for print and laid into the templates), :mod:`.safety` (what may be loaded)
+and :mod:`.worker` (the processes).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from notepress.model import Note, Problem
 from notepress.schema import option
 from notepress.templating import builtin_templates, template_environment
 
-from ._pdf_groups import Group, group_notes
-from ._pdf_html import (
+from .groups import Group, group_notes
+from .html import (
     PrintSettings,
     digest_css,
     digest_html,
@@ -46,8 +46,8 @@ from ._pdf_html import (
     render_notes,
     template_folder,
 )
-from ._pdf_safety import VAULT_ORIGIN, LoadPolicy, Request, scan_note
-from ._pdf_worker import RenderJob, RenderResult, render_digests
+from .safety import VAULT_ORIGIN, LoadPolicy, Request, scan_note
+from .worker import RenderJob, RenderResult, render_digests
 
 __all__ = ["PdfExporter", "PdfOptions", "Plan"]
 

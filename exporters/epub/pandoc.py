@@ -18,7 +18,7 @@ from pathlib import Path
 from notepress.errors import ExportError, ResourceLimitError
 from notepress.lifetime import preexec_die_with_parent
 
-__all__ = ["MIN_PANDOC", "PandocRun", "pandoc_binary", "run_pandoc"]
+__all__ = ["MIN_MEMORY_MB", "MIN_PANDOC", "PandocRun", "pandoc_binary", "run_pandoc"]
 
 #: ``--split-level`` arrived in pandoc 3.0 (``--sandbox`` in 2.15).
 MIN_PANDOC = (3, 0)

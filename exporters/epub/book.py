@@ -39,10 +39,18 @@ from notepress.periods import format_day, month_label
 from notepress.slugs import slugify
 from notepress.vault import Vault
 
-from ._epub_dom import Element, parse_fragment, rewrite_children, serialize, unwrapped
-from ._epub_media import MediaStore
+from .dom import Element, parse_fragment, rewrite_children, serialize, unwrapped
+from .media import MediaStore
 
-__all__ = ["BookInfo", "BookSource", "Part", "build_source", "date_range", "group_notes"]
+__all__ = [
+    "BookInfo",
+    "BookSource",
+    "Part",
+    "build_source",
+    "date_range",
+    "group_notes",
+    "subjects_of",
+]
 
 Group = Literal["none", "year", "month", "tag"]
 

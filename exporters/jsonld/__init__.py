@@ -63,7 +63,7 @@ from notepress.schema import option
 from notepress.slugs import slugify
 from notepress.vault import Vault
 
-from ._jsonld_html import read_body, script_element, to_json
+from .html import read_body, script_element, to_json
 
 __all__ = [
     "ARTICLE_TYPES",
@@ -472,7 +472,7 @@ def _with_references(node: dict[str, Any], shared: set[str]) -> dict[str, Any]:
 
 @functools.cache
 def _context_text() -> str:
-    package = resources.files(__package__ or "notepress.exporters")
+    package = resources.files("notepress.exporters")
     return (package / "data" / "jsonld" / "schemaorg-context.jsonld").read_text(encoding="utf-8")
 
 

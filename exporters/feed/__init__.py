@@ -33,8 +33,8 @@ from notepress.selection import select_notes
 from notepress.slugs import slugify
 from notepress.templating import builtin_templates, template_environment
 
-from ._feed_items import FeedItem, ItemFactory, clean_text, encode_url, is_absolute_url
-from ._feed_writers import FEED_FILES, MEDIA_TYPES, FeedInfo, write_atom, write_json, write_rss
+from .items import FeedItem, ItemFactory, clean_text, encode_url, is_absolute_url
+from .writers import FEED_FILES, MEDIA_TYPES, FeedInfo, write_atom, write_json, write_rss
 
 __all__ = ["FeedExporter", "FeedOptions"]
 

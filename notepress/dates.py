@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, tzinfo
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import DateError  # defined in the error tree, still importable from here
 
+if TYPE_CHECKING:
+    from .model import Note
+
 __all__ = [
+    "BUILD_EPOCH",
     "EARLIEST_YEAR",
     "LATEST_YEAR",
     "DateError",
@@ -24,6 +30,9 @@ __all__ = [
 #: years 1 to 9999), ZIP timestamps (1980 to 2107; earlier ones are clamped, see the EPUB
 #: package), PDF and feed dates.  A year outside is a typo or a test of the tool.
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
+
+#: What :func:`build_time` gives when nothing else dates a build: no notes, none dated.
+BUILD_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def parse_timezone(name: str) -> tzinfo:
@@ -75,16 +84,20 @@ def parse_note_date(value: object, tz: tzinfo) -> datetime:
     return moment
 
 
-def build_time() -> datetime | None:
-    """The moment a reproducible build claims to happen: ``SOURCE_DATE_EPOCH``, if set.
+def build_time(notes: Iterable[Note] = ()) -> datetime:
+    """The moment a build claims to happen, the same on every build of the same vault.
 
-    Callers fall back to something derived from the notes (never the wall clock), so that
-    two builds of the same vault give the same bytes.
+    ``SOURCE_DATE_EPOCH`` when set to an integer (the reproducible-builds convention), else
+    the newest ``created`` or ``updated`` among ``notes``, else the Unix epoch.  Never the
+    wall clock, so that two builds of one vault give the same bytes.  Always UTC, to the
+    second, as PDF metadata, ZIP entries and feed dates carry it.
     """
     raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not raw:
-        return None
-    try:
-        return datetime.fromtimestamp(int(raw), tz=UTC)
-    except (ValueError, OverflowError):
-        return None
+    if raw:
+        try:
+            return datetime.fromtimestamp(int(raw), tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            pass
+    moments = [moment for note in notes for moment in (note.created, note.updated) if moment]
+    newest = max(moments, default=BUILD_EPOCH)
+    return newest.astimezone(UTC).replace(microsecond=0)

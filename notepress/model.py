@@ -136,6 +136,19 @@ class Note:
         """Chronological order, stable for notes created at the same instant."""
         return (self.created or _EPOCH, self.note_id, self.path.as_posix())
 
+    def date(self, order: str = "created") -> datetime | None:
+        """The note's date by ``order``: ``created``, or ``updated`` falling back to
+        ``created`` for a note never edited since.
+
+        The one place that chooses between the two, so that a feed's sort, a selection's
+        limit and JSON-LD's ``dateModified`` agree on which date a note has.
+        """
+        if order == "updated":
+            return self.updated or self.created
+        if order == "created":
+            return self.created
+        raise ValueError(f"unknown date order {order!r} (use 'created' or 'updated')")
+
     def errors(self) -> tuple[Problem, ...]:
         return tuple(p for p in self.problems if p.severity is Severity.ERROR)
 

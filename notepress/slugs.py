@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
-__all__ = ["lookup_key", "slugify"]
+__all__ = ["lookup_key", "slugify", "tag_slug"]
 
 _NON_WORD = re.compile(r"[^\w\s-]", re.UNICODE)
 _SEPARATORS = re.compile(r"[\s_-]+", re.UNICODE)
@@ -21,6 +22,32 @@ def slugify(text: str, *, fallback: str = "section") -> str:
     folded = _NON_WORD.sub("", folded.lower()).strip()
     slug = _SEPARATORS.sub("-", folded).strip("-")
     return slug or fallback
+
+
+def tag_slug(tag: str) -> str:
+    """The one name a tag takes in file names and URLs (a PDF digest, a feed folder).
+
+    Readable where possible, stable from build to build, and distinct for distinct tags:
+
+    * A tag that is already a slug once case is ignored (``audio``, ``Baking``, nested
+      ``projects/notepress`` as ``projects-notepress``) is that slug.  Case variants are one
+      tag, as they are in Obsidian, so they share one file.
+    * Any other tag (accents, ``c++``, non-Latin scripts) gets its folded slug (``tag`` when
+      that is empty), an underscore and the first 8 hex digits of the SHA-256 of its
+      case-folded NFC text: ``café`` gives ``cafe_<hash>``, ``日本`` and ``東京`` give
+      ``tag_<hash>`` each.  A plain slug never holds an underscore (:func:`slugify` turns it
+      into a hyphen), so the two kinds cannot meet, and two hashed names meet only if
+      their hashes do (one chance in four billion per pair).
+
+    A nested tag and the same words joined by a hyphen (``a/b``, ``a-b``) share a name: the
+    hyphen is how nesting is written in a file name.
+    """
+    key = unicodedata.normalize("NFC", tag).casefold().replace("/", "-")
+    slug = slugify(key, fallback="")
+    if slug and slug == key:
+        return slug
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{slug or 'tag'}_{digest}"
 
 
 def lookup_key(name: str) -> str:

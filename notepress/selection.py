@@ -51,4 +51,4 @@ def select_notes(
 
 
 def _date(note: Note, order: str) -> datetime:
-    return (note.updated if order == "updated" else note.created) or _OLDEST
+    return note.date(order) or _OLDEST

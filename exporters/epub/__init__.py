@@ -212,9 +212,5 @@ def book_identifier(site: Site, target: str) -> str:
 
 
 def book_date(notes: Sequence[Note]) -> datetime:
-    """``SOURCE_DATE_EPOCH`` when set, else the newest date of the notes (never the clock)."""
-    pinned = build_time()
-    if pinned is not None:
-        return max(pinned, _EARLIEST)
-    moments = [moment for note in notes for moment in (note.created, note.updated) if moment]
-    return max([_EARLIEST, *moments]).astimezone(UTC).replace(microsecond=0)
+    """The core's :func:`build_time`, no earlier than 1980: a ZIP entry cannot be dated before."""
+    return max(build_time(notes), _EARLIEST)

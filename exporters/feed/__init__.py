@@ -12,7 +12,6 @@ for a site's ``<head>``), optionally ``feed.xsl`` and ``tags/<tag>/`` (one feed 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -30,10 +29,11 @@ from notepress.model import Note
 from notepress.parse import NOTE_ID_RE
 from notepress.schema import option
 from notepress.selection import select_notes
-from notepress.slugs import slugify
+from notepress.slugs import tag_slug
 from notepress.templating import builtin_templates, template_environment
+from notepress.urls import encode_url
 
-from .items import FeedItem, ItemFactory, clean_text, encode_url, is_absolute_url
+from .items import FeedItem, ItemFactory, clean_text, is_absolute_url
 from .writers import FEED_FILES, MEDIA_TYPES, FeedInfo, write_atom, write_json, write_rss
 
 __all__ = ["FeedExporter", "FeedOptions"]
@@ -303,7 +303,7 @@ def _feed_updated(items: Sequence[FeedItem]) -> datetime:
     the Unix epoch, so that an empty feed is still the same bytes on every build."""
     if items:
         return max(item.updated for item in items)
-    return (build_time() or _EPOCH).replace(microsecond=0)
+    return build_time()
 
 
 def _usable_notes(job: Job, notes: Iterable[Note]) -> list[Note]:
@@ -349,7 +349,7 @@ def _tag_groups(job: Job, limit: int) -> list[tuple[str, list[str], list[Note]]]
     for note in dated:
         seen_here: set[str] = set()
         for tag in note.tags:
-            slug = _tag_slug(tag)
+            slug = tag_slug(tag)
             spellings, members = groups.setdefault(slug, ({}, []))
             spellings.setdefault(tag, None)
             if slug not in seen_here:
@@ -361,17 +361,11 @@ def _tag_groups(job: Job, limit: int) -> list[tuple[str, list[str], list[Note]]]
         spellings, members = groups[slug]
         newest = sorted(
             members,
-            key=lambda n: ((n.updated if order == "updated" else n.created) or _EPOCH, n.sort_key),
+            key=lambda n: (n.date(order) or _EPOCH, n.sort_key),
         )
         chosen = newest[-limit:] if limit else newest
         result.append((slug, sorted(spellings), chosen))
     return result
-
-
-def _tag_slug(tag: str) -> str:
-    """A folder name for a tag; nested tags (``a/b``) become ``a-b``."""
-    fallback = "tag-" + hashlib.sha256(tag.encode("utf-8")).hexdigest()[:8]
-    return slugify(tag.replace("/", "-"), fallback=fallback)
 
 
 def _image_url(job: Job, key: str, settings: _Settings, assets: dict[PurePosixPath, None]) -> str:

@@ -23,10 +23,8 @@ from notepress.vault import Vault
 
 __all__ = [
     "FeedItem",
-    "FeedLinks",
     "ItemFactory",
     "clean_text",
-    "encode_url",
     "is_absolute_url",
     "tag_uri",
 ]
@@ -35,9 +33,6 @@ __all__ = [
 # it discourages C1 controls, which no reader shows and which only ever come from broken
 # copy-and-paste.  All of them are dropped from every string a feed carries.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-# Characters kept as they are when a URL is percent-encoded: the URI delimiters, plus ``%``
-# so that an already encoded URL is not encoded twice.
-_URL_SAFE = "/:?#[]@!$&'()*+,;=%~"
 _ABSOLUTE_SCHEMES = frozenset({"http", "https", "mailto"})
 _URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
 _WHITESPACE = re.compile(r"\s+")
@@ -46,15 +41,6 @@ _WHITESPACE = re.compile(r"\s+")
 def clean_text(text: str) -> str:
     """``text`` without the characters XML cannot carry (see ``_ILLEGAL``)."""
     return _ILLEGAL.sub("", text)
-
-
-def encode_url(url: str) -> str:
-    """``url`` with spaces and non-ASCII characters percent-encoded, delimiters kept.
-
-    Note URLs are built from titles and paths and attachment URLs from file names, so they
-    may hold spaces, which no feed reader accepts in a link.
-    """
-    return quote(clean_text(url), safe=_URL_SAFE)
 
 
 def is_absolute_url(url: str) -> bool:
@@ -74,16 +60,6 @@ def tag_uri(host: str, created: datetime, note_id: str) -> str:
     as written in the vault, matching the date at the start of its ``note_id``.
     """
     return f"tag:{host.lower()},{created.date().isoformat()}:{quote(note_id, safe='')}"
-
-
-@dataclass
-class FeedLinks(UrlLinks):
-    """Absolute, percent-encoded links to notes and assets, for content read far from the site."""
-
-    def asset_href(self, path: PurePosixPath) -> str | None:
-        if self.assets_url is None:
-            return None
-        return self.assets_url + quote(path.as_posix(), safe="/")
 
 
 @dataclass(frozen=True)
@@ -145,7 +121,7 @@ class ItemFactory:
         # An entry is never modified before it is published, whatever the frontmatter says
         # (the vault already warns about such a note).
         updated = max(self._aware(note.updated or note.created), published)
-        rendered = render_note(note, self.vault, FeedLinks(self.note_url, self.assets_url))
+        rendered = render_note(note, self.vault, UrlLinks(self.note_url, self.assets_url))
         html = clean_text(sanitize(rendered.html, _absolute_urls_only))
         summary = clean_text(note.description).strip() or excerpt(html, self.summary_words)
         return FeedItem(
@@ -172,7 +148,7 @@ class ItemFactory:
 def _absolute_urls_only(tag: str, attribute: str, value: str) -> str | None:
     """Keep a URL attribute only when absolute: a relative one breaks in every mail client.
 
-    Rendering with :class:`FeedLinks` already writes every URL absolute; this pass is the
+    Rendering with :class:`UrlLinks` already writes every URL absolute; this pass is the
     feed's own guarantee of it, whatever a note's raw HTML carries.
     """
     if attribute not in _URL_ATTRIBUTES:

@@ -61,6 +61,7 @@ from notepress.markdown import NoteRenderError, RenderedNote, UrlLinks, render_n
 from notepress.model import Note
 from notepress.schema import option
 from notepress.slugs import slugify
+from notepress.urls import encode_url
 from notepress.vault import Vault
 
 from .html import read_body, script_element, to_json
@@ -113,8 +114,6 @@ _CONTEXT_URLS = frozenset(
     for scheme in ("http", "https")
     for path in ("", "/", "/docs/jsonldcontext.jsonld", "/docs/jsonldcontext.json")
 )
-#: Characters kept as they are when a URL is made a valid IRI (``%`` keeps escapes intact).
-_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 _TAG_URL_FIELDS = ("slug", "tag")
 
 
@@ -224,11 +223,6 @@ def _type_error(type_name: str) -> str:
     )
 
 
-def _url(url: str) -> str:
-    """``url`` as a valid IRI: spaces and other characters URLs cannot hold are escaped."""
-    return quote(url, safe=_URL_SAFE)
-
-
 def _date(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
 
@@ -250,14 +244,14 @@ class _Graph:
     def create(cls, site: Site, options: JsonLdOptions, vault: Vault) -> _Graph:
         types = {kind.casefold(): name for kind, name in BUILTIN_TYPES.items()}
         types.update({kind.casefold(): name for kind, name in options.types.items()})
-        assets_url = _url(urljoin(site.base_url, options.assets_url))
+        assets_url = encode_url(urljoin(site.base_url, options.assets_url))
         return cls(
             site=site,
             options=options,
             vault=vault,
             types=types,
             assets_url=assets_url if assets_url.endswith("/") else assets_url + "/",
-            collection_url=_url(urljoin(site.base_url, options.collection_url)),
+            collection_url=encode_url(urljoin(site.base_url, options.collection_url)),
         )
 
     # identities ----------------------------------------------------------------------
@@ -267,7 +261,7 @@ class _Graph:
 
     def note_url(self, note: Note) -> str | None:
         url = self.site.note_url_for(note)
-        return _url(url) if url is not None else None
+        return encode_url(url) if url is not None else None
 
     def type_of(self, note: Note) -> str:
         """The type of the first cssclass, else the first tag, that ``types`` names."""
@@ -283,7 +277,7 @@ class _Graph:
             return None
         node = {"@type": "Person", "@id": self.site.base_url + "#author", "name": self.site.author}
         if self.site.author_url:
-            node["url"] = _url(self.site.author_url)
+            node["url"] = encode_url(self.site.author_url)
         return node
 
     @functools.cached_property
@@ -329,7 +323,7 @@ class _Graph:
             relative = fill(
                 self.options.tag_url, {"slug": slugify(tag), "tag": quote(tag, safe="/")}
             )
-            node["url"] = node["@id"] = _url(urljoin(self.site.base_url, relative))
+            node["url"] = node["@id"] = encode_url(urljoin(self.site.base_url, relative))
         else:
             node["@id"] = self.site.base_url + "#tag/" + quote(tag, safe="/")
         return node
@@ -356,14 +350,14 @@ class _Graph:
             node["description"] = note.description
         if note.created is not None:
             node["dateCreated"] = node["datePublished"] = _date(note.created)
-        modified = note.updated or note.created
+        modified = note.date("updated")
         if modified is not None:
             node["dateModified"] = _date(modified)
         optional = {
             "keywords": _unique((*note.keywords, *note.tags)),
             "about": [self.term(tag) for tag in _unique(note.tags)],
             "citation": [
-                {"@type": "CreativeWork", "url": _url(link)}
+                {"@type": "CreativeWork", "url": encode_url(link)}
                 for link in rendered.external_links
                 if link not in body.images
             ],
@@ -393,7 +387,7 @@ class _Graph:
             name = frontmatter_image(chosen)
             if urlsplit(name).scheme:
                 if is_public_url(name) and not name.lower().startswith("mailto:"):
-                    return _url(name)
+                    return encode_url(name)
             else:
                 attachment = self.vault.attachment(name)
                 if attachment is not None and attachment.suffix.lower() in IMAGE_SUFFIXES:
@@ -424,7 +418,7 @@ class _Graph:
             collection["author"] = self.person
         if self.site.description:
             collection["description"] = self.site.description
-        dates = [note.updated or note.created for note in notes]
+        dates = [note.date("updated") for note in notes]
         if any(date is not None for date in dates):
             collection["dateModified"] = _date(max(date for date in dates if date is not None))
         term_set = {**self.term_set, "hasDefinedTerm": [{"@id": term["@id"]} for term in terms]}

@@ -28,6 +28,7 @@ from pygments.styles import get_all_styles
 
 from notepress.assets import reference_problem
 from notepress.config import Site, Target
+from notepress.dates import build_time
 from notepress.errors import ExportError, ResourceLimitError
 from notepress.exporter import CheckProblem, Exporter, Job
 from notepress.markdown import NoteRenderError
@@ -40,7 +41,6 @@ from .html import (
     PrintSettings,
     digest_css,
     digest_html,
-    digest_moment,
     digest_view,
     identifier,
     render_notes,
@@ -310,7 +310,6 @@ def _render_job(
     )
     if len(views) != len(group.notes):  # a note that could not be rendered is left out
         group = replace(group, notes=tuple(view.note for view in views))
-    moment = digest_moment(group.notes)
     digest = replace(digest_view(group, site, title, english, options.group), notes=tuple(views))
     try:
         html = digest_html(html_env, digest, settings)
@@ -328,7 +327,7 @@ def _render_job(
         css_base_url=policy.folder_url(css_folder),
         policy=policy,
         identifier=identifier(html, css),
-        source_date_epoch=int(moment.timestamp()) if moment else 0,
+        source_date_epoch=int(build_time(group.notes).timestamp()),
         memory_limit_mb=options.memory_limit,
     )
 

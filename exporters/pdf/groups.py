@@ -13,7 +13,7 @@ from datetime import tzinfo
 from notepress.model import Note
 from notepress.periods import format_day as format_date
 from notepress.periods import format_range, period
-from notepress.slugs import slugify
+from notepress.slugs import tag_slug
 
 __all__ = ["Group", "format_date", "format_range", "group_notes"]
 
@@ -78,13 +78,13 @@ def _by_date(notes: Sequence[Note], how: str, tz: tzinfo, english: bool) -> list
 
 
 def _by_tag(notes: Sequence[Note], only_tags: Sequence[str]) -> list[Group]:
-    wanted = {_tag_slug(tag) for tag in only_tags}
+    wanted = {tag_slug(tag) for tag in only_tags}
     buckets: dict[str, list[Note]] = {}
     labels: dict[str, str] = {}
     for note in notes:
         tags = note.tags or ("",)
         for tag in tags:
-            slug = _tag_slug(tag) if tag else ""
+            slug = tag_slug(tag) if tag else ""
             if wanted and slug not in wanted:
                 continue
             key = f"tag-{slug}" if slug else "untagged"
@@ -96,11 +96,6 @@ def _by_tag(notes: Sequence[Note], only_tags: Sequence[str]) -> list[Group]:
         Group(key, labels[key], tuple(sorted(buckets[key], key=lambda n: n.sort_key)))
         for key in sorted(buckets)
     ]
-
-
-def _tag_slug(tag: str) -> str:
-    """``projects/notepress`` gives ``projects-notepress``: nesting stays readable."""
-    return slugify(tag.replace("/", "-"), fallback="")
 
 
 def _newest(groups: list[Group], how: str, latest: int) -> list[Group]:

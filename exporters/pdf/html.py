@@ -53,7 +53,6 @@ __all__ = [
     "PrintSettings",
     "digest_css",
     "digest_html",
-    "digest_moment",
     "digest_view",
     "identifier",
     "link_style",
@@ -237,25 +236,15 @@ def digest_view(
         language=site.language,
         description=description,
         keywords=keywords,
-        created=_w3c(digest_moment(notes)),
+        created=_w3c(build_time(notes)),
         file_name=group.file_name,
         key=group.key,
         site=site,
     )
 
 
-def digest_moment(notes: Sequence[Note]) -> datetime | None:
-    """When the digest was made, for reproducible builds: ``SOURCE_DATE_EPOCH`` if set,
-    else the newest date among its notes; never the clock."""
-    moment = build_time()
-    if moment is None:
-        dates = [d for n in notes for d in (n.updated, n.created) if d is not None]
-        moment = max(dates) if dates else None
-    return moment
-
-
-def _w3c(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
+def _w3c(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # Rendering one digest ---------------------------------------------------------------

@@ -10,6 +10,7 @@ __all__ = ["lookup_key", "slugify", "tag_slug"]
 
 _NON_WORD = re.compile(r"[^\w\s-]", re.UNICODE)
 _SEPARATORS = re.compile(r"[\s_-]+", re.UNICODE)
+_TAG_SEPARATORS = re.compile(r"[\s/]+", re.UNICODE)
 
 
 def slugify(text: str, *, fallback: str = "section") -> str:
@@ -29,9 +30,9 @@ def tag_slug(tag: str) -> str:
 
     Readable where possible, stable from build to build, and distinct for distinct tags:
 
-    * A tag that is already a slug once case is ignored (``audio``, ``Baking``, nested
-      ``projects/notepress`` as ``projects-notepress``) is that slug.  Case variants are one
-      tag, as they are in Obsidian, so they share one file.
+    * A tag that is already a slug once case is ignored and spaces and slashes are read as
+      hyphens (``audio``, ``Baking``, ``split keyboard``, nested ``projects/notepress``) is
+      that slug.  Case variants are one tag, as they are in Obsidian, so they share a file.
     * Any other tag (accents, ``c++``, non-Latin scripts) gets its folded slug (``tag`` when
       that is empty), an underscore and the first 8 hex digits of the SHA-256 of its
       case-folded NFC text: ``café`` gives ``cafe_<hash>``, ``日本`` and ``東京`` give
@@ -39,10 +40,10 @@ def tag_slug(tag: str) -> str:
       into a hyphen), so the two kinds cannot meet, and two hashed names meet only if
       their hashes do (one chance in four billion per pair).
 
-    A nested tag and the same words joined by a hyphen (``a/b``, ``a-b``) share a name: the
-    hyphen is how nesting is written in a file name.
+    A nested tag, the same words spaced and the same words hyphenated (``a/b``, ``a b``,
+    ``a-b``) share a name: the hyphen is how a separator is written in a file name.
     """
-    key = unicodedata.normalize("NFC", tag).casefold().replace("/", "-")
+    key = _TAG_SEPARATORS.sub("-", unicodedata.normalize("NFC", tag).casefold().strip())
     slug = slugify(key, fallback="")
     if slug and slug == key:
         return slug

@@ -85,6 +85,7 @@ def test_tag_slugs_are_readable_stable_and_distinct() -> None:
     assert tag_slug("Baking") == tag_slug("baking") == "baking"
     assert tag_slug("ΕΛΛΆΔΑ") == tag_slug("Ελλάδα")
     assert tag_slug("projects/notepress") == "projects-notepress"
+    assert tag_slug("Split keyboard") == tag_slug("split-keyboard") == "split-keyboard"
 
 
 def test_pdf_tag_digests_get_one_file_per_tag(built: tuple[Path, notepress.BuildReport]) -> None:

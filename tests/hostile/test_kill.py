@@ -164,8 +164,11 @@ def test_sigterm_stops_workers_and_removes_temporary_folders(built: tuple[Path, 
     time.sleep(0.8 * duration)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode in (0, 128 + signal.SIGTERM), stderr.decode()
-    if process.returncode:
+    # 143: stopped mid-build and said so.  0 or -SIGTERM: the signal came as the build was
+    # ending (after the command had restored the default handler); either way the checks
+    # below must hold.
+    assert process.returncode in (0, 128 + signal.SIGTERM, -signal.SIGTERM), stderr.decode()
+    if process.returncode == 128 + signal.SIGTERM:
         assert "notepress: terminated" in stderr.decode()
     assert not _wait_for_group_to_end(process.pid)
     _assert_whole(output)

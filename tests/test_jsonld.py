@@ -746,3 +746,13 @@ def test_a_template_engine_includes_a_snippet_as_it_is(build: Builder) -> None:
     assert page == f"<head>{snippet}</head>"
     script = lxml.html.fromstring(page).xpath("//script")[0]
     assert json.loads(script.text)["headline"] == title
+
+
+def test_tags_without_latin_letters_get_distinct_tag_pages(build: Builder) -> None:
+    """``{slug}`` of two non-Latin tags must not fall back to one shared page and @id."""
+    files = {"a.md": note_text("A", note_id="230301GN01", tags=["日本", "東京", "bread"])}
+    out = build(files, 'tag_url = "tags/{slug}/"\n')
+    ids = [t["@id"] for t in read(out / "230301GN01.jsonld")["about"]]
+    assert len(set(ids)) == 3, ids
+    assert ids[2] == "https://notes.example.org/tags/bread/"
+    assert all(i.startswith("https://notes.example.org/tags/tag_") for i in ids[:2]), ids

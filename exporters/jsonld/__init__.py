@@ -60,7 +60,7 @@ from notepress.fieldformat import fill
 from notepress.markdown import NoteRenderError, RenderedNote, UrlLinks, render_note
 from notepress.model import Note
 from notepress.schema import option
-from notepress.slugs import slugify
+from notepress.slugs import slugify, tag_slug
 from notepress.urls import encode_url
 from notepress.vault import Vault
 
@@ -321,7 +321,7 @@ class _Graph:
         }
         if self.options.tag_url:
             relative = fill(
-                self.options.tag_url, {"slug": slugify(tag), "tag": quote(tag, safe="/")}
+                self.options.tag_url, {"slug": _tag_url_slug(tag), "tag": quote(tag, safe="/")}
             )
             node["url"] = node["@id"] = encode_url(urljoin(self.site.base_url, relative))
         else:
@@ -511,3 +511,10 @@ def document_loader(
         }
 
     return load
+
+
+def _tag_url_slug(tag: str) -> str:
+    """``{slug}`` of ``tag_url``: the plain slug a site generator gives a Latin tag, and the
+    core's distinct tag slug where that would be empty (``日本`` and ``東京`` must not share
+    one page and one ``@id``)."""
+    return slugify(tag, fallback="") or tag_slug(tag)

@@ -106,8 +106,9 @@ def _render_cpu(body: str) -> float:
 def _assert_linear(measure: Callable[[str], float], shape: str) -> None:
     make = SHAPES[shape]
     measure(make(1_000))  # warm up: imports, parser construction
-    small = measure(make(10_000))
-    large = measure(make(100_000))
+    # The best of a few runs: a garbage collection or a busy neighbour can only add time.
+    small = min(measure(make(10_000)) for _ in range(3))
+    large = min(measure(make(100_000)) for _ in range(2))
     assert large <= RATIO * max(small, FLOOR), (
         f"{shape}: {small:.3f} s of CPU at 10k characters, {large:.3f} s at 100k"
     )

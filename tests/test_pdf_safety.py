@@ -100,7 +100,7 @@ def policy(tmp_path: Path, secrets: dict[str, Path]) -> LoadPolicy:
 def test_fetcher_reads_attachments_and_data_uris(policy: LoadPolicy) -> None:
     fetcher = VaultFetcher(policy)
     with fetch(fetcher, VAULT_ORIGIN + "attachments/ok.png") as response:
-        assert response.read() == (policy.vault_root / "attachments" / "ok.png").read_bytes()
+        assert response.read() == (policy.vault.root / "attachments" / "ok.png").read_bytes()
         assert response.content_type == "image/png"
     with fetch(fetcher, "data:text/plain;base64,aGVsbG8=") as response:
         assert response.read() == b"hello"
@@ -132,7 +132,7 @@ def test_fetcher_refuses_everything_else(
     base, hits = loopback
     url = (
         url.replace("SECRET_FILE", secrets["text"].as_uri())
-        .replace("VAULT_FILE", (policy.vault_root / ".obsidian" / "workspace.json").as_uri())
+        .replace("VAULT_FILE", (policy.vault.root / ".obsidian" / "workspace.json").as_uri())
         .replace("SERVER", base)
     )
     fetcher = VaultFetcher(policy)

@@ -101,7 +101,7 @@ class PdfOptions:
         300.0,
         "CPU seconds one digest may take to render before it is stopped and reported (CPU "
         "time, so a busy machine does not fail a digest; a stalled render is stopped after "
-        "five times as long on the clock).",
+        "five times as long plus two minutes on the clock).",
     )
     memory_limit: int = option(
         2048, "Megabytes of memory one digest's render may use; 0 for no limit."

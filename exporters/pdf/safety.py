@@ -60,10 +60,6 @@ class LoadPolicy:
         """``attachments`` are vault-relative paths, as the vault scan lists them."""
         return cls(VaultFiles.of(root, attachments), tuple(folder.resolve() for folder in folders))
 
-    @property
-    def vault_root(self) -> Path:
-        return self.vault.root
-
     def folder_url(self, folder: Path) -> str:
         """The virtual base URL of a template folder."""
         return f"https://templates-{self.folders.index(folder.resolve())}.invalid/"

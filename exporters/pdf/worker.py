@@ -41,9 +41,12 @@ __all__ = ["RenderJob", "RenderResult", "VaultFetcher", "render_digests", "rende
 _STARTUP_SECONDS = 60.0
 #: CPU seconds between SIGXCPU and SIGKILL, for a render stuck in native code.
 _CPU_GRACE_SECONDS = 5
-#: The wall-clock safety net, as a multiple of the CPU limit: a worker that is not using
-#: its CPU (stalled, or starved on a machine far busier than its cores) is still stopped.
+#: The wall-clock safety net: a worker that is not using its CPU (stalled, or starved on a
+#: machine far busier than its cores) is still stopped, this long after its CPU limit would
+#: have struck at full speed.  Generous, so that on a loaded machine the CPU limit, which
+#: says something about the digest, is always the one that strikes first.
 _WALL_FACTOR = 5
+_WALL_MARGIN_SECONDS = 120.0
 """How long a worker may take to start (import WeasyPrint) before it counts as hung."""
 
 
@@ -386,7 +389,7 @@ def _poll(item: _Running, timeout: float) -> RenderResult | None:
         kind = message[0]
         if kind == "ready":
             item.ready = True
-            item.deadline = time.monotonic() + timeout * _WALL_FACTOR
+            item.deadline = time.monotonic() + _wall_limit(timeout)
         elif kind == "done":
             return _finish(item, message[1])
         elif kind == "memory":
@@ -407,9 +410,13 @@ def _poll(item: _Running, timeout: float) -> RenderResult | None:
         return _finish(item, result)
     if time.monotonic() >= item.deadline:
         item.process.kill()
-        what = f"{timeout * _WALL_FACTOR:g} seconds" if item.ready else "its start-up time"
+        what = f"{_wall_limit(timeout):g} seconds" if item.ready else "its start-up time"
         return _finish(item, _over_time(name, what))
     return None
+
+
+def _wall_limit(timeout: float) -> float:
+    return timeout * _WALL_FACTOR + _WALL_MARGIN_SECONDS
 
 
 def _over_time(name: str, what: str) -> RenderResult:

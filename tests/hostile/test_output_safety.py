@@ -211,7 +211,9 @@ def test_two_concurrent_builds_both_leave_a_whole_target(tmp_path: Path) -> None
         for i in range(120)
     }
     vault = write_vault(tmp_path / "vault", files, SITE + '[targets.meta]\nexporter = "jsonld"\n')
-    command = [sys.executable, "-m", "notepress", "build", str(vault)]
+    # The second build waits for the first however slow the machine is: this test is about
+    # whole targets, not about the lock's patience.
+    command = [sys.executable, "-m", "notepress", "build", str(vault), "--wait", "600"]
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     runs = [
         subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)

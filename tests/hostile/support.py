@@ -6,10 +6,15 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Run", "run_cli", "snapshot"]
+__all__ = ["CPU_FLOOR", "Run", "assert_linear", "cpu_seconds", "run_cli", "snapshot"]
+
+#: CPU seconds below which a measurement is noise rather than work.
+CPU_FLOOR = 0.02
 
 
 @dataclass(frozen=True)
@@ -57,3 +62,26 @@ def snapshot(root: Path) -> dict[str, str]:
             else:
                 result[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return result
+
+
+def cpu_seconds(work: Callable[[], object]) -> float:
+    """CPU time of one call of ``work``: process time, never the wall clock."""
+    started = time.process_time()
+    work()
+    return time.process_time() - started
+
+
+def assert_linear(
+    measure: Callable[[int], float], *, ratio: float, what: str = "", floor: float = CPU_FLOOR
+) -> None:
+    """Ten times the input may cost about ten times the CPU, never a hundred.
+
+    ``measure(size)`` gives the CPU seconds spent on an input of ``size`` characters.  The
+    best of a few runs is kept (a collection or a busy neighbour can only add time), and
+    the floor keeps milliseconds of noise from passing for quadratic work.
+    """
+    small = min(measure(10_000) for _ in range(3))
+    large = min(measure(100_000) for _ in range(2))
+    assert large <= ratio * max(small, floor), (
+        f"{what}: {small:.3f} s of CPU at 10k characters, {large:.3f} s at 100k"
+    )

@@ -8,7 +8,6 @@ case then looks for its canary in the note's model, its HTML for every link styl
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -20,7 +19,7 @@ from notepress.model import Note
 from notepress.parse import parse_note
 from notepress.vault import Vault, load_vault
 from tests.conftest import write_vault
-from tests.hostile.support import Run, run_cli
+from tests.hostile.support import Run, assert_linear, cpu_seconds, run_cli
 
 SITE = "https://notes.example.org/"
 CONFIG = f"""
@@ -212,19 +211,10 @@ def test_links_keep_their_file_lines_across_comments(make_vault: Callable[..., P
     assert [(link.target, link.line) for link in note.links] == [("Shown", 8), ("Later", 11)]
 
 
-#: CPU seconds below which a measurement is noise rather than work.
-FLOOR = 0.02
-
-
-def _cpu(text: str, repeat: int = 1) -> float:
-    """CPU seconds of the best of ``repeat`` parses (process time, not the wall clock)."""
+def _cpu(text: str) -> float:
+    """CPU seconds of one parse (process time, not the wall clock)."""
     parser = create_parser()
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.process_time()
-        parser.parse(text, {})
-        best = min(best, time.process_time() - started)
-    return best
+    return cpu_seconds(lambda: parser.parse(text, {}))
 
 
 @pytest.mark.parametrize(
@@ -237,13 +227,8 @@ def _cpu(text: str, repeat: int = 1) -> float:
     ],
 )
 def test_comment_cutting_is_linear(unit: str) -> None:
-    small = unit * (10_000 // len(unit))
-    large = unit * (100_000 // len(unit))
-    small_cpu = _cpu(small, repeat=3)
-    large_cpu = _cpu(large, repeat=2)
-    # Ten times the text may cost ten times the work; 30 leaves room for a busy machine, and
-    # the floor keeps a few milliseconds of noise from passing for a quadratic cost.
-    assert large_cpu < 30 * max(small_cpu, FLOOR), (small_cpu, large_cpu)
+    # Ten times the text may cost ten times the work; 30 leaves room for a busy machine.
+    assert_linear(lambda size: _cpu(unit * (size // len(unit))), ratio=30, what=unit)
 
 
 @pytest.mark.parametrize(
@@ -258,12 +243,10 @@ def test_loading_links_is_linear(unit: str) -> None:
 
     def cpu(size: int) -> float:
         text = "| h |\n|---|\n" + unit * (size // len(unit)) + "\n"
-        started = time.process_time()
-        note = parse_note(PurePosixPath("n.md"), text.encode())
-        spent = time.process_time() - started
+        found: list[Note] = []
+        spent = cpu_seconds(lambda: found.append(parse_note(PurePosixPath("n.md"), text.encode())))
+        note = found[0]
         assert note.links and all(link.target in ("a", "b") for link in note.links)
         return spent
 
-    small = min(cpu(10_000) for _ in range(3))
-    large = min(cpu(100_000) for _ in range(2))
-    assert large < 30 * max(small, FLOOR), (small, large)
+    assert_linear(cpu, ratio=30, what=unit)

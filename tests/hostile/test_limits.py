@@ -41,11 +41,10 @@ from notepress.model import Note
 from notepress.parse import parse_note
 from notepress.vault import Vault
 from tests.conftest import note_text, write_vault
-from tests.hostile.support import run_cli
+from tests.hostile.support import CPU_FLOOR, assert_linear, cpu_seconds, run_cli
 from tests.test_pdf_support import all_text
 
 RATIO = 25
-FLOOR = 0.02
 """Seconds of CPU below which a measurement counts as this much."""
 
 
@@ -89,29 +88,20 @@ def _note(body: str):
 
 def _load_cpu(body: str) -> float:
     raw = note_text("Hostile", body).encode()
-    started = time.process_time()
-    parse_note(PurePosixPath("hostile.md"), raw)
-    return time.process_time() - started
+    return cpu_seconds(lambda: parse_note(PurePosixPath("hostile.md"), raw))
 
 
 def _render_cpu(body: str) -> float:
     note = _note(body)
     vault = Vault(Path("."), (note,))
     render_module._parse.cache_clear()  # measure the parse, not the cache
-    started = time.process_time()
-    render_note(note, vault, TextLinks())
-    return time.process_time() - started
+    return cpu_seconds(lambda: render_note(note, vault, TextLinks()))
 
 
 def _assert_linear(measure: Callable[[str], float], shape: str) -> None:
     make = SHAPES[shape]
     measure(make(1_000))  # warm up: imports, parser construction
-    # The best of a few runs: a garbage collection or a busy neighbour can only add time.
-    small = min(measure(make(10_000)) for _ in range(3))
-    large = min(measure(make(100_000)) for _ in range(2))
-    assert large <= RATIO * max(small, FLOOR), (
-        f"{shape}: {small:.3f} s of CPU at 10k characters, {large:.3f} s at 100k"
-    )
+    assert_linear(lambda size: measure(make(size)), ratio=RATIO, what=shape)
 
 
 @pytest.mark.parametrize("shape", LOAD_SHAPES)
@@ -183,11 +173,8 @@ def _feed_summary_cpu(note: Note, html: str) -> float:
 @pytest.mark.parametrize("measure", [_book_passes_cpu, _feed_summary_cpu], ids=["book", "feed"])
 def test_exporter_passes_are_linear(shape: str, measure: Callable[[Note, str], float]) -> None:
     measure(*_rendered(shape, 1_000))
-    small = measure(*_rendered(shape, 10_000))
-    large = measure(*_rendered(shape, 100_000))
-    assert large <= RATIO * max(small, FLOOR / 2), (
-        f"{shape}: {small:.3f} s of CPU at 10k characters, {large:.3f} s at 100k"
-    )
+    sized = {size: _rendered(shape, size) for size in (10_000, 100_000)}
+    assert_linear(lambda size: measure(*sized[size]), ratio=RATIO, what=shape, floor=CPU_FLOOR / 2)
 
 
 # the per-note budget ---------------------------------------------------------------------

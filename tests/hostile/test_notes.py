@@ -15,7 +15,6 @@ import os
 import resource
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,9 +27,10 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from notepress.chars import first_unsafe
+from notepress.model import Note
 from notepress.parse import parse_note
 from tests.conftest import note_text, write_vault
-from tests.hostile.support import Run, run_cli
+from tests.hostile.support import Run, assert_linear, cpu_seconds, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -402,16 +402,13 @@ def test_an_alias_that_contains_itself_is_refused() -> None:
 # -- 16: linear frontmatter ----------------------------------------------------------------
 
 
-def _cpu_seconds(text: bytes, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.process_time()
-        note = parse_note(PurePosixPath("long.md"), text)
-        best = min(best, time.process_time() - start)
-        assert [(p.code, p.line) for p in note.errors()] == [
-            ("note-id-format", text.count(b"\n", 0, text.index(b"note_id")) + 1)
-        ]
-    return best
+def _parse_cpu(text: bytes) -> float:
+    found: list[Note] = []
+    spent = cpu_seconds(lambda: found.append(parse_note(PurePosixPath("long.md"), text)))
+    assert [(p.code, p.line) for p in found[0].errors()] == [
+        ("note-id-format", text.count(b"\n", 0, text.index(b"note_id")) + 1)
+    ]
+    return spent
 
 
 def _long_list(chars: int) -> bytes:
@@ -422,11 +419,8 @@ def _long_list(chars: int) -> bytes:
 
 
 def test_a_long_frontmatter_list_parses_in_linear_time() -> None:
-    small, large = _long_list(10_000), _long_list(100_000)
-    # A floor of 20 ms: below it a measurement is noise, not work.
-    ratio = _cpu_seconds(large, 3) / max(_cpu_seconds(small, 5), 0.02)
     # Ten times the text: linear work is about 10 times the CPU time, quadratic 100 times.
-    assert ratio < 30, ratio
+    assert_linear(lambda size: _parse_cpu(_long_list(size)), ratio=30, what="frontmatter list")
 
 
 # -- 18: symlinks -------------------------------------------------------------------------

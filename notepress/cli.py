@@ -284,7 +284,7 @@ def _toml_value(value: Any) -> str:
 
 def commented_config() -> str:
     """A starter ``notepress.toml``: every option with its default, commented."""
-    from .config import Selection, Site, _TopLevel
+    from .config import Selection, Site, VaultOptions, _TopLevel
 
     lines = ["# notepress configuration. Uncomment and edit what you need.", ""]
     for name, default, doc in describe(_TopLevel):
@@ -296,6 +296,10 @@ def commented_config() -> str:
         value = written.get(name, default)
         prefix = "" if name in written else "# "
         lines += [f"# {doc}", f"{prefix}{name} = {_toml_value(value)}"]
+    lines += ["", "[vault]"]
+    for name, default, doc in describe(VaultOptions):
+        example = f"# {name} = {_toml_value(default)}" if default is not None else f"# {name} ="
+        lines += [f"# {doc}", example]
     lines += ["", "# Each [targets.NAME] writes OUTPUT/NAME/. Keys every target shares:"]
     for name, _default, doc in describe(Selection):
         lines.append(f"#   {name}: {doc}")

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path, PurePosixPath
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import quote, urlsplit
 
 from .dates import parse_timezone
@@ -21,7 +21,15 @@ from .parse import ParseSettings
 from .schema import option
 from .slugs import slugify
 
-__all__ = ["CONFIG_FILE", "DEFAULT_OUTPUT", "Config", "Selection", "Site", "Target"]
+__all__ = [
+    "CONFIG_FILE",
+    "DEFAULT_OUTPUT",
+    "Config",
+    "Selection",
+    "Site",
+    "Target",
+    "VaultOptions",
+]
 
 #: The options dataclass of one exporter (see :class:`notepress.exporter.Exporter`).
 OptionsT = TypeVar("OptionsT")
@@ -84,10 +92,57 @@ class Site:
         }
         return fill(self.note_url, values).lstrip("/")
 
-    def parse_settings(self) -> ParseSettings:
+    def parse_settings(self, vault: VaultOptions | None = None) -> ParseSettings:
+        vault = vault or VaultOptions()
         return ParseSettings(
-            timezone=self.tz, publish_without_draft_key=self.publish_without_draft_key
+            timezone=self.tz,
+            publish_without_draft_key=self.publish_without_draft_key,
+            title_from=vault.title_from,
+            created_keys=vault.created_keys,
+            updated_keys=vault.updated_keys,
+            filename_date=vault.filename_date,
+            date_from_git=vault.date_from_git,
         )
+
+
+@dataclass(frozen=True)
+class VaultOptions:
+    """``[vault]``: how the vault is read, so that a vault that reads right in Obsidian
+    publishes right.  Obsidian's own settings (``.obsidian/``) are read too; a key set here
+    wins over them."""
+
+    obsidian_settings: bool = option(
+        True, "Read Obsidian's settings (.obsidian/app.json, templates.json) when present."
+    )
+    attachment_folder: str = option(
+        "", "Folder of attachments; empty means Obsidian's attachmentFolderPath, if any."
+    )
+    templates_folder: str = option(
+        "", "Folder of note templates, never read as notes; empty means Obsidian's setting."
+    )
+    strict_line_breaks: bool | None = option(
+        None, "Join single line breaks as Markdown does; unset means Obsidian's setting (off)."
+    )
+    title_from: tuple[str, ...] = option(
+        ("title", "filename"),
+        "Where a note's title comes from, first found wins: title, h1, filename.",
+    )
+    created_keys: tuple[str, ...] = option(
+        ("created", "date", "published"), "Frontmatter keys that date a note, first found wins."
+    )
+    updated_keys: tuple[str, ...] = option(
+        ("updated", "modified", "lastmod"), "Frontmatter keys for a note's last edit."
+    )
+    filename_date: str = option(
+        "YYYY-MM-DD", "Date pattern in file names (daily notes) for undated notes; empty: off."
+    )
+    date_from_git: bool = option(False, "Date undated notes by their first and last git commit.")
+    slugs: Literal["unicode", "ascii"] = option(
+        "unicode", "Slugs keep every script's letters (unicode) or transliterate (ascii)."
+    )
+    url_collisions: Literal["error", "note_id"] = option(
+        "error", "Two notes with one URL: an error of the second, or tell them apart by note_id."
+    )
 
 
 @dataclass(frozen=True)
@@ -125,6 +180,7 @@ class Config:
     output: Path
     """Absolute output folder."""
     ignore: tuple[str, ...] = ()
+    vault: VaultOptions = field(default_factory=lambda: VaultOptions())
     path: Path | None = None
     """The file the config was read from; None for the built-in default."""
     root: Path = field(default_factory=Path.cwd)

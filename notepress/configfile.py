@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .chars import printable, shown
-from .config import Config, Selection, Site, Target, _TopLevel
+from .config import Config, Selection, Site, Target, VaultOptions, _TopLevel
 from .dates import DateError, parse_timezone
 from .errors import ConfigError, RegistryError
 from .registry import get_exporter
@@ -64,7 +64,10 @@ def parse_config(data: Mapping[str, Any], *, root: Path, path: Path | None) -> C
     errors = SchemaErrors()
     where = printable(str(path)) if path else "built-in config"
     top = parse_options(
-        _TopLevel, {k: v for k, v in data.items() if k not in ("site", "targets")}, "", errors
+        _TopLevel,
+        {k: v for k, v in data.items() if k not in ("site", "targets", "vault")},
+        "",
+        errors,
     )
     errors[:] = [e.lstrip(".") for e in errors]
 
@@ -80,6 +83,12 @@ def parse_config(data: Mapping[str, Any], *, root: Path, path: Path | None) -> C
         tz = parse_timezone("UTC")
     if site.url and urlsplit(site.url).scheme not in ("http", "https"):
         errors.add("site.url", f"expected an http(s) URL, got {shown(repr(site.url))}")
+
+    vault_table = data.get("vault", {})
+    if not isinstance(vault_table, dict):
+        errors.add("vault", "expected a table ([vault])")
+        vault_table = {}
+    vault = parse_options(VaultOptions, vault_table, "vault", errors)
 
     targets_table = data.get("targets", {})
     targets: dict[str, Target] = {}
@@ -99,6 +108,7 @@ def parse_config(data: Mapping[str, Any], *, root: Path, path: Path | None) -> C
         targets=targets,
         output=output if output.is_absolute() else (root / output),
         ignore=top.ignore,
+        vault=vault,
         path=path,
         root=root,
     )

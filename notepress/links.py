@@ -8,10 +8,12 @@ about what a link points at.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Sequence
 
 from .model import Link
 
-__all__ = ["WIKILINK_RE", "parse_wikilink"]
+__all__ = ["WIKILINK_RE", "find_heading", "heading_key", "parse_wikilink"]
 
 #: ``[[...]]`` or ``![[...]]`` on one line, without nested brackets.
 WIKILINK_RE = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
@@ -33,3 +35,50 @@ def parse_wikilink(inner: str, *, embed: bool = False, line: int | None = None) 
         embed=embed,
         line=line,
     )
+
+
+#: Characters Obsidian cannot keep in a link to a heading: when it writes such a link it puts
+#: a space where the heading has one of them (``Step 1: setup`` is linked as ``Step 1 setup``).
+_HEADING_NOISE = re.compile(r"[#|^:%\[\]\\]+")
+
+
+def heading_key(text: str) -> str:
+    """How a heading and a link to it are compared: Obsidian's way, case and the characters
+    a link cannot hold ignored, spaces collapsed, Unicode-normalised."""
+    cleaned = _HEADING_NOISE.sub(" ", unicodedata.normalize("NFC", text))
+    return " ".join(cleaned.casefold().split())
+
+
+def find_heading(headings: Sequence[tuple[int, str]], written: str) -> int | None:
+    """The index in ``headings`` ((level, text) in document order) that ``written`` names.
+
+    ``written`` is the part of a link after the note's name: ``Heading``, or a nested path
+    ``Part#Section`` meaning a ``Section`` heading under a ``Part`` heading (an ancestor at
+    any depth).  The first match in document order wins, as in Obsidian.
+    """
+    path = [key for key in (heading_key(part) for part in written.split("#")) if key]
+    if not path:
+        return None
+    for index, (level, text) in enumerate(headings):
+        if heading_key(text) == path[-1] and _under(headings, index, level, path[:-1]):
+            return index
+    return None
+
+
+def _under(headings: Sequence[tuple[int, str]], index: int, level: int, parents: list[str]) -> bool:
+    """True when ``parents`` (outermost first) are ancestors of heading ``index``, in order."""
+    if not parents:
+        return True
+    ancestors: list[str] = []  # innermost first
+    for earlier_level, text in reversed(headings[:index]):
+        if earlier_level < level:
+            ancestors.append(heading_key(text))
+            level = earlier_level
+    wanted = iter(reversed(parents))
+    needed: str | None = next(wanted)
+    for key in ancestors:
+        if key == needed:
+            needed = next(wanted, None)
+            if needed is None:
+                return True
+    return False

@@ -130,6 +130,13 @@ class ParseSettings:
     timezone: tzinfo = UTC
     publish_without_draft_key: bool = False
     """Vault notes are private by default; set to publish notes that have no ``draft`` key."""
+    title_from: tuple[str, ...] = ("title", "filename")
+    """Sources of the title, first found wins: ``title`` (the key), ``h1``, ``filename``."""
+    created_keys: tuple[str, ...] = ("created", "date", "published")
+    updated_keys: tuple[str, ...] = ("updated", "modified", "lastmod")
+    filename_date: str = "YYYY-MM-DD"
+    """Pattern of a date in the file name (daily notes); empty to ignore file names."""
+    date_from_git: bool = False
 
 
 def derived_note_id(path: PurePosixPath) -> str:

@@ -110,7 +110,13 @@ def load_project(
         cfg = replace(cfg, output=Path(output).resolve())
         excluded.append(cfg.output)
     _check_output_folders(root, cfg, excluded)
-    loaded = load_vault(root, cfg.site.parse_settings(), ignore=cfg.ignore, exclude_dirs=excluded)
+    loaded = load_vault(
+        root,
+        cfg.site.parse_settings(cfg.vault),
+        ignore=cfg.ignore,
+        exclude_dirs=excluded,
+        options=cfg.vault,
+    )
     if strict:
         loaded = loaded.strict()
     return Project(cfg, loaded)

@@ -14,6 +14,7 @@ import pathspec
 from .assets import check_references
 from .budget import parse_note_within_budget
 from .chars import printable
+from .config import VaultOptions
 from .errors import VaultError
 from .model import Link, Note, Problem, Severity
 from .output import MANIFEST, OUTPUT_MARKER
@@ -132,6 +133,7 @@ def load_vault(
     *,
     ignore: Sequence[str] = (),
     exclude_dirs: Sequence[Path] = (),
+    options: VaultOptions | None = None,
 ) -> Vault:
     """Read every note under ``root``.
 
@@ -141,6 +143,7 @@ def load_vault(
     Raises :class:`~notepress.errors.VaultError` when ``root`` is not a folder.
     """
     settings = settings or ParseSettings()
+    options = options or VaultOptions()
     root_path = Path(root).resolve()
     if not root_path.is_dir():
         raise VaultError(f"{printable(os.fspath(root))}: vault folder not found")

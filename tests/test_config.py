@@ -182,6 +182,7 @@ def test_init_template_is_valid_config(tmp_path: Path) -> None:
     everything = load_config(write(tmp_path, uncommented))
     assert everything.site == config.site
     assert everything.output == config.output
+    assert everything.vault == config.vault
     for name, target in everything.targets.items():
         assert target.options == config.targets[name].options, name
 

@@ -319,9 +319,16 @@ class DiskFullExporter(Exporter[notepress.NoOptions]):
 
 
 @pytest.fixture(scope="module", autouse=True)
-def plugins() -> None:
+def plugins() -> Iterator[None]:
+    """Registered for this module only: other modules count the built-in exporters."""
+    from notepress import registry
+
+    before = dict(registry._REGISTERED)
     notepress.register_exporter(WordsExporter)
     notepress.register_exporter(DiskFullExporter)
+    yield
+    registry._REGISTERED.clear()
+    registry._REGISTERED.update(before)
 
 
 @pytest.fixture(scope="module")

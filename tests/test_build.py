@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,9 +34,14 @@ class ListExporter(Exporter[ListOptions]):
 
 
 @pytest.fixture
-def titles_exporter() -> None:
-    """Registered as a plugin author would; registering the same class again is a no-op."""
+def titles_exporter() -> Iterator[None]:
+    """Registered as a plugin author would; registering the same class again is a no-op.
+    Unregistered afterwards: other tests count the built-in exporters."""
+    from notepress import registry
+
     notepress.register_exporter(ListExporter)
+    yield
+    registry._REGISTERED.pop(ListExporter.name, None)
 
 
 def vault_with(make_vault, config: str) -> Path:

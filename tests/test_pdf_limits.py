@@ -52,6 +52,24 @@ def test_when_every_digest_fails_the_target_fails(make_vault, build_vault) -> No
     assert "took longer than 1.5 seconds of CPU time" in (result.error or "")
 
 
+def test_a_digest_that_python_cannot_allocate_for_is_over_the_memory_limit(
+    make_vault, build_vault
+) -> None:
+    """Under a cap the libraries start within, a large table runs Python out of memory: the
+    worker catches MemoryError itself and reports the limit, with no crash detail."""
+    rows = "".join(f"| row {i} | a few words | more words {i} |\n" for i in range(3000))
+    root = make_vault(
+        {"big.md": note_text("Big", "A table.\n\n| a | b | c |\n|---|---|---|\n" + rows)},
+        config='[targets.m]\nexporter = "pdf"\nmemory_limit = 300\n',
+    )
+    result = build_vault(root).targets[0]
+    assert not result.ok
+    assert (
+        "digest.pdf: rendering needed more than 300 MB of memory; raise the target's "
+        "'memory_limit' option" in (result.error or "")
+    ), result.error
+
+
 def test_a_digest_over_the_memory_limit_fails_with_a_clear_message(make_vault, build_vault) -> None:
     root = make_vault(
         {"small.md": VAULT["small.md"]},
@@ -93,3 +111,23 @@ def test_a_crash_under_a_memory_cap_is_not_called_a_memory_problem() -> None:
     assert _looks_out_of_memory(1, "MemoryError: cannot allocate")
     assert not _looks_out_of_memory(-signal.SIGSEGV, "")
     assert not _looks_out_of_memory(1, "ValueError: bad table")
+
+
+def test_a_crash_under_a_memory_cap_names_the_cap_as_a_likely_cause() -> None:
+    """A segfault under a cap is reported as a crash, with the cap and how to tell."""
+    from notepress.exporters.pdf.worker import _crashed_under_cap
+
+    job = RenderJob(
+        name="d.pdf",
+        html="",
+        css="",
+        base_url=VAULT_ORIGIN,
+        css_base_url=VAULT_ORIGIN,
+        policy=None,  # type: ignore[arg-type]
+        identifier=b"0" * 32,
+        memory_limit_mb=400,
+    )
+    message = _crashed_under_cap(job, -signal.SIGSEGV, "the worker stopped with exit code -11")
+    assert message.startswith("the worker stopped with exit code -11 (SIGSEGV) under the 400 MB")
+    assert "raise the target's 'memory_limit'" in message
+    assert "needed more than" not in message  # not claimed to be a memory problem

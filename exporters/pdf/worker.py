@@ -405,6 +405,8 @@ def _poll(item: _Running, timeout: float) -> RenderResult | None:
             detail += f": {item.last_words()}"
         if item.job.memory_limit_mb and _looks_out_of_memory(code, item.last_words()):
             result = _over_memory(item.job, f" ({detail})")
+        elif item.job.memory_limit_mb and code is not None and code < 0:
+            result = RenderResult(name, error=_crashed_under_cap(item.job, code, detail))
         else:
             result = RenderResult(name, error=detail)
         return _finish(item, result)
@@ -435,6 +437,23 @@ def _looks_out_of_memory(code: int | None, last_words: str) -> bool:
     words = last_words.lower()
     clues = ("memory", "alloc", "resource temporarily unavailable")
     return code in (-signal.SIGABRT, -signal.SIGTRAP) or any(clue in words for clue in clues)
+
+
+def _crashed_under_cap(job: RenderJob, code: int, detail: str) -> str:
+    """A crash by a signal while a memory cap was set: perhaps the cap, perhaps not.
+
+    Some C libraries crash (SIGSEGV) instead of reporting an allocation they cannot have, so
+    the cap is named as a likely cause and the way to tell, without claiming it was.
+    """
+    try:
+        signame = signal.Signals(-code).name
+    except ValueError:
+        signame = f"signal {-code}"
+    return (
+        f"{detail} ({signame}) under the {job.memory_limit_mb} MB memory limit; a library "
+        "may crash when it cannot have memory: raise the target's 'memory_limit' option "
+        "(0 lifts it) to see whether memory is the cause"
+    )
 
 
 def _over_memory(job: RenderJob, detail: str = "") -> RenderResult:

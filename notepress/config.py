@@ -19,7 +19,7 @@ from .fieldformat import fill
 from .model import Note
 from .parse import ParseSettings
 from .schema import option
-from .slugs import slugify
+from .slugs import note_slug
 
 __all__ = [
     "CONFIG_FILE",
@@ -83,7 +83,7 @@ class Site:
         created = note.created
         values = {
             "note_id": note.note_id,
-            "slug": slugify(note.title, fallback=note.note_id.lower()),
+            "slug": quote(note.slug or note_slug(note.title, fallback=note.note_id.lower())),
             "path": quote(PurePosixPath(note.path).with_suffix("").as_posix()),
             "stem": quote(note.path.stem),
             "year": f"{created.year:04d}" if created else "0000",

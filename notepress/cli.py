@@ -197,7 +197,7 @@ def _announce_defaults(config: Config) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     project = _load(args, strict=args.strict)
-    problems = project.vault.all_problems()
+    problems = project.problems()
     if args.format == "json":
         json.dump([p.as_dict() for p in problems], sys.stdout, indent=2, ensure_ascii=False)
         print()

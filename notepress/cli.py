@@ -224,6 +224,8 @@ def _list(args: argparse.Namespace) -> int:
             "description": note.description,
             "created": note.created.isoformat() if note.created else None,
             "updated": note.updated.isoformat() if note.updated else None,
+            "created_from": note.created_from or None,
+            "updated_from": note.updated_from or None,
             "errors": len(note.errors()),
             "warnings": len(note.warnings()),
         }

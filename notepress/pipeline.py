@@ -242,6 +242,7 @@ def _build_target(
         out_dir=staging,
         config_root=config.root,
     )
+    job.problems.extend(_undated_problems(target, notes))
     try:
         exporter_cls().build(job)
     except NotepressError as exc:
@@ -251,7 +252,7 @@ def _build_target(
     except BaseException:  # Ctrl-C, SIGTERM: the old folder stays, the staging goes
         folder.discard(staging)
         raise
-    result.problems = [*_undated_problems(target, notes), *job.problems]
+    result.problems = job.problems
     if result.error is None:
         try:
             written = sorted(path.resolve().relative_to(staging.resolve()) for path in job.written)

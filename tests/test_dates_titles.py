@@ -8,6 +8,7 @@ target for undated notes, and a failed target rather than an empty feed.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -27,6 +28,7 @@ from notepress.parse import ParseSettings, parse_note
 from notepress.selection import select_notes
 
 from .conftest import write_vault
+from .hostile.support import run_cli
 
 BERLIN = timezone(timedelta(hours=1))
 
@@ -458,3 +460,17 @@ def test_a_feed_of_only_undated_notes_fails_instead_of_writing_an_empty_feed(
     assert not news.ok and report.has_errors
     assert "none of the 2 notes it selects has a date" in (news.error or "")
     assert not (root / "_publish" / "news" / "atom.xml").exists()
+
+
+def test_the_command_line_shows_undated_targets_and_date_sources(
+    mixed_build: tuple[Path, Any, Any],
+) -> None:
+    root, _project, _report = mixed_build
+    check = run_cli("check", root)
+    assert "targets.news: warning[undated-notes]: 2 of the 4 notes" in check.stdout
+    assert "loose one.md:1: warning[created-missing]: no date: tried the keys" in check.stdout
+    listing = run_cli("list", root, "--format", "json")
+    rows = {row["path"]: row for row in json.loads(listing.stdout)}
+    assert rows["Journal/2023-09-12.md"]["created_from"] == "filename"
+    assert rows["keyed.md"]["created_from"] == "date"
+    assert rows["loose two.md"]["created"] is None

@@ -79,7 +79,13 @@ class Site:
         return self.base_url + self.note_path(note)
 
     def note_path(self, note: Note) -> str:
-        """The note's URL path relative to the site, from the ``note_url`` template."""
+        """The note's URL path relative to the site, from the ``note_url`` template.
+
+        ``{slug}`` is the slug the core gave the note once the config was read (in the
+        ``[vault] slugs`` style, told apart from another note's by its note_id when asked),
+        else one made from its title; like ``{path}`` and ``{stem}`` it is percent-encoded,
+        so a URL in any script is a valid URL in every output.
+        """
         created = note.created
         values = {
             "note_id": note.note_id,

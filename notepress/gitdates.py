@@ -94,17 +94,15 @@ def _parse_log(output: str) -> dict[str, FileDates]:
     last commit, the final one its first."""
     found: dict[str, FileDates] = {}
     for chunk in output.split(_COMMIT):
-        if not chunk:
-            continue
-        stamp, _, names = chunk.partition("\n")
+        # ``-z`` ends the date with NUL, then a newline starts the names, each NUL-ended.
+        stamp, _, names = chunk.partition("\0")
         try:
             moment = datetime.fromisoformat(stamp.strip())
         except ValueError:
             continue
         if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
             continue  # a commit dated by a broken clock dates nothing
-        for name in names.split("\0"):
-            name = name.strip("\n")
+        for name in names.removeprefix("\n").split("\0"):
             if not name:
                 continue
             key = unicodedata.normalize("NFC", name)

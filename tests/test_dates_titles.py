@@ -277,7 +277,7 @@ def git_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     _commit(repo, "first", "2021-03-04T10:00:00+01:00")
     (vault / "seed.md").write_text(front("title: Seed", body="More words.\n"), encoding="utf-8")
-    write_vault(vault, {"Deep/grown.md": front("title: Grown")})
+    write_vault(vault, {"Deep/grown.md": front("title: Grown"), "Café\nnotes.md": front()})
     _commit(repo, "second", "2022-08-09T12:30:00+02:00")
     (vault / "kept.md").write_text(front("created: 2019-01-01", body="Edit.\n"), encoding="utf-8")
     _commit(repo, "third", "2023-01-02T08:00:00+00:00")
@@ -306,6 +306,7 @@ def test_git_dates_undated_notes_by_their_first_and_last_commit(
     assert "created-missing" not in codes(seed)
     grown = notes["Deep/grown.md"]
     assert grown.created == grown.updated == datetime.fromisoformat("2022-08-09T12:30:00+02:00")
+    assert notes["Café\nnotes.md"].created == grown.created  # any file name, as git wrote it
     kept = notes["kept.md"]  # its key wins for created; git gives its last edit
     assert (kept.created, kept.created_from) == (day(2019, 1, 1), "created")
     assert kept.updated == datetime.fromisoformat("2023-01-02T08:00:00+00:00")

@@ -197,7 +197,7 @@ def _announce_defaults(config: Config) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     project = _load(args, strict=args.strict)
-    problems = project.vault.all_problems()
+    problems = project.problems()
     if args.format == "json":
         json.dump([p.as_dict() for p in problems], sys.stdout, indent=2, ensure_ascii=False)
         print()
@@ -224,6 +224,8 @@ def _list(args: argparse.Namespace) -> int:
             "description": note.description,
             "created": note.created.isoformat() if note.created else None,
             "updated": note.updated.isoformat() if note.updated else None,
+            "created_from": note.created_from or None,
+            "updated_from": note.updated_from or None,
             "errors": len(note.errors()),
             "warnings": len(note.warnings()),
         }

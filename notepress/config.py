@@ -19,7 +19,7 @@ from .fieldformat import fill
 from .model import Note
 from .parse import ParseSettings
 from .schema import option
-from .slugs import slugify
+from .slugs import note_slug
 
 __all__ = [
     "CONFIG_FILE",
@@ -79,11 +79,17 @@ class Site:
         return self.base_url + self.note_path(note)
 
     def note_path(self, note: Note) -> str:
-        """The note's URL path relative to the site, from the ``note_url`` template."""
+        """The note's URL path relative to the site, from the ``note_url`` template.
+
+        ``{slug}`` is the slug the core gave the note once the config was read (in the
+        ``[vault] slugs`` style, told apart from another note's by its note_id when asked),
+        else one made from its title; like ``{path}`` and ``{stem}`` it is percent-encoded,
+        so a URL in any script is a valid URL in every output.
+        """
         created = note.created
         values = {
             "note_id": note.note_id,
-            "slug": slugify(note.title, fallback=note.note_id.lower()),
+            "slug": quote(note.slug or note_slug(note.title, fallback=note.note_id.lower())),
             "path": quote(PurePosixPath(note.path).with_suffix("").as_posix()),
             "stem": quote(note.path.stem),
             "year": f"{created.year:04d}" if created else "0000",

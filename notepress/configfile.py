@@ -19,6 +19,7 @@ from .chars import printable, shown
 from .config import Config, Selection, Site, Target, VaultOptions, _TopLevel
 from .dates import DateError, parse_timezone
 from .errors import ConfigError, RegistryError
+from .filedates import pattern_problem
 from .registry import get_exporter
 from .schema import SchemaErrors, parse_options
 
@@ -89,6 +90,7 @@ def parse_config(data: Mapping[str, Any], *, root: Path, path: Path | None) -> C
         errors.add("vault", "expected a table ([vault])")
         vault_table = {}
     vault = parse_options(VaultOptions, vault_table, "vault", errors)
+    _check_vault_options(vault, errors)
 
     targets_table = data.get("targets", {})
     targets: dict[str, Target] = {}
@@ -112,6 +114,23 @@ def parse_config(data: Mapping[str, Any], *, root: Path, path: Path | None) -> C
         path=path,
         root=root,
     )
+
+
+_TITLE_SOURCES = ("title", "h1", "filename")
+
+
+def _check_vault_options(vault: VaultOptions, errors: SchemaErrors) -> None:
+    """What the types of ``[vault]`` cannot say: the names of title sources, the tokens of
+    the file-name date pattern."""
+    unknown = [source for source in vault.title_from if source not in _TITLE_SOURCES]
+    if unknown:
+        errors.add(
+            "vault.title_from",
+            f"expected title, h1 or filename, got {shown(', '.join(map(repr, unknown)))}",
+        )
+    problem = pattern_problem(vault.filename_date)
+    if problem:
+        errors.add("vault.filename_date", f"{problem}, got {shown(repr(vault.filename_date))}")
 
 
 def _parse_target(

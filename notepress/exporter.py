@@ -67,6 +67,9 @@ class Exporter(ABC, Generic[OptionsT]):
     allows_drafts: ClassVar[bool] = False
     #: How the shared ``limit`` applies when the target does not set it.
     selection_defaults: ClassVar[SelectionDefaults] = SelectionDefaults()
+    #: True when a note without a date cannot be written (a feed item needs one): the
+    #: pipeline then says that undated notes are left out, rather than how they are ordered.
+    needs_dates: ClassVar[bool] = False
 
     @classmethod
     def check(cls, target: Target[OptionsT], site: Site) -> list[CheckProblem]:

@@ -117,6 +117,15 @@ class Note:
     field_lines: Mapping[str, int] = field(default_factory=_frozen)
     """File line of each frontmatter key, for problems found after parsing."""
     problems: tuple[Problem, ...] = ()
+    created_from: str = ""
+    """Where ``created`` came from: the frontmatter key, ``filename``, ``note_id`` or ``git``;
+    empty when nothing dated the note.  A key whose value could not be read still names it."""
+    updated_from: str = ""
+    """Where ``updated`` came from: the frontmatter key or ``git``; empty when it is
+    ``created`` again (a note never edited since)."""
+    slug: str = ""
+    """The slug of the note's URL, set once the site's config is known (slug style, and a
+    note_id suffix that tells two notes apart); empty: made from the title."""
 
     @property
     def has_errors(self) -> bool:
@@ -133,8 +142,10 @@ class Note:
 
     @property
     def sort_key(self) -> tuple[datetime, str, str]:
-        """Chronological order, stable for notes created at the same instant."""
-        return (self.created or _EPOCH, self.note_id, self.path.as_posix())
+        """Chronological order, stable for notes created at the same instant.  Undated
+        notes come first, in path order (a derived note_id is a hash: no order for people)."""
+        path = self.path.as_posix()
+        return (self.created or _EPOCH, self.note_id if self.created else path, path)
 
     def date(self, order: str = "created") -> datetime | None:
         """The note's date by ``order``: ``created``, or ``updated`` falling back to

@@ -23,6 +23,7 @@ import yaml
 
 from .chars import first_unsafe, strip_unsafe
 from .dates import DateError, parse_note_date
+from .filedates import date_in_name
 from .model import Note, Problem, Severity
 
 if TYPE_CHECKING:
@@ -193,7 +194,10 @@ def parse_note(path: PurePosixPath, raw: bytes, settings: ParseSettings | None =
     if meta is None:
         # The note is already in error and private; warnings about the metadata it
         # could not provide would only bury the real problem.
-        return _unreadable(path, report, title=_outline(body, body_line, want_title=True).first_h1)
+        want_h1 = "h1" in settings.title_from
+        return _unreadable(
+            path, report, title=_outline(body, body_line, want_title=want_h1).first_h1
+        )
     return _build_note(path, meta, body, body_line, settings, report)
 
 
@@ -411,22 +415,23 @@ def _build_note(
     report: _Collector,
 ) -> Note:
     written_title = _text(meta, "title", report)
-    outline = _outline(body, body_line, want_title=not written_title)
-    title = written_title or outline.first_h1 or _stem_title(path)
+    wants_h1 = _wants_h1(settings.title_from, bool(written_title))
+    outline = _outline(body, body_line, want_title=wants_h1)
+    title = _title(path, written_title, outline.first_h1, settings.title_from)
     draft = _draft(meta, settings, report)
-    created = _date(meta, "created", settings.timezone, report)
-    updated = _date(meta, "updated", settings.timezone, report)
-    note_id = _note_id(path, meta, created, report)
-    if created is None and NOTE_ID_RE.match(note_id):
-        created = _date_from_id(note_id, settings.timezone)
-        if created is not None and "created" not in meta:
-            report.warn("created-missing", "no 'created' date; using the date in note_id", line=1)
-    elif created is None and "created" not in meta:
-        report.warn("created-missing", "no 'created' date; the note sorts as the oldest", line=1)
+    created, created_from = _first_date(meta, settings.created_keys, settings.timezone, report)
+    updated, updated_from = _first_date(meta, settings.updated_keys, settings.timezone, report)
+    note_id = _note_id(path, meta, created, report, created_key=created_from or "created")
+    if not created_from:
+        created, created_from = _fallback_date(path, note_id, settings, report)
     if updated is None:
         updated = created
     elif created is not None and updated < created:
-        report.warn("updated-before-created", "'updated' is earlier than 'created'", key="updated")
+        report.warn(
+            "updated-before-created",
+            f"{updated_from!r} is earlier than {created_from!r}",
+            key=updated_from,
+        )
 
     links = outline.links
     extra = {key: value for key, value in meta.items() if key not in _KNOWN_KEYS}
@@ -448,6 +453,83 @@ def _build_note(
         links=links,
         field_lines=MappingProxyType(dict(report.key_lines)),
         problems=tuple(report.problems),
+        created_from=created_from,
+        updated_from=updated_from,
+    )
+
+
+def _wants_h1(title_from: tuple[str, ...], has_title_key: bool) -> bool:
+    """Whether the first H1 could be the title: listed, and not after a title key found."""
+    if "h1" not in title_from:
+        return False
+    return not (has_title_key and "title" in title_from[: title_from.index("h1")])
+
+
+def _title(
+    path: PurePosixPath, written: str, first_h1: str | None, title_from: tuple[str, ...]
+) -> str:
+    """The first source of ``title_from`` that gives a title; the file name, as Obsidian
+    shows a note, when none does."""
+    for source in title_from:
+        if source == "title" and written:
+            return written
+        if source == "h1" and first_h1:
+            return first_h1
+        if source == "filename":
+            break
+    return _stem_title(path)
+
+
+def _first_date(
+    meta: dict[str, Any], keys: tuple[str, ...], tz: tzinfo, report: _Collector
+) -> tuple[datetime | None, str]:
+    """The date of the first of ``keys`` that the frontmatter sets, and that key.
+
+    The first key present wins even when its value cannot be read: its error names it, and
+    the note is not dated by a later key the writer did not mean.
+    """
+    for key in keys:
+        if meta.get(key) is not None:
+            return _date(meta, key, tz, report), key
+    return None, ""
+
+
+def _fallback_date(
+    path: PurePosixPath, note_id: str, settings: ParseSettings, report: _Collector
+) -> tuple[datetime | None, str]:
+    """A date for a note without a date key: its file name, then its note_id.
+
+    Never the file's modification time, which a copy or a checkout changes.  An undated note
+    gets one warning that lists every source tried and how to date it.
+    """
+    named = date_in_name(path, settings.filename_date, settings.timezone)
+    if named is not None:
+        return named, "filename"
+    if NOTE_ID_RE.match(note_id):
+        from_id = _date_from_id(note_id, settings.timezone)
+        if from_id is not None:
+            report.warn("created-missing", "no date key; using the date in note_id", line=1)
+            return from_id, "note_id"
+    report.warn("created-missing", _undated_message(settings), line=1)
+    return None, ""
+
+
+def _undated_message(settings: ParseSettings) -> str:
+    keys = ", ".join(repr(key) for key in settings.created_keys) or "(none configured)"
+    tried = [f"the keys {keys}"]
+    if settings.filename_date:
+        tried.append(f"a {settings.filename_date} date in the file name")
+    tried.append("the note_id")
+    if settings.date_from_git:
+        tried.append("git history (no commit touches this file)")
+    fixes = [f"add '{(settings.created_keys or ('created',))[0]}: YYYY-MM-DD'"]
+    if settings.filename_date:
+        fixes.append(f"name the file '{settings.filename_date} ...'")
+    if not settings.date_from_git:
+        fixes.append("set [vault] date_from_git = true in a git vault")
+    return (
+        f"no date: tried {', '.join(tried)}; the note sorts as the oldest and feeds leave it "
+        f"out ({', or '.join(fixes)})"
     )
 
 
@@ -503,7 +585,12 @@ def _date_from_id(note_id: str, tz: tzinfo) -> datetime | None:
 
 
 def _note_id(
-    path: PurePosixPath, meta: dict[str, Any], created: datetime | None, report: _Collector
+    path: PurePosixPath,
+    meta: dict[str, Any],
+    created: datetime | None,
+    report: _Collector,
+    *,
+    created_key: str = "created",
 ) -> str:
     value = meta.get("note_id")
     if value is None or value == "":
@@ -528,7 +615,7 @@ def _note_id(
     elif created is not None and id_date.date() != created.date():
         report.warn(
             "note-id-date",
-            f"note_id {note_id} says {id_date.date().isoformat()} but 'created' is "
+            f"note_id {note_id} says {id_date.date().isoformat()} but {created_key!r} is "
             f"{created.date().isoformat()}",
             key="note_id",
         )

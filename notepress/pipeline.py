@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .chars import shown
+from .collisions import assign_urls
 from .config import CONFIG_FILE, Config, Target
 from .configfile import default_config, load_config
 from .errors import ConfigError, NotepressError, VaultError
@@ -45,6 +46,14 @@ class Project:
 
     def selected(self, target: Target) -> tuple[Note, ...]:
         return select_for(self.vault, target)
+
+    def problems(self) -> list[Problem]:
+        """Every problem a build would report before its exporters run: the vault's, then
+        what each target will say about the notes it selects (see :func:`target_problems`)."""
+        found = self.vault.all_problems()
+        for target in self.config.targets.values():
+            found.extend(target_problems(self.vault, target))
+        return found
 
 
 @dataclass
@@ -117,6 +126,7 @@ def load_project(
         exclude_dirs=excluded,
         options=cfg.vault,
     )
+    loaded = assign_urls(loaded, cfg.site, cfg.vault)
     if strict:
         loaded = loaded.strict()
     return Project(cfg, loaded)
@@ -147,6 +157,30 @@ def select_for(vault: Vault, target: Target) -> tuple[Note, ...]:
     return select_notes(
         vault.notes, target.selection, limit=defaults.limit, order=defaults.order(target.options)
     )
+
+
+def target_problems(vault: Vault, target: Target) -> list[Problem]:
+    """What ``target`` says about the notes it selects before its exporter runs: undated
+    notes, once for the target (each note's own ``created-missing`` names its file)."""
+    return _undated_problems(target, select_for(vault, target))
+
+
+def _undated_problems(target: Target, notes: Sequence[Note]) -> list[Problem]:
+    """One warning when ``notes`` hold undated ones: how the target orders them, or, for an
+    exporter that needs dates, that they are left out; with the count and the fix."""
+    undated = sum(1 for note in notes if note.created is None)
+    if not undated:
+        return []
+    count = f"{undated} of the {len(notes)} notes it selects have no date"
+    if get_exporter(target.exporter).needs_dates:
+        what = f"{count} and are left out (a {target.exporter} needs dates)"
+    else:
+        what = f"{count}: they come first, as the oldest, in file path order"
+    fix = (
+        "date them with a 'created' or 'date' key, a YYYY-MM-DD file name, or "
+        "[vault] date_from_git = true"
+    )
+    return [Problem(Severity.WARNING, "undated-notes", f"{what}; {fix}", f"targets.{target.name}")]
 
 
 def build(
@@ -208,6 +242,7 @@ def _build_target(
         out_dir=staging,
         config_root=config.root,
     )
+    job.problems.extend(_undated_problems(target, notes))
     try:
         exporter_cls().build(job)
     except NotepressError as exc:

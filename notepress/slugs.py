@@ -5,8 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from typing import Literal
 
-__all__ = ["lookup_key", "slugify", "tag_slug"]
+import slugify as _slugify
+
+__all__ = ["SlugStyle", "lookup_key", "note_slug", "slugify", "tag_slug"]
+
+#: How a note's URL slug writes letters outside ASCII: kept (``unicode``) or transliterated.
+SlugStyle = Literal["unicode", "ascii"]
 
 _NON_WORD = re.compile(r"[^\w\s-]", re.UNICODE)
 _SEPARATORS = re.compile(r"[\s_-]+", re.UNICODE)
@@ -22,6 +28,21 @@ def slugify(text: str, *, fallback: str = "section") -> str:
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     folded = _NON_WORD.sub("", folded.lower()).strip()
     slug = _SEPARATORS.sub("-", folded).strip("-")
+    return slug or fallback
+
+
+def note_slug(text: str, style: SlugStyle = "unicode", *, fallback: str = "note") -> str:
+    """The slug of a note's URL, readable in every script.
+
+    ``unicode`` keeps the letters of every script, lowercased (``東京 notes`` gives
+    ``東京-notes``, ``Déjà vu`` gives ``déjà-vu``), as Hugo writes URLs: two titles in another
+    script stay two URLs, where folding to ASCII would leave both empty.  ``ascii``
+    transliterates (``dong-jing-notes``, ``deja-vu``) for sites that want plain URLs; two
+    titles may then meet, which the core reports as a URL collision.  Both come from
+    python-slugify (with text-unidecode), not from rules of our own.  Punctuation and emoji
+    go; a title left with nothing gets ``fallback``.  The URL writer percent-encodes.
+    """
+    slug = _slugify.slugify(text, allow_unicode=style == "unicode")
     return slug or fallback
 
 

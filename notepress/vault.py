@@ -16,6 +16,7 @@ from .budget import parse_note_within_budget
 from .chars import printable
 from .config import VaultOptions
 from .errors import VaultError
+from .gitdates import apply_git_dates
 from .model import Link, Note, Problem, Severity
 from .output import MANIFEST, OUTPUT_MARKER
 from .parse import ParseSettings
@@ -110,6 +111,11 @@ class Vault:
             return self
         return replace(self, notes=tuple(notes), _by_name={}, _by_id={})
 
+    def with_notes(self, notes: Sequence[Note]) -> Vault:
+        """This vault with ``notes`` (the same files, changed: a slug, a problem) in place of
+        its own, its indexes rebuilt."""
+        return replace(self, notes=tuple(notes), _by_name={}, _by_id={})
+
 
 def _as_error(problem: Problem) -> Problem:
     return replace(problem, severity=Severity.ERROR)
@@ -169,6 +175,8 @@ def load_vault(
             attachments.setdefault(lookup_key(rel.as_posix()), rel)
             attachments.setdefault(lookup_key(rel.name), rel)
 
+    if settings.date_from_git:
+        notes = apply_git_dates(root_path, notes, vault_problems)
     notes = _mark_duplicate_ids(notes)
     vault = Vault(root_path, tuple(notes), attachments, tuple(vault_problems))
     return check_references(_check_links(vault))

@@ -229,7 +229,7 @@ def test_missing_frontmatter_gives_a_private_note_with_defaults(text: str) -> No
     note = parse(text)
     assert not note.has_errors
     assert note.draft
-    assert note.title == "Heading only"
+    assert note.title == "sample note"  # the file name, as Obsidian shows it
     assert {"draft-missing", "note-id-missing"} <= set(codes(note))
 
 
@@ -325,7 +325,9 @@ def test_a_note_with_an_error_is_never_published(text: str | bytes, code: str) -
     ],
 )
 def test_title_falls_back_to_first_h1_then_file_name(text: str, title: str) -> None:
-    assert parse(text).title == title
+    """With ``h1`` among the title sources (by default the file name follows the key)."""
+    settings = ParseSettings(title_from=("title", "h1", "filename"))
+    assert parse(text, settings=settings).title == title
 
 
 # --- dates ------------------------------------------------------------------------------------

@@ -100,6 +100,7 @@ class FeedExporter(Exporter[FeedOptions]):
     allows_drafts = False
     #: Twenty newest items, by the date the feed sorts on.
     selection_defaults = SelectionDefaults(limit=20, order_option="sort")
+    needs_dates = True
 
     @classmethod
     def check(cls, target: Target[FeedOptions], site: Site) -> list[CheckProblem]:
@@ -307,21 +308,21 @@ def _feed_updated(items: Sequence[FeedItem]) -> datetime:
 
 
 def _usable_notes(job: Job, notes: Iterable[Note]) -> list[Note]:
-    """The notes that can be feed items, warning about the others and about unstable ids.
+    """The notes that can be feed items, warning about unstable ids.
 
     A note without any date cannot get a stable id or a true publication date, so it is
-    left out (with a warning naming the file) rather than given invented ones.
+    left out rather than given invented ones; the pipeline says so once for the target
+    (``undated-notes``), and each note's ``created-missing`` warning names its file.  When
+    every note is undated, the target fails: an empty feed built "successfully" would tell
+    subscribers nothing and its author that all is well.
     """
     usable = []
+    undated = 0
     for note in notes:
         if not note.published:  # selection already ensures this; a feed never bends it
             continue
         if note.created is None:
-            job.warn(
-                "left out of the feed: no 'created' date (a feed item needs a stable date)",
-                note,
-                code="feed-no-date",
-            )
+            undated += 1
             continue
         if not NOTE_ID_RE.match(note.note_id):
             job.warn(
@@ -331,6 +332,12 @@ def _usable_notes(job: Job, notes: Iterable[Note]) -> list[Note]:
                 code="feed-unstable-id",
             )
         usable.append(note)
+    if undated and not usable:
+        raise ExportError(
+            f"none of the {undated} notes it selects has a date, so the feed would be empty: "
+            "date them with a 'created' or 'date' key, a YYYY-MM-DD file name, or "
+            "[vault] date_from_git = true (notepress check lists them as created-missing)"
+        )
     return usable
 
 

@@ -31,6 +31,9 @@ title = "Canary Corpus"
 url = "{SITE}"
 timezone = "UTC"
 
+[vault]
+url_collisions = "note_id"  # random notes share titles; each must still be published
+
 [targets.full]
 exporter = "feed"
 formats = ["atom", "rss", "json"]

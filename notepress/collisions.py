@@ -1,0 +1,84 @@
+"""One URL per note: two notes that would share a URL are never published silently.
+
+A note's URL comes from the ``note_url`` template, so two notes with one title, one file
+name in two folders or two titles that transliterate alike would get one URL, and with it
+one JSON-LD ``@id`` and one feed link: a reader would reach the wrong note and a search
+engine would merge them.  Other output names cannot meet: per-note files are named by
+``note_id``, which is unique (a shared one is an error of its own), and tag folders and
+digests by :func:`~notepress.slugs.tag_slug`, distinct per tag.
+
+This runs once, in the core, after the vault is read and before any exporter, where the
+site's config is known: ``check`` reports every collision, and every exporter sees the same
+slugs.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import replace
+from urllib.parse import unquote
+
+from .config import Site, VaultOptions
+from .model import Note, Problem, Severity
+from .slugs import note_slug
+from .vault import Vault
+
+__all__ = ["assign_urls"]
+
+
+def assign_urls(vault: Vault, site: Site, options: VaultOptions) -> Vault:
+    """``vault`` with every note's slug set in the configured style, and no two published
+    notes on one URL.
+
+    Notes are taken in path order, so the outcome never depends on the file system: the
+    first note keeps its URL and the second is an error (``url-collision``, naming the
+    first), which keeps it private until one is renamed; or, with ``[vault] url_collisions =
+    "note_id"``, the second's slug gains its note_id.  Drafts and notes with errors claim no
+    URL: no output publishes theirs.
+    """
+    claimed: dict[str, Note] = {}
+    notes: list[Note] = []
+    for note in vault.notes:
+        note = replace(note, slug=note_slug(note.title, options.slugs, fallback=_id_slug(note)))
+        if note.published:
+            note = _claim(note, site, options, claimed)
+        notes.append(note)
+    return vault.with_notes(notes)
+
+
+def _claim(note: Note, site: Site, options: VaultOptions, claimed: dict[str, Note]) -> Note:
+    key = _url_key(site.note_path(note))
+    first = claimed.get(key)
+    if first is None:
+        claimed[key] = note
+        return note
+    hint = 'or set [vault] url_collisions = "note_id"'
+    if options.url_collisions == "note_id":
+        apart = replace(note, slug=f"{note.slug}-{_id_slug(note)}")
+        apart_key = _url_key(site.note_path(apart))
+        if apart_key not in claimed:
+            claimed[apart_key] = apart
+            return apart
+        hint = "and site.note_url has no {slug} to tell them apart: add {note_id} to it"
+    message = (
+        f"its URL {site.note_path(note)!r} is already the URL of {first.path.as_posix()} "
+        f"(the first in path order keeps it); give one a different title or file name, {hint}"
+    )
+    problem = Problem(
+        Severity.ERROR,
+        "url-collision",
+        message,
+        note.path.as_posix(),
+        note.field_lines.get("title"),
+    )
+    return replace(note, problems=(*note.problems, problem))
+
+
+def _id_slug(note: Note) -> str:
+    return note.note_id.lower()
+
+
+def _url_key(path: str) -> str:
+    """How two URL paths are compared: decoded, NFC, case-folded and without a trailing
+    slash, since a static host on a case-insensitive disk serves ``A/`` and ``a`` alike."""
+    return unicodedata.normalize("NFC", unquote(path)).casefold().rstrip("/")

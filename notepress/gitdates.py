@@ -1,0 +1,154 @@
+"""Dates from git history, for vaults kept in git whose notes carry no date of their own.
+
+A file's modification time is not a date: a checkout, a copy or a sync tool sets it, so two
+machines would publish different dates.  The commits that touched a file are the same on
+every clone.  ``[vault] date_from_git = true`` dates a note still undated after its keys, its
+file name and its note_id by its first commit (``created``), and gives a note without an
+``updated`` key its last commit.
+
+One ``git log`` runs for the whole vault, never one per note, so a vault of ten thousand
+notes costs one process.  No git, a vault outside a repository, or any other failure of git
+is one warning for the vault, never a failure of the build.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from .chars import printable
+from .dates import EARLIEST_YEAR, LATEST_YEAR
+from .model import Note, Problem, Severity
+
+__all__ = ["GIT_TIMEOUT", "FileDates", "apply_git_dates", "read_git_dates"]
+
+#: Seconds the one ``git log`` of the vault may take.
+GIT_TIMEOUT = 300.0
+_COMMIT = "\x01"
+#: Settings that would make ``git log`` run other programs or read a signature: none is
+#: needed to list which files each commit touched.
+_SAFE_CONFIG = (
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "log.showSignature=false",
+    "-c",
+    "core.quotePath=false",
+)
+
+
+@dataclass(frozen=True)
+class FileDates:
+    """The author dates of the first and the last commit that touched one file."""
+
+    first: datetime
+    last: datetime
+
+
+def read_git_dates(root: Path) -> tuple[dict[str, FileDates], str | None]:
+    """Dates of every file under ``root`` that git history knows, by vault-relative path
+    (NFC, forward slashes); and why there are none, when git could not be asked.
+
+    Author dates, not committer dates: a rebase or a cherry-pick rewrites the second, while
+    the first stays the moment the change was written.  Renames are not followed (that would
+    take one ``git log --follow`` per file), so a renamed note is dated from its rename.
+    """
+    command = [
+        "git",
+        *_SAFE_CONFIG,
+        "-C",
+        str(root),
+        "log",
+        "--no-renames",
+        "--relative",
+        "--name-only",
+        "-z",
+        f"--format={_COMMIT}%aI",
+        "--",
+        ".",
+    ]
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", "GIT_PAGER": "cat"}
+    try:
+        done = subprocess.run(
+            command, capture_output=True, env=env, timeout=GIT_TIMEOUT, check=False
+        )
+    except FileNotFoundError:
+        return {}, "git is not installed"
+    except subprocess.TimeoutExpired:
+        return {}, f"git log took longer than {GIT_TIMEOUT:g} seconds"
+    except OSError as exc:
+        return {}, f"cannot run git: {exc.strerror or exc}"
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        return {}, reason[0] if reason else f"git log exited with {done.returncode}"
+    return _parse_log(done.stdout.decode("utf-8", "surrogateescape")), None
+
+
+def _parse_log(output: str) -> dict[str, FileDates]:
+    """Newest commit first, as ``git log`` writes: the first date seen for a file is its
+    last commit, the final one its first."""
+    found: dict[str, FileDates] = {}
+    for chunk in output.split(_COMMIT):
+        # ``-z`` ends the date with NUL, then a newline starts the names, each NUL-ended.
+        stamp, _, names = chunk.partition("\0")
+        try:
+            moment = datetime.fromisoformat(stamp.strip())
+        except ValueError:
+            continue
+        if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+            continue  # a commit dated by a broken clock dates nothing
+        for name in names.removeprefix("\n").split("\0"):
+            if not name:
+                continue
+            key = unicodedata.normalize("NFC", name)
+            known = found.get(key)
+            found[key] = FileDates(first=moment, last=known.last if known else moment)
+    return found
+
+
+def apply_git_dates(root: Path, notes: Sequence[Note], problems: list[Problem]) -> list[Note]:
+    """``notes`` with git dates where their own sources gave none.
+
+    A note without ``created`` takes its first commit (and loses its ``created-missing``
+    warning); a note whose ``updated`` came from no key takes its last commit when that is
+    not earlier than its ``created``.  When git cannot be asked, ``problems`` gets one
+    warning for the vault and the notes are returned as they are.
+    """
+    dates, failure = read_git_dates(root)
+    if failure is not None:
+        problems.append(
+            Problem(
+                Severity.WARNING,
+                "git-dates",
+                f"date_from_git is set, but git history cannot be read ({printable(failure)}); "
+                "notes keep the dates of their keys and file names",
+                ".",
+            )
+        )
+        return list(notes)
+    return [
+        _dated(note, dates.get(unicodedata.normalize("NFC", note.path.as_posix())))
+        for note in notes
+    ]
+
+
+def _dated(note: Note, dates: FileDates | None) -> Note:
+    if dates is None:
+        return note
+    changes: dict[str, object] = {}
+    created = note.created
+    if created is None and not note.created_from:
+        created = dates.first
+        changes.update(
+            created=created,
+            created_from="git",
+            problems=tuple(p for p in note.problems if p.code != "created-missing"),
+        )
+    if not note.updated_from and (created is None or dates.last >= created):
+        changes.update(updated=dates.last, updated_from="git")
+    return replace(note, **changes) if changes else note  # type: ignore[arg-type]

@@ -1,0 +1,213 @@
+"""Note URLs, JSON-LD ids and digest names: readable in every script, and never shared.
+
+Slugs keep the letters of every script (or transliterate, by choice), URLs are
+percent-encoded in the outputs, and two published notes that would share a URL are an
+error of the second (naming the first) or are told apart by note_id: never silently one.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import feedparser
+import pytest
+
+import notepress
+from notepress.exporters.pdf.groups import group_notes
+from notepress.model import Note
+from notepress.slugs import note_slug
+
+from .conftest import note_text, write_vault
+
+SITE = """
+[site]
+title = "Scripts"
+url = "https://notes.example.org/"
+{site}
+
+[vault]
+{vault}
+
+[targets.news]
+exporter = "feed"
+formats = ["atom"]
+
+[targets.meta]
+exporter = "jsonld"
+"""
+
+TOKYO_OSAKA = {
+    "東京 notes.md": note_text("東京 notes", "Trains and rain.", note_id="230301TK01"),
+    "大阪 notes.md": note_text("大阪 notes", "Food and rivers.", note_id="230302OS01"),
+}
+
+
+def project_of(tmp: Path, files: dict[str, str], *, site: str = "", vault: str = "") -> Any:
+    root = write_vault(tmp / "vault", files, config=SITE.format(site=site, vault=vault))
+    return notepress.load_project(root)
+
+
+def urls(project: Any) -> dict[str, str]:
+    return {n.path.as_posix(): project.config.site.note_url_for(n) for n in project.vault.notes}
+
+
+def codes_of(note: Note) -> list[str]:
+    return [p.code for p in note.problems]
+
+
+# --- slugs in every script --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "unicode", "ascii"),
+    [
+        ("東京 notes", "東京-notes", "dong-jing-notes"),
+        ("Déjà vu", "déjà-vu", "deja-vu"),
+        ("Привет, мир", "привет-мир", "privet-mir"),
+        ("C++ tips & tricks", "c-tips-tricks", "c-tips-tricks"),
+    ],
+)
+def test_slugs_keep_every_script_or_transliterate(title: str, unicode: str, ascii: str) -> None:
+    assert note_slug(title) == unicode
+    assert note_slug(title, "ascii") == ascii
+
+
+def test_a_title_of_only_symbols_gets_the_fallback() -> None:
+    assert note_slug("!!! ✨ ???", fallback="230301tk01") == "230301tk01"
+
+
+@pytest.fixture(scope="module")
+def scripts_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    project = project_of(
+        tmp_path_factory.mktemp("scripts"), TOKYO_OSAKA, site="publish_without_draft_key = true"
+    )
+    report = project.build()
+    assert all(target.ok for target in report.targets)
+    return project.vault.root, project
+
+
+def test_two_titles_in_another_script_get_two_urls_percent_encoded_in_the_feed(
+    scripts_build: tuple[Path, Any],
+) -> None:
+    root, _project = scripts_build
+    parsed = feedparser.parse((root / "_publish" / "news" / "atom.xml").read_bytes())
+    links = sorted(entry.link for entry in parsed.entries)
+    assert links == [
+        "https://notes.example.org/notes/%E5%A4%A7%E9%98%AA-notes/",
+        "https://notes.example.org/notes/%E6%9D%B1%E4%BA%AC-notes/",
+    ]
+
+
+def test_two_titles_in_another_script_get_two_json_ld_ids(
+    scripts_build: tuple[Path, Any],
+) -> None:
+    root, _project = scripts_build
+    graph = json.loads((root / "_publish" / "meta" / "index.jsonld").read_text("utf-8"))["@graph"]
+    ids = sorted(node["@id"] for node in graph if node.get("identifier", "").startswith("2303"))
+    assert ids == [
+        "https://notes.example.org/notes/%E5%A4%A7%E9%98%AA-notes/",
+        "https://notes.example.org/notes/%E6%9D%B1%E4%BA%AC-notes/",
+    ]
+
+
+def test_ascii_slugs_transliterate(tmp_path: Path) -> None:
+    project = project_of(tmp_path, TOKYO_OSAKA, vault='slugs = "ascii"')
+    assert sorted(urls(project).values()) == [
+        "https://notes.example.org/notes/da-ban-notes/",
+        "https://notes.example.org/notes/dong-jing-notes/",
+    ]
+
+
+# --- collisions ---------------------------------------------------------------------------------
+
+SAME_NAME = {
+    "Garden/Reference.md": note_text("Reference", "Books on soil.", note_id="230301GA01"),
+    "Kitchen/Reference.md": note_text("Reference", "Books on bread.", note_id="230302KI01"),
+}
+
+
+def test_two_notes_on_one_url_are_an_error_of_the_second_naming_the_first(
+    tmp_path: Path,
+) -> None:
+    files = {"Attic/Reference.md": note_text("Reference", "Private.", draft=True), **SAME_NAME}
+    project = project_of(tmp_path, files)
+    draft, first, second = project.vault.notes  # a draft claims no URL
+    assert "url-collision" not in codes_of(draft)
+    assert first.published and "url-collision" not in codes_of(first)
+    assert not second.published
+    (problem,) = [p for p in second.problems if p.code == "url-collision"]
+    assert problem.path == "Kitchen/Reference.md" and problem.line == 2  # the title key
+    assert "Garden/Reference.md" in problem.message and "notes/reference/" in problem.message
+    assert 'url_collisions = "note_id"' in problem.message
+    # check reports it before any exporter runs, and the feed holds the first note only
+    assert ("Kitchen/Reference.md", "url-collision") in [
+        (p.path, p.code) for p in project.problems()
+    ]
+    project.build(["news"])
+    parsed = feedparser.parse((project.vault.root / "_publish/news/atom.xml").read_bytes())
+    assert ["soil" in entry.content[0].value for entry in parsed.entries] == [True]
+
+
+def test_note_id_tells_two_notes_on_one_url_apart(tmp_path: Path) -> None:
+    project = project_of(tmp_path, SAME_NAME, vault='url_collisions = "note_id"')
+    assert all(note.published for note in project.vault.notes)
+    assert urls(project) == {
+        "Garden/Reference.md": "https://notes.example.org/notes/reference/",
+        "Kitchen/Reference.md": "https://notes.example.org/notes/reference-230302ki01/",
+    }
+    project.build(["meta"])
+    graph = json.loads((project.vault.root / "_publish/meta/index.jsonld").read_text("utf-8"))
+    ids = [node["@id"] for node in graph["@graph"] if node.get("identifier", "").startswith("23")]
+    assert len(ids) == len(set(ids)) == 2
+
+
+def test_note_id_cannot_help_a_template_without_a_slug(tmp_path: Path) -> None:
+    project = project_of(
+        tmp_path, SAME_NAME, site='note_url = "notes/{stem}/"', vault='url_collisions = "note_id"'
+    )
+    _first, second = project.vault.notes
+    (problem,) = [p for p in second.problems if p.code == "url-collision"]
+    assert "add {note_id}" in problem.message
+
+
+def test_urls_that_differ_only_in_case_collide(tmp_path: Path) -> None:
+    files = {
+        "a/Tea.md": note_text("Tea", note_id="230301TE01"),
+        "b/tea.md": note_text("Tea", note_id="230302TE01"),
+    }
+    project = project_of(tmp_path, files, site='note_url = "{path}/"')
+    assert urls(project)["a/Tea.md"].endswith("/a/Tea/")
+    project = project_of(tmp_path / "2", files, site='note_url = "{stem}/"')
+    assert "url-collision" in codes_of(project.vault.notes[1])
+
+
+def test_transliterated_titles_that_meet_collide(tmp_path: Path) -> None:
+    files = {
+        "one.md": note_text("京 notes", note_id="230301JA01"),
+        "two.md": note_text("经 notes", note_id="230302JB01"),
+    }
+    assert not any(
+        codes_of(n).count("url-collision") for n in project_of(tmp_path, files).vault.notes
+    )
+    ascii_project = project_of(tmp_path / "ascii", files, vault='slugs = "ascii"')
+    assert "url-collision" in codes_of(ascii_project.vault.notes[1])
+
+
+# --- PDF digests by tag ----------------------------------------------------------------------------
+
+
+def test_non_latin_tags_get_a_digest_each_not_one_untagged_pdf() -> None:
+    def tagged(name: str, *tags: str) -> Note:
+        created = datetime(2023, 3, 1, tzinfo=UTC)
+        return Note(PurePosixPath(f"{name}.md"), name, name, False, created, created, tags=tags)
+
+    notes = [tagged("a", "東京"), tagged("b", "大阪"), tagged("c", "Αθήνα"), tagged("d")]
+    groups = group_notes(notes, "tag", UTC)
+    names = [group.file_name for group in groups]
+    assert len(names) == len(set(names)) == 4
+    assert names.count("untagged.pdf") == 1
+    by_label = {group.label: [n.stem for n in group.notes] for group in groups}
+    assert by_label == {"#東京": ["a"], "#大阪": ["b"], "#Αθήνα": ["c"], "Untagged notes": ["d"]}

@@ -1,4 +1,4 @@
-"""What the vault loader knows of a note's body: its wikilinks and its first H1.
+"""What the vault loader knows of a note's body: its wikilinks, its headings and first H1.
 
 Both are read from the tokens of the parser that renders the note (same plugins, same comment
 rule), never from a separate scan of the text: a link or a heading inside a comment, a code
@@ -18,13 +18,15 @@ from markdown_it.token import Token
 
 from ..links import WIKILINK_RE, parse_wikilink
 from ..model import Link
-from .comments import COMMENT_FREE_SOURCE, INLINE_ONLY, KEEP_H1
+from .comments import COMMENT_FREE_SOURCE, INLINE_ONLY, KEEP_H1, KEEP_HEADINGS
 from .headings import inline_text
 from .render import create_parser
 
 __all__ = ["Outline", "read_outline"]
 
 _WIKILINK_START = "[["
+#: A line that may make a heading: ATX (``# x``) or a setext underline (``===``, ``---``).
+_MAYBE_HEADING = re.compile(r"^ {0,3}(?:#{1,6}(?:[ \t]|$)|=+[ \t]*$|-+[ \t]*$)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -34,18 +36,27 @@ class Outline:
     first_h1: str | None = None
     """The text of the first level-1 heading (markup removed, spaces collapsed), the title's
     fallback."""
+    headings: tuple[tuple[int, str, str], ...] = ()
+    """(level, text as written, slug) of every heading in document order; the slug is the
+    one the renderer's heading plugin gives, so a link's anchor and the heading's id agree."""
 
 
 def read_outline(body: str, *, first_line: int = 1, want_title: bool = True) -> Outline:
-    """The links of ``body`` (whose first line is file line ``first_line``) and its first H1.
+    """The links of ``body`` (whose first line is file line ``first_line``), its headings and
+    its first H1.
 
-    A body without ``[[`` has no links, so when no title is wanted either, it is not parsed.
+    A body without ``[[`` and without a line that could make a heading has neither links
+    nor headings, so when no title is wanted either, it is not parsed.
     """
-    if not want_title and _WIKILINK_START not in body:
+    if not want_title and _WIKILINK_START not in body and not _MAYBE_HEADING.search(body):
         return Outline()
     # Only blocks that may hold a wikilink (or a footnote reference, without which a
-    # footnote and its links are dropped) and H1 headings need their inline content parsed.
-    env: dict[str, object] = {INLINE_ONLY: (_WIKILINK_START, "[^"), KEEP_H1: want_title}
+    # footnote and its links are dropped) and headings need their inline content parsed.
+    env: dict[str, object] = {
+        INLINE_ONLY: (_WIKILINK_START, "[^"),
+        KEEP_H1: want_title,
+        KEEP_HEADINGS: True,
+    }
     tokens = create_parser().parse(body, env)
     source = env.get(COMMENT_FREE_SOURCE, body)
     assert isinstance(source, str)
@@ -56,7 +67,17 @@ def read_outline(body: str, *, first_line: int = 1, want_title: bool = True) -> 
             dataclasses.replace(link, line=first_line + (link.line or 0)) for link in links
         ),
         first_h1=_first_h1(tokens) if want_title else None,
+        headings=tuple(_headings(tokens)),
     )
+
+
+def _headings(tokens: Sequence[Token]) -> Iterator[tuple[int, str, str]]:
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and index + 1 < len(tokens):
+            # As written, markup kept: Obsidian matches a link against the heading's source
+            # (``[[#`move`]]`` names ``### `move` ``).
+            text = " ".join(tokens[index + 1].content.split())
+            yield int(token.tag[1]), text, str((token.meta or {}).get("slug", "section"))
 
 
 def _first_h1(tokens: Sequence[Token]) -> str | None:

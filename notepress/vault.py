@@ -24,7 +24,7 @@ from .parse import ParseSettings
 from .resolve import Found, PathIndex, folder_key
 from .slugs import lookup_key
 
-__all__ = ["OUTPUT_MARKER", "Vault", "load_vault"]
+__all__ = ["NOT_NOTES", "OUTPUT_MARKER", "Vault", "load_vault"]
 
 
 @dataclass(frozen=True)

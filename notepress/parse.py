@@ -457,7 +457,7 @@ def _build_note(
         body=body,
         body_line=body_line,
         links=links,
-        headings=outline.headings,
+        headings=outline.headings_for(title),
         field_lines=MappingProxyType(dict(report.key_lines)),
         problems=tuple(report.problems),
     )

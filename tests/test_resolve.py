@@ -55,6 +55,7 @@ LINKS = """\
 ![[Tasks.base]]
 ![[Board.canvas]]
 ![[Sketch.excalidraw]]
+[[series#Series]]
 """
 #: File line of each link above: the note's frontmatter takes the first lines.
 _BODY_LINE = 8
@@ -72,6 +73,9 @@ FILES: dict[str, str | bytes] = {
         "## Definition\n\n### Epsilon form\n\nText.\n\n## Notes: on style\n\nText.\n",
         note_id="230101AA03",
         extra="aliases: [Bounded above]",
+    ),
+    "Concepts/series.md": note_text(
+        "Series", "# Series\n\nText.\n\n## Series\n", note_id="230101AA08"
     ),
     "Concepts/Proof/valid argument.md": note_text("Valid argument", note_id="230101AA04"),
     f"Food/{DESSERT}.md": note_text("Dessert", note_id="230101AA05"),
@@ -223,6 +227,16 @@ def test_headings_as_obsidian_matches_them(
     (missing,) = _problems(vault, "link-heading-missing")
     assert (missing.path, missing.line) == ("Logic/intro.md", _line("[[limit#Missing part]]"))
     assert "Missing part" in missing.message and "Concepts/limit.md" in missing.message
+
+
+def test_heading_slugs_are_those_the_render_writes(
+    vault: Vault, links: dict[str, tuple[str | None, str | None, str]]
+) -> None:
+    """The H1 repeating the title is dropped by the renderer, so ``## Series`` is ``series``."""
+    series = _note(vault, "Concepts/series.md")
+    assert series.headings == ((2, "Series", "series"),)
+    assert links["[[series#Series]]"][0] == _href(series.note_id, "series")
+    assert '<h2 id="series">' in render_note(series, vault).html
 
 
 def test_block_links_against_declared_ids(

@@ -18,6 +18,7 @@ from markdown_it.token import Token
 
 from ..links import WIKILINK_RE, parse_wikilink
 from ..model import Link
+from ..slugs import lookup_key
 from .comments import COMMENT_FREE_SOURCE, INLINE_ONLY, KEEP_H1, KEEP_HEADINGS
 from .headings import inline_text
 from .render import create_parser
@@ -38,7 +39,33 @@ class Outline:
     fallback."""
     headings: tuple[tuple[int, str, str], ...] = ()
     """(level, text as written, slug) of every heading in document order; the slug is the
-    one the renderer's heading plugin gives, so a link's anchor and the heading's id agree."""
+    one the renderer's heading plugin gives, so a link's anchor and the heading's id agree.
+    See :meth:`headings_for` for the headings a render keeps."""
+    heading_bases: tuple[str, ...] = ()
+    """The slug of each heading before duplicates are numbered."""
+    edge_h1s: frozenset[int] = frozenset()
+    """Indexes in :attr:`headings` of an H1 that opens or closes the body."""
+
+    def headings_for(self, title: str) -> tuple[tuple[int, str, str], ...]:
+        """The headings a render of the note titled ``title`` shows, with their slugs.
+
+        The renderer drops an H1 that opens or closes the body and repeats the title
+        (:mod:`~notepress.markdown.cleanup`), which renumbers the slugs after it.
+        """
+        key = lookup_key(title)
+        dropped = {i for i in self.edge_h1s if lookup_key(self.headings[i][1]) == key}
+        if not dropped:
+            return self.headings
+        used: dict[str, int] = {}
+        kept = []
+        for index, (level, text, _) in enumerate(self.headings):
+            if index in dropped:
+                continue
+            base = self.heading_bases[index]
+            count = used.get(base, 0)
+            used[base] = count + 1
+            kept.append((level, text, base if count == 0 else f"{base}-{count + 1}"))
+        return tuple(kept)
 
 
 def read_outline(body: str, *, first_line: int = 1, want_title: bool = True) -> Outline:
@@ -67,17 +94,36 @@ def read_outline(body: str, *, first_line: int = 1, want_title: bool = True) -> 
             dataclasses.replace(link, line=first_line + (link.line or 0)) for link in links
         ),
         first_h1=_first_h1(tokens) if want_title else None,
-        headings=tuple(_headings(tokens)),
+        **_headings(tokens, lines),
     )
 
 
-def _headings(tokens: Sequence[Token]) -> Iterator[tuple[int, str, str]]:
+def _headings(tokens: Sequence[Token], lines: list[str]) -> dict[str, Any]:
+    """The :class:`Outline` fields that describe the headings."""
+    headings: list[tuple[int, str, str]] = []
+    bases: list[str] = []
+    edges: set[int] = set()
+    # The cleanup runs while footnote definitions are still tokens where they were written
+    # (they are moved out later): an H1 before or after one does not open or close the body.
+    footnotes = any(token.type == "footnote_block_open" for token in tokens)
     for index, token in enumerate(tokens):
-        if token.type == "heading_open" and index + 1 < len(tokens):
-            # As written, markup kept: Obsidian matches a link against the heading's source
-            # (``[[#`move`]]`` names ``### `move` ``).
-            text = " ".join(tokens[index + 1].content.split())
-            yield int(token.tag[1]), text, str((token.meta or {}).get("slug", "section"))
+        if token.type != "heading_open" or index + 1 >= len(tokens):
+            continue
+        meta = token.meta or {}
+        start = token.map[0] if token.map else 0
+        opens = index == 0 and not (footnotes and any(line.strip() for line in lines[:start]))
+        if token.tag == "h1" and (opens or index + 3 == len(tokens)):
+            edges.add(len(headings))
+        # As written, markup kept: Obsidian matches a link against the heading's source
+        # (``[[#`move`]]`` names ``### `move` ``).
+        text = " ".join(tokens[index + 1].content.split())
+        headings.append((int(token.tag[1]), text, str(meta.get("slug", "section"))))
+        bases.append(str(meta.get("base_slug", "section")))
+    return {
+        "headings": tuple(headings),
+        "heading_bases": tuple(bases),
+        "edge_h1s": frozenset(edges),
+    }
 
 
 def _first_h1(tokens: Sequence[Token]) -> str | None:

@@ -35,15 +35,19 @@ _RELATIVE = ("./", "../")
 
 @dataclass(frozen=True)
 class Found(Generic[T]):
-    """What a link names: the file Obsidian opens, and every file it could mean."""
+    """What a link names: the file Obsidian opens, and the files it could mean."""
 
     item: T | None
     candidates: tuple[T, ...] = ()
-    """More than one when the link is a bare name that several files share."""
+    """The item and, when the link's name is shared, the next one in Obsidian's order: two
+    are enough to name in a warning, and a longer tuple would cost each link the number of
+    files sharing its name."""
+    count: int = 0
+    """How many files the link could mean."""
 
     @property
     def ambiguous(self) -> bool:
-        return len(self.candidates) > 1
+        return self.count > 1
 
 
 class PathIndex(Generic[T]):
@@ -62,6 +66,10 @@ class PathIndex(Generic[T]):
                 continue
             self._by_path[key] = item
             self._by_name[key.rpartition("/")[2]].append((key, item))
+        # Obsidian's order among files of one name (the note's own folder aside, which a
+        # lookup finds as a relative path first): the nearest the root, then by path.
+        for bucket in self._by_name.values():
+            bucket.sort(key=lambda entry: (entry[0].count("/"), entry[0]))
 
     def find(self, written: str, folder: str = "") -> Found[T]:
         """The item ``written`` names from a note in ``folder`` (a :func:`folder_key`)."""
@@ -84,26 +92,19 @@ class PathIndex(Generic[T]):
 
     def _exact(self, key: str | None) -> Found[T]:
         item = self._by_path.get(key) if key is not None else None
-        return Found(item, (item,) if item is not None else ())
+        return Found(item, (item,), 1) if item is not None else Found(None)
 
     def _by_ending(self, key: str, folder: str) -> Found[T]:
-        """Every item whose path ends with ``key``, Obsidian's pick first."""
-        matches = [
-            (path, item)
-            for path, item in self._by_name.get(key.rpartition("/")[2], ())
-            if path == key or path.endswith("/" + key)
-        ]
-        if not matches:
+        """The items whose path ends with ``key``, Obsidian's pick first."""
+        folder_part, _, name = key.rpartition("/")
+        bucket = self._by_name.get(name, [])
+        if folder_part:  # a partial path: only the files under such a folder
+            bucket = [entry for entry in bucket if entry[0].endswith("/" + key)]
+            # Sorted already; a file in the note's own folder comes first.
+            bucket.sort(key=lambda entry: entry[0].rpartition("/")[0] != folder)
+        if not bucket:
             return Found(None)
-        if len(matches) > 1:
-            matches.sort(
-                key=lambda match: (
-                    match[0].rpartition("/")[0] != folder,
-                    match[0].count("/"),
-                    match[0],
-                )
-            )
-        return Found(matches[0][1], tuple(item for _, item in matches))
+        return Found(bucket[0][1], tuple(item for _, item in bucket[:2]), len(bucket))
 
     def _key(self, path: str) -> str | None:
         """The normal form of a vault path, or None when it leaves the vault."""

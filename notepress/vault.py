@@ -81,7 +81,7 @@ class Vault:
         if found.item is not None:
             return found
         note = self._by_name.get(lookup_key(target.strip().removesuffix(".md")))
-        return Found(note, (note,) if note is not None else ())
+        return Found(note, (note,), 1) if note is not None else Found(None)
 
     def resolve_link(self, link: Link, source: Note) -> Note | None:
         """The note ``link`` points at; a heading-only link points at its own note."""
@@ -408,11 +408,11 @@ def _link_problems(vault: Vault, note: Note) -> Iterator[Problem]:
             found = vault.find_note(link.target, note)
             target = found.item
             if found.ambiguous:
-                yield _ambiguous(link, found.candidates, where)
+                yield _ambiguous(link, found, where)
             if target is None:
                 attachment = vault.find_attachment(link.target, note)
                 if attachment.ambiguous:
-                    yield _ambiguous(link, attachment.candidates, where)
+                    yield _ambiguous(link, attachment, where)
                 if attachment.item is None:
                     yield _missing(link, where)
                 continue
@@ -438,9 +438,9 @@ def _missing(link: Link, where: str) -> Problem:
     )
 
 
-def _ambiguous(link: Link, candidates: Sequence[Note | PurePosixPath], where: str) -> Problem:
-    paths = [c.path if isinstance(c, Note) else c for c in candidates]
-    rest = len(paths) - 2
+def _ambiguous(link: Link, found: Found[Note] | Found[PurePosixPath], where: str) -> Problem:
+    paths = [c.path if isinstance(c, Note) else c for c in found.candidates]
+    rest = found.count - 2
     more = f" and {rest} more" if rest > 0 else ""
     return Problem(
         Severity.WARNING,

@@ -81,6 +81,7 @@ FILES: dict[str, str | bytes] = {
     f"Food/{DESSERT}.md": note_text("Dessert", note_id="230101AA05"),
     "Garden/index.md": note_text("Garden index", note_id="230101AA06"),
     "Shed/index.md": note_text("Shed index", "[[index]]\n", note_id="230101AA07"),
+    "Alley/Deep/index.md": note_text("Deep index", note_id="230101AA10"),
     "Files/diagram.png": b"\x89PNG\r\n\x1a\n",
     "Files/paper.pdf": b"%PDF-1.4\n",
     "Files/table.csv": "a,b\n1,2\n",
@@ -204,7 +205,7 @@ def test_ambiguous_name_warns_naming_both_and_picks_as_obsidian(
     assert links["[[index]]"][0] == _href(garden.note_id)
     found = {(p.path, p.line): p.message for p in _problems(vault, "link-ambiguous")}
     message = found["Logic/intro.md", _line("[[index]]")]
-    assert "Garden/index.md" in message and "Shed/index.md" in message
+    assert message.startswith("'index' could mean Garden/index.md or Shed/index.md and 1 more")
     # From its own folder the name is a path relative to the note: nothing to choose.
     assert [where for where in found if where[0] == "Shed/index.md"] == []
 

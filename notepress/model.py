@@ -116,6 +116,11 @@ class Note:
     links: tuple[Link, ...] = ()
     field_lines: Mapping[str, int] = field(default_factory=_frozen)
     """File line of each frontmatter key, for problems found after parsing."""
+    headings: tuple[tuple[int, str, str], ...] = ()
+    """(level, text as written, element slug) of every heading in order, so that a link to a
+    heading is checked at load and written with the id the renderer gives that heading."""
+    block_ids: frozenset[str] = frozenset()
+    """Block ids (``^id``) the body declares, without the caret: targets of ``[[Note#^id]]``."""
     problems: tuple[Problem, ...] = ()
     created_from: str = ""
     """Where ``created`` came from: the frontmatter key, ``filename``, ``note_id`` or ``git``;

@@ -258,6 +258,14 @@ def _first_difference(before: str, after: str) -> int | None:
     return None
 
 
+#: A ``{{date}}``-style placeholder: the frontmatter of a note template, not of a note.
+_PLACEHOLDER = re.compile(r"\{\{[^{}\n]*\}\}")
+_TEMPLATE_HINT = (
+    "; its {{...}} placeholders make it look like a template: exclude it with "
+    "[vault] templates_folder or an ignore pattern"
+)
+
+
 def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any] | None, str, int]:
     """Metadata, body and the body's first line; metadata is None when it cannot be read."""
     if not _YAML.detect(text):
@@ -287,7 +295,10 @@ def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any] | 
         if context and context_mark is not None and context.startswith(_OPENING_CONTEXTS):
             problem += f" ({context.removeprefix('while ')} from line {context_mark.line + 1})"
             line = context_mark.line + 1
-        report.error("frontmatter-yaml", f"frontmatter is not valid YAML: {problem}", line=line)
+        hint = _TEMPLATE_HINT if _PLACEHOLDER.search(fm_text) else ""
+        report.error(
+            "frontmatter-yaml", f"frontmatter is not valid YAML: {problem}{hint}", line=line
+        )
         return None, body, body_line
     finally:
         loader.dispose()
@@ -451,6 +462,7 @@ def _build_note(
         body=body,
         body_line=body_line,
         links=links,
+        headings=outline.headings_for(title),
         field_lines=MappingProxyType(dict(report.key_lines)),
         problems=tuple(report.problems),
         created_from=created_from,

@@ -17,12 +17,15 @@ from .chars import printable
 from .config import VaultOptions
 from .errors import VaultError
 from .gitdates import apply_git_dates
+from .links import find_heading
 from .model import Link, Note, Problem, Severity
+from .obsidian import ObsidianSettings, gitignore_literal, read_settings
 from .output import MANIFEST, OUTPUT_MARKER
 from .parse import ParseSettings
+from .resolve import Found, PathIndex, folder_key
 from .slugs import lookup_key
 
-__all__ = ["OUTPUT_MARKER", "Vault", "load_vault"]
+__all__ = ["NOT_NOTES", "OUTPUT_MARKER", "Vault", "load_vault"]
 
 
 @dataclass(frozen=True)
@@ -41,28 +44,77 @@ class Vault:
     warnings_are_errors: bool = False
     """Set by :meth:`strict`: what an exporter finds wrong with a note is an error too, and
     an exporter that can leave that note out of its output does."""
+    settings: ObsidianSettings = field(default_factory=ObsidianSettings)
+    """The effective Obsidian settings (``.obsidian/`` with ``[vault]`` keys on top)."""
     _by_name: dict[str, Note] = field(default_factory=dict, repr=False, compare=False)
     _by_id: dict[str, Note] = field(default_factory=dict, repr=False, compare=False)
+    _notes: PathIndex[Note] = field(init=False, repr=False, compare=False)
+    _files: PathIndex[PurePosixPath] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # Every index is built here, once, so that each link costs a few dict probes.
         names: dict[str, Note] = {}
-        # Later keys never override earlier ones; titles win over aliases, aliases over
-        # file names, and within each kind the first note by path wins.
-        for key_of in (_title_keys, _alias_keys, _path_keys):
+        # After Obsidian's path rules come the fallbacks a vault written for notepress
+        # relies on: aliases, then titles; within each kind the first note by path wins.
+        for key_of in (_alias_keys, _title_keys):
             for note in self.notes:
                 for key in key_of(note):
                     names.setdefault(key, note)
         self._by_name.update(names)
         self._by_id.update({note.note_id: note for note in reversed(self.notes)})
+        object.__setattr__(
+            self, "_notes", PathIndex(((n.path, n) for n in self.notes), strip_md=True)
+        )
+        files = sorted(set(self.attachments.values()))
+        object.__setattr__(self, "_files", PathIndex(((p, p) for p in files), strip_md=False))
 
-    def resolve(self, target: str) -> Note | None:
-        """The note a wikilink target names: by title, alias, file name or path, in that order."""
-        key = lookup_key(target.removesuffix(".md"))
-        return self._by_name.get(key)
+    def resolve(self, target: str, source: Note | None = None) -> Note | None:
+        """The note a wikilink target names, from ``source`` (None: from the vault root).
+
+        Obsidian's rules first (:mod:`notepress.resolve`: paths, then the shortest unique
+        name), then an alias, then a title.
+        """
+        return self.find_note(target, source).item
+
+    def find_note(self, target: str, source: Note | None = None) -> Found[Note]:
+        """Like :meth:`resolve`, with every note a bare name could mean (to warn about)."""
+        found = self._notes.find(target, folder_key(source.path) if source else "")
+        if found.item is not None:
+            return found
+        note = self._by_name.get(lookup_key(target.strip().removesuffix(".md")))
+        return Found(note, (note,), 1) if note is not None else Found(None)
 
     def resolve_link(self, link: Link, source: Note) -> Note | None:
         """The note ``link`` points at; a heading-only link points at its own note."""
-        return source if not link.target else self.resolve(link.target)
+        return source if not link.target else self.resolve(link.target, source)
+
+    def resolve_attachment(self, target: str, source: Note | None = None) -> PurePosixPath | None:
+        """The vault path of the attachment (any file that is not a note) ``target`` names,
+        by the same path rules as notes; the file's extension is part of its name."""
+        return self.find_attachment(target, source).item
+
+    def find_attachment(self, target: str, source: Note | None = None) -> Found[PurePosixPath]:
+        folder = folder_key(source.path) if source else ""
+        found = self._files.find(target, folder)
+        if found.item is None and target.strip().lower().endswith(_DRAWING_LINK):
+            found = self._files.find(target.strip() + ".md", folder)
+        return found
+
+    def anchor_for(self, note: Note, written: str) -> str | None:
+        """The local element id a link's ``#...`` part names in ``note``, or None.
+
+        ``^id`` names a block (id ``block-<id>``) the note declares; anything else a
+        heading, matched as Obsidian matches it (nested ``A#B``, case, punctuation), else
+        a heading written as its slug, as a markdown link ``[x](#slug)`` does.
+        """
+        written = written.strip()
+        if written.startswith("^"):
+            block = written[1:].strip()
+            return f"block-{block}" if block in note.block_ids else None
+        index = find_heading([(level, text) for level, text, _ in note.headings], written)
+        if index is not None:
+            return note.headings[index][2]
+        return written if any(slug == written for _, _, slug in note.headings) else None
 
     def by_id(self, note_id: str) -> Note | None:
         return self._by_id.get(note_id)
@@ -95,7 +147,14 @@ class Vault:
             for note in self.notes
         )
         problems = tuple(_as_error(p) for p in self.problems)
-        return Vault(self.root, notes, self.attachments, problems, warnings_are_errors=True)
+        return Vault(
+            self.root,
+            notes,
+            self.attachments,
+            problems,
+            warnings_are_errors=True,
+            settings=self.settings,
+        )
 
     def with_note_problems(self, find: Callable[[Note], Sequence[Problem]]) -> Vault:
         """This vault with the problems ``find`` reports added to each note (itself if none)."""
@@ -121,16 +180,19 @@ def _as_error(problem: Problem) -> Problem:
     return replace(problem, severity=Severity.ERROR)
 
 
+#: Obsidian links a drawing ``x.excalidraw.md`` as ``[[x.excalidraw]]``.
+_DRAWING_LINK = ".excalidraw"
+#: Files that are Obsidian views or drawings, not notes: never published as notes, and
+#: written as text when embedded (a raw ``.base`` or ``.canvas`` file shows nothing).
+NOT_NOTES = (".base", ".canvas", ".excalidraw", ".excalidraw.md")
+
+
 def _title_keys(note: Note) -> Iterable[str]:
     return (lookup_key(note.title),)
 
 
 def _alias_keys(note: Note) -> Iterable[str]:
     return (lookup_key(alias) for alias in note.aliases)
-
-
-def _path_keys(note: Note) -> Iterable[str]:
-    return (lookup_key(note.path.stem), lookup_key(note.path.with_suffix("").as_posix()))
 
 
 def load_vault(
@@ -144,8 +206,10 @@ def load_vault(
     """Read every note under ``root``.
 
     Hidden files and folders (``.obsidian``, ``.trash``, ``.git``), the folders in
-    ``exclude_dirs`` (the build output) and paths matching the gitignore-style ``ignore``
-    patterns are skipped.  Symlinks are followed only while they stay inside the vault.
+    ``exclude_dirs`` (the build output), paths matching the gitignore-style ``ignore``
+    patterns or Obsidian's excluded files, and the templates folder are skipped.  Obsidian
+    views and drawings (``.base``, ``.canvas``, ``*.excalidraw.md``) are attachments, not
+    notes.  Symlinks are followed only while they stay inside the vault.
     Raises :class:`~notepress.errors.VaultError` when ``root`` is not a folder.
     """
     settings = settings or ParseSettings()
@@ -153,14 +217,19 @@ def load_vault(
     root_path = Path(root).resolve()
     if not root_path.is_dir():
         raise VaultError(f"{printable(os.fspath(root))}: vault folder not found")
-    spec = pathspec.GitIgnoreSpec.from_lines(ignore)
+    obsidian, vault_problems = read_settings(root_path, options)
+    skipped = [*ignore, *obsidian.ignore]
+    if obsidian.templates_folder not in ("", "."):
+        skipped.append("/" + gitignore_literal(obsidian.templates_folder) + "/")
+    spec = pathspec.GitIgnoreSpec.from_lines(skipped)
     excluded = {Path(d).resolve() for d in exclude_dirs}
-    vault_problems: list[Problem] = []
 
     notes: list[Note] = []
     attachments: dict[str, PurePosixPath] = {}
     for path, rel in _walk(root_path, spec, excluded, vault_problems):
-        if rel.suffix.lower() == ".md":
+        if obsidian.ignore_regexes and obsidian.excludes(rel):
+            continue
+        if rel.suffix.lower() == ".md" and not rel.name.lower().endswith(".excalidraw.md"):
             try:
                 raw = path.read_bytes()
             except OSError as exc:
@@ -178,7 +247,7 @@ def load_vault(
     if settings.date_from_git:
         notes = apply_git_dates(root_path, notes, vault_problems)
     notes = _mark_duplicate_ids(notes)
-    vault = Vault(root_path, tuple(notes), attachments, tuple(vault_problems))
+    vault = Vault(root_path, tuple(notes), attachments, tuple(vault_problems), settings=obsidian)
     return check_references(_check_links(vault))
 
 
@@ -329,32 +398,86 @@ def _mark_duplicate_ids(notes: list[Note]) -> list[Note]:
 
 
 def _check_links(vault: Vault) -> Vault:
-    """Warn about wikilinks and embeds that lead nowhere; the rest of the vault is unaffected."""
+    """Warn, with file and line, about wikilinks and embeds that lead nowhere or are
+    ambiguous, and about headings and blocks a target does not have.
 
-    def unresolved(note: Note) -> list[Problem]:
-        found: list[Problem] = []
-        for link in note.links:
-            if link.embed:
-                if vault.attachment(link.target) is None and vault.resolve(link.target) is None:
-                    found.append(
-                        Problem(
-                            Severity.WARNING,
-                            "embed-missing",
-                            f"embedded file not found: {link.target}",
-                            note.path.as_posix(),
-                            link.line,
-                        )
-                    )
-            elif link.target and vault.resolve(link.target) is None:
-                found.append(
-                    Problem(
-                        Severity.WARNING,
-                        "link-unresolved",
-                        f"no note is called {link.target!r}",
-                        note.path.as_posix(),
-                        link.line,
-                    )
-                )
-        return found
+    Found here, at load, so that ``check`` reports them before any exporter runs; the rest
+    of the vault is unaffected.
+    """
+    return vault.with_note_problems(lambda note: list(_link_problems(vault, note)))
 
-    return vault.with_note_problems(unresolved)
+
+def _link_problems(vault: Vault, note: Note) -> Iterator[Problem]:
+    where = note.path.as_posix()
+    for link in note.links:
+        if not link.target:
+            target: Note | None = note
+        else:
+            found = vault.find_note(link.target, note)
+            target = found.item
+            if found.ambiguous:
+                yield _ambiguous(link, found, where)
+            if target is None:
+                attachment = vault.find_attachment(link.target, note)
+                if attachment.ambiguous:
+                    yield _ambiguous(link, attachment, where)
+                if attachment.item is None:
+                    yield _missing(link, where)
+                continue
+        if target is not None and link.heading:
+            yield from _anchor_problems(vault, target, link, where)
+
+
+def _missing(link: Link, where: str) -> Problem:
+    if link.embed:
+        return Problem(
+            Severity.WARNING,
+            "embed-missing",
+            f"embedded file not found: {link.target}",
+            where,
+            link.line,
+        )
+    return Problem(
+        Severity.WARNING,
+        "link-unresolved",
+        f"no note or file is called {link.target!r}",
+        where,
+        link.line,
+    )
+
+
+def _ambiguous(link: Link, found: Found[Note] | Found[PurePosixPath], where: str) -> Problem:
+    paths = [c.path if isinstance(c, Note) else c for c in found.candidates]
+    rest = found.count - 2
+    more = f" and {rest} more" if rest > 0 else ""
+    return Problem(
+        Severity.WARNING,
+        "link-ambiguous",
+        f"{link.target!r} could mean {paths[0].as_posix()} or {paths[1].as_posix()}{more}; "
+        f"linked to {paths[0].as_posix()} as Obsidian does: write its path to choose",
+        where,
+        link.line,
+    )
+
+
+def _anchor_problems(vault: Vault, target: Note, link: Link, where: str) -> Iterator[Problem]:
+    heading = link.heading or ""
+    if vault.anchor_for(target, heading) is not None:
+        return
+    name = target.path.as_posix()
+    if heading.strip().startswith("^"):
+        yield Problem(
+            Severity.WARNING,
+            "link-block-missing",
+            f"{name} has no block ^{heading.strip()[1:].strip()}; the link leads to the note",
+            where,
+            link.line,
+        )
+    else:
+        yield Problem(
+            Severity.WARNING,
+            "link-heading-missing",
+            f"{name} has no heading {heading!r}; the link leads to the note",
+            where,
+            link.line,
+        )

@@ -42,7 +42,13 @@ FIXTURE_PATH = "notes/Fixture Note.md"
 
 #: path -> (title, note_id, draft line, extra frontmatter, body)
 VAULT_NOTES: dict[str, tuple[str, str, str, str, str]] = {
-    "notes/Other Note.md": ("Other Note", "230301AB01", "false", "aliases: [Alt Name]", ""),
+    "notes/Other Note.md": (
+        "Other Note",
+        "230301AB01",
+        "false",
+        "aliases: [Alt Name]",
+        "## Some Heading\n",
+    ),
     "journal/paper logbook.md": ("Why I Keep a Paper Logbook", "230301AB02", "false", "", ""),
     "notes/Café Crème.md": ("Café Crème", "230301AB03", "false", "", ""),
     "private/Secret Plans.md": (

@@ -39,7 +39,14 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-__all__ = ["COMMENT_FREE_SOURCE", "INLINE_ONLY", "KEEP_H1", "comments_plugin", "hide_comments"]
+__all__ = [
+    "COMMENT_FREE_SOURCE",
+    "INLINE_ONLY",
+    "KEEP_H1",
+    "KEEP_HEADINGS",
+    "comments_plugin",
+    "hide_comments",
+]
 
 #: The env key under which the parse records the note's text with its comments cut.
 COMMENT_FREE_SOURCE = "notepress.comments.source"
@@ -47,6 +54,8 @@ COMMENT_FREE_SOURCE = "notepress.comments.source"
 #: none of the ``INLINE_ONLY`` strings is skipped, except H1 headings with ``KEEP_H1``.
 INLINE_ONLY = "notepress.inline_only"
 KEEP_H1 = "notepress.keep_h1"
+#: Env key for a partial parse that keeps every heading's inline content (for their slugs).
+KEEP_HEADINGS = "notepress.keep_headings"
 #: Set in the nested parses that find code, which must not cut comments themselves.
 _NESTED = "notepress.comments.nested"
 _CODES = "notepress.comments.codes"
@@ -96,12 +105,14 @@ def _prune(state: StateCore) -> None:
     if needles is None:
         return
     keep_h1 = state.env.get(KEEP_H1, False)
+    keep_headings = state.env.get(KEEP_HEADINGS, False)
     previous = None
     for token in state.tokens:
         if (
             token.type == "inline"
             and not any(needle in token.content for needle in needles)
             and not (keep_h1 and previous is not None and previous.tag == "h1")
+            and not (keep_headings and previous is not None and previous.type == "heading_open")
         ):
             token.content = ""
         previous = token

@@ -42,7 +42,8 @@ def _heading_ids(state: StateCore) -> None:
         base = slugify(inline_text(tokens[index + 1]))
         count = used.get(base, 0)
         used[base] = count + 1
-        token.meta = {**(token.meta or {}), "slug": base if count == 0 else f"{base}-{count + 1}"}
+        slug = base if count == 0 else f"{base}-{count + 1}"
+        token.meta = {**(token.meta or {}), "slug": slug, "base_slug": base}
 
 
 def _render_heading_open(

@@ -1,4 +1,4 @@
-"""What the vault loader knows of a note's body: its wikilinks and its first H1.
+"""What the vault loader knows of a note's body: its wikilinks, its headings and first H1.
 
 Both are read from the tokens of the parser that renders the note (same plugins, same comment
 rule), never from a separate scan of the text: a link or a heading inside a comment, a code
@@ -18,13 +18,16 @@ from markdown_it.token import Token
 
 from ..links import WIKILINK_RE, parse_wikilink
 from ..model import Link
-from .comments import COMMENT_FREE_SOURCE, INLINE_ONLY, KEEP_H1
+from ..slugs import lookup_key
+from .comments import COMMENT_FREE_SOURCE, INLINE_ONLY, KEEP_H1, KEEP_HEADINGS
 from .headings import inline_text
 from .render import create_parser
 
 __all__ = ["Outline", "read_outline"]
 
 _WIKILINK_START = "[["
+#: A line that may make a heading: ATX (``# x``) or a setext underline (``===``, ``---``).
+_MAYBE_HEADING = re.compile(r"^ {0,3}(?:#{1,6}(?:[ \t]|$)|=+[ \t]*$|-+[ \t]*$)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -34,18 +37,53 @@ class Outline:
     first_h1: str | None = None
     """The text of the first level-1 heading (markup removed, spaces collapsed), the title's
     fallback."""
+    headings: tuple[tuple[int, str, str], ...] = ()
+    """(level, text as written, slug) of every heading in document order; the slug is the
+    one the renderer's heading plugin gives, so a link's anchor and the heading's id agree.
+    See :meth:`headings_for` for the headings a render keeps."""
+    heading_bases: tuple[str, ...] = ()
+    """The slug of each heading before duplicates are numbered."""
+    edge_h1s: frozenset[int] = frozenset()
+    """Indexes in :attr:`headings` of an H1 that opens or closes the body."""
+
+    def headings_for(self, title: str) -> tuple[tuple[int, str, str], ...]:
+        """The headings a render of the note titled ``title`` shows, with their slugs.
+
+        The renderer drops an H1 that opens or closes the body and repeats the title
+        (:mod:`~notepress.markdown.cleanup`), which renumbers the slugs after it.
+        """
+        key = lookup_key(title)
+        dropped = {i for i in self.edge_h1s if lookup_key(self.headings[i][1]) == key}
+        if not dropped:
+            return self.headings
+        used: dict[str, int] = {}
+        kept = []
+        for index, (level, text, _) in enumerate(self.headings):
+            if index in dropped:
+                continue
+            base = self.heading_bases[index]
+            count = used.get(base, 0)
+            used[base] = count + 1
+            kept.append((level, text, base if count == 0 else f"{base}-{count + 1}"))
+        return tuple(kept)
 
 
 def read_outline(body: str, *, first_line: int = 1, want_title: bool = True) -> Outline:
-    """The links of ``body`` (whose first line is file line ``first_line``) and its first H1.
+    """The links of ``body`` (whose first line is file line ``first_line``), its headings and
+    its first H1.
 
-    A body without ``[[`` has no links, so when no title is wanted either, it is not parsed.
+    A body without ``[[`` and without a line that could make a heading has neither links
+    nor headings, so when no title is wanted either, it is not parsed.
     """
-    if not want_title and _WIKILINK_START not in body:
+    if not want_title and _WIKILINK_START not in body and not _MAYBE_HEADING.search(body):
         return Outline()
     # Only blocks that may hold a wikilink (or a footnote reference, without which a
-    # footnote and its links are dropped) and H1 headings need their inline content parsed.
-    env: dict[str, object] = {INLINE_ONLY: (_WIKILINK_START, "[^"), KEEP_H1: want_title}
+    # footnote and its links are dropped) and headings need their inline content parsed.
+    env: dict[str, object] = {
+        INLINE_ONLY: (_WIKILINK_START, "[^"),
+        KEEP_H1: want_title,
+        KEEP_HEADINGS: True,
+    }
     tokens = create_parser().parse(body, env)
     source = env.get(COMMENT_FREE_SOURCE, body)
     assert isinstance(source, str)
@@ -56,7 +94,36 @@ def read_outline(body: str, *, first_line: int = 1, want_title: bool = True) -> 
             dataclasses.replace(link, line=first_line + (link.line or 0)) for link in links
         ),
         first_h1=_first_h1(tokens) if want_title else None,
+        **_headings(tokens, lines),
     )
+
+
+def _headings(tokens: Sequence[Token], lines: list[str]) -> dict[str, Any]:
+    """The :class:`Outline` fields that describe the headings."""
+    headings: list[tuple[int, str, str]] = []
+    bases: list[str] = []
+    edges: set[int] = set()
+    # The cleanup runs while footnote definitions are still tokens where they were written
+    # (they are moved out later): an H1 before or after one does not open or close the body.
+    footnotes = any(token.type == "footnote_block_open" for token in tokens)
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or index + 1 >= len(tokens):
+            continue
+        meta = token.meta or {}
+        start = token.map[0] if token.map else 0
+        opens = index == 0 and not (footnotes and any(line.strip() for line in lines[:start]))
+        if token.tag == "h1" and (opens or index + 3 == len(tokens)):
+            edges.add(len(headings))
+        # As written, markup kept: Obsidian matches a link against the heading's source
+        # (``[[#`move`]]`` names ``### `move` ``).
+        text = " ".join(tokens[index + 1].content.split())
+        headings.append((int(token.tag[1]), text, str(meta.get("slug", "section"))))
+        bases.append(str(meta.get("base_slug", "section")))
+    return {
+        "headings": tuple(headings),
+        "heading_bases": tuple(bases),
+        "edge_h1s": frozenset(edges),
+    }
 
 
 def _first_h1(tokens: Sequence[Token]) -> str | None:

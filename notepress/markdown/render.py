@@ -28,8 +28,7 @@ from ..budget import BudgetExceeded, cpu_budget, too_slow
 from ..errors import NoteRenderError  # in the error tree; still importable from here
 from ..links import WIKILINK_RE, parse_wikilink
 from ..model import Link, Note, Problem, Severity
-from ..slugs import slugify
-from ..vault import Vault
+from ..vault import NOT_NOTES, Vault
 from .callouts import callouts_plugin
 from .cleanup import cleanup_plugin
 from .comments import comments_plugin
@@ -333,7 +332,9 @@ class _RenderContext:
     def href_for_note(self, target: Note, heading: str | None) -> str | None:
         if not self.linkable(target):
             return None
-        href = self.style.note_href(target, slugify(heading) if heading else None)
+        href = self.style.note_href(
+            target, self.vault.anchor_for(target, heading) if heading else None
+        )
         if href is not None:
             self.linked.setdefault(target.note_id, target)
             self.emitted.add(href)
@@ -343,16 +344,29 @@ class _RenderContext:
         if link.embed:
             return self._render_embed(link)
         target = self.vault.resolve_link(link, self.note)
-        href = self.href_for_note(target, link.heading) if target is not None else None
         text = escapeHtml(link.text)
+        if target is None:
+            return self._attachment_link(link, text)
+        href = self.href_for_note(target, link.heading)
         if href is None:
             return text
         return f'<a href="{escapeHtml(href)}" class="internal-link">{text}</a>'
 
+    def _attachment_link(self, link: Link, text: str) -> str:
+        """A plain link to a file of the vault: to its copy where the output has assets."""
+        attachment = self.vault.resolve_attachment(link.target, self.note)
+        src = self.asset(attachment) if attachment is not None else None
+        if src is None:
+            return text
+        return f'<a href="{escapeHtml(src)}" class="attachment">{text}</a>'
+
     def _render_embed(self, link: Link) -> str:
-        attachment = self.vault.attachment(link.target)
+        attachment = self.vault.resolve_attachment(link.target, self.note)
+        if attachment is not None and attachment.name.lower().endswith(NOT_NOTES):
+            # A view or drawing shows nothing as a raw file: its text, and nothing copied.
+            return escapeHtml(_embed_text(link))
         if attachment is None:
-            target = self.vault.resolve(link.target)
+            target = self.vault.resolve(link.target, self.note)
             if target is not None:  # ![[Note]] transclusion: written as a link
                 return self.render_link(Link(link.target, link.heading, link.alias, embed=False))
             return escapeHtml(_embed_text(link))

@@ -1,0 +1,176 @@
+"""Obsidian's own settings of a vault, read from ``.obsidian/``, with ``[vault]`` keys on top.
+
+A vault that reads right in Obsidian should publish right, so the few settings that change
+how its files are read are taken from where Obsidian keeps them: ``app.json`` (link format,
+attachment folder, excluded files, line breaks) and ``templates.json`` (the templates
+folder).  These files are Obsidian's, not ours: an unknown key is ignored, and a file that
+cannot be read or has a value of the wrong kind is a warning of the vault, never a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .config import VaultOptions
+from .model import Problem, Severity
+
+__all__ = ["APP_JSON", "TEMPLATES_JSON", "ObsidianSettings", "gitignore_literal", "read_settings"]
+
+APP_JSON = ".obsidian/app.json"
+TEMPLATES_JSON = ".obsidian/templates.json"
+_LINK_FORMATS = ("shortest", "relative", "absolute")
+#: Larger settings files are not Obsidian's doing; they are skipped with a warning.
+_MAX_SIZE = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ObsidianSettings:
+    """The effective settings: Obsidian's, overridden by ``[vault]`` keys where those are set."""
+
+    new_link_format: str = "shortest"
+    """How Obsidian writes new links (``shortest``, ``relative``, ``absolute``).  Links are
+    resolved the same way whatever it is; it is kept so tools can write links alike."""
+    attachment_folder: str = ""
+    """Where Obsidian puts new attachments (``/`` the vault root, ``./x`` beside the note)."""
+    templates_folder: str = ""
+    """Vault-relative folder of note templates, never read as notes; empty for none."""
+    strict_line_breaks: bool = False
+    """True when a single line break joins lines (Markdown's rule); Obsidian's default keeps it."""
+    ignore: tuple[str, ...] = ()
+    """Gitignore-style patterns from Obsidian's "Excluded files" (``userIgnoreFilters``).
+
+    Obsidian leaves excluded files out of search, the graph and link suggestions: they are
+    the files a writer keeps out of sight, so they are treated as ``ignore`` patterns and
+    never published.  A plain entry is a vault path (a folder or a file, ``.md`` optional);
+    an entry written ``/regex/`` is kept in :attr:`ignore_regexes`.
+    """
+    ignore_regexes: tuple[str, ...] = ()
+    """Excluded-file entries written as ``/regex/``, matched against vault-relative paths."""
+
+    def excludes(self, path: PurePosixPath) -> bool:
+        """True when a regex entry of the excluded files matches ``path``."""
+        text = path.as_posix()
+        return any(re.search(pattern, text) for pattern in self.ignore_regexes)
+
+
+def read_settings(root: Path, options: VaultOptions) -> tuple[ObsidianSettings, list[Problem]]:
+    """The vault's effective settings and the warnings reading Obsidian's files gave."""
+    problems: list[Problem] = []
+    app: Mapping[str, Any] = {}
+    templates: Mapping[str, Any] = {}
+    if options.obsidian_settings:
+        app = _read_json(root, APP_JSON, problems)
+        templates = _read_json(root, TEMPLATES_JSON, problems)
+    link_format = _text(app, "newLinkFormat", APP_JSON, problems) or "shortest"
+    if link_format not in _LINK_FORMATS:
+        problems.append(
+            _warning(
+                APP_JSON,
+                f"newLinkFormat {link_format!r} is not one of {', '.join(_LINK_FORMATS)}; ignored",
+            )
+        )
+        link_format = "shortest"
+    attachment_folder = _text(app, "attachmentFolderPath", APP_JSON, problems)
+    strict = app.get("strictLineBreaks", False)
+    if not isinstance(strict, bool):
+        problems.append(_warning(APP_JSON, "strictLineBreaks is not true or false; ignored"))
+        strict = False
+    ignore, regexes = _ignore_filters(app.get("userIgnoreFilters"), problems)
+    templates_folder = _folder(_text(templates, "folder", TEMPLATES_JSON, problems))
+    return (
+        ObsidianSettings(
+            new_link_format=link_format,
+            attachment_folder=options.attachment_folder or attachment_folder,
+            templates_folder=_folder(options.templates_folder) or templates_folder,
+            strict_line_breaks=(
+                strict if options.strict_line_breaks is None else options.strict_line_breaks
+            ),
+            ignore=ignore,
+            ignore_regexes=regexes,
+        ),
+        problems,
+    )
+
+
+def _read_json(root: Path, name: str, problems: list[Problem]) -> Mapping[str, Any]:
+    path = root / name
+    try:
+        if not path.is_file():
+            return {}
+        if path.stat().st_size > _MAX_SIZE:
+            problems.append(_warning(name, "larger than 1 MB; Obsidian's settings ignored"))
+            return {}
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        problems.append(_warning(name, f"cannot read: {exc.strerror}; Obsidian's settings ignored"))
+        return {}
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problems.append(_warning(name, f"not valid JSON ({exc}); Obsidian's settings ignored"))
+        return {}
+    if not isinstance(data, dict):
+        problems.append(_warning(name, "not a JSON object; Obsidian's settings ignored"))
+        return {}
+    return data
+
+
+def _text(data: Mapping[str, Any], key: str, name: str, problems: list[Problem]) -> str:
+    value = data.get(key, "")
+    if not isinstance(value, str):
+        problems.append(_warning(name, f"{key} is not text; ignored"))
+        return ""
+    return value.strip()
+
+
+def _folder(value: str) -> str:
+    """A folder setting as a vault path: no leading or trailing slash, ``.`` for the root."""
+    return value.strip().strip("/")
+
+
+def _ignore_filters(
+    value: object, problems: list[Problem]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Obsidian's excluded-files entries as gitignore patterns and regexes."""
+    if value is None:
+        return (), ()
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        problems.append(_warning(APP_JSON, "userIgnoreFilters is not a list of text; ignored"))
+        return (), ()
+    patterns: list[str] = []
+    regexes: list[str] = []
+    for entry in value:
+        entry = entry.strip()
+        if len(entry) > 2 and entry.startswith("/") and entry.endswith("/"):
+            try:
+                re.compile(entry[1:-1])
+            except re.error as exc:
+                problems.append(
+                    _warning(
+                        APP_JSON,
+                        f"userIgnoreFilters entry {entry!r} is not a regular expression ({exc}); ignored",
+                    )
+                )
+                continue
+            regexes.append(entry[1:-1])
+            continue
+        path = entry.strip("/")
+        if not path:
+            continue
+        escaped = gitignore_literal(path)
+        patterns.append(f"/{escaped}")
+        if not path.lower().endswith(".md") and "." not in PurePosixPath(path).name:
+            patterns.append(f"/{escaped}.md")
+    return tuple(patterns), tuple(regexes)
+
+
+def gitignore_literal(path: str) -> str:
+    """``path`` as a gitignore pattern that matches only itself."""
+    return re.sub(r"([\\*?\[])", r"\\\1", path)
+
+
+def _warning(name: str, message: str) -> Problem:
+    return Problem(Severity.WARNING, "obsidian-settings", message, name)

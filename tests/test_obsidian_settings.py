@@ -1,0 +1,146 @@
+"""Obsidian's own settings (``.obsidian/app.json``, ``templates.json``) and ``[vault]`` over them.
+
+Settings files are Obsidian's: one that is broken or holds a value of the wrong kind is a
+warning naming it, and the vault still loads.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import notepress
+from notepress.obsidian import ObsidianSettings
+from notepress.vault import Vault, load_vault
+from tests.conftest import note_text, write_vault
+from tests.hostile.support import run_cli
+
+TEMPLATE = "---\ntitle: {{title}}\ncreated: {{date:YYYY-MM-DD}}\n---\n\n# {{title}}\n"
+APP = {
+    "newLinkFormat": "relative",
+    "attachmentFolderPath": "Files",
+    "strictLineBreaks": True,
+    "userIgnoreFilters": ["Archive/", "Private plans", "/^scratch-\\d+/"],
+    "alwaysUpdateLinks": True,
+}
+NOTES: dict[str, str | bytes] = {
+    "keep.md": note_text("Kept"),
+    "Archive/old.md": note_text("Old"),
+    "Private plans.md": note_text("Plans"),
+    "scratch-12.md": note_text("Scratch"),
+    "scratch-note.md": note_text("Not scratch"),
+    "Templates/daily.md": TEMPLATE,
+    "Drafts/Templates/weekly.md": TEMPLATE,
+}
+
+
+def _vault(
+    root: Path, app: object = APP, templates: object = None, config: str | None = None
+) -> Path:
+    files: dict[str, str | bytes] = dict(NOTES)
+    if app is not None:
+        files[".obsidian/app.json"] = app if isinstance(app, str) else json.dumps(app)
+    if templates is not None:
+        files[".obsidian/templates.json"] = (
+            templates if isinstance(templates, str) else json.dumps(templates)
+        )
+    return write_vault(root, files, config)
+
+
+def _paths(vault: Vault) -> set[str]:
+    return {note.path.as_posix() for note in vault.notes}
+
+
+def _settings_problems(vault: Vault) -> list[tuple[str, str]]:
+    return [(p.path, p.message) for p in vault.problems if p.code == "obsidian-settings"]
+
+
+def test_app_and_templates_settings_are_read(tmp_path: Path) -> None:
+    vault = load_vault(_vault(tmp_path, templates={"folder": "Templates/"}))
+    assert vault.settings == ObsidianSettings(
+        new_link_format="relative",
+        attachment_folder="Files",
+        templates_folder="Templates",
+        strict_line_breaks=True,
+        ignore=("/Archive", "/Archive.md", "/Private plans", "/Private plans.md"),
+        ignore_regexes=("^scratch-\\d+",),
+    )
+    # Excluded files and the templates folder are never notes; the rest is read.
+    assert _paths(vault) == {"keep.md", "scratch-note.md", "Drafts/Templates/weekly.md"}
+    assert _settings_problems(vault) == []
+
+
+def test_vault_keys_override_obsidian(tmp_path: Path) -> None:
+    config = """
+    [vault]
+    templates_folder = "Drafts/Templates"
+    attachment_folder = "Media"
+    strict_line_breaks = false
+    """
+    root = _vault(tmp_path, templates={"folder": "Templates"}, config=config)
+    vault = notepress.load_project(root).vault
+    settings = vault.settings
+    assert (settings.templates_folder, settings.attachment_folder) == ("Drafts/Templates", "Media")
+    assert settings.strict_line_breaks is False
+    assert "Templates/daily.md" in _paths(vault)
+    assert "Drafts/Templates/weekly.md" not in _paths(vault)
+
+
+def test_obsidian_settings_can_be_skipped(tmp_path: Path) -> None:
+    root = _vault(tmp_path, app="{broken", config="[vault]\nobsidian_settings = false\n")
+    vault = notepress.load_project(root).vault
+    assert vault.settings == ObsidianSettings()
+    assert {"Archive/old.md", "Private plans.md"} <= _paths(vault)
+    assert _settings_problems(vault) == []
+
+
+@pytest.mark.parametrize(
+    ("app", "words"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "not a JSON object"),
+        (b"\xff\xfe{}", "not valid JSON"),
+        ({"newLinkFormat": 3}, "newLinkFormat is not text"),
+        ({"newLinkFormat": "longest"}, "'longest' is not one of"),
+        ({"strictLineBreaks": "yes"}, "strictLineBreaks is not true or false"),
+        ({"userIgnoreFilters": "Archive"}, "userIgnoreFilters is not a list"),
+        ({"userIgnoreFilters": ["/([/"]}, "is not a regular expression"),
+        ({"attachmentFolderPath": ["Files"]}, "attachmentFolderPath is not text"),
+    ],
+)
+def test_broken_app_json_is_a_warning(tmp_path: Path, app: object, words: str) -> None:
+    root = _vault(tmp_path, app=None)
+    (root / ".obsidian").mkdir()
+    target = root / ".obsidian" / "app.json"
+    if isinstance(app, bytes):
+        target.write_bytes(app)
+    else:
+        target.write_text(app if isinstance(app, str) else json.dumps(app), encoding="utf-8")
+    vault = load_vault(root)
+    ((path, message),) = _settings_problems(vault)
+    assert path == ".obsidian/app.json" and words in message
+    assert "keep.md" in _paths(vault)
+
+
+def test_broken_templates_json_is_a_warning(tmp_path: Path) -> None:
+    vault = load_vault(_vault(tmp_path, app={}, templates={"folder": 7}))
+    assert _settings_problems(vault) == [
+        (".obsidian/templates.json", "folder is not text; ignored")
+    ]
+    assert "Templates/daily.md" in _paths(vault)
+
+
+def test_check_names_the_settings_file_and_builds_on(tmp_path: Path) -> None:
+    run = run_cli("check", _vault(tmp_path, app="{not json"))
+    assert ".obsidian/app.json: warning[obsidian-settings]: not valid JSON" in run.output
+    assert "Traceback" not in run.output
+
+
+def test_a_template_outside_the_templates_folder_says_so(tmp_path: Path) -> None:
+    vault = load_vault(_vault(tmp_path, app={}))
+    (problem,) = [p for p in vault.all_problems() if p.path == "Templates/daily.md"]
+    assert problem.code == "frontmatter-yaml" and problem.line == 2
+    assert "look like a template" in problem.message
+    assert "[vault] templates_folder" in problem.message and "ignore" in problem.message

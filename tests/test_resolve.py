@@ -1,0 +1,318 @@
+"""Links resolved as Obsidian resolves them, in the vault model, and checked at load.
+
+One small vault of our own words holds every rule: path links relative to the note and to
+the vault, the shortest unique name, case, an NFD file name, attachments of several types,
+two notes with one name, nested and missing headings, blocks, and Obsidian's non-notes.
+Each rule is asserted three ways where it applies: the note the vault resolves, the href the
+renderer writes, and the problem ``load_vault`` reports with its file and line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from notepress.markdown import UrlLinks, render_note
+from notepress.markdown.render import TextLinks
+from notepress.model import Note, Problem
+from notepress.vault import Vault, load_vault
+from tests.conftest import note_text, write_vault
+from tests.hostile.support import run_cli
+
+SITE = "https://ex.org/"
+ASSETS = "https://ex.org/assets/"
+DESSERT = unicodedata.normalize("NFD", "crème brûlée")
+
+#: The body of the note that holds the links, one link a line so each problem has its line.
+LINKS = """\
+[[../Concepts/limit]]
+[[./rules]]
+[[Concepts/limit]]
+[[/Concepts/limit.md]]
+[[../CONCEPTS/Limit]]
+[[valid argument]]
+[[Proof/valid argument]]
+[[../Food/crème brûlée]]
+[[Bounded above]]
+[[A sequence limit]]
+[[diagram.png]]
+[[paper.pdf|the paper]]
+[[../Files/table.csv]]
+[[index]]
+[[limit#Definition#Epsilon form]]
+[[limit#notes ON style]]
+[[limit#Missing part]]
+[[limit#^fact-1]]
+[[limit#^no-such-block]]
+[[nowhere]]
+[[../../outside]]
+[[Tasks.base]]
+![[Tasks.base]]
+![[Board.canvas]]
+![[Sketch.excalidraw]]
+[[series#Series]]
+"""
+#: File line of each link above: the note's frontmatter takes the first lines.
+_BODY_LINE = 8
+
+
+def _line(text: str) -> int:
+    return _BODY_LINE + LINKS.splitlines().index(text)
+
+
+FILES: dict[str, str | bytes] = {
+    "Logic/intro.md": note_text("Intro", LINKS, note_id="230101AA01"),
+    "Logic/rules.md": note_text("Rules of inference", note_id="230101AA02"),
+    "Concepts/limit.md": note_text(
+        "A sequence limit",
+        "## Definition\n\n### Epsilon form\n\nText.\n\n## Notes: on style\n\nText.\n",
+        note_id="230101AA03",
+        extra="aliases: [Bounded above]",
+    ),
+    "Concepts/series.md": note_text(
+        "Series", "# Series\n\nText.\n\n## Series\n", note_id="230101AA08"
+    ),
+    "Concepts/Proof/valid argument.md": note_text("Valid argument", note_id="230101AA04"),
+    f"Food/{DESSERT}.md": note_text("Dessert", note_id="230101AA05"),
+    "Garden/index.md": note_text("Garden index", note_id="230101AA06"),
+    "Shed/index.md": note_text("Shed index", "[[index]]\n", note_id="230101AA07"),
+    "Alley/Deep/index.md": note_text("Deep index", note_id="230101AA10"),
+    "Files/diagram.png": b"\x89PNG\r\n\x1a\n",
+    "Files/paper.pdf": b"%PDF-1.4\n",
+    "Files/table.csv": "a,b\n1,2\n",
+    "Tasks.base": "views: []\n",
+    "Board.canvas": "{}\n",
+    "Sketch.excalidraw.md": "---\nexcalidraw-plugin: parsed\n---\n# Drawing\n",
+}
+
+
+@pytest.fixture(scope="module")
+def vault(tmp_path_factory: pytest.TempPathFactory) -> Vault:
+    return load_vault(write_vault(tmp_path_factory.mktemp("resolve") / "vault", FILES))
+
+
+@pytest.fixture(scope="module")
+def intro(vault: Vault) -> Note:
+    note = _note(vault, "Logic/intro.md")
+    # Another part of the loader fills block ids from the body; here one is declared.
+    return replace(note, block_ids=frozenset({"fact-1"}))
+
+
+@pytest.fixture(scope="module")
+def links(vault: Vault, intro: Note) -> dict[str, tuple[str | None, str | None, str]]:
+    """Each line's link as rendered for a site with assets: (href, class, text)."""
+    limit = replace(_note(vault, "Concepts/limit.md"), block_ids=frozenset({"fact-1"}))
+    notes = tuple(limit if n.path == limit.path else n for n in vault.notes)
+    declared = Vault(vault.root, notes, vault.attachments)
+    style = UrlLinks(lambda note: f"{SITE}{note.note_id}/", ASSETS)
+    html = render_note(intro, declared, style).html
+    lines = html.strip().removeprefix("<p>").removesuffix("</p>").split("\n")
+    assert len(lines) == len(LINKS.splitlines())
+    return dict(zip(LINKS.splitlines(), map(_anchor, lines), strict=True))
+
+
+def _anchor(html: str) -> tuple[str | None, str | None, str]:
+    match = re.fullmatch(r'<a href="([^"]*)" class="([^"]*)">(.*)</a>', html)
+    return (match[1], match[2], match[3]) if match else (None, None, html)
+
+
+def _note(vault: Vault, path: str) -> Note:
+    return next(n for n in vault.notes if n.path == PurePosixPath(path))
+
+
+def _problems(vault: Vault, code: str) -> list[Problem]:
+    return [p for p in vault.all_problems() if p.code == code]
+
+
+def _href(note_id: str, anchor: str = "") -> str:
+    return f"{SITE}{note_id}/" + (f"#{anchor}" if anchor else "")
+
+
+@pytest.mark.parametrize(
+    ("written", "path"),
+    [
+        ("../Concepts/limit", "Concepts/limit.md"),
+        ("./rules", "Logic/rules.md"),
+        ("Concepts/limit", "Concepts/limit.md"),
+        ("/Concepts/limit.md", "Concepts/limit.md"),
+        ("../CONCEPTS/Limit", "Concepts/limit.md"),
+        ("valid argument", "Concepts/Proof/valid argument.md"),
+        ("Proof/valid argument", "Concepts/Proof/valid argument.md"),
+        ("../Food/crème brûlée", f"Food/{DESSERT}.md"),
+        ("Bounded above", "Concepts/limit.md"),
+        ("A sequence limit", "Concepts/limit.md"),
+    ],
+)
+def test_note_links_resolve_by_obsidian_rules(
+    vault: Vault,
+    intro: Note,
+    links: dict[str, tuple[str | None, str | None, str]],
+    written: str,
+    path: str,
+) -> None:
+    target = _note(vault, path)
+    assert vault.resolve(written, intro) == target
+    href, kind, _ = links[f"[[{written}]]"]
+    assert (href, kind) == (_href(target.note_id), "internal-link")
+
+
+def test_relative_links_need_their_note(vault: Vault) -> None:
+    """``./x`` is read from the note's folder: from the vault root it names nothing."""
+    assert vault.resolve("./rules") is None
+    assert vault.resolve("../../outside", _note(vault, "Logic/intro.md")) is None
+
+
+@pytest.mark.parametrize(
+    ("written", "path", "text"),
+    [
+        ("[[diagram.png]]", "Files/diagram.png", "diagram.png"),
+        ("[[paper.pdf|the paper]]", "Files/paper.pdf", "the paper"),
+        ("[[../Files/table.csv]]", "Files/table.csv", "../Files/table.csv"),
+        ("[[Tasks.base]]", "Tasks.base", "Tasks.base"),
+    ],
+)
+def test_links_to_attachments_of_any_type(
+    vault: Vault,
+    intro: Note,
+    links: dict[str, tuple[str | None, str | None, str]],
+    written: str,
+    path: str,
+    text: str,
+) -> None:
+    target = written.strip("[]").partition("|")[0]
+    assert vault.resolve_attachment(target, intro) == PurePosixPath(path)
+    assert links[written] == (ASSETS + path, "attachment", text)
+
+
+def test_attachment_links_are_text_without_assets(vault: Vault, intro: Note) -> None:
+    html = render_note(intro, vault, TextLinks()).html
+    assert "paper.pdf" not in html and "the paper" in html
+    assert 'class="attachment"' not in html
+
+
+def test_ambiguous_name_warns_naming_both_and_picks_as_obsidian(
+    vault: Vault, intro: Note, links: dict[str, tuple[str | None, str | None, str]]
+) -> None:
+    garden, shed = _note(vault, "Garden/index.md"), _note(vault, "Shed/index.md")
+    # From elsewhere the first by path at the least depth; from a folder, its own note.
+    assert vault.resolve("index", intro) == garden
+    assert vault.resolve("index", shed) == shed
+    assert links["[[index]]"][0] == _href(garden.note_id)
+    found = {(p.path, p.line): p.message for p in _problems(vault, "link-ambiguous")}
+    message = found["Logic/intro.md", _line("[[index]]")]
+    assert message.startswith("'index' could mean Garden/index.md or Shed/index.md and 1 more")
+    # From its own folder the name is a path relative to the note: nothing to choose.
+    assert [where for where in found if where[0] == "Shed/index.md"] == []
+
+
+def test_headings_as_obsidian_matches_them(
+    vault: Vault, links: dict[str, tuple[str | None, str | None, str]]
+) -> None:
+    limit = _note(vault, "Concepts/limit.md")
+    assert [slug for _, _, slug in limit.headings] == [
+        "definition",
+        "epsilon-form",
+        "notes-on-style",
+    ]
+    assert vault.anchor_for(limit, "Definition#Epsilon form") == "epsilon-form"
+    assert vault.anchor_for(limit, "Epsilon form#Definition") is None
+    assert links["[[limit#Definition#Epsilon form]]"][0] == _href(limit.note_id, "epsilon-form")
+    assert links["[[limit#notes ON style]]"][0] == _href(limit.note_id, "notes-on-style")
+    # A heading the note does not have: a link to the note, and a warning at load.
+    assert links["[[limit#Missing part]]"][0] == _href(limit.note_id)
+    (missing,) = _problems(vault, "link-heading-missing")
+    assert (missing.path, missing.line) == ("Logic/intro.md", _line("[[limit#Missing part]]"))
+    assert "Missing part" in missing.message and "Concepts/limit.md" in missing.message
+
+
+def test_heading_slugs_are_those_the_render_writes(
+    vault: Vault, links: dict[str, tuple[str | None, str | None, str]]
+) -> None:
+    """The H1 repeating the title is dropped by the renderer, so ``## Series`` is ``series``."""
+    series = _note(vault, "Concepts/series.md")
+    assert series.headings == ((2, "Series", "series"),)
+    assert links["[[series#Series]]"][0] == _href(series.note_id, "series")
+    assert '<h2 id="series">' in render_note(series, vault).html
+
+
+def test_block_links_against_declared_ids(
+    vault: Vault, links: dict[str, tuple[str | None, str | None, str]]
+) -> None:
+    limit = replace(_note(vault, "Concepts/limit.md"), block_ids=frozenset({"fact-1"}))
+    assert vault.anchor_for(limit, "^fact-1") == "block-fact-1"
+    assert vault.anchor_for(limit, "^other") is None
+    assert links["[[limit#^fact-1]]"][0] == _href(limit.note_id, "block-fact-1")
+    assert links["[[limit#^no-such-block]]"][0] == _href(limit.note_id)
+    lines = {p.line: p.message for p in _problems(vault, "link-block-missing")}
+    assert "^no-such-block" in lines[_line("[[limit#^no-such-block]]")]
+
+
+def test_only_real_misses_are_unresolved(vault: Vault) -> None:
+    found = {(p.path, p.line) for p in _problems(vault, "link-unresolved")}
+    assert found == {
+        ("Logic/intro.md", _line("[[nowhere]]")),
+        ("Logic/intro.md", _line("[[../../outside]]")),
+    }
+    assert not _problems(vault, "embed-missing")
+
+
+def test_obsidian_views_and_drawings_are_not_notes(
+    vault: Vault, intro: Note, links: dict[str, tuple[str | None, str | None, str]]
+) -> None:
+    assert {n.path.as_posix() for n in vault.notes}.isdisjoint(
+        {"Sketch.excalidraw.md", "Tasks.base", "Board.canvas"}
+    )
+    assert vault.resolve_attachment("Sketch.excalidraw") == PurePosixPath("Sketch.excalidraw.md")
+    # Embedded, a view or a drawing is its name and nothing is copied; linked, it is a file.
+    for embed in ("![[Tasks.base]]", "![[Board.canvas]]", "![[Sketch.excalidraw]]"):
+        assert links[embed] == (None, None, embed.strip("![]"))
+    rendered = render_note(intro, vault, UrlLinks(lambda note: SITE, ASSETS))
+    assert rendered.assets == tuple(
+        PurePosixPath(p)
+        for p in ("Files/diagram.png", "Files/paper.pdf", "Files/table.csv", "Tasks.base")
+    )
+
+
+def test_check_reports_link_problems_before_any_exporter(vault: Vault) -> None:
+    run = run_cli("check", vault.root, "--format", "json")
+    found = {(p["code"], p["path"], p["line"]) for p in json.loads(run.stdout)}
+    for code, written in (
+        ("link-ambiguous", "[[index]]"),
+        ("link-heading-missing", "[[limit#Missing part]]"),
+        ("link-block-missing", "[[limit#^no-such-block]]"),
+        ("link-unresolved", "[[nowhere]]"),
+    ):
+        assert (code, "Logic/intro.md", _line(written)) in found
+
+
+def test_a_feed_copies_only_what_notes_link(tmp_path: Path) -> None:
+    """An embedded ``.base`` or ``.canvas`` was copied into the feed's assets; now only a
+    file a published note links reaches them."""
+    body = "![[Tasks.base]] ![[Board.canvas]] [[paper.pdf]] ![[diagram.png]]\n"
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "post.md": note_text("Post", body, note_id="230101AA09"),
+            "Tasks.base": "views: []\n",
+            "Board.canvas": "{}\n",
+            "Files/paper.pdf": b"%PDF-1.4\n",
+            "Files/diagram.png": b"\x89PNG\r\n\x1a\n",
+            "Files/unused.pdf": b"%PDF-1.4\n",
+        },
+        config=f"""
+        [site]
+        url = "{SITE}"
+        [targets.news]
+        exporter = "feed"
+        """,
+    )
+    run = run_cli("build", root)
+    assert run.code == 0, run.output
+    assets = root / "_publish" / "news" / "assets"
+    copied = sorted(p.relative_to(assets).as_posix() for p in assets.rglob("*") if p.is_file())
+    assert copied == ["Files/diagram.png", "Files/paper.pdf"]

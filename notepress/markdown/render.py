@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
+import secrets
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -282,7 +283,8 @@ def _render(
             raw += "\n"
         if rule == "endnotes":
             raw += "".join(
-                f'<aside epub:type="footnote" id="{footnote.id}">{footnote.html}</aside>'
+                f'<aside epub:type="footnote {context.mark}" id="{footnote.id}">'
+                f"{context.footnote_html[footnote.number]}</aside>"
                 for footnote in footnotes
             )
     # Capped before the sanitiser too: its tree builder is quadratic in depth.
@@ -341,7 +343,7 @@ def _footnotes(
             Footnote(
                 number=number,
                 id=context.footnote_id(f"fn-{number}"),
-                html=html,
+                html=html.replace(" " + context.mark, ""),
                 ref_ids=tuple(context.footnote_id(local) for local in calls.get(number, ())),
             )
         )
@@ -411,6 +413,10 @@ class _RenderContext:
     placed: set[int] = field(default_factory=set)
     """Footnotes already written at a call (the ``inline`` rule)."""
     in_footnote: bool = False
+    mark: str = field(default_factory=lambda: secrets.token_hex(8))
+    """Written after the ``epub:type`` values the renderer writes itself and removed by the
+    sanitiser, which drops any other: a note's raw HTML cannot make or hide a footnote.
+    It never reaches the output, which stays the same on every run."""
     emitted: set[str] = field(default_factory=set)
     open_links: list[bool] = field(default_factory=list)
     hidden_text: bool = False
@@ -523,7 +529,10 @@ class _RenderContext:
         ``epub:type`` passes only where the ``endnotes`` rule writes it.
         """
         if attribute == "epub:type":
-            return value if self.footnote_rule == "endnotes" and tag in ("a", "aside") else None
+            kind, _, mark = value.partition(" ")
+            if mark != self.mark:
+                return None
+            return value if self.in_footnote else kind  # a footnote is sanitised twice
         if attribute not in ("href", "src", "cite"):
             return value
         if value in self.emitted:
@@ -644,7 +653,7 @@ def _footnote_ref(self: Any, tokens: Sequence[Token], idx: int, options: Any, en
         return f'<span class="footnote" id="{fn_id}">{phrasing(body)}</span>'
     href = context.footnote_href(f"fn-{number}")
     if context.footnote_rule == "endnotes":
-        return f'<a epub:type="noteref" href="{escapeHtml(href)}">{number}</a>'
+        return f'<a epub:type="noteref {context.mark}" href="{escapeHtml(href)}">{number}</a>'
     ref = context.footnote_id(_call_id(token.meta))
     return f'<sup class="footnote-ref"><a href="{escapeHtml(href)}" id="{ref}">[{number}]</a></sup>'
 

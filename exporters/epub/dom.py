@@ -9,18 +9,7 @@ from collections.abc import Callable, Sequence
 
 from notepress.markdown.tree import Element
 
-__all__ = ["add_text", "rewrite_children", "unwrapped"]
-
-
-def add_text(parent: Element, text: str) -> None:
-    """Append ``text`` after the last child of ``parent`` (or as its text)."""
-    if not text:
-        return
-    if len(parent):
-        last = parent[-1]
-        last.tail = (last.tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
+__all__ = ["rewrite_children", "unwrapped"]
 
 
 def unwrapped(child: Element) -> list[Element | str]:

@@ -1,8 +1,10 @@
 """Render one note to sanitised HTML for one output.
 
-Rendering is pure: the same note, vault and link style give the same HTML, so results can be
-cached and rendering spread over processes.  What differs between outputs is only how links,
-ids and assets are written, and that is the :class:`LinkStyle` an exporter passes in.
+Rendering is pure: the same note, vault, link style and footnote rule give the same HTML, so
+results can be cached and rendering spread over processes.  What differs between outputs is
+only how links, ids and assets are written, the :class:`LinkStyle` an exporter passes in, and
+where footnotes go, its footnote rule (:mod:`.footnotes`).  With the HTML comes what the
+renderer knows of the note (text, images, footnotes, URLs), so that no output reads it back.
 """
 
 from __future__ import annotations

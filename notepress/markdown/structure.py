@@ -76,7 +76,8 @@ class Footnote:
     html: str
     """The footnote's sanitised HTML, without back-references."""
     ref_ids: tuple[str, ...]
-    """Ids of the places that call it, which a back-reference leads to, in order."""
+    """Ids of the places that call it, in order: where the ``list`` rule's back-references
+    lead (the other rules write no back-references and give calls no ids)."""
 
 
 @dataclass(frozen=True)

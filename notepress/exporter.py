@@ -96,6 +96,9 @@ class Job(Generic[OptionsT]):
     """Selected notes, oldest first."""
     out_dir: Path
     config_root: Path
+    matching: Sequence[Note] = ()
+    """Every note the selection matches before its limit, oldest first (a feed's tag feeds
+    take their newest from these); empty when the job was made without them: ``notes``."""
     problems: list[Problem] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
 

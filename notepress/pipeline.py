@@ -15,7 +15,7 @@ from .exporter import Job
 from .model import Note, Problem, Severity
 from .output import OutputError, OutputFolder, output_folder_problem, temporary_files_in
 from .registry import get_exporter
-from .selection import select_notes
+from .selection import newest_notes, select_notes
 from .vault import Vault, load_vault
 
 __all__ = [
@@ -153,10 +153,15 @@ def _check_output_folders(root: Path, config: Config, folders: Sequence[Path]) -
 
 def select_for(vault: Vault, target: Target) -> tuple[Note, ...]:
     """The notes ``target`` selects, its exporter's :class:`SelectionDefaults` applied."""
+    return _select(vault, target)[1]
+
+
+def _select(vault: Vault, target: Target) -> tuple[tuple[Note, ...], tuple[Note, ...]]:
+    """Every note ``target``'s selection matches, and the newest of them its limit keeps."""
     defaults = get_exporter(target.exporter).selection_defaults
-    return select_notes(
-        vault.notes, target.selection, limit=defaults.limit, order=defaults.order(target.options)
-    )
+    matching = select_notes(vault.notes, replace(target.selection, limit=None))
+    limit = target.selection.limit if target.selection.limit is not None else defaults.limit
+    return matching, newest_notes(matching, limit, defaults.order(target.options))
 
 
 def target_problems(vault: Vault, target: Target) -> list[Problem]:
@@ -222,7 +227,7 @@ def _build_target(
     vault: Vault, config: Config, target: Target, folder: OutputFolder
 ) -> TargetResult:
     exporter_cls = get_exporter(target.exporter)
-    notes = select_for(vault, target)
+    matching, notes = _select(vault, target)
     result = TargetResult(target.name, target.exporter, len(notes))
     final = folder.path / target.name
     try:
@@ -239,6 +244,7 @@ def _build_target(
         site=config.site,
         vault=vault,
         notes=notes,
+        matching=matching,
         out_dir=staging,
         config_root=config.root,
     )

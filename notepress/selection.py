@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from .config import Selection
 from .model import Note
 
-__all__ = ["select_notes"]
+__all__ = ["newest_notes", "select_notes"]
 
 _OLDEST = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -44,6 +44,14 @@ def select_notes(
                 continue
         chosen.append(note)
     limit = selection.limit if selection.limit is not None else limit
+    return newest_notes(chosen, limit, order)
+
+
+def newest_notes(
+    notes: Iterable[Note], limit: int | None, order: str = "created"
+) -> tuple[Note, ...]:
+    """The newest ``limit`` of ``notes`` by ``order`` (all for ``0`` or None), oldest first."""
+    chosen = list(notes)
     if limit and len(chosen) > limit:
         by_order = sorted(chosen, key=lambda n: (_date(n, order), n.sort_key))
         chosen = by_order[-limit:]

@@ -2,10 +2,10 @@
 
 Each note is rendered by the shared renderer with :class:`DocumentLinks`, so wikilinks
 between notes of the book are ``#n<note_id>-<heading>`` anchors and every id carries its
-note's prefix.  The rendered HTML is then reshaped as a tree (never with regexes) into what
-pandoc's HTML reader maps one to one onto its document model:
+note's prefix, and with the ``endnotes`` footnote rule, whose ``noteref``/``footnote`` pairs
+pandoc turns into real notes.  The renderer's tree of the note is then reshaped (never with
+regexes) into what pandoc's HTML reader maps one to one onto its document model:
 
-* footnotes become EPUB ``noteref``/``footnote`` pairs, which pandoc turns into real notes;
 * callout titles, ``<details>`` and ``<summary>`` become classed ``<div>`` elements (pandoc
   drops classes on paragraphs and has no ``<details>``), so folded content is always shown;
 * ids from raw HTML get the note's prefix, every id is unique in the book, and a link to an
@@ -34,12 +34,13 @@ from notepress.markdown import (
     UrlLinks,
     render_note,
 )
+from notepress.markdown.tree import Element, html_tree, inner_html, new_element
 from notepress.model import Note, Problem
 from notepress.periods import format_day, month_label
 from notepress.slugs import slugify
 from notepress.vault import Vault
 
-from .dom import Element, parse_fragment, rewrite_children, serialize, unwrapped
+from .dom import rewrite_children, unwrapped
 from .media import MediaStore
 
 __all__ = [
@@ -211,8 +212,10 @@ def build_source(
         for note in part.notes:
             ids.add(f"n{note.note_id}")
             try:
-                rendered = render_note(note, vault, style, include_drafts=include_drafts)
-                body = parse_fragment(rendered.html)
+                rendered = render_note(
+                    note, vault, style, include_drafts=include_drafts, footnotes="endnotes"
+                )
+                body = html_tree(rendered.html)
                 _reshape(body, note, level, ids, media, warn)
             except (NoteRenderError, RecursionError) as exc:
                 failure = (
@@ -235,7 +238,7 @@ def build_source(
             out.append(f"{html.escape(part.title)}</h1>\n")
         current = part
         out.append(_chapter_head(note, level, site.tz))
-        out.append(serialize(body))
+        out.append(inner_html(body))
         out.append("\n")
     out.append("</body>\n</html>\n")
     return BookSource("".join(out), level, len(chapters))
@@ -304,71 +307,12 @@ def _chapter_head(note: Note, level: int, tz: tzinfo) -> str:
 def _reshape(
     body: Element, note: Note, level: int, ids: set[str], media: MediaStore, warn: Warn
 ) -> None:
-    _footnotes(body)
     _images(body, media)
     for element in list(body.iter()):
         _rename_block(element)
     _unwrap_ruby(body)
     _shift_headings(body, level)
     _own_ids(body, note, ids)
-
-
-def _footnotes(body: Element) -> None:
-    """Renderer footnotes to ``noteref`` links and ``footnote`` asides, pandoc's note form."""
-    sections = [
-        child
-        for child in body
-        if child.tag == "section" and "footnotes" in child.get("class", "").split()
-    ]
-    asides = []
-    for section in sections:
-        for listing in section.findall("ol"):
-            for item in listing.findall("li"):
-                aside = Element("aside", {"epub:type": "footnote", "id": item.get("id", "")})
-                aside.text = item.text
-                aside.extend(list(item))
-                _drop_backrefs(aside)
-                asides.append(aside)
-    if sections:
-        dropped = set(sections)
-        rewrite_children(body, lambda child: [] if child in dropped else None)
-    notes = {aside.get("id") for aside in asides}
-
-    def noteref(child: Element) -> list[Element | str] | None:
-        if child.tag != "sup" or "footnote-ref" not in child.get("class", "").split():
-            return None
-        link = child.find("a")
-        if link is None or link.get("href", "").removeprefix("#") not in notes:
-            return None  # not the renderer's footnote (raw HTML that borrowed its class)
-        ref = Element("a", {"epub:type": "noteref", "href": link.get("href", "")})
-        ref.text = "".join(link.itertext()).strip("[]")
-        return [ref]
-
-    for parent in list(body.iter()):
-        rewrite_children(parent, noteref)
-    body.extend(asides)
-
-
-def _drop_backrefs(aside: Element) -> None:
-    """Remove the back-references and the space around them, in one pass per parent."""
-    for parent in list(aside.iter()):
-        children = list(parent)
-        if not any(_is_backref(child) for child in children):
-            continue
-        del parent[:]
-        for child in children:
-            if not _is_backref(child):
-                parent.append(child)
-                continue
-            tail = (child.tail or "").strip()
-            if len(parent):
-                parent[-1].tail = (parent[-1].tail or "").rstrip() + tail
-            else:
-                parent.text = (parent.text or "").rstrip() + tail
-
-
-def _is_backref(child: Element) -> bool:
-    return child.tag == "a" and "footnote-backref" in child.get("class", "").split()
 
 
 def _images(body: Element, media: MediaStore) -> None:
@@ -385,7 +329,7 @@ def _images(body: Element, media: MediaStore) -> None:
             child.set("alt", alt)
             return None
         if src.startswith(("http://", "https://")):
-            link = Element("a", {"href": src, "class": "remote-image"})
+            link = new_element("a", {"href": src, "class": "remote-image"})
             link.text = alt or "image"
             return [link]
         return [alt]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Literal
@@ -28,7 +28,6 @@ from notepress.markdown import NoteRenderError
 from notepress.model import Note
 from notepress.parse import NOTE_ID_RE
 from notepress.schema import option
-from notepress.selection import select_notes
 from notepress.slugs import tag_slug
 from notepress.templating import builtin_templates, template_environment
 from notepress.urls import encode_url
@@ -349,8 +348,7 @@ def _tag_groups(job: Job, limit: int) -> list[tuple[str, list[str], list[Note]]]
     does for the main feed.  Tags whose slugs coincide (``Baking`` and ``baking``) share
     one feed.
     """
-    selection = replace(job.target.selection, limit=None)
-    candidates = select_notes(job.vault.notes, selection)
+    candidates = job.matching or job.notes
     dated = [note for note in candidates if note.published and note.created is not None]
     groups: dict[str, tuple[dict[str, None], list[Note]]] = {}
     for note in dated:

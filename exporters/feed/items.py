@@ -8,16 +8,13 @@ timezone-aware.  The writers then only choose element names.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import PurePosixPath
 from urllib.parse import quote, urlsplit
 
-import lxml.html
-
 from notepress.markdown import NoteRenderError, UrlLinks, render_note
-from notepress.markdown.sanitize import sanitize
 from notepress.model import Note, Problem
 from notepress.vault import Vault
 
@@ -33,8 +30,6 @@ __all__ = [
 # it discourages C1 controls, which no reader shows and which only ever come from broken
 # copy-and-paste.  All of them are dropped from every string a feed carries.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_ABSOLUTE_SCHEMES = frozenset({"http", "https", "mailto"})
-_URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -121,9 +116,13 @@ class ItemFactory:
         # An entry is never modified before it is published, whatever the frontmatter says
         # (the vault already warns about such a note).
         updated = max(self._aware(note.updated or note.created), published)
+        # UrlLinks writes every URL absolute, raw HTML's included: a relative one would
+        # break in every mail client, and the tests hold the renderer to it.
         rendered = render_note(note, self.vault, UrlLinks(self.note_url, self.assets_url))
-        html = clean_text(sanitize(rendered.html, _absolute_urls_only))
-        summary = clean_text(note.description).strip() or excerpt(html, self.summary_words)
+        html = clean_text(rendered.html)
+        summary = clean_text(note.description).strip() or excerpt(
+            [clean_text(paragraph) for paragraph in rendered.paragraphs], self.summary_words
+        )
         return FeedItem(
             note=note,
             id=tag_uri(self.host, published, note.note_id),
@@ -145,41 +144,15 @@ class ItemFactory:
         return value.replace(microsecond=0)
 
 
-def _absolute_urls_only(tag: str, attribute: str, value: str) -> str | None:
-    """Keep a URL attribute only when absolute: a relative one breaks in every mail client.
-
-    Rendering with :class:`UrlLinks` already writes every URL absolute; this pass is the
-    feed's own guarantee of it, whatever a note's raw HTML carries.
-    """
-    if attribute not in _URL_ATTRIBUTES:
-        return value
-    return value if is_absolute_url(value.strip()) else None
-
-
-def excerpt(html: str, words: int) -> str:
+def excerpt(paragraphs: Sequence[str], words: int) -> str:
     """The opening ``words`` words of the note's prose paragraphs, as plain text.
 
-    Only top-level paragraphs count, so keyword rows, callout titles, tables and footnotes
-    stay out of a summary.  Falls back to all the text when the note has no paragraph.
+    The renderer gives the text of the top-level paragraphs (calls of footnotes left out),
+    so keyword rows, callout titles, tables and footnotes stay out of a summary.
     """
-    if not html.strip():
-        return ""
-    try:
-        parts = lxml.html.fragments_fromstring(html)
-    except Exception:  # lxml raises bare ParserError/ValueError for odd fragments
-        return ""
-    elements = [part for part in parts if not isinstance(part, str)]
-    for element in elements:
-        for ref in element.find_class("footnote-ref"):
-            # Emptied, not dropped: dropping joins each tail onto the text before it, which
-            # is quadratic in a paragraph of many footnote calls.
-            del ref[:]
-            ref.text = None
-    paragraphs = [el for el in elements if el.tag == "p"]
-    chosen = paragraphs or [el for el in elements if el.tag != "section"]
     tokens: list[str] = []
-    for element in chosen:
-        tokens.extend(_WHITESPACE.split(element.text_content().strip()))
+    for paragraph in paragraphs:
+        tokens.extend(_WHITESPACE.split(paragraph.strip()))
         if len(tokens) > words:
             break
     tokens = [token for token in tokens if token]

@@ -64,7 +64,7 @@ from notepress.slugs import slugify, tag_slug
 from notepress.urls import encode_url
 from notepress.vault import Vault
 
-from .html import read_body, script_element, to_json
+from .html import script_element, to_json
 
 __all__ = [
     "ARTICLE_TYPES",
@@ -332,7 +332,7 @@ class _Graph:
     def note_node(self, note: Note, rendered: RenderedNote) -> dict[str, Any]:
         """Everything said about one note, with the nodes it points at written in full."""
         url = self.note_url(note)
-        body = read_body(rendered.html)
+        images = {image.src for image in rendered.images}
         node: dict[str, Any] = {
             "@type": self.type_of(note),
             "@id": url,
@@ -359,15 +359,15 @@ class _Graph:
             "citation": [
                 {"@type": "CreativeWork", "url": encode_url(link)}
                 for link in rendered.external_links
-                if link not in body.images
+                if link not in images
             ],
             "mentions": [
                 self.mention(other)
                 for other in rendered.linked_notes
                 if other.note_id != note.note_id
             ],
-            "image": self.image(note, rendered, body.images),
-            "articleBody": body.text if self.options.article_body else None,
+            "image": self.image(note, rendered),
+            "articleBody": rendered.text if self.options.article_body else None,
         }
         node.update({key: value for key, value in optional.items() if value})
         return node
@@ -376,7 +376,7 @@ class _Graph:
         url = self.note_url(note)
         return {"@type": self.type_of(note), "@id": url, "url": url, "headline": note.title}
 
-    def image(self, note: Note, rendered: RenderedNote, images: Sequence[str]) -> str | None:
+    def image(self, note: Note, rendered: RenderedNote) -> str | None:
         """The frontmatter ``image`` (an attachment or a URL), else the first image shown.
 
         Vault images chosen here are remembered in ``images_used``, to be copied.
@@ -392,12 +392,10 @@ class _Graph:
                 attachment = self.vault.attachment(name)
                 if attachment is not None and attachment.suffix.lower() in IMAGE_SUFFIXES:
                     return self.use_image(attachment)
-        if not images:
+        if not rendered.images:
             return None
-        shown = {self.links.asset_href(path): path for path in rendered.assets}
-        if images[0] in shown:
-            return self.use_image(shown[images[0]])
-        return images[0]
+        first = rendered.images[0]
+        return self.use_image(first.path) if first.path is not None else first.src
 
     def use_image(self, attachment: PurePosixPath) -> str | None:
         self.images_used.setdefault(attachment, None)

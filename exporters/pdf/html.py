@@ -1,10 +1,10 @@
 """The HTML of one digest: notes rendered for print, then laid into the Jinja templates.
 
-Notes come out of the core renderer as sanitised HTML meant for screens.  For paper a few
-things change, each done on a parsed tree (lxml), never with patterns over text:
+Notes are rendered with the ``inline`` footnote rule: each footnote stands at its call as
+``<span class="footnote">``, which the print CSS floats to the foot of the page.  For paper a
+few more things change, each done on the renderer's tree of the note (never with patterns
+over text):
 
-* footnotes move from the list at the end of the note to the place they are called from,
-  as ``<span class="footnote">``, which the print CSS floats to the foot of the page;
 * code blocks are highlighted with Pygments;
 * ``<details>`` are opened, since paper cannot unfold;
 * links to local files become text (a PDF link to ``file:///home/...`` helps no reader),
@@ -22,8 +22,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
-import lxml.etree
-import lxml.html
 from markupsafe import Markup
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -41,6 +39,7 @@ from notepress.markdown import (
     UrlLinks,
     render_note,
 )
+from notepress.markdown.tree import Element, html_tree, inner_html
 from notepress.model import Note, Problem
 from notepress.vault import Vault
 
@@ -59,41 +58,6 @@ __all__ = [
     "render_notes",
     "template_folder",
 ]
-
-#: Elements that may sit inside a paragraph; anything else in a footnote becomes a span.
-_PHRASING = frozenset(
-    [
-        "a",
-        "abbr",
-        "b",
-        "bdi",
-        "bdo",
-        "br",
-        "cite",
-        "code",
-        "data",
-        "del",
-        "dfn",
-        "em",
-        "i",
-        "img",
-        "ins",
-        "kbd",
-        "mark",
-        "q",
-        "s",
-        "samp",
-        "small",
-        "span",
-        "strong",
-        "sub",
-        "sup",
-        "time",
-        "u",
-        "var",
-        "wbr",
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -271,7 +235,7 @@ def render_notes(
     kept = []
     for note in notes:
         try:
-            rendered = render_note(note, vault, style, include_drafts=drafts)
+            rendered = render_note(note, vault, style, include_drafts=drafts, footnotes="inline")
             trees.append(_print_tree(rendered.html, formatter))
         except (NoteRenderError, RecursionError) as exc:
             failure = exc if isinstance(exc, NoteRenderError) else NoteRenderError.too_deep(note)
@@ -288,86 +252,19 @@ def render_notes(
     views = []
     for note, tree in zip(notes, trees, strict=True):
         _fix_links(tree, anchors, owners, style.element_id(note, ""))
-        views.append(note_view(note, _inner_html(tree), site, style, english))
+        views.append(note_view(note, inner_html(tree), site, style, english))
     return views, style
 
 
-def _print_tree(html: str, formatter: HtmlFormatter) -> Any:
-    root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
-    _float_footnotes(root)
+def _print_tree(html: str, formatter: HtmlFormatter) -> Element:
+    root = html_tree(html or "<p></p>")
     _highlight_code(root, formatter)
     _open_details(root)
     _mark_figures(root)
     return root
 
 
-def _inner_html(root: Any) -> str:
-    parts = [root.text or ""]
-    parts.extend(lxml.html.tostring(child, encoding="unicode") for child in root)
-    return "".join(parts)
-
-
-def _float_footnotes(root: Any) -> None:
-    """Move each footnote to its first call, as a ``span.footnote`` the CSS floats down.
-
-    Later calls of the same footnote keep a plain superscript number.  The footnote
-    counter restarts with each note (in the CSS), so the numbers match the markdown.
-    """
-    items = {li.get("id"): li for li in root.iter("li") if "footnote-item" in _classes(li)}
-    placed: set[str] = set()
-    for sup in list(root.iter("sup")):
-        if "footnote-ref" not in _classes(sup):
-            continue
-        link = sup.find("a")
-        target = (link.get("href") or "").lstrip("#") if link is not None else ""
-        item = items.get(target)
-        if item is None or target in placed:
-            again = lxml.html.Element("sup", {"class": "footnote-again"})
-            again.text = (link.text_content() if link is not None else "").strip("[]")
-            _replace(sup, again)
-            continue
-        placed.add(target)
-        _replace(sup, _footnote_span(item, target))
-    for section in list(root.iter("section")):
-        if "footnotes" in _classes(section):
-            _remove(section)
-
-
-def _footnote_span(item: Any, target: str) -> Any:
-    span = lxml.html.Element("span", {"class": "footnote", "id": target})
-    for backref in list(item.iter("a")):
-        if "footnote-backref" in _classes(backref):
-            _remove(backref)
-    blocks = [child for child in item if isinstance(child.tag, str)]
-    if len(blocks) == 1 and blocks[0].tag == "p" and not (item.text or "").strip():
-        source = blocks[0]  # one paragraph: its content goes inline
-    else:
-        source = item
-    span.text = source.text
-    for child in list(source):
-        span.append(child)
-    for element in span.iter():
-        if element is not span and isinstance(element.tag, str) and element.tag not in _PHRASING:
-            element.set("class", f"fn-block fn-{element.tag} {element.get('class') or ''}".strip())
-            element.tag = "span"
-    _strip_trailing_space(span)
-    return span
-
-
-def _strip_trailing_space(element: Any) -> None:
-    """Drop the space the removed back-reference left at the end of the footnote."""
-    last = element[-1] if len(element) else None
-    if last is None:
-        element.text = (element.text or "").rstrip()
-    elif last.tail is not None:
-        last.tail = last.tail.rstrip()
-    elif len(last):
-        _strip_trailing_space(last)
-    else:
-        last.text = (last.text or "").rstrip() if last.text else last.text
-
-
-def _highlight_code(root: Any, formatter: HtmlFormatter) -> None:
+def _highlight_code(root: Element, formatter: HtmlFormatter) -> None:
     for code in list(root.iter("code")):
         pre = code.getparent()
         if pre is None or pre.tag != "pre":
@@ -384,18 +281,18 @@ def _highlight_code(root: Any, formatter: HtmlFormatter) -> None:
             continue
         pre.set("data-language", language)
         colored = highlight(code.text_content(), lexer, formatter)
-        replacement = lxml.html.fragment_fromstring(colored, create_parent="code")
+        replacement = html_tree(colored, container="code")
         replacement.set("class", code.get("class") or "")
         _replace(code, replacement)
 
 
-def _open_details(root: Any) -> None:
+def _open_details(root: Element) -> None:
     """Print every ``<details>`` open, as folded callouts are: paper cannot unfold."""
     for details in root.iter("details"):
         details.set("open", "")
 
 
-def _mark_figures(root: Any) -> None:
+def _mark_figures(root: Element) -> None:
     """Paragraphs holding nothing but images are set as centred figures."""
     for p in root.iter("p"):
         children = list(p)
@@ -407,7 +304,7 @@ def _mark_figures(root: Any) -> None:
             p.set("class", ("figure " + (p.get("class") or "")).strip())
 
 
-def _fix_links(root: Any, anchors: set[str], owners: set[str], own: str) -> None:
+def _fix_links(root: Element, anchors: set[str], owners: set[str], own: str) -> None:
     """Keep links a reader of the PDF can follow: anchors in the digest and web URLs.
 
     A link to a heading that does not exist goes to the note it points into instead.
@@ -444,18 +341,6 @@ def _classes(element: Any) -> list[str]:
 def _replace(old: Any, new: Any) -> None:
     new.tail = old.tail
     old.getparent().replace(old, new)
-
-
-def _remove(element: Any) -> None:
-    """Remove ``element`` but keep the text that followed it."""
-    parent = element.getparent()
-    tail = element.tail or ""
-    previous = element.getprevious()
-    if previous is not None:
-        previous.tail = (previous.tail or "") + tail
-    else:
-        parent.text = (parent.text or "") + tail
-    parent.remove(element)
 
 
 def _unwrap(element: Any) -> None:

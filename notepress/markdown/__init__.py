@@ -2,7 +2,10 @@
 
 from .render import (
     DocumentLinks,
+    Footnote,
+    FootnoteRule,
     Heading,
+    Image,
     LinkStyle,
     NoteRenderError,
     RenderedNote,
@@ -14,7 +17,10 @@ from .render import (
 
 __all__ = [
     "DocumentLinks",
+    "Footnote",
+    "FootnoteRule",
     "Heading",
+    "Image",
     "LinkStyle",
     "NoteRenderError",
     "RenderedNote",

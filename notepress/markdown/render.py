@@ -1,8 +1,10 @@
 """Render one note to sanitised HTML for one output.
 
-Rendering is pure: the same note, vault and link style give the same HTML, so results can be
-cached and rendering spread over processes.  What differs between outputs is only how links,
-ids and assets are written, and that is the :class:`LinkStyle` an exporter passes in.
+Rendering is pure: the same note, vault, link style and footnote rule give the same HTML, so
+results can be cached and rendering spread over processes.  What differs between outputs is
+only how links, ids and assets are written, the :class:`LinkStyle` an exporter passes in, and
+where footnotes go, its footnote rule (:mod:`.footnotes`).  With the HTML comes what the
+renderer knows of the note (text, images, footnotes, URLs), so that no output reads it back.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
+import secrets
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -32,16 +35,22 @@ from ..vault import NOT_NOTES, Vault
 from .callouts import callouts_plugin
 from .cleanup import cleanup_plugin
 from .comments import comments_plugin
+from .footnotes import FootnoteRule, footnote_bodies, phrasing, without_footnotes
 from .headings import headings_plugin, inline_text
 from .highlight import highlight_plugin
 from .htmltags import split_tags
 from .nesting import FLATTENED_LINE, MAX_DEPTH, cap_html_depth, nesting_plugin
 from .sanitize import sanitize
+from .structure import Footnote, Image, read_tree
+from .tree import html_tree
 from .wikilinks import wikilinks_plugin
 
 __all__ = [
     "DocumentLinks",
+    "Footnote",
+    "FootnoteRule",
     "Heading",
+    "Image",
     "LinkStyle",
     "NoteRenderError",
     "RenderedNote",
@@ -145,7 +154,12 @@ class Heading:
 
 @dataclass(frozen=True)
 class RenderedNote:
-    """A note's HTML for one output, with what exporters need to know about it."""
+    """A note's HTML for one output, with what exporters need to know about it.
+
+    Everything but ``html`` is what the renderer learnt while writing it, read from the
+    sanitised result: a URL, image or link the sanitiser removed is in none of them.
+    Exporters use these rather than read the HTML again.
+    """
 
     note: Note
     html: str
@@ -153,11 +167,22 @@ class RenderedNote:
     assets: tuple[PurePosixPath, ...]
     """Vault attachments the HTML refers to, in order of first use."""
     external_links: tuple[str, ...]
+    """Web addresses (``http``, ``https``) the HTML links to or shows, in order of first use."""
     linked_notes: tuple[Note, ...]
     """Notes written as links, in order of first link."""
     word_count: int
     problems: tuple[Problem, ...] = ()
     """Warnings found while rendering (nesting flattened), each naming the note."""
+    text: str = ""
+    """The note as plain text, paragraphs separated by a blank line (footnotes included,
+    back-references not)."""
+    paragraphs: tuple[str, ...] = ()
+    """Plain text of the top-level paragraphs, without footnote calls: for summaries."""
+    images: tuple[Image, ...] = ()
+    """Images shown, in reading order."""
+    footnotes: tuple[Footnote, ...] = ()
+    urls: tuple[str, ...] = ()
+    """Every URL the HTML references (``href``, ``src``, ``cite``), in document order."""
 
 
 @functools.cache
@@ -201,12 +226,18 @@ def _parse(body: str, title: str) -> tuple[tuple[Token, ...], int | None]:
 
 
 def render_note(
-    note: Note, vault: Vault, style: LinkStyle | None = None, *, include_drafts: bool = False
+    note: Note,
+    vault: Vault,
+    style: LinkStyle | None = None,
+    *,
+    include_drafts: bool = False,
+    footnotes: FootnoteRule = "list",
 ) -> RenderedNote:
     """Render ``note`` for an output that writes links the ``style`` way.
 
     ``include_drafts`` makes drafts (without errors) linkable, for private reading copies
     that contain them.  Links to anything unpublished are written as their text alone.
+    ``footnotes`` is how the output writes footnotes (:mod:`notepress.markdown.footnotes`).
 
     Raises :class:`NoteRenderError` when the note uses more than its CPU-time budget
     (:mod:`notepress.budget`) or is still too deep for Python despite the nesting limit.
@@ -214,7 +245,7 @@ def render_note(
     path = note.path.as_posix()
     try:
         with cpu_budget():
-            return _render(note, vault, style or TextLinks(), include_drafts)
+            return _render(note, vault, style or TextLinks(), include_drafts, footnotes)
     except BudgetExceeded as exc:
         raise NoteRenderError(too_slow(path, "rendering", exc)) from None
     except RecursionError:
@@ -235,29 +266,97 @@ def note_tokens(note: Note) -> tuple[Token, ...]:
         raise NoteRenderError.too_deep(note) from None
 
 
-def _render(note: Note, vault: Vault, style: LinkStyle, include_drafts: bool) -> RenderedNote:
+def _render(
+    note: Note, vault: Vault, style: LinkStyle, include_drafts: bool, rule: FootnoteRule
+) -> RenderedNote:
     md = create_parser()
     parsed, flattened = _parse(note.body, note.title)
     tokens = list(parsed)
-    context = _RenderContext(note, vault, style, include_drafts)
+    context = _RenderContext(note, vault, style, include_drafts, rule)
     env: dict[str, Any] = {"notepress": context}
-    raw = md.renderer.render(tokens, md.options, env)
+    if rule == "list":
+        raw = md.renderer.render(tokens, md.options, env)
+        footnotes = _footnotes(md, tokens, context)
+    else:
+        footnotes = _footnotes(md, tokens, context)  # written at their calls, or after
+        raw = md.renderer.render(without_footnotes(tokens), md.options, env)
+        if footnotes:  # where the list would begin, a line break, as with the list rule
+            raw += "\n"
+        if rule == "endnotes":
+            raw += "".join(
+                f'<aside epub:type="footnote {context.mark}" id="{footnote.id}">'
+                f"{context.footnote_html[footnote.number]}</aside>"
+                for footnote in footnotes
+            )
     # Capped before the sanitiser too: its tree builder is quadratic in depth.
     raw, cut_raw = cap_html_depth(raw)
     html, cut = cap_html_depth(sanitize(raw, context.filter_attribute))
     problems: tuple[Problem, ...] = ()
     if flattened is not None or cut_raw or cut:
         problems = (_too_deep(note, flattened),)
+    reading = read_tree(html_tree(html))
+    kept = set(reading.urls)
     return RenderedNote(
         note=note,
         html=html,
         headings=tuple(_headings(tokens, context)),
-        assets=tuple(context.assets),
-        external_links=tuple(context.external),
-        linked_notes=tuple(context.linked.values()),
+        assets=tuple(path for path, src in context.assets.items() if src in kept),
+        external_links=tuple(url for url in context.external if url in kept),
+        linked_notes=tuple(
+            context.linked[note_id]
+            for note_id, hrefs in context.link_hrefs.items()
+            if not hrefs.isdisjoint(kept)
+        ),
         word_count=_word_count(tokens),
         problems=problems,
+        text=reading.text,
+        paragraphs=reading.paragraphs,
+        images=tuple(
+            Image(src, alt, context.asset_paths.get(src), width, height)
+            for src, alt, width, height in reading.images
+        ),
+        footnotes=footnotes,
+        urls=reading.urls,
     )
+
+
+def _footnotes(
+    md: MarkdownIt, tokens: Sequence[Token], context: _RenderContext
+) -> tuple[Footnote, ...]:
+    """Each footnote's text rendered and sanitised once, for the rule to place.
+
+    Rendered with the note's context, so its links are lowered like the rest of the note.
+    """
+    bodies = footnote_bodies(tokens)
+    if not bodies:
+        return ()
+    calls: dict[int, list[str]] = {}
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "footnote_ref":
+                calls.setdefault(child.meta["id"] + 1, []).append(_call_id(child.meta))
+    result = []
+    context.in_footnote = True
+    for number, body in bodies.items():
+        raw = md.renderer.render(body, md.options, {"notepress": context})
+        html, _ = cap_html_depth(sanitize(cap_html_depth(raw)[0], context.filter_attribute))
+        result.append(
+            Footnote(
+                number=number,
+                id=context.footnote_id(f"fn-{number}"),
+                html=html.replace(" " + context.mark, ""),
+                ref_ids=tuple(context.footnote_id(local) for local in calls.get(number, ())),
+            )
+        )
+        context.footnote_html[number] = html
+    context.in_footnote = False
+    return tuple(result)
+
+
+def _call_id(meta: dict[str, Any]) -> str:
+    """The local id of one call of a footnote: ``fnref-2``, then ``fnref-2-1`` and so on."""
+    sub = meta.get("subId", 0)
+    return f"fnref-{meta['id'] + 1}" + (f"-{sub}" if sub > 0 else "")
 
 
 def _too_deep(note: Note, flattened: int | None) -> Problem:
@@ -303,9 +402,22 @@ class _RenderContext:
     vault: Vault
     style: LinkStyle
     include_drafts: bool
-    assets: dict[PurePosixPath, None] = field(default_factory=dict)
+    footnote_rule: FootnoteRule = "list"
+    assets: dict[PurePosixPath, str] = field(default_factory=dict)
+    """Each attachment used, with the URL it is written as."""
+    asset_paths: dict[str, PurePosixPath] = field(default_factory=dict)
     external: dict[str, None] = field(default_factory=dict)
     linked: dict[str, Note] = field(default_factory=dict)
+    link_hrefs: dict[str, set[str]] = field(default_factory=dict)
+    """The hrefs written for each linked note, to tell which links the sanitiser kept."""
+    footnote_html: dict[int, str] = field(default_factory=dict)
+    placed: set[int] = field(default_factory=set)
+    """Footnotes already written at a call (the ``inline`` rule)."""
+    in_footnote: bool = False
+    mark: str = field(default_factory=lambda: secrets.token_hex(8))
+    """Written after the ``epub:type`` values the renderer writes itself and removed by the
+    sanitiser, which drops any other: a note's raw HTML cannot make or hide a footnote.
+    It never reaches the output, which stays the same on every run."""
     emitted: set[str] = field(default_factory=set)
     open_links: list[bool] = field(default_factory=list)
     hidden_text: bool = False
@@ -337,6 +449,7 @@ class _RenderContext:
         )
         if href is not None:
             self.linked.setdefault(target.note_id, target)
+            self.link_hrefs.setdefault(target.note_id, set()).add(href)
             self.emitted.add(href)
         return href
 
@@ -387,7 +500,8 @@ class _RenderContext:
     def asset(self, path: PurePosixPath) -> str | None:
         src = self.style.asset_href(path)
         if src is not None:
-            self.assets.setdefault(path, None)
+            self.assets.setdefault(path, src)
+            self.asset_paths.setdefault(src, path)
             self.emitted.add(src)
         return src
 
@@ -426,12 +540,23 @@ class _RenderContext:
         return PurePosixPath(joined)
 
     def filter_attribute(self, tag: str, attribute: str, value: str) -> str | None:
-        """Lower the URLs raw HTML carries; URLs the renderer wrote itself pass as they are."""
+        """Lower the URLs raw HTML carries; URLs the renderer wrote itself pass as they are.
+
+        ``epub:type`` passes only where the ``endnotes`` rule writes it.
+        """
+        if attribute == "epub:type":
+            kind, _, mark = value.partition(" ")
+            if mark != self.mark:
+                return None
+            return value if self.in_footnote else kind  # a footnote is sanitised twice
         if attribute not in ("href", "src", "cite"):
             return value
         if value in self.emitted:
             return value
-        return self.lower_url(value)
+        lowered = self.lower_url(value)
+        if lowered is not None:
+            self.emitted.add(lowered)  # a footnote's HTML is sanitised again inside the note
+        return lowered
 
 
 # render rules ---------------------------------------------------------------------------
@@ -531,12 +656,21 @@ def _list_item_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, 
 
 
 def _footnote_ref(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """A call of a footnote, written as the output's footnote rule says."""
     token = tokens[idx]
     number = token.meta["id"] + 1
-    sub = token.meta.get("subId", 0)
     context = _ctx(env)
+    if context.footnote_rule == "inline":
+        body = context.footnote_html.get(number)
+        if body is None or number in context.placed or context.in_footnote:
+            return f'<sup class="footnote-again">{number}</sup>'
+        context.placed.add(number)
+        fn_id = context.footnote_id(f"fn-{number}")
+        return f'<span class="footnote" id="{fn_id}">{phrasing(body)}</span>'
     href = context.footnote_href(f"fn-{number}")
-    ref = context.footnote_id(f"fnref-{number}" + (f"-{sub}" if sub > 0 else ""))
+    if context.footnote_rule == "endnotes":
+        return f'<a epub:type="noteref {context.mark}" href="{escapeHtml(href)}">{number}</a>'
+    ref = context.footnote_id(_call_id(token.meta))
     return f'<sup class="footnote-ref"><a href="{escapeHtml(href)}" id="{ref}">[{number}]</a></sup>'
 
 

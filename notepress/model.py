@@ -114,6 +114,7 @@ class Note:
     body_line: int = 1
     """Line of the file where the body starts, so that body problems point at the file's line."""
     links: tuple[Link, ...] = ()
+    block_ids: frozenset[str] = frozenset()
     field_lines: Mapping[str, int] = field(default_factory=_frozen)
     """File line of each frontmatter key, for problems found after parsing."""
     problems: tuple[Problem, ...] = ()

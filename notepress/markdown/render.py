@@ -415,7 +415,8 @@ class _RenderContext:
                 code, message = plan.problem
                 line = next((x.line for x in self.note.links if _same(x, link)), None)
                 problem = Problem(Severity.WARNING, code, message, self.note.path.as_posix(), line)
-                self.shared.problems.setdefault(problem, None)
+                if not any(p.code == code and p.line == line for p in self.note.problems):
+                    self.shared.problems.setdefault(problem, None)  # not known since load
             if plan.kind == "transclude":
                 assert plan.target is not None
                 return self._transclude(link, plan.target, plan.tokens)

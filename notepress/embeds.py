@@ -1,7 +1,9 @@
 """Embed cycles found at load time, so ``check`` reports them before any output is rendered.
 
 A note that embeds itself, directly or through other notes, cannot be shown whole: the
-renderer writes the embed that closes the loop as a link.  Each embed that lies on such a loop
+renderer writes the embed that closes the loop as a link.  The graph is one of notes, not
+of sections: a loop through sections of notes that never holds the embeds is still reported
+(rare, and only a warning), but a note embedding one of its own sections is not.  Each embed that lies on such a loop
 gets a warning here.  The graph has one edge per note embed; its strongly connected
 components (Tarjan's algorithm, iterative so a long chain cannot exhaust Python's stack)
 give every edge on a loop in time linear in notes and embeds.
@@ -59,7 +61,9 @@ def _embedded(vault: Vault, note: Note) -> Iterator[tuple[Note, int | None]]:
         if link.target and vault.attachment(link.target) is not None:
             continue
         target = vault.resolve_link(link, note)
-        if target is not None:
+        if target is not None and not (target is note and link.heading):
+            # A note showing one of its own sections is no loop unless that section embeds
+            # it again, which the renderer catches (with the depth limit as a backstop).
             yield target, link.line
 
 

@@ -182,6 +182,18 @@ def test_cycle_and_self_embed_stop_with_a_warning() -> None:
     assert codes == {("embed-cycle", "notes/Two.md")}
 
 
+def test_a_note_may_show_its_own_section_once() -> None:
+    note = parse(
+        "notes/Guide.md",
+        "## Setup\n\nsetup words\n\n## Later\n\n![[Guide#Setup]]\n\n## Loop\n\n![[Guide#Loop]]\n",
+    )
+    rendered = render_note(note, vault_of(note), URLS)
+    assert rendered.html.count("setup words") == 2
+    assert rendered.html.count('class="transclusion"') == 2  # Setup, and Loop once
+    assert [p.code for p in rendered.problems] == ["embed-cycle"]  # Loop inside Loop
+    assert not [p for p in note.problems if p.code == "embed-cycle"]
+
+
 def test_depth_limit_holds() -> None:
     chain = [
         parse(f"notes/N{i}.md", f"level{i} words\n\n![[N{i + 1}]]\n", note_id=f"230301AA{i:02}")
@@ -217,6 +229,7 @@ def test_load_reports_embed_cycles(tmp_path: Path) -> None:
             "A.md": note_text("A", "![[B]]\n", note_id="230301AA01"),
             "B.md": note_text("B", "![[A#Part]]\n", note_id="230301AA02"),
             "C.md": note_text("C", "![[A]]\n\n![[C]]\n", note_id="230301AA03"),
+            "D.md": note_text("D", "# Part\n\nx\n\n# Other\n\n![[D#Part]]\n", note_id="230301AA04"),
         },
     )
     found = {(p.path, p.code, p.line) for p in load_vault(root).all_problems()}

@@ -351,8 +351,9 @@ class _RenderContext:
     host: Note | None = None
     """The note being rendered, when this context renders a note embedded in it."""
     prefix: str = ""
-    chain: tuple[str, ...] = ()
-    """``note_id`` of the host and of each note embedded on the way to this one."""
+    chain: tuple[tuple[str, str | None], ...] = ()
+    """(``note_id``, part embedded or None for all of it) of the host and of each embed on
+    the way to this one."""
     shared: _Embeds = field(default_factory=_Embeds)
     plans: dict[Link, _Plan] = field(default_factory=dict)
     in_paragraph: bool = False
@@ -449,9 +450,9 @@ class _RenderContext:
         if target is None or not self.linkable(target):
             # Missing, a draft or in error: text, exactly as a link to it would be.
             return _Plan("text", target)
-        chain = self.chain or (self.note.note_id,)
-        if target.note_id in chain:
-            return _Plan("link", target, problem=_cycle(chain, target, self.vault))
+        chain = self.chain or ((self.note.note_id, None),)
+        if _repeats(chain, target, link.heading):
+            return _Plan("link", target, problem=_cycle(chain, target, link.heading, self.vault))
         if len(chain) > MAX_EMBED_DEPTH:
             message = (
                 f"embeds nested deeper than {MAX_EMBED_DEPTH} levels: "
@@ -472,7 +473,7 @@ class _RenderContext:
     def _transclude(self, link: Link, target: Note, tokens: Sequence[Token]) -> str:
         """The embedded part of ``target``, rendered by a context of its own, in a block."""
         self.shared.count += 1
-        chain = self.chain or (self.note.note_id,)
+        chain = self.chain or ((self.note.note_id, None),)
         child = _RenderContext(
             target,
             self.vault,
@@ -484,7 +485,7 @@ class _RenderContext:
             emitted=self.emitted,
             host=self.id_note,
             prefix=f"e{self.shared.count}-",
-            chain=(*chain, target.note_id),
+            chain=(*chain, (target.note_id, link.heading)),
             shared=self.shared,
         )
         md = create_parser()
@@ -606,12 +607,31 @@ def _same(written: Link, link: Link) -> bool:
     )
 
 
-def _cycle(chain: Sequence[str], target: Note, vault: Vault) -> tuple[str, str]:
-    if len(chain) == 1 and chain[0] == target.note_id:
+def _repeats(chain: Sequence[tuple[str, str | None]], target: Note, part: str | None) -> bool:
+    """Whether embedding ``part`` of ``target`` would show again what is being shown.
+
+    A whole note is being shown when any part of it is (it holds them all); a part when that
+    same part is.  A note may show another of its own sections (Obsidian's help does): the
+    depth limit stops whatever this does not catch.
+    """
+    if part is None:
+        return any(note_id == target.note_id for note_id, _ in chain)
+    return (target.note_id, part) in chain
+
+
+def _cycle(
+    chain: Sequence[tuple[str, str | None]], target: Note, part: str | None, vault: Vault
+) -> tuple[str, str]:
+    if len(chain) == 1 and chain[0] == (target.note_id, None) and part is None:
         return "embed-cycle", "the note embeds itself; written as a link"
-    names = [note.path.as_posix() for note in map(vault.by_id, chain) if note is not None]
-    start = chain.index(target.note_id)
-    loop = " -> ".join([*names[start:], target.path.as_posix()])
+
+    def name(note_id: str, shown: str | None) -> str:
+        note = vault.by_id(note_id)
+        path = note.path.as_posix() if note is not None else note_id
+        return f"{path}#{shown}" if shown else path
+
+    start = next(i for i, (note_id, _) in enumerate(chain) if note_id == target.note_id)
+    loop = " -> ".join([*(name(*item) for item in chain[start:]), name(target.note_id, part)])
     return "embed-cycle", f"embeds form a cycle ({loop}); written as a link"
 
 

@@ -60,6 +60,11 @@ def test_id_after_a_table_names_the_table(gap: str) -> None:
     assert html.count("<tr>") == 2  # the id line is not a row
 
 
+def test_id_right_after_an_embed_needs_no_space() -> None:
+    html = html_of("![[chart.png]]^chart\n")
+    assert '<p id="block-chart">' in html and "^chart" not in html
+
+
 def test_id_after_a_quote_and_after_a_callout() -> None:
     html = html_of("> a slow rise\n\n^slow\n\n> [!tip] Heat\n> keep it warm\n\n^heat\n")
     assert '<blockquote id="block-slow">' in html

@@ -122,6 +122,7 @@ def test_block_embed_shows_that_block(source: Note, written: str, shown: str, hi
 def test_list_item_embed_keeps_its_list(source: Note) -> None:
     html = host_html("![[Bread#^auto]]\n", source)
     assert re.search(r'<ul>\s*<li id="e1-block-auto">autolyse', html)
+    assert '<a href="https://ex.org/bread/#block-auto" class="internal-link">Bread</a>' in html
 
 
 def test_footnotes_come_along_with_prefixed_ids(source: Note) -> None:

@@ -2,7 +2,8 @@
 
 Where Obsidian reads one, and which element takes the id:
 
-- at the end of a paragraph (after a space, or alone on its last line): the paragraph;
+- at the end of a paragraph (after a space, right after an embed's ``]]``, or alone on its
+  last line): the paragraph;
 - at the end of a list item's first paragraph: the list item (its children included);
 - alone in a paragraph right after a table, a quote, a callout or a list: that element, and
   the paragraph holding only the id disappears.  A table swallows a line with no pipe as a
@@ -27,8 +28,8 @@ __all__ = ["BLOCK_HINT", "BLOCK_ID", "block_anchor", "blockids_plugin", "with_id
 #: The ``meta`` key of an opening token that carries a block id.
 BLOCK_ID = "block_id"
 #: A cheap test for text that may define a block id, so the loader can skip parsing the rest.
-BLOCK_HINT = re.compile(r"(?:^|[ \t])\^[A-Za-z0-9-]+[ \t]*$", re.MULTILINE)
-_AT_END = re.compile(r"(?:^|[ \t\n])\^([A-Za-z0-9-]+)[ \t]*$")
+BLOCK_HINT = re.compile(r"(?:^|[ \t]|\]\])\^[A-Za-z0-9-]+[ \t]*$", re.MULTILINE)
+_AT_END = re.compile(r"(?:^|[ \t\n]|(?<=\]\]))\^([A-Za-z0-9-]+)[ \t]*$")
 _ALONE = re.compile(r"^\^([A-Za-z0-9-]+)$")
 #: Elements that a paragraph holding only ``^id`` right after them names.
 _BEFORE = {

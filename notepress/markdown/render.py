@@ -491,7 +491,8 @@ class _RenderContext:
         md = create_parser()
         raw = md.renderer.render(list(tokens), md.options, {"notepress": child})
         body = sanitize(raw, child.filter_attribute)  # its raw HTML lowered from its own folder
-        name = escapeHtml(target.title + (f" > {link.heading}" if link.heading else ""))
+        section = link.heading if link.heading and not link.heading.startswith("^") else None
+        name = escapeHtml(target.title + (f" > {section}" if section else ""))
         href = self.href_for_note(target, link.heading)
         source = f'<a href="{escapeHtml(href)}" class="internal-link">{name}</a>' if href else name
         block = (

@@ -1,4 +1,5 @@
-"""Embed cycles found at load time, so ``check`` reports them before any output is rendered.
+"""Embed cycles and embeds of missing blocks, found at load time, so ``check`` reports them
+before any output is rendered.
 
 A note that embeds itself, directly or through other notes, cannot be shown whole: the
 renderer writes the embed that closes the loop as a link.  The graph is one of notes, not
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .model import Note, Problem, Severity
+from .model import Link, Note, Problem, Severity
 
 if TYPE_CHECKING:
     from .vault import Vault
@@ -23,17 +24,31 @@ __all__ = ["check_embeds"]
 
 
 def check_embeds(vault: Vault) -> Vault:
-    """``vault`` with an ``embed-cycle`` warning on each embed that is part of a loop."""
+    """``vault`` with an ``embed-cycle`` warning on each embed that is part of a loop, and an
+    ``embed-part-missing`` one on each embed of a block id its note does not define."""
     edges: dict[str, list[tuple[Note, int | None]]] = {}
+    missing: dict[str, list[Problem]] = {}
     for note in vault.notes:
-        for target, line in _embedded(vault, note):
-            edges.setdefault(note.note_id, []).append((target, line))
+        for target, link in _embedded(vault, note):
+            edges.setdefault(note.note_id, []).append((target, link.line))
+            block = (link.heading or "").removeprefix("^")
+            if link.heading and link.heading.startswith("^") and block not in target.block_ids:
+                message = f"{target.path.as_posix()} has no block {link.heading!r} to embed"
+                missing.setdefault(note.note_id, []).append(
+                    Problem(
+                        Severity.WARNING,
+                        "embed-part-missing",
+                        message,
+                        note.path.as_posix(),
+                        link.line,
+                    )
+                )
     if not edges:
         return vault
     component = _components(edges)
 
     def cycles(note: Note) -> list[Problem]:
-        found: list[Problem] = []
+        found: list[Problem] = list(missing.get(note.note_id, ()))
         for target, line in edges.get(note.note_id, ()):
             if component.get(target.note_id) == component.get(note.note_id):
                 if target.note_id == note.note_id:
@@ -53,7 +68,7 @@ def check_embeds(vault: Vault) -> Vault:
     return vault.with_note_problems(cycles)
 
 
-def _embedded(vault: Vault, note: Note) -> Iterator[tuple[Note, int | None]]:
+def _embedded(vault: Vault, note: Note) -> Iterator[tuple[Note, Link]]:
     """The notes ``note`` embeds (attachments and missing notes aside), with lines."""
     for link in note.links:
         if not link.embed:
@@ -64,7 +79,7 @@ def _embedded(vault: Vault, note: Note) -> Iterator[tuple[Note, int | None]]:
         if target is not None and not (target is note and link.heading):
             # A note showing one of its own sections is no loop unless that section embeds
             # it again, which the renderer catches (with the depth limit as a backstop).
-            yield target, link.line
+            yield target, link
 
 
 def _components(edges: dict[str, list[tuple[Note, int | None]]]) -> dict[str, int]:

@@ -242,6 +242,20 @@ def test_load_reports_embed_cycles(tmp_path: Path) -> None:
     }
 
 
+def test_load_reports_embeds_of_missing_blocks(tmp_path: Path) -> None:
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "A.md": note_text("A", "kept ^here\n", note_id="230301AA01"),
+            "B.md": note_text("B", "![[A#^here]]\n\n![[A#^gone]]\n", note_id="230301AA02"),
+        },
+    )
+    found = [
+        (p.path, p.line) for p in load_vault(root).all_problems() if p.code == "embed-part-missing"
+    ]
+    assert found == [("B.md", 10)]
+
+
 # property: no draft text through any chain of embeds ---------------------------------------
 
 _NAMES = [f"P{i}" for i in range(4)] + [f"D{i}" for i in range(3)]
@@ -359,6 +373,7 @@ def test_epub_holds_the_transcluded_text_and_block_anchors(built: Path) -> None:
         pages = {n: book.read(n).decode() for n in book.namelist() if n.endswith(".xhtml")}
     text = "\n".join(pages.values())
     assert 'class="transclusion"' in text and "Tension by folding." in text
+    assert 'class="transclusion-source"' in text  # pandoc keeps no class on a paragraph
     assert "wombatprivate" not in text
     links = re.findall(r'href="(?:[\w/]+\.xhtml)?#(n230301AA01-block-wetdough)"', text)
     assert links

@@ -398,7 +398,7 @@ def _images(body: Element, media: MediaStore) -> None:
 def _rename_block(element: Element) -> None:
     """Map elements pandoc would flatten onto classed ``div``/``span`` it keeps."""
     classes = element.get("class", "").split()
-    if element.tag == "p" and "callout-title" in classes:
+    if element.tag == "p" and ("callout-title" in classes or "transclusion-source" in classes):
         element.tag = "div"
     elif element.tag == "details":
         element.tag = "div"

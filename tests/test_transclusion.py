@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import notepress
 from notepress.markdown import DocumentLinks, TextLinks, UrlLinks, render_note
+from notepress.markdown.transclusion import MAX_EMBEDS_SHOWN
 from notepress.model import Note
 from notepress.parse import parse_note
 from notepress.vault import Vault, load_vault
@@ -204,6 +205,15 @@ def test_depth_limit_holds() -> None:
     shown = [i for i in range(8) if f"level{i} words" in rendered.html]
     assert shown == [0, 1, 2, 3, 4]
     assert [p.code for p in rendered.problems] == ["embed-depth"]
+
+
+def test_embeds_shown_in_one_note_are_limited() -> None:
+    words = parse("notes/Words.md", "many words\n", note_id="230301AA01")
+    host = parse("notes/Host.md", "![[Words]]\n\n" * 150, note_id="230301AA02")
+    rendered = render_note(host, vault_of(host, words), URLS)
+    assert rendered.html.count("many words") == MAX_EMBEDS_SHOWN
+    assert rendered.html.count('<p><a href="https://ex.org/words/"') == 150 - MAX_EMBEDS_SHOWN
+    assert {p.code for p in rendered.problems} == {"embed-limit"}
 
 
 def test_missing_heading_or_block_is_a_link_with_a_warning(source: Note) -> None:

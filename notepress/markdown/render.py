@@ -44,6 +44,7 @@ from .transclusion import (
     IN_PARAGRAPH,
     LONE_EMBED,
     MAX_EMBED_DEPTH,
+    MAX_EMBEDS_SHOWN,
     select_embedded,
     transclusion_plugin,
 )
@@ -358,6 +359,8 @@ class _RenderContext:
     plans: dict[Link, _Plan] = field(default_factory=dict)
     in_paragraph: bool = False
     """Set while an embed written inside a shown paragraph is rendered."""
+    lone_open: bool = False
+    """Set between the start and end of a paragraph left out around a lone embed."""
 
     # ids -------------------------------------------------------------
     @property
@@ -413,11 +416,14 @@ class _RenderContext:
         if attachment is None:
             plan = self.plan(link)
             if plan.problem is not None:
-                code, message = plan.problem
-                line = next((x.line for x in self.note.links if _same(x, link)), None)
-                problem = Problem(Severity.WARNING, code, message, self.note.path.as_posix(), line)
-                if not any(p.code == code and p.line == line for p in self.note.problems):
-                    self.shared.problems.setdefault(problem, None)  # not known since load
+                self._warn(link, *plan.problem)
+            if plan.kind == "transclude" and self.shared.count >= MAX_EMBEDS_SHOWN:
+                message = (
+                    f"more than {MAX_EMBEDS_SHOWN} embeds shown in one note; the rest are links"
+                )
+                self._warn(link, "embed-limit", message)
+                written = self.render_link(Link(link.target, link.heading, link.alias, embed=False))
+                return f"<p>{written}</p>\n" if self.lone_open else written
             if plan.kind == "transclude":
                 assert plan.target is not None
                 return self._transclude(link, plan.target, plan.tokens)
@@ -437,6 +443,13 @@ class _RenderContext:
                 f' height="{size.group(2)}"' if size.group(2) else ""
             )
         return f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt)}"{dims}>'
+
+    def _warn(self, link: Link, code: str, message: str) -> None:
+        """A warning about an embed of this note, unless the loader already gave it."""
+        line = next((x.line for x in self.note.links if _same(x, link)), None)
+        if not any(p.code == code and p.line == line for p in self.note.problems):
+            problem = Problem(Severity.WARNING, code, message, self.note.path.as_posix(), line)
+            self.shared.problems.setdefault(problem, None)
 
     def plan(self, link: Link) -> _Plan:
         """What the embed ``link`` of a note becomes here; the same answer every time."""
@@ -740,12 +753,15 @@ def _block_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env:
 def _paragraph_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     """A paragraph; none around an embed shown as a block of its own."""
     if _transcluded(tokens[idx], tokens[idx + 1], env):
+        _ctx(env).lone_open = True
         return ""
     return _block_open(self, tokens, idx, options, env)
 
 
 def _paragraph_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-    if _transcluded(tokens[idx], tokens[idx - 1], env):
+    context = _ctx(env)
+    if (tokens[idx].meta or {}).get(LONE_EMBED) and context.lone_open:
+        context.lone_open = False
         return "\n"
     return str(self.renderToken(tokens, idx, options, env))
 

@@ -33,6 +33,7 @@ from .headings import inline_text
 __all__ = [
     "IN_PARAGRAPH",
     "LONE_EMBED",
+    "MAX_EMBEDS_SHOWN",
     "MAX_EMBED_DEPTH",
     "select_embedded",
     "transclusion_plugin",
@@ -45,6 +46,10 @@ LONE_EMBED = "lone_embed"
 IN_PARAGRAPH = "in_paragraph"
 #: Embeds inside embeds shown before the next one is written as a link.
 MAX_EMBED_DEPTH = 4
+#: Embeds shown in one rendered note, nested ones included; the rest are written as links.
+#: A note embedding a long note a thousand times (each embedding another...) would
+#: otherwise multiply its size by as much.
+MAX_EMBEDS_SHOWN = 100
 
 
 def transclusion_plugin(md: MarkdownIt) -> None:

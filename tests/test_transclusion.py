@@ -344,7 +344,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         {
             "Crumb.md": note_text(
                 "Crumb",
-                "Open crumb needs a wet dough. ^wetdough\n\n## Shaping\n\nTension by folding.\n",
+                "Open crumb needs a wet dough. ^wetdough\n\n## Shaping\n\nTension by folding[^1].\n\n"
+                "[^1]: Wet hands help.\n",
                 note_id="230301AA01",
                 created="2023-03-01",
             ),
@@ -384,6 +385,9 @@ def test_epub_holds_the_transcluded_text_and_block_anchors(built: Path) -> None:
     text = "\n".join(pages.values())
     assert 'class="transclusion"' in text and "Tension by folding." in text
     assert 'class="transclusion-source"' in text  # pandoc keeps no class on a paragraph
+    loaf = next(page for page in pages.values() if "Loaf day" in page)
+    assert re.search(r'<aside[^>]*epub:type="footnote"[^>]*>\s*<p>Wet hands help', loaf)
+    assert "\u21a9" not in text  # the embedded footnote is a real note, not a back-link
     assert "wombatprivate" not in text
     links = re.findall(r'href="(?:[\w/]+\.xhtml)?#(n230301AA01-block-wetdough)"', text)
     assert links

@@ -316,9 +316,13 @@ def _reshape(
 
 def _footnotes(body: Element) -> None:
     """Renderer footnotes to ``noteref`` links and ``footnote`` asides, pandoc's note form."""
+    # The note's own footnotes, and those of the notes it shows (transclusions), which the
+    # renderer wrote with ids of this note.
+    holders = [body, *(e for e in body.iter("div") if e.get("class") == "transclusion")]
     sections = [
         child
-        for child in body
+        for holder in holders
+        for child in holder
         if child.tag == "section" and "footnotes" in child.get("class", "").split()
     ]
     asides = []
@@ -332,7 +336,8 @@ def _footnotes(body: Element) -> None:
                 asides.append(aside)
     if sections:
         dropped = set(sections)
-        rewrite_children(body, lambda child: [] if child in dropped else None)
+        for holder in holders:
+            rewrite_children(holder, lambda child: [] if child in dropped else None)
     notes = {aside.get("id") for aside in asides}
 
     def noteref(child: Element) -> list[Element | str] | None:

@@ -453,7 +453,7 @@ def _build_note(
         draft=draft,
         created=created,
         updated=updated,
-        tags=_terms(meta, "tags", report),
+        tags=_with_inline_tags(_terms(meta, "tags", report), outline.tags),
         keywords=_terms(meta, "keywords", report),
         description=_text(meta, "description", report),
         cssclasses=_terms(meta, "cssclasses", report),
@@ -463,6 +463,7 @@ def _build_note(
         body_line=body_line,
         links=links,
         headings=outline.headings_for(title),
+        block_ids=outline.block_ids,
         field_lines=MappingProxyType(dict(report.key_lines)),
         problems=tuple(report.problems),
         created_from=created_from,
@@ -543,6 +544,13 @@ def _undated_message(settings: ParseSettings) -> str:
         f"no date: tried {', '.join(tried)}; the note sorts as the oldest and feeds leave it "
         f"out ({', or '.join(fixes)})"
     )
+
+
+def _with_inline_tags(tags: tuple[str, ...], inline: tuple[str, ...]) -> tuple[str, ...]:
+    """The frontmatter tags, then the body's ``#tags`` not among them (case ignored, as
+    Obsidian ignores it), so tag filters and per-tag outputs see both."""
+    seen = {tag.casefold() for tag in tags}
+    return tags + tuple(tag for tag in inline if tag.casefold() not in seen)
 
 
 def _text(meta: dict[str, Any], key: str, report: _Collector) -> str:

@@ -15,6 +15,7 @@ from .assets import check_references
 from .budget import parse_note_within_budget
 from .chars import printable
 from .config import VaultOptions
+from .embeds import check_embeds
 from .errors import VaultError
 from .gitdates import apply_git_dates
 from .links import find_heading
@@ -248,7 +249,7 @@ def load_vault(
         notes = apply_git_dates(root_path, notes, vault_problems)
     notes = _mark_duplicate_ids(notes)
     vault = Vault(root_path, tuple(notes), attachments, tuple(vault_problems), settings=obsidian)
-    return check_references(_check_links(vault))
+    return check_references(check_embeds(_check_links(vault)))
 
 
 def _walk(

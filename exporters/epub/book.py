@@ -311,6 +311,7 @@ def _reshape(
     for element in list(body.iter()):
         _rename_block(element)
     _unwrap_ruby(body)
+    _block_anchors(body)
     _shift_headings(body, level)
     _own_ids(body, note, ids)
 
@@ -341,7 +342,7 @@ def _images(body: Element, media: MediaStore) -> None:
 def _rename_block(element: Element) -> None:
     """Map elements pandoc would flatten onto classed ``div``/``span`` it keeps."""
     classes = element.get("class", "").split()
-    if element.tag == "p" and "callout-title" in classes:
+    if element.tag == "p" and ("callout-title" in classes or "transclusion-source" in classes):
         element.tag = "div"
     elif element.tag == "details":
         element.tag = "div"
@@ -350,6 +351,33 @@ def _rename_block(element: Element) -> None:
     elif element.tag == "summary":
         element.tag = "div"
         element.set("class", " ".join(["details-summary", *classes]))
+
+
+def _block_anchors(body: Element) -> None:
+    """Keep the ids of paragraphs, quotes and lists (block references, ``^id``).
+
+    pandoc's document model has no id on a paragraph, a quote or a list, and would drop
+    them with the links to them: a paragraph's id moves to an empty ``<span>`` at its start,
+    a quote or a list is wrapped in a ``<div>`` that takes its id.
+    """
+    for element in body.iter("p"):
+        if element.get("id"):
+            anchor = Element("span", {"id": element.attrib.pop("id")})
+            anchor.tail, element.text = element.text, None
+            element.insert(0, anchor)
+
+    def wrapped(child: Element) -> list[Element | str] | None:
+        if child.tag not in ("blockquote", "ul", "ol") or not child.get("id"):
+            return None
+        div = Element("div", {"id": child.attrib.pop("id")})
+        inner = Element(child.tag, dict(child.attrib))
+        inner.text = child.text
+        inner.extend(list(child))
+        div.append(inner)
+        return [div]
+
+    for parent in list(body.iter()):
+        rewrite_children(parent, wrapped)
 
 
 def _unwrap_ruby(body: Element) -> None:

@@ -1,4 +1,5 @@
-"""What the vault loader knows of a note's body: its wikilinks, its headings and first H1.
+"""What the vault loader knows of a note's body: its wikilinks, headings, first H1, block ids
+and tags.
 
 Both are read from the tokens of the parser that renders the note (same plugins, same comment
 rule), never from a separate scan of the text: a link or a heading inside a comment, a code
@@ -19,8 +20,10 @@ from markdown_it.token import Token
 from ..links import WIKILINK_RE, parse_wikilink
 from ..model import Link
 from ..slugs import lookup_key
+from .blockids import BLOCK_HINT, BLOCK_ID
 from .comments import COMMENT_FREE_SOURCE, INLINE_ONLY, KEEP_H1, KEEP_HEADINGS
 from .headings import inline_text
+from .inlinetags import TAG_HINT, inline_tags
 from .render import create_parser
 
 __all__ = ["Outline", "read_outline"]
@@ -37,6 +40,10 @@ class Outline:
     first_h1: str | None = None
     """The text of the first level-1 heading (markup removed, spaces collapsed), the title's
     fallback."""
+    block_ids: frozenset[str] = frozenset()
+    """The ``^block-id`` names the body defines."""
+    tags: tuple[str, ...] = ()
+    """Inline ``#tags`` in the order first written, each once (case as first written)."""
     headings: tuple[tuple[int, str, str], ...] = ()
     """(level, text as written, slug) of every heading in document order; the slug is the
     one the renderer's heading plugin gives, so a link's anchor and the heading's id agree.
@@ -72,18 +79,23 @@ def read_outline(body: str, *, first_line: int = 1, want_title: bool = True) -> 
     """The links of ``body`` (whose first line is file line ``first_line``), its headings and
     its first H1.
 
-    A body without ``[[`` and without a line that could make a heading has neither links
-    nor headings, so when no title is wanted either, it is not parsed.
+    A body without ``[[``, without a line that could make a heading and without anything like
+    a tag or a block id has none of them, so when no title is wanted either, it is not parsed.
     """
-    if not want_title and _WIKILINK_START not in body and not _MAYBE_HEADING.search(body):
+    may_tag = TAG_HINT.search(body) is not None
+    if (
+        not want_title
+        and _WIKILINK_START not in body
+        and not _MAYBE_HEADING.search(body)
+        and not may_tag
+        and BLOCK_HINT.search(body) is None
+    ):
         return Outline()
     # Only blocks that may hold a wikilink (or a footnote reference, without which a
-    # footnote and its links are dropped) and headings need their inline content parsed.
-    env: dict[str, object] = {
-        INLINE_ONLY: (_WIKILINK_START, "[^"),
-        KEEP_H1: want_title,
-        KEEP_HEADINGS: True,
-    }
+    # footnote and its links are dropped), a tag, and headings need their inline content
+    # parsed; block ids are read from the blocks, before inline parsing.
+    needles = (_WIKILINK_START, "[^", "#") if may_tag else (_WIKILINK_START, "[^")
+    env: dict[str, object] = {INLINE_ONLY: needles, KEEP_H1: want_title, KEEP_HEADINGS: True}
     tokens = create_parser().parse(body, env)
     source = env.get(COMMENT_FREE_SOURCE, body)
     assert isinstance(source, str)
@@ -94,8 +106,20 @@ def read_outline(body: str, *, first_line: int = 1, want_title: bool = True) -> 
             dataclasses.replace(link, line=first_line + (link.line or 0)) for link in links
         ),
         first_h1=_first_h1(tokens) if want_title else None,
+        block_ids=frozenset(
+            token.meta[BLOCK_ID] for token in tokens if token.meta and BLOCK_ID in token.meta
+        ),
+        tags=_unique(inline_tags(tokens)) if may_tag else (),
         **_headings(tokens, lines),
     )
+
+
+def _unique(tags: Iterator[str]) -> tuple[str, ...]:
+    """Each tag once, case-insensitively, as first written (Obsidian's tags ignore case)."""
+    seen: dict[str, str] = {}
+    for tag in tags:
+        seen.setdefault(tag.casefold(), tag)
+    return tuple(seen.values())
 
 
 def _headings(tokens: Sequence[Token], lines: list[str]) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from ..errors import NoteRenderError  # in the error tree; still importable from
 from ..links import WIKILINK_RE, parse_wikilink
 from ..model import Link, Note, Problem, Severity
 from ..vault import NOT_NOTES, Vault
+from .blockids import BLOCK_ID, block_anchor, blockids_plugin, with_id
 from .callouts import callouts_plugin
 from .cleanup import cleanup_plugin
 from .comments import comments_plugin
@@ -39,9 +40,18 @@ from .footnotes import FootnoteRule, footnote_bodies, phrasing, without_footnote
 from .headings import headings_plugin, inline_text
 from .highlight import highlight_plugin
 from .htmltags import split_tags
+from .inlinetags import inlinetags_plugin
 from .nesting import FLATTENED_LINE, MAX_DEPTH, cap_html_depth, nesting_plugin
 from .sanitize import sanitize
 from .structure import Footnote, Image, read_tree
+from .transclusion import (
+    IN_PARAGRAPH,
+    LONE_EMBED,
+    MAX_EMBED_DEPTH,
+    MAX_EMBEDS_SHOWN,
+    select_embedded,
+    transclusion_plugin,
+)
 from .tree import html_tree
 from .wikilinks import wikilinks_plugin
 
@@ -202,6 +212,9 @@ def create_parser() -> MarkdownIt:
     md.use(wikilinks_plugin)
     md.use(highlight_plugin)
     md.use(callouts_plugin)
+    md.use(blockids_plugin)
+    md.use(inlinetags_plugin)
+    md.use(transclusion_plugin)
     md.use(cleanup_plugin)
     md.use(headings_plugin)
     md.use(nesting_plugin)
@@ -296,6 +309,7 @@ def _render(
         problems = (_too_deep(note, flattened),)
     reading = read_tree(html_tree(html))
     kept = set(reading.urls)
+    problems += tuple(context.shared.problems)
     return RenderedNote(
         note=note,
         html=html,
@@ -395,8 +409,32 @@ def _word_count(tokens: Sequence[Token]) -> int:
 
 
 @dataclass
+class _Embeds:
+    """What the contexts of one render share across its embeds: a counter, the warnings."""
+
+    count: int = 0
+    problems: dict[Problem, None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What an embed of a note becomes: ``kind`` is text, link or transclude."""
+
+    kind: str
+    target: Note | None = None
+    tokens: tuple[Token, ...] = ()
+    problem: tuple[str, str] | None = None
+    """(code, message) of the warning this embed gives, if any."""
+
+
+@dataclass
 class _RenderContext:
-    """Per-render state, reached by the render rules through ``env["notepress"]``."""
+    """Per-render state, reached by the render rules through ``env["notepress"]``.
+
+    An embedded note is rendered by a context of its own (``note`` is the embedded note, so
+    its links resolve from it) that writes its ids into the host note's id space: ``host`` and
+    a ``prefix`` unique to that embed, so the host never holds an id twice.
+    """
 
     note: Note
     vault: Vault
@@ -422,18 +460,42 @@ class _RenderContext:
     open_links: list[bool] = field(default_factory=list)
     hidden_text: bool = False
     """Set inside an autolink whose URL was refused, so its text is not written either."""
+    host: Note | None = None
+    """The note being rendered, when this context renders a note embedded in it."""
+    prefix: str = ""
+    chain: tuple[tuple[str, str | None], ...] = ()
+    """(``note_id``, part embedded or None for all of it) of the host and of each embed on
+    the way to this one."""
+    shared: _Embeds = field(default_factory=_Embeds)
+    plans: dict[Link, _Plan] = field(default_factory=dict)
+    in_paragraph: bool = False
+    """Set while an embed written inside a shown paragraph is rendered."""
+    lone_open: bool = False
+    """Set between the start and end of a paragraph left out around a lone embed."""
 
     # ids -------------------------------------------------------------
+    @property
+    def id_note(self) -> Note:
+        return self.host or self.note
+
     def heading_id(self, slug: str) -> str:
-        return self.style.element_id(self.note, slug)
+        return self.style.element_id(self.id_note, self.prefix + slug)
 
     def footnote_id(self, local: str) -> str:
-        return self.style.element_id(self.note, local)
+        return self.style.element_id(self.id_note, self.prefix + local)
 
     def footnote_href(self, local: str) -> str:
-        href = self.style.anchor_href(self.note, local)
+        href = self.style.anchor_href(self.id_note, self.prefix + local)
         self.emitted.add(href)
         return href
+
+    def with_block_id(self, token: Token, html: str) -> str:
+        """An opening tag with the id of the block it holds (``^id``), if it holds one."""
+        block_id = (token.meta or {}).get(BLOCK_ID)
+        if not block_id or not html:
+            return html
+        local = self.prefix + block_anchor(block_id)
+        return with_id(html, token.tag, escapeHtml(self.style.element_id(self.id_note, local)))
 
     # links -----------------------------------------------------------
     def linkable(self, target: Note | None) -> bool:
@@ -474,15 +536,27 @@ class _RenderContext:
         return f'<a href="{escapeHtml(src)}" class="attachment">{text}</a>'
 
     def _render_embed(self, link: Link) -> str:
-        attachment = self.vault.resolve_attachment(link.target, self.note)
+        attachment = self.vault.resolve_attachment(link.target, self.note) if link.target else None
         if attachment is not None and attachment.name.lower().endswith(NOT_NOTES):
             # A view or drawing shows nothing as a raw file: its text, and nothing copied.
             return escapeHtml(_embed_text(link))
         if attachment is None:
-            target = self.vault.resolve(link.target, self.note)
-            if target is not None:  # ![[Note]] transclusion: written as a link
+            plan = self.plan(link)
+            if plan.problem is not None:
+                self._warn(link, *plan.problem)
+            if plan.kind == "transclude" and self.shared.count >= MAX_EMBEDS_SHOWN:
+                message = (
+                    f"more than {MAX_EMBEDS_SHOWN} embeds shown in one note; the rest are links"
+                )
+                self._warn(link, "embed-limit", message)
+                written = self.render_link(Link(link.target, link.heading, link.alias, embed=False))
+                return f"<p>{written}</p>\n" if self.lone_open else written
+            if plan.kind == "transclude":
+                assert plan.target is not None
+                return self._transclude(link, plan.target, plan.tokens)
+            if plan.kind == "link":
                 return self.render_link(Link(link.target, link.heading, link.alias, embed=False))
-            return escapeHtml(_embed_text(link))
+            return escapeHtml(link.text if plan.target is not None else _embed_text(link))
         src = self.asset(attachment)
         if src is None:
             return escapeHtml(_embed_text(link))
@@ -496,6 +570,75 @@ class _RenderContext:
                 f' height="{size.group(2)}"' if size.group(2) else ""
             )
         return f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt)}"{dims}>'
+
+    def _warn(self, link: Link, code: str, message: str) -> None:
+        """A warning about an embed of this note, unless the loader already gave it."""
+        line = next((x.line for x in self.note.links if _same(x, link)), None)
+        if not any(p.code == code and p.line == line for p in self.note.problems):
+            problem = Problem(Severity.WARNING, code, message, self.note.path.as_posix(), line)
+            self.shared.problems.setdefault(problem, None)
+
+    def plan(self, link: Link) -> _Plan:
+        """What the embed ``link`` of a note becomes here; the same answer every time."""
+        plan = self.plans.get(link)
+        if plan is None:
+            plan = self.plans[link] = self._plan(link)
+        return plan
+
+    def _plan(self, link: Link) -> _Plan:
+        target = self.vault.resolve_link(link, self.note)
+        if target is None or not self.linkable(target):
+            # Missing, a draft or in error: text, exactly as a link to it would be.
+            return _Plan("text", target)
+        chain = self.chain or ((self.note.note_id, None),)
+        if _repeats(chain, target, link.heading):
+            return _Plan("link", target, problem=_cycle(chain, target, link.heading, self.vault))
+        if len(chain) > MAX_EMBED_DEPTH:
+            message = (
+                f"embeds nested deeper than {MAX_EMBED_DEPTH} levels: "
+                f"{link.text!r} is written as a link"
+            )
+            return _Plan("link", target, problem=("embed-depth", message))
+        try:
+            tokens = note_tokens(target)
+        except NoteRenderError:
+            return _Plan("text", target)
+        part = select_embedded(tokens, link.heading)
+        if part is None:
+            kind = "block" if (link.heading or "").startswith("^") else "heading"
+            message = f"{target.path.as_posix()} has no {kind} {link.heading!r} to embed"
+            return _Plan("link", target, problem=("embed-part-missing", message))
+        return _Plan("transclude", target, tuple(part))
+
+    def _transclude(self, link: Link, target: Note, tokens: Sequence[Token]) -> str:
+        """The embedded part of ``target``, rendered by a context of its own, in a block."""
+        self.shared.count += 1
+        chain = self.chain or ((self.note.note_id, None),)
+        child = _RenderContext(
+            target,
+            self.vault,
+            self.style,
+            self.include_drafts,
+            assets=self.assets,
+            external=self.external,
+            linked=self.linked,
+            emitted=self.emitted,
+            host=self.id_note,
+            prefix=f"e{self.shared.count}-",
+            chain=(*chain, (target.note_id, link.heading)),
+            shared=self.shared,
+        )
+        md = create_parser()
+        raw = md.renderer.render(list(tokens), md.options, {"notepress": child})
+        body = sanitize(raw, child.filter_attribute)  # its raw HTML lowered from its own folder
+        section = link.heading if link.heading and not link.heading.startswith("^") else None
+        name = escapeHtml(target.title + (f" > {section}" if section else ""))
+        href = self.href_for_note(target, link.heading)
+        source = f'<a href="{escapeHtml(href)}" class="internal-link">{name}</a>' if href else name
+        block = (
+            f'<div class="transclusion"><p class="transclusion-source">{source}</p>\n{body}</div>\n'
+        )
+        return f"</p>\n{block}<p>" if self.in_paragraph else block
 
     def asset(self, path: PurePosixPath) -> str | None:
         src = self.style.asset_href(path)
@@ -600,6 +743,44 @@ def _is_private(url: str) -> bool:
     )
 
 
+def _same(written: Link, link: Link) -> bool:
+    """Whether the loader's ``written`` link (with a line) is ``link`` (without one)."""
+    return (written.target, written.heading, written.alias, written.embed) == (
+        link.target,
+        link.heading,
+        link.alias,
+        link.embed,
+    )
+
+
+def _repeats(chain: Sequence[tuple[str, str | None]], target: Note, part: str | None) -> bool:
+    """Whether embedding ``part`` of ``target`` would show again what is being shown.
+
+    A whole note is being shown when any part of it is (it holds them all); a part when that
+    same part is.  A note may show another of its own sections (Obsidian's help does): the
+    depth limit stops whatever this does not catch.
+    """
+    if part is None:
+        return any(note_id == target.note_id for note_id, _ in chain)
+    return (target.note_id, part) in chain
+
+
+def _cycle(
+    chain: Sequence[tuple[str, str | None]], target: Note, part: str | None, vault: Vault
+) -> tuple[str, str]:
+    if len(chain) == 1 and chain[0] == (target.note_id, None) and part is None:
+        return "embed-cycle", "the note embeds itself; written as a link"
+
+    def name(note_id: str, shown: str | None) -> str:
+        note = vault.by_id(note_id)
+        path = note.path.as_posix() if note is not None else note_id
+        return f"{path}#{shown}" if shown else path
+
+    start = next(i for i, (note_id, _) in enumerate(chain) if note_id == target.note_id)
+    loop = " -> ".join([*(name(*item) for item in chain[start:]), name(target.note_id, part)])
+    return "embed-cycle", f"embeds form a cycle ({loop}); written as a link"
+
+
 def _embed_text(link: Link) -> str:
     """What a missing embed shows: its alias, else its file name, never a local path."""
     return link.alias or PurePosixPath(link.target).name or link.target
@@ -646,7 +827,7 @@ def _wikilink(match: re.Match[str]) -> Link:
 def _list_item_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     """Task items carry a check mark glyph, not a form control: outputs hold no forms."""
     token = tokens[idx]
-    result = self.renderToken(tokens, idx, options, env)
+    result = _ctx(env).with_block_id(token, self.renderToken(tokens, idx, options, env))
     if token.meta and "checked" in token.meta:
         if token.meta["checked"]:
             result += '<span class="task-checkbox task-done">\u2611</span> '
@@ -694,6 +875,50 @@ def _footnote_block_open(
     return '<section class="footnotes">\n<ol class="footnotes-list">\n'
 
 
+def _wikilink_token(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """A wikilink or embed; an embed inside a paragraph may have to close it (a block)."""
+    token = tokens[idx]
+    context = _ctx(env)
+    context.in_paragraph = bool(token.meta.get(IN_PARAGRAPH))
+    try:
+        return context.render_link(token.meta["link"])
+    finally:
+        context.in_paragraph = False
+
+
+def _block_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """An element that may carry a block id (``^id``)."""
+    return _ctx(env).with_block_id(tokens[idx], self.renderToken(tokens, idx, options, env))
+
+
+def _paragraph_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """A paragraph; none around an embed shown as a block of its own."""
+    if _transcluded(tokens[idx], tokens[idx + 1], env):
+        _ctx(env).lone_open = True
+        return ""
+    return _block_open(self, tokens, idx, options, env)
+
+
+def _paragraph_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    context = _ctx(env)
+    if (tokens[idx].meta or {}).get(LONE_EMBED) and context.lone_open:
+        context.lone_open = False
+        return "\n"
+    return str(self.renderToken(tokens, idx, options, env))
+
+
+def _transcluded(paragraph: Token, inline: Token, env: Any) -> bool:
+    if not (paragraph.meta or {}).get(LONE_EMBED):
+        return False
+    context = _ctx(env)
+    for child in inline.children or ():
+        if child.type == "wikilink":
+            link = child.meta["link"]
+            attachment = context.vault.attachment(link.target) if link.target else None
+            return attachment is None and context.plan(link).kind == "transclude"
+    return False
+
+
 _RULES: dict[str, Callable[..., str]] = {
     "link_open": _link_open,
     "link_close": _link_close,
@@ -702,6 +927,14 @@ _RULES: dict[str, Callable[..., str]] = {
     "html_block": _html,
     "html_inline": _html,
     "list_item_open": _list_item_open,
+    "wikilink": _wikilink_token,
+    "paragraph_open": _paragraph_open,
+    "paragraph_close": _paragraph_close,
+    "table_open": _block_open,
+    "blockquote_open": _block_open,
+    "callout_open": _block_open,
+    "bullet_list_open": _block_open,
+    "ordered_list_open": _block_open,
     "footnote_ref": _footnote_ref,
     "footnote_open": _footnote_open,
     "footnote_anchor": _footnote_anchor,

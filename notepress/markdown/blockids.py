@@ -1,0 +1,135 @@
+"""Obsidian block references: ``^block-id`` names the block it ends, and is never printed.
+
+Where Obsidian reads one, and which element takes the id:
+
+- at the end of a paragraph (after a space, right after an embed's ``]]``, or alone on its
+  last line): the paragraph;
+- at the end of a list item's first paragraph: the list item (its children included);
+- alone in a paragraph right after a table, a quote, a callout or a list: that element, and
+  the paragraph holding only the id disappears.  A table swallows a line with no pipe as a
+  last row, so a last row holding only ``^id`` counts the same.
+
+The rule works on block tokens, before inline parsing, and only on the raw text of a
+paragraph's last line: code spans end with a backtick and code blocks are not paragraphs, so
+``^id`` inside code stays text.  The id is kept in the opening token's ``meta`` under
+:data:`BLOCK_ID`; the renderer writes it as an element id through the output's link style.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+__all__ = ["BLOCK_HINT", "BLOCK_ID", "block_anchor", "blockids_plugin", "with_id"]
+
+#: The ``meta`` key of an opening token that carries a block id.
+BLOCK_ID = "block_id"
+#: A cheap test for text that may define a block id, so the loader can skip parsing the rest.
+BLOCK_HINT = re.compile(r"(?:^|[ \t]|\]\])\^[A-Za-z0-9-]+[ \t]*$", re.MULTILINE)
+_AT_END = re.compile(r"(?:^|[ \t\n]|(?<=\]\]))\^([A-Za-z0-9-]+)[ \t]*$")
+_ALONE = re.compile(r"^\^([A-Za-z0-9-]+)$")
+#: Elements that a paragraph holding only ``^id`` right after them names.
+_BEFORE = {
+    "table_close": "table_open",
+    "blockquote_close": "blockquote_open",
+    "callout_close": "callout_open",
+    "bullet_list_close": "bullet_list_open",
+    "ordered_list_close": "ordered_list_open",
+}
+
+
+def blockids_plugin(md: MarkdownIt) -> None:
+    """Read block ids after the block rules and callouts, before any inline parsing."""
+    md.core.ruler.after("callouts", "block_ids", _block_ids)
+
+
+def block_anchor(block_id: str) -> str:
+    """The local element id of a block (``block-`` and the id), as links to it write it."""
+    return "block-" + block_id
+
+
+def with_id(html: str, tag: str, element_id: str) -> str:
+    """An opening tag as markdown-it wrote it, with ``id`` added (the id is already safe)."""
+    return html.replace(f"<{tag}", f'<{tag} id="{element_id}"', 1)
+
+
+def _block_ids(state: StateCore) -> None:
+    tokens = state.tokens
+    drop: list[int] = []  # paragraph_open indexes of paragraphs that held only an id
+    for index, token in enumerate(tokens):
+        if token.type == "table_close":
+            _table_row(tokens, index)
+        if token.type != "paragraph_open" or index + 2 >= len(tokens):
+            continue
+        inline = tokens[index + 1]
+        if inline.type != "inline":
+            continue
+        alone = _ALONE.match(inline.content.strip())
+        if alone and index and tokens[index - 1].type in _BEFORE:
+            opener = _opening(tokens, index - 1, _BEFORE[tokens[index - 1].type])
+            if opener is not None and BLOCK_ID not in (opener.meta or {}):
+                opener.meta = {**(opener.meta or {}), BLOCK_ID: alone.group(1)}
+                drop.append(index)
+                continue
+        found = _AT_END.search(inline.content)
+        if found is None:
+            continue
+        inline.content = inline.content[: found.start()].rstrip()
+        holder = (
+            tokens[index - 1] if index and tokens[index - 1].type == "list_item_open" else token
+        )
+        holder.meta = {**(holder.meta or {}), BLOCK_ID: found.group(1)}
+        if not inline.content and holder is token:
+            # ``^id`` alone with nothing to name: an empty paragraph, never printed
+            token.hidden = tokens[index + 2].hidden = True
+    if drop:
+        dropped = {i + k for i in drop for k in range(3)}
+        tokens[:] = [token for i, token in enumerate(tokens) if i not in dropped]
+
+
+def _opening(tokens: list[Token], close: int, kind: str) -> Token | None:
+    """The opening token of the element that ``tokens[close]`` closes."""
+    level = tokens[close].level
+    for index in range(close - 1, -1, -1):
+        if tokens[index].level == level and tokens[index].type == kind:
+            return tokens[index]
+        if tokens[index].level < level:
+            break
+    return None
+
+
+def _table_row(tokens: list[Token], close: int) -> None:
+    """A last table row that holds only ``^id`` (the line right after the table) names it.
+
+    The row ``tr_open, td_open, inline, td_close, ..., tr_close`` is hidden (not removed: the
+    caller walks the token list), and so is a ``tbody`` left empty.
+    """
+    end = close - 1
+    if tokens[end].type == "tbody_close":
+        end -= 1
+    if tokens[end].type != "tr_close":
+        return
+    start = end
+    while start > 0 and tokens[start].type != "tr_open":
+        start -= 1
+    cells = [t.content.strip() for t in tokens[start:end] if t.type == "inline"]
+    written = [cell for cell in cells if cell]
+    if len(written) != 1 or not (alone := _ALONE.match(written[0])):
+        return
+    opener = _opening(tokens, close, "table_open")
+    if opener is None:
+        return
+    opener.meta = {**(opener.meta or {}), BLOCK_ID: alone.group(1)}
+    first = (
+        start - 1
+        if tokens[start - 1].type == "tbody_open" and tokens[end + 1].type == "tbody_close"
+        else start
+    )
+    last = end + 1 if first < start else end
+    for token in tokens[first : last + 1]:
+        token.hidden = True
+        if token.type == "inline":
+            token.content = ""

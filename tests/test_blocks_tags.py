@@ -1,0 +1,156 @@
+"""Block references (``^id``) and inline tags (``#tag``): in the HTML, in the note model, in selections."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from notepress.config import Selection
+from notepress.markdown import DocumentLinks, UrlLinks, render_note
+from notepress.model import Note
+from notepress.parse import parse_note
+from notepress.selection import select_notes
+from notepress.vault import Vault
+from tests.conftest import note_text
+
+
+def parse(path: str, body: str, **kwargs: object) -> Note:
+    title = PurePosixPath(path).stem
+    text = note_text(title, body, **kwargs)  # type: ignore[arg-type]
+    return parse_note(PurePosixPath(path), text.encode("utf-8"))
+
+
+def vault_of(*notes: Note) -> Vault:
+    return Vault(Path("."), notes)
+
+
+def html_of(body: str, **kwargs: object) -> str:
+    note = parse("notes/Page.md", body, **kwargs)
+    return render_note(note, vault_of(note)).html
+
+
+# block references ---------------------------------------------------------------------------
+
+
+def test_id_at_the_end_of_a_paragraph_names_it_and_is_not_printed() -> None:
+    html = html_of("Rye needs a warm room. ^warm-room\n\nNext paragraph.\n")
+    assert '<p id="block-warm-room">Rye needs a warm room.</p>' in html
+    assert "^" not in html
+
+
+def test_id_on_its_own_last_line_of_a_paragraph() -> None:
+    html = html_of("First line\nsecond line\n^tail7\n")
+    assert '<p id="block-tail7">First line\nsecond line</p>' in html
+
+
+def test_id_at_the_end_of_a_list_item_names_the_item_with_its_children() -> None:
+    html = html_of("- proof ^proof\n  - overnight\n- bake\n")
+    assert '<li id="block-proof">proof\n<ul>\n<li>overnight</li>' in html
+    assert "<li>bake</li>" in html
+    assert "^proof" not in html
+
+
+@pytest.mark.parametrize("gap", ["", "\n"], ids=["next-line", "after-blank"])
+def test_id_after_a_table_names_the_table(gap: str) -> None:
+    html = html_of(f"| flour | water |\n| --- | --- |\n| 500 | 350 |\n{gap}^ratios\n")
+    assert '<table id="block-ratios">' in html
+    assert "ratios</" not in html and "^" not in html
+    assert html.count("<tr>") == 2  # the id line is not a row
+
+
+def test_id_right_after_an_embed_needs_no_space() -> None:
+    html = html_of("![[chart.png]]^chart\n")
+    assert '<p id="block-chart">' in html and "^chart" not in html
+
+
+def test_id_after_a_quote_and_after_a_callout() -> None:
+    html = html_of("> a slow rise\n\n^slow\n\n> [!tip] Heat\n> keep it warm\n\n^heat\n")
+    assert '<blockquote id="block-slow">' in html
+    assert '<div id="block-heat" class="callout callout-tip"' in html
+    assert "^" not in html
+
+
+def test_id_inside_code_is_text() -> None:
+    html = html_of("Use `x ^notid` here.\n\n```\nline ^alsonot\n```\n\nReal one ^real\n")
+    assert "<code>x ^notid</code>" in html
+    assert "line ^alsonot" in html
+    assert re.findall(r'id="(block-[^"]+)"', html) == ["block-real"]
+
+
+def test_loader_records_block_ids_and_not_code() -> None:
+    note = parse(
+        "notes/Ids.md",
+        "Para ^p1\n\n- item ^li1\n\n| a |\n| - |\n| b |\n\n^t1\n\n```\nx ^code1\n```\n",
+    )
+    assert note.block_ids == frozenset({"p1", "li1", "t1"})
+
+
+def test_links_to_a_block_lead_to_its_anchor() -> None:
+    source = parse("notes/Source.md", "Levain at noon. ^noon\n", note_id="230301AA01")
+    page = parse("notes/Page.md", "See [[Source#^noon]].\n", note_id="230301AA02")
+    vault = vault_of(source, page)
+    url = UrlLinks(lambda note: f"https://ex.org/{note.note_id}/")
+    assert 'href="https://ex.org/230301AA01/#block-noon"' in render_note(page, vault, url).html
+    book = DocumentLinks({source.note_id, page.note_id})
+    assert 'href="#n230301AA01-block-noon"' in render_note(page, vault, book).html
+    assert 'id="n230301AA01-block-noon"' in render_note(source, vault, book).html
+
+
+# inline tags --------------------------------------------------------------------------------
+
+
+def test_inline_tags_are_rendered_as_tag_elements() -> None:
+    html = html_of("Baked #sourdough today, see #projects/oven-build.\n")
+    assert '<span class="tag">#sourdough</span>' in html
+    assert '<span class="tag">#projects/oven-build</span>' in html
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "`#incode`\n",
+        "```\n#infence\n```\n",
+        "[text #inlinktext](https://ex.org/)\n",
+        "https://ex.org/page#fragment\n",
+        "word#inword\n",
+        "issue #1234\n",
+        "##double\n",
+        '<span title="#attr">x</span>\n',
+        "[[Page#heading]]\n",
+    ],
+)
+def test_not_a_tag(body: str) -> None:
+    note = parse("notes/Plain.md", body + "\nA real #one.\n")
+    assert note.tags == ("one",)
+    html = render_note(note, vault_of(note)).html
+    assert html.count('class="tag"') == 1 and '<span class="tag">#one</span>' in html
+
+
+def test_heading_markers_are_not_tags_but_a_tag_in_a_heading_is() -> None:
+    note = parse("notes/Heads.md", "## Proving\n\n### Steps #method\n")
+    assert note.tags == ("method",)
+
+
+def test_inline_tags_join_frontmatter_tags_once_in_order() -> None:
+    note = parse(
+        "notes/Tags.md",
+        "Mixed #Baking and #new-tag, again #baking and #NEW-TAG.\n\n> quoted #quoted\n",
+        tags=["baking", "oven"],
+    )
+    assert note.tags == ("baking", "oven", "new-tag", "quoted")
+
+
+def test_non_latin_inline_tags() -> None:
+    note = parse("notes/Kyoto.md", "京都 #旅行 and #日本/京都\n")
+    assert note.tags == ("旅行", "日本/京都")
+
+
+def test_inline_tags_count_for_include_and_exclude() -> None:
+    tagged = parse("notes/A.md", "about #cycling\n", note_id="230301AA01")
+    plain = parse("notes/B.md", "about nothing\n", note_id="230301AA02")
+    chosen = select_notes([tagged, plain], Selection(include_tags=("cycling",)))
+    assert chosen == (tagged,)
+    rest = select_notes([tagged, plain], Selection(exclude_tags=("cycling",)))
+    assert rest == (plain,)

@@ -220,7 +220,7 @@ def test_missing_heading_or_block_is_a_link_with_a_warning(source: Note) -> None
     host = parse("notes/Host.md", "![[Bread#Nowhere]]\n\n![[Bread#^nope]]\n")
     rendered = render_note(host, vault_of(host, source), URLS)
     assert "transclusion" not in rendered.html
-    assert 'href="https://ex.org/bread/#nowhere"' in rendered.html
+    assert 'href="https://ex.org/bread/"' in rendered.html  # a missing part: the note
     assert [p.code for p in rendered.problems] == ["embed-part-missing"] * 2
     assert [p.line for p in rendered.problems] == [7, 9]  # the file's lines
 

@@ -362,15 +362,15 @@ def _block_anchors(body: Element) -> None:
     """
     for element in body.iter("p"):
         if element.get("id"):
-            anchor = Element("span", {"id": element.attrib.pop("id")})
+            anchor = new_element("span", {"id": element.attrib.pop("id")})
             anchor.tail, element.text = element.text, None
             element.insert(0, anchor)
 
     def wrapped(child: Element) -> list[Element | str] | None:
         if child.tag not in ("blockquote", "ul", "ol") or not child.get("id"):
             return None
-        div = Element("div", {"id": child.attrib.pop("id")})
-        inner = Element(child.tag, dict(child.attrib))
+        div = new_element("div", {"id": child.attrib.pop("id")})
+        inner = new_element(child.tag, dict(child.attrib))
         inner.text = child.text
         inner.extend(list(child))
         div.append(inner)

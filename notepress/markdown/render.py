@@ -286,21 +286,7 @@ def _render(
     parsed, flattened = _parse(note.body, note.title)
     tokens = list(parsed)
     context = _RenderContext(note, vault, style, include_drafts, rule)
-    env: dict[str, Any] = {"notepress": context}
-    if rule == "list":
-        raw = md.renderer.render(tokens, md.options, env)
-        footnotes = _footnotes(md, tokens, context)
-    else:
-        footnotes = _footnotes(md, tokens, context)  # written at their calls, or after
-        raw = md.renderer.render(without_footnotes(tokens), md.options, env)
-        if footnotes:  # where the list would begin, a line break, as with the list rule
-            raw += "\n"
-        if rule == "endnotes":
-            raw += "".join(
-                f'<aside epub:type="footnote {context.mark}" id="{footnote.id}">'
-                f"{context.footnote_html[footnote.number]}</aside>"
-                for footnote in footnotes
-            )
+    raw, footnotes = _write(md, tokens, context)
     # Capped before the sanitiser too: its tree builder is quadratic in depth.
     raw, cut_raw = cap_html_depth(raw)
     html, cut = cap_html_depth(sanitize(raw, context.filter_attribute))
@@ -332,6 +318,29 @@ def _render(
         footnotes=footnotes,
         urls=reading.urls,
     )
+
+
+def _write(
+    md: MarkdownIt, tokens: Sequence[Token], context: _RenderContext
+) -> tuple[str, tuple[Footnote, ...]]:
+    """The raw HTML of ``tokens`` with footnotes where the context's rule puts them, and the
+    footnotes as data.  Used for a note and for each part of a note it embeds."""
+    env: dict[str, Any] = {"notepress": context}
+    rule = context.footnote_rule
+    if rule == "list":
+        raw = md.renderer.render(list(tokens), md.options, env)
+        return raw, _footnotes(md, tokens, context)
+    footnotes = _footnotes(md, tokens, context)  # written at their calls, or after
+    raw = md.renderer.render(without_footnotes(list(tokens)), md.options, env)
+    if footnotes:  # where the list would begin, a line break, as with the list rule
+        raw += "\n"
+    if rule == "endnotes":
+        raw += "".join(
+            f'<aside epub:type="footnote {context.mark}" id="{footnote.id}">'
+            f"{context.footnote_html[footnote.number]}</aside>"
+            for footnote in footnotes
+        )
+    return raw, footnotes
 
 
 def _footnotes(
@@ -619,6 +628,8 @@ class _RenderContext:
             self.vault,
             self.style,
             self.include_drafts,
+            self.footnote_rule,
+            mark=self.mark,
             assets=self.assets,
             external=self.external,
             linked=self.linked,
@@ -628,8 +639,7 @@ class _RenderContext:
             chain=(*chain, (target.note_id, link.heading)),
             shared=self.shared,
         )
-        md = create_parser()
-        raw = md.renderer.render(list(tokens), md.options, {"notepress": child})
+        raw, _ = _write(create_parser(), tokens, child)
         body = sanitize(raw, child.filter_attribute)  # its raw HTML lowered from its own folder
         section = link.heading if link.heading and not link.heading.startswith("^") else None
         name = escapeHtml(target.title + (f" > {section}" if section else ""))
@@ -691,7 +701,8 @@ class _RenderContext:
             kind, _, mark = value.partition(" ")
             if mark != self.mark:
                 return None
-            return value if self.in_footnote else kind  # a footnote is sanitised twice
+            # A footnote's HTML, and an embedded part, are sanitised again in the note.
+            return value if self.in_footnote or self.host is not None else kind
         if attribute not in ("href", "src", "cite"):
             return value
         if value in self.emitted:

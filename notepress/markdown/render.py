@@ -31,6 +31,7 @@ from ..budget import BudgetExceeded, cpu_budget, too_slow
 from ..errors import NoteRenderError  # in the error tree; still importable from here
 from ..links import WIKILINK_RE, parse_wikilink
 from ..model import Link, Note, Problem, Severity
+from ..slugs import slugify
 from ..vault import NOT_NOTES, Vault
 from .blockids import BLOCK_ID, block_anchor, blockids_plugin, with_id
 from .callouts import callouts_plugin
@@ -512,12 +513,20 @@ class _RenderContext:
             return False
         return not target.draft or self.include_drafts
 
-    def href_for_note(self, target: Note, heading: str | None) -> str | None:
+    def href_for_note(
+        self, target: Note, heading: str | None, *, raw_id: bool = False
+    ) -> str | None:
+        """The href of a link to ``target`` (at ``heading``, matched as Obsidian does).
+
+        ``raw_id`` keeps a fragment no heading or block matches as an element id, for a
+        markdown or HTML link (``#intro``) that may name an id of the note's raw HTML.
+        """
         if not self.linkable(target):
             return None
-        href = self.style.note_href(
-            target, self.vault.anchor_for(target, heading) if heading else None
-        )
+        anchor = self.vault.anchor_for(target, heading) if heading else None
+        if anchor is None and heading and raw_id:
+            anchor = slugify(heading)
+        href = self.style.note_href(target, anchor)
         if href is not None:
             self.linked.setdefault(target.note_id, target)
             self.link_hrefs.setdefault(target.note_id, set()).add(href)
@@ -671,7 +680,7 @@ class _RenderContext:
                 return url
             return None
         if url.startswith("#"):
-            return self.href_for_note(self.note, unquote(url[1:]))
+            return self.href_for_note(self.note, unquote(url[1:]), raw_id=True)
         path = self._vault_path(unquote(parts.path))
         if path is None:
             return None

@@ -77,7 +77,8 @@ class Link:
         if self.alias:
             return self.alias
         if self.target and self.heading:
-            return f"{self.target} > {self.heading}"
+            # Nested headings ``A#B`` read as Obsidian shows them: ``Note > A > B``.
+            return f"{self.target} > {self.heading.replace('#', ' > ')}"
         return self.target or self.heading or ""
 
 

@@ -901,7 +901,7 @@ def test_samples_newsletter_target(
     parsed = assert_valid_rss(out / "rss.xml")
     data = assert_valid_json(out / "feed.json", json_feed_validator)
     published = [n for n in vault.notes if n.published]
-    assert len(published) == 16 and len(parsed.entries) == 16 and len(data["items"]) == 16
+    assert len(published) == 18 and len(parsed.entries) == 18 and len(data["items"]) == 18
     assert {i["id"] for i in data["items"]} == {
         f"tag:notes.example.org,{n.created.date().isoformat()}:{n.note_id}" for n in published
     }

@@ -186,7 +186,7 @@ def test_samples_write_one_document_and_one_snippet_per_published_note(
 ) -> None:
     published = {note.note_id for note in sample_project.vault.notes if note.published}
     drafts = {note.note_id for note in sample_project.vault.notes if note.draft}
-    assert len(published) == 16 and len(drafts) == 4
+    assert len(published) == 18 and len(drafts) == 4
     out = samples_out / "metadata"
     assert {p.stem for p in out.glob("*.jsonld")} == published | {"index"}
     assert {p.stem for p in (out / "html").glob("*.html")} == published | {"index"}
@@ -374,7 +374,7 @@ def test_no_draft_and_no_comment_reaches_any_file(
         for path in samples_out.rglob("*.*")
         if path.suffix in (".jsonld", ".html")
     }
-    assert len(texts) == 2 * 2 * 17
+    assert len(texts) == 2 * 2 * 19  # two targets, JSON-LD and HTML, 18 notes and an index
     full = read(samples_out / "metadata-full" / "230325GN01.jsonld")["articleBody"]
     assert "full day" in full  # bodies are really there, so their absence below means something
     for path, text in texts.items():
@@ -395,7 +395,7 @@ def test_the_collection_is_a_flat_graph_of_every_note(samples_out: Path) -> None
     assert blog["name"] == "Workbench & Crumb"
     notes = [node for node in graph if node["@type"] in ARTICLE_TYPES]
     assert [{"@id": node["@id"]} for node in notes] == blog["hasPart"]
-    assert len(notes) == 16
+    assert len(notes) == 18
     assert [n["datePublished"] for n in notes] == sorted(n["datePublished"] for n in notes)
     # every reference inside the graph points at a node of the graph
     for node in graph:

@@ -235,7 +235,9 @@ def render_notes(
     kept = []
     for note in notes:
         try:
-            rendered = render_note(note, vault, style, include_drafts=drafts, footnotes="inline")
+            rendered = render_note(
+                note, vault, style, include_drafts=drafts, footnotes="inline", math="svg"
+            )
             trees.append(_print_tree(rendered.html, formatter))
         except (NoteRenderError, RecursionError) as exc:
             failure = exc if isinstance(exc, NoteRenderError) else NoteRenderError.too_deep(note)

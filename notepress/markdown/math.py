@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import functools
 import re
+import warnings
 from typing import Literal
 from xml.etree import ElementTree
 
@@ -55,7 +56,6 @@ MATH_TOKENS = frozenset({"math_inline", "math_inline_double", "math_block"})
 MATH_LINE = "math_line"
 
 _MATHML = "http://www.w3.org/1998/Math/MathML"
-ElementTree.register_namespace("", _MATHML)
 #: A TeX command left as text in the result: a command the converter does not know.
 _UNKNOWN_COMMAND = re.compile(r"\\[A-Za-z]+")
 #: Environments latex2mathml lacks, and the one it knows that draws the same.
@@ -112,6 +112,9 @@ def to_mathml(tex: str, display: bool) -> str | None:
     )
     annotation.text = tex
     root[:] = [semantics]
+    for element in root.iter():  # written unprefixed, as HTML holds MathML
+        element.tag = element.tag.rpartition("}")[2]
+    root.set("xmlns", _MATHML)
     root.set("alttext", tex)
     return ElementTree.tostring(root, encoding="unicode", short_empty_elements=False)
 
@@ -141,7 +144,9 @@ class Svg:
 @functools.lru_cache(maxsize=4096)
 def to_svg(tex: str, display: bool) -> Svg | None:
     """``tex`` drawn by ziamath, or None when it cannot be (or holds an unknown command)."""
-    import ziamath
+    with warnings.catch_warnings():  # ziamath finds its font with a deprecated resources API
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import ziamath
 
     try:
         latex = ziamath.Latex(tex, size=_SVG_SIZE, inline=not display)

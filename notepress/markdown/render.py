@@ -553,7 +553,9 @@ class _RenderContext:
         shown = tex if len(tex) <= 60 else tex[:57] + "..."
         where = self.note.body_line + line if line is not None else None
         message = f"formula {shown!r} cannot be converted; it is shown as TeX"
-        problem = Problem(Severity.WARNING, "math-invalid", message, self.note.path.as_posix(), where)
+        problem = Problem(
+            Severity.WARNING, "math-invalid", message, self.note.path.as_posix(), where
+        )
         self.shared.problems.setdefault(problem, None)
 
     # links -----------------------------------------------------------

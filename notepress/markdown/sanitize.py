@@ -47,9 +47,10 @@ _MATHML_ATTRIBUTES: dict[str, set[str]] = {
     "mtr": {"columnalign"},
     "mtd": {"columnalign", "columnspan", "rowspan"},
 }  # fmt: skip
-_TAGS = (
-    set(nh3.ALLOWED_TAGS) | {"section", "figure", "figcaption"} | _MATHML_TAGS
-) - {"map", "area"}
+_TAGS = (set(nh3.ALLOWED_TAGS) | {"section", "figure", "figcaption"} | _MATHML_TAGS) - {
+    "map",
+    "area",
+}
 _ATTRIBUTES: dict[str, set[str]] = {
     **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
     "*": {"class", "id", "title", "lang", "dir"},

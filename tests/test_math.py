@@ -10,6 +10,7 @@ PDF with pypdf, the JSON-LD as JSON.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 import zipfile
@@ -173,18 +174,27 @@ def test_each_rule_writes_its_form_and_the_text_keeps_the_tex() -> None:
 
 def test_formula_that_cannot_be_converted_stays_tex_with_a_warning() -> None:
     body = "First line.\n\nBroken $\\frac{1}{$ and\nunknown $\\nosuchcommand{x}$ here.\n"
+    source = note_source("Fixture Note", "230306FX01", "false", "", body).decode()
+    first = source.splitlines().index("Broken $\\frac{1}{$ and") + 1
+    expected = [
+        ("math-invalid", first, "notes/Fixture Note.md"),
+        ("math-invalid", first + 1, "notes/Fixture Note.md"),
+    ]
+    # Found at load, once for every output.
+    note = make_note("notes/Fixture Note.md", body)
+    found = sorted((p.code, p.line, p.path) for p in note.problems if p.code == "math-invalid")
+    assert found == expected
+    assert "\\frac{1}{" in next(p.message for p in note.problems if p.line == first)
+    unchecked = dataclasses.replace(note, problems=())  # as if the loader had not looked
     for rule in ("mathml", "svg"):
         rendered = render(body, math=rule)
         assert '<code class="math-tex">$\\frac{1}{$</code>' in rendered.html
         assert '<code class="math-tex">$\\nosuchcommand{x}$</code>' in rendered.html
-        problems = sorted((p.code, p.line, p.path) for p in rendered.problems)
-        source = note_source("Fixture Note", "230306FX01", "false", "", body).decode()
-        first = source.splitlines().index("Broken $\\frac{1}{$ and") + 1
-        assert problems == [
-            ("math-invalid", first, "notes/Fixture Note.md"),
-            ("math-invalid", first + 1, "notes/Fixture Note.md"),
-        ]
         assert "$\\frac{1}{$" in rendered.text
+        assert rendered.problems == ()  # the loader's warnings are not given again
+        # A formula the loader did not report is reported by the render, with its line.
+        again = render_note(unchecked, vault_with(unchecked), url_links(), math=rule)  # type: ignore[arg-type]
+        assert sorted((p.code, p.line, p.path) for p in again.problems) == expected
 
 
 def test_sanitiser_lets_exactly_mathml_through() -> None:

@@ -3,8 +3,8 @@
 What a comment is (Obsidian's reading):
 
 - A comment starts at a ``%%`` that is not code, and runs to the next ``%%``, wherever that
-  is.  "Code" is an inline code span, a fenced or an indented code block, exactly as this
-  parser reads the note (not as a line scan guesses).  A comment is not markdown: nothing
+  is.  "Code" is an inline code span, a fenced or an indented code block or a formula
+  (``$...$``), exactly as this parser reads the note (not as a line scan guesses).  A comment is not markdown: nothing
   inside it is code, a fence or a link, so the first ``%%`` after the opening one closes it,
   across lines, paragraphs, list items, quotes, footnotes and raw HTML.
 - An unclosed ``%%`` hides the rest of the note.

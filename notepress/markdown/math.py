@@ -30,11 +30,13 @@ import base64
 import functools
 import re
 import warnings
+from collections.abc import Iterator, Sequence
 from typing import Literal
 from xml.etree import ElementTree
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 __all__ = [
@@ -43,6 +45,8 @@ __all__ = [
     "MATH_TOKENS",
     "MathRule",
     "Svg",
+    "invalid_formulas",
+    "invalid_message",
     "math_plugin",
     "to_mathml",
     "to_svg",
@@ -90,6 +94,28 @@ def _lines(state: StateCore) -> None:
             elif child.type in MATH_TOKENS:
                 child.meta[MATH_LINE] = line
                 line += child.content.count("\n")
+
+
+def invalid_formulas(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:
+    """(body line, TeX) of each formula of ``tokens`` that cannot be written as MathML.
+
+    For the loader's check: MathML is the cheap conversion, and what it cannot read no
+    output can show as math.
+    """
+    for token in tokens:
+        if token.type == "math_block" and to_mathml(token.content.strip(), True) is None:
+            yield (token.map[0] if token.map else 0), token.content.strip()
+        for child in token.children or ():
+            if child.type in MATH_TOKENS:
+                display = child.type == "math_inline_double"
+                if to_mathml(child.content.strip(), display) is None:
+                    yield child.meta.get(MATH_LINE, 0), child.content.strip()
+
+
+def invalid_message(tex: str) -> str:
+    """The ``math-invalid`` warning's text, the same at load and at render."""
+    shown = tex if len(tex) <= 60 else tex[:57] + "..."
+    return f"formula {shown!r} cannot be converted; it is shown as TeX"
 
 
 @functools.lru_cache(maxsize=4096)

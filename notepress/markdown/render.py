@@ -42,7 +42,7 @@ from .headings import headings_plugin, inline_text
 from .highlight import highlight_plugin
 from .htmltags import split_tags
 from .inlinetags import inlinetags_plugin
-from .math import MATH_LINE, MathRule, math_plugin, to_mathml, to_svg
+from .math import MATH_LINE, MathRule, invalid_message, math_plugin, to_mathml, to_svg
 from .nesting import FLATTENED_LINE, MAX_DEPTH, cap_html_depth, nesting_plugin
 from .sanitize import sanitize
 from .structure import Footnote, Image, read_tree
@@ -550,12 +550,12 @@ class _RenderContext:
         return f'<div class="math-block">{html}</div>\n' if block else html
 
     def _math_invalid(self, tex: str, line: int | None) -> None:
-        shown = tex if len(tex) <= 60 else tex[:57] + "..."
+        """A warning about a formula, unless the loader already gave it."""
         where = self.note.body_line + line if line is not None else None
-        message = f"formula {shown!r} cannot be converted; it is shown as TeX"
-        problem = Problem(
-            Severity.WARNING, "math-invalid", message, self.note.path.as_posix(), where
-        )
+        if any(p.code == "math-invalid" and p.line == where for p in self.note.problems):
+            return
+        path = self.note.path.as_posix()
+        problem = Problem(Severity.WARNING, "math-invalid", invalid_message(tex), path, where)
         self.shared.problems.setdefault(problem, None)
 
     # links -----------------------------------------------------------

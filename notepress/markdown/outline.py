@@ -98,7 +98,7 @@ def read_outline(body: str, *, first_line: int = 1, want_title: bool = True) -> 
     # Only blocks that may hold a wikilink (or a footnote reference, without which a
     # footnote and its links are dropped), a tag, and headings need their inline content
     # parsed; block ids are read from the blocks, before inline parsing.
-    needles = (_WIKILINK_START, "[^", "#") if may_tag else (_WIKILINK_START, "[^")
+    needles: tuple[str, ...] = (_WIKILINK_START, "[^", "#") if may_tag else (_WIKILINK_START, "[^")
     needles += ("$",) if "$" in body else ()  # formulas, checked here once for all outputs
     env: dict[str, object] = {INLINE_ONLY: needles, KEEP_H1: want_title, KEEP_HEADINGS: True}
     tokens = create_parser().parse(body, env)

@@ -161,7 +161,9 @@ def test_each_rule_writes_its_form_and_the_text_keeps_the_tex() -> None:
     assert '<annotation encoding="application/x-tex">\\sum_{i=1}^n i</annotation>' in mathml.html
     svg = render(body, math="svg", footnotes="inline")
     assert svg.html.count('src="data:image/svg+xml;base64,') == 3
-    assert re.search(r'style="width:[\d.]+em;height:[\d.]+em;vertical-align:-[\d.]+em"', svg.html)
+    # Each keeps its size, the footnote's too (its HTML is sanitised twice).
+    sizes = r'style="width:[\d.]+em;height:[\d.]+em;vertical-align:-?[\d.]+em"'
+    assert len(re.findall(sizes, svg.html)) == 3
     assert svg.images == ()  # formulas are text, not pictures a feed or a cover might pick
     tex = render(body, math="tex")
     assert "<math" not in tex.html and "<img" not in tex.html
@@ -170,6 +172,21 @@ def test_each_rule_writes_its_form_and_the_text_keeps_the_tex() -> None:
         assert "$$E = mc^2$$" in rendered.text
         assert "$y^2$" in rendered.text
         assert rendered.paragraphs[0].startswith("Sum $\\sum_{i=1}^n i$ here.")
+
+
+def test_mathml_in_an_inline_footnote_stays_mathml() -> None:
+    body = "Text.[^1]\n\n[^1]: First $a_1$.\n\n    Second $$b$$ paragraph.\n"
+    html = render(body, math="mathml", footnotes="inline").html
+    assert html.count("<math") == 2 and "<msub><mi>a</mi><mn>1</mn></msub>" in html
+    assert "fn-math" not in html and "fn-mi" not in html
+
+
+def test_embedded_formula_keeps_its_size() -> None:
+    host = make_note("notes/Fixture Note.md", "Host\n\n![[Other]]\n")
+    other = make_note("notes/Other.md", "Shown $x^2$ here.\n", "Other", "230306FX09")
+    rendered = render_note(host, vault_with(host, other), url_links(), math="svg")
+    assert '<div class="transclusion">' in rendered.html
+    assert re.search(r'alt="x\^2" style="width:[\d.]+em;height:[\d.]+em;', rendered.html)
 
 
 def test_formula_that_cannot_be_converted_stays_tex_with_a_warning() -> None:

@@ -161,10 +161,15 @@ class Svg:
 
     @property
     def style(self) -> str:
+        """The size as CSS, numbers written as the sanitiser writes them back (``0.94em``)."""
         return (
-            f"width:{self.width:.3f}em;height:{self.height:.3f}em;"
-            f"vertical-align:{-self.depth:.3f}em"
+            f"width:{_em(self.width)};height:{_em(self.height)};vertical-align:{_em(-self.depth)}"
         )
+
+
+def _em(value: float) -> str:
+    number = f"{value:.3f}".rstrip("0").rstrip(".")
+    return ("0" if number in ("0", "-0") else number) + "em"
 
 
 @functools.lru_cache(maxsize=4096)

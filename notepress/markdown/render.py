@@ -695,6 +695,7 @@ class _RenderContext:
             external=self.external,
             linked=self.linked,
             emitted=self.emitted,
+            styles=self.styles,
             host=self.id_note,
             prefix=f"e{self.shared.count}-",
             chain=(*chain, (target.note_id, link.heading)),

@@ -106,7 +106,8 @@ def test_whole_fixture_renders_with_every_formula_as_written() -> None:
     for entry in ENTRIES:
         tex, display = written_tex(entry)
         marks = "$$" if display else "$"
-        assert re.sub(r"\s+", " ", f"{marks}{tex.strip()}{marks}") in rendered.text
+        lines = f"{marks}{tex.strip()}{marks}".split("\n")  # the text's lines are stripped
+        assert "\n".join(line.strip() for line in lines) in rendered.text
     assert not rendered.problems
     # The wikilink, tag, block id and highlight written inside a formula stay TeX.
     assert "internal-link" not in rendered.html and "<mark>" not in rendered.html
@@ -179,6 +180,12 @@ def test_mathml_in_an_inline_footnote_stays_mathml() -> None:
     html = render(body, math="mathml", footnotes="inline").html
     assert html.count("<math") == 2 and "<msub><mi>a</mi><mn>1</mn></msub>" in html
     assert "fn-math" not in html and "fn-mi" not in html
+
+
+def test_text_holds_the_tex_as_written_whatever_the_rule() -> None:
+    body = "A $a_1 +  b$ and\n\n$$\nx = 1 \\\\\ny = 2\n$$\n"
+    texts = {render(body, math=rule).text for rule in ("mathml", "svg", "tex")}
+    assert texts == {"A $a_1 +  b$ and\n\n$$x = 1 \\\\\ny = 2$$"}
 
 
 def test_embedded_formula_keeps_its_size() -> None:

@@ -117,9 +117,12 @@ def read_tree(root: HtmlElement) -> Reading:
                     images.append(_image(element))
             else:
                 text.start(tag, element.get("class"))
-                if tag == "math" and text.formula_depth == 1:
+                if text.formula_depth == 1 and (tag == "math" or _is_formula(element)):
                     # A formula reads as its TeX, not as the letters of its MathML.
-                    text.formula(_formula_text(element, element.get("alttext")))
+                    if tag == "math":
+                        text.formula(_formula_text(element, element.get("alttext")))
+                    else:  # the TeX itself, between its dollars
+                        text.formula(element.text_content())
                 text.data(element.text)
         else:
             if tag not in _VOID:
@@ -129,7 +132,7 @@ def read_tree(root: HtmlElement) -> Reading:
 
 
 def _is_formula(element: HtmlElement) -> bool:
-    """An image the renderer drew from TeX (:mod:`.math`): text, not a picture."""
+    """An image the renderer drew from TeX, or TeX it wrote as text (:mod:`.math`)."""
     return "math" in (element.get("class") or "").split()
 
 
@@ -161,8 +164,9 @@ class _TextWriter:
         self._skipped: list[bool] = []
         self._skip_depth = 0
         self._pre_depth = 0
+        self._formulas: list[bool] = []
         self.formula_depth = 0
-        """Inside MathML, whose text is written once, as TeX, where the formula starts."""
+        """Inside a formula, whose text is written once, as TeX, where the formula starts."""
 
     def start(self, tag: str, classes: str | None) -> None:
         if tag == "a":
@@ -170,8 +174,10 @@ class _TextWriter:
             skip = "footnote-backref" in (classes or "").split()
             self._skipped.append(skip)
             self._skip_depth += skip
-        if tag == "math":
-            self.formula_depth += 1
+        if tag in ("math", "span"):
+            formula = tag == "math" or "math" in (classes or "").split()
+            self._formulas.append(formula)
+            self.formula_depth += formula
         if tag == "pre":
             self._pre_depth += 1
         self._break_before(tag)
@@ -179,8 +185,8 @@ class _TextWriter:
     def end(self, tag: str) -> None:
         if tag == "a" and self._skipped:
             self._skip_depth -= self._skipped.pop()
-        if tag == "math" and self.formula_depth:
-            self.formula_depth -= 1
+        if tag in ("math", "span") and self._formulas:
+            self.formula_depth -= self._formulas.pop()
         if tag == "pre" and self._pre_depth:
             self._pre_depth -= 1
         self._break_before(tag)

@@ -237,6 +237,12 @@ def _outline(body: str, body_line: int, *, want_title: bool) -> Outline:
     return read_outline(body, first_line=body_line, want_title=want_title)
 
 
+def _math_message(tex: str) -> str:
+    from .markdown.math import invalid_message
+
+    return invalid_message(tex)
+
+
 def _unreadable(path: PurePosixPath, report: _Collector, title: str | None = None) -> Note:
     return Note(
         path=path,
@@ -444,6 +450,8 @@ def _build_note(
             key=updated_from,
         )
 
+    for line, tex in outline.invalid_math:
+        report.warn("math-invalid", _math_message(tex), line=line)
     links = outline.links
     extra = {key: value for key, value in meta.items() if key not in _KNOWN_KEYS}
     return Note(

@@ -213,7 +213,12 @@ def build_source(
             ids.add(f"n{note.note_id}")
             try:
                 rendered = render_note(
-                    note, vault, style, include_drafts=include_drafts, footnotes="endnotes"
+                    note,
+                    vault,
+                    style,
+                    include_drafts=include_drafts,
+                    footnotes="endnotes",
+                    math="mathml",
                 )
                 body = html_tree(rendered.html)
                 _reshape(body, note, level, ids, media, warn)

@@ -81,6 +81,7 @@ def run_pandoc(
             "--toc",
             f"--toc-depth={toc_depth}",
             "--wrap=none",
+            "--mathml",  # formulas stay MathML (read back from their TeX annotation)
             "--output=book.epub",
             "book.html",
         ]

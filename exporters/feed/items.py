@@ -118,7 +118,9 @@ class ItemFactory:
         updated = max(self._aware(note.updated or note.created), published)
         # UrlLinks writes every URL absolute, raw HTML's included: a relative one would
         # break in every mail client, and the tests hold the renderer to it.
-        rendered = render_note(note, self.vault, UrlLinks(self.note_url, self.assets_url))
+        rendered = render_note(
+            note, self.vault, UrlLinks(self.note_url, self.assets_url), math="mathml"
+        )
         html = clean_text(rendered.html)
         summary = clean_text(note.description).strip() or excerpt(
             [clean_text(paragraph) for paragraph in rendered.paragraphs], self.summary_words

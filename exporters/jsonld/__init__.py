@@ -196,7 +196,7 @@ class JsonLdExporter(Exporter[JsonLdOptions]):
         rendered_notes = []
         for note in notes:
             try:
-                rendered = render_note(note, job.vault, graph.links)
+                rendered = render_note(note, job.vault, graph.links, math="tex")
             except NoteRenderError as exc:
                 job.problems.append(exc.problem)
                 continue

@@ -235,7 +235,9 @@ def render_notes(
     kept = []
     for note in notes:
         try:
-            rendered = render_note(note, vault, style, include_drafts=drafts, footnotes="inline")
+            rendered = render_note(
+                note, vault, style, include_drafts=drafts, footnotes="inline", math="svg"
+            )
             trees.append(_print_tree(rendered.html, formatter))
         except (NoteRenderError, RecursionError) as exc:
             failure = exc if isinstance(exc, NoteRenderError) else NoteRenderError.too_deep(note)
@@ -293,12 +295,15 @@ def _open_details(root: Element) -> None:
 
 
 def _mark_figures(root: Element) -> None:
-    """Paragraphs holding nothing but images are set as centred figures."""
+    """Paragraphs holding nothing but images (formulas are text) are set as centred figures."""
     for p in root.iter("p"):
         children = list(p)
         if (
             children
-            and all(c.tag == "img" and not (c.tail or "").strip() for c in children)
+            and all(
+                c.tag == "img" and "math" not in _classes(c) and not (c.tail or "").strip()
+                for c in children
+            )
             and not (p.text or "").strip()
         ):
             p.set("class", ("figure " + (p.get("class") or "")).strip())

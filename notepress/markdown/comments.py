@@ -3,8 +3,8 @@
 What a comment is (Obsidian's reading):
 
 - A comment starts at a ``%%`` that is not code, and runs to the next ``%%``, wherever that
-  is.  "Code" is an inline code span, a fenced or an indented code block, exactly as this
-  parser reads the note (not as a line scan guesses).  A comment is not markdown: nothing
+  is.  "Code" is an inline code span, a fenced or an indented code block or a formula
+  (``$...$``), exactly as this parser reads the note (not as a line scan guesses).  A comment is not markdown: nothing
   inside it is code, a fence or a link, so the first ``%%`` after the opening one closes it,
   across lines, paragraphs, list items, quotes, footnotes and raw HTML.
 - An unclosed ``%%`` hides the rest of the note.
@@ -63,8 +63,11 @@ _MARKER = "%%"
 #: Parses spent on one note before every remaining ``%%`` counts as a marker.
 _ROUNDS = 4
 #: What an inert comment may hold: nothing that starts code, a link, HTML, an escape or a cell.
-_INERT_CONTENT = re.compile(r"(?:[\w .,;:?!*=~#+/@$^{}-]|\[\[[\w .,:#@$-]*\]\])*")
-_CODE_TOKENS = frozenset({"code_inline", "code_block", "fence"})
+_INERT_CONTENT = re.compile(r"(?:[\w .,;:?!*=~#+/@^{}-]|\[\[[\w .,:#@-]*\]\])*")
+#: Math counts as code: markdown, comments included, never reads inside a formula.
+_CODE_TOKENS = frozenset(
+    {"code_inline", "code_block", "fence", "math_inline", "math_inline_double", "math_block"}
+)
 #: Where the numbered placeholders come from: private-use characters the note does not hold.
 _PLACEHOLDERS = tuple(map(chr, range(0xE000, 0xF900)))
 
@@ -164,8 +167,8 @@ def hide_comments(text: str, code_of: CodeOf) -> str:
 
 
 def _may_hold_code(text: str) -> bool:
-    """False when no code can exist: no backtick, no tilde fence, no indentation of 4."""
-    return "`" in text or "~~~" in text or "\t" in text or "    " in text
+    """False when no code can exist: no backtick, tilde fence, indentation of 4 or dollar."""
+    return "`" in text or "~~~" in text or "\t" in text or "    " in text or "$" in text
 
 
 def _code_markers(text: str, code_of: CodeOf) -> frozenset[int]:

@@ -24,6 +24,7 @@ from .blockids import BLOCK_HINT, BLOCK_ID
 from .comments import COMMENT_FREE_SOURCE, INLINE_ONLY, KEEP_H1, KEEP_HEADINGS
 from .headings import inline_text
 from .inlinetags import TAG_HINT, inline_tags
+from .math import invalid_formulas
 from .render import create_parser
 
 __all__ = ["Outline", "read_outline"]
@@ -52,6 +53,8 @@ class Outline:
     """The slug of each heading before duplicates are numbered."""
     edge_h1s: frozenset[int] = frozenset()
     """Indexes in :attr:`headings` of an H1 that opens or closes the body."""
+    invalid_math: tuple[tuple[int, str], ...] = ()
+    """(file line, TeX) of each formula no output can show as math."""
 
     def headings_for(self, title: str) -> tuple[tuple[int, str, str], ...]:
         """The headings a render of the note titled ``title`` shows, with their slugs.
@@ -89,12 +92,14 @@ def read_outline(body: str, *, first_line: int = 1, want_title: bool = True) -> 
         and not _MAYBE_HEADING.search(body)
         and not may_tag
         and BLOCK_HINT.search(body) is None
+        and "$" not in body
     ):
         return Outline()
     # Only blocks that may hold a wikilink (or a footnote reference, without which a
     # footnote and its links are dropped), a tag, and headings need their inline content
     # parsed; block ids are read from the blocks, before inline parsing.
-    needles = (_WIKILINK_START, "[^", "#") if may_tag else (_WIKILINK_START, "[^")
+    needles: tuple[str, ...] = (_WIKILINK_START, "[^", "#") if may_tag else (_WIKILINK_START, "[^")
+    needles += ("$",) if "$" in body else ()  # formulas, checked here once for all outputs
     env: dict[str, object] = {INLINE_ONLY: needles, KEEP_H1: want_title, KEEP_HEADINGS: True}
     tokens = create_parser().parse(body, env)
     source = env.get(COMMENT_FREE_SOURCE, body)
@@ -111,6 +116,7 @@ def read_outline(body: str, *, first_line: int = 1, want_title: bool = True) -> 
         ),
         tags=_unique(inline_tags(tokens)) if may_tag else (),
         **_headings(tokens, lines),
+        invalid_math=tuple((first_line + line, tex) for line, tex in invalid_formulas(tokens)),
     )
 
 

@@ -42,6 +42,7 @@ from .headings import headings_plugin, inline_text
 from .highlight import highlight_plugin
 from .htmltags import split_tags
 from .inlinetags import inlinetags_plugin
+from .math import MATH_LINE, MathRule, invalid_message, math_plugin, to_mathml, to_svg
 from .nesting import FLATTENED_LINE, MAX_DEPTH, cap_html_depth, nesting_plugin
 from .sanitize import sanitize
 from .structure import Footnote, Image, read_tree
@@ -63,6 +64,7 @@ __all__ = [
     "Heading",
     "Image",
     "LinkStyle",
+    "MathRule",
     "NoteRenderError",
     "RenderedNote",
     "TextLinks",
@@ -207,6 +209,7 @@ def create_parser() -> MarkdownIt:
     # reference check: markdown-it's own filter would leave ``[x](file:///home/...)`` as
     # literal text, the local path included, and unreported.
     md.validateLink = _file_links_too  # type: ignore[method-assign]
+    md.use(math_plugin)  # first: no other rule may read inside a formula
     md.use(gfm_autolink_plugin)
     md.use(footnote_plugin)
     md.use(comments_plugin)
@@ -246,12 +249,14 @@ def render_note(
     *,
     include_drafts: bool = False,
     footnotes: FootnoteRule = "list",
+    math: MathRule = "mathml",
 ) -> RenderedNote:
     """Render ``note`` for an output that writes links the ``style`` way.
 
     ``include_drafts`` makes drafts (without errors) linkable, for private reading copies
     that contain them.  Links to anything unpublished are written as their text alone.
-    ``footnotes`` is how the output writes footnotes (:mod:`notepress.markdown.footnotes`).
+    ``footnotes`` is how the output writes footnotes (:mod:`notepress.markdown.footnotes`),
+    ``math`` how it writes formulas (:mod:`notepress.markdown.math`).
 
     Raises :class:`NoteRenderError` when the note uses more than its CPU-time budget
     (:mod:`notepress.budget`) or is still too deep for Python despite the nesting limit.
@@ -259,7 +264,7 @@ def render_note(
     path = note.path.as_posix()
     try:
         with cpu_budget():
-            return _render(note, vault, style or TextLinks(), include_drafts, footnotes)
+            return _render(note, vault, style or TextLinks(), include_drafts, footnotes, math)
     except BudgetExceeded as exc:
         raise NoteRenderError(too_slow(path, "rendering", exc)) from None
     except RecursionError:
@@ -281,12 +286,17 @@ def note_tokens(note: Note) -> tuple[Token, ...]:
 
 
 def _render(
-    note: Note, vault: Vault, style: LinkStyle, include_drafts: bool, rule: FootnoteRule
+    note: Note,
+    vault: Vault,
+    style: LinkStyle,
+    include_drafts: bool,
+    rule: FootnoteRule,
+    math: MathRule,
 ) -> RenderedNote:
     md = create_parser()
     parsed, flattened = _parse(note.body, note.title)
     tokens = list(parsed)
-    context = _RenderContext(note, vault, style, include_drafts, rule)
+    context = _RenderContext(note, vault, style, include_drafts, rule, math_rule=math)
     raw, footnotes = _write(md, tokens, context)
     # Capped before the sanitiser too: its tree builder is quadratic in depth.
     raw, cut_raw = cap_html_depth(raw)
@@ -451,6 +461,7 @@ class _RenderContext:
     style: LinkStyle
     include_drafts: bool
     footnote_rule: FootnoteRule = "list"
+    math_rule: MathRule = "mathml"
     assets: dict[PurePosixPath, str] = field(default_factory=dict)
     """Each attachment used, with the URL it is written as."""
     asset_paths: dict[str, PurePosixPath] = field(default_factory=dict)
@@ -467,6 +478,8 @@ class _RenderContext:
     sanitiser, which drops any other: a note's raw HTML cannot make or hide a footnote.
     It never reaches the output, which stays the same on every run."""
     emitted: set[str] = field(default_factory=set)
+    styles: set[str] = field(default_factory=set)
+    """``style`` values the renderer wrote itself (a formula's size): raw HTML has none."""
     open_links: list[bool] = field(default_factory=list)
     hidden_text: bool = False
     """Set inside an autolink whose URL was refused, so its text is not written either."""
@@ -506,6 +519,44 @@ class _RenderContext:
             return html
         local = self.prefix + block_anchor(block_id)
         return with_id(html, token.tag, escapeHtml(self.style.element_id(self.id_note, local)))
+
+    # math ------------------------------------------------------------
+    def formula(self, tex: str, display: bool, line: int | None, *, block: bool = False) -> str:
+        """A formula written by this output's math rule, or as TeX code with a warning.
+
+        ``block`` is display math on lines of its own, written in a ``div``; display math
+        inside a paragraph stays phrasing content there.
+        """
+        written = tex.strip()
+        dollars = "$$" if display else "$"
+        kind = "math math-display" if display else "math math-inline"
+        if self.math_rule == "tex":
+            html = f'<span class="{kind}">{escapeHtml(dollars + written + dollars)}</span>'
+        elif self.math_rule == "mathml":
+            html = to_mathml(written, display) or ""
+        else:
+            svg = to_svg(written, display)
+            html = ""
+            if svg is not None:
+                self.emitted.add(svg.url)
+                self.styles.add(svg.style)
+                html = (
+                    f'<img class="{kind}" src="{svg.url}" alt="{escapeHtml(written)}"'
+                    f' style="{svg.style}">'
+                )
+        if not html:
+            html = f'<code class="math-tex">{escapeHtml(dollars + written + dollars)}</code>'
+            self._math_invalid(written, line)
+        return f'<div class="math-block">{html}</div>\n' if block else html
+
+    def _math_invalid(self, tex: str, line: int | None) -> None:
+        """A warning about a formula, unless the loader already gave it."""
+        where = self.note.body_line + line if line is not None else None
+        if any(p.code == "math-invalid" and p.line == where for p in self.note.problems):
+            return
+        path = self.note.path.as_posix()
+        problem = Problem(Severity.WARNING, "math-invalid", invalid_message(tex), path, where)
+        self.shared.problems.setdefault(problem, None)
 
     # links -----------------------------------------------------------
     def linkable(self, target: Note | None) -> bool:
@@ -638,11 +689,13 @@ class _RenderContext:
             self.style,
             self.include_drafts,
             self.footnote_rule,
+            math_rule=self.math_rule,
             mark=self.mark,
             assets=self.assets,
             external=self.external,
             linked=self.linked,
             emitted=self.emitted,
+            styles=self.styles,
             host=self.id_note,
             prefix=f"e{self.shared.count}-",
             chain=(*chain, (target.note_id, link.heading)),
@@ -706,6 +759,8 @@ class _RenderContext:
 
         ``epub:type`` passes only where the ``endnotes`` rule writes it.
         """
+        if attribute == "style" and tag == "img":
+            return value if value in self.styles else None
         if attribute == "epub:type":
             kind, _, mark = value.partition(" ")
             if mark != self.mark:
@@ -939,7 +994,22 @@ def _transcluded(paragraph: Token, inline: Token, env: Any) -> bool:
     return False
 
 
+def _math_inline(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    display = token.type == "math_inline_double"
+    return _ctx(env).formula(token.content, display, (token.meta or {}).get(MATH_LINE))
+
+
+def _math_block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    line = token.map[0] if token.map else None
+    return _ctx(env).formula(token.content, True, line, block=True)
+
+
 _RULES: dict[str, Callable[..., str]] = {
+    "math_inline": _math_inline,
+    "math_inline_double": _math_inline,
+    "math_block": _math_block,
     "link_open": _link_open,
     "link_close": _link_close,
     "text": _text,

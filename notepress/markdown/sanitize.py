@@ -3,6 +3,11 @@
 Everything a note can carry is allowed except what runs or loads: scripts, styles, frames,
 forms, event handlers, ``javascript:`` URLs and HTML comments are removed.  Classes stay, so
 templates can style the seeds' ``keyword-row``, ``linkage-tree`` and friends.
+
+Formulas come as MathML (:mod:`.math`): exactly the presentation elements and attributes a
+converter writes pass, with the TeX annotation; no link, ``href`` or other MathML does.  A
+formula drawn as SVG is an ``img`` with a ``data:`` URL and a ``style`` sizing it, which the
+renderer's attribute filter lets through only where the renderer wrote them itself.
 """
 
 from __future__ import annotations
@@ -13,13 +18,46 @@ import nh3
 
 __all__ = ["sanitize"]
 
-_TAGS = (set(nh3.ALLOWED_TAGS) | {"section", "figure", "figcaption"}) - {"map", "area"}
+#: MathML presentation elements (MathML Core), and the annotation that keeps the TeX.
+_MATHML_TAGS = {
+    "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace",
+    "msub", "msup", "msubsup", "munder", "mover", "munderover", "mmultiscripts",
+    "mprescripts", "none", "mfrac", "msqrt", "mroot", "mstyle", "mpadded", "mphantom",
+    "menclose", "merror", "mtable", "mtr", "mtd",
+}  # fmt: skip
+_MATHML_ATTRIBUTES: dict[str, set[str]] = {
+    "math": {"xmlns", "display", "alttext"},
+    "annotation": {"encoding"},
+    "mi": {"mathvariant"},
+    "mn": {"mathvariant"},
+    "mtext": {"mathvariant"},
+    "ms": {"mathvariant"},
+    "mo": {"mathvariant", "fence", "form", "stretchy", "symmetric", "separator", "accent",
+           "largeop", "movablelimits", "lspace", "rspace", "minsize", "maxsize"},
+    "mspace": {"width", "height", "depth", "linebreak"},
+    "mfrac": {"linethickness"},
+    "mover": {"accent"},
+    "munder": {"accentunder"},
+    "munderover": {"accent", "accentunder"},
+    "mstyle": {"displaystyle", "scriptlevel", "mathvariant", "mathsize"},
+    "mpadded": {"width", "height", "depth", "lspace", "voffset"},
+    "menclose": {"notation"},
+    "mtable": {"displaystyle", "columnalign", "columnspacing", "rowspacing", "columnlines",
+               "rowlines", "frame"},
+    "mtr": {"columnalign"},
+    "mtd": {"columnalign", "columnspan", "rowspan"},
+}  # fmt: skip
+_TAGS = (set(nh3.ALLOWED_TAGS) | {"section", "figure", "figcaption"} | _MATHML_TAGS) - {
+    "map",
+    "area",
+}
 _ATTRIBUTES: dict[str, set[str]] = {
     **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
     "*": {"class", "id", "title", "lang", "dir"},
     "a": {"href", "hreflang", "epub:type"},
     "aside": {"epub:type"},
-    "img": {"src", "alt", "width", "height"},
+    **_MATHML_ATTRIBUTES,
+    "img": {"src", "alt", "width", "height", "style"},
     "div": {"data-callout", "data-callout-fold"},
     "details": {"open"},
     "ol": {"start", "reversed"},
@@ -27,7 +65,9 @@ _ATTRIBUTES: dict[str, set[str]] = {
     "th": {"colspan", "rowspan", "scope", "style"},
     "time": {"datetime"},
 }
-_SCHEMES = {"http", "https", "mailto"}
+#: ``data:`` only for what the renderer wrote (a formula's SVG): the attribute filter refuses
+#: every URL of a note's own HTML that is not on the web.
+_SCHEMES = {"http", "https", "mailto", "data"}
 _DROP_WITH_CONTENT = {
     "script",
     "style",
@@ -52,6 +92,6 @@ def sanitize(html: str, attribute_filter: AttributeFilter | None = None) -> str:
         attribute_filter=attribute_filter,
         strip_comments=True,
         link_rel=None,
-        url_schemes=_SCHEMES,
-        filter_style_properties={"text-align"},
+        url_schemes=_SCHEMES if attribute_filter is not None else _SCHEMES - {"data"},
+        filter_style_properties={"text-align", "width", "height", "vertical-align"},
     )

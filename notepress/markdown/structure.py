@@ -110,17 +110,37 @@ def read_tree(root: HtmlElement) -> Reading:
             continue
         if event == "start":
             urls.extend(v for v in (element.get(a) for a in _URL_ATTRIBUTES) if v is not None)
-            if tag == "img":
+            if tag == "img" and _is_formula(element):
+                text.formula(_formula_text(element, element.get("alt")))
+            elif tag == "img":
                 if element.get("src"):
                     images.append(_image(element))
             else:
                 text.start(tag, element.get("class"))
+                if text.formula_depth == 1 and (tag == "math" or _is_formula(element)):
+                    # A formula reads as its TeX, not as the letters of its MathML.
+                    if tag == "math":
+                        text.formula(_formula_text(element, element.get("alttext")))
+                    else:  # the TeX itself, between its dollars
+                        text.formula(element.text_content())
                 text.data(element.text)
         else:
             if tag not in _VOID:
                 text.end(tag)
             text.data(element.tail)
     return Reading(tuple(urls), tuple(images), text.result(), tuple(_paragraphs(root)))
+
+
+def _is_formula(element: HtmlElement) -> bool:
+    """An image the renderer drew from TeX, or TeX it wrote as text (:mod:`.math`)."""
+    return "math" in (element.get("class") or "").split()
+
+
+def _formula_text(element: HtmlElement, tex: str | None) -> str:
+    """A formula as written in the note: its TeX between dollars."""
+    display = element.get("display") == "block" or "math-display" in (element.get("class") or "")
+    dollars = "$$" if display else "$"
+    return f"{dollars}{tex or ''}{dollars}"
 
 
 def _image(element: HtmlElement) -> tuple[str, str, int | None, int | None]:
@@ -144,6 +164,9 @@ class _TextWriter:
         self._skipped: list[bool] = []
         self._skip_depth = 0
         self._pre_depth = 0
+        self._formulas: list[bool] = []
+        self.formula_depth = 0
+        """Inside a formula, whose text is written once, as TeX, where the formula starts."""
 
     def start(self, tag: str, classes: str | None) -> None:
         if tag == "a":
@@ -151,6 +174,10 @@ class _TextWriter:
             skip = "footnote-backref" in (classes or "").split()
             self._skipped.append(skip)
             self._skip_depth += skip
+        if tag in ("math", "span"):
+            formula = tag == "math" or "math" in (classes or "").split()
+            self._formulas.append(formula)
+            self.formula_depth += formula
         if tag == "pre":
             self._pre_depth += 1
         self._break_before(tag)
@@ -158,6 +185,8 @@ class _TextWriter:
     def end(self, tag: str) -> None:
         if tag == "a" and self._skipped:
             self._skip_depth -= self._skipped.pop()
+        if tag in ("math", "span") and self._formulas:
+            self.formula_depth -= self._formulas.pop()
         if tag == "pre" and self._pre_depth:
             self._pre_depth -= 1
         self._break_before(tag)
@@ -165,7 +194,14 @@ class _TextWriter:
     def data(self, data: str | None) -> None:
         if not data or self._skip_depth:
             return
+        if self.formula_depth:
+            return
         self.parts.append(data if self._pre_depth else _SPACES.sub(" ", data))
+
+    def formula(self, tex: str) -> None:
+        """Write a formula's TeX as it is (spaces and line breaks included)."""
+        if not self._skip_depth:
+            self.parts.append(tex)
 
     def _break_before(self, tag: str) -> None:
         if tag in _PARAGRAPHS:
@@ -190,6 +226,12 @@ def _paragraphs(root: HtmlElement) -> Iterator[str]:
             # is quadratic in a paragraph of many footnote calls.
             del ref[:]
             ref.text = None
+    for element in elements:
+        for formula in element.iter("math", "img"):
+            if formula.tag == "math" or _is_formula(formula):
+                tex = formula.get("alttext") if formula.tag == "math" else formula.get("alt")
+                del formula[:]  # emptied like the calls above: dropping would be quadratic
+                formula.text = _formula_text(formula, tex)
     paragraphs = [element for element in elements if element.tag == "p"]
     for element in paragraphs or [e for e in elements if e.tag != "section"]:
         yield element.text_content()

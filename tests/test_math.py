@@ -1,0 +1,329 @@
+"""Math: ``$...$`` and ``$$...$$`` read as Obsidian reads them, written per output.
+
+The fixture (``tests/fixtures/math/formulas.md``) holds formulas of common notation, one per
+entry; each must reach its token untouched by markdown, convert to MathML that parses and to
+an SVG that parses.  One small vault is built once for the module, through every exporter,
+and its real outputs are read back: the feed with feedparser, the EPUB with epubcheck, the
+PDF with pypdf, the JSON-LD as JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import re
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import feedparser
+import pytest
+from pypdf import PdfReader
+
+import notepress
+from notepress.markdown import create_parser, render_note
+from notepress.markdown.math import MATH_TOKENS, to_mathml, to_svg
+from notepress.markdown.sanitize import sanitize
+from tests.conftest import note_text, write_vault
+from tests.test_epub import epubcheck
+from tests.test_markdown import make_note, note_source, url_links, vault_with
+
+FORMULAS = Path(__file__).parent / "fixtures" / "math" / "formulas.md"
+MATHML = "{http://www.w3.org/1998/Math/MathML}"
+
+
+def formulas() -> list[str]:
+    """Each entry of the fixture: a formula as written in a note, dollars included."""
+    entries = FORMULAS.read_text(encoding="utf-8").split("\n---\n")[1:]
+    return [entry.strip() for entry in entries]
+
+
+def written_tex(entry: str) -> tuple[str, bool]:
+    """The TeX between the dollars of ``entry``, and whether it is display math."""
+    display = entry.startswith("$$")
+    marks = 2 if display else 1
+    return entry[marks:-marks], display
+
+
+def math_tokens(markdown: str) -> list[tuple[str, str]]:
+    tokens = create_parser().parse(markdown, {"title": ""})
+    found = []
+    for token in tokens:
+        for item in [token, *(token.children or ())]:
+            if item.type in MATH_TOKENS:
+                found.append((item.type, item.content))
+    return found
+
+
+def render(body: str, math: str = "mathml", footnotes: str = "list") -> notepress.RenderedNote:
+    note = make_note("notes/Fixture Note.md", body)
+    return render_note(note, vault_with(note), url_links(), math=math, footnotes=footnotes)  # type: ignore[arg-type]
+
+
+ENTRIES = formulas()
+
+
+def test_fixture_covers_common_notation() -> None:
+    assert len(ENTRIES) >= 30
+    text = "\n".join(ENTRIES)
+    for construct in [
+        r"\frac", r"{pmatrix}", r"{bmatrix}", r"{aligned}", r"{align}", r"\sum_", r"\int_",
+        r"\hat", r"\vec", r"\bar", r"\text", r"\mathbb", r"\mathcal", r"\alpha", r"\{",
+        r"\}", r"\%", r"\$", r"\_", r"\\", r"\,", "x_i + y_j",
+    ]:  # fmt: skip
+        assert construct in text, construct
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[f"f{i:02}" for i in range(len(ENTRIES))])
+def test_formula_survives_markdown_and_converts(entry: str) -> None:
+    tex, display = written_tex(entry)
+    # Markdown never touches the TeX: the token holds exactly what was written.
+    (found,) = math_tokens(entry)
+    assert found == ("math_block" if display else "math_inline", tex)
+    # MathML that parses, with the TeX kept as annotation and alttext.
+    mathml = to_mathml(tex.strip(), display)
+    assert mathml is not None
+    root = ET.fromstring(mathml)
+    assert root.tag == f"{MATHML}math"
+    assert root.get("alttext") == tex.strip()
+    assert root.get("display") == ("block" if display else "inline")
+    annotation = root.find(f"{MATHML}semantics/{MATHML}annotation")
+    assert annotation is not None and annotation.text == tex.strip()
+    # An SVG that parses, sized in em.
+    svg = to_svg(tex.strip(), display)
+    assert svg is not None
+    assert svg.url.startswith("data:image/svg+xml;base64,")
+    drawing = ET.fromstring(base64.b64decode(svg.url.partition(",")[2]))
+    assert drawing.tag == "{http://www.w3.org/2000/svg}svg"
+    assert 0 < svg.height < 10 and 0 < svg.width < 40
+
+
+def test_whole_fixture_renders_with_every_formula_as_written() -> None:
+    """Rendered as one note, each formula's TeX is in the text exactly, nothing else is math."""
+    body = "\n\n".join(ENTRIES)
+    rendered = render(body, math="tex")
+    for entry in ENTRIES:
+        tex, display = written_tex(entry)
+        marks = "$$" if display else "$"
+        lines = f"{marks}{tex.strip()}{marks}".split("\n")  # the text's lines are stripped
+        assert "\n".join(line.strip() for line in lines) in rendered.text
+    assert not rendered.problems
+    # The wikilink, tag, block id and highlight written inside a formula stay TeX.
+    assert "internal-link" not in rendered.html and "<mark>" not in rendered.html
+    assert 'class="tag"' not in rendered.html and "block-block" not in rendered.html
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "It costs $5 and $10 in total.",
+        "Between $ a $ and $b $ no formula.",
+        r"An escaped \$x\$ stays text.",
+        "Between $5 and $10, or $20.",
+    ],
+)
+def test_dollars_in_prose_stay_text(prose: str) -> None:
+    rendered = render(prose)
+    assert "<math" not in rendered.html
+    assert not math_tokens(prose)
+
+
+def test_inline_display_and_nested_math() -> None:
+    body = (
+        "Inline $a_1 *b* c_1$ and $$x^2$$ in a line.\n\n"
+        "- an item\n\n  $$\n  y = 1\n  $$\n\n"
+        "> [!note] Title\n>\n> $$\n> z = 2 \\\\\n> w = 3\n> $$\n"
+    )
+    found = math_tokens(body)
+    assert found == [
+        ("math_inline", "a_1 *b* c_1"),
+        ("math_inline_double", "x^2"),
+        ("math_block", "\n  y = 1\n  "),  # as written, the item's indent included
+        ("math_block", "\nz = 2 \\\\\nw = 3\n"),
+    ]
+    html = render(body).html
+    assert "<em>" not in html
+    assert html.count("<math") == 4 and html.count('display="block"') == 3
+    assert '<div class="callout callout-note"' in html
+
+
+def test_comments_and_code_around_math() -> None:
+    body = "Keep $a %% b$ here %% hidden words %% and `$x$` as code."
+    rendered = render(body, math="tex")
+    assert "$a %% b$" in rendered.text
+    assert "hidden" not in rendered.html
+    assert "<code>$x$</code>" in rendered.html
+
+
+def test_each_rule_writes_its_form_and_the_text_keeps_the_tex() -> None:
+    body = "Sum $\\sum_{i=1}^n i$ here.[^1]\n\n$$\nE = mc^2\n$$\n\n[^1]: A note with $y^2$.\n"
+    mathml = render(body, math="mathml")
+    assert '<annotation encoding="application/x-tex">\\sum_{i=1}^n i</annotation>' in mathml.html
+    svg = render(body, math="svg", footnotes="inline")
+    assert svg.html.count('src="data:image/svg+xml;base64,') == 3
+    # Each keeps its size, the footnote's too (its HTML is sanitised twice).
+    sizes = r'style="width:[\d.]+em;height:[\d.]+em;vertical-align:-?[\d.]+em"'
+    assert len(re.findall(sizes, svg.html)) == 3
+    assert svg.images == ()  # formulas are text, not pictures a feed or a cover might pick
+    tex = render(body, math="tex")
+    assert "<math" not in tex.html and "<img" not in tex.html
+    for rendered in (mathml, svg, tex):
+        assert "$\\sum_{i=1}^n i$" in rendered.text
+        assert "$$E = mc^2$$" in rendered.text
+        assert "$y^2$" in rendered.text
+        assert rendered.paragraphs[0].startswith("Sum $\\sum_{i=1}^n i$ here.")
+
+
+def test_mathml_in_an_inline_footnote_stays_mathml() -> None:
+    body = "Text.[^1]\n\n[^1]: First $a_1$.\n\n    Second $$b$$ paragraph.\n"
+    html = render(body, math="mathml", footnotes="inline").html
+    assert html.count("<math") == 2 and "<msub><mi>a</mi><mn>1</mn></msub>" in html
+    assert "fn-math" not in html and "fn-mi" not in html
+
+
+def test_text_holds_the_tex_as_written_whatever_the_rule() -> None:
+    body = "A $a_1 +  b$ and\n\n$$\nx = 1 \\\\\ny = 2\n$$\n"
+    texts = {render(body, math=rule).text for rule in ("mathml", "svg", "tex")}
+    assert texts == {"A $a_1 +  b$ and\n\n$$x = 1 \\\\\ny = 2$$"}
+
+
+def test_embedded_formula_keeps_its_size() -> None:
+    host = make_note("notes/Fixture Note.md", "Host\n\n![[Other]]\n")
+    other = make_note("notes/Other.md", "Shown $x^2$ here.\n", "Other", "230306FX09")
+    rendered = render_note(host, vault_with(host, other), url_links(), math="svg")
+    assert '<div class="transclusion">' in rendered.html
+    assert re.search(r'alt="x\^2" style="width:[\d.]+em;height:[\d.]+em;', rendered.html)
+
+
+def test_formula_that_cannot_be_converted_stays_tex_with_a_warning() -> None:
+    body = "First line.\n\nBroken $\\frac{1}{$ and\nunknown $\\nosuchcommand{x}$ here.\n"
+    source = note_source("Fixture Note", "230306FX01", "false", "", body).decode()
+    first = source.splitlines().index("Broken $\\frac{1}{$ and") + 1
+    expected = [
+        ("math-invalid", first, "notes/Fixture Note.md"),
+        ("math-invalid", first + 1, "notes/Fixture Note.md"),
+    ]
+    # Found at load, once for every output.
+    note = make_note("notes/Fixture Note.md", body)
+    found = sorted((p.code, p.line, p.path) for p in note.problems if p.code == "math-invalid")
+    assert found == expected
+    assert "\\frac{1}{" in next(p.message for p in note.problems if p.line == first)
+    unchecked = dataclasses.replace(note, problems=())  # as if the loader had not looked
+    for rule in ("mathml", "svg"):
+        rendered = render(body, math=rule)
+        assert '<code class="math-tex">$\\frac{1}{$</code>' in rendered.html
+        assert '<code class="math-tex">$\\nosuchcommand{x}$</code>' in rendered.html
+        assert "$\\frac{1}{$" in rendered.text
+        assert rendered.problems == ()  # the loader's warnings are not given again
+        # A formula the loader did not report is reported by the render, with its line.
+        again = render_note(unchecked, vault_with(unchecked), url_links(), math=rule)  # type: ignore[arg-type]
+        assert sorted((p.code, p.line, p.path) for p in again.problems) == expected
+
+
+def test_sanitiser_lets_exactly_mathml_through() -> None:
+    body = (
+        '<math><mi href="javascript:alert(1)" onclick="x()">a</mi>'
+        '<maction actiontype="statusline"><mi>b</mi></maction><mo style="color:red">+</mo></math>'
+        ' <img src="data:image/svg+xml;base64,PHN2Zy8+" style="width:1em"> '
+        '<img src="https://ex.org/a.png" style="width:9em">\n'
+    )
+    html = render(body).html
+    assert "<math><mi>a</mi>" in html
+    for gone in ("javascript", "onclick", "maction", "statusline", "style=", "data:"):
+        assert gone not in html
+    # Without the renderer's filter, no data: URL passes either.
+    assert "data:" not in sanitize('<img src="data:image/png;base64,AAAA">')
+
+
+# --- one build through every exporter -------------------------------------------------------
+
+BODY = r"""Growth is $a_1 + b_1$ per day, which costs $5 and $10 in total.
+
+$$
+\begin{aligned}
+f(x) &= \frac{x^2}{2} \\
+     &= \sum_{i=1}^{n} i
+\end{aligned}
+$$
+
+The set $\{ x \mid x > 0 \}$ holds $50\%$ of $\mathbb{R}$.
+"""
+CONFIG = """
+[site]
+title = "Math"
+url = "https://math.example.org/"
+author = "A. Writer"
+language = "en"
+timezone = "UTC"
+
+[targets.feed]
+exporter = "feed"
+formats = ["atom"]
+
+[targets.book]
+exporter = "epub"
+
+[targets.digest]
+exporter = "pdf"
+
+[targets.meta]
+exporter = "jsonld"
+article_body = true
+"""
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
+    files = {"Formulas.md": note_text("Formulas", BODY, note_id="230306MA01")}
+    root = write_vault(tmp_path_factory.mktemp("math") / "vault", files, CONFIG)
+    report = notepress.load_project(root).build()
+    assert [str(p) for p in report.all_problems()] == []
+    for target in report.targets:
+        assert target.ok, target.error
+    return {target.name: list(target.files) for target in report.targets}
+
+
+def _file(built: dict[str, list[Path]], target: str, name: str) -> Path:
+    return next(path for path in built[target] if path.name == name)
+
+
+def test_feed_item_holds_mathml_with_the_tex(built: dict[str, list[Path]]) -> None:
+    parsed = feedparser.parse(_file(built, "feed", "atom.xml").read_bytes())
+    assert not parsed.bozo
+    (entry,) = parsed.entries
+    content = entry.content[0].value
+    assert content.count("<math") == 5
+    assert '<annotation encoding="application/x-tex">a_1 + b_1</annotation>' in content
+    assert "costs $5 and $10" in content
+
+
+def test_epub_holds_mathml_and_passes_epubcheck(built: dict[str, list[Path]]) -> None:
+    path = _file(built, "book", "book.epub")
+    assert epubcheck(path) == []
+    with zipfile.ZipFile(path) as archive:
+        pages = [archive.read(n) for n in archive.namelist() if n.endswith(".xhtml")]
+        opf = next(archive.read(n) for n in archive.namelist() if n.endswith(".opf"))
+    formulas = [e for page in pages for e in ET.fromstring(page).iter(f"{MATHML}math")]
+    assert len(formulas) == 5
+    assert {f.get("display") for f in formulas} == {"inline", "block"}
+    assert b'properties="mathml"' in opf
+
+
+def test_pdf_draws_the_formulas(built: dict[str, list[Path]]) -> None:
+    reader = PdfReader(_file(built, "digest", "digest.pdf"))
+    page = next(p for p in reader.pages if "Growth is" in p.extract_text())
+    text = page.extract_text()
+    assert "$" not in text.replace("costs $5 and $10", "")
+    assert "a_1" not in text and "\\frac" not in text
+    # The formulas are vector drawings on the page: paths filled, far more than text alone.
+    operators = page.get_contents().get_data()  # type: ignore[union-attr]
+    assert operators.count(b" c\n") + operators.count(b" l\n") > 200
+
+
+def test_jsonld_keeps_the_tex(built: dict[str, list[Path]]) -> None:
+    document = json.loads(_file(built, "meta", "230306MA01.jsonld").read_text("utf-8"))
+    body = document["articleBody"]
+    assert "$a_1 + b_1$" in body
+    assert "$\\{ x \\mid x > 0 \\}$" in body and "$50\\%$" in body
+    assert "\\begin{aligned}" in body and "&= \\frac{x^2}{2} \\\\" in body

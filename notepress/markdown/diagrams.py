@@ -121,12 +121,12 @@ def draw_mermaid(source: str) -> Drawing:
     key = _key(source)
     cached = cache_folder() / f"{key}.svg"
     try:
-        svg = cached.read_bytes()
+        kept = cached.read_bytes()
     except OSError:
         pass
     else:
-        if svg_is_safe(svg):
-            return Drawing(svg)
+        if svg_is_safe(kept):  # a cache entry changed by hand is drawn again
+            return Drawing(kept)
     svg = _run(command, source)
     if isinstance(svg, str):
         return Drawing(

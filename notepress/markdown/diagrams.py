@@ -50,6 +50,7 @@ __all__ = [
     "RENDERER_MISSING",
     "Drawing",
     "cache_folder",
+    "diagram_html",
     "draw_mermaid",
     "mermaid_command",
     "one_warning_per_build",

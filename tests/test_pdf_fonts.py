@@ -143,7 +143,7 @@ def test_characters_no_bundled_font_has_are_one_warning_per_target(builds) -> No
     (warning,) = warnings
     assert warning.startswith("targets.world:")
     assert (
-        "digest.pdf: 6 characters in scripts Emoji, Han, Hangul are not in the bundled fonts"
+        "digest.pdf: 6 characters in the scripts Emoji, Han, Hangul are not in the bundled fonts"
         in warning
     )
     assert "WeasyPrint: .notdef" not in normal.output  # not once per character

@@ -383,7 +383,7 @@ def _warn_unprinted(job: Job, unprinted: dict[str, dict[str, set[str]]]) -> None
     names = list(unprinted)
     where = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
     job.warn(
-        f"{where}: {describe_missing(merged)} are not in the bundled fonts; they print with "
+        f"{where}: {describe_missing(merged)} not in the bundled fonts; they print with "
         "this machine's fonts, or as boxes where it has none, so the PDF depends on the "
         "machine (install fonts for these scripts, e.g. Noto)",
         code="pdf-fonts-missing",

@@ -80,11 +80,14 @@ def script_of(char: str) -> str:
 
 
 def describe_missing(missing: dict[str, set[str]]) -> str:
-    """``12 characters in scripts Han, Emoji``: the count, then the scripts, largest first."""
+    """``12 characters in the scripts Han, Emoji are``: the count, the scripts (largest
+    first) and the verb that agrees with them, for the start of a sentence."""
     count = sum(len(chars) for chars in missing.values())
     scripts = sorted(missing, key=lambda name: (-len(missing[name]), name))
-    plural = "s" if count != 1 else ""
-    return f"{count} character{plural} in scripts {', '.join(scripts)}"
+    if count == 1:
+        return f"1 character in the script {scripts[0]} is"
+    plural = "s" if len(scripts) != 1 else ""
+    return f"{count} characters in the script{plural} {', '.join(scripts)} are"
 
 
 def _invisible(char: str) -> bool:

@@ -222,3 +222,24 @@ def test_a_tampered_cache_entry_is_not_trusted(tmp_path: Path, stand_in: Path) -
     images = re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", rendered.html)
     assert [base64.b64decode(data).decode() for data in images] == [FIXED_SVG, FIXED_SVG]
     assert len(calls(stand_in)) == 4  # drawn again instead of served from the bad cache
+
+
+@pytest.mark.parametrize("rule", ["list", "inline", "endnotes"])
+def test_diagrams_in_footnotes_and_embedded_notes_are_drawn_under_every_footnote_rule(
+    tmp_path: Path, stand_in: Path, rule: str
+) -> None:
+    host = (
+        "Text with a note.[^1]\n\n![[Embedded]]\n\n"
+        "[^1]: The note.\n\n    ```mermaid\n    graph TD; X-->Y\n    ```\n"
+    )
+    files = {
+        "host.md": note_text("Host", host),
+        "Embedded.md": note_text("Embedded", f"Shown here:\n\n```mermaid\n{FLOW}```\n"),
+    }
+    root = write_vault(tmp_path / "vault", files, CONFIG)
+    vault = notepress.load_project(root).vault
+    note = next(n for n in vault.notes if n.title == "Host")
+    rendered = render_note(note, vault, footnotes=rule)  # type: ignore[arg-type]
+    assert rendered.html.count("data:image/svg+xml;base64,") == 2
+    assert not re.search(r"[0-9a-f]{16}-diagram-", rendered.html)  # no placeholder left
+    assert [f.html.count("data:image/svg+xml") for f in rendered.footnotes] == [1]

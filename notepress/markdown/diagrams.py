@@ -51,6 +51,7 @@ __all__ = [
     "Drawing",
     "cache_folder",
     "diagram_html",
+    "diagram_image",
     "draw_mermaid",
     "mermaid_command",
     "one_warning_per_build",
@@ -146,18 +147,21 @@ def draw_mermaid(source: str) -> Drawing:
     return Drawing(svg)
 
 
-def diagram_html(source: str, drawing: Drawing) -> str:
-    """The block as HTML: an image of the SVG, or the code as it was written."""
+def diagram_html(source: str, drawing: Drawing, image: str = "") -> str:
+    """The block as HTML: a paragraph holding ``image`` (or the drawing's own image), or,
+    when there is no drawing, the code as it was written."""
     if drawing.svg is None:
         return (
             '<pre class="mermaid"><code class="language-mermaid">'
             f"{escapeHtml(source)}</code></pre>\n"
         )
-    data = base64.b64encode(drawing.svg).decode("ascii")
-    return (
-        '<p class="diagram diagram-mermaid">'
-        f'<img src="data:image/svg+xml;base64,{data}" alt="Diagram"></p>\n'
-    )
+    return f'<p class="diagram diagram-mermaid">{image or diagram_image(drawing.svg)}</p>\n'
+
+
+def diagram_image(svg: bytes) -> str:
+    """The ``<img>`` of a drawn diagram, its SVG inline as a ``data:`` URI."""
+    data = base64.b64encode(svg).decode("ascii")
+    return f'<img src="data:image/svg+xml;base64,{data}" alt="Diagram">'
 
 
 def _run(command: Sequence[str], source: str) -> bytes | str:

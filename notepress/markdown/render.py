@@ -37,7 +37,7 @@ from .blockids import BLOCK_ID, block_anchor, blockids_plugin, with_id
 from .callouts import callouts_plugin
 from .cleanup import cleanup_plugin
 from .comments import comments_plugin
-from .diagrams import diagram_html, draw_mermaid
+from .diagrams import diagram_html, diagram_image, draw_mermaid
 from .footnotes import FootnoteRule, footnote_bodies, phrasing, without_footnotes
 from .headings import headings_plugin, inline_text
 from .highlight import highlight_plugin
@@ -292,8 +292,7 @@ def _render(
     # Capped before the sanitiser too: its tree builder is quadratic in depth.
     raw, cut_raw = cap_html_depth(raw)
     html, cut = cap_html_depth(sanitize(raw, context.filter_attribute))
-    for placeholder, drawn in context.shared.diagrams.items():
-        html = html.replace(placeholder, drawn)
+    html = _with_diagrams(html, context)
     problems: tuple[Problem, ...] = ()
     if flattened is not None or cut_raw or cut:
         problems = (_too_deep(note, flattened),)
@@ -367,11 +366,13 @@ def _footnotes(
     for number, body in bodies.items():
         raw = md.renderer.render(body, md.options, {"notepress": context})
         html, _ = cap_html_depth(sanitize(cap_html_depth(raw)[0], context.filter_attribute))
+        # Written into the note, a diagram's placeholder stays until the note's own pass.
+        shown = _with_diagrams(html, context)
         result.append(
             Footnote(
                 number=number,
                 id=context.footnote_id(f"fn-{number}"),
-                html=html.replace(" " + context.mark, ""),
+                html=shown.replace(" " + context.mark, ""),
                 ref_ids=tuple(context.footnote_id(local) for local in calls.get(number, ())),
             )
         )
@@ -735,6 +736,13 @@ def _ctx(env: dict[str, Any]) -> _RenderContext:
     return env["notepress"]
 
 
+def _with_diagrams(html: str, context: _RenderContext) -> str:
+    """Sanitised HTML with each drawn diagram in place of its placeholder."""
+    for placeholder, drawn in context.shared.diagrams.items():
+        html = html.replace(placeholder, drawn)
+    return html
+
+
 def _fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     """A ```` ```mermaid ```` block as a diagram (:mod:`.diagrams`), any other as code."""
     token = tokens[idx]
@@ -749,9 +757,12 @@ def _fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any)
         context.shared.problems.setdefault(problem, None)
     if drawing.svg is None:
         return diagram_html(token.content, drawing)
-    placeholder = f'<p class="{context.mark}-diagram-{len(context.shared.diagrams)}"></p>'
-    context.shared.diagrams[placeholder] = diagram_html(token.content, drawing)
-    return placeholder + "\n"
+    # An image stays an image wherever the note is reshaped (a footnote at its call).
+    placeholder = (
+        f'<img class="{context.mark}-diagram-{len(context.shared.diagrams)}" alt="Diagram">'
+    )
+    context.shared.diagrams[placeholder] = diagram_image(drawing.svg)
+    return diagram_html(token.content, drawing, placeholder)
 
 
 def _link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:

@@ -30,6 +30,8 @@ include_tags = ["specimen"]
 [targets.world]
 exporter = "pdf"
 include_tags = ["world"]
+tagged = false
+toc = false
 
 [targets.archival]
 exporter = "pdf"
@@ -41,12 +43,6 @@ toc = false
 exporter = "pdf"
 include_tags = ["specimen"]
 pdf_variant = "pdf/ua-1"
-toc = false
-
-[targets.untagged]
-exporter = "pdf"
-include_tags = ["specimen"]
-tagged = false
 toc = false
 """
 
@@ -201,7 +197,7 @@ def test_digests_are_tagged_by_default(builds) -> None:
     normal, *_ = builds
     _, root = catalog(normal / "print" / "digest.pdf")
     assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
-    _, root = catalog(normal / "untagged" / "digest.pdf")
+    _, root = catalog(normal / "world" / "digest.pdf")  # tagged = false
     assert "/StructTreeRoot" not in root
 
 

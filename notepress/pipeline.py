@@ -12,6 +12,7 @@ from .config import CONFIG_FILE, Config, Target
 from .configfile import default_config, load_config
 from .errors import ConfigError, NotepressError, VaultError
 from .exporter import Job
+from .markdown.diagrams import one_warning_per_build
 from .model import Note, Problem, Severity
 from .output import OutputError, OutputFolder, output_folder_problem, temporary_files_in
 from .registry import get_exporter
@@ -220,6 +221,10 @@ def build(
     report.problems.extend(
         Problem(Severity.ERROR, "output-leftover", message, "output") for message in folder.warnings
     )
+    # Mermaid blocks left as code for want of a renderer: one warning, not one per block.
+    diagrams = one_warning_per_build([target.problems for target in report.targets])
+    if diagrams is not None:
+        report.problems.append(diagrams)
     return report
 
 

@@ -177,7 +177,8 @@ def _coerce(value: Any, hint: Any, tz: tzinfo | None, multiline: bool = False) -
         choices = get_args(hint)
         if value not in choices:
             raise _Invalid(
-                f"expected one of {', '.join(map(str, choices))}, got {_describe_value(value)}"
+                f"expected one of {', '.join(str(c) if c else repr(c) for c in choices)}, "
+                f"got {_describe_value(value)}"
             )
         return value
     if origin is tuple:

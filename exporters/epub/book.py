@@ -15,6 +15,7 @@ regexes) into what pandoc's HTML reader maps one to one onto its document model:
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from collections import Counter, defaultdict
@@ -25,6 +26,7 @@ from pathlib import PurePosixPath
 from typing import Literal
 from urllib.parse import unquote
 
+from notepress.assets import svg_is_safe
 from notepress.config import Site
 from notepress.markdown import (
     DocumentLinks,
@@ -334,6 +336,8 @@ def _images(body: Element, media: MediaStore) -> None:
             child.set("src", image.data_uri)
             child.set("alt", alt)
             return None
+        if drawn_svg(src):  # a diagram the renderer drew, already inline
+            return None
         if src.startswith(("http://", "https://")):
             link = new_element("a", {"href": src, "class": "remote-image"})
             link.text = alt or "image"
@@ -342,6 +346,17 @@ def _images(body: Element, media: MediaStore) -> None:
 
     for parent in list(body.iter()):
         rewrite_children(parent, lowered)
+
+
+def drawn_svg(src: str) -> bool:
+    """A ``data:`` SVG (a drawn diagram) that is safe to carry into the book as it is."""
+    prefix = "data:image/svg+xml;base64,"
+    if not src.startswith(prefix):
+        return False
+    try:
+        return svg_is_safe(base64.b64decode(src[len(prefix) :], validate=True))
+    except ValueError:
+        return False
 
 
 def _rename_block(element: Element) -> None:

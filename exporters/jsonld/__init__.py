@@ -392,9 +392,11 @@ class _Graph:
                 attachment = self.vault.attachment(name)
                 if attachment is not None and attachment.suffix.lower() in IMAGE_SUFFIXES:
                     return self.use_image(attachment)
-        if not rendered.images:
+        # A drawn diagram is a ``data:`` image: no URL a search engine could show.
+        shown = [i for i in rendered.images if i.path is not None or is_public_url(i.src)]
+        if not shown:
             return None
-        first = rendered.images[0]
+        first = shown[0]
         return self.use_image(first.path) if first.path is not None else first.src
 
     def use_image(self, attachment: PurePosixPath) -> str | None:

@@ -36,6 +36,7 @@ from notepress.model import Note, Problem
 from notepress.schema import option
 from notepress.templating import builtin_templates, template_environment
 
+from .coverage import describe_missing, missing_characters
 from .groups import Group, group_notes
 from .html import (
     PrintSettings,
@@ -59,6 +60,8 @@ _GENERIC_FAMILIES = frozenset(
 _MIN_MEMORY_MB = 128
 #: The bundled fonts, under the built-in templates (fonts.css declares them).
 FONTS_FOLDER = "fonts/"
+#: Their families, in the order a character missing from one is looked for in the others.
+BUNDLED_FAMILIES = ("Notepress Serif", "Notepress Sans", "Notepress Mono")
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,16 @@ class PdfOptions:
         2048, "Megabytes of memory one digest's render may use; 0 for no limit."
     )
     workers: int = option(0, "Digests rendered at the same time; 0 for one per core.")
+    tagged: bool = option(
+        True,
+        "Write a tagged PDF: the structure of headings, paragraphs, lists, tables and figures "
+        "that screen readers and reflowing viewers read.",
+    )
+    pdf_variant: Literal["", "pdf/a-3b", "pdf/ua-1"] = option(
+        "",
+        "A PDF profile to write: '' (plain PDF), 'pdf/a-3b' (PDF/A-3b, for archiving) or "
+        "'pdf/ua-1' (PDF/UA-1, accessible; always tagged).",
+    )
 
 
 class PdfExporter(Exporter[PdfOptions]):
@@ -199,10 +212,12 @@ class PdfExporter(Exporter[PdfOptions]):
                 if (kept := tuple(n for n in group.notes if n.note_id in requests))
             ]
         settings = print_settings(options)
+        unprinted: dict[str, dict[str, set[str]]] = {}
         jobs = [
-            _render_job(job, group, settings, html_env, css_env, policy, options)
+            _render_job(job, group, settings, html_env, css_env, policy, options, unprinted)
             for group in groups
         ]
+        _warn_unprinted(job, unprinted)
         return Plan(groups, jobs, requests)
 
 
@@ -220,8 +235,8 @@ def print_settings(options: PdfOptions) -> PrintSettings:
     return PrintSettings(
         paper=options.paper,
         margins=" ".join(options.margins.split()),
-        font_family=css_font_family(options.font_family),
-        heading_font_family=css_font_family(options.heading_font_family),
+        font_family=with_bundled_fallback(css_font_family(options.font_family)),
+        heading_font_family=with_bundled_fallback(css_font_family(options.heading_font_family)),
         base_size=options.base_size,
         page_break=options.page_break,
         toc=options.toc,
@@ -240,6 +255,20 @@ def css_font_family(value: str) -> str:
             raise ValueError(f"{name!r} is not a font family name (letters, digits, spaces, '-')")
         result.append(name if name.lower() in _GENERIC_FAMILIES else f'"{name}"')
     return ", ".join(result)
+
+
+def with_bundled_fallback(families: str) -> str:
+    """A checked font list with the bundled faces it does not name put before its generic one.
+
+    A character missing from the first face is looked for in the next one of the list, then
+    in the machine's fonts: without this, a sign the sans has and the serif lacks (``⌘``)
+    would print with whatever the machine calls "serif", and digests would differ between
+    machines.  With it, only what no bundled face has (CJK, emoji) reaches the system.
+    """
+    names = [name.strip() for name in families.split(",")]
+    missing = [f'"{face}"' for face in BUNDLED_FAMILIES if f'"{face}"' not in names]
+    generic = next((i for i, name in enumerate(names) if not name.startswith('"')), len(names))
+    return ", ".join([*names[:generic], *missing, *names[generic:]])
 
 
 def _environments(
@@ -300,8 +329,12 @@ def _render_job(
     css_env: jinja2.Environment,
     policy: LoadPolicy,
     options: PdfOptions,
+    unprinted: dict[str, dict[str, set[str]]],
 ) -> RenderJob:
-    """Render the notes and templates of one digest into what a worker needs."""
+    """Render the notes and templates of one digest into what a worker needs.
+
+    What no bundled font can print is added to ``unprinted``, by digest file name.
+    """
     site = job.site
     title = options.title or site.title or "Notes"
     english = site.language.lower().startswith("en")
@@ -311,6 +344,11 @@ def _render_job(
     if len(views) != len(group.notes):  # a note that could not be rendered is left out
         group = replace(group, notes=tuple(view.note for view in views))
     digest = replace(digest_view(group, site, title, english, options.group), notes=tuple(views))
+    texts = [title, digest.full_title, site.author, digest.description]
+    for view in views:
+        texts += [view.title, view.description, view.text, *view.tags, *view.keywords]
+    if missing := missing_characters(texts):
+        unprinted[group.file_name] = missing
     try:
         html = digest_html(html_env, digest, settings)
         # The bundled fonts come from the built-in folder, even under a user's digest.css.
@@ -329,6 +367,26 @@ def _render_job(
         identifier=identifier(html, css),
         source_date_epoch=int(build_time(group.notes).timestamp()),
         memory_limit_mb=options.memory_limit,
+        pdf_tags=options.tagged or options.pdf_variant == "pdf/ua-1",
+        pdf_variant=options.pdf_variant,
+    )
+
+
+def _warn_unprinted(job: Job, unprinted: dict[str, dict[str, set[str]]]) -> None:
+    """One warning for the target naming the scripts no bundled font has, if any."""
+    if not unprinted:
+        return
+    merged: dict[str, set[str]] = {}
+    for missing in unprinted.values():
+        for script, chars in missing.items():
+            merged.setdefault(script, set()).update(chars)
+    names = list(unprinted)
+    where = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    job.warn(
+        f"{where}: {describe_missing(merged)} not in the bundled fonts; they print with "
+        "this machine's fonts, or as boxes where it has none, so the PDF depends on the "
+        "machine (install fonts for these scripts, e.g. Noto)",
+        code="pdf-fonts-missing",
     )
 
 

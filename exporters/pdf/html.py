@@ -91,6 +91,8 @@ class NoteView:
     classes: str
     draft: bool
     lang: str
+    text: str = ""
+    """The note's text as printed, for the check of which characters the fonts lack."""
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,9 @@ def _image_href(path: PurePosixPath) -> str | None:
     return vault_url(path)
 
 
-def note_view(note: Note, html: str, site: Site, style: LinkStyle, english: bool) -> NoteView:
+def note_view(
+    note: Note, html: str, site: Site, style: LinkStyle, english: bool, text: str = ""
+) -> NoteView:
     tz = site.tz
     created = format_date(note.created, tz, english=english) if note.created else ""
     updated = ""
@@ -163,6 +167,7 @@ def note_view(note: Note, html: str, site: Site, style: LinkStyle, english: bool
         classes=" ".join(note.cssclasses),
         draft=note.draft,
         lang=lang if isinstance(lang, str) else "",
+        text=text,
     )
 
 
@@ -254,7 +259,8 @@ def render_notes(
     views = []
     for note, tree in zip(notes, trees, strict=True):
         _fix_links(tree, anchors, owners, style.element_id(note, ""))
-        views.append(note_view(note, inner_html(tree), site, style, english))
+        text = "".join(tree.itertext())
+        views.append(note_view(note, inner_html(tree), site, style, english, text))
     return views, style
 
 

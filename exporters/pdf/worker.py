@@ -67,6 +67,10 @@ class RenderJob:
     source_date_epoch: int = 0
     """Seconds since 1970 the PDF claims to be made at; font subsets carry it too."""
     memory_limit_mb: int = 0
+    pdf_tags: bool = True
+    """Write the accessibility structure (a tagged PDF): headings, paragraphs, lists, tables."""
+    pdf_variant: str = ""
+    """A PDF profile WeasyPrint writes the file to (``pdf/a-3b``, ``pdf/ua-1``), or none."""
 
 
 @dataclass
@@ -137,7 +141,11 @@ def render_in_process(job: RenderJob) -> RenderResult:
         css = CSS(string=job.css, base_url=job.css_base_url, url_fetcher=fetcher, font_config=fonts)
         document = html.render(stylesheets=[css], font_config=fonts)
         _drop_attachments(document, fetcher)
-        pdf = document.write_pdf(pdf_identifier=job.identifier)
+        pdf = document.write_pdf(
+            pdf_identifier=job.identifier,
+            pdf_tags=job.pdf_tags,
+            pdf_variant=job.pdf_variant or None,
+        )
     finally:
         logger.removeHandler(messages)
     refused_urls = {url for url, _ in fetcher.refused}
@@ -156,8 +164,13 @@ def render_in_process(job: RenderJob) -> RenderResult:
 
 
 def _about_environment(message: str) -> bool:
-    """WeasyPrint's notes about the machine (a missing HarfBuzz-Subset) say nothing of a digest."""
-    return "HarfBuzz" in message
+    """WeasyPrint's notes about the machine (a missing HarfBuzz-Subset) say nothing of a digest.
+
+    Its note for each character no font of the machine has (".notdef glyph rendered") is
+    dropped too: the exporter warns once per target about every character the bundled fonts
+    lack, by script, rather than once per character.
+    """
+    return "HarfBuzz" in message or ".notdef glyph" in message
 
 
 def _drop_attachments(document: Any, fetcher: VaultFetcher) -> None:

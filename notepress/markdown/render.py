@@ -37,6 +37,7 @@ from .blockids import BLOCK_ID, block_anchor, blockids_plugin, with_id
 from .callouts import callouts_plugin
 from .cleanup import cleanup_plugin
 from .comments import comments_plugin
+from .diagrams import diagram_html, diagram_image, draw_mermaid
 from .footnotes import FootnoteRule, footnote_bodies, phrasing, without_footnotes
 from .headings import headings_plugin, inline_text
 from .highlight import highlight_plugin
@@ -301,6 +302,7 @@ def _render(
     # Capped before the sanitiser too: its tree builder is quadratic in depth.
     raw, cut_raw = cap_html_depth(raw)
     html, cut = cap_html_depth(sanitize(raw, context.filter_attribute))
+    html = _with_diagrams(html, context)
     problems: tuple[Problem, ...] = ()
     if flattened is not None or cut_raw or cut:
         problems = (_too_deep(note, flattened),)
@@ -374,11 +376,13 @@ def _footnotes(
     for number, body in bodies.items():
         raw = md.renderer.render(body, md.options, {"notepress": context})
         html, _ = cap_html_depth(sanitize(cap_html_depth(raw)[0], context.filter_attribute))
+        # Written into the note, a diagram's placeholder stays until the note's own pass.
+        shown = _with_diagrams(html, context)
         result.append(
             Footnote(
                 number=number,
                 id=context.footnote_id(f"fn-{number}"),
-                html=html.replace(" " + context.mark, ""),
+                html=shown.replace(" " + context.mark, ""),
                 ref_ids=tuple(context.footnote_id(local) for local in calls.get(number, ())),
             )
         )
@@ -434,6 +438,9 @@ class _Embeds:
 
     count: int = 0
     problems: dict[Problem, None] = field(default_factory=dict)
+    diagrams: dict[str, str] = field(default_factory=dict)
+    """Drawn diagrams by the placeholder written for each, put back after sanitising
+    (their ``data:`` image is a URL the sanitiser removes from anything a note writes)."""
 
 
 @dataclass(frozen=True)
@@ -784,6 +791,35 @@ def _ctx(env: dict[str, Any]) -> _RenderContext:
     return env["notepress"]
 
 
+def _with_diagrams(html: str, context: _RenderContext) -> str:
+    """Sanitised HTML with each drawn diagram in place of its placeholder."""
+    for placeholder, drawn in context.shared.diagrams.items():
+        html = html.replace(placeholder, drawn)
+    return html
+
+
+def _fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """A ```` ```mermaid ```` block as a diagram (:mod:`.diagrams`), any other as code."""
+    token = tokens[idx]
+    if token.info.strip().split(maxsplit=1)[:1] != ["mermaid"]:
+        return str(type(self).fence(self, tokens, idx, options, env))
+    context = _ctx(env)
+    drawing = draw_mermaid(token.content)
+    if drawing.problem is not None:
+        code, message = drawing.problem
+        line = context.note.body_line + token.map[0] if token.map else None
+        problem = Problem(Severity.WARNING, code, message, context.note.path.as_posix(), line)
+        context.shared.problems.setdefault(problem, None)
+    if drawing.svg is None:
+        return diagram_html(token.content, drawing)
+    # An image stays an image wherever the note is reshaped (a footnote at its call).
+    placeholder = (
+        f'<img class="{context.mark}-diagram-{len(context.shared.diagrams)}" alt="Diagram">'
+    )
+    context.shared.diagrams[placeholder] = diagram_image(drawing.svg)
+    return diagram_html(token.content, drawing, placeholder)
+
+
 def _link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     context = _ctx(env)
     written = str(tokens[idx].attrGet("href") or "")
@@ -1029,4 +1065,5 @@ _RULES: dict[str, Callable[..., str]] = {
     "footnote_open": _footnote_open,
     "footnote_anchor": _footnote_anchor,
     "footnote_block_open": _footnote_block_open,
+    "fence": _fence,
 }

@@ -20,6 +20,8 @@ from xml.parsers.expat import ExpatError
 
 from notepress.errors import ExportError
 
+from .notes import number_footnotes
+
 __all__ = ["finish_epub"]
 
 #: The span a ZIP entry's date can hold (MS-DOS time: 1980 to 2107, even seconds).
@@ -85,6 +87,9 @@ def finish_epub(
     if first_chapter is not None:
         landmarks.append(("bodymatter", "Start of notes", _relative(first_chapter, nav_href)))
 
+    for name in files:
+        if name.endswith(".xhtml") and name != nav_path:
+            files[name] = number_footnotes(files[name], name)
     _set_dates(opf, metadata, modified)
     _add_landmarks(nav, landmarks)
     files[opf_path] = _xml_bytes(opf)

@@ -1,4 +1,4 @@
-"""Finish pandoc's EPUB: stylesheet, cover, landmarks, dates, and a byte-stable ZIP.
+"""Finish pandoc's EPUB: stylesheet, cover, landmarks, numbered notes, dates, a byte-stable ZIP.
 
 Pandoc runs sandboxed and so reads no stylesheet or cover file; both are added here, as
 structural edits of the package and navigation documents.  ``xml.dom.minidom`` is used

@@ -386,7 +386,8 @@ def test_epub_holds_the_transcluded_text_and_block_anchors(built: Path) -> None:
     assert 'class="transclusion"' in text and "Tension by folding" in text
     assert 'class="transclusion-source"' in text  # pandoc keeps no class on a paragraph
     loaf = next(page for page in pages.values() if "Loaf day" in page)
-    assert re.search(r'<aside[^>]*epub:type="footnote"[^>]*>\s*<p>Wet hands help', loaf)
+    note = r'<aside[^>]*epub:type="footnote"[^>]*>\s*<p><a [^>]*class="footnote-back"[^>]*>1\.</a> '
+    assert re.search(note + "Wet hands help", loaf)
     assert "\u21a9" not in text  # the embedded footnote is a real note, not a back-link
     assert "wombatprivate" not in text
     links = re.findall(r'href="(?:[\w/]+\.xhtml)?#(n230301AA01-block-wetdough)"', text)

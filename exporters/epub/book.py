@@ -318,6 +318,7 @@ def _reshape(
     for element in list(body.iter()):
         _rename_block(element)
     _unwrap_ruby(body)
+    _wrap_lists_and_tables(body)
     _block_anchors(body)
     _shift_headings(body, level)
     _own_ids(body, note, ids)
@@ -371,6 +372,35 @@ def _rename_block(element: Element) -> None:
     elif element.tag == "summary":
         element.tag = "div"
         element.set("class", " ".join(["details-summary", *classes]))
+
+
+def _wrap_lists_and_tables(body: Element) -> None:
+    """Keep what pandoc would lose on lists, and let wide tables scroll.
+
+    pandoc's document model has no classes on a list, so ``brain-dump`` or a task list would
+    lose its styling: a classed list is wrapped in a ``<div>`` with its classes (and its id),
+    and a list made only of task items gets ``task-list``, which the stylesheet shows with
+    the check-mark glyph and no bullet.  A table is wrapped in ``div.table-wrap``, which
+    scrolls sideways where a reader allows it instead of running off the screen.
+    """
+
+    for element in list(body.iter("table", "ul", "ol")):
+        if element.tag == "table":
+            div = new_element("div", {"class": "table-wrap"})
+        elif element.get("class"):
+            classes = element.attrib.pop("class").split()
+            items = [item for item in element if item.tag == "li"]
+            if items and all("task-list-item" in i.get("class", "").split() for i in items):
+                classes.append("task-list")
+            attributes = {"class": " ".join(dict.fromkeys(classes))}
+            if element.get("id"):
+                attributes["id"] = element.attrib.pop("id")
+            div = new_element("div", attributes)
+        else:
+            continue
+        div.tail, element.tail = element.tail, None
+        element.addprevious(div)
+        div.append(element)
 
 
 def _block_anchors(body: Element) -> None:

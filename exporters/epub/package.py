@@ -1,4 +1,4 @@
-"""Finish pandoc's EPUB: stylesheet, cover, landmarks, dates, and a byte-stable ZIP.
+"""Finish pandoc's EPUB: stylesheet, cover, landmarks, numbered notes, dates, a byte-stable ZIP.
 
 Pandoc runs sandboxed and so reads no stylesheet or cover file; both are added here, as
 structural edits of the package and navigation documents.  ``xml.dom.minidom`` is used
@@ -19,6 +19,8 @@ from xml.dom import minidom
 from xml.parsers.expat import ExpatError
 
 from notepress.errors import ExportError
+
+from .notes import number_footnotes
 
 __all__ = ["finish_epub"]
 
@@ -85,6 +87,9 @@ def finish_epub(
     if first_chapter is not None:
         landmarks.append(("bodymatter", "Start of notes", _relative(first_chapter, nav_href)))
 
+    for name in files:
+        if name.endswith(".xhtml") and name != nav_path:
+            files[name] = number_footnotes(files[name], name)
     _set_dates(opf, metadata, modified)
     _add_landmarks(nav, landmarks)
     files[opf_path] = _xml_bytes(opf)

@@ -14,9 +14,11 @@ from datetime import datetime, tzinfo
 from pathlib import PurePosixPath
 from urllib.parse import quote, urlsplit
 
-from notepress.markdown import NoteRenderError, UrlLinks, render_note
+from notepress.markdown import NoteRenderError, render_note
 from notepress.model import Note, Problem
 from notepress.vault import Vault
+
+from .mail import FeedLinks, lower_for_mail
 
 __all__ = [
     "FeedItem",
@@ -116,12 +118,13 @@ class ItemFactory:
         # An entry is never modified before it is published, whatever the frontmatter says
         # (the vault already warns about such a note).
         updated = max(self._aware(note.updated or note.created), published)
-        # UrlLinks writes every URL absolute, raw HTML's included: a relative one would
-        # break in every mail client, and the tests hold the renderer to it.
+        # FeedLinks writes every URL absolute, raw HTML's included: a relative one would
+        # break in every mail client, and the tests hold the renderer to it.  Only the
+        # item's own footnotes are fragments, with ids no other item has.
         rendered = render_note(
-            note, self.vault, UrlLinks(self.note_url, self.assets_url), math="mathml"
+            note, self.vault, FeedLinks(self.note_url, self.assets_url), math="mathml"
         )
-        html = clean_text(rendered.html)
+        html = clean_text(lower_for_mail(rendered.html))
         summary = clean_text(note.description).strip() or excerpt(
             [clean_text(paragraph) for paragraph in rendered.paragraphs], self.summary_words
         )

@@ -13,13 +13,20 @@ import nh3
 
 __all__ = ["sanitize"]
 
-_TAGS = (set(nh3.ALLOWED_TAGS) | {"section", "figure", "figcaption"}) - {"map", "area"}
+# Players load nothing by themselves: an ``src`` is lowered like an image's (vault files
+# and public URLs only), and ``autoplay`` is not allowed.
+_TAGS = (set(nh3.ALLOWED_TAGS) | {"section", "figure", "figcaption", "audio", "video"}) - {
+    "map",
+    "area",
+}
 _ATTRIBUTES: dict[str, set[str]] = {
     **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
     "*": {"class", "id", "title", "lang", "dir"},
     "a": {"href", "hreflang", "epub:type"},
     "aside": {"epub:type"},
     "img": {"src", "alt", "width", "height"},
+    "audio": {"src", "controls"},
+    "video": {"src", "controls", "width", "height"},
     "div": {"data-callout", "data-callout-fold"},
     "details": {"open"},
     "ol": {"start", "reversed"},

@@ -13,12 +13,14 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from xml.dom import minidom
 from xml.parsers.expat import ExpatError
 
 from notepress.errors import ExportError
+
+from .players import place_players
 
 __all__ = ["finish_epub"]
 
@@ -44,8 +46,10 @@ def finish_epub(
     cover: tuple[str, bytes] | None,
     cover_page: CoverPage | None,
     modified: datetime,
+    players: Mapping[str, tuple[str, bytes]] | None = None,
 ) -> bytes:
-    """Pandoc's EPUB with our stylesheet, cover and landmarks, zipped reproducibly."""
+    """Pandoc's EPUB with our stylesheet, cover, landmarks and the audio and video it plays
+    (``players``: media type and bytes by placeholder), zipped reproducibly."""
     files = _read_zip(epub)
     opf_path = _opf_path(files)
     base = posixpath.dirname(opf_path)
@@ -85,6 +89,21 @@ def finish_epub(
     if first_chapter is not None:
         landmarks.append(("bodymatter", "Start of notes", _relative(first_chapter, nav_href)))
 
+    if players:
+        chapters = [
+            item.getAttribute("href")
+            for item in _items(manifest)
+            if item.getAttribute("media-type") == "application/xhtml+xml"
+        ]
+        place_players(
+            files,
+            base,
+            chapters,
+            players,
+            lambda attributes: _add_item(opf, manifest, attributes),
+            minidom.parseString,
+            _xml_bytes,
+        )
     _set_dates(opf, metadata, modified)
     _add_landmarks(nav, landmarks)
     files[opf_path] = _xml_bytes(opf)

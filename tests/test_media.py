@@ -99,24 +99,22 @@ def test_single_newlines_are_breaks_by_default_as_in_obsidian(tmp_path: Path) ->
     assert "<td>c</td>" in html
 
 
+APP_STRICT = {".obsidian/app.json": json.dumps({"strictLineBreaks": True})}
+
+
 @pytest.mark.parametrize(
-    ("files", "config"),
+    ("files", "config", "strict"),
     [
-        ({}, "[vault]\nstrict_line_breaks = true\n"),
-        ({".obsidian/app.json": json.dumps({"strictLineBreaks": True})}, None),
-        (
-            {".obsidian/app.json": json.dumps({"strictLineBreaks": True})},
-            "[vault]\nstrict_line_breaks = false\n",
-        ),
+        ({}, "[vault]\nstrict_line_breaks = true\n", True),
+        (APP_STRICT, None, True),
+        (APP_STRICT, "[vault]\nstrict_line_breaks = false\n", False),
     ],
     ids=["config", "obsidian", "config-over-obsidian"],
 )
 def test_strict_line_breaks_join_lines_as_markdown_does(
-    tmp_path: Path, files: dict[str, str | bytes], config: str | None
+    tmp_path: Path, files: dict[str, str | bytes], config: str | None, strict: bool
 ) -> None:
     html = render(BREAKS, tmp_path, files=files, config=config).html
-    strict = '"strictLineBreaks": true' in str(files) and "false" not in (config or "")
-    strict = strict or "strict_line_breaks = true" in (config or "")
     if strict:
         assert "<p>First line\nsecond line</p>" in html and "<br>" not in html
     else:

@@ -18,7 +18,7 @@ and :mod:`.worker` (the processes).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -107,6 +107,11 @@ class PdfOptions:
         2048, "Megabytes of memory one digest's render may use; 0 for no limit."
     )
     workers: int = option(0, "Digests rendered at the same time; 0 for one per core.")
+    append_pdfs: bool = option(
+        False,
+        "Append the pages of the PDFs the digest's notes embed (![[paper.pdf]]) after the "
+        "notes, once each in order of first embed, each with a bookmark.",
+    )
 
 
 class PdfExporter(Exporter[PdfOptions]):
@@ -329,7 +334,21 @@ def _render_job(
         identifier=identifier(html, css),
         source_date_epoch=int(build_time(group.notes).timestamp()),
         memory_limit_mb=options.memory_limit,
+        appendix=_embedded_pdfs(job, group.notes) if options.append_pdfs else (),
     )
+
+
+def _embedded_pdfs(job: Job, notes: Sequence[Note]) -> tuple[str, ...]:
+    """Vault paths of the PDFs ``notes`` embed, each once, in order of first embed."""
+    found: dict[str, None] = {}
+    for note in notes:
+        for link in note.links:
+            if not link.embed or not link.target.lower().endswith(".pdf"):
+                continue
+            attachment = job.vault.resolve_attachment(link.target, note)
+            if attachment is not None:
+                found.setdefault(attachment.as_posix(), None)
+    return tuple(found)
 
 
 def _report_once(job: Job) -> Callable[[Problem], None]:

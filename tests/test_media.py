@@ -327,6 +327,11 @@ toc = false
 [targets.book]
 exporter = "epub"
 
+[targets.appendix]
+exporter = "pdf"
+toc = false
+append_pdfs = true
+
 [targets.meta]
 exporter = "jsonld"
 article_body = true
@@ -364,7 +369,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             "talk.mp3": AUDIO,
             "clip.mp4": VIDEO,
             "memo.wav": AUDIO,
-            "paper.pdf": b"%PDF-1.4\n",
+            "paper.pdf": _one_page_pdf(),
             "chart.png": png_bytes(),
         },
         BUILD_CONFIG,
@@ -373,6 +378,35 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for target in report.targets:
         assert target.ok, target.error
     return {target.name: root / "_publish" / target.name for target in report.targets}
+
+
+def _one_page_pdf() -> bytes:
+    """A PDF of one wide page, to tell it from the digest's A4 pages."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=700, height=300)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.slow
+def test_append_pdfs_puts_the_embedded_pages_after_the_digest(built: dict[str, Path]) -> None:
+    path = built["appendix"] / "digest.pdf"
+    pdf = reader(path)
+    plain = reader(built["print"] / "digest.pdf")
+    assert len(pdf.pages) == len(plain.pages) + 1
+    last = pdf.pages[-1]
+    assert (float(last.mediabox.width), float(last.mediabox.height)) == (700, 300)
+    assert "paper.pdf" in [item.title for item in pdf.outline if not isinstance(item, list)]
+    first = path.read_bytes()
+    root = path.parents[2]
+    report = notepress.load_project(root).build(["appendix"])
+    assert report.targets[0].ok
+    assert path.read_bytes() == first  # the same bytes on every build
 
 
 @pytest.mark.slow

@@ -28,6 +28,7 @@ __all__ = [
     "embed_card",
     "frame_cards",
     "media_html",
+    "media_kind",
     "media_label",
     "media_type",
     "split_size",

@@ -178,13 +178,13 @@ def _youtube_id(host: str, path: str, query: str) -> str | None:
     return candidate if _YOUTUBE_ID.match(candidate) else None
 
 
-_FRAME = re.compile(r"<iframe\b(?P<attrs>[^>]*)>(?:.*?</iframe\s*>)?", re.IGNORECASE | re.DOTALL)
-_SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
-_TWEET = re.compile(
-    r"<blockquote\b[^>]*\bclass\s*=\s*[\"'][^\"']*\btwitter-tweet\b[^>]*>.*?</blockquote\s*>",
-    re.IGNORECASE | re.DOTALL,
-)
-_HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+#: A start tag as read here: up to 2,000 characters and no ``<`` (longer or odder ones are
+#: left for the sanitiser to remove), so that a note of many unclosed tags reads in linear time.
+_TAG = r"[^<>]{0,2000}"
+_FRAME = re.compile(rf"<iframe\b(?P<attrs>{_TAG})>(?:\s*</iframe\s*>)?", re.IGNORECASE)
+_SRC = re.compile(r"""(?<![\w-])src\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+_QUOTE = re.compile(rf"<blockquote\b{_TAG}>", re.IGNORECASE)
+_HREF = re.compile(r"""(?<![\w-])href\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 
 
 def frame_cards(html: str) -> str:
@@ -192,29 +192,45 @@ def frame_cards(html: str) -> str:
     X/Twitter embed quote (whose script the sanitiser removes).  Other frames stay, for the
     sanitiser to remove (the vault's check warns about them, ``iframe-removed``).
 
-    This reads only the start tag of a frame in the note's own raw HTML, before anything is
-    sanitised: what it writes is a card with a canonical URL it built, never the note's text.
+    This reads only start tags and the links of an embed quote in the note's own raw HTML,
+    before anything is sanitised: what it writes is a card with a canonical URL it built,
+    never the note's text.
     """
     if "<" not in html:
         return html
-
-    def frame(match: re.Match[str]) -> str:
-        src = _SRC.search(match.group("attrs"))
-        url = next((g for g in src.groups() if g is not None), "") if src else ""
-        card = embed_card(url)
-        return match.group(0) if card is None else card.html()
-
-    def tweet(match: re.Match[str]) -> str:
-        # The quote holds the post's text, which stays; the card after it names the post.
-        for found in _HREF.finditer(match.group(0)):
-            card = embed_card(next(g for g in found.groups() if g is not None))
-            if card is not None and card.title == "Post on X":
-                return match.group(0) + card.html()
-        return match.group(0)
-
     lowered = html.lower()
     if "<iframe" in lowered:
-        html = _FRAME.sub(frame, html)
+        html = _FRAME.sub(_frame, html)
     if "twitter-tweet" in lowered:
-        html = _TWEET.sub(tweet, html)
+        html = _after_posts(html)
     return html
+
+
+def _frame(match: re.Match[str]) -> str:
+    src = _SRC.search(match.group("attrs"))
+    url = next((g for g in src.groups() if g is not None), "") if src else ""
+    card = embed_card(url)
+    return match.group(0) if card is None else card.html()
+
+
+def _after_posts(html: str) -> str:
+    """A card after each ``<blockquote class="twitter-tweet">`` that links to its post."""
+    lowered = html.lower()
+    parts: list[str] = []
+    done = 0
+    for start in _QUOTE.finditer(html):
+        if start.start() < done or "twitter-tweet" not in start.group(0).lower():
+            continue
+        close = lowered.find("</blockquote", start.end())
+        end = lowered.find(">", close) if close >= 0 else -1
+        if end < 0:
+            break
+        quote = html[start.start() : end + 1]
+        cards = (
+            embed_card(next(g for g in m.groups() if g is not None)) for m in _HREF.finditer(quote)
+        )
+        card = next((c for c in cards if c is not None and c.title == "Post on X"), None)
+        if card is not None:
+            parts += [html[done : end + 1], card.html()]
+            done = end + 1
+    return "".join(parts) + html[done:]

@@ -102,7 +102,10 @@ def media_html(kind: MediaKind, src: str | None, name: str) -> str:
     """
     label = escapeHtml(media_label(kind, name))
     if src is None:
-        return f'<span class="media-link media-{kind}">{label}</span>'
+        # A document no output carries is its name alone: the page icon is an emoji that
+        # print fonts rarely have, and without a link it marks nothing a reader can open.
+        text = escapeHtml(name) if kind == "document" else label
+        return f'<span class="media-link media-{kind}">{text}</span>'
     href = escapeHtml(src)
     if kind == "document":
         return f'<a href="{href}" class="attachment media-document">{label}</a>'

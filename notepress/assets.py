@@ -161,6 +161,14 @@ class VaultFiles:
             raise AssetError(f"it is larger than {_size(limit)}")
         return data
 
+    def size(self, path: PurePosixPath) -> int:
+        """The size in bytes of the attachment ``path`` (a feed enclosure's length)."""
+        fd = self._open(path)
+        try:
+            return os.fstat(fd).st_size
+        finally:
+            os.close(fd)
+
     def copy(self, path: PurePosixPath, destination: Path) -> None:
         """Copy the attachment ``path`` to ``destination`` (a new file; parents are made)."""
         fd = self._open(path)
@@ -621,9 +629,33 @@ def _plainly_public(url: str) -> bool:
     return scheme == "mailto" or (scheme in ("http", "https") and is_public_url(url))
 
 
+def _frame_problem(note: Note) -> Problem | None:
+    """One ``iframe-removed`` warning for a note holding frames no output shows: frames of
+    known video and post hosts are written as link cards, every other one is removed."""
+    from .markdown.media import embed_card  # the markdown package depends on the vault
+
+    for reference in note_references(note):
+        if reference.kind == "<iframe src>" and embed_card(reference.url) is None:
+            message = (
+                f"<iframe> of {reference.url[:80]!r} removed: no output loads frames, and only "
+                "YouTube, Vimeo and X frames become link cards; link to the page instead"
+            )
+            return Problem(
+                Severity.WARNING, "iframe-removed", message, note.path.as_posix(), reference.line
+            )
+    return None
+
+
 def _note_problems(note: Note, vault: Any) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[tuple[str, str, int | None]] = set()
+    if "<iframe" in note.body.lower():
+        try:
+            frame = _frame_problem(note)
+        except NotepressError:  # over its budget: reported below
+            frame = None
+        if frame is not None:
+            problems.append(frame)
     if _needs_parse(note.body):
         try:
             references = list(note_references(note))

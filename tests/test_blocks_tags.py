@@ -42,7 +42,7 @@ def test_id_at_the_end_of_a_paragraph_names_it_and_is_not_printed() -> None:
 
 def test_id_on_its_own_last_line_of_a_paragraph() -> None:
     html = html_of("First line\nsecond line\n^tail7\n")
-    assert '<p id="block-tail7">First line\nsecond line</p>' in html
+    assert '<p id="block-tail7">First line<br>\nsecond line</p>' in html
 
 
 def test_id_at_the_end_of_a_list_item_names_the_item_with_its_children() -> None:

@@ -112,6 +112,7 @@ def links(vault: Vault, intro: Note) -> dict[str, tuple[str | None, str | None, 
     style = UrlLinks(lambda note: f"{SITE}{note.note_id}/", ASSETS)
     html = render_note(intro, declared, style).html
     lines = html.strip().removeprefix("<p>").removesuffix("</p>").split("\n")
+    lines = [line.removesuffix("<br>") for line in lines]  # Obsidian's line breaks
     assert len(lines) == len(LINKS.splitlines())
     return dict(zip(LINKS.splitlines(), map(_anchor, lines), strict=True))
 

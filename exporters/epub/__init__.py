@@ -135,6 +135,7 @@ class EpubExporter(Exporter[EpubOptions]):
             cover=cover,
             cover_page=(lambda image, css: cover_page(info, image, css)) if cover else None,
             modified=info.date,
+            players=media.players(),
         )
         job.write_bytes(f"{job.target.name}.epub", epub)
 

@@ -44,6 +44,7 @@ from notepress.vault import Vault
 
 from .dom import rewrite_children, unwrapped
 from .media import MediaStore
+from .players import PLAYER_CLASS
 
 __all__ = [
     "BookInfo",
@@ -325,9 +326,24 @@ def _reshape(
 
 
 def _images(body: Element, media: MediaStore) -> None:
-    """Vault images inline; a remote image becomes a link to it; anything else its alt text."""
+    """Vault images inline; a remote image becomes a link to it; anything else its alt text.
+
+    Audio and video become a placeholder ``<span>`` pandoc keeps (its HTML reader drops
+    players), turned back into the player when the book is finished (:mod:`.players`);
+    one the book cannot carry is its label (``▶ talk.wav``).
+    """
 
     def lowered(child: Element) -> list[Element | str] | None:
+        if child.tag in ("audio", "video"):
+            label = child.text_content().strip()
+            src = child.get("src", "")
+            if media.player(src) is None:
+                return [label]
+            span = new_element(
+                "span", {"class": PLAYER_CLASS, "data-player": child.tag, "data-src": src}
+            )
+            span.text = label
+            return [span]
         if child.tag != "img":
             return None
         src = child.get("src", "")
@@ -363,7 +379,7 @@ def drawn_svg(src: str) -> bool:
 def _rename_block(element: Element) -> None:
     """Map elements pandoc would flatten onto classed ``div``/``span`` it keeps."""
     classes = element.get("class", "").split()
-    if element.tag == "p" and ("callout-title" in classes or "transclusion-source" in classes):
+    if element.tag == "p" and {"callout-title", "transclusion-source", "embed-card"} & set(classes):
         element.tag = "div"
     elif element.tag == "details":
         element.tag = "div"

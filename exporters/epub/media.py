@@ -20,7 +20,7 @@ from pathlib import PurePosixPath
 from notepress.assets import AssetError, VaultFiles, svg_is_safe, vault_files
 from notepress.vault import Vault
 
-__all__ = ["MAX_IMAGE_BYTES", "MediaStore", "identify_raster"]
+__all__ = ["MAX_IMAGE_BYTES", "MAX_PLAYER_BYTES", "PLAYABLE", "MediaStore", "identify_raster"]
 
 #: Larger attachments are left out (with a warning): an e-book is read on small devices, and
 #: pandoc holds every image in memory.
@@ -29,6 +29,21 @@ MAX_IMAGE_BYTES = 25 * 1024 * 1024
 _TOKEN_PREFIX = "epub-media/"
 _CORE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 _RASTER_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp"})
+#: Audio and video a book can carry: audio in EPUB's core media types (MP3, AAC in MP4,
+#: Opus in Ogg), and video, which EPUB lets a ``<video>`` hold in any format.  WAV, FLAC and
+#: Vorbis would need a fallback reading systems rarely use: they are named, not copied.
+PLAYABLE = {
+    ".mp3": ("audio", "audio/mpeg"),
+    ".m4a": ("audio", "audio/mp4"),
+    ".opus": ("audio", "audio/ogg; codecs=opus"),
+    ".mp4": ("video", "video/mp4"),
+    ".m4v": ("video", "video/mp4"),
+    ".webm": ("video", "video/webm"),
+    ".ogv": ("video", "video/ogg"),
+    ".mov": ("video", "video/quicktime"),
+}
+#: Larger audio or video is named, not copied (with a warning).
+MAX_PLAYER_BYTES = 200 * 1024 * 1024
 
 Warn = Callable[[str], None]
 
@@ -56,11 +71,13 @@ class MediaStore:
     _tokens: dict[PurePosixPath, str] = field(default_factory=dict)
     _paths: dict[str, PurePosixPath] = field(default_factory=dict)
     _images: dict[str, Image | None] = field(default_factory=dict)
+    _players: dict[str, tuple[str, bytes] | None] = field(default_factory=dict)
 
     def href(self, path: PurePosixPath) -> str | None:
-        """The placeholder for an embedded attachment; None for files that are not images."""
+        """The placeholder for an embedded attachment; None for files that are neither
+        images nor audio or video a book can play."""
         suffix = path.suffix.lower()
-        if suffix not in _RASTER_SUFFIXES and suffix != ".svg":
+        if suffix not in _RASTER_SUFFIXES and suffix != ".svg" and suffix not in PLAYABLE:
             return None
         token = self._tokens.get(path)
         if token is None:
@@ -72,11 +89,30 @@ class MediaStore:
     def image(self, src: str) -> Image | None:
         """The image behind a placeholder, or None when it is not one or cannot be used."""
         path = self._paths.get(src)
-        if path is None:
+        if path is None or path.suffix.lower() in PLAYABLE:
             return None
         if src not in self._images:
             self._images[src] = self._load(path)
         return self._images[src]
+
+    def player(self, src: str) -> tuple[str, bytes] | None:
+        """The media type and bytes of the audio or video behind a placeholder, or None."""
+        path = self._paths.get(src)
+        if path is None or path.suffix.lower() not in PLAYABLE:
+            return None
+        if src not in self._players:
+            try:
+                data = self.files.read(path, MAX_PLAYER_BYTES)
+            except AssetError as exc:
+                self.warn(f"audio or video left out: {exc}", path)
+                self._players[src] = None
+            else:
+                self._players[src] = (PLAYABLE[path.suffix.lower()][1], data)
+        return self._players[src]
+
+    def players(self) -> dict[str, tuple[str, bytes]]:
+        """Every audio and video placed in the book, by placeholder, in order of first use."""
+        return {src: found for src, found in self._players.items() if found is not None}
 
     @functools.cached_property
     def files(self) -> VaultFiles:

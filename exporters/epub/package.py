@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from xml.dom import minidom
 from xml.parsers.expat import ExpatError
@@ -21,6 +21,7 @@ from xml.parsers.expat import ExpatError
 from notepress.errors import ExportError
 
 from .notes import number_footnotes
+from .players import place_players
 
 __all__ = ["finish_epub"]
 
@@ -46,8 +47,10 @@ def finish_epub(
     cover: tuple[str, bytes] | None,
     cover_page: CoverPage | None,
     modified: datetime,
+    players: Mapping[str, tuple[str, bytes]] | None = None,
 ) -> bytes:
-    """Pandoc's EPUB with our stylesheet, cover and landmarks, zipped reproducibly."""
+    """Pandoc's EPUB with our stylesheet, cover, landmarks and the audio and video it plays
+    (``players``: media type and bytes by placeholder), zipped reproducibly."""
     files = _read_zip(epub)
     opf_path = _opf_path(files)
     base = posixpath.dirname(opf_path)
@@ -90,6 +93,21 @@ def finish_epub(
     for name in files:
         if name.endswith(".xhtml") and name != nav_path:
             files[name] = number_footnotes(files[name], name)
+    if players:
+        chapters = [
+            item.getAttribute("href")
+            for item in _items(manifest)
+            if item.getAttribute("media-type") == "application/xhtml+xml"
+        ]
+        place_players(
+            files,
+            base,
+            chapters,
+            players,
+            lambda attributes: _add_item(opf, manifest, attributes),
+            minidom.parseString,
+            _xml_bytes,
+        )
     _set_dates(opf, metadata, modified)
     _add_landmarks(nav, landmarks)
     files[opf_path] = _xml_bytes(opf)

@@ -14,13 +14,15 @@ from datetime import datetime, tzinfo
 from pathlib import PurePosixPath
 from urllib.parse import quote, urlsplit
 
-from notepress.markdown import NoteRenderError, render_note
+from notepress.assets import AssetError, VaultFiles, vault_files
+from notepress.markdown import Media, NoteRenderError, render_note
 from notepress.model import Note, Problem
 from notepress.vault import Vault
 
 from .mail import FeedLinks, lower_for_mail
 
 __all__ = [
+    "Enclosure",
     "FeedItem",
     "ItemFactory",
     "clean_text",
@@ -60,6 +62,16 @@ def tag_uri(host: str, created: datetime, note_id: str) -> str:
 
 
 @dataclass(frozen=True)
+class Enclosure:
+    """The first audio or video a note plays, as podcast apps and mail services expect it."""
+
+    url: str
+    length: int
+    """Bytes; 0 when unknown (a file on the web), as RSS allows."""
+    media_type: str
+
+
+@dataclass(frozen=True)
 class FeedItem:
     """One note as an entry of any feed format."""
 
@@ -77,6 +89,7 @@ class FeedItem:
     assets: tuple[PurePosixPath, ...]
     problems: tuple[Problem, ...] = ()
     """Warnings of rendering the note (nesting flattened), to report once."""
+    enclosure: Enclosure | None = None
 
     def date(self, sort: str) -> datetime:
         return self.updated if sort == "updated" else self.published
@@ -95,6 +108,7 @@ class ItemFactory:
     summary_words: int = 50
     _cache: dict[str, FeedItem] = field(default_factory=dict, repr=False)
     _failed: dict[str, NoteRenderError] = field(default_factory=dict, repr=False)
+    _files: VaultFiles | None = field(default=None, repr=False)
 
     def item(self, note: Note) -> FeedItem:
         """The note's item; :class:`NoteRenderError` (raised again on every later call,
@@ -140,7 +154,22 @@ class ItemFactory:
             tags=tuple(t for t in (clean_text(tag).strip() for tag in note.tags) if t),
             assets=rendered.assets,
             problems=rendered.problems,
+            enclosure=self._enclosure(rendered.media[0]) if rendered.media else None,
         )
+
+    def _enclosure(self, media: Media) -> Enclosure | None:
+        """The enclosure of a played file: a vault file's length is read from the file."""
+        length = 0
+        if media.path is not None:
+            if self._files is None:
+                self._files = vault_files(self.vault)
+            try:
+                length = self._files.size(media.path)
+            except AssetError:
+                return None  # it will not be copied either; the copy reports it
+        if not is_absolute_url(media.src):
+            return None
+        return Enclosure(media.src, length, media.media_type)
 
     def _aware(self, value: datetime) -> datetime:
         """A whole-second, timezone-aware copy: feed dates never carry naive times."""

@@ -20,7 +20,7 @@ from lxml import etree
 
 from notepress.version import __version__
 
-from .items import FeedItem
+from .items import Enclosure, FeedItem
 
 __all__ = ["FEED_FILES", "MEDIA_TYPES", "FeedInfo", "write_atom", "write_json", "write_rss"]
 
@@ -67,6 +67,7 @@ class FeedInfo:
 def write_atom(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
     """An RFC 4287 feed: ``id`` is the feed's own URL, each entry's ``id`` its tag URI."""
     fg = FeedGenerator()
+    fg.register_extension("atom_enclosure", _NoFeedExtension, _AtomEnclosure, rss=False)
     fg.id(info.file_url("atom"))
     fg.title(info.title)
     if info.subtitle:
@@ -99,6 +100,7 @@ def write_atom(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
             entry.summary(item.summary)
         for tag in item.tags:
             entry.category(term=tag)
+        entry.atom_enclosure.enclosure = item.enclosure
     return _xml(fg.atom_str(pretty=True, xml_declaration=False), info.stylesheet_url)
 
 
@@ -117,6 +119,31 @@ class _RssHub(BaseExtension):
 
 class _NoEntryExtension(BaseEntryExtension):
     pass
+
+
+class _NoFeedExtension(BaseExtension):
+    pass
+
+
+class _AtomEnclosure(BaseEntryExtension):
+    """Adds ``<link rel="enclosure" type length>`` to an Atom entry: feedgen's own entry
+    links lose every attribute but ``href``."""
+
+    def __init__(self) -> None:
+        self.enclosure: Enclosure | None = None
+
+    def extend_atom(self, entry: etree._Element) -> etree._Element:
+        if self.enclosure is not None:
+            # Unqualified, as feedgen writes every element of the entry.
+            etree.SubElement(
+                entry,
+                "link",
+                href=self.enclosure.url,
+                rel="enclosure",
+                type=self.enclosure.media_type,
+                length=str(self.enclosure.length),
+            )
+        return entry
 
 
 def write_rss(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
@@ -148,6 +175,9 @@ def write_rss(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
             entry.content(item.content_html)
         for tag in item.tags:
             entry.category(term=tag)
+        if item.enclosure is not None:
+            enclosure = item.enclosure
+            entry.enclosure(enclosure.url, str(enclosure.length), enclosure.media_type)
         entry.dc.dc_creator(info.author_name)
     return _xml(fg.rss_str(pretty=True, xml_declaration=False), info.stylesheet_url)
 
@@ -198,4 +228,12 @@ def _json_item(item: FeedItem, author: dict[str, str], language: str) -> dict[st
     if item.tags:
         entry["tags"] = list(item.tags)
     entry["language"] = language
+    if item.enclosure is not None:
+        attachment: dict[str, object] = {
+            "url": item.enclosure.url,
+            "mime_type": item.enclosure.media_type,
+        }
+        if item.enclosure.length:
+            attachment["size_in_bytes"] = item.enclosure.length
+        entry["attachments"] = [attachment]
     return entry

@@ -57,7 +57,7 @@ from notepress.config import Site, Target
 from notepress.errors import ExportError
 from notepress.exporter import CheckProblem, Exporter, Job
 from notepress.fieldformat import fill
-from notepress.markdown import NoteRenderError, RenderedNote, UrlLinks, render_note
+from notepress.markdown import Media, NoteRenderError, RenderedNote, UrlLinks, render_note
 from notepress.model import Note
 from notepress.schema import option
 from notepress.slugs import slugify, tag_slug
@@ -238,7 +238,8 @@ class _Graph:
     assets_url: str
     collection_url: str
     images_used: dict[PurePosixPath, None] = field(default_factory=dict)
-    """Vault images that a note's ``image`` points at, in order of first use."""
+    """Vault images that a note's ``image`` points at, and audio and video notes play, in
+    order of first use."""
 
     @classmethod
     def create(cls, site: Site, options: JsonLdOptions, vault: Vault) -> _Graph:
@@ -367,10 +368,22 @@ class _Graph:
                 if other.note_id != note.note_id
             ],
             "image": self.image(note, rendered),
+            "associatedMedia": [self.media(item) for item in rendered.media],
             "articleBody": rendered.text if self.options.article_body else None,
         }
         node.update({key: value for key, value in optional.items() if value})
         return node
+
+    def media(self, media: Media) -> dict[str, Any]:
+        """An audio or video the note plays; a vault file is copied like an image."""
+        if media.path is not None:
+            self.images_used.setdefault(media.path, None)
+        kind = "VideoObject" if media.kind == "video" else "AudioObject"
+        return {
+            "@type": kind,
+            "contentUrl": encode_url(media.src),
+            "encodingFormat": media.media_type,
+        }
 
     def mention(self, note: Note) -> dict[str, Any]:
         url = self.note_url(note)

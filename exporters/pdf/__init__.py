@@ -18,7 +18,7 @@ and :mod:`.worker` (the processes).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -119,6 +119,11 @@ class PdfOptions:
         "",
         "A PDF profile to write: '' (plain PDF), 'pdf/a-3b' (PDF/A-3b, for archiving) or "
         "'pdf/ua-1' (PDF/UA-1, accessible; always tagged).",
+    )
+    append_pdfs: bool = option(
+        False,
+        "Append the pages of the PDFs the digest's notes embed (![[paper.pdf]]) after the "
+        "notes, once each in order of first embed, each with a bookmark.",
     )
 
 
@@ -369,6 +374,7 @@ def _render_job(
         memory_limit_mb=options.memory_limit,
         pdf_tags=options.tagged or options.pdf_variant == "pdf/ua-1",
         pdf_variant=options.pdf_variant,
+        appendix=_embedded_pdfs(job, group.notes) if options.append_pdfs else (),
     )
 
 
@@ -388,6 +394,19 @@ def _warn_unprinted(job: Job, unprinted: dict[str, dict[str, set[str]]]) -> None
         "machine (install fonts for these scripts, e.g. Noto)",
         code="pdf-fonts-missing",
     )
+
+
+def _embedded_pdfs(job: Job, notes: Sequence[Note]) -> tuple[str, ...]:
+    """Vault paths of the PDFs ``notes`` embed, each once, in order of first embed."""
+    found: dict[str, None] = {}
+    for note in notes:
+        for link in note.links:
+            if not link.embed or not link.target.lower().endswith(".pdf"):
+                continue
+            attachment = job.vault.resolve_attachment(link.target, note)
+            if attachment is not None:
+                found.setdefault(attachment.as_posix(), None)
+    return tuple(found)
 
 
 def _report_once(job: Job) -> Callable[[Problem], None]:

@@ -268,8 +268,20 @@ def _print_tree(html: str, formatter: HtmlFormatter) -> Element:
     root = html_tree(html or "<p></p>")
     _highlight_code(root, formatter)
     _open_details(root)
+    _size_images(root)
     _mark_figures(root)
     return root
+
+
+def _size_images(root: Element) -> None:
+    """An image's ``width`` and ``height`` (``![[chart.png|300]]``) as CSS: WeasyPrint runs
+    without presentational hints, so the attributes alone would be ignored on paper."""
+    for img in root.iter("img"):
+        width, height = img.get("width", ""), img.get("height", "")
+        rules = [f"width: {width}px" if width.isdigit() else ""]
+        rules.append(f"height: {height}px" if height.isdigit() and width.isdigit() else "")
+        if any(rules):
+            img.set("style", "; ".join(rule for rule in rules if rule))
 
 
 def _highlight_code(root: Element, formatter: HtmlFormatter) -> None:

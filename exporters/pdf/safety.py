@@ -24,6 +24,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 from urllib.request import url2pathname
 
 from notepress.assets import AssetError, VaultFiles, local_path, note_references
+from notepress.markdown.media import embed_card
 from notepress.model import Note
 from notepress.vault import Vault
 
@@ -165,6 +166,10 @@ def scan_note(note: Note, vault: Vault, policy: LoadPolicy) -> list[Request]:
         written = reference.url.strip()
         if not reference.loads or not written or written.startswith("#"):
             continue
+        if reference.kind == "<iframe src>" or (
+            reference.kind == "image" and embed_card(written) is not None
+        ):
+            continue  # never loaded: frames are removed or written as link cards
         url, refusal = _judge(written, note, vault, policy)
         if reference.kind.endswith("rel=attachment>"):
             refusal = "PDF digests never embed file attachments"

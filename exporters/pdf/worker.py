@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
+from pathlib import PurePosixPath
 from typing import Any
 
 from weasyprint import CSS, HTML
@@ -34,11 +35,14 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from notepress.assets import AssetError
 from notepress.lifetime import die_with_parent, exit_when_gone
 
+from .appendix import append_documents
 from .safety import LoadPolicy
 
 __all__ = ["RenderJob", "RenderResult", "VaultFetcher", "render_digests", "render_in_process"]
 
 _STARTUP_SECONDS = 60.0
+#: Larger embedded PDFs are not appended (with a message).
+MAX_APPENDED = 100 * 1024 * 1024
 #: CPU seconds between SIGXCPU and SIGKILL, for a render stuck in native code.
 _CPU_GRACE_SECONDS = 5
 #: The wall-clock safety net: a worker that is not using its CPU (stalled, or starved on a
@@ -71,6 +75,8 @@ class RenderJob:
     """Write the accessibility structure (a tagged PDF): headings, paragraphs, lists, tables."""
     pdf_variant: str = ""
     """A PDF profile WeasyPrint writes the file to (``pdf/a-3b``, ``pdf/ua-1``), or none."""
+    appendix: tuple[str, ...] = ()
+    """Vault paths of PDFs whose pages follow the digest (``append_pdfs``)."""
 
 
 @dataclass
@@ -146,6 +152,8 @@ def render_in_process(job: RenderJob) -> RenderResult:
             pdf_tags=job.pdf_tags,
             pdf_variant=job.pdf_variant or None,
         )
+        if job.appendix:
+            pdf = _append(pdf, job, messages)
     finally:
         logger.removeHandler(messages)
     refused_urls = {url for url, _ in fetcher.refused}
@@ -161,6 +169,19 @@ def render_in_process(job: RenderJob) -> RenderResult:
         ],
         seconds=time.perf_counter() - started,
     )
+
+
+def _append(pdf: bytes, job: RenderJob, messages: _Messages) -> bytes:
+    """The digest with the pages of the PDFs it embeds after it (see :mod:`.appendix`)."""
+    documents = []
+    for path in job.appendix:
+        try:
+            documents.append((path, job.policy.vault.read(PurePosixPath(path), MAX_APPENDED)))
+        except AssetError as exc:
+            messages.records.append(f"{path} not appended: {exc}")
+    merged, problems = append_documents(pdf, documents)
+    messages.records.extend(problems)
+    return merged
 
 
 def _about_environment(message: str) -> bool:

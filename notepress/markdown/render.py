@@ -44,9 +44,10 @@ from .highlight import highlight_plugin
 from .htmltags import split_tags
 from .inlinetags import inlinetags_plugin
 from .math import MATH_LINE, MathRule, invalid_message, math_plugin, to_mathml, to_svg
+from .media import embed_card, frame_cards, media_html, media_kind, media_type, split_size
 from .nesting import FLATTENED_LINE, MAX_DEPTH, cap_html_depth, nesting_plugin
 from .sanitize import sanitize
-from .structure import Footnote, Image, read_tree
+from .structure import Footnote, Image, Media, read_tree
 from .transclusion import (
     IN_PARAGRAPH,
     LONE_EMBED,
@@ -66,6 +67,7 @@ __all__ = [
     "Image",
     "LinkStyle",
     "MathRule",
+    "Media",
     "NoteRenderError",
     "RenderedNote",
     "TextLinks",
@@ -75,7 +77,6 @@ __all__ = [
     "render_note",
 ]
 
-_SIZE_RE = re.compile(r"^(\d+)(?:x(\d+))?$")
 #: Written instead of an autolink to a private address, whose text would be the address.
 _REMOVED_LINK = "[private link removed]"
 
@@ -197,6 +198,8 @@ class RenderedNote:
     footnotes: tuple[Footnote, ...] = ()
     urls: tuple[str, ...] = ()
     """Every URL the HTML references (``href``, ``src``, ``cite``), in document order."""
+    media: tuple[Media, ...] = ()
+    """Audio and video the note plays, in reading order (a feed's enclosure is the first)."""
 
 
 @functools.cache
@@ -330,7 +333,13 @@ def _render(
         ),
         footnotes=footnotes,
         urls=reading.urls,
+        media=tuple(_media(tag, src, context.asset_paths.get(src)) for tag, src in reading.media),
     )
+
+
+def _media(tag: str, src: str, path: PurePosixPath | None) -> Media:
+    named = path if path is not None else PurePosixPath(urlsplit(src).path)
+    return Media(src, tag, media_type(named) or "application/octet-stream", path)
 
 
 def _write(
@@ -634,18 +643,19 @@ class _RenderContext:
                 return self.render_link(Link(link.target, link.heading, link.alias, embed=False))
             return escapeHtml(link.text if plan.target is not None else _embed_text(link))
         src = self.asset(attachment)
+        kind = media_kind(attachment)
+        if kind is not None:  # played, or linked, where the output has the file; else named
+            size = split_size("|" + (link.alias or ""))[1]
+            name = link.alias if link.alias and size is None else attachment.name
+            return media_html(kind, src, name)
         if src is None:
             return escapeHtml(_embed_text(link))
         if attachment.suffix.lower() not in IMAGE_SUFFIXES:
             return f'<a href="{escapeHtml(src)}" class="attachment">{escapeHtml(link.alias or attachment.name)}</a>'
-        size = _SIZE_RE.match(link.alias or "")
-        alt = attachment.stem if size or not link.alias else link.alias
-        dims = ""
-        if size:
-            dims = f' width="{size.group(1)}"' + (
-                f' height="{size.group(2)}"' if size.group(2) else ""
-            )
-        return f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt)}"{dims}>'
+        alt, width, height = split_size("|" + (link.alias or ""))
+        if width is None:
+            alt = link.alias or attachment.stem
+        return f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt or attachment.stem)}"{_dims(width, height)}>'
 
     def _warn(self, link: Link, code: str, message: str) -> None:
         """A warning about an embed of this note, unless the loader already gave it."""
@@ -900,14 +910,30 @@ def _embed_text(link: Link) -> str:
 def _image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     context = _ctx(env)
-    alt = self.renderInlineAsText(token.children or [], options, env)
-    src = context.lower_url(str(token.attrGet("src") or ""))
+    alt, width, height = split_size(self.renderInlineAsText(token.children or [], options, env))
+    written = str(token.attrGet("src") or "")
+    card = embed_card(written) if urlsplit(written.strip()).scheme else None
+    if card is not None:  # Obsidian plays a video link written as an image
+        context.lower_url(card.url)
+        context.emitted.add(card.url)
+        if len(tokens) == 1:  # the paragraph is the card (see _paragraph_open)
+            return card.link()
+        return f'<span class="embed-card">{card.link()}</span>'
+    src = context.lower_url(written)
     if src is None:
         return escapeHtml(alt)
     context.emitted.add(src)
     title = token.attrGet("title")
     title_attr = f' title="{escapeHtml(str(title))}"' if title else ""
-    return f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt)}"{title_attr}>'
+    return (
+        f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt)}"{title_attr}{_dims(width, height)}>'
+    )
+
+
+def _dims(width: int | None, height: int | None) -> str:
+    """``width`` and ``height`` attributes of a sized image (``|300``, ``|100x80``)."""
+    dims = f' width="{width}"' if width else ""
+    return dims + (f' height="{height}"' if width and height else "")
 
 
 def _html(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
@@ -917,7 +943,7 @@ def _html(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) 
     become its text.
     """
     context = _ctx(env)
-    content = tokens[idx].content
+    content = frame_cards(tokens[idx].content)
     if "[[" not in content:
         return content
     parts = []
@@ -929,6 +955,12 @@ def _html(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) 
         else:
             parts.append(WIKILINK_RE.sub(lambda m: context.render_link(_wikilink(m)), piece))
     return "".join(parts)
+
+
+def _softbreak(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """A single newline in a paragraph: a line break, as Obsidian shows it, unless the vault
+    turns on strict line breaks (markdown's joining).  Code holds no soft breaks."""
+    return "\n" if _ctx(env).vault.settings.strict_line_breaks else "<br>\n"
 
 
 def _wikilink(match: re.Match[str]) -> Link:
@@ -1007,7 +1039,19 @@ def _paragraph_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, 
     if _transcluded(tokens[idx], tokens[idx + 1], env):
         _ctx(env).lone_open = True
         return ""
-    return _block_open(self, tokens, idx, options, env)
+    html = _block_open(self, tokens, idx, options, env)
+    if html.startswith("<p") and _lone_card(tokens[idx + 1]):
+        html = '<p class="embed-card"' + html[2:]
+    return html
+
+
+def _lone_card(inline: Token) -> bool:
+    """Whether a paragraph holds nothing but an image of a video page (written as a card)."""
+    children = inline.children or ()
+    if len(children) != 1 or children[0].type != "image":
+        return False
+    src = str(children[0].attrGet("src") or "").strip()
+    return bool(urlsplit(src).scheme) and embed_card(src) is not None
 
 
 def _paragraph_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
@@ -1049,6 +1093,7 @@ _RULES: dict[str, Callable[..., str]] = {
     "link_open": _link_open,
     "link_close": _link_close,
     "text": _text,
+    "softbreak": _softbreak,
     "image": _image,
     "html_block": _html,
     "html_inline": _html,

@@ -47,7 +47,11 @@ _MATHML_ATTRIBUTES: dict[str, set[str]] = {
     "mtr": {"columnalign"},
     "mtd": {"columnalign", "columnspan", "rowspan"},
 }  # fmt: skip
-_TAGS = (set(nh3.ALLOWED_TAGS) | {"section", "figure", "figcaption"} | _MATHML_TAGS) - {
+# Players load nothing by themselves: an ``src`` is lowered like an image's (vault files
+# and public URLs only), and ``autoplay`` is not allowed.
+_TAGS = (
+    set(nh3.ALLOWED_TAGS) | {"section", "figure", "figcaption", "audio", "video"} | _MATHML_TAGS
+) - {
     "map",
     "area",
 }
@@ -58,6 +62,8 @@ _ATTRIBUTES: dict[str, set[str]] = {
     "aside": {"epub:type"},
     **_MATHML_ATTRIBUTES,
     "img": {"src", "alt", "width", "height", "style"},
+    "audio": {"src", "controls"},
+    "video": {"src", "controls", "width", "height"},
     "div": {"data-callout", "data-callout-fold"},
     "details": {"open"},
     "ol": {"start", "reversed"},

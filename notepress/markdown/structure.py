@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 import lxml.etree
 from lxml.html import HtmlElement
 
-__all__ = ["Footnote", "Image", "Reading", "read_tree"]
+__all__ = ["Footnote", "Image", "Media", "Reading", "read_tree"]
 
 #: Elements after which the plain text starts a new paragraph.
 _PARAGRAPHS = frozenset(
@@ -67,6 +67,19 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Media:
+    """An audio or video file the note plays, as written in the output."""
+
+    src: str
+    kind: str
+    """``audio`` or ``video``."""
+    media_type: str
+    """Its MIME type, by its name (``audio/mpeg``)."""
+    path: PurePosixPath | None
+    """The vault attachment it plays, or None for a file on the web."""
+
+
+@dataclass(frozen=True)
 class Footnote:
     """One footnote of a note, whatever rule wrote it into the HTML."""
 
@@ -91,12 +104,15 @@ class Reading:
     paragraphs: tuple[str, ...]
     """Text of the top-level paragraphs (calls of footnotes left out), else of the top-level
     blocks other than the footnotes: what a summary is drawn from."""
+    media: tuple[tuple[str, str], ...] = ()
+    """``(tag, src)`` of each ``<audio>`` and ``<video>``, in reading order."""
 
 
 def read_tree(root: HtmlElement) -> Reading:
     """Everything :class:`Reading` holds, in one walk of ``root`` (which it then edits)."""
     urls: list[str] = []
     images: list[tuple[str, str, int | None, int | None]] = []
+    media: list[tuple[str, str]] = []
     text = _TextWriter()
     for event, element in lxml.etree.iterwalk(root, events=("start", "end")):
         if element is root:
@@ -116,6 +132,8 @@ def read_tree(root: HtmlElement) -> Reading:
                 if element.get("src"):
                     images.append(_image(element))
             else:
+                if tag in ("audio", "video") and element.get("src"):
+                    media.append((tag, element.get("src") or ""))
                 text.start(tag, element.get("class"))
                 if text.formula_depth == 1 and (tag == "math" or _is_formula(element)):
                     # A formula reads as its TeX, not as the letters of its MathML.
@@ -128,7 +146,9 @@ def read_tree(root: HtmlElement) -> Reading:
             if tag not in _VOID:
                 text.end(tag)
             text.data(element.tail)
-    return Reading(tuple(urls), tuple(images), text.result(), tuple(_paragraphs(root)))
+    return Reading(
+        tuple(urls), tuple(images), text.result(), tuple(_paragraphs(root)), tuple(media)
+    )
 
 
 def _is_formula(element: HtmlElement) -> bool:

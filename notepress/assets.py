@@ -458,7 +458,7 @@ def note_references(note: Note) -> Iterator[Reference]:
     references checked here are exactly those a render writes.  Raises
     :class:`~notepress.markdown.NoteRenderError` for a note over its budget.
     """
-    from .markdown.render import note_tokens  # the markdown package depends on the vault
+    from .markdown.parser import note_tokens  # the markdown package imports this module
 
     tokens = note_tokens(note)
     for token in tokens:
@@ -632,7 +632,7 @@ def _plainly_public(url: str) -> bool:
 def _frame_problem(note: Note) -> Problem | None:
     """One ``iframe-removed`` warning for a note holding frames no output shows: frames of
     known video and post hosts are written as link cards, every other one is removed."""
-    from .markdown.media import embed_card  # the markdown package depends on the vault
+    from .markdown.media import embed_card  # the markdown package imports this module
 
     for reference in note_references(note):
         if reference.kind == "<iframe src>" and embed_card(reference.url) is None:

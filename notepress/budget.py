@@ -24,12 +24,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import PurePosixPath
 from typing import Any
 
 from .errors import NotepressError
-from .model import Note, Problem, Severity
-from .parse import ParseSettings, derived_note_id, parse_note
+from .model import Problem, Severity
 
 __all__ = [
     "BUDGET_ENV",
@@ -37,7 +35,6 @@ __all__ = [
     "BudgetExceeded",
     "cpu_budget",
     "note_budget",
-    "parse_note_within_budget",
     "too_slow",
 ]
 
@@ -128,26 +125,3 @@ def too_slow(path: str, stage: str, exceeded: BudgetExceeded) -> Problem:
         f"{stage} {exceeded}; the note is left out (see NOTEPRESS_NOTE_BUDGET)",
         path,
     )
-
-
-def parse_note_within_budget(
-    path: PurePosixPath, raw: bytes, settings: ParseSettings | None = None
-) -> Note:
-    """:func:`~notepress.parse.parse_note` under the per-note budget.
-
-    A note over budget is kept in the vault as a private note with an error, so that links
-    to it still resolve to text and the problem is reported against its file.
-    """
-    try:
-        with cpu_budget():
-            return parse_note(path, raw, settings)
-    except BudgetExceeded as exc:
-        return Note(
-            path=path,
-            title=path.stem,
-            note_id=derived_note_id(path),
-            draft=True,
-            created=None,
-            updated=None,
-            problems=(too_slow(path.as_posix(), "reading the note", exc),),
-        )

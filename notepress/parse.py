@@ -21,6 +21,7 @@ import frontmatter
 import ftfy
 import yaml
 
+from .budget import BudgetExceeded, cpu_budget, too_slow
 from .chars import first_unsafe, strip_unsafe
 from .dates import DateError, parse_note_date
 from .filedates import date_in_name
@@ -29,7 +30,13 @@ from .model import Note, Problem, Severity
 if TYPE_CHECKING:
     from .markdown.outline import Outline
 
-__all__ = ["NOTE_ID_RE", "ParseSettings", "derived_note_id", "parse_note"]
+__all__ = [
+    "NOTE_ID_RE",
+    "ParseSettings",
+    "derived_note_id",
+    "parse_note",
+    "parse_note_within_budget",
+]
 
 #: ``YYMMDD`` + two capital letters + two digits, e.g. ``221215GN01``.
 NOTE_ID_RE = re.compile(r"^(\d{2})(\d{2})(\d{2})[A-Z]{2}\d{2}$")
@@ -679,3 +686,26 @@ def _terms(
         if term and term not in seen:
             seen[term] = None
     return tuple(seen)
+
+
+def parse_note_within_budget(
+    path: PurePosixPath, raw: bytes, settings: ParseSettings | None = None
+) -> Note:
+    """:func:`~notepress.parse.parse_note` under the per-note budget.
+
+    A note over budget is kept in the vault as a private note with an error, so that links
+    to it still resolve to text and the problem is reported against its file.
+    """
+    try:
+        with cpu_budget():
+            return parse_note(path, raw, settings)
+    except BudgetExceeded as exc:
+        return Note(
+            path=path,
+            title=path.stem,
+            note_id=derived_note_id(path),
+            draft=True,
+            created=None,
+            updated=None,
+            problems=(too_slow(path.as_posix(), "reading the note", exc),),
+        )

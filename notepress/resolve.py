@@ -26,9 +26,13 @@ from typing import Generic, TypeVar
 
 from .slugs import lookup_key
 
-__all__ = ["Found", "PathIndex", "folder_key"]
+__all__ = ["NOT_NOTES", "Found", "PathIndex", "folder_key"]
 
 T = TypeVar("T")
+
+#: Files that are Obsidian views or drawings, not notes: never published as notes, and
+#: written as text when embedded (a raw ``.base`` or ``.canvas`` file shows nothing).
+NOT_NOTES = (".base", ".canvas", ".excalidraw", ".excalidraw.md")
 
 _RELATIVE = ("./", "../")
 

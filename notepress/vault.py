@@ -12,7 +12,6 @@ from pathlib import Path, PurePosixPath
 import pathspec
 
 from .assets import check_references
-from .budget import parse_note_within_budget
 from .chars import printable
 from .config import VaultOptions
 from .embeds import check_embeds
@@ -22,8 +21,8 @@ from .links import find_heading
 from .model import Link, Note, Problem, Severity
 from .obsidian import ObsidianSettings, gitignore_literal, read_settings
 from .output import MANIFEST, OUTPUT_MARKER
-from .parse import ParseSettings
-from .resolve import Found, PathIndex, folder_key
+from .parse import ParseSettings, parse_note_within_budget
+from .resolve import NOT_NOTES, Found, PathIndex, folder_key
 from .slugs import lookup_key
 
 __all__ = ["NOT_NOTES", "OUTPUT_MARKER", "Vault", "load_vault"]
@@ -183,9 +182,6 @@ def _as_error(problem: Problem) -> Problem:
 
 #: Obsidian links a drawing ``x.excalidraw.md`` as ``[[x.excalidraw]]``.
 _DRAWING_LINK = ".excalidraw"
-#: Files that are Obsidian views or drawings, not notes: never published as notes, and
-#: written as text when embedded (a raw ``.base`` or ``.canvas`` file shows nothing).
-NOT_NOTES = (".base", ".canvas", ".excalidraw", ".excalidraw.md")
 
 
 def _title_keys(note: Note) -> Iterable[str]:

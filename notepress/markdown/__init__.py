@@ -1,5 +1,6 @@
 """Obsidian-flavoured markdown: markdown-it-py plus one small plugin per construct."""
 
+from .parser import create_parser
 from .render import (
     DocumentLinks,
     Footnote,
@@ -12,7 +13,6 @@ from .render import (
     RenderedNote,
     TextLinks,
     UrlLinks,
-    create_parser,
     render_note,
 )
 

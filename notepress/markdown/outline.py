@@ -25,7 +25,7 @@ from .comments import COMMENT_FREE_SOURCE, INLINE_ONLY, KEEP_H1, KEEP_HEADINGS
 from .headings import inline_text
 from .inlinetags import TAG_HINT, inline_tags
 from .math import invalid_formulas
-from .render import create_parser
+from .parser import create_parser
 
 __all__ = ["Outline", "read_outline"]
 

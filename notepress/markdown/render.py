@@ -9,43 +9,35 @@ renderer knows of the note (text, images, footnotes, URLs), so that no output re
 
 from __future__ import annotations
 
-import functools
 import posixpath
 import re
 import secrets
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from markdown_it import MarkdownIt
-from markdown_it.common.normalize_url import validateLink
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
-from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
 from ..assets import IMAGE_SUFFIXES, is_public_url
 from ..budget import BudgetExceeded, cpu_budget, too_slow
 from ..errors import NoteRenderError  # in the error tree; still importable from here
 from ..links import WIKILINK_RE, parse_wikilink
 from ..model import Link, Note, Problem, Severity
+from ..resolve import NOT_NOTES
 from ..slugs import slugify
-from ..vault import NOT_NOTES, Vault
-from .blockids import BLOCK_ID, block_anchor, blockids_plugin, with_id
-from .callouts import callouts_plugin
-from .cleanup import cleanup_plugin
-from .comments import comments_plugin
+from .blockids import BLOCK_ID, block_anchor, with_id
 from .diagrams import diagram_html, diagram_image, draw_mermaid
 from .footnotes import FootnoteRule, footnote_bodies, phrasing, without_footnotes
-from .headings import headings_plugin, inline_text
-from .highlight import highlight_plugin
+from .headings import inline_text
 from .htmltags import split_tags
-from .inlinetags import inlinetags_plugin
-from .math import MATH_LINE, MathRule, invalid_message, math_plugin, to_mathml, to_svg
+from .math import MATH_LINE, MathRule, invalid_message, to_mathml, to_svg
 from .media import embed_card, frame_cards, media_html, media_kind, media_type, split_size
-from .nesting import FLATTENED_LINE, MAX_DEPTH, cap_html_depth, nesting_plugin
+from .nesting import MAX_DEPTH, cap_html_depth
+from .parser import create_parser, note_tokens, parse_body
 from .sanitize import sanitize
 from .structure import Footnote, Image, Media, read_tree
 from .transclusion import (
@@ -54,10 +46,11 @@ from .transclusion import (
     MAX_EMBED_DEPTH,
     MAX_EMBEDS_SHOWN,
     select_embedded,
-    transclusion_plugin,
 )
 from .tree import html_tree
-from .wikilinks import wikilinks_plugin
+
+if TYPE_CHECKING:
+    from ..vault import Vault
 
 __all__ = [
     "DocumentLinks",
@@ -202,50 +195,6 @@ class RenderedNote:
     """Audio and video the note plays, in reading order (a feed's enclosure is the first)."""
 
 
-@functools.cache
-def create_parser() -> MarkdownIt:
-    """The Obsidian-flavoured parser: CommonMark, GFM tables, tasks, strikethrough, plugins."""
-    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
-    md.enable(["table", "strikethrough"])
-    md.options["tasklists"] = True
-    md.options["alerts"] = False
-    # ``file:`` links become link tokens, dropped by lower_url and reported by the load-time
-    # reference check: markdown-it's own filter would leave ``[x](file:///home/...)`` as
-    # literal text, the local path included, and unreported.
-    md.validateLink = _file_links_too  # type: ignore[method-assign]
-    md.use(math_plugin)  # first: no other rule may read inside a formula
-    md.use(gfm_autolink_plugin)
-    md.use(footnote_plugin)
-    md.use(comments_plugin)
-    md.use(wikilinks_plugin)
-    md.use(highlight_plugin)
-    md.use(callouts_plugin)
-    md.use(blockids_plugin)
-    md.use(inlinetags_plugin)
-    md.use(transclusion_plugin)
-    md.use(cleanup_plugin)
-    md.use(headings_plugin)
-    md.use(nesting_plugin)
-    for rule, function in _RULES.items():
-        md.add_render_rule(rule, function)
-    return md
-
-
-def _file_links_too(url: str) -> bool:
-    return url.strip().lower().startswith("file:") or validateLink(url)
-
-
-@functools.lru_cache(maxsize=256)
-def _parse(body: str, title: str) -> tuple[tuple[Token, ...], int | None]:
-    """Tokens of a body, and the first body line (0-based) whose nesting was flattened.
-
-    Parsing does not depend on the output, so it is shared by targets.
-    """
-    env: dict[str, Any] = {"title": title}
-    tokens = tuple(create_parser().parse(body, env))
-    return tokens, env.get(FLATTENED_LINE)
-
-
 def render_note(
     note: Note,
     vault: Vault,
@@ -275,20 +224,6 @@ def render_note(
         raise NoteRenderError.too_deep(note) from None
 
 
-def note_tokens(note: Note) -> tuple[Token, ...]:
-    """The note's markdown tokens, parsed under the note's budget (shared with rendering).
-
-    Raises :class:`NoteRenderError` like :func:`render_note`.
-    """
-    try:
-        with cpu_budget():
-            return _parse(note.body, note.title)[0]
-    except BudgetExceeded as exc:
-        raise NoteRenderError(too_slow(note.path.as_posix(), "parsing", exc)) from None
-    except RecursionError:
-        raise NoteRenderError.too_deep(note) from None
-
-
 def _render(
     note: Note,
     vault: Vault,
@@ -298,7 +233,7 @@ def _render(
     math: MathRule,
 ) -> RenderedNote:
     md = create_parser()
-    parsed, flattened = _parse(note.body, note.title)
+    parsed, flattened = parse_body(note.body, note.title)
     tokens = list(parsed)
     context = _RenderContext(note, vault, style, include_drafts, rule, math_rule=math)
     raw, footnotes = _write(md, tokens, context)
@@ -1112,3 +1047,16 @@ _RULES: dict[str, Callable[..., str]] = {
     "footnote_block_open": _footnote_block_open,
     "fence": _fence,
 }
+
+
+def _install_render_rules(md: MarkdownIt) -> None:
+    """The renderer's rules, on the one parser every note is read with.
+
+    Parsing (:mod:`.parser`) needs none of them, so the loader reads notes without this
+    module; rendering needs all, so they are in place as soon as it is imported.
+    """
+    for rule, function in _RULES.items():
+        md.add_render_rule(rule, function)
+
+
+_install_render_rules(create_parser())

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notepress.budget import BUDGET_ENV, BudgetExceeded, cpu_budget, parse_note_within_budget
+from notepress.budget import BUDGET_ENV, BudgetExceeded, cpu_budget
 from notepress.exporters.epub.book import _check_links, _reshape
 from notepress.exporters.epub.media import MediaStore
 from notepress.exporters.feed.items import excerpt
@@ -34,13 +34,13 @@ from notepress.markdown import (
     create_parser,
     render_note,
 )
-from notepress.markdown import render as render_module
 from notepress.markdown.footnotes import FootnoteRule
 from notepress.markdown.outline import read_outline
+from notepress.markdown.parser import parse_body
 from notepress.markdown.structure import read_tree
 from notepress.markdown.tree import html_tree, inner_html
 from notepress.model import Note
-from notepress.parse import parse_note
+from notepress.parse import parse_note, parse_note_within_budget
 from notepress.vault import Vault
 from tests.conftest import note_text, write_vault
 from tests.hostile.support import CPU_FLOOR, assert_linear, cpu_seconds, run_cli
@@ -96,7 +96,7 @@ def _load_cpu(body: str) -> float:
 def _render_cpu(body: str) -> float:
     note = _note(body)
     vault = Vault(Path("."), (note,))
-    render_module._parse.cache_clear()  # measure the parse, not the cache
+    parse_body.cache_clear()  # measure the parse, not the cache
     return cpu_seconds(lambda: render_note(note, vault, TextLinks()))
 
 
@@ -258,7 +258,7 @@ def test_a_note_over_budget_at_render_raises_naming_the_note(
     # without parsing it here: the render alone must meet the budget.
     note = dataclasses.replace(_note("Short."), body="[" * 30_000)
     monkeypatch.setenv(BUDGET_ENV, "0.05")
-    render_module._parse.cache_clear()
+    parse_body.cache_clear()
     with pytest.raises(NoteRenderError) as caught:
         render_note(note, Vault(Path("."), (note,)), TextLinks())
     assert caught.value.problem.code == "note-too-slow"

@@ -1,0 +1,90 @@
+"""The Obsidian-flavoured markdown parser, and each note's tokens under its CPU budget.
+
+Apart from the renderer so that the vault loader (which reads links, headings, block ids and
+tags from the tokens) and the reference check read notes with the very parser that renders
+them, without depending on the renderer, which depends on the vault.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.normalize_url import validateLink
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
+
+from ..budget import BudgetExceeded, cpu_budget, too_slow
+from ..errors import NoteRenderError
+from ..model import Note
+from .blockids import blockids_plugin
+from .callouts import callouts_plugin
+from .cleanup import cleanup_plugin
+from .comments import comments_plugin
+from .headings import headings_plugin
+from .highlight import highlight_plugin
+from .inlinetags import inlinetags_plugin
+from .math import math_plugin
+from .nesting import FLATTENED_LINE, nesting_plugin
+from .transclusion import transclusion_plugin
+from .wikilinks import wikilinks_plugin
+
+__all__ = ["create_parser", "note_tokens", "parse_body"]
+
+
+@functools.cache
+def create_parser() -> MarkdownIt:
+    """The Obsidian-flavoured parser: CommonMark, GFM tables, tasks, strikethrough, plugins."""
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.options["tasklists"] = True
+    md.options["alerts"] = False
+    # ``file:`` links become link tokens, dropped by lower_url and reported by the load-time
+    # reference check: markdown-it's own filter would leave ``[x](file:///home/...)`` as
+    # literal text, the local path included, and unreported.
+    md.validateLink = _file_links_too  # type: ignore[method-assign]
+    md.use(math_plugin)  # first: no other rule may read inside a formula
+    md.use(gfm_autolink_plugin)
+    md.use(footnote_plugin)
+    md.use(comments_plugin)
+    md.use(wikilinks_plugin)
+    md.use(highlight_plugin)
+    md.use(callouts_plugin)
+    md.use(blockids_plugin)
+    md.use(inlinetags_plugin)
+    md.use(transclusion_plugin)
+    md.use(cleanup_plugin)
+    md.use(headings_plugin)
+    md.use(nesting_plugin)
+    return md
+
+
+def _file_links_too(url: str) -> bool:
+    return url.strip().lower().startswith("file:") or validateLink(url)
+
+
+@functools.lru_cache(maxsize=256)
+def parse_body(body: str, title: str) -> tuple[tuple[Token, ...], int | None]:
+    """Tokens of a body, and the first body line (0-based) whose nesting was flattened.
+
+    Parsing does not depend on the output, so it is shared by targets.
+    """
+    env: dict[str, Any] = {"title": title}
+    tokens = tuple(create_parser().parse(body, env))
+    return tokens, env.get(FLATTENED_LINE)
+
+
+def note_tokens(note: Note) -> tuple[Token, ...]:
+    """The note's markdown tokens, parsed under the note's budget (shared with rendering).
+
+    Raises :class:`NoteRenderError` like :func:`render_note`.
+    """
+    try:
+        with cpu_budget():
+            return parse_body(note.body, note.title)[0]
+    except BudgetExceeded as exc:
+        raise NoteRenderError(too_slow(note.path.as_posix(), "parsing", exc)) from None
+    except RecursionError:
+        raise NoteRenderError.too_deep(note) from None

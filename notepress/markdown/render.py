@@ -547,16 +547,21 @@ class _RenderContext:
             return text
         return f'<a href="{escapeHtml(href)}" class="internal-link">{text}</a>'
 
+    def linked_file(self, link: Link) -> PurePosixPath | None:
+        """The vault file (not a note) a link or embed names, by the path rules from this
+        note: the one lookup every decision about a file link shares."""
+        return self.vault.resolve_attachment(link.target, self.note) if link.target else None
+
     def _attachment_link(self, link: Link, text: str) -> str:
         """A plain link to a file of the vault: to its copy where the output has assets."""
-        attachment = self.vault.resolve_attachment(link.target, self.note)
+        attachment = self.linked_file(link)
         src = self.asset(attachment) if attachment is not None else None
         if src is None:
             return text
         return f'<a href="{escapeHtml(src)}" class="attachment">{text}</a>'
 
     def _render_embed(self, link: Link) -> str:
-        attachment = self.vault.resolve_attachment(link.target, self.note) if link.target else None
+        attachment = self.linked_file(link)
         if attachment is not None and attachment.name.lower().endswith(NOT_NOTES):
             # A view or drawing shows nothing as a raw file: its text, and nothing copied.
             return escapeHtml(_embed_text(link))
@@ -1004,8 +1009,7 @@ def _transcluded(paragraph: Token, inline: Token, env: Any) -> bool:
     for child in inline.children or ():
         if child.type == "wikilink":
             link = child.meta["link"]
-            attachment = context.vault.attachment(link.target) if link.target else None
-            return attachment is None and context.plan(link).kind == "transclude"
+            return context.linked_file(link) is None and context.plan(link).kind == "transclude"
     return False
 
 

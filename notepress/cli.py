@@ -15,13 +15,16 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from .chars import printable
 from .config import CONFIG_FILE, Config
+from .configfile import default_config, load_config
 from .errors import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ExportError, NotepressError
 from .model import Problem, Severity
+from .newnote import create_note
 from .pipeline import LOCK_TIMEOUT, BuildReport, Project, load_project
 from .registry import exporter_names, get_exporter
 from .schema import describe
@@ -96,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
         "-t", "--target", action="append", metavar="NAME", help="build only this target"
     )
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    _future_option(build)
     build.add_argument(
         "--wait",
         type=float,
@@ -108,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     _config_option(check)
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    _future_option(check)
 
     listing = command("list", "list the notes with their metadata", _list)
     _config_option(listing)
@@ -115,6 +120,31 @@ def _parser() -> argparse.ArgumentParser:
 
     targets = command("targets", "list the targets and how many notes each selects", _targets)
     _config_option(targets)
+
+    new = commands.add_parser(
+        "new",
+        help="write a new note with the next free note_id of today",
+        description="Write a new note with complete frontmatter and the next free note_id "
+        "of today for its kind; prints its path.",
+    )
+    new.add_argument("title", help="the note's title (the file name is made safe from it)")
+    new.add_argument("vault", nargs="?", default=".", help="vault folder (default: .)")
+    _config_option(new)
+    new.add_argument("--kind", metavar="KIND", help="kind of note (default: [new] kind, note)")
+    new.add_argument(
+        "--draft",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="start as a draft or not (default: the kind's, else [new] draft = true)",
+    )
+    new.add_argument("--folder", metavar="DIR", help="folder in the vault (default: the kind's)")
+    new.add_argument(
+        "--date",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="the note's day (default: today in the site's timezone, or SOURCE_DATE_EPOCH)",
+    )
+    new.set_defaults(run=_new)
 
     init = command("init", f"write a commented {CONFIG_FILE} into the vault", _init)
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
@@ -124,6 +154,23 @@ def _parser() -> argparse.ArgumentParser:
 def _config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-c", "--config", metavar="FILE", help=f"config file (default: VAULT/{CONFIG_FILE})"
+    )
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date such as 2024-05-17, got {text!r}"
+        ) from None
+
+
+def _future_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--future",
+        action="store_true",
+        help="publish notes dated after now (by default they wait for their date)",
     )
 
 
@@ -157,7 +204,9 @@ def _print_problems(project: Project, problems: Sequence[Problem]) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
-    project = _load(args, output=args.output, strict=args.strict)
+    project = _load(
+        args, output=args.output, strict=args.strict, targets=args.target, future=args.future
+    )
     _announce_defaults(project.config)
     report: BuildReport = project.build(args.target, lock_timeout=args.wait)
     _print_problems(project, report.problems)
@@ -196,7 +245,7 @@ def _announce_defaults(config: Config) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    project = _load(args, strict=args.strict)
+    project = _load(args, strict=args.strict, targets=(), future=args.future)
     problems = project.problems()
     if args.format == "json":
         json.dump([p.as_dict() for p in problems], sys.stdout, indent=2, ensure_ascii=False)
@@ -207,7 +256,8 @@ def _check(args: argparse.Namespace) -> int:
         notes = len(project.vault.notes)
         errors = sum(1 for p in problems if p.severity is Severity.ERROR)
         print(f"{notes} notes, {errors} errors, {len(problems) - errors} warnings", file=sys.stderr)
-    return EXIT_ERRORS if project.vault.has_errors else EXIT_OK
+    has_errors = any(p.severity is Severity.ERROR for p in problems)
+    return EXIT_ERRORS if has_errors or project.vault.has_errors else EXIT_OK
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -248,12 +298,34 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _targets(args: argparse.Namespace) -> int:
-    project = _load(args)
+    project = _load(args, targets=())
     _announce_defaults(project.config)
     for target in project.config.targets.values():
         count = len(project.selected(target))
         output = _display_path(project.config.output / target.name)
         print(f"{target.name:<20} {target.exporter:<8} {count:>5} notes  -> {output}")
+    return EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    root = Path(args.vault)
+    if args.config is not None:
+        config = load_config(args.config, targets=())
+    elif (root / CONFIG_FILE).is_file():
+        config = load_config(root / CONFIG_FILE, targets=())
+    else:
+        config = default_config(root)
+    path = create_note(
+        root,
+        args.title,
+        options=config.new,
+        tz=config.site.tz,
+        kind=args.kind,
+        draft=args.draft,
+        folder=args.folder,
+        day=args.date,
+    )
+    print(_display_path(path))
     return EXIT_OK
 
 
@@ -278,23 +350,37 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, tuple | list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
+        if not value:
+            return "{}"
         return (
             "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
         )
     return str(value)
 
 
+_SITE_URL_HELP = [
+    "# The public address the outputs will be read at, such as https://notes.example.org/.",
+    "# Feed item ids and JSON-LD ids derive from it: set it once, before publishing, since",
+    "# changing it later makes every feed reader show every item again as new. Until it is",
+    "# set, feed and jsonld targets are built for a local preview (http://localhost:8000/)",
+    "# with a warning, and --strict refuses to build them.",
+    '# url = "https://notes.example.org/"',
+]
+
+
 def commented_config() -> str:
     """A starter ``notepress.toml``: every option with its default, commented."""
-    from .config import Selection, Site, VaultOptions, _TopLevel
+    from .config import NewOptions, Selection, Site, VaultOptions, _TopLevel
 
     lines = ["# notepress configuration. Uncomment and edit what you need.", ""]
     for name, default, doc in describe(_TopLevel):
         lines += [f"# {doc}", f"# {name} = {_toml_value(default)}"]
     lines += ["", "[site]"]
-    # Written out so that the file builds as it is: feeds and JSON-LD need a URL.
-    written = {"title": "Notes", "url": "http://localhost:8000/"}
+    written = {"title": "Notes"}
     for name, default, doc in describe(Site):
+        if name == "url":
+            lines += _SITE_URL_HELP
+            continue
         value = written.get(name, default)
         prefix = "" if name in written else "# "
         lines += [f"# {doc}", f"{prefix}{name} = {_toml_value(value)}"]
@@ -302,6 +388,9 @@ def commented_config() -> str:
     for name, default, doc in describe(VaultOptions):
         example = f"# {name} = {_toml_value(default)}" if default is not None else f"# {name} ="
         lines += [f"# {doc}", example]
+    lines += ["", "# What 'notepress new' writes.", "[new]"]
+    for name, default, doc in describe(NewOptions):
+        lines += [f"# {doc}", f"# {name} = {_toml_value(default)}"]
     lines += ["", "# Each [targets.NAME] writes OUTPUT/NAME/. Keys every target shares:"]
     for name, _default, doc in describe(Selection):
         lines.append(f"#   {name}: {doc}")

@@ -25,6 +25,7 @@ __all__ = [
     "CONFIG_FILE",
     "DEFAULT_OUTPUT",
     "Config",
+    "NewOptions",
     "Selection",
     "Site",
     "Target",
@@ -152,6 +153,38 @@ class VaultOptions:
 
 
 @dataclass(frozen=True)
+class NewOptions:
+    """``[new]``: what ``notepress new`` writes.  A kind is a name people type
+    (``--kind journal``) for the two capitals in the middle of a ``note_id``."""
+
+    kind: str = option("note", "The kind of note written when --kind is not given.")
+    folder: str = option("", "Folder of new notes, relative to the vault; empty: its top.")
+    draft: bool = option(True, "New notes start as drafts (private until draft: false).")
+    kinds: dict[str, str] = field(
+        default_factory=dict,
+        metadata={
+            "doc": "More kinds: name = two capital letters of the note_id "
+            "(note = GN, a general note, and journal = TJ are built in).",
+            "multiline": False,
+        },
+    )
+    folders: dict[str, str] = field(
+        default_factory=dict,
+        metadata={
+            "doc": 'A kind\'s own folder, such as { journal = "journal" }.',
+            "multiline": False,
+        },
+    )
+    drafts: dict[str, bool] = field(
+        default_factory=dict,
+        metadata={
+            "doc": "A kind's own draft default, such as { journal = false }.",
+            "multiline": False,
+        },
+    )
+
+
+@dataclass(frozen=True)
 class Selection:
     """Keys every target shares: which notes it takes."""
 
@@ -162,6 +195,9 @@ class Selection:
     limit: int | None = option(None, "At most this many notes, the newest; 0 means no limit.")
     drafts: bool = option(
         False, "Include drafts, marked as such (private pdf and epub copies only)."
+    )
+    future: bool = option(
+        False, "Publish notes dated after the build at once (by default they wait for their date)."
     )
 
 
@@ -187,10 +223,15 @@ class Config:
     """Absolute output folder."""
     ignore: tuple[str, ...] = ()
     vault: VaultOptions = field(default_factory=lambda: VaultOptions())
+    new: NewOptions = field(default_factory=lambda: NewOptions())
     path: Path | None = None
     """The file the config was read from; None for the built-in default."""
     root: Path = field(default_factory=Path.cwd)
     """The folder relative paths in the config are read against."""
+    target_problems: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """What an exporter's check found wrong with a target that was not asked for when the
+    config was read (``targets.NAME.key: message``): building that target is refused, the
+    others build (see :func:`notepress.configfile.parse_config`)."""
 
     def target(self, name: str) -> Target[Any]:
         return self.targets[name]

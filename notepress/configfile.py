@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from .chars import printable, shown
-from .config import Config, Selection, Site, Target, VaultOptions, _TopLevel
+from .config import Config, NewOptions, Selection, Site, Target, VaultOptions, _TopLevel
 from .dates import DateError, parse_timezone
 from .errors import ConfigError, RegistryError
 from .filedates import pattern_problem
+from .newnote import new_options_problems
 from .registry import get_exporter
 from .schema import SchemaErrors, parse_options
 
@@ -29,8 +30,12 @@ __all__ = ["default_config", "load_config", "parse_config"]
 _TARGET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
-def load_config(path: str | Path) -> Config:
-    """Read and validate a config file; raise :class:`ConfigError` listing every problem."""
+def load_config(path: str | Path, *, targets: Collection[str] | None = None) -> Config:
+    """Read and validate a config file; raise :class:`ConfigError` listing every problem.
+
+    ``targets`` names the targets about to be built (all by default); see
+    :func:`parse_config`.
+    """
     file = Path(path)
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
@@ -40,16 +45,16 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(f"{printable(str(file))}: config file is not UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{printable(str(file))}: invalid TOML: {exc}") from None
-    return parse_config(data, root=file.resolve().parent, path=file)
+    return parse_config(data, root=file.resolve().parent, path=file, targets=targets)
 
 
 def default_config(root: str | Path) -> Config:
     """The built-in config: one target of each exporter, for a vault without ``notepress.toml``.
 
-    The site URL is a local preview address, since feeds and JSON-LD need absolute URLs.
+    It sets no site URL: the feed and JSON-LD targets are built for a local preview, each
+    with a warning that says what to set (see :mod:`notepress.siteurl`).
     """
     data = {
-        "site": {"url": "http://localhost:8000/"},
         "targets": {
             "feed": {"exporter": "feed"},
             "digest": {"exporter": "pdf"},
@@ -60,13 +65,26 @@ def default_config(root: str | Path) -> Config:
     return parse_config(data, root=Path(root).resolve(), path=None)
 
 
-def parse_config(data: Mapping[str, Any], *, root: Path, path: Path | None) -> Config:
-    """Validate a config already read from TOML."""
+def parse_config(
+    data: Mapping[str, Any],
+    *,
+    root: Path,
+    path: Path | None,
+    targets: Collection[str] | None = None,
+) -> Config:
+    """Validate a config already read from TOML.
+
+    The whole file is always checked against its schema.  What an exporter's own check
+    finds (a missing setting that only it needs) is an error only for the ``targets`` about
+    to be built (every target when None): building a PDF must not wait for a feed's URL.
+    The other targets' findings are kept in :attr:`Config.target_problems`, so that
+    ``check`` reports them and a build of those targets is refused.
+    """
     errors = SchemaErrors()
     where = printable(str(path)) if path else "built-in config"
     top = parse_options(
         _TopLevel,
-        {k: v for k, v in data.items() if k not in ("site", "targets", "vault")},
+        {k: v for k, v in data.items() if k not in ("site", "targets", "vault", "new")},
         "",
         errors,
     )
@@ -92,27 +110,43 @@ def parse_config(data: Mapping[str, Any], *, root: Path, path: Path | None) -> C
     vault = parse_options(VaultOptions, vault_table, "vault", errors)
     _check_vault_options(vault, errors)
 
+    new_table = data.get("new", {})
+    if not isinstance(new_table, dict):
+        errors.add("new", "expected a table ([new])")
+        new_table = {}
+    new = parse_options(NewOptions, new_table, "new", errors)
+    for key, message in new_options_problems(new):
+        errors.add(f"new.{key}", message)
+
     targets_table = data.get("targets", {})
-    targets: dict[str, Target] = {}
+    parsed: dict[str, Target] = {}
+    deferred: dict[str, tuple[str, ...]] = {}
     if not isinstance(targets_table, dict):
         errors.add("targets", "expected tables such as [targets.weekly]")
         targets_table = {}
     for name, table in targets_table.items():
-        target = _parse_target(name, table, site, tz, errors)
+        found = SchemaErrors()
+        target = _parse_target(name, table, site, tz, errors, found)
         if target is not None:
-            targets[name] = target
+            parsed[name] = target
+        if targets is None or name in targets:
+            errors.extend(found)
+        elif found:
+            deferred[name] = tuple(found)
 
     if errors:
         raise ConfigError(f"{where}: invalid configuration", errors=list(errors))
     output = Path(top.output)
     return Config(
         site=site,
-        targets=targets,
+        targets=parsed,
         output=output if output.is_absolute() else (root / output),
         ignore=top.ignore,
         vault=vault,
+        new=new,
         path=path,
         root=root,
+        target_problems=deferred,
     )
 
 
@@ -134,8 +168,10 @@ def _check_vault_options(vault: VaultOptions, errors: SchemaErrors) -> None:
 
 
 def _parse_target(
-    name: str, table: Any, site: Site, tz: tzinfo, errors: SchemaErrors
+    name: str, table: Any, site: Site, tz: tzinfo, errors: SchemaErrors, checked: SchemaErrors
 ) -> Target | None:
+    """One target; its schema errors go to ``errors``, its exporter's findings to
+    ``checked``."""
     path = f"targets.{name}"
     if not _TARGET_NAME.fullmatch(name):
         errors.add(
@@ -174,5 +210,5 @@ def _parse_target(
         )
     target = Target(name, exporter_name, selection, options)
     for key, message in exporter.check(target, site):
-        errors.add(f"{path}.{key}" if key else path, message)
+        checked.add(f"{path}.{key}" if key else path, message)
     return target

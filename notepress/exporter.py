@@ -70,6 +70,10 @@ class Exporter(ABC, Generic[OptionsT]):
     #: True when a note without a date cannot be written (a feed item needs one): the
     #: pipeline then says that undated notes are left out, rather than how they are ordered.
     needs_dates: ClassVar[bool] = False
+    #: True when the output carries ids made from ``site.url`` (feed items, JSON-LD): the
+    #: pipeline then builds without a URL for a local preview, warns about a local one, and
+    #: ``--strict`` refuses both (see :mod:`notepress.siteurl`).
+    needs_url: ClassVar[bool] = False
 
     @classmethod
     def check(cls, target: Target[OptionsT], site: Site) -> list[CheckProblem]:

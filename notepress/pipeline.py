@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from .chars import shown
 from .collisions import assign_urls
-from .config import CONFIG_FILE, Config, Target
+from .config import CONFIG_FILE, Config, Site, Target
 from .configfile import default_config, load_config
 from .errors import ConfigError, NotepressError, VaultError
 from .exporter import Job
@@ -16,7 +17,8 @@ from .markdown.diagrams import one_warning_per_build
 from .model import Note, Problem, Severity
 from .output import OutputError, OutputFolder, output_folder_problem, temporary_files_in
 from .registry import get_exporter
-from .selection import newest_notes, select_notes
+from .selection import build_now, future_problem, hold_back_future, newest_notes, select_notes
+from .siteurl import PREVIEW_URL, site_url_problem
 from .vault import Vault, load_vault
 
 __all__ = [
@@ -39,21 +41,34 @@ class Project:
 
     config: Config
     vault: Vault
+    future: bool = False
+    """Publish notes dated after the build at once (``--future``) in every target."""
+    now: datetime | None = None
+    """The build's "now", which decides what is in the future; None: :func:`build_now`."""
 
     def build(
         self, targets: Sequence[str] | None = None, *, lock_timeout: float = LOCK_TIMEOUT
     ) -> BuildReport:
-        return build(self.vault, self.config, targets, lock_timeout=lock_timeout)
+        return build(
+            self.vault,
+            self.config,
+            targets,
+            lock_timeout=lock_timeout,
+            future=self.future,
+            now=self.now,
+        )
 
     def selected(self, target: Target) -> tuple[Note, ...]:
-        return select_for(self.vault, target)
+        return select_for(self.vault, target, future=self.future, now=self.now)
 
     def problems(self) -> list[Problem]:
         """Every problem a build would report before its exporters run: the vault's, then
-        what each target will say about the notes it selects (see :func:`target_problems`)."""
+        what each target will say about the notes it selects (see :func:`target_problems`),
+        and what is wrong with a target's own settings, as a problem of that target."""
         found = self.vault.all_problems()
         for target in self.config.targets.values():
-            found.extend(target_problems(self.vault, target))
+            found.extend(_settings_problems(self.config, target, self.vault.warnings_are_errors))
+            found.extend(target_problems(self.vault, target, future=self.future, now=self.now))
         return found
 
 
@@ -98,19 +113,25 @@ def load_project(
     *,
     output: str | Path | None = None,
     strict: bool = False,
+    targets: Sequence[str] | None = None,
+    future: bool = False,
+    now: datetime | None = None,
 ) -> Project:
     """Read the config (``VAULT/notepress.toml`` unless given; built-in defaults if absent)
     and the vault it describes.
 
     ``strict`` turns every warning into an error, so a note with a warning is not published.
+    ``targets`` names the targets about to be built (all by default): only their exporters'
+    requirements must be met (``check`` passes ``()`` and reports every target's).
+    ``future`` publishes notes dated after ``now`` (default: :func:`build_now`).
     """
     root = Path(vault)
     if not root.is_dir():
         raise VaultError(f"{root}: vault folder not found")
     if config is not None:
-        cfg = load_config(config)
+        cfg = load_config(config, targets=targets)
     elif (root / CONFIG_FILE).is_file():
-        cfg = load_config(root / CONFIG_FILE)
+        cfg = load_config(root / CONFIG_FILE, targets=targets)
     else:
         cfg = default_config(root)
     # The configured output folder is never read as vault content, even when this build
@@ -130,7 +151,7 @@ def load_project(
     loaded = assign_urls(loaded, cfg.site, cfg.vault)
     if strict:
         loaded = loaded.strict()
-    return Project(cfg, loaded)
+    return Project(cfg, loaded, future=future, now=now)
 
 
 def _check_output_folders(root: Path, config: Config, folders: Sequence[Path]) -> None:
@@ -152,23 +173,77 @@ def _check_output_folders(root: Path, config: Config, folders: Sequence[Path]) -
         raise ConfigError(f"{where}: invalid output folder", errors)
 
 
-def select_for(vault: Vault, target: Target) -> tuple[Note, ...]:
-    """The notes ``target`` selects, its exporter's :class:`SelectionDefaults` applied."""
-    return _select(vault, target)[1]
+def select_for(
+    vault: Vault, target: Target, *, future: bool = False, now: datetime | None = None
+) -> tuple[Note, ...]:
+    """The notes ``target`` selects, its exporter's :class:`SelectionDefaults` applied;
+    notes dated after ``now`` wait for their date unless ``future`` or the target's
+    ``future`` says otherwise."""
+    return _select(vault, target, future, now)[1]
 
 
-def _select(vault: Vault, target: Target) -> tuple[tuple[Note, ...], tuple[Note, ...]]:
-    """Every note ``target``'s selection matches, and the newest of them its limit keeps."""
+def _select(
+    vault: Vault, target: Target, future: bool = False, now: datetime | None = None
+) -> tuple[tuple[Note, ...], tuple[Note, ...], tuple[Note, ...]]:
+    """Every note ``target``'s selection matches, the newest of them its limit keeps, and
+    the notes held back because they are dated after ``now``."""
     defaults = get_exporter(target.exporter).selection_defaults
     matching = select_notes(vault.notes, replace(target.selection, limit=None))
+    held: tuple[Note, ...] = ()
+    if not (future or target.selection.future):
+        matching, held = hold_back_future(matching, now or build_now())
     limit = target.selection.limit if target.selection.limit is not None else defaults.limit
-    return matching, newest_notes(matching, limit, defaults.order(target.options))
+    return matching, newest_notes(matching, limit, defaults.order(target.options)), held
 
 
-def target_problems(vault: Vault, target: Target) -> list[Problem]:
+def target_problems(
+    vault: Vault, target: Target, *, future: bool = False, now: datetime | None = None
+) -> list[Problem]:
     """What ``target`` says about the notes it selects before its exporter runs: undated
-    notes, once for the target (each note's own ``created-missing`` names its file)."""
-    return _undated_problems(target, select_for(vault, target))
+    notes, once for the target (each note's own ``created-missing`` names its file), and
+    notes held back until their date."""
+    _matching, notes, held = _select(vault, target, future, now)
+    found = _undated_problems(target, notes)
+    waiting = future_problem(target.name, held)
+    return found if waiting is None else [*found, waiting]
+
+
+def _settings_problems(config: Config, target: Target, strict: bool) -> list[Problem]:
+    """What is wrong with ``target``'s own settings: its exporter's findings (errors: the
+    target would not build) and an unfit ``site.url`` (an error with ``--strict``)."""
+    found = []
+    for line in config.target_problems.get(target.name, ()):
+        path, _, message = line.partition(": ")
+        found.append(Problem(Severity.ERROR, "target-config", message, path))
+    url = _url_problem(config.site, target, strict)
+    if url is not None:
+        found.append(url)
+    return found
+
+
+def _url_problem(site: Site, target: Target, strict: bool) -> Problem | None:
+    """A warning (an error with ``--strict``) when ``target`` writes ids from a
+    ``site.url`` that is missing or local (see :mod:`notepress.siteurl`)."""
+    if not get_exporter(target.exporter).needs_url:
+        return None
+    problem = site_url_problem(site.url)
+    if problem is None:
+        return None
+    code, message = problem
+    severity = Severity.ERROR if strict else Severity.WARNING
+    return Problem(severity, code, message, f"targets.{target.name}")
+
+
+def _refusals(vault: Vault, config: Config, names: Sequence[str]) -> list[str]:
+    """Why some of the targets about to be built cannot be: their exporters' findings, and
+    with ``--strict`` an unfit ``site.url``."""
+    refused = [line for name in names for line in config.target_problems.get(name, ())]
+    if vault.warnings_are_errors:
+        for name in names:
+            url = _url_problem(config.site, config.targets[name], strict=True)
+            if url is not None:
+                refused.append(f"{url.path}: {url.message} (--strict refuses this)")
+    return refused
 
 
 def _undated_problems(target: Target, notes: Sequence[Note]) -> list[Problem]:
@@ -195,8 +270,13 @@ def build(
     targets: Sequence[str] | None = None,
     *,
     lock_timeout: float = LOCK_TIMEOUT,
+    future: bool = False,
+    now: datetime | None = None,
 ) -> BuildReport:
     """Build the named targets (all by default).
+
+    Notes dated after ``now`` (default: :func:`build_now`) wait for their date unless
+    ``future``; a target whose own settings are wrong is refused before anything is written.
 
     A target that fails is reported and leaves its previous output in place; the other
     targets are still built.  Each target is written to a staging folder and swapped into
@@ -212,12 +292,18 @@ def build(
             f"unknown target: {', '.join(map(shown, unknown))}",
             [f"available: {', '.join(config.targets)}"],
         )
+    refused = _refusals(vault, config, names)
+    if refused:
+        where = str(config.path) if config.path else "built-in config"
+        raise ConfigError(f"{where}: invalid configuration", refused)
+    now = now or build_now()
     _check_output_folders(vault.root, config, [config.output])  # for callers of the API too
     report = BuildReport(output=config.output, problems=vault.all_problems(), targets=[])
     folder = OutputFolder(config.output)
     with folder.locked(lock_timeout), temporary_files_in(folder.temp):
         for name in names:
-            report.targets.append(_build_target(vault, config, config.targets[name], folder))
+            target = config.targets[name]
+            report.targets.append(_build_target(vault, config, target, folder, future, now))
     report.problems.extend(
         Problem(Severity.ERROR, "output-leftover", message, "output") for message in folder.warnings
     )
@@ -229,10 +315,15 @@ def build(
 
 
 def _build_target(
-    vault: Vault, config: Config, target: Target, folder: OutputFolder
+    vault: Vault,
+    config: Config,
+    target: Target,
+    folder: OutputFolder,
+    future: bool = False,
+    now: datetime | None = None,
 ) -> TargetResult:
     exporter_cls = get_exporter(target.exporter)
-    matching, notes = _select(vault, target)
+    matching, notes, held = _select(vault, target, future, now)
     result = TargetResult(target.name, target.exporter, len(notes))
     final = folder.path / target.name
     try:
@@ -244,9 +335,12 @@ def _build_target(
         return _failed(result, target, f"cannot prepare a staging folder: {exc}")
     except OutputError as exc:
         return _failed(result, target, str(exc))
+    site = config.site
+    if exporter_cls.needs_url and not site.url:  # a local preview, with a loud warning
+        site = replace(site, url=PREVIEW_URL)
     job = Job(
         target=target,
-        site=config.site,
+        site=site,
         vault=vault,
         notes=notes,
         matching=matching,
@@ -254,6 +348,9 @@ def _build_target(
         config_root=config.root,
     )
     job.problems.extend(_undated_problems(target, notes))
+    url = _url_problem(config.site, target, strict=False)
+    waiting = future_problem(target.name, held)
+    job.problems.extend(problem for problem in (url, waiting) if problem is not None)
     try:
         exporter_cls().build(job)
     except NotepressError as exc:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
 
 from .config import Selection
-from .model import Note
+from .model import Note, Problem, Severity
 
-__all__ = ["newest_notes", "select_notes"]
+__all__ = ["build_now", "future_problem", "hold_back_future", "newest_notes", "select_notes"]
 
 _OLDEST = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -60,3 +61,48 @@ def newest_notes(
 
 def _date(note: Note, order: str) -> datetime:
     return note.date(order) or _OLDEST
+
+
+def build_now() -> datetime:
+    """The moment that decides which notes are still in the future: ``SOURCE_DATE_EPOCH``
+    when set to an integer, so that a build can be replayed for any day, else the clock."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if raw:
+        try:
+            return datetime.fromtimestamp(int(raw), tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            pass
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def hold_back_future(
+    notes: Sequence[Note], now: datetime
+) -> tuple[tuple[Note, ...], tuple[Note, ...]]:
+    """``notes`` split into those dated up to ``now`` and those created after it.
+
+    A note dated ahead is a scheduled post: it waits for its date, so that it neither
+    appears early nor moves a feed's ``updated`` into the future.  Undated notes are never
+    held back.  Applied per build rather than in the model, which knows nothing of "now".
+    """
+    ready = tuple(note for note in notes if note.created is None or note.created <= now)
+    if len(ready) == len(notes):
+        return ready, ()
+    return ready, tuple(note for note in notes if note.created is not None and note.created > now)
+
+
+def future_problem(target_name: str, held: Sequence[Note]) -> Problem | None:
+    """The one line a target says about the notes it holds back, with the next date."""
+    if not held:
+        return None
+    first = min(note.created for note in held if note.created is not None)
+    if len(held) == 1:
+        what = "1 note dated after this build is held back until its date"
+    else:
+        what = f"{len(held)} notes dated after this build are held back until their dates"
+    return Problem(
+        Severity.WARNING,
+        "future-notes",
+        f"{what} (the next on {first.date().isoformat()}); build with --future or set "
+        "future = true on the target to publish them now",
+        f"targets.{target_name}",
+    )

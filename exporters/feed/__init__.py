@@ -100,21 +100,14 @@ class FeedExporter(Exporter[FeedOptions]):
     #: Twenty newest items, by the date the feed sorts on.
     selection_defaults = SelectionDefaults(limit=20, order_option="sort")
     needs_dates = True
+    needs_url = True
 
     @classmethod
     def check(cls, target: Target[FeedOptions], site: Site) -> list[CheckProblem]:
         """A feed needs absolute URLs and a DNS host for its ids: check them before building."""
         options = target.options
         errors: list[CheckProblem] = []
-        if not site.url:
-            errors.append(
-                (
-                    "",
-                    "site.url is not set: a feed needs the site's public address (such as "
-                    "https://notes.example.org/) for its item ids and links; add url to [site]",
-                )
-            )
-        elif not _DNS_NAME.match(site.host):
+        if site.url and not _DNS_NAME.match(site.host):
             errors.append(
                 (
                     "",

@@ -157,19 +157,12 @@ class JsonLdExporter(Exporter[JsonLdOptions]):
     name = "jsonld"
     Options = JsonLdOptions
     allows_drafts = False
+    needs_url = True
 
     @classmethod
     def check(cls, target: Target[JsonLdOptions], site: Site) -> list[CheckProblem]:
         options = target.options
         errors: list[CheckProblem] = []
-        if not site.url:
-            errors.append(
-                (
-                    "",
-                    "site.url is not set: JSON-LD identifies every note by its absolute URL "
-                    "(set url in [site])",
-                )
-            )
         if options.default_type not in ARTICLE_TYPES:
             errors.append(("default_type", _type_error(options.default_type)))
         for kind, type_name in sorted(options.types.items()):

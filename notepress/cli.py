@@ -359,12 +359,12 @@ def _toml_value(value: Any) -> str:
 
 
 _SITE_URL_HELP = [
-    "# The public address the outputs will be read at, such as https://notes.example.org/.",
+    "# The public address the outputs will be read at, such as https://notes.example.org/",
     "# Feed item ids and JSON-LD ids derive from it: set it once, before publishing, since",
     "# changing it later makes every feed reader show every item again as new. Until it is",
     "# set, feed and jsonld targets are built for a local preview (http://localhost:8000/)",
     "# with a warning, and --strict refuses to build them.",
-    '# url = "https://notes.example.org/"',
+    '# url = ""',
 ]
 
 

@@ -18,9 +18,11 @@ __all__ = ["PREVIEW_URL", "local_host", "site_url_problem"]
 PREVIEW_URL = "http://localhost:8000/"
 """The address a target that needs one is built for when ``site.url`` is not set."""
 
-# RFC 2606 and RFC 6761: names that are never anyone's public site.
-_RESERVED_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".local")
-_RESERVED_NAMES = ("localhost", "example.com", "example.org", "example.net")
+# Names that are never anyone's public site (RFC 2606, RFC 6761): a preview on this machine
+# and the example domain.  example.org and example.net are reserved too, but they are the
+# customary stand-in for a real site in documentation and tests, so they are not flagged.
+_RESERVED_NAMES = ("localhost", "example.com")
+_RESERVED_SUFFIXES = (".localhost", ".example", ".test", ".invalid", ".example.com")
 
 _WHY = (
     "item ids derive from it, and changing it later makes feed readers show every item again as new"
@@ -28,19 +30,15 @@ _WHY = (
 
 
 def local_host(url: str) -> bool:
-    """True for an address no reader can reach: loopback, private, or a name reserved for
-    examples and tests."""
+    """True for an address no reader can reach: loopback, private or link-local, or a name
+    reserved for previews, examples and tests."""
     host = (urlsplit(url).hostname or "").rstrip(".").lower()
     if not host:
         return True
     try:
-        address = ipaddress.ip_address(host)
+        address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        return (
-            host in _RESERVED_NAMES
-            or any(host == name[1:] or host.endswith(name) for name in _RESERVED_SUFFIXES)
-            or any(host.endswith("." + name) for name in _RESERVED_NAMES)
-        )
+        return host in _RESERVED_NAMES or host.endswith(_RESERVED_SUFFIXES)
     return address.is_loopback or address.is_private or address.is_link_local
 
 

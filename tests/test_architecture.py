@@ -403,13 +403,9 @@ def test_check_returns_key_and_message_pairs() -> None:
     assert feed.check(target, site) == [("formats", "name at least one of atom, rss, json")]
     jsonld = registry.get_exporter("jsonld")
     target = Target("meta", "jsonld", Selection(), jsonld.Options())
-    assert jsonld.check(target, Site()) == [
-        (
-            "",
-            "site.url is not set: JSON-LD identifies every note by its absolute URL "
-            "(set url in [site])",
-        )
-    ]
+    options = dataclasses.replace(jsonld.Options(), default_type="WebPage")
+    target = Target("meta", "jsonld", Selection(), options)
+    assert [key for key, _message in jsonld.check(target, Site())] == ["default_type"]
 
 
 def test_check_pairs_become_key_paths_in_the_config_error() -> None:

@@ -281,17 +281,17 @@ def audit_folder(folder: Path) -> int:
 # -- configuration ------------------------------------------------------------------------
 
 
-def test_missing_site_url_is_a_config_error_that_says_so(
+def test_missing_site_url_builds_a_local_preview_and_says_so(
     make_vault: Callable[..., Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = '[site]\ntitle = "x"\n\n[targets.news]\nexporter = "feed"\n'
     root = make_vault({"a.md": note("A")}, config=config)
-    with pytest.raises(notepress.ConfigError) as caught:
-        notepress.load_project(root)
-    assert any("targets.news" in e and "site.url is not set" in e for e in caught.value.errors)
-    assert cli_main(["build", str(root)]) == 2
-    assert "site.url is not set" in capsys.readouterr().err
-    assert not (root / "_publish").exists()
+    assert cli_main(["build", str(root)]) == 0
+    assert "warning[site-url-missing]: site.url is not set" in capsys.readouterr().err
+    assert "tag:localhost," in (root / "_publish" / "news" / "atom.xml").read_text("utf-8")
+    assert cli_main(["build", "--strict", str(root), "-o", str(root.parent / "strict")]) == 2
+    assert "(--strict refuses this)" in capsys.readouterr().err
+    assert not (root.parent / "strict").exists()
 
 
 @pytest.mark.parametrize(

@@ -490,11 +490,6 @@ def test_article_types_are_schema_org_types() -> None:
 @pytest.mark.parametrize(
     ("site", "options", "message"),
     [
-        (
-            SITE.replace('url = "https://notes.example.org/"', ""),
-            "",
-            "targets.ld: site.url is not set",
-        ),
         (SITE, "drafts = true", "targets.ld.drafts: the jsonld exporter makes public output"),
         (SITE, 'types = { baking = "Recipe" }', "targets.ld.types.baking: 'Recipe' is not"),
         (SITE, 'default_type = "WebPage"', "targets.ld.default_type: 'WebPage' is not"),

@@ -48,7 +48,7 @@ def site_url_problem(url: str) -> tuple[str, str] | None:
     if not url:
         return (
             "site-url-missing",
-            f"site.url is not set, so this target was built for a local preview at "
+            f"site.url is not set, so this target builds for a local preview at "
             f"{PREVIEW_URL}; set url in [site] to the public address before publishing: "
             f"{_WHY}",
         )

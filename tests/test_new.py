@@ -134,7 +134,7 @@ def test_a_long_title_fits_in_a_file_name(tmp_path: Path) -> None:
 
 
 def test_bad_titles_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(NewNoteError, match="^a note needs a title$"):
+    with pytest.raises(NewNoteError, match=r"^a note needs a title$"):
         new(tmp_path, "   ")
     with pytest.raises(NewNoteError) as caught:
         new(tmp_path, "two\nlines")
@@ -220,7 +220,10 @@ def test_unknown_kinds_and_bad_folders_are_usage_errors(
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ('kinds = { recipe = "rc" }', "new.kinds.recipe: expected two capital letters such as GN, got 'rc'"),
+        (
+            'kinds = { recipe = "rc" }',
+            "new.kinds.recipe: expected two capital letters such as GN, got 'rc'",
+        ),
         ('folders = { soup = "x" }', "new.folders.soup: no kind named 'soup' (journal, note)"),
         ('kind = "soup"', "new.kind: no kind named 'soup' (journal, note)"),
         ('folder = "/abs"', "new.folder: expected a folder inside the vault, got '/abs'"),

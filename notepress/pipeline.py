@@ -17,7 +17,14 @@ from .markdown.diagrams import one_warning_per_build
 from .model import Note, Problem, Severity
 from .output import OutputError, OutputFolder, output_folder_problem, temporary_files_in
 from .registry import get_exporter
-from .selection import build_now, future_problem, hold_back_future, newest_notes, select_notes
+from .selection import (
+    build_now,
+    future_problem,
+    hold_back_future,
+    newest_notes,
+    select_notes,
+    without_future,
+)
 from .siteurl import PREVIEW_URL, site_url_problem
 from .vault import Vault, load_vault
 
@@ -338,6 +345,8 @@ def _build_target(
     site = config.site
     if exporter_cls.needs_url and not site.url:  # a local preview, with a loud warning
         site = replace(site, url=PREVIEW_URL)
+    if not (future or target.selection.future):
+        vault = without_future(vault, now or build_now())
     job = Job(
         target=target,
         site=site,

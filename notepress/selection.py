@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from .config import Selection
 from .model import Note, Problem, Severity
 
-__all__ = ["build_now", "future_problem", "hold_back_future", "newest_notes", "select_notes"]
+if TYPE_CHECKING:
+    from .vault import Vault
+
+__all__ = [
+    "build_now",
+    "future_problem",
+    "hold_back_future",
+    "newest_notes",
+    "select_notes",
+    "without_future",
+]
 
 _OLDEST = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -88,6 +100,24 @@ def hold_back_future(
     if len(ready) == len(notes):
         return ready, ()
     return ready, tuple(note for note in notes if note.created is not None and note.created > now)
+
+
+def without_future(vault: Vault, now: datetime) -> Vault:
+    """``vault`` with the notes dated after ``now`` read as drafts until their date.
+
+    A held-back note is not selected, but a published note may link to it or embed it: as
+    with a draft, the link is then its text and the embed shows nothing of it, so that no
+    output shows a scheduled note early.
+    """
+    if not any(_ahead(note, now) for note in vault.notes):
+        return vault
+    return vault.with_notes(
+        [replace(note, draft=True) if _ahead(note, now) else note for note in vault.notes]
+    )
+
+
+def _ahead(note: Note, now: datetime) -> bool:
+    return note.created is not None and note.created > now and not note.draft
 
 
 def future_problem(target_name: str, held: Sequence[Note]) -> Problem | None:

@@ -222,6 +222,22 @@ def test_future_flag_and_key_publish_them_now(
     assert len(feed_of(keyed).entries) == 3
 
 
+def test_links_and_embeds_show_nothing_of_a_note_before_its_date(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = "See [[Soon]] and the plan:\n\n![[Far]]\n"
+    notes = {**NOTES, "past.md": note_text("Past note", body, note_id="230306GN01")}
+    config = NEWS.replace('title = "T"\n', 'title = "T"\nnote_url = "n/{slug}/"\n')
+    root = write_vault(tmp_path / "vault", notes, config)
+    assert run(capsys, "build", root)[0] == 0
+    content = feed_of(root).entries[0].content[0].value
+    assert "Soon" in content and "n/soon/" not in content
+    assert "A long way off" not in content
+    assert run(capsys, "build", root, "--future")[0] == 0
+    content = feed_of(root).entries[-1].content[0].value
+    assert "n/soon/" in content and "A long way off" in content
+
+
 def test_the_api_holds_back_by_the_given_now(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 

@@ -261,7 +261,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    project = _load(args)
+    project = _load(args, targets=())
     rows: list[dict[str, Any]] = [
         {
             "path": note.path.as_posix(),

@@ -296,6 +296,10 @@ def test_check_reports_a_target_problem_as_that_targets_error(
         "targets.news.formats: error[target-config]: name at least one of atom, rss, json",
     ]
     assert lines(err) == ["4 notes, 2 errors, 2 warnings"]
+    # Listing the notes and the targets does not depend on any target's settings either.
+    assert run(capsys, "list", root)[0] == 0
+    code, out, _err = run(capsys, "targets", root)
+    assert code == 0 and out.startswith("news ")
 
 
 def test_the_api_checks_the_targets_it_is_asked_for(tmp_path: Path) -> None:

@@ -337,6 +337,10 @@ def _init(args: argparse.Namespace) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(commented_config(), encoding="utf-8")
     print(f"wrote {_display_path(path)}")
+    print(
+        "before publishing a feed or JSON-LD, set url in [site] to the public address: "
+        "item ids derive from it (until then they build for a local preview)"
+    )
     return EXIT_OK
 
 

@@ -74,7 +74,12 @@ def test_init_then_build_works_and_says_what_to_set(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = write_vault(tmp_path / "vault", {"past.md": NOTES["past.md"]})
-    assert run(capsys, "init", root)[0] == 0
+    code, out, _err = run(capsys, "init", root)
+    assert code == 0
+    assert lines(out)[-1] == (
+        "before publishing a feed or JSON-LD, set url in [site] to the public address: "
+        "item ids derive from it (until then they build for a local preview)"
+    )
     code, _out, err = run(capsys, "build", root, "-t", "newsletter", "-t", "metadata")
     assert code == 0, err
     assert f"targets.newsletter: {MISSING}" in lines(err)

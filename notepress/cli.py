@@ -21,7 +21,7 @@ from typing import Any
 
 from .chars import printable
 from .config import CONFIG_FILE, Config
-from .configfile import default_config, load_config
+from .configfile import load_new_settings
 from .errors import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ExportError, NotepressError
 from .model import Problem, Severity
 from .newnote import create_note
@@ -309,17 +309,13 @@ def _targets(args: argparse.Namespace) -> int:
 
 def _new(args: argparse.Namespace) -> int:
     root = Path(args.vault)
-    if args.config is not None:
-        config = load_config(args.config, targets=())
-    elif (root / CONFIG_FILE).is_file():
-        config = load_config(root / CONFIG_FILE, targets=())
-    else:
-        config = default_config(root)
+    file = args.config or (root / CONFIG_FILE if (root / CONFIG_FILE).is_file() else None)
+    options, site = load_new_settings(file)
     path = create_note(
         root,
         args.title,
-        options=config.new,
-        tz=config.site.tz,
+        options=options,
+        tz=site.tz,
         kind=args.kind,
         draft=args.draft,
         folder=args.folder,

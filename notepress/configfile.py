@@ -24,7 +24,7 @@ from .newnote import new_options_problems
 from .registry import get_exporter
 from .schema import SchemaErrors, parse_options
 
-__all__ = ["default_config", "load_config", "parse_config"]
+__all__ = ["default_config", "load_config", "load_new_settings", "parse_config"]
 
 # Matched with fullmatch: ``$`` would also accept a name ending in a newline.
 _TARGET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -46,6 +46,41 @@ def load_config(path: str | Path, *, targets: Collection[str] | None = None) -> 
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{printable(str(file))}: invalid TOML: {exc}") from None
     return parse_config(data, root=file.resolve().parent, path=file, targets=targets)
+
+
+def load_new_settings(path: str | Path | None) -> tuple[NewOptions, Site]:
+    """``[new]`` and ``[site]`` of a config file (defaults when ``path`` is None), checked
+    alone: writing a note needs neither the targets nor their exporters, which are slow to
+    import and may be broken while the note is written."""
+    if path is None:
+        return NewOptions(), Site()
+    file = Path(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{printable(str(file))}: config file not found") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{printable(str(file))}: config file is not UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{printable(str(file))}: invalid TOML: {exc}") from None
+    errors = SchemaErrors()
+    tables = {}
+    for name in ("site", "new"):
+        tables[name] = data.get(name, {})
+        if not isinstance(tables[name], dict):
+            errors.add(name, f"expected a table ([{name}])")
+            tables[name] = {}
+    site = parse_options(Site, tables["site"], "site", errors)
+    try:
+        site.tz  # noqa: B018 - validated here, used by the caller
+    except DateError as exc:
+        errors.add("site.timezone", str(exc))
+    new = parse_options(NewOptions, tables["new"], "new", errors)
+    for key, message in new_options_problems(new):
+        errors.add(f"new.{key}", message)
+    if errors:
+        raise ConfigError(f"{printable(str(file))}: invalid configuration", errors=list(errors))
+    return new, site
 
 
 def default_config(root: str | Path) -> Config:

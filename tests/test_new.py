@@ -235,3 +235,21 @@ def test_the_new_table_is_validated(tmp_path: Path, table: str, message: str) ->
     with pytest.raises(ConfigError) as caught:
         notepress.load_project(tmp_path)
     assert caught.value.errors == [message]
+
+
+def test_new_needs_only_the_site_and_new_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A broken target does not stop a note from being written; a broken [new] does."""
+    config = '[targets.x]\nexporter = "nope"\n[new]\nfolder = "inbox"\n'
+    root = write_vault(tmp_path / "vault", {}, config=config)
+    assert main(["new", "Idea", str(root), "--date", "2024-05-17"]) == 0
+    assert (root / "inbox" / "240517GN01 Idea.md").is_file()
+    other = write_vault(tmp_path / "other", {}, config='[new]\nkind = "soup"\n')
+    capsys.readouterr()
+    assert main(["new", "Idea", str(other), "-c", str(other / "notepress.toml")]) == 2
+    assert capsys.readouterr().err == (
+        f"notepress: {other / 'notepress.toml'}: invalid configuration\n"
+        "  new.kind: no kind named 'soup' (journal, note)\n"
+    )
+    assert list(other.iterdir()) == [other / "notepress.toml"]

@@ -20,7 +20,7 @@ from .config import Config, Selection, Site, Target, VaultOptions, _TopLevel
 from .dates import DateError, parse_timezone
 from .errors import ConfigError, RegistryError
 from .filedates import pattern_problem
-from .registry import get_exporter
+from .registry import MissingExtraError, get_exporter, missing_libraries
 from .schema import SchemaErrors, parse_options
 
 __all__ = ["default_config", "load_config", "parse_config"]
@@ -47,14 +47,16 @@ def default_config(root: str | Path) -> Config:
     """The built-in config: one target of each exporter, for a vault without ``notepress.toml``.
 
     The site URL is a local preview address, since feeds and JSON-LD need absolute URLs.
+    An exporter whose extra is not installed (``pip install notepress`` has no pdf or epub)
+    is left out rather than failing a config nobody wrote.
     """
+    targets = {"feed": "feed", "digest": "pdf", "book": "epub", "jsonld": "jsonld"}
     data = {
         "site": {"url": "http://localhost:8000/"},
         "targets": {
-            "feed": {"exporter": "feed"},
-            "digest": {"exporter": "pdf"},
-            "book": {"exporter": "epub"},
-            "jsonld": {"exporter": "jsonld"},
+            name: {"exporter": exporter}
+            for name, exporter in targets.items()
+            if not missing_libraries(exporter)
         },
     }
     return parse_config(data, root=Path(root).resolve(), path=None)
@@ -153,6 +155,9 @@ def _parse_target(
         return None
     try:
         exporter = get_exporter(exporter_name)
+    except MissingExtraError as exc:  # the target is fine; the installation lacks an extra
+        errors.add(path, str(exc))
+        return None
     except RegistryError as exc:
         errors.add(f"{path}.exporter", str(exc))
         return None

@@ -13,6 +13,7 @@ import http.server
 import json
 import re
 import shutil
+import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -333,3 +334,25 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000100e5270fe10000000049454e44ae426082"
 )
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="no chromium on PATH")
+def test_a_browser_finds_the_relative_stylesheet_of_a_tag_feed(served: Served) -> None:
+    """``<?xml-stylesheet href="../../feed.xsl"?>`` is resolved against the feed's own URL:
+    the tag feed opened from the served folder shows as a page."""
+    page = subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--dump-dom",
+            served.site + "newsletter/tags/homelab/atom.xml",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    ).stdout
+    assert "This is a web feed" in page
+    assert "<h1>Workbench &amp; Crumb: homelab</h1>" in page

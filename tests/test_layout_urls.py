@@ -181,7 +181,10 @@ def _jsonld_urls(value: Any) -> list[str]:
 
 def _status(url: str) -> int:
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
+        # HEAD: whether the file is there, without sending it.
+        with urllib.request.urlopen(
+            urllib.request.Request(url, method="HEAD"), timeout=30
+        ) as response:
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return exc.code

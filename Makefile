@@ -14,12 +14,14 @@ $(BIN)/python:
 # package authors, not for someone running the demo.
 QUIET_EDITABLE := PYTHONWARNINGS="ignore:Editable installation"
 
+# Every exporter: `pip install notepress` alone gives feed and jsonld, and the demo builds
+# PDFs and an EPUB too (extras pdf and epub, see pyproject.toml).
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet -e .
+	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet -e '.[all]'
 	@touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet -e '.[test]'
+	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet -e '.[all,test]'
 	@touch $@
 
 demo: $(VENV)/.installed

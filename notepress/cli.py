@@ -26,7 +26,7 @@ from .errors import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ExportError, NotepressErro
 from .model import Problem, Severity
 from .newnote import create_note
 from .pipeline import LOCK_TIMEOUT, BuildReport, Project, load_project
-from .registry import exporter_names, get_exporter
+from .registry import MissingExtraError, exporter_names, get_exporter
 from .schema import describe
 from .version import __version__
 
@@ -396,8 +396,12 @@ def commented_config() -> str:
         lines.append(f"#   {name}: {doc}")
     examples = {"feed": "newsletter", "pdf": "digest", "epub": "archive", "jsonld": "metadata"}
     for exporter_name in exporter_names():
-        exporter = get_exporter(exporter_name)
         target = examples.get(exporter_name, exporter_name)
+        try:
+            exporter = get_exporter(exporter_name)
+        except MissingExtraError as exc:
+            lines += ["", f"# [targets.{target}]", f'# exporter = "{exporter_name}"', f"# {exc}"]
+            continue
         lines += ["", f"[targets.{target}]", f'exporter = "{exporter_name}"']
         for name, default, doc in describe(exporter.Options):
             example = f"# {name} = {_toml_value(default)}" if default is not None else f"# {name} ="

@@ -40,7 +40,7 @@ def assign_urls(vault: Vault, site: Site, options: VaultOptions) -> Vault:
     notes: list[Note] = []
     for note in vault.notes:
         note = replace(note, slug=note_slug(note.title, options.slugs, fallback=_id_slug(note)))
-        if note.published:
+        if note.published and site.note_url:  # without note pages no URL is claimed
             note = _claim(note, site, options, claimed)
         notes.append(note)
     return vault.with_notes(notes)

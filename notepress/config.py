@@ -52,8 +52,10 @@ class Site:
     language: str = option("en", "BCP 47 language tag of the notes.")
     timezone: str = option("UTC", "IANA timezone for dates written without one.")
     note_url: str = option(
-        "notes/{slug}/",
-        "URL of a note, relative to url. Fields: {note_id} {slug} {path} {stem} {year} {month} {day}.",
+        "",
+        "URL of a note's page on your site, relative to url, for a site that shows notes "
+        "(notepress writes no note pages); empty: outputs link to no note page. "
+        "Fields: {note_id} {slug} {path} {stem} {year} {month} {day}.",
         fields=_URL_FIELDS,
     )
     publish_without_draft_key: bool = option(
@@ -74,8 +76,9 @@ class Site:
         return urlsplit(self.url).hostname or ""
 
     def note_url_for(self, note: Note) -> str | None:
-        """The public URL of ``note``, or None when the site has no URL."""
-        if not self.url:
+        """The public URL of ``note``'s page, or None when the site has no URL or shows no
+        note pages (no ``note_url``)."""
+        if not self.url or not self.note_url:
             return None
         return self.base_url + self.note_path(note)
 

@@ -21,7 +21,7 @@ from .dates import DateError, parse_timezone
 from .errors import ConfigError, RegistryError
 from .filedates import pattern_problem
 from .newnote import new_options_problems
-from .registry import get_exporter
+from .registry import MissingExtraError, get_exporter, missing_libraries
 from .schema import SchemaErrors, parse_options
 
 __all__ = ["default_config", "load_config", "load_new_settings", "parse_config"]
@@ -87,14 +87,16 @@ def default_config(root: str | Path) -> Config:
     """The built-in config: one target of each exporter, for a vault without ``notepress.toml``.
 
     It sets no site URL: the feed and JSON-LD targets are built for a local preview, each
-    with a warning that says what to set (see :mod:`notepress.siteurl`).
+    with a warning that says what to set (see :mod:`notepress.siteurl`).  An exporter whose
+    extra is not installed (``pip install notepress`` has no pdf or epub) is left out rather
+    than failing a config nobody wrote.
     """
+    targets = {"feed": "feed", "digest": "pdf", "book": "epub", "jsonld": "jsonld"}
     data = {
         "targets": {
-            "feed": {"exporter": "feed"},
-            "digest": {"exporter": "pdf"},
-            "book": {"exporter": "epub"},
-            "jsonld": {"exporter": "jsonld"},
+            name: {"exporter": exporter}
+            for name, exporter in targets.items()
+            if not missing_libraries(exporter)
         },
     }
     return parse_config(data, root=Path(root).resolve(), path=None)
@@ -224,6 +226,9 @@ def _parse_target(
         return None
     try:
         exporter = get_exporter(exporter_name)
+    except MissingExtraError as exc:  # the target is fine; the installation lacks an extra
+        checked.add(path, str(exc))  # so only a build of this target needs the extra
+        return None
     except RegistryError as exc:
         errors.add(f"{path}.exporter", str(exc))
         return None

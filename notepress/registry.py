@@ -3,6 +3,11 @@ registered at run time with :func:`register_exporter`.
 
 Entry-point exporters are imported only when a config names them, so a vault that only
 builds a feed never pays for importing WeasyPrint.
+
+``pip install notepress`` gives the feed and jsonld exporters; the pdf and epub exporters
+need the heavy libraries of an extra (``notepress[pdf]``, ``notepress[epub]``).  Asking for
+one whose libraries are not installed is a :class:`MissingExtraError` naming the command
+that installs them, found before anything is imported or built.
 """
 
 from __future__ import annotations
@@ -10,13 +15,21 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import importlib.util
 from importlib.metadata import entry_points
 from typing import Any
 
 from .errors import RegistryError
 from .exporter import Exporter
 
-__all__ = ["ENTRY_POINT_GROUP", "exporter_names", "get_exporter", "register_exporter"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "MissingExtraError",
+    "exporter_names",
+    "get_exporter",
+    "missing_libraries",
+    "register_exporter",
+]
 
 ENTRY_POINT_GROUP = "notepress.exporters"
 
@@ -25,6 +38,18 @@ _BUILTIN = {
     "pdf": "notepress.exporters.pdf:PdfExporter",
     "epub": "notepress.exporters.epub:EpubExporter",
     "jsonld": "notepress.exporters.jsonld:JsonLdExporter",
+}
+#: What each built-in exporter imports beyond the core, as (module, distribution); the extra
+#: that installs them is named after the exporter (pyproject.toml's optional-dependencies).
+_EXTRAS: dict[str, tuple[tuple[str, str], ...]] = {
+    "pdf": (
+        ("weasyprint", "WeasyPrint"),
+        ("pygments", "Pygments"),
+        ("fontTools", "fonttools"),
+        ("pypdf", "pypdf"),
+        ("ziamath", "ziamath"),
+    ),
+    "epub": (("pypandoc", "pypandoc-binary"), ("PIL", "Pillow")),
 }
 #: Classes given to :func:`register_exporter`, by name.
 _REGISTERED: dict[str, type[Exporter]] = {}
@@ -72,6 +97,38 @@ def register_exporter(cls: type[Exporter]) -> type[Exporter]:
     return cls
 
 
+class MissingExtraError(RegistryError):
+    """A built-in exporter whose optional libraries are not installed."""
+
+
+def missing_libraries(name: str) -> list[str]:
+    """The distributions the built-in exporter ``name`` needs and cannot find, in order.
+
+    Looked up without importing them: WeasyPrint takes a noticeable time to import, and a
+    config is checked before any exporter runs.
+    """
+    missing = []
+    for module, distribution in _EXTRAS.get(name, ()):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            missing.append(distribution)
+    return missing
+
+
+def _require(name: str) -> None:
+    missing = missing_libraries(name)
+    if missing:
+        libraries = " and ".join(", ".join(missing).rsplit(", ", 1))
+        verb = "is" if len(missing) == 1 else "are"
+        raise MissingExtraError(
+            f"the {name} exporter needs {libraries}, which {verb} not installed: "
+            f"pip install 'notepress[{name}]'"
+        )
+
+
 def exporter_names() -> list[str]:
     return sorted({*_specs(), *_REGISTERED})
 
@@ -89,8 +146,13 @@ def _load(name: str) -> type[Exporter]:
     spec = _specs().get(name)
     if spec is None:
         raise RegistryError(f"unknown exporter {name!r} (available: {', '.join(exporter_names())})")
+    if spec == _BUILTIN.get(name):
+        _require(name)
     module_name, _, attribute = spec.partition(":")
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise RegistryError(f"exporter {name!r} ({spec}) cannot be imported: {exc}") from None
     exporter: type[Exporter] = getattr(module, attribute)
     if exporter.name != name:
         raise RegistryError(

@@ -189,6 +189,7 @@ CONSTRUCTS_CONFIG = """
 title = "Every *Construct* & <More>"
 description = "A vault that uses everything."
 url = "https://notes.example.org/"
+note_url = "notes/{slug}/"
 author = "Test Author"
 language = "en"
 timezone = "Europe/Berlin"
@@ -1097,7 +1098,7 @@ def test_group_notes_by_year_and_tag() -> None:
 
 def test_unpublished_notes_outside_the_book_get_no_url() -> None:
 
-    site = notepress.Site(url="https://notes.example.org/")
+    site = notepress.Site(url="https://notes.example.org/", note_url="notes/{slug}/")
     draft = parse_note(PurePosixPath("d.md"), note_text("D", "x", draft=True).encode())
     public = parse_note(PurePosixPath("p.md"), note_text("P", "x").encode())
     style = book_style(site, set(), lambda path: None)

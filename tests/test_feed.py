@@ -40,6 +40,7 @@ url = "https://notes.example.org/"
 author = "Ada Example"
 author_url = "https://notes.example.org/about/"
 timezone = "Europe/Berlin"
+note_url = "notes/{slug}/"
 """
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 RFC822 = re.compile(
@@ -211,7 +212,8 @@ def audit_xml(path: Path) -> None:
     doc = etree.parse(str(path))
     for pi in doc.xpath("/processing-instruction('xml-stylesheet')"):
         href = re.search(r'href="([^"]*)"', pi.text).group(1)
-        assert is_absolute(href), f"{path}: stylesheet {href}"
+        # Relative on purpose: resolved against the feed's URL, wherever it is opened.
+        assert href.endswith("feed.xsl") and "://" not in href, f"{path}: stylesheet {href}"
     for element in doc.iter():
         if not isinstance(element.tag, str):
             continue
@@ -561,13 +563,13 @@ def test_content_links_are_absolute_and_images_copied(build_feed: FeedBuilder) -
     first = html["First"]
     assert 'href="https://notes.example.org/notes/second/"' in first
     assert 'href="https://notes.example.org/notes/second/#part-two"' in first
-    assert 'src="https://notes.example.org/assets/pic.png"' in first
+    assert 'src="https://notes.example.org/news/assets/pic.png"' in first
     assert 'href="#n230302TS01-fn-1"' in first
     assert "<mark><span " in first and "a highlight</span></mark>" in first
     assert 'class="callout callout-note"' in first
     third = html["Third"]
-    assert 'src="https://notes.example.org/assets/attachments/my%20photo.jpg"' in third
-    assert 'href="https://notes.example.org/assets/attachments/my%20photo.jpg"' in third
+    assert 'src="https://notes.example.org/news/assets/attachments/my%20photo.jpg"' in third
+    assert 'href="https://notes.example.org/news/assets/attachments/my%20photo.jpg"' in third
     assert (out / "assets" / "pic.png").read_bytes() == files["pic.png"]
     assert (out / "assets" / "attachments" / "my photo.jpg").read_bytes() == b"\xff\xd8\xffjpeg"
     assert audit_folder(out) == 4
@@ -648,8 +650,10 @@ def test_naive_dates_get_the_site_timezone_before_reaching_a_feed(tmp_path: Path
 def test_note_urls_from_paths_are_percent_encoded(
     make_vault: Callable[..., Path], build_vault: Callable[..., Any]
 ) -> None:
-    config = feed_config().replace(
-        'timezone = "Europe/Berlin"', 'timezone = "UTC"\nnote_url = "{path}/"'
+    config = (
+        feed_config()
+        .replace('note_url = "notes/{slug}/"', 'note_url = "{path}/"')
+        .replace('timezone = "Europe/Berlin"', 'timezone = "UTC"')
     )
     root = make_vault({"My Notes/Café au lait.md": note("Café au lait")}, config=config)
     build_vault(root)
@@ -688,9 +692,9 @@ def test_per_tag_feeds_hold_the_newest_notes_of_each_tag(build_feed: FeedBuilder
     atom = etree.parse(str(out / "tags" / "rare" / "atom.xml"))
     assert atom.findtext(f"{{{ATOM}}}title") == "Test Notes: RARE"
     self_link = atom.xpath("/atom:feed/atom:link[@rel='self']/@href", namespaces=NS)
-    assert self_link == ["https://notes.example.org/tags/rare/atom.xml"]
+    assert self_link == ["https://notes.example.org/news/tags/rare/atom.xml"]
     discovery = (out / "tags" / "rare" / "discovery.html").read_text()
-    assert 'href="https://notes.example.org/tags/rare/rss.xml"' in discovery
+    assert 'href="https://notes.example.org/news/tags/rare/rss.xml"' in discovery
     problems = build_feed.report.targets[0].problems  # type: ignore[attr-defined]
     assert [p.code for p in problems] == ["feed-tag-merged"]
 
@@ -702,13 +706,13 @@ def test_discovery_html_links_every_feed(build_feed: FeedBuilder) -> None:
         (
             "alternate",
             "application/feed+json",
-            "https://notes.example.org/feed.json",
+            "https://notes.example.org/news/feed.json",
             "Test Notes (JSON Feed)",
         ),
         (
             "alternate",
             "application/atom+xml",
-            "https://notes.example.org/atom.xml",
+            "https://notes.example.org/news/atom.xml",
             "Test Notes (Atom)",
         ),
     ]
@@ -727,13 +731,13 @@ def test_title_subtitle_icon_logo_and_hub(build_feed: FeedBuilder) -> None:
     atom = etree.parse(str(out / "atom.xml"))
     assert atom.findtext(f"{{{ATOM}}}title") == "Weekly"
     assert atom.findtext(f"{{{ATOM}}}subtitle") == "What I wrote"
-    assert atom.findtext(f"{{{ATOM}}}logo") == "https://notes.example.org/assets/pic.png"
+    assert atom.findtext(f"{{{ATOM}}}logo") == "https://notes.example.org/news/assets/pic.png"
     assert atom.findtext(f"{{{ATOM}}}icon") == "https://cdn.example.org/icon.png"
     hub = "https://pubsubhubbub.appspot.com/"
     assert atom.xpath("/atom:feed/atom:link[@rel='hub']/@href", namespaces=NS) == [hub]
     rss = etree.parse(str(out / "rss.xml"))
     assert rss.xpath("/rss/channel/atom:link[@rel='hub']/@href", namespaces=NS) == [hub]
-    assert rss.findtext("channel/image/url") == "https://notes.example.org/assets/pic.png"
+    assert rss.findtext("channel/image/url") == "https://notes.example.org/news/assets/pic.png"
     assert rss.findtext("channel/description") == "What I wrote"
     data = json.loads((out / "feed.json").read_text())
     assert data["hubs"] == [{"type": "WebSub", "url": hub}]
@@ -756,7 +760,7 @@ def test_builtin_stylesheet_turns_each_feed_into_a_page(build_feed: FeedBuilder)
     transform = etree.XSLT(etree.parse(str(out / "feed.xsl")))
     for name in ("atom.xml", "rss.xml"):
         raw = (out / name).read_text()
-        assert '<?xml-stylesheet type="text/xsl" href="https://notes.example.org/feed.xsl"?>' in raw
+        assert '<?xml-stylesheet type="text/xsl" href="feed.xsl"?>' in raw
         page = str(transform(etree.parse(str(out / name))))
         html = lxml.html.fromstring(page)
         assert html.findtext(".//h1") == "Test Notes"

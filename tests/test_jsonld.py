@@ -327,7 +327,9 @@ def test_a_tech_journal_note_has_every_field(
         "url": "https://notes.example.org/",
     }
     assert doc["wordCount"] == rendered.word_count > 200
-    assert doc["image"] == "https://notes.example.org/assets/attachments/power-draw-chart.png"
+    assert (
+        doc["image"] == "https://notes.example.org/metadata/assets/attachments/power-draw-chart.png"
+    )
     # links to a draft ([[backup plan for the NAS]]) and to a missing note are not mentions
     assert [m["@id"] for m in doc["mentions"]] == [
         "https://notes.example.org/notes/home-lab-network-diagram-v1/",
@@ -533,13 +535,13 @@ def test_images_are_absolute_urls_under_assets_url(build: Builder) -> None:
     }
     out = build(files)
     assert read(out / "230301GN01.jsonld")["image"] == (
-        "https://notes.example.org/assets/files/my%20chart.png"
+        "https://notes.example.org/ld/assets/files/my%20chart.png"
     )
     external = read(out / "230302GN01.jsonld")
     assert external["image"] == "https://img.example.net/a.jpg"
     assert external["citation"] == [{"@type": "CreativeWork", "url": "https://example.net/p"}]
     assert read(out / "230303GN01.jsonld")["image"] == (
-        "https://notes.example.org/assets/files/cover.png"
+        "https://notes.example.org/ld/assets/files/cover.png"
     )
     assert read(out / "230304GN01.jsonld")["image"].endswith("/files/my%20chart.png")
     # Reported when the vault is read, with its line, so that --strict can keep it private.

@@ -35,6 +35,7 @@ output = "out"
 [site]
 title = "Studio notes"
 url = "{SITE}"
+note_url = "notes/{{slug}}/"
 author = "Test Author"
 
 [targets.feed]

@@ -102,6 +102,7 @@ CONFIG = """
 [site]
 title = "Test Notes"
 url = "https://notes.example.org/"
+note_url = "notes/{slug}/"
 author = "Ada Author"
 description = "A vault for tests."
 language = "en"

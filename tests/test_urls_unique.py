@@ -46,6 +46,8 @@ TOKYO_OSAKA = {
 
 
 def project_of(tmp: Path, files: dict[str, str], *, site: str = "", vault: str = "") -> Any:
+    if "note_url" not in site:  # these notes have pages on the site
+        site += '\nnote_url = "notes/{slug}/"'
     root = write_vault(tmp / "vault", files, config=SITE.format(site=site, vault=vault))
     return notepress.load_project(root)
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -16,13 +18,42 @@ from .conftest import REPO, SAMPLES
 pytestmark = pytest.mark.slow
 
 
+#: What setuptools says about a project whose packaging is incomplete: a data folder absent
+#: from ``packages`` ("Package would be ignored", "is absent from the `packages`
+#: configuration"), a deprecated key, a file it will leave out.  ``warning:`` in lower case
+#: is setuptools'; pip's own ``WARNING:`` lines are about the machine's index, not the project.
+PACKAGING_WARNING = re.compile(
+    r"SetuptoolsDeprecationWarning|SetuptoolsWarning|would be ignored|absent from the"
+    r"|is deprecated|(?-i:warning): (?!(build_py|install_lib): byte-compiling is disabled)",
+    re.IGNORECASE,
+)
+
+
 def test_wheel_installs_and_builds_samples(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist), str(REPO)],
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "-w", str(dist), str(REPO)],
+        capture_output=True,
+        text=True,
         check=True,
     )
+    said = [
+        line.strip()
+        for line in (built.stdout + built.stderr).splitlines()
+        if PACKAGING_WARNING.search(line)
+    ]
+    assert not said, "\n".join(said)
     wheel = next(dist.glob("notepress-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        carried = set(archive.namelist())
+    for folder, installed in (
+        ("templates", "notepress/templates"),
+        ("exporters/data", "notepress/exporters/data"),
+    ):
+        for path in (REPO / folder).rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                name = f"{installed}/{path.relative_to(REPO / folder).as_posix()}"
+                assert name in carried, f"the wheel lacks {name}"
 
     env_dir = tmp_path / "fresh"
     venv.EnvBuilder(with_pip=False).create(env_dir)

@@ -30,7 +30,7 @@ from notepress.parse import NOTE_ID_RE
 from notepress.schema import option
 from notepress.slugs import tag_slug
 from notepress.templating import builtin_templates, template_environment
-from notepress.urls import encode_url
+from notepress.urls import encode_url, relative_href, target_base_url, with_slash
 
 from .items import FeedItem, ItemFactory, clean_text, is_absolute_url
 from .writers import FEED_FILES, MEDIA_TYPES, FeedInfo, write_atom, write_json, write_rss
@@ -85,7 +85,9 @@ class FeedOptions:
         "path relative to the config file, or empty for none. Written as feed.xsl.",
     )
     base_url: str = option(
-        "", "Public URL of this target's folder, where atom.xml is served (default: site.url)."
+        "",
+        "Public URL of this target's folder, where atom.xml is served "
+        "(default: site.url + the target's name + '/', where the build writes it).",
     )
     assets_url: str = option("", "Public URL of the copied images (default: base_url + 'assets/').")
     summary_words: int = option(
@@ -128,6 +130,15 @@ class FeedExporter(Exporter[FeedOptions]):
             )
         if not options.formats:
             errors.append(("formats", "name at least one of atom, rss, json"))
+        if options.content == "summary" and not site.note_url:
+            errors.append(
+                (
+                    "content",
+                    "a summary item sends readers to the note's page for the rest, and "
+                    "site.note_url is not set (notepress writes no note pages): set it to "
+                    'where your site shows notes, or use content = "full"',
+                )
+            )
         for key in ("base_url", "assets_url", "hub"):
             value = getattr(options, key)
             if value and not _is_http_url(value):
@@ -148,7 +159,7 @@ class FeedExporter(Exporter[FeedOptions]):
         factory = ItemFactory(
             vault=job.vault,
             host=job.site.host,
-            note_url=_NoteUrls(job.site),
+            note_url=_NoteUrls(job.site).url,
             assets_url=settings.assets_url,
             timezone=job.site.tz,
             full_content=job.options.content == "full",
@@ -157,8 +168,7 @@ class FeedExporter(Exporter[FeedOptions]):
         assets: dict[PurePosixPath, None] = {}
         icon = _image_url(job, "icon", settings, assets)
         logo = _image_url(job, "logo", settings, assets)
-        stylesheet_url = _copy_stylesheet(job, settings)
-        feeds = _FeedWriter(job, settings, factory, icon, logo, stylesheet_url)
+        feeds = _FeedWriter(job, settings, factory, icon, logo, _copy_stylesheet(job))
 
         usable = _usable_notes(job, job.notes)
         feeds.write("", settings.title, usable)
@@ -176,18 +186,22 @@ class FeedExporter(Exporter[FeedOptions]):
 
 
 class _NoteUrls:
-    """Encoded note URLs, computed once per note: a large archive links the same notes often."""
+    """Encoded note URLs, computed once per note: a large archive links the same notes often.
+
+    None when the site shows no note pages (no ``site.note_url``): notepress writes none,
+    so an item then has no link (its id identifies it) and links to notes are text.
+    """
 
     def __init__(self, site: Site) -> None:
         self._site = site
-        self._urls: dict[tuple[str, str], str] = {}
+        self._urls: dict[tuple[str, str], str | None] = {}
 
-    def __call__(self, note: Note) -> str:
+    def url(self, note: Note) -> str | None:
         key = (note.note_id, note.path.as_posix())
-        url = self._urls.get(key)
-        if url is None:
-            url = self._urls[key] = encode_url(self._site.note_url_for(note) or "")
-        return url
+        if key not in self._urls:
+            url = self._site.note_url_for(note)
+            self._urls[key] = encode_url(url) if url is not None else None
+        return self._urls[key]
 
 
 @dataclass(frozen=True)
@@ -197,6 +211,11 @@ class _Settings:
     title: str
     subtitle: str
     base_url: str
+    """Where the target's folder is served: its files' URLs start with it."""
+    id_base: str
+    """What the Atom feed's ``<id>`` starts with: the folder URL of notepress 0.1 (the
+    target's ``base_url`` option, else ``site.url``), kept so that a feed keeps its id when
+    its URLs are corrected; an id is a name, not an address."""
     assets_url: str
     limit: int
 
@@ -205,7 +224,7 @@ class _Settings:
         options = job.options
         if not job.site.url:  # check() rejects this config; a direct API call may not
             raise ExportError("site.url is not set: a feed needs absolute URLs")
-        base = _with_slash(options.base_url or job.site.base_url)
+        base = target_base_url(job.site.base_url, job.target.name, options.base_url)
         limit = job.target.selection.limit
         if limit is None:
             limit = FeedExporter.selection_defaults.limit or 0
@@ -213,7 +232,8 @@ class _Settings:
             title=clean_text(options.title or job.site.title).strip() or "Notes",
             subtitle=clean_text(options.subtitle or job.site.description).strip(),
             base_url=base,
-            assets_url=_with_slash(options.assets_url or base + ASSETS_DIR + "/"),
+            id_base=with_slash(options.base_url or job.site.base_url),
+            assets_url=with_slash(options.assets_url or base + ASSETS_DIR + "/"),
             limit=limit,
         )
 
@@ -227,7 +247,8 @@ class _FeedWriter:
     factory: ItemFactory
     icon: str
     logo: str
-    stylesheet_url: str
+    stylesheet: str
+    """The stylesheet's path in the target ('' for none)."""
 
     def __post_init__(self) -> None:
         self.items_written: dict[str, FeedItem] = {}
@@ -276,13 +297,14 @@ class _FeedWriter:
             subtitle=self.settings.subtitle,
             home_url=encode_url(site.base_url),
             folder_url=encode_url(self.settings.base_url + folder),
+            atom_id=encode_url(self.settings.id_base + folder + FEED_FILES["atom"]),
             language=site.language,
             author_name=clean_text(site.author).strip() or title,
             author_url=encode_url(site.author_url) if site.author_url else "",
             icon=self.icon,
             logo=self.logo,
             hub=encode_url(self.job.options.hub) if self.job.options.hub else "",
-            stylesheet_url=self.stylesheet_url,
+            stylesheet_url=relative_href(folder, self.stylesheet) if self.stylesheet else "",
             updated=_feed_updated(items),
         )
 
@@ -382,8 +404,12 @@ def _image_url(job: Job, key: str, settings: _Settings, assets: dict[PurePosixPa
     return settings.assets_url + encode_url(path.as_posix())
 
 
-def _copy_stylesheet(job: Job, settings: _Settings) -> str:
-    """Copy the XSL stylesheet next to the feeds and return its URL ('' for none)."""
+def _copy_stylesheet(job: Job) -> str:
+    """Copy the XSL stylesheet next to the feeds; its path in the target ('' for none).
+
+    Feeds name it by a relative reference, which browsers resolve against the feed's own
+    URL: a feed opened from a preview server, a file or the public site finds it alike.
+    """
     value = job.options.stylesheet.strip()
     if not value:
         return ""
@@ -397,12 +423,8 @@ def _copy_stylesheet(job: Job, settings: _Settings) -> str:
         job.write_bytes(STYLESHEET_FILE, source.read_bytes())
     except OSError as exc:
         raise ExportError(f"stylesheet: cannot read {source}: {exc.strerror}") from None
-    return encode_url(settings.base_url + STYLESHEET_FILE)
+    return STYLESHEET_FILE
 
 
 def _is_http_url(value: str) -> bool:
     return is_absolute_url(value) and not value.lower().startswith("mailto:")
-
-
-def _with_slash(url: str) -> str:
-    return url if url.endswith("/") else url + "/"

@@ -78,6 +78,7 @@ class FeedItem:
     note: Note
     id: str
     url: str
+    """The note's page, or empty when the site has none (no ``site.note_url``)."""
     title: str
     published: datetime
     updated: datetime
@@ -101,7 +102,7 @@ class ItemFactory:
 
     vault: Vault
     host: str
-    note_url: Callable[[Note], str]
+    note_url: Callable[[Note], str | None]
     assets_url: str
     timezone: tzinfo
     full_content: bool
@@ -145,7 +146,7 @@ class ItemFactory:
         return FeedItem(
             note=note,
             id=tag_uri(self.host, published, note.note_id),
-            url=self.note_url(note),
+            url=self.note_url(note) or "",
             title=clean_text(note.title).strip() or note.note_id,
             published=published,
             updated=updated,

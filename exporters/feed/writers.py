@@ -44,6 +44,8 @@ class FeedInfo:
     home_url: str
     folder_url: str
     """URL of the folder this feed's files are published in, ending in ``/``."""
+    atom_id: str
+    """The Atom feed's ``<id>``: a permanent name, which may no longer be its address."""
     language: str
     author_name: str
     author_url: str
@@ -51,6 +53,7 @@ class FeedInfo:
     logo: str
     hub: str
     stylesheet_url: str
+    """Relative to the feed, so that it is found wherever the feed is opened."""
     updated: datetime
 
     def file_url(self, kind: str) -> str:
@@ -65,10 +68,11 @@ class FeedInfo:
 
 
 def write_atom(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
-    """An RFC 4287 feed: ``id`` is the feed's own URL, each entry's ``id`` its tag URI."""
+    """An RFC 4287 feed: each entry's ``id`` is its tag URI, and an entry links to its note's
+    page only when the site has note pages (an entry with ``content`` needs no link)."""
     fg = FeedGenerator()
     fg.register_extension("atom_enclosure", _NoFeedExtension, _AtomEnclosure, rss=False)
-    fg.id(info.file_url("atom"))
+    fg.id(info.atom_id)
     fg.title(info.title)
     if info.subtitle:
         fg.subtitle(info.subtitle)
@@ -90,12 +94,15 @@ def write_atom(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
         entry = fg.add_entry(order="append")
         entry.id(item.id)
         entry.title(item.title)
-        entry.link(href=item.url, rel="alternate", type="text/html")
+        if item.url:
+            entry.link(href=item.url, rel="alternate", type="text/html")
         entry.published(item.published)
         entry.updated(item.updated)
         entry.author(info.author)
         if item.content_html:
             entry.content(item.content_html, type="html")
+        elif not item.url:  # RFC 4287 4.1.1: an entry needs content or an alternate link
+            entry.content(item.summary or item.title, type="text")
         if item.summary:
             entry.summary(item.summary)
         for tag in item.tags:
@@ -167,7 +174,8 @@ def write_rss(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
         entry = fg.add_entry(order="append")
         entry.guid(item.id, permalink=False)
         entry.title(item.title)
-        entry.link(href=item.url)
+        if item.url:
+            entry.link(href=item.url)
         entry.published(item.published)
         if item.summary:  # readers take RSS descriptions as HTML; the summary is text
             entry.description(html.escape(item.summary, quote=False))
@@ -215,7 +223,10 @@ def write_json(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
 
 
 def _json_item(item: FeedItem, author: dict[str, str], language: str) -> dict[str, object]:
-    entry: dict[str, object] = {"id": item.id, "url": item.url, "title": item.title}
+    entry: dict[str, object] = {"id": item.id}
+    if item.url:
+        entry["url"] = item.url
+    entry["title"] = item.title
     if item.content_html:
         entry["content_html"] = item.content_html
     else:

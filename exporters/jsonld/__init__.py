@@ -22,9 +22,12 @@ A ``jsonld`` target writes into ``OUT/<target>/``:
     engine can include the file without running anything a note says.
 ``assets/``
     The vault images that notes name as their ``image``, under their vault paths, to be
-    published at ``assets_url`` (``<site url>assets/`` by default).
+    published at ``assets_url`` (``assets/`` under the target's ``base_url``, which is
+    ``<site url><target>/`` unless set: where the build writes them).
 
-Identifiers: a note is its public URL (``site.note_url``); the collection is its URL with
+Identifiers: a note is its page's URL when the site shows notes (``site.note_url``), else
+the URL of its own document, ``<base_url><note_id>.jsonld`` (with no ``url``: notepress
+writes no note pages, and a ``url`` must lead somewhere); the collection is its URL with
 ``#blog`` (a ``CollectionPage`` is the page itself); the author is ``<site url>#author``;
 the tag set ``<site url>#tags`` and a tag ``<site url>#tag/<tag>`` unless ``tag_url`` gives
 tags pages of their own.
@@ -61,7 +64,7 @@ from notepress.markdown import Media, NoteRenderError, RenderedNote, UrlLinks, r
 from notepress.model import Note
 from notepress.schema import option
 from notepress.slugs import slugify, tag_slug
-from notepress.urls import encode_url
+from notepress.urls import encode_url, target_base_url
 from notepress.vault import Vault
 
 from .html import script_element, to_json
@@ -130,9 +133,14 @@ class JsonLdOptions:
         },
     )
     article_body: bool = option(False, "Include each note's plain text as articleBody.")
+    base_url: str = option(
+        "",
+        "Public URL of this target's folder (default: site.url + the target's name + '/', "
+        "where the build writes it).",
+    )
     assets_url: str = option(
         "assets/",
-        "Where vault attachments are published, relative to site.url or absolute: an image "
+        "Where vault attachments are published, relative to base_url or absolute: an image "
         "URL is this plus the attachment's vault path (images used are copied to assets/).",
     )
     tag_url: str = option(
@@ -168,6 +176,10 @@ class JsonLdExporter(Exporter[JsonLdOptions]):
         for kind, type_name in sorted(options.types.items()):
             if type_name not in ARTICLE_TYPES:
                 errors.append((f"types.{kind}", _type_error(type_name)))
+        if options.base_url and urlsplit(options.base_url).scheme not in ("http", "https"):
+            errors.append(
+                ("base_url", f"expected an absolute http(s) URL, got {options.base_url!r}")
+            )
         for key in ("assets_url", "collection_url", "tag_url"):
             scheme = urlsplit(getattr(options, key)).scheme
             if scheme not in ("", "http", "https"):
@@ -177,7 +189,7 @@ class JsonLdExporter(Exporter[JsonLdOptions]):
     def build(self, job: Job[JsonLdOptions]) -> None:
         if not job.site.url:  # check() rejects this config; a direct API call may not
             raise ExportError("site.url is not set: JSON-LD needs absolute URLs")
-        graph = _Graph.create(job.site, job.options, job.vault)
+        graph = _Graph.create(job.site, job.options, job.vault, job.target.name)
         # Selection never passes drafts to a target that refuses them; a note that is not
         # published reaching this point would be a bug elsewhere, and must still stay out.
         notes = [note for note in job.notes if note.published]
@@ -228,6 +240,8 @@ class _Graph:
     options: JsonLdOptions
     vault: Vault
     types: Mapping[str, str]
+    base_url: str
+    """Where the target's folder is served; the per-note documents are found under it."""
     assets_url: str
     collection_url: str
     images_used: dict[PurePosixPath, None] = field(default_factory=dict)
@@ -235,15 +249,18 @@ class _Graph:
     order of first use."""
 
     @classmethod
-    def create(cls, site: Site, options: JsonLdOptions, vault: Vault) -> _Graph:
+    def create(cls, site: Site, options: JsonLdOptions, vault: Vault, target: str) -> _Graph:
         types = {kind.casefold(): name for kind, name in BUILTIN_TYPES.items()}
         types.update({kind.casefold(): name for kind, name in options.types.items()})
-        assets_url = encode_url(urljoin(site.base_url, options.assets_url))
+        base_url = encode_url(target_base_url(site.base_url, target, options.base_url))
+        # Relative to the target's folder, which is where the images are copied.
+        assets_url = encode_url(urljoin(base_url, options.assets_url))
         return cls(
             site=site,
             options=options,
             vault=vault,
             types=types,
+            base_url=base_url,
             assets_url=assets_url if assets_url.endswith("/") else assets_url + "/",
             collection_url=encode_url(urljoin(site.base_url, options.collection_url)),
         )
@@ -254,8 +271,18 @@ class _Graph:
         return UrlLinks(note_url=self.note_url, assets_url=self.assets_url)
 
     def note_url(self, note: Note) -> str | None:
+        """The note's page, or None when the site shows no note pages."""
         url = self.site.note_url_for(note)
         return encode_url(url) if url is not None else None
+
+    def note_iri(self, note: Note) -> str:
+        """The note's ``@id``: its page, else its own document in this target."""
+        return self.note_url(note) or self.base_url + quote(note.note_id, safe="") + ".jsonld"
+
+    def identity(self, note: Note) -> dict[str, str]:
+        """``@id`` and, when the note has a page, ``url``."""
+        url = self.note_url(note)
+        return {"@id": self.note_iri(note), **({"url": url} if url else {})}
 
     def type_of(self, note: Note) -> str:
         """The type of the first cssclass, else the first tag, that ``types`` names."""
@@ -325,12 +352,10 @@ class _Graph:
     # documents -----------------------------------------------------------------------
     def note_node(self, note: Note, rendered: RenderedNote) -> dict[str, Any]:
         """Everything said about one note, with the nodes it points at written in full."""
-        url = self.note_url(note)
         images = {image.src for image in rendered.images}
         node: dict[str, Any] = {
             "@type": self.type_of(note),
-            "@id": url,
-            "url": url,
+            **self.identity(note),
             "headline": note.title,
             "identifier": note.note_id,
             "inLanguage": self.site.language,
@@ -379,8 +404,7 @@ class _Graph:
         }
 
     def mention(self, note: Note) -> dict[str, Any]:
-        url = self.note_url(note)
-        return {"@type": self.type_of(note), "@id": url, "url": url, "headline": note.title}
+        return {"@type": self.type_of(note), **self.identity(note), "headline": note.title}
 
     def image(self, note: Note, rendered: RenderedNote) -> str | None:
         """The frontmatter ``image`` (an attachment or a URL), else the first image shown.

@@ -47,7 +47,11 @@
 
   <xsl:template match="atom:entry">
     <li>
-      <a href="{atom:link[not(@rel) or @rel='alternate'][1]/@href}"><xsl:value-of select="atom:title"/></a>
+      <xsl:variable name="link" select="atom:link[not(@rel) or @rel='alternate'][1]/@href"/>
+      <xsl:choose>
+        <xsl:when test="$link"><a href="{$link}"><xsl:value-of select="atom:title"/></a></xsl:when>
+        <xsl:otherwise><strong><xsl:value-of select="atom:title"/></strong></xsl:otherwise>
+      </xsl:choose>
       <br/>
       <time><xsl:value-of select="substring(atom:published, 1, 10)"/></time>
       <p><xsl:value-of select="atom:summary"/></p>
@@ -56,7 +60,10 @@
 
   <xsl:template match="item">
     <li>
-      <a href="{link}"><xsl:value-of select="title"/></a>
+      <xsl:choose>
+        <xsl:when test="link"><a href="{link}"><xsl:value-of select="title"/></a></xsl:when>
+        <xsl:otherwise><strong><xsl:value-of select="title"/></strong></xsl:otherwise>
+      </xsl:choose>
       <br/>
       <time><xsl:value-of select="pubDate"/></time>
       <p><xsl:value-of select="description"/></p>

@@ -29,6 +29,7 @@ CONFIG = f"""
 [site]
 title = "Canary Corpus"
 url = "{SITE}"
+note_url = "notes/{{slug}}/"
 timezone = "UTC"
 
 [vault]

@@ -76,6 +76,9 @@ class Project:
         for target in self.config.targets.values():
             found.extend(_settings_problems(self.config, target, self.vault.warnings_are_errors))
             found.extend(target_problems(self.vault, target, future=self.future, now=self.now))
+        for name, lines in self.config.target_problems.items():
+            if name not in self.config.targets:  # its exporter could not even be loaded
+                found.extend(_config_problems(lines))
         return found
 
 
@@ -218,13 +221,19 @@ def target_problems(
 def _settings_problems(config: Config, target: Target, strict: bool) -> list[Problem]:
     """What is wrong with ``target``'s own settings: its exporter's findings (errors: the
     target would not build) and an unfit ``site.url`` (an error with ``--strict``)."""
-    found = []
-    for line in config.target_problems.get(target.name, ()):
-        path, _, message = line.partition(": ")
-        found.append(Problem(Severity.ERROR, "target-config", message, path))
+    found = _config_problems(config.target_problems.get(target.name, ()))
     url = _url_problem(config.site, target, strict)
     if url is not None:
         found.append(url)
+    return found
+
+
+def _config_problems(lines: Sequence[str]) -> list[Problem]:
+    """A target's deferred config findings (``"targets.x.key: message"``) as errors."""
+    found = []
+    for line in lines:
+        path, _, message = line.partition(": ")
+        found.append(Problem(Severity.ERROR, "target-config", message, path))
     return found
 
 

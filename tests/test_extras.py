@@ -109,22 +109,30 @@ def test_feed_and_jsonld_build_with_neither_extra(light_vault: Path) -> None:
 def test_a_pdf_target_without_the_pdf_extra_names_the_install_command(tmp_path: Path) -> None:
     config = SITE + '[targets.news]\nexporter = "feed"\n[targets.digest]\nexporter = "pdf"\n'
     root = write_vault(tmp_path / "vault", FILES, config)
-    for command in ("check", "build"):
-        run = run_without(("weasyprint",), command, root)
-        assert run.code == 2, run.stderr
-        assert (
-            "targets.digest: the pdf exporter needs WeasyPrint, which is not installed: "
-            "pip install 'notepress[pdf]'"
-        ) in run.stderr
-        assert "Traceback" not in run.stderr and "ImportError" not in run.stderr
+    message = (
+        "the pdf exporter needs WeasyPrint, which is not installed: pip install 'notepress[pdf]'"
+    )
+    # check reports it as an error of that target and still checks the vault
+    run = run_without(("weasyprint",), "check", root)
+    assert run.code == 1, run.stderr
+    assert f"targets.digest: error[target-config]: {message}" in run.stdout
+    # a build of every target is refused before anything is written
+    run = run_without(("weasyprint",), "build", root)
+    assert run.code == 2, run.stderr
+    assert f"targets.digest: {message}" in run.stderr
+    assert "Traceback" not in run.stderr and "ImportError" not in run.stderr
     assert not (root / "_publish").exists()  # a config error writes nothing
+    # the feed alone needs no PDF library
+    run = run_without(("weasyprint",), "build", root, "-t", "news")
+    assert run.code in (0, 1), run.stderr
+    assert (root / "_publish" / "news").is_dir()
 
 
 def test_an_epub_target_without_the_epub_extra_names_every_missing_library(
     tmp_path: Path,
 ) -> None:
     root = write_vault(tmp_path / "vault", FILES, SITE + '[targets.book]\nexporter = "epub"\n')
-    run = run_without(EPUB_MODULES, "check", root)
+    run = run_without(EPUB_MODULES, "build", root)
     assert run.code == 2
     assert (
         "targets.book: the epub exporter needs pypandoc-binary and Pillow, which are not "

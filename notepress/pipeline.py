@@ -15,6 +15,7 @@ from .exporter import Job
 from .markdown.diagrams import one_warning_per_build
 from .model import Note, Problem, Severity
 from .output import OutputError, OutputFolder, output_folder_problem, temporary_files_in
+from .progress import Progress, begin, plural, step
 from .registry import get_exporter
 from .selection import newest_notes, select_notes
 from .vault import Vault, load_vault
@@ -41,9 +42,15 @@ class Project:
     vault: Vault
 
     def build(
-        self, targets: Sequence[str] | None = None, *, lock_timeout: float = LOCK_TIMEOUT
+        self,
+        targets: Sequence[str] | None = None,
+        *,
+        lock_timeout: float = LOCK_TIMEOUT,
+        progress: Progress | None = None,
     ) -> BuildReport:
-        return build(self.vault, self.config, targets, lock_timeout=lock_timeout)
+        return build(
+            self.vault, self.config, targets, lock_timeout=lock_timeout, progress=progress
+        )
 
     def selected(self, target: Target) -> tuple[Note, ...]:
         return select_for(self.vault, target)
@@ -98,11 +105,13 @@ def load_project(
     *,
     output: str | Path | None = None,
     strict: bool = False,
+    progress: Progress | None = None,
 ) -> Project:
     """Read the config (``VAULT/notepress.toml`` unless given; built-in defaults if absent)
     and the vault it describes.
 
     ``strict`` turns every warning into an error, so a note with a warning is not published.
+    ``progress`` is told of the ``load`` step (see :mod:`notepress.progress`).
     """
     root = Path(vault)
     if not root.is_dir():
@@ -120,6 +129,7 @@ def load_project(
         cfg = replace(cfg, output=Path(output).resolve())
         excluded.append(cfg.output)
     _check_output_folders(root, cfg, excluded)
+    loading = begin(progress, "load", str(root))
     loaded = load_vault(
         root,
         cfg.site.parse_settings(cfg.vault),
@@ -130,6 +140,7 @@ def load_project(
     loaded = assign_urls(loaded, cfg.site, cfg.vault)
     if strict:
         loaded = loaded.strict()
+    loading.end(plural(len(loaded.notes), "note"))
     return Project(cfg, loaded)
 
 
@@ -195,8 +206,10 @@ def build(
     targets: Sequence[str] | None = None,
     *,
     lock_timeout: float = LOCK_TIMEOUT,
+    progress: Progress | None = None,
 ) -> BuildReport:
-    """Build the named targets (all by default).
+    """Build the named targets (all by default); ``progress`` is told of each (a ``target``
+    step, see :mod:`notepress.progress`).
 
     A target that fails is reported and leaves its previous output in place; the other
     targets are still built.  Each target is written to a staging folder and swapped into
@@ -217,7 +230,12 @@ def build(
     folder = OutputFolder(config.output)
     with folder.locked(lock_timeout), temporary_files_in(folder.temp):
         for name in names:
-            report.targets.append(_build_target(vault, config, config.targets[name], folder))
+            target = config.targets[name]
+            detail = f"{target.exporter}, {plural(len(select_for(vault, target)), 'note')}"
+            with step(progress, "target", name, detail) as building:
+                result = _build_target(vault, config, target, folder)
+                building.outcome = plural(len(result.files), "file") if result.ok else "failed"
+            report.targets.append(result)
     report.problems.extend(
         Problem(Severity.ERROR, "output-leftover", message, "output") for message in folder.warnings
     )

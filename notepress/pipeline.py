@@ -188,13 +188,24 @@ def _undated_problems(target: Target, notes: Sequence[Note]) -> list[Problem]:
     undated = sum(1 for note in notes if note.created is None)
     if not undated:
         return []
-    count = f"{undated} of the {len(notes)} notes it selects have no date"
-    if get_exporter(target.exporter).needs_dates:
-        what = f"{count} and are left out (a {target.exporter} needs dates)"
+    if undated == len(notes):
+        count = (
+            "the note it selects has no date"
+            if undated == 1
+            else f"none of the {undated} notes it selects has a date"
+        )
     else:
-        what = f"{count}: they come first, as the oldest, in file path order"
+        verb = "has" if undated == 1 else "have"
+        count = f"{undated} of the {len(notes)} notes it selects {verb} no date"
+    if get_exporter(target.exporter).needs_dates:
+        left_out = "it is" if undated == 1 else "they are"
+        what = f"{count}, so {left_out} left out (a {target.exporter} needs dates)"
+    else:
+        come = "it comes" if undated == 1 else "they come"
+        what = f"{count}: {come} first, as the oldest, in file path order"
     fix = (
-        "date them with a 'created' or 'date' key, a YYYY-MM-DD file name, or "
+        f"date {'it' if undated == 1 else 'them'} with a 'created' or 'date' key, a "
+        "YYYY-MM-DD file name, or "
         "[vault] date_from_git = true"
     )
     return [Problem(Severity.WARNING, "undated-notes", f"{what}; {fix}", f"targets.{target.name}")]

@@ -130,7 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     completion = commands.add_parser(
         "completion",
         help="print a shell completion script",
-        description="Print a completion script: eval \"$(notepress completion bash)\" in "
+        description='Print a completion script: eval "$(notepress completion bash)" in '
         "~/.bashrc, notepress completion zsh > ~/.zfunc/_notepress, or "
         "notepress completion fish > ~/.config/fish/completions/notepress.fish.",
     )

@@ -48,9 +48,7 @@ class Project:
         lock_timeout: float = LOCK_TIMEOUT,
         progress: Progress | None = None,
     ) -> BuildReport:
-        return build(
-            self.vault, self.config, targets, lock_timeout=lock_timeout, progress=progress
-        )
+        return build(self.vault, self.config, targets, lock_timeout=lock_timeout, progress=progress)
 
     def selected(self, target: Target) -> tuple[Note, ...]:
         return select_for(self.vault, target)

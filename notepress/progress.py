@@ -201,10 +201,18 @@ class RichProgress:
             BarColumn,
             MofNCompleteColumn,
             SpinnerColumn,
+            Task,
             TextColumn,
             TimeElapsedColumn,
         )
         from rich.progress import Progress as Display
+        from rich.text import Text
+
+        class _CountColumn(MofNCompleteColumn):
+            """``3/24`` for a step that counts its units; nothing for one that does not."""
+
+            def render(self, task: Task) -> Text:
+                return Text("") if task.total is None else super().render(task)
 
         self._escape = escape
         self.console = Console(file=stream, highlight=False)
@@ -213,7 +221,7 @@ class RichProgress:
             SpinnerColumn(),
             TextColumn("{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
+            _CountColumn(),
             TimeElapsedColumn(),
             console=self.console,
             transient=True,

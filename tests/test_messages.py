@@ -73,7 +73,7 @@ def test_counts_of_two_are_plural(tmp_path: Path, capsys: pytest.CaptureFixture[
         },
         JSONLD,
     )
-    code, out, err = run(capsys, "check", root)
+    code, _out, err = run(capsys, "check", root)
     assert code == 1
     assert err[-1] == "2 notes, 2 errors, 2 warnings"
 
@@ -90,7 +90,7 @@ def test_a_failed_target_is_counted_as_an_error_with_its_line(
         {"a.md": "---\ntitle: A\ndraft: false\n---\n\nUndated.\n"},
         SITE + '[targets.news]\nexporter = "feed"\n[vault]\nfilename_date = ""\n',
     )
-    code, out, err = run(capsys, "build", root, "-o", tmp_path / "out")
+    code, _out, err = run(capsys, "build", root, "-o", tmp_path / "out")
     assert code == 1
     fix = (
         "date it with a 'created' or 'date' key, a YYYY-MM-DD file name, or [vault] "
@@ -151,10 +151,10 @@ HUGE = "\n\n".join(
 def test_a_pdf_timeout_is_printed_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = write_vault(
         tmp_path / "v",
-        {"huge.md": note_text("Huge", HUGE, note_id="230205HG01")},
+        {"huge.md": note_text("Huge", HUGE, note_id="230205HG01", created="2023-02-05")},
         SITE + '[targets.d]\nexporter = "pdf"\ntimeout = 1\n',
     )
-    code, out, err = run(capsys, "build", root, "-o", tmp_path / "out")
+    code, _out, err = run(capsys, "build", root, "-o", tmp_path / "out")
     assert code == 1
     said = [line for line in err if "took longer than" in line]
     assert said == [
@@ -172,10 +172,10 @@ def test_an_epub_out_of_memory_has_its_error_line(
     body = "\n\n".join(f"Paragraph {i}: *some* words to fill the **book**." for i in range(6000))
     root = write_vault(
         tmp_path / "v",
-        {"big.md": note_text("Big", body, note_id="230101GN01")},
+        {"big.md": note_text("Big", body, note_id="230101GN01", created="2023-01-01")},
         SITE + '[targets.book]\nexporter = "epub"\nmemory = 64\n',
     )
-    code, out, err = run(capsys, "build", root, "-o", tmp_path / "out")
+    code, _out, err = run(capsys, "build", root, "-o", tmp_path / "out")
     assert code == 1
     assert (
         "targets.book: error[target-failed]: target 'book' (epub) failed: pandoc needed more "
@@ -234,7 +234,7 @@ def test_check_says_it_uses_the_built_in_defaults(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = write_vault(tmp_path / "v", {"a.md": note_text("A", "x", note_id="230306GN01")})
-    code, out, err = run(capsys, "check", root)
+    _code, _out, err = run(capsys, "check", root)
     assert err[0] == (
         "notepress: no notepress.toml found, using built-in defaults "
         "(run 'notepress init' to write one)"
@@ -245,7 +245,7 @@ def test_check_says_it_uses_the_built_in_defaults(
 
 
 def note_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
-    code, out, err = run(capsys, "check", *args, tmp_path / "v")
+    _code, out, _err = run(capsys, "check", *args, tmp_path / "v")
     return out
 
 
@@ -321,7 +321,7 @@ def test_a_missing_template_file_is_a_missing_file(
         },
         SITE + '[targets.d]\nexporter = "pdf"\ntemplates = "tpl"\n',
     )
-    code, out, err = run(capsys, "build", root, "-o", tmp_path / "out")
+    _code, _out, err = run(capsys, "build", root, "-o", tmp_path / "out")
     assert [line for line in err if "[pdf-" in line] == [
         "targets.d: warning[pdf-file-missing]: digest.pdf: file not found: 'logo.png', asked "
         "for by a template or a stylesheet: no such file in the template folder"
@@ -346,7 +346,7 @@ def test_list_has_a_path_column_and_says_error_for_an_invalid_draft(
         },
         JSONLD,
     )
-    code, out, err = run(capsys, "list", root)
+    code, out, _err = run(capsys, "list", root)
     assert code == 0
     assert out == [
         "PATH               NOTE_ID      CREATED    STATE     TITLE  TAGS",
@@ -381,7 +381,7 @@ def test_a_repeated_warning_is_folded_in_text(
     plain_vault: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(plain_vault.parent)
-    code, out, err = run(capsys, "check", plain_vault)
+    _code, out, err = run(capsys, "check", plain_vault)
     missing = [line for line in out if ":1: warning[note-id-missing]" in line]
     assert len(missing) == FOLD_SHOWN
     assert "v/note 3.md:3: warning[link-unresolved]: no note or file is called 'Nowhere'" in out
@@ -399,10 +399,10 @@ def test_a_repeated_warning_is_folded_in_text(
 def test_verbose_and_json_show_every_warning(
     plain_vault: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(capsys, "check", "-v", plain_vault)
+    _code, out, _err = run(capsys, "check", "-v", plain_vault)
     assert len([line for line in out if "warning[note-id-missing]" in line]) == 8
     assert not any("more warnings like" in line for line in out)
-    code, out, err = run(capsys, "check", "--format", "json", plain_vault)
+    _code, out, _err = run(capsys, "check", "--format", "json", plain_vault)
     problems = json.loads("\n".join(out))
     assert len([p for p in problems if p["code"] == "note-id-missing"]) == 8
 
@@ -410,7 +410,7 @@ def test_verbose_and_json_show_every_warning(
 def test_a_build_folds_the_flood_too(
     plain_vault: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(capsys, "build", plain_vault, "-o", tmp_path / "out")
+    _code, _out, err = run(capsys, "build", plain_vault, "-o", tmp_path / "out")
     assert len([line for line in err if ":1: warning[note-id-missing]" in line]) == FOLD_SHOWN
     assert (
         "warning[note-id-missing]: 5 more warnings like the 3 above not shown "

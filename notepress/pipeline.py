@@ -127,7 +127,7 @@ def load_project(
         cfg = replace(cfg, output=Path(output).resolve())
         excluded.append(cfg.output)
     _check_output_folders(root, cfg, excluded)
-    loading = begin(progress, "load", str(root))
+    loading = begin(progress, "load", root.resolve().name or str(root))
     loaded = load_vault(
         root,
         cfg.site.parse_settings(cfg.vault),

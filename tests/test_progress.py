@@ -65,8 +65,8 @@ def test_the_api_reports_each_step(vault: Path, tmp_path: Path) -> None:
     project = notepress.load_project(vault, output=tmp_path / "out", progress=recorder)
     project.build(progress=recorder)
     assert recorder.events == [
-        ("started", "load", str(vault), ""),
-        ("finished", "load", str(vault), "2 notes"),
+        ("started", "load", vault.name, ""),
+        ("finished", "load", vault.name, "2 notes"),
         ("started", "target", "meta", "jsonld, 2 notes"),
         ("finished", "target", "meta", "6 files"),
         ("started", "target", "news", "feed, 2 notes"),
@@ -104,7 +104,7 @@ def test_plain_lines_when_not_a_terminal(
     code, out, err = run(capsys, "build", vault, "-o", tmp_path / "out")
     assert code == 0
     lines = err.splitlines()
-    assert lines[0] == f"loading {vault}..."
+    assert lines[0] == f"loading {vault.name}..."
     assert lines[1:3] == ["building meta (jsonld, 2 notes)...", "building news (feed, 2 notes)..."]
     assert re.fullmatch(r"output in .*: 2 targets built, 0 failed; 0 errors, 0 warnings", lines[-1])
     assert "meta (jsonld, 2 notes) -> " in out
@@ -141,7 +141,7 @@ def test_verbose_prints_the_time_of_each_step_and_every_file(
     code, out, err = run(capsys, "build", "-v", vault, "-o", tmp_path / "out")
     assert code == 0
     times = r"\d+\.\d\d s, CPU \d+\.\d\d s"
-    assert re.search(rf"^  load {re.escape(str(vault))}: 2 notes, {times}$", err, re.M)
+    assert re.search(rf"^  load {vault.name}: 2 notes, {times}$", err, re.M)
     assert re.search(rf"^  target meta: 6 files, {times}$", err, re.M)
     assert re.search(rf"^  target news: 3 files, {times}$", err, re.M)
     assert "more file" not in out

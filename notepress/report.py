@@ -26,7 +26,7 @@ __all__ = [
     "problem_lines",
 ]
 
-#: A warning code reported for more notes than this is folded in text output...
+#: A warning code reported for more files than this is folded in text output...
 FOLD_ABOVE = 5
 #: ...into this many examples and one line with the count.
 FOLD_SHOWN = 3
@@ -46,11 +46,14 @@ def problem_counts(problems: Iterable[Problem]) -> tuple[int, int]:
 def problem_lines(
     problems: Sequence[Problem], shown: Callable[[Problem], str], *, fold: bool = True
 ) -> list[str]:
-    """One line per problem, in order; with ``fold``, a warning code repeated more than
-    :data:`FOLD_ABOVE` times keeps its first :data:`FOLD_SHOWN` and ends the list with a line
-    saying how many more there are and how to see them."""
-    repeated = Counter(p.code for p in problems if p.severity is Severity.WARNING)
-    folded = {code for code, count in repeated.items() if fold and count > FOLD_ABOVE}
+    """One line per problem, in order; with ``fold``, a warning code reported for more than
+    :data:`FOLD_ABOVE` files keeps its first :data:`FOLD_SHOWN` lines and ends the list with
+    a line saying how many more there are and how to see them.  Many warnings in one note
+    are each a different place to look, and stay."""
+    warnings = [p for p in problems if p.severity is Severity.WARNING]
+    repeated = Counter(p.code for p in warnings)
+    files = Counter(code for code, _ in {(p.code, p.path) for p in warnings})
+    folded = {code for code, count in files.items() if fold and count > FOLD_ABOVE}
     seen: Counter[str] = Counter()
     lines = []
     for problem in problems:

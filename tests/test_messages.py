@@ -416,3 +416,14 @@ def test_a_build_folds_the_flood_too(
         "warning[note-id-missing]: 5 more warnings like the 3 above not shown "
         "(-v or --format json lists every one)"
     ) in err
+
+
+def test_many_warnings_in_one_note_are_not_folded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each is a different place to fix; folding is for one code across many notes."""
+    links = "\n\n".join(f"[[Nowhere {i}]]" for i in range(8))
+    write_vault(tmp_path / "v", {"a.md": note_text("A", links, note_id="230306GN01")}, JSONLD)
+    lines = note_problems(tmp_path, capsys)
+    assert len([line for line in lines if "warning[link-unresolved]" in line]) == 8
+    assert not any("more warnings like" in line for line in lines)

@@ -12,7 +12,6 @@ parallel can report steps of their own (several may be open at once) without cha
 
 from __future__ import annotations
 
-import resource
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -135,7 +134,12 @@ def step(
 
 
 def _cpu_seconds() -> float:
-    """CPU time of this process and of the children it waited for (PDF workers, pandoc)."""
+    """CPU time of this process and of the children it waited for (pandoc; not the PDF
+    workers, which the forkserver starts and waits for); this process alone on Windows."""
+    try:
+        import resource
+    except ImportError:
+        return time.process_time()
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
@@ -247,7 +251,7 @@ class RichProgress:
         if task is None:
             return
         self._display.remove_task(task)
-        times = f" [dim]{clock.elapsed()}[/dim]" if self.verbose and clock is not None else ""
+        times = f"[dim], {clock.elapsed()}[/dim]" if self.verbose and clock is not None else ""
         mark = "[red]✗[/red]" if outcome == "failed" else "[green]✓[/green]"
         what = self._escape(f"{step.kind} {_label(step)}{': ' + outcome if outcome else ''}")
         self._display.console.print(f"{mark} {what}{times}")

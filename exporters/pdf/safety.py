@@ -28,7 +28,15 @@ from notepress.markdown.media import embed_card
 from notepress.model import Note
 from notepress.vault import Vault
 
-__all__ = ["VAULT_ORIGIN", "LoadPolicy", "Request", "scan_note", "vault_url"]
+__all__ = [
+    "MISSING_REASONS",
+    "VAULT_ORIGIN",
+    "LoadPolicy",
+    "Request",
+    "missing_file_name",
+    "scan_note",
+    "vault_url",
+]
 
 VAULT_ORIGIN = "https://vault.invalid/"
 """Where the document sees the vault's files; answered from disk, never from a network."""

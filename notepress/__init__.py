@@ -31,8 +31,9 @@ from .markdown import DocumentLinks, LinkStyle, RenderedNote, TextLinks, UrlLink
 from .model import Link, Note, Problem, Severity
 from .parse import ParseSettings, parse_note
 from .pipeline import BuildReport, Project, TargetResult, build, load_project, select_for
+from .progress import Progress, Step
 from .registry import register_exporter
-from .schema import option
+from .schema import Seconds, option
 from .vault import Vault, load_vault
 from .version import __version__
 
@@ -53,14 +54,17 @@ __all__ = [
     "NotepressError",
     "ParseSettings",
     "Problem",
+    "Progress",
     "Project",
     "RegistryError",
     "RenderedNote",
     "ResourceLimitError",
+    "Seconds",
     "Selection",
     "SelectionDefaults",
     "Severity",
     "Site",
+    "Step",
     "Target",
     "TargetResult",
     "TextLinks",

@@ -26,13 +26,17 @@ from .errors import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ExportError, NotepressErro
 from .model import Problem, Severity
 from .newnote import create_note
 from .pipeline import LOCK_TIMEOUT, BuildReport, Project, load_project
+from .progress import plural, progress_for
 from .registry import MissingExtraError, exporter_names, get_exporter
+from .report import build_dict, build_summary, problem_counts, problem_lines
 from .schema import describe
 from .version import __version__
 
 __all__ = ["main"]
 
 _FILES_SHOWN = 8
+#: The path column of ``list`` is this wide at most; a longer path pushes its row along.
+_PATH_WIDTH = 40
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -94,6 +98,8 @@ def _parser() -> argparse.ArgumentParser:
 
     build = command("build", "build every target (or those named with -t)", _build)
     _config_option(build)
+    _verbosity_options(build)
+    build.add_argument("--format", choices=("text", "json"), default="text")
     build.add_argument("-o", "--output", metavar="DIR", help="output folder (default: from config)")
     build.add_argument(
         "-t", "--target", action="append", metavar="NAME", help="build only this target"
@@ -110,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check = command("check", "report every problem in the vault", _check)
     _config_option(check)
+    _verbosity_options(check)
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     _future_option(check)
@@ -120,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
 
     targets = command("targets", "list the targets and how many notes each selects", _targets)
     _config_option(targets)
+    targets.add_argument("--format", choices=("text", "json"), default="text")
 
     new = commands.add_parser(
         "new",
@@ -148,7 +156,43 @@ def _parser() -> argparse.ArgumentParser:
 
     init = command("init", f"write a commented {CONFIG_FILE} into the vault", _init)
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description='Print a completion script: eval "$(notepress completion bash)" in '
+        "~/.bashrc, notepress completion zsh > ~/.zfunc/_notepress, or "
+        "notepress completion fish > ~/.config/fish/completions/notepress.fish.",
+    )
+    completion.add_argument("shell", choices=_SHELLS)
+    completion.set_defaults(run=lambda args: _completion(parser, args.shell))
     return parser
+
+
+_SHELLS = ("bash", "zsh", "fish")
+
+
+def _completion(parser: argparse.ArgumentParser, shell: str) -> int:
+    """The script comes from the parser itself (shtab), so it never lags behind the options."""
+    import shtab
+
+    for action in _all_actions(parser):
+        if action.dest in ("vault", "output"):
+            action.complete = shtab.DIRECTORY  # type: ignore[attr-defined]
+        elif action.dest == "config":
+            action.complete = shtab.FILE  # type: ignore[attr-defined]
+    print(shtab.complete(parser, shell=shell))
+    return EXIT_OK
+
+
+def _all_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    found = []
+    for action in parser._actions:
+        found.append(action)
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                found.extend(_all_actions(sub))
+    return found
 
 
 def _config_option(parser: argparse.ArgumentParser) -> None:
@@ -171,6 +215,22 @@ def _future_option(parser: argparse.ArgumentParser) -> None:
         "--future",
         action="store_true",
         help="publish notes dated after now (by default they wait for their date)",
+    )
+
+
+def _verbosity_options(parser: argparse.ArgumentParser) -> None:
+    volume = parser.add_mutually_exclusive_group()
+    volume.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print errors only (and the summary when there are some); no progress",
+    )
+    volume.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="print the time of each step, every file written and every warning",
     )
 
 
@@ -198,41 +258,59 @@ def _display_path(path: Path) -> str:
     return printable(str(path.resolve()) if relative.startswith("..") else relative)
 
 
-def _print_problems(project: Project, problems: Sequence[Problem]) -> None:
-    for problem in problems:
-        print(_shown(project, problem), file=sys.stderr)
+def _print_problems(project: Project, problems: Sequence[Problem], *, fold: bool = True) -> None:
+    for line in problem_lines(problems, lambda p: _shown(project, p), fold=fold):
+        print(line, file=sys.stderr)
 
 
 def _build(args: argparse.Namespace) -> int:
-    project = _load(
-        args, output=args.output, strict=args.strict, targets=args.target, future=args.future
-    )
-    _announce_defaults(project.config)
-    report: BuildReport = project.build(args.target, lock_timeout=args.wait)
-    _print_problems(project, report.problems)
-    for target in report.targets:
-        _print_problems(project, target.problems)
+    display = progress_for(sys.stderr, quiet=args.quiet, verbose=args.verbose)
+    try:
+        project = _load(
+            args,
+            output=args.output,
+            strict=args.strict,
+            targets=args.target,
+            future=args.future,
+            progress=display,
+        )
+        if not args.quiet:
+            _announce_defaults(project.config)
+        report: BuildReport = project.build(args.target, lock_timeout=args.wait, progress=display)
+    finally:
+        display.close()
+    code = EXIT_ERRORS if report.has_errors else EXIT_OK
+    if args.format == "json":
+        json.dump(build_dict(report, code, project.config.path), sys.stdout, indent=2)
+        print()
+        return code
+    problems = report.all_problems()
+    if args.quiet:  # errors only, and the summary when there are some
+        problems = [p for p in problems if p.severity is Severity.ERROR]
+    _print_problems(project, problems, fold=not args.verbose)
+    if not args.quiet:
+        _print_targets(report, every_file=args.verbose)
+    if not args.quiet or code != EXIT_OK:
+        print(build_summary(report, _display_path(report.output)), file=sys.stderr)
+    return code
+
+
+def _print_targets(report: BuildReport, *, every_file: bool) -> None:
     for target in report.targets:
         if not target.ok:  # its error[target-failed] line is printed above
             print(f"{target.name} ({target.exporter}) FAILED", file=sys.stderr)
             continue
         folder = report.output / target.name
         print(
-            f"{target.name} ({target.exporter}, {target.notes} notes) -> {_display_path(folder)}/"
+            f"{target.name} ({target.exporter}, {plural(target.notes, 'note')}) -> "
+            f"{_display_path(folder)}/"
         )
-        for path in target.files[:_FILES_SHOWN]:
+        shown = target.files if every_file else target.files[:_FILES_SHOWN]
+        for path in shown:
             print(f"  {_display_path(path)}")
-        if len(target.files) > _FILES_SHOWN:
-            print(f"  ... and {len(target.files) - _FILES_SHOWN} more files")
-    errors = sum(1 for p in report.all_problems() if p.severity is Severity.ERROR)
-    warnings = sum(1 for p in report.all_problems() if p.severity is Severity.WARNING)
-    failed = sum(1 for t in report.targets if not t.ok)
-    print(
-        f"output in {_display_path(report.output)}: {len(report.targets) - failed} targets built, "
-        f"{failed} failed; {errors} errors, {warnings} warnings",
-        file=sys.stderr,
-    )
-    return EXIT_ERRORS if report.has_errors else EXIT_OK
+        if len(target.files) > len(shown):
+            more = len(target.files) - len(shown)
+            print(f"  ... and {plural(more, 'more file')} (-v lists every one)")
 
 
 def _announce_defaults(config: Config) -> None:
@@ -246,16 +324,26 @@ def _announce_defaults(config: Config) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     project = _load(args, strict=args.strict, targets=(), future=args.future)
+    if not args.quiet:
+        _announce_defaults(project.config)
     problems = project.problems()
     if args.format == "json":
         json.dump([p.as_dict() for p in problems], sys.stdout, indent=2, ensure_ascii=False)
         print()
     else:
-        for problem in problems:
-            print(_shown(project, problem))
-        notes = len(project.vault.notes)
-        errors = sum(1 for p in problems if p.severity is Severity.ERROR)
-        print(f"{notes} notes, {errors} errors, {len(problems) - errors} warnings", file=sys.stderr)
+        shown = problems
+        if args.quiet:
+            shown = [p for p in problems if p.severity is Severity.ERROR]
+        for line in problem_lines(shown, lambda p: _shown(project, p), fold=not args.verbose):
+            print(line)
+        errors, warnings = problem_counts(problems)
+        if not args.quiet or errors:
+            notes = len(project.vault.notes)
+            print(
+                f"{plural(notes, 'note')}, {plural(errors, 'error')}, "
+                f"{plural(warnings, 'warning')}",
+                file=sys.stderr,
+            )
     has_errors = any(p.severity is Severity.ERROR for p in problems)
     return EXIT_ERRORS if has_errors or project.vault.has_errors else EXIT_OK
 
@@ -283,27 +371,47 @@ def _list(args: argparse.Namespace) -> int:
     ]
     # Files that could not become notes (a symlink loop, a name that is not UTF-8) are not
     # rows, but a listing must not hide that they were skipped.
-    _print_problems(project, project.vault.problems)
+    _print_problems(project, project.vault.problems, fold=False)
     if args.format == "json":
         json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
         print()
         return EXIT_OK
+    if not rows:
+        print(f"no notes in {_display_path(project.vault.root)}", file=sys.stderr)
+        return EXIT_OK
+    width = min(max(len(printable(row["path"])) for row in rows), _PATH_WIDTH)
+    print(f"{'PATH':<{width}} {'NOTE_ID':<12} {'CREATED':<10} {'STATE':<9} TITLE  TAGS")
     for row in rows:
-        state = "published" if row["published"] else ("draft" if row["draft"] else "error")
+        # A note with errors is never published, whatever its draft key says: say why.
+        state = "error" if row["errors"] else ("published" if row["published"] else "draft")
         created = (row["created"] or "")[:10]
         tags = " ".join(f"#{t}" for t in row["tags"])
-        line = f"{row['note_id']:<12} {created:<10} {state:<9} {row['title']}  {tags}".rstrip()
-        print(printable(line))
+        path = printable(row["path"])
+        line = f"{path:<{width}} {row['note_id']:<12} {created:<10} {state:<9} {row['title']}"
+        print(printable(f"{line}  {tags}".rstrip()))
     return EXIT_OK
 
 
 def _targets(args: argparse.Namespace) -> int:
     project = _load(args, targets=())
     _announce_defaults(project.config)
-    for target in project.config.targets.values():
-        count = len(project.selected(target))
-        output = _display_path(project.config.output / target.name)
-        print(f"{target.name:<20} {target.exporter:<8} {count:>5} notes  -> {output}")
+    rows: list[dict[str, Any]] = [
+        {
+            "name": target.name,
+            "exporter": target.exporter,
+            "notes": len(project.selected(target)),
+            "output": str(project.config.output / target.name),
+        }
+        for target in project.config.targets.values()
+    ]
+    if args.format == "json":
+        json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
+        print()
+        return EXIT_OK
+    for row in rows:
+        output = _display_path(Path(row["output"]))
+        count = plural(row["notes"], "note")
+        print(f"{row['name']:<20} {row['exporter']:<8} {count:>11}  -> {output}")
     return EXIT_OK
 
 

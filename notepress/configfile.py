@@ -242,6 +242,8 @@ def _parse_target(
         path,
         errors,
         tz=tz,
+        owner=exporter_name,
+        shared=["exporter", *selection_keys],
     )
     if selection.drafts and not exporter.allows_drafts:
         errors.add(

@@ -148,12 +148,19 @@ class Job(Generic[OptionsT]):
         """Something the user should know; the output is still complete."""
         self._report(Severity.WARNING, message, note, code, line)
 
-    def error(self, message: str, note: Note | None = None, *, code: str = "export") -> None:
+    def error(
+        self,
+        message: str,
+        note: Note | None = None,
+        *,
+        code: str = "export",
+        line: int | None = None,
+    ) -> None:
         """Part of the output could not be written (one digest of several, say).
 
         The rest of the target is still written, and the build exits with an error.
         """
-        self._report(Severity.ERROR, message, note, code)
+        self._report(Severity.ERROR, message, note, code, line)
 
     def _report(
         self,

@@ -8,6 +8,7 @@ and line.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import reprlib
 from collections.abc import Iterable
@@ -592,10 +593,37 @@ def _draft(meta: dict[str, Any], settings: ParseSettings, report: _Collector) ->
     value = meta["draft"]
     if isinstance(value, bool):
         return value
-    report.error(
-        "draft-type", f"'draft' must be true or false (a YAML boolean), not {value!r}", key="draft"
-    )
+    report.error("draft-type", _draft_type_message(value), key="draft")
     return True
+
+
+#: Words YAML reads as booleans when unquoted: written as text, they were quoted.
+_YAML_TRUE = frozenset({"true", "yes", "on", "y"})
+_YAML_FALSE = frozenset({"false", "no", "off", "n"})
+
+
+def _draft_type_message(value: object) -> str:
+    """Why a ``draft`` value is not a boolean, and what to write instead: a quoted
+    ``"no"`` reads as a boolean to a person but is text to YAML, and stays private."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        fix = "draft: true" if word in _YAML_TRUE else "draft: false"
+        if word in _YAML_TRUE | _YAML_FALSE:
+            return (
+                f"draft: {json.dumps(value, ensure_ascii=False)} is a quoted string, not a "
+                f"boolean; write {fix} (kept private until then)"
+            )
+        quoted = json.dumps(value[:40] + ("…" if len(value) > 40 else ""), ensure_ascii=False)
+        return (
+            f"draft: {quoted} is text, not a boolean; write draft: true or draft: false "
+            "(kept private until then)"
+        )
+    kind = "a list" if isinstance(value, list) else "a table" if isinstance(value, dict) else None
+    shown = kind or f"{reprlib.repr(value)} ({type(value).__name__})"
+    return (
+        f"draft is {shown}, not a boolean; write draft: true or draft: false "
+        "(kept private until then)"
+    )
 
 
 def _date(meta: dict[str, Any], key: str, tz: tzinfo, report: _Collector) -> datetime | None:

@@ -16,6 +16,7 @@ from .exporter import Job
 from .markdown.diagrams import one_warning_per_build
 from .model import Note, Problem, Severity
 from .output import OutputError, OutputFolder, output_folder_problem, temporary_files_in
+from .progress import Progress, begin, plural, step
 from .registry import get_exporter
 from .selection import (
     build_now,
@@ -54,7 +55,11 @@ class Project:
     """The build's "now", which decides what is in the future; None: :func:`build_now`."""
 
     def build(
-        self, targets: Sequence[str] | None = None, *, lock_timeout: float = LOCK_TIMEOUT
+        self,
+        targets: Sequence[str] | None = None,
+        *,
+        lock_timeout: float = LOCK_TIMEOUT,
+        progress: Progress | None = None,
     ) -> BuildReport:
         return build(
             self.vault,
@@ -63,6 +68,7 @@ class Project:
             lock_timeout=lock_timeout,
             future=self.future,
             now=self.now,
+            progress=progress,
         )
 
     def selected(self, target: Target) -> tuple[Note, ...]:
@@ -126,6 +132,7 @@ def load_project(
     targets: Sequence[str] | None = None,
     future: bool = False,
     now: datetime | None = None,
+    progress: Progress | None = None,
 ) -> Project:
     """Read the config (``VAULT/notepress.toml`` unless given; built-in defaults if absent)
     and the vault it describes.
@@ -134,6 +141,7 @@ def load_project(
     ``targets`` names the targets about to be built (all by default): only their exporters'
     requirements must be met (``check`` passes ``()`` and reports every target's).
     ``future`` publishes notes dated after ``now`` (default: :func:`build_now`).
+    ``progress`` is told of the ``load`` step (see :mod:`notepress.progress`).
     """
     root = Path(vault)
     if not root.is_dir():
@@ -151,6 +159,7 @@ def load_project(
         cfg = replace(cfg, output=Path(output).resolve())
         excluded.append(cfg.output)
     _check_output_folders(root, cfg, excluded)
+    loading = begin(progress, "load", root.resolve().name or str(root))
     loaded = load_vault(
         root,
         cfg.site.parse_settings(cfg.vault),
@@ -161,6 +170,7 @@ def load_project(
     loaded = assign_urls(loaded, cfg.site, cfg.vault)
     if strict:
         loaded = loaded.strict()
+    loading.end(plural(len(loaded.notes), "note"))
     return Project(cfg, loaded, future=future, now=now)
 
 
@@ -268,13 +278,24 @@ def _undated_problems(target: Target, notes: Sequence[Note]) -> list[Problem]:
     undated = sum(1 for note in notes if note.created is None)
     if not undated:
         return []
-    count = f"{undated} of the {len(notes)} notes it selects have no date"
-    if get_exporter(target.exporter).needs_dates:
-        what = f"{count} and are left out (a {target.exporter} needs dates)"
+    if undated == len(notes):
+        count = (
+            "the note it selects has no date"
+            if undated == 1
+            else f"none of the {undated} notes it selects has a date"
+        )
     else:
-        what = f"{count}: they come first, as the oldest, in file path order"
+        verb = "has" if undated == 1 else "have"
+        count = f"{undated} of the {len(notes)} notes it selects {verb} no date"
+    if get_exporter(target.exporter).needs_dates:
+        left_out = "it is" if undated == 1 else "they are"
+        what = f"{count}, so {left_out} left out (a {target.exporter} needs dates)"
+    else:
+        come = "it comes" if undated == 1 else "they come"
+        what = f"{count}: {come} first, as the oldest, in file path order"
     fix = (
-        "date them with a 'created' or 'date' key, a YYYY-MM-DD file name, or "
+        f"date {'it' if undated == 1 else 'them'} with a 'created' or 'date' key, a "
+        "YYYY-MM-DD file name, or "
         "[vault] date_from_git = true"
     )
     return [Problem(Severity.WARNING, "undated-notes", f"{what}; {fix}", f"targets.{target.name}")]
@@ -288,8 +309,10 @@ def build(
     lock_timeout: float = LOCK_TIMEOUT,
     future: bool = False,
     now: datetime | None = None,
+    progress: Progress | None = None,
 ) -> BuildReport:
-    """Build the named targets (all by default).
+    """Build the named targets (all by default); ``progress`` is told of each (a ``target``
+    step, see :mod:`notepress.progress`).
 
     Notes dated after ``now`` (default: :func:`build_now`) wait for their date unless
     ``future``; a target whose own settings are wrong is refused before anything is written.
@@ -319,7 +342,12 @@ def build(
     with folder.locked(lock_timeout), temporary_files_in(folder.temp):
         for name in names:
             target = config.targets[name]
-            report.targets.append(_build_target(vault, config, target, folder, future, now))
+            selected = select_for(vault, target, future=future, now=now)
+            detail = f"{target.exporter}, {plural(len(selected), 'note')}"
+            with step(progress, "target", name, detail) as building:
+                result = _build_target(vault, config, target, folder, future, now)
+                building.outcome = plural(len(result.files), "file") if result.ok else "failed"
+            report.targets.append(result)
     report.problems.extend(
         Problem(Severity.ERROR, "output-leftover", message, "output") for message in folder.warnings
     )

@@ -9,10 +9,11 @@ the first, so a user fixes the whole file in one go.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import types
 import typing
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
@@ -20,7 +21,7 @@ from .chars import shown
 from .dates import DateError, parse_date
 from .fieldformat import template_problem
 
-__all__ = ["SchemaErrors", "describe", "option", "parse_options"]
+__all__ = ["SchemaErrors", "Seconds", "describe", "option", "parse_options"]
 
 T = TypeVar("T")
 
@@ -30,6 +31,16 @@ _MAX_PATH_SHOWN = 160
 _XML_NONCHARACTERS = frozenset("\ufffe\uffff")
 #: Line breaks and tabs, allowed only in options declared ``multiline``.
 _LAYOUT = frozenset("\n\r\t")
+
+
+class Seconds(float):
+    """A time limit in seconds, the type of every exporter's ``timeout``: one rule for all
+    (a whole or decimal number from :attr:`MIN` to :attr:`MAX`), checked by the schema."""
+
+    MIN = 1.0
+    """Below a second nothing real renders: a smaller limit only fails the target."""
+    MAX = 86_400.0
+    """A day: any longer is a stalled render, and the operating system's limits stay in range."""
 
 
 def option(
@@ -67,11 +78,15 @@ def parse_options(
     errors: SchemaErrors,
     *,
     tz: tzinfo | None = None,
+    owner: str = "",
+    shared: Sequence[str] = (),
 ) -> T:
     """Build ``cls`` from a TOML table; unknown keys and wrong types go to ``errors``.
 
     Returns an instance with defaults standing in for every bad value, so that callers can go
-    on validating the rest of the file.
+    on validating the rest of the file.  ``shared`` names the keys the same table accepts
+    besides ``cls``'s (a target's selection keys beside its exporter's options, ``owner``),
+    so that an unknown key's message lists every key the table takes.
     """
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
@@ -79,8 +94,7 @@ def parse_options(
     for key, raw in table.items():
         field = fields.get(key)
         if field is None:
-            known = ", ".join(sorted(fields)) or "none"
-            errors.add(f"{path}.{key}", f"unknown key (known keys: {known})")
+            errors.add(f"{path}.{key}", _unknown_key(key, sorted(fields), owner, sorted(shared)))
             continue
         multiline = bool(field.metadata.get("multiline"))
         try:
@@ -95,6 +109,19 @@ def parse_options(
                 errors.add(f"{path}.{key}", problem)
                 del values[key]
     return cls(**values)
+
+
+def _unknown_key(key: str, own: list[str], owner: str, shared: list[str]) -> str:
+    """``unknown key (...)`` with every key the table accepts, and the nearest one."""
+    close = difflib.get_close_matches(key, [*own, *shared], n=1)
+    guess = f"did you mean {close[0]!r}? " if close else ""
+    if not shared:
+        return f"unknown key ({guess}known keys: {', '.join(own) or 'none'})"
+    whose = f"{owner} keys" if owner else "its own keys"
+    return (
+        f"unknown key ({guess}{whose}: {', '.join(own) or 'none'}; "
+        f"keys every target takes: {', '.join(shared)})"
+    )
 
 
 def describe(cls: type) -> list[tuple[str, Any, str]]:
@@ -129,6 +156,7 @@ def _type_name(hint: Any) -> str:
         str: "text",
         int: "an integer",
         float: "a number",
+        Seconds: "a number of seconds",
         bool: "true or false",
         datetime: "a date",
     }
@@ -205,6 +233,15 @@ def _coerce(value: Any, hint: Any, tz: tzinfo | None, multiline: bool = False) -
         if value < 0:
             raise _Invalid(f"expected a number of zero or more, got {value}")
         return value
+    if hint is Seconds:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _Invalid(f"expected a number of seconds, got {_describe_value(value)}")
+        if not Seconds.MIN <= value <= Seconds.MAX:  # NaN too: it compares false
+            raise _Invalid(
+                f"expected a number of seconds from {Seconds.MIN:g} to {Seconds.MAX:g}, "
+                f"got {value:g}"
+            )
+        return Seconds(value)
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _Invalid(f"expected a number, got {_describe_value(value)}")

@@ -143,7 +143,7 @@ class Vault:
     def strict(self) -> Vault:
         """This vault with every warning made an error: notes with warnings are not published."""
         notes = tuple(
-            replace(note, problems=tuple(_as_error(p) for p in note.problems))
+            replace(note, problems=tuple(_as_error(p, of_note=True) for p in note.problems))
             for note in self.notes
         )
         problems = tuple(_as_error(p) for p in self.problems)
@@ -176,8 +176,21 @@ class Vault:
         return replace(self, notes=tuple(notes), _by_name={}, _by_id={})
 
 
-def _as_error(problem: Problem) -> Problem:
-    return replace(problem, severity=Severity.ERROR)
+#: What a warning says the build does instead, which --strict does not do: cut from the
+#: message, so that an error does not promise a fallback that is not taken.
+_STRICT_DROPS = {
+    "note-id-missing": "; using an id derived from the file path",
+    "asset-missing": "; left out",
+}
+
+
+def _as_error(problem: Problem, *, of_note: bool = False) -> Problem:
+    """``problem`` as an error; a note's says what --strict does with the note."""
+    if not of_note or problem.severity is Severity.ERROR:
+        return replace(problem, severity=Severity.ERROR)
+    message = problem.message.removesuffix(_STRICT_DROPS.get(problem.code, ""))
+    message += " (--strict: a warning is an error, so the note is not published)"
+    return replace(problem, severity=Severity.ERROR, message=message)
 
 
 #: Obsidian links a drawing ``x.excalidraw.md`` as ``[[x.excalidraw]]``.

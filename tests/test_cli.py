@@ -143,7 +143,7 @@ def test_targets_lists_counts(make_vault) -> None:
     )
     result = run("targets", str(root))
     assert result.returncode == 0
-    assert "meta" in result.stdout and "jsonld" in result.stdout and " 1 notes" in result.stdout
+    assert "meta" in result.stdout and "jsonld" in result.stdout and " 1 note " in result.stdout
 
 
 def test_init_writes_a_config_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

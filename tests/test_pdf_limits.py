@@ -48,7 +48,7 @@ def test_when_every_digest_fails_the_target_fails(make_vault, build_vault) -> No
     )
     result = build_vault(root).targets[0]
     assert not result.ok
-    assert "no digest could be rendered (digest.pdf)" in (result.error or "")
+    assert "no digest could be rendered: digest.pdf: rendering" in (result.error or "")
     assert "took longer than 1.5 seconds of CPU time" in (result.error or "")
 
 

@@ -25,7 +25,7 @@ from notepress.dates import build_time
 from notepress.errors import ExportError
 from notepress.exporter import CheckProblem, Exporter, Job
 from notepress.model import Note
-from notepress.schema import option
+from notepress.schema import Seconds, option
 from notepress.templating import builtin_templates
 
 from .book import BookInfo, build_source, date_range, group_notes, subjects_of
@@ -68,7 +68,7 @@ class EpubOptions:
     toc_depth: int = option(
         0, "Heading levels inside each note that the contents list (0: note titles only)."
     )
-    timeout: int = option(600, "Seconds pandoc may run before the target fails.")
+    timeout: Seconds = option(600, "Seconds pandoc may run before the target fails.")
     memory: int = option(
         4096, "Megabytes of memory pandoc may use (+RTS -M) before the target fails."
     )
@@ -89,8 +89,6 @@ class EpubExporter(Exporter[EpubOptions]):
             problems.append(
                 ("language", f"{where} {language!r} is not a BCP 47 tag such as en or pt-BR")
             )
-        if options.timeout < 1:
-            problems.append(("timeout", "expected at least 1 second"))
         if options.memory < MIN_MEMORY_MB:
             problems.append(("memory", f"expected at least {MIN_MEMORY_MB} (megabytes)"))
         if options.toc_depth > 4:

@@ -344,13 +344,17 @@ def _usable_notes(job: Job, notes: Iterable[Note]) -> list[Note]:
                 "feed readers show it again as new",
                 note,
                 code="feed-unstable-id",
+                line=note.field_lines.get("note_id", 1),  # the frontmatter, where it belongs
             )
         usable.append(note)
     if undated and not usable:
         raise ExportError(
-            f"none of the {undated} notes it selects has a date, so the feed would be empty: "
-            "date them with a 'created' or 'date' key, a YYYY-MM-DD file name, or "
-            "[vault] date_from_git = true (notepress check lists them as created-missing)"
+            f"{'the note' if undated == 1 else f'none of the {undated} notes'} it selects "
+            f"{'has no' if undated == 1 else 'has a'} date, so the feed would be empty: "
+            f"date {'it' if undated == 1 else 'them'} with a 'created' or 'date' key, a "
+            "YYYY-MM-DD file name, or "
+            f"[vault] date_from_git = true (notepress check lists {'it' if undated == 1 else 'them'} "
+            "as created-missing)"
         )
     return usable
 

@@ -33,7 +33,7 @@ from notepress.errors import ExportError, ResourceLimitError
 from notepress.exporter import CheckProblem, Exporter, Job
 from notepress.markdown import NoteRenderError
 from notepress.model import Note, Problem
-from notepress.schema import option
+from notepress.schema import Seconds, option
 from notepress.templating import builtin_templates, template_environment
 
 from .coverage import describe_missing, missing_characters
@@ -47,7 +47,7 @@ from .html import (
     render_notes,
     template_folder,
 )
-from .safety import VAULT_ORIGIN, LoadPolicy, Request, scan_note
+from .safety import MISSING_REASONS, VAULT_ORIGIN, LoadPolicy, Request, missing_file_name, scan_note
 from .worker import RenderJob, RenderResult, render_digests
 
 __all__ = ["PdfExporter", "PdfOptions", "Plan"]
@@ -100,7 +100,7 @@ class PdfOptions:
         "Folder of your own templates (digest.html, cover.html, toc.html, note.html, "
         "digest.css, extra.css), relative to the config file; tried before the built-in ones.",
     )
-    timeout: float = option(
+    timeout: Seconds = option(
         300.0,
         "CPU seconds one digest may take to render before it is stopped and reported (CPU "
         "time, so a busy machine does not fail a digest; a stalled render is stopped after "
@@ -163,10 +163,6 @@ class PdfExporter(Exporter[PdfOptions]):
                     f"unknown Pygments style {options.code_style!r} "
                     f"(for example: {', '.join(sorted(get_all_styles())[:8])})",
                 )
-            )
-        if options.timeout <= 0:
-            errors.append(
-                ("timeout", f"expected a number of seconds above 0, got {options.timeout:g}")
             )
         if 0 < options.memory_limit < _MIN_MEMORY_MB:
             errors.append(
@@ -314,11 +310,16 @@ def _scan(job: Job, notes: list[Note], policy: LoadPolicy) -> dict[str, list[Req
                 and reference_problem(request.written, note, job.vault.attachment) is None
             ):
                 refused = True
+                missing = request.refusal in MISSING_REASONS
+                what = (
+                    f"file not found: {request.written!r} ({request.kind}): {request.refusal}"
+                    if missing
+                    else f"refused to load {request.written!r} ({request.kind}): {request.refusal}"
+                )
                 job.warn(
-                    f"PDF digest: refused to load {request.written!r} ({request.kind}): "
-                    f"{request.refusal}" + ("; the note is left out (--strict)" if strict else ""),
+                    f"PDF digest: {what}" + ("; the note is left out (--strict)" if strict else ""),
                     note,
-                    code="pdf-refused",
+                    code="pdf-file-missing" if missing else "pdf-refused",
                     line=request.line,
                 )
         if not (refused and strict):  # --strict: a note with a warning is not printed
@@ -436,15 +437,17 @@ def _write(job: Job, plan: Plan, results: list[RenderResult]) -> None:
             job.warn(f"{result.name}: WeasyPrint: {message}", code="pdf-render")
         if result.error is not None or result.pdf is None:
             failed.append(result)
-            job.error(f"{result.name} was not written: {result.error}", code="pdf-failed")
             continue
         job.write_bytes(result.name, result.pdf)
     if failed and len(failed) == len(results):
-        names = ", ".join(r.name for r in failed)
-        message = f"no digest could be rendered ({names}); {failed[0].name}: {failed[0].error}"
+        # The target fails, and its one error line says why: each reason is printed once.
+        reasons = "; ".join(f"{r.name}: {r.error}" for r in failed)
+        message = f"no digest could be rendered: {reasons}"
         if all(r.over_limit for r in failed):
             raise ResourceLimitError(message)
         raise ExportError(message)
+    for result in failed:
+        job.error(f"{result.name} was not written: {result.error}", code="pdf-failed")
 
 
 def _report_refusals(
@@ -460,14 +463,25 @@ def _report_refusals(
         ]
         if asked and all(request.refusal is not None for _, request in asked):
             continue  # reported when the notes were scanned
+        missing = reason in MISSING_REASONS
+        code = "pdf-file-missing" if missing else "pdf-refused"
         if asked:
-            for note, _ in asked:
-                job.warn(
-                    f"{result.name}: refused to load {url!r}: {reason}", note, code="pdf-refused"
+            for note, request in asked:
+                what = (
+                    f"file not found: {request.written!r}: {reason}"
+                    if missing
+                    else f"refused to load {url!r}: {reason}"
                 )
+                job.warn(f"{result.name}: {what}", note, code=code, line=request.line)
+        elif missing:
+            job.warn(
+                f"{result.name}: file not found: {missing_file_name(url)!r}, asked for by a "
+                f"template or a stylesheet: {reason}",
+                code=code,
+            )
         else:
             job.warn(
                 f"{result.name}: refused to load {url!r} (asked for by a template, a "
                 f"stylesheet or an image): {reason}",
-                code="pdf-refused",
+                code=code,
             )

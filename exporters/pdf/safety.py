@@ -28,7 +28,15 @@ from notepress.markdown.media import embed_card
 from notepress.model import Note
 from notepress.vault import Vault
 
-__all__ = ["VAULT_ORIGIN", "LoadPolicy", "Request", "scan_note", "vault_url"]
+__all__ = [
+    "MISSING_REASONS",
+    "VAULT_ORIGIN",
+    "LoadPolicy",
+    "Request",
+    "missing_file_name",
+    "scan_note",
+    "vault_url",
+]
 
 VAULT_ORIGIN = "https://vault.invalid/"
 """Where the document sees the vault's files; answered from disk, never from a network."""
@@ -120,6 +128,8 @@ class LoadPolicy:
         if path in self.vault.attachments:
             return (True, path), None
         real = (self.vault.root / path).resolve()
+        if real.is_relative_to(self.vault.root) and not real.exists():
+            return None, "no such file in the vault"
         if real.is_relative_to(self.vault.root):
             return None, "only the vault's attachments may be loaded"
         return None, "the file is outside the vault"
@@ -131,6 +141,27 @@ class LoadPolicy:
         if not real.is_file():
             return None, "no such file in the template folder"
         return (False, real), None
+
+
+#: Refusals that mean a file is not there at all, not that loading it is unsafe: reported
+#: as missing files (``pdf-file-missing``) rather than as refusals.
+MISSING_REASONS = frozenset(
+    {
+        "no such file in the template folder",
+        "no such attachment in the vault",
+        "no such file in the vault",
+    }
+)
+
+
+def missing_file_name(url: str) -> str:
+    """What a person wrote for a missing file behind a virtual URL: its path in the vault or
+    in a template folder, not the URL the digest uses internally."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and (host == _VAULT_HOST or _FOLDER_HOST.match(host)):
+        return _relative(parts.path)
+    return url
 
 
 def vault_url(path: PurePosixPath | str) -> str:

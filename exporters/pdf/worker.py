@@ -433,7 +433,7 @@ def _poll(item: _Running, timeout: float) -> RenderResult | None:
     if not item.process.is_alive():
         code = item.process.exitcode
         if code in (-signal.SIGXCPU, -signal.SIGKILL) and item.ready:
-            return _finish(item, _over_time(name, f"{timeout:g} seconds of CPU time"))
+            return _finish(item, _over_time(name, f"{_seconds(timeout)} of CPU time"))
         detail = f"the worker stopped with exit code {code}"
         if item.last_words():
             detail += f": {item.last_words()}"
@@ -446,9 +446,13 @@ def _poll(item: _Running, timeout: float) -> RenderResult | None:
         return _finish(item, result)
     if time.monotonic() >= item.deadline:
         item.process.kill()
-        what = f"{_wall_limit(timeout):g} seconds" if item.ready else "its start-up time"
+        what = _seconds(_wall_limit(timeout)) if item.ready else "its start-up time"
         return _finish(item, _over_time(name, what))
     return None
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:g} second{'' if seconds == 1 else 's'}"
 
 
 def _wall_limit(timeout: float) -> float:

@@ -140,7 +140,7 @@ def test_a_folder_notepress_did_not_write_is_left_alone(tmp_path: Path) -> None:
     assert f"{mine / 'photos'} was not written by this version of notepress" in run.stderr
     assert snapshot(mine / "photos") == before
     assert_whole(mine / "meta")  # the next target still builds
-    assert "1 targets built, 1 failed; 1 errors" in run.stderr
+    assert "1 target built, 1 failed; 1 error" in run.stderr
 
 
 def test_symlinked_target_folder_is_not_followed(tmp_path: Path) -> None:
@@ -242,7 +242,7 @@ def test_pandoc_out_of_memory_is_an_error_of_the_build(tmp_path: Path) -> None:
         run.stderr
     )
     assert "more than 64 MB" in run.stderr
-    assert "0 targets built, 1 failed; 1 errors, 0 warnings" in run.stderr
+    assert "0 targets built, 1 failed; 1 error, 0 warnings" in run.stderr
     assert not (vault / "_publish" / "tiny-memory").exists()
 
 

@@ -201,7 +201,7 @@ def test_an_unknown_key_lists_the_shared_keys_too(tmp_path: Path) -> None:
         "targets.news.limt: unknown key (did you mean 'limit'? feed keys: assets_url, "
         "base_url, content, formats, hub, icon, logo, per_tag, sort, stylesheet, subtitle, "
         "summary_words, title; keys every target takes: drafts, exclude_tags, exporter, "
-        "include_tags, limit, since, until)"
+        "future, include_tags, limit, since, until)"
     ]
 
 

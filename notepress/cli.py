@@ -116,6 +116,20 @@ def _parser() -> argparse.ArgumentParser:
     targets = command("targets", "list the targets and how many notes each selects", _targets)
     _config_option(targets)
 
+    serve = command(
+        "serve", "build, serve the output on 127.0.0.1 and rebuild on every change", _serve
+    )
+    _watch_options(serve)
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free)")
+    serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
+    serve.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host that is not a loopback address (the preview is then open to others)",
+    )
+    watch = command("watch", "build, then rebuild on every change (no server)", _watch)
+    _watch_options(watch)
+
     init = command("init", f"write a commented {CONFIG_FILE} into the vault", _init)
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     return parser
@@ -125,6 +139,14 @@ def _config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-c", "--config", metavar="FILE", help=f"config file (default: VAULT/{CONFIG_FILE})"
     )
+
+
+def _watch_options(parser: argparse.ArgumentParser) -> None:
+    _config_option(parser)
+    parser.add_argument(
+        "-o", "--output", metavar="DIR", help="output folder (default: from config)"
+    )
+    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
 
 def _load(args: argparse.Namespace, **kwargs: Any) -> Project:
@@ -184,6 +206,87 @@ def _build(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return EXIT_ERRORS if report.has_errors else EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import PreviewServer, is_loopback
+
+    if not is_loopback(args.host) and not args.allow_remote:
+        print(
+            f"notepress: --host {printable(args.host)} is not a loopback address: anyone on the "
+            "network could read the preview; add --allow-remote if that is what you want",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    rebuilder = _rebuilder(args)
+    state = rebuilder.build()
+    try:
+        server = PreviewServer(rebuilder, args.host, args.port, allow_remote=args.allow_remote)
+    except OSError as exc:
+        print(
+            f"notepress: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr
+        )
+        return EXIT_USAGE
+    with server:
+        print(
+            f"serving {state.output} at {server.url} (Ctrl-C to stop)", file=sys.stderr, flush=True
+        )
+        _follow(rebuilder)
+    return EXIT_OK
+
+
+def _watch(args: argparse.Namespace) -> int:
+    rebuilder = _rebuilder(args)
+    state = rebuilder.build()
+    print(
+        f"watching for changes, output in {_display_path(state.output)} (Ctrl-C to stop)",
+        file=sys.stderr,
+        flush=True,
+    )
+    _follow(rebuilder)
+    return EXIT_OK
+
+
+def _rebuilder(args: argparse.Namespace) -> Any:
+    from .serve import Rebuilder
+
+    def report(state: Any, built: BuildReport | None) -> None:
+        project = rebuilder.project
+        if state.error:
+            print(f"notepress: not rebuilt: {state.error}", file=sys.stderr, flush=True)
+            return
+        if project is not None and built is not None:
+            _print_problems(project, built.all_problems())
+        errors, warnings = state.counts()
+        names = ", ".join(state.rebuilt) or "nothing (no target affected)"
+        print(
+            f"build {state.generation}: {names}; {errors} errors, {warnings} warnings",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    rebuilder = Rebuilder(
+        Path(args.vault),
+        Path(args.config) if args.config else None,
+        Path(args.output).resolve() if args.output else None,
+        strict=args.strict,
+        on_build=report,
+    )
+    return rebuilder
+
+
+def _follow(rebuilder: Any) -> None:
+    """Rebuild after every change until Ctrl-C, which is the normal way to stop."""
+    from .serve import watch
+
+    stop = threading.Event()
+    try:
+        watch(rebuilder, stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+    print("stopped", file=sys.stderr)
 
 
 def _announce_defaults(config: Config) -> None:

@@ -110,7 +110,7 @@ def test_the_output_is_served_with_types_a_browser_opens(served: tuple[Rebuilder
     expected = {
         "/letter/atom.xml": "application/xml; charset=utf-8",
         "/letter/rss.xml": "application/xml; charset=utf-8",
-        "/letter/feed.xsl": "text/xsl; charset=utf-8",
+        "/letter/feed.xsl": "application/xslt+xml; charset=utf-8",
         "/letter/feed.json": "application/json; charset=utf-8",
         "/letter/assets/pictures/kiln.png": "image/png",
         "/meta/index.jsonld": "application/ld+json; charset=utf-8",
@@ -210,6 +210,7 @@ def test_the_index_lists_every_target_with_files_sizes_counts_and_problems(
         assert f'id="target-{name}"' in page
         assert f'<span class="kind">{exporter}</span>' in page
     assert page.count('<span class="notes">3 notes</span>') == 2  # the draft in neither
+    assert "2 targets in <code>_publish/</code>" in page
     size = (rebuilder.state.output / "letter" / "atom.xml").stat().st_size
     assert '<a href="/letter/atom.xml">atom.xml</a>' in page
     assert f"{size / 1000:.1f} kB" in page
@@ -234,8 +235,8 @@ def test_the_newsletter_preview_shows_the_feed_items_with_local_images(
     assert fetch(url, "/letter/assets/pictures/kiln.png")[0] == 200
     assert "Wednesday 01 March 2023" in page
     assert 'from <a href="/letter/feed.json">feed.json</a>' in page
-    # Item links to notes still lead to the public site, as in the mail.
-    assert 'href="https://notes.example.org/notes/glaze-recipes/"' in page
+    # A link to a note leads to the public site, as in the mail: the target has no such page.
+    assert '<a href="https://notes.example.org/notes/glaze-recipes/" class="internal-link"' in page
 
 
 def test_a_script_in_a_title_or_a_note_never_reaches_a_page_as_markup(
@@ -255,8 +256,11 @@ def test_a_script_in_a_title_or_a_note_never_reaches_a_page_as_markup(
     )
     headers = urllib.request.urlopen(url, timeout=60).headers
     assert "script-src 'self'" in headers["Content-Security-Policy"]
+    page_headers = urllib.request.urlopen(url + "meta/html/230303GN01.html", timeout=60).headers
+    assert "script-src 'none'" in page_headers["Content-Security-Policy"]
+    # Chromium runs a feed's XSL under script-src: its own stylesheet, nothing else.
     feed_headers = urllib.request.urlopen(url + "letter/atom.xml", timeout=60).headers
-    assert "script-src 'none'" in feed_headers["Content-Security-Policy"]
+    assert "script-src 'self'" in feed_headers["Content-Security-Policy"]
 
 
 def test_the_reload_script_and_status_are_only_on_the_servers_own_pages(

@@ -183,14 +183,24 @@ class _LocalUrls:
         if attribute not in ("src", "href"):
             return value
         if self.folder_url and value.startswith(self.folder_url):
-            return self.prefix + value[len(self.folder_url) :]
+            # Only what the target holds: a note's page under the same URL is the site's.
+            rest = urlsplit(value[len(self.folder_url) :]).path
+            if rest and _is_file(self.folder, unquote(rest)):
+                return self.prefix + value[len(self.folder_url) :]
         # Images under an assets_url of their own: the copy is still in assets/.
         path = urlsplit(value).path
         if _ASSETS in path and urlsplit(value).scheme in ("http", "https"):
             rest = path[path.rfind(_ASSETS) + len(_ASSETS) :]
-            if rest and (self.folder / "assets" / unquote(rest)).is_file():
+            if rest and _is_file(self.folder / "assets", unquote(rest)):
                 return self.prefix + "assets/" + quote(unquote(rest))
         return urljoin(self.folder_url, value) if self.folder_url else value
+
+
+def _is_file(folder: Path, relative: str) -> bool:
+    parts = relative.split("/")
+    if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+        return False
+    return folder.joinpath(*parts).is_file()
 
 
 def _clean(html: str, local: _LocalUrls) -> str:

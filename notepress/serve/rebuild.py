@@ -72,6 +72,14 @@ class BuildState:
     """Why the last attempt built nothing (a config that no longer loads), or None."""
     rebuilt: tuple[str, ...] = ()
     """The targets the last build wrote."""
+    vault: Path | None = None
+
+    @property
+    def output_shown(self) -> str:
+        """The output folder as the vault's user knows it: relative to the vault inside it."""
+        if self.vault is not None and self.output.is_relative_to(self.vault):
+            return self.output.relative_to(self.vault).as_posix() + "/"
+        return str(self.output)
 
     def target(self, name: str) -> TargetState | None:
         return next((t for t in self.targets if t.name == name), None)
@@ -140,7 +148,8 @@ class Rebuilder:
             output = current.output if current else (self.output or self.vault)
             targets = current.targets if current else ()
             problems = current.problems if current else ()
-            state = BuildState(generation, output, targets, problems, error, ())
+            vault = current.vault if current else None
+            state = BuildState(generation, output, targets, problems, error, (), vault)
             self._state = state
         if self.on_build is not None:
             self.on_build(state, None)
@@ -162,7 +171,9 @@ class Rebuilder:
         problems = tuple(report.problems) if report else tuple(project.vault.all_problems())
         with self._lock:
             generation = self._state.generation + 1 if self._state else 1
-            state = BuildState(generation, output, targets, problems, None, tuple(built))
+            state = BuildState(
+                generation, output, targets, problems, None, tuple(built), project.vault.root
+            )
             self._state = state
         if self.on_build is not None:
             self.on_build(state, report)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .chars import printable
 from .config import CONFIG_FILE, Config
@@ -26,6 +27,9 @@ from .pipeline import LOCK_TIMEOUT, BuildReport, Project, load_project
 from .registry import exporter_names, get_exporter
 from .schema import describe
 from .version import __version__
+
+if TYPE_CHECKING:
+    from .serve import BuildState, Rebuilder
 
 __all__ = ["main"]
 
@@ -247,16 +251,24 @@ def _watch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _rebuilder(args: argparse.Namespace) -> Any:
+def _rebuilder(args: argparse.Namespace) -> Rebuilder:
     from .serve import Rebuilder
 
-    def report(state: Any, built: BuildReport | None) -> None:
+    printed: set[str] = set()
+
+    def report(state: BuildState, built: BuildReport | None) -> None:
+        """Each problem once per session (the same 300 warnings after every save would
+        bury the one the save caused), then one line per build."""
         project = rebuilder.project
         if state.error:
             print(f"notepress: not rebuilt: {state.error}", file=sys.stderr, flush=True)
             return
         if project is not None and built is not None:
-            _print_problems(project, built.all_problems())
+            for problem in built.all_problems():
+                line = _shown(project, problem)
+                if line not in printed:
+                    printed.add(line)
+                    print(line, file=sys.stderr)
         errors, warnings = state.counts()
         names = ", ".join(state.rebuilt) or "nothing (no target affected)"
         print(
@@ -275,10 +287,11 @@ def _rebuilder(args: argparse.Namespace) -> Any:
     return rebuilder
 
 
-def _follow(rebuilder: Any) -> None:
+def _follow(rebuilder: Rebuilder) -> None:
     """Rebuild after every change until Ctrl-C, which is the normal way to stop."""
     from .serve import watch
 
+    logging.getLogger("watchfiles").setLevel(logging.ERROR)  # its own note about Ctrl-C
     stop = threading.Event()
     try:
         watch(rebuilder, stop)

@@ -430,14 +430,24 @@ def test_serve_from_the_command_line_stops_cleanly_on_ctrl_c(vault: Path) -> Non
         assert url.startswith("http://127.0.0.1:")
         with urllib.request.urlopen(url, timeout=60) as response:
             assert b'id="target-letter"' in response.read()
+        note = vault / "notes" / "tea.md"
+        note.write_text(note.read_text() + "\nA second pot.\n", encoding="utf-8")
+        for line in process.stderr:
+            lines.append(line)
+            if line.startswith("build 2: "):
+                break
         process.send_signal(signal.SIGINT)
         rest = process.communicate(timeout=120)[1]
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 0, "".join(lines) + rest
+    printed = "".join(lines) + rest
+    assert process.returncode == 0, printed
+    assert lines[-1] == "build 2: letter, meta; 0 errors, 2 warnings\n"
+    # Each problem is printed once, not again after every save.
+    assert printed.count("warning[link-unresolved]") == 1
     assert rest.strip().endswith("stopped")
-    assert "Traceback" not in rest
+    assert "Traceback" not in printed
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(url, timeout=10)
 

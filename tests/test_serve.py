@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 import urllib.error
@@ -388,6 +389,25 @@ def test_nothing_a_build_writes_can_start_another_build(vault: Path) -> None:
     assert rebuilder.ignores(vault / "notes" / ".tea.md.swp")
 
 
+def test_a_config_outside_the_vault_is_watched_with_the_files_it_names(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path / "vault", vault_files())
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "plain.xsl").write_text("<!-- first -->\n", encoding="utf-8")
+    config = textwrap.dedent(CONFIG).replace('"builtin"', '"plain.xsl"')
+    (site / "notepress.toml").write_text(config, encoding="utf-8")
+    rebuilder = Rebuilder(vault, site / "notepress.toml")
+    state = rebuilder.build()
+    assert rebuilder.watched() == [vault.resolve(), site.resolve()]
+    assert state.output == site / "_publish"
+    assert all(rebuilder.ignores(path) for path in state.output.rglob("*"))
+    assert rebuilder.ignores(tmp_path / "elsewhere.md")
+    (site / "plain.xsl").write_text("<!-- second -->\n", encoding="utf-8")
+    assert not rebuilder.ignores(site / "plain.xsl")
+    assert rebuilder.rebuild({site / "plain.xsl"}).rebuilt == ("letter", "meta")
+    assert (state.output / "letter" / "feed.xsl").read_text() == "<!-- second -->\n"
+
+
 def test_the_watcher_rebuilds_after_an_edit_and_not_after_its_own_writes(vault: Path) -> None:
     rebuilder = Rebuilder(vault)
     rebuilder.build()
@@ -452,17 +472,15 @@ def test_serve_from_the_command_line_stops_cleanly_on_ctrl_c(vault: Path) -> Non
         urllib.request.urlopen(url, timeout=10)
 
 
-# The EPUB reader (a real pandoc run) -------------------------------------------------------
+# The EPUB reader and the PDF (real pandoc and WeasyPrint runs) -------------------------------------------------------
 
 
 @pytest.mark.slow
-def test_the_epub_reader_lists_the_chapters_and_serves_them_from_the_book(
-    tmp_path: Path,
-) -> None:
+def test_the_epub_reader_lists_the_chapters_and_a_pdf_opens_inline(tmp_path: Path) -> None:
     root = write_vault(
         tmp_path / "vault",
         vault_files(),
-        CONFIG + '\n[targets.book]\nexporter = "epub"\n',
+        CONFIG + '\n[targets.book]\nexporter = "epub"\n\n[targets.print]\nexporter = "pdf"\n',
     )
     rebuilder = Rebuilder(root)
     rebuilder.build()
@@ -485,3 +503,8 @@ def test_the_epub_reader_lists_the_chapters_and_serves_them_from_the_book(
         ):
             assert fetch(server.url, path)[0] == 404, path
         assert fetch(server.url, "/book/book.epub")[1] == "application/epub+zip"
+        assert '<a class="button" href="/print/digest.pdf">Open digest.pdf</a>' in index
+        with urllib.request.urlopen(server.url + "print/digest.pdf", timeout=60) as response:
+            assert response.headers["Content-Type"] == "application/pdf"
+            assert response.headers["Content-Disposition"] == "inline"
+            assert response.read(5) == b"%PDF-"

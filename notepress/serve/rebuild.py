@@ -12,7 +12,6 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import CONFIG_FILE
 from ..errors import NotepressError
 from ..model import Problem, Severity
 from ..output import MANIFEST, OUTPUT_MARKER
@@ -182,14 +181,15 @@ class Rebuilder:
     # What to watch ---------------------------------------------------------------------
 
     def watched(self) -> list[Path]:
-        """The vault, and the config's folder when the config lives outside it."""
-        project = self.project
-        root = (project.vault.root if project else self.vault).resolve()
-        paths = [root]
-        config = project.config.path if project else self.config
-        if config is not None and not Path(config).resolve().is_relative_to(root):
-            paths.append(Path(config).resolve().parent)
-        return paths
+        """The vault, and the config's folder when the config lives outside it (the
+        templates, stylesheets and covers it names are found from there)."""
+        root = self._root()
+        folder = self._config_folder()
+        if folder is None or folder.is_relative_to(root):
+            return [root]
+        if root.is_relative_to(folder):
+            return [folder]
+        return [root, folder]
 
     def ignores(self, path: Path) -> bool:
         """True for a change no build should follow: the output folder (a build's own writes
@@ -198,25 +198,27 @@ class Rebuilder:
         project = self.project
         if project is not None and path.is_relative_to(project.config.output.resolve()):
             return True
-        root = (project.vault.root if project else self.vault).resolve()
+        name = path.name
+        if name.endswith(("~", ".swp", ".swx", ".tmp")) or name.startswith(".#"):
+            return True
+        root = self._root()
         if path.is_relative_to(root):
             parts = path.relative_to(root).parts
             if parts[:1] == (".obsidian",):
                 return not (len(parts) == 2 and parts[1] in OBSIDIAN_SETTINGS)
-            if any(part.startswith(".") for part in parts):
+        else:
+            root = self._config_folder() or root
+            if not path.is_relative_to(root):
                 return True
-            if _inside_output(path, root):
-                return True
-        elif self._outside_but_not_config(path):
-            return True
-        name = path.name
-        return name.endswith(("~", ".swp", ".swx", ".tmp")) or name.startswith(".#")
+            parts = path.relative_to(root).parts
+        return any(part.startswith(".") for part in parts) or _inside_output(path, root)
 
-    def _outside_but_not_config(self, path: Path) -> bool:
-        """Outside the vault only the config file matters (its folder is watched for it)."""
+    def _root(self) -> Path:
+        return (self.project.vault.root if self.project else self.vault).resolve()
+
+    def _config_folder(self) -> Path | None:
         config = self.project.config.path if self.project else self.config
-        target = Path(config).resolve() if config is not None else None
-        return path != target and path.name != CONFIG_FILE
+        return Path(config).resolve().parent if config is not None else None
 
 
 def _inside_output(path: Path, root: Path) -> bool:

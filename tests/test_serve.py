@@ -339,6 +339,45 @@ def test_only_the_targets_an_edit_can_change_are_rebuilt(vault: Path) -> None:
     assert rebuilder.rebuild({picture}).rebuilt == ("letter", "meta", "kilns")
 
 
+def test_an_edit_reaches_through_embeds_of_embeds_but_not_past_a_plain_link(
+    tmp_path: Path,
+) -> None:
+    def note(title: str, body: str, day: int, tag: str = "") -> str:
+        tags = [tag] if tag else None
+        return note_text(
+            title, body, note_id=f"2303{day:02d}GN01", created=f"2023-03-{day:02d}", tags=tags
+        )
+
+    vault = write_vault(
+        tmp_path / "vault",
+        {
+            "inner.md": note("Inner", "Inner words.\n", 1),
+            "middle.md": note("Middle", "![[Inner]]\n", 2),
+            "outer.md": note("Outer", "![[Middle]]\n", 3, "outer"),
+            "pointer.md": note("Pointer", "See [[Middle]].\n", 4, "pointer"),
+        },
+        """
+        [site]
+        url = "https://notes.example.org/"
+        [targets.outer]
+        exporter = "feed"
+        include_tags = ["outer"]
+        [targets.pointer]
+        exporter = "feed"
+        include_tags = ["pointer"]
+        """,
+    )
+    rebuilder = Rebuilder(vault)
+    rebuilder.build()
+    inner = vault / "inner.md"
+    inner.write_text(inner.read_text().replace("Inner words.", "Other words."), encoding="utf-8")
+    assert rebuilder.rebuild({inner}).rebuilt == ("outer",)
+    assert b"Other words." in (rebuilder.state.output / "outer" / "atom.xml").read_bytes()
+    middle = vault / "middle.md"
+    middle.write_text(middle.read_text().replace("title: Middle", "title: Centre"), "utf-8")
+    assert rebuilder.rebuild({middle}).rebuilt == ("outer", "pointer")
+
+
 def test_a_new_note_that_a_link_now_finds_rebuilds_the_linking_notes_targets(
     vault: Path,
 ) -> None:

@@ -223,17 +223,24 @@ def _serve(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     rebuilder = _rebuilder(args)
-    state = rebuilder.build()
-    try:
+    try:  # the port first: a port in use is said before a build, not after
         server = PreviewServer(rebuilder, args.host, args.port, allow_remote=args.allow_remote)
     except OSError as exc:
         print(
-            f"notepress: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr
+            printable(f"notepress: cannot listen on {args.host}:{args.port}: {exc.strerror}"),
+            file=sys.stderr,
         )
         return EXIT_USAGE
+    try:
+        state = rebuilder.build()
+    except BaseException:
+        server.stop()
+        raise
     with server:
         print(
-            f"serving {state.output} at {server.url} (Ctrl-C to stop)", file=sys.stderr, flush=True
+            f"serving {_display_path(state.output)} at {server.url} (Ctrl-C to stop)",
+            file=sys.stderr,
+            flush=True,
         )
         _follow(rebuilder)
     return EXIT_OK

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -197,6 +198,17 @@ def test_a_host_that_is_not_loopback_is_refused_without_the_flag(tmp_path: Path)
     assert result.code == 2
     assert "--host 0.0.0.0 is not a loopback address" in result.stderr
     assert "--allow-remote" in result.stderr
+
+
+def test_a_port_in_use_is_said_before_anything_is_built(vault: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", vault, "--port", str(port))
+    assert result.code == 2
+    assert f"notepress: cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
+    assert not (vault / "_publish").exists()
 
 
 # What the pages say ------------------------------------------------------------------------

@@ -59,7 +59,8 @@ def vault_files() -> dict[str, str | bytes]:
         "pictures/kiln.png": png_bytes(),
         "notes/kiln firing.md": note_text(
             "Kiln firing",
-            "The kiln reached cone six.\n\n![[kiln.png]]\n\nSee [[Glaze recipes]].\n",
+            "The kiln reached cone six.[^1]\n\n![[kiln.png]]\n\nSee [[Glaze recipes]].\n\n"
+            "[^1]: Measured with a pyrometric cone.\n",
             note_id="230301GN01",
             created="2023-03-01",
         ),
@@ -247,6 +248,9 @@ def test_the_newsletter_preview_shows_the_feed_items_with_local_images(
     assert '<img src="/letter/assets/pictures/kiln.png"' in page
     assert fetch(url, "/letter/assets/pictures/kiln.png")[0] == 200
     assert "Wednesday 01 March 2023" in page
+    # A footnote call and its way back stay inside the item, as in the mail.
+    assert '<a href="#n230301GN01-fn-1"' in page
+    assert 'id="n230301GN01-fn-1"' in page
     assert 'from <a href="/letter/feed.json">feed.json</a>' in page
     # A link to a note leads to the public site, as in the mail: the target has no such page.
     assert '<a href="https://notes.example.org/notes/glaze-recipes/" class="internal-link"' in page

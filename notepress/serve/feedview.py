@@ -180,8 +180,8 @@ class _LocalUrls:
         self.prefix = local_prefix
 
     def __call__(self, tag: str, attribute: str, value: str) -> str | None:
-        if attribute not in ("src", "href"):
-            return value
+        if attribute not in ("src", "href") or value.startswith("#"):
+            return value  # a footnote and its way back stay inside the item, as in a mail
         if self.folder_url and value.startswith(self.folder_url):
             # Only what the target holds: a note's page under the same URL is the site's.
             rest = urlsplit(value[len(self.folder_url) :]).path

@@ -205,3 +205,29 @@ def test_an_edit_shows_up_in_the_open_page_after_the_rebuild(preview: Preview) -
     assert preview.rebuilder.state.generation > built
     # The page was reloaded by its own script, not by the test.
     assert driver.find_element("id", "build").get_attribute("data-build") != str(built)
+
+
+@pytest.mark.slow
+def test_the_epub_opens_in_the_reader(preview: Preview, tmp_path: Path) -> None:
+    vault = write_vault(
+        tmp_path / "vault", vault_files(), CONFIG + '\n[targets.book]\nexporter = "epub"\n'
+    )
+    rebuilder = Rebuilder(vault)
+    rebuilder.build()
+    driver = preview.driver
+    with PreviewServer(rebuilder, "127.0.0.1", 0) as server:
+        driver.get(server.url + "_notepress/epub/book/book.epub")
+        chapters = driver.execute_script(
+            "return [...document.querySelectorAll('.chapters li a')].map(a => a.textContent)"
+        )
+        assert "Kiln firing" in chapters
+        driver.find_element("link text", "Kiln firing").click()
+        driver.switch_to.frame(driver.find_element("css selector", "iframe.page"))
+        try:
+            assert "The kiln reached cone six." in driver.find_element("tag name", "body").text
+            images = driver.execute_script(
+                "return [...document.images].map(i => [i.complete, i.naturalWidth])"
+            )
+            assert images and all(done and width > 0 for done, width in images), images
+        finally:
+            driver.switch_to.default_content()

@@ -66,7 +66,7 @@ def vault_files() -> dict[str, str | bytes]:
         ),
         "notes/glaze recipes.md": note_text(
             "Glaze recipes",
-            "Ash glaze, two parts feldspar.\n",
+            "Ash glaze, two parts feldspar: $x^2$ of it.\n",
             note_id="230302GN01",
             created="2023-03-02",
         ),
@@ -251,6 +251,9 @@ def test_the_newsletter_preview_shows_the_feed_items_with_local_images(
     # A footnote call and its way back stay inside the item, as in the mail.
     assert '<a href="#n230301GN01-fn-1"' in page
     assert 'id="n230301GN01-fn-1"' in page
+    # A formula stays MathML, with its TeX.
+    assert '<annotation encoding="application/x-tex">x^2</annotation>' in page
+    assert "<msup><mi>x</mi><mn>2</mn></msup>" in page
     assert 'from <a href="/letter/feed.json">feed.json</a>' in page
     # A link to a note leads to the public site, as in the mail: the target has no such page.
     assert '<a href="https://notes.example.org/notes/glaze-recipes/" class="internal-link"' in page

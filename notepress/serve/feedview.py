@@ -28,9 +28,28 @@ _ATOM = "{http://www.w3.org/2005/Atom}"
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 _ASSETS = "/assets/"
 
-_TAGS = set(nh3.ALLOWED_TAGS) | {"section", "figure", "figcaption", "audio", "video", "source"}
+#: MathML as the feed writes formulas (presentation elements with the TeX as annotation),
+#: so that a formula reads as one in the preview too.
+_MATHML = {
+    "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace",
+    "msub", "msup", "msubsup", "munder", "mover", "munderover", "mmultiscripts",
+    "mprescripts", "none", "mfrac", "msqrt", "mroot", "mstyle", "mpadded", "mphantom",
+    "menclose", "merror", "mtable", "mtr", "mtd",
+}  # fmt: skip
+_MATHML_ATTRIBUTES = {
+    "xmlns", "display", "alttext", "encoding", "mathvariant", "stretchy", "fence", "form",
+    "separator", "accent", "accentunder", "largeop", "movablelimits", "lspace", "rspace",
+    "linethickness", "displaystyle", "scriptlevel", "columnalign", "rowspan", "columnspan",
+    "width", "height", "depth",
+}  # fmt: skip
+_TAGS = (
+    set(nh3.ALLOWED_TAGS)
+    | {"section", "figure", "figcaption", "audio", "video", "source"}
+    | _MATHML
+)
 _ATTRIBUTES = {
     **{tag: set(attributes) for tag, attributes in nh3.ALLOWED_ATTRIBUTES.items()},
+    **{tag: _MATHML_ATTRIBUTES for tag in _MATHML},
     "*": {"class", "id", "title", "lang", "dir", "style"},
     "img": {"src", "alt", "width", "height", "style"},
     "audio": {"src", "controls"},

@@ -128,7 +128,7 @@ class Rebuilder:
         previous = self.state.targets if self._state is not None else ()
         try:
             new = self.load()
-        except NotepressError as exc:
+        except (NotepressError, OSError) as exc:  # the session goes on: fixed, it builds
             return self._failed(str(exc))
         names = list(new.config.targets) if old is None else affected_targets(old, new, changed)
         failed = {t.name for t in previous if not t.ok}
@@ -136,7 +136,7 @@ class Rebuilder:
         self.project = new
         try:
             report = new.build(names, lock_timeout=self.lock_timeout) if names else None
-        except NotepressError as exc:
+        except (NotepressError, OSError) as exc:
             return self._failed(str(exc))
         return self._publish(new, report, previous)
 

@@ -1,11 +1,13 @@
 """What ``notepress serve`` and ``watch`` spend after one edit: loading the vault again,
 deciding which targets the edit reaches, and rebuilding them (CPU seconds).
 
-.venv/bin/python bench/bench_serve.py [COUNT]
+.venv/bin/python bench/bench_serve.py [COUNT]     # a generated vault of COUNT notes
+.venv/bin/python bench/bench_serve.py PATH      # a copy of the vault at PATH, its own config
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 import time
@@ -31,10 +33,15 @@ exporter = "jsonld"
 
 
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000
+    given = sys.argv[1] if len(sys.argv) > 1 else "2000"
     with tempfile.TemporaryDirectory() as folder:
-        root = make_vault(Path(folder) / "vault", count)
-        (root / "notepress.toml").write_text(CONFIG, encoding="utf-8")
+        root = Path(folder) / "vault"
+        if given.isdigit():
+            make_vault(root, int(given))
+            (root / "notepress.toml").write_text(CONFIG, encoding="utf-8")
+        else:  # never edit the vault itself: a copy, without its earlier output
+            shutil.copytree(given, root, ignore=shutil.ignore_patterns("_publish"))
+        count = len(list(root.rglob("*.md")))
         rebuilder = Rebuilder(root)
         started = time.process_time()
         rebuilder.build()

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast lint bench clean
+.PHONY: demo test test-fast lint bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,15 +24,27 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet -e '.[all,test]'
 	@touch $@
 
+# The preview tests (tests/test_preview_browser.py) drive Debian's chromium through its
+# chromium-driver. Installed here when missing and we are root with apt; otherwise, or when
+# the install fails, those tests skip with one line saying what to install.
+chromium:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium and chromium-driver for the preview tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq chromium chromium-driver) >/dev/null 2>&1 \
+		|| echo "chromium could not be installed: the preview tests will be skipped"; \
+	else echo "chromium not found: the preview tests will be skipped (apt-get install chromium chromium-driver)"; fi
+
 demo: $(VENV)/.installed
 	$(BIN)/notepress build samples
 
 # Two workers: much of the suite waits on pandoc, WeasyPrint workers and epubcheck.
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test chromium
 	$(BIN)/python -m pytest -q -n 2
 
 # The inner loop: everything but the real PDF, EPUB, wheel and kill runs.
-test-fast: $(VENV)/.installed-test
+test-fast: $(VENV)/.installed-test chromium
 	$(BIN)/python -m pytest -q -n 2 -m "not slow"
 
 lint: $(VENV)/.installed-test

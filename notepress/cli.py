@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -17,7 +18,7 @@ import threading
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .chars import printable
 from .config import CONFIG_FILE, Config
@@ -31,6 +32,9 @@ from .registry import MissingExtraError, exporter_names, get_exporter
 from .report import build_dict, build_summary, problem_counts, problem_lines
 from .schema import describe
 from .version import __version__
+
+if TYPE_CHECKING:
+    from .serve import BuildState, Rebuilder
 
 __all__ = ["main"]
 
@@ -154,6 +158,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     new.set_defaults(run=_new)
 
+    serve = command(
+        "serve", "build, serve the output on 127.0.0.1 and rebuild on every change", _serve
+    )
+    _watch_options(serve)
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free)")
+    serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
+    serve.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host that is not a loopback address (the preview is then open to others)",
+    )
+    watch = command("watch", "build, then rebuild on every change (no server)", _watch)
+    _watch_options(watch)
+
     init = command("init", f"write a commented {CONFIG_FILE} into the vault", _init)
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
 
@@ -232,6 +250,12 @@ def _verbosity_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the time of each step, every file written and every warning",
     )
+def _watch_options(parser: argparse.ArgumentParser) -> None:
+    _config_option(parser)
+    parser.add_argument(
+        "-o", "--output", metavar="DIR", help="output folder (default: from config)"
+    )
+    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
 
 def _load(args: argparse.Namespace, **kwargs: Any) -> Project:
@@ -311,6 +335,103 @@ def _print_targets(report: BuildReport, *, every_file: bool) -> None:
         if len(target.files) > len(shown):
             more = len(target.files) - len(shown)
             print(f"  ... and {plural(more, 'more file')} (-v lists every one)")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import PreviewServer, is_loopback
+
+    if not is_loopback(args.host) and not args.allow_remote:
+        print(
+            f"notepress: --host {printable(args.host)} is not a loopback address: anyone on the "
+            "network could read the preview; add --allow-remote if that is what you want",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    rebuilder = _rebuilder(args)
+    try:  # the port first: a port in use is said before a build, not after
+        server = PreviewServer(rebuilder, args.host, args.port, allow_remote=args.allow_remote)
+    except OSError as exc:
+        print(
+            printable(f"notepress: cannot listen on {args.host}:{args.port}: {exc.strerror}"),
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        state = rebuilder.build()
+    except BaseException:
+        server.stop()
+        raise
+    with server:
+        print(
+            f"serving {_display_path(state.output)} at {server.url} (Ctrl-C to stop)",
+            file=sys.stderr,
+            flush=True,
+        )
+        _follow(rebuilder)
+    return EXIT_OK
+
+
+def _watch(args: argparse.Namespace) -> int:
+    rebuilder = _rebuilder(args)
+    state = rebuilder.build()
+    print(
+        f"watching for changes, output in {_display_path(state.output)} (Ctrl-C to stop)",
+        file=sys.stderr,
+        flush=True,
+    )
+    _follow(rebuilder)
+    return EXIT_OK
+
+
+def _rebuilder(args: argparse.Namespace) -> Rebuilder:
+    from .serve import Rebuilder
+
+    printed: set[str] = set()
+
+    def report(state: BuildState, built: BuildReport | None) -> None:
+        """Each problem once per session (the same 300 warnings after every save would
+        bury the one the save caused), then one line per build."""
+        project = rebuilder.project
+        if state.error:
+            print(f"notepress: not rebuilt: {state.error}", file=sys.stderr, flush=True)
+            return
+        if project is not None and built is not None:
+            for problem in built.all_problems():
+                line = _shown(project, problem)
+                if line not in printed:
+                    printed.add(line)
+                    print(line, file=sys.stderr)
+        errors, warnings = state.counts()
+        names = ", ".join(state.rebuilt) or "nothing (no target affected)"
+        print(
+            f"build {state.generation}: {names}; {errors} errors, {warnings} warnings",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    rebuilder = Rebuilder(
+        Path(args.vault),
+        Path(args.config) if args.config else None,
+        Path(args.output).resolve() if args.output else None,
+        strict=args.strict,
+        on_build=report,
+    )
+    return rebuilder
+
+
+def _follow(rebuilder: Rebuilder) -> None:
+    """Rebuild after every change until Ctrl-C, which is the normal way to stop."""
+    from .serve import watch
+
+    logging.getLogger("watchfiles").setLevel(logging.ERROR)  # its own note about Ctrl-C
+    stop = threading.Event()
+    try:
+        watch(rebuilder, stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+    print("stopped", file=sys.stderr)
 
 
 def _announce_defaults(config: Config) -> None:

@@ -404,7 +404,8 @@ def _rebuilder(args: argparse.Namespace) -> Rebuilder:
         errors, warnings = state.counts()
         names = ", ".join(state.rebuilt) or "nothing (no target affected)"
         print(
-            f"build {state.generation}: {names}; {errors} errors, {warnings} warnings",
+            f"build {state.generation}: {names}; "
+            f"{plural(errors, 'error')}, {plural(warnings, 'warning')}",
             file=sys.stderr,
             flush=True,
         )

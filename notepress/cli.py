@@ -22,7 +22,7 @@ from .chars import printable
 from .config import CONFIG_FILE, Config
 from .errors import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ExportError, NotepressError
 from .model import Problem, Severity
-from .pipeline import LOCK_TIMEOUT, BuildReport, Project, load_project
+from .pipeline import LOCK_TIMEOUT, BuildReport, Project, clean_cache, load_project
 from .registry import exporter_names, get_exporter
 from .schema import describe
 from .version import __version__
@@ -103,6 +103,16 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"wait this long for another build into the same output (default: {LOCK_TIMEOUT:g})",
     )
+    build.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        help="neither read nor write the build cache: parse and render every note",
+    )
+
+    clean = command("clean", "remove the build cache from the output folder", _clean)
+    _config_option(clean)
+    clean.add_argument("-o", "--output", metavar="DIR", help="output folder (default: from config)")
 
     check = command("check", "report every problem in the vault", _check)
     _config_option(check)
@@ -157,7 +167,7 @@ def _print_problems(project: Project, problems: Sequence[Problem]) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
-    project = _load(args, output=args.output, strict=args.strict)
+    project = _load(args, output=args.output, strict=args.strict, cache=args.cache)
     _announce_defaults(project.config)
     report: BuildReport = project.build(args.target, lock_timeout=args.wait)
     _print_problems(project, report.problems)
@@ -168,6 +178,9 @@ def _build(args: argparse.Namespace) -> int:
             print(f"{target.name} ({target.exporter}) FAILED", file=sys.stderr)
             continue
         folder = report.output / target.name
+        if target.up_to_date:
+            print(f"{target.name} ({target.exporter}, {target.notes} notes) up to date")
+            continue
         print(
             f"{target.name} ({target.exporter}, {target.notes} notes) -> {_display_path(folder)}/"
         )
@@ -184,6 +197,13 @@ def _build(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return EXIT_ERRORS if report.has_errors else EXIT_OK
+
+
+def _clean(args: argparse.Namespace) -> int:
+    project = _load(args, output=args.output, cache=False)
+    for path in clean_cache(project.config.output, lock_timeout=LOCK_TIMEOUT):
+        print(f"removed {_display_path(path)}")
+    return EXIT_OK
 
 
 def _announce_defaults(config: Config) -> None:

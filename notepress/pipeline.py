@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .cache import Cache, remove_cache
 from .chars import shown
 from .collisions import assign_urls
 from .config import CONFIG_FILE, Config, Target
@@ -13,6 +14,7 @@ from .configfile import default_config, load_config
 from .errors import ConfigError, NotepressError, VaultError
 from .exporter import Job
 from .markdown.diagrams import one_warning_per_build
+from .markdown.memo import memo_installed
 from .model import Note, Problem, Severity
 from .output import OutputError, OutputFolder, output_folder_problem, temporary_files_in
 from .registry import get_exporter
@@ -25,6 +27,7 @@ __all__ = [
     "Project",
     "TargetResult",
     "build",
+    "clean_cache",
     "load_project",
     "select_for",
 ]
@@ -39,11 +42,13 @@ class Project:
 
     config: Config
     vault: Vault
+    cache: Cache | None = field(default=None, repr=False, compare=False)
+    """The build cache opened when the vault was read; None when built without one."""
 
     def build(
         self, targets: Sequence[str] | None = None, *, lock_timeout: float = LOCK_TIMEOUT
     ) -> BuildReport:
-        return build(self.vault, self.config, targets, lock_timeout=lock_timeout)
+        return build(self.vault, self.config, targets, lock_timeout=lock_timeout, cache=self.cache)
 
     def selected(self, target: Target) -> tuple[Note, ...]:
         return select_for(self.vault, target)
@@ -65,6 +70,9 @@ class TargetResult:
     files: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     error: str | None = None
+    up_to_date: bool = False
+    """Nothing the target is built from changed since the last build: its folder was left
+    as it was, not written again."""
 
     @property
     def ok(self) -> bool:
@@ -98,11 +106,13 @@ def load_project(
     *,
     output: str | Path | None = None,
     strict: bool = False,
+    cache: bool = True,
 ) -> Project:
     """Read the config (``VAULT/notepress.toml`` unless given; built-in defaults if absent)
     and the vault it describes.
 
     ``strict`` turns every warning into an error, so a note with a warning is not published.
+    ``cache=False`` neither reads nor writes the build cache (``OUTPUT/.notepress-cache.sqlite``).
     """
     root = Path(vault)
     if not root.is_dir():
@@ -120,17 +130,22 @@ def load_project(
         cfg = replace(cfg, output=Path(output).resolve())
         excluded.append(cfg.output)
     _check_output_folders(root, cfg, excluded)
+    settings = cfg.site.parse_settings(cfg.vault)
+    opened = Cache.open(cfg.output, root) if cache else None
+    if opened is not None:
+        opened.store.with_settings(repr(settings))
     loaded = load_vault(
         root,
-        cfg.site.parse_settings(cfg.vault),
+        settings,
         ignore=cfg.ignore,
         exclude_dirs=excluded,
         options=cfg.vault,
+        cache=opened.store if opened is not None else None,
     )
     loaded = assign_urls(loaded, cfg.site, cfg.vault)
     if strict:
         loaded = loaded.strict()
-    return Project(cfg, loaded)
+    return Project(cfg, loaded, opened)
 
 
 def _check_output_folders(root: Path, config: Config, folders: Sequence[Path]) -> None:
@@ -195,6 +210,7 @@ def build(
     targets: Sequence[str] | None = None,
     *,
     lock_timeout: float = LOCK_TIMEOUT,
+    cache: Cache | None = None,
 ) -> BuildReport:
     """Build the named targets (all by default).
 
@@ -204,6 +220,10 @@ def build(
     see half a build and a kill leaves the old or the new folder whole.  The output folder
     is locked for the whole build: a second build into it waits up to ``lock_timeout``
     seconds, then fails with :class:`~notepress.output.OutputError`.
+
+    With a ``cache`` (see :mod:`notepress.cache`), notes are rendered only when no earlier
+    rendering is proven still right, and a target nothing of which changed is left as it is
+    (``TargetResult.up_to_date``).
     """
     names = list(config.targets) if targets is None else list(targets)
     unknown = [name for name in names if name not in config.targets]
@@ -216,8 +236,17 @@ def build(
     report = BuildReport(output=config.output, problems=vault.all_problems(), targets=[])
     folder = OutputFolder(config.output)
     with folder.locked(lock_timeout), temporary_files_in(folder.temp):
-        for name in names:
-            report.targets.append(_build_target(vault, config, config.targets[name], folder))
+        try:
+            if cache is not None:
+                cache.start(folder)
+            for name in names:
+                target = config.targets[name]
+                report.targets.append(_build_target(vault, config, target, folder, cache))
+        finally:
+            if cache is not None:
+                cache.finish(vault)
+    if cache is not None:
+        report.problems.extend(cache.problems)
     report.problems.extend(
         Problem(Severity.ERROR, "output-leftover", message, "output") for message in folder.warnings
     )
@@ -228,8 +257,17 @@ def build(
     return report
 
 
+def clean_cache(output: Path, *, lock_timeout: float = LOCK_TIMEOUT) -> list[Path]:
+    """Remove the build cache of ``output`` (under its lock, so no build is writing it);
+    the files removed.  Target folders and everything else stay."""
+    if not output.is_dir():
+        return []
+    with OutputFolder(output).locked(lock_timeout):
+        return remove_cache(output)
+
+
 def _build_target(
-    vault: Vault, config: Config, target: Target, folder: OutputFolder
+    vault: Vault, config: Config, target: Target, folder: OutputFolder, cache: Cache | None = None
 ) -> TargetResult:
     exporter_cls = get_exporter(target.exporter)
     matching, notes = _select(vault, target)
@@ -244,6 +282,15 @@ def _build_target(
         return _failed(result, target, f"cannot prepare a staging folder: {exc}")
     except OutputError as exc:
         return _failed(result, target, str(exc))
+    if cache is not None:
+        record = cache.up_to_date(vault, config, target, notes, matching, final)
+        if record is not None:
+            folder.discard(staging)
+            result.up_to_date = True
+            result.files = [final / path for path in record.files]
+            result.problems = list(record.problems)
+            return result
+    memo = cache.memo(target.name) if cache is not None else None
     job = Job(
         target=target,
         site=config.site,
@@ -255,7 +302,8 @@ def _build_target(
     )
     job.problems.extend(_undated_problems(target, notes))
     try:
-        exporter_cls().build(job)
+        with memo_installed(memo):
+            exporter_cls().build(job)
     except NotepressError as exc:
         result.error = str(exc)
     except Exception as exc:  # an exporter bug must not take the other targets down
@@ -279,7 +327,12 @@ def _build_target(
             result.error = str(exc)
     if result.error is not None:
         folder.discard(staging)  # the unpublished new build; the old folder is untouched
+        if cache is not None:
+            cache.failed(target.name, memo)
         return _failed(result, target, result.error)
+    if cache is not None and memo is not None:
+        files = [path.relative_to(final).as_posix() for path in result.files]
+        cache.built(target.name, memo, result.problems, files, final)
     return result
 
 

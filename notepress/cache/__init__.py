@@ -1,0 +1,121 @@
+"""The build cache: what a build may reuse from the last one, proven unchanged first.
+
+Three things are kept in ``OUTPUT/.notepress-cache.sqlite`` (:mod:`.store`):
+
+* parsed notes, by path, size, modification time, the hash of the bytes, the version of
+  the code and the settings that change how a note is read (:meth:`BuildCache.parsed_note`);
+* renderings, by target, note and render arguments, with what each render read of the vault
+  and the link style (:mod:`.memo`);
+* per target, the key of everything it was built from (:mod:`.targets`): a target whose key
+  and vault answers are unchanged, and whose folder is as the last build left it, is not
+  built nor written at all.
+
+:class:`Cache` is what the pipeline drives, one per build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..config import Config, Target
+from ..markdown.memo import replay
+from ..model import Note, Problem
+from ..output import MANIFEST, OutputFolder, read_manifest
+from ..vault import Vault
+from .memo import Fingerprints, TargetMemo
+from .store import CACHE_FILE, BuildCache, TargetRecord, file_digest, remove_cache
+from .targets import target_key
+
+__all__ = ["CACHE_FILE", "BuildCache", "Cache", "TargetMemo", "remove_cache"]
+
+
+class Cache:
+    """The cache as one build uses it: opened at load, written under the output lock."""
+
+    def __init__(self, store: BuildCache) -> None:
+        self.store = store
+        self.fingerprints = Fingerprints()
+        self._keys: dict[str, str] = {}
+
+    @classmethod
+    def open(cls, output: Path, vault_root: Path) -> Cache:
+        return cls(BuildCache.open(output, vault_root))
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.store.problems
+
+    def start(self, folder: OutputFolder) -> None:
+        """The build holds ``folder``'s lock: the file may be written from now on."""
+        self.store.writing(folder)
+
+    def up_to_date(
+        self,
+        vault: Vault,
+        config: Config,
+        target: Target[Any],
+        notes: Sequence[Note],
+        matching: Sequence[Note],
+        final: Path,
+    ) -> TargetRecord | None:
+        """The last build's record of ``target`` when nothing it was built from changed and
+        its folder is as that build left it; else None (and the key is kept for
+        :meth:`built`)."""
+        key = target_key(vault, config, target, notes, matching, self.fingerprints)
+        self._keys[target.name] = key
+        record = self.store.target(target.name)
+        if record is None or record.key != key:
+            return None
+        notes_by_path = {note.path.as_posix(): note for note in vault.notes}
+        if replay(record.reads, vault, None, notes_by_path, self.fingerprints) is None:
+            return None
+        return record if _intact(final, record.manifest) else None
+
+    def memo(self, target: str) -> TargetMemo:
+        return TargetMemo(self.store, target, self.fingerprints)
+
+    def built(
+        self, target: str, memo: TargetMemo, problems: list[Problem], files: list[str], final: Path
+    ) -> None:
+        """Keep what ``target`` was built from, now that its folder is in place."""
+        memo.flush()
+        key = self._keys.get(target)
+        try:
+            manifest = file_digest(final / MANIFEST)
+        except OSError:
+            key = None
+        record = None
+        if key is not None:
+            reads = sorted(memo.vault_reads.values(), key=lambda read: str(read[:2]))
+            record = TargetRecord(key, reads, problems, files, manifest)
+        self.store.store_target(target, record)
+
+    def failed(self, target: str, memo: TargetMemo | None) -> None:
+        """A failed target is built again next time; its renderings are still good."""
+        if memo is not None:
+            memo.flush()
+        self.store.store_target(target, None)
+
+    def finish(self, vault: Vault) -> None:
+        self.store.finish(note.path.as_posix() for note in vault.notes)
+
+
+def _intact(final: Path, manifest_digest: str) -> bool:
+    """Whether the target folder still holds the manifest the last build wrote and every
+    file it lists (someone may have deleted the folder or a file since)."""
+    try:
+        if file_digest(final / MANIFEST) != manifest_digest:
+            return False
+    except OSError:
+        return False
+    listed = read_manifest(final)
+    if listed is None:
+        return False
+    return all((final / rel).exists() or (final / rel).is_symlink() for rel in listed)
+
+
+def settings_key(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()

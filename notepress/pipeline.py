@@ -332,7 +332,7 @@ def _build_target(
         return _failed(result, target, result.error)
     if cache is not None and memo is not None:
         files = [path.relative_to(final).as_posix() for path in result.files]
-        cache.built(target.name, memo, result.problems, files, final)
+        cache.built(vault, target.name, memo, result.problems, files, final)
     return result
 
 

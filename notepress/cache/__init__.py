@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config, Target
-from ..markdown.memo import replay
+from ..markdown.memo import replay, stat_reads
 from ..model import Note, Problem
 from ..output import MANIFEST, OutputFolder, read_manifest
 from ..vault import Vault
@@ -78,7 +78,13 @@ class Cache:
         return TargetMemo(self.store, target, self.fingerprints)
 
     def built(
-        self, target: str, memo: TargetMemo, problems: list[Problem], files: list[str], final: Path
+        self,
+        vault: Vault,
+        target: str,
+        memo: TargetMemo,
+        problems: list[Problem],
+        files: list[str],
+        final: Path,
     ) -> None:
         """Keep what ``target`` was built from, now that its folder is in place."""
         memo.flush()
@@ -90,6 +96,7 @@ class Cache:
         record = None
         if key is not None:
             reads = sorted(memo.vault_reads.values(), key=lambda read: str(read[:2]))
+            reads += stat_reads(reads, vault.root)
             record = TargetRecord(key, reads, problems, files, manifest)
         self.store.store_target(target, record)
 

@@ -266,7 +266,8 @@ def rendered_from_data(
             for src, alt, path, width, height in data["images"]
         ),
         footnotes=tuple(
-            Footnote(number, id_, html, tuple(refs)) for number, id_, html, refs in data["footnotes"]
+            Footnote(number, id_, html, tuple(refs))
+            for number, id_, html, refs in data["footnotes"]
         ),
         urls=tuple(data["urls"]),
         media=tuple(

@@ -55,8 +55,9 @@ def environment_key() -> str:
                     info = os.stat(os.path.join(current, name))
                     rel = os.path.relpath(os.path.join(current, name), folder)
                     digest.update(f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
-    return f"{__version__}:{hashlib.sha256(chr(10).join(parts).encode()).hexdigest()[:16]}:" + (
-        digest.hexdigest()[:16]
+    return (
+        f"{__version__}:{hashlib.sha256(chr(10).join(parts).encode()).hexdigest()[:16]}:"
+        + (digest.hexdigest()[:16])
     )
 
 

@@ -3,17 +3,18 @@ asked of the vault (replayed separately, see :meth:`notepress.cache.Cache.up_to_
 
 Two builds with one key write the same bytes: the code, the target's options and the site,
 ``SOURCE_DATE_EPOCH`` and the other variables outputs read, the built-in templates and the
-files the target's options name (a templates folder, a stylesheet), the vault's settings and
-attachments, and each selected note whole (its fingerprint).
+files the target's options name (a templates folder, a stylesheet), the vault's settings, the
+names of its attachments and the state of those its notes' frontmatter names, and each
+selected note whole (its fingerprint).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import fields, is_dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..config import Config, Target
@@ -55,14 +56,42 @@ def target_key(
         "option_files": [list(_option_files(config.root, value)) for value in _values(target)],
         "settings": repr(vault.settings),
         "strict": vault.warnings_are_errors,
-        "attachments": [
+        "attachments": sorted(vault.attachments),
+        "named_files": [
             [rel.as_posix(), stat_key(vault.root / rel)]
-            for rel in sorted(set(vault.attachments.values()))
+            for rel in _named_attachments(vault, target, matching)
         ],
         "matching": [[n.path.as_posix(), fingerprint(n)] for n in matching],
         "selected": selected,
     }
     return hashlib.sha256(canonical(data).encode("utf-8")).hexdigest()
+
+
+def _named_attachments(
+    vault: Vault, target: Target[Any], notes: Sequence[Note]
+) -> list[PurePosixPath]:
+    """Vault files the target's options or its notes' frontmatter name (an icon, a cover,
+    a note's ``image``): an exporter copies them without a rendering asking for them.
+
+    Files the renderings use are checked with the renderings' reads; a file of the vault
+    nothing names (the config, another target's stylesheet) changes no output.
+    """
+    names = list(_values(target))
+    for note in notes:
+        names.extend(_texts(note.extra))
+    found = {vault.attachment(name) for name in names if len(name) < 4096}
+    return sorted(path for path in found if path is not None)
+
+
+def _texts(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _texts(item)
 
 
 def _values(target: Target[Any]) -> Iterator[str]:

@@ -17,10 +17,12 @@ Nothing here knows where renderings are kept: :mod:`notepress.cache` installs a
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..model import Note
@@ -34,11 +36,16 @@ __all__ = [
     "STYLE_READS",
     "Reads",
     "RenderMemo",
+    "count_render",
     "current_memo",
     "face",
+    "file_state",
     "memo_installed",
+    "mermaid_identity",
     "render_count",
+    "rendered_paths",
     "replay",
+    "stat_reads",
 ]
 
 Answer = Any
@@ -126,6 +133,8 @@ def _ask(
         return fingerprint(notes[args[0]])
     if kind == "strict":
         return bool(vault.settings.strict_line_breaks)
+    if kind == "stat":
+        return file_state(vault.root / args[0])
     if kind == "mermaid":
         return mermaid_identity()
     if style is None:
@@ -139,6 +148,22 @@ def _ask(
     if kind == "asset":
         return style.asset_href(PurePosixPath(args[0]))
     raise ValueError(kind)
+
+
+def file_state(path: Path) -> Answer:
+    """Size and modification time of a file the output copies, or None."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns]
+
+
+def stat_reads(reads: Iterable[list[Any]], root: Path) -> list[list[Any]]:
+    """A ``stat`` read for each vault file ``reads`` found: a rendering does not change
+    when a file it links changes, but the copy an output makes of it does."""
+    found = {answer for kind, _args, answer in reads if kind in ("file", "attachment") and answer}
+    return [["stat", [path], file_state(root / path)] for path in sorted(found)]
 
 
 def _posix(path: PurePosixPath | None) -> str | None:
@@ -166,7 +191,7 @@ class RenderMemo(Protocol):
 
 
 _MEMO: ContextVar[RenderMemo | None] = ContextVar("notepress_render_memo", default=None)
-_RENDERS = [0]
+_RENDERS: Counter[str] = Counter()
 
 
 def current_memo() -> RenderMemo | None:
@@ -183,11 +208,16 @@ def memo_installed(memo: RenderMemo | None) -> Iterator[None]:
         _MEMO.reset(token)
 
 
-def count_render() -> None:
-    _RENDERS[0] += 1
+def count_render(note: Note) -> None:
+    _RENDERS[note.path.as_posix()] += 1
 
 
 def render_count() -> int:
     """How many notes were actually rendered (not taken from a memo) in this process: what
     tests and benchmarks count to prove that a build did no more than it had to."""
-    return _RENDERS[0]
+    return _RENDERS.total()
+
+
+def rendered_paths() -> Counter[str]:
+    """How many times each note (by vault path) was actually rendered in this process."""
+    return Counter(_RENDERS)

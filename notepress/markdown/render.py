@@ -35,8 +35,8 @@ from .footnotes import FootnoteRule, footnote_bodies, phrasing, without_footnote
 from .headings import inline_text
 from .htmltags import split_tags
 from .math import MATH_LINE, MathRule, invalid_message, to_mathml, to_svg
-from .memo import Reads, count_render, current_memo, face, mermaid_identity
 from .media import embed_card, frame_cards, media_html, media_kind, media_type, split_size
+from .memo import Reads, count_render, current_memo, face, mermaid_identity
 from .nesting import MAX_DEPTH, cap_html_depth
 from .parser import create_parser, note_tokens, parse_body
 from .sanitize import sanitize
@@ -226,7 +226,7 @@ def render_note(
     reads = memo.reads() if memo is not None else None
     try:
         with cpu_budget():
-            count_render()
+            count_render(note)
             rendered = _render(note, vault, style, include_drafts, footnotes, math, reads)
     except BudgetExceeded as exc:
         raise NoteRenderError(too_slow(path, "rendering", exc)) from None

@@ -22,7 +22,7 @@ import pytest
 
 import notepress
 from bench.synthetic import make_vault as make_synthetic_vault
-from notepress.cache import CACHE_FILE
+from notepress.cache import cache_path
 from notepress.cache.codec import (
     note_from_data,
     note_to_data,
@@ -127,7 +127,7 @@ def test_a_rebuild_with_nothing_changed_renders_nothing_and_rewrites_no_target(
     assert _up_to_date(report) == {"news": False, "meta": False}
     output = vault / "_publish"
     before = _states(output)
-    assert (output / CACHE_FILE).is_file()
+    assert cache_path(output).is_file()
 
     again, rendered = _build(vault)
     assert rendered == Counter()
@@ -200,7 +200,7 @@ def test_without_the_cache_every_note_is_rendered_and_the_file_is_not_touched(
     vault: Path,
 ) -> None:
     _build(vault)
-    cache = vault / "_publish" / CACHE_FILE
+    cache = cache_path(vault / "_publish")
     state = cache.stat().st_mtime_ns, cache.read_bytes()
     report, rendered = _build(vault, cache=False)
     assert sum(rendered.values()) == 10
@@ -208,18 +208,33 @@ def test_without_the_cache_every_note_is_rendered_and_the_file_is_not_touched(
     assert (cache.stat().st_mtime_ns, cache.read_bytes()) == state
 
 
+def test_the_cache_keeps_private_text_out_of_the_output_folder(vault: Path) -> None:
+    """It holds every note's text, drafts included; the output folder is what gets
+    published, so the cache lives in the user's cache folder, readable by its owner."""
+    _build(vault)
+    output = vault / "_publish"
+    for folder, _dirs, files in os.walk(output):
+        for name in files:
+            assert b"Not for anyone" not in Path(folder, name).read_bytes(), name
+    cache = cache_path(output)
+    assert not cache.is_relative_to(output.resolve())
+    assert b"Not for anyone" in cache.read_bytes()  # the draft is parsed once, like the rest
+    assert cache.stat().st_mode & 0o777 == 0o600
+    assert str(cache.parent.parent) == os.environ["NOTEPRESS_CACHE"]
+
+
 def test_the_command_line_builds_without_the_cache_and_cleans_it(vault: Path) -> None:
     done = run_cli("build", vault, "--no-cache")
     assert done.code == 0, done.stderr
-    assert not (vault / "_publish" / CACHE_FILE).exists()
+    assert not cache_path(vault / "_publish").exists()
     assert run_cli("build", vault).code == 0
     again = run_cli("build", vault)
     assert "news (feed, 5 notes) up to date" in again.stdout
     kept = snapshot(vault / "_publish/news")
     cleaned = run_cli("clean", vault)
     assert cleaned.code == 0, cleaned.stderr
-    assert CACHE_FILE in cleaned.stdout
-    assert not (vault / "_publish" / CACHE_FILE).exists()
+    assert cache_path(vault / "_publish").name in cleaned.stdout
+    assert not cache_path(vault / "_publish").exists()
     assert snapshot(vault / "_publish/news") == kept  # target folders are not the cache
 
 
@@ -277,7 +292,7 @@ def test_a_cache_that_cannot_be_trusted_is_discarded_with_a_warning(
 ) -> None:
     _, cold = _build(vault, cache=False)
     _build(vault)
-    cache = vault / "_publish" / CACHE_FILE
+    cache = cache_path(vault / "_publish")
     spoil(cache)  # type: ignore[operator]
     report, rendered = _build(vault)
     warnings = [p for p in report.problems if p.code == "cache-discarded"]
@@ -295,7 +310,7 @@ def test_a_rendering_whose_reads_no_longer_hold_is_not_used(vault: Path) -> None
     """A row of the right shape that is wrong (a build killed between two steps, a hand
     edit): its recorded answers are asked again and disagree, so it is rendered anew."""
     _build(vault)
-    cache = vault / "_publish" / CACHE_FILE
+    cache = cache_path(vault / "_publish")
     with sqlite3.connect(cache) as db:
         rows = db.execute("SELECT rowid, reads FROM rendered WHERE path = 'alpha.md'").fetchall()
         for rowid, reads in rows:
@@ -423,7 +438,7 @@ def _cold_and_warm(root: Path, note: Path, targets: list[str] | None = None) -> 
     report = notepress.load_project(root, output=warm).build(targets)
     assert not any(t.up_to_date for t in report.targets)  # built again, from the cache
     assert _output_files(warm) == _output_files(cold)
-    assert not (cold / CACHE_FILE).exists()
+    assert not cache_path(cold).exists()
 
 
 def test_a_cached_build_of_a_generated_vault_is_byte_identical_to_a_cold_one(

@@ -1,6 +1,7 @@
 """The build cache: what a build may reuse from the last one, proven unchanged first.
 
-Three things are kept in ``OUTPUT/.notepress-cache.sqlite`` (:mod:`.store`):
+Three things are kept in one SQLite file per output folder (:mod:`.store`; in the user's
+cache folder, never in the output, which is published and must not hold drafts):
 
 * parsed notes, by path, size, modification time, the hash of the bytes, the version of
   the code and the settings that change how a note is read (:meth:`BuildCache.parsed_note`);
@@ -23,13 +24,13 @@ from typing import Any
 from ..config import Config, Target
 from ..markdown.memo import replay, stat_reads
 from ..model import Note, Problem
-from ..output import MANIFEST, OutputFolder, read_manifest
+from ..output import MANIFEST, OutputFolder, files_below, read_manifest
 from ..vault import Vault
 from .memo import Fingerprints, TargetMemo
-from .store import CACHE_FILE, BuildCache, TargetRecord, file_digest, remove_cache
+from .store import BuildCache, TargetRecord, cache_path, file_digest, remove_cache
 from .targets import target_key
 
-__all__ = ["CACHE_FILE", "BuildCache", "Cache", "TargetMemo", "remove_cache"]
+__all__ = ["BuildCache", "Cache", "TargetMemo", "cache_path", "remove_cache"]
 
 
 class Cache:
@@ -121,7 +122,9 @@ def _intact(final: Path, manifest_digest: str) -> bool:
     listed = read_manifest(final)
     if listed is None:
         return False
-    return all((final / rel).exists() or (final / rel).is_symlink() for rel in listed)
+    # A file added by hand is carried over with a warning by a real build: build again.
+    found = set(files_below(final)) - {MANIFEST}
+    return found == set(listed)
 
 
 def settings_key(*parts: object) -> str:

@@ -42,8 +42,13 @@ def canonical(data: Any) -> str:
 
 
 def fingerprint(note: Note) -> str:
-    """A hash of everything the note holds: two notes with one fingerprint are equal."""
-    return hashlib.sha256(canonical(note_to_data(note)).encode("utf-8")).hexdigest()
+    """A hash of everything the note holds: two notes with one fingerprint are equal.
+
+    :func:`note_to_data` writes its keys in one order and mappings as lists of pairs, so
+    the JSON needs no sorting to be the same for equal notes.
+    """
+    text = json.dumps(note_to_data(note), ensure_ascii=False, check_circular=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # time ----------------------------------------------------------------------------------

@@ -1,6 +1,11 @@
-"""The cache file: one SQLite database beside the targets in the output folder.
+"""The cache file: one SQLite database per output folder, in the user's cache folder.
 
-It keeps parsed notes, renderings and what each target was last built from.  It is a
+It keeps parsed notes, renderings and what each target was last built from.  It holds
+every note's text, drafts and ``%%comments%%`` included, so it never lies in the output
+folder, which is what gets published (served as the site, copied to a server): it is
+``NOTEPRESS_CACHE/builds/`` (else ``$XDG_CACHE_HOME/notepress/builds/``, else
+``~/.cache/notepress/builds/``), named by a hash of the output folder's path, readable by
+its owner alone.  It is a
 hint, never a source of truth: every row is checked against what this build would compute
 (a note's bytes, the answers a rendering depends on, a target's inputs) before it is used.
 
@@ -23,15 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..markdown.diagrams import cache_folder
 from ..model import Note, Problem, Severity
 from ..output import OutputFolder
 from .codec import Uncacheable, canonical, note_from_data, note_to_data
 from .environment import environment_key
 
-__all__ = ["CACHE_FILE", "SCHEMA", "BuildCache", "TargetRecord", "remove_cache"]
+__all__ = ["SCHEMA", "BuildCache", "TargetRecord", "cache_path", "remove_cache"]
 
-CACHE_FILE = ".notepress-cache.sqlite"
-"""In the output folder, beside the target folders (a hidden name: never a target)."""
 SCHEMA = 1
 """The layout of the tables; a file of another layout is discarded."""
 
@@ -54,14 +58,17 @@ _COLUMNS = {
 
 
 def cache_path(output: Path) -> Path:
-    return output / CACHE_FILE
+    """The cache file of the output folder ``output``."""
+    name = hashlib.sha256(os.fsencode(Path(output).resolve())).hexdigest()[:32]
+    return cache_folder().parent / "builds" / f"{name}.sqlite"
 
 
 def remove_cache(output: Path) -> list[Path]:
     """Delete the cache file of ``output`` and SQLite's journal beside it; what was removed."""
     removed = []
+    base = cache_path(output)
     for suffix in ("", "-journal", "-wal", "-shm"):
-        path = output / (CACHE_FILE + suffix)
+        path = base.with_name(base.name + suffix)
         with suppress(FileNotFoundError):
             path.unlink()
             removed.append(path)
@@ -124,7 +131,7 @@ class BuildCache:
         except sqlite3.Error as exc:
             self._discarded(f"it cannot be opened ({exc})")
             return
-        reason = _unfit(connection, self.vault_root)
+        reason = _unfit(connection, self.vault_root, self.output)
         if reason is not None:
             connection.close()
             self._discarded(reason)
@@ -217,7 +224,7 @@ class BuildCache:
                 self._write = sqlite3.connect(
                     self.path, isolation_level=None, check_same_thread=False
                 )
-                if _unfit(self._write, self.vault_root) is not None:  # changed since loading
+                if _unfit(self._write, self.vault_root, self.output) is not None:
                     self._write.close()
                     remove_cache(self.output)
                     self._write = self._create()
@@ -226,6 +233,8 @@ class BuildCache:
             self._give_up(exc)
 
     def _create(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o600))
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         with _transaction(connection):
             for statement in _TABLES:
@@ -236,6 +245,7 @@ class BuildCache:
                     ("schema", str(SCHEMA)),
                     ("notepress", environment_key()),
                     ("vault", str(self.vault_root)),
+                    ("output", str(self.output.resolve())),
                 ],
             )
         return connection
@@ -330,7 +340,7 @@ class _transaction:
                 self.connection.execute("ROLLBACK")
 
 
-def _unfit(connection: sqlite3.Connection, vault_root: Path) -> str | None:
+def _unfit(connection: sqlite3.Connection, vault_root: Path, output: Path) -> str | None:
     """Why the open file may not be used for ``vault_root`` by this notepress, or None."""
     try:
         tables = {
@@ -348,6 +358,8 @@ def _unfit(connection: sqlite3.Connection, vault_root: Path) -> str | None:
         return "it was written by another version of notepress or of its libraries"
     if meta.get("vault") != str(vault_root):
         return f"it was written for another vault ({meta.get('vault')!r})"
+    if meta.get("output") != str(output.resolve()):
+        return f"it was written for another output folder ({meta.get('output')!r})"
     return None
 
 

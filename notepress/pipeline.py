@@ -244,7 +244,7 @@ def build(
                 report.targets.append(_build_target(vault, config, target, folder, cache))
         finally:
             if cache is not None:
-                cache.finish(vault)
+                cache.finish(vault, config.targets)
     if cache is not None:
         report.problems.extend(cache.problems)
     report.problems.extend(

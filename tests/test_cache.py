@@ -444,7 +444,7 @@ def _cold_and_warm(root: Path, note: Path, targets: list[str] | None = None) -> 
 def test_a_cached_build_of_a_generated_vault_is_byte_identical_to_a_cold_one(
     tmp_path: Path, reproducible: int
 ) -> None:
-    root = make_synthetic_vault(tmp_path / "vault", 60)
+    root = make_synthetic_vault(tmp_path / "vault", 40)
     (root / "notepress.toml").write_text(
         CONFIG.replace('stylesheet = "feed.xsl"', 'content = "full"\nper_tag = true')
         + '\n[targets.all]\nexporter = "feed"\nlimit = 0\n',

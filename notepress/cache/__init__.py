@@ -17,7 +17,7 @@ cache folder, never in the output, which is published and must not hold drafts):
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -107,8 +107,9 @@ class Cache:
             memo.flush()
         self.store.store_target(target, None)
 
-    def finish(self, vault: Vault) -> None:
-        self.store.finish(note.path.as_posix() for note in vault.notes)
+    def finish(self, vault: Vault, targets: Iterable[str]) -> None:
+        """Forget notes that left the vault and targets that left the config; close."""
+        self.store.finish((note.path.as_posix() for note in vault.notes), targets)
 
 
 def _intact(final: Path, manifest_digest: str) -> bool:

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Fingerprints", "TargetMemo"]
 
+#: Problems that may not happen again (a diagram renderer that timed out on a busy
+#: machine): a rendering that has one is not kept.
+_TRANSIENT = frozenset({"diagram-failed"})
+
 
 class Fingerprints:
     """Each note's fingerprint, computed once per build (a note object never changes)."""
@@ -89,7 +93,9 @@ class TargetMemo:
         data = reads.as_data()
         self._gather(data)
         note_fp = self.fingerprint(note)
-        if note_fp.startswith("uncacheable:"):
+        if note_fp.startswith("uncacheable:") or any(
+            problem.code in _TRANSIENT for problem in rendered.problems
+        ):
             return
         self._rows.append(
             (

@@ -288,8 +288,8 @@ class BuildCache:
         )
         self._execute_many("INSERT OR REPLACE INTO targets VALUES (?,?,?,?,?,?)", [row])
 
-    def finish(self, all_paths: Iterable[str]) -> None:
-        """Forget notes that left the vault, and close the file."""
+    def finish(self, all_paths: Iterable[str], targets: Iterable[str]) -> None:
+        """Forget notes that left the vault and targets that left the config; close."""
         if self._write is not None:
             try:
                 with _transaction(self._write):
@@ -302,6 +302,10 @@ class BuildCache:
                         self._write.execute(
                             f"DELETE FROM {table} WHERE path NOT IN (SELECT path FROM seen)"
                         )
+                    names = list(targets)
+                    marks = ",".join("?" * len(names))
+                    self._write.execute(f"DELETE FROM targets WHERE name NOT IN ({marks})", names)
+                    self._write.execute(f"DELETE FROM rendered WHERE scope NOT IN ({marks})", names)
             except sqlite3.Error as exc:
                 self._give_up(exc)
         self.close()

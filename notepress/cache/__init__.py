@@ -27,6 +27,7 @@ from ..model import Note, Problem
 from ..output import MANIFEST, OutputFolder, files_below, read_manifest
 from ..vault import Vault
 from .memo import Fingerprints, TargetMemo
+from .shape import SHAPED_READS, vault_shape
 from .store import BuildCache, TargetRecord, cache_path, file_digest, remove_cache
 from .targets import target_key
 
@@ -40,6 +41,7 @@ class Cache:
         self.store = store
         self.fingerprints = Fingerprints()
         self._keys: dict[str, str] = {}
+        self._shaped: tuple[Vault, str] | None = None
 
     @classmethod
     def open(cls, output: Path, vault_root: Path) -> Cache:
@@ -70,10 +72,19 @@ class Cache:
         record = self.store.target(target.name)
         if record is None or record.key != key:
             return None
+        reads = record.reads
+        if record.shape == self._shape(vault):
+            # Every answer about links, headings and ids is a function of the shape.
+            reads = [read for read in reads if read[0] not in SHAPED_READS]
         notes_by_path = {note.path.as_posix(): note for note in vault.notes}
-        if replay(record.reads, vault, None, notes_by_path, self.fingerprints) is None:
+        if replay(reads, vault, None, notes_by_path, self.fingerprints) is None:
             return None
         return record if _intact(final, record.manifest) else None
+
+    def _shape(self, vault: Vault) -> str:
+        if self._shaped is None or self._shaped[0] is not vault:
+            self._shaped = (vault, vault_shape(vault))
+        return self._shaped[1]
 
     def memo(self, target: str) -> TargetMemo:
         return TargetMemo(self.store, target, self.fingerprints)
@@ -98,7 +109,7 @@ class Cache:
         if key is not None:
             reads = sorted(memo.vault_reads.values(), key=lambda read: str(read[:2]))
             reads += stat_reads(reads, vault.root)
-            record = TargetRecord(key, reads, problems, files, manifest)
+            record = TargetRecord(key, self._shape(vault), reads, problems, files, manifest)
         self.store.store_target(target, record)
 
     def failed(self, target: str, memo: TargetMemo | None) -> None:

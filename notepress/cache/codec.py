@@ -25,6 +25,7 @@ from ..model import Link, Note, Problem, Severity
 
 __all__ = [
     "Uncacheable",
+    "canonical",
     "fingerprint",
     "note_from_data",
     "note_to_data",
@@ -38,6 +39,7 @@ class Uncacheable(ValueError):
 
 
 def canonical(data: Any) -> str:
+    """One text for one value: keys sorted, no spaces (keys and rows compare as text)."""
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
@@ -189,12 +191,14 @@ def note_to_data(note: Note) -> dict[str, Any]:
     }
 
 
-def note_from_data(data: Mapping[str, Any]) -> Note:
+def note_from_data(data: Mapping[str, Any], path: PurePosixPath | None = None) -> Note:
     """The note :func:`note_to_data` wrote (raises KeyError, TypeError or ValueError on data
-    it did not write)."""
+    it did not write); ``path``, when the caller has it, saves making it again."""
     lines = {key: line for key, line in data["field_lines"]}
+    if path is None or path.as_posix() != data["path"]:
+        path = PurePosixPath(data["path"])
     return Note(
-        path=PurePosixPath(data["path"]),
+        path=path,
         title=data["title"],
         note_id=data["note_id"],
         draft=data["draft"],

@@ -34,7 +34,15 @@ from ..output import OutputFolder
 from .codec import Uncacheable, canonical, note_from_data, note_to_data
 from .environment import environment_key
 
-__all__ = ["SCHEMA", "BuildCache", "TargetRecord", "cache_path", "remove_cache"]
+__all__ = [
+    "SCHEMA",
+    "BuildCache",
+    "TargetRecord",
+    "cache_path",
+    "file_digest",
+    "remove_cache",
+    "stat_key",
+]
 
 SCHEMA = 1
 """The layout of the tables; a file of another layout is discarded."""
@@ -46,14 +54,15 @@ _TABLES = (
     "CREATE TABLE rendered (scope TEXT NOT NULL, path TEXT NOT NULL, args TEXT NOT NULL, "
     "note TEXT NOT NULL, reads TEXT NOT NULL, data TEXT NOT NULL, "
     "PRIMARY KEY (scope, path, args))",
-    "CREATE TABLE targets (name TEXT PRIMARY KEY, key TEXT NOT NULL, reads TEXT NOT NULL, "
-    "problems TEXT NOT NULL, files TEXT NOT NULL, manifest TEXT NOT NULL)",
+    "CREATE TABLE targets (name TEXT PRIMARY KEY, key TEXT NOT NULL, shape TEXT NOT NULL, "
+    "reads TEXT NOT NULL, problems TEXT NOT NULL, files TEXT NOT NULL, "
+    "manifest TEXT NOT NULL)",
 )
 _COLUMNS = {
     "meta": ["key", "value"],
     "parsed": ["path", "size", "mtime_ns", "sha256", "env", "data"],
     "rendered": ["scope", "path", "args", "note", "reads", "data"],
-    "targets": ["name", "key", "reads", "problems", "files", "manifest"],
+    "targets": ["name", "key", "shape", "reads", "problems", "files", "manifest"],
 }
 
 
@@ -80,6 +89,8 @@ class TargetRecord:
     """What a target was last built from, and what that build reported."""
 
     key: str
+    shape: str
+    """The vault's shape (:func:`notepress.cache.shape.vault_shape`) when it was built."""
     reads: list[list[Any]]
     problems: list[Problem]
     files: list[str]
@@ -167,7 +178,7 @@ class BuildCache:
         if row is None or tuple(row[:4]) != (size, mtime_ns, digest, self._env):
             return None
         try:
-            note = note_from_data(json.loads(row[4]))
+            note = note_from_data(json.loads(row[4]), rel)
         except (ValueError, KeyError, TypeError, IndexError):
             return None
         return note if note.path == rel else None
@@ -198,16 +209,18 @@ class BuildCache:
 
     def target(self, name: str) -> TargetRecord | None:
         row = self._query(
-            "SELECT key, reads, problems, files, manifest FROM targets WHERE name = ?", (name,)
+            "SELECT key, shape, reads, problems, files, manifest FROM targets WHERE name = ?",
+            (name,),
         )
         if row is None:
             return None
         try:
             problems = [
                 Problem(Severity(s), code, message, path, line)
-                for s, code, message, path, line in json.loads(row[2])
+                for s, code, message, path, line in json.loads(row[3])
             ]
-            return TargetRecord(row[0], json.loads(row[1]), problems, json.loads(row[3]), row[4])
+            reads = json.loads(row[2])
+            return TargetRecord(row[0], row[1], reads, problems, json.loads(row[4]), row[5])
         except (ValueError, TypeError):
             return None
 
@@ -281,12 +294,13 @@ class BuildCache:
         row = (
             name,
             record.key,
+            record.shape,
             json.dumps(record.reads, ensure_ascii=False),
             json.dumps(problems, ensure_ascii=False),
             json.dumps(record.files, ensure_ascii=False),
             record.manifest,
         )
-        self._execute_many("INSERT OR REPLACE INTO targets VALUES (?,?,?,?,?,?)", [row])
+        self._execute_many("INSERT OR REPLACE INTO targets VALUES (?,?,?,?,?,?,?)", [row])
 
     def finish(self, all_paths: Iterable[str], targets: Iterable[str]) -> None:
         """Forget notes that left the vault and targets that left the config; close."""

@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..errors import NotepressError
 from ..markdown.render import Footnote, Heading, Image, Media, RenderedNote
 from ..model import Link, Note, Problem, Severity
 
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 
-class Uncacheable(ValueError):
+class Uncacheable(NotepressError, ValueError):
     """A value that plain data cannot carry faithfully: the note is parsed every time."""
 
 

@@ -26,7 +26,7 @@ from .configfile import load_new_settings
 from .errors import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ExportError, NotepressError
 from .model import Problem, Severity
 from .newnote import create_note
-from .pipeline import LOCK_TIMEOUT, BuildReport, Project, load_project
+from .pipeline import LOCK_TIMEOUT, BuildReport, Project, clean_cache, load_project
 from .progress import plural, progress_for
 from .registry import MissingExtraError, exporter_names, get_exporter
 from .report import build_dict, build_summary, problem_counts, problem_lines
@@ -117,6 +117,16 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"wait this long for another build into the same output (default: {LOCK_TIMEOUT:g})",
     )
+    build.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        help="neither read nor write the build cache: parse and render every note",
+    )
+
+    clean = command("clean", "remove the build cache from the output folder", _clean)
+    _config_option(clean)
+    clean.add_argument("-o", "--output", metavar="DIR", help="output folder (default: from config)")
 
     check = command("check", "report every problem in the vault", _check)
     _config_option(check)
@@ -250,6 +260,8 @@ def _verbosity_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the time of each step, every file written and every warning",
     )
+
+
 def _watch_options(parser: argparse.ArgumentParser) -> None:
     _config_option(parser)
     parser.add_argument(
@@ -297,6 +309,7 @@ def _build(args: argparse.Namespace) -> int:
             targets=args.target,
             future=args.future,
             progress=display,
+            cache=args.cache,
         )
         if not args.quiet:
             _announce_defaults(project.config)
@@ -325,6 +338,9 @@ def _print_targets(report: BuildReport, *, every_file: bool) -> None:
             print(f"{target.name} ({target.exporter}) FAILED", file=sys.stderr)
             continue
         folder = report.output / target.name
+        if target.up_to_date:
+            print(f"{target.name} ({target.exporter}, {plural(target.notes, 'note')}) up to date")
+            continue
         print(
             f"{target.name} ({target.exporter}, {plural(target.notes, 'note')}) -> "
             f"{_display_path(folder)}/"
@@ -433,6 +449,13 @@ def _follow(rebuilder: Rebuilder) -> None:
     finally:
         stop.set()
     print("stopped", file=sys.stderr)
+
+
+def _clean(args: argparse.Namespace) -> int:
+    project = _load(args, output=args.output, cache=False)
+    for path in clean_cache(project.config.output, lock_timeout=LOCK_TIMEOUT):
+        print(f"removed {_display_path(path)}")
+    return EXIT_OK
 
 
 def _announce_defaults(config: Config) -> None:

@@ -41,6 +41,7 @@ __all__ = [
     "OUTPUT_MARKER",
     "OutputError",
     "OutputFolder",
+    "files_below",
     "output_folder_problem",
     "read_manifest",
     "temporary_files_in",
@@ -121,6 +122,12 @@ def _files(folder: Path) -> Iterator[str]:
         dirs[:] = sorted(d for d in dirs if not (base / d).is_symlink())
         for name in sorted(files):
             yield (base / name).relative_to(folder).as_posix()
+
+
+def files_below(folder: Path) -> list[str]:
+    """Relative paths of every file and symlink below ``folder``, as a manifest lists them:
+    to tell whether a target folder is still as a build left it."""
+    return list(_files(folder))
 
 
 def _sha256(path: Path) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from .cache import Cache, remove_cache
 from .chars import shown
 from .collisions import assign_urls
 from .config import CONFIG_FILE, Config, Site, Target
@@ -14,6 +15,7 @@ from .configfile import default_config, load_config
 from .errors import ConfigError, NotepressError, VaultError
 from .exporter import Job
 from .markdown.diagrams import one_warning_per_build
+from .markdown.memo import memo_installed
 from .model import Note, Problem, Severity
 from .output import OutputError, OutputFolder, output_folder_problem, temporary_files_in
 from .progress import Progress, begin, plural, step
@@ -35,6 +37,7 @@ __all__ = [
     "Project",
     "TargetResult",
     "build",
+    "clean_cache",
     "load_project",
     "select_for",
 ]
@@ -53,6 +56,8 @@ class Project:
     """Publish notes dated after the build at once (``--future``) in every target."""
     now: datetime | None = None
     """The build's "now", which decides what is in the future; None: :func:`build_now`."""
+    cache: Cache | None = field(default=None, repr=False, compare=False)
+    """The build cache opened when the vault was read; None when built without one."""
 
     def build(
         self,
@@ -69,6 +74,7 @@ class Project:
             future=self.future,
             now=self.now,
             progress=progress,
+            cache=self.cache,
         )
 
     def selected(self, target: Target) -> tuple[Note, ...]:
@@ -96,6 +102,9 @@ class TargetResult:
     files: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     error: str | None = None
+    up_to_date: bool = False
+    """Nothing the target is built from changed since the last build: its folder was left
+    as it was, not written again."""
 
     @property
     def ok(self) -> bool:
@@ -133,6 +142,7 @@ def load_project(
     future: bool = False,
     now: datetime | None = None,
     progress: Progress | None = None,
+    cache: bool = True,
 ) -> Project:
     """Read the config (``VAULT/notepress.toml`` unless given; built-in defaults if absent)
     and the vault it describes.
@@ -142,6 +152,7 @@ def load_project(
     requirements must be met (``check`` passes ``()`` and reports every target's).
     ``future`` publishes notes dated after ``now`` (default: :func:`build_now`).
     ``progress`` is told of the ``load`` step (see :mod:`notepress.progress`).
+    ``cache=False`` neither reads nor writes the build cache (see :mod:`notepress.cache`).
     """
     root = Path(vault)
     if not root.is_dir():
@@ -159,19 +170,24 @@ def load_project(
         cfg = replace(cfg, output=Path(output).resolve())
         excluded.append(cfg.output)
     _check_output_folders(root, cfg, excluded)
+    settings = cfg.site.parse_settings(cfg.vault)
+    opened = Cache.open(cfg.output, root) if cache else None
+    if opened is not None:
+        opened.store.with_settings(repr(settings))
     loading = begin(progress, "load", root.resolve().name or str(root))
     loaded = load_vault(
         root,
-        cfg.site.parse_settings(cfg.vault),
+        settings,
         ignore=cfg.ignore,
         exclude_dirs=excluded,
         options=cfg.vault,
+        cache=opened.store if opened is not None else None,
     )
     loaded = assign_urls(loaded, cfg.site, cfg.vault)
     if strict:
         loaded = loaded.strict()
     loading.end(plural(len(loaded.notes), "note"))
-    return Project(cfg, loaded, future=future, now=now)
+    return Project(cfg, loaded, future=future, now=now, cache=opened)
 
 
 def _check_output_folders(root: Path, config: Config, folders: Sequence[Path]) -> None:
@@ -310,6 +326,7 @@ def build(
     future: bool = False,
     now: datetime | None = None,
     progress: Progress | None = None,
+    cache: Cache | None = None,
 ) -> BuildReport:
     """Build the named targets (all by default); ``progress`` is told of each (a ``target``
     step, see :mod:`notepress.progress`).
@@ -323,6 +340,10 @@ def build(
     see half a build and a kill leaves the old or the new folder whole.  The output folder
     is locked for the whole build: a second build into it waits up to ``lock_timeout``
     seconds, then fails with :class:`~notepress.output.OutputError`.
+
+    With a ``cache`` (see :mod:`notepress.cache`), notes are rendered only when no earlier
+    rendering is proven still right, and a target nothing of which changed is left as it is
+    (``TargetResult.up_to_date``).
     """
     names = list(config.targets) if targets is None else list(targets)
     unknown = [name for name in names if name not in config.targets]
@@ -340,14 +361,27 @@ def build(
     report = BuildReport(output=config.output, problems=vault.all_problems(), targets=[])
     folder = OutputFolder(config.output)
     with folder.locked(lock_timeout), temporary_files_in(folder.temp):
-        for name in names:
-            target = config.targets[name]
-            selected = select_for(vault, target, future=future, now=now)
-            detail = f"{target.exporter}, {plural(len(selected), 'note')}"
-            with step(progress, "target", name, detail) as building:
-                result = _build_target(vault, config, target, folder, future, now)
-                building.outcome = plural(len(result.files), "file") if result.ok else "failed"
-            report.targets.append(result)
+        try:
+            if cache is not None:
+                cache.start(folder)
+            for name in names:
+                target = config.targets[name]
+                selected = select_for(vault, target, future=future, now=now)
+                detail = f"{target.exporter}, {plural(len(selected), 'note')}"
+                with step(progress, "target", name, detail) as building:
+                    result = _build_target(vault, config, target, folder, future, now, cache)
+                    if result.up_to_date:
+                        building.outcome = "up to date"
+                    elif result.ok:
+                        building.outcome = plural(len(result.files), "file")
+                    else:
+                        building.outcome = "failed"
+                report.targets.append(result)
+        finally:
+            if cache is not None:
+                cache.finish(vault, config.targets)
+    if cache is not None:
+        report.problems.extend(cache.problems)
     report.problems.extend(
         Problem(Severity.ERROR, "output-leftover", message, "output") for message in folder.warnings
     )
@@ -358,6 +392,15 @@ def build(
     return report
 
 
+def clean_cache(output: Path, *, lock_timeout: float = LOCK_TIMEOUT) -> list[Path]:
+    """Remove the build cache of ``output`` (under its lock, so no build is writing it);
+    the files removed.  Target folders and everything else stay."""
+    if not output.is_dir():
+        return []
+    with OutputFolder(output).locked(lock_timeout):
+        return remove_cache(output)
+
+
 def _build_target(
     vault: Vault,
     config: Config,
@@ -365,6 +408,7 @@ def _build_target(
     folder: OutputFolder,
     future: bool = False,
     now: datetime | None = None,
+    cache: Cache | None = None,
 ) -> TargetResult:
     exporter_cls = get_exporter(target.exporter)
     matching, notes, held = _select(vault, target, future, now)
@@ -384,6 +428,15 @@ def _build_target(
         site = replace(site, url=PREVIEW_URL)
     if not (future or target.selection.future):
         vault = without_future(vault, now or build_now())
+    if cache is not None:
+        record = cache.up_to_date(vault, config, target, notes, matching, final)
+        if record is not None:
+            folder.discard(staging)
+            result.up_to_date = True
+            result.files = [final / path for path in record.files]
+            result.problems = list(record.problems)
+            return result
+    memo = cache.memo(target.name) if cache is not None else None
     job = Job(
         target=target,
         site=site,
@@ -398,7 +451,8 @@ def _build_target(
     waiting = future_problem(target.name, held)
     job.problems.extend(problem for problem in (url, waiting) if problem is not None)
     try:
-        exporter_cls().build(job)
+        with memo_installed(memo):
+            exporter_cls().build(job)
     except NotepressError as exc:
         result.error = str(exc)
     except Exception as exc:  # an exporter bug must not take the other targets down
@@ -422,7 +476,12 @@ def _build_target(
             result.error = str(exc)
     if result.error is not None:
         folder.discard(staging)  # the unpublished new build; the old folder is untouched
+        if cache is not None:
+            cache.failed(target.name, memo)
         return _failed(result, target, result.error)
+    if cache is not None and memo is not None:
+        files = [path.relative_to(final).as_posix() for path in result.files]
+        cache.built(vault, target.name, memo, result.problems, files, final)
     return result
 
 

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import Protocol
 
 import pathspec
 
@@ -25,7 +26,20 @@ from .parse import ParseSettings, parse_note_within_budget
 from .resolve import NOT_NOTES, Found, PathIndex, folder_key
 from .slugs import lookup_key
 
-__all__ = ["NOT_NOTES", "OUTPUT_MARKER", "Vault", "load_vault"]
+__all__ = ["NOT_NOTES", "OUTPUT_MARKER", "ParsedNotes", "Vault", "load_vault"]
+
+
+class ParsedNotes(Protocol):
+    """Notes parsed by an earlier build (:class:`notepress.cache.BuildCache`): looked up
+    before a file is parsed, given each note that had to be parsed."""
+
+    def parsed_note(
+        self, rel: PurePosixPath, size: int, mtime_ns: int, raw: bytes
+    ) -> Note | None: ...
+
+    def remember_parsed(
+        self, rel: PurePosixPath, size: int, mtime_ns: int, raw: bytes, note: Note
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -212,6 +226,7 @@ def load_vault(
     ignore: Sequence[str] = (),
     exclude_dirs: Sequence[Path] = (),
     options: VaultOptions | None = None,
+    cache: ParsedNotes | None = None,
 ) -> Vault:
     """Read every note under ``root``.
 
@@ -221,6 +236,9 @@ def load_vault(
     views and drawings (``.base``, ``.canvas``, ``*.excalidraw.md``) are attachments, not
     notes.  Symlinks are followed only while they stay inside the vault.
     Raises :class:`~notepress.errors.VaultError` when ``root`` is not a folder.
+
+    With a ``cache``, a file whose bytes an earlier build parsed with the same settings is
+    taken from it; only the others are parsed.
     """
     settings = settings or ParseSettings()
     options = options or VaultOptions()
@@ -234,7 +252,7 @@ def load_vault(
     spec = pathspec.GitIgnoreSpec.from_lines(skipped)
     excluded = {Path(d).resolve() for d in exclude_dirs}
 
-    notes: list[Note] = []
+    found: list[Note | tuple[PurePosixPath, bytes, int, int]] = []
     attachments: dict[str, PurePosixPath] = {}
     for path, rel in _walk(root_path, spec, excluded, vault_problems):
         if obsidian.ignore_regexes and obsidian.excludes(rel):
@@ -242,6 +260,7 @@ def load_vault(
         if rel.suffix.lower() == ".md" and not rel.name.lower().endswith(".excalidraw.md"):
             try:
                 raw = path.read_bytes()
+                info = os.stat(path)
             except OSError as exc:
                 vault_problems.append(
                     Problem(
@@ -249,16 +268,37 @@ def load_vault(
                     )
                 )
                 continue
-            notes.append(parse_note_within_budget(rel, raw, settings))
+            cached = cache.parsed_note(rel, info.st_size, info.st_mtime_ns, raw) if cache else None
+            found.append(cached or (rel, raw, info.st_size, info.st_mtime_ns))
         else:
             attachments.setdefault(lookup_key(rel.as_posix()), rel)
             attachments.setdefault(lookup_key(rel.name), rel)
 
+    notes = _parse_missing(found, settings, cache)
     if settings.date_from_git:
         notes = apply_git_dates(root_path, notes, vault_problems)
     notes = _mark_duplicate_ids(notes)
     vault = Vault(root_path, tuple(notes), attachments, tuple(vault_problems), settings=obsidian)
     return check_references(check_embeds(_check_links(vault)))
+
+
+def _parse_missing(
+    found: Sequence[Note | tuple[PurePosixPath, bytes, int, int]],
+    settings: ParseSettings,
+    cache: ParsedNotes | None,
+) -> list[Note]:
+    """Every note in walk order: those the cache had, the others parsed now."""
+    notes = []
+    for item in found:
+        if isinstance(item, Note):
+            notes.append(item)
+            continue
+        rel, raw, size, mtime_ns = item
+        note = parse_note_within_budget(rel, raw, settings)
+        if cache is not None:
+            cache.remember_parsed(rel, size, mtime_ns, raw, note)
+        notes.append(note)
+    return notes
 
 
 def _walk(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -52,6 +52,15 @@ def note_text(
 
 
 VaultFactory = Callable[..., Path]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _build_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Builds keep their cache (and drawn diagrams) in a folder of the test session, not in
+    the user's own cache folder; child processes inherit it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NOTEPRESS_CACHE", str(tmp_path_factory.mktemp("notepress-cache")))
+        yield
 
 
 @pytest.fixture

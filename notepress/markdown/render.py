@@ -36,6 +36,7 @@ from .headings import inline_text
 from .htmltags import split_tags
 from .math import MATH_LINE, MathRule, invalid_message, to_mathml, to_svg
 from .media import embed_card, frame_cards, media_html, media_kind, media_type, split_size
+from .memo import Reads, count_render, current_memo, face, mermaid_identity
 from .nesting import MAX_DEPTH, cap_html_depth
 from .parser import create_parser, note_tokens, parse_body
 from .sanitize import sanitize
@@ -215,13 +216,25 @@ def render_note(
     (:mod:`notepress.budget`) or is still too deep for Python despite the nesting limit.
     """
     path = note.path.as_posix()
+    style = style or TextLinks()
+    memo = current_memo()
+    args = [f"{type(style).__module__}.{type(style).__qualname__}", include_drafts, footnotes, math]
+    if memo is not None:
+        stored = memo.lookup(note, vault, style, args)
+        if stored is not None:
+            return stored
+    reads = memo.reads() if memo is not None else None
     try:
         with cpu_budget():
-            return _render(note, vault, style or TextLinks(), include_drafts, footnotes, math)
+            count_render(note)
+            rendered = _render(note, vault, style, include_drafts, footnotes, math, reads)
     except BudgetExceeded as exc:
         raise NoteRenderError(too_slow(path, "rendering", exc)) from None
     except RecursionError:
         raise NoteRenderError.too_deep(note) from None
+    if memo is not None and reads is not None:
+        memo.store(note, style, args, reads, rendered)
+    return rendered
 
 
 def _render(
@@ -231,11 +244,14 @@ def _render(
     include_drafts: bool,
     rule: FootnoteRule,
     math: MathRule,
+    reads: Reads | None = None,
 ) -> RenderedNote:
     md = create_parser()
     parsed, flattened = parse_body(note.body, note.title)
     tokens = list(parsed)
-    context = _RenderContext(note, vault, style, include_drafts, rule, math_rule=math)
+    context = _RenderContext(
+        note, vault, style, include_drafts, rule, math_rule=math, shared=_Embeds(reads=reads)
+    )
     raw, footnotes = _write(md, tokens, context)
     # Capped before the sanitiser too: its tree builder is quadratic in depth.
     raw, cut_raw = cap_html_depth(raw)
@@ -385,6 +401,8 @@ class _Embeds:
     diagrams: dict[str, str] = field(default_factory=dict)
     """Drawn diagrams by the placeholder written for each, put back after sanitising
     (their ``data:`` image is a URL the sanitiser removes from anything a note writes)."""
+    reads: Reads | None = None
+    """What the render asked of the vault and the style, when a memo keeps renderings."""
 
 
 @dataclass(frozen=True)
@@ -453,15 +471,45 @@ class _RenderContext:
         return self.host or self.note
 
     def heading_id(self, slug: str) -> str:
-        return self.style.element_id(self.id_note, self.prefix + slug)
+        return self.element_id(self.id_note, self.prefix + slug)
 
     def footnote_id(self, local: str) -> str:
-        return self.style.element_id(self.id_note, self.prefix + local)
+        return self.element_id(self.id_note, self.prefix + local)
 
     def footnote_href(self, local: str) -> str:
-        href = self.style.anchor_href(self.id_note, self.prefix + local)
+        local = self.prefix + local
+        href = self.style.anchor_href(self.id_note, local)
+        self.read("ahref", [self.id_note.path.as_posix(), local], href)
         self.emitted.add(href)
         return href
+
+    # what the render asks of the vault and the style, recorded for a memo -------------
+    def read(self, kind: str, args: list[Any], answer: Any) -> None:
+        if self.shared.reads is not None:
+            self.shared.reads.add(kind, args, answer)
+
+    def element_id(self, note: Note, local: str) -> str:
+        written = self.style.element_id(note, local)
+        self.read("eid", [note.path.as_posix(), local], written)
+        return written
+
+    def resolve(self, target: str, source: Note | None) -> Note | None:
+        found = self.vault.resolve(target, source)
+        self.read("resolve", [source.path.as_posix() if source else None, target], face(found))
+        return found
+
+    def resolve_link(self, link: Link) -> Note | None:
+        return self.note if not link.target else self.resolve(link.target, self.note)
+
+    def anchor_for(self, target: Note, heading: str) -> str | None:
+        anchor = self.vault.anchor_for(target, heading)
+        self.read("anchor", [target.path.as_posix(), heading], anchor)
+        return anchor
+
+    def strict_line_breaks(self) -> bool:
+        strict = bool(self.vault.settings.strict_line_breaks)
+        self.read("strict", [], strict)
+        return strict
 
     def with_block_id(self, token: Token, html: str) -> str:
         """An opening tag with the id of the block it holds (``^id``), if it holds one."""
@@ -469,7 +517,7 @@ class _RenderContext:
         if not block_id or not html:
             return html
         local = self.prefix + block_anchor(block_id)
-        return with_id(html, token.tag, escapeHtml(self.style.element_id(self.id_note, local)))
+        return with_id(html, token.tag, escapeHtml(self.element_id(self.id_note, local)))
 
     # math ------------------------------------------------------------
     def formula(self, tex: str, display: bool, line: int | None, *, block: bool = False) -> str:
@@ -525,10 +573,11 @@ class _RenderContext:
         """
         if not self.linkable(target):
             return None
-        anchor = self.vault.anchor_for(target, heading) if heading else None
+        anchor = self.anchor_for(target, heading) if heading else None
         if anchor is None and heading and raw_id:
             anchor = slugify(heading)
         href = self.style.note_href(target, anchor)
+        self.read("href", [target.path.as_posix(), anchor], href)
         if href is not None:
             self.linked.setdefault(target.note_id, target)
             self.link_hrefs.setdefault(target.note_id, set()).add(href)
@@ -538,7 +587,7 @@ class _RenderContext:
     def render_link(self, link: Link) -> str:
         if link.embed:
             return self._render_embed(link)
-        target = self.vault.resolve_link(link, self.note)
+        target = self.resolve_link(link)
         text = escapeHtml(link.text)
         if target is None:
             return self._attachment_link(link, text)
@@ -550,7 +599,12 @@ class _RenderContext:
     def linked_file(self, link: Link) -> PurePosixPath | None:
         """The vault file (not a note) a link or embed names, by the path rules from this
         note: the one lookup every decision about a file link shares."""
-        return self.vault.resolve_attachment(link.target, self.note) if link.target else None
+        if not link.target:
+            return None
+        found = self.vault.resolve_attachment(link.target, self.note)
+        answer = found.as_posix() if found is not None else None
+        self.read("file", [self.note.path.as_posix(), link.target], answer)
+        return found
 
     def _attachment_link(self, link: Link, text: str) -> str:
         """A plain link to a file of the vault: to its copy where the output has assets."""
@@ -612,19 +666,21 @@ class _RenderContext:
         return plan
 
     def _plan(self, link: Link) -> _Plan:
-        target = self.vault.resolve_link(link, self.note)
+        target = self.resolve_link(link)
         if target is None or not self.linkable(target):
             # Missing, a draft or in error: text, exactly as a link to it would be.
             return _Plan("text", target)
         chain = self.chain or ((self.note.note_id, None),)
         if _repeats(chain, target, link.heading):
-            return _Plan("link", target, problem=_cycle(chain, target, link.heading, self.vault))
+            return _Plan("link", target, problem=_cycle(chain, target, link.heading, self))
         if len(chain) > MAX_EMBED_DEPTH:
             message = (
                 f"embeds nested deeper than {MAX_EMBED_DEPTH} levels: "
                 f"{link.text!r} is written as a link"
             )
             return _Plan("link", target, problem=("embed-depth", message))
+        if self.shared.reads is not None:
+            self.read("content", [target.path.as_posix()], self.shared.reads.fingerprint(target))
         try:
             tokens = note_tokens(target)
         except NoteRenderError:
@@ -671,6 +727,7 @@ class _RenderContext:
 
     def asset(self, path: PurePosixPath) -> str | None:
         src = self.style.asset_href(path)
+        self.read("asset", [path.as_posix()], src)
         if src is not None:
             self.assets.setdefault(path, src)
             self.asset_paths.setdefault(src, path)
@@ -695,11 +752,12 @@ class _RenderContext:
         if path is None:
             return None
         if path.suffix.lower() == ".md":
-            target = self.vault.resolve(path.with_suffix("").as_posix())
+            target = self.resolve(path.with_suffix("").as_posix(), None)
             if target is None:
                 return None
             return self.href_for_note(target, unquote(parts.fragment) or None)
         attachment = self.vault.attachment(path.as_posix())
+        self.read("attachment", [path.as_posix()], attachment.as_posix() if attachment else None)
         return self.asset(attachment) if attachment is not None else None
 
     def _vault_path(self, relative: str) -> PurePosixPath | None:
@@ -754,6 +812,7 @@ def _fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any)
     if token.info.strip().split(maxsplit=1)[:1] != ["mermaid"]:
         return str(type(self).fence(self, tokens, idx, options, env))
     context = _ctx(env)
+    context.read("mermaid", [], mermaid_identity())
     drawing = draw_mermaid(token.content)
     if drawing.problem is not None:
         code, message = drawing.problem
@@ -827,13 +886,17 @@ def _repeats(chain: Sequence[tuple[str, str | None]], target: Note, part: str | 
 
 
 def _cycle(
-    chain: Sequence[tuple[str, str | None]], target: Note, part: str | None, vault: Vault
+    chain: Sequence[tuple[str, str | None]],
+    target: Note,
+    part: str | None,
+    context: _RenderContext,
 ) -> tuple[str, str]:
     if len(chain) == 1 and chain[0] == (target.note_id, None) and part is None:
         return "embed-cycle", "the note embeds itself; written as a link"
 
     def name(note_id: str, shown: str | None) -> str:
-        note = vault.by_id(note_id)
+        note = context.vault.by_id(note_id)
+        context.read("by_id", [note_id], note.path.as_posix() if note is not None else None)
         path = note.path.as_posix() if note is not None else note_id
         return f"{path}#{shown}" if shown else path
 
@@ -900,7 +963,7 @@ def _html(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) 
 def _softbreak(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     """A single newline in a paragraph: a line break, as Obsidian shows it, unless the vault
     turns on strict line breaks (markdown's joining).  Code holds no soft breaks."""
-    return "\n" if _ctx(env).vault.settings.strict_line_breaks else "<br>\n"
+    return "\n" if _ctx(env).strict_line_breaks() else "<br>\n"
 
 
 def _wikilink(match: re.Match[str]) -> Link:

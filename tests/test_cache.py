@@ -40,6 +40,7 @@ from .hostile.support import run_cli, snapshot
 CONFIG = """
 [site]
 url = "https://notes.example.org/"
+note_url = "notes/{slug}/"
 title = "Crumbs"
 
 [targets.news]

@@ -35,7 +35,7 @@ CONFIG = f"""
     [site]
     title = "Bench notes"
     url = "https://notes.example.org/"
-    note_url = "notes/{slug}/"
+    note_url = "notes/{{slug}}/"
     author = "A. Writer"
 
     [targets.letter]

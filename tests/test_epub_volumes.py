@@ -147,6 +147,7 @@ def files() -> dict[str, str]:
             note_id=f"24040{day}GN01",
             created=f"2024-04-0{day}",
         )
+    notes["new 2.md"] += "\n![[pic.png]] and again ![[pic.png|60]]\n"
     notes["hidden.md"] = note_text(
         "Hidden plan",
         "unpublished-marker words\n",
@@ -155,6 +156,9 @@ def files() -> dict[str, str]:
         draft=True,
     )
     return notes
+
+
+PICTURE = (Path(__file__).parent / "data" / "epub" / "pic.png").read_bytes()
 
 
 def chapters(path: Path) -> dict[str, str]:
@@ -182,8 +186,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
         url = 'url = "https://notes.example.org/"'
-        with_url = write_vault(root / "with-url", files(), CONFIG.format(url=url))
-        without = write_vault(root / "without-url", files(), CONFIG.format(url=""))
+        notes = {**files(), "pic.png": PICTURE}
+        with_url = write_vault(root / "with-url", notes, CONFIG.format(url=url))
+        without = write_vault(root / "without-url", notes, CONFIG.format(url=""))
         for vault, targets in ((with_url, None), (without, ["archive"])):
             report = notepress.load_project(vault).build(targets)
             assert not report.has_errors, [(t.name, t.error) for t in report.targets]
@@ -272,3 +277,50 @@ def test_volumes_are_byte_identical_when_rebuilt(
     assert not report.has_errors
     for first in sorted((built["with"] / "sized").glob("*.epub")):
         assert (copy / "_publish" / "sized" / first.name).read_bytes() == first.read_bytes()
+
+
+# images ------------------------------------------------------------------------------------
+
+
+def test_pandoc_is_given_a_placeholder_never_the_image(tmp_path: Path) -> None:
+    """pandoc holds a data: URI at about a hundred bytes per byte: the book's HTML names it."""
+    from notepress.exporters.epub.book import BookInfo, build_source, group_notes
+    from notepress.exporters.epub.media import MediaStore
+
+    vault_root = write_vault(
+        tmp_path / "vault",
+        {"a.md": note_text("A", "![[pic.png]]\n", note_id="230301GN01"), "pic.png": PICTURE},
+        "[site]\ntitle = 'T'\n",
+    )
+    project = notepress.load_project(vault_root)
+    notes = list(project.vault.notes)
+    media = MediaStore(project.vault, lambda message, path: None)
+    info = BookInfo(
+        "T", "", "", "en", "", "urn:x", datetime(2023, 3, 1, tzinfo=UTC), (), "", 1, 0, False
+    )
+    source = build_source(
+        group_notes(notes, "none", UTC),
+        info,
+        project.vault,
+        project.config.site,
+        media,
+        include_drafts=False,
+        warn=lambda message, note: None,
+    )
+    assert "data:image" not in source.html
+    assert 'src="epub-media/0.png"' in source.html
+    assert media.images() == {"epub-media/0.png": ("image/png", PICTURE)}
+
+
+@pytest.mark.slow
+def test_images_are_files_of_the_book_once_each(built: dict[str, Path]) -> None:
+    book = built["with"] / "archive" / "archive-2024.epub"
+    with zipfile.ZipFile(book) as archive:
+        names = archive.namelist()
+        package = archive.read("EPUB/content.opf").decode()
+        assert archive.read("EPUB/media/image-1.png") == PICTURE
+    assert [n for n in names if n.startswith("EPUB/media/image-")] == ["EPUB/media/image-1.png"]
+    assert 'href="media/image-1.png" media-type="image/png"' in package
+    text = "".join(chapters(book).values())
+    assert text.count('src="../media/image-1.png"') == 2
+    assert "epub-media" not in text

@@ -1,12 +1,14 @@
-"""The EPUB archive: one valid EPUB 3 book of the selected notes, through one pandoc run.
+"""The EPUB archive: valid EPUB 3 books of the selected notes, one pandoc run per book.
 
 A naive ``pandoc notes/*.md`` breaks on a large vault (minutes, gigabytes, colliding ids and
 an invalid book), so pandoc is fed one clean HTML document built from the shared note model
 (see :mod:`.book`): one chapter per note, ids unique in the book, links between notes
 as anchors that pandoc turns into cross-chapter links when it splits the chapters, images
-inline from vault attachments only.  Pandoc runs with ``--sandbox``, a time limit and a memory
-cap (:mod:`.pandoc`); the stylesheet, cover and landmarks are added to its output and
-the archive is written byte-stable (:mod:`.package`).
+from vault attachments only, as placeholders pandoc never loads.  Pandoc runs with
+``--sandbox``, a time limit and a memory cap (:mod:`.pandoc`); the stylesheet, cover,
+images and landmarks are added to its output and the archive is written byte-stable
+(:mod:`.package`).  A large archive can be split into volumes (:mod:`.volumes`), one
+book and one pandoc run each, runs in parallel.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from .cover import cover_page, generated_cover
 from .media import MAX_IMAGE_BYTES, MediaStore, identify_raster
 from .package import finish_epub
 from .pandoc import MIN_MEMORY_MB, PandocRun, run_pandoc
+from .pictures import placeholder_warning
 from .volumes import Volume, overlapped, split_volumes
 
 __all__ = ["EpubExporter", "EpubOptions"]
@@ -194,7 +197,8 @@ class EpubExporter(Exporter[EpubOptions]):
         """pandoc's book with the stylesheet, cover, landmarks and players added."""
         run, media = converted
         for warning in run.warnings:
-            job.warn(f"pandoc: {warning}", code="epub-pandoc")
+            if not placeholder_warning(warning):
+                job.warn(f"pandoc: {warning}", code="epub-pandoc")
         info, cover = book.info, book.cover
         return finish_epub(
             run.epub,
@@ -203,6 +207,7 @@ class EpubExporter(Exporter[EpubOptions]):
             cover_page=(lambda image, css: cover_page(info, image, css)) if cover else None,
             modified=info.date,
             players=media.players(),
+            images=media.images(),
         )
 
     def _cover(self, job: Job[EpubOptions], info: BookInfo) -> tuple[str, bytes] | None:

@@ -1,7 +1,7 @@
 """One pandoc run per book: sandboxed, time-limited, memory-capped, in an empty folder.
 
-``--sandbox`` keeps pandoc from reading any file or URL while it converts: images reach it
-inline as ``data:`` URIs, so there is nothing it needs to fetch.  The run gets a clean
+``--sandbox`` keeps pandoc from reading any file or URL while it converts: images are
+placeholders it cannot fetch (it keeps the ``<img>``), put into the book afterwards.  The run gets a clean
 environment (its own home and data folder, so a user's pandoc templates cannot change the
 book) and ``SOURCE_DATE_EPOCH``, which pandoc uses for the modification date.
 """

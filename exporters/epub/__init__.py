@@ -138,7 +138,7 @@ class EpubExporter(Exporter[EpubOptions]):
             lambda volume: self._prepare(job, volume.notes, volume_info(job, volume)),
             options.workers,
         )
-        failed = []
+        failed: list[tuple[str, ExportError]] = []
         for volume, book, future in built:
             name = f"{job.target.name}-{volume.key}.epub"
             try:
@@ -149,8 +149,8 @@ class EpubExporter(Exporter[EpubOptions]):
                 continue
             job.write_bytes(name, epub)
         if failed and len(failed) == len(built):
-            name, exc = failed[0]
-            raise type(exc)(f"no volume could be built; {name}: {exc}")
+            first, error = failed[0]
+            raise type(error)(f"no volume could be built; {first}: {error}")
 
     def _prepare(
         self, job: Job[EpubOptions], notes: Sequence[Note], info: BookInfo

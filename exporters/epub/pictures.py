@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 from xml.dom import minidom
 
 __all__ = ["PLACEHOLDER_FOLDER", "place_images", "placeholder_warning"]
@@ -65,7 +66,7 @@ def place_images(
                 continue
             found = images.get(placeholder)
             if found is None:
-                parent = img.parentNode
+                parent: Any = img.parentNode
                 parent.insertBefore(document.createTextNode(img.getAttribute("alt")), img)
                 parent.removeChild(img)
                 continue

@@ -92,6 +92,10 @@ class RenderResult:
     over_limit: bool = False
     """The error is the time or memory limit, not a crash."""
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    """CPU time of the render (the unit of the ``timeout`` option), for benchmarks and notes."""
+    peak_mb: float = 0.0
+    """Peak resident memory of the process that rendered, in megabytes."""
 
 
 class VaultFetcher(URLFetcher):
@@ -134,6 +138,7 @@ class _Messages(logging.Handler):
 def render_in_process(job: RenderJob) -> RenderResult:
     """Render one digest here and now: the worker's body, also used by the benchmark."""
     started = time.perf_counter()
+    cpu_started = _cpu_seconds()
     fetcher = VaultFetcher(job.policy)
     messages = _Messages()
     logger = logging.getLogger("weasyprint")
@@ -168,7 +173,28 @@ def render_in_process(job: RenderJob) -> RenderResult:
             if not any(url in m for url in refused_urls) and not _about_environment(m)
         ],
         seconds=time.perf_counter() - started,
+        cpu_seconds=_cpu_seconds() - cpu_started,
+        peak_mb=_peak_mb(),
     )
+
+
+def _cpu_seconds() -> float:
+    """User and system CPU time of this process so far (0 where the platform cannot tell)."""
+    try:
+        import resource
+    except ImportError:
+        return 0.0
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process (Linux counts ``ru_maxrss`` in kilobytes)."""
+    try:
+        import resource
+    except ImportError:
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _append(pdf: bytes, job: RenderJob, messages: _Messages) -> bytes:

@@ -107,7 +107,9 @@ class PdfOptions:
         "five times as long plus two minutes on the clock).",
     )
     memory_limit: int = option(
-        2048, "Megabytes of memory one digest's render may use; 0 for no limit."
+        4096,
+        "Megabytes of memory (address space) one digest's render may use; 0 for no limit. "
+        "A 500-page digest takes about 1,600 MB.",
     )
     workers: int = option(0, "Digests rendered at the same time; 0 for one per core.")
     tagged: bool = option(

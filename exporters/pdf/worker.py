@@ -96,6 +96,8 @@ class RenderResult:
     """CPU time of the render (the unit of the ``timeout`` option), for benchmarks and notes."""
     peak_mb: float = 0.0
     """Peak resident memory of the process that rendered, in megabytes."""
+    address_space_mb: float = 0.0
+    """Peak address space of that process (what ``memory_limit`` caps), where Linux tells."""
 
 
 class VaultFetcher(URLFetcher):
@@ -175,6 +177,7 @@ def render_in_process(job: RenderJob) -> RenderResult:
         seconds=time.perf_counter() - started,
         cpu_seconds=_cpu_seconds() - cpu_started,
         peak_mb=_peak_mb(),
+        address_space_mb=_address_space_mb(),
     )
 
 
@@ -186,6 +189,18 @@ def _cpu_seconds() -> float:
         return 0.0
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def _address_space_mb() -> float:
+    """Peak virtual size of this process (``VmPeak``), 0 where ``/proc`` does not say."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
 
 
 def _peak_mb() -> float:

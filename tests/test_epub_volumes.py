@@ -56,6 +56,7 @@ def ids(volume: object) -> list[str]:
 
 def test_one_book_unless_asked() -> None:
     assert split_volumes(NOTES, "none", 0, UTC) is None
+    assert split_volumes([], "year", 10, UTC) is None  # nothing to split: the title page
 
 
 def test_volumes_by_year_in_the_sites_time_zone_undated_last() -> None:

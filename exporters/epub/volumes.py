@@ -48,8 +48,8 @@ def split_volumes(
     with ``size`` too, a year of more than ``size`` notes is split again.  By size alone the
     notes are cut in order, every volume but the last holding exactly ``size``.
     """
-    if volumes == "none" and size <= 0:
-        return None
+    if (volumes == "none" and size <= 0) or not notes:
+        return None  # an empty archive is one book with its title page, as without volumes
     if volumes == "none":
         return _by_size(tuple(notes), size, "", "")
     years: dict[int | None, list[Note]] = {}
@@ -69,7 +69,7 @@ def split_volumes(
 
 
 def _by_size(notes: tuple[Note, ...], size: int, key: str, label: str) -> list[Volume]:
-    chunks = [notes[start : start + size] for start in range(0, len(notes), size)] or [()]
+    chunks = [notes[start : start + size] for start in range(0, len(notes), size)]
     return [
         Volume(f"{key}{number:02d}", f"{label}Volume {number} of {len(chunks)}", chunk)
         for number, chunk in enumerate(chunks, 1)

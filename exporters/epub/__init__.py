@@ -76,8 +76,8 @@ class EpubOptions:
     memory: int = option(
         4096,
         "Megabytes of memory one pandoc run may use (+RTS -M) before the target fails. A "
-        "thousand plain notes take about 1,100 MB; notes full of formulas several times that: "
-        "split a large archive into volumes rather than raising this.",
+        "thousand notes of 700 words take about 1,200 MB: split a larger archive into "
+        "volumes rather than raising this.",
     )
     volumes: Literal["none", "year"] = option(
         "none",

@@ -24,7 +24,7 @@ from typing import Literal
 from notepress.assets import AssetError, css_imports, css_urls, svg_is_safe, vault_files
 from notepress.config import Site, Target
 from notepress.dates import build_time
-from notepress.errors import ExportError
+from notepress.errors import ExportError, ResourceLimitError
 from notepress.exporter import CheckProblem, Exporter, Job
 from notepress.model import Note
 from notepress.schema import option
@@ -150,7 +150,8 @@ class EpubExporter(Exporter[EpubOptions]):
             job.write_bytes(name, epub)
         if failed and len(failed) == len(built):
             first, error = failed[0]
-            raise type(error)(f"no volume could be built; {first}: {error}")
+            kind = ResourceLimitError if isinstance(error, ResourceLimitError) else ExportError
+            raise kind(f"no volume could be built; {first}: {error}")
 
     def _prepare(
         self, job: Job[EpubOptions], notes: Sequence[Note], info: BookInfo

@@ -325,3 +325,26 @@ def test_images_are_files_of_the_book_once_each(built: dict[str, Path]) -> None:
     text = "".join(chapters(book).values())
     assert text.count('src="../media/image-1.png"') == 2
     assert "epub-media" not in text
+
+
+@pytest.mark.slow
+def test_a_volume_over_its_memory_fails_alone(tmp_path: Path) -> None:
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "big.md": note_text("Big", "word " * 200_000, note_id="230101BG01"),
+            "small.md": note_text(
+                "Small", "a few words", note_id="240101SM01", created="2024-01-01"
+            ),
+        },
+        '[targets.archive]\nexporter = "epub"\nvolumes = "year"\nmemory = 64\n',
+    )
+    report = notepress.load_project(root).build()
+    (result,) = report.targets
+    assert result.ok and report.has_errors  # written in part: the build still exits 1
+    assert [path.name for path in result.files] == ["archive-2024.epub"]
+    (failure,) = [p for p in result.problems if p.code == "epub-failed"]
+    assert failure.message.startswith(
+        "archive-2023.epub was not written: pandoc needed more than 64 MB of memory (raise "
+        "'memory', or split the archive into volumes with 'volume_size'"
+    )

@@ -107,12 +107,14 @@ def run_pandoc(
             )
         except subprocess.TimeoutExpired:
             raise ResourceLimitError(
-                f"pandoc did not finish within {timeout:g} seconds (raise 'timeout')"
+                f"pandoc did not finish within {timeout:g} seconds (raise 'timeout', or split "
+                "the archive into volumes with 'volume_size')"
             ) from None
         stderr = done.stderr.decode("utf-8", errors="replace")
         if done.returncode == _HEAP_EXHAUSTED or "Heap exhausted" in stderr:
             raise ResourceLimitError(
-                f"pandoc needed more than {memory_mb} MB of memory (raise 'memory')"
+                f"pandoc needed more than {memory_mb} MB of memory (raise 'memory', or split "
+                "the archive into volumes with 'volume_size': about 1,200 MB per 1,000 notes)"
             )
         if done.returncode != 0:
             raise ExportError(f"pandoc failed (exit {done.returncode}): {_last_lines(stderr)}")

@@ -1,23 +1,36 @@
-"""Time and memory of a 1,000-note EPUB archive, next to pandoc alone on the same HTML.
+"""EPUB archives of 1,000 notes next to pandoc alone on the same input, and pandoc's memory.
 
 Usage::
 
-    .venv/bin/python bench/bench_epub.py [--notes 1000] [--images 25] [--keep DIR]
+    .venv/bin/python bench/bench_epub.py [--json PATH] [--quick] [--notes 1000] [--keep DIR]
 
 A synthetic vault is written to a temporary folder: notes spread over three years, each with
 headings, prose, lists, a callout, footnotes (the same ``[^1]`` label in every note),
 wikilinks to other notes and their headings, and every few notes a table, a code block or an
-embedded image.  Its ``archive`` target (``group = "month"``) is built the way the CLI does.
+embedded image.  Jobs (one JSON row each, in the format every ``bench_*.py`` writes):
 
-Reported: the whole target build (render, one pandoc run, packaging), the part of it pandoc
-took, pandoc's peak memory (``getrusage`` of the child), and then pandoc run once more on the
-very HTML the exporter fed it, without the exporter around it: plain ``pandoc -f html -t
-epub3``, timed and measured with ``wait4``.
+* ``epub``: the ``archive`` target (``group = "month"``) built the way the CLI does, next to
+  plain ``pandoc -f html -t epub3`` on the very HTML the exporter fed its pandoc (goal: at
+  most 1.0x pandoc alone);
+* ``epub-volume-memory``: pandoc's peak memory for that one 1,000-note book (goal: at most
+  1,200 MB per 1,000-note volume);
+* ``epub-json-input``: pandoc reading the same book as its own JSON AST (made by pandoc from
+  that HTML, so the book is the same) next to reading the HTML: how much a JSON input built
+  by notepress could save at most;
+* ``epub-volumes``: the same notes split into volumes of a third each (``volume_size``) next
+  to the one book: the CPU cost of splitting, and the wall time the parallel runs save;
+* ``epub-photos``: ten notes showing a photograph of about 1 MB each, next to pandoc alone on the
+  same book with its images inline as ``data:`` URIs, as pandoc used to be given them.
+
+Every measurement runs in a fresh Python process; pandoc is its child, so its CPU and peak
+memory are counted (``getrusage`` of the children).  ``--quick`` divides the notes by five.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import json
 import os
 import random
 import resource
@@ -26,9 +39,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -131,86 +144,296 @@ def make_vault(root: Path, count: int, images: int, seed: int = 11) -> Path:
     return root
 
 
+def make_photo_vault(root: Path, count: int, photos: int) -> Path:
+    """``count`` short notes, each showing one of ``photos`` photographs of about 1 MB.
+
+    Noise compresses as badly as a photograph does, so each PNG is about its pixels' size.
+    """
+    rng = random.Random(5)
+    (root / "attachments").mkdir(parents=True)
+    for number in range(photos):
+        pixels = bytes(rng.getrandbits(8) for _ in range(580 * 580 * 3))
+        Image.frombytes("RGB", (580, 580), pixels).save(
+            root / "attachments" / f"photo {number}.png"
+        )
+    for index in range(count):
+        day = date(2024, 1, 1) + timedelta(days=index)
+        (root / f"photo note {index:03d}.md").write_text(
+            f"---\ntitle: Photo {index:03d}\nnote_id: {day:%y%m%d}PH01\ncreated: {day}\n"
+            f"draft: false\n---\n\n{paragraph(rng, 3)}\n\n![[photo {index % photos}.png]]\n",
+            encoding="utf-8",
+        )
+    (root / "notepress.toml").write_text(
+        '[site]\ntitle = "Photos"\nurl = "https://photos.example.org/"\n\n'
+        '[targets.archive]\nexporter = "epub"\n',
+        encoding="utf-8",
+    )
+    return root
+
+
 class PandocRecorder:
-    """Wraps the exporter's pandoc call to keep its input and time it."""
+    """Wraps the exporter's pandoc call to keep its input (the last book's)."""
 
     def __init__(self) -> None:
         self.source = ""
-        self.seconds = 0.0
         self.original = epub_module.run_pandoc
 
     def __call__(self, source: str, **kwargs: object) -> _epub_pandoc.PandocRun:
         self.source = source
-        started = time.perf_counter()
-        try:
-            return self.original(source, **kwargs)  # type: ignore[arg-type]
-        finally:
-            self.seconds = time.perf_counter() - started
+        return self.original(source, **kwargs)  # type: ignore[arg-type]
 
 
-def plain_pandoc(html: Path, out: Path) -> tuple[float, float]:
-    """Pandoc alone on ``html``: wall seconds and peak resident megabytes."""
+def _usage() -> tuple[float, float, float]:
+    """CPU seconds of this process and its children, and the peak RSS (MB) of each."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return cpu, own.ru_maxrss / 1024, children.ru_maxrss / 1024
+
+
+def child_build(vault: str, out: str, target: str, html_dump: str) -> dict[str, object]:
+    """Load and build one target; its figures, pandoc's peak, and the HTML pandoc was fed.
+
+    With ``BENCH_INLINE_DUMP`` set, that HTML is also written there with each image as the
+    ``data:`` URI pandoc used to be given (the input before images were placeholders).
+    """
+    recorder = PandocRecorder()
+    epub_module.run_pandoc = recorder  # type: ignore[assignment]
+    images: dict[str, tuple[str, bytes]] = {}
+    finish = epub_module.finish_epub
+
+    def keep_images(epub: bytes, **options: Any) -> bytes:
+        images.update(options.get("images") or {})
+        return finish(epub, **options)
+
+    epub_module.finish_epub = keep_images  # type: ignore[assignment]
+    cpu, _, _ = _usage()
+    started = time.perf_counter()
+    project = notepress.load_project(Path(vault), output=Path(out))
+    report = project.build([target])
+    wall = time.perf_counter() - started
+    cpu_after, own_peak, pandoc_peak = _usage()
+    (result,) = report.targets
+    if not result.ok:
+        raise SystemExit(result.error)
+    if html_dump:
+        Path(html_dump).write_text(recorder.source, encoding="utf-8")
+    if os.environ.get("BENCH_INLINE_DUMP"):
+        inline = recorder.source
+        for token, (media_type, data) in images.items():
+            uri = f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+            inline = inline.replace(f'src="{token}"', f'src="{uri}"')
+        Path(os.environ["BENCH_INLINE_DUMP"]).write_text(inline, encoding="utf-8")
+    return {
+        "cpu_s": cpu_after - cpu,
+        "wall_s": wall,
+        "peak_mb": max(own_peak, pandoc_peak),
+        "pandoc_peak_mb": pandoc_peak,
+        "python_peak_mb": own_peak,
+        "books": len(result.files),
+        "bytes": sum(path.stat().st_size for path in result.files),
+    }
+
+
+def pandoc_alone(source: Path, out: Path, reader: str = "html") -> dict[str, float]:
+    """Plain pandoc on ``source``: CPU and wall seconds, peak resident megabytes."""
     binary, _ = _epub_pandoc.pandoc_binary()
     started = time.perf_counter()
     process = subprocess.Popen(
-        [binary, "-f", "html", "-t", "epub3", "-o", str(out), str(html)],
+        [binary, "-f", reader, "-t", "epub3", "-o", str(out), str(source)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.perf_counter() - started
-    if process.returncode != 0:
-        raise SystemExit(f"plain pandoc failed with exit {process.returncode}")
-    return seconds, usage.ru_maxrss / 1024
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"plain pandoc failed on {source.name}")
+    return {
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "wall_s": wall,
+        "peak_mb": usage.ru_maxrss / 1024,
+    }
+
+
+def in_child(*args: str, env: dict[str, str] | None = None) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, __file__, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"bench child failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def row(
+    job: str,
+    notes: int,
+    notepress: dict,
+    anchor: dict | None,
+    goal: float | None,
+    goal_text: str | None,
+    ratio: float | None = None,
+) -> dict:
+    """One row of the shared format; ``ratio`` compares CPU time unless given."""
+    if ratio is None and anchor and anchor["cpu_s"]:
+        ratio = notepress["cpu_s"] / anchor["cpu_s"]
+    keys = ("cpu_s", "wall_s", "peak_mb")
+    return {
+        "job": job,
+        "notes": notes,
+        "notepress": {k: round(notepress[k], 3) for k in keys},
+        "anchor": None
+        if anchor is None
+        else {"name": anchor["name"], **{k: round(anchor[k], 3) for k in keys}},
+        "goal": goal_text,
+        "ratio": None if ratio is None else round(ratio, 3),
+        "met": None if ratio is None or goal is None else ratio <= goal,
+    }
+
+
+CONFIG_VOLUMES = """
+[targets.volumes]
+exporter = "epub"
+group = "month"
+volume_size = {size}
+"""
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--json", type=Path, help="write the rows here")
+    parser.add_argument("--quick", action="store_true", help="a fifth of the notes")
     parser.add_argument("--notes", type=int, default=1000)
     parser.add_argument("--images", type=int, default=25)
     parser.add_argument("--keep", type=Path, help="keep the vault and output in this folder")
+    parser.add_argument("--child-build", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_build:
+        print(json.dumps(child_build(*args.child_build)))
+        return
 
+    notes = args.notes // 5 if args.quick else args.notes
     folder = Path(tempfile.mkdtemp(prefix="bench-epub-")) if args.keep is None else args.keep
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
     try:
-        root = make_vault(folder / "vault", args.notes, args.images)
-        recorder = PandocRecorder()
-        epub_module.run_pandoc = recorder  # type: ignore[assignment]
-
-        started = time.perf_counter()
-        project = notepress.load_project(root, output=folder / "out")
-        loaded = time.perf_counter()
-        report = project.build(["archive"])
-        built = time.perf_counter()
-        (result,) = report.targets
-        if not result.ok:
-            raise SystemExit(result.error)
-        pandoc_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        python_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        epub = result.files[0]
-        size_mb = epub.stat().st_size / 1e6
-        with zipfile.ZipFile(epub) as archive:
-            chapters = sum(1 for name in archive.namelist() if "/text/ch" in name)
-
+        root = make_vault(folder / "vault", notes, args.images)
+        size = -(-notes // 3)
+        with (root / "notepress.toml").open("a", encoding="utf-8") as config:
+            config.write(CONFIG_VOLUMES.format(size=size))
         html = folder / "book.html"
-        html.write_text(recorder.source, encoding="utf-8")
-        plain_seconds, plain_peak = plain_pandoc(html, folder / "plain.epub")
+        built = in_child("--child-build", str(root), str(folder / "out"), "archive", str(html))
+        alone = pandoc_alone(html, folder / "plain.epub")
+        print(
+            f"{notes} notes: build {built['cpu_s']:.1f} s CPU, pandoc peak "
+            f"{built['pandoc_peak_mb']:.0f} MB; pandoc alone {alone['cpu_s']:.1f} s CPU, "
+            f"{alone['peak_mb']:.0f} MB",
+            file=sys.stderr,
+        )
+        rows.append(
+            row(
+                "epub",
+                notes,
+                built,
+                {"name": "pandoc alone, same HTML", **alone},
+                1.0,
+                "<= 1.0x pandoc alone (CPU)",
+            )
+        )
+        per_thousand = built["pandoc_peak_mb"] * 1000 / notes
+        rows.append(
+            row(
+                "epub-volume-memory",
+                notes,
+                {**built, "peak_mb": per_thousand},
+                None,
+                1.0,
+                "pandoc peak <= 1,200 MB per 1,000-note volume (ratio: peak / 1,200 MB)",
+                ratio=per_thousand / 1200,
+            )
+        )
+
+        ast = folder / "book.json"
+        binary, _ = _epub_pandoc.pandoc_binary()
+        subprocess.run(
+            [binary, "-f", "html+epub_html_exts", "-t", "json", "-o", str(ast), str(html)],
+            check=True,
+        )
+        from_json = pandoc_alone(ast, folder / "from-json.epub", reader="json")
+        print(
+            f"pandoc from JSON AST: {from_json['cpu_s']:.1f} s CPU, {from_json['peak_mb']:.0f} MB"
+            f" (HTML {html.stat().st_size / 1e6:.1f} MB, JSON {ast.stat().st_size / 1e6:.1f} MB)",
+            file=sys.stderr,
+        )
+        rows.append(
+            row(
+                "epub-json-input",
+                notes,
+                from_json,
+                {"name": "pandoc reading the same book as HTML", **alone},
+                None,
+                None,
+            )
+        )
+
+        split = in_child("--child-build", str(root), str(folder / "out"), "volumes", "")
+        print(
+            f"{split['books']} volumes of {size}: {split['cpu_s']:.1f} s CPU, "
+            f"{split['wall_s']:.1f} s wall, pandoc peak {split['pandoc_peak_mb']:.0f} MB",
+            file=sys.stderr,
+        )
+        rows.append(
+            row(
+                f"epub-{split['books']}-volumes",
+                notes,
+                split,
+                {"name": "one book of the same notes", **built},
+                None,
+                None,
+            )
+        )
+
+        # Ten photos shown once each: inline, they take pandoc about 3.5 GB already.
+        photos = make_photo_vault(folder / "photos", 10, 10)
+        inline = folder / "photos-inline.html"
+        with_photos = in_child(
+            "--child-build",
+            str(photos),
+            str(folder / "photos-out"),
+            "archive",
+            "",
+            env={"BENCH_INLINE_DUMP": str(inline)},
+        )
+        before = pandoc_alone(inline, folder / "photos-inline.epub")
+        print(
+            f"photos: build {with_photos['cpu_s']:.1f} s CPU, pandoc peak "
+            f"{with_photos['pandoc_peak_mb']:.0f} MB; pandoc alone on the images inline "
+            f"{before['cpu_s']:.1f} s CPU, {before['peak_mb']:.0f} MB",
+            file=sys.stderr,
+        )
+        rows.append(
+            row(
+                "epub-photos",
+                10,
+                with_photos,
+                {
+                    "name": "pandoc alone, the same book with its images inline (data: URIs)",
+                    **before,
+                },
+                None,
+                None,
+            )
+        )
     finally:
-        epub_module.run_pandoc = PandocRecorder().original
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
-
-    build_seconds = built - loaded
-    print(f"notes: {args.notes} ({len(result.problems)} warnings), images: {args.images}")
-    print(f"book: {size_mb:.1f} MB, {chapters} chapter files")
-    print(f"HTML fed to pandoc: {len(recorder.source) / 1e6:.1f} MB")
-    print(f"load vault:            {loaded - started:6.2f} s")
-    print(f"build target (total):  {build_seconds:6.2f} s")
-    print(f"  of which pandoc:     {recorder.seconds:6.2f} s (peak {pandoc_peak:.0f} MB)")
-    print(f"  render + packaging:  {build_seconds - recorder.seconds:6.2f} s")
-    print(f"plain pandoc, same HTML, one run: {plain_seconds:6.2f} s (peak {plain_peak:.0f} MB)")
-    print(f"python peak RSS: {python_peak:.0f} MB")
+    text = json.dumps(rows, indent=2)
+    if args.json:
+        args.json.write_text(text + "\n", encoding="utf-8")
+    print(text)
 
 
 if __name__ == "__main__":

@@ -1,19 +1,21 @@
-"""The EPUB archive: one valid EPUB 3 book of the selected notes, through one pandoc run.
+"""The EPUB archive: valid EPUB 3 books of the selected notes, one pandoc run per book.
 
 A naive ``pandoc notes/*.md`` breaks on a large vault (minutes, gigabytes, colliding ids and
 an invalid book), so pandoc is fed one clean HTML document built from the shared note model
 (see :mod:`.book`): one chapter per note, ids unique in the book, links between notes
 as anchors that pandoc turns into cross-chapter links when it splits the chapters, images
-inline from vault attachments only.  Pandoc runs with ``--sandbox``, a time limit and a memory
-cap (:mod:`.pandoc`); the stylesheet, cover and landmarks are added to its output and
-the archive is written byte-stable (:mod:`.package`).
+from vault attachments only, as placeholders pandoc never loads.  Pandoc runs with
+``--sandbox``, a time limit and a memory cap (:mod:`.pandoc`); the stylesheet, cover,
+images and landmarks are added to its output and the archive is written byte-stable
+(:mod:`.package`).  A large archive can be split into volumes (:mod:`.volumes`), one
+book and one pandoc run each, runs in parallel.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +24,7 @@ from typing import Literal
 from notepress.assets import AssetError, css_imports, css_urls, svg_is_safe, vault_files
 from notepress.config import Site, Target
 from notepress.dates import build_time
-from notepress.errors import ExportError
+from notepress.errors import ExportError, ResourceLimitError
 from notepress.exporter import CheckProblem, Exporter, Job
 from notepress.model import Note
 from notepress.schema import Seconds, option
@@ -32,7 +34,9 @@ from .book import BookInfo, build_source, date_range, group_notes, subjects_of
 from .cover import cover_page, generated_cover
 from .media import MAX_IMAGE_BYTES, MediaStore, identify_raster
 from .package import finish_epub
-from .pandoc import MIN_MEMORY_MB, run_pandoc
+from .pandoc import MIN_MEMORY_MB, PandocRun, run_pandoc
+from .pictures import placeholder_warning
+from .volumes import Volume, overlapped, split_volumes
 
 __all__ = ["EpubExporter", "EpubOptions"]
 
@@ -68,9 +72,27 @@ class EpubOptions:
     toc_depth: int = option(
         0, "Heading levels inside each note that the contents list (0: note titles only)."
     )
-    timeout: Seconds = option(600, "Seconds pandoc may run before the target fails.")
+    timeout: Seconds = option(600, "Seconds one pandoc run (one book or volume) may take.")
     memory: int = option(
-        4096, "Megabytes of memory pandoc may use (+RTS -M) before the target fails."
+        4096,
+        "Megabytes of memory one pandoc run may use (+RTS -M) before the target fails. A "
+        "thousand notes of 700 words take about 1,200 MB: split a larger archive into "
+        "volumes rather than raising this.",
+    )
+    volumes: Literal["none", "year"] = option(
+        "none",
+        "Split the archive into books: none (one book, <target>.epub), or one volume per "
+        "year of creation (<target>-2024.epub; undated notes in <target>-undated.epub). "
+        "Links between volumes become the notes' URLs (text when the site has no url).",
+    )
+    volume_size: int = option(
+        0,
+        "At most this many notes per volume (<target>-01.epub, <target>-02.epub, or "
+        "<target>-2024-01.epub by year); 0 for no limit. 1000 keeps each pandoc run near a "
+        "gigabyte.",
+    )
+    workers: int = option(
+        0, "Volumes converted at the same time (pandoc runs); 0 for one per core."
     )
 
 
@@ -93,6 +115,10 @@ class EpubExporter(Exporter[EpubOptions]):
             problems.append(("memory", f"expected at least {MIN_MEMORY_MB} (megabytes)"))
         if options.toc_depth > 4:
             problems.append(("toc_depth", "expected 0 to 4"))
+        if options.volume_size < 0:
+            problems.append(("volume_size", "expected a number of notes, or 0 for no limit"))
+        if options.workers < 0:
+            problems.append(("workers", "expected a number of pandoc runs, or 0 for one per core"))
         return problems
 
     def build(self, job: Job[EpubOptions]) -> None:
@@ -100,7 +126,40 @@ class EpubExporter(Exporter[EpubOptions]):
         notes = list(job.notes)
         if not notes:
             job.warn("no notes selected: the book has only its title page", code="epub-empty")
-        info = book_info(job, notes)
+        volumes = split_volumes(notes, options.volumes, options.volume_size, job.site.tz)
+        if volumes is None:
+            book, work = self._prepare(job, notes, book_info(job, notes))
+            job.write_bytes(f"{job.target.name}.epub", self._finish(job, book, work()))
+            return
+        built = overlapped(
+            volumes,
+            lambda volume: self._prepare(job, volume.notes, volume_info(job, volume)),
+            options.workers,
+        )
+        failed: list[tuple[str, ExportError]] = []
+        for volume, book, future in built:
+            name = f"{job.target.name}-{volume.key}.epub"
+            try:
+                epub = self._finish(job, book, future.result())
+            except ExportError as exc:  # one volume over its limits: the others are written
+                failed.append((name, exc))
+                job.error(f"{name} was not written: {exc}", code="epub-failed")
+                continue
+            job.write_bytes(name, epub)
+        if failed and len(failed) == len(built):
+            first, error = failed[0]
+            kind = ResourceLimitError if isinstance(error, ResourceLimitError) else ExportError
+            raise kind(f"no volume could be built; {first}: {error}")
+
+    def _prepare(
+        self, job: Job[EpubOptions], notes: Sequence[Note], info: BookInfo
+    ) -> tuple[_Book, Callable[[], tuple[PandocRun, MediaStore]]]:
+        """The book's HTML, rendered here, and the pandoc run that converts it, to run anywhere.
+
+        Only links between ``notes`` are anchors: a note of another volume is outside.
+        """
+        options = job.options
+        cover = self._cover(job, info)  # a missing cover fails before pandoc runs
         media = MediaStore(
             job.vault, lambda message, path: job.warn(f"{path}: {message}", code="epub-image")
         )
@@ -115,27 +174,40 @@ class EpubExporter(Exporter[EpubOptions]):
             warn=lambda message, note: job.warn(message, note, code="epub-link"),
             report=job.problems.append,
         )
-        cover = self._cover(job, info)
-        run = run_pandoc(
-            source.html,
-            template=builtin_templates("epub") / "book.epub3",
-            split_level=source.split_level,
-            toc_depth=min(6, source.split_level + options.toc_depth),
-            epoch=int(info.date.timestamp()),
-            timeout=options.timeout,
-            memory_mb=options.memory,
-        )
+        html, split_level = source.html, source.split_level
+
+        def work() -> tuple[PandocRun, MediaStore]:
+            run = run_pandoc(
+                html,
+                template=builtin_templates("epub") / "book.epub3",
+                split_level=split_level,
+                toc_depth=min(6, split_level + options.toc_depth),
+                epoch=int(info.date.timestamp()),
+                timeout=options.timeout,
+                memory_mb=options.memory,
+            )
+            return run, media
+
+        return _Book(info, cover), work
+
+    def _finish(
+        self, job: Job[EpubOptions], book: _Book, converted: tuple[PandocRun, MediaStore]
+    ) -> bytes:
+        """pandoc's book with the stylesheet, cover, landmarks and players added."""
+        run, media = converted
         for warning in run.warnings:
-            job.warn(f"pandoc: {warning}", code="epub-pandoc")
-        epub = finish_epub(
+            if not placeholder_warning(warning):
+                job.warn(f"pandoc: {warning}", code="epub-pandoc")
+        info, cover = book.info, book.cover
+        return finish_epub(
             run.epub,
             stylesheet=self._stylesheet(job),
             cover=cover,
             cover_page=(lambda image, css: cover_page(info, image, css)) if cover else None,
             modified=info.date,
             players=media.players(),
+            images=media.images(),
         )
-        job.write_bytes(f"{job.target.name}.epub", epub)
 
     def _cover(self, job: Job[EpubOptions], info: BookInfo) -> tuple[str, bytes] | None:
         """The cover's media type and bytes: the configured attachment, or a drawn one."""
@@ -202,6 +274,24 @@ def book_info(job: Job[EpubOptions], notes: Sequence[Note]) -> BookInfo:
     summary = ", ".join(part for part in (info.count_text, dates) if part)
     description = options.description or site.description or summary
     return replace(info, description=description)
+
+
+@dataclass(frozen=True)
+class _Book:
+    """What finishing a book needs besides pandoc's output."""
+
+    info: BookInfo
+    cover: tuple[str, bytes] | None
+
+
+def volume_info(job: Job[EpubOptions], volume: Volume) -> BookInfo:
+    """A volume's own title, identifier, dates and counts: each volume is a book of its own."""
+    info = book_info(job, volume.notes)
+    return replace(
+        info,
+        title=f"{info.title}: {volume.label}" if info.title else volume.label,
+        identifier=book_identifier(job.site, f"{job.target.name}/{volume.key}"),
+    )
 
 
 def book_identifier(site: Site, target: str) -> str:

@@ -10,7 +10,8 @@ regexes) into what pandoc's HTML reader maps one to one onto its document model:
   drops classes on paragraphs and has no ``<details>``), so folded content is always shown;
 * ids from raw HTML get the note's prefix, every id is unique in the book, and a link to an
   id that does not exist is repaired (to its note) or written as text;
-* images are inline ``data:`` URIs of vault attachments; anything else is its alt text.
+* images are placeholders of vault attachments, added to the finished book (pandoc never
+  holds them); anything else is its alt text.
 """
 
 from __future__ import annotations
@@ -326,7 +327,8 @@ def _reshape(
 
 
 def _images(body: Element, media: MediaStore) -> None:
-    """Vault images inline; a remote image becomes a link to it; anything else its alt text.
+    """Vault images as placeholders (checked now, added after pandoc); a remote image becomes
+    a link to it; anything else its alt text.
 
     Audio and video become a placeholder ``<span>`` pandoc keeps (its HTML reader drops
     players), turned back into the player when the book is finished (:mod:`.players`);
@@ -349,8 +351,7 @@ def _images(body: Element, media: MediaStore) -> None:
         src = child.get("src", "")
         image = media.image(src)
         alt = child.get("alt", "")
-        if image is not None:
-            child.set("src", image.data_uri)
+        if image is not None:  # the placeholder stays: the image is added after pandoc
             child.set("alt", alt)
             return None
         if drawn_svg(src):  # a diagram the renderer drew, already inline

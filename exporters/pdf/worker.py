@@ -48,8 +48,10 @@ _CPU_GRACE_SECONDS = 5
 #: The wall-clock safety net: a worker that is not using its CPU (stalled, or starved on a
 #: machine far busier than its cores) is still stopped, this long after its CPU limit would
 #: have struck at full speed.  Generous, so that on a loaded machine the CPU limit, which
-#: says something about the digest, is always the one that strikes first.
-_WALL_FACTOR = 5
+#: says something about the digest, is always the one that strikes first: a 463-page digest
+#: of 121 CPU seconds took 1,911 s on the clock on two cores shared by a dozen busy
+#: processes (a 6 % share), which a factor of 5 (1,620 s with the default limit) had killed.
+_WALL_FACTOR = 20
 _WALL_MARGIN_SECONDS = 120.0
 """How long a worker may take to start (import WeasyPrint) before it counts as hung."""
 
@@ -92,6 +94,12 @@ class RenderResult:
     over_limit: bool = False
     """The error is the time or memory limit, not a crash."""
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    """CPU time of the render (the unit of the ``timeout`` option), for benchmarks and notes."""
+    peak_mb: float = 0.0
+    """Peak resident memory of the process that rendered, in megabytes."""
+    address_space_mb: float = 0.0
+    """Peak address space of that process (what ``memory_limit`` caps), where Linux tells."""
 
 
 class VaultFetcher(URLFetcher):
@@ -134,6 +142,7 @@ class _Messages(logging.Handler):
 def render_in_process(job: RenderJob) -> RenderResult:
     """Render one digest here and now: the worker's body, also used by the benchmark."""
     started = time.perf_counter()
+    cpu_started = _cpu_seconds()
     fetcher = VaultFetcher(job.policy)
     messages = _Messages()
     logger = logging.getLogger("weasyprint")
@@ -168,7 +177,41 @@ def render_in_process(job: RenderJob) -> RenderResult:
             if not any(url in m for url in refused_urls) and not _about_environment(m)
         ],
         seconds=time.perf_counter() - started,
+        cpu_seconds=_cpu_seconds() - cpu_started,
+        peak_mb=_peak_mb(),
+        address_space_mb=_address_space_mb(),
     )
+
+
+def _cpu_seconds() -> float:
+    """User and system CPU time of this process so far (0 where the platform cannot tell)."""
+    try:
+        import resource
+    except ImportError:
+        return 0.0
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _address_space_mb() -> float:
+    """Peak virtual size of this process (``VmPeak``), 0 where ``/proc`` does not say."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process (Linux counts ``ru_maxrss`` in kilobytes)."""
+    try:
+        import resource
+    except ImportError:
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _append(pdf: bytes, job: RenderJob, messages: _Messages) -> bytes:

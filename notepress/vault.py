@@ -21,9 +21,10 @@ from .links import find_heading
 from .model import Link, Note, Problem, Severity
 from .obsidian import ObsidianSettings, gitignore_literal, read_settings
 from .output import MANIFEST, OUTPUT_MARKER
-from .parse import ParseSettings, parse_note_within_budget
+from .parse import ParseSettings
 from .resolve import NOT_NOTES, Found, PathIndex, folder_key
 from .slugs import lookup_key
+from .workers import parse_files
 
 __all__ = ["NOT_NOTES", "OUTPUT_MARKER", "Vault", "load_vault"]
 
@@ -199,6 +200,7 @@ def load_vault(
     ignore: Sequence[str] = (),
     exclude_dirs: Sequence[Path] = (),
     options: VaultOptions | None = None,
+    jobs: int | None = None,
 ) -> Vault:
     """Read every note under ``root``.
 
@@ -208,6 +210,7 @@ def load_vault(
     views and drawings (``.base``, ``.canvas``, ``*.excalidraw.md``) are attachments, not
     notes.  Symlinks are followed only while they stay inside the vault.
     Raises :class:`~notepress.errors.VaultError` when ``root`` is not a folder.
+    ``jobs`` caps the processes that parse notes (see :mod:`notepress.workers`).
     """
     settings = settings or ParseSettings()
     options = options or VaultOptions()
@@ -221,7 +224,7 @@ def load_vault(
     spec = pathspec.GitIgnoreSpec.from_lines(skipped)
     excluded = {Path(d).resolve() for d in exclude_dirs}
 
-    notes: list[Note] = []
+    files: list[tuple[PurePosixPath, bytes]] = []
     attachments: dict[str, PurePosixPath] = {}
     for path, rel in _walk(root_path, spec, excluded, vault_problems):
         if obsidian.ignore_regexes and obsidian.excludes(rel):
@@ -236,11 +239,13 @@ def load_vault(
                     )
                 )
                 continue
-            notes.append(parse_note_within_budget(rel, raw, settings))
+            files.append((rel, raw))
         else:
             attachments.setdefault(lookup_key(rel.as_posix()), rel)
             attachments.setdefault(lookup_key(rel.name), rel)
 
+    notes = parse_files(files, settings, jobs=jobs)
+    del files
     if settings.date_from_git:
         notes = apply_git_dates(root_path, notes, vault_problems)
     notes = _mark_duplicate_ids(notes)

@@ -98,11 +98,13 @@ def load_project(
     *,
     output: str | Path | None = None,
     strict: bool = False,
+    jobs: int | None = None,
 ) -> Project:
     """Read the config (``VAULT/notepress.toml`` unless given; built-in defaults if absent)
     and the vault it describes.
 
     ``strict`` turns every warning into an error, so a note with a warning is not published.
+    ``jobs`` (else ``[vault] jobs``) caps the processes that parse notes: 1 parses here.
     """
     root = Path(vault)
     if not root.is_dir():
@@ -113,6 +115,8 @@ def load_project(
         cfg = load_config(root / CONFIG_FILE)
     else:
         cfg = default_config(root)
+    if jobs is not None:
+        cfg = replace(cfg, vault=replace(cfg.vault, jobs=jobs))
     # The configured output folder is never read as vault content, even when this build
     # writes elsewhere: an earlier build's copies would shadow the real attachments.
     excluded = [cfg.output]
@@ -126,6 +130,7 @@ def load_project(
         ignore=cfg.ignore,
         exclude_dirs=excluded,
         options=cfg.vault,
+        jobs=cfg.vault.jobs or None,
     )
     loaded = assign_urls(loaded, cfg.site, cfg.vault)
     if strict:

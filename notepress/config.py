@@ -153,6 +153,9 @@ class VaultOptions:
     url_collisions: Literal["error", "note_id"] = option(
         "error", "Two notes with one URL: an error of the second, or tell them apart by note_id."
     )
+    jobs: int = option(
+        0, "Processes that parse notes; 0: one per core (or NOTEPRESS_JOBS), 1: no pool."
+    )
 
 
 @dataclass(frozen=True)

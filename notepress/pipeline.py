@@ -143,6 +143,7 @@ def load_project(
     now: datetime | None = None,
     progress: Progress | None = None,
     cache: bool = True,
+    jobs: int | None = None,
 ) -> Project:
     """Read the config (``VAULT/notepress.toml`` unless given; built-in defaults if absent)
     and the vault it describes.
@@ -153,6 +154,7 @@ def load_project(
     ``future`` publishes notes dated after ``now`` (default: :func:`build_now`).
     ``progress`` is told of the ``load`` step (see :mod:`notepress.progress`).
     ``cache=False`` neither reads nor writes the build cache (see :mod:`notepress.cache`).
+    ``jobs`` (else ``[vault] jobs``) caps the processes that parse notes: 1 parses here.
     """
     root = Path(vault)
     if not root.is_dir():
@@ -163,6 +165,8 @@ def load_project(
         cfg = load_config(root / CONFIG_FILE, targets=targets)
     else:
         cfg = default_config(root)
+    if jobs is not None:
+        cfg = replace(cfg, vault=replace(cfg.vault, jobs=jobs))
     # The configured output folder is never read as vault content, even when this build
     # writes elsewhere: an earlier build's copies would shadow the real attachments.
     excluded = [cfg.output]
@@ -182,6 +186,7 @@ def load_project(
         exclude_dirs=excluded,
         options=cfg.vault,
         cache=opened.store if opened is not None else None,
+        jobs=cfg.vault.jobs or None,
     )
     loaded = assign_urls(loaded, cfg.site, cfg.vault)
     if strict:

@@ -17,6 +17,7 @@ the files sharing the link's last name, never a walk over the vault.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterable
@@ -120,7 +121,11 @@ class PathIndex(Generic[T]):
         return lookup_key(normal)
 
 
+@functools.lru_cache(maxsize=4096)
 def folder_key(path: PurePosixPath) -> str:
-    """The normal form of the folder holding ``path``, as :meth:`PathIndex.find` takes it."""
+    """The normal form of the folder holding ``path``, as :meth:`PathIndex.find` takes it.
+
+    Remembered: every link of a note asks for its note's folder, at load and at each render.
+    """
     parent = path.parent.as_posix()
     return "" if parent == "." else lookup_key(parent)

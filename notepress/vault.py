@@ -22,9 +22,10 @@ from .links import find_heading
 from .model import Link, Note, Problem, Severity
 from .obsidian import ObsidianSettings, gitignore_literal, read_settings
 from .output import MANIFEST, OUTPUT_MARKER
-from .parse import ParseSettings, parse_note_within_budget
+from .parse import ParseSettings
 from .resolve import NOT_NOTES, Found, PathIndex, folder_key
 from .slugs import lookup_key
+from .workers import parse_files
 
 __all__ = ["NOT_NOTES", "OUTPUT_MARKER", "ParsedNotes", "Vault", "load_vault"]
 
@@ -227,6 +228,7 @@ def load_vault(
     exclude_dirs: Sequence[Path] = (),
     options: VaultOptions | None = None,
     cache: ParsedNotes | None = None,
+    jobs: int | None = None,
 ) -> Vault:
     """Read every note under ``root``.
 
@@ -239,6 +241,7 @@ def load_vault(
 
     With a ``cache``, a file whose bytes an earlier build parsed with the same settings is
     taken from it; only the others are parsed.
+    ``jobs`` caps the processes that parse notes (see :mod:`notepress.workers`).
     """
     settings = settings or ParseSettings()
     options = options or VaultOptions()
@@ -274,7 +277,7 @@ def load_vault(
             attachments.setdefault(lookup_key(rel.as_posix()), rel)
             attachments.setdefault(lookup_key(rel.name), rel)
 
-    notes = _parse_missing(found, settings, cache)
+    notes = _parse_missing(found, settings, cache, jobs)
     if settings.date_from_git:
         notes = apply_git_dates(root_path, notes, vault_problems)
     notes = _mark_duplicate_ids(notes)
@@ -286,15 +289,21 @@ def _parse_missing(
     found: Sequence[Note | tuple[PurePosixPath, bytes, int, int]],
     settings: ParseSettings,
     cache: ParsedNotes | None,
+    jobs: int | None,
 ) -> list[Note]:
-    """Every note in walk order: those the cache had, the others parsed now."""
+    """Every note in walk order: those the cache had, the others parsed now (on a process
+    pool when they are many, see :func:`~notepress.workers.parse_files`)."""
+    missing = [item for item in found if not isinstance(item, Note)]
+    parsed = iter(
+        parse_files([(rel, raw) for rel, raw, _size, _mtime in missing], settings, jobs=jobs)
+    )
     notes = []
     for item in found:
         if isinstance(item, Note):
             notes.append(item)
             continue
         rel, raw, size, mtime_ns = item
-        note = parse_note_within_budget(rel, raw, settings)
+        note = next(parsed)
         if cache is not None:
             cache.remember_parsed(rel, size, mtime_ns, raw, note)
         notes.append(note)

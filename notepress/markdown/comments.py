@@ -20,6 +20,10 @@ becomes a token, so nothing downstream (the renderer, the loader's links and tit
 can ever see it.  A note with no backtick, tilde fence, tab or four-space indent holds no code,
 and needs no nested parse at all.
 
+Reused: the nested parse depends on nothing but the text, and the same note is parsed at load
+(its outline), for the reference check and again for each render, so what it found is kept by
+a digest of the text (see ``_nested_codes``): a note's placeholder parse runs once per build.
+
 Failing closed: cutting a comment can change what is code after it (a comment holding a
 backtick or a fence opener, a line left blank).  So comments are taken in order, and after one
 that might change anything the rest is parsed again; inert comments (see ``_inert``) are taken
@@ -31,8 +35,10 @@ plus linear scans, and the rounds are bounded, so the whole stays linear in the 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 
 from markdown_it import MarkdownIt
@@ -45,7 +51,9 @@ __all__ = [
     "KEEP_H1",
     "KEEP_HEADINGS",
     "comments_plugin",
+    "forget",
     "hide_comments",
+    "remember",
 ]
 
 #: The env key under which the parse records the note's text with its comments cut.
@@ -71,6 +79,11 @@ _CODE_TOKENS = frozenset(
 #: Where the numbered placeholders come from: private-use characters the note does not hold.
 _PLACEHOLDERS = tuple(map(chr, range(0xE000, 0xF900)))
 
+#: Nested parses remembered (a digest and a few short strings each): more than a large vault.
+_KNOWN_LIMIT = 50_000
+_known: dict[tuple[bytes, str], tuple[str, ...]] = {}
+_known_lock = threading.Lock()
+
 CodeOf = Callable[[str, str], list[str]]
 """``code_of(text, needle)``: the content of every code token of ``text``, as this parser
 reads it; inline content without ``needle`` may be skipped (it can hold no such code)."""
@@ -88,15 +101,46 @@ def _cut_comments(state: StateCore) -> None:
     md = state.md
 
     def code_of(text: str, needle: str) -> list[str]:
+        return list(_nested_codes(md, text, needle))
+
+    state.src = hide_comments(state.src, code_of)
+    state.env[COMMENT_FREE_SOURCE] = state.src
+
+
+def _nested_codes(md: MarkdownIt, text: str, needle: str) -> tuple[str, ...]:
+    """The code contents of ``text`` that hold ``needle``, by a nested parse, remembered.
+
+    Only those matter to :func:`hide_comments` (the placeholders and ``%%`` it looks for are
+    the needle), and keeping only them keeps what is remembered small.
+    """
+    key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), needle)
+    found = _known.get(key)
+    if found is None:
         # No title: the nested parse must not drop a heading the real one keeps.
         env: dict[str, object] = {_NESTED: True, INLINE_ONLY: (needle,)}
         md.parse(text, env)
         codes = env[_CODES]
         assert isinstance(codes, list)
-        return codes
+        found = tuple(code for code in codes if needle in code)
+        remember([(key, found)])
+    return found
 
-    state.src = hide_comments(state.src, code_of)
-    state.env[COMMENT_FREE_SOURCE] = state.src
+
+def remember(entries: Iterable[tuple[tuple[bytes, str], tuple[str, ...]]]) -> None:
+    """Keep what nested parses found (here, or in a worker process that parsed notes)."""
+    with _known_lock:
+        for key, found in entries:
+            _known[key] = found
+        while len(_known) > _KNOWN_LIMIT:
+            del _known[next(iter(_known))]
+
+
+def forget() -> list[tuple[tuple[bytes, str], tuple[str, ...]]]:
+    """Everything remembered, which is then forgotten (a worker hands it to its parent)."""
+    with _known_lock:
+        entries = list(_known.items())
+        _known.clear()
+    return entries
 
 
 def _prune(state: StateCore) -> None:

@@ -1,0 +1,162 @@
+"""Parse a vault's notes on every core, when there are enough of them to pay for the pool.
+
+Parsing is pure (bytes and settings in, a :class:`~notepress.model.Note` out) and takes a few
+milliseconds a note, so a large vault parses in chunks of contiguous files on a process pool
+and the results come back in the order the files were given: the vault is the same note for
+note, problems included, as a serial load gives.  A small vault is parsed in this process,
+since starting workers costs more than it saves (see :data:`MIN_PARALLEL_NOTES`).
+
+How many processes: the ``jobs`` argument (the CLI's ``-j``, the ``[vault] jobs`` key), else
+the ``NOTEPRESS_JOBS`` environment variable, else one per usable core; ``1`` never starts a
+pool.  A note over its CPU budget in a worker gets the same ``note-too-slow`` error as in this
+process (the budget's timer works in each worker's main thread).  A worker that dies (killed,
+out of memory) costs nothing but time: the chunks it took are parsed again here, so the
+result is still the serial one.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.reduction
+import os
+import sys
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import PurePosixPath
+from types import MappingProxyType
+from typing import Any
+
+from .markdown import comments
+from .model import Note
+from .parse import ParseSettings, parse_note_within_budget
+
+__all__ = [
+    "JOBS_ENV",
+    "MIN_PARALLEL_BYTES",
+    "MIN_PARALLEL_NOTES",
+    "job_count",
+    "parse_files",
+]
+
+JOBS_ENV = "NOTEPRESS_JOBS"
+#: Below this many notes a pool costs more than it saves.  Measured on 2 cores: starting two
+#: forked workers and moving the notes back costs about as much as parsing 150 typical notes
+#: (4 KB each) here.
+MIN_PARALLEL_NOTES = 200
+#: ... or this many bytes, whichever comes first: a few very long notes are worth a pool too.
+MIN_PARALLEL_BYTES = 2 * 1024 * 1024
+#: Chunks per worker: enough that a worker slowed by one long note does not hold up the end.
+CHUNKS_PER_WORKER = 4
+
+Item = tuple[PurePosixPath, bytes]
+"""One file to parse: its vault-relative path and its bytes."""
+
+
+def job_count(jobs: int | None = None) -> int:
+    """How many processes parse: ``jobs`` if given and positive, else ``NOTEPRESS_JOBS`` if
+    valid, else the cores this process may use."""
+    if jobs is not None and jobs > 0:
+        return jobs
+    value = os.environ.get(JOBS_ENV, "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    return _usable_cores()
+
+
+def _usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return max(os.cpu_count() or 1, 1)
+
+
+def parse_files(
+    items: Sequence[Item], settings: ParseSettings, *, jobs: int | None = None
+) -> list[Note]:
+    """The note of each ``(path, bytes)`` item, in the items' order.
+
+    Parsed on a process pool when ``jobs`` allows more than one process and the work is
+    large enough (:data:`MIN_PARALLEL_NOTES`, :data:`MIN_PARALLEL_BYTES`), else here.
+    """
+    workers = min(job_count(jobs), len(items))
+    if workers <= 1 or not _worth_a_pool(items):
+        return [parse_note_within_budget(path, raw, settings) for path, raw in items]
+    return _parse_on_pool(items, settings, workers)
+
+
+def _worth_a_pool(items: Sequence[Item]) -> bool:
+    if len(items) >= MIN_PARALLEL_NOTES:
+        return True
+    return sum(len(raw) for _, raw in items) >= MIN_PARALLEL_BYTES
+
+
+def _chunks(items: Sequence[Item], count: int) -> list[Sequence[Item]]:
+    """``items`` cut into ``count`` contiguous runs of about the same number of bytes."""
+    total = sum(len(raw) for _, raw in items) or 1
+    chunks: list[Sequence[Item]] = []
+    start = 0
+    size = 0
+    for index, (_, raw) in enumerate(items):
+        size += len(raw)
+        if size * count >= total * (len(chunks) + 1) and index + 1 < len(items):
+            chunks.append(items[start : index + 1])
+            start = index + 1
+    chunks.append(items[start:])
+    return [chunk for chunk in chunks if chunk]
+
+
+def _parse_on_pool(items: Sequence[Item], settings: ParseSettings, workers: int) -> list[Note]:
+    chunks = _chunks(items, workers * CHUNKS_PER_WORKER)
+    notes: list[Note] = []
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+    try:
+        futures: list[Future[Any]] = [
+            pool.submit(_parse_chunk, chunk, settings) for chunk in chunks
+        ]
+        for chunk, future in zip(chunks, futures, strict=True):
+            try:
+                parsed, known = future.result()
+            except BrokenProcessPool:  # a worker died (killed, out of memory): parse here
+                parsed = [parse_note_within_budget(path, raw, settings) for path, raw in chunk]
+                known = []
+            comments.remember(known)
+            notes.extend(parsed)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return notes
+
+
+def _parse_chunk(chunk: Sequence[Item], settings: ParseSettings) -> tuple[list[Note], list[Any]]:
+    """In a worker: the chunk's notes, and what the comment rule learnt parsing them, so
+    that rendering them in the parent does not repeat that work."""
+    comments.forget()
+    notes = [parse_note_within_budget(path, raw, settings) for path, raw in chunk]
+    return notes, comments.forget()
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """``fork`` where it is safe (POSIX, no other thread running): workers start at once with
+    everything imported.  Otherwise ``forkserver`` or ``spawn``."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and sys.platform != "darwin" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context("spawn")
+
+
+def _mapping_proxy(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(mapping)
+
+
+def _reduce_mapping_proxy(
+    proxy: MappingProxyType[Any, Any],
+) -> tuple[Any, tuple[dict[Any, Any]]]:
+    return _mapping_proxy, (dict(proxy),)
+
+
+# A note's frontmatter maps are read-only views, which pickle cannot carry on its own; the
+# worker sends the mapping and the parent wraps it again.  Registered for multiprocessing
+# alone: nothing else in the process pickles differently.
+multiprocessing.reduction.ForkingPickler.register(MappingProxyType, _reduce_mapping_proxy)

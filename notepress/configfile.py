@@ -37,15 +37,20 @@ def load_config(path: str | Path, *, targets: Collection[str] | None = None) -> 
     :func:`parse_config`.
     """
     file = Path(path)
+    data = _read_toml(file)
+    return parse_config(data, root=file.resolve().parent, path=file, targets=targets)
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    """The config file's tables, or a :class:`ConfigError` naming the file."""
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        return tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{printable(str(file))}: config file not found") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{printable(str(file))}: config file is not UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{printable(str(file))}: invalid TOML: {exc}") from None
-    return parse_config(data, root=file.resolve().parent, path=file, targets=targets)
 
 
 def load_new_settings(path: str | Path | None) -> tuple[NewOptions, Site]:
@@ -55,14 +60,7 @@ def load_new_settings(path: str | Path | None) -> tuple[NewOptions, Site]:
     if path is None:
         return NewOptions(), Site()
     file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{printable(str(file))}: config file not found") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{printable(str(file))}: config file is not UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{printable(str(file))}: invalid TOML: {exc}") from None
+    data = _read_toml(file)
     errors = SchemaErrors()
     tables = {}
     for name in ("site", "new"):

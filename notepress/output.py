@@ -41,6 +41,7 @@ __all__ = [
     "OUTPUT_MARKER",
     "OutputError",
     "OutputFolder",
+    "file_sha256",
     "files_below",
     "output_folder_problem",
     "read_manifest",
@@ -130,7 +131,7 @@ def files_below(folder: Path) -> list[str]:
     return list(_files(folder))
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as file:
         for block in iter(lambda: file.read(1 << 20), b""):
@@ -139,7 +140,7 @@ def _sha256(path: Path) -> str:
 
 
 def _write_manifest(folder: Path, target: str, exporter: str) -> None:
-    files = {rel: _sha256(folder / rel) for rel in _files(folder) if rel != MANIFEST}
+    files = {rel: file_sha256(folder / rel) for rel in _files(folder) if rel != MANIFEST}
     data = {"notepress": 1, "target": target, "exporter": exporter, "files": files}
     text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     (folder / MANIFEST).write_text(text, encoding="utf-8")
@@ -340,7 +341,7 @@ def _same(old: Path, new: Path) -> bool:
     try:
         if old.is_symlink():
             return new.is_symlink() and os.readlink(old) == os.readlink(new)
-        return new.is_file() and not new.is_symlink() and _sha256(old) == _sha256(new)
+        return new.is_file() and not new.is_symlink() and file_sha256(old) == file_sha256(new)
     except OSError:
         return False
 

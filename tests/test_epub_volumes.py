@@ -23,7 +23,7 @@ from notepress.model import Note
 
 from .conftest import note_text, write_vault
 
-EPOCH = "1700000000"
+EPOCH = "1767225600"  # 2026-01-01: after every note here, so none waits for its date
 
 
 def make_note(note_id: str, created: datetime | None) -> Note:
@@ -186,7 +186,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]
     root = tmp_path_factory.mktemp("volumes")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        url = 'url = "https://notes.example.org/"'
+        url = 'url = "https://notes.example.org/"\nnote_url = "notes/{slug}/"'
         notes = {**files(), "pic.png": PICTURE}
         with_url = write_vault(root / "with-url", notes, CONFIG.format(url=url))
         without = write_vault(root / "without-url", notes, CONFIG.format(url=""))

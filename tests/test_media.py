@@ -411,7 +411,7 @@ def test_append_pdfs_puts_the_embedded_pages_after_the_digest(built: dict[str, P
 
 @pytest.mark.slow
 def test_feeds_carry_the_first_player_as_an_enclosure(built: dict[str, Path]) -> None:
-    url = SITE + "assets/talk.mp3"
+    url = SITE + "news/assets/talk.mp3"  # the copy in the target's own folder
     for name in ("atom.xml", "rss.xml"):
         (entry,) = feedparser.parse(built["news"] / name).entries
         assert [dict(e) for e in entry.enclosures] == [
@@ -496,17 +496,17 @@ def test_metadata_lists_the_media_and_keeps_the_lines(built: dict[str, Path]) ->
     assert document["associatedMedia"] == [
         {
             "@type": "AudioObject",
-            "contentUrl": SITE + "assets/talk.mp3",
+            "contentUrl": SITE + "meta/assets/talk.mp3",
             "encodingFormat": "audio/mpeg",
         },
         {
             "@type": "VideoObject",
-            "contentUrl": SITE + "assets/clip.mp4",
+            "contentUrl": SITE + "meta/assets/clip.mp4",
             "encodingFormat": "video/mp4",
         },
         {
             "@type": "AudioObject",
-            "contentUrl": SITE + "assets/memo.wav",
+            "contentUrl": SITE + "meta/assets/memo.wav",
             "encodingFormat": "audio/wav",
         },
     ]

@@ -24,11 +24,11 @@ from typing import Any
 from ..config import Config, Target
 from ..markdown.memo import replay, stat_reads
 from ..model import Note, Problem
-from ..output import MANIFEST, OutputFolder, files_below, read_manifest
+from ..output import MANIFEST, OutputFolder, file_sha256, files_below, read_manifest
 from ..vault import Vault
 from .memo import Fingerprints, TargetMemo
 from .shape import SHAPED_READS, vault_shape
-from .store import BuildCache, TargetRecord, cache_path, file_digest, remove_cache
+from .store import BuildCache, TargetRecord, cache_path, remove_cache
 from .targets import target_key
 
 __all__ = ["BuildCache", "Cache", "TargetMemo", "cache_path", "remove_cache"]
@@ -102,7 +102,7 @@ class Cache:
         memo.flush()
         key = self._keys.get(target)
         try:
-            manifest = file_digest(final / MANIFEST)
+            manifest = file_sha256(final / MANIFEST)
         except OSError:
             key = None
         record = None
@@ -127,7 +127,7 @@ def _intact(final: Path, manifest_digest: str) -> bool:
     """Whether the target folder still holds the manifest the last build wrote and every
     file it lists (someone may have deleted the folder or a file since)."""
     try:
-        if file_digest(final / MANIFEST) != manifest_digest:
+        if file_sha256(final / MANIFEST) != manifest_digest:
             return False
     except OSError:
         return False

@@ -39,7 +39,6 @@ __all__ = [
     "BuildCache",
     "TargetRecord",
     "cache_path",
-    "file_digest",
     "remove_cache",
     "stat_key",
 ]
@@ -379,14 +378,6 @@ def _unfit(connection: sqlite3.Connection, vault_root: Path, output: Path) -> st
     if meta.get("output") != str(output.resolve()):
         return f"it was written for another output folder ({meta.get('output')!r})"
     return None
-
-
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def stat_key(path: Path) -> tuple[int, int] | None:

@@ -20,11 +20,12 @@ from typing import Any
 from ..config import Config, Target
 from ..markdown.memo import mermaid_identity
 from ..model import Note
+from ..output import file_sha256
 from ..templating import builtin_templates
 from ..vault import Vault
 from .codec import canonical
 from .environment import environment_key
-from .store import file_digest, stat_key
+from .store import stat_key
 
 __all__ = ["target_key"]
 
@@ -112,7 +113,7 @@ def _option_files(root: Path, value: str) -> Iterator[list[Any]]:
         path = Path(value).expanduser()
         path = path if path.is_absolute() else root / path
         if path.is_file():
-            yield [value, file_digest(path)]
+            yield [value, file_sha256(path)]
         elif path.is_dir() and path.resolve() != root.resolve():
             yield [value, *_folder_state(path, hashed=True)]
     except (OSError, ValueError):
@@ -128,6 +129,6 @@ def _folder_state(folder: Path, *, hashed: bool) -> Iterator[list[Any]]:
             rel = path.relative_to(folder).as_posix()
             count += 1
             if hashed and count <= _HASHED_FILES:
-                yield [rel, file_digest(path)]
+                yield [rel, file_sha256(path)]
             else:
                 yield [rel, stat_key(path)]

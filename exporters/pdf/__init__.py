@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import jinja2
 from pygments.styles import get_all_styles
@@ -48,7 +48,9 @@ from .html import (
     template_folder,
 )
 from .safety import MISSING_REASONS, VAULT_ORIGIN, LoadPolicy, Request, missing_file_name, scan_note
-from .worker import RenderJob, RenderResult, render_digests
+
+if TYPE_CHECKING:
+    from .worker import RenderJob, RenderResult
 
 __all__ = ["PdfExporter", "PdfOptions", "Plan"]
 
@@ -183,6 +185,10 @@ class PdfExporter(Exporter[PdfOptions]):
             job.warn("no notes selected, so no digest was written", code="pdf-empty")
             return
         options = job.options
+        # WeasyPrint is imported with the worker module, here and in the fork server: not
+        # by every command that only reads the config (check, list, an up-to-date build).
+        from .worker import render_digests
+
         results = render_digests(plan.jobs, timeout=options.timeout, workers=options.workers)
         _write(job, plan, results)
 
@@ -366,6 +372,8 @@ def _render_job(
         css_folder = template_folder(css_env, "digest.css")
     except jinja2.TemplateError as exc:
         raise ExportError(f"template problem: {_template_error(exc)}") from None
+    from .worker import RenderJob
+
     return RenderJob(
         name=group.file_name,
         html=html,

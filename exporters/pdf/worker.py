@@ -337,6 +337,14 @@ def _worker(
     except MemoryError:
         _lift_memory_limit()
         connection.send(("memory", ""))
+    except SystemError as exc:
+        # Under an address-space cap a C extension whose allocation fails can return NULL
+        # without setting MemoryError; Python then raises this instead.
+        _lift_memory_limit()
+        if job.memory_limit_mb and "without setting an exception" in str(exc):
+            connection.send(("memory", ""))
+        else:
+            connection.send(("failed", f"{type(exc).__name__}: {exc}"))
     except BaseException as exc:  # reported to the parent, which names the digest
         _lift_memory_limit()
         connection.send(("failed", f"{type(exc).__name__}: {exc}"))

@@ -35,6 +35,9 @@ from .rebuild import BuildState, Rebuilder
 
 __all__ = ["PreviewServer", "is_loopback"]
 
+_STOP_SECONDS = 10.0
+"""Longest wait for the serving thread to end when the server stops."""
+
 _OWN_PAGES_POLICY = (
     "default-src 'self'; img-src 'self' data: http: https:; media-src 'self' http: https:; "
     "style-src 'self' 'unsafe-inline'; script-src 'self'; frame-src 'self'; "
@@ -138,9 +141,16 @@ class PreviewServer:
         return self
 
     def stop(self) -> None:
+        """Stop serving; bounded, so that Ctrl-C always ends the command.
+
+        ``shutdown`` waits for the serving loop to notice, with no limit of its own; it runs
+        on a daemon thread here, so a loop that never answers cannot keep the process alive.
+        """
         if self._thread is not None:
-            self.httpd.shutdown()
-            self._thread.join()
+            stopping = threading.Thread(target=self.httpd.shutdown, daemon=True)
+            stopping.start()
+            stopping.join(_STOP_SECONDS)
+            self._thread.join(_STOP_SECONDS)
             self._thread = None
         self.httpd.server_close()
 

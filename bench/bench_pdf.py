@@ -114,7 +114,7 @@ def child_build(vault: str, out: str, html_dump: str) -> dict[str, Any]:
     import pypdf
 
     import notepress
-    from notepress.exporters import pdf as pdf_module
+    from notepress.exporters.pdf import worker as pdf_module  # the exporter calls it from there
 
     original = pdf_module.render_digests
     results: list[Any] = []

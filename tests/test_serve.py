@@ -490,6 +490,10 @@ def test_the_watcher_rebuilds_after_an_edit_and_not_after_its_own_writes(vault: 
     assert not thread.is_alive()
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_serve_from_the_command_line_stops_cleanly_on_ctrl_c(vault: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "notepress", "serve", str(vault), "--port", "0"],
@@ -497,6 +501,9 @@ def test_serve_from_the_command_line_stops_cleanly_on_ctrl_c(vault: Path) -> Non
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        # As in a terminal. A suite started as a background job of a script inherits
+        # SIGINT ignored (POSIX shells do that to background jobs), and so would serve.
+        preexec_fn=_default_sigint,
     )
     try:
         assert process.stderr is not None

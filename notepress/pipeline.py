@@ -371,10 +371,12 @@ def build(
                 cache.start(folder)
             for name in names:
                 target = config.targets[name]
-                selected = select_for(vault, target, future=future, now=now)
-                detail = f"{target.exporter}, {plural(len(selected), 'note')}"
+                selection = _select(vault, target, future, now)
+                detail = f"{target.exporter}, {plural(len(selection[1]), 'note')}"
                 with step(progress, "target", name, detail) as building:
-                    result = _build_target(vault, config, target, folder, future, now, cache)
+                    result = _build_target(
+                        vault, config, target, folder, selection, future, now, cache
+                    )
                     if result.up_to_date:
                         building.outcome = "up to date"
                     elif result.ok:
@@ -411,12 +413,15 @@ def _build_target(
     config: Config,
     target: Target,
     folder: OutputFolder,
+    selection: tuple[tuple[Note, ...], tuple[Note, ...], tuple[Note, ...]],
     future: bool = False,
     now: datetime | None = None,
     cache: Cache | None = None,
 ) -> TargetResult:
+    """Build one target from its ``selection`` (matching, kept and held-back notes, as
+    :func:`_select` made it for the progress line)."""
     exporter_cls = get_exporter(target.exporter)
-    matching, notes, held = _select(vault, target, future, now)
+    matching, notes, held = selection
     result = TargetResult(target.name, target.exporter, len(notes))
     final = folder.path / target.name
     try:

@@ -46,6 +46,11 @@ from typing import Any
 from PIL import Image
 
 import notepress
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import figures_row
+
 from notepress.exporters import epub as epub_module
 from notepress.exporters.epub import pandoc as _epub_pandoc
 
@@ -268,32 +273,6 @@ def in_child(*args: str, env: dict[str, str] | None = None) -> dict[str, object]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def row(
-    job: str,
-    notes: int,
-    notepress: dict,
-    anchor: dict | None,
-    goal: float | None,
-    goal_text: str | None,
-    ratio: float | None = None,
-) -> dict:
-    """One row of the shared format; ``ratio`` compares CPU time unless given."""
-    if ratio is None and anchor and anchor["cpu_s"]:
-        ratio = notepress["cpu_s"] / anchor["cpu_s"]
-    keys = ("cpu_s", "wall_s", "peak_mb")
-    return {
-        "job": job,
-        "notes": notes,
-        "notepress": {k: round(notepress[k], 3) for k in keys},
-        "anchor": None
-        if anchor is None
-        else {"name": anchor["name"], **{k: round(anchor[k], 3) for k in keys}},
-        "goal": goal_text,
-        "ratio": None if ratio is None else round(ratio, 3),
-        "met": None if ratio is None or goal is None else ratio <= goal,
-    }
-
-
 CONFIG_VOLUMES = """
 [targets.volumes]
 exporter = "epub"
@@ -334,7 +313,7 @@ def main() -> None:
             file=sys.stderr,
         )
         rows.append(
-            row(
+            figures_row(
                 "epub",
                 notes,
                 built,
@@ -345,7 +324,7 @@ def main() -> None:
         )
         per_thousand = built["pandoc_peak_mb"] * 1000 / notes
         rows.append(
-            row(
+            figures_row(
                 "epub-volume-memory",
                 notes,
                 {**built, "peak_mb": per_thousand},
@@ -369,7 +348,7 @@ def main() -> None:
             file=sys.stderr,
         )
         rows.append(
-            row(
+            figures_row(
                 "epub-json-input",
                 notes,
                 from_json,
@@ -386,7 +365,7 @@ def main() -> None:
             file=sys.stderr,
         )
         rows.append(
-            row(
+            figures_row(
                 f"epub-{split['books']}-volumes",
                 notes,
                 split,
@@ -415,7 +394,7 @@ def main() -> None:
             file=sys.stderr,
         )
         rows.append(
-            row(
+            figures_row(
                 "epub-photos",
                 10,
                 with_photos,

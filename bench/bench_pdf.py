@@ -37,6 +37,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from common import figures_row  # noqa: E402
+
 CONFIG = """
 [site]
 title = "Bench Notes"
@@ -78,32 +80,6 @@ def in_child(*args: str) -> dict[str, Any]:
     if done.returncode != 0:
         raise SystemExit(f"bench child {args[0]} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def row(
-    job: str,
-    notes: int,
-    notepress: dict[str, float],
-    anchor: dict[str, Any] | None,
-    goal: float | None,
-    goal_text: str | None,
-) -> dict[str, Any]:
-    """One row of the shared format; ``ratio`` compares CPU time."""
-    ratio = notepress["cpu_s"] / anchor["cpu_s"] if anchor and anchor["cpu_s"] else None
-    return {
-        "job": job,
-        "notes": notes,
-        "notepress": {k: round(notepress[k], 3) for k in ("cpu_s", "wall_s", "peak_mb")},
-        "anchor": None
-        if anchor is None
-        else {
-            "name": anchor["name"],
-            **{k: round(anchor[k], 3) for k in ("cpu_s", "wall_s", "peak_mb")},
-        },
-        "goal": goal_text,
-        "ratio": None if ratio is None else round(ratio, 3),
-        "met": None if ratio is None or goal is None else ratio <= goal,
-    }
 
 
 # Children ----------------------------------------------------------------------------------
@@ -274,7 +250,7 @@ def main() -> None:
         built, alone = digest(folder, notes)
         print(f"digest of {notes} notes: {built['pages']} pages", file=sys.stderr)
         add(
-            row(
+            figures_row(
                 "pdf-digest",
                 notes,
                 built,
@@ -297,7 +273,7 @@ def main() -> None:
         }
         print(f"digest of {big} notes: {whole['pages']} pages", file=sys.stderr)
         add(
-            row(
+            figures_row(
                 f"pdf-{whole['pages']}-pages",
                 big,
                 whole,

@@ -144,6 +144,34 @@ def row(
     }
 
 
+def figures_row(
+    job: str,
+    notes: int,
+    notepress: dict[str, Any],
+    anchor: dict[str, Any] | None,
+    goal: float | None,
+    goal_text: str | None,
+    ratio: float | None = None,
+) -> dict[str, Any]:
+    """:func:`row` for figures already read as dicts (``cpu_s``, ``wall_s``, ``peak_mb``; an
+    anchor adds ``name``), as the PDF and EPUB benchmarks' children report them; ``ratio``
+    compares CPU time unless given, and ``goal`` is the ratio's limit."""
+    if ratio is None and anchor and anchor["cpu_s"]:
+        ratio = notepress["cpu_s"] / anchor["cpu_s"]
+    keys = ("cpu_s", "wall_s", "peak_mb")
+    return {
+        "job": job,
+        "notes": notes,
+        "notepress": {k: round(notepress[k], 3) for k in keys},
+        "anchor": None
+        if anchor is None
+        else {"name": anchor["name"], **{k: round(anchor[k], 3) for k in keys}},
+        "goal": goal_text,
+        "ratio": None if ratio is None else round(ratio, 3),
+        "met": None if ratio is None or goal is None else ratio <= goal,
+    }
+
+
 def anchor_row(
     job: str, notes: int, notepress: Measure, anchor: tuple[str, Measure], *, limit: float
 ) -> dict[str, Any]:

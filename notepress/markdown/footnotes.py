@@ -106,10 +106,11 @@ def phrasing(html: str) -> str:
         source = blocks[0]
     else:
         source = root
-    # A formula is phrasing content as a whole: its MathML stays as it is.
-    formula = {id(e) for math in source.iter("math") for e in math.iter()}
     for element in source.iter():
-        if id(element) in formula:
+        # A formula is phrasing content as a whole: its MathML stays as it is.  (Asked of
+        # the tree, not by ``id()``: lxml's element proxies come and go, and their ids are
+        # reused.)
+        if element.tag == "math" or next(element.iterancestors("math"), None) is not None:
             continue
         if element is not source and isinstance(element.tag, str) and element.tag not in _PHRASING:
             element.set("class", f"fn-block fn-{element.tag} {element.get('class') or ''}".strip())

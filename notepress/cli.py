@@ -21,20 +21,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .chars import printable
-from .config import CONFIG_FILE, Config
-from .configfile import load_new_settings
 from .errors import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ExportError, NotepressError
+from .locations import CONFIG_FILE
 from .model import Problem, Severity
-from .newnote import create_note
-from .pipeline import LOCK_TIMEOUT, BuildReport, Project, clean_cache, load_project
+from .output import LOCK_TIMEOUT
 from .progress import plural, progress_for
-from .registry import MissingExtraError, exporter_names, get_exporter
 from .report import build_dict, build_summary, problem_counts, problem_lines
-from .schema import describe
+from .results import BuildReport
+from .unchanged import Request
 from .version import __version__
 
 if TYPE_CHECKING:
+    from .pipeline import Project
     from .serve import BuildState, Rebuilder
+
+# The rest of the API is imported by the commands that use it: a build found unchanged
+# (:mod:`notepress.unchanged`) answers without the renderer, the exporters or their libraries.
 
 __all__ = ["main"]
 
@@ -283,17 +285,20 @@ def _jobs_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace, **kwargs: Any) -> Project:
+    from .pipeline import load_project
+
     jobs = getattr(args, "jobs", None)
     if jobs is not None:
         kwargs["jobs"] = jobs
     return load_project(args.vault, args.config, **kwargs)
 
 
-def _shown(project: Project, problem: Problem) -> str:
-    """A problem with its file as a path the user can open (targets keep their key path)."""
+def _shown(root: Path, problem: Problem) -> str:
+    """A problem with its file (below the vault ``root``) as a path the user can open;
+    targets keep their key path."""
     if problem.path.startswith("targets.") or problem.path == "output":
         return problem.format(problem.path)
-    return problem.format(_display_path(project.vault.root / problem.path))
+    return problem.format(_display_path(root / problem.path))
 
 
 def _display_path(path: Path) -> str:
@@ -309,12 +314,27 @@ def _display_path(path: Path) -> str:
     return printable(str(path.resolve()) if relative.startswith("..") else relative)
 
 
-def _print_problems(project: Project, problems: Sequence[Problem], *, fold: bool = True) -> None:
-    for line in problem_lines(problems, lambda p: _shown(project, p), fold=fold):
+def _print_problems(root: Path, problems: Sequence[Problem], *, fold: bool = True) -> None:
+    for line in problem_lines(problems, lambda p: _shown(root, p), fold=fold):
         print(line, file=sys.stderr)
 
 
 def _build(args: argparse.Namespace) -> int:
+    request = None
+    if args.cache and Path(args.vault).is_dir():
+        request = Request.of(
+            args.vault,
+            args.config,
+            output=args.output,
+            targets=args.target,
+            strict=args.strict,
+            future=args.future,
+        )
+    replayed = request.replay() if request is not None else None
+    if request is not None and replayed is not None:
+        if not args.quiet:
+            _announce_defaults(replayed[1])
+        return _report_build(args, replayed[0], request.vault, replayed[1])
     display = progress_for(sys.stderr, quiet=args.quiet, verbose=args.verbose)
     try:
         project = _load(
@@ -327,19 +347,27 @@ def _build(args: argparse.Namespace) -> int:
             cache=args.cache,
         )
         if not args.quiet:
-            _announce_defaults(project.config)
-        report: BuildReport = project.build(args.target, lock_timeout=args.wait, progress=display)
+            _announce_defaults(project.config.path)
+        report = project.build(args.target, lock_timeout=args.wait, progress=display)
     finally:
         display.close()
+    if request is not None:
+        request.remember(project, report)
+    return _report_build(args, report, project.vault.root, project.config.path)
+
+
+def _report_build(
+    args: argparse.Namespace, report: BuildReport, root: Path, config_path: Path | None
+) -> int:
     code = EXIT_ERRORS if report.has_errors else EXIT_OK
     if args.format == "json":
-        json.dump(build_dict(report, code, project.config.path), sys.stdout, indent=2)
+        json.dump(build_dict(report, code, config_path), sys.stdout, indent=2)
         print()
         return code
     problems = report.all_problems()
     if args.quiet:  # errors only, and the summary when there are some
         problems = [p for p in problems if p.severity is Severity.ERROR]
-    _print_problems(project, problems, fold=not args.verbose)
+    _print_problems(root, problems, fold=not args.verbose)
     if not args.quiet:
         _print_targets(report, every_file=args.verbose)
     if not args.quiet or code != EXIT_OK:
@@ -428,7 +456,7 @@ def _rebuilder(args: argparse.Namespace) -> Rebuilder:
             return
         if project is not None and built is not None:
             for problem in built.all_problems():
-                line = _shown(project, problem)
+                line = _shown(project.vault.root, problem)
                 if line not in printed:
                     printed.add(line)
                     print(line, file=sys.stderr)
@@ -468,13 +496,15 @@ def _follow(rebuilder: Rebuilder) -> None:
 
 def _clean(args: argparse.Namespace) -> int:
     project = _load(args, output=args.output, cache=False)
+    from .pipeline import clean_cache
+
     for path in clean_cache(project.config.output, lock_timeout=LOCK_TIMEOUT):
         print(f"removed {_display_path(path)}")
     return EXIT_OK
 
 
-def _announce_defaults(config: Config) -> None:
-    if config.path is None:
+def _announce_defaults(config_path: Path | None) -> None:
+    if config_path is None:
         print(
             f"notepress: no {CONFIG_FILE} found, using built-in defaults "
             f"(run 'notepress init' to write one)",
@@ -485,7 +515,7 @@ def _announce_defaults(config: Config) -> None:
 def _check(args: argparse.Namespace) -> int:
     project = _load(args, strict=args.strict, targets=(), future=args.future)
     if not args.quiet:
-        _announce_defaults(project.config)
+        _announce_defaults(project.config.path)
     problems = project.problems()
     if args.format == "json":
         json.dump([p.as_dict() for p in problems], sys.stdout, indent=2, ensure_ascii=False)
@@ -494,7 +524,9 @@ def _check(args: argparse.Namespace) -> int:
         shown = problems
         if args.quiet:
             shown = [p for p in problems if p.severity is Severity.ERROR]
-        for line in problem_lines(shown, lambda p: _shown(project, p), fold=not args.verbose):
+        for line in problem_lines(
+            shown, lambda p: _shown(project.vault.root, p), fold=not args.verbose
+        ):
             print(line)
         errors, warnings = problem_counts(problems)
         if not args.quiet or errors:
@@ -531,7 +563,7 @@ def _list(args: argparse.Namespace) -> int:
     ]
     # Files that could not become notes (a symlink loop, a name that is not UTF-8) are not
     # rows, but a listing must not hide that they were skipped.
-    _print_problems(project, project.vault.problems, fold=False)
+    _print_problems(project.vault.root, project.vault.problems, fold=False)
     if args.format == "json":
         json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
         print()
@@ -554,7 +586,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _targets(args: argparse.Namespace) -> int:
     project = _load(args, targets=())
-    _announce_defaults(project.config)
+    _announce_defaults(project.config.path)
     rows: list[dict[str, Any]] = [
         {
             "name": target.name,
@@ -578,6 +610,9 @@ def _targets(args: argparse.Namespace) -> int:
 def _new(args: argparse.Namespace) -> int:
     root = Path(args.vault)
     file = args.config or (root / CONFIG_FILE if (root / CONFIG_FILE).is_file() else None)
+    from .configfile import load_new_settings
+    from .newnote import create_note
+
     options, site = load_new_settings(file)
     path = create_note(
         root,
@@ -639,6 +674,8 @@ _SITE_URL_HELP = [
 def commented_config() -> str:
     """A starter ``notepress.toml``: every option with its default, commented."""
     from .config import NewOptions, Selection, Site, VaultOptions, _TopLevel
+    from .registry import MissingExtraError, exporter_names, get_exporter
+    from .schema import describe
 
     lines = ["# notepress configuration. Uncomment and edit what you need.", ""]
     for name, default, doc in describe(_TopLevel):

@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 from .dates import parse_timezone
 from .fieldformat import fill
+from .locations import CONFIG_FILE
 from .model import Note
 from .parse import ParseSettings
 from .schema import option
@@ -35,7 +36,6 @@ __all__ = [
 #: The options dataclass of one exporter (see :class:`notepress.exporter.Exporter`).
 OptionsT = TypeVar("OptionsT")
 
-CONFIG_FILE = "notepress.toml"
 DEFAULT_OUTPUT = "_publish"
 _URL_FIELDS = ("note_id", "slug", "path", "stem", "year", "month", "day")
 

@@ -37,16 +37,21 @@ from pathlib import Path
 from .errors import ExportError
 
 __all__ = [
+    "LOCK_TIMEOUT",
     "MANIFEST",
     "OUTPUT_MARKER",
     "OutputError",
     "OutputFolder",
     "file_sha256",
     "files_below",
+    "folder_intact",
     "output_folder_problem",
     "read_manifest",
     "temporary_files_in",
 ]
+
+LOCK_TIMEOUT = 60.0
+"""Seconds a build waits for another build into the same output folder to finish."""
 
 OUTPUT_MARKER = ".notepress-output"
 """Marks a folder as a build's output folder (it holds target folders)."""
@@ -383,3 +388,30 @@ def _acquire(handle: int, folder: Path, timeout: float) -> None:
 def _os_message(what: str, exc: OSError) -> str:
     where = f" {exc.filename}" if exc.filename else ""
     return f"{what}:{where}: {exc.strerror or exc}"
+
+
+def folder_intact(final: Path, manifest_digest: str, *, contents: bool = True) -> bool:
+    """Whether the target folder still holds the manifest the last build wrote and every
+    file it lists, unchanged (someone may have deleted or edited one since).
+
+    ``contents=False`` skips reading the files back, for a caller that compared their
+    sizes and times itself.
+    """
+    try:
+        if file_sha256(final / MANIFEST) != manifest_digest:
+            return False
+    except OSError:
+        return False
+    listed = read_manifest(final)
+    if listed is None:
+        return False
+    # A file added by hand is carried over with a warning by a real build: build again.
+    found = set(files_below(final)) - {MANIFEST}
+    if found != set(listed):
+        return False
+    if not contents:
+        return True
+    try:
+        return all(file_sha256(final / rel) == digest for rel, digest in listed.items())
+    except OSError:
+        return False

@@ -17,9 +17,16 @@ from .exporter import Job
 from .markdown.diagrams import one_warning_per_build
 from .markdown.memo import memo_installed
 from .model import Note, Problem, Severity
-from .output import OutputError, OutputFolder, output_folder_problem, temporary_files_in
+from .output import (
+    LOCK_TIMEOUT,
+    OutputError,
+    OutputFolder,
+    output_folder_problem,
+    temporary_files_in,
+)
 from .progress import Progress, begin, plural, step
 from .registry import get_exporter
+from .results import BuildReport, TargetResult
 from .selection import (
     build_now,
     future_problem,
@@ -29,6 +36,7 @@ from .selection import (
     without_future,
 )
 from .siteurl import PREVIEW_URL, site_url_problem
+from .unchanged import remove_records
 from .vault import Vault, load_vault
 
 __all__ = [
@@ -41,9 +49,6 @@ __all__ = [
     "load_project",
     "select_for",
 ]
-
-LOCK_TIMEOUT = 60.0
-"""Seconds a build waits for another build into the same output folder to finish."""
 
 
 @dataclass(frozen=True)
@@ -92,44 +97,6 @@ class Project:
             if name not in self.config.targets:  # its exporter could not even be loaded
                 found.extend(_config_problems(lines))
         return found
-
-
-@dataclass
-class TargetResult:
-    name: str
-    exporter: str
-    notes: int
-    files: list[Path] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    error: str | None = None
-    up_to_date: bool = False
-    """Nothing the target is built from changed since the last build: its folder was left
-    as it was, not written again."""
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-@dataclass
-class BuildReport:
-    """What a build did: each target's files and problems, and the vault's problems."""
-
-    output: Path
-    problems: list[Problem]
-    targets: list[TargetResult]
-
-    @property
-    def has_errors(self) -> bool:
-        return any(p.severity is Severity.ERROR for p in self.all_problems()) or any(
-            not t.ok for t in self.targets
-        )
-
-    def all_problems(self) -> list[Problem]:
-        result = list(self.problems)
-        for target in self.targets:
-            result.extend(target.problems)
-        return result
 
 
 def load_project(
@@ -405,7 +372,7 @@ def clean_cache(output: Path, *, lock_timeout: float = LOCK_TIMEOUT) -> list[Pat
     if not output.is_dir():
         return []
     with OutputFolder(output).locked(lock_timeout):
-        return remove_cache(output)
+        return remove_cache(output) + remove_records(output)
 
 
 def _build_target(

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from .model import Problem, Severity
-from .pipeline import BuildReport
 from .progress import plural
+from .results import BuildReport
 
 __all__ = [
     "FOLD_ABOVE",
@@ -110,6 +110,7 @@ def build_dict(report: BuildReport, exit_code: int, config: Path | None) -> dict
                 "exporter": target.exporter,
                 "notes": target.notes,
                 "ok": target.ok,
+                "up_to_date": target.up_to_date,
                 "error": target.error,
                 "files": [str(path) for path in target.files],
                 "problems": [problem.as_dict() for problem in target.problems],

@@ -16,128 +16,25 @@ cache folder, never in the output, which is published and must not hold drafts):
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Sequence
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..config import Config, Target
-from ..markdown.memo import replay, stat_reads
-from ..model import Note, Problem
-from ..output import MANIFEST, OutputFolder, file_sha256, files_below, read_manifest
-from ..vault import Vault
-from .memo import Fingerprints, TargetMemo
-from .shape import SHAPED_READS, vault_shape
-from .store import BuildCache, TargetRecord, cache_path, remove_cache
-from .targets import target_key
+from ..lazy import lazy_names
+
+if TYPE_CHECKING:
+    from .build import Cache
+    from .memo import TargetMemo
+    from .store import BuildCache, cache_path, remove_cache
 
 __all__ = ["BuildCache", "Cache", "TargetMemo", "cache_path", "remove_cache"]
 
-
-class Cache:
-    """The cache as one build uses it: opened at load, written under the output lock."""
-
-    def __init__(self, store: BuildCache) -> None:
-        self.store = store
-        self.fingerprints = Fingerprints()
-        self._keys: dict[str, str] = {}
-        self._shaped: tuple[Vault, str] | None = None
-
-    @classmethod
-    def open(cls, output: Path, vault_root: Path) -> Cache:
-        return cls(BuildCache.open(output, vault_root))
-
-    @property
-    def problems(self) -> list[Problem]:
-        return self.store.problems
-
-    def start(self, folder: OutputFolder) -> None:
-        """The build holds ``folder``'s lock: the file may be written from now on."""
-        self.store.writing(folder)
-
-    def up_to_date(
-        self,
-        vault: Vault,
-        config: Config,
-        target: Target[Any],
-        notes: Sequence[Note],
-        matching: Sequence[Note],
-        final: Path,
-    ) -> TargetRecord | None:
-        """The last build's record of ``target`` when nothing it was built from changed and
-        its folder is as that build left it; else None (and the key is kept for
-        :meth:`built`)."""
-        key = target_key(vault, config, target, notes, matching, self.fingerprints)
-        self._keys[target.name] = key
-        record = self.store.target(target.name)
-        if record is None or record.key != key:
-            return None
-        reads = record.reads
-        if record.shape == self._shape(vault):
-            # Every answer about links, headings and ids is a function of the shape.
-            reads = [read for read in reads if read[0] not in SHAPED_READS]
-        notes_by_path = {note.path.as_posix(): note for note in vault.notes}
-        if replay(reads, vault, None, notes_by_path, self.fingerprints) is None:
-            return None
-        return record if _intact(final, record.manifest) else None
-
-    def _shape(self, vault: Vault) -> str:
-        if self._shaped is None or self._shaped[0] is not vault:
-            self._shaped = (vault, vault_shape(vault))
-        return self._shaped[1]
-
-    def memo(self, target: str) -> TargetMemo:
-        return TargetMemo(self.store, target, self.fingerprints)
-
-    def built(
-        self,
-        vault: Vault,
-        target: str,
-        memo: TargetMemo,
-        problems: list[Problem],
-        files: list[str],
-        final: Path,
-    ) -> None:
-        """Keep what ``target`` was built from, now that its folder is in place."""
-        memo.flush()
-        key = self._keys.get(target)
-        try:
-            manifest = file_sha256(final / MANIFEST)
-        except OSError:
-            key = None
-        record = None
-        if key is not None:
-            reads = sorted(memo.vault_reads.values(), key=lambda read: str(read[:2]))
-            reads += stat_reads(reads, vault.root)
-            record = TargetRecord(key, self._shape(vault), reads, problems, files, manifest)
-        self.store.store_target(target, record)
-
-    def failed(self, target: str, memo: TargetMemo | None) -> None:
-        """A failed target is built again next time; its renderings are still good."""
-        if memo is not None:
-            memo.flush()
-        self.store.store_target(target, None)
-
-    def finish(self, vault: Vault, targets: Iterable[str]) -> None:
-        """Forget notes that left the vault and targets that left the config; close."""
-        self.store.finish((note.path.as_posix() for note in vault.notes), targets)
+# Imported on use: :mod:`.environment` is read by builds that stop before any of this.
+_LAZY = {
+    "BuildCache": "store",
+    "Cache": "build",
+    "TargetMemo": "memo",
+    "cache_path": "store",
+    "remove_cache": "store",
+}
 
 
-def _intact(final: Path, manifest_digest: str) -> bool:
-    """Whether the target folder still holds the manifest the last build wrote and every
-    file it lists (someone may have deleted the folder or a file since)."""
-    try:
-        if file_sha256(final / MANIFEST) != manifest_digest:
-            return False
-    except OSError:
-        return False
-    listed = read_manifest(final)
-    if listed is None:
-        return False
-    # A file added by hand is carried over with a warning by a real build: build again.
-    found = set(files_below(final)) - {MANIFEST}
-    return found == set(listed)
-
-
-def settings_key(*parts: object) -> str:
-    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+__getattr__ = lazy_names(__name__, _LAZY)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..markdown.diagrams import cache_folder
+from ..locations import cache_root
 from ..model import Note, Problem, Severity
 from ..output import OutputFolder
 from .codec import Uncacheable, canonical, note_from_data, note_to_data
@@ -68,7 +68,7 @@ _COLUMNS = {
 def cache_path(output: Path) -> Path:
     """The cache file of the output folder ``output``."""
     name = hashlib.sha256(os.fsencode(Path(output).resolve())).hexdigest()[:32]
-    return cache_folder().parent / "builds" / f"{name}.sqlite"
+    return cache_root() / "builds" / f"{name}.sqlite"
 
 
 def remove_cache(output: Path) -> list[Path]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import fields, is_dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -27,7 +28,7 @@ from .codec import canonical
 from .environment import environment_key
 from .store import stat_key
 
-__all__ = ["target_key"]
+__all__ = ["option_paths", "target_key"]
 
 #: Variables that change what an output holds.
 _VARIABLES = ("SOURCE_DATE_EPOCH", "NOTEPRESS_NOTE_BUDGET")
@@ -107,16 +108,43 @@ def _values(target: Target[Any]) -> Iterator[str]:
                 yield text
 
 
-def _option_files(root: Path, value: str) -> Iterator[list[Any]]:
-    """The state of the file or folder an option names, if it names one."""
+def option_paths(config: Config) -> list[Path]:
+    """Files and folders outside the vault that outputs are made from: the built-in
+    templates, and whatever a target's option values would name, present or not (a
+    stylesheet created later changes the output as much as one edited)."""
+    found = {builtin_templates("feed").parent}
+    root = config.root.resolve()
+    for target in config.targets.values():
+        for value in _values(target):
+            with suppress(OSError, ValueError):
+                path = Path(value).expanduser()
+                path = path if path.is_absolute() else config.root / path
+                if path.resolve() != root:
+                    found.add(path)
+    return sorted(found)
+
+
+def _named_path(root: Path, value: str) -> Path | None:
+    """The file or folder (not the vault's root) an option's value names, if any."""
     try:
         path = Path(value).expanduser()
         path = path if path.is_absolute() else root / path
-        if path.is_file():
-            yield [value, file_sha256(path)]
-        elif path.is_dir() and path.resolve() != root.resolve():
-            yield [value, *_folder_state(path, hashed=True)]
+        if path.is_file() or (path.is_dir() and path.resolve() != root.resolve()):
+            return path
     except (OSError, ValueError):
+        pass
+    return None
+
+
+def _option_files(root: Path, value: str) -> Iterator[list[Any]]:
+    """The state of the file or folder an option names, if it names one."""
+    path = _named_path(root, value)
+    try:
+        if path is not None and path.is_file():
+            yield [value, file_sha256(path)]
+        elif path is not None:
+            yield [value, *_folder_state(path, hashed=True)]
+    except OSError:
         return
 
 

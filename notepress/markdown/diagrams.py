@@ -42,6 +42,7 @@ from pathlib import Path
 from markdown_it.common.utils import escapeHtml
 
 from ..assets import svg_is_safe
+from ..locations import cache_root
 from ..model import Problem, Severity
 
 __all__ = [
@@ -101,11 +102,7 @@ def mermaid_command() -> list[str] | None:
 
 def cache_folder() -> Path:
     """Where drawn diagrams are kept between builds."""
-    explicit = os.environ.get("NOTEPRESS_CACHE", "").strip()
-    if explicit:
-        return Path(explicit).expanduser() / "diagrams"
-    base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
-    return Path(base) / "notepress" / "diagrams"
+    return cache_root() / "diagrams"
 
 
 def _key(source: str) -> str:

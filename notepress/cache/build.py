@@ -1,0 +1,108 @@
+"""One build's use of the cache: open at load, ask per target, keep what was built."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..config import Config, Target
+from ..markdown.memo import replay, stat_reads
+from ..model import Note, Problem
+from ..output import MANIFEST, OutputFolder, file_sha256, folder_intact
+from ..vault import Vault
+from .memo import Fingerprints, TargetMemo
+from .shape import SHAPED_READS, vault_shape
+from .store import BuildCache, TargetRecord
+from .targets import target_key
+
+__all__ = ["Cache"]
+
+
+class Cache:
+    """The cache as one build uses it: opened at load, written under the output lock."""
+
+    def __init__(self, store: BuildCache) -> None:
+        self.store = store
+        self.fingerprints = Fingerprints()
+        self._keys: dict[str, str] = {}
+        self._shaped: tuple[Vault, str] | None = None
+
+    @classmethod
+    def open(cls, output: Path, vault_root: Path) -> Cache:
+        return cls(BuildCache.open(output, vault_root))
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.store.problems
+
+    def start(self, folder: OutputFolder) -> None:
+        """The build holds ``folder``'s lock: the file may be written from now on."""
+        self.store.writing(folder)
+
+    def up_to_date(
+        self,
+        vault: Vault,
+        config: Config,
+        target: Target[Any],
+        notes: Sequence[Note],
+        matching: Sequence[Note],
+        final: Path,
+    ) -> TargetRecord | None:
+        """The last build's record of ``target`` when nothing it was built from changed and
+        its folder is as that build left it; else None (and the key is kept for
+        :meth:`built`)."""
+        key = target_key(vault, config, target, notes, matching, self.fingerprints)
+        self._keys[target.name] = key
+        record = self.store.target(target.name)
+        if record is None or record.key != key:
+            return None
+        reads = record.reads
+        if record.shape == self._shape(vault):
+            # Every answer about links, headings and ids is a function of the shape.
+            reads = [read for read in reads if read[0] not in SHAPED_READS]
+        notes_by_path = {note.path.as_posix(): note for note in vault.notes}
+        if replay(reads, vault, None, notes_by_path, self.fingerprints) is None:
+            return None
+        return record if folder_intact(final, record.manifest) else None
+
+    def _shape(self, vault: Vault) -> str:
+        if self._shaped is None or self._shaped[0] is not vault:
+            self._shaped = (vault, vault_shape(vault))
+        return self._shaped[1]
+
+    def memo(self, target: str) -> TargetMemo:
+        return TargetMemo(self.store, target, self.fingerprints)
+
+    def built(
+        self,
+        vault: Vault,
+        target: str,
+        memo: TargetMemo,
+        problems: list[Problem],
+        files: list[str],
+        final: Path,
+    ) -> None:
+        """Keep what ``target`` was built from, now that its folder is in place."""
+        memo.flush()
+        key = self._keys.get(target)
+        try:
+            manifest = file_sha256(final / MANIFEST)
+        except OSError:
+            key = None
+        record = None
+        if key is not None:
+            reads = sorted(memo.vault_reads.values(), key=lambda read: str(read[:2]))
+            reads += stat_reads(reads, vault.root)
+            record = TargetRecord(key, self._shape(vault), reads, problems, files, manifest)
+        self.store.store_target(target, record)
+
+    def failed(self, target: str, memo: TargetMemo | None) -> None:
+        """A failed target is built again next time; its renderings are still good."""
+        if memo is not None:
+            memo.flush()
+        self.store.store_target(target, None)
+
+    def finish(self, vault: Vault, targets: Iterable[str]) -> None:
+        """Forget notes that left the vault and targets that left the config; close."""
+        self.store.finish((note.path.as_posix() for note in vault.notes), targets)

@@ -567,13 +567,18 @@ def reference_problem(written: str, note: Note, attachment: Any) -> tuple[str, s
     return None
 
 
-def check_references(vault: Any) -> Any:
+def check_references(vault: Any, memo: Any = None) -> Any:
     """``vault`` with a warning on each note for every reference it may not publish.
 
     Run once when a project is loaded, before any exporter: ``check`` then reports each
     with its file and line, and ``--strict`` makes it an error that keeps the note private.
+    ``memo`` (see :func:`notepress.vault.load_vault`) reuses an earlier build's results.
     """
-    return vault.with_note_problems(lambda note: _note_problems(note, vault))
+
+    def find(note: Note) -> list[Problem]:
+        return _note_problems(note, vault)
+
+    return vault.with_note_problems(memo("references", find) if memo is not None else find)
 
 
 # A cheap first look, so that only a note naming something other than a public http(s)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import hashlib
+import json
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,7 +29,7 @@ from .resolve import NOT_NOTES, Found, PathIndex, folder_key
 from .slugs import lookup_key
 from .workers import parse_files
 
-__all__ = ["NOT_NOTES", "OUTPUT_MARKER", "ParsedNotes", "Vault", "load_vault"]
+__all__ = ["NOT_NOTES", "OUTPUT_MARKER", "ParsedNotes", "Vault", "load_vault", "vault_shape"]
 
 
 class ParsedNotes(Protocol):
@@ -40,6 +42,12 @@ class ParsedNotes(Protocol):
 
     def remember_parsed(
         self, rel: PurePosixPath, size: int, mtime_ns: int, raw: bytes, note: Note
+    ) -> None: ...
+
+    def checked(self, kind: str, path: str, key: str) -> list[Problem] | None: ...
+
+    def remember_checked(
+        self, kind: str, path: str, key: str, problems: Sequence[Problem]
     ) -> None: ...
 
 
@@ -282,7 +290,88 @@ def load_vault(
         notes = apply_git_dates(root_path, notes, vault_problems)
     notes = _mark_duplicate_ids(notes)
     vault = Vault(root_path, tuple(notes), attachments, tuple(vault_problems), settings=obsidian)
-    return check_references(check_embeds(_check_links(vault)))
+    memo = _check_memo(cache, vault) if cache is not None else None
+    return check_references(check_embeds(_check_links(vault, memo)), memo)
+
+
+def vault_shape(vault: Vault) -> str:
+    """A digest of everything a link, embed, id or file lookup in ``vault`` is answered
+    from (see :mod:`notepress.cache.shape`); equal shapes give equal answers."""
+    digest = hashlib.sha256()
+    for note in vault.notes:
+        face = [
+            note.path.as_posix(),
+            note.note_id,
+            note.title,
+            note.draft,
+            note.has_errors,
+            note.slug,
+            note.created.isoformat() if note.created else None,
+            list(note.aliases),
+            [list(heading) for heading in note.headings],
+            sorted(note.block_ids),
+        ]
+        digest.update(json.dumps(face, ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    files = sorted(path.as_posix() for path in set(vault.attachments.values()))
+    rest = [files, sorted(vault.attachments), repr(vault.settings), vault.warnings_are_errors]
+    digest.update(json.dumps(rest, ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()
+
+
+CheckMemo = Callable[
+    [str, Callable[[Note], Sequence[Problem]]], Callable[[Note], Sequence[Problem]]
+]
+"""Wraps a per-note check (named by a kind) so that its results are reused; see
+:func:`_check_memo`."""
+
+
+def _check_memo(cache: ParsedNotes, vault: Vault) -> CheckMemo:
+    """Per-note results of the load-time checks, reused while the note and the vault's shape
+    are unchanged.
+
+    A check reads the note (its links, its text, its frontmatter) and asks the vault which
+    note or file a name means and which headings and blocks a note has: all of that is the
+    shape.  So after one edit, only the edited note is checked again, unless the edit
+    changed a title, a heading, a block id or the files, which changes the shape and every
+    note is checked.  A result that depends on the machine's speed is never kept.
+    """
+    context = vault_shape(vault)
+
+    def memo(
+        kind: str, find: Callable[[Note], Sequence[Problem]]
+    ) -> Callable[[Note], Sequence[Problem]]:
+        def cached(note: Note) -> Sequence[Problem]:
+            path = note.path.as_posix()
+            key = _check_key(context, kind, note)
+            found = cache.checked(kind, path, key)
+            if found is None:
+                found = list(find(note))
+                if not any(problem.code == "note-too-slow" for problem in found):
+                    cache.remember_checked(kind, path, key, found)
+            return found
+
+        return cached
+
+    return memo
+
+
+def _check_key(context: str, kind: str, note: Note) -> str:
+    """The check's inputs from ``note``: everything it may read, and the vault's shape."""
+    face = [
+        context,
+        kind,
+        note.path.as_posix(),
+        note.note_id,
+        note.body_line,
+        [[x.target, x.heading, x.alias, x.embed, x.line] for x in note.links],
+        repr(sorted(note.extra.items())),
+    ]
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(repr(face).encode("utf-8", "surrogatepass"))
+    digest.update(b"\0")
+    digest.update(note.body.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def _parse_missing(
@@ -456,14 +545,18 @@ def _mark_duplicate_ids(notes: list[Note]) -> list[Note]:
     return result
 
 
-def _check_links(vault: Vault) -> Vault:
+def _check_links(vault: Vault, memo: CheckMemo | None = None) -> Vault:
     """Warn, with file and line, about wikilinks and embeds that lead nowhere or are
     ambiguous, and about headings and blocks a target does not have.
 
     Found here, at load, so that ``check`` reports them before any exporter runs; the rest
     of the vault is unaffected.
     """
-    return vault.with_note_problems(lambda note: list(_link_problems(vault, note)))
+
+    def find(note: Note) -> list[Problem]:
+        return list(_link_problems(vault, note))
+
+    return vault.with_note_problems(memo("links", find) if memo is not None else find)
 
 
 def _link_problems(vault: Vault, note: Note) -> Iterator[Problem]:

@@ -23,6 +23,7 @@ import pytest
 import notepress
 from bench.synthetic import make_vault as make_synthetic_vault
 from notepress.cache import cache_path
+from notepress.cache.store import SCHEMA
 from notepress.cache.codec import (
     note_from_data,
     note_to_data,
@@ -137,6 +138,61 @@ def test_a_rebuild_with_nothing_changed_renders_nothing_and_rewrites_no_target(
     # The report of a target left as it was is the one its last build gave.
     assert [t.files for t in again.targets] == [t.files for t in report.targets]
     assert [t.problems for t in again.targets] == [t.problems for t in report.targets]
+
+
+def _checked(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], Counter[str]]:
+    """Build ``root``; the vault's problems and the load-time checks run, by kind."""
+    import notepress.assets
+    import notepress.vault
+
+    runs: Counter[str] = Counter()
+    links, references = notepress.vault._link_problems, notepress.assets._note_problems
+
+    def count_links(vault: notepress.Vault, note: notepress.Note) -> object:
+        runs["links"] += 1
+        return links(vault, note)
+
+    def count_references(note: notepress.Note, vault: object) -> object:
+        runs["references"] += 1
+        return references(note, vault)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(notepress.vault, "_link_problems", count_links)
+        patch.setattr(notepress.assets, "_note_problems", count_references)
+        project = notepress.load_project(root)
+        project.build()
+    return sorted(str(p) for p in project.vault.all_problems()), runs
+
+
+def _cold_problems(root: Path) -> list[str]:
+    project = notepress.load_project(root, cache=False)
+    return sorted(str(p) for p in project.vault.all_problems())
+
+
+def test_the_load_time_checks_run_again_only_for_what_changed(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A link or reference check is kept per note and vault shape: one edit checks one note,
+    a changed heading (which other notes' links may name) checks every note."""
+    _edit(vault / "delta.md", "Cable labels", "Cable labels and [[Nowhere]]")
+    problems, runs = _checked(vault, monkeypatch)
+    assert runs == Counter(links=6, references=6)
+    assert any("Nowhere" in problem for problem in problems)
+    assert problems == _cold_problems(vault)
+
+    again, runs = _checked(vault, monkeypatch)
+    assert runs == Counter() and again == problems
+
+    _edit(vault / "epsilon.md", "twice a day", "twice a day, see [[Elsewhere]]")
+    edited, runs = _checked(vault, monkeypatch)
+    assert runs == Counter(links=1, references=1)
+    assert edited == _cold_problems(vault) != problems
+
+    _edit(vault / "gamma.md", "## Oven", "## Kiln")
+    renamed, runs = _checked(vault, monkeypatch)
+    assert runs == Counter(links=6, references=6)
+    assert any("no heading 'Oven'" in problem for problem in renamed)
+    assert renamed == _cold_problems(vault)
 
 
 def test_editing_a_note_renders_it_again_and_the_notes_that_embed_it(vault: Path) -> None:
@@ -282,7 +338,7 @@ def _planted_rendering(cache: Path) -> None:
     with sqlite3.connect(cache) as db:
         db.execute("UPDATE rendered SET data = replace(data, 'Cable', 'PLANTED')")
         db.execute("UPDATE targets SET key = 'forged'")
-        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA + 1),))
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import PurePosixPath
 from types import MappingProxyType
@@ -161,6 +161,14 @@ def _problem(problem: Problem) -> list[Any]:
 def _problem_back(data: list[Any]) -> Problem:
     severity, code, message, path, line = data
     return Problem(Severity(severity), code, message, path, line)
+
+
+def problems_to_data(problems: Iterable[Problem]) -> list[list[Any]]:
+    return [_problem(problem) for problem in problems]
+
+
+def problems_from_data(data: Iterable[list[Any]]) -> list[Problem]:
+    return [_problem_back(item) for item in data]
 
 
 def note_to_data(note: Note) -> dict[str, Any]:

@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -31,7 +31,14 @@ from typing import Any
 from ..locations import cache_root
 from ..model import Note, Problem, Severity
 from ..output import OutputFolder
-from .codec import Uncacheable, canonical, note_from_data, note_to_data
+from .codec import (
+    Uncacheable,
+    canonical,
+    note_from_data,
+    note_to_data,
+    problems_from_data,
+    problems_to_data,
+)
 from .environment import environment_key
 
 __all__ = [
@@ -43,7 +50,7 @@ __all__ = [
     "stat_key",
 ]
 
-SCHEMA = 1
+SCHEMA = 2
 """The layout of the tables; a file of another layout is discarded."""
 
 _TABLES = (
@@ -53,6 +60,8 @@ _TABLES = (
     "CREATE TABLE rendered (scope TEXT NOT NULL, path TEXT NOT NULL, args TEXT NOT NULL, "
     "note TEXT NOT NULL, reads TEXT NOT NULL, data TEXT NOT NULL, "
     "PRIMARY KEY (scope, path, args))",
+    "CREATE TABLE checks (path TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, "
+    "problems TEXT NOT NULL, PRIMARY KEY (path, kind))",
     "CREATE TABLE targets (name TEXT PRIMARY KEY, key TEXT NOT NULL, shape TEXT NOT NULL, "
     "reads TEXT NOT NULL, problems TEXT NOT NULL, files TEXT NOT NULL, "
     "manifest TEXT NOT NULL)",
@@ -61,6 +70,7 @@ _COLUMNS = {
     "meta": ["key", "value"],
     "parsed": ["path", "size", "mtime_ns", "sha256", "env", "data"],
     "rendered": ["scope", "path", "args", "note", "reads", "data"],
+    "checks": ["path", "kind", "key", "problems"],
     "targets": ["name", "key", "shape", "reads", "problems", "files", "manifest"],
 }
 
@@ -119,6 +129,8 @@ class BuildCache:
     _pending: dict[str, tuple[int, int, str, str, str]] = field(default_factory=dict)
     _seen: set[str] = field(default_factory=set)
     _env: str = ""
+    _checks: dict[tuple[str, str], tuple[str, str]] | None = None
+    _pending_checks: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     @property
     def path(self) -> Path:
@@ -195,6 +207,38 @@ class BuildCache:
         digest = hashlib.sha256(raw).hexdigest()
         self._pending[rel.as_posix()] = (size, mtime_ns, digest, self._env, data)
 
+    def checked(self, kind: str, path: str, key: str) -> list[Problem] | None:
+        """The problems the ``kind`` check found in the note at ``path`` when its inputs had
+        ``key`` (see :func:`notepress.vault.load_vault`), or None."""
+        if self._checks is None:
+            self._checks = self._all_checks()
+        row = self._checks.get((path, kind))
+        if row is None or row[0] != key:
+            return None
+        try:
+            return problems_from_data(json.loads(row[1]))
+        except (ValueError, KeyError, TypeError, IndexError):
+            return None
+
+    def _all_checks(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """Every check kept, read at once: one query instead of one per note."""
+        connection = self._write or self._read
+        if connection is None:
+            return {}
+        try:
+            rows = connection.execute("SELECT path, kind, key, problems FROM checks").fetchall()
+        except sqlite3.Error as exc:
+            if not self._discard:
+                self._discarded(f"it cannot be read ({exc})")
+            self._read = None
+            return {}
+        return {(path, kind): (key, problems) for path, kind, key, problems in rows}
+
+    def remember_checked(self, kind: str, path: str, key: str, problems: Sequence[Problem]) -> None:
+        """Keep what a check found, to be written when the build holds the lock."""
+        data = json.dumps(problems_to_data(problems), ensure_ascii=False)
+        self._pending_checks.append((path, kind, key, data))
+
     def with_settings(self, settings_key: str) -> None:
         """Key parsed notes by the settings that change how a note is read, too."""
         self._env = environment_key() + ":" + hashlib.sha256(settings_key.encode()).hexdigest()
@@ -214,10 +258,7 @@ class BuildCache:
         if row is None:
             return None
         try:
-            problems = [
-                Problem(Severity(s), code, message, path, line)
-                for s, code, message, path, line in json.loads(row[3])
-            ]
+            problems = problems_from_data(json.loads(row[3]))
             reads = json.loads(row[2])
             return TargetRecord(row[0], row[1], reads, problems, json.loads(row[4]), row[5])
         except (ValueError, TypeError):
@@ -280,7 +321,11 @@ class BuildCache:
         rows = [(path, *row) for path, row in self._pending.items()]
         with _transaction(self._write):
             self._write.executemany("INSERT OR REPLACE INTO parsed VALUES (?,?,?,?,?,?)", rows)
+            self._write.executemany(
+                "INSERT OR REPLACE INTO checks VALUES (?,?,?,?)", self._pending_checks
+            )
         self._pending.clear()
+        self._pending_checks.clear()
 
     def store_rendered(self, rows: list[tuple[str, str, str, str, str, str]]) -> None:
         self._execute_many("INSERT OR REPLACE INTO rendered VALUES (?,?,?,?,?,?)", rows)
@@ -289,7 +334,7 @@ class BuildCache:
         if record is None:
             self._execute_many("DELETE FROM targets WHERE name = ?", [(name,)])
             return
-        problems = [[p.severity.value, p.code, p.message, p.path, p.line] for p in record.problems]
+        problems = problems_to_data(record.problems)
         row = (
             name,
             record.key,
@@ -311,7 +356,7 @@ class BuildCache:
                     self._write.executemany(
                         "INSERT INTO seen VALUES (?)", [(p,) for p in all_paths]
                     )
-                    for table in ("parsed", "rendered"):
+                    for table in ("parsed", "rendered", "checks"):
                         self._write.execute(
                             f"DELETE FROM {table} WHERE path NOT IN (SELECT path FROM seen)"
                         )

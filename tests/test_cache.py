@@ -23,13 +23,13 @@ import pytest
 import notepress
 from bench.synthetic import make_vault as make_synthetic_vault
 from notepress.cache import cache_path
-from notepress.cache.store import SCHEMA
 from notepress.cache.codec import (
     note_from_data,
     note_to_data,
     rendered_from_data,
     rendered_to_data,
 )
+from notepress.cache.store import SCHEMA
 from notepress.markdown import UrlLinks, render_note
 from notepress.markdown.memo import rendered_paths
 from notepress.parse import ParseSettings, parse_note

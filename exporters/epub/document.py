@@ -66,7 +66,7 @@ _BLOCK_TAGS = frozenset(
 _ALIGNMENTS = {"left": "AlignLeft", "right": "AlignRight", "center": "AlignCenter"}
 _CELL_STYLE = re.compile(r"^text-align:\s*(left|right|center);?$")
 #: Neighbours of these kinds become one (``Emph [a] <> Emph [b]`` is ``Emph [a, b]``).
-_JOINED = frozenset({"Emph", "Strong", "Subscript", "Superscript", "Strikeout"})
+_JOINED = frozenset({"Emph", "Underline", "Strong", "Subscript", "Superscript", "Strikeout"})
 _KEEP_FIRST = frozenset(
     {
         ("Space", "Space"),

@@ -306,11 +306,11 @@ class _Reader:
         tags = [section.tag for section in sections]
         if tags not in (["tbody"], ["thead", "tbody"]):
             raise NotConvertible("table layout")
-        head_rows = self.rows(sections[0]) if tags[0] == "thead" else []
-        body_rows = self.rows(sections[-1])
+        head_rows = self.rows(sections[0], "th") if tags[0] == "thead" else []
+        body_rows = self.rows(sections[-1], "td")
         rows = head_rows + body_rows
-        if not rows:
-            raise NotConvertible("empty table")
+        if not body_rows or len(head_rows) > 1:
+            raise NotConvertible("table without body rows, or with several head rows")
         counts = {len(row[1]) for row in rows}
         if len(counts) != 1:
             raise NotConvertible("ragged table")
@@ -334,7 +334,9 @@ class _Reader:
             ],
         }
 
-    def rows(self, section: HtmlElement) -> list[Any]:
+    def rows(self, section: HtmlElement, cell_tag: str) -> list[Any]:
+        """A section's rows; ``th`` only in the head and ``td`` only in the body (pandoc
+        makes a body's leading ``th`` cells row heads)."""
         _only_attributes(section, ())
         rows = []
         if (section.text or "").strip():
@@ -345,7 +347,7 @@ class _Reader:
             _only_attributes(row, ())
             cells = []
             for cell in row:
-                if cell.tag not in ("td", "th") or (cell.tail or "").strip():
+                if cell.tag != cell_tag or (cell.tail or "").strip():
                     raise NotConvertible("table cell")
                 cells.append(self.cell(cell))
             rows.append([["", [], []], cells])

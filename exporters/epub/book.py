@@ -43,7 +43,7 @@ from notepress.periods import format_day, month_label
 from notepress.slugs import slugify
 from notepress.vault import Vault
 
-from .dom import rewrite_children, unwrapped
+from .dom import parents_of, rewrite_children, unwrapped
 from .media import MediaStore
 from .players import PLAYER_CLASS
 
@@ -372,7 +372,7 @@ def _images(body: Element, media: MediaStore) -> None:
             return [link]
         return [alt]
 
-    for parent in list(body.iter()):
+    for parent in parents_of(body, "img", "audio", "video"):
         rewrite_children(parent, lowered)
 
 
@@ -453,13 +453,13 @@ def _block_anchors(body: Element) -> None:
         div.append(inner)
         return [div]
 
-    for parent in list(body.iter()):
+    for parent in parents_of(body, "blockquote", "ul", "ol"):
         rewrite_children(parent, wrapped)
 
 
 def _unwrap_ruby(body: Element) -> None:
     """Ruby annotations as ``base(reading)``: pandoc has no ruby and would run them together."""
-    for parent in list(body.iter()):
+    for parent in parents_of(body, "rt", "rp"):
         rewrite_children(parent, _ruby_text)
 
 
@@ -531,7 +531,7 @@ def _check_links(body: Element, note: Note, ids: set[str], warn: Warn) -> None:
                 return None
         return unwrapped(child)
 
-    for parent in list(body.iter()):
+    for parent in parents_of(body, "a"):
         rewrite_children(parent, checked)
 
 

@@ -229,3 +229,12 @@ def test_the_book_from_json_is_the_book_from_html(recorded: Recorded, tmp_path: 
         chapters = [name for name in archive.namelist() if name.endswith(".xhtml")]
         text = b"".join(archive.read(name) for name in chapters)
     assert b"<math" in text and b"footnote-back" in text
+
+
+def test_metadata_is_what_pandoc_reads_from_the_head() -> None:
+    """An empty title, spaces at the edges, a name given three times, a line break."""
+    fields = [("subject", "a"), ("author", " x  y "), ("subject", "b"), ("subject", "c")]
+    fields.append(("description", "two\nlines"))
+    head = "".join(f'<meta name="{name}" content="{value}">' for name, value in fields)
+    read = pandoc_reads(f"<html><head><title></title>{head}</head><body></body></html>")
+    assert document.head_meta("", fields) == read["meta"]

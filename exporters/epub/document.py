@@ -103,8 +103,8 @@ def book_document(
     api_version: Sequence[int],
     read_html: ReadHtml,
 ) -> bytes:
-    """The JSON text (UTF-8) of the book whose HTML is ``title``, ``meta`` and ``sections`` (each a
-    part heading or chapter title and what follows it, as :mod:`.book` writes them).
+    """The JSON text (UTF-8) of the book whose HTML is ``title``, ``meta`` and ``sections``
+    (each a part heading or chapter title and what follows it, as :mod:`.book` writes them).
 
     Chapters this module cannot reproduce are read by pandoc, all in one ``read_html``
     call, and put back in their places.
@@ -162,10 +162,9 @@ def _cut(blocks: list[Node], sections: Sequence[str]) -> list[list[Node]]:
 def head_meta(title: str, fields: Iterable[tuple[str, str]]) -> dict[str, Node]:
     """The metadata pandoc reads from ``<title>`` and ``<meta name content>``: a name given
     again becomes a list, in order."""
-    meta: dict[str, Node] = {}
-    title = title.replace("\r", "")
-    if title.strip():
-        meta["title"] = {"t": "MetaInlines", "c": _trimmed(_text(title))}
+    meta: dict[str, Node] = {
+        "title": {"t": "MetaInlines", "c": _trimmed(_text(title.replace("\r", "")))}
+    }
     for name, content in fields:
         value = {"t": "MetaInlines", "c": _text(content.replace("\r", ""))}
         old = meta.get(name)

@@ -107,7 +107,7 @@ def test_what_the_converter_does_not_know_is_left_to_pandoc() -> None:
     ]
     sections = _chapters([*SNIPPETS[:3], *odd, *SNIPPETS[3:6]])
     for section in sections[3:6]:
-        with pytest.raises(document.NotConvertible):
+        with pytest.raises(document._NotConvertible):
             document.chapter_blocks(section)
     reads: list[str] = []
 

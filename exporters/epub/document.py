@@ -28,7 +28,7 @@ from lxml.html import HtmlElement
 
 from notepress.errors import ExportError
 
-__all__ = ["NotConvertible", "book_document", "chapter_blocks", "head_meta"]
+__all__ = ["book_document", "chapter_blocks", "head_meta"]
 
 Node = dict[str, Any]
 Attr = list[Any]
@@ -83,7 +83,7 @@ _PARAISH = frozenset({"Para", "CodeBlock", "Header", "BlockQuote"})
 _LISTS = frozenset({"BulletList", "OrderedList", "DefinitionList"})
 
 
-class NotConvertible(Exception):
+class _NotConvertible(Exception):
     """The chapter holds something this module does not reproduce: pandoc reads it."""
 
 
@@ -114,7 +114,7 @@ def book_document(
     for index, section in enumerate(sections):
         try:
             chapters.append(chapter_blocks(section))
-        except NotConvertible:
+        except _NotConvertible:
             chapters.append(None)
             left.append(index)
     if left:
@@ -179,7 +179,7 @@ def head_meta(title: str, fields: Iterable[tuple[str, str]]) -> dict[str, Node]:
 
 def chapter_blocks(section: str) -> list[Node]:
     """pandoc's blocks for one chapter's HTML (part heading, title, notes), or
-    :class:`NotConvertible`."""
+    :class:`_NotConvertible`."""
     section = section.replace("\r", "")  # pandoc drops carriage returns before it reads
     if "\t" in section:
         section = expand_tabs(section)
@@ -201,7 +201,7 @@ def _footnotes(root: HtmlElement) -> dict[str, HtmlElement]:
     found: dict[str, HtmlElement] = {}
     for aside in root.iter("aside"):
         if aside.get("epub:type") != "footnote" or set(aside.attrib) != {"epub:type", "id"}:
-            raise NotConvertible("aside")
+            raise _NotConvertible("aside")
         found.setdefault(aside.get("id", ""), aside)
     return found
 
@@ -232,7 +232,7 @@ class _Reader:
         for child in parent:
             tag = child.tag
             if not isinstance(tag, str):
-                raise NotConvertible("comment")
+                raise _NotConvertible("comment")
             if tag in _BLOCK_TAGS:
                 flush()
                 out.extend(self.block(child))
@@ -268,7 +268,7 @@ class _Reader:
         level = int(tag[1])
         attr = _attr(element)
         if not attr[0]:
-            raise NotConvertible("heading without id")  # pandoc would make one up
+            raise _NotConvertible("heading without id")  # pandoc would make one up
         return [{"t": "Header", "c": [level, attr, _trimmed(self.inlines(element))]}]
 
     def listing(self, element: HtmlElement) -> Node:
@@ -278,12 +278,12 @@ class _Reader:
             _only_attributes(element, ("start",))
         items = []
         if (element.text or "").strip():
-            raise NotConvertible("text in a list")
+            raise _NotConvertible("text in a list")
         for item in element:
             if item.tag != "li" or (item.tail or "").strip():
-                raise NotConvertible("list content")
+                raise _NotConvertible("list content")
             if "id" in item.attrib or set(item.attrib) - {"class"}:
-                raise NotConvertible("list item attributes")
+                raise _NotConvertible("list item attributes")
             blocks = self.blocks(item)
             if any(block["t"] in _PARAISH for block in blocks):
                 blocks = [{"t": "Para", "c": b["c"]} if b["t"] == "Plain" else b for b in blocks]
@@ -292,7 +292,7 @@ class _Reader:
             return {"t": "BulletList", "c": items}
         start = element.get("start", "1")
         if not start.isdigit():
-            raise NotConvertible("list start")
+            raise _NotConvertible("list start")
         style = [int(start), {"t": "DefaultStyle"}, {"t": "DefaultDelim"}]
         return {"t": "OrderedList", "c": [style, items]}
 
@@ -301,18 +301,18 @@ class _Reader:
         _only_attributes(element, ())
         sections = list(element)
         if (element.text or "").strip() or any((s.tail or "").strip() for s in sections):
-            raise NotConvertible("text in a table")
+            raise _NotConvertible("text in a table")
         tags = [section.tag for section in sections]
         if tags not in (["tbody"], ["thead", "tbody"]):
-            raise NotConvertible("table layout")
+            raise _NotConvertible("table layout")
         head_rows = self.rows(sections[0], "th") if tags[0] == "thead" else []
         body_rows = self.rows(sections[-1], "td")
         rows = head_rows + body_rows
         if not body_rows or len(head_rows) > 1:
-            raise NotConvertible("table without body rows, or with several head rows")
+            raise _NotConvertible("table without body rows, or with several head rows")
         counts = {len(row[1]) for row in rows}
         if len(counts) != 1:
-            raise NotConvertible("ragged table")
+            raise _NotConvertible("ragged table")
         (columns,) = counts
         # Alignments come from the first body row; widths are pandoc's default unless a
         # cell holds more than one line (then each column gets an equal share).
@@ -339,15 +339,15 @@ class _Reader:
         _only_attributes(section, ())
         rows = []
         if (section.text or "").strip():
-            raise NotConvertible("text in a table")
+            raise _NotConvertible("text in a table")
         for row in section:
             if row.tag != "tr" or (row.tail or "").strip() or (row.text or "").strip():
-                raise NotConvertible("table row")
+                raise _NotConvertible("table row")
             _only_attributes(row, ())
             cells = []
             for cell in row:
                 if cell.tag != cell_tag or (cell.tail or "").strip():
-                    raise NotConvertible("table cell")
+                    raise _NotConvertible("table cell")
                 cells.append(self.cell(cell))
             rows.append([["", [], []], cells])
         return rows
@@ -359,7 +359,7 @@ class _Reader:
         if style is not None:
             found = _CELL_STYLE.match(style.strip())
             if found is None:
-                raise NotConvertible("cell style")
+                raise _NotConvertible("cell style")
             align = _ALIGNMENTS[found.group(1)]
         return [["", [], []], {"t": align}, 1, 1, self.blocks(cell)]
 
@@ -371,7 +371,7 @@ class _Reader:
             _extend(out, _text(parent.text))
         for child in parent:
             if not isinstance(child.tag, str) or child.tag in _BLOCK_TAGS:
-                raise NotConvertible("block in inline content")
+                raise _NotConvertible("block in inline content")
             _extend(out, self.inline(child))
             if child.tail:
                 _extend(out, _text(child.tail))
@@ -400,7 +400,7 @@ class _Reader:
         if tag == "code":
             _only_attributes(element, ())
             if len(element):
-                raise NotConvertible("markup in code")
+                raise _NotConvertible("markup in code")
             text = _WHITESPACE.sub(" ", element.text or "")
             return [{"t": "Code", "c": [["", [], []], text]}]
         if tag == "br":
@@ -408,18 +408,18 @@ class _Reader:
             return [_BREAK]
         if tag == "img":
             return [_image(element)]
-        raise NotConvertible(f"<{tag}>")
+        raise _NotConvertible(f"<{tag}>")
 
     def link(self, element: HtmlElement) -> list[Node]:
         if element.get("epub:type") == "noteref":
             _only_attributes(element, ("epub:type", "href"))
             target = element.get("href", "").lstrip("#")
             if not target:
-                raise NotConvertible("footnote call")
+                raise _NotConvertible("footnote call")
             note = self.notes.get(target)
             return [{"t": "Note", "c": self.blocks(note) if note is not None else []}]
         if "href" not in element.attrib:
-            raise NotConvertible("anchor")
+            raise _NotConvertible("anchor")
         _only_attributes(element, ("href", "title", "id", "class"))
         attr = _attr(element, skip=("href", "title"))
         target = [element.get("href", ""), element.get("title", "")]
@@ -548,7 +548,7 @@ def _attr(element: HtmlElement, skip: Sequence[str] = ()) -> Attr:
 def _only_attributes(element: HtmlElement, allowed: Sequence[str]) -> None:
     for key in element.attrib:
         if key not in allowed:
-            raise NotConvertible(f"attribute {key} on <{element.tag}>")
+            raise _NotConvertible(f"attribute {key} on <{element.tag}>")
 
 
 def _code_block(pre: HtmlElement) -> Node:
@@ -563,11 +563,11 @@ def _code_block(pre: HtmlElement) -> Node:
         or (children[0].tail or "").strip()
         or len(children[0])
     ):
-        raise NotConvertible("code block")
+        raise _NotConvertible("code block")
     code = children[0]
     _only_attributes(code, ("class",))
     if pre.text or children[0].tail:
-        raise NotConvertible("code block spacing")
+        raise _NotConvertible("code block spacing")
     classes = [name.removeprefix("language-") for name in code.get("class", "").split()]
     text = code.text or ""
     text = text.removesuffix("\n")

@@ -22,11 +22,10 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import lxml.html
 import orjson
-from lxml.html import HtmlElement
 
 from notepress.errors import ExportError
+from notepress.markdown.tree import Element, html_tree
 
 __all__ = ["book_document", "chapter_blocks", "head_meta"]
 
@@ -183,7 +182,7 @@ def chapter_blocks(section: str) -> list[Node]:
     section = section.replace("\r", "")  # pandoc drops carriage returns before it reads
     if "\t" in section:
         section = expand_tabs(section)
-    root = lxml.html.fragment_fromstring(section, create_parent="div")
+    root = html_tree(section)
     notes = _footnotes(root)
     # The book's body holds headings, so its loose text is paragraphs.
     return _fix_plains(_Reader(notes).blocks(root), in_list=False)
@@ -196,9 +195,9 @@ def expand_tabs(text: str, stop: int = 4) -> str:
     return "\n".join(line.expandtabs(stop) for line in text.split("\n"))
 
 
-def _footnotes(root: HtmlElement) -> dict[str, HtmlElement]:
+def _footnotes(root: Element) -> dict[str, Element]:
     """The chapter's footnotes by id; they leave the flow, as pandoc takes them out of it."""
-    found: dict[str, HtmlElement] = {}
+    found: dict[str, Element] = {}
     for aside in root.iter("aside"):
         if aside.get("epub:type") != "footnote" or set(aside.attrib) != {"epub:type", "id"}:
             raise _NotConvertible("aside")
@@ -210,12 +209,12 @@ def _footnotes(root: HtmlElement) -> dict[str, HtmlElement]:
 
 
 class _Reader:
-    def __init__(self, notes: dict[str, HtmlElement]) -> None:
+    def __init__(self, notes: dict[str, Element]) -> None:
         self.notes = notes
 
     # blocks ----------------------------------------------------------------------------
 
-    def blocks(self, parent: HtmlElement) -> list[Node]:
+    def blocks(self, parent: Element) -> list[Node]:
         """``parent``'s content as blocks: loose inline content between blocks is ``Plain``."""
         out: list[Node] = []
         pending: list[Node] = []
@@ -243,7 +242,7 @@ class _Reader:
         flush()
         return out
 
-    def block(self, element: HtmlElement) -> list[Node]:
+    def block(self, element: Element) -> list[Node]:
         tag = element.tag
         if tag == "p":
             _only_attributes(element, ())
@@ -271,7 +270,7 @@ class _Reader:
             raise _NotConvertible("heading without id")  # pandoc would make one up
         return [{"t": "Header", "c": [level, attr, _trimmed(self.inlines(element))]}]
 
-    def listing(self, element: HtmlElement) -> Node:
+    def listing(self, element: Element) -> Node:
         if element.tag == "ul":
             _only_attributes(element, ())
         else:
@@ -296,7 +295,7 @@ class _Reader:
         style = [int(start), {"t": "DefaultStyle"}, {"t": "DefaultDelim"}]
         return {"t": "OrderedList", "c": [style, items]}
 
-    def table(self, element: HtmlElement) -> Node:
+    def table(self, element: Element) -> Node:
         """A plain table: an optional ``thead``, one ``tbody``, no merged cells."""
         _only_attributes(element, ())
         sections = list(element)
@@ -333,7 +332,7 @@ class _Reader:
             ],
         }
 
-    def rows(self, section: HtmlElement, cell_tag: str) -> list[Any]:
+    def rows(self, section: Element, cell_tag: str) -> list[Any]:
         """A section's rows; ``th`` only in the head and ``td`` only in the body (pandoc
         makes a body's leading ``th`` cells row heads)."""
         _only_attributes(section, ())
@@ -352,7 +351,7 @@ class _Reader:
             rows.append([["", [], []], cells])
         return rows
 
-    def cell(self, cell: HtmlElement) -> list[Any]:
+    def cell(self, cell: Element) -> list[Any]:
         _only_attributes(cell, ("style",))
         align = "AlignDefault"
         style = cell.get("style")
@@ -365,7 +364,7 @@ class _Reader:
 
     # inlines ---------------------------------------------------------------------------
 
-    def inlines(self, parent: HtmlElement) -> list[Node]:
+    def inlines(self, parent: Element) -> list[Node]:
         out: list[Node] = []
         if parent.text:
             _extend(out, _text(parent.text))
@@ -377,7 +376,7 @@ class _Reader:
                 _extend(out, _text(child.tail))
         return out
 
-    def inline(self, element: HtmlElement) -> list[Node]:
+    def inline(self, element: Element) -> list[Node]:
         tag = element.tag
         kind = _EXTRACTING.get(tag)
         if kind is not None:
@@ -410,7 +409,7 @@ class _Reader:
             return [_image(element)]
         raise _NotConvertible(f"<{tag}>")
 
-    def link(self, element: HtmlElement) -> list[Node]:
+    def link(self, element: Element) -> list[Node]:
         if element.get("epub:type") == "noteref":
             _only_attributes(element, ("epub:type", "href"))
             target = element.get("href", "").lstrip("#")
@@ -528,7 +527,7 @@ def _extracted(inner: list[Node], make: Callable[[list[Node]], Node]) -> list[No
     return out
 
 
-def _attr(element: HtmlElement, skip: Sequence[str] = ()) -> Attr:
+def _attr(element: Element, skip: Sequence[str] = ()) -> Attr:
     """pandoc's ``(id, classes, key-values)``: ``data-`` prefixes dropped, order kept."""
     ident = ""
     classes: list[str] = []
@@ -545,13 +544,13 @@ def _attr(element: HtmlElement, skip: Sequence[str] = ()) -> Attr:
     return [ident, classes, pairs]
 
 
-def _only_attributes(element: HtmlElement, allowed: Sequence[str]) -> None:
+def _only_attributes(element: Element, allowed: Sequence[str]) -> None:
     for key in element.attrib:
         if key not in allowed:
             raise _NotConvertible(f"attribute {key} on <{element.tag}>")
 
 
-def _code_block(pre: HtmlElement) -> Node:
+def _code_block(pre: Element) -> Node:
     """``<pre><code class="language-x">``: the language without its prefix, the text as it
     is but for one final newline."""
     _only_attributes(pre, ())
@@ -574,7 +573,7 @@ def _code_block(pre: HtmlElement) -> Node:
     return {"t": "CodeBlock", "c": [["", classes, []], text]}
 
 
-def _image(img: HtmlElement) -> Node:
+def _image(img: Element) -> Node:
     _only_attributes(img, ("src", "alt", "title"))
     alt = _text(img.get("alt", ""))
     return {

@@ -3,6 +3,7 @@
 Usage::
 
     .venv/bin/python bench/bench_epub.py [--json PATH] [--quick] [--notes 1000] [--keep DIR]
+                                          [--repeat N]
 
 A synthetic vault is written to a temporary folder: notes spread over three years, each with
 headings, prose, lists, a callout, footnotes (the same ``[^1]`` label in every note),
@@ -10,20 +11,23 @@ wikilinks to other notes and their headings, and every few notes a table, a code
 embedded image.  Jobs (one JSON row each, in the format every ``bench_*.py`` writes):
 
 * ``epub``: the ``archive`` target (``group = "month"``) built the way the CLI does, next to
-  plain ``pandoc -f html -t epub3`` on the very HTML the exporter fed its pandoc (goal: at
-  most 1.0x pandoc alone);
+  plain ``pandoc -f html -t epub3`` on the book's HTML, the document whose JSON the exporter
+  hands its pandoc (goal: at most 1.0x pandoc alone);
 * ``epub-volume-memory``: pandoc's peak memory for that one 1,000-note book (goal: at most
   1,200 MB per 1,000-note volume);
-* ``epub-json-input``: pandoc reading the same book as its own JSON AST (made by pandoc from
-  that HTML, so the book is the same) next to reading the HTML: how much a JSON input built
-  by notepress could save at most;
+* ``epub-json-input``: plain pandoc on the JSON document the exporter fed its pandoc, next to
+  plain pandoc on the HTML of the same book: what reading JSON saves pandoc;
+* ``epub-over-json``: the whole build next to plain pandoc on that same JSON: all that
+  notepress adds to pandoc (loading, rendering, converting, finishing the book);
 * ``epub-volumes``: the same notes split into volumes of a third each (``volume_size``) next
   to the one book: the CPU cost of splitting, and the wall time the parallel runs save;
 * ``epub-photos``: ten notes showing a photograph of about 1 MB each, next to pandoc alone on the
   same book with its images inline as ``data:`` URIs, as pandoc used to be given them.
 
 Every measurement runs in a fresh Python process; pandoc is its child, so its CPU and peak
-memory are counted (``getrusage`` of the children).  ``--quick`` divides the notes by five.
+memory are counted (``getrusage`` of the children).  ``--quick`` divides the notes by five;
+``--repeat N`` measures the build and both plain pandoc runs N times, interleaved, and keeps
+each one's run of median CPU time.
 """
 
 from __future__ import annotations
@@ -177,15 +181,23 @@ def make_photo_vault(root: Path, count: int, photos: int) -> Path:
 
 
 class PandocRecorder:
-    """Wraps the exporter's pandoc call to keep its input (the last book's)."""
+    """Wraps the exporter's pandoc call and its book source to keep the last book's HTML and
+    the document pandoc was given (JSON)."""
 
     def __init__(self) -> None:
         self.source = ""
+        self.document = b""
         self.original = epub_module.run_pandoc
+        self.original_source = epub_module.build_source
 
-    def __call__(self, source: str, **kwargs: object) -> _epub_pandoc.PandocRun:
-        self.source = source
+    def __call__(self, source: str | bytes, **kwargs: object) -> _epub_pandoc.PandocRun:
+        self.document = source.encode() if isinstance(source, str) else source
         return self.original(source, **kwargs)  # type: ignore[arg-type]
+
+    def build_source(self, *args: Any, **kwargs: Any) -> Any:
+        built = self.original_source(*args, **kwargs)
+        self.source = built.html
+        return built
 
 
 def _usage() -> tuple[float, float, float]:
@@ -197,13 +209,15 @@ def _usage() -> tuple[float, float, float]:
 
 
 def child_build(vault: str, out: str, target: str, html_dump: str) -> dict[str, object]:
-    """Load and build one target; its figures, pandoc's peak, and the HTML pandoc was fed.
+    """Load and build one target; its figures, pandoc's peak, and the book's HTML (and, next
+    to it with ``.json``, the document pandoc was fed).
 
     With ``BENCH_INLINE_DUMP`` set, that HTML is also written there with each image as the
     ``data:`` URI pandoc used to be given (the input before images were placeholders).
     """
     recorder = PandocRecorder()
     epub_module.run_pandoc = recorder  # type: ignore[assignment]
+    epub_module.build_source = recorder.build_source  # type: ignore[assignment]
     images: dict[str, tuple[str, bytes]] = {}
     finish = epub_module.finish_epub
 
@@ -223,6 +237,7 @@ def child_build(vault: str, out: str, target: str, html_dump: str) -> dict[str, 
         raise SystemExit(result.error)
     if html_dump:
         Path(html_dump).write_text(recorder.source, encoding="utf-8")
+        Path(html_dump).with_suffix(".json").write_bytes(recorder.document)
     if os.environ.get("BENCH_INLINE_DUMP"):
         inline = recorder.source
         for token, (media_type, data) in images.items():
@@ -260,6 +275,16 @@ def pandoc_alone(source: Path, out: Path, reader: str = "html") -> dict[str, flo
     }
 
 
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run of median CPU time (the lower one of an even count)."""
+    ordered = sorted(runs, key=lambda run: run["cpu_s"])
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def _cpus(runs: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{run['cpu_s']:.1f}" for run in runs)
+
+
 def in_child(*args: str, env: dict[str, str] | None = None) -> dict[str, object]:
     done = subprocess.run(
         [sys.executable, __file__, *args],
@@ -288,6 +313,9 @@ def main() -> None:
     parser.add_argument("--notes", type=int, default=1000)
     parser.add_argument("--images", type=int, default=25)
     parser.add_argument("--keep", type=Path, help="keep the vault and output in this folder")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="interleaved runs of the build and plain pandoc"
+    )
     parser.add_argument("--child-build", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_build:
@@ -304,12 +332,19 @@ def main() -> None:
         with (root / "notepress.toml").open("a", encoding="utf-8") as config:
             config.write(CONFIG_VOLUMES.format(size=size))
         html = folder / "book.html"
-        built = in_child("--child-build", str(root), str(folder / "out"), "archive", str(html))
-        alone = pandoc_alone(html, folder / "plain.epub")
+        document = html.with_suffix(".json")
+        builds, alones, from_jsons = [], [], []
+        for attempt in range(max(1, args.repeat)):
+            out = folder / f"out-{attempt}"  # a fresh output: a cold build, no cache
+            builds.append(in_child("--child-build", str(root), str(out), "archive", str(html)))
+            alones.append(pandoc_alone(html, folder / "plain.epub"))
+            from_jsons.append(pandoc_alone(document, folder / "from-json.epub", reader="json"))
+        built, alone, from_json = median_run(builds), median_run(alones), median_run(from_jsons)
         print(
             f"{notes} notes: build {built['cpu_s']:.1f} s CPU, pandoc peak "
             f"{built['pandoc_peak_mb']:.0f} MB; pandoc alone {alone['cpu_s']:.1f} s CPU, "
-            f"{alone['peak_mb']:.0f} MB",
+            f"{alone['peak_mb']:.0f} MB (runs: build {_cpus(builds)}; pandoc alone "
+            f"{_cpus(alones)})",
             file=sys.stderr,
         )
         rows.append(
@@ -334,17 +369,10 @@ def main() -> None:
                 ratio=per_thousand / 1200,
             )
         )
-
-        ast = folder / "book.json"
-        binary, _ = _epub_pandoc.pandoc_binary()
-        subprocess.run(
-            [binary, "-f", "html+epub_html_exts", "-t", "json", "-o", str(ast), str(html)],
-            check=True,
-        )
-        from_json = pandoc_alone(ast, folder / "from-json.epub", reader="json")
         print(
-            f"pandoc from JSON AST: {from_json['cpu_s']:.1f} s CPU, {from_json['peak_mb']:.0f} MB"
-            f" (HTML {html.stat().st_size / 1e6:.1f} MB, JSON {ast.stat().st_size / 1e6:.1f} MB)",
+            f"pandoc from the exporter's JSON: {from_json['cpu_s']:.1f} s CPU, "
+            f"{from_json['peak_mb']:.0f} MB (HTML {html.stat().st_size / 1e6:.1f} MB, "
+            f"JSON {document.stat().st_size / 1e6:.1f} MB)",
             file=sys.stderr,
         )
         rows.append(
@@ -353,6 +381,16 @@ def main() -> None:
                 notes,
                 from_json,
                 {"name": "pandoc reading the same book as HTML", **alone},
+                None,
+                None,
+            )
+        )
+        rows.append(
+            figures_row(
+                "epub-over-json",
+                notes,
+                built,
+                {"name": "pandoc alone on the JSON the exporter fed it", **from_json},
                 None,
                 None,
             )

@@ -32,9 +32,10 @@ from notepress.templating import builtin_templates
 
 from .book import BookInfo, build_source, date_range, group_notes, subjects_of
 from .cover import cover_page, generated_cover
+from .document import book_document
 from .media import MAX_IMAGE_BYTES, MediaStore, identify_raster
 from .package import finish_epub
-from .pandoc import MIN_MEMORY_MB, PandocRun, run_pandoc
+from .pandoc import MIN_MEMORY_MB, PandocRun, api_version, read_html, run_pandoc
 from .pictures import placeholder_warning
 from .volumes import Volume, overlapped, split_volumes
 
@@ -174,11 +175,19 @@ class EpubExporter(Exporter[EpubOptions]):
             warn=lambda message, note: job.warn(message, note, code="epub-link"),
             report=job.problems.append,
         )
-        html, split_level = source.html, source.split_level
+        split_level = source.split_level
 
         def work() -> tuple[PandocRun, MediaStore]:
+            document = book_document(
+                info.title,
+                source.meta,
+                source.sections,
+                api_version(),
+                lambda text: read_html(text, timeout=options.timeout, memory_mb=options.memory),
+            )
             run = run_pandoc(
-                html,
+                document,
+                reader="json",
                 template=builtin_templates("epub") / "book.epub3",
                 split_level=split_level,
                 toc_depth=min(6, split_level + options.toc_depth),

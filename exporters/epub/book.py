@@ -43,7 +43,7 @@ from notepress.periods import format_day, month_label
 from notepress.slugs import slugify
 from notepress.vault import Vault
 
-from .dom import rewrite_children, unwrapped
+from .dom import parents_of, rewrite_children, unwrapped
 from .media import MediaStore
 from .players import PLAYER_CLASS
 
@@ -104,6 +104,10 @@ class BookSource:
     split_level: int
     """Heading level of a note's title: 1 without parts, 2 with."""
     chapters: int
+    sections: tuple[str, ...] = ()
+    """The body of ``html`` cut before each part and chapter: what :mod:`.document` reads."""
+    meta: tuple[tuple[str, str], ...] = ()
+    """The ``<meta>`` names and contents of ``html``'s head, in order."""
 
 
 Warn = Callable[[str, Note | None], None]
@@ -239,9 +243,10 @@ def build_source(
     for _, note, body in chapters:
         _check_links(body, note, ids, warn)
 
-    out = [_head(info), "<body>\n"]
+    sections: list[str] = []
     current: Part | None = None
     for part, note, body in chapters:
+        out = []
         if part is not current and part.title is not None:
             out.append(f'<h1 id="{part.id}" class="part" epub:type="part">')
             out.append(f"{html.escape(part.title)}</h1>\n")
@@ -249,30 +254,35 @@ def build_source(
         out.append(_chapter_head(note, level, site.tz))
         out.append(inner_html(body))
         out.append("\n")
-    out.append("</body>\n</html>\n")
-    return BookSource("".join(out), level, len(chapters))
+        sections.append("".join(out))
+    meta = head_fields(info)
+    text = "".join([_head(info.title, meta), "<body>\n", *sections, "</body>\n</html>\n"])
+    return BookSource(text, level, len(chapters), tuple(sections), meta)
 
 
-def _head(info: BookInfo) -> str:
-    def meta(name: str, value: str) -> str:
-        if not value:
-            return ""
-        return f'<meta name="{name}" content="{html.escape(value)}">\n'
+def head_fields(info: BookInfo) -> tuple[tuple[str, str], ...]:
+    """The book's metadata as pandoc reads it from ``<meta>``: name and content, in order."""
+    fields = [
+        ("subtitle", info.subtitle),
+        ("author", info.author),
+        ("lang", info.language),
+        ("identifier", info.identifier),
+        ("date", info.date.strftime("%Y-%m-%d")),
+        ("toc-title", "Contents"),
+        ("description", info.description),
+        *(("subject", subject) for subject in info.subjects),
+        ("notepress-range", info.date_range),
+        ("notepress-count", info.count_text),
+        ("notepress-private", "Private copy: includes drafts" if info.private else ""),
+    ]
+    return tuple((name, value) for name, value in fields if value)
 
+
+def _head(title: str, fields: Sequence[tuple[str, str]]) -> str:
     lines = [
         "<!DOCTYPE html>\n<html>\n<head>\n",
-        f"<title>{html.escape(info.title)}</title>\n",
-        meta("subtitle", info.subtitle),
-        meta("author", info.author),
-        meta("lang", info.language),
-        meta("identifier", info.identifier),
-        meta("date", info.date.strftime("%Y-%m-%d")),
-        meta("toc-title", "Contents"),
-        meta("description", info.description),
-        *(meta("subject", subject) for subject in info.subjects),
-        meta("notepress-range", info.date_range),
-        meta("notepress-count", info.count_text),
-        meta("notepress-private", "Private copy: includes drafts" if info.private else ""),
+        f"<title>{html.escape(title)}</title>\n",
+        *(f'<meta name="{name}" content="{html.escape(value)}">\n' for name, value in fields),
         "</head>\n",
     ]
     return "".join(lines)
@@ -362,7 +372,7 @@ def _images(body: Element, media: MediaStore) -> None:
             return [link]
         return [alt]
 
-    for parent in list(body.iter()):
+    for parent in parents_of(body, "img", "audio", "video"):
         rewrite_children(parent, lowered)
 
 
@@ -443,13 +453,13 @@ def _block_anchors(body: Element) -> None:
         div.append(inner)
         return [div]
 
-    for parent in list(body.iter()):
+    for parent in parents_of(body, "blockquote", "ul", "ol"):
         rewrite_children(parent, wrapped)
 
 
 def _unwrap_ruby(body: Element) -> None:
     """Ruby annotations as ``base(reading)``: pandoc has no ruby and would run them together."""
-    for parent in list(body.iter()):
+    for parent in parents_of(body, "rt", "rp"):
         rewrite_children(parent, _ruby_text)
 
 
@@ -521,7 +531,7 @@ def _check_links(body: Element, note: Note, ids: set[str], warn: Warn) -> None:
                 return None
         return unwrapped(child)
 
-    for parent in list(body.iter()):
+    for parent in parents_of(body, "a"):
         rewrite_children(parent, checked)
 
 

@@ -9,12 +9,26 @@ from collections.abc import Callable, Sequence
 
 from notepress.markdown.tree import Element
 
-__all__ = ["rewrite_children", "unwrapped"]
+__all__ = ["parents_of", "rewrite_children", "unwrapped"]
 
 
 def unwrapped(child: Element) -> list[Element | str]:
     """What takes an element's place when it is unwrapped: its text and its children."""
     return [child.text or "", *child]
+
+
+def parents_of(root: Element, *tags: str) -> list[Element]:
+    """The elements (``root`` included) holding an element of ``tags``, each once, in document
+    order: the only parents a pass over those tags has to rewrite.
+
+    Visiting every element of a note to rewrite its children cost 0.8 s for a thousand
+    notes, most of it for parents with nothing to change.  The set keeps the proxies alive,
+    so lxml hands back the same objects when the tree is walked again.
+    """
+    wanted = {child.getparent() for child in root.iter(*tags)}
+    if not wanted:
+        return []
+    return [element for element in root.iter() if element in wanted]
 
 
 def rewrite_children(

@@ -30,6 +30,8 @@ __all__ = [
     "fingerprint",
     "note_from_data",
     "note_to_data",
+    "problems_from_data",
+    "problems_to_data",
     "rendered_from_data",
     "rendered_to_data",
 ]

@@ -296,7 +296,8 @@ def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any] | 
     loader = _Loader(fm_text)
     try:
         node = loader.get_single_node()
-        if node is not None and _alias_overflow(node, report):
+        # Every alias is written with a ``*``: without one, nothing is repeated.
+        if node is not None and "*" in fm_text and _alias_overflow(node, report):
             return None, body, body_line
         if isinstance(node, yaml.MappingNode):
             report.key_lines = _key_lines(node)

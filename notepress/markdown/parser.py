@@ -12,6 +12,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import validateLink
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
@@ -45,6 +46,7 @@ def create_parser() -> MarkdownIt:
     # reference check: markdown-it's own filter would leave ``[x](file:///home/...)`` as
     # literal text, the local path included, and unreported.
     md.validateLink = _file_links_too  # type: ignore[method-assign]
+    md.core.ruler.at("inline", _inline)
     md.use(math_plugin)  # first: no other rule may read inside a formula
     md.use(gfm_autolink_plugin)
     md.use(footnote_plugin)
@@ -59,6 +61,21 @@ def create_parser() -> MarkdownIt:
     md.use(headings_plugin)
     md.use(nesting_plugin)
     return md
+
+
+def _inline(state: StateCore) -> None:
+    """markdown-it's inline rule, without its fixed cost for a block with no inline text.
+
+    A partial parse empties most blocks (see ``comments.INLINE_ONLY``), and an empty string
+    gives no inline token whatever the rules: parsing it only builds and discards a state.
+    """
+    md = state.md
+    for token in state.tokens:
+        if token.type == "inline":
+            if token.children is None:
+                token.children = []
+            if token.content:
+                md.inline.parse(token.content, md, state.env, token.children)
 
 
 def _file_links_too(url: str) -> bool:

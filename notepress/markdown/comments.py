@@ -217,6 +217,13 @@ def _may_hold_code(text: str) -> bool:
 
 def _code_markers(text: str, code_of: CodeOf) -> frozenset[int]:
     """Indexes (in order of appearance) of the ``%%`` of ``text`` that are code."""
+    if not _may_hold_code_at_markers(text):
+        return frozenset()
+    return _parsed_code_markers(text, code_of)
+
+
+def _parsed_code_markers(text: str, code_of: CodeOf) -> frozenset[int]:
+    """:func:`_code_markers` as the placeholder parse reads them."""
     present = set(text)
     free = list(itertools.islice((c for c in _PLACEHOLDERS if c not in present), 2))
     if len(free) < 2:
@@ -230,6 +237,78 @@ def _code_markers(text: str, code_of: CodeOf) -> frozenset[int]:
         for content in code_of(marked, opening)
         for match in found.finditer(content)
     )
+
+
+#: A top-level backtick fence: opener at the first column, after a blank line, its info
+#: without a backtick; closer as CommonMark reads one at the top level.
+_FENCE_OPENER = re.compile(r"(`{3,})[^`]*")
+_FENCE_CLOSER = re.compile(r" {0,3}(`{3,})[ \t]*")
+_BLANK = re.compile(r"[ \t]*")
+#: HTML blocks that run across blank lines (CommonMark's kinds 1 to 5).
+_LONG_HTML = re.compile(r"<(?:script|pre|style|textarea|!|\?)", re.IGNORECASE)
+#: What opens containers at the start of a line: indentation, quote and list markers,
+#: footnote labels.
+_CONTAINERS = re.compile(r"(?:[ \t>*+\-.)0-9]|\[\^[^\]\s]*\]:)*")
+#: Columns of container prefix that cannot reach :data:`~.nesting.MAX_DEPTH` levels (each
+#: level costs at least half a column), whose flattening joins lines across blank lines.
+_SHALLOW = 12
+
+
+def _may_hold_code_at_markers(text: str) -> bool:
+    """False when no ``%%`` of ``text`` can be inside code, however the note's blocks fall.
+
+    A cheap, sound test that spares the placeholder parse for the usual note: code around a
+    ``%%`` starts before it, with a backtick (a code span or fence), ``~~~``, a ``$``
+    (math) or an indentation of four columns on its own line (an indented code block).  A
+    code span never crosses a blank line, and a top-level backtick fence is known by its
+    lines.  So every ``%%`` is outside code when: before the last one there is no ``$``,
+    ``~~~``, HTML block that runs across blank lines or deep nesting outside such fences;
+    every line with three backticks opens or closes one of those fences (or lies inside
+    one); no ``%%`` is inside a fence; and each ``%%`` has no tab or four spaces before it
+    on its line and no backtick before it since the last blank line.  Anything else
+    (True) is left to the parse.
+    """
+    last = text.rfind(_MARKER)
+    fence = 0  # backticks of the open top-level fence; 0 when none is open
+    after_blank = True  # the previous line is blank (or there is none)
+    ticked = False  # a backtick since the last blank line, outside fences
+    start = 0
+    while start <= last:
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end]
+        start = end + 1
+        if fence:
+            if _MARKER in line:
+                return True
+            closer = _FENCE_CLOSER.fullmatch(line)
+            if closer is not None and len(closer.group(1)) >= fence:
+                fence, ticked = 0, True
+            continue
+        if _BLANK.fullmatch(line):
+            after_blank, ticked = True, False
+            continue
+        if "```" in line:
+            opener = _FENCE_OPENER.fullmatch(line)
+            if opener is None or not after_blank or _MARKER in line:
+                return True
+            fence, after_blank = len(opener.group(1)), False
+            continue
+        after_blank = False
+        prefix = _CONTAINERS.match(line)
+        if (
+            "$" in line
+            or "~~~" in line
+            or _LONG_HTML.search(line)
+            or (prefix is not None and len(prefix.group(0).expandtabs(4)) >= _SHALLOW)
+        ):
+            return True
+        if _MARKER in line:
+            before = line[: line.rfind(_MARKER)]
+            if ticked or "`" in before or "\t" in before or "    " in before:
+                return True
+        ticked = ticked or "`" in line
+    return False
 
 
 def _code_contents(tokens: Iterable[Token]) -> Iterator[str]:

@@ -45,8 +45,11 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from .blockids import BLOCK_ID
+
 __all__ = [
     "COMMENT_FREE_SOURCE",
+    "FOOTNOTE_REFS",
     "INLINE_ONLY",
     "KEEP_H1",
     "KEEP_HEADINGS",
@@ -64,6 +67,10 @@ INLINE_ONLY = "notepress.inline_only"
 KEEP_H1 = "notepress.keep_h1"
 #: Env key for a partial parse that keeps every heading's inline content (for their slugs).
 KEEP_HEADINGS = "notepress.keep_headings"
+#: Env key for a partial parse that wants footnote references (the needle ``[^``) only for
+#: what the footnotes they keep hold (see :func:`_footnotes_matter`).
+FOOTNOTE_REFS = "notepress.footnote_refs"
+_REF = "[^"
 #: Set in the nested parses that find code, which must not cut comments themselves.
 _NESTED = "notepress.comments.nested"
 _CODES = "notepress.comments.codes"
@@ -151,6 +158,8 @@ def _prune(state: StateCore) -> None:
     needles = state.env.get(INLINE_ONLY)
     if needles is None:
         return
+    if state.env.get(FOOTNOTE_REFS) and not _footnotes_matter(state.tokens, needles):
+        needles = tuple(needle for needle in needles if needle != _REF)
     keep_h1 = state.env.get(KEEP_H1, False)
     keep_headings = state.env.get(KEEP_HEADINGS, False)
     previous = None
@@ -163,6 +172,33 @@ def _prune(state: StateCore) -> None:
         ):
             token.content = ""
         previous = token
+
+
+def _footnotes_matter(tokens: list[Token], needles: tuple[str, ...]) -> bool:
+    """Whether reading the footnote references can change what a partial parse finds.
+
+    A reference keeps its definition (unreferenced ones are dropped) and adds the footnote
+    list at the end.  That changes nothing found when no definition holds another needle, a
+    heading, a block id or display math, and no H1 exists (whether one closes the body
+    depends on that list).
+    """
+    others = tuple(needle for needle in needles if needle != _REF)
+    depth = 0
+    for token in tokens:
+        kind = token.type
+        if kind == "heading_open" and token.tag == "h1":
+            return True
+        if kind == "footnote_reference_open":
+            depth += 1
+        elif kind == "footnote_reference_close":
+            depth -= 1
+        elif depth and (
+            kind in ("heading_open", "math_block")
+            or (token.meta and BLOCK_ID in token.meta)
+            or (kind in ("inline", "html_block") and any(n in token.content for n in others))
+        ):
+            return True
+    return False
 
 
 def _collect(state: StateCore) -> None:

@@ -186,8 +186,11 @@ def parse_note(path: PurePosixPath, raw: bytes, settings: ParseSettings | None =
         report.error("encoding", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line=line)
         return _unreadable(path, report)
 
-    text = _NEWLINES.sub("\n", text)
-    repaired = ftfy.fix_encoding(text) if _MAYBE_MOJIBAKE.search(text) else text
+    if "\r" in text:
+        text = _NEWLINES.sub("\n", text)
+    # Mojibake is made of non-ASCII characters: ASCII text needs no look for it.
+    maybe_mojibake = not text.isascii() and _MAYBE_MOJIBAKE.search(text) is not None
+    repaired = ftfy.fix_encoding(text) if maybe_mojibake else text
     if repaired != text:
         report.warn(
             "mojibake",

@@ -113,19 +113,12 @@ class PathIndex(Generic[T]):
 
     def _key(self, path: str) -> str | None:
         """The normal form of a vault path, or None when it leaves the vault."""
-        return _normal_key(path, self._strip_md)
-
-
-@functools.lru_cache(maxsize=32768)
-def _normal_key(path: str, strip_md: bool) -> str | None:
-    """:meth:`PathIndex._key`, remembered: a vault's links name the same few thousand
-    notes over and over, at load and again at each render."""
-    if strip_md and path.lower().endswith(".md"):
-        path = path[:-3]
-    normal = posixpath.normpath(path) if path else ""
-    if normal in ("", ".", "..") or normal.startswith(("../", "/")):
-        return None
-    return lookup_key(normal)
+        if self._strip_md and path.lower().endswith(".md"):
+            path = path[:-3]
+        normal = posixpath.normpath(path) if path else ""
+        if normal in ("", ".", "..") or normal.startswith(("../", "/")):
+            return None
+        return lookup_key(normal)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -20,7 +20,6 @@ from notepress.markdown import comments, htmltags, nesting
 from notepress.markdown.outline import read_outline
 from notepress.markdown.parser import _PASSIVE, create_parser
 from notepress.parse import parse_note
-from notepress.resolve import PathIndex, _normal_key
 from tests.conftest import REPO, note_text
 
 sys.path.insert(0, str(REPO / "bench"))
@@ -262,11 +261,3 @@ def test_html_within_the_limit_is_what_the_cap_would_keep_whole(html: str, limit
     assert within == (not full[1])
     if within:
         assert full == (html, False) == nesting.cap_html_depth(html, limit)
-
-
-def test_a_links_normal_form_is_computed_once() -> None:
-    index = PathIndex([(PurePosixPath("Folder/Note Ä.md"), 1)], strip_md=True)
-    _normal_key.cache_clear()
-    for _ in range(3):
-        assert index.find("note ä").item == 1
-    assert _normal_key.cache_info().misses == 1

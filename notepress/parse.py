@@ -186,8 +186,11 @@ def parse_note(path: PurePosixPath, raw: bytes, settings: ParseSettings | None =
         report.error("encoding", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line=line)
         return _unreadable(path, report)
 
-    text = _NEWLINES.sub("\n", text)
-    repaired = ftfy.fix_encoding(text) if _MAYBE_MOJIBAKE.search(text) else text
+    if "\r" in text:
+        text = _NEWLINES.sub("\n", text)
+    # Mojibake is made of non-ASCII characters: ASCII text needs no look for it.
+    maybe_mojibake = not text.isascii() and _MAYBE_MOJIBAKE.search(text) is not None
+    repaired = ftfy.fix_encoding(text) if maybe_mojibake else text
     if repaired != text:
         report.warn(
             "mojibake",
@@ -296,7 +299,8 @@ def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any] | 
     loader = _Loader(fm_text)
     try:
         node = loader.get_single_node()
-        if node is not None and _alias_overflow(node, report):
+        # Every alias is written with a ``*``: without one, nothing is repeated.
+        if node is not None and "*" in fm_text and _alias_overflow(node, report):
             return None, body, body_line
         if isinstance(node, yaml.MappingNode):
             report.key_lines = _key_lines(node)

@@ -65,8 +65,8 @@ def _block_ids(state: StateCore) -> None:
         if token.type != "paragraph_open" or index + 2 >= len(tokens):
             continue
         inline = tokens[index + 1]
-        if inline.type != "inline":
-            continue
+        if inline.type != "inline" or "^" not in inline.content:
+            continue  # every block id is written with a caret
         alone = _ALONE.match(inline.content.strip())
         if alone and index and tokens[index - 1].type in _BEFORE:
             opener = _opening(tokens, index - 1, _BEFORE[tokens[index - 1].type])

@@ -20,16 +20,18 @@ def _cleanup(state: StateCore) -> None:
     title = state.env.get("title")
     # Empty headings (a lone ``#``) carry nothing.  One pass that keeps the rest: deleting
     # them one by one moves the whole tail each time, quadratic in a note of empty headings.
-    kept: list[Token] = []
-    index = 0
-    while index < len(tokens):
-        if _is_heading(tokens, index) and not tokens[index + 1].content.strip():
-            index += 3
-        else:
-            kept.append(tokens[index])
-            index += 1
-    if len(kept) != len(tokens):
-        tokens[:] = kept
+    last = len(tokens) - 2
+    empty = {
+        index
+        for index, token in enumerate(tokens)
+        if token.type == "heading_open" and index < last and not tokens[index + 1].content.strip()
+    }
+    if empty:
+        tokens[:] = [
+            token
+            for index, token in enumerate(tokens)
+            if not (index in empty or index - 1 in empty or index - 2 in empty)
+        ]
     if not title:
         return
     key = lookup_key(title)

@@ -45,8 +45,11 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from .blockids import BLOCK_ID
+
 __all__ = [
     "COMMENT_FREE_SOURCE",
+    "FOOTNOTE_REFS",
     "INLINE_ONLY",
     "KEEP_H1",
     "KEEP_HEADINGS",
@@ -64,6 +67,10 @@ INLINE_ONLY = "notepress.inline_only"
 KEEP_H1 = "notepress.keep_h1"
 #: Env key for a partial parse that keeps every heading's inline content (for their slugs).
 KEEP_HEADINGS = "notepress.keep_headings"
+#: Env key for a partial parse that wants footnote references (the needle ``[^``) only for
+#: what the footnotes they keep hold (see :func:`_footnotes_matter`).
+FOOTNOTE_REFS = "notepress.footnote_refs"
+_REF = "[^"
 #: Set in the nested parses that find code, which must not cut comments themselves.
 _NESTED = "notepress.comments.nested"
 _CODES = "notepress.comments.codes"
@@ -151,6 +158,8 @@ def _prune(state: StateCore) -> None:
     needles = state.env.get(INLINE_ONLY)
     if needles is None:
         return
+    if state.env.get(FOOTNOTE_REFS) and not _footnotes_matter(state.tokens, needles):
+        needles = tuple(needle for needle in needles if needle != _REF)
     keep_h1 = state.env.get(KEEP_H1, False)
     keep_headings = state.env.get(KEEP_HEADINGS, False)
     previous = None
@@ -163,6 +172,33 @@ def _prune(state: StateCore) -> None:
         ):
             token.content = ""
         previous = token
+
+
+def _footnotes_matter(tokens: list[Token], needles: tuple[str, ...]) -> bool:
+    """Whether reading the footnote references can change what a partial parse finds.
+
+    A reference keeps its definition (unreferenced ones are dropped) and adds the footnote
+    list at the end.  That changes nothing found when no definition holds another needle, a
+    heading, a block id or display math, and no H1 exists (whether one closes the body
+    depends on that list).
+    """
+    others = tuple(needle for needle in needles if needle != _REF)
+    depth = 0
+    for token in tokens:
+        kind = token.type
+        if kind == "heading_open" and token.tag == "h1":
+            return True
+        if kind == "footnote_reference_open":
+            depth += 1
+        elif kind == "footnote_reference_close":
+            depth -= 1
+        elif depth and (
+            kind in ("heading_open", "math_block")
+            or (token.meta and BLOCK_ID in token.meta)
+            or (kind in ("inline", "html_block") and any(n in token.content for n in others))
+        ):
+            return True
+    return False
 
 
 def _collect(state: StateCore) -> None:
@@ -217,6 +253,13 @@ def _may_hold_code(text: str) -> bool:
 
 def _code_markers(text: str, code_of: CodeOf) -> frozenset[int]:
     """Indexes (in order of appearance) of the ``%%`` of ``text`` that are code."""
+    if not _may_hold_code_at_markers(text):
+        return frozenset()
+    return _parsed_code_markers(text, code_of)
+
+
+def _parsed_code_markers(text: str, code_of: CodeOf) -> frozenset[int]:
+    """:func:`_code_markers` as the placeholder parse reads them."""
     present = set(text)
     free = list(itertools.islice((c for c in _PLACEHOLDERS if c not in present), 2))
     if len(free) < 2:
@@ -230,6 +273,78 @@ def _code_markers(text: str, code_of: CodeOf) -> frozenset[int]:
         for content in code_of(marked, opening)
         for match in found.finditer(content)
     )
+
+
+#: A top-level backtick fence: opener at the first column, after a blank line, its info
+#: without a backtick; closer as CommonMark reads one at the top level.
+_FENCE_OPENER = re.compile(r"(`{3,})[^`]*")
+_FENCE_CLOSER = re.compile(r" {0,3}(`{3,})[ \t]*")
+_BLANK = re.compile(r"[ \t]*")
+#: HTML blocks that run across blank lines (CommonMark's kinds 1 to 5).
+_LONG_HTML = re.compile(r"<(?:script|pre|style|textarea|!|\?)", re.IGNORECASE)
+#: What opens containers at the start of a line: indentation, quote and list markers,
+#: footnote labels.
+_CONTAINERS = re.compile(r"(?:[ \t>*+\-.)0-9]|\[\^[^\]\s]*\]:)*")
+#: Columns of container prefix that cannot reach :data:`~.nesting.MAX_DEPTH` levels (each
+#: level costs at least half a column), whose flattening joins lines across blank lines.
+_SHALLOW = 12
+
+
+def _may_hold_code_at_markers(text: str) -> bool:
+    """False when no ``%%`` of ``text`` can be inside code, however the note's blocks fall.
+
+    A cheap, sound test that spares the placeholder parse for the usual note: code around a
+    ``%%`` starts before it, with a backtick (a code span or fence), ``~~~``, a ``$``
+    (math) or an indentation of four columns on its own line (an indented code block).  A
+    code span never crosses a blank line, and a top-level backtick fence is known by its
+    lines.  So every ``%%`` is outside code when: before the last one there is no ``$``,
+    ``~~~``, HTML block that runs across blank lines or deep nesting outside such fences;
+    every line with three backticks opens or closes one of those fences (or lies inside
+    one); no ``%%`` is inside a fence; and each ``%%`` has no tab or four spaces before it
+    on its line and no backtick before it since the last blank line.  Anything else
+    (True) is left to the parse.
+    """
+    last = text.rfind(_MARKER)
+    fence = 0  # backticks of the open top-level fence; 0 when none is open
+    after_blank = True  # the previous line is blank (or there is none)
+    ticked = False  # a backtick since the last blank line, outside fences
+    start = 0
+    while start <= last:
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end]
+        start = end + 1
+        if fence:
+            if _MARKER in line:
+                return True
+            closer = _FENCE_CLOSER.fullmatch(line)
+            if closer is not None and len(closer.group(1)) >= fence:
+                fence, ticked = 0, True
+            continue
+        if _BLANK.fullmatch(line):
+            after_blank, ticked = True, False
+            continue
+        if "```" in line:
+            opener = _FENCE_OPENER.fullmatch(line)
+            if opener is None or not after_blank or _MARKER in line:
+                return True
+            fence, after_blank = len(opener.group(1)), False
+            continue
+        after_blank = False
+        prefix = _CONTAINERS.match(line)
+        if (
+            "$" in line
+            or "~~~" in line
+            or _LONG_HTML.search(line)
+            or (prefix is not None and len(prefix.group(0).expandtabs(4)) >= _SHALLOW)
+        ):
+            return True
+        if _MARKER in line:
+            before = line[: line.rfind(_MARKER)]
+            if ticked or "`" in before or "\t" in before or "    " in before:
+                return True
+        ticked = ticked or "`" in line
+    return False
 
 
 def _code_contents(tokens: Iterable[Token]) -> Iterator[str]:

@@ -18,6 +18,11 @@ __all__ = ["TagInfo", "split_tags", "tag_info"]
 _PLAIN = re.compile(r"[^>=]*")
 _SPACE = re.compile(r"[ \t\n\r\f]*")
 _NAME = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
+#: A start or end tag whose attribute values, if any, are quoted right after their ``=``:
+#: where it matches, it ends where :func:`_tag_end` ends (one C-level match for the usual tag
+#: instead of a loop).  Its branches start with different characters, so a text it does not
+#: match fails at the first character that differs, never by backtracking.
+_SIMPLE_TAG = re.compile(r"</?[A-Za-z](?:[^>=\"']|=\"[^\"]*\"|='[^']*')*>")
 
 
 def split_tags(text: str) -> list[str]:
@@ -30,7 +35,8 @@ def split_tags(text: str) -> list[str]:
     length = len(text)
     start = text.find("<")
     while start != -1:
-        end = _tag_end(text, start)
+        simple = _SIMPLE_TAG.match(text, start)
+        end = simple.end() if simple is not None else _tag_end(text, start)
         if end is None:
             start = text.find("<", start + 1)
             continue

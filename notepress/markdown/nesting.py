@@ -105,12 +105,15 @@ def cap_html_depth(html: str, limit: int = MAX_DEPTH) -> tuple[str, bool]:
     """
     if html.count("<") <= limit:
         return html, False
+    pieces = split_tags(html)
+    if _within(pieces, limit):
+        return html, False
     out: list[str] = []
     stack: list[tuple[str, bool]] = []
     open_names: dict[str, int] = {}
     kept = 0
     cut = False
-    for index, piece in enumerate(split_tags(html)):
+    for index, piece in enumerate(pieces):
         info = tag_info(piece) if index % 2 else None
         if info is None:
             out.append(piece)
@@ -141,3 +144,29 @@ def cap_html_depth(html: str, limit: int = MAX_DEPTH) -> tuple[str, bool]:
                     out.append(piece)
                 break
     return "".join(out), cut
+
+
+def _within(pieces: list[str], limit: int) -> bool:
+    """Whether :func:`cap_html_depth` would keep every element of ``pieces`` (its loop,
+    without writing anything: the usual note is within the limit and stays as it is)."""
+    stack: list[str] = []
+    open_names: dict[str, int] = {}
+    for piece in pieces[1::2]:
+        info = tag_info(piece)
+        if info is None:
+            continue
+        name = info.name
+        if not info.end:
+            if name in _VOID or info.self_closing:
+                continue
+            if len(stack) >= limit:
+                return False
+            stack.append(name)
+            open_names[name] = open_names.get(name, 0) + 1
+        elif open_names.get(name):
+            while True:
+                popped = stack.pop()
+                open_names[popped] -= 1
+                if popped == name:
+                    break
+    return True

@@ -21,7 +21,7 @@ from ..links import WIKILINK_RE, parse_wikilink
 from ..model import Link
 from ..slugs import lookup_key
 from .blockids import BLOCK_HINT, BLOCK_ID
-from .comments import COMMENT_FREE_SOURCE, INLINE_ONLY, KEEP_H1, KEEP_HEADINGS
+from .comments import COMMENT_FREE_SOURCE, FOOTNOTE_REFS, INLINE_ONLY, KEEP_H1, KEEP_HEADINGS
 from .headings import inline_text
 from .inlinetags import TAG_HINT, inline_tags
 from .math import invalid_formulas
@@ -100,7 +100,12 @@ def read_outline(body: str, *, first_line: int = 1, want_title: bool = True) -> 
     # parsed; block ids are read from the blocks, before inline parsing.
     needles: tuple[str, ...] = (_WIKILINK_START, "[^", "#") if may_tag else (_WIKILINK_START, "[^")
     needles += ("$",) if "$" in body else ()  # formulas, checked here once for all outputs
-    env: dict[str, object] = {INLINE_ONLY: needles, KEEP_H1: want_title, KEEP_HEADINGS: True}
+    env: dict[str, object] = {
+        INLINE_ONLY: needles,
+        KEEP_H1: want_title,
+        KEEP_HEADINGS: True,
+        FOOTNOTE_REFS: True,
+    }
     tokens = create_parser().parse(body, env)
     source = env.get(COMMENT_FREE_SOURCE, body)
     assert isinstance(source, str)

@@ -103,11 +103,11 @@ class PdfOptions:
         "digest.css, extra.css), relative to the config file; tried before the built-in ones.",
     )
     timeout: Seconds = option(
-        300.0,
+        600.0,
         "CPU seconds one digest may take to render before it is stopped and reported (CPU "
         "time, so a busy machine does not fail a digest; a stalled render is stopped after "
-        "twenty times as long plus two minutes on the clock). A 500-page digest takes about "
-        "125 CPU seconds.",
+        "ten times as long plus two minutes on the clock). A 500-page digest takes 125 to "
+        "150 CPU seconds, more on a loaded machine and with heavier notes.",
     )
     memory_limit: int = option(
         4096,

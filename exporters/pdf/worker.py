@@ -50,8 +50,8 @@ _CPU_GRACE_SECONDS = 5
 #: have struck at full speed.  Generous, so that on a loaded machine the CPU limit, which
 #: says something about the digest, is always the one that strikes first: a 463-page digest
 #: of 121 CPU seconds took 1,911 s on the clock on two cores shared by a dozen busy
-#: processes (a 6 % share), which a factor of 5 (1,620 s with the default limit) had killed.
-_WALL_FACTOR = 20
+#: processes (a 6 % share), which a net of 1,620 s had killed.
+_WALL_FACTOR = 10
 _WALL_MARGIN_SECONDS = 120.0
 """How long a worker may take to start (import WeasyPrint) before it counts as hung."""
 

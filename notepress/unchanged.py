@@ -146,8 +146,8 @@ class Request:
                     return None
                 if list(_folder_files(folder)) != target["written"]:
                     return None  # a file edited by hand: a real build writes it again
-        except (KeyError, TypeError, ValueError):
-            return None  # a record of another version, or damaged: build
+        except (KeyError, TypeError, ValueError, OSError):
+            return None  # a record of another version, damaged, or a folder in flux: build
         return report, Path(record["config"]) if record["config"] else None
 
     def remember(self, project: Project, report: BuildReport, now: datetime | None = None) -> None:
@@ -155,6 +155,12 @@ class Request:
         path = self.record
         with suppress(OSError):
             path.unlink()
+        with suppress(OSError, ValueError):  # a folder in flux: no record, the build stands
+            self._remember(path, project, report, now)
+
+    def _remember(
+        self, path: Path, project: Project, report: BuildReport, now: datetime | None
+    ) -> None:
         if self._listing is None or not report.targets:
             return
         if any(not target.ok for target in report.targets):
@@ -166,7 +172,7 @@ class Request:
             return
         skip = sorted(
             {
-                folder.relative_to(self.vault).as_posix()
+                folder.resolve().relative_to(self.vault).as_posix()
                 for folder in (config.output, self.output)
                 if folder is not None and folder.resolve().is_relative_to(self.vault)
             }
@@ -180,10 +186,7 @@ class Request:
         targets = []
         for target in report.targets:
             folder = report.output / target.name
-            try:
-                manifest = file_sha256(folder / MANIFEST)
-            except OSError:
-                return
+            manifest = file_sha256(folder / MANIFEST)
             targets.append(
                 {
                     "name": target.name,

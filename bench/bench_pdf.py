@@ -90,6 +90,7 @@ def child_build(vault: str, out: str, html_dump: str) -> dict[str, Any]:
     import pypdf
 
     import notepress
+    import notepress.pipeline  # imported before the clock, as WeasyPrint is for the anchor
     from notepress.exporters.pdf import worker as pdf_module  # the exporter calls it from there
 
     original = pdf_module.render_digests

@@ -99,7 +99,7 @@ def _replayed(output: str) -> bool:
 
 
 def _records(out: Path) -> list[Path]:
-    """The records of builds into ``out`` (the cache folder is shared by the session)."""
+    """The records of builds into ``out`` (every test of the run shares one cache folder)."""
     return [
         path
         for path in sorted(records_folder().glob("*.json"))

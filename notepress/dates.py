@@ -22,6 +22,7 @@ __all__ = [
     "parse_date",
     "parse_note_date",
     "parse_timezone",
+    "source_date_epoch",
 ]
 
 #: The years a note's ``created`` and ``updated`` may fall in, both included.  Every real note
@@ -84,6 +85,18 @@ def parse_note_date(value: object, tz: tzinfo) -> datetime:
     return moment
 
 
+def source_date_epoch() -> datetime | None:
+    """``SOURCE_DATE_EPOCH`` (the reproducible-builds convention) as a UTC moment, or None
+    when it is unset or not an integer."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if raw:
+        try:
+            return datetime.fromtimestamp(int(raw), tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            pass
+    return None
+
+
 def build_time(notes: Iterable[Note] = ()) -> datetime:
     """The moment a build claims to happen, the same on every build of the same vault.
 
@@ -92,12 +105,9 @@ def build_time(notes: Iterable[Note] = ()) -> datetime:
     wall clock, so that two builds of one vault give the same bytes.  Always UTC, to the
     second, as PDF metadata, ZIP entries and feed dates carry it.
     """
-    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if raw:
-        try:
-            return datetime.fromtimestamp(int(raw), tz=UTC)
-        except (ValueError, OverflowError, OSError):
-            pass
+    fixed = source_date_epoch()
+    if fixed is not None:
+        return fixed
     moments = [moment for note in notes for moment in (note.created, note.updated) if moment]
     newest = max(moments, default=BUILD_EPOCH)
     return newest.astimezone(UTC).replace(microsecond=0)

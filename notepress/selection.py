@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from .config import Selection
+from .dates import source_date_epoch
 from .model import Note, Problem, Severity
 
 if TYPE_CHECKING:
@@ -78,13 +78,7 @@ def _date(note: Note, order: str) -> datetime:
 def build_now() -> datetime:
     """The moment that decides which notes are still in the future: ``SOURCE_DATE_EPOCH``
     when set to an integer, so that a build can be replayed for any day, else the clock."""
-    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if raw:
-        try:
-            return datetime.fromtimestamp(int(raw), tz=UTC)
-        except (ValueError, OverflowError, OSError):
-            pass
-    return datetime.now(UTC).replace(microsecond=0)
+    return source_date_epoch() or datetime.now(UTC).replace(microsecond=0)
 
 
 def hold_back_future(

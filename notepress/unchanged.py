@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from .cache.environment import environment_key
 from .locations import CONFIG_FILE, cache_root
 from .model import Problem, Severity
-from .output import MANIFEST, file_sha256, folder_intact
+from .output import MANIFEST, file_sha256, files_below, folder_intact
 from .results import BuildReport, TargetResult
 
 if TYPE_CHECKING:
@@ -297,13 +297,10 @@ def _listing(root: Path) -> Iterator[Entry]:
 
 
 def _folder_files(folder: Path) -> Iterator[list[Any]]:
-    """[path, size, time] of every file below a target folder, in a fixed order."""
-    for current, dirs, files in os.walk(folder):
-        dirs.sort()
-        for name in sorted(files):
-            path = os.path.join(current, name)
-            info = os.stat(path, follow_symlinks=False)
-            yield [os.path.relpath(path, folder), info.st_size, info.st_mtime_ns]
+    """[path, size, time] of every file below a target folder, as its manifest lists them."""
+    for rel in files_below(folder):
+        info = os.stat(folder / rel, follow_symlinks=False)
+        yield [rel, info.st_size, info.st_mtime_ns]
 
 
 def _named_paths(project: Project) -> Iterable[Path]:

@@ -21,7 +21,7 @@ from xml.parsers.expat import ExpatError
 from notepress.errors import ExportError
 
 from .notes import number_footnotes
-from .pictures import place_images
+from .pictures import IMAGE_SUFFIXES, place_images
 from .players import place_players
 
 __all__ = ["finish_epub"]
@@ -29,13 +29,6 @@ __all__ = ["finish_epub"]
 #: The span a ZIP entry's date can hold (MS-DOS time: 1980 to 2107, even seconds).
 _EARLIEST_ZIP_TIME = datetime(1980, 1, 1, tzinfo=UTC)
 _LATEST_ZIP_TIME = datetime(2107, 12, 31, 23, 59, 58, tzinfo=UTC)
-_SUFFIXES = {
-    "image/png": ".png",
-    "image/jpeg": ".jpg",
-    "image/gif": ".gif",
-    "image/webp": ".webp",
-    "image/svg+xml": ".svg",
-}
 
 CoverPage = Callable[[str, str], bytes]
 """Builds the cover page from the image's and the stylesheet's hrefs relative to it."""
@@ -71,7 +64,7 @@ def finish_epub(
 
     if cover is not None and cover_page is not None:
         media_type, data = cover
-        image_href = _free_href(manifest, "media/cover" + _SUFFIXES[media_type])
+        image_href = _free_href(manifest, "media/cover" + IMAGE_SUFFIXES[media_type])
         page_href = _free_href(manifest, "text/cover.xhtml")
         page_dir = posixpath.dirname(page_href)
         files[posixpath.join(base, image_href)] = data

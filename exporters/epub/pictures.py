@@ -16,11 +16,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from xml.dom import minidom
 
-__all__ = ["PLACEHOLDER_FOLDER", "place_images", "placeholder_warning"]
+__all__ = ["IMAGE_SUFFIXES", "PLACEHOLDER_FOLDER", "place_images", "placeholder_warning"]
 
 #: Where the media store's placeholders point (relative to the book's HTML).
 PLACEHOLDER_FOLDER = "epub-media/"
-_SUFFIXES = {
+#: The file name suffix of each image type a book carries.
+IMAGE_SUFFIXES = {
     "image/png": ".png",
     "image/jpeg": ".jpg",
     "image/gif": ".gif",
@@ -74,7 +75,7 @@ def place_images(
             if href is None:
                 media_type, data = found
                 number = len(hrefs) + 1
-                href = hrefs[placeholder] = f"media/image-{number}{_SUFFIXES[media_type]}"
+                href = hrefs[placeholder] = f"media/image-{number}{IMAGE_SUFFIXES[media_type]}"
                 files[posixpath.join(base, href)] = data
                 add_item({"id": f"image-{number}", "href": href, "media-type": media_type})
             img.setAttribute("src", posixpath.relpath(href, folder or "."))

@@ -58,6 +58,7 @@ __all__ = [
     "local_path",
     "note_references",
     "reference_problem",
+    "reference_problems",
     "svg_is_safe",
     "vault_files",
 ]
@@ -576,7 +577,7 @@ def check_references(vault: Any, memo: Any = None) -> Any:
     """
 
     def find(note: Note) -> list[Problem]:
-        return _note_problems(note, vault)
+        return reference_problems(note, vault)
 
     return vault.with_note_problems(memo("references", find) if memo is not None else find)
 
@@ -651,7 +652,8 @@ def _frame_problem(note: Note) -> Problem | None:
     return None
 
 
-def _note_problems(note: Note, vault: Any) -> list[Problem]:
+def reference_problems(note: Note, vault: Any) -> list[Problem]:
+    """What :func:`check_references` adds to ``note``: one note's share, checked alone."""
     problems: list[Problem] = []
     seen: set[tuple[str, str, int | None]] = set()
     if "<iframe" in note.body.lower():

@@ -15,6 +15,7 @@ slugs.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import replace
 from urllib.parse import unquote
 
@@ -23,7 +24,7 @@ from .model import Note, Problem, Severity
 from .slugs import note_slug
 from .vault import Vault
 
-__all__ = ["assign_urls"]
+__all__ = ["assign_url", "assign_urls"]
 
 
 def assign_urls(vault: Vault, site: Site, options: VaultOptions) -> Vault:
@@ -44,6 +45,19 @@ def assign_urls(vault: Vault, site: Site, options: VaultOptions) -> Vault:
             note = _claim(note, site, options, claimed)
         notes.append(note)
     return vault.with_notes(notes)
+
+
+def assign_url(note: Note, earlier: Iterable[Note], site: Site, options: VaultOptions) -> Note:
+    """``note`` as :func:`assign_urls` leaves it, given the notes before it in path order as
+    :func:`assign_urls` left them: each of those still published holds its URL."""
+    note = replace(note, slug=note_slug(note.title, options.slugs, fallback=_id_slug(note)))
+    if note.published and site.note_url:
+        claimed: dict[str, Note] = {}
+        for other in earlier:
+            if other.published:
+                claimed.setdefault(_url_key(site.note_path(other)), other)
+        note = _claim(note, site, options, claimed)
+    return note
 
 
 def _claim(note: Note, site: Site, options: VaultOptions, claimed: dict[str, Note]) -> Note:

@@ -12,7 +12,7 @@ give every edge on a loop in time linear in notes and embeds.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from .model import Link, Note, Problem, Severity
@@ -20,12 +20,22 @@ from .model import Link, Note, Problem, Severity
 if TYPE_CHECKING:
     from .vault import Vault
 
-__all__ = ["check_embeds"]
+__all__ = ["check_embeds", "embed_problems"]
 
 
 def check_embeds(vault: Vault) -> Vault:
     """``vault`` with an ``embed-cycle`` warning on each embed that is part of a loop, and an
     ``embed-part-missing`` one on each embed of a block id its note does not define."""
+    find = embed_problems(vault)
+    return vault if find is None else vault.with_note_problems(find)
+
+
+def embed_problems(vault: Vault) -> Callable[[Note], list[Problem]] | None:
+    """What :func:`check_embeds` adds to a note of ``vault``; None when no note embeds one.
+
+    The loops are those of the whole vault's graph, so a note's share is asked of it after
+    the graph is built, which lets a caller check one note without touching the others.
+    """
     edges: dict[str, list[tuple[Note, int | None]]] = {}
     missing: dict[str, list[Problem]] = {}
     for note in vault.notes:
@@ -44,7 +54,7 @@ def check_embeds(vault: Vault) -> Vault:
                     )
                 )
     if not edges:
-        return vault
+        return None
     component = _components(edges)
 
     def cycles(note: Note) -> list[Problem]:
@@ -65,7 +75,7 @@ def check_embeds(vault: Vault) -> Vault:
                     found.append(problem)
         return found
 
-    return vault.with_note_problems(cycles)
+    return cycles
 
 
 def _embedded(vault: Vault, note: Note) -> Iterator[tuple[Note, Link]]:

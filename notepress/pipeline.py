@@ -24,6 +24,7 @@ from .output import (
     output_folder_problem,
     temporary_files_in,
 )
+from .parse import ParseSettings
 from .progress import Progress, begin, plural, step
 from .registry import get_exporter
 from .results import BuildReport, TargetResult
@@ -37,7 +38,7 @@ from .selection import (
 )
 from .siteurl import PREVIEW_URL, site_url_problem
 from .unchanged import remove_records
-from .vault import Vault, load_vault
+from .vault import Vault, check_vault, note_face, read_notes, survey_vault
 
 __all__ = [
     "LOCK_TIMEOUT",
@@ -146,20 +147,48 @@ def load_project(
     if opened is not None:
         opened.store.with_settings(repr(settings))
     loading = begin(progress, "load", root.resolve().name or str(root))
-    loaded = load_vault(
-        root,
-        settings,
-        ignore=cfg.ignore,
-        exclude_dirs=excluded,
-        options=cfg.vault,
-        cache=opened.store if opened is not None else None,
-        jobs=cfg.vault.jobs or None,
-    )
-    loaded = assign_urls(loaded, cfg.site, cfg.vault)
+    loaded = _load(root, cfg, settings, excluded, opened)
     if strict:
         loaded = loaded.strict()
     loading.end(plural(len(loaded.notes), "note"))
     return Project(cfg, loaded, future=future, now=now, cache=opened)
+
+
+def _load(
+    root: Path, config: Config, settings: ParseSettings, excluded: list[Path], cache: Cache | None
+) -> Vault:
+    """The vault, its notes checked and given their URLs: from the last build's snapshot
+    when one fits (reading only changed files, see :mod:`notepress.refresh`), else read
+    whole, and then kept for the next build."""
+    survey = survey_vault(root, ignore=config.ignore, exclude_dirs=excluded, options=config.vault)
+    store = cache.store if cache is not None else None
+    jobs = config.vault.jobs or None
+    if cache is None or settings.date_from_git:  # git dates change without a file changing
+        notes, problems = read_notes(survey, settings, cache=store, jobs=jobs)
+        return assign_urls(
+            check_vault(survey, notes, problems, cache=store), config.site, config.vault
+        )
+    from .refresh import list_notes, refresh_vault, snapshot_key, take_snapshot
+
+    key = snapshot_key(survey.root, settings, config.ignore, excluded, config.vault, config.site)
+    listing = list_notes(survey)
+    earlier = cache.snapshot(key)
+    if earlier is not None:
+        refreshed = refresh_vault(
+            earlier, survey, listing, settings, config.site, config.vault, store
+        )
+        if refreshed is not None:
+            cache.know_shape(refreshed[0], earlier.checked_shape)
+            return refreshed[0]
+    notes, problems = read_notes(survey, settings, cache=store, jobs=jobs)
+    faces = [note_face(note) for note in notes]
+    checked = check_vault(survey, notes, problems, cache=store, faces=faces)
+    loaded = assign_urls(checked, config.site, config.vault)
+    snapshot = take_snapshot(key, survey, listing, notes, faces, loaded)
+    if snapshot is not None:
+        cache.keep_snapshot(snapshot)
+        cache.know_shape(loaded, snapshot.checked_shape)
+    return loaded
 
 
 def _check_output_folders(root: Path, config: Config, folders: Sequence[Path]) -> None:

@@ -76,6 +76,17 @@ class PathIndex(Generic[T]):
         for bucket in self._by_name.values():
             bucket.sort(key=lambda entry: (entry[0].count("/"), entry[0]))
 
+    def swapped(self, swap: dict[int, T]) -> PathIndex[T]:
+        """This index with each item whose ``id`` is a key of ``swap`` replaced by its value,
+        which must have the same path: the keys and their order stay as they are."""
+        index: PathIndex[T] = object.__new__(PathIndex)
+        index._strip_md = self._strip_md
+        index._by_path = {key: swap.get(id(item), item) for key, item in self._by_path.items()}
+        index._by_name = defaultdict(list)
+        for name, bucket in self._by_name.items():
+            index._by_name[name] = [(key, swap.get(id(item), item)) for key, item in bucket]
+        return index
+
     def find(self, written: str, folder: str = "") -> Found[T]:
         """The item ``written`` names from a note in ``folder`` (a :func:`folder_key`)."""
         text = written.strip()

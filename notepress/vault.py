@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import errno
 import hashlib
 import json
@@ -14,10 +15,10 @@ from typing import Protocol
 
 import pathspec
 
-from .assets import check_references
+from .assets import check_references, reference_problems
 from .chars import printable
 from .config import VaultOptions
-from .embeds import check_embeds
+from .embeds import check_embeds, embed_problems
 from .errors import VaultError
 from .gitdates import apply_git_dates
 from .links import find_heading
@@ -29,7 +30,22 @@ from .resolve import NOT_NOTES, Found, PathIndex, folder_key
 from .slugs import lookup_key
 from .workers import parse_files
 
-__all__ = ["NOT_NOTES", "OUTPUT_MARKER", "ParsedNotes", "Vault", "load_vault", "vault_shape"]
+__all__ = [
+    "NOT_NOTES",
+    "OUTPUT_MARKER",
+    "ParsedNotes",
+    "Survey",
+    "Vault",
+    "check_note",
+    "check_vault",
+    "load_vault",
+    "mark_duplicate_id",
+    "note_face",
+    "parse_notes",
+    "read_notes",
+    "survey_vault",
+    "vault_shape",
+]
 
 
 class ParsedNotes(Protocol):
@@ -193,6 +209,20 @@ class Vault:
             return self
         return replace(self, notes=tuple(notes), _by_name={}, _by_id={})
 
+    def with_same_faces(self, notes: Sequence[Note]) -> Vault:
+        """This vault with ``notes`` in place of its own, each with the :func:`note_face`
+        of the note it replaces: every index keeps its keys, so it is copied with the new
+        notes in it rather than built again (see :mod:`notepress.refresh`)."""
+        swap = {id(old): new for old, new in zip(self.notes, notes, strict=True) if old is not new}
+        vault = copy.copy(self)
+        object.__setattr__(vault, "notes", tuple(notes))
+        object.__setattr__(
+            vault, "_by_name", {k: swap.get(id(v), v) for k, v in self._by_name.items()}
+        )
+        object.__setattr__(vault, "_by_id", {k: swap.get(id(v), v) for k, v in self._by_id.items()})
+        object.__setattr__(vault, "_notes", self._notes.swapped(swap))
+        return vault
+
     def with_notes(self, notes: Sequence[Note]) -> Vault:
         """This vault with ``notes`` (the same files, changed: a slug, a problem) in place of
         its own, its indexes rebuilt."""
@@ -250,8 +280,39 @@ def load_vault(
     With a ``cache``, a file whose bytes an earlier build parsed with the same settings is
     taken from it; only the others are parsed.
     ``jobs`` caps the processes that parse notes (see :mod:`notepress.workers`).
+
+    The three steps (:func:`survey_vault`, :func:`read_notes`, :func:`check_vault`) are
+    public so that a build can keep what the first two found and, next time, read only the
+    files that changed (:mod:`notepress.refresh`).
     """
     settings = settings or ParseSettings()
+    survey = survey_vault(root, ignore=ignore, exclude_dirs=exclude_dirs, options=options)
+    notes, problems = read_notes(survey, settings, cache=cache, jobs=jobs)
+    return check_vault(survey, notes, problems, cache=cache)
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What a walk of the vault finds before any note is read: which files are notes, the
+    attachments, the effective Obsidian settings and the problems of the walk itself."""
+
+    root: Path
+    """The vault folder, resolved."""
+    settings: ObsidianSettings
+    notes: tuple[tuple[str, str], ...]
+    """Each note file as (its path, its vault-relative path with ``/``), in path order."""
+    attachments: dict[str, PurePosixPath]
+    problems: tuple[Problem, ...]
+
+
+def survey_vault(
+    root: str | os.PathLike[str],
+    *,
+    ignore: Sequence[str] = (),
+    exclude_dirs: Sequence[Path] = (),
+    options: VaultOptions | None = None,
+) -> Survey:
+    """Walk ``root`` (see :func:`load_vault` for what is skipped) without reading a note."""
     options = options or VaultOptions()
     root_path = Path(root).resolve()
     if not root_path.is_dir():
@@ -262,61 +323,114 @@ def load_vault(
         skipped.append("/" + gitignore_literal(obsidian.templates_folder) + "/")
     spec = pathspec.GitIgnoreSpec.from_lines(skipped)
     excluded = {Path(d).resolve() for d in exclude_dirs}
-
-    found: list[Note | tuple[PurePosixPath, bytes, int, int]] = []
+    notes: list[tuple[str, str]] = []
     attachments: dict[str, PurePosixPath] = {}
     for path, rel in _walk(root_path, spec, excluded, vault_problems):
-        if obsidian.ignore_regexes and obsidian.excludes(rel):
+        if obsidian.ignore_regexes and obsidian.excludes(PurePosixPath(rel)):
             continue
-        if rel.suffix.lower() == ".md" and not rel.name.lower().endswith(".excalidraw.md"):
-            try:
-                raw = path.read_bytes()
-                info = os.stat(path)
-            except OSError as exc:
-                vault_problems.append(
-                    Problem(
-                        Severity.ERROR, "unreadable", f"cannot read: {exc.strerror}", rel.as_posix()
-                    )
-                )
-                continue
-            cached = cache.parsed_note(rel, info.st_size, info.st_mtime_ns, raw) if cache else None
-            found.append(cached or (rel, raw, info.st_size, info.st_mtime_ns))
+        lower = rel.lower()
+        if lower.endswith(".md") and not lower.endswith(".excalidraw.md"):
+            notes.append((path, rel))
         else:
-            attachments.setdefault(lookup_key(rel.as_posix()), rel)
-            attachments.setdefault(lookup_key(rel.name), rel)
+            posix = PurePosixPath(rel)
+            attachments.setdefault(lookup_key(rel), posix)
+            attachments.setdefault(lookup_key(posix.name), posix)
+    return Survey(root_path, obsidian, tuple(notes), attachments, tuple(vault_problems))
 
-    notes = _parse_missing(found, settings, cache, jobs)
+
+def read_notes(
+    survey: Survey,
+    settings: ParseSettings,
+    *,
+    cache: ParsedNotes | None = None,
+    jobs: int | None = None,
+) -> tuple[list[Note], tuple[Problem, ...]]:
+    """The notes ``survey`` found, read and parsed (the cache's first), dated by git when
+    ``settings`` say so, with shared note_ids marked; and the vault's problems: the
+    survey's, then each file that could not be read (left out) or dated.
+    """
+    notes, lost = parse_notes(survey, settings, cache=cache, jobs=jobs)
     if settings.date_from_git:
-        notes = apply_git_dates(root_path, notes, vault_problems)
-    notes = _mark_duplicate_ids(notes)
-    vault = Vault(root_path, tuple(notes), attachments, tuple(vault_problems), settings=obsidian)
-    memo = _check_memo(cache, vault) if cache is not None else None
+        notes = apply_git_dates(survey.root, notes, lost)
+    return _mark_duplicate_ids(notes), tuple(lost)
+
+
+def parse_notes(
+    survey: Survey,
+    settings: ParseSettings,
+    *,
+    cache: ParsedNotes | None = None,
+    jobs: int | None = None,
+) -> tuple[list[Note], list[Problem]]:
+    """The notes ``survey`` found, each read and parsed alone (the cache's first), and the
+    survey's problems followed by each file that could not be read (left out)."""
+    found: list[Note | tuple[PurePosixPath, bytes, int, int]] = []
+    lost = list(survey.problems)
+    for path, name in survey.notes:
+        try:
+            with open(path, "rb") as file:
+                raw = file.read()
+            info = os.stat(path)
+        except OSError as exc:
+            lost.append(Problem(Severity.ERROR, "unreadable", f"cannot read: {exc.strerror}", name))
+            continue
+        rel = PurePosixPath(name)
+        cached = cache.parsed_note(rel, info.st_size, info.st_mtime_ns, raw) if cache else None
+        found.append(cached or (rel, raw, info.st_size, info.st_mtime_ns))
+    return _parse_missing(found, settings, cache, jobs), lost
+
+
+def check_vault(
+    survey: Survey,
+    notes: Sequence[Note],
+    problems: Sequence[Problem],
+    *,
+    cache: ParsedNotes | None = None,
+    faces: Sequence[bytes] | None = None,
+) -> Vault:
+    """The vault of ``notes`` with the load-time checks' problems added to each note.
+
+    ``faces`` are the notes' :func:`note_face` when the caller has them.
+    """
+    vault = Vault(
+        survey.root, tuple(notes), survey.attachments, tuple(problems), settings=survey.settings
+    )
+    shape = vault_shape(vault, faces) if cache is not None else None
+    memo = _check_memo(cache, vault, shape) if cache is not None else None
     return check_references(check_embeds(_check_links(vault, memo)), memo)
 
 
-def vault_shape(vault: Vault) -> str:
+def vault_shape(vault: Vault, faces: Iterable[bytes] | None = None) -> str:
     """A digest of everything a link, embed, id or file lookup in ``vault`` is answered
-    from (see :mod:`notepress.cache.shape`); equal shapes give equal answers."""
+    from (see :mod:`notepress.cache.shape`); equal shapes give equal answers.
+
+    ``faces`` are the notes' :func:`note_face`, when the caller has them already.
+    """
     digest = hashlib.sha256()
-    for note in vault.notes:
-        face = [
-            note.path.as_posix(),
-            note.note_id,
-            note.title,
-            note.draft,
-            note.has_errors,
-            note.slug,
-            note.created.isoformat() if note.created else None,
-            list(note.aliases),
-            [list(heading) for heading in note.headings],
-            sorted(note.block_ids),
-        ]
-        digest.update(json.dumps(face, ensure_ascii=False).encode("utf-8"))
+    for face in faces if faces is not None else map(note_face, vault.notes):
+        digest.update(face)
         digest.update(b"\n")
     files = sorted(path.as_posix() for path in set(vault.attachments.values()))
     rest = [files, sorted(vault.attachments), repr(vault.settings), vault.warnings_are_errors]
     digest.update(json.dumps(rest, ensure_ascii=False).encode("utf-8"))
     return digest.hexdigest()
+
+
+def note_face(note: Note) -> bytes:
+    """What a lookup from another note may read of ``note``: one line of the shape."""
+    face = [
+        note.path.as_posix(),
+        note.note_id,
+        note.title,
+        note.draft,
+        note.has_errors,
+        note.slug,
+        note.created.isoformat() if note.created else None,
+        list(note.aliases),
+        [list(heading) for heading in note.headings],
+        sorted(note.block_ids),
+    ]
+    return json.dumps(face, ensure_ascii=False).encode("utf-8")
 
 
 CheckMemo = Callable[
@@ -326,7 +440,7 @@ CheckMemo = Callable[
 :func:`_check_memo`."""
 
 
-def _check_memo(cache: ParsedNotes, vault: Vault) -> CheckMemo:
+def _check_memo(cache: ParsedNotes, vault: Vault, shape: str | None = None) -> CheckMemo:
     """Per-note results of the load-time checks, reused while the note and the vault's shape
     are unchanged.
 
@@ -336,7 +450,7 @@ def _check_memo(cache: ParsedNotes, vault: Vault) -> CheckMemo:
     changed a title, a heading, a block id or the files, which changes the shape and every
     note is checked.  A result that depends on the machine's speed is never kept.
     """
-    context = vault_shape(vault)
+    context = shape or vault_shape(vault)
 
     def memo(
         kind: str, find: Callable[[Note], Sequence[Problem]]
@@ -401,12 +515,18 @@ def _parse_missing(
 
 def _walk(
     root: Path, spec: pathspec.GitIgnoreSpec, excluded: set[Path], problems: list[Problem]
-) -> Iterator[tuple[Path, PurePosixPath]]:
-    """Files of the vault in sorted order, as (absolute path, vault-relative path)."""
+) -> Iterator[tuple[str, str]]:
+    """Files of the vault in sorted order, as (path, vault-relative path with ``/``).
+
+    Plain strings: a vault of 10,000 notes is walked before every build, and two path
+    objects per file cost more than the walk itself.
+    """
     seen_dirs: set[Path] = set()
     reported: set[str] = set()
+    start = len(os.path.join(str(root), ""))
+    filtered = bool(spec.patterns)
 
-    def visit(folder: Path, marked: str | None = None) -> Iterator[tuple[Path, PurePosixPath]]:
+    def visit(folder: Path, marked: str | None = None) -> Iterator[tuple[str, str]]:
         real = folder.resolve()
         if real in seen_dirs or real in excluded:
             return
@@ -430,13 +550,14 @@ def _walk(
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            path = Path(entry.path)
-            rel = PurePosixPath(path.relative_to(root).as_posix())
+            rel = entry.path[start:]
+            if os.sep != "/":
+                rel = rel.replace(os.sep, "/")
             if not _decodable(entry.name):
-                problems.append(_undecodable_name(entry, rel))
+                problems.append(_undecodable_name(entry, PurePosixPath(rel)))
                 continue
             if entry.is_symlink():
-                target = _symlink_target(path, rel, problems)
+                target = _symlink_target(Path(entry.path), rel, problems)
                 if target is None:
                     continue
                 if not target.is_relative_to(root):
@@ -445,7 +566,7 @@ def _walk(
                             Severity.WARNING,
                             "symlink-outside",
                             "symlink leads outside the vault; not followed",
-                            rel.as_posix(),
+                            rel,
                         )
                     )
                     continue
@@ -453,15 +574,15 @@ def _walk(
                     # A second name for a file of the vault, which is read under its own name.
                     continue
             is_dir = entry.is_dir()
-            if spec.match_file(rel.as_posix() + ("/" if is_dir else "")):
+            if filtered and spec.match_file(rel + ("/" if is_dir else "")):
                 continue
             if is_dir:
-                yield from visit(path, marked)
+                yield from visit(Path(entry.path), marked)
             elif entry.is_file():
-                if marked is not None and marked not in reported and rel.suffix.lower() == ".md":
+                if marked is not None and marked not in reported and rel.lower().endswith(".md"):
                     reported.add(marked)
                     problems.append(_marker_problem(marked))
-                yield path, rel
+                yield entry.path, rel
 
     yield from visit(root)
 
@@ -492,7 +613,7 @@ def _undecodable_name(entry: os.DirEntry[str], rel: PurePosixPath) -> Problem:
     )
 
 
-def _symlink_target(path: Path, rel: PurePosixPath, problems: list[Problem]) -> Path | None:
+def _symlink_target(path: Path, rel: str, problems: list[Problem]) -> Path | None:
     """Where a symlink leads, or None (with a warning) for a loop or a link to nothing."""
     try:
         return path.resolve(strict=True)
@@ -505,7 +626,7 @@ def _symlink_target(path: Path, rel: PurePosixPath, problems: list[Problem]) -> 
             code, message = "symlink-loop", "symlink loop; not followed"
         else:
             code, message = "unreadable", f"cannot follow symlink: {exc.strerror}"
-    problems.append(Problem(Severity.WARNING, code, message, rel.as_posix()))
+    problems.append(Problem(Severity.WARNING, code, message, rel))
     return None
 
 
@@ -519,30 +640,70 @@ def _marker_problem(folder: str) -> Problem:
 
 
 def _mark_duplicate_ids(notes: list[Note]) -> list[Note]:
-    """An error on every note sharing a note_id, naming one other holder and a count.
-
-    Naming them all would make the report grow with the square of their number.
-    """
+    """An error on every note sharing a note_id (see :func:`_duplicate_id`)."""
     holders: dict[str, list[Note]] = defaultdict(list)
     for note in notes:
         holders[note.note_id].append(note)
     result = []
     for note in notes:
-        group = holders[note.note_id]
-        if len(group) > 1:
-            other = group[1] if group[0] is note else group[0]
-            rest = len(group) - 2
-            more = f" and {rest} other note{'s' if rest > 1 else ''}" if rest else ""
-            problem = Problem(
-                Severity.ERROR,
-                "note-id-duplicate",
-                f"note_id {note.note_id} is also used by {other.path.as_posix()}{more}",
-                note.path.as_posix(),
-                note.field_lines.get("note_id"),
-            )
+        problem = _duplicate_id(note, holders[note.note_id])
+        if problem is not None:
             note = replace(note, problems=(*note.problems, problem))
         result.append(note)
     return result
+
+
+def _duplicate_id(note: Note, group: Sequence[Note]) -> Problem | None:
+    """The error of ``note`` when others of ``group`` (all holders of its note_id, in path
+    order) share its id, naming one other holder and a count.
+
+    Naming them all would make the report grow with the square of their number.
+    """
+    if len(group) < 2:
+        return None
+    other = group[1] if group[0].path == note.path else group[0]
+    rest = len(group) - 2
+    more = f" and {rest} other note{'s' if rest > 1 else ''}" if rest else ""
+    return Problem(
+        Severity.ERROR,
+        "note-id-duplicate",
+        f"note_id {note.note_id} is also used by {other.path.as_posix()}{more}",
+        note.path.as_posix(),
+        note.field_lines.get("note_id"),
+    )
+
+
+def mark_duplicate_id(notes: Sequence[Note], note: Note) -> Note:
+    """``note``, just read, as :func:`read_notes` leaves it among ``notes`` (the vault's,
+    in path order): with an error when another note has its note_id."""
+    group = [note if other.path == note.path else other for other in notes]
+    problem = _duplicate_id(note, [other for other in group if other.note_id == note.note_id])
+    return note if problem is None else replace(note, problems=(*note.problems, problem))
+
+
+def check_note(
+    vault: Vault, note: Note, *, cache: ParsedNotes | None = None, shape: str | None = None
+) -> Note:
+    """``note`` (one of ``vault``'s, as :func:`read_notes` left it) with the problems
+    :func:`check_vault` adds to it, in their order.
+
+    For a vault loaded earlier with this file changed: the other notes' problems do not
+    depend on it as long as what they can read of it (its :func:`note_face`) is the same.
+    """
+    memo = _check_memo(cache, vault, shape) if cache is not None else None
+
+    def links(item: Note) -> list[Problem]:
+        return list(_link_problems(vault, item))
+
+    def references(item: Note) -> list[Problem]:
+        return reference_problems(item, vault)
+
+    found = list((memo("links", links) if memo is not None else links)(note))
+    embeds = embed_problems(vault)
+    if embeds is not None:
+        found += embeds(note)
+    found += (memo("references", references) if memo is not None else references)(note)
+    return replace(note, problems=(*note.problems, *found)) if found else note
 
 
 def _check_links(vault: Vault, memo: CheckMemo | None = None) -> Vault:

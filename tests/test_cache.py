@@ -24,8 +24,11 @@ import notepress
 from bench.synthetic import make_vault as make_synthetic_vault
 from notepress.cache import cache_path
 from notepress.cache.codec import (
+    fingerprint,
     note_from_data,
     note_to_data,
+    notes_from_columns,
+    notes_to_columns,
     rendered_from_data,
     rendered_to_data,
 )
@@ -146,7 +149,7 @@ def _checked(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], Co
     import notepress.vault
 
     runs: Counter[str] = Counter()
-    links, references = notepress.vault._link_problems, notepress.assets._note_problems
+    links, references = notepress.vault._link_problems, notepress.assets.reference_problems
 
     def count_links(vault: notepress.Vault, note: notepress.Note) -> object:
         runs["links"] += 1
@@ -158,7 +161,8 @@ def _checked(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], Co
 
     with monkeypatch.context() as patch:
         patch.setattr(notepress.vault, "_link_problems", count_links)
-        patch.setattr(notepress.assets, "_note_problems", count_references)
+        patch.setattr(notepress.assets, "reference_problems", count_references)
+        patch.setattr(notepress.vault, "reference_problems", count_references)
         project = notepress.load_project(root)
         project.build()
     return sorted(str(p) for p in project.vault.all_problems()), runs
@@ -433,9 +437,14 @@ def test_every_field_of_a_note_survives_the_cache() -> None:
     for item in fields(note):
         assert getattr(note, item.name) or item.name == "draft", f"{item.name} left empty"
     back = note_from_data(json.loads(json.dumps(note_to_data(note))))
+    columns, prints = notes_to_columns([note, replace(note, path=PurePosixPath("b.md"))])
+    in_columns = notes_from_columns(json.loads(json.dumps(columns)))
+    assert in_columns == (note, replace(note, path=PurePosixPath("b.md")))
+    assert prints[0] == fingerprint(note) != prints[1]
     assert back == note
     for item in fields(note):
         assert _same_types(getattr(back, item.name), getattr(note, item.name)), item.name
+        assert _same_types(getattr(in_columns[0], item.name), getattr(note, item.name))
     assert back.created is not None and back.created.tzinfo == ZoneInfo("Europe/Berlin")
     assert _same_types(dict(back.extra), dict(note.extra))
     moments = [

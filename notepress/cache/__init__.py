@@ -11,6 +11,9 @@ cache folder, never in the output, which is published and must not hold drafts):
   and vault answers are unchanged, and whose folder is as the last build left it, is not
   built nor written at all.
 
+Beside it, the vault the last build loaded (:mod:`.snapshot`), from which the next load
+reads only the notes that changed (:mod:`notepress.refresh`).
+
 :class:`Cache` is what the pipeline drives, one per build.
 """
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from ..config import Config, Target
 from ..markdown.memo import replay, stat_reads
-from ..model import Note, Problem
+from ..model import Note, Problem, Severity
 from ..output import MANIFEST, OutputFolder, file_sha256, folder_intact
 from ..vault import Vault
+from .codec import Uncacheable
 from .memo import Fingerprints, TargetMemo
 from .shape import SHAPED_READS, vault_shape
+from .snapshot import Snapshot, read_snapshot, snapshot_path, write_snapshot
 from .store import BuildCache, TargetRecord
 from .targets import target_key
 
@@ -27,6 +30,29 @@ class Cache:
         self.fingerprints = Fingerprints()
         self._keys: dict[str, str] = {}
         self._shaped: tuple[Vault, str] | None = None
+        self._snapshot: Snapshot | None = None
+
+    def snapshot(self, key: str) -> Snapshot | None:
+        """The vault the last build of this output loaded for ``key``, if it can be used;
+        its notes' fingerprints are this build's."""
+        if self.store.discarded:
+            return None
+        path = snapshot_path(self.store.path)
+        found = read_snapshot(path, key)
+        if isinstance(found, str):
+            message = f"the vault snapshot {path} was discarded: {found}; it is made anew"
+            self.store.problems.append(
+                Problem(Severity.WARNING, "cache-discarded", message, "output")
+            )
+            return None
+        if found is not None:
+            for note, value in zip(found.notes, found.fingerprints, strict=True):
+                self.fingerprints.give(note, value)
+        return found
+
+    def keep_snapshot(self, snapshot: Snapshot) -> None:
+        """Write ``snapshot`` when the build ends (under the output lock)."""
+        self._snapshot = snapshot
 
     @classmethod
     def open(cls, output: Path, vault_root: Path) -> Cache:
@@ -66,6 +92,10 @@ class Cache:
             return None
         return record if folder_intact(final, record.manifest) else None
 
+    def know_shape(self, vault: Vault, shape: str) -> None:
+        """Take ``shape`` as :func:`vault_shape` of ``vault`` (a snapshot knew it)."""
+        self._shaped = (vault, shape)
+
     def _shape(self, vault: Vault) -> str:
         if self._shaped is None or self._shaped[0] is not vault:
             self._shaped = (vault, vault_shape(vault))
@@ -104,5 +134,18 @@ class Cache:
         self.store.store_target(target, None)
 
     def finish(self, vault: Vault, targets: Iterable[str]) -> None:
-        """Forget notes that left the vault and targets that left the config; close."""
+        """Forget notes that left the vault and targets that left the config; close; keep
+        the vault's snapshot."""
         self.store.finish((note.path.as_posix() for note in vault.notes), targets)
+        snapshot = self._snapshot
+        self._snapshot = None
+        if snapshot is None or not self.store.kept:
+            return
+        path = snapshot_path(self.store.path)
+        try:
+            write_snapshot(path, snapshot)
+        except (OSError, Uncacheable, UnicodeEncodeError):
+            # An old snapshot is still checked file by file before use; a note that plain
+            # data cannot carry means full loads, as without a cache.
+            with suppress(OSError):
+                path.unlink()

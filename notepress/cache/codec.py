@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import inspect
 import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
@@ -30,6 +31,8 @@ __all__ = [
     "fingerprint",
     "note_from_data",
     "note_to_data",
+    "notes_from_columns",
+    "notes_to_columns",
     "problems_from_data",
     "problems_to_data",
     "rendered_from_data",
@@ -52,7 +55,11 @@ def fingerprint(note: Note) -> str:
     :func:`note_to_data` writes its keys in one order and mappings as lists of pairs, so
     the JSON needs no sorting to be the same for equal notes.
     """
-    text = json.dumps(note_to_data(note), ensure_ascii=False, check_circular=False)
+    return _fingerprint(note_to_data(note))
+
+
+def _fingerprint(data: dict[str, Any]) -> str:
+    text = json.dumps(data, ensure_ascii=False, check_circular=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -205,33 +212,82 @@ def note_to_data(note: Note) -> dict[str, Any]:
 def note_from_data(data: Mapping[str, Any], path: PurePosixPath | None = None) -> Note:
     """The note :func:`note_to_data` wrote (raises KeyError, TypeError or ValueError on data
     it did not write); ``path``, when the caller has it, saves making it again."""
-    lines = {key: line for key, line in data["field_lines"]}
-    if path is None or path.as_posix() != data["path"]:
-        path = PurePosixPath(data["path"])
+    if path is not None and path.as_posix() == data["path"]:
+        return _note(path, *(data[key] for key in _NOTE_KEYS[1:]))
+    return _note(*(data[key] for key in _NOTE_KEYS))
+
+
+def notes_to_columns(notes: Iterable[Note]) -> tuple[dict[str, list[Any]], list[str]]:
+    """Notes as :func:`note_to_data` writes them, one list per field, and their
+    fingerprints: many notes are read back faster as columns than one by one."""
+    rows = [note_to_data(note) for note in notes]
+    prints = [_fingerprint(row) for row in rows]
+    return {key: [row[key] for row in rows] for key in _NOTE_KEYS}, prints
+
+
+def notes_from_columns(columns: Mapping[str, list[Any]]) -> tuple[Note, ...]:
+    """The notes :func:`notes_to_columns` wrote (raises KeyError, TypeError or ValueError
+    on data it did not write)."""
+    values = [columns[key] for key in _NOTE_KEYS]
+    if len({len(column) for column in values}) > 1:
+        raise ValueError("columns of different lengths")
+    return tuple(_note(*row) for row in zip(*values, strict=True))
+
+
+def _note(
+    path: PurePosixPath | str,
+    title: str,
+    note_id: str,
+    draft: bool,
+    created: Any,
+    updated: Any,
+    tags: list[str],
+    keywords: list[str],
+    description: str,
+    cssclasses: list[str],
+    aliases: list[str],
+    extra: Any,
+    body: str,
+    body_line: int,
+    links: list[list[Any]],
+    field_lines: list[list[Any]],
+    field_lines_type: str,
+    headings: list[list[Any]],
+    block_ids: list[str],
+    problems: list[list[Any]],
+    created_from: str,
+    updated_from: str,
+    slug: str,
+) -> Note:
+    lines = {key: line for key, line in field_lines}
     return Note(
-        path=path,
-        title=data["title"],
-        note_id=data["note_id"],
-        draft=data["draft"],
-        created=_moment_back(data["created"]),
-        updated=_moment_back(data["updated"]),
-        tags=tuple(data["tags"]),
-        keywords=tuple(data["keywords"]),
-        description=data["description"],
-        cssclasses=tuple(data["cssclasses"]),
-        aliases=tuple(data["aliases"]),
-        extra=_value_back(data["extra"]),
-        body=data["body"],
-        body_line=data["body_line"],
-        links=tuple(Link(t, h, a, e, line) for t, h, a, e, line in data["links"]),
-        field_lines=MappingProxyType(lines) if data["field_lines_type"] != "dict" else lines,
-        headings=tuple((level, text, slug) for level, text, slug in data["headings"]),
-        block_ids=frozenset(data["block_ids"]),
-        problems=tuple(_problem_back(p) for p in data["problems"]),
-        created_from=data["created_from"],
-        updated_from=data["updated_from"],
-        slug=data["slug"],
+        path=path if isinstance(path, PurePosixPath) else PurePosixPath(path),
+        title=title,
+        note_id=note_id,
+        draft=draft,
+        created=_moment_back(created),
+        updated=_moment_back(updated),
+        tags=tuple(tags),
+        keywords=tuple(keywords),
+        description=description,
+        cssclasses=tuple(cssclasses),
+        aliases=tuple(aliases),
+        extra=_value_back(extra),
+        body=body,
+        body_line=body_line,
+        links=tuple(Link(t, h, a, e, line) for t, h, a, e, line in links),
+        field_lines=MappingProxyType(lines) if field_lines_type != "dict" else lines,
+        headings=tuple((level, text, anchor) for level, text, anchor in headings),
+        block_ids=frozenset(block_ids),
+        problems=tuple(_problem_back(p) for p in problems),
+        created_from=created_from,
+        updated_from=updated_from,
+        slug=slug,
     )
+
+
+#: The keys :func:`note_to_data` writes, in the order :func:`_note` takes them.
+_NOTE_KEYS = tuple(inspect.signature(_note).parameters)
 
 
 # renderings ----------------------------------------------------------------------------

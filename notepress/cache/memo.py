@@ -44,6 +44,11 @@ class Fingerprints:
             known = self._known[id(note)] = (note, value)
         return known[1]
 
+    def give(self, note: Note, value: str) -> None:
+        """Take ``value`` as the fingerprint of ``note`` (from the last build's snapshot,
+        which held this very note)."""
+        self._known[id(note)] = (note, value)
+
 
 class TargetMemo:
     def __init__(self, cache: BuildCache, scope: str, fingerprints: Fingerprints) -> None:

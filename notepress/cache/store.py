@@ -85,7 +85,7 @@ def remove_cache(output: Path) -> list[Path]:
     """Delete the cache file of ``output`` and SQLite's journal beside it; what was removed."""
     removed = []
     base = cache_path(output)
-    for suffix in ("", "-journal", "-wal", "-shm"):
+    for suffix in ("", "-journal", "-wal", "-shm", "-vault"):
         path = base.with_name(base.name + suffix)
         with suppress(FileNotFoundError):
             path.unlink()
@@ -131,6 +131,7 @@ class BuildCache:
     _env: str = ""
     _checks: dict[tuple[str, str], tuple[str, str]] | None = None
     _pending_checks: list[tuple[str, str, str, str]] = field(default_factory=list)
+    _kept: bool = False
 
     @property
     def path(self) -> Path:
@@ -346,8 +347,19 @@ class BuildCache:
         )
         self._execute_many("INSERT OR REPLACE INTO targets VALUES (?,?,?,?,?,?,?)", [row])
 
+    @property
+    def discarded(self) -> bool:
+        """The file was found unfit or failed: nothing of it is used in this build."""
+        return self._discard
+
+    @property
+    def kept(self) -> bool:
+        """This build's results were written and the file closed (see :meth:`finish`)."""
+        return self._kept
+
     def finish(self, all_paths: Iterable[str], targets: Iterable[str]) -> None:
         """Forget notes that left the vault and targets that left the config; close."""
+        self._kept = self._write is not None
         if self._write is not None:
             try:
                 with _transaction(self._write):
@@ -365,6 +377,7 @@ class BuildCache:
                     self._write.execute(f"DELETE FROM targets WHERE name NOT IN ({marks})", names)
                     self._write.execute(f"DELETE FROM rendered WHERE scope NOT IN ({marks})", names)
             except sqlite3.Error as exc:
+                self._kept = False
                 self._give_up(exc)
         self.close()
 

@@ -1,0 +1,156 @@
+"""The loaded vault of the last build, kept whole so that the next load reads only what
+changed (see :mod:`notepress.refresh`).
+
+One file beside the build cache, written under the output lock at the end of a build and
+replaced in one rename.  Like the cache it is plain data, never a pickle, so a file someone
+else wrote cannot run code: a line of text naming the layout and the code that wrote it,
+then one JSON document, the notes in columns (:func:`~.codec.notes_to_columns`, read back
+about twice as fast as a document per note).  A file of another layout or code is replaced
+without a word (the cache beside it says why); one that does not read back is discarded
+with a warning.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ..model import Note, Problem
+from .codec import notes_from_columns, notes_to_columns, problems_from_data, problems_to_data
+from .environment import environment_key
+
+__all__ = ["SNAPSHOT_LAYOUT", "Snapshot", "read_snapshot", "snapshot_path", "write_snapshot"]
+
+SNAPSHOT_LAYOUT = 1
+"""The layout of the file; a file of another layout is replaced."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A loaded vault and what it was loaded from."""
+
+    key: str
+    """Everything besides the files that the load depended on (settings, config, code)."""
+    files: dict[str, tuple[int, int] | None]
+    """Each note file's (size, mtime in ns) when it was listed, in path order; None when
+    the file changed too close to that moment for its time to tell a later change apart."""
+    attachments: dict[str, PurePosixPath]
+    problems: tuple[Problem, ...]
+    settings: str
+    """The effective Obsidian settings, as their repr."""
+    shape: str
+    """The shape of the unchecked vault (:func:`notepress.vault.vault_shape`)."""
+    checked_shape: str
+    """The shape of the vault as loaded, which the target cache compares."""
+    notes: tuple[Note, ...]
+    """The loaded notes: checked and with their URLs (before ``--strict``)."""
+    faces: tuple[bytes, ...]
+    """Per note, a digest of all that other notes' checks and URLs read of it."""
+    fingerprints: tuple[str, ...] = ()
+    """Per note, its fingerprint (:func:`~.codec.fingerprint`), known from its line."""
+
+
+def snapshot_path(cache_file: Path) -> Path:
+    return cache_file.with_name(cache_file.name + "-vault")
+
+
+def write_snapshot(path: Path, snapshot: Snapshot) -> None:
+    """Write ``snapshot`` to ``path`` in one rename.
+
+    Raises OSError, or :class:`~.codec.Uncacheable` (or UnicodeEncodeError) for a note that
+    plain data cannot carry: such a vault is loaded whole every time, as without a cache.
+    """
+    notes, fingerprints = notes_to_columns(snapshot.notes)
+    vault = {
+        "key": snapshot.key,
+        "files": [[rel, *(stat or ())] for rel, stat in snapshot.files.items()],
+        "attachments": [[key, rel.as_posix()] for key, rel in snapshot.attachments.items()],
+        "problems": problems_to_data(snapshot.problems),
+        "settings": snapshot.settings,
+        "shape": snapshot.shape,
+        "checked_shape": snapshot.checked_shape,
+        "faces": [face.hex() for face in snapshot.faces],
+        "fingerprints": fingerprints,
+        "notes": notes,
+    }
+    text = json.dumps(vault, ensure_ascii=False, check_circular=False).encode("utf-8")
+    partial = path.with_name(path.name + f".{os.getpid()}.partial")
+    try:
+        fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(_header())
+            file.write(text)
+        os.replace(partial, path)
+    finally:
+        with suppress(FileNotFoundError):
+            partial.unlink()
+
+
+def read_snapshot(path: Path, key: str) -> Snapshot | str | None:
+    """The snapshot at ``path`` when it was written by this code for ``key``; None when
+    there is none or it is another version's or for other settings; else why it is not
+    usable."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror})"
+    header = _header()
+    if not data.startswith(header):
+        return None
+    try:
+        with _no_collection():
+            return _snapshot(json.loads(data[len(header) :]), key)
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as exc:
+        return f"it does not read back ({type(exc).__name__})"
+
+
+def _snapshot(vault: dict[str, Any], key: str) -> Snapshot | None:
+    if vault["key"] != key:
+        return None
+    files = {
+        str(rel): (int(stat[0]), int(stat[1])) if stat else None for rel, *stat in vault["files"]
+    }
+    notes = notes_from_columns(vault["notes"])
+    faces = tuple(bytes.fromhex(face) for face in vault["faces"])
+    fingerprints = tuple(str(value) for value in vault["fingerprints"])
+    if not len(files) == len(notes) == len(faces) == len(fingerprints):
+        raise ValueError("not one file, face and fingerprint per note")
+    if any(note.path.as_posix() != rel for note, rel in zip(notes, files, strict=True)):
+        raise ValueError("notes out of order")
+    return Snapshot(
+        key=key,
+        files=files,
+        attachments={str(k): PurePosixPath(rel) for k, rel in vault["attachments"]},
+        problems=tuple(problems_from_data(vault["problems"])),
+        settings=str(vault["settings"]),
+        shape=str(vault["shape"]),
+        checked_shape=str(vault["checked_shape"]),
+        notes=notes,
+        faces=faces,
+        fingerprints=fingerprints,
+    )
+
+
+def _header() -> bytes:
+    return f"notepress vault snapshot {SNAPSHOT_LAYOUT} {environment_key()}\n".encode()
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """Python's collector would walk the growing heap again and again while 10,000 notes are
+    made at once, doubling the time; none of these objects can form a cycle of garbage."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

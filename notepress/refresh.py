@@ -1,0 +1,189 @@
+"""Load a vault again after an edit, reading only the notes whose files changed.
+
+A build keeps the vault it loaded (:mod:`notepress.cache.snapshot`).  The next load walks
+the vault without reading a note, compares each note file's size and time with the
+snapshot's, and reads only the files that differ, as Sphinx does with the environment it
+keeps between builds.  Each such note goes through the steps a full load takes
+(:func:`~notepress.vault.mark_duplicate_id`, :func:`~notepress.vault.check_note`,
+:func:`~notepress.collisions.assign_url`) against the rest of the vault as it was.
+
+Taking the other notes as they were is right only while nothing they read of a changed
+note has changed: its face (path, id, title, aliases, headings, block ids, dates, draft,
+errors), what it embeds, whether it is published and its URL.  When that holds for every
+changed note the result equals a full load; when it does not, or a note was added, removed
+or renamed, or an attachment, a setting or a problem of the walk changed, the load is a
+full one.  A file whose time is too close to the moment it was listed may change again
+within the same tick of the clock, so such a file is always read (git does the same).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from .cache.snapshot import Snapshot
+from .collisions import assign_url
+from .config import Site, VaultOptions
+from .model import Note
+from .parse import ParseSettings
+from .vault import (
+    ParsedNotes,
+    Survey,
+    Vault,
+    check_note,
+    mark_duplicate_id,
+    note_face,
+    parse_notes,
+    vault_shape,
+)
+
+__all__ = ["Listing", "face", "list_notes", "refresh_vault", "snapshot_key", "take_snapshot"]
+
+#: A file changed within this long before it was listed may change again unseen.
+RACY_NS = 2_000_000_000
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Each note file's size and time (None: it could not be read), listed before any is
+    read, so that a file changed while the build runs is read again next time."""
+
+    taken_ns: int
+    stats: tuple[tuple[int, int] | None, ...]
+
+
+def list_notes(survey: Survey) -> Listing:
+    taken = time.time_ns()
+    stats: list[tuple[int, int] | None] = []
+    for path, _rel in survey.notes:
+        try:
+            info = os.stat(path)
+        except OSError:
+            stats.append(None)
+            continue
+        stats.append((info.st_size, info.st_mtime_ns))
+    return Listing(taken, tuple(stats))
+
+
+def snapshot_key(root: object, settings: ParseSettings, *parts: object) -> str:
+    """What a load depends on besides its files: the vault folder, the settings that read a
+    note, and ``parts`` (the config's ignore list, vault options, site, skipped folders)."""
+    text = repr([str(root), repr(settings), *(repr(part) for part in parts)])
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def face(note: Note, shape_face: bytes) -> bytes:
+    """What other notes' checks read of ``note`` (its ``shape_face``, see
+    :func:`~notepress.vault.note_face`) and what it embeds, as one digest."""
+    digest = hashlib.blake2b(shape_face, digest_size=16)
+    embeds = [[link.target, link.heading] for link in note.links if link.embed]
+    digest.update(json.dumps(embeds, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    return digest.digest()
+
+
+def take_snapshot(
+    key: str,
+    survey: Survey,
+    listing: Listing,
+    unchecked: Sequence[Note],
+    faces: Sequence[bytes],
+    vault: Vault,
+) -> Snapshot | None:
+    """The snapshot of ``vault``, loaded from ``survey`` (each note as read in
+    ``unchecked``, with its :func:`~notepress.vault.note_face` in ``faces``); None when the
+    load depended on more than its files (a file that could not be read, a note over its
+    time budget)."""
+    if (
+        len(unchecked) != len(survey.notes)
+        or len(vault.notes) != len(survey.notes)
+        or vault.problems != survey.problems
+        or any(
+            note.path.as_posix() != rel or checked.path != note.path
+            for (_, rel), note, checked in zip(survey.notes, unchecked, vault.notes, strict=True)
+        )
+        or any(p.code == "note-too-slow" for note in vault.notes for p in note.problems)
+    ):
+        return None
+    racy = listing.taken_ns - RACY_NS
+    files = {
+        rel: stat if stat is not None and stat[1] < racy else None
+        for (_, rel), stat in zip(survey.notes, listing.stats, strict=True)
+    }
+    return Snapshot(
+        key=key,
+        files=files,
+        attachments=dict(survey.attachments),
+        problems=survey.problems,
+        settings=repr(survey.settings),
+        shape=vault_shape(vault, faces),
+        checked_shape=vault_shape(vault),
+        notes=vault.notes,
+        faces=tuple(face(note, shape) for note, shape in zip(unchecked, faces, strict=True)),
+    )
+
+
+def refresh_vault(
+    snapshot: Snapshot,
+    survey: Survey,
+    listing: Listing,
+    settings: ParseSettings,
+    site: Site,
+    options: VaultOptions,
+    cache: ParsedNotes | None = None,
+) -> tuple[Vault, list[Note]] | None:
+    """The vault of ``survey`` from ``snapshot`` and the notes whose files changed (see the
+    module's docstring), with those notes; None when a full load is needed."""
+    if (
+        len(survey.notes) != len(snapshot.notes)
+        or list(snapshot.files) != [rel for _, rel in survey.notes]
+        or survey.attachments != snapshot.attachments
+        or survey.problems != snapshot.problems
+        or repr(survey.settings) != snapshot.settings
+    ):
+        return None
+    changed: list[int] = []
+    kept = snapshot.files.values()
+    for index, (stat, known) in enumerate(zip(listing.stats, kept, strict=True)):
+        if stat is None or stat != known:
+            changed.append(index)
+    base = _vault(survey, snapshot.notes)
+    if not changed:
+        return base, []
+    read, problems = parse_notes(
+        replace(survey, notes=tuple(survey.notes[i] for i in changed), problems=()),
+        settings,
+        cache=cache,
+    )
+    if problems or len(read) != len(changed):
+        return None  # a file that can no longer be read: the full load reports it
+    notes = list(snapshot.notes)
+    for index, note in zip(changed, read, strict=True):
+        notes[index] = note
+    for index in changed:
+        marked = mark_duplicate_id(notes, notes[index])
+        if face(marked, note_face(marked)) != snapshot.faces[index]:
+            return None
+        notes[index] = marked
+    unchecked = base.with_same_faces(notes)
+    for index in changed:
+        checked = check_note(unchecked, notes[index], cache=cache, shape=snapshot.shape)
+        final = assign_url(checked, notes[:index], site, options)
+        before = snapshot.notes[index]
+        if (final.published, final.has_errors, final.slug) != (
+            before.published,
+            before.has_errors,
+            before.slug,
+        ):
+            return None
+        notes[index] = final
+    return unchecked.with_same_faces(notes), [notes[index] for index in changed]
+
+
+def _vault(survey: Survey, notes: Sequence[Note]) -> Vault:
+    return Vault(
+        survey.root, tuple(notes), survey.attachments, survey.problems, settings=survey.settings
+    )

@@ -1,0 +1,329 @@
+"""Loading from the last build's snapshot (:mod:`notepress.refresh`): after any edit the vault
+equals a full load; only the changed files are read; an edit that other notes can see (a
+title, a heading, a block id, an embed, a draft flag) or a file added or removed means a
+full load; a snapshot that is damaged or planted is never used.
+
+Reads are counted by wrapping the parser; nothing is timed.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import notepress
+import notepress.refresh
+import notepress.vault
+from bench.synthetic import make_vault as make_synthetic_vault
+from notepress.cache import cache_path
+from notepress.cache.snapshot import snapshot_path
+
+from .conftest import note_text, write_vault
+
+CONFIG = """
+[site]
+url = "https://notes.example.org/"
+note_url = "notes/{slug}/"
+
+[targets.news]
+exporter = "feed"
+formats = ["atom", "rss", "json"]
+limit = 0
+
+[targets.meta]
+exporter = "jsonld"
+"""
+
+
+def _files() -> dict[str, str | bytes]:
+    """Links, heading and block links, an embed cycle, a URL collision, a shared note_id, a
+    draft, a broken link and an image: every way one note's state reaches another's."""
+    return {
+        "a.md": note_text(
+            "Alpha",
+            "See [[b]], [[b#Part]] and [[c#^blk]].\n\n![[d]]\n\n![[pic.png]]\n",
+            note_id="230301AA01",
+            created="2023-03-01",
+        ),
+        "b.md": note_text("Beta", "## Part\n\nA part, and [[Nowhere]].\n", note_id="230302AA01"),
+        "c.md": note_text("Gamma", "A line to cite. ^blk\n", note_id="230303AA01"),
+        "d.md": note_text("Delta", "Back again:\n\n![[a]]\n", note_id="230304AA01"),
+        "e.md": note_text("Epsilon", "The first of two.\n", note_id="230305AA01"),
+        "f.md": note_text("Epsilon", "The second of two.\n", note_id="230306AA01"),
+        "g.md": note_text("Gee", "One holder.\n", note_id="230307AA01"),
+        "h.md": note_text("Aitch", "Another holder.\n", note_id="230307AA01"),
+        "draft.md": note_text("Hidden", "Not yet.\n", draft=True, note_id="230308AA01"),
+        "pic.png": b"\x89PNG\r\n\x1a\n" + b"\0" * 64,
+    }
+
+
+def _age(root: Path, seconds: float) -> None:
+    """Date every file ``seconds`` back: far from now, so no file is too new to trust."""
+    when = time.time() - seconds
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, (when, when))
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    root = write_vault(tmp_path / "vault", _files(), CONFIG)
+    _age(root, 120)
+    notepress.load_project(root, output=tmp_path / "out").build()
+    return root
+
+
+class Spy:
+    """What the next load did: whether it came from the snapshot, and which files it parsed."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.refreshed: list[bool] = []
+        self.parsed: list[str] = []
+        self.listening = True
+        refresh, parse = notepress.refresh.refresh_vault, notepress.vault.parse_files
+
+        def spy_refresh(*args: Any, **kwargs: Any) -> Any:
+            found = refresh(*args, **kwargs)
+            self.refreshed.append(found is not None)
+            return found
+
+        def spy_parse(items: list[tuple[Any, bytes]], *args: Any, **kwargs: Any) -> Any:
+            if self.listening:
+                self.parsed += [rel.as_posix() for rel, _ in items]
+            return parse(items, *args, **kwargs)
+
+        monkeypatch.setattr(notepress.refresh, "refresh_vault", spy_refresh)
+        monkeypatch.setattr(notepress.vault, "parse_files", spy_parse)
+
+
+def _load_both(root: Path, spy: Spy) -> notepress.Project:
+    """The cached load, checked against a full load without the cache."""
+    cached = notepress.load_project(root, output=root.parent / "out")
+    spy.listening = False
+    cold = notepress.load_project(root, output=root.parent / "out", cache=False)
+    spy.listening = True
+    assert cached.vault.notes == cold.vault.notes
+    assert cached.vault.problems == cold.vault.problems
+    assert cached.vault.attachments == cold.vault.attachments
+    for note in cached.vault.notes:  # the indexes answer with the notes of this load
+        assert cached.vault.resolve("/" + note.path.as_posix()) is note
+    for first in {n.note_id: n for n in reversed(cached.vault.notes)}.values():
+        assert cached.vault.by_id(first.note_id) is first
+    return cached
+
+
+def _write(root: Path, name: str, text: str, age: float = 60) -> None:
+    (root / name).write_text(text, encoding="utf-8")
+    when = time.time() - age
+    os.utime(root / name, (when, when))
+
+
+def _replace(old: str, new: str, name: str) -> Callable[[Path], None]:
+    def edit(root: Path) -> None:
+        text = (root / name).read_text(encoding="utf-8")
+        assert old in text
+        _write(root, name, text.replace(old, new, 1))
+
+    return edit
+
+
+def _touch(root: Path) -> None:
+    when = time.time() - 30
+    os.utime(root / "c.md", (when, when))
+
+
+def _two_notes(root: Path) -> None:
+    _replace("One holder.", "One holder, edited.", "g.md")(root)
+    _replace("See [[b]]", "First [[Nowhere else]]. See [[b]]", "a.md")(root)
+
+
+def _add_note(root: Path) -> None:
+    _write(root, "new.md", note_text("Newcomer", "Fresh.\n", note_id="230309AA01"))
+
+
+def _remove_note(root: Path) -> None:
+    (root / "e.md").unlink()
+
+
+def _add_attachment(root: Path) -> None:
+    (root / "other.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+
+
+#: Edits other notes cannot see: only the edited files are read again.
+UNSEEN = {
+    "the body of a linked note": (_replace("A line to cite.", "A longer line.", "c.md"), 1),
+    "lines above links and embeds": (
+        _replace("See [[b]]", "New.\n\nMore.\n\nSee [[b]]", "a.md"),
+        1,
+    ),
+    "a new broken link": (_replace("A part,", "A part, [[Missing]],", "b.md"), 1),
+    "a URL collision's frontmatter moved": (
+        _replace("title: Epsilon", "mood: calm\ntitle: Epsilon", "f.md"),
+        1,
+    ),
+    "a shared note_id's body": (_replace("Another holder.", "Another one.", "h.md"), 1),
+    "a file touched": (_touch, 1),
+    "two notes": (_two_notes, 2),
+}
+
+#: Edits other notes can see, and files added or removed: a full load.
+SEEN = {
+    "a title": _replace("title: Gamma", "title: Gamma Two", "c.md"),
+    "a heading": _replace("## Part", "## Kiln", "b.md"),
+    "a block id": _replace("^blk", "", "c.md"),
+    "an embed": _replace("![[a]]", "![[b]]", "d.md"),
+    "a draft flag": _replace("draft: false", "draft: true", "e.md"),
+    "a note id": _replace("230307AA01", "230310AA01", "h.md"),
+    "a note added": _add_note,
+    "a note removed": _remove_note,
+    "an attachment added": _add_attachment,
+}
+
+
+@pytest.mark.parametrize("edit,reads", UNSEEN.values(), ids=list(UNSEEN))
+def test_an_edit_no_other_note_sees_reads_only_the_edited_files(
+    vault: Path, monkeypatch: pytest.MonkeyPatch, edit: Callable[[Path], None], reads: int
+) -> None:
+    edit(vault)
+    spy = Spy(monkeypatch)
+    _load_both(vault, spy)
+    assert spy.refreshed == [True]
+    assert len(spy.parsed) == reads
+
+
+@pytest.mark.parametrize("edit", SEEN.values(), ids=list(SEEN))
+def test_an_edit_other_notes_see_makes_a_full_load(
+    vault: Path, monkeypatch: pytest.MonkeyPatch, edit: Callable[[Path], None]
+) -> None:
+    edit(vault)
+    spy = Spy(monkeypatch)
+    _load_both(vault, spy)
+    assert spy.refreshed == [False]
+
+
+def test_nothing_changed_reads_no_note(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spy = Spy(monkeypatch)
+    _load_both(vault, spy)
+    assert spy.refreshed == [True]
+    assert spy.parsed == []
+
+
+def test_a_file_changed_too_close_to_its_listing_is_always_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file written just before the build may change again within the same tick of the
+    clock: a later edit of the same size, dated the same, is still seen."""
+    root = write_vault(tmp_path / "vault", _files(), CONFIG)
+    _age(root, 120)
+    note = root / "c.md"
+    note.write_text(note.read_text(encoding="utf-8"), encoding="utf-8")  # dated now
+    stamp = note.stat().st_mtime_ns
+    notepress.load_project(root, output=tmp_path / "out").build()
+    note.write_text(
+        note.read_text(encoding="utf-8").replace("to cite", "to CITE"), encoding="utf-8"
+    )
+    os.utime(note, ns=(stamp, stamp))
+    spy = Spy(monkeypatch)
+    project = _load_both(root, spy)
+    assert spy.parsed == ["c.md"]
+    assert "to CITE" in next(n for n in project.vault.notes if n.title == "Gamma").body
+
+
+def test_a_build_after_an_edit_writes_the_bytes_of_a_build_without_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reproducible: int
+) -> None:
+    root = make_synthetic_vault(tmp_path / "vault", 60)
+    (root / "notepress.toml").write_text(CONFIG, encoding="utf-8")
+    _age(root, 120)
+    notepress.load_project(root, output=tmp_path / "warm").build()
+    edited = sorted(root.rglob("note *.md"))[-1]
+    _write(root, edited.relative_to(root).as_posix(), edited.read_text() + "\nOne more line.\n")
+    spy = Spy(monkeypatch)
+    notepress.load_project(root, output=tmp_path / "warm").build()
+    assert spy.refreshed == [True] and len(spy.parsed) == 1
+    notepress.load_project(root, output=tmp_path / "cold", cache=False).build()
+    assert _contents(tmp_path / "warm") == _contents(tmp_path / "cold")
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+class _Planted:
+    """Unpickled, this would run a command."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def _snapshot_file(root: Path) -> Path:
+    return snapshot_path(cache_path(root.parent / "out"))
+
+
+def _header(path: Path) -> bytes:
+    return path.read_bytes().split(b"\n", 1)[0] + b"\n"
+
+
+def _garbage(path: Path, marker: Path) -> None:
+    path.write_bytes(_header(path) + b"{not json\n")
+
+
+def _truncated(path: Path, marker: Path) -> None:
+    path.write_bytes(path.read_bytes()[:-100])
+
+
+def _planted(path: Path, marker: Path) -> None:
+    """A pickle where the vault's data belongs: the file is read as data, never run."""
+    path.write_bytes(_header(path) + pickle.dumps(_Planted(marker)) + b"\n")
+
+
+@pytest.mark.parametrize("damage", [_garbage, _truncated, _planted])
+def test_a_damaged_or_planted_snapshot_is_discarded_with_a_warning(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: Any
+) -> None:
+    path = _snapshot_file(vault)
+    assert path.is_file()
+    marker = tmp_path / "ran"
+    damage(path, marker)
+    spy = Spy(monkeypatch)
+    project = _load_both(vault, spy)
+    report = project.build()
+    assert not marker.exists()
+    assert spy.refreshed == []
+    warnings = [p for p in report.problems if p.code == "cache-discarded"]
+    assert len(warnings) == 1 and str(path) in warnings[0].message
+    assert _header(path).startswith(b"notepress vault snapshot")  # made anew
+
+
+def test_another_versions_snapshot_is_replaced_without_a_word(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _snapshot_file(vault)
+    path.write_bytes(b"notepress vault snapshot 0 older\n" + path.read_bytes().split(b"\n", 1)[1])
+    spy = Spy(monkeypatch)
+    report = _load_both(vault, spy).build()
+    assert spy.refreshed == []
+    assert not [p for p in report.problems if p.code == "cache-discarded"]
+    spy.refreshed.clear()
+    _load_both(vault, spy)
+    assert spy.refreshed == [True]
+
+
+def test_clean_removes_the_snapshot(vault: Path) -> None:
+    path = _snapshot_file(vault)
+    assert path.is_file()
+    removed = notepress.pipeline.clean_cache(vault.parent / "out")
+    assert path in removed and not path.exists()

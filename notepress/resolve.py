@@ -78,13 +78,21 @@ class PathIndex(Generic[T]):
 
     def swapped(self, swap: dict[int, T]) -> PathIndex[T]:
         """This index with each item whose ``id`` is a key of ``swap`` replaced by its value,
-        which must have the same path: the keys and their order stay as they are."""
+        which must have the same path: the keys and their order stay as they are, and only
+        the entries that change are copied."""
         index: PathIndex[T] = object.__new__(PathIndex)
         index._strip_md = self._strip_md
-        index._by_path = {key: swap.get(id(item), item) for key, item in self._by_path.items()}
-        index._by_name = defaultdict(list)
-        for name, bucket in self._by_name.items():
-            index._by_name[name] = [(key, swap.get(id(item), item)) for key, item in bucket]
+        index._by_path = dict(self._by_path)
+        index._by_name = defaultdict(list, self._by_name)
+        for key, item in self._by_path.items():
+            new = swap.get(id(item))
+            if new is None:
+                continue
+            index._by_path[key] = new
+            name = key.rpartition("/")[2]
+            index._by_name[name] = [
+                (known, new if known == key else found) for known, found in index._by_name[name]
+            ]
         return index
 
     def find(self, written: str, folder: str = "") -> Found[T]:

@@ -178,10 +178,11 @@ class Request:
             }
         )
         extras = sorted(str(path) for path in _named_paths(project))
+        moment = now or _now()
         held = [
             note.created.timestamp()
             for note in project.vault.notes
-            if note.created is not None and note.created > (now or _now())
+            if note.created is not None and note.created > moment
         ]
         targets = []
         for target in report.targets:

@@ -59,6 +59,7 @@ def _files() -> dict[str, str | bytes]:
         "g.md": note_text("Gee", "One holder.\n", note_id="230307AA01"),
         "h.md": note_text("Aitch", "Another holder.\n", note_id="230307AA01"),
         "draft.md": note_text("Hidden", "Not yet.\n", draft=True, note_id="230308AA01"),
+        "folder/deep.md": note_text("Deep", "Found by its name alone.\n", note_id="230309AB01"),
         "pic.png": b"\x89PNG\r\n\x1a\n" + b"\0" * 64,
     }
 
@@ -111,8 +112,11 @@ def _load_both(root: Path, spy: Spy) -> notepress.Project:
     assert cached.vault.notes == cold.vault.notes
     assert cached.vault.problems == cold.vault.problems
     assert cached.vault.attachments == cold.vault.attachments
+    current = {note.path: note for note in cached.vault.notes}
     for note in cached.vault.notes:  # the indexes answer with the notes of this load
         assert cached.vault.resolve("/" + note.path.as_posix()) is note
+        for found in (note.path.stem, note.title):
+            assert all(c is current[c.path] for c in cached.vault.find_note(found).candidates)
     for first in {n.note_id: n for n in reversed(cached.vault.notes)}.values():
         assert cached.vault.by_id(first.note_id) is first
     return cached
@@ -168,6 +172,7 @@ UNSEEN = {
         1,
     ),
     "a shared note_id's body": (_replace("Another holder.", "Another one.", "h.md"), 1),
+    "a note in a folder": (_replace("by its name", "by its bare name", "folder/deep.md"), 1),
     "a file touched": (_touch, 1),
     "two notes": (_two_notes, 2),
 }

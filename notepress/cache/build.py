@@ -144,7 +144,7 @@ class Cache:
         path = snapshot_path(self.store.path)
         try:
             write_snapshot(path, snapshot)
-        except (OSError, Uncacheable, UnicodeEncodeError):
+        except (OSError, Uncacheable, UnicodeEncodeError, TypeError):
             # An old snapshot is still checked file by file before use; a note that plain
             # data cannot carry means full loads, as without a cache.
             with suppress(OSError):

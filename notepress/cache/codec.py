@@ -16,6 +16,7 @@ import inspect
 import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from itertools import starmap
 from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import Any
@@ -275,15 +276,20 @@ def _note(
         extra=_value_back(extra),
         body=body,
         body_line=body_line,
-        links=tuple(Link(t, h, a, e, line) for t, h, a, e, line in links),
+        links=tuple(starmap(Link, links)),
         field_lines=MappingProxyType(lines) if field_lines_type != "dict" else lines,
-        headings=tuple((level, text, anchor) for level, text, anchor in headings),
+        headings=tuple(map(_heading, headings)),
         block_ids=frozenset(block_ids),
-        problems=tuple(_problem_back(p) for p in problems),
+        problems=tuple(map(_problem_back, problems)),
         created_from=created_from,
         updated_from=updated_from,
         slug=slug,
     )
+
+
+def _heading(data: list[Any]) -> tuple[int, str, str]:
+    level, text, anchor = data
+    return level, text, anchor
 
 
 #: The keys :func:`note_to_data` writes, in the order :func:`_note` takes them.

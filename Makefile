@@ -39,7 +39,8 @@ chromium:
 demo: $(VENV)/.installed
 	$(BIN)/notepress build samples
 
-# Two workers: much of the suite waits on pandoc, WeasyPrint workers and epubcheck.
+# Two workers: much of the suite waits on pandoc, WeasyPrint workers and epubcheck.  Each
+# worker takes whole modules, slow ones first (pyproject.toml, tests/conftest.py).
 test: $(VENV)/.installed-test chromium
 	$(BIN)/python -m pytest -q -n 2
 

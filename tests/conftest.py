@@ -54,6 +54,19 @@ def note_text(
 VaultFactory = Callable[..., Path]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with slow tests first, each in its own order.
+
+    With workers, whole modules go to one worker (``--dist=loadfile`` in pyproject.toml: a
+    module's shared builds are made once, not once per worker), each worker taking the next
+    module when it is nearly done.  With the long modules first, the short ones that come
+    last even the workers out, instead of one worker finishing a long build while the other
+    waits.
+    """
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _build_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Builds keep their cache (and drawn diagrams) in a folder of the test session, not in

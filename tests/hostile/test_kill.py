@@ -1,8 +1,10 @@
 """SIGKILL a build at random instants: every target stays whole, no helper process survives,
 and the next build leaves no staging or temporary folder behind.
 
-Kill instants are fractions of one measured, uninterrupted build (seeded, reproducible
-fractions; the time itself is never asserted).
+Kill instants are fractions of one measured, uninterrupted build (as long as each round's,
+whose edit every target shows).  The fractions are seeded and stratified, one in each equal
+slice of the build, so that the rounds cover its whole length evenly, the swap of the
+targets at its end included (the time itself is never asserted).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from tests.conftest import note_text, write_vault
 from tests.hostile.support import snapshot
 
 NOTES = 40
-KILLS = 20
+KILLS = 12
 TARGETS = ("newsletter", "metadata", "digest")
 CONFIG = """\
 [site]
@@ -118,16 +120,22 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
     return vault, duration
 
 
+def _instants(count: int, seed: int) -> list[float]:
+    """``count`` fractions of a build, one drawn in each equal slice of 5% to 100%."""
+    rng = random.Random(seed)
+    width = 0.95 / count
+    return [0.05 + (k + rng.random()) * width for k in range(count)]
+
+
 def test_sigkill_at_random_instants_leaves_every_target_whole(built: tuple[Path, float]) -> None:
     vault, duration = built
     output = vault / "_publish"
     notes_before = snapshot(vault / "notes")
-    rng = random.Random(20240601)
-    for round_ in range(KILLS):
+    for round_, fraction in enumerate(_instants(KILLS, 20240601)):
         (vault / "notes" / "n000.md").write_text(_note(0, f"Round {round_}."), encoding="utf-8")
         notes_before["n000.md"] = snapshot(vault / "notes")["n000.md"]
         process = _start(vault)
-        time.sleep(rng.uniform(0.05, 1.0) * duration)
+        time.sleep(fraction * duration)
         process.kill()
         process.communicate(timeout=60)
         survivors = _wait_for_group_to_end(process.pid)
@@ -139,7 +147,7 @@ def test_sigkill_at_random_instants_leaves_every_target_whole(built: tuple[Path,
     assert final.returncode == 0, stderr.decode()
     _assert_whole(output)
     assert not (output / WORK).exists(), "a staging or temporary folder was left"
-    assert "Round 19." in (output / "newsletter" / "rss.xml").read_text()
+    assert f"Round {KILLS - 1}." in (output / "newsletter" / "rss.xml").read_text()
 
 
 def test_sigkill_during_two_concurrent_builds(built: tuple[Path, float]) -> None:

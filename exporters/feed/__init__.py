@@ -268,13 +268,14 @@ class _FeedWriter:
         info = self._info(folder, title, _EPOCH)  # dated once its items are known
         problems: dict[str, Sequence[Problem]] = {}
         newest: datetime | None = None
+        paths = {kind: self.job.path(folder + FEED_FILES[kind]) for kind in formats}
         with ExitStack() as stack:
-            streams = {
-                kind: FeedStream(
-                    kind, info, stack.enter_context(tempfile.TemporaryFile(dir=self.job.out_dir))
-                )
-                for kind in formats
-            }
+            streams = {}
+            for kind, path in paths.items():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # Next to the feed: on its disk, and gone with the file handle.
+                spool = stack.enter_context(tempfile.TemporaryFile(dir=path.parent))
+                streams[kind] = FeedStream(kind, info, spool)
             for note in self._newest_first(notes):
                 try:
                     item = self.factory.item(note)
@@ -288,11 +289,9 @@ class _FeedWriter:
                 newest = item.updated if newest is None else max(newest, item.updated)
             updated = _feed_updated(newest)
             for kind, stream in streams.items():
-                path = self.job.path(folder + FEED_FILES[kind])
-                path.parent.mkdir(parents=True, exist_ok=True)
-                with path.open("wb") as out:
+                with paths[kind].open("wb") as out:
                     stream.finish(updated, out)
-                self.job.record(path)
+                self.job.record(paths[kind])
         self._report(notes, problems)
         links = [
             {

@@ -13,7 +13,9 @@ for a site's ``<head>``), optionally ``feed.xsl`` and ``tags/<tag>/`` (one feed 
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
@@ -25,20 +27,19 @@ from notepress.dates import build_time
 from notepress.errors import ExportError
 from notepress.exporter import CheckProblem, Exporter, Job, SelectionDefaults
 from notepress.markdown import NoteRenderError
-from notepress.model import Note
+from notepress.model import Note, Problem
 from notepress.parse import NOTE_ID_RE
 from notepress.schema import option
 from notepress.slugs import tag_slug
 from notepress.templating import builtin_templates, template_environment
 from notepress.urls import encode_url, relative_href, target_base_url, with_slash
 
-from .items import FeedItem, ItemFactory, clean_text, is_absolute_url
-from .writers import FEED_FILES, MEDIA_TYPES, FeedInfo, write_atom, write_json, write_rss
+from .items import ItemFactory, clean_text, is_absolute_url
+from .writers import FEED_FILES, MEDIA_TYPES, FeedInfo, FeedStream
 
 __all__ = ["FeedExporter", "FeedOptions"]
 
 Format = Literal["atom", "rss", "json"]
-_WRITERS = {"atom": write_atom, "rss": write_rss, "json": write_json}
 _FORMAT_NAMES = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
 # RFC 4151 authority names are DNS names; the host goes into every item id.
 _DNS_NAME = re.compile(
@@ -164,6 +165,8 @@ class FeedExporter(Exporter[FeedOptions]):
             timezone=job.site.tz,
             full_content=job.options.content == "full",
             summary_words=job.options.summary_words,
+            # Tag feeds list notes of the main feed again: keep their items only then.
+            keep=job.options.per_tag,
         )
         assets: dict[PurePosixPath, None] = {}
         icon = _image_url(job, "icon", settings, assets)
@@ -180,8 +183,8 @@ class FeedExporter(Exporter[FeedOptions]):
                         f"tags {', '.join(map(repr, spellings))} share the feed tags/{slug}/",
                         code="feed-tag-merged",
                     )
-        for item in feeds.items_written.values():
-            assets.update(dict.fromkeys(item.assets))
+        for written in feeds.assets_written.values():
+            assets.update(dict.fromkeys(written))
         copy_attachments(job, assets, ASSETS_DIR, "it will be missing from the feed")
 
 
@@ -240,7 +243,11 @@ class _Settings:
 
 @dataclass
 class _FeedWriter:
-    """Writes one feed (all chosen formats plus discovery.html) per call."""
+    """Writes one feed (all chosen formats plus discovery.html) per call.
+
+    Items are made and written one at a time, newest first (see :class:`FeedStream`): a
+    full archive of many thousand notes never holds more than one rendered note at once.
+    """
 
     job: Job[FeedOptions]
     settings: _Settings
@@ -251,35 +258,41 @@ class _FeedWriter:
     """The stylesheet's path in the target ('' for none)."""
 
     def __post_init__(self) -> None:
-        self.items_written: dict[str, FeedItem] = {}
+        self.assets_written: dict[str, tuple[PurePosixPath, ...]] = {}
+        """The files each written item shows, by note id, in the order first written."""
         self._reported: set[str] = set()
         self._discovery = template_environment("feed").get_template("discovery.html")
 
-    def _items(self, notes: Sequence[Note]) -> list[FeedItem]:
-        """Items of the notes that render; each note's problems are reported once."""
-        items = []
-        for note in notes:
-            try:
-                item = self.factory.item(note)
-            except NoteRenderError as exc:
-                if note.note_id not in self._reported:
-                    self._reported.add(note.note_id)
-                    self.job.problems.append(exc.problem)
-                continue
-            if note.note_id not in self._reported:
-                self._reported.add(note.note_id)
-                self.job.problems.extend(item.problems)
-            items.append(item)
-        return items
-
     def write(self, folder: str, title: str, notes: Sequence[Note]) -> None:
-        options = self.job.options
-        items = _newest_first(self._items(notes), options.sort)
-        self.items_written.update((item.note.note_id, item) for item in items)
-        info = self._info(folder, title, items)
-        formats = tuple(dict.fromkeys(options.formats))
-        for kind in formats:
-            self.job.write_bytes(folder + FEED_FILES[kind], _WRITERS[kind](info, items))
+        formats = tuple(dict.fromkeys(self.job.options.formats))
+        info = self._info(folder, title, _EPOCH)  # dated once its items are known
+        problems: dict[str, Sequence[Problem]] = {}
+        newest: datetime | None = None
+        paths = {kind: self.job.path(folder + FEED_FILES[kind]) for kind in formats}
+        with ExitStack() as stack:
+            streams = {}
+            for kind, path in paths.items():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # Next to the feed: on its disk, and gone with the file handle.
+                spool = stack.enter_context(tempfile.TemporaryFile(dir=path.parent))
+                streams[kind] = FeedStream(kind, info, spool)
+            for note in self._newest_first(notes):
+                try:
+                    item = self.factory.item(note)
+                except NoteRenderError as exc:
+                    problems[note.note_id] = (exc.problem,)
+                    continue
+                problems[note.note_id] = item.problems
+                self.assets_written[note.note_id] = item.assets
+                for stream in streams.values():
+                    stream.add(item)
+                newest = item.updated if newest is None else max(newest, item.updated)
+            updated = _feed_updated(newest)
+            for kind, stream in streams.items():
+                with paths[kind].open("wb") as out:
+                    stream.finish(updated, out)
+                self.job.record(paths[kind])
+        self._report(notes, problems)
         links = [
             {
                 "type": MEDIA_TYPES[kind],
@@ -290,7 +303,27 @@ class _FeedWriter:
         ]
         self.job.write_text(folder + "discovery.html", self._discovery.render(feeds=links))
 
-    def _info(self, folder: str, title: str, items: Sequence[FeedItem]) -> FeedInfo:
+    def _newest_first(self, notes: Sequence[Note]) -> list[Note]:
+        """The notes in item order, newest first by the date the feed sorts on; the order
+        of their items, whichever of them fail to render."""
+        sort = self.job.options.sort
+
+        def key(note: Note) -> tuple[datetime, tuple[datetime, str, str]]:
+            published, updated = self.factory.dates(note)
+            return (updated if sort == "updated" else published, note.sort_key)
+
+        return sorted(notes, key=key, reverse=True)
+
+    def _report(self, notes: Sequence[Note], problems: dict[str, Sequence[Problem]]) -> None:
+        """Each note's problems, once however many feeds list it, in the order of
+        ``notes``."""
+        for note in notes:
+            found = problems.get(note.note_id)
+            if found is not None and note.note_id not in self._reported:
+                self._reported.add(note.note_id)
+                self.job.problems.extend(found)
+
+    def _info(self, folder: str, title: str, updated: datetime) -> FeedInfo:
         site = self.job.site
         return FeedInfo(
             title=title,
@@ -305,20 +338,14 @@ class _FeedWriter:
             logo=self.logo,
             hub=encode_url(self.job.options.hub) if self.job.options.hub else "",
             stylesheet_url=relative_href(folder, self.stylesheet) if self.stylesheet else "",
-            updated=_feed_updated(items),
+            updated=updated,
         )
 
 
-def _newest_first(items: Iterable[FeedItem], sort: str) -> list[FeedItem]:
-    return sorted(items, key=lambda item: (item.date(sort), item.note.sort_key), reverse=True)
-
-
-def _feed_updated(items: Sequence[FeedItem]) -> datetime:
+def _feed_updated(newest: datetime | None) -> datetime:
     """The newest item's ``updated``; for an empty feed the reproducible build time, else
     the Unix epoch, so that an empty feed is still the same bytes on every build."""
-    if items:
-        return max(item.updated for item in items)
-    return build_time()
+    return newest if newest is not None else build_time()
 
 
 def _usable_notes(job: Job, notes: Iterable[Note]) -> list[Note]:

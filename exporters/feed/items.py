@@ -107,6 +107,9 @@ class ItemFactory:
     timezone: tzinfo
     full_content: bool
     summary_words: int = 50
+    keep: bool = True
+    """Keep each item for later calls (a note in several feeds renders once); False when
+    every note is asked for once, so that an item's HTML lives only while it is written."""
     _cache: dict[str, FeedItem] = field(default_factory=dict, repr=False)
     _failed: dict[str, NoteRenderError] = field(default_factory=dict, repr=False)
     _files: VaultFiles | None = field(default=None, repr=False)
@@ -120,19 +123,26 @@ class ItemFactory:
         found = self._cache.get(note.note_id)
         if found is None:
             try:
-                found = self._cache[note.note_id] = self._make(note)
+                found = self._make(note)
             except NoteRenderError as exc:
                 self._failed[note.note_id] = exc
                 raise
+            if self.keep:
+                self._cache[note.note_id] = found
         return found
 
-    def _make(self, note: Note) -> FeedItem:
+    def dates(self, note: Note) -> tuple[datetime, datetime]:
+        """The item's ``published`` and ``updated``, known without rendering the note, so
+        that a feed is put in order before any of its items is made."""
         if note.created is None:  # callers leave such notes out; see FeedExporter
             raise ValueError(f"{note.path}: no created date")
         published = self._aware(note.created)
         # An entry is never modified before it is published, whatever the frontmatter says
         # (the vault already warns about such a note).
-        updated = max(self._aware(note.updated or note.created), published)
+        return published, max(self._aware(note.updated or note.created), published)
+
+    def _make(self, note: Note) -> FeedItem:
+        published, updated = self.dates(note)
         # FeedLinks writes every URL absolute, raw HTML's included: a relative one would
         # break in every mail client, and the tests hold the renderer to it.  Only the
         # item's own footnotes are fragments, with ids no other item has.

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import html
 import json
+import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import BinaryIO
 from xml.sax.saxutils import quoteattr
 
+from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
@@ -22,7 +25,15 @@ from notepress.version import __version__
 
 from .items import Enclosure, FeedItem
 
-__all__ = ["FEED_FILES", "MEDIA_TYPES", "FeedInfo", "write_atom", "write_json", "write_rss"]
+__all__ = [
+    "FEED_FILES",
+    "MEDIA_TYPES",
+    "FeedInfo",
+    "FeedStream",
+    "write_atom",
+    "write_json",
+    "write_rss",
+]
 
 FEED_FILES = {"atom": "atom.xml", "rss": "rss.xml", "json": "feed.json"}
 MEDIA_TYPES = {
@@ -70,6 +81,14 @@ class FeedInfo:
 def write_atom(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
     """An RFC 4287 feed: each entry's ``id`` is its tag URI, and an entry links to its note's
     page only when the site has note pages (an entry with ``content`` needs no link)."""
+    fg = _atom_feed(info)
+    for item in items:
+        _atom_entry(fg.add_entry(order="append"), item, info)
+    return _xml(fg.atom_str(pretty=True, xml_declaration=False), info.stylesheet_url)
+
+
+def _atom_feed(info: FeedInfo) -> FeedGenerator:
+    """The Atom feed's own elements, without entries."""
     fg = FeedGenerator()
     fg.register_extension("atom_enclosure", _NoFeedExtension, _AtomEnclosure, rss=False)
     fg.id(info.atom_id)
@@ -90,25 +109,26 @@ def write_atom(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
         fg.icon(info.icon)
     if info.logo:
         fg.logo(info.logo)
-    for item in items:
-        entry = fg.add_entry(order="append")
-        entry.id(item.id)
-        entry.title(item.title)
-        if item.url:
-            entry.link(href=item.url, rel="alternate", type="text/html")
-        entry.published(item.published)
-        entry.updated(item.updated)
-        entry.author(info.author)
-        if item.content_html:
-            entry.content(item.content_html, type="html")
-        elif not item.url:  # RFC 4287 4.1.1: an entry needs content or an alternate link
-            entry.content(item.summary or item.title, type="text")
-        if item.summary:
-            entry.summary(item.summary)
-        for tag in item.tags:
-            entry.category(term=tag)
-        entry.atom_enclosure.enclosure = item.enclosure
-    return _xml(fg.atom_str(pretty=True, xml_declaration=False), info.stylesheet_url)
+    return fg
+
+
+def _atom_entry(entry: FeedEntry, item: FeedItem, info: FeedInfo) -> None:
+    entry.id(item.id)
+    entry.title(item.title)
+    if item.url:
+        entry.link(href=item.url, rel="alternate", type="text/html")
+    entry.published(item.published)
+    entry.updated(item.updated)
+    entry.author(info.author)
+    if item.content_html:
+        entry.content(item.content_html, type="html")
+    elif not item.url:  # RFC 4287 4.1.1: an entry needs content or an alternate link
+        entry.content(item.summary or item.title, type="text")
+    if item.summary:
+        entry.summary(item.summary)
+    for tag in item.tags:
+        entry.category(term=tag)
+    entry.atom_enclosure.enclosure = item.enclosure
 
 
 class _RssHub(BaseExtension):
@@ -156,6 +176,14 @@ class _AtomEnclosure(BaseEntryExtension):
 def write_rss(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
     """An RSS 2.0 channel; the full HTML goes in ``content:encoded``, the summary in
     ``description``, the author in ``dc:creator`` (RSS's ``author`` must be an e-mail)."""
+    fg = _rss_channel(info)
+    for item in items:
+        _rss_item(fg.add_entry(order="append"), item, info)
+    return _xml(fg.rss_str(pretty=True, xml_declaration=False), info.stylesheet_url)
+
+
+def _rss_channel(info: FeedInfo) -> FeedGenerator:
+    """The RSS channel's own elements, without items."""
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
     fg.register_extension("hub", _RssHub, _NoEntryExtension, atom=False, rss=True)
@@ -170,24 +198,25 @@ def write_rss(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
     fg.hub.href = info.hub
     if info.logo or info.icon:
         fg.image(url=info.logo or info.icon, title=info.title, link=info.home_url)
-    for item in items:
-        entry = fg.add_entry(order="append")
-        entry.guid(item.id, permalink=False)
-        entry.title(item.title)
-        if item.url:
-            entry.link(href=item.url)
-        entry.published(item.published)
-        if item.summary:  # readers take RSS descriptions as HTML; the summary is text
-            entry.description(html.escape(item.summary, quote=False))
-        if item.content_html:
-            entry.content(item.content_html)
-        for tag in item.tags:
-            entry.category(term=tag)
-        if item.enclosure is not None:
-            enclosure = item.enclosure
-            entry.enclosure(enclosure.url, str(enclosure.length), enclosure.media_type)
-        entry.dc.dc_creator(info.author_name)
-    return _xml(fg.rss_str(pretty=True, xml_declaration=False), info.stylesheet_url)
+    return fg
+
+
+def _rss_item(entry: FeedEntry, item: FeedItem, info: FeedInfo) -> None:
+    entry.guid(item.id, permalink=False)
+    entry.title(item.title)
+    if item.url:
+        entry.link(href=item.url)
+    entry.published(item.published)
+    if item.summary:  # readers take RSS descriptions as HTML; the summary is text
+        entry.description(html.escape(item.summary, quote=False))
+    if item.content_html:
+        entry.content(item.content_html)
+    for tag in item.tags:
+        entry.category(term=tag)
+    if item.enclosure is not None:
+        enclosure = item.enclosure
+        entry.enclosure(enclosure.url, str(enclosure.length), enclosure.media_type)
+    entry.dc.dc_creator(info.author_name)
 
 
 def _xml(body: bytes, stylesheet_url: str) -> bytes:
@@ -200,9 +229,25 @@ def _xml(body: bytes, stylesheet_url: str) -> bytes:
 
 def write_json(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
     """A JSON Feed 1.1 document, keys in the spec's order, UTF-8 and indented."""
+    feed = _json_feed(info)
+    author = _json_author(info)
+    feed["items"] = [_json_item(item, author, info.language) for item in items]
+    return _json_bytes(feed)
+
+
+def _json_bytes(feed: dict[str, object]) -> bytes:
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _json_author(info: FeedInfo) -> dict[str, str]:
     author: dict[str, str] = {"name": info.author_name}
     if info.author_url:
         author["url"] = info.author_url
+    return author
+
+
+def _json_feed(info: FeedInfo) -> dict[str, object]:
+    """The JSON feed's own keys, without ``items``."""
     feed: dict[str, object] = {
         "version": JSON_FEED_VERSION,
         "title": info.title,
@@ -214,12 +259,11 @@ def write_json(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
     if info.icon:
         feed["icon"] = info.icon
         feed["favicon"] = info.icon
-    feed["authors"] = [author]
+    feed["authors"] = [_json_author(info)]
     feed["language"] = info.language
     if info.hub:
         feed["hubs"] = [{"type": "WebSub", "url": info.hub}]
-    feed["items"] = [_json_item(item, author, info.language) for item in items]
-    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return feed
 
 
 def _json_item(item: FeedItem, author: dict[str, str], language: str) -> dict[str, object]:
@@ -248,3 +292,111 @@ def _json_item(item: FeedItem, author: dict[str, str], language: str) -> dict[st
             attachment["size_in_bytes"] = item.enclosure.length
         entry["attachments"] = [attachment]
     return entry
+
+
+class FeedStream:
+    """One feed file written an item at a time, so that a feed of any length never holds
+    more than one item's elements and text in memory.
+
+    The bytes are those :func:`write_atom`, :func:`write_rss` and :func:`write_json` give for
+    the same items: feedgen still builds every element, each entry inside the same document
+    as the whole feed, and only the entry's own bytes are kept.  The feed's head carries its
+    date, which is the newest item's and known only at the end, so items wait in ``spool``
+    (a scratch file) until :meth:`finish` writes head, items and tail.
+    """
+
+    def __init__(self, kind: str, info: FeedInfo, spool: BinaryIO) -> None:
+        self._info = info
+        self._spool = spool
+        self._items: _JsonItems | _XmlEntries = (
+            _JsonItems(info) if kind == "json" else _XmlEntries(kind, info)
+        )
+        self.count = 0
+
+    def add(self, item: FeedItem) -> None:
+        self._spool.write(self._items.entry(item, first=not self.count))
+        self.count += 1
+
+    def finish(self, updated: datetime, out: BinaryIO) -> None:
+        """Write the whole feed, dated ``updated``, to ``out``."""
+        head, tail = self._items.frame(replace(self._info, updated=updated), self.count)
+        out.write(head)
+        self._spool.seek(0)
+        shutil.copyfileobj(self._spool, out)
+        out.write(tail)
+
+
+#: What follows the last entry in feedgen's pretty-printed documents.
+_XML_TAILS = {"atom": b"</feed>\n", "rss": b"  </channel>\n</rss>\n"}
+
+
+class _XmlEntries:
+    """Atom entries or RSS items, each serialised by feedgen in a feed of its own."""
+
+    def __init__(self, kind: str, info: FeedInfo) -> None:
+        self._kind = kind
+        self._info = info
+        self._tail = _XML_TAILS[kind]
+        self._feed = self._generator(info)
+        empty = self._serialise(self._feed)
+        if not empty.endswith(self._tail):
+            raise RuntimeError(f"unexpected end of a feedgen {kind} document")
+        self._head = empty[: -len(self._tail)]
+
+    def _generator(self, info: FeedInfo) -> FeedGenerator:
+        return _atom_feed(info) if self._kind == "atom" else _rss_channel(info)
+
+    def _serialise(self, fg: FeedGenerator) -> bytes:
+        if self._kind == "atom":
+            return bytes(fg.atom_str(pretty=True, xml_declaration=False))
+        return bytes(fg.rss_str(pretty=True, xml_declaration=False))
+
+    def entry(self, item: FeedItem, *, first: bool) -> bytes:
+        """The bytes the item adds to the feed: feedgen places entries last, after every
+        element of the feed itself, so they sit between the empty feed's head and tail."""
+        entry = self._feed.add_entry(order="append")
+        try:
+            if self._kind == "atom":
+                _atom_entry(entry, item, self._info)
+            else:
+                _rss_item(entry, item, self._info)
+            whole = self._serialise(self._feed)
+        finally:
+            self._feed.remove_entry(entry)
+        if not (whole.startswith(self._head) and whole.endswith(self._tail)):
+            raise RuntimeError(f"a feedgen {self._kind} entry changed the feed around it")
+        return whole[len(self._head) : -len(self._tail)]
+
+    def frame(self, info: FeedInfo, count: int) -> tuple[bytes, bytes]:
+        """The bytes before the first entry and after the last one."""
+        whole = self._serialise(self._generator(info))
+        return _xml(whole[: -len(self._tail)], info.stylesheet_url), self._tail
+
+
+class _JsonItems:
+    """JSON Feed items, each dumped alone and indented as ``json.dumps`` nests it."""
+
+    _MARK = "notepress items"
+
+    def __init__(self, info: FeedInfo) -> None:
+        self._author = _json_author(info)
+        self._language = info.language
+
+    def entry(self, item: FeedItem, *, first: bool) -> bytes:
+        text = json.dumps(
+            _json_item(item, self._author, self._language), ensure_ascii=False, indent=2
+        )
+        # JSON strings hold no raw line feed, so every line is one of the dump's own.
+        nested = "\n".join("    " + line for line in text.split("\n"))
+        return (("\n" if first else ",\n") + nested).encode("utf-8")
+
+    def frame(self, info: FeedInfo, count: int) -> tuple[bytes, bytes]:
+        feed = _json_feed(info)
+        feed["items"] = [self._MARK] if count else []
+        whole = _json_bytes(feed)
+        if not count:
+            return whole, b""
+        head, mark, tail = whole.rpartition(b"\n    " + json.dumps(self._MARK).encode())
+        if not mark:
+            raise RuntimeError("unexpected JSON feed layout")
+        return head, tail

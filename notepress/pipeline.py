@@ -168,7 +168,14 @@ def _load(
         return assign_urls(
             check_vault(survey, notes, problems, cache=store), config.site, config.vault
         )
-    from .refresh import list_notes, refresh_vault, snapshot_key, take_snapshot
+    from .refresh import (
+        list_notes,
+        must_renew,
+        refresh_vault,
+        renewed_snapshot,
+        snapshot_key,
+        take_snapshot,
+    )
 
     key = snapshot_key(survey.root, settings, config.ignore, excluded, config.vault, config.site)
     listing = list_notes(survey)
@@ -178,8 +185,11 @@ def _load(
             earlier, survey, listing, settings, config.site, config.vault, store
         )
         if refreshed is not None:
-            cache.know_shape(refreshed[0], earlier.checked_shape)
-            return refreshed[0]
+            vault, changed = refreshed
+            cache.know_shape(vault, earlier.checked_shape)
+            if must_renew(earlier, len(changed)):
+                cache.keep_snapshot(renewed_snapshot(earlier, survey, listing, vault))
+            return vault
     notes, problems = read_notes(survey, settings, cache=store, jobs=jobs)
     faces = [note_face(note) for note in notes]
     checked = check_vault(survey, notes, problems, cache=store, faces=faces)

@@ -41,7 +41,16 @@ from .vault import (
     vault_shape,
 )
 
-__all__ = ["Listing", "face", "list_notes", "refresh_vault", "snapshot_key", "take_snapshot"]
+__all__ = [
+    "Listing",
+    "face",
+    "list_notes",
+    "must_renew",
+    "refresh_vault",
+    "renewed_snapshot",
+    "snapshot_key",
+    "take_snapshot",
+]
 
 #: A file changed within this long before it was listed may change again unseen.
 RACY_NS = 2_000_000_000
@@ -108,14 +117,9 @@ def take_snapshot(
         or any(p.code == "note-too-slow" for note in vault.notes for p in note.problems)
     ):
         return None
-    racy = listing.taken_ns - RACY_NS
-    files = {
-        rel: stat if stat is not None and stat[1] < racy else None
-        for (_, rel), stat in zip(survey.notes, listing.stats, strict=True)
-    }
     return Snapshot(
         key=key,
-        files=files,
+        files=_files(survey, listing),
         attachments=dict(survey.attachments),
         problems=survey.problems,
         settings=repr(survey.settings),
@@ -124,6 +128,28 @@ def take_snapshot(
         notes=vault.notes,
         faces=tuple(face(note, shape) for note, shape in zip(unchecked, faces, strict=True)),
     )
+
+
+def renewed_snapshot(
+    snapshot: Snapshot, survey: Survey, listing: Listing, vault: Vault
+) -> Snapshot:
+    """``snapshot`` brought up to ``vault``, which :func:`refresh_vault` made from it: each
+    note's face is the one the snapshot holds (or the refresh would have failed)."""
+    return replace(snapshot, files=_files(survey, listing), notes=vault.notes, fingerprints=())
+
+
+def must_renew(snapshot: Snapshot, changed: int) -> bool:
+    """Whether to write the snapshot again after a refresh that read ``changed`` notes:
+    writing costs about what reading 1 % of the notes again on every build does."""
+    return changed > max(50, len(snapshot.notes) // 100)
+
+
+def _files(survey: Survey, listing: Listing) -> dict[str, tuple[int, int] | None]:
+    racy = listing.taken_ns - RACY_NS
+    return {
+        rel: stat if stat is not None and stat[1] < racy else None
+        for (_, rel), stat in zip(survey.notes, listing.stats, strict=True)
+    }
 
 
 def refresh_vault(

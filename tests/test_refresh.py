@@ -332,3 +332,25 @@ def test_clean_removes_the_snapshot(vault: Path) -> None:
     assert path.is_file()
     removed = notepress.pipeline.clean_cache(vault.parent / "out")
     assert path in removed and not path.exists()
+
+
+def test_after_many_edits_the_kept_vault_is_written_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One edit leaves the kept vault as it was (writing it costs more than reading one
+    file again); past a threshold of edited notes it is written again, so the next build
+    reads none of them."""
+    root = make_synthetic_vault(tmp_path / "vault", 80)
+    (root / "notepress.toml").write_text(CONFIG, encoding="utf-8")
+    _age(root, 120)
+    notepress.load_project(root, output=tmp_path / "out").build()
+    notes = sorted(root.rglob("note *.md"))
+    for path in notes[:60]:
+        _write(root, path.relative_to(root).as_posix(), path.read_text() + "\nMore.\n")
+    spy = Spy(monkeypatch)
+    notepress.load_project(root, output=tmp_path / "out").build()
+    assert spy.refreshed == [True] and len(spy.parsed) == 60
+    spy.refreshed.clear()
+    spy.parsed.clear()
+    _load_both(root, spy)
+    assert spy.refreshed == [True] and spy.parsed == []

@@ -327,11 +327,16 @@ def test_another_versions_snapshot_is_replaced_without_a_word(
     assert spy.refreshed == [True]
 
 
-def test_clean_removes_the_snapshot(vault: Path) -> None:
+def test_clean_removes_the_snapshot_and_one_a_killed_build_left_half_written(
+    vault: Path,
+) -> None:
     path = _snapshot_file(vault)
     assert path.is_file()
+    half = path.with_name(path.name + ".12345.partial")
+    half.write_bytes(b"notepress vault snapshot")
     removed = notepress.pipeline.clean_cache(vault.parent / "out")
-    assert path in removed and not path.exists()
+    assert path in removed and half in removed
+    assert not path.exists() and not half.exists()
 
 
 def test_after_many_edits_the_kept_vault_is_written_again(

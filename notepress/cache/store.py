@@ -82,11 +82,15 @@ def cache_path(output: Path) -> Path:
 
 
 def remove_cache(output: Path) -> list[Path]:
-    """Delete the cache file of ``output`` and SQLite's journal beside it; what was removed."""
+    """Delete the cache file of ``output``, SQLite's journal and the kept vault beside it
+    (and a kept vault a killed build left half written); what was removed."""
     removed = []
     base = cache_path(output)
-    for suffix in ("", "-journal", "-wal", "-shm", "-vault"):
-        path = base.with_name(base.name + suffix)
+    names = [base.name + suffix for suffix in ("", "-journal", "-wal", "-shm", "-vault")]
+    with suppress(OSError):
+        names += sorted(p.name for p in base.parent.glob(f"{base.name}-vault.*.partial"))
+    for name in names:
+        path = base.with_name(name)
         with suppress(FileNotFoundError):
             path.unlink()
             removed.append(path)

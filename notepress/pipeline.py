@@ -188,16 +188,15 @@ def _load(
             vault, changed = refreshed
             cache.know_shape(vault, earlier.checked_shape)
             if must_renew(earlier, len(changed)):
-                cache.keep_snapshot(renewed_snapshot(earlier, survey, listing, vault))
+                cache.keep_snapshot(lambda: renewed_snapshot(earlier, survey, listing, vault))
             return vault
     notes, problems = read_notes(survey, settings, cache=store, jobs=jobs)
     faces = [note_face(note) for note in notes]
     checked = check_vault(survey, notes, problems, cache=store, faces=faces)
     loaded = assign_urls(checked, config.site, config.vault)
-    snapshot = take_snapshot(key, survey, listing, notes, faces, loaded)
-    if snapshot is not None:
-        cache.keep_snapshot(snapshot)
-        cache.know_shape(loaded, snapshot.checked_shape)
+    cache.keep_snapshot(
+        lambda: take_snapshot(key, survey, listing, notes, faces, loaded, cache.shape(loaded))
+    )
     return loaded
 
 

@@ -101,9 +101,11 @@ def take_snapshot(
     unchecked: Sequence[Note],
     faces: Sequence[bytes],
     vault: Vault,
+    checked_shape: str,
 ) -> Snapshot | None:
     """The snapshot of ``vault``, loaded from ``survey`` (each note as read in
-    ``unchecked``, with its :func:`~notepress.vault.note_face` in ``faces``); None when the
+    ``unchecked``, with its :func:`~notepress.vault.note_face` in ``faces``; its own shape
+    ``checked_shape``, which the target cache computes anyway); None when the
     load depended on more than its files (a file that could not be read, a note over its
     time budget)."""
     if (
@@ -124,7 +126,7 @@ def take_snapshot(
         problems=survey.problems,
         settings=repr(survey.settings),
         shape=vault_shape(vault, faces),
-        checked_shape=vault_shape(vault),
+        checked_shape=checked_shape,
         notes=vault.notes,
         faces=tuple(face(note, shape) for note, shape in zip(unchecked, faces, strict=True)),
     )

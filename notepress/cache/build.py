@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ class Cache:
         self.fingerprints = Fingerprints()
         self._keys: dict[str, str] = {}
         self._shaped: tuple[Vault, str] | None = None
-        self._snapshot: Snapshot | None = None
+        self._snapshot: Callable[[], Snapshot | None] | None = None
 
     def snapshot(self, key: str) -> Snapshot | None:
         """The vault the last build of this output loaded for ``key``, if it can be used;
@@ -50,9 +50,10 @@ class Cache:
                 self.fingerprints.give(note, value)
         return found
 
-    def keep_snapshot(self, snapshot: Snapshot) -> None:
-        """Write ``snapshot`` when the build ends (under the output lock)."""
-        self._snapshot = snapshot
+    def keep_snapshot(self, make: Callable[[], Snapshot | None]) -> None:
+        """Write the snapshot ``make`` gives when the build ends (under the output lock);
+        made then, so that a load that builds nothing (``check``) does not pay for it."""
+        self._snapshot = make
 
     @classmethod
     def open(cls, output: Path, vault_root: Path) -> Cache:
@@ -84,7 +85,7 @@ class Cache:
         if record is None or record.key != key:
             return None
         reads = record.reads
-        if record.shape == self._shape(vault):
+        if record.shape == self.shape(vault):
             # Every answer about links, headings and ids is a function of the shape.
             reads = [read for read in reads if read[0] not in SHAPED_READS]
         notes_by_path = {note.path.as_posix(): note for note in vault.notes}
@@ -96,7 +97,8 @@ class Cache:
         """Take ``shape`` as :func:`vault_shape` of ``vault`` (a snapshot knew it)."""
         self._shaped = (vault, shape)
 
-    def _shape(self, vault: Vault) -> str:
+    def shape(self, vault: Vault) -> str:
+        """:func:`vault_shape` of ``vault``, computed once per vault."""
         if self._shaped is None or self._shaped[0] is not vault:
             self._shaped = (vault, vault_shape(vault))
         return self._shaped[1]
@@ -124,7 +126,7 @@ class Cache:
         if key is not None:
             reads = sorted(memo.vault_reads.values(), key=lambda read: str(read[:2]))
             reads += stat_reads(reads, vault.root)
-            record = TargetRecord(key, self._shape(vault), reads, problems, files, manifest)
+            record = TargetRecord(key, self.shape(vault), reads, problems, files, manifest)
         self.store.store_target(target, record)
 
     def failed(self, target: str, memo: TargetMemo | None) -> None:
@@ -137,9 +139,10 @@ class Cache:
         """Forget notes that left the vault and targets that left the config; close; keep
         the vault's snapshot."""
         self.store.finish((note.path.as_posix() for note in vault.notes), targets)
-        snapshot = self._snapshot
+        make = self._snapshot
         self._snapshot = None
-        if snapshot is None or not self.store.kept:
+        snapshot = make() if make is not None and self.store.kept else None
+        if snapshot is None:
             return
         path = snapshot_path(self.store.path)
         try:

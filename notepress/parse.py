@@ -19,7 +19,6 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import frontmatter
-import ftfy
 import yaml
 
 from .budget import BudgetExceeded, cpu_budget, too_slow
@@ -190,7 +189,7 @@ def parse_note(path: PurePosixPath, raw: bytes, settings: ParseSettings | None =
         text = _NEWLINES.sub("\n", text)
     # Mojibake is made of non-ASCII characters: ASCII text needs no look for it.
     maybe_mojibake = not text.isascii() and _MAYBE_MOJIBAKE.search(text) is not None
-    repaired = ftfy.fix_encoding(text) if maybe_mojibake else text
+    repaired = _fix_encoding(text) if maybe_mojibake else text
     if repaired != text:
         report.warn(
             "mojibake",
@@ -210,6 +209,14 @@ def parse_note(path: PurePosixPath, raw: bytes, settings: ParseSettings | None =
             path, report, title=_outline(body, body_line, want_title=want_h1).first_h1
         )
     return _build_note(path, meta, body, body_line, settings, report)
+
+
+def _fix_encoding(text: str) -> str:
+    # Imported on use: ftfy takes longer to import than a note takes to parse, and most
+    # vaults, and most loads after an edit, hold no text that needs it.
+    import ftfy
+
+    return ftfy.fix_encoding(text)
 
 
 def _without_unsafe(text: str, report: _Collector) -> str:

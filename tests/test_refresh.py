@@ -43,7 +43,8 @@ exporter = "jsonld"
 
 def _files() -> dict[str, str | bytes]:
     """Links, heading and block links, an embed cycle, a URL collision, a shared note_id, a
-    draft, a broken link and an image: every way one note's state reaches another's."""
+    draft, a broken link and an image: every way one note's state reaches another's; and
+    characters of every width."""
     return {
         "a.md": note_text(
             "Alpha",
@@ -54,7 +55,8 @@ def _files() -> dict[str, str | bytes]:
         "b.md": note_text("Beta", "## Part\n\nA part, and [[Nowhere]].\n", note_id="230302AA01"),
         "c.md": note_text("Gamma", "A line to cite. ^blk\n", note_id="230303AA01"),
         "d.md": note_text("Delta", "Back again:\n\n![[a]]\n", note_id="230304AA01"),
-        "e.md": note_text("Epsilon", "The first of two.\n", note_id="230305AA01"),
+        # Text of every width (Latin-1, CJK, beyond the BMP) kept beside plain ASCII notes.
+        "e.md": note_text("Epsilon", "The first of two: café, 漢字, 🌱.\n", note_id="230305AA01"),
         "f.md": note_text("Epsilon", "The second of two.\n", note_id="230306AA01"),
         "g.md": note_text("Gee", "One holder.\n", note_id="230307AA01"),
         "h.md": note_text("Aitch", "Another holder.\n", note_id="230307AA01"),

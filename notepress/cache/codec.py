@@ -101,6 +101,8 @@ def _moment_back(data: Any) -> datetime | None:
     if data is None:
         return None
     naive, fold, zone = data
+    if zone == "utc" and not fold:
+        return datetime.fromisoformat(naive + "+00:00")  # the same, made once, not twice
     return datetime.fromisoformat(naive).replace(fold=fold, tzinfo=_tz_back(zone))
 
 

@@ -6,7 +6,7 @@ replaced in one rename.  Like the cache it is plain data, never a pickle, so a f
 else wrote cannot run code: a line of text naming the layout and the code that wrote it,
 then one line of JSON, the notes in columns (:func:`~.codec.notes_to_columns`, read back
 about twice as fast as a document per note) but for their bodies, which follow as plain
-UTF-8, one after the other: most of the bytes, and decoded in one call rather than
+UTF-8, one after the other: most of the bytes, and decoded as a block each rather than
 character by character as JSON strings are.  A file of another layout or code is replaced
 without a word (the cache beside it says why); one that does not read back is discarded
 with a warning.
@@ -29,7 +29,7 @@ from .environment import environment_key
 
 __all__ = ["SNAPSHOT_LAYOUT", "Snapshot", "read_snapshot", "snapshot_path", "write_snapshot"]
 
-SNAPSHOT_LAYOUT = 1
+SNAPSHOT_LAYOUT = 2
 """The layout of the file; a file of another layout is replaced."""
 
 
@@ -70,7 +70,7 @@ def write_snapshot(path: Path, snapshot: Snapshot) -> None:
     every time, as without a cache.
     """
     notes, fingerprints = notes_to_columns(snapshot.notes)
-    bodies = notes.pop("body")
+    bodies = [body.encode("utf-8", "surrogatepass") for body in notes.pop("body")]
     notes["body"] = [len(body) for body in bodies]
     vault = {
         "key": snapshot.key,
@@ -91,8 +91,7 @@ def write_snapshot(path: Path, snapshot: Snapshot) -> None:
         with os.fdopen(fd, "wb") as file:
             file.write(_header())
             file.write(text + b"\n")
-            for body in bodies:
-                file.write(body.encode("utf-8", "surrogatepass"))
+            file.writelines(bodies)
         os.replace(partial, path)
     finally:
         with suppress(FileNotFoundError):
@@ -128,13 +127,15 @@ def _snapshot(data: bytes, start: int, end: int, key: str) -> Snapshot | None:
     vault = orjson.loads(data[start:end])
     if vault["key"] != key:
         return None
-    text = data[end + 1 :].decode("utf-8", "surrogatepass")
+    # Each body is decoded from the file's bytes on its own: one string of them all would
+    # take four bytes per character of every note as soon as one note holds an emoji.
+    view = memoryview(data)
     lengths = vault["notes"]["body"]
-    if sum(lengths) != len(text):
+    if sum(lengths) != len(data) - end - 1:
         raise ValueError("bodies of another length")
-    bodies, offset = [], 0
+    bodies, offset = [], end + 1
     for length in lengths:
-        bodies.append(text[offset : offset + length])
+        bodies.append(str(view[offset : offset + length], "utf-8", "surrogatepass"))
         offset += length
     vault["notes"]["body"] = bodies
     files = {

@@ -118,6 +118,10 @@ class _Parsed:
     note: Note
 
 
+#: Check rows read one query each before a load reads them all in one.
+_ONE_BY_ONE = 64
+
+
 @dataclass
 class BuildCache:
     """The cache of one build: opened for reading when the vault is loaded, written under
@@ -134,6 +138,7 @@ class BuildCache:
     _seen: set[str] = field(default_factory=set)
     _env: str = ""
     _checks: dict[tuple[str, str], tuple[str, str]] | None = None
+    _check_lookups: int = 0
     _pending_checks: list[tuple[str, str, str, str]] = field(default_factory=list)
     _kept: bool = False
 
@@ -215,9 +220,17 @@ class BuildCache:
     def checked(self, kind: str, path: str, key: str) -> list[Problem] | None:
         """The problems the ``kind`` check found in the note at ``path`` when its inputs had
         ``key`` (see :func:`notepress.vault.load_vault`), or None."""
-        if self._checks is None:
-            self._checks = self._all_checks()
-        row = self._checks.get((path, kind))
+        if self._checks is None and self._check_lookups < _ONE_BY_ONE:
+            # A load that checks a few notes again (one edit, see notepress.refresh) asks
+            # for their rows alone; a load that checks them all reads every row at once.
+            self._check_lookups += 1
+            row = self._query(
+                "SELECT key, problems FROM checks WHERE path = ? AND kind = ?", (path, kind)
+            )
+        else:
+            if self._checks is None:
+                self._checks = self._all_checks()
+            row = self._checks.get((path, kind))
         if row is None or row[0] != key:
             return None
         try:

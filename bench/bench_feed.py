@@ -14,6 +14,9 @@ does.  Both are run as whole processes, the way a person runs them:
   full content) into a new output folder, next to ``hugo`` into a new destination;
 - ``feed, full archive, warm``: the same build again with nothing changed (after one untimed
   build that fills the cache), next to Hugo again;
+- ``markdown-it-py alone``: the markdown library notepress renders with, parsing and
+  rendering every published note's body once (CommonMark, no plugins), next to Hugo: the floor under
+  any cold build;
 - ``feed, full archive, peak memory``: the cold build's largest process;
 - ``newsletter (latest 20)``: cold, again with nothing changed, and after one note is edited
   (largest size only).
@@ -33,7 +36,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Measure, anchor_row, emit, measure, notepress_command, options, row
+from common import (
+    Measure,
+    anchor_row,
+    emit,
+    measure,
+    notepress_command,
+    options,
+    python_command,
+    row,
+)
 from synthetic import make_vault
 
 CONFIG = """output = "_publish"
@@ -80,6 +92,19 @@ HUGO_RSS = """{{ printf "<?xml version=\\"1.0\\" encoding=\\"utf-8\\"?>" | safeH
 <pubDate>{{ .Date.Format "Mon, 02 Jan 2006 15:04:05 -0700" }}</pubDate>
 <description>{{ .Content | transform.XMLEscape | safeHTML }}</description></item>
 {{ end }}</channel></rss>
+"""
+
+# The floor under any feed notepress writes: the markdown library it renders with, reading
+# and rendering each published note's body once, with none of notepress's plugins, checks or output.
+MARKDOWN_ONLY = """
+import pathlib, sys
+from markdown_it import MarkdownIt
+md = MarkdownIt("commonmark")
+for path in sorted(pathlib.Path(sys.argv[1]).rglob("*.md")):
+    text = path.read_text(encoding="utf-8")
+    head, _, body = text.partition("\\n---\\n")
+    if "\\ndraft: true\\n" not in head + "\\n":  # Hugo leaves drafts out too
+        md.render(body)
 """
 
 FEED_GOAL = 1.0
@@ -138,6 +163,7 @@ def feed_rows(folder: Path, count: int, repeat: int, newsletter: bool) -> list[d
     no_cache = ("--no-cache",) if has_cache_option() else ()
 
     hugo_cold = run_hugo(site, folder / "public-cold", repeat)
+    parser_alone = measure(python_command(MARKDOWN_ONLY, vault), repeat=repeat)
     cold = build(vault, "archive", folder / "out-cold", *no_cache, repeat=repeat)
     build(vault, "archive", folder / "out-cold")  # fills the cache: the next run is warm
     warm = build(vault, "archive", folder / "out-cold", repeat=repeat)
@@ -147,6 +173,13 @@ def feed_rows(folder: Path, count: int, repeat: int, newsletter: bool) -> list[d
         anchor_row("feed, full archive, cold", count, cold, ("Hugo", hugo_cold), limit=FEED_GOAL),
         anchor_row(
             "feed, full archive, warm", count, warm, ("Hugo again", hugo_warm), limit=WARM_GOAL
+        ),
+        row(
+            "markdown-it-py alone: CommonMark parse + render of the notes, no plugins",
+            count,
+            parser_alone,
+            ("Hugo", hugo_cold),
+            ratio=parser_alone.cpu_s / hugo_cold.cpu_s if hugo_cold.cpu_s else None,
         ),
         row(
             "feed, full archive, peak memory",

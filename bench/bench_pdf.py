@@ -8,7 +8,8 @@ Jobs (one JSON row each, in the format every ``bench_*.py`` writes):
 
 * ``pdf-digest``: a ``group = "all"`` digest of 100 notes of ``bench/synthetic.py``, built the
   way the CLI builds it, next to WeasyPrint alone on the very HTML and CSS the exporter fed
-  its worker (same fonts, same images; goal: at most 1.05x);
+  its worker (same fonts, same images; goal: at most 1.05x); three pairs, one after the
+  other, and the median of each side (``--repeat``);
 * ``pdf-500-pages``: one digest of about 500 pages next to five digests of a fifth of the
   notes each, built one after the other (goal: at most 2x);
 * with ``--scaling``: WeasyPrint alone on digests of 50, 100, 200 and 400 notes, to see
@@ -203,13 +204,34 @@ def make_digest_vault(folder: Path, notes: int) -> Path:
     return vault
 
 
-def digest(folder: Path, notes: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The notepress build and WeasyPrint alone on its HTML, for a digest of ``notes``."""
+def digest(folder: Path, notes: int, repeat: int = 1) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The notepress build and WeasyPrint alone on its HTML, for a digest of ``notes``:
+    ``repeat`` pairs, one after the other, and the run of median CPU time of each side.
+
+    Pairs, because the machine's speed drifts over minutes: a build and its anchor measured
+    side by side see the same machine, and the median of a few pairs is not one lucky run.
+    Each build writes into an output folder of its own, so each is cold.
+    """
     vault = make_digest_vault(folder, notes)
-    dump = folder / f"digest-{notes}.json"
-    built = in_child("--child-build", str(vault), str(folder / f"out-{notes}"), str(dump))
-    alone = in_child("--child-weasyprint", str(dump))
-    return built, alone
+    builds, anchors = [], []
+    for run in range(repeat):
+        dump = folder / f"digest-{notes}-{run}.json"
+        out = folder / f"out-{notes}-{run}"
+        builds.append(in_child("--child-build", str(vault), str(out), str(dump)))
+        anchors.append(in_child("--child-weasyprint", str(dump)))
+        ratio = builds[-1]["cpu_s"] / anchors[-1]["cpu_s"]
+        print(
+            f"digest of {notes} notes, pair {run + 1}: {builds[-1]['cpu_s']:.2f} s against "
+            f"{anchors[-1]['cpu_s']:.2f} s ({ratio:.2f}x)",
+            file=sys.stderr,
+        )
+    return _median(builds), _median(anchors)
+
+
+def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run of median CPU time (the lower middle one of an even count)."""
+    ordered = sorted(runs, key=lambda run: run["cpu_s"])
+    return ordered[(len(ordered) - 1) // 2]
 
 
 def main() -> None:
@@ -218,6 +240,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="sizes divided by five")
     parser.add_argument("--scaling", action="store_true", help="also 50/100/200/400 notes")
     parser.add_argument("--keep", type=Path, help="keep the vaults and PDFs in this folder")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="pairs of the 100-note digest (median; default 3)"
+    )
     parser.add_argument("--child-build", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--child-weasyprint", help=argparse.SUPPRESS)
     parser.add_argument("--child-plan", nargs=2, help=argparse.SUPPRESS)
@@ -248,7 +273,7 @@ def main() -> None:
             scaling(folder, scale, add)
 
         notes = 100 // scale
-        built, alone = digest(folder, notes)
+        built, alone = digest(folder, notes, 1 if args.quick else args.repeat)
         print(f"digest of {notes} notes: {built['pages']} pages", file=sys.stderr)
         add(
             figures_row(

@@ -177,7 +177,9 @@ def _load(
         take_snapshot,
     )
 
-    key = snapshot_key(survey.root, settings, config.ignore, excluded, config.vault, config.site)
+    # How many processes parse the notes changes nothing in them: not part of the key.
+    options = replace(config.vault, jobs=0)
+    key = snapshot_key(survey.root, settings, config.ignore, excluded, options, config.site)
     listing = list_notes(survey)
     earlier = cache.snapshot(key)
     if earlier is not None:

@@ -221,6 +221,19 @@ def test_nothing_changed_reads_no_note(vault: Path, monkeypatch: pytest.MonkeyPa
     assert spy.parsed == []
 
 
+def test_another_number_of_parsing_processes_still_reads_only_the_edited_file(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``-j`` changes how notes are parsed, never what they hold: the kept vault stands."""
+    _replace("One holder.", "One holder, edited.", "g.md")(vault)
+    spy = Spy(monkeypatch)
+    project = notepress.load_project(vault, output=vault.parent / "out", jobs=1)
+    assert spy.refreshed == [True]
+    assert spy.parsed == ["g.md"]
+    cold = notepress.load_project(vault, output=vault.parent / "out", cache=False)
+    assert project.vault.notes == cold.vault.notes
+
+
 def test_a_file_changed_too_close_to_its_listing_is_always_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -187,10 +187,15 @@ def _load(
             earlier, survey, listing, settings, config.site, config.vault, store
         )
         if refreshed is not None:
-            vault, changed = refreshed
-            cache.know_shape(vault, earlier.checked_shape)
-            if must_renew(earlier, len(changed)):
-                cache.keep_snapshot(lambda: renewed_snapshot(earlier, survey, listing, vault))
+            vault = refreshed.vault
+            if not refreshed.reshaped:
+                cache.know_shape(vault, earlier.checked_shape)
+            if must_renew(earlier, len(refreshed.changed)):
+                cache.keep_snapshot(
+                    lambda: renewed_snapshot(
+                        earlier, survey, listing, refreshed, cache.shape(refreshed.vault)
+                    )
+                )
             return vault
     notes, problems = read_notes(survey, settings, cache=store, jobs=jobs)
     faces = [note_face(note) for note in notes]

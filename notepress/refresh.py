@@ -10,9 +10,11 @@ keeps between builds.  Each such note goes through the steps a full load takes
 Taking the other notes as they were is right only while nothing they read of a changed
 note has changed: its face (path, id, title, aliases, headings, block ids, dates, draft,
 errors), what it embeds, whether it is published and its URL.  When that holds for every
-changed note the result equals a full load; when it does not, or a note was added, removed
-or renamed, or an attachment, a setting or a problem of the walk changed, the load is a
-full one.  A file whose time is too close to the moment it was listed may change again
+changed note the result equals a full load.  Headings and block ids are read only by the
+links that find the note, so when they alone changed, the notes with such a link are
+checked again too (while they are few: 1 % of the vault, at least 50).  When anything else
+changed, or a note was added, removed or renamed, or an attachment, a setting or a problem
+of the walk changed, the load is a full one.  A file whose time is too close to the moment it was listed may change again
 within the same tick of the clock, so such a file is always read (git does the same).
 """
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -30,6 +33,7 @@ from .collisions import assign_url
 from .config import Site, VaultOptions
 from .model import Note
 from .parse import ParseSettings
+from .slugs import lookup_key
 from .vault import (
     ParsedNotes,
     Survey,
@@ -43,6 +47,7 @@ from .vault import (
 
 __all__ = [
     "Listing",
+    "Refreshed",
     "face",
     "list_notes",
     "must_renew",
@@ -133,17 +138,34 @@ def take_snapshot(
 
 
 def renewed_snapshot(
-    snapshot: Snapshot, survey: Survey, listing: Listing, vault: Vault
+    snapshot: Snapshot,
+    survey: Survey,
+    listing: Listing,
+    refreshed: Refreshed,
+    checked_shape: str,
 ) -> Snapshot:
-    """``snapshot`` brought up to ``vault``, which :func:`refresh_vault` made from it: each
-    note's face is the one the snapshot holds (or the refresh would have failed)."""
-    return replace(snapshot, files=_files(survey, listing), notes=vault.notes, fingerprints=())
+    """``snapshot`` brought up to the vault :func:`refresh_vault` made from it, whose own
+    shape (:func:`vault_shape` of the checked vault) is ``checked_shape``."""
+    return replace(
+        snapshot,
+        files=_files(survey, listing),
+        notes=refreshed.vault.notes,
+        fingerprints=(),
+        faces=refreshed.faces,
+        shape=refreshed.shape,
+        checked_shape=checked_shape,
+    )
 
 
 def must_renew(snapshot: Snapshot, changed: int) -> bool:
     """Whether to write the snapshot again after a refresh that read ``changed`` notes:
     writing costs about what reading 1 % of the notes again on every build does."""
-    return changed > max(50, len(snapshot.notes) // 100)
+    return changed > _few(snapshot)
+
+
+def _few(snapshot: Snapshot) -> int:
+    """How many notes a refresh may read before a full load (or a new snapshot) pays."""
+    return max(50, len(snapshot.notes) // 100)
 
 
 def _files(survey: Survey, listing: Listing) -> dict[str, tuple[int, int] | None]:
@@ -154,6 +176,22 @@ def _files(survey: Survey, listing: Listing) -> dict[str, tuple[int, int] | None
     }
 
 
+@dataclass(frozen=True)
+class Refreshed:
+    """What :func:`refresh_vault` made of a snapshot."""
+
+    vault: Vault
+    changed: list[Note]
+    """The notes read again: those whose files changed, and the notes that link to one
+    whose headings or block ids changed."""
+    faces: tuple[bytes, ...]
+    """Each note's :func:`face`, for the next snapshot."""
+    shape: str
+    """:func:`vault_shape` of the vault before its checks."""
+    reshaped: bool
+    """Whether a note's headings or block ids changed, and with them the vault's shape."""
+
+
 def refresh_vault(
     snapshot: Snapshot,
     survey: Survey,
@@ -162,9 +200,9 @@ def refresh_vault(
     site: Site,
     options: VaultOptions,
     cache: ParsedNotes | None = None,
-) -> tuple[Vault, list[Note]] | None:
+) -> Refreshed | None:
     """The vault of ``survey`` from ``snapshot`` and the notes whose files changed (see the
-    module's docstring), with those notes; None when a full load is needed."""
+    module's docstring); None when a full load is needed."""
     if (
         len(survey.notes) != len(snapshot.notes)
         or list(snapshot.files) != [rel for _, rel in survey.notes]
@@ -180,25 +218,39 @@ def refresh_vault(
             changed.append(index)
     base = _vault(survey, snapshot.notes)
     if not changed:
-        return base, []
-    read, problems = parse_notes(
-        replace(survey, notes=tuple(survey.notes[i] for i in changed), problems=()),
-        settings,
-        cache=cache,
-    )
-    if problems or len(read) != len(changed):
-        return None  # a file that can no longer be read: the full load reports it
+        return Refreshed(base, [], snapshot.faces, snapshot.shape, reshaped=False)
     notes = list(snapshot.notes)
-    for index, note in zip(changed, read, strict=True):
-        notes[index] = note
+    if not _read(changed, notes, survey, settings, cache):
+        return None
+    faces = list(snapshot.faces)
+    reshaped: list[int] = []
     for index in changed:
         marked = mark_duplicate_id(notes, notes[index])
-        if face(marked, note_face(marked)) != snapshot.faces[index]:
-            return None
+        faces[index] = face(marked, note_face(marked))
+        if faces[index] != snapshot.faces[index]:
+            if not _only_parts_differ(marked, snapshot.notes[index], snapshot.faces[index]):
+                return None
+            reshaped.append(index)
         notes[index] = marked
+    shape = snapshot.shape
+    if reshaped:
+        # The notes that link to a note whose headings or block ids changed are checked
+        # again: what their links find in it is all the change can alter.
+        readers = _readers(base, [snapshot.notes[i] for i in reshaped], set(changed))
+        if len(changed) + len(readers) > _few(snapshot):
+            return None
+        if not _read(readers, notes, survey, settings, cache):
+            return None
+        for index in readers:
+            notes[index] = mark_duplicate_id(notes, notes[index])
+            if face(notes[index], note_face(notes[index])) != snapshot.faces[index]:
+                return None  # changed since it was listed
+        changed = sorted([*changed, *readers])
     unchecked = base.with_same_faces(notes)
+    if reshaped:
+        shape = vault_shape(unchecked)
     for index in changed:
-        checked = check_note(unchecked, notes[index], cache=cache, shape=snapshot.shape)
+        checked = check_note(unchecked, notes[index], cache=cache, shape=shape)
         final = assign_url(checked, notes[:index], site, options)
         before = snapshot.notes[index]
         if (final.published, final.has_errors, final.slug) != (
@@ -208,7 +260,68 @@ def refresh_vault(
         ):
             return None
         notes[index] = final
-    return unchecked.with_same_faces(notes), [notes[index] for index in changed]
+    vault = unchecked.with_same_faces(notes)
+    return Refreshed(vault, [notes[i] for i in changed], tuple(faces), shape, bool(reshaped))
+
+
+def _read(
+    indexes: Sequence[int],
+    notes: list[Note],
+    survey: Survey,
+    settings: ParseSettings,
+    cache: ParsedNotes | None,
+) -> bool:
+    """Put the notes at ``indexes``, read again, into ``notes``; False when a file can no
+    longer be read (the full load reports it)."""
+    read, problems = parse_notes(
+        replace(survey, notes=tuple(survey.notes[i] for i in indexes), problems=()),
+        settings,
+        cache=cache,
+    )
+    if problems or len(read) != len(indexes):
+        return False
+    for index, note in zip(indexes, read, strict=True):
+        notes[index] = note
+    return True
+
+
+def _only_parts_differ(note: Note, before: Note, known: bytes) -> bool:
+    """Whether ``note`` has the face ``known`` once given the headings and block ids of
+    ``before`` (the same note as the snapshot holds it): whether only those changed."""
+    same = replace(note, headings=before.headings, block_ids=before.block_ids)
+    return face(same, note_face(same)) == known
+
+
+def _readers(vault: Vault, targets: Sequence[Note], skip: set[int]) -> list[int]:
+    """The indexes of ``vault``'s notes (but ``skip``) with a link or embed that finds one
+    of ``targets``.
+
+    A link can find a note only by its file name (a path ends with it) or, failing that,
+    by its title or an alias, so only the links written with one of those names are
+    resolved.
+    """
+    names: set[str] = set()
+    for note in targets:
+        names.add(lookup_key(note.path.stem))
+        names.add(lookup_key(note.path.name))
+        names.add(lookup_key(note.title))
+        names.update(lookup_key(alias) for alias in note.aliases)
+    wanted = {id(note) for note in targets}
+    readers = []
+    for index, note in enumerate(vault.notes):
+        if index in skip:
+            continue
+        for link in note.links:
+            if not link.target:
+                continue
+            key = lookup_key(link.target)
+            last = posixpath.normpath(key).rpartition("/")[2]
+            if names.isdisjoint((key, key.removesuffix(".md"), last, last.removesuffix(".md"))):
+                continue
+            if id(vault.resolve_link(link, note)) in wanted:
+                readers.append(index)
+                break
+    return readers
 
 
 def _vault(survey: Survey, notes: Sequence[Note]) -> Vault:

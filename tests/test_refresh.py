@@ -59,7 +59,7 @@ def _files() -> dict[str, str | bytes]:
         "e.md": note_text("Epsilon", "The first of two: café, 漢字, 🌱.\n", note_id="230305AA01"),
         "f.md": note_text("Epsilon", "The second of two.\n", note_id="230306AA01"),
         "g.md": note_text("Gee", "One holder.\n", note_id="230307AA01"),
-        "h.md": note_text("Aitch", "Another holder.\n", note_id="230307AA01"),
+        "h.md": note_text("Aitch", "Another holder. See [[Gamma#^blk]].\n", note_id="230307AA01"),
         "draft.md": note_text("Hidden", "Not yet.\n", draft=True, note_id="230308AA01"),
         "folder/deep.md": note_text("Deep", "Found by its name alone.\n", note_id="230309AB01"),
         "pic.png": b"\x89PNG\r\n\x1a\n" + b"\0" * 64,
@@ -88,8 +88,14 @@ class Spy:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.refreshed: list[bool] = []
         self.parsed: list[str] = []
+        self.checked: list[str] = []
         self.listening = True
         refresh, parse = notepress.refresh.refresh_vault, notepress.vault.parse_files
+        check = notepress.refresh.check_note
+
+        def spy_check(vault: Any, note: Any, **kwargs: Any) -> Any:
+            self.checked.append(note.path.as_posix())
+            return check(vault, note, **kwargs)
 
         def spy_refresh(*args: Any, **kwargs: Any) -> Any:
             found = refresh(*args, **kwargs)
@@ -103,6 +109,7 @@ class Spy:
 
         monkeypatch.setattr(notepress.refresh, "refresh_vault", spy_refresh)
         monkeypatch.setattr(notepress.vault, "parse_files", spy_parse)
+        monkeypatch.setattr(notepress.refresh, "check_note", spy_check)
 
 
 def _load_both(root: Path, spy: Spy) -> notepress.Project:
@@ -149,6 +156,11 @@ def _two_notes(root: Path) -> None:
     _replace("See [[b]]", "First [[Nowhere else]]. See [[b]]", "a.md")(root)
 
 
+def _heading_and_title(root: Path) -> None:
+    _replace("## Part", "## Kiln", "b.md")(root)
+    _replace("title: Beta", "title: Beta Two", "b.md")(root)
+
+
 def _add_note(root: Path) -> None:
     _write(root, "new.md", note_text("Newcomer", "Fresh.\n", note_id="230309AA01"))
 
@@ -179,11 +191,25 @@ UNSEEN = {
     "two notes": (_two_notes, 2),
 }
 
+#: Edits of headings and block ids: the edited note and the notes that link to it (by
+#: file name or by title) are read again.
+RESHAPED = {
+    "a heading renamed": (_replace("## Part", "## Kiln", "b.md"), ["a.md", "b.md"]),
+    "a block id removed": (_replace("^blk", "", "c.md"), ["a.md", "c.md", "h.md"]),
+    "a heading added to an embedded note": (
+        _replace("Back again:", "## Kiln\n\nBack again:", "d.md"),
+        ["a.md", "d.md"],
+    ),
+    "a heading added to a note nobody links to": (
+        _replace("Not yet.", "## Kiln\n\nNot yet.", "draft.md"),
+        ["draft.md"],
+    ),
+}
+
 #: Edits other notes can see, and files added or removed: a full load.
 SEEN = {
     "a title": _replace("title: Gamma", "title: Gamma Two", "c.md"),
-    "a heading": _replace("## Part", "## Kiln", "b.md"),
-    "a block id": _replace("^blk", "", "c.md"),
+    "a heading and a title": _heading_and_title,
     "an embed": _replace("![[a]]", "![[b]]", "d.md"),
     "a draft flag": _replace("draft: false", "draft: true", "e.md"),
     "a note id": _replace("230307AA01", "230310AA01", "h.md"),
@@ -202,6 +228,35 @@ def test_an_edit_no_other_note_sees_reads_only_the_edited_files(
     _load_both(vault, spy)
     assert spy.refreshed == [True]
     assert len(spy.parsed) == reads
+
+
+@pytest.mark.parametrize("edit,checked", RESHAPED.values(), ids=list(RESHAPED))
+def test_a_heading_or_block_edit_checks_the_note_and_the_notes_that_link_to_it(
+    vault: Path, monkeypatch: pytest.MonkeyPatch, edit: Callable[[Path], None], checked: list[str]
+) -> None:
+    edit(vault)
+    spy = Spy(monkeypatch)
+    _load_both(vault, spy)
+    assert spy.refreshed == [True]
+    assert sorted(spy.checked) == checked
+    assert len(spy.parsed) == 1  # the notes that link to it come from the parse cache
+
+
+def test_a_heading_many_notes_link_to_makes_a_full_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading the notes that link to an edited heading stops paying past 1 % of the vault
+    (at least 50): then the vault is read whole."""
+    files: dict[str, str | bytes] = {"hub.md": note_text("Hub", "## Part\n\nThe centre.\n")}
+    for number in range(60):
+        files[f"spoke {number:02}.md"] = note_text(f"Spoke {number}", "Out to [[hub#Part]].\n")
+    root = write_vault(tmp_path / "vault", files, CONFIG)
+    _age(root, 120)
+    notepress.load_project(root, output=tmp_path / "out").build()
+    _replace("## Part", "## Kiln", "hub.md")(root)
+    spy = Spy(monkeypatch)
+    _load_both(root, spy)
+    assert spy.refreshed == [False]
 
 
 @pytest.mark.parametrize("edit", SEEN.values(), ids=list(SEEN))

@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from .cache.snapshot import Snapshot
 from .collisions import assign_url
 from .config import Site, VaultOptions
+from .embeds import embed_problems
 from .model import Note
 from .parse import ParseSettings
 from .slugs import lookup_key
@@ -249,8 +250,9 @@ def refresh_vault(
     unchecked = base.with_same_faces(notes)
     if reshaped:
         shape = vault_shape(unchecked)
+    embeds = embed_problems(unchecked)  # the whole vault's graph: once for every note
     for index in changed:
-        checked = check_note(unchecked, notes[index], cache=cache, shape=shape)
+        checked = check_note(unchecked, notes[index], cache=cache, shape=shape, embeds=embeds)
         final = assign_url(checked, notes[:index], site, options)
         before = snapshot.notes[index]
         if (final.published, final.has_errors, final.slug) != (

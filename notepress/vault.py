@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import Literal, Protocol
 
 import pathspec
 
@@ -682,13 +682,20 @@ def mark_duplicate_id(notes: Sequence[Note], note: Note) -> Note:
 
 
 def check_note(
-    vault: Vault, note: Note, *, cache: ParsedNotes | None = None, shape: str | None = None
+    vault: Vault,
+    note: Note,
+    *,
+    cache: ParsedNotes | None = None,
+    shape: str | None = None,
+    embeds: Callable[[Note], list[Problem]] | Literal["find"] | None = "find",
 ) -> Note:
     """``note`` (one of ``vault``'s, as :func:`read_notes` left it) with the problems
     :func:`check_vault` adds to it, in their order.
 
     For a vault loaded earlier with this file changed: the other notes' problems do not
     depend on it as long as what they can read of it (its :func:`note_face`) is the same.
+    ``embeds`` is :func:`embed_problems` of ``vault`` when the caller checks several notes
+    (it walks every note's embeds).
     """
     memo = _check_memo(cache, vault, shape) if cache is not None else None
 
@@ -699,7 +706,8 @@ def check_note(
         return reference_problems(item, vault)
 
     found = list((memo("links", links) if memo is not None else links)(note))
-    embeds = embed_problems(vault)
+    if embeds == "find":
+        embeds = embed_problems(vault)
     if embeds is not None:
         found += embeds(note)
     found += (memo("references", references) if memo is not None else references)(note)

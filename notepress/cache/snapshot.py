@@ -131,7 +131,7 @@ def _snapshot(data: bytes, start: int, end: int, key: str) -> Snapshot | None:
     # take four bytes per character of every note as soon as one note holds an emoji.
     view = memoryview(data)
     lengths = vault["notes"]["body"]
-    if sum(lengths) != len(data) - end - 1:
+    if sum(lengths) != len(data) - end - 1 or (lengths and min(lengths) < 0):
         raise ValueError("bodies of another length")
     bodies, offset = [], end + 1
     for length in lengths:

@@ -8,6 +8,7 @@ Reads are counted by wrapping the parser; nothing is timed.
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import time
@@ -368,7 +369,16 @@ def _planted(path: Path, marker: Path) -> None:
     path.write_bytes(_header(path) + pickle.dumps(_Planted(marker)) + b"\n")
 
 
-@pytest.mark.parametrize("damage", [_garbage, _truncated, _planted])
+def _bodies_shifted(path: Path, marker: Path) -> None:
+    """Body lengths that add up but cut the text elsewhere (one made negative)."""
+    header, data, bodies = path.read_bytes().split(b"\n", 2)
+    vault = json.loads(data)
+    lengths = vault["notes"]["body"]
+    lengths[0], lengths[1] = -1, lengths[1] + lengths[0] + 1
+    path.write_bytes(header + b"\n" + json.dumps(vault).encode() + b"\n" + bodies)
+
+
+@pytest.mark.parametrize("damage", [_garbage, _truncated, _planted, _bodies_shifted])
 def test_a_damaged_or_planted_snapshot_is_discarded_with_a_warning(
     vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: Any
 ) -> None:

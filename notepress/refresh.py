@@ -11,8 +11,10 @@ Taking the other notes as they were is right only while nothing they read of a c
 note has changed: its face (path, id, title, aliases, headings, block ids, dates, draft,
 errors), what it embeds, whether it is published and its URL.  When that holds for every
 changed note the result equals a full load.  Headings and block ids are read only by the
-links that find the note, so when they alone changed, the notes with such a link are
-checked again too (while they are few: 1 % of the vault, at least 50).  When anything else
+links that find the note, so when they changed, the notes with such a link are checked
+again too (while they are few: 1 % of the vault, at least 50); what a note embeds is read
+only through the loops of embeds, so a note on none, before and after, may change its
+embeds.  When anything else
 changed, or a note was added, removed or renamed, or an attachment, a setting or a problem
 of the walk changed, the load is a full one.  A file whose time is too close to the moment it was listed may change again
 within the same tick of the clock, so such a file is always read (git does the same).
@@ -91,11 +93,13 @@ def snapshot_key(root: object, settings: ParseSettings, *parts: object) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def face(note: Note, shape_face: bytes) -> bytes:
+def face(note: Note, shape_face: bytes, embeds_of: Note | None = None) -> bytes:
     """What other notes' checks read of ``note`` (its ``shape_face``, see
-    :func:`~notepress.vault.note_face`) and what it embeds, as one digest."""
+    :func:`~notepress.vault.note_face`) and what it embeds (or ``embeds_of`` embeds), as
+    one digest."""
     digest = hashlib.blake2b(shape_face, digest_size=16)
-    embeds = [[link.target, link.heading] for link in note.links if link.embed]
+    links = (embeds_of or note).links
+    embeds = [[link.target, link.heading] for link in links if link.embed]
     digest.update(json.dumps(embeds, ensure_ascii=False).encode("utf-8", "surrogatepass"))
     return digest.digest()
 
@@ -225,13 +229,19 @@ def refresh_vault(
         return None
     faces = list(snapshot.faces)
     reshaped: list[int] = []
+    re_embedded: list[int] = []
     for index in changed:
         marked = mark_duplicate_id(notes, notes[index])
         faces[index] = face(marked, note_face(marked))
         if faces[index] != snapshot.faces[index]:
-            if not _only_parts_differ(marked, snapshot.notes[index], snapshot.faces[index]):
+            differs = _what_differs(marked, snapshot.notes[index], snapshot.faces[index])
+            if differs is None:
                 return None
-            reshaped.append(index)
+            parts, embedded = differs
+            if parts:
+                reshaped.append(index)
+            if embedded:
+                re_embedded.append(index)
         notes[index] = marked
     shape = snapshot.shape
     if reshaped:
@@ -250,9 +260,9 @@ def refresh_vault(
     unchecked = base.with_same_faces(notes)
     if reshaped:
         shape = vault_shape(unchecked)
-    embeds = embed_problems(unchecked)  # the whole vault's graph: once for every note
+    loops = embed_problems(unchecked)  # the whole vault's graph: once for every note
     for index in changed:
-        checked = check_note(unchecked, notes[index], cache=cache, shape=shape, embeds=embeds)
+        checked = check_note(unchecked, notes[index], cache=cache, shape=shape, embeds=loops)
         final = assign_url(checked, notes[:index], site, options)
         before = snapshot.notes[index]
         if (final.published, final.has_errors, final.slug) != (
@@ -262,6 +272,8 @@ def refresh_vault(
         ):
             return None
         notes[index] = final
+    if not all(_off_every_cycle(notes, snapshot.notes[i], notes[i]) for i in re_embedded):
+        return None
     vault = unchecked.with_same_faces(notes)
     return Refreshed(vault, [notes[i] for i in changed], tuple(faces), shape, bool(reshaped))
 
@@ -287,11 +299,29 @@ def _read(
     return True
 
 
-def _only_parts_differ(note: Note, before: Note, known: bytes) -> bool:
-    """Whether ``note`` has the face ``known`` once given the headings and block ids of
-    ``before`` (the same note as the snapshot holds it): whether only those changed."""
+def _what_differs(note: Note, before: Note, known: bytes) -> tuple[bool, bool] | None:
+    """Whether the headings or block ids, and whether the embeds of ``note`` differ from
+    ``before`` (the same note as the snapshot holds it, whose face was ``known``); None
+    when anything else of its face differs."""
     same = replace(note, headings=before.headings, block_ids=before.block_ids)
-    return face(same, note_face(same)) == known
+    shape_face = note_face(same)
+    if face(same, shape_face, embeds_of=before) != known:
+        return None
+    return same != note, face(same, shape_face) != known
+
+
+def _off_every_cycle(notes: Sequence[Note], before: Note, after: Note) -> bool:
+    """Whether a note whose embeds changed was on no loop of embeds, before or after.
+
+    Other notes read what a note embeds only through the loops of the embed graph (see
+    :mod:`notepress.embeds`): a note on none, before and after, changed no other note's
+    loops.  A note on a loop has an ``embed-cycle`` warning; the graph is one of note ids,
+    so the id must be the note's alone.
+    """
+    return (
+        not any(p.code == "embed-cycle" for p in (*before.problems, *after.problems))
+        and sum(1 for note in notes if note.note_id == after.note_id) == 1
+    )
 
 
 def _readers(vault: Vault, targets: Sequence[Note], skip: set[int]) -> list[int]:

@@ -43,7 +43,7 @@ exporter = "jsonld"
 
 
 def _files() -> dict[str, str | bytes]:
-    """Links, heading and block links, an embed cycle, a URL collision, a shared note_id, a
+    """Links, heading and block links, an embed loop, a URL collision, a shared note_id, a
     draft, a broken link and an image: every way one note's state reaches another's; and
     characters of every width."""
     return {
@@ -58,7 +58,7 @@ def _files() -> dict[str, str | bytes]:
         "d.md": note_text("Delta", "Back again:\n\n![[a]]\n", note_id="230304AA01"),
         # Text of every width (Latin-1, CJK, beyond the BMP) kept beside plain ASCII notes.
         "e.md": note_text("Epsilon", "The first of two: café, 漢字, 🌱.\n", note_id="230305AA01"),
-        "f.md": note_text("Epsilon", "The second of two.\n", note_id="230306AA01"),
+        "f.md": note_text("Epsilon", "The second of two.\n\n![[e]]\n", note_id="230306AA01"),
         "g.md": note_text("Gee", "One holder.\n", note_id="230307AA01"),
         "h.md": note_text("Aitch", "Another holder. See [[Gamma#^blk]].\n", note_id="230307AA01"),
         "draft.md": note_text("Hidden", "Not yet.\n", draft=True, note_id="230308AA01"),
@@ -189,6 +189,8 @@ UNSEEN = {
     "a shared note_id's body": (_replace("Another holder.", "Another one.", "h.md"), 1),
     "a note in a folder": (_replace("by its name", "by its bare name", "folder/deep.md"), 1),
     "a file touched": (_touch, 1),
+    "an image embedded": (_replace("^blk\n", "^blk\n\n![[pic.png]]\n", "c.md"), 1),
+    "a note embedded off every loop": (_replace("^blk\n", "^blk\n\n![[b]]\n", "c.md"), 1),
     "two notes": (_two_notes, 2),
 }
 
@@ -211,7 +213,9 @@ RESHAPED = {
 SEEN = {
     "a title": _replace("title: Gamma", "title: Gamma Two", "c.md"),
     "a heading and a title": _heading_and_title,
-    "an embed": _replace("![[a]]", "![[b]]", "d.md"),
+    "an embed of a note on a loop": _replace("![[a]]", "![[b]]", "d.md"),
+    "an embed that closes a loop": _replace("The first", "![[f]]\n\nThe first", "e.md"),
+    "an embed in a note whose id is shared": _replace("One holder.", "![[pic.png]]", "g.md"),
     "a draft flag": _replace("draft: false", "draft: true", "e.md"),
     "a note id": _replace("230307AA01", "230310AA01", "h.md"),
     "a note added": _add_note,

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 import notepress
+import notepress.cache.snapshot
 import notepress.refresh
 import notepress.vault
 from bench.synthetic import make_vault as make_synthetic_vault
@@ -292,6 +293,32 @@ def test_another_number_of_parsing_processes_still_reads_only_the_edited_file(
     assert spy.parsed == ["g.md"]
     cold = notepress.load_project(vault, output=vault.parent / "out", cache=False)
     assert project.vault.notes == cold.vault.notes
+
+
+def test_a_process_that_builds_again_takes_the_kept_vault_from_memory(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``serve`` and ``watch`` build in one process: the snapshot they wrote or read last is
+    not decoded again while its file is the one they know; another file is."""
+    decoded: list[Path] = []
+    decode = notepress.cache.snapshot._snapshot
+
+    def spy_decode(data: bytes, *args: Any) -> Any:
+        decoded.append(path)
+        return decode(data, *args)
+
+    monkeypatch.setattr(notepress.cache.snapshot, "_snapshot", spy_decode)
+    path = _snapshot_file(vault)
+    _replace("One holder.", "One holder, edited.", "g.md")(vault)
+    spy = Spy(monkeypatch)
+    _load_both(vault, spy)
+    assert spy.refreshed == [True] and decoded == []
+    # The same bytes in a new file, as another process would leave them: read again.
+    copy = path.with_name("copy")
+    copy.write_bytes(path.read_bytes())
+    os.replace(copy, path)
+    _load_both(vault, spy)
+    assert spy.refreshed == [True, True] and decoded == [path]
 
 
 def test_a_file_changed_too_close_to_its_listing_is_always_read(

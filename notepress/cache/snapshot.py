@@ -18,7 +18,7 @@ import gc
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 import orjson
@@ -56,6 +56,12 @@ class Snapshot:
     """Per note, a digest of all that other notes' checks and URLs read of it."""
     fingerprints: tuple[str, ...] = ()
     """Per note, its fingerprint (:func:`~.codec.fingerprint`), known from its line."""
+
+
+_LAST: dict[str, tuple[tuple[int, int, int], Snapshot]] = {}
+"""The snapshot this process last wrote or read, by its file's identity (inode, size and
+time): a process that builds again and again (``serve``, ``watch``) takes it from memory
+while the file is the one it knows, instead of decoding every note again."""
 
 
 def snapshot_path(cache_file: Path) -> Path:
@@ -96,12 +102,16 @@ def write_snapshot(path: Path, snapshot: Snapshot) -> None:
     finally:
         with suppress(FileNotFoundError):
             partial.unlink()
+    _remember(path, replace(snapshot, fingerprints=tuple(fingerprints)))
 
 
 def read_snapshot(path: Path, key: str) -> Snapshot | str | None:
     """The snapshot at ``path`` when it was written by this code for ``key``; None when
     there is none or it is another version's or for other settings; else why it is not
     usable."""
+    known = _LAST.get(str(path))
+    if known is not None and known[0] == _identity(path) and known[1].key == key:
+        return known[1]
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -114,9 +124,28 @@ def read_snapshot(path: Path, key: str) -> Snapshot | str | None:
     try:
         end = data.index(b"\n", len(header))
         with _no_collection():
-            return _snapshot(data, len(header), end, key)
+            found = _snapshot(data, len(header), end, key)
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         return f"it does not read back ({type(exc).__name__})"
+    if found is not None:
+        _remember(path, found)
+    return found
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def _remember(path: Path, snapshot: Snapshot) -> None:
+    """Keep ``snapshot`` as the one of ``path`` as the file is now (one at a time)."""
+    _LAST.clear()
+    identity = _identity(path)
+    if identity is not None:
+        _LAST[str(path)] = (identity, snapshot)
 
 
 def _snapshot(data: bytes, start: int, end: int, key: str) -> Snapshot | None:

@@ -24,7 +24,7 @@ from .model import Note, Problem, Severity
 from .slugs import note_slug
 from .vault import Vault
 
-__all__ = ["assign_url", "assign_urls"]
+__all__ = ["assign_url", "assign_urls", "claim_keys"]
 
 
 def assign_urls(vault: Vault, site: Site, options: VaultOptions) -> Vault:
@@ -58,6 +58,19 @@ def assign_url(note: Note, earlier: Iterable[Note], site: Site, options: VaultOp
                 claimed.setdefault(_url_key(site.note_path(other)), other)
         note = _claim(note, site, options, claimed)
     return note
+
+
+def claim_keys(note: Note, site: Site) -> set[str]:
+    """The URLs ``note`` (as :func:`assign_urls` left it) claims or may have been refused,
+    as compared: its own, and for a note told apart by its note_id, the one it was told
+    apart from; none without note pages, where no URL is claimed."""
+    if not site.note_url:
+        return set()
+    keys = {_url_key(site.note_path(note))}
+    suffix = f"-{_id_slug(note)}"
+    if note.slug.endswith(suffix):
+        keys.add(_url_key(site.note_path(replace(note, slug=note.slug.removesuffix(suffix)))))
+    return keys
 
 
 def _claim(note: Note, site: Site, options: VaultOptions, claimed: dict[str, Note]) -> Note:

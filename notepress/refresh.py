@@ -14,7 +14,8 @@ changed note the result equals a full load.  Headings and block ids are read onl
 links that find the note, so when they changed, the notes with such a link are checked
 again too (while they are few: 1 % of the vault, at least 50); what a note embeds is read
 only through the loops of embeds, so a note on none, before and after, may change its
-embeds.  When anything else
+embeds; whether a note is published (its draft flag, its own errors) is read only by the
+URL claims, so it may change while no other note claims the URL it claims or claimed.  When anything else
 changed, or a note was added, removed or renamed, or an attachment, a setting or a problem
 of the walk changed, the load is a full one.  A file whose time is too close to the moment it was listed may change again
 within the same tick of the clock, so such a file is always read (git does the same).
@@ -31,10 +32,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from .cache.snapshot import Snapshot
-from .collisions import assign_url
+from .collisions import assign_url, claim_keys
 from .config import Site, VaultOptions
 from .embeds import embed_problems
-from .model import Note
+from .model import Note, Problem, Severity
 from .parse import ParseSettings
 from .slugs import lookup_key
 from .vault import (
@@ -194,7 +195,8 @@ class Refreshed:
     shape: str
     """:func:`vault_shape` of the vault before its checks."""
     reshaped: bool
-    """Whether a note's headings or block ids changed, and with them the vault's shape."""
+    """Whether the vault's shape changed: a note's headings, block ids, draft flag or
+    errors."""
 
 
 def refresh_vault(
@@ -230,6 +232,7 @@ def refresh_vault(
     faces = list(snapshot.faces)
     reshaped: list[int] = []
     re_embedded: list[int] = []
+    restated: list[int] = []
     for index in changed:
         marked = mark_duplicate_id(notes, notes[index])
         faces[index] = face(marked, note_face(marked))
@@ -237,11 +240,11 @@ def refresh_vault(
             differs = _what_differs(marked, snapshot.notes[index], snapshot.faces[index])
             if differs is None:
                 return None
-            parts, embedded = differs
-            if parts:
-                reshaped.append(index)
-            if embedded:
-                re_embedded.append(index)
+            for kind, indexes in (("parts", reshaped), ("embeds", re_embedded)):
+                if kind in differs:
+                    indexes.append(index)
+            if "state" in differs:
+                restated.append(index)
         notes[index] = marked
     shape = snapshot.shape
     if reshaped:
@@ -258,24 +261,44 @@ def refresh_vault(
                 return None  # changed since it was listed
         changed = sorted([*changed, *readers])
     unchecked = base.with_same_faces(notes)
-    if reshaped:
+    if reshaped or restated:
         shape = vault_shape(unchecked)
     loops = embed_problems(unchecked)  # the whole vault's graph: once for every note
     for index in changed:
         checked = check_note(unchecked, notes[index], cache=cache, shape=shape, embeds=loops)
         final = assign_url(checked, notes[:index], site, options)
         before = snapshot.notes[index]
-        if (final.published, final.has_errors, final.slug) != (
-            before.published,
-            before.has_errors,
-            before.slug,
+        if final.slug != before.slug or (
+            index not in restated
+            and (final.published, final.has_errors) != (before.published, before.has_errors)
         ):
             return None
         notes[index] = final
     if not all(_off_every_cycle(notes, snapshot.notes[i], notes[i]) for i in re_embedded):
         return None
+    republished = [i for i in changed if notes[i].published != snapshot.notes[i].published]
+    if republished and not _claims_alone(notes, snapshot.notes, republished, site):
+        return None
     vault = unchecked.with_same_faces(notes)
-    return Refreshed(vault, [notes[i] for i in changed], tuple(faces), shape, bool(reshaped))
+    changes_shape = bool(reshaped or restated)
+    return Refreshed(vault, [notes[i] for i in changed], tuple(faces), shape, changes_shape)
+
+
+def _claims_alone(
+    notes: Sequence[Note], earlier: Sequence[Note], changed: Sequence[int], site: Site
+) -> bool:
+    """Whether no other note claims a URL that a note published or withdrawn (at one of
+    ``changed``, as it is in ``notes`` and was in ``earlier``) claims or claimed: then its
+    claim decides no other note's URL (see :mod:`notepress.collisions`)."""
+    keys: set[str] = set()
+    for index in changed:
+        keys |= claim_keys(notes[index], site) | claim_keys(earlier[index], site)
+    if not keys:
+        return True
+    skip = set(changed)
+    return not any(
+        claim_keys(note, site) & keys for index, note in enumerate(notes) if index not in skip
+    )
 
 
 def _read(
@@ -299,15 +322,40 @@ def _read(
     return True
 
 
-def _what_differs(note: Note, before: Note, known: bytes) -> tuple[bool, bool] | None:
-    """Whether the headings or block ids, and whether the embeds of ``note`` differ from
-    ``before`` (the same note as the snapshot holds it, whose face was ``known``); None
-    when anything else of its face differs."""
-    same = replace(note, headings=before.headings, block_ids=before.block_ids)
-    shape_face = note_face(same)
-    if face(same, shape_face, embeds_of=before) != known:
-        return None
-    return same != note, face(same, shape_face) != known
+def _what_differs(note: Note, before: Note, known: bytes) -> set[str] | None:
+    """What of ``note``'s face differs from ``before`` (the same note as the snapshot holds
+    it, whose face was ``known``): ``parts`` (headings, block ids), ``embeds``, ``state``
+    (draft flag, errors of its own); None when anything else does.
+
+    ``before`` was checked since, so whether the note itself had errors is found by trying
+    both answers."""
+    for errors in (note.has_errors, not note.has_errors):
+        same = replace(
+            note,
+            draft=before.draft,
+            headings=before.headings,
+            block_ids=before.block_ids,
+            problems=_AN_ERROR if errors else (),
+        )
+        if face(same, note_face(same), embeds_of=before) != known:
+            continue
+        differs = set()
+        if (note.headings, note.block_ids) != (before.headings, before.block_ids):
+            differs.add("parts")
+        if _embeds(note) != _embeds(before):
+            differs.add("embeds")
+        if (note.draft, note.has_errors) != (before.draft, errors):
+            differs.add("state")
+        return differs
+    return None
+
+
+def _embeds(note: Note) -> list[tuple[str, str | None]]:
+    return [(link.target, link.heading) for link in note.links if link.embed]
+
+
+#: Problems that make :func:`note_face` read a note as having errors.
+_AN_ERROR = (Problem(Severity.ERROR, "any", "", ""),)
 
 
 def _off_every_cycle(notes: Sequence[Note], before: Note, after: Note) -> bool:

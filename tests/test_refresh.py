@@ -163,6 +163,15 @@ def _heading_and_title(root: Path) -> None:
     _replace("title: Beta", "title: Beta Two", "b.md")(root)
 
 
+def _publish_a_twin(root: Path) -> None:
+    """A draft titled like a published note, later in path order, made public: it cannot
+    have that note's URL."""
+    _write(root, "zz.md", note_text("Gee", "A twin.\n", draft=True, note_id="230311AA01"))
+    _age(root, 120)
+    notepress.load_project(root, output=root.parent / "out").build()
+    _replace("draft: true", "draft: false", "zz.md")(root)
+
+
 def _add_note(root: Path) -> None:
     _write(root, "new.md", note_text("Newcomer", "Fresh.\n", note_id="230309AA01"))
 
@@ -195,14 +204,20 @@ UNSEEN = {
     "two notes": (_two_notes, 2),
 }
 
-#: Edits of headings and block ids: the edited note and the notes that link to it (by
-#: file name or by title) are read again.
+#: Edits of headings and block ids (the edited note and the notes that link to it, by file
+#: name or by title, are checked again), of a draft flag or a note's own errors.
 RESHAPED = {
     "a heading renamed": (_replace("## Part", "## Kiln", "b.md"), ["a.md", "b.md"]),
     "a block id removed": (_replace("^blk", "", "c.md"), ["a.md", "c.md", "h.md"]),
     "a heading added to an embedded note": (
         _replace("Back again:", "## Kiln\n\nBack again:", "d.md"),
         ["a.md", "d.md"],
+    ),
+    "a draft published": (_replace("draft: true", "draft: false", "draft.md"), ["draft.md"]),
+    "a linked note made a draft": (_replace("draft: false", "draft: true", "c.md"), ["c.md"]),
+    "a draft flag that cannot be read": (
+        _replace("draft: false", "draft: maybe", "c.md"),
+        ["c.md"],
     ),
     "a heading added to a note nobody links to": (
         _replace("Not yet.", "## Kiln\n\nNot yet.", "draft.md"),
@@ -217,7 +232,10 @@ SEEN = {
     "an embed of a note on a loop": _replace("![[a]]", "![[b]]", "d.md"),
     "an embed that closes a loop": _replace("The first", "![[f]]\n\nThe first", "e.md"),
     "an embed in a note whose id is shared": _replace("One holder.", "![[pic.png]]", "g.md"),
-    "a draft flag": _replace("draft: false", "draft: true", "e.md"),
+    "a draft flag that frees a URL another note wanted": _replace(
+        "draft: false", "draft: true", "e.md"
+    ),
+    "a draft published on a URL another note holds": _publish_a_twin,
     "a note id": _replace("230307AA01", "230310AA01", "h.md"),
     "a note added": _add_note,
     "a note removed": _remove_note,

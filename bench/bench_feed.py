@@ -18,8 +18,8 @@ does.  Both are run as whole processes, the way a person runs them:
   rendering every published note's body once (CommonMark, no plugins), next to Hugo: the floor under
   any cold build;
 - ``feed, full archive, peak memory``: the cold build's largest process;
-- ``newsletter (latest 20)``: cold, again with nothing changed, and after one note is edited
-  (largest size only).
+- ``newsletter (latest 20)``: cold, again with nothing changed, after one note is edited,
+  after a heading is added to it and after a draft is published (largest size only).
 
 ``--no-cache`` is passed to the cold builds when this notepress has a build cache.
 """
@@ -216,6 +216,13 @@ def newsletter_rows(
     with newest.open("a", encoding="utf-8") as note:
         note.write("\nOne more sentence, added after the first build.\n")
     runs["one note edited"] = build(vault, "newsletter", out)
+    # Edits other notes can see, which the kept vault also takes without a full load.
+    with newest.open("a", encoding="utf-8") as note:
+        note.write("\n## A part added later\n\nWith a line of its own.\n")
+    runs["a heading added to one note"] = build(vault, "newsletter", out)
+    draft = max(path for path in vault.rglob("note *.md") if "draft: true" in path.read_text())
+    draft.write_text(draft.read_text().replace("draft: true", "draft: false", 1))
+    runs["a draft published"] = build(vault, "newsletter", out)
     rows = []
     for name, figures in runs.items():
         goal = NEWSLETTER_GOALS.get(name)

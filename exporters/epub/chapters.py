@@ -93,10 +93,7 @@ def finish_chapter(xhtml: bytes, path: str, href: str, media: PackageMedia) -> b
     players = bool(media.players) and _PLAYER_MARK in xhtml
     if not (notes or images or players):
         return xhtml
-    try:
-        root = etree.fromstring(xhtml, _PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise ExportError(f"pandoc's EPUB has an unreadable chapter {path}: {exc}") from None
+    root = _parse(xhtml, path)
     changed = number_footnotes(root) if notes else False
     folder = posixpath.dirname(href)
     if images:
@@ -107,3 +104,10 @@ def finish_chapter(xhtml: bytes, path: str, href: str, media: PackageMedia) -> b
         return xhtml
     body = etree.tostring(root.getroottree(), encoding="UTF-8", doctype="<!DOCTYPE html>")
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
+
+
+def _parse(xhtml: bytes, path: str) -> etree._Element:
+    try:
+        return etree.fromstring(xhtml, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise ExportError(f"pandoc's EPUB has an unreadable chapter {path}: {exc}") from None

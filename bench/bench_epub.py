@@ -19,6 +19,8 @@ embedded image.  Jobs (one JSON row each, in the format every ``bench_*.py`` wri
   plain pandoc on the HTML of the same book: what reading JSON saves pandoc;
 * ``epub-over-json``: the whole build next to plain pandoc on that same JSON: all that
   notepress adds to pandoc (loading, rendering, converting, finishing the book);
+* ``epub-share``: the same build split in two, the CPU of notepress's own process (loading,
+  rendering, the JSON document, finishing the book) next to that of the pandoc runs it made;
 * ``epub-volumes``: the same notes split into volumes of a third each (``volume_size``) next
   to the one book: the CPU cost of splitting, and the wall time the parallel runs save;
 * ``epub-photos``: ten notes showing a photograph of about 1 MB each, next to pandoc alone on the
@@ -208,6 +210,12 @@ def _usage() -> tuple[float, float, float]:
     return cpu, own.ru_maxrss / 1024, children.ru_maxrss / 1024
 
 
+def _own_cpu() -> float:
+    """CPU seconds of this process alone: notepress's share of a build, pandoc's left out."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
+
+
 def child_build(vault: str, out: str, target: str, html_dump: str) -> dict[str, object]:
     """Load and build one target; its figures, pandoc's peak, and the book's HTML (and, next
     to it with ``.json``, the document pandoc was fed).
@@ -227,11 +235,13 @@ def child_build(vault: str, out: str, target: str, html_dump: str) -> dict[str, 
 
     epub_module.finish_epub = keep_images  # type: ignore[assignment]
     cpu, _, _ = _usage()
+    own_cpu = _own_cpu()
     started = time.perf_counter()
     project = notepress.load_project(Path(vault), output=Path(out))
     report = project.build([target])
     wall = time.perf_counter() - started
     cpu_after, own_peak, pandoc_peak = _usage()
+    own_cpu = _own_cpu() - own_cpu
     (result,) = report.targets
     if not result.ok:
         raise SystemExit(result.error)
@@ -246,6 +256,8 @@ def child_build(vault: str, out: str, target: str, html_dump: str) -> dict[str, 
         Path(os.environ["BENCH_INLINE_DUMP"]).write_text(inline, encoding="utf-8")
     return {
         "cpu_s": cpu_after - cpu,
+        "python_cpu_s": own_cpu,
+        "pandoc_cpu_s": cpu_after - cpu - own_cpu,
         "wall_s": wall,
         "peak_mb": max(own_peak, pandoc_peak),
         "pandoc_peak_mb": pandoc_peak,
@@ -367,6 +379,26 @@ def main() -> None:
                 1.0,
                 "pandoc peak <= 1,200 MB per 1,000-note volume (ratio: peak / 1,200 MB)",
                 ratio=per_thousand / 1200,
+            )
+        )
+        print(
+            f"the build's share: notepress {built['python_cpu_s']:.1f} s CPU, its pandoc runs "
+            f"{built['pandoc_cpu_s']:.1f} s CPU",
+            file=sys.stderr,
+        )
+        rows.append(
+            figures_row(
+                "epub-share",
+                notes,
+                {**built, "cpu_s": built["python_cpu_s"]},
+                {
+                    "name": "its pandoc runs, same build",
+                    **built,
+                    "cpu_s": built["pandoc_cpu_s"],
+                    "peak_mb": built["pandoc_peak_mb"],
+                },
+                None,
+                None,
             )
         )
         print(

@@ -7,33 +7,25 @@ with no way back to the call.  No pandoc option adds the number (``--reference-l
 only moves the notes), so each chapter pandoc wrote gets it here: the note opens with its
 call's number as a back-link (``role="doc-backlink"``) to the call.
 
-Nearly every chapter of a book of notes has footnotes, so each is parsed here: with lxml,
-which takes a tenth of the time ``xml.dom.minidom`` took (1.8 s for 1,000 chapters) and
-keeps the chapter's namespace prefixes as pandoc wrote them.
+Nearly every chapter of a book of notes has footnotes, so each is edited here on the lxml
+tree :mod:`.chapters` parses once per chapter (``xml.dom.minidom`` took ten times as long),
+which keeps the chapter's namespace prefixes as pandoc wrote them.
 """
 
 from __future__ import annotations
 
 from lxml import etree
 
-from notepress.errors import ExportError
+__all__ = ["NOTE_MARK", "number_footnotes"]
 
-__all__ = ["number_footnotes"]
-
-_NOTE_MARK = b"doc-footnote"
+#: In a chapter's bytes whenever it has a footnote (pandoc's ``role="doc-footnote"``).
+NOTE_MARK = b"doc-footnote"
 _XHTML = "{http://www.w3.org/1999/xhtml}"
 _EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
-def number_footnotes(xhtml: bytes, name: str) -> bytes:
-    """``xhtml`` (a chapter pandoc wrote) with each note numbered and linked to its call."""
-    if _NOTE_MARK not in xhtml:
-        return xhtml
-    try:
-        root = etree.fromstring(xhtml, _PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise ExportError(f"pandoc's EPUB has an unreadable chapter {name}: {exc}") from None
+def number_footnotes(root: etree._Element) -> bool:
+    """Number each note of the chapter ``root`` and link it to its call; whether any was."""
     calls: dict[str, tuple[str, str]] = {}
     for link in root.iter(f"{_XHTML}a"):
         if "noteref" in (link.get(_EPUB_TYPE) or "").split() and link.get("id"):
@@ -48,10 +40,7 @@ def number_footnotes(xhtml: bytes, name: str) -> bytes:
             continue
         _number(aside, *call)
         changed = True
-    if not changed:
-        return xhtml
-    body = etree.tostring(root.getroottree(), encoding="UTF-8", doctype="<!DOCTYPE html>")
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
+    return changed
 
 
 def _number(aside: etree._Element, ref_id: str, number: str) -> None:

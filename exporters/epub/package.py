@@ -20,9 +20,8 @@ from xml.parsers.expat import ExpatError
 
 from notepress.errors import ExportError
 
-from .notes import number_footnotes
-from .pictures import IMAGE_SUFFIXES, place_images
-from .players import place_players
+from .chapters import PackageMedia, finish_chapter
+from .pictures import IMAGE_SUFFIXES
 
 __all__ = ["finish_epub"]
 
@@ -86,34 +85,25 @@ def finish_epub(
     if first_chapter is not None:
         landmarks.append(("bodymatter", "Start of notes", _relative(first_chapter, nav_href)))
 
-    for name in files:
-        if name.endswith(".xhtml") and name != nav_path:
-            files[name] = number_footnotes(files[name], name)
     chapters = [
         item.getAttribute("href")
         for item in _items(manifest)
         if item.getAttribute("media-type") == "application/xhtml+xml"
     ]
-    if images:
-        place_images(
-            files,
-            base,
-            chapters,
-            images,
-            lambda attributes: _add_item(opf, manifest, attributes),
-            minidom.parseString,
-            _xml_bytes,
-        )
-    if players:
-        place_players(
-            files,
-            base,
-            chapters,
-            players,
-            lambda attributes: _add_item(opf, manifest, attributes),
-            minidom.parseString,
-            _xml_bytes,
-        )
+    media = PackageMedia(images or {}, players or {})
+    edited: set[str] = set()
+    for href in chapters:  # in the manifest's order, which numbers the images
+        path = posixpath.join(base, href)
+        if path in files and path != nav_path and path not in edited:
+            edited.add(path)
+            files[path] = finish_chapter(files[path], path, href, media)
+    unlisted = PackageMedia({}, {})  # a page outside the manifest shows no media
+    for name in files:
+        if name.endswith(".xhtml") and name != nav_path and name not in edited:
+            files[name] = finish_chapter(files[name], name, name, unlisted)
+    for item, data in media.added():
+        files[posixpath.join(base, item["href"])] = data
+        _add_item(opf, manifest, item)
     _set_dates(opf, metadata, modified)
     _add_landmarks(nav, landmarks)
     files[opf_path] = _xml_bytes(opf)

@@ -12,9 +12,9 @@ reading order) with its manifest item, and the ``src`` points at it.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
-from xml.dom import minidom
+from collections.abc import Callable
+
+from lxml import etree
 
 __all__ = ["IMAGE_SUFFIXES", "PLACEHOLDER_FOLDER", "place_images", "placeholder_warning"]
 
@@ -29,7 +29,9 @@ IMAGE_SUFFIXES = {
     "image/svg+xml": ".svg",
 }
 
-AddItem = Callable[[dict[str, str]], None]
+_IMG = "{http://www.w3.org/1999/xhtml}img"
+
+ImageHref = Callable[[str], "str | None"]
 
 
 def placeholder_warning(warning: str) -> bool:
@@ -37,46 +39,34 @@ def placeholder_warning(warning: str) -> bool:
     return warning.startswith("Could not fetch resource") and PLACEHOLDER_FOLDER in warning
 
 
-def place_images(
-    files: dict[str, bytes],
-    base: str,
-    chapters: Iterable[str],
-    images: Mapping[str, tuple[str, bytes]],
-    add_item: AddItem,
-    parse: Callable[[bytes], minidom.Document],
-    serialise: Callable[[minidom.Document], bytes],
-) -> None:
-    """Point each placeholder ``<img>`` of ``chapters`` (hrefs relative to the package
-    folder ``base``) at its image, added once to ``files`` and the manifest.
+def place_images(root: etree._Element, folder: str, image_href: ImageHref) -> None:
+    """Point each placeholder ``<img>`` of the chapter ``root`` (in the package's ``folder``)
+    at its image, whose package href ``image_href`` gives (adding it to the book once).
 
-    ``images`` maps a placeholder to its media type and bytes; an ``<img>`` whose
-    placeholder has none (it cannot happen: only loaded images keep one) becomes its alt text.
+    An ``<img>`` whose placeholder has no image (it cannot happen: only loaded images keep
+    one) becomes its alt text.
     """
-    hrefs: dict[str, str] = {}
-    marker = PLACEHOLDER_FOLDER.encode("ascii")
-    for chapter in chapters:
-        path = posixpath.join(base, chapter)
-        if marker not in files.get(path, b""):
+    for img in list(root.iter(_IMG)):
+        src = img.get("src") or ""
+        placeholder = posixpath.normpath(posixpath.join(folder, src))
+        if not placeholder.startswith(PLACEHOLDER_FOLDER):
             continue
-        folder = posixpath.dirname(chapter)
-        document = parse(files[path])
-        for img in list(document.getElementsByTagName("img")):
-            src = img.getAttribute("src")
-            placeholder = posixpath.normpath(posixpath.join(folder, src))
-            if not placeholder.startswith(PLACEHOLDER_FOLDER):
-                continue
-            found = images.get(placeholder)
-            if found is None:
-                parent: Any = img.parentNode
-                parent.insertBefore(document.createTextNode(img.getAttribute("alt")), img)
-                parent.removeChild(img)
-                continue
-            href = hrefs.get(placeholder)
-            if href is None:
-                media_type, data = found
-                number = len(hrefs) + 1
-                href = hrefs[placeholder] = f"media/image-{number}{IMAGE_SUFFIXES[media_type]}"
-                files[posixpath.join(base, href)] = data
-                add_item({"id": f"image-{number}", "href": href, "media-type": media_type})
-            img.setAttribute("src", posixpath.relpath(href, folder or "."))
-        files[path] = serialise(document)
+        href = image_href(placeholder)
+        if href is None:
+            _replace_with_text(img, img.get("alt") or "")
+            continue
+        img.set("src", posixpath.relpath(href, folder or "."))
+
+
+def _replace_with_text(element: etree._Element, text: str) -> None:
+    """Put ``text`` where ``element`` was (its tail follows), and remove the element."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    text += element.tail or ""
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    parent.remove(element)

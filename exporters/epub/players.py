@@ -3,16 +3,16 @@ HTML carries a placeholder ``<span>`` for each, and this module puts the player 
 
 Each placeholder becomes ``<audio controls>`` or ``<video controls>`` with its label inside
 (what a reading system without players shows), and its file is added to the package with
-its media type, once however often it is played.  The chapters are edited as XML
-(``xml.dom.minidom``, as the rest of the package), never with patterns over text.
+its media type, once however often it is played.  The chapters are edited as XML (the
+lxml tree :mod:`.chapters` parses once per chapter), never with patterns over text.
 """
 
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
-from xml.dom import minidom
+from collections.abc import Callable
+
+from lxml import etree
 
 __all__ = ["PLAYER_CLASS", "place_players"]
 
@@ -20,58 +20,54 @@ __all__ = ["PLAYER_CLASS", "place_players"]
 #: the placeholder URL the media store handed out).
 PLAYER_CLASS = "epub-player"
 
-_FOLDER = "media/"
+_XHTML = "{http://www.w3.org/1999/xhtml}"
 
-AddItem = Callable[[dict[str, str]], None]
+PlayerHref = Callable[[str], "str | None"]
 
 
-def place_players(
-    files: dict[str, bytes],
-    base: str,
-    chapters: Iterable[str],
-    players: Mapping[str, tuple[str, bytes]],
-    add_item: AddItem,
-    parse: Callable[[bytes], minidom.Document],
-    serialise: Callable[[minidom.Document], bytes],
-) -> None:
-    """Replace the placeholders in ``chapters`` (hrefs relative to the package folder
-    ``base``) by players, and add each file played to ``files`` and the manifest."""
-    hrefs: dict[str, str] = {}
-    marker = PLAYER_CLASS.encode("ascii")
-    for chapter in chapters:
-        path = posixpath.join(base, chapter)
-        if marker not in files.get(path, b""):
+def place_players(root: etree._Element, folder: str, player_href: PlayerHref) -> None:
+    """Replace the placeholders of the chapter ``root`` (in the package's ``folder``) by
+    players of the file ``player_href`` gives a package href for (adding it once)."""
+    spans = [
+        span
+        for span in root.iter(f"{_XHTML}span")
+        if PLAYER_CLASS in (span.get("class") or "").split()
+    ]
+    for span in spans:
+        href = player_href(span.get("data-src") or "")
+        if href is None:  # nothing to play: the label stays, as text
+            _unwrap(span)
             continue
-        document = parse(files[path])
-        spans = [
-            span
-            for span in document.getElementsByTagName("span")
-            if PLAYER_CLASS in span.getAttribute("class").split()
-        ]
-        for span in spans:
-            src = span.getAttribute("data-src")
-            found = players.get(src)
-            if found is None:  # nothing to play: the label stays, as text
-                _replace(span, list(span.childNodes))
-                continue
-            href = hrefs.get(src)
-            if href is None:
-                media_type, data = found
-                href = hrefs[src] = f"{_FOLDER}player-{len(hrefs) + 1}{posixpath.splitext(src)[1]}"
-                files[posixpath.join(base, href)] = data
-                add_item({"id": f"player-{len(hrefs)}", "href": href, "media-type": media_type})
-            kind = "video" if span.getAttribute("data-player") == "video" else "audio"
-            player = document.createElement(kind)
-            player.setAttribute("controls", "controls")
-            player.setAttribute("src", posixpath.relpath(href, posixpath.dirname(chapter) or "."))
-            for child in list(span.childNodes):
-                player.appendChild(child)
-            _replace(span, [player])
-        files[path] = serialise(document)
+        kind = "video" if span.get("data-player") == "video" else "audio"
+        player = etree.Element(f"{_XHTML}{kind}")
+        player.set("controls", "controls")
+        player.set("src", posixpath.relpath(href, folder or "."))
+        player.text, player.tail = span.text, span.tail
+        player.extend(list(span))
+        parent = span.getparent()
+        if parent is not None:
+            parent.replace(span, player)
 
 
-def _replace(old: minidom.Element, new: list[Any]) -> None:
-    parent: Any = old.parentNode
-    for node in new:
-        parent.insertBefore(node, old)
-    parent.removeChild(old)
+def _unwrap(element: etree._Element) -> None:
+    """Put the content of ``element`` (its text, children and tail) in its place."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    position = parent.index(element)
+    text, children, tail = element.text or "", list(element), element.tail or ""
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    parent.remove(element)
+    for offset, child in enumerate(children):
+        parent.insert(position + offset, child)
+    if children:
+        last = children[-1]
+        last.tail = (last.tail or "") + tail
+    elif previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from ..markdown.memo import STYLE_READS, Reads, replay
 from ..model import Note
 from .codec import Uncacheable, canonical, fingerprint, rendered_from_data, rendered_to_data
@@ -108,8 +110,8 @@ class TargetMemo:
                 note.path.as_posix(),
                 canonical(args),
                 note_fp,
-                json.dumps(data, ensure_ascii=False),
-                json.dumps(rendered_to_data(rendered), ensure_ascii=False),
+                orjson.dumps(data).decode(),  # orjson: one rendering per note of a book
+                orjson.dumps(rendered_to_data(rendered)).decode(),
             )
         )
 

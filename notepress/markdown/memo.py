@@ -16,7 +16,6 @@ Nothing here knows where renderings are kept: :mod:`notepress.cache` installs a
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -24,6 +23,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
+
+import orjson
 
 from ..model import Note
 from .diagrams import mermaid_command
@@ -67,10 +68,11 @@ class Reads:
 
     def __init__(self, fingerprint: Callable[[Note], str]) -> None:
         self.fingerprint = fingerprint
-        self.entries: dict[str, tuple[str, list[Any], Answer]] = {}
+        self.entries: dict[bytes, tuple[str, list[Any], Answer]] = {}
 
     def add(self, kind: str, args: list[Any], answer: Answer) -> None:
-        key = json.dumps([kind, args], ensure_ascii=False)
+        # orjson: a render asks a question per link and id, thousands for a book.
+        key = orjson.dumps([kind, args])
         self.entries.setdefault(key, (kind, args, answer))
 
     def as_data(self) -> list[list[Any]]:

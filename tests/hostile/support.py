@@ -87,6 +87,4 @@ def assert_linear(
     large = measure(100_000)
     if large > bound:
         large = min(large, measure(100_000))
-    assert large <= bound, (
-        f"{what}: {small:.3f} s of CPU at 10k characters, {large:.3f} s at 100k"
-    )
+    assert large <= bound, f"{what}: {small:.3f} s of CPU at 10k characters, {large:.3f} s at 100k"

@@ -42,7 +42,7 @@ demo: $(VENV)/.installed
 	$(BIN)/notepress build samples
 
 # Two workers: much of the suite waits on pandoc, WeasyPrint workers and epubcheck.  Each
-# worker takes whole modules, slow ones first (pyproject.toml, tests/conftest.py).
+# worker takes whole modules, the longest first (pyproject.toml, tests/conftest.py).
 test: $(VENV)/.installed-test chromium
 	$(BIN)/python -m pytest -q -n 2
 

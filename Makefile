@@ -20,9 +20,11 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet -e '.[all]'
 	@touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
-	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet -e '.[all,test]'
-	@touch $@
+# One pip run for a fresh clone (the test extra holds everything the demo needs too), and
+# no byte-compiling of every installed module: Python compiles those a run imports, once.
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml
+	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet --no-compile -e '.[all,test]'
+	@touch $(VENV)/.installed $@
 
 # The preview tests (tests/test_preview_browser.py) drive Debian's chromium through its
 # chromium-driver. Installed here when missing and we are root with apt; otherwise, or when
@@ -40,7 +42,7 @@ demo: $(VENV)/.installed
 	$(BIN)/notepress build samples
 
 # Two workers: much of the suite waits on pandoc, WeasyPrint workers and epubcheck.  Each
-# worker takes whole modules, slow ones first (pyproject.toml, tests/conftest.py).
+# worker takes whole modules, the longest first (pyproject.toml, tests/conftest.py).
 test: $(VENV)/.installed-test chromium
 	$(BIN)/python -m pytest -q -n 2
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 from collections import Counter
 from dataclasses import fields, replace
@@ -38,7 +37,7 @@ from notepress.markdown.memo import rendered_paths
 from notepress.parse import ParseSettings, parse_note
 from notepress.pipeline import BuildReport
 
-from .conftest import SAMPLES, note_text, write_vault
+from .conftest import note_text, write_vault
 from .hostile.support import run_cli, snapshot
 
 CONFIG = """
@@ -517,30 +516,3 @@ def test_a_cached_build_of_a_generated_vault_is_byte_identical_to_a_cold_one(
         encoding="utf-8",
     )
     _cold_and_warm(root, root / "2015" / "note 00001.md")
-
-
-@pytest.mark.slow
-def test_a_cached_build_of_the_samples_is_byte_identical_to_a_cold_one(
-    tmp_path: Path, reproducible: int
-) -> None:
-    """Every exporter (feed, PDF, EPUB, JSON-LD) writes from cached renderings the bytes it
-    writes without a cache.  Edits and their undoing are the generated vault's test above:
-    what a cache keeps again after an edit does not depend on the exporter."""
-    root = tmp_path / "samples"
-    shutil.copytree(SAMPLES, root, ignore=shutil.ignore_patterns("_publish"))
-    cold = tmp_path / "cold"
-    notepress.load_project(root, output=cold, cache=False).build()
-    assert not cache_path(cold).exists()
-    warm = tmp_path / "warm"
-    _, filled = _build(root, output=warm)
-    assert filled, "the build that fills the cache renders"
-    assert _output_files(warm) == _output_files(cold)
-
-    # Target folders unlike the last build's are built again, every rendering from the cache.
-    for folder in warm.iterdir():
-        if folder.is_dir() and not folder.name.startswith("."):
-            shutil.rmtree(folder)
-    report, rendered = _build(root, output=warm)
-    assert rendered == Counter()
-    assert not any(t.up_to_date for t in report.targets)
-    assert _output_files(warm) == _output_files(cold)

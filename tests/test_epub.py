@@ -36,6 +36,7 @@ from notepress.parse import parse_note
 from notepress.templating import builtin_templates
 
 from .conftest import SAMPLES, note_text
+from .epubcheck_runner import epubcheck_messages
 
 pytestmark = pytest.mark.slow
 
@@ -176,23 +177,10 @@ def build_target(root: Path, target: str, output: Path, config: Path | None = No
     return Built(path, report, files)
 
 
-#: Java options for epubcheck, each run a short-lived JVM: its seconds go to loading and
-#: compiling its schemas, which the quick compiler alone does in about half the CPU time (and
-#: the single-threaded collector takes no core from the other worker).  The checks are the
-#: same; only the JVM's way of running them differs.
-EPUBCHECK_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
-
-
 def epubcheck(path: Path) -> list[str]:
     """epubcheck's fatal errors, errors and warnings for ``path`` (usage notes are fine)."""
-    from epubcheck import EpubCheck
-
-    given = os.environ.get("JDK_JAVA_OPTIONS", "")
-    with pytest.MonkeyPatch.context() as patch:
-        # Read by the java launcher that the epubcheck package starts.
-        patch.setenv("JDK_JAVA_OPTIONS", f"{EPUBCHECK_JAVA_OPTIONS} {given}".strip())
-        result = EpubCheck(str(path))
-    return [str(m) for m in result.messages if m.level in ("FATAL", "ERROR", "WARNING")]
+    messages = epubcheck_messages(path)
+    return [str(m) for m in messages if m.level in ("FATAL", "ERROR", "WARNING")]
 
 
 CONSTRUCTS_CONFIG = """

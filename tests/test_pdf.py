@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import re
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -12,7 +9,7 @@ import pytest
 import notepress
 from notepress.exporters.pdf import PdfExporter, css_font_family, print_settings
 from notepress.exporters.pdf.html import PrintSettings, render_notes
-from tests.conftest import SAMPLES, note_text, write_vault
+from tests.conftest import note_text, write_vault
 from tests.test_pdf_support import (
     all_text,
     destination_page,
@@ -469,51 +466,3 @@ def test_an_empty_selection_writes_nothing_and_says_so(make_vault, build_vault) 
     result = build_vault(root).targets[0]
     assert result.ok and result.files == []
     assert any(p.code == "pdf-empty" for p in result.problems)
-
-
-# The sample vault ---------------------------------------------------------------------------
-
-
-def sample_config(tmp_path: Path) -> Path:
-    """The samples' site and pdf targets, so that other exporters' state cannot interfere."""
-    data = tomllib.loads((SAMPLES / "notepress.toml").read_text(encoding="utf-8"))
-    lines = ["[site]", *(f"{k} = {toml_value(v)}" for k, v in data["site"].items())]
-    for name in ("monthly", "reading-copy"):
-        lines.append(f"[targets.{name}]")
-        lines.extend(f"{k} = {toml_value(v)}" for k, v in data["targets"][name].items())
-    path = tmp_path / "notepress.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    return str(value)
-
-
-def test_sample_targets_build(tmp_path: Path, reproducible: int) -> None:
-    project = notepress.load_project(
-        SAMPLES, config=sample_config(tmp_path), output=tmp_path / "out"
-    )
-    report = project.build(["monthly", "reading-copy"])
-    monthly, reading = report.targets
-    assert monthly.ok and reading.ok, (monthly.error, reading.error)
-    assert [p.name for p in monthly.files] == [f"2023-0{m}.pdf" for m in range(1, 7)]
-    for result in (monthly, reading):
-        assert [p for p in result.problems] == []
-    public = "\n".join(all_text(path) for path in monthly.files)
-    private = all_text(reading.files[0])
-    for text in (public, private):
-        assert "PRIVATE-COMMENT" not in text
-        assert not re.search(r"%%", text)
-    assert "DRAFT-ONLY:" not in public
-    assert "DRAFT-ONLY:" in private
-    titles = {n.title for n in project.vault.notes if n.published}
-    marks = {t for path in monthly.files for _, t, _ in outline(reader(path))}
-    assert titles <= marks
-    assert os.path.getsize(reading.files[0]) > 50_000

@@ -16,14 +16,17 @@ QUIET_EDITABLE := PYTHONWARNINGS="ignore:Editable installation"
 
 # Every exporter: `pip install notepress` alone gives feed and jsonld, and the demo builds
 # PDFs and an EPUB too (extras pdf and epub, see pyproject.toml).
+# The project's own modules are compiled too, as pip compiles the libraries: where Python
+# may not write bytecode (PYTHONDONTWRITEBYTECODE), every run would compile them again.
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet -e '.[all]'
+	@$(BIN)/python -m compileall -q notepress exporters > /dev/null
 	@touch $@
 
-# One pip run for a fresh clone (the test extra holds everything the demo needs too), and
-# no byte-compiling of every installed module: Python compiles those a run imports, once.
+# One pip run for a fresh clone: the test extra holds everything the demo needs too.
 $(VENV)/.installed-test: $(BIN)/python pyproject.toml
-	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet --no-compile -e '.[all,test]'
+	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet -e '.[all,test]'
+	@$(BIN)/python -m compileall -q notepress exporters > /dev/null
 	@touch $(VENV)/.installed $@
 
 # The preview tests (tests/test_preview_browser.py) drive Debian's chromium through its

@@ -52,32 +52,33 @@ class PackageMedia:
 
     def image_href(self, placeholder: str) -> str | None:
         """The package href of the image behind ``placeholder``, or None if it has none."""
-        href = self._image_hrefs.get(placeholder)
-        if href is not None:
-            return href
-        found = self.images.get(placeholder)
-        if found is None:
-            return None
-        media_type, data = found
-        number = len(self._image_hrefs) + 1
-        href = self._image_hrefs[placeholder] = f"media/image-{number}{IMAGE_SUFFIXES[media_type]}"
-        item = {"id": f"image-{number}", "href": href, "media-type": media_type}
-        self._image_items.append((item, data))
-        return href
+        return self._place("image", placeholder, self.images, self._image_hrefs, self._image_items)
 
     def player_href(self, src: str) -> str | None:
         """The package href of the audio or video behind ``src``, or None if it has none."""
-        href = self._player_hrefs.get(src)
+        return self._place("player", src, self.players, self._player_hrefs, self._player_items)
+
+    @staticmethod
+    def _place(
+        kind: str,
+        key: str,
+        files: Mapping[str, tuple[str, bytes]],
+        hrefs: dict[str, str],
+        items: list[tuple[dict[str, str], bytes]],
+    ) -> str | None:
+        """The href of the file ``files`` holds for ``key``, numbered in the order first
+        placed, once however often it is shown."""
+        href = hrefs.get(key)
         if href is not None:
             return href
-        found = self.players.get(src)
+        found = files.get(key)
         if found is None:
             return None
         media_type, data = found
-        number = len(self._player_hrefs) + 1
-        href = self._player_hrefs[src] = f"media/player-{number}{posixpath.splitext(src)[1]}"
-        item = {"id": f"player-{number}", "href": href, "media-type": media_type}
-        self._player_items.append((item, data))
+        number = len(hrefs) + 1
+        suffix = IMAGE_SUFFIXES[media_type] if kind == "image" else posixpath.splitext(key)[1]
+        href = hrefs[key] = f"media/{kind}-{number}{suffix}"
+        items.append(({"id": f"{kind}-{number}", "href": href, "media-type": media_type}, data))
         return href
 
     def added(self) -> list[tuple[dict[str, str], bytes]]:

@@ -7,9 +7,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from lxml import etree
+
 from notepress.markdown.tree import Element
 
-__all__ = ["parents_of", "rewrite_children", "unwrapped"]
+__all__ = ["parents_of", "rewrite_children", "text_before", "unwrapped"]
+
+
+def text_before(element: etree._Element, text: str) -> None:
+    """Add ``text`` just before ``element``: to the tail of the element before it, else to
+    its parent's text (lxml keeps text in those two places only)."""
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text
+        return
+    parent = element.getparent()
+    if parent is not None:
+        parent.text = (parent.text or "") + text
 
 
 def unwrapped(child: Element) -> list[Element | str]:

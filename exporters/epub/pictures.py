@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 from lxml import etree
 
+from .dom import text_before
+
 __all__ = ["IMAGE_SUFFIXES", "PLACEHOLDER_FOLDER", "place_images", "placeholder_warning"]
 
 #: Where the media store's placeholders point (relative to the book's HTML).
@@ -63,10 +65,5 @@ def _replace_with_text(element: etree._Element, text: str) -> None:
     parent = element.getparent()
     if parent is None:
         return
-    text += element.tail or ""
-    previous = element.getprevious()
-    if previous is not None:
-        previous.tail = (previous.tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
+    text_before(element, text + (element.tail or ""))
     parent.remove(element)

@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 from lxml import etree
 
+from .dom import text_before
+
 __all__ = ["PLAYER_CLASS", "place_players"]
 
 #: The class of the placeholder ``<span>`` (``data-player``: audio or video; ``data-src``:
@@ -56,18 +58,10 @@ def _unwrap(element: etree._Element) -> None:
         return
     position = parent.index(element)
     text, children, tail = element.text or "", list(element), element.tail or ""
-    previous = element.getprevious()
-    if previous is not None:
-        previous.tail = (previous.tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
+    text_before(element, text if children else text + tail)
     parent.remove(element)
     for offset, child in enumerate(children):
         parent.insert(position + offset, child)
     if children:
         last = children[-1]
         last.tail = (last.tail or "") + tail
-    elif previous is not None:
-        previous.tail = (previous.tail or "") + tail
-    else:
-        parent.text = (parent.text or "") + tail

@@ -61,9 +61,9 @@ def assign_url(note: Note, earlier: Iterable[Note], site: Site, options: VaultOp
 
 
 def claim_keys(note: Note, site: Site) -> set[str]:
-    """The URLs ``note`` (as :func:`assign_urls` left it) claims or may have been refused,
-    as compared: its own, and for a note told apart by its note_id, the one it was told
-    apart from; none without note pages, where no URL is claimed."""
+    """The URLs ``note`` (as :func:`assign_urls` left it) holds or wanted, in the form they
+    are compared in: its own and, for a note told apart by its note_id, the one it was
+    refused.  None without note pages, where no URL is claimed."""
     if not site.note_url:
         return set()
     keys = {_url_key(site.note_path(note))}

@@ -516,3 +516,32 @@ def test_a_cached_build_of_a_generated_vault_is_byte_identical_to_a_cold_one(
         encoding="utf-8",
     )
     _cold_and_warm(root, root / "2015" / "note 00001.md")
+
+
+def test_a_rendering_with_an_integer_past_64_bits_is_kept_and_used(tmp_path: Path) -> None:
+    """An image ``width`` of 23 digits reaches the kept rendering as an integer; it is kept,
+    and read back by a target built again, not a failed target."""
+    body = 'A picture: <img src="pic.png" width="99999999999999999999999" height="3">\n'
+    files: dict[str, str | bytes] = {
+        "wide.md": note_text("Wide", body, note_id="240102GN01", created="2024-01-02"),
+        "pic.png": PIXEL_PNG,
+    }
+    config = '[site]\ntitle = "T"\nurl = "https://notes.example.org/"\n\n'
+    config += '[targets.news]\nexporter = "feed"\nformats = ["atom"]\n'
+    root = write_vault(tmp_path / "vault", files, config)
+    first = notepress.load_project(root, output=tmp_path / "out").build()
+    assert [t.ok for t in first.targets] == [True], first.targets[0].error
+    # Another option: the target is built again from the kept rendering.
+    (root / "notepress.toml").write_text(config.replace('["atom"]', '["atom", "rss"]'))
+    second = notepress.load_project(root, output=tmp_path / "out").build()
+    assert [t.ok for t in second.targets] == [True], second.targets[0].error
+    for name in ("atom.xml", "rss.xml"):
+        feed = (tmp_path / "out" / "news" / name).read_text(encoding="utf-8")
+        assert "99999999999999999999999" in feed
+
+
+PIXEL_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63f8cfc0f00f0004850180848c9921"
+    "0000000049454e44ae426082"
+)

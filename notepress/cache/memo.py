@@ -12,9 +12,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
-from ..markdown.memo import STYLE_READS, Reads, replay
+from ..markdown.memo import STYLE_READS, Reads, json_bytes, replay
 from ..model import Note
 from .codec import Uncacheable, canonical, fingerprint, rendered_from_data, rendered_to_data
 
@@ -110,8 +108,8 @@ class TargetMemo:
                 note.path.as_posix(),
                 canonical(args),
                 note_fp,
-                orjson.dumps(data).decode(),  # orjson: one rendering per note of a book
-                orjson.dumps(rendered_to_data(rendered)).decode(),
+                json_bytes(data).decode(),
+                json_bytes(rendered_to_data(rendered)).decode(),
             )
         )
 

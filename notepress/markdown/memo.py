@@ -16,6 +16,7 @@ Nothing here knows where renderings are kept: :mod:`notepress.cache` installs a
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -63,6 +64,17 @@ def face(note: Note | None) -> Answer:
     return [path, note.note_id, note.title, note.draft, note.has_errors, note.slug, created]
 
 
+def json_bytes(value: Any) -> bytes:
+    """``value`` as JSON, by orjson: a render asks a question per link and id, thousands for
+    a book, and the stdlib's encoder takes several times longer.  What orjson refuses (an
+    integer past 64 bits, such as an image's ``width`` attribute may hold) is written by the
+    stdlib's, which refuses nothing JSON data can hold."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False).encode()
+
+
 class Reads:
     """The questions one render asked and their answers, in order, each once."""
 
@@ -71,8 +83,7 @@ class Reads:
         self.entries: dict[bytes, tuple[str, list[Any], Answer]] = {}
 
     def add(self, kind: str, args: list[Any], answer: Answer) -> None:
-        # orjson: a render asks a question per link and id, thousands for a book.
-        key = orjson.dumps([kind, args])
+        key = json_bytes([kind, args])
         self.entries.setdefault(key, (kind, args, answer))
 
     def as_data(self) -> list[list[Any]]:

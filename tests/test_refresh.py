@@ -427,7 +427,12 @@ def _bodies_shifted(path: Path, marker: Path) -> None:
     path.write_bytes(header + b"\n" + json.dumps(vault).encode() + b"\n" + bodies)
 
 
-@pytest.mark.parametrize("damage", [_garbage, _truncated, _planted, _bodies_shifted])
+def _header_only(path: Path, marker: Path) -> None:
+    """The header and the start of the JSON line, which never ends."""
+    path.write_bytes(path.read_bytes()[: len(_header(path)) + 50])
+
+
+@pytest.mark.parametrize("damage", [_garbage, _truncated, _planted, _bodies_shifted, _header_only])
 def test_a_damaged_or_planted_snapshot_is_discarded_with_a_warning(
     vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: Any
 ) -> None:
@@ -457,6 +462,19 @@ def test_another_versions_snapshot_is_replaced_without_a_word(
     spy.refreshed.clear()
     _load_both(vault, spy)
     assert spy.refreshed == [True]
+
+
+def test_an_empty_snapshot_file_is_replaced_without_a_word(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty file cannot be mapped into memory; it is read as a file of no layout."""
+    path = _snapshot_file(vault)
+    path.write_bytes(b"")
+    spy = Spy(monkeypatch)
+    report = _load_both(vault, spy).build()
+    assert spy.refreshed == []
+    assert not [p for p in report.problems if p.code == "cache-discarded"]
+    assert _header(path).startswith(b"notepress vault snapshot")
 
 
 def test_clean_removes_the_snapshot_and_one_a_killed_build_left_half_written(

@@ -16,7 +16,6 @@ import inspect
 import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from itertools import starmap
 from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import Any
@@ -278,7 +277,7 @@ def _note(
         extra=_value_back(extra),
         body=body,
         body_line=body_line,
-        links=tuple(starmap(Link, links)),
+        links=tuple(map(Link._make, links)),
         field_lines=MappingProxyType(lines) if field_lines_type != "dict" else lines,
         headings=tuple(map(_heading, headings)),
         block_ids=frozenset(block_ids),

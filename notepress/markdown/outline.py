@@ -9,7 +9,6 @@ a title.  Nothing is rendered; the note is only tokenised.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -112,9 +111,7 @@ def read_outline(body: str, *, first_line: int = 1, want_title: bool = True) -> 
     lines = source.split("\n")
     links = sorted(_links(tokens, lines), key=lambda link: link.line or 0)
     return Outline(
-        links=tuple(
-            dataclasses.replace(link, line=first_line + (link.line or 0)) for link in links
-        ),
+        links=tuple(link._replace(line=first_line + (link.line or 0)) for link in links),
         first_h1=_first_h1(tokens) if want_title else None,
         block_ids=frozenset(
             token.meta[BLOCK_ID] for token in tokens if token.meta and BLOCK_ID in token.meta
@@ -185,7 +182,7 @@ def _links(tokens: Sequence[Token], lines: list[str]) -> Iterator[Link]:
             for child in _flatten(token.children):
                 if child.type == "wikilink":
                     link = child.meta["link"]
-                    yield dataclasses.replace(link, line=locate(token, child.markup))
+                    yield link._replace(line=locate(token, child.markup))
                 elif child.type == "html_inline" and _WIKILINK_START in child.content:
                     for match in WIKILINK_RE.finditer(child.content):
                         yield _link(match, locate(token, match.group(0)))

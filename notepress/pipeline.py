@@ -170,7 +170,6 @@ def _load(
         )
     from .refresh import (
         list_notes,
-        must_renew,
         refresh_vault,
         renewed_snapshot,
         snapshot_key,
@@ -190,7 +189,7 @@ def _load(
             vault = refreshed.vault
             if not refreshed.reshaped:
                 cache.know_shape(vault, earlier.checked_shape)
-            if must_renew(earlier, len(refreshed.changed)):
+            if refreshed.changed:  # kept, so that the next build need not read them again
                 cache.keep_snapshot(
                     lambda: renewed_snapshot(
                         earlier, survey, listing, refreshed, cache.shape(refreshed.vault)

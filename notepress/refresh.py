@@ -151,21 +151,32 @@ def renewed_snapshot(
     checked_shape: str,
 ) -> Snapshot:
     """``snapshot`` brought up to the vault :func:`refresh_vault` made from it, whose own
-    shape (:func:`vault_shape` of the checked vault) is ``checked_shape``."""
+    shape (:func:`vault_shape` of the checked vault) is ``checked_shape``.
+
+    Its ``changed`` notes, those that differ from the snapshot's large file, are written
+    alone while they are few (see :func:`must_renew`); past that, the whole vault is.
+    """
+    notes = refreshed.vault.notes
+    changed = set(snapshot.changed)
+    pairs = enumerate(zip(snapshot.notes, notes, strict=True))
+    changed.update(index for index, (old, new) in pairs if old is not new)
+    whole = must_renew(snapshot, len(changed))
     return replace(
         snapshot,
         files=_files(survey, listing),
-        notes=refreshed.vault.notes,
-        fingerprints=(),
+        notes=notes,
+        fingerprints=() if whole else snapshot.fingerprints,
         faces=refreshed.faces,
         shape=refreshed.shape,
         checked_shape=checked_shape,
+        changed=frozenset() if whole else frozenset(changed),
     )
 
 
 def must_renew(snapshot: Snapshot, changed: int) -> bool:
-    """Whether to write the snapshot again after a refresh that read ``changed`` notes:
-    writing costs about what reading 1 % of the notes again on every build does."""
+    """Whether to write the whole snapshot again rather than its ``changed`` notes alone:
+    past 1 % of the notes, each build would read more of them than the large file's
+    writing costs once."""
     return changed > _few(snapshot)
 
 

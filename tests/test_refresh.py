@@ -1,7 +1,8 @@
 """Loading from the last build's snapshot (:mod:`notepress.refresh`): after any edit the vault
-equals a full load; only the changed files are read; an edit that other notes can see (a
-title, a heading, a block id, an embed, a draft flag) or a file added or removed means a
-full load; a snapshot that is damaged or planted is never used.
+equals a full load; only the files changed since the last build are read; an edit that
+other notes can see (a title, a heading, a block id, an embed, a draft flag) or a file added
+or removed means a full load; a snapshot or a file of changes that is damaged or planted is
+never used.
 
 Reads are counted by wrapping the parser; nothing is timed.
 """
@@ -24,7 +25,7 @@ import notepress.refresh
 import notepress.vault
 from bench.synthetic import make_vault as make_synthetic_vault
 from notepress.cache import cache_path
-from notepress.cache.snapshot import snapshot_path
+from notepress.cache.snapshot import changes_path, snapshot_path
 
 from .conftest import note_text, write_vault
 
@@ -477,24 +478,108 @@ def test_an_empty_snapshot_file_is_replaced_without_a_word(
     assert _header(path).startswith(b"notepress vault snapshot")
 
 
-def test_clean_removes_the_snapshot_and_one_a_killed_build_left_half_written(
+#: Edits one after another, each built: the notes each build reads and checks again.
+CHAIN = [
+    ("a heading renamed", _replace("## Part", "## Kiln", "b.md"), ["b.md"], ["a.md", "b.md"]),
+    (
+        "a draft published",
+        _replace("draft: true", "draft: false", "draft.md"),
+        ["draft.md"],
+        ["draft.md"],
+    ),
+    ("a body", _replace("A line to cite.", "A longer line.", "c.md"), ["c.md"], ["c.md"]),
+    ("the heading again", _replace("## Kiln", "## Oven", "b.md"), ["b.md"], ["a.md", "b.md"]),
+]
+
+
+def test_each_build_reads_again_only_what_changed_since_the_last_one(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that read a few notes again keeps them in a file of changes, and leaves the
+    large file as it was: the next build does not read them, nor check the notes that link
+    to a heading edited earlier, again."""
+    large = _snapshot_file(vault)
+    written = large.stat()
+    spy = Spy(monkeypatch)
+    for name, edit, parsed, checked in CHAIN:
+        edit(vault)
+        spy.parsed.clear()
+        spy.checked.clear()
+        spy.refreshed.clear()
+        _load_both(vault, spy).build()
+        assert spy.refreshed == [True], name
+        assert (spy.parsed, sorted(spy.checked)) == (parsed, checked), name
+    assert changes_path(large).is_file()
+    assert (large.stat().st_ino, large.stat().st_mtime_ns) == (
+        written.st_ino,
+        written.st_mtime_ns,
+    )
+    spy.parsed.clear()
+    spy.checked.clear()
+    _load_both(vault, spy)
+    assert (spy.parsed, spy.checked) == ([], [])
+
+
+def _changes_of_two_notes(vault: Path) -> Path:
+    _two_notes(vault)
+    notepress.load_project(vault, output=vault.parent / "out").build()
+    path = changes_path(_snapshot_file(vault))
+    assert path.is_file()
+    return path
+
+
+@pytest.mark.parametrize("damage", [_garbage, _truncated, _planted, _bodies_shifted, _header_only])
+def test_a_damaged_or_planted_file_of_changes_is_discarded_with_a_warning(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: Any
+) -> None:
+    path = _changes_of_two_notes(vault)
+    marker = tmp_path / "ran"
+    damage(path, marker)
+    spy = Spy(monkeypatch)
+    report = _load_both(vault, spy).build()
+    assert not marker.exists()
+    assert spy.refreshed == []
+    warnings = [p for p in report.problems if p.code == "cache-discarded"]
+    assert len(warnings) == 1 and str(path) in warnings[0].message
+    assert not path.exists()  # the whole vault was written again, with no changes beside it
+
+
+def test_changes_to_a_large_file_since_replaced_are_left_unread(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file of changes names the large file it changes: put back beside a newer one (a
+    build that wrote the whole vault again, then a restored backup), it is not laid over it."""
+    path = _changes_of_two_notes(vault)
+    stale = path.read_bytes()
+    _replace("title: Gamma", "title: Gamma Two", "c.md")(vault)  # a full load, written whole
+    notepress.load_project(vault, output=vault.parent / "out").build()
+    assert not path.exists()
+    path.write_bytes(stale)
+    spy = Spy(monkeypatch)
+    report = _load_both(vault, spy).build()
+    assert spy.refreshed == [True] and spy.parsed == []
+    assert not [p for p in report.problems if p.code == "cache-discarded"]
+
+
+def test_clean_removes_the_snapshot_its_changes_and_one_a_killed_build_left_half_written(
     vault: Path,
 ) -> None:
     path = _snapshot_file(vault)
     assert path.is_file()
+    changes = _changes_of_two_notes(vault)
     half = path.with_name(path.name + ".12345.partial")
     half.write_bytes(b"notepress vault snapshot")
     removed = notepress.pipeline.clean_cache(vault.parent / "out")
-    assert path in removed and half in removed
+    assert path in removed and half in removed and changes in removed
     assert not path.exists() and not half.exists()
 
 
 def test_after_many_edits_the_kept_vault_is_written_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One edit leaves the kept vault as it was (writing it costs more than reading one
-    file again); past a threshold of edited notes it is written again, so the next build
-    reads none of them."""
+    """A few edited notes are kept in the file of changes beside the kept vault (writing
+    the whole costs more than reading a few files again); past a threshold of edited notes
+    the whole is written again, so the next build reads none of them."""
     root = make_synthetic_vault(tmp_path / "vault", 80)
     (root / "notepress.toml").write_text(CONFIG, encoding="utf-8")
     _age(root, 120)

@@ -10,17 +10,27 @@ UTF-8, one after the other: most of the bytes, and decoded as a block each rathe
 character by character as JSON strings are.  A file of another layout or code is replaced
 without a word (the cache beside it says why); one that does not read back is discarded
 with a warning.
+
+Writing the whole vault again takes about a second at 10,000 notes, so a build that read a
+few notes again (up to 1 %, see :func:`notepress.refresh.must_renew`) writes only those
+notes, with their files' times, faces and fingerprints, to a small file of changes beside it
+(``...-vault.changes``), which the next read lays over the large one.  The next build then
+reads again only what changed since, rather than every note edited since the large file was
+written, each time.  A file of changes names the large file it was written against by a
+digest of its content, and applies to no other.
 """
 
 from __future__ import annotations
 
 import gc
+import hashlib
 import mmap
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import orjson
 
@@ -28,9 +38,16 @@ from ..model import Note, Problem
 from .codec import notes_from_columns, notes_to_columns, problems_from_data, problems_to_data
 from .environment import environment_key
 
-__all__ = ["SNAPSHOT_LAYOUT", "Snapshot", "read_snapshot", "snapshot_path", "write_snapshot"]
+__all__ = [
+    "SNAPSHOT_LAYOUT",
+    "Snapshot",
+    "changes_path",
+    "read_snapshot",
+    "snapshot_path",
+    "write_snapshot",
+]
 
-SNAPSHOT_LAYOUT = 2
+SNAPSHOT_LAYOUT = 3
 """The layout of the file; a file of another layout is replaced."""
 
 
@@ -57,11 +74,16 @@ class Snapshot:
     """Per note, a digest of all that other notes' checks and URLs read of it."""
     fingerprints: tuple[str, ...] = ()
     """Per note, its fingerprint (:func:`~.codec.fingerprint`), known from its line."""
+    changed: frozenset[int] = frozenset()
+    """The indexes of the notes that differ from the large file's: written as a file of
+    changes when there are any, else the whole snapshot is written."""
+    generation: str = ""
+    """A digest of what the large file holds, which a file of changes names."""
 
 
-_LAST: dict[str, tuple[tuple[int, int, int], Snapshot]] = {}
-"""The snapshot this process last wrote or read, by its file's identity (inode, size and
-time): a process that builds again and again (``serve``, ``watch``) takes it from memory
+_LAST: dict[str, tuple[tuple[_Identity, _Identity], Snapshot]] = {}
+"""The snapshot this process last wrote or read, by its files' identity (inode, size and
+time of the large file and of its changes): a process that builds again and again (``serve``, ``watch``) takes it from memory
 while the file is the one it knows, instead of decoding every note again."""
 
 
@@ -69,19 +91,29 @@ def snapshot_path(cache_file: Path) -> Path:
     return cache_file.with_name(cache_file.name + "-vault")
 
 
+def changes_path(path: Path) -> Path:
+    """The file of changes beside the snapshot at ``path``."""
+    return path.with_name(path.name + ".changes")
+
+
 def write_snapshot(path: Path, snapshot: Snapshot) -> None:
-    """Write ``snapshot`` to ``path`` in one rename.
+    """Write ``snapshot`` to ``path`` in one rename: only its changed notes, to the file of
+    changes, when it names some (and the large file it changes); else whole.
 
     Raises OSError, or :class:`~.codec.Uncacheable` (UnicodeEncodeError, or TypeError from
     the JSON writer) for a note that plain data cannot carry: such a vault is loaded whole
     every time, as without a cache.
     """
+    if snapshot.changed and snapshot.generation:
+        _write_changes(path, snapshot)
+        return
     notes, fingerprints = notes_to_columns(snapshot.notes)
-    bodies = [body.encode("utf-8", "surrogatepass") for body in notes.pop("body")]
-    notes["body"] = [len(body) for body in bodies]
+    files = [[rel, *(stat or ())] for rel, stat in snapshot.files.items()]
+    generation = _generation(snapshot.key, fingerprints, files)
     vault = {
         "key": snapshot.key,
-        "files": [[rel, *(stat or ())] for rel, stat in snapshot.files.items()],
+        "generation": generation,
+        "files": files,
         "attachments": [[key, rel.as_posix()] for key, rel in snapshot.attachments.items()],
         "problems": problems_to_data(snapshot.problems),
         "settings": snapshot.settings,
@@ -91,7 +123,44 @@ def write_snapshot(path: Path, snapshot: Snapshot) -> None:
         "fingerprints": fingerprints,
         "notes": notes,
     }
-    text = orjson.dumps(vault)
+    _write(path, vault)
+    with suppress(FileNotFoundError):
+        changes_path(path).unlink()  # changes to the file just replaced
+    written = replace(
+        snapshot, fingerprints=tuple(fingerprints), changed=frozenset(), generation=generation
+    )
+    _remember(path, written)
+
+
+def _write_changes(path: Path, snapshot: Snapshot) -> None:
+    indexes = sorted(snapshot.changed)
+    notes, prints = notes_to_columns(snapshot.notes[index] for index in indexes)
+    rels = list(snapshot.files)
+    changes = {
+        "key": snapshot.key,
+        "generation": snapshot.generation,
+        "indexes": indexes,
+        "files": [[rels[i], *(snapshot.files[rels[i]] or ())] for i in indexes],
+        "shape": snapshot.shape,
+        "checked_shape": snapshot.checked_shape,
+        "faces": [snapshot.faces[index].hex() for index in indexes],
+        "fingerprints": prints,
+        "notes": notes,
+    }
+    _write(changes_path(path), changes)
+    fingerprints = list(snapshot.fingerprints)
+    for index, value in zip(indexes, prints, strict=True):
+        fingerprints[index] = value
+    _remember(path, replace(snapshot, fingerprints=tuple(fingerprints)))
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    """The header, ``data`` as one line of JSON but for its notes' bodies, and the bodies
+    after it, in one rename."""
+    notes = data["notes"]
+    bodies = [body.encode("utf-8", "surrogatepass") for body in notes.pop("body")]
+    notes["body"] = [len(body) for body in bodies]
+    text = orjson.dumps(data)
     partial = path.with_name(path.name + f".{os.getpid()}.partial")
     try:
         fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC, 0o600)
@@ -103,7 +172,12 @@ def write_snapshot(path: Path, snapshot: Snapshot) -> None:
     finally:
         with suppress(FileNotFoundError):
             partial.unlink()
-    _remember(path, replace(snapshot, fingerprints=tuple(fingerprints)))
+
+
+def _generation(key: str, fingerprints: list[str], files: list[list[Any]]) -> str:
+    """What a large file holds, in one digest: its notes and their files' times."""
+    text = orjson.dumps([key, fingerprints, files])
+    return hashlib.sha256(text).hexdigest()
 
 
 def read_snapshot(path: Path, key: str) -> Snapshot | str | None:
@@ -111,7 +185,7 @@ def read_snapshot(path: Path, key: str) -> Snapshot | str | None:
     there is none or it is another version's or for other settings; else why it is not
     usable."""
     known = _LAST.get(str(path))
-    if known is not None and known[0] == _identity(path) and known[1].key == key:
+    if known is not None and known[0] == _identities(path) and known[1].key == key:
         return known[1]
     try:
         with _mapped(path) as data:
@@ -123,6 +197,12 @@ def read_snapshot(path: Path, key: str) -> Snapshot | str | None:
                 raise ValueError("no end to the JSON line")
             with _collected_once():
                 found = _snapshot(data, len(header), end, key)
+        if found is not None:
+            changes = changes_path(path)
+            try:
+                found = _with_changes(changes, found)
+            except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+                return f"its changes in {changes} do not read back ({type(exc).__name__})"
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -132,6 +212,69 @@ def read_snapshot(path: Path, key: str) -> Snapshot | str | None:
     if found is not None:
         _remember(path, found)
     return found
+
+
+def _with_changes(path: Path, snapshot: Snapshot) -> Snapshot:
+    """``snapshot`` with the changes in the file at ``path`` laid over it, when they were
+    written against it (raises ValueError, KeyError or TypeError for a file they do not
+    read back from)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return snapshot
+    header = _header()
+    if not data.startswith(header):
+        return snapshot  # another version's, replaced by the next write
+    end = data.index(b"\n", len(header))
+    changes = orjson.loads(data[len(header) : end])
+    if changes["key"] != snapshot.key or changes["generation"] != snapshot.generation:
+        return snapshot  # changes to a large file since replaced
+    indexes = [int(index) for index in changes["indexes"]]
+    if indexes != sorted(set(indexes)) or (
+        indexes and (indexes[0] < 0 or indexes[-1] >= len(snapshot.notes))
+    ):
+        raise ValueError("indexes out of order or range")
+    notes_data = changes["notes"]
+    notes_data["body"] = _bodies(memoryview(data), notes_data["body"], end)
+    changed = notes_from_columns(notes_data)
+    faces = [bytes.fromhex(face) for face in changes["faces"]]
+    prints = [str(value) for value in changes["fingerprints"]]
+    if not len(indexes) == len(changed) == len(faces) == len(prints) == len(changes["files"]):
+        raise ValueError("not one note, file, face and fingerprint per index")
+    files = dict(snapshot.files)
+    rels = list(files)
+    notes, all_faces = list(snapshot.notes), list(snapshot.faces)
+    fingerprints = list(snapshot.fingerprints)
+    for index, note, (rel, *stat), face, value in zip(
+        indexes, changed, changes["files"], faces, prints, strict=True
+    ):
+        if rels[index] != rel or note.path.as_posix() != rel:
+            raise ValueError("a change to another file")
+        files[rel] = (int(stat[0]), int(stat[1])) if stat else None
+        notes[index], all_faces[index], fingerprints[index] = note, face, value
+    return replace(
+        snapshot,
+        files=files,
+        notes=tuple(notes),
+        faces=tuple(all_faces),
+        fingerprints=tuple(fingerprints),
+        shape=str(changes["shape"]),
+        checked_shape=str(changes["checked_shape"]),
+        changed=frozenset(indexes),
+    )
+
+
+def _bodies(view: memoryview, lengths: list[int], end: int) -> list[str]:
+    """The bodies that follow the JSON line ending at ``end``, one by one: one string of
+    them all would take four bytes per character of every note as soon as one note holds
+    an emoji."""
+    if sum(lengths) != len(view) - end - 1 or (lengths and min(lengths) < 0):
+        raise ValueError("bodies of another length")
+    bodies, offset = [], end + 1
+    for length in lengths:
+        bodies.append(str(view[offset : offset + length], "utf-8", "surrogatepass"))
+        offset += length
+    return bodies
 
 
 @contextmanager
@@ -150,7 +293,15 @@ def _mapped(path: Path) -> Iterator[bytes | mmap.mmap]:
             yield data
 
 
-def _identity(path: Path) -> tuple[int, int, int] | None:
+_Identity = tuple[int, int, int] | None
+
+
+def _identities(path: Path) -> tuple[_Identity, _Identity]:
+    """The identity of the snapshot's large file and of its file of changes."""
+    return _identity(path), _identity(changes_path(path))
+
+
+def _identity(path: Path) -> _Identity:
     try:
         info = os.stat(path)
     except OSError:
@@ -161,9 +312,9 @@ def _identity(path: Path) -> tuple[int, int, int] | None:
 def _remember(path: Path, snapshot: Snapshot) -> None:
     """Keep ``snapshot`` as the one of ``path`` as the file is now (one at a time)."""
     _LAST.clear()
-    identity = _identity(path)
-    if identity is not None:
-        _LAST[str(path)] = (identity, snapshot)
+    identities = _identities(path)
+    if identities[0] is not None:
+        _LAST[str(path)] = (identities, snapshot)
 
 
 def _snapshot(data: bytes | mmap.mmap, start: int, end: int, key: str) -> Snapshot | None:
@@ -175,17 +326,7 @@ def _snapshot(data: bytes | mmap.mmap, start: int, end: int, key: str) -> Snapsh
         vault = orjson.loads(view[start:end])
         if vault["key"] != key:
             return None
-        # Each body is decoded from the file's bytes on its own: one string of them all
-        # would take four bytes per character of every note as soon as one note holds an
-        # emoji.
-        lengths = vault["notes"]["body"]
-        if sum(lengths) != len(data) - end - 1 or (lengths and min(lengths) < 0):
-            raise ValueError("bodies of another length")
-        bodies, offset = [], end + 1
-        for length in lengths:
-            bodies.append(str(view[offset : offset + length], "utf-8", "surrogatepass"))
-            offset += length
-    vault["notes"]["body"] = bodies
+        vault["notes"]["body"] = _bodies(view, vault["notes"]["body"], end)
     files = {
         str(rel): (int(stat[0]), int(stat[1])) if stat else None for rel, *stat in vault["files"]
     }
@@ -207,6 +348,7 @@ def _snapshot(data: bytes | mmap.mmap, start: int, end: int, key: str) -> Snapsh
         notes=notes,
         faces=faces,
         fingerprints=fingerprints,
+        generation=str(vault["generation"]),
     )
 
 

@@ -83,10 +83,12 @@ def cache_path(output: Path) -> Path:
 
 def remove_cache(output: Path) -> list[Path]:
     """Delete the cache file of ``output``, SQLite's journal and the kept vault beside it
-    (and a kept vault a killed build left half written); what was removed."""
+    with its changes (and a kept vault a killed build left half written); what was
+    removed."""
     removed = []
     base = cache_path(output)
-    names = [base.name + suffix for suffix in ("", "-journal", "-wal", "-shm", "-vault")]
+    suffixes = ("", "-journal", "-wal", "-shm", "-vault", "-vault.changes")
+    names = [base.name + suffix for suffix in suffixes]
     with suppress(OSError):
         names += sorted(p.name for p in base.parent.glob(f"{base.name}-vault.*.partial"))
     for name in names:

@@ -38,7 +38,7 @@ from .selection import (
 )
 from .siteurl import PREVIEW_URL, site_url_problem
 from .unchanged import remove_records
-from .vault import Vault, check_vault, note_face, read_notes, survey_vault
+from .vault import Vault, check_vault, face_digest, read_notes, survey_vault
 
 __all__ = [
     "LOCK_TIMEOUT",
@@ -187,21 +187,16 @@ def _load(
         )
         if refreshed is not None:
             vault = refreshed.vault
-            if not refreshed.reshaped:
-                cache.know_shape(vault, earlier.checked_shape)
+            cache.know_shape(vault, refreshed.checked_shape, refreshed.checked_faces)
             if refreshed.changed:  # kept, so that the next build need not read them again
-                cache.keep_snapshot(
-                    lambda: renewed_snapshot(
-                        earlier, survey, listing, refreshed, cache.shape(refreshed.vault)
-                    )
-                )
+                cache.keep_snapshot(lambda: renewed_snapshot(earlier, survey, listing, refreshed))
             return vault
     notes, problems = read_notes(survey, settings, cache=store, jobs=jobs)
-    faces = [note_face(note) for note in notes]
+    faces = [face_digest(note) for note in notes]
     checked = check_vault(survey, notes, problems, cache=store, faces=faces)
     loaded = assign_urls(checked, config.site, config.vault)
     cache.keep_snapshot(
-        lambda: take_snapshot(key, survey, listing, notes, faces, loaded, cache.shape(loaded))
+        lambda: take_snapshot(key, survey, listing, notes, faces, loaded, cache.shaped(loaded))
     )
     return loaded
 

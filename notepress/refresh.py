@@ -24,7 +24,6 @@ within the same tick of the clock, so such a file is always read (git does the s
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import posixpath
 import time
@@ -43,8 +42,8 @@ from .vault import (
     Survey,
     Vault,
     check_note,
+    face_digest,
     mark_duplicate_id,
-    note_face,
     parse_notes,
     vault_shape,
 )
@@ -52,7 +51,6 @@ from .vault import (
 __all__ = [
     "Listing",
     "Refreshed",
-    "face",
     "list_notes",
     "must_renew",
     "refresh_vault",
@@ -94,17 +92,6 @@ def snapshot_key(root: object, settings: ParseSettings, *parts: object) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def face(note: Note, shape_face: bytes, embeds_of: Note | None = None) -> bytes:
-    """What other notes' checks read of ``note`` (its ``shape_face``, see
-    :func:`~notepress.vault.note_face`) and what it embeds (or ``embeds_of`` embeds), as
-    one digest."""
-    digest = hashlib.blake2b(shape_face, digest_size=16)
-    links = (embeds_of or note).links
-    embeds = [[link.target, link.heading] for link in links if link.embed]
-    digest.update(json.dumps(embeds, ensure_ascii=False).encode("utf-8", "surrogatepass"))
-    return digest.digest()
-
-
 def take_snapshot(
     key: str,
     survey: Survey,
@@ -112,24 +99,25 @@ def take_snapshot(
     unchecked: Sequence[Note],
     faces: Sequence[bytes],
     vault: Vault,
-    checked_shape: str,
+    checked: tuple[str, Sequence[bytes]],
 ) -> Snapshot | None:
     """The snapshot of ``vault``, loaded from ``survey`` (each note as read in
-    ``unchecked``, with its :func:`~notepress.vault.note_face` in ``faces``; its own shape
-    ``checked_shape``, which the target cache computes anyway); None when the
-    load depended on more than its files (a file that could not be read, a note over its
-    time budget)."""
+    ``unchecked``, with its :func:`~notepress.vault.face_digest` in ``faces``; its own
+    shape and digests in ``checked``, which the target cache computes anyway); None when
+    the load depended on more than its files (a file that could not be read, a note over
+    its time budget)."""
     if (
         len(unchecked) != len(survey.notes)
         or len(vault.notes) != len(survey.notes)
         or vault.problems != survey.problems
         or any(
-            note.path.as_posix() != rel or checked.path != note.path
-            for (_, rel), note, checked in zip(survey.notes, unchecked, vault.notes, strict=True)
+            note.path.as_posix() != rel or final.path != note.path
+            for (_, rel), note, final in zip(survey.notes, unchecked, vault.notes, strict=True)
         )
         or any(p.code == "note-too-slow" for note in vault.notes for p in note.problems)
     ):
         return None
+    checked_shape, checked_faces = checked
     return Snapshot(
         key=key,
         files=_files(survey, listing),
@@ -139,19 +127,15 @@ def take_snapshot(
         shape=vault_shape(vault, faces),
         checked_shape=checked_shape,
         notes=vault.notes,
-        faces=tuple(face(note, shape) for note, shape in zip(unchecked, faces, strict=True)),
+        faces=tuple(faces),
+        checked_faces=tuple(checked_faces),
     )
 
 
 def renewed_snapshot(
-    snapshot: Snapshot,
-    survey: Survey,
-    listing: Listing,
-    refreshed: Refreshed,
-    checked_shape: str,
+    snapshot: Snapshot, survey: Survey, listing: Listing, refreshed: Refreshed
 ) -> Snapshot:
-    """``snapshot`` brought up to the vault :func:`refresh_vault` made from it, whose own
-    shape (:func:`vault_shape` of the checked vault) is ``checked_shape``.
+    """``snapshot`` brought up to the vault :func:`refresh_vault` made from it.
 
     Its ``changed`` notes, those that differ from the snapshot's large file, are written
     alone while they are few (see :func:`must_renew`); past that, the whole vault is.
@@ -168,7 +152,8 @@ def renewed_snapshot(
         fingerprints=() if whole else snapshot.fingerprints,
         faces=refreshed.faces,
         shape=refreshed.shape,
-        checked_shape=checked_shape,
+        checked_faces=refreshed.checked_faces,
+        checked_shape=refreshed.checked_shape,
         changed=frozenset() if whole else frozenset(changed),
     )
 
@@ -208,6 +193,10 @@ class Refreshed:
     reshaped: bool
     """Whether the vault's shape changed: a note's headings, block ids, draft flag or
     errors."""
+    checked_faces: tuple[bytes, ...]
+    """Per note of ``vault``, its :func:`~notepress.vault.face_digest`."""
+    checked_shape: str
+    """:func:`vault_shape` of ``vault``, made from ``checked_faces``."""
 
 
 def refresh_vault(
@@ -236,7 +225,15 @@ def refresh_vault(
             changed.append(index)
     base = _vault(survey, snapshot.notes)
     if not changed:
-        return Refreshed(base, [], snapshot.faces, snapshot.shape, reshaped=False)
+        return Refreshed(
+            base,
+            [],
+            snapshot.faces,
+            snapshot.shape,
+            reshaped=False,
+            checked_faces=snapshot.checked_faces,
+            checked_shape=snapshot.checked_shape,
+        )
     notes = list(snapshot.notes)
     if not _read(changed, notes, survey, settings, cache):
         return None
@@ -246,7 +243,7 @@ def refresh_vault(
     restated: list[int] = []
     for index in changed:
         marked = mark_duplicate_id(notes, notes[index])
-        faces[index] = face(marked, note_face(marked))
+        faces[index] = face_digest(marked)
         if faces[index] != snapshot.faces[index]:
             differs = _what_differs(marked, snapshot.notes[index], snapshot.faces[index])
             if differs is None:
@@ -268,12 +265,12 @@ def refresh_vault(
             return None
         for index in readers:
             notes[index] = mark_duplicate_id(notes, notes[index])
-            if face(notes[index], note_face(notes[index])) != snapshot.faces[index]:
+            if face_digest(notes[index]) != snapshot.faces[index]:
                 return None  # changed since it was listed
         changed = sorted([*changed, *readers])
     unchecked = base.with_same_faces(notes)
     if reshaped or restated:
-        shape = vault_shape(unchecked)
+        shape = vault_shape(unchecked, faces)
     loops = embed_problems(unchecked)  # the whole vault's graph: once for every note
     for index in changed:
         checked = check_note(unchecked, notes[index], cache=cache, shape=shape, embeds=loops)
@@ -291,8 +288,21 @@ def refresh_vault(
     if republished and not _claims_alone(notes, snapshot.notes, republished, site):
         return None
     vault = unchecked.with_same_faces(notes)
-    changes_shape = bool(reshaped or restated)
-    return Refreshed(vault, [notes[i] for i in changed], tuple(faces), shape, changes_shape)
+    checked_faces = list(snapshot.checked_faces)
+    for index in changed:
+        checked_faces[index] = face_digest(notes[index])
+    checked_shape = snapshot.checked_shape
+    if checked_faces != list(snapshot.checked_faces):
+        checked_shape = vault_shape(vault, checked_faces)
+    return Refreshed(
+        vault,
+        [notes[i] for i in changed],
+        tuple(faces),
+        shape,
+        bool(reshaped or restated),
+        checked_faces=tuple(checked_faces),
+        checked_shape=checked_shape,
+    )
 
 
 def _claims_alone(
@@ -348,7 +358,7 @@ def _what_differs(note: Note, before: Note, known: bytes) -> set[str] | None:
             block_ids=before.block_ids,
             problems=_AN_ERROR if errors else (),
         )
-        if face(same, note_face(same), embeds_of=before) != known:
+        if face_digest(same, embeds_of=before) != known:
             continue
         differs = set()
         if (note.headings, note.block_ids) != (before.headings, before.block_ids):

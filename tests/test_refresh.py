@@ -561,6 +561,36 @@ def test_changes_to_a_large_file_since_replaced_are_left_unread(
     assert not [p for p in report.problems if p.code == "cache-discarded"]
 
 
+def test_after_a_heading_edit_the_shapes_are_made_from_the_kept_digests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The vault's shapes (before and after its checks) are made again from each note's
+    kept digest: only the notes read again are digested, and the shapes equal those a full
+    load makes."""
+    root = make_synthetic_vault(tmp_path / "vault", 80)
+    (root / "notepress.toml").write_text(CONFIG, encoding="utf-8")
+    _age(root, 120)
+    notepress.load_project(root, output=tmp_path / "out").build()
+    path = sorted(root.rglob("note *.md"))[40]
+    _write(root, path.relative_to(root).as_posix(), path.read_text() + "\n## Added\n\nMore.\n")
+    digested: list[str] = []
+    note_face = notepress.vault.note_face
+
+    def spy_face(note: Any) -> Any:
+        digested.append(note.path.as_posix())
+        return note_face(note)
+
+    monkeypatch.setattr(notepress.vault, "note_face", spy_face)
+    spy = Spy(monkeypatch)
+    project = _load_both(root, spy)
+    assert spy.refreshed == [True] and len(spy.checked) < 20
+    assert project.cache is not None
+    shape = project.cache.shape(project.vault)
+    assert len(digested) < 40  # the notes read again, not twice the 80
+    cold = notepress.load_project(root, output=tmp_path / "out", cache=False)
+    assert shape == notepress.vault.vault_shape(cold.vault)
+
+
 def test_clean_removes_the_snapshot_its_changes_and_one_a_killed_build_left_half_written(
     vault: Path,
 ) -> None:

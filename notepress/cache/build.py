@@ -11,7 +11,7 @@ from ..config import Config, Target
 from ..markdown.memo import replay, stat_reads
 from ..model import Note, Problem, Severity
 from ..output import MANIFEST, OutputFolder, file_sha256, folder_intact
-from ..vault import Vault
+from ..vault import Vault, face_digest
 from .codec import Uncacheable
 from .memo import Fingerprints, TargetMemo
 from .shape import SHAPED_READS, vault_shape
@@ -29,7 +29,7 @@ class Cache:
         self.store = store
         self.fingerprints = Fingerprints()
         self._keys: dict[str, str] = {}
-        self._shaped: tuple[Vault, str] | None = None
+        self._shaped: tuple[Vault, str, tuple[bytes, ...]] | None = None
         self._snapshot: Callable[[], Snapshot | None] | None = None
 
     def snapshot(self, key: str) -> Snapshot | None:
@@ -93,15 +93,22 @@ class Cache:
             return None
         return record if folder_intact(final, record.manifest) else None
 
-    def know_shape(self, vault: Vault, shape: str) -> None:
-        """Take ``shape`` as :func:`vault_shape` of ``vault`` (a snapshot knew it)."""
-        self._shaped = (vault, shape)
+    def know_shape(self, vault: Vault, shape: str, faces: Sequence[bytes]) -> None:
+        """Take ``shape`` as :func:`vault_shape` of ``vault``, made of its notes' digests
+        ``faces`` (a snapshot knew them)."""
+        self._shaped = (vault, shape, tuple(faces))
 
     def shape(self, vault: Vault) -> str:
         """:func:`vault_shape` of ``vault``, computed once per vault."""
+        return self.shaped(vault)[0]
+
+    def shaped(self, vault: Vault) -> tuple[str, tuple[bytes, ...]]:
+        """:func:`vault_shape` of ``vault`` and the digest of each of its notes it is made
+        of (:func:`~notepress.vault.face_digest`), computed once per vault."""
         if self._shaped is None or self._shaped[0] is not vault:
-            self._shaped = (vault, vault_shape(vault))
-        return self._shaped[1]
+            faces = tuple(map(face_digest, vault.notes))
+            self._shaped = (vault, vault_shape(vault, faces), faces)
+        return self._shaped[1], self._shaped[2]
 
     def memo(self, target: str) -> TargetMemo:
         return TargetMemo(self.store, target, self.fingerprints)

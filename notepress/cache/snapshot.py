@@ -47,7 +47,7 @@ __all__ = [
     "write_snapshot",
 ]
 
-SNAPSHOT_LAYOUT = 3
+SNAPSHOT_LAYOUT = 4
 """The layout of the file; a file of another layout is replaced."""
 
 
@@ -71,7 +71,10 @@ class Snapshot:
     notes: tuple[Note, ...]
     """The loaded notes: checked and with their URLs (before ``--strict``)."""
     faces: tuple[bytes, ...]
-    """Per note, a digest of all that other notes' checks and URLs read of it."""
+    """Per note, a digest of all that other notes' checks and URLs read of it
+    (:func:`~notepress.vault.face_digest` of the note before its checks)."""
+    checked_faces: tuple[bytes, ...] = ()
+    """Per note, the same digest of the note as loaded: ``checked_shape`` is made of them."""
     fingerprints: tuple[str, ...] = ()
     """Per note, its fingerprint (:func:`~.codec.fingerprint`), known from its line."""
     changed: frozenset[int] = frozenset()
@@ -120,6 +123,7 @@ def write_snapshot(path: Path, snapshot: Snapshot) -> None:
         "shape": snapshot.shape,
         "checked_shape": snapshot.checked_shape,
         "faces": [face.hex() for face in snapshot.faces],
+        "checked_faces": [face.hex() for face in snapshot.checked_faces],
         "fingerprints": fingerprints,
         "notes": notes,
     }
@@ -144,6 +148,7 @@ def _write_changes(path: Path, snapshot: Snapshot) -> None:
         "shape": snapshot.shape,
         "checked_shape": snapshot.checked_shape,
         "faces": [snapshot.faces[index].hex() for index in indexes],
+        "checked_faces": [snapshot.checked_faces[index].hex() for index in indexes],
         "fingerprints": prints,
         "notes": notes,
     }
@@ -238,25 +243,29 @@ def _with_changes(path: Path, snapshot: Snapshot) -> Snapshot:
     notes_data["body"] = _bodies(memoryview(data), notes_data["body"], end)
     changed = notes_from_columns(notes_data)
     faces = [bytes.fromhex(face) for face in changes["faces"]]
+    checked_faces = [bytes.fromhex(face) for face in changes["checked_faces"]]
     prints = [str(value) for value in changes["fingerprints"]]
-    if not len(indexes) == len(changed) == len(faces) == len(prints) == len(changes["files"]):
+    columns = (changed, faces, checked_faces, prints, changes["files"])
+    if any(len(column) != len(indexes) for column in columns):
         raise ValueError("not one note, file, face and fingerprint per index")
     files = dict(snapshot.files)
     rels = list(files)
     notes, all_faces = list(snapshot.notes), list(snapshot.faces)
-    fingerprints = list(snapshot.fingerprints)
-    for index, note, (rel, *stat), face, value in zip(
-        indexes, changed, changes["files"], faces, prints, strict=True
+    all_checked, fingerprints = list(snapshot.checked_faces), list(snapshot.fingerprints)
+    for index, note, (rel, *stat), face, checked, value in zip(
+        indexes, changed, changes["files"], faces, checked_faces, prints, strict=True
     ):
         if rels[index] != rel or note.path.as_posix() != rel:
             raise ValueError("a change to another file")
         files[rel] = (int(stat[0]), int(stat[1])) if stat else None
-        notes[index], all_faces[index], fingerprints[index] = note, face, value
+        notes[index], all_faces[index], all_checked[index] = note, face, checked
+        fingerprints[index] = value
     return replace(
         snapshot,
         files=files,
         notes=tuple(notes),
         faces=tuple(all_faces),
+        checked_faces=tuple(all_checked),
         fingerprints=tuple(fingerprints),
         shape=str(changes["shape"]),
         checked_shape=str(changes["checked_shape"]),
@@ -334,8 +343,9 @@ def _snapshot(data: bytes | mmap.mmap, start: int, end: int, key: str) -> Snapsh
         raise ValueError("notes out of order")
     notes = notes_from_columns(vault["notes"])
     faces = tuple(bytes.fromhex(face) for face in vault["faces"])
+    checked_faces = tuple(bytes.fromhex(face) for face in vault["checked_faces"])
     fingerprints = tuple(str(value) for value in vault["fingerprints"])
-    if not len(files) == len(notes) == len(faces) == len(fingerprints):
+    if not len(files) == len(notes) == len(faces) == len(checked_faces) == len(fingerprints):
         raise ValueError("not one file, face and fingerprint per note")
     return Snapshot(
         key=vault["key"],
@@ -347,6 +357,7 @@ def _snapshot(data: bytes | mmap.mmap, start: int, end: int, key: str) -> Snapsh
         checked_shape=str(vault["checked_shape"]),
         notes=notes,
         faces=faces,
+        checked_faces=checked_faces,
         fingerprints=fingerprints,
         generation=str(vault["generation"]),
     )

@@ -190,9 +190,6 @@ class Refreshed:
     """Each note's :func:`face`, for the next snapshot."""
     shape: str
     """:func:`vault_shape` of the vault before its checks."""
-    reshaped: bool
-    """Whether the vault's shape changed: a note's headings, block ids, draft flag or
-    errors."""
     checked_faces: tuple[bytes, ...]
     """Per note of ``vault``, its :func:`~notepress.vault.face_digest`."""
     checked_shape: str
@@ -230,7 +227,6 @@ def refresh_vault(
             [],
             snapshot.faces,
             snapshot.shape,
-            reshaped=False,
             checked_faces=snapshot.checked_faces,
             checked_shape=snapshot.checked_shape,
         )
@@ -299,7 +295,6 @@ def refresh_vault(
         [notes[i] for i in changed],
         tuple(faces),
         shape,
-        bool(reshaped or restated),
         checked_faces=tuple(checked_faces),
         checked_shape=checked_shape,
     )

@@ -86,8 +86,9 @@ class Snapshot:
 
 _LAST: dict[str, tuple[tuple[_Identity, _Identity], Snapshot]] = {}
 """The snapshot this process last wrote or read, by its files' identity (inode, size and
-time of the large file and of its changes): a process that builds again and again (``serve``, ``watch``) takes it from memory
-while the file is the one it knows, instead of decoding every note again."""
+time of the large file and of its changes): a process that builds again and again
+(``serve``, ``watch``) takes it from memory while the files are the ones it knows, instead
+of decoding every note again."""
 
 
 def snapshot_path(cache_file: Path) -> Path:
@@ -200,7 +201,7 @@ def read_snapshot(path: Path, key: str) -> Snapshot | str | None:
             end = data.find(b"\n", len(header))
             if end < 0:
                 raise ValueError("no end to the JSON line")
-            with _collected_once():
+            with _kept_from_collector():
                 found = _snapshot(data, len(header), end, key)
         if found is not None:
             changes = changes_path(path)
@@ -368,7 +369,7 @@ def _header() -> bytes:
 
 
 @contextmanager
-def _collected_once() -> Iterator[None]:
+def _kept_from_collector() -> Iterator[None]:
     """Keep Python's collector from walking the notes while they are made, and after.
 
     While 10,000 notes are made at once, the collector would walk the growing heap again
@@ -376,9 +377,14 @@ def _collected_once() -> Iterator[None]:
     three times over as they age through its generations (0.1 s of a 1.2 s build after one
     edit).  They live as long as the build and none of them can form a cycle of garbage,
     so they are moved out of its sight (``gc.freeze``); reference counting still frees
-    each one when the build lets it go.
+    each one when the build lets it go.  A process that has frozen objects before (one
+    that builds again and again, such as ``serve``, when another process replaced the
+    snapshot) first collects what is garbage already, so that nothing unreachable is
+    frozen with the notes; a process's first decode, a command's only one, skips that walk.
     """
     enabled = gc.isenabled()
+    if enabled and gc.get_freeze_count():
+        gc.collect()
     gc.disable()
     try:
         yield

@@ -15,10 +15,11 @@ links that find the note, so when they changed, the notes with such a link are c
 again too (while they are few: 1 % of the vault, at least 50); what a note embeds is read
 only through the loops of embeds, so a note on none, before and after, may change its
 embeds; whether a note is published (its draft flag, its own errors) is read only by the
-URL claims, so it may change while no other note claims the URL it claims or claimed.  When anything else
-changed, or a note was added, removed or renamed, or an attachment, a setting or a problem
-of the walk changed, the load is a full one.  A file whose time is too close to the moment it was listed may change again
-within the same tick of the clock, so such a file is always read (git does the same).
+URL claims, so it may change while no other note claims the URL it claims or claimed.
+When anything else changed, or a note was added, removed or renamed, or an attachment, a
+setting or a problem of the walk changed, the load is a full one.  A file whose time is
+too close to the moment it was listed may change again within the same tick of the
+clock, so such a file is always read (git does the same).
 """
 
 from __future__ import annotations
@@ -187,7 +188,8 @@ class Refreshed:
     """The notes read again: those whose files changed, and the notes that link to one
     whose headings or block ids changed."""
     faces: tuple[bytes, ...]
-    """Each note's :func:`face`, for the next snapshot."""
+    """Each note's :func:`~notepress.vault.face_digest` before its checks, for the next
+    snapshot."""
     shape: str
     """:func:`vault_shape` of the vault before its checks."""
     checked_faces: tuple[bytes, ...]

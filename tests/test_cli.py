@@ -124,6 +124,29 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run("build", str(tmp_path), "-t", "nope").returncode == 2
 
 
+def test_the_command_runs_exit_handlers_and_flushes_its_output_before_it_ends(
+    make_vault,
+) -> None:
+    """The ``notepress`` command ends without the interpreter's teardown: what it printed
+    into a pipe (block-buffered) still arrives whole, the handlers registered to run at
+    exit still run, after it, and the exit code is the one ``main`` returned."""
+    root = make_vault(BAD_NOTES, config=JSONLD_ONLY)
+    script = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('HANDLER-RAN'))\n"
+        f"sys.argv = ['notepress', 'check', '--format', 'json', {str(root)!r}]\n"
+        "from notepress.cli import run\n"
+        "run()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.endswith("HANDLER-RAN\n")
+    problems = json.loads(result.stdout.removesuffix("HANDLER-RAN\n"))
+    assert {p["path"] for p in problems if p["severity"] == "error"} == set(BAD_FILES)
+
+
 def test_strict_turns_warnings_into_errors(make_vault, tmp_path: Path) -> None:
     root = make_vault(
         {"a.md": note_text("A", "see [[Nowhere]]", note_id="230306GN01")}, config=JSONLD_ONLY

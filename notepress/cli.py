@@ -50,9 +50,9 @@ def run() -> NoReturn:
     """The ``notepress`` command (and ``python -m notepress``): :func:`main`, then an exit
     that does not free the build's objects one by one.
 
-    A build of 10,000 notes leaves some 100 MB of notes and indexes behind; the interpreter's
-    shutdown would free each of them (0.05 to 0.1 s, a tenth of a build after one edit) for
-    memory the system takes back whole the moment the process ends.  So once the handlers
+    A build of 10,000 notes leaves some 100 MB of notes behind; the interpreter's shutdown
+    would free each of them (0.05 to 0.08 s of a one-second build after one edit) for memory
+    the system takes back whole the moment the process ends.  So once the handlers
     registered to run at exit have run and the output is flushed, the process ends at once,
     as mypy's does.  While another thread still runs, or on an interpreter without the hook
     that runs those handlers, the exit is the ordinary one.

@@ -290,7 +290,7 @@ def refresh_vault(
     for index in changed:
         checked_faces[index] = face_digest(notes[index])
     checked_shape = snapshot.checked_shape
-    if checked_faces != list(snapshot.checked_faces):
+    if any(checked_faces[i] != snapshot.checked_faces[i] for i in changed):
         checked_shape = vault_shape(vault, checked_faces)
     return Refreshed(
         vault,

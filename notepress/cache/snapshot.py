@@ -195,14 +195,11 @@ def read_snapshot(path: Path, key: str) -> Snapshot | str | None:
         return known[1]
     try:
         with _mapped(path) as data:
-            header = _header()
-            if data[: len(header)] != header:
+            line = _json_line(data)
+            if line is None:
                 return None
-            end = data.find(b"\n", len(header))
-            if end < 0:
-                raise ValueError("no end to the JSON line")
             with _kept_from_collector():
-                found = _snapshot(data, len(header), end, key)
+                found = _snapshot(data, *line, key)
         if found is not None:
             changes = changes_path(path)
             try:
@@ -228,11 +225,11 @@ def _with_changes(path: Path, snapshot: Snapshot) -> Snapshot:
         data = path.read_bytes()
     except FileNotFoundError:
         return snapshot
-    header = _header()
-    if not data.startswith(header):
+    line = _json_line(data)
+    if line is None:
         return snapshot  # another version's, replaced by the next write
-    end = data.index(b"\n", len(header))
-    changes = orjson.loads(data[len(header) : end])
+    start, end = line
+    changes = orjson.loads(data[start:end])
     if changes["key"] != snapshot.key or changes["generation"] != snapshot.generation:
         return snapshot  # changes to a large file since replaced
     indexes = [int(index) for index in changes["indexes"]]
@@ -362,6 +359,18 @@ def _snapshot(data: bytes | mmap.mmap, start: int, end: int, key: str) -> Snapsh
         fingerprints=fingerprints,
         generation=str(vault["generation"]),
     )
+
+
+def _json_line(data: bytes | mmap.mmap) -> tuple[int, int] | None:
+    """Where the JSON line after this code's header starts and ends in ``data``; None for a
+    file of another layout or code (raises ValueError for a line that never ends)."""
+    header = _header()
+    if data[: len(header)] != header:
+        return None
+    end = data.find(b"\n", len(header))
+    if end < 0:
+        raise ValueError("no end to the JSON line")
+    return len(header), end
 
 
 def _header() -> bytes:

@@ -12,6 +12,8 @@ does.  Both are run as whole processes, the way a person runs them:
 
 - ``feed, full archive, cold``: ``notepress build -t archive`` (every published note, RSS,
   full content) into a new output folder, next to ``hugo`` into a new destination;
+- ``feed, full archive, cold, every core``: the cold build's wall time next to the same
+  build with ``-j 1`` (parsing and rendering in one process, no workers);
 - ``feed, full archive, warm``: the same build again with nothing changed (after one untimed
   build that fills the cache), next to Hugo again;
 - ``markdown-it-py alone``: the markdown library notepress renders with, parsing and
@@ -169,6 +171,7 @@ def feed_rows(folder: Path, count: int, repeat: int, newsletter: bool) -> list[d
     hugo_cold = run_hugo(site, folder / "public-cold", repeat)
     parser_alone = measure(python_command(MARKDOWN_ONLY, vault), repeat=repeat)
     cold = build(vault, "archive", folder / "out-cold", *no_cache, repeat=repeat)
+    serial = build(vault, "archive", folder / "out-serial", *no_cache, "-j", "1", repeat=repeat)
     build(vault, "archive", folder / "out-cold")  # fills the cache: the next run is warm
     warm = build(vault, "archive", folder / "out-cold", repeat=repeat)
     hugo_warm = run_hugo(site, folder / "public-cold", repeat)
@@ -177,6 +180,15 @@ def feed_rows(folder: Path, count: int, repeat: int, newsletter: bool) -> list[d
         anchor_row("feed, full archive, cold", count, cold, ("Hugo", hugo_cold), limit=FEED_GOAL),
         anchor_row(
             "feed, full archive, warm", count, warm, ("Hugo again", hugo_warm), limit=WARM_GOAL
+        ),
+        row(
+            "feed, full archive, cold, every core",
+            count,
+            cold,
+            ("same, -j 1", serial),
+            goal="less wall time than one process",
+            ratio=cold.wall_s / serial.wall_s,
+            met=cold.wall_s < serial.wall_s,
         ),
         row(
             "markdown-it-py alone: CommonMark parse + render of the notes, no plugins",

@@ -307,7 +307,7 @@ def _jobs_option(parser: argparse.ArgumentParser) -> None:
         "--jobs",
         type=int,
         metavar="N",
-        help="processes that parse notes (default: [vault] jobs, else one per core; 1: none)",
+        help="processes that parse and render notes (default: [vault] jobs, else one per core)",
     )
 
 

@@ -154,7 +154,7 @@ class VaultOptions:
         "error", "Two notes with one URL: an error of the second, or tell them apart by note_id."
     )
     jobs: int = option(
-        0, "Processes that parse notes; 0: one per core (or NOTEPRESS_JOBS), 1: no pool."
+        0, "Processes that parse and render notes; 0: one per core (or NOTEPRESS_JOBS), 1: no pool."
     )
 
 

@@ -39,6 +39,7 @@ from .selection import (
 from .siteurl import PREVIEW_URL, site_url_problem
 from .unchanged import remove_records
 from .vault import Vault, check_vault, face_digest, read_notes, survey_vault
+from .workers import jobs_installed
 
 __all__ = [
     "LOCK_TIMEOUT",
@@ -122,7 +123,8 @@ def load_project(
     ``future`` publishes notes dated after ``now`` (default: :func:`build_now`).
     ``progress`` is told of the ``load`` step (see :mod:`notepress.progress`).
     ``cache=False`` neither reads nor writes the build cache (see :mod:`notepress.cache`).
-    ``jobs`` (else ``[vault] jobs``) caps the processes that parse notes: 1 parses here.
+    ``jobs`` (else ``[vault] jobs``) caps the processes that parse and render notes: 1 works
+    here.
     """
     root = Path(vault)
     if not root.is_dir():
@@ -371,7 +373,11 @@ def build(
     _check_output_folders(vault.root, config, [config.output])  # for callers of the API too
     report = BuildReport(output=config.output, problems=vault.all_problems(), targets=[])
     folder = OutputFolder(config.output)
-    with folder.locked(lock_timeout), temporary_files_in(folder.temp):
+    with (
+        folder.locked(lock_timeout),
+        temporary_files_in(folder.temp),
+        jobs_installed(config.vault.jobs or None),
+    ):
         try:
             if cache is not None:
                 cache.start(folder)

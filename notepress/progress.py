@@ -12,11 +12,14 @@ parallel can report steps of their own (several may be open at once) without cha
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any, Protocol, runtime_checkable
+
+from .forking import guard_thread
 
 __all__ = [
     "NoProgress",
@@ -195,8 +198,15 @@ class PlainProgress:
 class RichProgress:
     """A live display on a terminal: a spinner or a bar per running step, and its time.
 
-    Finished steps stay on screen as one line each; ``verbose`` adds their CPU time.
+    Finished steps stay on screen as one line each; ``verbose`` adds their CPU time.  The
+    display is redrawn by a thread of its own that touches the terminal only while it holds
+    a lock, which a build forking workers takes first (:mod:`notepress.forking`): rich's
+    own refresh thread keeps no such promise, and would leave a build on a terminal with
+    no workers.
     """
+
+    #: Redraws a second, as rich's own default.
+    REFRESH_PER_SECOND = 10
 
     def __init__(self, stream: IO[str], *, verbose: bool = False) -> None:
         from rich.console import Console
@@ -229,39 +239,68 @@ class RichProgress:
             TimeElapsedColumn(),
             console=self.console,
             transient=True,
+            auto_refresh=False,
         )
         self._tasks: dict[Step, Any] = {}
         self._clocks: dict[Step, _Clock] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._refresher: threading.Thread | None = None
 
     def started(self, step: Step) -> None:
-        if not self._tasks:
-            self._display.start()
-        self._clocks[step] = _Clock()
-        description = self._escape(f"{_verb(step)} {_label(step)}")
-        self._tasks[step] = self._display.add_task(description, total=step.total)
+        with self._lock:
+            if not self._tasks:
+                self._display.start()
+            self._clocks[step] = _Clock()
+            description = self._escape(f"{_verb(step)} {_label(step)}")
+            self._tasks[step] = self._display.add_task(description, total=step.total)
+            self._display.refresh()
+        if self._refresher is None:
+            self._refresher = threading.Thread(
+                target=self._refresh, name="notepress-progress", daemon=True
+            )
+            guard_thread(self._refresher, self._lock)
+            self._refresher.start()
 
     def advanced(self, step: Step, count: int = 1) -> None:
-        task = self._tasks.get(step)
-        if task is not None:
-            self._display.advance(task, count)
+        with self._lock:
+            task = self._tasks.get(step)
+            if task is not None:
+                self._display.advance(task, count)
+                self._display.refresh()
 
     def finished(self, step: Step, outcome: str = "") -> None:
-        task = self._tasks.pop(step, None)
-        clock = self._clocks.pop(step, None)
-        if task is None:
-            return
-        self._display.remove_task(task)
-        times = f"[dim], {clock.elapsed()}[/dim]" if self.verbose and clock is not None else ""
-        mark = "[red]✗[/red]" if outcome == "failed" else "[green]✓[/green]"
-        what = self._escape(f"{step.kind} {_label(step)}{': ' + outcome if outcome else ''}")
-        self._display.console.print(f"{mark} {what}{times}")
-        if not self._tasks:
-            self._display.stop()
+        with self._lock:
+            task = self._tasks.pop(step, None)
+            clock = self._clocks.pop(step, None)
+            if task is None:
+                return
+            self._display.remove_task(task)
+            times = f"[dim], {clock.elapsed()}[/dim]" if self.verbose and clock is not None else ""
+            mark = "[red]✗[/red]" if outcome == "failed" else "[green]✓[/green]"
+            what = self._escape(f"{step.kind} {_label(step)}{': ' + outcome if outcome else ''}")
+            self._display.console.print(f"{mark} {what}{times}")
+            if self._tasks:
+                self._display.refresh()
+            else:
+                self._display.stop()
 
     def close(self) -> None:
         """Stop the live display, also when a step raised and never ended."""
-        self._tasks.clear()
-        self._display.stop()
+        self._stop.set()
+        if self._refresher is not None:
+            self._refresher.join()
+            self._refresher = None
+        with self._lock:
+            self._tasks.clear()
+            self._display.stop()
+
+    def _refresh(self) -> None:
+        """Redraw the running steps (spinners, times) until :meth:`close`."""
+        while not self._stop.wait(1 / self.REFRESH_PER_SECOND):
+            with self._lock:
+                if self._tasks:
+                    self._display.refresh()
 
 
 def progress_for(

@@ -19,15 +19,16 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.reduction
 import os
-import sys
-import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import Any
 
+from .forking import fork_is_safe, forking
 from .markdown import comments
 from .model import Note
 from .parse import ParseSettings, parse_note_within_budget
@@ -37,10 +38,12 @@ __all__ = [
     "MIN_PARALLEL_BYTES",
     "MIN_PARALLEL_NOTES",
     "job_count",
+    "jobs_installed",
     "parse_files",
 ]
 
 JOBS_ENV = "NOTEPRESS_JOBS"
+_JOBS: ContextVar[int | None] = ContextVar("notepress_jobs", default=None)
 #: Below this many notes a pool costs more than it saves.  Measured on 2 cores: starting two
 #: forked workers and moving the notes back costs about as much as parsing 150 typical notes
 #: (4 KB each) here.
@@ -55,14 +58,29 @@ Item = tuple[PurePosixPath, bytes]
 
 
 def job_count(jobs: int | None = None) -> int:
-    """How many processes parse: ``jobs`` if given and positive, else ``NOTEPRESS_JOBS`` if
-    valid, else the cores this process may use."""
+    """How many processes parse or render: ``jobs`` if given and positive, else the count
+    :func:`jobs_installed` set, else ``NOTEPRESS_JOBS`` if valid, else the cores this
+    process may use."""
     if jobs is not None and jobs > 0:
         return jobs
+    installed = _JOBS.get()
+    if installed is not None and installed > 0:
+        return installed
     value = os.environ.get(JOBS_ENV, "").strip()
     if value.isdigit() and int(value) > 0:
         return int(value)
     return _usable_cores()
+
+
+@contextmanager
+def jobs_installed(jobs: int | None) -> Iterator[None]:
+    """Work in this block uses ``jobs`` processes at most (None: the usual default): how a
+    build hands the ``[vault] jobs`` setting to the exporters' renderings."""
+    token = _JOBS.set(jobs)
+    try:
+        yield
+    finally:
+        _JOBS.reset(token)
 
 
 def _usable_cores() -> int:
@@ -111,9 +129,10 @@ def _parse_on_pool(items: Sequence[Item], settings: ParseSettings, workers: int)
     notes: list[Note] = []
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
     try:
-        futures: list[Future[Any]] = [
-            pool.submit(_parse_chunk, chunk, settings) for chunk in chunks
-        ]
+        with forking():  # the workers are forked by the first submit
+            futures: list[Future[Any]] = [
+                pool.submit(_parse_chunk, chunk, settings) for chunk in chunks
+            ]
         for chunk, future in zip(chunks, futures, strict=True):
             try:
                 parsed, known = future.result()
@@ -136,10 +155,10 @@ def _parse_chunk(chunk: Sequence[Item], settings: ParseSettings) -> tuple[list[N
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    """``fork`` where it is safe (POSIX, no other thread running): workers start at once with
-    everything imported.  Otherwise ``forkserver`` or ``spawn``."""
+    """``fork`` where it is safe: workers start at once with everything imported.
+    Otherwise ``forkserver`` or ``spawn``."""
     methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and sys.platform != "darwin" and threading.active_count() == 1:
+    if fork_is_safe():
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         return multiprocessing.get_context("forkserver")

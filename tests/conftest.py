@@ -78,6 +78,7 @@ MODULE_SECONDS = {
     "tests/test_pdf_fonts.py": 12,
     "tests/test_pdf_scale.py": 12,
     "tests/test_cache.py": 12,
+    "tests/test_renderpool.py": 14,
 }
 _SLOW_MODULE = 10
 

@@ -307,8 +307,13 @@ def test_pandoc_is_given_a_placeholder_never_the_image(tmp_path: Path) -> None:
         warn=lambda message, note: None,
     )
     assert "data:image" not in source.html
-    assert 'src="epub-media/0.png"' in source.html
-    assert media.images() == {"epub-media/0.png": ("image/png", PICTURE)}
+    placeholder = re.search(r'src="(epub-media/[0-9a-f]{24}\.png)"', source.html)
+    assert placeholder is not None, source.html
+    assert media.images() == {placeholder[1]: ("image/png", PICTURE)}
+    # Named by the file alone: another store, asked other files first, names it the same.
+    other = MediaStore(project.vault, lambda message, path: None)
+    other.href(PurePosixPath("elsewhere.png"))
+    assert other.href(PurePosixPath("pic.png")) == placeholder[1]
 
 
 @pytest.mark.slow

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import notepress
-from notepress.exporters.feed import items as feed_items
+from notepress import renderpool
 from notepress.exporters.feed.items import Enclosure, FeedItem, clean_text
 from notepress.exporters.feed.writers import (
     FeedInfo,
@@ -229,7 +229,7 @@ def test_a_note_that_fails_to_render_leaves_the_order_and_date_to_the_others(
     """The newest note fails: the feed is dated by the next one, as the whole-document
     writers date it, and the failure is reported once."""
     newest = max(archive_project.vault.notes, key=lambda note: note.sort_key)
-    real = feed_items.render_note
+    real = renderpool.render_fresh
 
     def failing(note: notepress.Note, *args: Any, **kwargs: Any) -> Any:
         if note.note_id == newest.note_id:
@@ -238,7 +238,7 @@ def test_a_note_that_fails_to_render_leaves_the_order_and_date_to_the_others(
             )
         return real(note, *args, **kwargs)
 
-    monkeypatch.setattr(feed_items, "render_note", failing)
+    monkeypatch.setattr(renderpool, "render_fresh", failing)  # here and in forked workers
     report = archive_project.build(["archive"])
     (result,) = report.targets
     assert [problem.code for problem in result.problems] == ["note-too-slow"]

@@ -10,11 +10,14 @@ import json
 import re
 import shutil
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 import notepress
+from notepress import forking
 from notepress.cli import main
 from notepress.progress import PlainProgress, RichProgress, Step, progress_for
 from tests.conftest import note_text, write_vault
@@ -148,11 +151,7 @@ def test_verbose_prints_the_time_of_each_step_and_every_file(
 
 
 def test_rich_on_a_terminal(vault: Path, tmp_path: Path) -> None:
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    screen = Terminal()
+    screen = _Terminal()
     display = progress_for(screen, verbose=True)
     assert isinstance(display, RichProgress)
     try:
@@ -163,6 +162,44 @@ def test_rich_on_a_terminal(vault: Path, tmp_path: Path) -> None:
     shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())
     assert "✓ target meta (jsonld, 2 notes): 6 files" in shown
     assert "✓ target news (feed, 2 notes): 3 files" in shown
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _grows(screen: io.StringIO, since: int, seconds: float = 60.0) -> bool:
+    """Whether the screen gets more output within ``seconds`` (a generous bound: only a
+    display that never redraws waits it out)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if len(screen.getvalue()) > since:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_the_live_display_redraws_by_itself_and_holds_still_while_workers_fork() -> None:
+    """Its own thread redraws a running step (the spinner, the time), and never while a
+    fork is under way, which is why workers may be forked while it runs."""
+    screen = _Terminal()
+    display = progress_for(screen)
+    assert isinstance(display, RichProgress)
+    step = Step("target", "news", "feed, 9 notes")
+    try:
+        display.started(step)
+        assert _grows(screen, len(screen.getvalue()))
+        assert forking.fork_is_safe()  # the display's thread is the only other one
+        with forking.forking():
+            held = len(screen.getvalue())
+            time.sleep(5 / RichProgress.REFRESH_PER_SECOND)
+            assert len(screen.getvalue()) == held
+        assert _grows(screen, held)
+        display.finished(step, "3 files")
+    finally:
+        display.close()
+    assert threading.active_count() == 1  # the thread is gone once closed
 
 
 def test_the_display_follows_the_stream() -> None:

@@ -35,11 +35,11 @@ from notepress.markdown import (
     NoteRenderError,
     TextLinks,
     UrlLinks,
-    render_note,
 )
 from notepress.markdown.tree import Element, html_tree, inner_html, new_element
 from notepress.model import Note, Problem
 from notepress.periods import format_day, month_label
+from notepress.renderpool import render_many
 from notepress.slugs import slugify
 from notepress.vault import Vault
 
@@ -220,18 +220,16 @@ def build_source(
     # object for an element each time a walk reaches it unless one is alive, and the walks
     # below (a dozen per chapter) made about 220,000 of them for a thousand notes, not 35,000.
     alive: list[Element] = []
+    renderings = render_many(
+        notes, vault, style, include_drafts=include_drafts, footnotes="endnotes", math="mathml"
+    )
     for part in parts:
         for note in part.notes:
             ids.add(f"n{note.note_id}")
+            _, rendered = next(renderings)
             try:
-                rendered = render_note(
-                    note,
-                    vault,
-                    style,
-                    include_drafts=include_drafts,
-                    footnotes="endnotes",
-                    math="mathml",
-                )
+                if isinstance(rendered, NoteRenderError):
+                    raise rendered
                 body = html_tree(rendered.html)
                 alive.extend(body.iter())
                 _reshape(body, note, level, ids, media, warn)

@@ -11,6 +11,7 @@ formats are converted to PNG, and SVG is accepted only when
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,7 +79,10 @@ class MediaStore:
             return None
         token = self._tokens.get(path)
         if token is None:
-            token = f"{_TOKEN_PREFIX}{len(self._tokens)}{suffix}"
+            # Named by the path alone, not by the order of asking: a note rendered in a
+            # worker process (or kept from an earlier build) asked another store.
+            digest = hashlib.sha256(path.as_posix().encode()).hexdigest()[:24]
+            token = f"{_TOKEN_PREFIX}{digest}{suffix}"
             self._tokens[path] = token
             self._paths[token] = path
         return token

@@ -246,7 +246,8 @@ class _FeedWriter:
     """Writes one feed (all chosen formats plus discovery.html) per call.
 
     Items are made and written one at a time, newest first (see :class:`FeedStream`): a
-    full archive of many thousand notes never holds more than one rendered note at once.
+    full archive of many thousand notes holds one item at once, and the renderings of the
+    few hundred notes the workers are ahead by (:mod:`notepress.renderpool`).
     """
 
     job: Job[FeedOptions]
@@ -276,11 +277,9 @@ class _FeedWriter:
                 # Next to the feed: on its disk, and gone with the file handle.
                 spool = stack.enter_context(tempfile.TemporaryFile(dir=path.parent))
                 streams[kind] = FeedStream(kind, info, spool)
-            for note in self._newest_first(notes):
-                try:
-                    item = self.factory.item(note)
-                except NoteRenderError as exc:
-                    problems[note.note_id] = (exc.problem,)
+            for note, item in self.factory.items(self._newest_first(notes)):
+                if isinstance(item, NoteRenderError):
+                    problems[note.note_id] = (item.problem,)
                     continue
                 problems[note.note_id] = item.problems
                 self.assets_written[note.note_id] = item.assets

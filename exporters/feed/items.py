@@ -8,15 +8,16 @@ timezone-aware.  The writers then only choose element names.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import PurePosixPath
 from urllib.parse import quote, urlsplit
 
 from notepress.assets import AssetError, VaultFiles, vault_files
-from notepress.markdown import Media, NoteRenderError, render_note
+from notepress.markdown import Media, NoteRenderError, RenderedNote, render_note
 from notepress.model import Note, Problem
+from notepress.renderpool import render_many
 from notepress.vault import Vault
 
 from .mail import FeedLinks, lower_for_mail
@@ -123,13 +124,49 @@ class ItemFactory:
         found = self._cache.get(note.note_id)
         if found is None:
             try:
-                found = self._make(note)
+                rendered = render_note(note, self.vault, self._style(), math="mathml")
+                found = self._make(note, rendered)
             except NoteRenderError as exc:
                 self._failed[note.note_id] = exc
                 raise
             if self.keep:
                 self._cache[note.note_id] = found
         return found
+
+    def items(self, notes: Sequence[Note]) -> Iterator[tuple[Note, FeedItem | NoteRenderError]]:
+        """Each note's item (or its error) in the order of ``notes``, those not yet made
+        rendered together (on every core when they are many, see
+        :mod:`notepress.renderpool`)."""
+        fresh = list(
+            {
+                note.note_id: note
+                for note in notes
+                if note.note_id not in self._cache and note.note_id not in self._failed
+            }.values()
+        )
+        renderings = render_many(fresh, self.vault, self._style(), math="mathml")
+        for note in notes:
+            if note.note_id in self._cache or note.note_id in self._failed:
+                try:
+                    yield note, self.item(note)
+                except NoteRenderError as exc:
+                    yield note, exc
+                continue
+            _, outcome = next(renderings)
+            if isinstance(outcome, NoteRenderError):
+                self._failed[note.note_id] = outcome
+                yield note, outcome
+                continue
+            found = self._make(note, outcome)
+            if self.keep:
+                self._cache[note.note_id] = found
+            yield note, found
+
+    def _style(self) -> FeedLinks:
+        # FeedLinks writes every URL absolute, raw HTML's included: a relative one would
+        # break in every mail client, and the tests hold the renderer to it.  Only the
+        # item's own footnotes are fragments, with ids no other item has.
+        return FeedLinks(self.note_url, self.assets_url)
 
     def dates(self, note: Note) -> tuple[datetime, datetime]:
         """The item's ``published`` and ``updated``, known without rendering the note, so
@@ -141,14 +178,8 @@ class ItemFactory:
         # (the vault already warns about such a note).
         return published, max(self._aware(note.updated or note.created), published)
 
-    def _make(self, note: Note) -> FeedItem:
+    def _make(self, note: Note, rendered: RenderedNote) -> FeedItem:
         published, updated = self.dates(note)
-        # FeedLinks writes every URL absolute, raw HTML's included: a relative one would
-        # break in every mail client, and the tests hold the renderer to it.  Only the
-        # item's own footnotes are fragments, with ids no other item has.
-        rendered = render_note(
-            note, self.vault, FeedLinks(self.note_url, self.assets_url), math="mathml"
-        )
         html = clean_text(lower_for_mail(rendered.html))
         summary = clean_text(note.description).strip() or excerpt(
             [clean_text(paragraph) for paragraph in rendered.paragraphs], self.summary_words

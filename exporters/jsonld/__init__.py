@@ -60,8 +60,9 @@ from notepress.config import Site, Target
 from notepress.errors import ExportError
 from notepress.exporter import CheckProblem, Exporter, Job
 from notepress.fieldformat import fill
-from notepress.markdown import Media, NoteRenderError, RenderedNote, UrlLinks, render_note
+from notepress.markdown import Media, NoteRenderError, RenderedNote, UrlLinks
 from notepress.model import Note
+from notepress.renderpool import render_many
 from notepress.schema import option
 from notepress.slugs import slugify, tag_slug
 from notepress.urls import encode_url, target_base_url
@@ -199,11 +200,9 @@ class JsonLdExporter(Exporter[JsonLdOptions]):
             job.warn("no published note is selected: index.jsonld lists none", code="jsonld-empty")
         nodes = []
         rendered_notes = []
-        for note in notes:
-            try:
-                rendered = render_note(note, job.vault, graph.links, math="tex")
-            except NoteRenderError as exc:
-                job.problems.append(exc.problem)
+        for note, rendered in render_many(notes, job.vault, graph.links, math="tex"):
+            if isinstance(rendered, NoteRenderError):
+                job.problems.append(rendered.problem)
                 continue
             job.problems.extend(rendered.problems)
             node = graph.note_node(note, rendered)

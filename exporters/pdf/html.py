@@ -37,10 +37,10 @@ from notepress.markdown import (
     NoteRenderError,
     TextLinks,
     UrlLinks,
-    render_note,
 )
 from notepress.markdown.tree import Element, html_tree, inner_html
 from notepress.model import Note, Problem
+from notepress.renderpool import render_many
 from notepress.vault import Vault
 
 from .groups import Group, format_date, format_range
@@ -238,11 +238,13 @@ def render_notes(
     formatter = HtmlFormatter(style=settings.code_style, nowrap=True)
     trees = []
     kept = []
-    for note in notes:
+    renderings = render_many(
+        notes, vault, style, include_drafts=drafts, footnotes="inline", math="svg"
+    )
+    for note, rendered in renderings:
         try:
-            rendered = render_note(
-                note, vault, style, include_drafts=drafts, footnotes="inline", math="svg"
-            )
+            if isinstance(rendered, NoteRenderError):
+                raise rendered
             trees.append(_print_tree(rendered.html, formatter))
         except (NoteRenderError, RecursionError) as exc:
             failure = exc if isinstance(exc, NoteRenderError) else NoteRenderError.too_deep(note)

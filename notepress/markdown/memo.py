@@ -101,16 +101,19 @@ def replay(
     style: LinkStyle | None,
     notes: Mapping[str, Note],
     fingerprint: Callable[[Note], str],
+    *,
+    style_only: bool = False,
 ) -> list[str] | None:
     """Ask ``reads`` again of ``vault`` and ``style``; the paths of the notes whose content
     was read (embedded notes) when every answer is the same, else None.
 
-    Without a ``style`` only the questions asked of the vault are asked again.
+    Without a ``style`` only the questions asked of the vault are asked again; with
+    ``style_only`` only those asked of the style (the vault is known to be the same one).
     """
     contents: list[str] = []
     try:
         for kind, args, answer in reads:
-            if style is None and kind in STYLE_READS:
+            if (style is None and kind in STYLE_READS) or (style_only and kind not in STYLE_READS):
                 continue
             if _ask(kind, args, vault, style, notes, fingerprint) != answer:
                 return None

@@ -68,6 +68,8 @@ __all__ = [
     "UrlLinks",
     "create_parser",
     "note_tokens",
+    "render_args",
+    "render_fresh",
     "render_note",
 ]
 
@@ -215,26 +217,46 @@ def render_note(
     Raises :class:`NoteRenderError` when the note uses more than its CPU-time budget
     (:mod:`notepress.budget`) or is still too deep for Python despite the nesting limit.
     """
-    path = note.path.as_posix()
     style = style or TextLinks()
     memo = current_memo()
-    args = [f"{type(style).__module__}.{type(style).__qualname__}", include_drafts, footnotes, math]
+    args = render_args(style, include_drafts, footnotes, math)
     if memo is not None:
         stored = memo.lookup(note, vault, style, args)
         if stored is not None:
             return stored
     reads = memo.reads() if memo is not None else None
-    try:
-        with cpu_budget():
-            count_render(note)
-            rendered = _render(note, vault, style, include_drafts, footnotes, math, reads)
-    except BudgetExceeded as exc:
-        raise NoteRenderError(too_slow(path, "rendering", exc)) from None
-    except RecursionError:
-        raise NoteRenderError.too_deep(note) from None
+    count_render(note)
+    rendered = render_fresh(note, vault, style, args, reads)
     if memo is not None and reads is not None:
         memo.store(note, style, args, reads, rendered)
     return rendered
+
+
+def render_args(
+    style: LinkStyle, include_drafts: bool, footnotes: FootnoteRule, math: MathRule
+) -> list[Any]:
+    """What a rendering depends on besides the note, the vault and the style's answers: the
+    key a memo stores it under."""
+    return [f"{type(style).__module__}.{type(style).__qualname__}", include_drafts, footnotes, math]
+
+
+def render_fresh(
+    note: Note, vault: Vault, style: LinkStyle, args: Sequence[Any], reads: Reads | None
+) -> RenderedNote:
+    """Render ``note`` with no memo asked or told, within its CPU budget, recording what it
+    read in ``reads``; ``args`` are :func:`render_args`.  A process that renders for
+    another (:mod:`notepress.renderpool`) calls this, and the other one counts it.
+
+    Raises :class:`NoteRenderError` as :func:`render_note` does.
+    """
+    _kind, include_drafts, footnotes, math = args
+    try:
+        with cpu_budget():
+            return _render(note, vault, style, include_drafts, footnotes, math, reads)
+    except BudgetExceeded as exc:
+        raise NoteRenderError(too_slow(note.path.as_posix(), "rendering", exc)) from None
+    except RecursionError:
+        raise NoteRenderError.too_deep(note) from None
 
 
 def _render(

@@ -44,6 +44,7 @@ from common import (
     Measure,
     anchor_row,
     emit,
+    every_core_row,
     measure,
     notepress_command,
     options,
@@ -181,15 +182,7 @@ def feed_rows(folder: Path, count: int, repeat: int, newsletter: bool) -> list[d
         anchor_row(
             "feed, full archive, warm", count, warm, ("Hugo again", hugo_warm), limit=WARM_GOAL
         ),
-        row(
-            "feed, full archive, cold, every core",
-            count,
-            cold,
-            ("same, -j 1", serial),
-            goal="less wall time than one process",
-            ratio=cold.wall_s / serial.wall_s,
-            met=cold.wall_s < serial.wall_s,
-        ),
+        every_core_row("feed, full archive, cold, every core", count, cold, serial),
         row(
             "markdown-it-py alone: CommonMark parse + render of the notes, no plugins",
             count,

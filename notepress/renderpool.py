@@ -19,6 +19,7 @@ costs time only: its chunk is rendered here.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from .cache.codec import problems_from_data, problems_to_data, rendered_from_data, rendered_to_data
 from .errors import NoteRenderError
 from .forking import fork_is_safe, forking
+from .lifetime import die_with_parent
 from .markdown.footnotes import FootnoteRule
 from .markdown.math import MathRule
 from .markdown.memo import Reads, count_render, current_memo, replay
@@ -189,7 +191,11 @@ class _Renderer:
         if self.pool is None and sum(len(c.indexes) for c in self.unsent) >= MIN_POOL_RENDERS:
             _JOB = self  # before the fork: the workers inherit it
             self.pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("fork")
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("fork"),
+                # A build killed outright runs no cleanup: its workers end with it.
+                initializer=die_with_parent,
+                initargs=(os.getpid(),),
             )
             with forking():  # the workers are forked by the first submit
                 self._submit_unsent()

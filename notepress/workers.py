@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .forking import fork_is_safe, forking
+from .lifetime import die_with_parent
 from .markdown import comments
 from .model import Note
 from .parse import ParseSettings, parse_note_within_budget
@@ -127,7 +128,15 @@ def _chunks(items: Sequence[Item], count: int) -> list[Sequence[Item]]:
 def _parse_on_pool(items: Sequence[Item], settings: ParseSettings, workers: int) -> list[Note]:
     chunks = _chunks(items, workers * CHUNKS_PER_WORKER)
     notes: list[Note] = []
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+    context = _context()
+    # A build killed outright runs no cleanup: its workers end with it.  (A worker of a
+    # fork server is the server's child; the server itself ends when this process does.)
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=die_with_parent,
+        initargs=(os.getpid() if context.get_start_method() == "fork" else None,),
+    )
     try:
         with forking():  # the workers are forked by the first submit
             futures: list[Future[Any]] = [

@@ -78,7 +78,7 @@ MODULE_SECONDS = {
     "tests/test_pdf_fonts.py": 12,
     "tests/test_pdf_scale.py": 12,
     "tests/test_cache.py": 12,
-    "tests/test_renderpool.py": 14,
+    "tests/test_renderpool.py": 20,
 }
 _SLOW_MODULE = 10
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -253,11 +255,11 @@ def test_renders_in_workers_are_counted_here(vault: Vault) -> None:
 
 
 def test_a_build_on_the_pool_writes_what_a_build_in_one_process_writes(
-    tmp_path: Path, reproducible: int
+    tmp_path: Path, reproducible: int, renderers: Callable[[], list[int]]
 ) -> None:
     """Every exporter, cold and then from the cache after an edit, with and without
     workers: the same bytes."""
-    root = make_synthetic(tmp_path / "vault", 120)
+    root = make_synthetic(tmp_path / "vault", 70)
     write_vault(
         root,
         _extras(),
@@ -266,22 +268,27 @@ def test_a_build_on_the_pool_writes_what_a_build_in_one_process_writes(
         '[targets.meta]\nexporter = "jsonld"\n'
         '[targets.book]\nexporter = "epub"\n',
     )
+    every: dict[str, Any] = {"future": True}  # notes dated after SOURCE_DATE_EPOCH too
     outputs = {}
     for jobs in (1, 2):
         out = tmp_path / f"out{jobs}"
-        report = notepress.load_project(root, output=out, jobs=jobs).build()
+        report = notepress.load_project(root, output=out, jobs=jobs, cache=False, **every).build()
         assert all(target.ok for target in report.targets), report.targets
         outputs[jobs] = _files(out)
+        assert bool(set(renderers()) - {os.getpid()}) == (jobs == 2), "workers only with -j 2"
     assert outputs[1] == outputs[2]
+    # With the cache: renderings made by workers are kept, and used after an edit.
+    cached = tmp_path / "cached"
+    notepress.load_project(root, output=cached, jobs=2, **every).build()
     note = root / "2015" / "note 00001.md"
     original = note.read_bytes()
     note.write_bytes(original.replace(b"title: ", b"title: Edited ", 1))
-    notepress.load_project(root, output=tmp_path / "out2", jobs=2).build()
+    notepress.load_project(root, output=cached, jobs=2, **every).build()
     note.write_bytes(original)
     before = render_count()
-    notepress.load_project(root, output=tmp_path / "out2", jobs=2).build()
+    notepress.load_project(root, output=cached, jobs=2, **every).build()
     assert 0 < render_count() - before < 3 * 20  # the edited note and those linking to it
-    assert _files(tmp_path / "out2") == outputs[1]
+    assert _files(cached) == outputs[1]
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -290,3 +297,69 @@ def _files(folder: Path) -> dict[str, bytes]:
         for path in sorted(folder.rglob("*"))
         if path.is_file() and ".notepress" not in path.parts and not path.name.startswith(".")
     }
+
+
+@pytest.mark.slow
+def test_a_build_killed_outright_leaves_no_worker_behind(tmp_path: Path) -> None:
+    """SIGKILL to the build alone, once its parsing workers run and again once its
+    rendering workers run: the workers end with it (they would wait for work for ever)."""
+    root = make_synthetic(tmp_path / "vault", 400, extra=5)
+    (root / "notepress.toml").write_text(
+        '[site]\nurl = "https://notes.example.org/"\n'
+        '[targets.archive]\nexporter = "feed"\nlimit = 0\ncontent = "full"\n',
+        encoding="utf-8",
+    )
+    for pools_to_wait in (1, 2):
+        build = subprocess.Popen(
+            [sys.executable, "-m", "notepress", "build", str(root), "--no-cache", "-j", "2"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        workers = _workers_of(build, pools_to_wait)
+        build.kill()
+        build.wait()
+        assert workers, "the build ended before its workers started"
+        assert not _alive_after(workers), workers
+
+
+def _workers_of(build: subprocess.Popen[bytes], pools: int) -> list[int]:
+    """The children of ``build`` once its ``pools``-th set of workers runs ([] if it ends
+    first)."""
+    seen: set[int] = set()
+    started = 0
+    while build.poll() is None:
+        children = set(_children(build.pid))
+        if children and not children & seen:
+            started += 1
+            seen |= children
+            if started == pools:
+                return sorted(children)
+        time.sleep(0.005)
+    return []
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        listed = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in listed.split()]
+
+
+def _alive_after(pids: list[int], safety: float = 30.0) -> list[int]:
+    """Those of ``pids`` still running (not zombies) once all end or ``safety`` seconds
+    pass (a bound on a hang, not a speed)."""
+    deadline = time.monotonic() + safety
+    while True:
+        alive = []
+        for pid in pids:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if state != "Z":
+                alive.append(pid)
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.05)

@@ -19,8 +19,9 @@ embedded image.  Jobs (one JSON row each, in the format every ``bench_*.py`` wri
   plain pandoc on the HTML of the same book: what reading JSON saves pandoc;
 * ``epub-over-json``: the whole build next to plain pandoc on that same JSON: all that
   notepress adds to pandoc (loading, rendering, converting, finishing the book);
-* ``epub-share``: the same build split in two, the CPU of notepress's own process (loading,
-  rendering, the JSON document, finishing the book) next to that of the pandoc runs it made;
+* ``epub-share``: the same build split in two, the CPU of notepress's own process and its
+  workers (loading, rendering, the JSON document, finishing the book) next to that of the
+  pandoc runs it made;
 * ``epub-volumes``: the same notes split into volumes of a third each (``volume_size``) next
   to the one book: the CPU cost of splitting, and the wall time the parallel runs save;
 * ``epub-photos``: ten notes showing a photograph of about 1 MB each, next to pandoc alone on the
@@ -187,6 +188,7 @@ class PandocRecorder:
     the document pandoc was given (JSON)."""
 
     def __init__(self) -> None:
+        self.workers_done_cpu = 0.0
         self.source = ""
         self.document = b""
         self.original = epub_module.run_pandoc
@@ -199,6 +201,8 @@ class PandocRecorder:
     def build_source(self, *args: Any, **kwargs: Any) -> Any:
         built = self.original_source(*args, **kwargs)
         self.source = built.html
+        # Workers that parsed and rendered the notes have ended by now; pandoc has not run.
+        self.workers_done_cpu = _children_cpu()
         return built
 
 
@@ -208,6 +212,12 @@ def _usage() -> tuple[float, float, float]:
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
     return cpu, own.ru_maxrss / 1024, children.ru_maxrss / 1024
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the children that have ended: notepress's workers, pandoc runs."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return children.ru_utime + children.ru_stime
 
 
 def _own_cpu() -> float:
@@ -236,12 +246,15 @@ def child_build(vault: str, out: str, target: str, html_dump: str) -> dict[str, 
     epub_module.finish_epub = keep_images  # type: ignore[assignment]
     cpu, _, _ = _usage()
     own_cpu = _own_cpu()
+    children_cpu = _children_cpu()
     started = time.perf_counter()
     project = notepress.load_project(Path(vault), output=Path(out))
     report = project.build([target])
     wall = time.perf_counter() - started
     cpu_after, own_peak, pandoc_peak = _usage()
-    own_cpu = _own_cpu() - own_cpu
+    # notepress's share: this process and the workers that parsed and rendered the notes
+    # (one book: they end before its pandoc run starts).
+    own_cpu = _own_cpu() - own_cpu + recorder.workers_done_cpu - children_cpu
     (result,) = report.targets
     if not result.ok:
         raise SystemExit(result.error)

@@ -12,14 +12,13 @@ renderings are the serial ones, byte for byte.
 
 A pool only starts when enough notes are left to render (:data:`MIN_POOL_RENDERS`) and
 ``fork`` is safe (:mod:`notepress.forking`): with a thread of another kind running (the
-preview server's) or no ``fork`` at all, the notes are rendered here, one after the other.  A worker that dies
-costs time only: its chunk is rendered here.
+preview server's) or no ``fork`` at all, the notes are rendered here, one after the other.
+A worker that dies costs time only: its chunk is rendered here.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -30,13 +29,12 @@ from typing import TYPE_CHECKING, Any
 from .cache.codec import problems_from_data, problems_to_data, rendered_from_data, rendered_to_data
 from .errors import NoteRenderError
 from .forking import fork_is_safe, forking
-from .lifetime import die_with_parent
 from .markdown.footnotes import FootnoteRule
 from .markdown.math import MathRule
 from .markdown.memo import Reads, count_render, current_memo, replay
 from .markdown.render import LinkStyle, RenderedNote, TextLinks, render_args, render_fresh
 from .model import Note
-from .workers import job_count
+from .workers import job_count, worker_pool
 
 if TYPE_CHECKING:
     from .markdown.memo import RenderMemo
@@ -190,13 +188,7 @@ class _Renderer:
         self.open = _Chunk()
         if self.pool is None and sum(len(c.indexes) for c in self.unsent) >= MIN_POOL_RENDERS:
             _JOB = self  # before the fork: the workers inherit it
-            self.pool = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=multiprocessing.get_context("fork"),
-                # A build killed outright runs no cleanup: its workers end with it.
-                initializer=die_with_parent,
-                initargs=(os.getpid(),),
-            )
+            self.pool = worker_pool(self.workers, multiprocessing.get_context("fork"))
             with forking():  # the workers are forked by the first submit
                 self._submit_unsent()
         if self.pool is not None:

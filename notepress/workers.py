@@ -41,6 +41,7 @@ __all__ = [
     "job_count",
     "jobs_installed",
     "parse_files",
+    "worker_pool",
 ]
 
 JOBS_ENV = "NOTEPRESS_JOBS"
@@ -128,15 +129,7 @@ def _chunks(items: Sequence[Item], count: int) -> list[Sequence[Item]]:
 def _parse_on_pool(items: Sequence[Item], settings: ParseSettings, workers: int) -> list[Note]:
     chunks = _chunks(items, workers * CHUNKS_PER_WORKER)
     notes: list[Note] = []
-    context = _context()
-    # A build killed outright runs no cleanup: its workers end with it.  (A worker of a
-    # fork server is the server's child; the server itself ends when this process does.)
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=die_with_parent,
-        initargs=(os.getpid() if context.get_start_method() == "fork" else None,),
-    )
+    pool = worker_pool(workers, _context())
     try:
         with forking():  # the workers are forked by the first submit
             futures: list[Future[Any]] = [
@@ -153,6 +146,18 @@ def _parse_on_pool(items: Sequence[Item], settings: ParseSettings, workers: int)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return notes
+
+
+def worker_pool(workers: int, context: multiprocessing.context.BaseContext) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes that end with this one, even killed outright: such a
+    build runs no cleanup, and its workers would wait for work for ever.  (A worker of a
+    fork server is the server's child; the server itself ends when this process does.)"""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=die_with_parent,
+        initargs=(os.getpid() if context.get_start_method() == "fork" else None,),
+    )
 
 
 def _parse_chunk(chunk: Sequence[Item], settings: ParseSettings) -> tuple[list[Note], list[Any]]:

@@ -8,7 +8,9 @@ What a comment is (Obsidian's reading):
   inside it is code, a fence or a link, so the first ``%%`` after the opening one closes it,
   across lines, paragraphs, list items, quotes, footnotes and raw HTML.
 - An unclosed ``%%`` hides the rest of the note.
-- ``%%`` inside code is kept as written.
+- ``%%`` inside code is kept as written.  A code span in a table cell past the header's
+  columns is code too, though the table drops the cell: the writer's backticks say so, and a
+  ``%%`` there taken as a comment's start would pair with one meant to hide the rest.
 - A comment is replaced by the line breaks it spanned, so line numbers in messages stay the
   file's own.
 
@@ -42,6 +44,10 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import mdTrim
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.table import escapedSplit, getLine
+from markdown_it.rules_block.table import table as table_rule
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
@@ -74,6 +80,8 @@ _REF = "[^"
 #: Set in the nested parses that find code, which must not cut comments themselves.
 _NESTED = "notepress.comments.nested"
 _CODES = "notepress.comments.codes"
+#: In a nested parse, the table cells past the header's columns, which no token holds.
+_DROPPED = "notepress.comments.dropped"
 _MARKER = "%%"
 #: Parses spent on one note before every remaining ``%%`` counts as a marker.
 _ROUNDS = 4
@@ -98,6 +106,9 @@ reads it; inline content without ``needle`` may be skipped (it can hold no such 
 
 def comments_plugin(md: MarkdownIt) -> None:
     md.core.ruler.after("normalize", "comments", _cut_comments)
+    md.block.ruler.before(
+        "table", "comments_table", _table_keeping_dropped_cells, {"alt": ["paragraph", "reference"]}
+    )
     md.core.ruler.before("inline", "comments_prune", _prune)
     md.core.ruler.after("inline", "comments_collect", _collect)
 
@@ -201,10 +212,41 @@ def _footnotes_matter(tokens: list[Token], needles: tuple[str, ...]) -> bool:
     return False
 
 
+def _table_keeping_dropped_cells(
+    state: StateBlock, start_line: int, end_line: int, silent: bool
+) -> bool:
+    """In a nested parse, the GFM table rule, which also notes the cells it drops.
+
+    A body row with more cells than the header keeps only the header's count; the others
+    become no token, so their code spans would be invisible to :func:`_collect`.  Outside
+    nested parses this rule does nothing and the table rule after it reads the table.
+    """
+    if not state.env.get(_NESTED):
+        return False
+    first = len(state.tokens)
+    if not table_rule(state, start_line, end_line, silent):
+        return False
+    if silent:
+        return True
+    pushed = state.tokens[first:]
+    columns = sum(1 for token in pushed if token.type == "th_open")
+    dropped = state.env.setdefault(_DROPPED, [])
+    for token in pushed:
+        if token.type == "tr_open" and token.map and token.map[0] >= start_line + 2:
+            cells = escapedSplit(mdTrim(getLine(state, token.map[0])))
+            if cells and cells[0] == "":
+                cells.pop(0)
+            if cells and cells[-1] == "":
+                cells.pop()
+            dropped.extend(mdTrim(cell) for cell in cells[columns:])
+    return True
+
+
 def _collect(state: StateCore) -> None:
     """In a nested parse, keep the code tokens' content and stop: nothing later is needed.
 
-    Inline footnotes keep their tokens in ``env`` until a later rule moves them.
+    Inline footnotes keep their tokens in ``env`` until a later rule moves them.  Cells a
+    table dropped are read as the inline content they would have been.
     """
     if not state.env.get(_NESTED):
         return
@@ -213,7 +255,14 @@ def _collect(state: StateCore) -> None:
         *state.tokens,
         *(token for note in footnotes.get("list", {}).values() for token in note.get("tokens", ())),
     ]
-    state.env[_CODES] = list(_code_contents(tokens))
+    codes = list(_code_contents(tokens))
+    needles = state.env.get(INLINE_ONLY)
+    for cell in state.env.pop(_DROPPED, ()):
+        if needles is None or any(needle in cell for needle in needles):
+            inner: dict[str, object] = {_NESTED: True}
+            state.md.parseInline(cell, inner)
+            codes.extend(inner.get(_CODES, ()))  # type: ignore[arg-type]
+    state.env[_CODES] = codes
     state.tokens.clear()
 
 

@@ -79,6 +79,14 @@ CASES = [
     # Next to them.
     _case("callout-title", "> [!note] Shown `x\n> %%SECRET%% `\n", "Shown"),
     _case("table-cell", "| a | b |\n|---|---|\n| `x | %%SECRET%% | y` |\n\nShown\n", "Shown"),
+    # A pipe in a wikilink ends its cell; the cells past the header's are dropped, and with
+    # them the code span that made this ``%%`` code.  Read as a comment's start, it would
+    # pair with the unclosed one and show what that one hides.
+    _case(
+        "dropped-cell-code",
+        "| a | b |\n|---|---|\n| [[x|y]] [[x|y]] `c %% d` | e |\n\nShown %% SECRET\n\n# SECRET\n",
+        "Shown",
+    ),
     _case("footnote-definition", "Shown[^1].\n\n[^1]: Note `\n%%SECRET%%\n\n`\n", "Shown"),
     _case("heading", "## Shown `x\n\n%%SECRET%%\n\n`\n", "Shown"),
     _case("untitled-h1-inline", "# Shown %%SECRET%% heading\n\nBody.\n", "Body", title=None),

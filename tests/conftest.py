@@ -54,31 +54,33 @@ def note_text(
 VaultFactory = Callable[..., Path]
 
 
-#: Seconds each long module took in one run of the suite on 2 busy cores (``--durations=0``,
-#: summed per module).  Only the order of the modules comes from these figures, so they need
-#: to be roughly right, not current; a module missing here counts as ``_SLOW_MODULE`` when it
-#: has slow tests, else as nothing.
+#: CPU seconds each long module took in one run of the suite, one module after the other
+#: (the machine's busy time around each test, summed per module).  Only the order of the
+#: modules comes from these figures, so they need to be roughly right, not current; a module
+#: missing here counts as ``_SLOW_MODULE`` when it has slow tests, else as nothing.
 MODULE_SECONDS = {
-    "tests/test_samples.py": 90,
-    "tests/hostile/test_kill.py": 69,
-    "tests/test_pdf.py": 61,
-    "tests/hostile/test_limits.py": 47,
-    "tests/hostile/test_assets.py": 41,
-    "tests/test_wheel.py": 41,
-    "tests/test_pdf_limits.py": 37,
-    "tests/test_unchanged.py": 34,
-    "tests/hostile/test_output_safety.py": 28,
-    "tests/hostile/test_config_hostile.py": 27,
-    "tests/hostile/test_notes.py": 27,
-    "tests/hostile/test_comments.py": 19,
-    "tests/hostile/test_canaries.py": 17,
-    "tests/test_serve.py": 15,
-    "tests/test_cli.py": 14,
-    "tests/test_messages.py": 12,
-    "tests/test_pdf_fonts.py": 12,
-    "tests/test_pdf_scale.py": 12,
-    "tests/test_cache.py": 12,
-    "tests/test_renderpool.py": 20,
+    "tests/test_samples.py": 44,
+    "tests/test_pdf.py": 41,
+    "tests/hostile/test_limits.py": 36,
+    "tests/test_renderpool.py": 30,
+    "tests/test_unchanged.py": 26,
+    "tests/hostile/test_notes.py": 25,
+    "tests/hostile/test_assets.py": 22,
+    "tests/hostile/test_kill.py": 22,
+    "tests/test_pdf_limits.py": 17,
+    "tests/test_wheel.py": 14,
+    "tests/hostile/test_config_hostile.py": 14,
+    "tests/hostile/test_output_safety.py": 13,
+    "tests/test_refresh.py": 13,
+    "tests/hostile/test_canaries.py": 12,
+    "tests/test_epubcheck_runner.py": 10,
+    "tests/test_pdf_fonts.py": 10,
+    "tests/hostile/test_comments.py": 9,
+    "tests/test_feed_scale.py": 8,
+    "tests/test_messages.py": 8,
+    "tests/test_preview_browser.py": 7,
+    "tests/test_cache.py": 7,
+    "tests/test_pdf_scale.py": 6,
 }
 _SLOW_MODULE = 10
 

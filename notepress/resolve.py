@@ -74,7 +74,8 @@ class PathIndex(Generic[T]):
         # Obsidian's order among files of one name (the note's own folder aside, which a
         # lookup finds as a relative path first): the nearest the root, then by path.
         for bucket in self._by_name.values():
-            bucket.sort(key=lambda entry: (entry[0].count("/"), entry[0]))
+            if len(bucket) > 1:
+                bucket.sort(key=lambda entry: (entry[0].count("/"), entry[0]))
 
     def swapped(self, swap: dict[int, T]) -> PathIndex[T]:
         """This index with each item whose ``id`` is a key of ``swap`` replaced by its value,

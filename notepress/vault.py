@@ -11,9 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Literal, Protocol
-
-import pathspec
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from .assets import check_references, reference_problems
 from .chars import printable
@@ -29,6 +27,9 @@ from .parse import ParseSettings
 from .resolve import NOT_NOTES, Found, PathIndex, folder_key
 from .slugs import lookup_key
 from .workers import parse_files
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 __all__ = [
     "NOT_NOTES",
@@ -322,7 +323,7 @@ def survey_vault(
     skipped = [*ignore, *obsidian.ignore]
     if obsidian.templates_folder not in ("", "."):
         skipped.append("/" + gitignore_literal(obsidian.templates_folder) + "/")
-    spec = pathspec.GitIgnoreSpec.from_lines(skipped)
+    spec = _ignore_spec(skipped)
     excluded = {Path(d).resolve() for d in exclude_dirs}
     notes: list[tuple[str, str]] = []
     attachments: dict[str, PurePosixPath] = {}
@@ -526,8 +527,18 @@ def _parse_missing(
     return notes
 
 
+def _ignore_spec(patterns: Sequence[str]) -> GitIgnoreSpec | None:
+    """The matcher of ``patterns``, or None for none: pathspec is imported only for a vault
+    that skips something, not before every build of one that does not."""
+    if not patterns:
+        return None
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
 def _walk(
-    root: Path, spec: pathspec.GitIgnoreSpec, excluded: set[Path], problems: list[Problem]
+    root: Path, spec: GitIgnoreSpec | None, excluded: set[Path], problems: list[Problem]
 ) -> Iterator[tuple[str, str]]:
     """Files of the vault in sorted order, as (path, vault-relative path with ``/``).
 
@@ -537,7 +548,6 @@ def _walk(
     seen_dirs: set[Path] = set()
     reported: set[str] = set()
     start = len(os.path.join(str(root), ""))
-    filtered = bool(spec.patterns)
 
     def visit(folder: Path, marked: str | None = None) -> Iterator[tuple[str, str]]:
         real = folder.resolve()
@@ -587,7 +597,7 @@ def _walk(
                     # A second name for a file of the vault, which is read under its own name.
                     continue
             is_dir = entry.is_dir()
-            if filtered and spec.match_file(rel + ("/" if is_dir else "")):
+            if spec is not None and spec.match_file(rel + ("/" if is_dir else "")):
                 continue
             if is_dir:
                 yield from visit(Path(entry.path), marked)

@@ -381,6 +381,22 @@ def test_a_rendering_whose_reads_no_longer_hold_is_not_used(vault: Path) -> None
     assert rendered == Counter({"alpha.md": 2})
 
 
+def test_a_note_that_left_the_vault_leaves_the_cache(vault: Path) -> None:
+    """Its parse, renderings and checks go with it; every other note keeps its rows."""
+
+    def paths(table: str) -> set[str]:
+        with sqlite3.connect(cache_path(vault / "_publish")) as db:
+            return {path for (path,) in db.execute(f"SELECT DISTINCT path FROM {table}")}
+
+    _build(vault)
+    before = {table: paths(table) for table in ("parsed", "rendered", "checks")}
+    assert all("delta.md" in found for found in before.values()), before
+    (vault / "delta.md").unlink()
+    _build(vault)
+    for table, found in before.items():
+        assert paths(table) == found - {"delta.md"}, table
+
+
 # the cache holds data, read back whole -------------------------------------------------
 
 

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import BinaryIO
-from xml.sax.saxutils import quoteattr
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -223,6 +222,10 @@ def _xml(body: bytes, stylesheet_url: str) -> bytes:
     """The XML declaration, the optional stylesheet instruction, then the document."""
     head = b'<?xml version="1.0" encoding="UTF-8"?>\n'
     if stylesheet_url:
+        # Imported here: saxutils brings urllib.request, http and ssl with it, which a feed
+        # without a stylesheet, rebuilt after every edit, need not pay for.
+        from xml.sax.saxutils import quoteattr
+
         head += f'<?xml-stylesheet type="text/xsl" href={quoteattr(stylesheet_url)}?>\n'.encode()
     return head + body
 

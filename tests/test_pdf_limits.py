@@ -4,6 +4,8 @@ does not take the others down."""
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -145,3 +147,24 @@ def test_a_crash_under_a_memory_cap_names_the_cap_as_a_likely_cause() -> None:
     assert message.startswith("the worker stopped with exit code -11 (SIGSEGV) under the 400 MB")
     assert "raise the target's 'memory_limit'" in message
     assert "needed more than" not in message  # not claimed to be a memory problem
+
+
+_PROBE = """
+import sys
+from notepress.cli import main
+code = main(["build", sys.argv[1], "-q"])
+print(code, "weasyprint" in sys.modules)
+"""
+
+
+def test_only_the_workers_import_weasyprint(make_vault) -> None:
+    """The build hands out jobs and reads results; WeasyPrint, most of a second to import,
+    is imported where the digests are rendered, not a second time in the build."""
+    root = make_vault(
+        {"small.md": VAULT["small.md"]}, config='[targets.m]\nexporter = "pdf"\ngroup = "all"\n'
+    )
+    probe = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(root)], capture_output=True, text=True, check=True
+    )
+    assert probe.stdout.split() == ["0", "False"], probe.stderr
+    assert (root / "_publish" / "m" / "digest.pdf").read_bytes().startswith(b"%PDF-")

@@ -10,8 +10,8 @@ from pathlib import Path, PurePosixPath
 import pytest
 from weasyprint.urls import URLFetchingError, fetch
 
+from notepress.exporters.pdf.render import VaultFetcher
 from notepress.exporters.pdf.safety import VAULT_ORIGIN, LoadPolicy
-from notepress.exporters.pdf.worker import VaultFetcher
 from tests.conftest import note_text
 from tests.test_pdf_support import (
     embedded_files,

@@ -5,6 +5,9 @@ note (a table of ten thousand rows, a huge image).  Running each digest in its o
 lets the parent stop it cleanly: a digest over its limits fails with a message, and the
 other digests are still written.  Several digests render at once, one process per core.
 
+WeasyPrint itself is imported by the workers only (:mod:`.render`), once, in the fork
+server they are forked from: the build that starts them does not pay for it a second time.
+
 The parent talks to a worker through a one-way pipe: ``("ready",)`` once WeasyPrint is
 imported and the memory limit set (the time limit starts then), then one final
 ``("done", RenderResult)`` or ``("failed", message)``.
@@ -12,9 +15,8 @@ imported and the memory limit set (the time limit starts then), then one final
 
 from __future__ import annotations
 
-import logging
+import importlib
 import math
-import mimetypes
 import multiprocessing
 import multiprocessing.util
 import os
@@ -25,24 +27,19 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from pathlib import PurePosixPath
 from typing import Any
 
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-from notepress.assets import AssetError
 from notepress.lifetime import die_with_parent, exit_when_gone
 
-from .appendix import append_documents
 from .safety import LoadPolicy
 
-__all__ = ["RenderJob", "RenderResult", "VaultFetcher", "render_digests", "render_in_process"]
+__all__ = ["RenderJob", "RenderResult", "render_digests"]
+
+#: The worker's body, which imports WeasyPrint: preloaded by the fork server, never imported
+#: by the build itself, which only hands out jobs and reads results.
+_RENDER_MODULE = __name__.rpartition(".")[0] + ".render"
 
 _STARTUP_SECONDS = 60.0
-#: Larger embedded PDFs are not appended (with a message).
-MAX_APPENDED = 100 * 1024 * 1024
 #: CPU seconds between SIGXCPU and SIGKILL, for a render stuck in native code.
 _CPU_GRACE_SECONDS = 5
 #: The wall-clock safety net: a worker that is not using its CPU (stalled, or starved on a
@@ -100,162 +97,6 @@ class RenderResult:
     """Peak resident memory of the process that rendered, in megabytes."""
     address_space_mb: float = 0.0
     """Peak address space of that process (what ``memory_limit`` caps), where Linux tells."""
-
-
-class VaultFetcher(URLFetcher):
-    """WeasyPrint's URL fetcher, reduced to ``data:`` URIs and the files a policy allows.
-
-    Files are read here rather than through ``urllib``, so no redirect, proxy or network
-    handler is ever involved.  Every refusal is recorded for the parent to report.
-    """
-
-    def __init__(self, policy: LoadPolicy) -> None:
-        super().__init__(allowed_protocols=("data",), allow_redirects=False)
-        self.policy = policy
-        self.refused: list[tuple[str, str]] = []
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        try:
-            found = self.policy.load(url)
-        except (AssetError, OSError) as exc:
-            reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
-            self.refused.append((url, reason))
-            raise PermissionError(f"refused {url}: {reason}") from None
-        if found is None:  # a data: URI, decoded by urllib's data handler
-            return super().fetch(url, headers)
-        data, name = found
-        mime_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, data, {"Content-Type": mime_type})
-
-
-class _Messages(logging.Handler):
-    """Collects WeasyPrint's log records instead of printing them on the worker's stderr."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record.getMessage())
-
-
-def render_in_process(job: RenderJob) -> RenderResult:
-    """Render one digest here and now: the worker's body, also used by the benchmark."""
-    started = time.perf_counter()
-    cpu_started = _cpu_seconds()
-    fetcher = VaultFetcher(job.policy)
-    messages = _Messages()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(messages)
-    logger.propagate = False
-    try:
-        html = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher)
-        # Without a font configuration WeasyPrint ignores @font-face, and the bundled fonts
-        # with it: the digest would then depend on the machine's fonts and font cache.
-        fonts = FontConfiguration()
-        css = CSS(string=job.css, base_url=job.css_base_url, url_fetcher=fetcher, font_config=fonts)
-        document = html.render(stylesheets=[css], font_config=fonts)
-        _drop_attachments(document, fetcher)
-        pdf = document.write_pdf(
-            pdf_identifier=job.identifier,
-            pdf_tags=job.pdf_tags,
-            pdf_variant=job.pdf_variant or None,
-        )
-        if job.appendix:
-            pdf = _append(pdf, job, messages)
-    finally:
-        logger.removeHandler(messages)
-    refused_urls = {url for url, _ in fetcher.refused}
-    return RenderResult(
-        name=job.name,
-        pdf=pdf,
-        pages=len(document.pages),
-        refused=fetcher.refused,
-        messages=[
-            m
-            for m in messages.records
-            if not any(url in m for url in refused_urls) and not _about_environment(m)
-        ],
-        seconds=time.perf_counter() - started,
-        cpu_seconds=_cpu_seconds() - cpu_started,
-        peak_mb=_peak_mb(),
-        address_space_mb=_address_space_mb(),
-    )
-
-
-def _cpu_seconds() -> float:
-    """User and system CPU time of this process so far (0 where the platform cannot tell)."""
-    try:
-        import resource
-    except ImportError:
-        return 0.0
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _address_space_mb() -> float:
-    """Peak virtual size of this process (``VmPeak``), 0 where ``/proc`` does not say."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmPeak:"):
-                    return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        pass
-    return 0.0
-
-
-def _peak_mb() -> float:
-    """Peak resident memory of this process (Linux counts ``ru_maxrss`` in kilobytes)."""
-    try:
-        import resource
-    except ImportError:
-        return 0.0
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _append(pdf: bytes, job: RenderJob, messages: _Messages) -> bytes:
-    """The digest with the pages of the PDFs it embeds after it (see :mod:`.appendix`)."""
-    documents = []
-    for path in job.appendix:
-        try:
-            documents.append((path, job.policy.vault.read(PurePosixPath(path), MAX_APPENDED)))
-        except AssetError as exc:
-            messages.records.append(f"{path} not appended: {exc}")
-    merged, problems = append_documents(pdf, documents)
-    messages.records.extend(problems)
-    return merged
-
-
-def _about_environment(message: str) -> bool:
-    """WeasyPrint's notes about the machine (a missing HarfBuzz-Subset) say nothing of a digest.
-
-    Its note for each character no font of the machine has (".notdef glyph rendered") is
-    dropped too: the exporter warns once per target about every character the bundled fonts
-    lack, by script, rather than once per character.
-    """
-    return "HarfBuzz" in message or ".notdef glyph" in message
-
-
-def _drop_attachments(document: Any, fetcher: VaultFetcher) -> None:
-    """Remove ``<link rel=attachment>`` files and ``<a rel=attachment>`` annotations.
-
-    The fetcher cannot tell an attachment from an image, so attachments are taken out of
-    the rendered document before it is written: a digest never embeds files.
-    """
-    for attachment in document.metadata.attachments:
-        fetcher.refused.append(
-            (attachment.name or "<link rel=attachment>", "PDF digests never embed file attachments")
-        )
-    document.metadata.attachments = []
-    for page in document.pages:
-        kept = []
-        for link in page.links:
-            if link[0] == "attachment":
-                fetcher.refused.append((link[1], "PDF digests never embed file attachments"))
-            else:
-                kept.append(link)
-        page.links = kept
 
 
 # The worker process ------------------------------------------------------------------
@@ -331,8 +172,11 @@ def _worker(
         tempfile.tempdir = os.path.dirname(log_path)
         _limit_memory(job.memory_limit_mb)
         _limit_cpu(cpu_seconds)
+        # Already imported where the fork server preloads it; with ``spawn``, imported here,
+        # before the time limit starts.
+        render = importlib.import_module(_RENDER_MODULE)
         connection.send(("ready",))
-        result = render_in_process(job)
+        result = render.render_in_process(job)
         connection.send(("done", result))
     except MemoryError:
         _lift_memory_limit()
@@ -364,7 +208,7 @@ def _context() -> Any:
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        context.set_forkserver_preload([_RENDER_MODULE])
         return context
     return multiprocessing.get_context("spawn")
 

@@ -3,9 +3,13 @@ does not take the others down."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -129,11 +133,9 @@ def test_a_crash_under_a_memory_cap_is_not_called_a_memory_problem() -> None:
     assert not _looks_out_of_memory(1, "ValueError: bad table")
 
 
-def test_a_crash_under_a_memory_cap_names_the_cap_as_a_likely_cause() -> None:
-    """A segfault under a cap is reported as a crash, with the cap and how to tell."""
-    from notepress.exporters.pdf.worker import _crashed_under_cap
-
-    job = RenderJob(
+def _empty_job(memory_limit_mb: int) -> RenderJob:
+    """A job for the worker's own logic: nothing in it is ever rendered."""
+    return RenderJob(
         name="d.pdf",
         html="",
         css="",
@@ -141,12 +143,60 @@ def test_a_crash_under_a_memory_cap_names_the_cap_as_a_likely_cause() -> None:
         css_base_url=VAULT_ORIGIN,
         policy=None,  # type: ignore[arg-type]
         identifier=b"0" * 32,
-        memory_limit_mb=400,
+        memory_limit_mb=memory_limit_mb,
     )
+
+
+def test_a_crash_under_a_memory_cap_names_the_cap_as_a_likely_cause() -> None:
+    """A segfault under a cap is reported as a crash, with the cap and how to tell."""
+    from notepress.exporters.pdf.worker import _crashed_under_cap
+
+    job = _empty_job(memory_limit_mb=400)
     message = _crashed_under_cap(job, -signal.SIGSEGV, "the worker stopped with exit code -11")
     assert message.startswith("the worker stopped with exit code -11 (SIGSEGV) under the 400 MB")
     assert "raise the target's 'memory_limit'" in message
     assert "needed more than" not in message  # not claimed to be a memory problem
+
+
+def _fail_with(words: str, connection: Any, job: RenderJob, log: str) -> None:
+    """A worker whose render raises ``SystemError(words)``, as a C library's can."""
+    from notepress.exporters.pdf import render, worker
+
+    def render_in_process(_job: RenderJob) -> None:
+        raise SystemError(words)
+
+    render.render_in_process = render_in_process  # type: ignore[assignment]
+    worker._worker(connection, job, log, os.getppid(), 60)
+
+
+@pytest.mark.parametrize(
+    ("words", "kind"),
+    [
+        ("<built-in method x> returned NULL without setting an exception", "memory"),
+        ("error return without exception set", "memory"),
+        ("bad argument to internal function", "failed"),
+    ],
+)
+def test_a_null_without_an_exception_under_a_cap_is_the_memory_limit(
+    tmp_path: Path, words: str, kind: str
+) -> None:
+    """Python words a C function's silent failure by where it surfaced; under a memory cap
+    either wording is the cap, and any other SystemError is reported as it is."""
+    job = _empty_job(memory_limit_mb=4000)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_fail_with, args=(words, sender, job, str(tmp_path / "log")))
+    child.start()
+    sender.close()
+    messages = []
+    while True:
+        try:
+            messages.append(receiver.recv())
+        except EOFError:
+            break
+    child.join()
+    assert messages[0] == ("ready",)
+    assert messages[-1][0] == kind, messages
 
 
 _PROBE = """

@@ -15,7 +15,6 @@ imported and the memory limit set (the time limit starts then), then one final
 
 from __future__ import annotations
 
-import importlib
 import math
 import multiprocessing
 import multiprocessing.util
@@ -35,11 +34,13 @@ from .safety import LoadPolicy
 
 __all__ = ["RenderJob", "RenderResult", "render_digests"]
 
-#: The worker's body, which imports WeasyPrint: preloaded by the fork server, never imported
-#: by the build itself, which only hands out jobs and reads results.
+#: The worker's body, which imports WeasyPrint, by name for the fork server to preload: never
+#: imported by the build itself, which only hands out jobs and reads results.
 _RENDER_MODULE = __name__.rpartition(".")[0] + ".render"
 
 _STARTUP_SECONDS = 60.0
+#: How Python words a C function's failure that set no exception.
+_NULL_WITHOUT_ERROR = ("without setting an exception", "error return without exception set")
 #: CPU seconds between SIGXCPU and SIGKILL, for a render stuck in native code.
 _CPU_GRACE_SECONDS = 5
 #: The wall-clock safety net: a worker that is not using its CPU (stalled, or starved on a
@@ -170,22 +171,24 @@ def _worker(
         # WeasyPrint copies the @font-face fonts into a temporary folder of its own: keep it
         # inside the build's temporary folder, which the parent removes even after a kill.
         tempfile.tempdir = os.path.dirname(log_path)
+        # Already imported where the fork server preloads it; with ``spawn``, imported here,
+        # before the limits start: they are the digest's, not WeasyPrint's import.
+        from .render import render_in_process
+
         _limit_memory(job.memory_limit_mb)
         _limit_cpu(cpu_seconds)
-        # Already imported where the fork server preloads it; with ``spawn``, imported here,
-        # before the time limit starts.
-        render = importlib.import_module(_RENDER_MODULE)
         connection.send(("ready",))
-        result = render.render_in_process(job)
+        result = render_in_process(job)
         connection.send(("done", result))
     except MemoryError:
         _lift_memory_limit()
         connection.send(("memory", ""))
     except SystemError as exc:
         # Under an address-space cap a C extension whose allocation fails can return NULL
-        # without setting MemoryError; Python then raises this instead.
+        # without setting MemoryError; Python then raises this instead, worded by where the
+        # NULL surfaced: a call's result, or the interpreter's own loop.
         _lift_memory_limit()
-        if job.memory_limit_mb and "without setting an exception" in str(exc):
+        if job.memory_limit_mb and any(words in str(exc) for words in _NULL_WITHOUT_ERROR):
             connection.send(("memory", ""))
         else:
             connection.send(("failed", f"{type(exc).__name__}: {exc}"))

@@ -17,8 +17,8 @@ from notepress.cli import main
 from notepress.exporter import Job
 from notepress.exporters.pdf import PdfExporter
 from notepress.exporters.pdf import _write as write_digests
+from notepress.exporters.pdf.jobs import RenderResult
 from notepress.exporters.pdf.safety import LoadPolicy
-from notepress.exporters.pdf.worker import RenderResult
 from notepress.report import FOLD_SHOWN
 from tests.conftest import note_text, write_vault
 

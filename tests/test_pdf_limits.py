@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
+from notepress.exporters.pdf.jobs import RenderJob
 from notepress.exporters.pdf.safety import VAULT_ORIGIN, LoadPolicy
-from notepress.exporters.pdf.worker import RenderJob, render_digests
+from notepress.exporters.pdf.worker import render_digests
 from tests.conftest import note_text
 from tests.test_pdf_support import reader
 

@@ -18,7 +18,8 @@ import pytest
 import notepress
 from notepress.exporter import Job
 from notepress.exporters.pdf import PdfExporter, PdfOptions
-from notepress.exporters.pdf.worker import RenderResult, render_digests
+from notepress.exporters.pdf.jobs import RenderResult
+from notepress.exporters.pdf.worker import render_digests
 
 from .conftest import note_text, write_vault
 

@@ -50,7 +50,7 @@ from .html import (
 from .safety import MISSING_REASONS, VAULT_ORIGIN, LoadPolicy, Request, missing_file_name, scan_note
 
 if TYPE_CHECKING:
-    from .worker import RenderJob, RenderResult
+    from .jobs import RenderJob, RenderResult
 
 __all__ = ["PdfExporter", "PdfOptions", "Plan"]
 
@@ -372,7 +372,7 @@ def _render_job(
         css_folder = template_folder(css_env, "digest.css")
     except jinja2.TemplateError as exc:
         raise ExportError(f"template problem: {_template_error(exc)}") from None
-    from .worker import RenderJob
+    from .jobs import RenderJob
 
     return RenderJob(
         name=group.file_name,

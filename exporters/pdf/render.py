@@ -19,8 +19,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from notepress.assets import AssetError
 
 from .appendix import append_documents
+from .jobs import RenderJob, RenderResult
 from .safety import LoadPolicy
-from .worker import RenderJob, RenderResult
 
 __all__ = ["MAX_APPENDED", "VaultFetcher", "render_in_process"]
 

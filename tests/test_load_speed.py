@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -247,7 +247,7 @@ _HTML = st.lists(
 @given(_HTML)
 def test_a_usual_tag_is_split_where_the_scanner_splits_it(html: str) -> None:
     for start in (index for index, char in enumerate(html) if char == "<"):
-        simple = htmltags._SIMPLE_TAG.match(html, start)
+        simple = htmltags.SIMPLE_TAG.match(html, start)
         if simple is not None:
             assert simple.end() == htmltags._tag_end(html, start)
 
@@ -261,3 +261,33 @@ def test_html_within_the_limit_is_what_the_cap_would_keep_whole(html: str, limit
     assert within == (not full[1])
     if within:
         assert full == (html, False) == nesting.cap_html_depth(html, limit)
+
+
+_DEEP_HTML = st.lists(
+    st.sampled_from(["<div>", "</div>", "<p>", "</p>", "<span a='x'>", "</span>", "<br>", "t"])
+    | st.sampled_from(["<ul><li>", "</li>", "</ul>", "<img/>", '<b title="</b>">', "< b>"])
+    | st.sampled_from(["<!-- x -->", "<A>", "</a>", "<em\n>", "</em >", "\0", "<?x?>", "<b="]),
+    max_size=80,
+).map("".join)
+
+
+@given(_HTML | _DEEP_HTML, st.integers(min_value=1, max_value=8))
+@example("</p></p><div><div>", 1)  # stray end tags close nothing
+@example("<div><!-- </div> --><div>", 1)  # an end tag inside a comment
+@example("<div><b\0x></b><div>", 2)  # the joiner inside a tag
+@example("<div><x=1></div><div>", 1)  # a tag that is not plain (unquoted value)
+def test_the_quick_depth_check_never_passes_what_the_exact_walk_would_cut(
+    html: str, limit: int
+) -> None:
+    if nesting._surely_within(html, limit):
+        assert nesting._within(htmltags.split_tags(html), limit)
+
+
+@given(_DEEP_HTML, st.integers(min_value=1, max_value=8))
+def test_the_quick_depth_check_is_exact_on_what_the_sanitiser_writes(html: str, limit: int) -> None:
+    from notepress.markdown.sanitize import sanitize
+
+    clean = sanitize(html)
+    assert nesting._surely_within(clean, limit) == nesting._within(
+        htmltags.split_tags(clean), limit
+    )

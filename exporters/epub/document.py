@@ -128,7 +128,97 @@ def book_document(
         "blocks": blocks,
     }
     _WORDS.clear()
-    return orjson.dumps(document)
+    return orjson.dumps(compacted(document))
+
+
+#: Inline node kinds (pandoc's ``Inline`` constructors): a list that starts with one is a
+#: list of inlines.  Block kinds have other names.
+_INLINE_KINDS = frozenset(
+    {
+        "Str",
+        "Space",
+        "SoftBreak",
+        "LineBreak",
+        "Emph",
+        "Underline",
+        "Strong",
+        "Strikeout",
+        "Superscript",
+        "Subscript",
+        "SmallCaps",
+        "Quoted",
+        "Cite",
+        "Code",
+        "Math",
+        "RawInline",
+        "Link",
+        "Image",
+        "Note",
+        "Span",
+    }
+)
+#: What pandoc writes for each kind of whitespace node: ``--wrap=none`` (see
+#: :func:`~.pandoc.run_pandoc`) writes a soft break as one space.
+_WHITESPACE_TEXT = {"Space": " ", "SoftBreak": " "}
+
+
+def compacted(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with every run of words and spaces made one ``Str``: the same book.
+
+    pandoc's readers make a node of each word and each space, and its EPUB writer writes a
+    space node as a space: the run ``Str "a", Space, Str "b"`` and the one node
+    ``Str "a b"`` give the same bytes (the tests build both books), while a third of the
+    nodes cost pandoc a quarter less time to read, keep and write.  Changed in place.
+    """
+    for value in document["meta"].values():
+        _compact_node(value)
+    _compact_list(document["blocks"])
+    return document
+
+
+def _compact_node(node: Node) -> None:
+    content = node.get("c")
+    if type(content) is list:
+        if content and type(content[0]) is dict and content[0].get("t") in _INLINE_KINDS:
+            node["c"] = _compact_inlines(content)
+        else:
+            _compact_list(content)
+    elif type(content) is dict:
+        _compact_node(content)
+
+
+def _compact_list(items: list[Any]) -> None:
+    """Compact the lists of inlines among ``items`` (nodes, or lists of them, at any depth)."""
+    for index, item in enumerate(items):
+        kind = type(item)
+        if kind is dict:
+            _compact_node(item)
+        elif kind is list and item:
+            first = item[0]
+            if type(first) is dict and first.get("t") in _INLINE_KINDS:
+                items[index] = _compact_inlines(item)
+            else:
+                _compact_list(item)
+
+
+def _compact_inlines(nodes: list[Node]) -> list[Node]:
+    out: list[Node] = []
+    run: list[str] = []
+    for node in nodes:
+        kind = node["t"]
+        if kind == "Str":
+            run.append(node["c"])
+        elif kind in _WHITESPACE_TEXT:
+            run.append(_WHITESPACE_TEXT[kind])
+        else:
+            if run:
+                out.append({"t": "Str", "c": "".join(run)})
+                run = []
+            _compact_node(node)
+            out.append(node)
+    if run:
+        out.append({"t": "Str", "c": "".join(run)})
+    return out
 
 
 def _cut(blocks: list[Node], sections: Sequence[str]) -> list[list[Node]]:

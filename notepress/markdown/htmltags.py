@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["TagInfo", "split_tags", "tag_info"]
+__all__ = ["SIMPLE_TAG", "TagInfo", "split_tags", "tag_info"]
 
 _PLAIN = re.compile(r"[^>=]*")
 _SPACE = re.compile(r"[ \t\n\r\f]*")
@@ -22,7 +22,7 @@ _NAME = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
 #: where it matches, it ends where :func:`_tag_end` ends (one C-level match for the usual tag
 #: instead of a loop).  Its branches start with different characters, so a text it does not
 #: match fails at the first character that differs, never by backtracking.
-_SIMPLE_TAG = re.compile(r"</?[A-Za-z](?:[^>=\"']|=\"[^\"]*\"|='[^']*')*>")
+SIMPLE_TAG = re.compile(r"</?[A-Za-z](?:[^>=\"']|=\"[^\"]*\"|='[^']*')*>")
 
 
 def split_tags(text: str) -> list[str]:
@@ -35,7 +35,7 @@ def split_tags(text: str) -> list[str]:
     length = len(text)
     start = text.find("<")
     while start != -1:
-        simple = _SIMPLE_TAG.match(text, start)
+        simple = SIMPLE_TAG.match(text, start)
         end = simple.end() if simple is not None else _tag_end(text, start)
         if end is None:
             start = text.find("<", start + 1)

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +160,25 @@ def test_a_crash_under_a_memory_cap_names_the_cap_as_a_likely_cause() -> None:
     assert "needed more than" not in message  # not claimed to be a memory problem
 
 
+def _worker_messages(
+    target: Callable[[Any, Any, RenderJob, str], None], arg: Any, job: RenderJob, log: Path
+) -> list[Any]:
+    """Every message a worker (``target(arg, connection, job, log)``, forked) sends."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=target, args=(arg, sender, job, str(log)))
+    child.start()
+    sender.close()
+    messages = []
+    while True:
+        try:
+            messages.append(receiver.recv())
+        except EOFError:
+            break
+    child.join()
+    return messages
+
+
 def _fail_with(words: str, connection: Any, job: RenderJob, log: str) -> None:
     """A worker whose render raises ``SystemError(words)``, as a C library's can."""
     from notepress.exporters.pdf import render, worker
@@ -184,20 +204,36 @@ def test_a_null_without_an_exception_under_a_cap_is_the_memory_limit(
     """Python words a C function's silent failure by where it surfaced; under a memory cap
     either wording is the cap, and any other SystemError is reported as it is."""
     job = _empty_job(memory_limit_mb=4000)
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_fail_with, args=(words, sender, job, str(tmp_path / "log")))
-    child.start()
-    sender.close()
-    messages = []
-    while True:
-        try:
-            messages.append(receiver.recv())
-        except EOFError:
-            break
-    child.join()
+    messages = _worker_messages(_fail_with, words, job, tmp_path / "log")
     assert messages[0] == ("ready",)
     assert messages[-1][0] == kind, messages
+
+
+def _report_collector(_arg: None, connection: Any, job: RenderJob, log: str) -> None:
+    """A worker whose render reports the collector's settings instead of rendering."""
+    import gc
+
+    from notepress.exporters.pdf import render, worker
+
+    def render_in_process(_job: RenderJob) -> tuple[tuple[int, ...], int]:
+        return gc.get_threshold(), gc.get_freeze_count()
+
+    render.render_in_process = render_in_process  # type: ignore[assignment]
+    worker._worker(connection, job, log, os.getppid(), 60)
+
+
+def test_a_worker_renders_with_fewer_collections_and_its_inheritance_frozen(
+    tmp_path: Path,
+) -> None:
+    """WeasyPrint keeps its boxes to the end: the worker raises the collector's thresholds
+    (a tenth of the collections) and leaves what it inherited out of them."""
+    from notepress.exporters.pdf.worker import RENDER_GC_THRESHOLDS
+
+    messages = _worker_messages(_report_collector, None, _empty_job(0), tmp_path / "log")
+    kind, (thresholds, frozen) = messages[-1]
+    assert kind == "done"
+    assert thresholds == RENDER_GC_THRESHOLDS and thresholds[0] >= 10 * 700
+    assert frozen > 1000  # the test process's modules, inherited through fork
 
 
 _PROBE = """

@@ -16,11 +16,11 @@ import dataclasses
 import functools
 import importlib
 import importlib.util
-from importlib.metadata import entry_points
 from typing import Any
 
 from .errors import RegistryError
 from .exporter import Exporter
+from .installed import EXPORTERS_GROUP, entry_point_specs
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -31,7 +31,7 @@ __all__ = [
     "register_exporter",
 ]
 
-ENTRY_POINT_GROUP = "notepress.exporters"
+ENTRY_POINT_GROUP = EXPORTERS_GROUP
 
 _BUILTIN = {
     "feed": "notepress.exporters.feed:FeedExporter",
@@ -58,13 +58,11 @@ _REGISTERED: dict[str, type[Exporter]] = {}
 @functools.cache
 def _specs() -> dict[str, str]:
     specs = dict(_BUILTIN)
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        existing = specs.get(entry.name)
-        if existing is not None and existing != entry.value:
-            raise RegistryError(
-                f"two exporters are called {entry.name!r}: {existing} and {entry.value}"
-            )
-        specs[entry.name] = entry.value
+    for name, value in entry_point_specs(ENTRY_POINT_GROUP):
+        existing = specs.get(name)
+        if existing is not None and existing != value:
+            raise RegistryError(f"two exporters are called {name!r}: {existing} and {value}")
+        specs[name] = value
     return specs
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import os
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 
+from ..installed import distribution_versions
 from ..version import __version__
 
 __all__ = ["environment_key"]
@@ -41,11 +41,8 @@ _LIBRARIES = (
 @cache
 def environment_key() -> str:
     parts = [f"notepress {__version__}"]
-    for name in _LIBRARIES:
-        try:
-            parts.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            parts.append(f"{name} absent")
+    for name, version in distribution_versions(_LIBRARIES).items():
+        parts.append(f"{name} {version or 'absent'}")
     digest = hashlib.sha256()
     for folder in _code_folders():
         for current, dirs, files in os.walk(folder):

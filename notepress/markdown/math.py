@@ -65,6 +65,9 @@ _UNKNOWN_COMMAND = re.compile(r"\\[A-Za-z]+")
 #: Environments latex2mathml lacks, and the one it knows that draws the same.
 _ENVIRONMENTS = {"aligned": "align*", "alignedat": "align*", "gathered": "gather*"}
 _ENVIRONMENT_RE = re.compile(r"\\(begin|end)\{(aligned|alignedat|gathered)\}")
+#: LaTeX's named operators that latex2mathml (and ziamath, which uses it) does not know,
+#: written as the ``\operatorname`` they are: ``\arg\max`` is everyday statistics.
+_OPERATORS_RE = re.compile(r"\\(arg)(?![A-Za-z])")
 #: Size in pixels at which ziamath draws; results are scaled back to em.
 _SVG_SIZE = 20.0
 
@@ -124,6 +127,7 @@ def to_mathml(tex: str, display: bool) -> str | None:
     from latex2mathml.converter import convert
 
     source = _ENVIRONMENT_RE.sub(lambda m: f"\\{m.group(1)}{{{_ENVIRONMENTS[m.group(2)]}}}", tex)
+    source = _with_operator_names(source)
     try:
         root = ElementTree.fromstring(convert(source, display="block" if display else "inline"))
     except Exception:  # latex2mathml raises many kinds, and may write malformed XML
@@ -143,6 +147,10 @@ def to_mathml(tex: str, display: bool) -> str | None:
     root.set("xmlns", _MATHML)
     root.set("alttext", tex)
     return ElementTree.tostring(root, encoding="unicode", short_empty_elements=False)
+
+
+def _with_operator_names(tex: str) -> str:
+    return _OPERATORS_RE.sub(r"\\operatorname{\1}", tex) if "\\arg" in tex else tex
 
 
 def _unknown(root: ElementTree.Element) -> bool:
@@ -180,7 +188,7 @@ def to_svg(tex: str, display: bool) -> Svg | None:
         import ziamath
 
     try:
-        latex = ziamath.Latex(tex, size=_SVG_SIZE, inline=not display)
+        latex = ziamath.Latex(_with_operator_names(tex), size=_SVG_SIZE, inline=not display)
         if _unknown(ElementTree.fromstring(latex.mathmlstr())):
             return None
         svg = latex.svg()

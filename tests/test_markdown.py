@@ -456,3 +456,19 @@ def test_seed_notes_render_cleanly(include_drafts: bool) -> None:
     assert '<ul class="brain-dump">' in journal.html
     assert '<div class="callout callout-question" data-callout="question">' in journal.html
     assert '<p class="callout-title">Riffusion - About</p>' in journal.html
+
+
+def test_a_url_never_holds_a_second_hash() -> None:
+    """A pasted run of citations autolinks as one URL with two ``#``; a fragment cannot hold
+    one, and an EPUB reader refuses the link: the second is escaped, for links written in
+    markdown and in raw HTML alike."""
+    html = render(
+        "limits[[9]](https://example.org/wiki/Cg#cite-9)[[10]](https://example.org/wiki/Cg#cite-10)"
+        '\n\n<a href="https://example.org/a#b#c">raw</a>'
+    ).html
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    external = [href for href in hrefs if href.startswith("https://")]
+    assert external, html
+    assert all(href.count("#") <= 1 for href in hrefs), hrefs
+    assert "https://example.org/a#b%23c" in external
+    assert any("#cite-9)" in href and "%23cite-10" in href for href in external), external

@@ -764,6 +764,7 @@ class _RenderContext:
             if not is_public_url(url):  # loopback, private range, file: (a warning at load)
                 return None
             if parts.scheme.lower() in ("http", "https", "mailto"):
+                url = _one_hash(url, parts.fragment)
                 if parts.scheme.lower() != "mailto":
                     self.external.setdefault(url, None)
                 return url
@@ -815,6 +816,16 @@ class _RenderContext:
 
 
 # render rules ---------------------------------------------------------------------------
+
+
+def _one_hash(url: str, fragment: str) -> str:
+    """``url`` with any ``#`` after the first escaped: a fragment cannot hold one (RFC 3986),
+    and an EPUB reader refuses the chapter's link.  A pasted citation run such as
+    ``...#cite_note-9)[[10]](https://...#cite_note-10)`` autolinks as one URL with two.
+    Browsers decode ``%23`` in a fragment, so the link leads where it did."""
+    if "#" not in fragment:
+        return url
+    return url[: len(url) - len(fragment)] + fragment.replace("#", "%23")
 
 
 def _ctx(env: dict[str, Any]) -> _RenderContext:

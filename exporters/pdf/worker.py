@@ -116,7 +116,7 @@ def _collect_less() -> None:
     thresholds (a young collection every 700 new objects) the collector walks that growing
     tree some two thousand times for a 100-page digest and frees almost nothing: 15% of
     the render's CPU, measured with ``gc.callbacks``.  At these thresholds it runs some sixty
-    times (under 4% of the CPU) for a peak about 10% higher, which the memory limit's
+    times (under 4% of the CPU) for a peak 10 to 15% higher, which the memory limit's
     projection for 500 pages still holds (tests/test_pdf_scale.py).  What the worker
     inherited from the fork server (the imported modules) is frozen out of every
     collection.

@@ -41,12 +41,18 @@ def distribution_versions(names: Sequence[str]) -> dict[str, str | None]:
     return versions
 
 
-def entry_point_specs(group: str) -> list[tuple[str, str]]:
+def entry_point_specs(group: str, *, fresh: bool = False) -> list[tuple[str, str]]:
     """``(name, value)`` of every entry point of ``group``, in ``importlib.metadata``'s
-    order (``group`` must be one of :data:`_GROUPS`)."""
+    order (``group`` must be one of :data:`_GROUPS`).
+
+    ``fresh`` reads them from the installed distributions, not from the record: before an
+    entry point is imported, since the record is data in the user's cache, and data there
+    never chooses the code a build runs.
+    """
     if group not in _GROUPS:
         raise ValueError(f"entry point group {group!r} is not remembered")
-    return [(name, value) for name, value in _record(None)["groups"][group]]
+    groups = _read_installed(())["groups"] if fresh else _record(None)["groups"]
+    return [(name, value) for name, value in groups[group]]
 
 
 @cache

@@ -56,11 +56,15 @@ _REGISTERED: dict[str, type[Exporter]] = {}
 
 
 @functools.cache
-def _specs() -> dict[str, str]:
+def _specs(fresh: bool = False) -> dict[str, str]:
+    """Every exporter's ``module:class``: the built-in ones, then the entry points (as
+    remembered, see :mod:`notepress.installed`, or ``fresh`` as installed)."""
     specs = dict(_BUILTIN)
-    for name, value in entry_point_specs(ENTRY_POINT_GROUP):
+    for name, value in entry_point_specs(ENTRY_POINT_GROUP, fresh=fresh):
         existing = specs.get(name)
         if existing is not None and existing != value:
+            if not fresh:  # a record is never the reason a build stops: ask the installation
+                return _specs(fresh=True)
             raise RegistryError(f"two exporters are called {name!r}: {existing} and {value}")
         specs[name] = value
     return specs
@@ -146,6 +150,12 @@ def _load(name: str) -> type[Exporter]:
         raise RegistryError(f"unknown exporter {name!r} (available: {', '.join(exporter_names())})")
     if spec == _BUILTIN.get(name):
         _require(name)
+    else:
+        # A third-party exporter is imported as it is installed now, never as the record
+        # in the user's cache names it.
+        spec = _specs(fresh=True).get(name)
+        if spec is None:
+            raise RegistryError(f"unknown exporter {name!r} (no longer installed)")
     module_name, _, attribute = spec.partition(":")
     try:
         module = importlib.import_module(module_name)

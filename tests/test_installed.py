@@ -41,15 +41,20 @@ def _install(site: Path, version: str) -> None:
     )
 
 
-def _ask(site: Path, cache: Path) -> dict[str, object]:
+def _run(probe: str, site: Path, cache: Path) -> str:
+    """What ``probe`` prints in a fresh interpreter with ``site`` on its path."""
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(site)],
+        [sys.executable, "-c", probe, str(site)],
         capture_output=True,
         text=True,
         check=True,
         env={**os.environ, "NOTEPRESS_CACHE": str(cache)},
     )
-    answer: dict[str, object] = json.loads(done.stdout)
+    return done.stdout
+
+
+def _ask(site: Path, cache: Path) -> dict[str, object]:
+    answer: dict[str, object] = json.loads(_run(_PROBE, site, cache))
     return answer
 
 
@@ -94,3 +99,45 @@ def test_a_damaged_record_is_read_again(tmp_path: Path) -> None:
     assert answer["read_metadata"]
     assert answer["versions"]["fake-notes-plugin"] == "3.1"  # type: ignore[index]
     json.loads(record.read_text(encoding="utf-8"))  # written again, whole
+
+
+_LOAD_PROBE = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from notepress.errors import RegistryError
+from notepress.registry import exporter_names, get_exporter
+result = {"names": exporter_names(), "feed": get_exporter("feed").__name__}
+try:
+    get_exporter("planted")
+    result["planted"] = "loaded"
+except RegistryError as exc:
+    result["planted"] = str(exc)
+print(json.dumps(result))
+"""
+
+
+@pytest.mark.parametrize("claims_feed", [False, True], ids=["planted", "planted-and-feed"])
+def test_a_record_in_the_cache_never_chooses_the_code_a_build_imports(
+    tmp_path: Path, claims_feed: bool
+) -> None:
+    """The record is data in the user's cache: an exporter planted in it, or one that claims
+    a built-in name, is checked against what is installed before anything is imported."""
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    _install(site, "1.0")
+    _ask(site, cache)
+    (path,) = (cache / "installed").iterdir()
+    record = json.loads(path.read_text(encoding="utf-8"))
+    # ``this`` prints the Zen of Python when imported: a visible side effect.
+    planted = [["planted", "this:x"]] + ([["feed", "this:y"]] if claims_feed else [])
+    record["groups"]["notepress.exporters"] += planted
+    path.write_text(json.dumps(record), encoding="utf-8")
+    printed = _run(_LOAD_PROBE, site, cache)
+    result = json.loads(printed.splitlines()[-1])
+    assert "Beautiful is better" not in printed
+    assert result["feed"] == "FeedExporter"
+    if claims_feed:  # the conflict sent the registry to the installation for every name
+        assert "planted" not in result["names"]
+        assert "unknown exporter 'planted' (available:" in result["planted"]
+    else:  # listed from the record, checked before it is imported
+        assert "planted" in result["names"]
+        assert result["planted"] == "unknown exporter 'planted' (no longer installed)"

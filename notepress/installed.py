@@ -104,21 +104,18 @@ def _signature() -> list[Any]:
     for entry in sys.path:
         try:
             with os.scandir(entry or ".") as items:
-                found.append(
-                    sorted(
-                        [item.name, item.stat().st_mtime_ns]  # lists: as JSON reads back
-                        for item in items
-                        if item.name.endswith(_METADATA_NAMES)
-                    )
-                )
+                names = [item.path for item in items if item.name.endswith(_METADATA_NAMES)]
         except NotADirectoryError:
             found.append(_time_of(entry))
         except OSError:
             found.append(None)
+        else:  # lists, not tuples: as JSON reads them back
+            found.append(sorted([os.path.basename(name), _time_of(name)] for name in names))
     return found
 
 
 def _time_of(path: str) -> int | None:
+    """The modification time of ``path`` (None: it is gone, or a link to nothing)."""
     try:
         return os.stat(path).st_mtime_ns
     except OSError:

@@ -291,3 +291,26 @@ def test_the_quick_depth_check_is_exact_on_what_the_sanitiser_writes(html: str, 
     assert nesting._surely_within(clean, limit) == nesting._within(
         htmltags.split_tags(clean), limit
     )
+
+
+#: The loader's cheap tests as first written, one regular expression each: the definitions
+#: the faster scans must agree with.
+_TAG_HINT = re.compile(r"(?:^|\s)#[\w/-]*[^\W\d]", re.MULTILINE)
+_BLOCK_HINT = re.compile(r"(?:^|[ \t]|\]\])\^[A-Za-z0-9-]+[ \t]*$", re.MULTILINE)
+_HINT_TEXT = st.lists(
+    st.sampled_from(["#", "^", "]]", "]", " ", "\t", "\n", "\r", "\u00a0", "a", "7", "-", "/"])
+    | st.sampled_from(["_", "é", "#tag", "^id", "##", "x#y", "[^1]", "[[a]]", "1", "\u3000"]),
+    max_size=40,
+).map("".join)
+
+
+@given(_HINT_TEXT)
+@example("a]^id")  # one character before the caret: not a "]]"
+@example("see [[a]]^id")  # right after a wikilink
+@example("#1 #2a")
+def test_the_quick_tag_and_block_hints_find_what_their_patterns_find(text: str) -> None:
+    from notepress.markdown.blockids import may_hold_block_id
+    from notepress.markdown.inlinetags import may_hold_tag
+
+    assert may_hold_tag(text) == (_TAG_HINT.search(text) is not None)
+    assert may_hold_block_id(text) == (_BLOCK_HINT.search(text) is not None)

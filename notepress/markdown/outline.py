@@ -19,10 +19,10 @@ from markdown_it.token import Token
 from ..links import WIKILINK_RE, parse_wikilink
 from ..model import Link
 from ..slugs import lookup_key
-from .blockids import BLOCK_HINT, BLOCK_ID
+from .blockids import BLOCK_ID, may_hold_block_id
 from .comments import COMMENT_FREE_SOURCE, FOOTNOTE_REFS, INLINE_ONLY, KEEP_H1, KEEP_HEADINGS
 from .headings import inline_text
-from .inlinetags import TAG_HINT, inline_tags
+from .inlinetags import inline_tags, may_hold_tag
 from .math import invalid_formulas
 from .parser import create_parser
 
@@ -84,13 +84,13 @@ def read_outline(body: str, *, first_line: int = 1, want_title: bool = True) -> 
     A body without ``[[``, without a line that could make a heading and without anything like
     a tag or a block id has none of them, so when no title is wanted either, it is not parsed.
     """
-    may_tag = TAG_HINT.search(body) is not None
+    may_tag = may_hold_tag(body)
     if (
         not want_title
         and _WIKILINK_START not in body
         and not _MAYBE_HEADING.search(body)
         and not may_tag
-        and BLOCK_HINT.search(body) is None
+        and not may_hold_block_id(body)
         and "$" not in body
     ):
         return Outline()

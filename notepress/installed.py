@@ -36,9 +36,9 @@ _LAYOUT = 1
 
 def distribution_versions(names: Sequence[str]) -> dict[str, str | None]:
     """The installed version of each distribution in ``names`` (None: not installed)."""
-    record = _record(tuple(names))
-    versions: dict[str, str | None] = record["versions"]
-    return versions
+    # In the order asked, and only those: a record may hold more names than this caller's.
+    versions: dict[str, str | None] = _record(tuple(names))["versions"]
+    return {name: versions[name] for name in names}
 
 
 def entry_point_specs(group: str, *, fresh: bool = False) -> list[tuple[str, str]]:

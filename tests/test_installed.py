@@ -21,6 +21,7 @@ answer = {
     "exporters": entry_point_specs("notepress.exporters"),
     "names": exporter_names(),
     "read_metadata": "importlib.metadata" in sys.modules,
+    "subset": list(distribution_versions(["no-such-dist", "fake-notes-plugin"])),
 }
 print(json.dumps(answer))
 """
@@ -75,6 +76,7 @@ def test_an_install_is_seen_and_an_unchanged_environment_is_not_read_again(
 
     again = _ask(site, cache)
     assert not again["read_metadata"]  # answered from the record
+    assert again["subset"] == ["no-such-dist", "fake-notes-plugin"]  # only those, in order
     assert {key: again[key] for key in ("versions", "exporters", "names")} == {
         key: first[key] for key in ("versions", "exporters", "names")
     }

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from importlib.resources import as_file, files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
 __all__ = ["builtin_templates", "template_environment"]
 
@@ -26,6 +28,10 @@ def template_environment(
     Undefined variables raise, so a typo in a template fails the build instead of printing
     nothing.
     """
+    # Imported here: every build names the built-in templates in its cache key, and most
+    # builds (a feed, JSON-LD) never render one.
+    import jinja2
+
     loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(d)) for d in user_dirs]
     loaders.append(jinja2.FileSystemLoader(str(builtin_templates(kind))))
     return jinja2.Environment(

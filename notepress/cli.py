@@ -372,6 +372,7 @@ def _build(args: argparse.Namespace) -> int:
             future=args.future,
             progress=display,
             cache=args.cache,
+            listed=request.listed() if request is not None else None,
         )
         if not args.quiet:
             _announce_defaults(project.config.path)

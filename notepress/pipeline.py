@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cache import Cache, remove_cache
 from .chars import shown
@@ -40,6 +41,9 @@ from .siteurl import PREVIEW_URL, site_url_problem
 from .unchanged import remove_records
 from .vault import Vault, check_vault, face_digest, read_notes, survey_vault
 from .workers import jobs_installed
+
+if TYPE_CHECKING:
+    from .refresh import FileStats
 
 __all__ = [
     "LOCK_TIMEOUT",
@@ -113,6 +117,7 @@ def load_project(
     progress: Progress | None = None,
     cache: bool = True,
     jobs: int | None = None,
+    listed: FileStats | None = None,
 ) -> Project:
     """Read the config (``VAULT/notepress.toml`` unless given; built-in defaults if absent)
     and the vault it describes.
@@ -124,7 +129,8 @@ def load_project(
     ``progress`` is told of the ``load`` step (see :mod:`notepress.progress`).
     ``cache=False`` neither reads nor writes the build cache (see :mod:`notepress.cache`).
     ``jobs`` (else ``[vault] jobs``) caps the processes that parse and render notes: 1 works
-    here.
+    here.  ``listed``: the vault's files as the caller listed them before reading any (see
+    :func:`~notepress.refresh.list_notes`), not listed again.
     """
     root = Path(vault)
     if not root.is_dir():
@@ -149,7 +155,7 @@ def load_project(
     if opened is not None:
         opened.store.with_settings(repr(settings))
     loading = begin(progress, "load", root.resolve().name or str(root))
-    loaded = _load(root, cfg, settings, excluded, opened)
+    loaded = _load(root, cfg, settings, excluded, opened, listed)
     if strict:
         loaded = loaded.strict()
     loading.end(plural(len(loaded.notes), "note"))
@@ -157,7 +163,12 @@ def load_project(
 
 
 def _load(
-    root: Path, config: Config, settings: ParseSettings, excluded: list[Path], cache: Cache | None
+    root: Path,
+    config: Config,
+    settings: ParseSettings,
+    excluded: list[Path],
+    cache: Cache | None,
+    listed: FileStats | None = None,
 ) -> Vault:
     """The vault, its notes checked and given their URLs: from the last build's snapshot
     when one fits (reading only changed files, see :mod:`notepress.refresh`), else read
@@ -181,7 +192,7 @@ def _load(
     # How many processes parse the notes changes nothing in them: not part of the key.
     options = replace(config.vault, jobs=0)
     key = snapshot_key(survey.root, settings, config.ignore, excluded, options, config.site)
-    listing = list_notes(survey)
+    listing = list_notes(survey, listed)
     earlier = cache.snapshot(key)
     if earlier is not None:
         refreshed = refresh_vault(

@@ -150,6 +150,14 @@ class Request:
             return None  # a record of another version, damaged, or a folder in flux: build
         return report, Path(record["config"]) if record["config"] else None
 
+    def listed(self) -> tuple[int, dict[str, tuple[int, int]]] | None:
+        """The files :meth:`replay` listed, as :func:`~notepress.pipeline.load_project`
+        takes them (``listed``); None before it ran."""
+        if self._listing is None:
+            return None
+        stats = {rel: (size, mtime) for rel, size, mtime in self._listing if size >= 0}
+        return self._taken_ns, stats
+
     def remember(self, project: Project, report: BuildReport, now: datetime | None = None) -> None:
         """Keep ``report`` for the next build of this request, when it can be trusted."""
         path = self.record

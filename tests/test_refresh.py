@@ -26,6 +26,7 @@ import notepress.vault
 from bench.synthetic import make_vault as make_synthetic_vault
 from notepress.cache import cache_path
 from notepress.cache.snapshot import changes_path, snapshot_path
+from notepress.unchanged import Request
 
 from .conftest import note_text, write_vault
 
@@ -338,6 +339,39 @@ def test_a_process_that_builds_again_takes_the_kept_vault_from_memory(
     os.replace(copy, path)
     _load_both(vault, spy)
     assert spy.refreshed == [True, True] and decoded == [path]
+
+
+def test_the_files_a_caller_listed_are_not_listed_again(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``build`` lists the vault to see whether anything changed; a load given that listing
+    takes each note's size and time from it, so a listing that still shows a file as it
+    was means the file is taken from the snapshot, unread."""
+    note = vault / "g.md"
+    before = note.stat()
+    _replace("One holder.", "One holder, edited.", "g.md")(vault)
+    request = Request.of(vault, output=vault.parent / "out")
+    assert request is not None and request.replay() is None
+    listed = request.listed()
+    assert listed is not None and listed[1]["g.md"] == (
+        note.stat().st_size,
+        note.stat().st_mtime_ns,
+    )
+    spy = Spy(monkeypatch)
+    project = notepress.load_project(vault, output=vault.parent / "out", listed=listed)
+    assert spy.refreshed == [True] and spy.parsed == ["g.md"]
+    cold = notepress.load_project(vault, output=vault.parent / "out", cache=False)
+    assert project.vault.notes == cold.vault.notes
+    # Listed as it was before the edit (the snapshot now holds the edit, so it is put back
+    # first): trusted, so not read.
+    _replace("One holder, edited.", "One holder.", "g.md")(vault)
+    os.utime(note, ns=(before.st_atime_ns, before.st_mtime_ns))
+    notepress.load_project(vault, output=vault.parent / "out").build()
+    _replace("One holder.", "One holder, edited.", "g.md")(vault)
+    stale = (listed[0], {**listed[1], "g.md": (before.st_size, before.st_mtime_ns)})
+    spy.parsed.clear()
+    notepress.load_project(vault, output=vault.parent / "out", listed=stale)
+    assert spy.parsed == []
 
 
 def test_a_file_changed_too_close_to_its_listing_is_always_read(

@@ -314,3 +314,68 @@ def test_the_quick_tag_and_block_hints_find_what_their_patterns_find(text: str) 
 
     assert may_hold_tag(text) == (_TAG_HINT.search(text) is not None)
     assert may_hold_block_id(text) == (_BLOCK_HINT.search(text) is not None)
+
+
+# -- references: the cheap look before a note's URLs are parsed --------------------------
+
+#: :func:`notepress.assets._needs_parse` as first written, one pattern per place a URL can
+#: be: what the faster scans must never miss.
+_DESTINATION = re.compile(r"\]\(\s*(<?)([^\s)]*)")
+_DEFINITION = re.compile(r"^[ \t>]*\[(?!\^)[^\]\n]+\]:\s*(<?)(\S*)", re.MULTILINE)
+_AUTOLINK = re.compile(r"<()([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>\s]*)>")
+_BARE = re.compile(r"()((?:https?:|xmpp:|www\.)[^\s<>\"']*)")
+_ATTRIBUTE = re.compile(
+    r"(?:src|href|data|poster|cite|background)\s*=\s*()(\"[^\"]*\"|'[^']*'|[^\s>]*)"
+)
+_STYLE = re.compile(r"url\(|<style|style\s*=|@import")
+
+
+def _needed_parse_as_written(body: str) -> bool:
+    from notepress.assets import _plainly_public
+
+    lower = body.lower()
+    if "<" in body and _STYLE.search(lower):
+        return True
+    searches = [(_DESTINATION, body), (_DEFINITION, body), (_BARE, lower)]
+    if "<" in body:
+        searches += [(_AUTOLINK, body), (_ATTRIBUTE, lower)]
+    return any(
+        match.group(1) or not _plainly_public(match.group(2).strip("\"'"))
+        for pattern, text in searches
+        for match in pattern.finditer(text)
+    )
+
+
+_REFERENCE_TEXT = st.lists(
+    st.sampled_from(["](", "]:", "[a]", "[^1]", "<", ">", "=", " ", "\n", "\t", "'", '"', "/"])
+    | st.sampled_from(["src", "HREF", "data", "style", "url(", "@import", "<style", "<a "])
+    | st.sampled_from(["http://", "https://", "www.", "xmpp:", "mailto:a@b", "file:///x"])
+    | st.sampled_from(["127.0.0.1", "example.org", "javascript:x", "#top", "x", "\u2003"]),
+    max_size=30,
+).map("".join)
+
+
+@given(_REFERENCE_TEXT)
+@example("intro\n[a]: file:///etc/passwd")  # a definition after a first line
+@example("[a]: https://example.org/ [b]: file:///x")  # one line, two markers
+@example('<img src = "file:///x">')  # spaces around the equals sign
+@example("<a HREF='javascript:x'>")  # any case
+@example("<a data-x=1 src='http://10.0.0.1/'>")  # a name inside a longer name
+@example("see http://example.org/?next=http://127.0.0.1/")  # a URL inside a URL
+def test_the_reference_look_never_spares_a_note_its_patterns_would_parse(text: str) -> None:
+    from notepress.assets import _needs_parse
+
+    if _needed_parse_as_written(text):
+        assert _needs_parse(text)
+
+
+@pytest.mark.parametrize("unit", ["]:", " =", "http", "[a]: x\n"])
+def test_the_reference_look_is_linear_on_long_runs_of_its_markers(unit: str) -> None:
+    """A line of 2,000,000 characters made of one marker: a look that went back to the
+    line's start at each marker would take minutes; the limit is CPU time, far above a
+    linear look's (a second), so a slow machine cannot fail it."""
+    from notepress.assets import _needs_parse
+    from notepress.budget import cpu_budget
+
+    with cpu_budget(10.0):
+        _needs_parse("<p>" + unit * (2_000_000 // len(unit)))

@@ -1115,3 +1115,34 @@ def test_loopback_server_received_no_requests(
     with urlopen(loopback.url + "/probe", timeout=10) as response:  # the server does count
         response.read()
     assert loopback.requests == ["/probe"]
+
+
+def test_a_formula_pandoc_cannot_write_is_named_by_its_note_and_line(
+    make_vault, build_vault
+) -> None:
+    """Dollars in prose read as math, as pandoc and Obsidian read them; the check's converter
+    takes the words, pandoc's does not: its warning names the note and the line, once per
+    place, and a formula pandoc writes gives none."""
+    prose = "Set `total`, then $rate stays `raw` until `$(node)` runs."
+    root = make_vault(
+        {
+            "ledger.md": note_text(
+                "Ledger", f"Plain words.\n\n{prose}\n\nAnd $x^2$ is fine.\n", created="2020-01-02"
+            ),
+            "kiln.md": note_text(
+                "Kiln", f"First line.\n\nThen:\n\n{prose}\n", created="2020-01-03"
+            ),
+        },
+        config='[targets.book]\nexporter = "epub"\n',
+    )
+    (result,) = build_vault(root).targets
+    assert result.ok, result.error
+    found = [(p.code, p.path, p.line) for p in result.problems if "formula" in p.message]
+    lines = {
+        name: (root / name).read_text(encoding="utf-8").splitlines().index(prose) + 1
+        for name in ("ledger.md", "kiln.md")
+    }
+    assert found == [("epub-math", name, lines[name]) for name in ("ledger.md", "kiln.md")], [
+        str(p) for p in result.problems
+    ]
+    assert not [p for p in result.problems if p.code == "epub-pandoc"]

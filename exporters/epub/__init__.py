@@ -34,9 +34,9 @@ from .book import BookInfo, build_source, date_range, group_notes, subjects_of
 from .cover import cover_page, generated_cover
 from .document import book_document
 from .media import MAX_IMAGE_BYTES, MediaStore, identify_raster
+from .messages import relay
 from .package import finish_epub
 from .pandoc import MIN_MEMORY_MB, PandocRun, api_version, read_html, run_pandoc
-from .pictures import placeholder_warning
 from .volumes import Volume, overlapped, split_volumes
 
 __all__ = ["EpubExporter", "EpubOptions"]
@@ -197,16 +197,16 @@ class EpubExporter(Exporter[EpubOptions]):
             )
             return run, media
 
-        return _Book(info, cover), work
+        in_order = tuple(note for part in parts for note in part.notes)
+        return _Book(info, cover, in_order), work
 
     def _finish(
         self, job: Job[EpubOptions], book: _Book, converted: tuple[PandocRun, MediaStore]
     ) -> bytes:
         """pandoc's book with the stylesheet, cover, landmarks and players added."""
         run, media = converted
-        for warning in run.warnings:
-            if not placeholder_warning(warning):
-                job.warn(f"pandoc: {warning}", code="epub-pandoc")
+        for relayed in relay(run.warnings, book.notes):
+            job.warn(relayed.message, relayed.note, code=relayed.code, line=relayed.line)
         info, cover = book.info, book.cover
         return finish_epub(
             run.epub,
@@ -291,6 +291,8 @@ class _Book:
 
     info: BookInfo
     cover: tuple[str, bytes] | None
+    notes: tuple[Note, ...] = ()
+    """The book's notes in book order, which pandoc's warnings are traced back to."""
 
 
 def volume_info(job: Job[EpubOptions], volume: Volume) -> BookInfo:

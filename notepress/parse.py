@@ -320,7 +320,7 @@ def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any] | 
         if context and context_mark is not None and context.startswith(_OPENING_CONTEXTS):
             problem += f" ({context.removeprefix('while ')} from line {context_mark.line + 1})"
             line = context_mark.line + 1
-        hint = _TEMPLATE_HINT if _PLACEHOLDER.search(fm_text) else ""
+        hint = _TEMPLATE_HINT if _PLACEHOLDER.search(fm_text) else _quoting_hint(fm_text, line)
         report.error(
             "frontmatter-yaml", f"frontmatter is not valid YAML: {problem}{hint}", line=line
         )
@@ -346,6 +346,34 @@ def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any] | 
         )
         return None, body, body_line
     return {str(key): value for key, value in data.items()}, body, body_line
+
+
+#: A line ``key: value`` of a top-level key.
+_KEY_VALUE = re.compile(r"([A-Za-z_][\w-]*):[ \t]+(\S.*?)[ \t]*")
+_CLOSERS = {'"': '"', "'": "'", "[": "]", "{": "}"}
+
+
+def _quoting_hint(fm_text: str, line: int) -> str:
+    """How to mend the commonest error of hand-written frontmatter, text YAML reads as more
+    than text: ``title: Part one: the start``, a value opening with a backtick or ``@``, or
+    one that goes on after a closing quote or bracket (``title: "Quoted" words``).  Empty
+    when the failing line is not such a value."""
+    lines = fm_text.split("\n")
+    found = _KEY_VALUE.fullmatch(lines[line - 1]) if 0 < line <= len(lines) else None
+    if found is None:
+        return ""
+    key, value = found.groups()
+    closer = _CLOSERS.get(value[0])
+    if closer is None:
+        mend = ": " in value or value[0] in "`@"
+    else:  # unclosed is said by the error itself; closed, then more text, is not
+        mend = 0 < value.find(closer, 1) < len(value) - 1
+    if not mend:
+        return ""
+    return (
+        f"; if the value of {key!r} is text, put all of it in quotes: {key}: '...' "
+        "(a ' inside written twice)"
+    )
 
 
 def _key_lines(root: yaml.MappingNode) -> dict[str, int]:

@@ -758,3 +758,42 @@ def test_seed_notes_parse_as_drafts_with_ids_dates_tags_and_repaired_text() -> N
     mojibake = only(general, "mojibake")
     assert mojibake.path == general.path.as_posix()
     assert "mojibake" not in codes(notes["221215TJ01"])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Kiln log: the second firing",
+        "`make` runs twice on a cold tree",
+        '"Slow" cooling, and why it matters',
+        "[WIP] glaze tests",
+        "@potter notes",
+    ],
+)
+def test_text_yaml_reads_as_more_than_text_gets_the_quoting_hint(value: str) -> None:
+    """Real vaults hold such titles by the dozen; the message says how to mend them, and
+    the mend it says works."""
+    note = parse(f"---\ntitle: {value}\ndraft: false\n---\nbody\n")
+    problem = only(note, "frontmatter-yaml")
+    assert problem.line == 2
+    assert problem.message.endswith(
+        "; if the value of 'title' is text, put all of it in quotes: title: '...' "
+        "(a ' inside written twice)"
+    )
+    quoted = "'" + value.replace("'", "''") + "'"
+    mended = parse(f"---\ntitle: {quoted}\ndraft: false\n---\nbody\n")
+    assert mended.title == value and not mended.errors()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "tags: [a, b",
+        'title: "unclosed',
+        "title: ok\nbad line here\nx: 1",
+        "title: ok\n\tindent: tab",
+    ],
+)
+def test_an_error_the_quoting_hint_would_not_mend_gets_none(line: str) -> None:
+    problem = only(parse(f"---\n{line}\ndraft: false\n---\nbody\n"), "frontmatter-yaml")
+    assert "quotes" not in problem.message

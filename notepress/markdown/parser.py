@@ -21,6 +21,7 @@ from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 from ..budget import BudgetExceeded, cpu_budget, too_slow
 from ..errors import NoteRenderError
 from ..model import Note
+from .autolinks import autolinks_plugin
 from .blockids import blockids_plugin
 from .callouts import callouts_plugin
 from .cleanup import cleanup_plugin
@@ -50,6 +51,7 @@ def create_parser() -> MarkdownIt:
     md.core.ruler.at("inline", _inline)
     md.use(math_plugin)  # first: no other rule may read inside a formula
     md.use(gfm_autolink_plugin)
+    md.use(autolinks_plugin)
     md.use(footnote_plugin)
     md.use(comments_plugin)
     md.use(wikilinks_plugin)

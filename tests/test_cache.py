@@ -209,6 +209,28 @@ def test_editing_a_note_renders_it_again_and_the_notes_that_embed_it(vault: Path
     assert "three times a day" in beta  # Beta embeds Epsilon
 
 
+def test_a_feed_after_an_edit_lowers_for_mail_only_the_notes_rendered_again(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mail-safe HTML is kept with each rendering: the feed of five notes rewritten
+    after one edit makes it again for the edited note and the note that embeds it."""
+    import notepress.exporters.feed.mail as mail
+
+    _build(vault)
+    lowered: list[str] = []
+    lower = mail.lower_for_mail
+
+    def counted(html: str) -> str:
+        lowered.append(html)
+        return lower(html)
+
+    monkeypatch.setattr(mail, "lower_for_mail", counted)
+    _edit(vault / "epsilon.md", "twice a day", "three times a day")
+    _build(vault)
+    assert len(lowered) == 2
+    assert all("three times a day" in html for html in lowered)
+
+
 def test_a_new_title_renders_again_the_notes_that_link_to_it(vault: Path) -> None:
     _build(vault)
     _edit(vault / "gamma.md", "title: Gamma", "title: Gamma Oven")

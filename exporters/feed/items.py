@@ -20,7 +20,7 @@ from notepress.model import Note, Problem
 from notepress.renderpool import render_many
 from notepress.vault import Vault
 
-from .mail import FeedLinks, lower_for_mail
+from .mail import FeedLinks
 
 __all__ = [
     "Enclosure",
@@ -180,7 +180,7 @@ class ItemFactory:
 
     def _make(self, note: Note, rendered: RenderedNote) -> FeedItem:
         published, updated = self.dates(note)
-        html = clean_text(lower_for_mail(rendered.html))
+        html = clean_text(rendered.html)  # lowered for mail by the style (FeedLinks)
         summary = clean_text(note.description).strip() or excerpt(
             [clean_text(paragraph) for paragraph in rendered.paragraphs], self.summary_words
         )

@@ -69,6 +69,7 @@ class FeedLinks(UrlLinks):
     Every id of an item starts with ``n<note_id>-``, so the items of one feed (or of one
     mail digest, which pastes several items into one message) never share an id; a footnote
     call and its way back are ``#`` fragments inside the item, not the website's page.
+    Its renderings are lowered for mail (:func:`lower_for_mail`) as they are made.
     """
 
     def element_id(self, note: Note, local_id: str) -> str:
@@ -76,6 +77,9 @@ class FeedLinks(UrlLinks):
 
     def anchor_href(self, note: Note, local_id: str) -> str:
         return "#" + self.element_id(note, local_id)
+
+    def finish_html(self, html: str) -> str:
+        return lower_for_mail(html)
 
 
 def lower_for_mail(html: str) -> str:

@@ -102,6 +102,16 @@ class LinkStyle:
         """Where the output finds the vault attachment ``path``, or None to leave it out."""
         return None
 
+    def finish_html(self, html: str) -> str:
+        """The rendered HTML as the output writes it, once everything a rendering tells
+        (text, paragraphs, URLs, images) has been read from it.
+
+        Done here rather than by the exporter so that it is kept with the rendering in the
+        build cache and done in the worker that rendered the note: a feed rewritten after
+        one edit changes the markup of one note, not of every note it lists.
+        """
+        return html
+
 
 class TextLinks(LinkStyle):
     """Every link as text and no assets: the safest rendering, for summaries and checks."""
@@ -287,7 +297,7 @@ def _render(
     problems += tuple(context.shared.problems)
     return RenderedNote(
         note=note,
-        html=html,
+        html=style.finish_html(html),
         headings=tuple(_headings(tokens, context)),
         assets=tuple(path for path, src in context.assets.items() if src in kept),
         external_links=tuple(url for url in context.external if url in kept),

@@ -147,6 +147,27 @@ def test_a_streamed_feed_is_feedgens_whole_document(kind: str, info: FeedInfo, c
     assert streamed(kind, info, items) == WRITERS[kind](info, items)
 
 
+@pytest.mark.parametrize("kind", ["atom", "rss"])
+@pytest.mark.parametrize("info", VARIED_INFOS, ids=lambda info: f"info{VARIED_INFOS.index(info)}")
+def test_entries_are_serialised_alone_once_the_first_proves_it(
+    kind: str, info: FeedInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole feed is serialised for the first entry only, to prove the short way; every
+    entry after it is serialised alone, and the feed is still feedgen's whole document."""
+    from notepress.exporters.feed import writers
+
+    whole_feeds = []
+    original = writers._XmlEntries._in_whole_feed
+
+    def counted(self: Any) -> bytes:
+        whole_feeds.append(1)
+        return original(self)
+
+    monkeypatch.setattr(writers._XmlEntries, "_in_whole_feed", counted)
+    assert streamed(kind, info, VARIED_ITEMS) == WRITERS[kind](info, VARIED_ITEMS)
+    assert len(whole_feeds) == 1
+
+
 _TEXT = st.text(st.characters(codec="utf-8"), max_size=40).map(clean_text)
 
 

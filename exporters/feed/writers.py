@@ -334,7 +334,14 @@ _XML_TAILS = {"atom": b"</feed>\n", "rss": b"  </channel>\n</rss>\n"}
 
 
 class _XmlEntries:
-    """Atom entries or RSS items, each serialised by feedgen in a feed of its own."""
+    """Atom entries or RSS items, each serialised by feedgen in a feed of its own.
+
+    Serialising the whole feed for each entry made feedgen build the feed's own elements
+    again every time, a third of rewriting a large archive.  So an entry's element is
+    serialised inside a bare copy of the feed's root (its name, attributes and namespaces,
+    and the channel of RSS): the same ancestors, so the same bytes, which the first entry of
+    each feed proves against the whole feed before the short way is trusted.
+    """
 
     def __init__(self, kind: str, info: FeedInfo) -> None:
         self._kind = kind
@@ -345,6 +352,26 @@ class _XmlEntries:
         if not empty.endswith(self._tail):
             raise RuntimeError(f"unexpected end of a feedgen {kind} document")
         self._head = empty[: -len(self._tail)]
+        self._bare, self._parent = self._bare_root()
+        self._bare_ok: bool | None = None
+        """Whether an entry in the bare root gives the bytes it gives in the whole feed;
+        None until the first entry says."""
+
+    def _bare_root(self) -> tuple[etree._Element, etree._Element]:
+        """The feed's root element as feedgen makes it, with no element but the one entries
+        go into."""
+        if self._kind == "atom":
+            root, _doc = self._feed._create_atom()
+            parent = root
+        else:
+            root, _doc = self._feed._create_rss()
+            parent = root.find("channel")
+            if parent is None:
+                raise RuntimeError("a feedgen rss document without a channel")
+        for child in list(parent):
+            parent.remove(child)
+        parent.text = None
+        return root, parent
 
     def _generator(self, info: FeedInfo) -> FeedGenerator:
         return _atom_feed(info) if self._kind == "atom" else _rss_channel(info)
@@ -363,12 +390,41 @@ class _XmlEntries:
                 _atom_entry(entry, item, self._info)
             else:
                 _rss_item(entry, item, self._info)
-            whole = self._serialise(self._feed)
+            if self._bare_ok is None:
+                self._bare_ok = self._in_bare_root(entry) == self._in_whole_feed()
+            if self._bare_ok:
+                return self._in_bare_root(entry)
+            return self._in_whole_feed()
         finally:
             self._feed.remove_entry(entry)
+
+    def _in_whole_feed(self) -> bytes:
+        whole = self._serialise(self._feed)
         if not (whole.startswith(self._head) and whole.endswith(self._tail)):
             raise RuntimeError(f"a feedgen {self._kind} entry changed the feed around it")
         return whole[len(self._head) : -len(self._tail)]
+
+    def _in_bare_root(self, entry: FeedEntry) -> bytes:
+        element = entry.atom_entry() if self._kind == "atom" else entry.rss_entry()
+        self._parent.append(element)
+        try:
+            whole = etree.tostring(
+                etree.ElementTree(self._bare),
+                pretty_print=True,
+                encoding="UTF-8",
+                xml_declaration=False,
+            )
+        finally:
+            self._parent.remove(element)
+        # The bare root's start tag (and the channel's) end the first lines; the entry's
+        # lines follow, then the feed's own tail.
+        opened = 2 if self._kind == "atom" else 3
+        start = 0
+        for _ in range(opened - 1):
+            start = whole.index(b"\n", start) + 1
+        if not whole.endswith(self._tail):
+            return b""  # not the whole feed's bytes: the first entry turns this way off
+        return whole[start : -len(self._tail)]
 
     def frame(self, info: FeedInfo, count: int) -> tuple[bytes, bytes]:
         """The bytes before the first entry and after the last one."""

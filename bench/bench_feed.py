@@ -16,6 +16,8 @@ does.  Both are run as whole processes, the way a person runs them:
   build with ``-j 1`` (parsing and rendering in one process, no workers);
 - ``feed, full archive, warm``: the same build again with nothing changed (after one untimed
   build that fills the cache), next to Hugo again;
+- ``feed, full archive, one note edited``: the same build after text is added to the newest
+  note: every item is written again, the edited note alone rendered;
 - ``markdown-it-py alone``: the markdown library notepress renders with, parsing and
   rendering every published note's body once (CommonMark, no plugins), next to Hugo: the floor under
   any cold build;
@@ -176,11 +178,21 @@ def feed_rows(folder: Path, count: int, repeat: int, newsletter: bool) -> list[d
     build(vault, "archive", folder / "out-cold")  # fills the cache: the next run is warm
     warm = build(vault, "archive", folder / "out-cold", repeat=repeat)
     hugo_warm = run_hugo(site, folder / "public-cold", repeat)
+    with max(vault.rglob("note *.md")).open("a", encoding="utf-8") as note:
+        note.write("\nOne more sentence, added after the warm build.\n")
+    edited = build(vault, "archive", folder / "out-cold")  # again would answer from the record
     _check_items(folder / "out-cold" / "archive" / "rss.xml", folder / "public-cold" / "index.xml")
     rows = [
         anchor_row("feed, full archive, cold", count, cold, ("Hugo", hugo_cold), limit=FEED_GOAL),
         anchor_row(
             "feed, full archive, warm", count, warm, ("Hugo again", hugo_warm), limit=WARM_GOAL
+        ),
+        row(
+            "feed, full archive, one note edited",
+            count,
+            edited,
+            ("Hugo again", hugo_warm),
+            ratio=edited.cpu_s / hugo_warm.cpu_s if hugo_warm.cpu_s else None,
         ),
         every_core_row("feed, full archive, cold, every core", count, cold, serial),
         row(

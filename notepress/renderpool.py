@@ -104,7 +104,7 @@ def _render_and_store(
     except NoteRenderError as exc:
         return exc
     if memo is not None and reads is not None:
-        memo.store(note, style, args, reads, rendered)
+        memo.store(note, style, args, reads, rendered, vault)
     return rendered
 
 
@@ -254,7 +254,7 @@ class _Renderer:
             kept = self.memo.reads()
             for kind, args, value in reads:
                 kept.add(kind, args, value)
-            self.memo.store(note, self.style, self.args, kept, rendered)
+            self.memo.store(note, self.style, self.args, kept, rendered, self.vault)
         return rendered
 
 

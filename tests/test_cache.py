@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -229,6 +230,47 @@ def test_a_feed_after_an_edit_lowers_for_mail_only_the_notes_rendered_again(
     _build(vault)
     assert len(lowered) == 2
     assert all("three times a day" in html for html in lowered)
+
+
+@pytest.fixture
+def asked(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """The questions kept renderings ask the vault again, by kind."""
+    import notepress.markdown.memo as memo
+
+    kinds: Counter[str] = Counter()
+    ask = memo._ask
+
+    def counted(kind: str, *args: Any) -> Any:
+        kinds[kind] += 1
+        return ask(kind, *args)
+
+    monkeypatch.setattr(memo, "_ask", counted)
+    return kinds
+
+
+def test_after_an_edit_no_other_note_sees_kept_renderings_resolve_no_link_again(
+    vault: Path, asked: Counter[str]
+) -> None:
+    """Which note a link names is a function of the vault's shape, which a body edit leaves
+    as it was: a kept rendering asks again only what the shape does not hold (the text of
+    a note it embeds); after a title changes the shape, every question is asked again, and
+    the renderings that still hold are kept under the new shape."""
+    _build(vault)
+    _edit(vault / "delta.md", "Cable labels", "Cable tags")
+    _report, rendered = _build(vault)
+    assert rendered == Counter({"delta.md": 2})
+    assert asked["resolve"] == 0 and asked["content"] > 0  # Beta embeds Epsilon
+    _edit(vault / "gamma.md", "title: Gamma", "title: Gamma Oven")
+    _build(vault)
+    assert asked["resolve"] > 0
+    asked.clear()
+    _edit(vault / "delta.md", "Cable tags", "Cable marks")
+    _report, rendered = _build(vault)
+    assert rendered == Counter({"delta.md": 2})
+    assert asked["resolve"] == 0
+    cold = vault.parent / "cold"
+    notepress.load_project(vault, output=cold, cache=False).build()
+    assert _output_files(vault / "_publish") == _output_files(cold)
 
 
 def test_a_new_title_renders_again_the_notes_that_link_to_it(vault: Path) -> None:

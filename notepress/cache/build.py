@@ -111,7 +111,7 @@ class Cache:
         return self._shaped[1], self._shaped[2]
 
     def memo(self, target: str) -> TargetMemo:
-        return TargetMemo(self.store, target, self.fingerprints)
+        return TargetMemo(self.store, target, self.fingerprints, self.shape)
 
     def built(
         self,

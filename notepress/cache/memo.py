@@ -12,16 +12,31 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from ..markdown.memo import STYLE_READS, Reads, json_bytes, replay
 from ..model import Note
 from .codec import Uncacheable, canonical, fingerprint, rendered_from_data, rendered_to_data
+from .shape import SHAPED_READS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..markdown.render import LinkStyle, RenderedNote
     from ..vault import Vault
     from .store import BuildCache
 
 __all__ = ["Fingerprints", "TargetMemo"]
+
+
+def _loads(text: str) -> Any:
+    """JSON a rendering was kept as: orjson, three times as fast, unless it holds what
+    orjson refuses and the standard library reads (an integer past 64 bits)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
 
 #: Problems that may not happen again (a diagram renderer that timed out on a busy
 #: machine): a rendering that has one is not kept.
@@ -51,16 +66,42 @@ class Fingerprints:
 
 
 class TargetMemo:
-    def __init__(self, cache: BuildCache, scope: str, fingerprints: Fingerprints) -> None:
+    """The renderings kept for one target (``scope``).
+
+    Each is kept with the vault shape (:mod:`.shape`) its reads were last found true in:
+    in a vault of that shape, the answers the shape determines (which note a link names,
+    which heading an anchor is) are the same, and only the others are asked again, so that
+    a rebuild after an edit no other note sees does not resolve every link of the vault.
+    """
+
+    def __init__(
+        self,
+        cache: BuildCache,
+        scope: str,
+        fingerprints: Fingerprints,
+        shape_of: Callable[[Vault], str] | None = None,
+    ) -> None:
         self.cache = cache
         self.scope = scope
         self.fingerprint = fingerprints
-        self.vault_reads: dict[str, list[Any]] = {}
+        self.vault_reads: dict[bytes, list[Any]] = {}
         """Every question asked of the vault by this target's renderings."""
         self.hits = 0
         self.misses = 0
-        self._rows: list[tuple[str, str, str, str, str, str]] = []
+        self._rows: list[tuple[str, str, str, str, str, str, str]] = []
+        self._reshaped: list[tuple[str, str, str, str]] = []
         self._paths: dict[int, tuple[Vault, dict[str, Note]]] = {}
+        self._shape_of = shape_of
+        self._arg_keys: dict[tuple[Any, ...], str] = {}
+        self._shape: tuple[Vault, str] | None = None
+
+    def shape(self, vault: Vault) -> str:
+        """The shape of ``vault``; empty (equal to no kept shape) without a way to know it."""
+        if self._shape_of is None:
+            return ""
+        if self._shape is None or self._shape[0] is not vault:
+            self._shape = (vault, self._shape_of(vault))
+        return self._shape[1]
 
     def notes_of(self, vault: Vault) -> dict[str, Note]:
         known = self._paths.get(id(vault))
@@ -74,26 +115,46 @@ class TargetMemo:
     def lookup(
         self, note: Note, vault: Vault, style: LinkStyle, args: list[Any]
     ) -> RenderedNote | None:
-        stored = self.cache.rendered(self.scope, note.path.as_posix(), canonical(args))
+        path, key = note.path.as_posix(), self._args_key(args)
+        stored = self.cache.rendered(self.scope, path, key)
         if stored is None or stored[0] != self.fingerprint(note):
             self.misses += 1
             return None
         notes = self.notes_of(vault)
+        shape = self.shape(vault)
+        same_shape = bool(shape) and stored[3] == shape
         try:
-            reads = json.loads(stored[1])
-            if replay(reads, vault, style, notes, self.fingerprint) is None:
+            reads = _loads(stored[1])
+            skip = SHAPED_READS if same_shape else frozenset()
+            if replay(reads, vault, style, notes, self.fingerprint, skip=skip) is None:
                 self.misses += 1
                 return None
-            rendered = rendered_from_data(json.loads(stored[2]), note, notes)
+            rendered = rendered_from_data(_loads(stored[2]), note, notes)
         except (ValueError, KeyError, TypeError):
             self.misses += 1
             return None
+        if shape and not same_shape:
+            self._reshaped.append((shape, self.scope, path, key))
         self._gather(reads)
         self.hits += 1
         return rendered
 
+    def _args_key(self, args: list[Any]) -> str:
+        """:func:`canonical` of the render arguments, the same for most of a target's notes."""
+        known = tuple(args)
+        key = self._arg_keys.get(known)
+        if key is None:
+            key = self._arg_keys[known] = canonical(args)
+        return key
+
     def store(
-        self, note: Note, style: LinkStyle, args: list[Any], reads: Reads, rendered: RenderedNote
+        self,
+        note: Note,
+        style: LinkStyle,
+        args: list[Any],
+        reads: Reads,
+        rendered: RenderedNote,
+        vault: Vault | None = None,
     ) -> None:
         data = reads.as_data()
         self._gather(data)
@@ -106,19 +167,23 @@ class TargetMemo:
             (
                 self.scope,
                 note.path.as_posix(),
-                canonical(args),
+                self._args_key(args),
                 note_fp,
                 json_bytes(data).decode(),
                 json_bytes(rendered_to_data(rendered)).decode(),
+                self.shape(vault) if vault is not None else "",
             )
         )
 
     def _gather(self, reads: list[list[Any]]) -> None:
         for kind, args, answer in reads:
             if kind not in STYLE_READS:
-                self.vault_reads.setdefault(canonical([kind, args]), [kind, args, answer])
+                # Only tells equal questions apart within this build: orjson's bytes will do.
+                self.vault_reads.setdefault(json_bytes([kind, args]), [kind, args, answer])
 
     def flush(self) -> None:
         """Write the renderings made for this target (the build holds the lock)."""
         self.cache.store_rendered(self._rows)
+        self.cache.reshape_rendered(self._reshaped)
         self._rows = []
+        self._reshaped = []

@@ -50,7 +50,7 @@ __all__ = [
     "stat_key",
 ]
 
-SCHEMA = 2
+SCHEMA = 3
 """The layout of the tables; a file of another layout is discarded."""
 
 _TABLES = (
@@ -58,7 +58,7 @@ _TABLES = (
     "CREATE TABLE parsed (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER "
     "NOT NULL, sha256 TEXT NOT NULL, env TEXT NOT NULL, data TEXT NOT NULL)",
     "CREATE TABLE rendered (scope TEXT NOT NULL, path TEXT NOT NULL, args TEXT NOT NULL, "
-    "note TEXT NOT NULL, reads TEXT NOT NULL, data TEXT NOT NULL, "
+    "note TEXT NOT NULL, reads TEXT NOT NULL, data TEXT NOT NULL, shape TEXT NOT NULL, "
     "PRIMARY KEY (scope, path, args))",
     "CREATE TABLE checks (path TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, "
     "problems TEXT NOT NULL, PRIMARY KEY (path, kind))",
@@ -69,7 +69,7 @@ _TABLES = (
 _COLUMNS = {
     "meta": ["key", "value"],
     "parsed": ["path", "size", "mtime_ns", "sha256", "env", "data"],
-    "rendered": ["scope", "path", "args", "note", "reads", "data"],
+    "rendered": ["scope", "path", "args", "note", "reads", "data", "shape"],
     "checks": ["path", "kind", "key", "problems"],
     "targets": ["name", "key", "shape", "reads", "problems", "files", "manifest"],
 }
@@ -263,12 +263,15 @@ class BuildCache:
         """Key parsed notes by the settings that change how a note is read, too."""
         self._env = environment_key() + ":" + hashlib.sha256(settings_key.encode()).hexdigest()
 
-    def rendered(self, scope: str, path: str, args: str) -> tuple[str, str, str] | None:
+    def rendered(self, scope: str, path: str, args: str) -> tuple[str, str, str, str] | None:
+        """(note fingerprint, reads, rendering, vault shape its reads were last found true
+        in) of a kept rendering."""
         row = self._query(
-            "SELECT note, reads, data FROM rendered WHERE scope = ? AND path = ? AND args = ?",
+            "SELECT note, reads, data, shape FROM rendered "
+            "WHERE scope = ? AND path = ? AND args = ?",
             (scope, path, args),
         )
-        return None if row is None else (row[0], row[1], row[2])
+        return None if row is None else (row[0], row[1], row[2], row[3])
 
     def target(self, name: str) -> TargetRecord | None:
         row = self._query(
@@ -347,8 +350,15 @@ class BuildCache:
         self._pending.clear()
         self._pending_checks.clear()
 
-    def store_rendered(self, rows: list[tuple[str, str, str, str, str, str]]) -> None:
-        self._execute_many("INSERT OR REPLACE INTO rendered VALUES (?,?,?,?,?,?)", rows)
+    def store_rendered(self, rows: list[tuple[str, str, str, str, str, str, str]]) -> None:
+        self._execute_many("INSERT OR REPLACE INTO rendered VALUES (?,?,?,?,?,?,?)", rows)
+
+    def reshape_rendered(self, rows: list[tuple[str, str, str, str]]) -> None:
+        """Record (shape, scope, path, args): the rendering's reads were all found true in
+        a vault of that shape."""
+        self._execute_many(
+            "UPDATE rendered SET shape = ? WHERE scope = ? AND path = ? AND args = ?", rows
+        )
 
     def store_target(self, name: str, record: TargetRecord | None) -> None:
         if record is None:

@@ -103,17 +103,23 @@ def replay(
     fingerprint: Callable[[Note], str],
     *,
     style_only: bool = False,
+    skip: frozenset[str] = frozenset(),
 ) -> list[str] | None:
     """Ask ``reads`` again of ``vault`` and ``style``; the paths of the notes whose content
     was read (embedded notes) when every answer is the same, else None.
 
     Without a ``style`` only the questions asked of the vault are asked again; with
-    ``style_only`` only those asked of the style (the vault is known to be the same one).
+    ``style_only`` only those asked of the style (the vault is known to be the same one);
+    reads of a kind in ``skip`` are known to hold.
     """
     contents: list[str] = []
     try:
         for kind, args, answer in reads:
-            if (style is None and kind in STYLE_READS) or (style_only and kind not in STYLE_READS):
+            if (
+                (style is None and kind in STYLE_READS)
+                or (style_only and kind not in STYLE_READS)
+                or kind in skip
+            ):
                 continue
             if _ask(kind, args, vault, style, notes, fingerprint) != answer:
                 return None
@@ -203,7 +209,13 @@ class RenderMemo(Protocol):
     def reads(self) -> Reads: ...
 
     def store(
-        self, note: Note, style: LinkStyle, args: list[Any], reads: Reads, rendered: RenderedNote
+        self,
+        note: Note,
+        style: LinkStyle,
+        args: list[Any],
+        reads: Reads,
+        rendered: RenderedNote,
+        vault: Vault | None = None,
     ) -> None: ...
 
 

@@ -238,7 +238,7 @@ def render_note(
     count_render(note)
     rendered = render_fresh(note, vault, style, args, reads)
     if memo is not None and reads is not None:
-        memo.store(note, style, args, reads, rendered)
+        memo.store(note, style, args, reads, rendered, vault)
     return rendered
 
 

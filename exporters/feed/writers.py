@@ -421,8 +421,8 @@ class _XmlEntries:
         opened = 2 if self._kind == "atom" else 3
         start = 0
         for _ in range(opened - 1):
-            start = whole.index(b"\n", start) + 1
-        if not whole.endswith(self._tail):
+            start = whole.find(b"\n", start) + 1
+        if not start or not whole.endswith(self._tail):
             return b""  # not the whole feed's bytes: the first entry turns this way off
         return whole[start : -len(self._tail)]
 

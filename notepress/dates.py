@@ -58,10 +58,14 @@ def parse_date(value: object, tz: tzinfo) -> datetime:
         return value if value.tzinfo else value.replace(tzinfo=tz)
     if isinstance(value, date):
         return datetime.combine(value, time(), tzinfo=tz)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return _digits(str(value), tz)
     if isinstance(value, str):
         text = value.strip()
         if not text:
             raise DateError("empty date")
+        if text.isascii() and text.isdigit():
+            return _digits(text, tz)
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
@@ -71,6 +75,31 @@ def parse_date(value: object, tz: tzinfo) -> datetime:
             ) from None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
     raise DateError(f"expected a date, got {type(value).__name__} {value!r}")
+
+
+#: Dates written as digits alone, by their length: the compact stamps that note plugins
+#: and Zettelkasten ids write (``20230608`` and ``20230608203724``, in the site's timezone),
+#: and the milliseconds since 1970 that Dendron writes (13 digits, UTC).  Ten digits could
+#: be seconds since 1970 or a stamp to the hour, so they are refused rather than guessed.
+_STAMPS = {8: "%Y%m%d", 12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S"}
+_EPOCH_MS_DIGITS = 13
+
+
+def _digits(text: str, tz: tzinfo) -> datetime:
+    if len(text) == _EPOCH_MS_DIGITS:
+        return datetime.fromtimestamp(int(text) / 1000, tz=UTC).replace(microsecond=0)
+    layout = _STAMPS.get(len(text))
+    if layout is None:
+        raise DateError(
+            f"cannot read {text} as a date: digits alone are read as YYYYMMDD, "
+            "YYYYMMDDhhmm, YYYYMMDDhhmmss or milliseconds since 1970 (13 digits)"
+        )
+    try:
+        return datetime.strptime(text, layout).replace(tzinfo=tz)
+    except ValueError:
+        shown = layout.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
+        shown = shown.replace("%H", "hh").replace("%M", "mm").replace("%S", "ss")
+        raise DateError(f"cannot read {text} as a date ({shown}: no such day or time)") from None
 
 
 def parse_note_date(value: object, tz: tzinfo) -> datetime:

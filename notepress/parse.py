@@ -367,13 +367,26 @@ def _quoting_hint(fm_text: str, line: int) -> str:
     if closer is None:
         mend = ": " in value or value[0] in "`@"
     else:  # unclosed is said by the error itself; closed, then more text, is not
-        mend = 0 < value.find(closer, 1) < len(value) - 1
+        mend = 0 < _closing(value, closer) < len(value) - 1
     if not mend:
         return ""
     return (
         f"; if the value of {key!r} is text, put all of it in quotes: {key}: '...' "
         "(a ' inside written twice)"
     )
+
+
+def _closing(value: str, closer: str) -> int:
+    """Where the quote or bracket that opens ``value`` closes (-1: never); brackets nest,
+    so that ``[[Note]]`` closes at its end."""
+    if closer in "\"'":
+        return value.find(closer, 1)
+    depth = 0
+    for index, char in enumerate(value):
+        depth += (char == value[0]) - (char == closer)
+        if depth == 0:
+            return index
+    return -1
 
 
 def _key_lines(root: yaml.MappingNode) -> dict[str, int]:

@@ -402,7 +402,9 @@ def test_updated_is_kept_when_given() -> None:
     [
         pytest.param("yesterday", id="word"),
         pytest.param("06/03/2023", id="slashes"),
-        pytest.param("20230306", id="integer"),
+        pytest.param("1700000000", id="ten-digits"),  # seconds or a stamp to the hour
+        pytest.param("20230230", id="compact-feb-30"),
+        pytest.param("20230414500000", id="compact-hour-50"),
         pytest.param("'2023-13-01'", id="month-13"),
         pytest.param("'2023-02-30'", id="quoted-feb-30"),
         pytest.param(
@@ -792,8 +794,31 @@ def test_text_yaml_reads_as_more_than_text_gets_the_quoting_hint(value: str) -> 
         'title: "unclosed',
         "title: ok\nbad line here\nx: 1",
         "title: ok\n\tindent: tab",
+        "type:[[Kind]]\nsource: [[Book]]",  # the missing space is the fault, not the link
     ],
 )
 def test_an_error_the_quoting_hint_would_not_mend_gets_none(line: str) -> None:
     problem = only(parse(f"---\n{line}\ndraft: false\n---\nbody\n"), "frontmatter-yaml")
     assert "quotes" not in problem.message
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("20230608", datetime(2023, 6, 8, tzinfo=UTC), id="YYYYMMDD"),
+        pytest.param("202306082037", datetime(2023, 6, 8, 20, 37, tzinfo=UTC), id="to-minute"),
+        pytest.param(
+            "20230608203724", datetime(2023, 6, 8, 20, 37, 24, tzinfo=UTC), id="to-second"
+        ),
+        pytest.param("'20230608203724'", datetime(2023, 6, 8, 20, 37, 24, tzinfo=UTC), id="quoted"),
+        pytest.param(
+            "1636999999999", datetime(2021, 11, 15, 18, 13, 19, tzinfo=UTC), id="epoch-ms"
+        ),
+    ],
+)
+def test_a_date_written_as_digits_is_read(value: str, expected: datetime) -> None:
+    """Compact stamps (note plugins, Zettelkasten ids) and Dendron's milliseconds since
+    1970: a real vault wrote every ``modified`` this way."""
+    note = parse(f"---\ntitle: T\ndraft: false\ncreated: {value}\nupdated: {value}\n---\nbody\n")
+    assert not note.errors(), note.errors()
+    assert note.created == expected and note.updated == expected

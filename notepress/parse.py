@@ -13,7 +13,7 @@ import re
 import reprlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -500,7 +500,7 @@ def _build_note(
     updated, updated_from = _first_date(meta, settings.updated_keys, settings.timezone, report)
     note_id = _note_id(path, meta, created, report, created_key=created_from or "created")
     if not created_from:
-        created, created_from = _fallback_date(path, note_id, settings, report)
+        created, created_from = _fallback_date(path, note_id, settings, report, meta)
     if updated is None:
         updated = created
     elif created is not None and updated < created:
@@ -576,7 +576,11 @@ def _first_date(
 
 
 def _fallback_date(
-    path: PurePosixPath, note_id: str, settings: ParseSettings, report: _Collector
+    path: PurePosixPath,
+    note_id: str,
+    settings: ParseSettings,
+    report: _Collector,
+    meta: dict[str, Any] | None = None,
 ) -> tuple[datetime | None, str]:
     """A date for a note without a date key: its file name, then its note_id.
 
@@ -591,8 +595,36 @@ def _fallback_date(
         if from_id is not None:
             report.warn("created-missing", "no date key; using the date in note_id", line=1)
             return from_id, "note_id"
-    report.warn("created-missing", _undated_message(settings), line=1)
+    dated = _date_elsewhere(meta or {}, settings)
+    if dated is not None:
+        key, value = dated
+        report.warn(
+            "created-missing",
+            f"no date key, but {key!r} holds {value!r}, which reads as a date: add {key!r} to "
+            "[vault] created_keys to date notes by it",
+            key=key,
+        )
+    else:
+        report.warn("created-missing", _undated_message(settings), line=1)
     return None, ""
+
+
+def _date_elsewhere(meta: dict[str, Any], settings: ParseSettings) -> tuple[str, object] | None:
+    """The first key of ``meta`` that no setting reads as a date but whose value is one
+    (a Zettelkasten ``uid: 20230608202613``, a ``time:`` key): named in the warning, never
+    taken, since what a key means is the writer's to say."""
+    known = {*_KNOWN_KEYS, *settings.created_keys, *settings.updated_keys}
+    for key, value in meta.items():
+        if not isinstance(key, str) or key in known or isinstance(value, bool):
+            continue
+        if not isinstance(value, datetime | date | int | str):
+            continue
+        try:
+            parse_note_date(value, settings.timezone)
+        except DateError:
+            continue
+        return key, value
+    return None
 
 
 def _undated_message(settings: ParseSettings) -> str:

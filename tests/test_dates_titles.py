@@ -213,6 +213,26 @@ def test_an_undated_note_is_told_every_source_tried_and_how_to_date_it() -> None
     assert "git history" in warning.message
 
 
+def test_an_undated_note_with_a_date_under_another_key_is_told_to_name_that_key() -> None:
+    """A Zettelkasten ``uid`` holds the moment the note was made: named, never taken
+    unasked; named in ``created_keys``, it dates the note."""
+    text = front("title: T\naliases: [x]\nuid: 20230608202613\nmodified: 20230609101500")
+    note = parse(text, "thought.md")
+    (warning,) = [p for p in note.problems if p.code == "created-missing"]
+    assert note.created is None
+    assert warning.line == 4  # the uid line
+    assert warning.message == (
+        "no date key, but 'uid' holds 20230608202613, which reads as a date: add 'uid' to "
+        "[vault] created_keys to date notes by it"
+    )
+    dated = parse(text, "thought.md", created_keys=("created", "uid"))
+    assert dated.created == datetime(2023, 6, 8, 20, 26, 13, tzinfo=UTC)
+    assert not [p for p in dated.problems if p.code == "created-missing"]
+    plain = parse(front("title: T\nuid: a7f3\nrating: 5"), "thought.md")
+    (warning,) = [p for p in plain.problems if p.code == "created-missing"]
+    assert "tried the keys" in warning.message
+
+
 def test_the_file_name_dates_a_note_and_the_file_mtime_never_does(tmp_path: Path) -> None:
     files = {"plain.md": front("title: Plain"), "Log/2023-09-12.md": front("title: Day")}
     root = write_vault(tmp_path / "vault", files)

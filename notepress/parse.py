@@ -598,9 +598,10 @@ def _fallback_date(
     dated = _date_elsewhere(meta or {}, settings)
     if dated is not None:
         key, value = dated
+        shown = value.isoformat() if isinstance(value, date) else repr(value)
         report.warn(
             "created-missing",
-            f"no date key, but {key!r} holds {value!r}, which reads as a date: add {key!r} to "
+            f"no date key, but {key!r} holds {shown}, which reads as a date: add {key!r} to "
             "[vault] created_keys to date notes by it",
             key=key,
         )

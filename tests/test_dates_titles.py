@@ -228,6 +228,9 @@ def test_an_undated_note_with_a_date_under_another_key_is_told_to_name_that_key(
     dated = parse(text, "thought.md", created_keys=("created", "uid"))
     assert dated.created == datetime(2023, 6, 8, 20, 26, 13, tzinfo=UTC)
     assert not [p for p in dated.problems if p.code == "created-missing"]
+    stamped = parse(front("title: T\nmade: 2023-06-08"), "thought.md")
+    (warning,) = [p for p in stamped.problems if p.code == "created-missing"]
+    assert "'made' holds 2023-06-08, which" in warning.message
     plain = parse(front("title: T\nuid: a7f3\nrating: 5"), "thought.md")
     (warning,) = [p for p in plain.problems if p.code == "created-missing"]
     assert "tried the keys" in warning.message

@@ -28,8 +28,8 @@ def template_environment(
     Undefined variables raise, so a typo in a template fails the build instead of printing
     nothing.
     """
-    # Imported here: every build names the built-in templates in its cache key, and most
-    # builds (a feed, JSON-LD) never render one.
+    # Imported here: every build names the built-in templates in its cache key, and a build
+    # whose targets are all up to date renders none.
     import jinja2
 
     loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(d)) for d in user_dirs]

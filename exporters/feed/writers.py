@@ -390,10 +390,12 @@ class _XmlEntries:
                 _atom_entry(entry, item, self._info)
             else:
                 _rss_item(entry, item, self._info)
-            if self._bare_ok is None:
-                self._bare_ok = self._in_bare_root(entry) == self._in_whole_feed()
-            if self._bare_ok:
-                return self._in_bare_root(entry)
+            if self._bare_ok is not False:
+                bare = self._in_bare_root(entry)
+                if self._bare_ok is None:
+                    self._bare_ok = bare == self._in_whole_feed()
+                if self._bare_ok:
+                    return bare
             return self._in_whole_feed()
         finally:
             self._feed.remove_entry(entry)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import inspect
 import json
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import fields
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import PurePosixPath
 from types import MappingProxyType
@@ -214,9 +214,13 @@ def note_to_data(note: Note) -> dict[str, Any]:
 def note_from_data(data: Mapping[str, Any], path: PurePosixPath | None = None) -> Note:
     """The note :func:`note_to_data` wrote (raises KeyError, TypeError or ValueError on data
     it did not write); ``path``, when the caller has it, saves making it again."""
-    if path is not None and path.as_posix() == data["path"]:
-        return _note(path, *(data[key] for key in _NOTE_KEYS[1:]))
-    return _note(*(data[key] for key in _NOTE_KEYS))
+    values = [
+        convert(*(data[key] for key in keys)) if convert else data[keys[0]]
+        for keys, convert in _FIELDS_BACK[1:]
+    ]
+    if path is None or path.as_posix() != data["path"]:
+        path = _note_path(data["path"])
+    return Note(path, *values)
 
 
 def notes_to_columns(notes: Iterable[Note]) -> tuple[dict[str, list[Any]], list[str]]:
@@ -233,36 +237,13 @@ def notes_from_columns(columns: Mapping[str, list[Any]]) -> tuple[Note, ...]:
     if len({len(columns[key]) for key in _NOTE_KEYS}) > 1:
         raise ValueError("columns of different lengths")
     # Column by column, each converter mapped over a whole column and the notes made by
-    # position: a build after one edit reads 10,000 notes back, and a Python call per
-    # note and field (as :func:`_note` makes) costs twice as much.  The arguments are in
-    # the order of Note's fields, which :func:`_note` names.
-    return tuple(
-        map(
-            Note,
-            map(_note_path, columns["path"]),
-            columns["title"],
-            columns["note_id"],
-            columns["draft"],
-            map(_moment_back, columns["created"]),
-            map(_moment_back, columns["updated"]),
-            map(tuple, columns["tags"]),
-            map(tuple, columns["keywords"]),
-            columns["description"],
-            map(tuple, columns["cssclasses"]),
-            map(tuple, columns["aliases"]),
-            map(_value_back, columns["extra"]),
-            columns["body"],
-            columns["body_line"],
-            [tuple(map(Link._make, links)) for links in columns["links"]],
-            map(_field_lines_back, columns["field_lines"], columns["field_lines_type"]),
-            [tuple(map(_heading, headings)) for headings in columns["headings"]],
-            map(frozenset, columns["block_ids"]),
-            [tuple(map(_problem_back, problems)) for problems in columns["problems"]],
-            columns["created_from"],
-            columns["updated_from"],
-            columns["slug"],
-        )
-    )
+    # position: a build after one edit reads 10,000 notes back, and a Python call per note
+    # and field costs twice as much.
+    arguments = [
+        map(convert, *(columns[key] for key in keys)) if convert else columns[keys[0]]
+        for keys, convert in _FIELDS_BACK
+    ]
+    return tuple(map(Note, *arguments))
 
 
 def _note_path(path: PurePosixPath | str) -> PurePosixPath:
@@ -274,55 +255,12 @@ def _field_lines_back(pairs: list[list[Any]], kind: str) -> Mapping[str, int]:
     return lines if kind == "dict" else MappingProxyType(lines)
 
 
-def _note(
-    path: PurePosixPath | str,
-    title: str,
-    note_id: str,
-    draft: bool,
-    created: Any,
-    updated: Any,
-    tags: list[str],
-    keywords: list[str],
-    description: str,
-    cssclasses: list[str],
-    aliases: list[str],
-    extra: Any,
-    body: str,
-    body_line: int,
-    links: list[list[Any]],
-    field_lines: list[list[Any]],
-    field_lines_type: str,
-    headings: list[list[Any]],
-    block_ids: list[str],
-    problems: list[list[Any]],
-    created_from: str,
-    updated_from: str,
-    slug: str,
-) -> Note:
-    return Note(
-        path=_note_path(path),
-        title=title,
-        note_id=note_id,
-        draft=draft,
-        created=_moment_back(created),
-        updated=_moment_back(updated),
-        tags=tuple(tags),
-        keywords=tuple(keywords),
-        description=description,
-        cssclasses=tuple(cssclasses),
-        aliases=tuple(aliases),
-        extra=_value_back(extra),
-        body=body,
-        body_line=body_line,
-        links=tuple(map(Link._make, links)),
-        field_lines=_field_lines_back(field_lines, field_lines_type),
-        headings=tuple(map(_heading, headings)),
-        block_ids=frozenset(block_ids),
-        problems=tuple(map(_problem_back, problems)),
-        created_from=created_from,
-        updated_from=updated_from,
-        slug=slug,
-    )
+def _links_back(data: list[list[Any]]) -> tuple[Link, ...]:
+    return tuple(map(Link._make, data))
+
+
+def _headings_back(data: list[list[Any]]) -> tuple[tuple[int, str, str], ...]:
+    return tuple(map(_heading, data))
 
 
 def _heading(data: list[Any]) -> tuple[int, str, str]:
@@ -330,8 +268,41 @@ def _heading(data: list[Any]) -> tuple[int, str, str]:
     return level, text, anchor
 
 
-#: The keys :func:`note_to_data` writes, in the order :func:`_note` takes them.
-_NOTE_KEYS = tuple(inspect.signature(_note).parameters)
+def _problems_back(data: list[list[Any]]) -> tuple[Problem, ...]:
+    return tuple(map(_problem_back, data))
+
+
+#: Each field of :class:`~notepress.model.Note`, in order: the keys :func:`note_to_data`
+#: writes it under, and how they are read back (None: as they are).  One table for both
+#: ways of reading notes back, one at a time and by columns.
+_FIELDS_BACK: tuple[tuple[tuple[str, ...], Callable[..., Any] | None], ...] = (
+    (("path",), _note_path),
+    (("title",), None),
+    (("note_id",), None),
+    (("draft",), None),
+    (("created",), _moment_back),
+    (("updated",), _moment_back),
+    (("tags",), tuple),
+    (("keywords",), tuple),
+    (("description",), None),
+    (("cssclasses",), tuple),
+    (("aliases",), tuple),
+    (("extra",), _value_back),
+    (("body",), None),
+    (("body_line",), None),
+    (("links",), _links_back),
+    (("field_lines", "field_lines_type"), _field_lines_back),
+    (("headings",), _headings_back),
+    (("block_ids",), frozenset),
+    (("problems",), _problems_back),
+    (("created_from",), None),
+    (("updated_from",), None),
+    (("slug",), None),
+)
+if [keys[0] for keys, _ in _FIELDS_BACK] != [item.name for item in fields(Note)]:
+    raise RuntimeError("the codec's fields are not Note's fields, in Note's order")
+#: The keys :func:`note_to_data` writes.
+_NOTE_KEYS = tuple(key for keys, _ in _FIELDS_BACK for key in keys)
 
 
 # renderings ----------------------------------------------------------------------------

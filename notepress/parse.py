@@ -664,8 +664,21 @@ def _text(meta: dict[str, Any], key: str, report: _Collector) -> str:
     return ""
 
 
+#: Keys other publishing tools write to say whether a note is public: Obsidian Publish and
+#: Quartz (``publish``), the Digital Garden plugin (``dg-publish``).  A vault published with
+#: one of them already says which notes are public; ignoring the key would publish a note
+#: its author marked ``publish: false`` as soon as notes without ``draft`` are published.
+PUBLISH_KEYS = ("publish", "dg-publish")
+
+
 def _draft(meta: dict[str, Any], settings: ParseSettings, report: _Collector) -> bool:
+    """Whether the note stays private: ``draft`` decides, ``publish``-like keys stand in
+    for a missing one, and a note any of them keeps private stays private."""
+    publish = [key for key in PUBLISH_KEYS if key in meta]
+    withheld = [key for key in publish if not _publish_flag(meta, key, report)]
     if "draft" not in meta:
+        if publish:
+            return bool(withheld)
         if settings.publish_without_draft_key:
             return False
         report.warn(
@@ -676,10 +689,28 @@ def _draft(meta: dict[str, Any], settings: ParseSettings, report: _Collector) ->
         )
         return True
     value = meta["draft"]
+    if not isinstance(value, bool):
+        report.error("draft-type", _draft_type_message(value), key="draft")
+        return True
+    if not value and withheld:
+        report.warn(
+            "draft-conflict",
+            f"'draft: false', but {withheld[0]!r} says not to publish: kept private "
+            "(remove one of the two)",
+            key=withheld[0],
+        )
+        return True
+    return value
+
+
+def _publish_flag(meta: dict[str, Any], key: str, report: _Collector) -> bool:
+    """The boolean of a ``publish``-like key; anything else is an error and reads as
+    "do not publish", so that a mistyped value never makes a note public."""
+    value = meta[key]
     if isinstance(value, bool):
         return value
-    report.error("draft-type", _draft_type_message(value), key="draft")
-    return True
+    report.error("draft-type", _draft_type_message(value, key), key=key)
+    return False
 
 
 #: Words YAML reads as booleans when unquoted: written as text, they were quoted.
@@ -687,26 +718,26 @@ _YAML_TRUE = frozenset({"true", "yes", "on", "y"})
 _YAML_FALSE = frozenset({"false", "no", "off", "n"})
 
 
-def _draft_type_message(value: object) -> str:
-    """Why a ``draft`` value is not a boolean, and what to write instead: a quoted
-    ``"no"`` reads as a boolean to a person but is text to YAML, and stays private."""
+def _draft_type_message(value: object, key: str = "draft") -> str:
+    """Why a ``draft`` (or ``publish``) value is not a boolean, and what to write instead: a
+    quoted ``"no"`` reads as a boolean to a person but is text to YAML, and stays private."""
     if isinstance(value, str):
         word = value.strip().lower()
-        fix = "draft: true" if word in _YAML_TRUE else "draft: false"
+        fix = f"{key}: true" if word in _YAML_TRUE else f"{key}: false"
         if word in _YAML_TRUE | _YAML_FALSE:
             return (
-                f"draft: {json.dumps(value, ensure_ascii=False)} is a quoted string, not a "
+                f"{key}: {json.dumps(value, ensure_ascii=False)} is a quoted string, not a "
                 f"boolean; write {fix} (kept private until then)"
             )
         quoted = json.dumps(value[:40] + ("…" if len(value) > 40 else ""), ensure_ascii=False)
         return (
-            f"draft: {quoted} is text, not a boolean; write draft: true or draft: false "
+            f"{key}: {quoted} is text, not a boolean; write {key}: true or {key}: false "
             "(kept private until then)"
         )
     kind = "a list" if isinstance(value, list) else "a table" if isinstance(value, dict) else None
     shown = kind or f"{reprlib.repr(value)} ({type(value).__name__})"
     return (
-        f"draft is {shown}, not a boolean; write draft: true or draft: false "
+        f"{key} is {shown}, not a boolean; write {key}: true or {key}: false "
         "(kept private until then)"
     )
 

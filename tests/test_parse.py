@@ -282,6 +282,61 @@ def test_draft_that_is_not_a_boolean_is_an_error(value: str, publish_without_key
     assert not note.published
 
 
+@pytest.mark.parametrize("key", ["publish", "dg-publish"])
+@pytest.mark.parametrize("publish_without_key", [False, True], ids=["default", "publish-option"])
+def test_a_publishing_tools_key_stands_in_for_draft(key: str, publish_without_key: bool) -> None:
+    """Obsidian Publish, Quartz and the Digital Garden plugin mark public notes with their
+    own key: ``false`` keeps a note private even where notes without ``draft`` publish."""
+    settings = ParseSettings(publish_without_draft_key=publish_without_key)
+    withheld = parse(frontmatter(f"{key}: false", draft=None), settings=settings)
+    assert withheld.draft
+    assert withheld.problems == ()  # said on purpose: no draft-missing warning
+    shown = parse(frontmatter(f"{key}: true", draft=None), settings=settings)
+    assert not shown.draft
+    assert shown.published
+    assert shown.problems == ()
+
+
+@pytest.mark.parametrize(
+    ("lines", "draft"),
+    [
+        pytest.param(("publish: true", "dg-publish: false"), True, id="tools-disagree"),
+        pytest.param(("draft: true", "publish: true"), True, id="draft-true-wins"),
+        pytest.param(("draft: false", "dg-publish: true"), False, id="all-agree"),
+    ],
+)
+def test_any_key_that_withholds_a_note_keeps_it_private(
+    lines: tuple[str, ...], draft: bool
+) -> None:
+    note = parse(frontmatter(*lines, draft=None))
+    assert note.draft is draft
+    assert note.problems == ()
+
+
+def test_draft_false_and_publish_false_stay_private_with_a_warning() -> None:
+    note = parse(frontmatter("publish: false", draft="false"))
+    assert note.draft
+    problem = only(note, "draft-conflict")
+    assert problem.severity is Severity.WARNING
+    assert problem.line == 6, "the line of the publish key"
+    assert "'publish'" in problem.message
+
+
+@pytest.mark.parametrize("value", ['"yes"', "1", "[true]"])
+def test_a_publish_key_that_is_not_a_boolean_is_an_error(value: str) -> None:
+    note = parse(
+        frontmatter(f"publish: {value}", draft=None),
+        settings=ParseSettings(publish_without_draft_key=True),
+    )
+    problem = only(note, "draft-type")
+    assert problem.severity is Severity.ERROR
+    assert problem.message.startswith("publish")
+    assert "publish: true or publish: false" in problem.message or "write publish: true" in (
+        problem.message
+    )
+    assert not note.published
+
+
 @pytest.mark.parametrize(
     ("text", "code"),
     [

@@ -513,7 +513,11 @@ def _build_note(
     for line, tex in outline.invalid_math:
         report.warn("math-invalid", _math_message(tex), line=line)
     links = outline.links
-    extra = {key: value for key, value in meta.items() if key not in _KNOWN_KEYS}
+    extra = {
+        key: value
+        for key, value in meta.items()
+        if key not in _KNOWN_KEYS and not (isinstance(key, str) and key.casefold() in _SPELLINGS)
+    }
     return Note(
         path=path,
         title=title,
@@ -521,11 +525,11 @@ def _build_note(
         draft=draft,
         created=created,
         updated=updated,
-        tags=_with_inline_tags(_terms(meta, "tags", report), outline.tags),
+        tags=_with_inline_tags(_list_key(meta, "tags", report), outline.tags),
         keywords=_terms(meta, "keywords", report),
         description=_text(meta, "description", report),
-        cssclasses=_terms(meta, "cssclasses", report),
-        aliases=_terms(meta, "aliases", report, strip_hash=False),
+        cssclasses=_list_key(meta, "cssclasses", report),
+        aliases=_list_key(meta, "aliases", report, strip_hash=False),
         extra=extra,
         body=body,
         body_line=body_line,
@@ -799,6 +803,32 @@ def _note_id(
             key="note_id",
         )
     return note_id
+
+
+#: Obsidian reads its list keys in any case, singular or plural (``Tags``, ``tag``,
+#: ``Aliases``, ``alias``, ``cssclass``): vaults written before its properties view use
+#: them all, and a link to an alias under ``Aliases`` resolves there.
+_SPELLINGS = {
+    "tags": "tags",
+    "tag": "tags",
+    "aliases": "aliases",
+    "alias": "aliases",
+    "cssclasses": "cssclasses",
+    "cssclass": "cssclasses",
+}
+
+
+def _list_key(
+    meta: dict[str, Any], key: str, report: _Collector, *, strip_hash: bool = True
+) -> tuple[str, ...]:
+    """The terms of every spelling of Obsidian's list key ``key``, in frontmatter order."""
+    spellings = [
+        name for name in meta if isinstance(name, str) and _SPELLINGS.get(name.casefold()) == key
+    ]
+    if len(spellings) <= 1:
+        return _terms(meta, spellings[0] if spellings else key, report, strip_hash=strip_hash)
+    merged = (_terms(meta, name, report, strip_hash=strip_hash) for name in spellings)
+    return tuple(dict.fromkeys(term for terms in merged for term in terms))
 
 
 def _terms(

@@ -587,6 +587,43 @@ def test_tags_and_keywords_are_normalised(key: str, value: str, expected: tuple[
     assert note.problems == ()
 
 
+@pytest.mark.parametrize(
+    ("lines", "field", "expected"),
+    [
+        pytest.param(("Tags: [ai]",), "tags", ("ai",), id="Tags"),
+        pytest.param(("tag: ai",), "tags", ("ai",), id="tag"),
+        pytest.param(("TAGS: '#ai'",), "tags", ("ai",), id="TAGS"),
+        pytest.param(("tags: [ai]", "Tag: [audio, ai]"), "tags", ("ai", "audio"), id="both"),
+        pytest.param(("Aliases: [Kettle]",), "aliases", ("Kettle",), id="Aliases"),
+        pytest.param(("alias: '#1 kettle'",), "aliases", ("#1 kettle",), id="alias"),
+        pytest.param(("cssclass: wide",), "cssclasses", ("wide",), id="cssclass"),
+        pytest.param(("Keywords: [ai]",), "keywords", (), id="keywords-exact"),
+    ],
+)
+def test_obsidian_list_keys_are_read_in_any_spelling(
+    lines: tuple[str, ...], field: str, expected: tuple[str, ...]
+) -> None:
+    """Obsidian reads ``Tags``, ``tag``, ``Aliases``, ``alias`` and ``cssclass`` as its own
+    keys; ``keywords`` is notepress's and stays exact."""
+    note = parse(frontmatter(*lines))
+    assert getattr(note, field) == expected
+    assert note.problems == ()
+    assert not {key.casefold() for key in note.extra} & {"tags", "tag", "aliases", "alias"}
+
+
+def test_an_alias_under_a_capitalised_key_resolves(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    root.mkdir()
+    (root / "kettle.md").write_text(
+        note_text("Kettle", "Boils.", extra="Aliases: [Water boiler]"), encoding="utf-8"
+    )
+    (root / "tea.md").write_text(note_text("Tea", "Use the [[Water boiler]]."), encoding="utf-8")
+    vault = load_vault(root)
+    assert "link-unresolved" not in {p.code for p in vault.all_problems()}
+    tea = next(note for note in vault.notes if note.title == "Tea")
+    assert vault.resolve_link(tea.links[0], tea).title == "Kettle"
+
+
 def test_extra_frontmatter_keys_are_kept() -> None:
     note = parse(
         frontmatter("mood: calm", "rating: 5", "source:", "  url: https://example.org", "tags: [a]")

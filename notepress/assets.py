@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = [
     "IMAGE_SUFFIXES",
     "AssetError",
+    "AssetGate",
     "Reference",
     "VaultFiles",
     "check_references",
@@ -62,6 +63,7 @@ __all__ = [
     "reference_problems",
     "svg_is_safe",
     "vault_files",
+    "without_references",
 ]
 
 _PUBLIC_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -302,6 +304,16 @@ def _collect_urls(nodes: list[Any] | None, found: list[str], *, strings: bool = 
 # SVG ---------------------------------------------------------------------------------------
 
 _SVG = "{http://www.w3.org/2000/svg}svg"
+#: Namespaces whose elements run event handler attributes (None: an element without one,
+#: which a reader of the SVG document may take for either).
+_SCRIPTABLE = frozenset(
+    {
+        None,
+        "http://www.w3.org/2000/svg",
+        "http://www.w3.org/1999/xhtml",
+        "http://www.w3.org/1998/Math/MathML",
+    }
+)
 _ACTIVE_SVG_ELEMENTS = frozenset(
     {"script", "foreignobject", "iframe", "object", "embed", "audio", "video", "handler"}
 )
@@ -356,7 +368,14 @@ def svg_is_safe(data: bytes) -> bool:
             return False
         if local in _ANIMATIONS and "href" in (element.get("attributeName") or "").lower():
             return False
-        if not all(_svg_attribute_is_safe(name, value) for name, value in element.items()):
+        # Event handlers are attributes without a namespace on SVG, XHTML or MathML
+        # elements; Inkscape's and Sodipodi's own elements carry names like
+        # ``only_selected`` that no reader runs.
+        handlers = lxml.etree.QName(element).namespace in _SCRIPTABLE
+        if not all(
+            _svg_attribute_is_safe(name, value, handlers=handlers and not name.startswith("{"))
+            for name, value in element.items()
+        ):
             return False
         if local == "style" and not _css_is_local("".join(element.itertext())):
             return False
@@ -376,11 +395,11 @@ def _declares_anything(dtd: lxml.etree.DTD | None, data: bytes) -> bool:
     return any(declaration in upper for declaration in _DECLARATIONS)
 
 
-def _svg_attribute_is_safe(name: str, value: str) -> bool:
+def _svg_attribute_is_safe(name: str, value: str, *, handlers: bool = True) -> bool:
     import lxml.etree
 
     attribute = lxml.etree.QName(name).localname.lower()
-    if attribute.startswith("on"):
+    if handlers and attribute.startswith("on"):
         return False
     if attribute in ("href", "src"):
         return _is_local_reference(value)
@@ -774,6 +793,64 @@ def attachment_paths(vault: Any) -> frozenset[PurePosixPath]:
 def vault_files(vault: Any) -> VaultFiles:
     """The reader of ``vault``'s attachments."""
     return VaultFiles.of(vault.root, attachment_paths(vault))
+
+
+class AssetGate:
+    """Whether an attachment will be copied, asked before an output refers to it.
+
+    :func:`copy_attachments` refuses a file (an unsafe SVG, a symlink swapped in since the
+    vault was read) after the output that shows it is written; an output that asks here
+    first shows the file's name instead of an image that will not load.  Each file is
+    opened once, with the checks the copy makes.
+    """
+
+    def __init__(self, vault: Any) -> None:
+        self._vault = vault
+        self._files: VaultFiles | None = None
+        self._refused: dict[PurePosixPath, bool] = {}
+
+    def refused(self, path: PurePosixPath) -> bool:
+        found = self._refused.get(path)
+        if found is None:
+            if self._files is None:
+                self._files = vault_files(self._vault)
+            try:
+                if path.suffix.lower() == ".svg":
+                    found = not svg_is_safe(self._files.read(path))
+                else:
+                    self._files.size(path)
+                    found = False
+            except (OSError, ValueError):  # AssetError is a ValueError
+                found = True
+            self._refused[path] = found
+        return found
+
+
+def without_references(html: str, urls: Iterable[str]) -> str:
+    """``html`` with each image of ``urls`` written as its alternative text, and each link
+    to one of them as its text: the reader sees what the image was, never a broken one.
+
+    ``html`` is the renderer's own output (sanitised, attributes double-quoted), so an
+    element is found by its quoted URL.
+    """
+    for url in urls:
+        if url not in html:
+            continue
+        written = url.replace("&", "&amp;").replace('"', "&quot;")
+        quoted = re.escape(f'"{written}"')
+        html = re.sub(
+            rf"<img\b[^>]*?\bsrc={quoted}[^>]*>",
+            lambda match: _attribute(match.group(0), "alt"),
+            html,
+        )
+        html = re.sub(rf"<a\b[^>]*?\bhref={quoted}[^>]*>(.*?)</a>", r"\1", html, flags=re.S)
+    return html
+
+
+def _attribute(element: str, name: str) -> str:
+    """The (still escaped) value of attribute ``name`` in the start tag ``element``."""
+    found = re.search(rf'\s{name}="([^"]*)"', element)
+    return found.group(1) if found else ""
 
 
 def copy_attachments(job: Job, paths: Iterable[PurePosixPath], folder: str, effect: str) -> None:

@@ -14,7 +14,7 @@ from datetime import datetime, tzinfo
 from pathlib import PurePosixPath
 from urllib.parse import quote, urlsplit
 
-from notepress.assets import AssetError, VaultFiles, vault_files
+from notepress.assets import AssetError, AssetGate, VaultFiles, vault_files, without_references
 from notepress.markdown import Media, NoteRenderError, RenderedNote, render_note
 from notepress.model import Note, Problem
 from notepress.renderpool import render_many
@@ -114,6 +114,7 @@ class ItemFactory:
     _cache: dict[str, FeedItem] = field(default_factory=dict, repr=False)
     _failed: dict[str, NoteRenderError] = field(default_factory=dict, repr=False)
     _files: VaultFiles | None = field(default=None, repr=False)
+    _gate: AssetGate | None = field(default=None, repr=False)
 
     def item(self, note: Note) -> FeedItem:
         """The note's item; :class:`NoteRenderError` (raised again on every later call,
@@ -181,6 +182,12 @@ class ItemFactory:
     def _make(self, note: Note, rendered: RenderedNote) -> FeedItem:
         published, updated = self.dates(note)
         html = clean_text(rendered.html)  # lowered for mail by the style (FeedLinks)
+        if self._gate is None:
+            self._gate = AssetGate(self.vault)
+        refused = [path for path in rendered.assets if self._gate.refused(path)]
+        if refused:  # not copied (copy_attachments says why): shown as their names
+            style = self._style()
+            html = without_references(html, filter(None, map(style.asset_href, refused)))
         summary = clean_text(note.description).strip() or excerpt(
             [clean_text(paragraph) for paragraph in rendered.paragraphs], self.summary_words
         )

@@ -55,7 +55,13 @@ from pathlib import PurePosixPath
 from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
-from notepress.assets import IMAGE_SUFFIXES, copy_attachments, frontmatter_image, is_public_url
+from notepress.assets import (
+    IMAGE_SUFFIXES,
+    AssetGate,
+    copy_attachments,
+    frontmatter_image,
+    is_public_url,
+)
 from notepress.config import Site, Target
 from notepress.errors import ExportError
 from notepress.exporter import CheckProblem, Exporter, Job
@@ -211,6 +217,8 @@ class JsonLdExporter(Exporter[JsonLdOptions]):
             rendered_notes.append(note)
         _write(job, "index", graph.collection_document(rendered_notes, nodes))
         copy_attachments(job, graph.images_used, ASSETS_DIR, "its URL will not resolve")
+        # Tried again, to say why each image passed over cannot be copied.
+        copy_attachments(job, graph.passed_over, ASSETS_DIR, "no note has it as its image")
 
 
 def _write(job: Job, name: str, document: dict[str, Any]) -> None:
@@ -246,6 +254,8 @@ class _Graph:
     images_used: dict[PurePosixPath, None] = field(default_factory=dict)
     """Vault images that a note's ``image`` points at, and audio and video notes play, in
     order of first use."""
+    passed_over: dict[PurePosixPath, None] = field(default_factory=dict)
+    """Vault images a note's ``image`` would have been but that cannot be copied."""
 
     @classmethod
     def create(cls, site: Site, options: JsonLdOptions, vault: Vault, target: str) -> _Graph:
@@ -419,14 +429,34 @@ class _Graph:
                     return encode_url(name)
             else:
                 attachment = self.vault.attachment(name)
-                if attachment is not None and attachment.suffix.lower() in IMAGE_SUFFIXES:
+                if (
+                    attachment is not None
+                    and attachment.suffix.lower() in IMAGE_SUFFIXES
+                    and not self._refused(attachment)
+                ):
                     return self.use_image(attachment)
         # A drawn diagram is a ``data:`` image: no URL a search engine could show.
-        shown = [i for i in rendered.images if i.path is not None or is_public_url(i.src)]
+        shown = [
+            image
+            for image in rendered.images
+            if (image.path is not None and not self._refused(image.path))
+            or (image.path is None and is_public_url(image.src))
+        ]
         if not shown:
             return None
         first = shown[0]
         return self.use_image(first.path) if first.path is not None else first.src
+
+    @functools.cached_property
+    def _gate(self) -> AssetGate:
+        """SVG images that will not be copied: never a note's ``image``."""
+        return AssetGate(self.vault)
+
+    def _refused(self, attachment: PurePosixPath) -> bool:
+        if not self._gate.refused(attachment):
+            return False
+        self.passed_over.setdefault(attachment, None)
+        return True
 
     def use_image(self, attachment: PurePosixPath) -> str | None:
         self.images_used.setdefault(attachment, None)

@@ -9,6 +9,7 @@ through the API, since the swap must fall between reading and building).
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import zipfile
@@ -251,6 +252,33 @@ def test_only_the_clean_svg_reaches_the_book(private_build: tuple[Path, Run, str
         ), name
 
 
+_INKSCAPE = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+    b' xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"'
+    b' xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd">%s</svg>'
+)
+
+
+def test_a_feed_shows_the_name_of_an_svg_it_does_not_copy(
+    private_build: tuple[Path, Run, str],
+) -> None:
+    """An image that will not be copied is never an image that does not load."""
+    out, run, _ = private_build
+    assert (out / "news" / "assets" / "art" / "clean.svg").exists()
+    for name in ("atom.xml", "rss.xml", "feed.json"):
+        text = (out / "news" / name).read_text(encoding="utf-8")
+        assert "/news/assets/art/clean.svg" in text
+        for hostile in HOSTILE_SVGS:
+            assert not (out / "news" / "assets" / "art" / hostile).exists()
+            assert f"/art/{hostile}" not in text, (name, hostile)
+            assert hostile.removesuffix(".svg") in text  # its name, where it stood
+    for hostile in HOSTILE_SVGS:
+        assert f"targets.news: warning[asset-refused]: art/{hostile} not copied" in run.output
+    # JSON-LD's image of the note is the first image it may show.
+    document = json.loads((out / "meta" / "230302DR01.jsonld").read_text(encoding="utf-8"))
+    assert document["image"].endswith("/assets/art/clean.svg")
+
+
 @pytest.mark.parametrize(
     "svg",
     [
@@ -266,6 +294,12 @@ def test_only_the_clean_svg_reaches_the_book(private_build: tuple[Path, Run, str
         b'<xi:include href="file:///etc/hostname" parse="text"/></svg>',
         b"<html><script>alert(1)</script></html>",
         b"not xml at all",
+        # An editor's own element still may not load anything, nor carry a handler for an
+        # SVG, XHTML or MathML element written inside it.
+        _INKSCAPE % b'<inkscape:path-effect xlink:href="https://example.net/x.svg"/>',
+        _INKSCAPE % b'<inkscape:x><rect onclick="alert(1)"/></inkscape:x>',
+        _INKSCAPE % b'<m:math xmlns:m="http://www.w3.org/1998/Math/MathML" onclick="x()"/>',
+        _INKSCAPE % b'<h:b xmlns:h="http://www.w3.org/1999/xhtml" onmouseover="x()"/>',
     ],
 )
 def test_svg_refusals(svg: bytes) -> None:
@@ -280,6 +314,13 @@ def test_svg_acceptances() -> None:
         b'<use href="#a"/></svg>'
     )
     assert svg_is_safe(inline)
+    # Drawings saved by Inkscape: its elements' own attributes (only_selected) are no
+    # event handlers, and neither is an attribute in a namespace.
+    assert svg_is_safe(
+        _INKSCAPE
+        % b'<defs><inkscape:path-effect effect="spiro" only_selected="false" is_visible="true"/>'
+        b'</defs><sodipodi:namedview pagecolor="#fff" inkscape:onion="1"/><rect width="4"/>'
+    )
 
 
 @pytest.mark.parametrize(
@@ -466,7 +507,7 @@ def test_each_exporter_says_which_file_it_refused(
             + (
                 "it will be missing from the feed"
                 if target == "news"
-                else "its URL will not resolve"
+                else "no note has it as its image"
             )
             + ": it is a symlink leading outside the vault; not followed",
         ) in by_target[target]

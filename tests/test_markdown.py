@@ -27,6 +27,8 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from notepress.markdown import DocumentLinks, LinkStyle, RenderedNote, UrlLinks, render_note
+from notepress.markdown.outline import read_outline
+from notepress.markdown.parser import create_parser
 from notepress.model import Note
 from notepress.parse import parse_note
 from notepress.slugs import lookup_key
@@ -395,6 +397,55 @@ def test_headings_are_reported_with_their_ids() -> None:
         (2, "One", "one-2"),
         (2, "Linked part", "linked-part"),
     ]
+
+
+# --- callouts -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("markdown", "meta"),
+    [
+        pytest.param(
+            "> [!tip|wide] T\n> B", {"kind": "tip", "fold": "", "metadata": "wide"}, id="pipe"
+        ),
+        pytest.param(
+            "> [!Info|left   narrow]- T",
+            {"kind": "info", "fold": "-", "metadata": "left narrow"},
+            id="spaces-and-fold",
+        ),
+        pytest.param("> [!note] T", {"kind": "note", "fold": "", "metadata": ""}, id="none"),
+    ],
+)
+def test_callout_metadata_is_kept_on_the_token_apart_from_the_type(
+    markdown: str, meta: dict[str, str]
+) -> None:
+    tokens = create_parser().parse(markdown, {})
+    assert tokens[0].type == "callout_open"
+    assert tokens[0].meta == meta
+
+
+@pytest.mark.parametrize(
+    ("markdown", "headings"),
+    [
+        pytest.param(
+            "> [!quote]\n> Words to remember.\n> ---\n> Author",
+            [(2, "Words to remember.")],
+            id="body-then-dashes",
+        ),
+        pytest.param("> [!note] My title\n> ===", [], id="title-then-equals"),
+        pytest.param("> [!quote]\n> ---\n> Body.", [], id="marker-then-dashes"),
+        pytest.param("- > [!tip]\n  > Inner\n  > ===", [(1, "Inner")], id="in-a-list"),
+    ],
+)
+def test_a_callout_marker_never_makes_a_heading(
+    markdown: str, headings: list[tuple[int, str]]
+) -> None:
+    rendered = render(markdown)
+    assert [(h.level, h.text) for h in rendered.headings] == headings
+    assert "[!" not in rendered.html
+    outline = read_outline(markdown)
+    assert [(level, text) for level, text, _ in outline.headings] == headings
+    assert outline.first_h1 == next((text for level, text in headings if level == 1), None)
 
 
 # --- whole notes -----------------------------------------------------------------------------------

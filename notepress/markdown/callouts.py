@@ -1,7 +1,13 @@
-"""Obsidian callouts: ``> [!type]± Title`` blockquotes become typed containers.
+"""Obsidian callouts: ``> [!type|metadata]± Title`` blockquotes become typed containers.
 
 Works on the block tokens (before inline parsing), so nested callouts, any type name and
 titles with inline markup come for free from the blockquote rule.
+
+Obsidian reads the marker line as the callout's title line and the lines after it as markdown
+of their own.  CommonMark instead reads the marker line as the start of the quote's first
+paragraph, or, when a ``---`` or ``===`` line ends that paragraph, of a setext heading: the
+body after the marker line is then read again by itself (:func:`_underlined_body`), so the
+marker never shows as text nor names a heading.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import re
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
@@ -16,7 +23,13 @@ from ..slugs import slugify
 
 __all__ = ["callouts_plugin"]
 
-_MARKER = re.compile(r"^\[!([^\]\s]+)\]([+-]?)[ \t]*(.*)$")
+#: ``[!type|metadata]±  title``: the type runs to the first ``|``; what follows it up to the
+#: ``]`` is metadata for themes and CSS snippets (``[!tip|wide]``), neither type nor title.
+_MARKER = re.compile(r"^\[!([^\]\s|]+)(?:\|([^\]]*))?\]([+-]?)[ \t]*(.*)$")
+#: The underline of a setext heading, at the end of its source line (after any ``>``).
+_UNDERLINE = re.compile(r"(?:=+|-+)[ \t]*$")
+#: The markup of a setext heading's token (an ATX heading's is its ``#``s).
+_SETEXT = frozenset({"=", "-"})
 
 
 def callouts_plugin(md: MarkdownIt) -> None:
@@ -25,31 +38,45 @@ def callouts_plugin(md: MarkdownIt) -> None:
 
 def _callouts(state: StateCore) -> None:
     tokens = state.tokens
+    lines: list[str] = []  # the source's lines, split once if a setext heading needs them
     index = 0
     while index < len(tokens):
         token = tokens[index]
         if token.type == "blockquote_open" and _is_callout(tokens, index):
-            _convert(tokens, index)
+            _convert(state, index, lines)
         index += 1
 
 
 def _is_callout(tokens: list[Token], index: int) -> bool:
-    return (
-        index + 2 < len(tokens)
-        and tokens[index + 1].type == "paragraph_open"
-        and tokens[index + 2].type == "inline"
-        and _MARKER.match(tokens[index + 2].content.split("\n", 1)[0]) is not None
-    )
+    """Whether the quote opening at ``index`` starts with a marker line.
+
+    Its first block is a paragraph, or a setext heading when a ``---`` or ``===`` line ends
+    it: either way the marker line is Obsidian's title line, not part of that block.
+    """
+    if index + 2 >= len(tokens) or tokens[index + 2].type != "inline":
+        return False
+    block = tokens[index + 1]
+    if block.type != "paragraph_open" and not (
+        block.type == "heading_open" and block.markup in _SETEXT
+    ):
+        return False
+    return _MARKER.match(tokens[index + 2].content.split("\n", 1)[0]) is not None
 
 
-def _convert(tokens: list[Token], open_index: int) -> None:
+def _convert(state: StateCore, open_index: int, lines: list[str]) -> None:
+    tokens = state.tokens
+    block = tokens[open_index + 1]
     inline = tokens[open_index + 2]
     first, _, rest = inline.content.partition("\n")
     match = _MARKER.match(first)
     assert match is not None
     kind = match.group(1).lower()
-    fold = match.group(2)
-    title = match.group(3).strip()
+    # On the token only, spaces collapsed, for whoever may style by it: the sanitiser keeps
+    # no ``data-callout-metadata`` attribute, and a theme's layout hint means little in a
+    # feed, a PDF or an EPUB.
+    metadata = " ".join((match.group(2) or "").split())
+    fold = match.group(3)
+    title = match.group(4).strip()
 
     opener = tokens[open_index]
     close_index = _matching_close(tokens, open_index)
@@ -59,7 +86,7 @@ def _convert(tokens: list[Token], open_index: int) -> None:
     opener.attrs = {"class": f"callout callout-{slug}", "data-callout": slug}
     if fold:
         opener.attrs["data-callout-fold"] = "closed" if fold == "-" else "open"
-    opener.meta = {"kind": kind, "fold": fold}
+    opener.meta = {"kind": kind, "fold": fold, "metadata": metadata}
     closer.type, closer.tag = "callout_close", "div"
 
     title_open = Token("callout_title_open", "p", 1)
@@ -75,12 +102,38 @@ def _convert(tokens: list[Token], open_index: int) -> None:
     for token in (title_open, title_inline, title_close):
         token.level = opener.level + 1
 
-    if rest.strip():
+    if block.type == "heading_open":
+        if not lines:
+            lines.extend(state.src.split("\n"))
+        body = _underlined_body(state, block, rest, lines)
+    elif rest.strip():
         inline.content = rest
+        body = tokens[open_index + 1 : open_index + 4]
     else:
-        # The marker was the whole first paragraph: drop that paragraph.
-        del tokens[open_index + 1 : open_index + 4]
-    tokens[open_index + 1 : open_index + 1] = [title_open, title_inline, title_close]
+        body = []  # the marker was the whole first paragraph: drop that paragraph
+    tokens[open_index + 1 : open_index + 4] = [title_open, title_inline, title_close, *body]
+
+
+def _underlined_body(state: StateCore, heading: Token, rest: str, lines: list[str]) -> list[Token]:
+    """The blocks of a setext heading's lines after its marker line, read by themselves.
+
+    As Obsidian reads a callout's body apart from its title line: lines and then a ``---``
+    stay a heading (of those lines only), while a ``---`` right under the marker line is a
+    rule, a ``===`` there a paragraph, a ``-`` an empty list item.
+    """
+    start, end = heading.map or (0, 0)
+    found = _UNDERLINE.search(lines[end - 1]) if 0 < end <= len(lines) else None
+    underline = found.group(0).rstrip() if found else heading.markup * 3
+    text = f"{rest}\n{underline}" if rest.strip() else underline
+    tokens: list[Token] = []
+    blocks = StateBlock(text, state.md, state.env, tokens)
+    blocks.level = heading.level
+    state.md.block.tokenize(blocks, blocks.line, blocks.lineMax)
+    if heading.map:
+        for token in tokens:
+            if token.map:  # the text's first line is the one after the marker line
+                token.map = [line + start + 1 for line in token.map]
+    return tokens
 
 
 def _matching_close(tokens: list[Token], open_index: int) -> int:

@@ -1,4 +1,5 @@
-"""Where notepress looks for its own files: the config beside the notes, and the cache.
+"""Where notepress looks for its own files (the config beside the notes, the cache) and for
+the Obsidian settings it reads.
 
 Kept free of imports so that a build found unchanged (:mod:`notepress.unchanged`) can find
 both without loading the rest of the package.
@@ -9,10 +10,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["CONFIG_FILE", "cache_root"]
+__all__ = ["APP_JSON", "CONFIG_FILE", "TEMPLATER_JSON", "TEMPLATES_JSON", "cache_root"]
 
 CONFIG_FILE = "notepress.toml"
 """The config a vault folder is published with, unless another is named."""
+
+APP_JSON = ".obsidian/app.json"
+TEMPLATES_JSON = ".obsidian/templates.json"
+TEMPLATER_JSON = ".obsidian/plugins/templater-obsidian/data.json"
+"""The Templater plugin's settings: its templates (``<% tp.file.title %>``) are no notes either."""
 
 
 def cache_root() -> Path:

@@ -2,8 +2,8 @@
 
 A vault that reads right in Obsidian should publish right, so the few settings that change
 how its files are read are taken from where Obsidian keeps them: ``app.json`` (link format,
-attachment folder, excluded files, line breaks) and ``templates.json`` (the templates
-folder).  These files are Obsidian's, not ours: an unknown key is ignored, and a file that
+attachment folder, excluded files, line breaks), ``templates.json`` (the templates
+folder) and the Templater plugin's ``data.json`` (its templates folder).  These files are Obsidian's, not ours: an unknown key is ignored, and a file that
 cannot be read or has a value of the wrong kind is a warning of the vault, never a failure.
 """
 
@@ -17,12 +17,18 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .config import VaultOptions
+from .locations import APP_JSON, TEMPLATER_JSON, TEMPLATES_JSON
 from .model import Problem, Severity
 
-__all__ = ["APP_JSON", "TEMPLATES_JSON", "ObsidianSettings", "gitignore_literal", "read_settings"]
+__all__ = [
+    "APP_JSON",
+    "TEMPLATER_JSON",
+    "TEMPLATES_JSON",
+    "ObsidianSettings",
+    "gitignore_literal",
+    "read_settings",
+]
 
-APP_JSON = ".obsidian/app.json"
-TEMPLATES_JSON = ".obsidian/templates.json"
 _LINK_FORMATS = ("shortest", "relative", "absolute")
 #: Larger settings files are not Obsidian's doing; they are skipped with a warning.
 _MAX_SIZE = 1024 * 1024
@@ -39,6 +45,8 @@ class ObsidianSettings:
     """Where Obsidian puts new attachments (``/`` the vault root, ``./x`` beside the note)."""
     templates_folder: str = ""
     """Vault-relative folder of note templates, never read as notes; empty for none."""
+    templater_folder: str = ""
+    """The Templater plugin's templates folder, never read as notes either; empty for none."""
     strict_line_breaks: bool = False
     """True when a single line break joins lines (Markdown's rule); Obsidian's default keeps it."""
     ignore: tuple[str, ...] = ()
@@ -63,9 +71,11 @@ def read_settings(root: Path, options: VaultOptions) -> tuple[ObsidianSettings, 
     problems: list[Problem] = []
     app: Mapping[str, Any] = {}
     templates: Mapping[str, Any] = {}
+    templater: Mapping[str, Any] = {}
     if options.obsidian_settings:
         app = _read_json(root, APP_JSON, problems)
         templates = _read_json(root, TEMPLATES_JSON, problems)
+        templater = _read_json(root, TEMPLATER_JSON, problems)
     link_format = _text(app, "newLinkFormat", APP_JSON, problems) or "shortest"
     if link_format not in _LINK_FORMATS:
         problems.append(
@@ -87,6 +97,9 @@ def read_settings(root: Path, options: VaultOptions) -> tuple[ObsidianSettings, 
             new_link_format=link_format,
             attachment_folder=options.attachment_folder or attachment_folder,
             templates_folder=_folder(options.templates_folder) or templates_folder,
+            templater_folder=_folder(
+                _text(templater, "templates_folder", TEMPLATER_JSON, problems)
+            ),
             strict_line_breaks=(
                 strict if options.strict_line_breaks is None else options.strict_line_breaks
             ),

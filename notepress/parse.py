@@ -282,10 +282,13 @@ def _first_difference(before: str, after: str) -> int | None:
     return None
 
 
-#: A ``{{date}}``-style placeholder: the frontmatter of a note template, not of a note.
-_PLACEHOLDER = re.compile(r"\{\{[^{}\n]*\}\}")
+#: A ``{{date}}``-style placeholder or a Templater command (``<% tp.date.now() %>``): the
+#: frontmatter of a note template, not of a note.
+_PLACEHOLDER = re.compile(r"\{\{[^{}\n]*\}\}|<%[^\n]*?%>")
+#: A Templater command (``<% tp.file.title %>``, ``<%* ... %>``) on one line.
+_TEMPLATER = re.compile(r"<%[-_*]?\s[^\n]*?%>")
 _TEMPLATE_HINT = (
-    "; its {{...}} placeholders make it look like a template: exclude it with "
+    "; its {{...}} or <%...%> placeholders make it look like a template: exclude it with "
     "[vault] templates_folder or an ignore pattern"
 )
 
@@ -336,6 +339,17 @@ def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any] | 
             "note stays private until one is removed",
             line=line,
         )
+    command = _TEMPLATER.search(fm_text)
+    if command is not None:
+        # Valid YAML, but a template's: published, it would be titled "<% tp.file.title %>".
+        report.error(
+            "frontmatter-template",
+            "frontmatter holds a Templater command "
+            f"({reprlib.repr(command.group(0))}), so this is a template, not a note; kept "
+            "private: exclude it with [vault] templates_folder or an ignore pattern",
+            line=fm_text.count("\n", 0, command.start()) + 1,
+        )
+        return None, body, body_line
     if data is None:
         return {}, body, body_line
     if not isinstance(data, dict):

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cache.environment import environment_key
-from .locations import CONFIG_FILE, cache_root
+from .locations import APP_JSON, CONFIG_FILE, TEMPLATER_JSON, TEMPLATES_JSON, cache_root
 from .model import Problem, Severity
 from .output import MANIFEST, file_sha256, files_below, folder_intact
 from .results import BuildReport, TargetResult
@@ -60,7 +60,7 @@ _VARIABLES = (
     "FONTCONFIG_PATH",
 )
 #: Hidden files the loader reads; every other hidden file or folder is never read.
-_HIDDEN_READ = (".obsidian/app.json", ".obsidian/templates.json")
+_HIDDEN_READ = (APP_JSON, TEMPLATES_JSON, TEMPLATER_JSON)
 
 Entry = tuple[str, int, int]
 

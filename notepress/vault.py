@@ -321,8 +321,9 @@ def survey_vault(
         raise VaultError(f"{printable(os.fspath(root))}: vault folder not found")
     obsidian, vault_problems = read_settings(root_path, options)
     skipped = [*ignore, *obsidian.ignore]
-    if obsidian.templates_folder not in ("", "."):
-        skipped.append("/" + gitignore_literal(obsidian.templates_folder) + "/")
+    for folder in (obsidian.templates_folder, obsidian.templater_folder):
+        if folder not in ("", "."):
+            skipped.append("/" + gitignore_literal(folder) + "/")
     spec = _ignore_spec(skipped)
     excluded = {Path(d).resolve() for d in exclude_dirs}
     notes: list[tuple[str, str]] = []

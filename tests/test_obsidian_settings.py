@@ -144,3 +144,37 @@ def test_a_template_outside_the_templates_folder_says_so(tmp_path: Path) -> None
     assert problem.code == "frontmatter-yaml" and problem.line == 2
     assert "look like a template" in problem.message
     assert "[vault] templates_folder" in problem.message and "ignore" in problem.message
+
+
+def test_templaters_folder_holds_no_notes(tmp_path: Path) -> None:
+    """The Templater plugin keeps its own folder, with commands (``<% ... %>``) that only
+    become a note's text when a note is made from them."""
+    root = _vault(tmp_path, app={})
+    (root / "Scripts").mkdir()
+    (root / "Scripts" / "meeting.md").write_text(
+        "---\ntitle: <% tp.file.title %>\ncreated: <% tp.date.now() %>\n---\n# <% tp.file.title %>\n",
+        encoding="utf-8",
+    )
+    plugin = root / ".obsidian" / "plugins" / "templater-obsidian"
+    plugin.mkdir(parents=True)
+    settings = {"templates_folder": "/Scripts", "trigger_on_file_creation": True}
+    (plugin / "data.json").write_text(json.dumps(settings), encoding="utf-8")
+    vault = load_vault(root)
+    assert vault.settings.templater_folder == "Scripts"
+    assert not any(path.startswith("Scripts/") for path in _paths(vault))
+    assert "keep.md" in _paths(vault)
+    # Without the plugin's setting, such a template is a private note in error that says
+    # what it is, with the line of the first command.
+    (plugin / "data.json").unlink()
+    vault = load_vault(root)
+    (problem,) = [p for p in vault.all_problems() if p.path == "Scripts/meeting.md"]
+    assert (problem.code, problem.line) == ("frontmatter-template", 2)
+    assert "'<% tp.file.title %>'" in problem.message and "templates_folder" in problem.message
+    assert not next(n for n in vault.notes if n.path.as_posix() == "Scripts/meeting.md").published
+
+
+def test_a_templater_command_in_invalid_yaml_gets_the_template_hint(tmp_path: Path) -> None:
+    root = write_vault(tmp_path, {"t.md": "---\ntags: [<% tp.file.folder() %>\n---\nText.\n"})
+    (problem,) = [p for p in load_vault(root).all_problems() if p.path == "t.md"]
+    assert problem.code == "frontmatter-yaml"
+    assert "<%...%> placeholders make it look like a template" in problem.message

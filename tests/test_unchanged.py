@@ -190,6 +190,13 @@ def _edit_obsidian_settings(vault: Path, root: Path) -> None:
     _age(root, DAY // 2)
 
 
+def _edit_templater_settings(vault: Path, root: Path) -> None:
+    plugin = vault / ".obsidian" / "plugins" / "templater-obsidian"
+    plugin.mkdir(parents=True)
+    (plugin / "data.json").write_text('{"templates_folder": "Scripts"}', "utf-8")
+    _age(root, DAY // 2)
+
+
 def _touch_output(vault: Path, root: Path) -> None:
     (root / "out" / "news" / "rss.xml").write_text("<rss/>", encoding="utf-8")
 
@@ -210,6 +217,7 @@ def _delete_output(vault: Path, root: Path) -> None:
         _edit_config,
         _edit_stylesheet,
         _edit_obsidian_settings,
+        _edit_templater_settings,
         _touch_output,
         _delete_output,
     ],

@@ -191,10 +191,11 @@ def parse_note(path: PurePosixPath, raw: bytes, settings: ParseSettings | None =
     maybe_mojibake = not text.isascii() and _MAYBE_MOJIBAKE.search(text) is not None
     repaired = _fix_encoding(text) if maybe_mojibake else text
     if repaired != text:
+        line, example = _first_repair(text, repaired)
         report.warn(
             "mojibake",
-            "repaired mis-decoded characters (such as 'Â·' for '·'); save the file as UTF-8",
-            line=_first_difference(text, repaired),
+            f"repaired mis-decoded characters{example}; save the file as UTF-8",
+            line=line,
         )
         text = repaired
     text = _without_unsafe(text, report)
@@ -273,13 +274,22 @@ def _unreadable(path: PurePosixPath, report: _Collector, title: str | None = Non
     )
 
 
-def _first_difference(before: str, after: str) -> int | None:
+def _first_repair(before: str, after: str) -> tuple[int | None, str]:
+    """The first line the repair changed, and what it changed there first, as `` ('Ã©' for
+    'é')``: the writer searches the file for what they see in it."""
     for number, (old, new) in enumerate(
         zip(before.split("\n"), after.split("\n"), strict=False), 1
     ):
         if old != new:
-            return number
-    return None
+            import difflib
+
+            matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+            for tag, start, end, new_start, new_end in matcher.get_opcodes():
+                if tag != "equal":
+                    seen, meant = old[start:end][:12], new[new_start:new_end][:12]
+                    return number, f" ({seen!r} for {meant!r})" if seen and meant else ""
+            return number, ""
+    return None, ""
 
 
 #: A ``{{date}}``-style placeholder or a Templater command (``<% tp.date.now() %>``): the

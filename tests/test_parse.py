@@ -7,7 +7,9 @@ rules that need the whole vault (duplicate ids, folder walking) go through
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
@@ -150,7 +152,12 @@ def test_mojibake_of_common_characters_is_repaired(good: str) -> None:
         bad = good.encode("utf-8").decode("latin-1")
     note = parse(frontmatter() + f"word {bad} end\n")
     assert note.body.endswith(f"word {good} end\n")
-    assert only(note, "mojibake").line == 9
+    problem = only(note, "mojibake")
+    assert problem.line == 9
+    # What the file shows and what it meant, as the writer would search for them.
+    shown, meant = re.search(r"\((.+) for (.+)\);", problem.message).groups()  # type: ignore[union-attr]
+    assert ast.literal_eval(shown) in bad and ast.literal_eval(meant) in good
+    assert ast.literal_eval(shown) not in good
 
 
 def test_correct_non_ascii_text_is_left_alone() -> None:

@@ -191,11 +191,11 @@ def parse_note(path: PurePosixPath, raw: bytes, settings: ParseSettings | None =
     maybe_mojibake = not text.isascii() and _MAYBE_MOJIBAKE.search(text) is not None
     repaired = _fix_encoding(text) if maybe_mojibake else text
     if repaired != text:
-        line, example = _first_repair(text, repaired)
+        changed, example = _first_repair(text, repaired)
         report.warn(
             "mojibake",
             f"repaired mis-decoded characters{example}; save the file as UTF-8",
-            line=line,
+            line=changed,
         )
         text = repaired
     text = _without_unsafe(text, report)

@@ -1124,10 +1124,14 @@ def test_a_formula_pandoc_cannot_write_is_named_by_its_note_and_line(
     takes the words, pandoc's does not: its warning names the note and the line, once per
     place, and a formula pandoc writes gives none."""
     prose = "Set `total`, then $rate stays `raw` until `$(node)` runs."
+    # A display formula of several lines: pandoc quotes its first line, trimmed.
+    display = "$$\n\\begin{align}\nx &= {1 \\over 2} \\tag{a} \\\\[10 pt]\ny &= 2\n\\end{align}\n$$"
     root = make_vault(
         {
             "ledger.md": note_text(
-                "Ledger", f"Plain words.\n\n{prose}\n\nAnd $x^2$ is fine.\n", created="2020-01-02"
+                "Ledger",
+                f"Plain words.\n\n{prose}\n\nAnd $x^2$ is fine.\n\n{display}\n",
+                created="2020-01-02",
             ),
             "kiln.md": note_text(
                 "Kiln", f"First line.\n\nThen:\n\n{prose}\n", created="2020-01-03"
@@ -1142,7 +1146,10 @@ def test_a_formula_pandoc_cannot_write_is_named_by_its_note_and_line(
         name: (root / name).read_text(encoding="utf-8").splitlines().index(prose) + 1
         for name in ("ledger.md", "kiln.md")
     }
-    assert found == [("epub-math", name, lines[name]) for name in ("ledger.md", "kiln.md")], [
-        str(p) for p in result.problems
-    ]
+    opening = (root / "ledger.md").read_text(encoding="utf-8").splitlines().index("$$") + 1
+    assert found == [
+        ("epub-math", "ledger.md", lines["ledger.md"]),
+        ("epub-math", "ledger.md", opening),
+        ("epub-math", "kiln.md", lines["kiln.md"]),
+    ], [str(p) for p in result.problems]
     assert not [p for p in result.problems if p.code == "epub-pandoc"]

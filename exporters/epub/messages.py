@@ -61,14 +61,22 @@ def _formula(
 ) -> tuple[Note, int, str] | None:
     """The note and file line of the next place ``tex`` is written as a formula; pandoc
     warns once per formula, in book order, so a second warning of the same TeX is the next
-    place (``after`` keeps where each search stopped)."""
-    needle = f"${tex}$" if whole else f"${tex}"
-    first, start = after.get(needle, (0, 0))
+    place (``after`` keeps where each search stopped).
+
+    The TeX is found between its dollars with any space or line break beside them, as a
+    display formula is written (``$$`` on a line of its own), and pandoc quotes it trimmed.
+    """
+    closing = r"\s*\$" if whole else ""
+    needle = re.compile(r"\$\s*" + re.escape(tex) + closing)
+    key = f"{tex}\0{whole}"
+    first, start = after.get(key, (0, 0))
     for index in range(first, len(notes)):
         body = notes[index].body
-        at = body.find(needle, start if index == first else 0)
-        if at >= 0:
-            after[needle] = (index, at + 1)
-            shown = needle if len(needle) <= _SHOWN else needle[: _SHOWN - 3] + "..."
-            return notes[index], notes[index].body_line + body.count("\n", 0, at), shown
+        found = needle.search(body, start if index == first else 0)
+        if found is not None:
+            after[key] = (index, found.start() + 1)
+            written = f"${tex}$" if whole else f"${tex}"
+            shown = written if len(written) <= _SHOWN else written[: _SHOWN - 3] + "..."
+            line = notes[index].body_line + body.count("\n", 0, found.start())
+            return notes[index], line, shown
     return None

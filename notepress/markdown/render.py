@@ -849,10 +849,30 @@ def _with_diagrams(html: str, context: _RenderContext) -> str:
     return html
 
 
+#: Languages of the Dataview plugin's queries: Obsidian shows what a query finds, never its
+#: text, which names folders, tags and fields of the vault, public or not.
+_QUERIES = frozenset({"dataview", "dataviewjs"})
+
+
 def _fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-    """A ```` ```mermaid ```` block as a diagram (:mod:`.diagrams`), any other as code."""
+    """A ```` ```mermaid ```` block as a diagram (:mod:`.diagrams`), a Dataview query as
+    nothing (with a warning), any other as code."""
     token = tokens[idx]
-    if token.info.strip().split(maxsplit=1)[:1] != ["mermaid"]:
+    language = token.info.strip().split(maxsplit=1)[:1]
+    if language and language[0].lower() in _QUERIES:
+        context = _ctx(env)
+        line = context.note.body_line + token.map[0] if token.map else None
+        problem = Problem(
+            Severity.WARNING,
+            "dataview-query",
+            "Dataview query left out: notepress runs no queries, and a query's text is "
+            "not for readers; write what it finds as text to publish it",
+            context.note.path.as_posix(),
+            line,
+        )
+        context.shared.problems.setdefault(problem, None)
+        return ""
+    if language != ["mermaid"]:
         return str(type(self).fence(self, tokens, idx, options, env))
     context = _ctx(env)
     context.read("mermaid", [], mermaid_identity())
@@ -1126,9 +1146,11 @@ def _math_inline(self: Any, tokens: Sequence[Token], idx: int, options: Any, env
 
 
 def _math_block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """Display math in its ``div``, which carries the formula's block id (``^id``)."""
     token = tokens[idx]
     line = token.map[0] if token.map else None
-    return _ctx(env).formula(token.content, True, line, block=True)
+    context = _ctx(env)
+    return context.with_block_id(token, context.formula(token.content, True, line, block=True))
 
 
 _RULES: dict[str, Callable[..., str]] = {

@@ -133,6 +133,11 @@ class VaultOptions:
     strict_line_breaks: bool | None = option(
         None, "Join single line breaks as Markdown does; unset means Obsidian's setting (off)."
     )
+    math_preamble: str = option(
+        "preamble.sty",
+        "File of TeX macros (\\newcommand, \\DeclareMathOperator) for formulas, as Obsidian's "
+        "Extended MathJax plugin reads it; empty: none.",
+    )
     title_from: tuple[str, ...] = option(
         ("title", "filename"),
         "Where a note's title comes from, first found wins: title, h1, filename.",

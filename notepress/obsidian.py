@@ -19,6 +19,7 @@ from typing import Any
 from .config import VaultOptions
 from .locations import APP_JSON, TEMPLATER_JSON, TEMPLATES_JSON
 from .model import Problem, Severity
+from .texmacros import PREAMBLE, TexMacros, read_preamble
 
 __all__ = [
     "APP_JSON",
@@ -59,6 +60,8 @@ class ObsidianSettings:
     """
     ignore_regexes: tuple[str, ...] = ()
     """Excluded-file entries written as ``/regex/``, matched against vault-relative paths."""
+    math_macros: TexMacros = TexMacros()
+    """The TeX macros of ``[vault] math_preamble`` (``preamble.sty``), expanded in formulas."""
 
     def excludes(self, path: PurePosixPath) -> bool:
         """True when a regex entry of the excluded files matches ``path``."""
@@ -92,6 +95,15 @@ def read_settings(root: Path, options: VaultOptions) -> tuple[ObsidianSettings, 
         strict = False
     ignore, regexes = _ignore_filters(app.get("userIgnoreFilters"), problems)
     templates_folder = _folder(_text(templates, "folder", TEMPLATES_JSON, problems))
+    macros = TexMacros()
+    if options.math_preamble.strip():
+        name = options.math_preamble.strip().lstrip("/")
+        macros, found = read_preamble(root, name)
+        problems.extend(found)
+        if name != PREAMBLE and not (root / name).is_file():
+            problems.append(
+                Problem(Severity.WARNING, "math-preamble", "[vault] math_preamble: no such file", name)
+            )
     return (
         ObsidianSettings(
             new_link_format=link_format,
@@ -105,6 +117,7 @@ def read_settings(root: Path, options: VaultOptions) -> tuple[ObsidianSettings, 
             ),
             ignore=ignore,
             ignore_regexes=regexes,
+            math_macros=macros,
         ),
         problems,
     )

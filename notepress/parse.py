@@ -26,6 +26,7 @@ from .chars import first_unsafe, strip_unsafe
 from .dates import DateError, parse_note_date
 from .filedates import date_in_name
 from .model import Note, Problem, Severity
+from .texmacros import TexMacros
 
 if TYPE_CHECKING:
     from .markdown.outline import Outline
@@ -145,6 +146,9 @@ class ParseSettings:
     filename_date: str = "YYYY-MM-DD"
     """Pattern of a date in the file name (daily notes); empty to ignore file names."""
     date_from_git: bool = False
+    math_macros: TexMacros = field(default_factory=TexMacros)
+    """The vault's TeX macros (:mod:`notepress.texmacros`), expanded before a formula is
+    checked; set from the vault's survey, since they live in a file of the vault."""
 
 
 def derived_note_id(path: PurePosixPath) -> str:
@@ -248,12 +252,14 @@ def _stem_title(path: PurePosixPath) -> str:
     return strip_unsafe(path.stem)[0]
 
 
-def _outline(body: str, body_line: int, *, want_title: bool) -> Outline:
+def _outline(
+    body: str, body_line: int, *, want_title: bool, macros: TexMacros | None = None
+) -> Outline:
     """The body's links and first H1, read by the markdown parser that renders it."""
     # The parser's plugins import the vault module, which imports this one: import on use.
     from .markdown.outline import read_outline
 
-    return read_outline(body, first_line=body_line, want_title=want_title)
+    return read_outline(body, first_line=body_line, want_title=want_title, macros=macros)
 
 
 def _math_message(tex: str) -> str:
@@ -517,7 +523,7 @@ def _build_note(
 ) -> Note:
     written_title = _text(meta, "title", report)
     wants_h1 = _wants_h1(settings.title_from, bool(written_title))
-    outline = _outline(body, body_line, want_title=wants_h1)
+    outline = _outline(body, body_line, want_title=wants_h1, macros=settings.math_macros)
     title = _title(path, written_title, outline.first_h1, settings.title_from)
     draft = _draft(meta, settings, report)
     created, created_from = _first_date(meta, settings.created_keys, settings.timezone, report)

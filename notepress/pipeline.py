@@ -152,8 +152,6 @@ def load_project(
     _check_output_folders(root, cfg, excluded)
     settings = cfg.site.parse_settings(cfg.vault)
     opened = Cache.open(cfg.output, root) if cache else None
-    if opened is not None:
-        opened.store.with_settings(repr(settings))
     loading = begin(progress, "load", root.resolve().name or str(root))
     loaded = _load(root, cfg, settings, excluded, opened, listed)
     if strict:
@@ -174,7 +172,10 @@ def _load(
     when one fits (reading only changed files, see :mod:`notepress.refresh`), else read
     whole, and then kept for the next build."""
     survey = survey_vault(root, ignore=config.ignore, exclude_dirs=excluded, options=config.vault)
+    settings = survey.parse_settings(settings)
     store = cache.store if cache is not None else None
+    if store is not None:
+        store.with_settings(repr(settings))
     jobs = config.vault.jobs or None
     if cache is None or settings.date_from_git:  # git dates change without a file changing
         notes, problems = read_notes(survey, settings, cache=store, jobs=jobs)

@@ -287,8 +287,8 @@ def load_vault(
     public so that a build can keep what the first two found and, next time, read only the
     files that changed (:mod:`notepress.refresh`).
     """
-    settings = settings or ParseSettings()
     survey = survey_vault(root, ignore=ignore, exclude_dirs=exclude_dirs, options=options)
+    settings = survey.parse_settings(settings or ParseSettings())
     notes, problems = read_notes(survey, settings, cache=cache, jobs=jobs)
     return check_vault(survey, notes, problems, cache=cache)
 
@@ -305,6 +305,12 @@ class Survey:
     """Each note file as (its path, its vault-relative path with ``/``), in path order."""
     attachments: dict[str, PurePosixPath]
     problems: tuple[Problem, ...]
+
+    def parse_settings(self, settings: ParseSettings) -> ParseSettings:
+        """``settings`` with what the vault's own files add to them: its TeX macros."""
+        if settings.math_macros == self.settings.math_macros:
+            return settings
+        return replace(settings, math_macros=self.settings.math_macros)
 
 
 def survey_vault(

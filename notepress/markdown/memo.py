@@ -156,6 +156,8 @@ def _ask(
         return fingerprint(notes[args[0]])
     if kind == "strict":
         return bool(vault.settings.strict_line_breaks)
+    if kind == "macros":
+        return vault.settings.math_macros.digest
     if kind == "stat":
         return file_state(vault.root / args[0])
     if kind == "mermaid":

@@ -19,11 +19,12 @@ from markdown_it.token import Token
 from ..links import WIKILINK_RE, parse_wikilink
 from ..model import Link
 from ..slugs import lookup_key
+from ..texmacros import TexMacros
 from .blockids import BLOCK_ID, may_hold_block_id
 from .comments import COMMENT_FREE_SOURCE, FOOTNOTE_REFS, INLINE_ONLY, KEEP_H1, KEEP_HEADINGS
 from .headings import inline_text
 from .inlinetags import inline_tags, may_hold_tag
-from .math import invalid_formulas
+from .math import invalid_formulas, to_mathml
 from .parser import create_parser
 
 __all__ = ["Outline", "read_outline"]
@@ -77,7 +78,9 @@ class Outline:
         return tuple(kept)
 
 
-def read_outline(body: str, *, first_line: int = 1, want_title: bool = True) -> Outline:
+def read_outline(
+    body: str, *, first_line: int = 1, want_title: bool = True, macros: TexMacros | None = None
+) -> Outline:
     """The links of ``body`` (whose first line is file line ``first_line``), its headings and
     its first H1.
 
@@ -118,7 +121,12 @@ def read_outline(body: str, *, first_line: int = 1, want_title: bool = True) -> 
         ),
         tags=_unique(inline_tags(tokens)) if may_tag else (),
         **_headings(tokens, lines),
-        invalid_math=tuple((first_line + line, tex) for line, tex in invalid_formulas(tokens)),
+        invalid_math=tuple(
+            (first_line + line, tex)
+            for line, tex in invalid_formulas(tokens)
+            # The vault's macros, expanded as the renderer expands them.
+            if not macros or to_mathml(macros.expand(tex), False) is None
+        ),
     )
 
 

@@ -558,7 +558,7 @@ class _RenderContext:
         ``block`` is display math on lines of its own, written in a ``div``; display math
         inside a paragraph stays phrasing content there.
         """
-        written = tex.strip()
+        written = self.expand_macros(tex.strip())
         dollars = "$$" if display else "$"
         kind = "math math-display" if display else "math math-inline"
         if self.math_rule == "tex":
@@ -579,6 +579,13 @@ class _RenderContext:
             html = f'<code class="math-tex">{escapeHtml(dollars + written + dollars)}</code>'
             self._math_invalid(written, line)
         return f'<div class="math-block">{html}</div>\n' if block else html
+
+    def expand_macros(self, tex: str) -> str:
+        """``tex`` with the vault's macros expanded (its ``preamble.sty``)."""
+        macros = self.vault.settings.math_macros
+        # Asked even when there are none: a preamble written later changes the rendering.
+        self.read("macros", [], macros.digest)
+        return macros.expand(tex)
 
     def _math_invalid(self, tex: str, line: int | None) -> None:
         """A warning about a formula, unless the loader already gave it."""

@@ -102,7 +102,9 @@ def read_settings(root: Path, options: VaultOptions) -> tuple[ObsidianSettings, 
         problems.extend(found)
         if name != PREAMBLE and not (root / name).is_file():
             problems.append(
-                Problem(Severity.WARNING, "math-preamble", "[vault] math_preamble: no such file", name)
+                Problem(
+                    Severity.WARNING, "math-preamble", "[vault] math_preamble: no such file", name
+                )
             )
     return (
         ObsidianSettings(

@@ -72,6 +72,51 @@ def test_id_after_a_quote_and_after_a_callout() -> None:
     assert "^" not in html
 
 
+@pytest.mark.parametrize("gap", ["", "\n"], ids=["next-line", "after-blank"])
+def test_id_after_display_math_names_the_formula(gap: str) -> None:
+    body = f"Intro.\n\n$$\nF = ma\n$$\n{gap}^newton2\n\nAs [[#^newton2|the law]] says.\n"
+    note = parse("notes/Laws.md", body, note_id="230306AA05")
+    assert note.block_ids == frozenset({"newton2"})
+    assert not note.problems
+    feed = UrlLinks(lambda n: f"https://ex.org/{n.note_id}/")
+    book = DocumentLinks({note.note_id})
+    for style, anchor, href in [
+        (feed, "block-newton2", "https://ex.org/230306AA05/#block-newton2"),
+        (book, "n230306AA05-block-newton2", "#n230306AA05-block-newton2"),
+    ]:
+        html = render_note(note, vault_of(note), style).html
+        assert f'<div id="{anchor}" class="math-block"><math ' in html
+        assert f'<a href="{href}" class="internal-link">the law</a>' in html
+        assert "^" not in html and "newton2</" not in html
+
+
+def test_id_ending_a_list_item_that_opens_with_display_math_names_the_item() -> None:
+    body = "1. $$\n   y = 2x\n   $$\n   Where $x$ is the run ^slope\n2. next\n"
+    note = parse("notes/Page.md", body)
+    assert note.block_ids == frozenset({"slope"})
+    html = render_note(note, vault_of(note)).html
+    assert re.search(r'<li id="block-slope">\s*<div class="math-block"><math ', html)
+    assert "is the run</li>" in html and "^" not in html
+    assert html.count('id="') == 1
+
+
+def test_id_alone_after_display_math_in_a_list_item() -> None:
+    # The formula is all the item holds: the id names the item, as text there would.
+    assert '<li id="block-only">' in html_of("- $$\n  a = b\n  $$\n  ^only\n- next\n")
+    # After text in the item, it names the formula.
+    html = html_of("- text\n\n  $$\n  a = b\n  $$\n  ^formula\n- next\n")
+    assert '<div id="block-formula" class="math-block">' in html and "<li>" in html
+
+
+def test_a_formula_is_embedded_by_its_block_id() -> None:
+    source = parse("notes/Source.md", "Intro.\n\n$$\nE = mc^2\n$$\n\n^energy\n\nAfter.\n")
+    page = parse("notes/Page.md", "![[Source#^energy]]\n", note_id="230301AA02")
+    rendered = render_note(page, vault_of(source, page))
+    assert rendered.problems == ()
+    assert re.search(r'<div id="[^"]*block-energy" class="math-block"><math ', rendered.html)
+    assert "Intro" not in rendered.html and "After" not in rendered.html
+
+
 def test_id_inside_code_is_text() -> None:
     html = html_of("Use `x ^notid` here.\n\n```\nline ^alsonot\n```\n\nReal one ^real\n")
     assert "<code>x ^notid</code>" in html
@@ -82,9 +127,10 @@ def test_id_inside_code_is_text() -> None:
 def test_loader_records_block_ids_and_not_code() -> None:
     note = parse(
         "notes/Ids.md",
-        "Para ^p1\n\n- item ^li1\n\n| a |\n| - |\n| b |\n\n^t1\n\n```\nx ^code1\n```\n",
+        "Para ^p1\n\n- item ^li1\n\n| a |\n| - |\n| b |\n\n^t1\n\n```\nx ^code1\n```\n"
+        "\n$$\nx ^{y}\n$$\n^m1\n\n$$\nz\n^notid\n$$\n",
     )
-    assert note.block_ids == frozenset({"p1", "li1", "t1"})
+    assert note.block_ids == frozenset({"p1", "li1", "t1", "m1"})
 
 
 def test_links_to_a_block_lead_to_its_anchor() -> None:

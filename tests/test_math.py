@@ -28,6 +28,7 @@ from notepress.markdown.sanitize import sanitize
 from tests.conftest import note_text, write_vault
 from tests.test_epub import epubcheck
 from tests.test_markdown import make_note, note_source, url_links, vault_with
+from tests.test_pdf_support import link_annotations
 
 FORMULAS = Path(__file__).parent / "fixtures" / "math" / "formulas.md"
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
@@ -148,6 +149,72 @@ def test_inline_display_and_nested_math() -> None:
     assert '<div class="callout callout-note"' in html
 
 
+@pytest.mark.parametrize(
+    ("body", "tex"),
+    [
+        ("Before.\n\n$$\na \\\\ b\n\nc\n$$\n\nAfter.\n", "\na \\\\ b\n\nc\n"),
+        ("Before.\n\n$$ a \\\\ b\n\n\n   \nc $$\nAfter.\n", " a \\\\ b\n\n\n   \nc "),
+        ("- Before.\n\n  $$\n  a \\\\ b\n\n  c\n  $$\n- After.\n", "\n  a \\\\ b\n\n  c\n  "),
+        ("> [!note] Before.\n>\n> $$\n> a \\\\ b\n>\n> c\n> $$\n\nAfter.\n", "\na \\\\ b\n\nc\n"),
+    ],
+    ids=["note", "dollars-on-text-lines", "list-item", "callout"],
+)
+def test_display_math_may_hold_blank_lines(body: str, tex: str) -> None:
+    """A ``$$`` block runs to the next ``$$`` whatever blank lines it holds, as in Obsidian."""
+    assert math_tokens(body) == [("math_block", tex)]
+    html = render(body).html
+    assert html.count('<math display="block"') == 1 and "\\\\ b" in html
+    assert "<p>c" not in html and "$$" not in html
+    assert render(body, math="svg").html.count('<img class="math math-display"') == 1
+    assert "$$a \\\\ b\n\nc$$" in render(body, math="tex").text  # its lines stripped
+    problems = make_note("notes/Fixture Note.md", body).problems
+    assert [p for p in problems if p.code == "math-invalid"] == []
+
+
+def test_a_formula_with_a_blank_line_that_cannot_be_converted_is_named_at_its_line() -> None:
+    body = "First.\n\n$$\n\\nosuchcommand{x}\n\ny\n$$\n"
+    note = make_note("notes/Fixture Note.md", body)
+    first = note_source("Fixture Note", "230306FX01", "false", "", body).decode()
+    line = first.splitlines().index("$$") + 1
+    assert [p.line for p in note.problems if p.code == "math-invalid"] == [line]
+    assert "$$\\nosuchcommand{x}\n\ny$$</code>" in render(body).html  # shown whole, as TeX
+    assert render(body).problems == ()  # given once, by the loader
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Intro.\n\n$$\nstray words\n\nThe rest of the note.\n\nLast words.\n",
+        "- $$\n  stray words\n\n  The rest of the note.\n- Last words.\n\n$$\n",
+        "1. Intro\n\n   $$\n   stray words\n\n   The rest of the note.\n\nLast words.\n\n$$\n",
+        "> $$\n> stray words\n>\n> The rest of the note.\n\nLast words.\n\n$$\n",
+    ],
+    ids=[
+        "never-closed",
+        "closed-after-the-item",
+        "closed-after-the-list",
+        "closed-after-the-quote",
+    ],
+)
+def test_a_stray_display_dollar_keeps_the_text_after_it(body: str) -> None:
+    """With no closing ``$$`` in its container, a ``$$`` with a blank line after it is text."""
+    assert math_tokens(body) == []
+    rendered = render(body)
+    assert "<math" not in rendered.html
+    for words in ("stray words", "The rest of the note.", "Last words."):
+        assert f"{words}</" in rendered.html
+        assert words in rendered.text
+
+
+def test_display_math_without_blank_lines_reads_as_before() -> None:
+    """Lines outside a list item still continue a formula with no blank line (lazy lines)."""
+    assert math_tokens("- $$\n  a\nb\n$$\n") == [("math_block", "\n  a\nb\n")]
+    assert math_tokens("$$ a $$ b\n\n$$\nc\n$$\n") == [
+        ("math_inline_double", " a "),
+        ("math_block", "\nc\n"),
+    ]
+
+
 def test_comments_and_code_around_math() -> None:
     body = "Keep $a %% b$ here %% hidden words %% and `$x$` as code."
     rendered = render(body, math="tex")
@@ -248,6 +315,16 @@ f(x) &= \frac{x^2}{2} \\
 $$
 
 The set $\{ x \mid x > 0 \}$ holds $50\%$ of $\mathbb{R}$.
+
+$$
+E = mc^2
+
+p = mv
+$$
+
+^energy
+
+By [[#^energy|the formulas]], energy is mass.
 """
 CONFIG = """
 [site]
@@ -293,7 +370,9 @@ def test_feed_item_holds_mathml_with_the_tex(built: dict[str, list[Path]]) -> No
     assert not parsed.bozo
     (entry,) = parsed.entries
     content = entry.content[0].value
-    assert content.count("<math") == 5
+    assert content.count("<math") == 6
+    # The formula with a blank line is one formula, and carries its block id.
+    assert re.search(r'<div [^>]*id="n230306MA01-block-energy"[^>]*><math ', content)
     assert '<annotation encoding="application/x-tex">a_1 + b_1</annotation>' in content
     assert "costs $5 and $10" in content
 
@@ -305,7 +384,12 @@ def test_epub_holds_mathml_and_passes_epubcheck(built: dict[str, list[Path]]) ->
         pages = [archive.read(n) for n in archive.namelist() if n.endswith(".xhtml")]
         opf = next(archive.read(n) for n in archive.namelist() if n.endswith(".opf"))
     formulas = [e for page in pages for e in ET.fromstring(page).iter(f"{MATHML}math")]
-    assert len(formulas) == 5
+    assert len(formulas) == 6
+    # The link to the formula's block id leads to the element that carries it.
+    (page,) = [ET.fromstring(page) for page in pages if b"block-energy" in page]
+    (anchor,) = [e.get("id") for e in page.iter() if (e.get("id") or "").endswith("block-energy")]
+    links = [e.get("href") or "" for e in page.iter("{http://www.w3.org/1999/xhtml}a")]
+    assert [link for link in links if link.endswith(f"#{anchor}")]
     assert {f.get("display") for f in formulas} == {"inline", "block"}
     assert b'properties="mathml"' in opf
 
@@ -319,6 +403,10 @@ def test_pdf_draws_the_formulas(built: dict[str, list[Path]]) -> None:
     # The formulas are vector drawings on the page: paths filled, far more than text alone.
     operators = page.get_contents().get_data()  # type: ignore[union-attr]
     assert operators.count(b" c\n") + operators.count(b" l\n") > 200
+    # The link to the formula's block id leads to the formula, not to the note's top.
+    anchor = "n230306MA01-block-energy"
+    assert anchor in reader.named_destinations
+    assert anchor in {str(link.get("/Dest")) for link in link_annotations(reader)}
 
 
 def test_jsonld_keeps_the_tex(built: dict[str, list[Path]]) -> None:

@@ -4,15 +4,21 @@ Where Obsidian reads one, and which element takes the id:
 
 - at the end of a paragraph (after a space, right after an embed's ``]]``, or alone on its
   last line): the paragraph;
-- at the end of a list item's first paragraph: the list item (its children included);
-- alone in a paragraph right after a table, a quote, a callout or a list: that element, and
-  the paragraph holding only the id disappears.  A table swallows a line with no pipe as a
-  last row, so a last row holding only ``^id`` counts the same.
+- at the end of a list item's first paragraph: the list item (its children included), also
+  when display math opens the item (``1. $$`` ... ``$$``, then ``Where ... ^id``);
+- alone in a paragraph right after a table, a quote, a callout, a list or display math
+  (``$$`` ... ``$$``, then ``^id`` on the next line or after a blank line): that element,
+  and the paragraph holding only the id disappears.  A table swallows a line with no pipe
+  as a last row, so a last row holding only ``^id`` counts the same.  Display math that
+  opens a list item and is all the item holds before the id names the item, as text there
+  would.
 
 The rule works on block tokens, before inline parsing, and only on the raw text of a
 paragraph's last line: code spans end with a backtick and code blocks are not paragraphs, so
 ``^id`` inside code stays text.  The id is kept in the opening token's ``meta`` under
-:data:`BLOCK_ID`; the renderer writes it as an element id through the output's link style.
+:data:`BLOCK_ID` (a display formula is a single ``math_block`` token, which keeps it); the
+renderer writes it as an element id through the output's link style, and the loader records
+the ids from the same tokens.
 """
 
 from __future__ import annotations
@@ -87,8 +93,9 @@ def _block_ids(state: StateCore) -> None:
         if inline.type != "inline" or "^" not in inline.content:
             continue  # every block id is written with a caret
         alone = _ALONE.match(inline.content.strip())
-        if alone and index and tokens[index - 1].type in _BEFORE:
-            opener = _opening(tokens, index - 1, _BEFORE[tokens[index - 1].type])
+        item = _item_of(tokens, index)
+        if alone and index and item is None:
+            opener = _named_before(tokens, index)
             if opener is not None and BLOCK_ID not in (opener.meta or {}):
                 opener.meta = {**(opener.meta or {}), BLOCK_ID: alone.group(1)}
                 drop.append(index)
@@ -97,16 +104,34 @@ def _block_ids(state: StateCore) -> None:
         if found is None:
             continue
         inline.content = inline.content[: found.start()].rstrip()
-        holder = (
-            tokens[index - 1] if index and tokens[index - 1].type == "list_item_open" else token
-        )
+        holder = item or token
         holder.meta = {**(holder.meta or {}), BLOCK_ID: found.group(1)}
-        if not inline.content and holder is token:
-            # ``^id`` alone with nothing to name: an empty paragraph, never printed
+        if not inline.content:
+            # ``^id`` alone: an empty paragraph, never printed
             token.hidden = tokens[index + 2].hidden = True
     if drop:
         dropped = {i + k for i in drop for k in range(3)}
         tokens[:] = [token for i, token in enumerate(tokens) if i not in dropped]
+
+
+def _item_of(tokens: list[Token], paragraph: int) -> Token | None:
+    """The list item whose first paragraph opens at ``paragraph``: nothing but display math
+    comes before it in the item."""
+    index = paragraph - 1
+    while index >= 0 and tokens[index].type == "math_block":
+        index -= 1
+    return tokens[index] if index >= 0 and tokens[index].type == "list_item_open" else None
+
+
+def _named_before(tokens: list[Token], paragraph: int) -> Token | None:
+    """The element right before ``paragraph`` that a paragraph holding only ``^id`` names:
+    display math, or the opening token of the table, quote, callout or list it closes."""
+    before = tokens[paragraph - 1]
+    if before.type == "math_block":
+        return before
+    if before.type in _BEFORE:
+        return _opening(tokens, paragraph - 1, _BEFORE[before.type])
+    return None
 
 
 def _opening(tokens: list[Token], close: int, kind: str) -> Token | None:

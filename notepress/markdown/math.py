@@ -7,6 +7,15 @@ has no space right inside its dollars and its closing ``$`` is not followed by a
 "costs $5 and $10" stays text; ``$$...$$`` is display math, on its own lines (over several,
 inside list items and callouts too) or within a paragraph.
 
+A display block runs to the next line ending in ``$$`` whatever blank lines it holds, as
+Obsidian's MathJax reads it (in TeX a blank line is a paragraph break, which display math
+ignores; latex2mathml, ziamath and pandoc's texmath read it as space).  Only a block without
+a blank line may run on over lines outside its list item (lazy lines, as dollarmath reads
+them); past a blank line the closing ``$$`` must be in the same container, so that a stray
+``$$`` never swallows what follows it: with no closing ``$$`` the line stays text.  The
+block's token is tagged ``div``, the element it is written as, which carries its block id
+(``^id`` on the line after it, :mod:`~notepress.markdown.blockids`).
+
 How a formula is written depends on the output, its *math rule*, chosen next to the footnote
 rule:
 
@@ -31,10 +40,11 @@ import functools
 import re
 import warnings
 from collections.abc import Iterator, Sequence
-from typing import Literal
+from typing import Literal, NamedTuple
 from xml.etree import ElementTree
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -79,10 +89,107 @@ def math_plugin(md: MarkdownIt) -> None:
         allow_labels=False,
         allow_space=False,
         allow_digits=False,
-        allow_blank_lines=False,
+        allow_blank_lines=False,  # its rule is replaced: see _display_block
         double_inline=True,
     )
+    md.block.ruler.at("math_block", _display_block)
     md.core.ruler.after("inline", "math_lines", _lines)
+
+
+def _display_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """``$$`` on its own lines: dollarmath's block rule (without labels), blank lines allowed.
+
+    dollarmath's own rule either stops at a blank line or, allowing them, lets a ``$$`` close
+    a block from outside its list item (the next item, or the text after the list, becomes
+    TeX).  It also searches again, from each line that opens with ``$$``, the lines an
+    earlier search went through: quadratic on a note of many such lines that nothing closes
+    (``$$a`` then a heading, repeated; or, with blank lines allowed, ``$$a`` paragraphs).
+    """
+    if state.is_code_block(start_line):
+        return False
+    src = state.src
+    start, end = state.bMarks[start_line] + state.tShift[start_line], state.eMarks[start_line]
+    if not src.startswith("$$", start, end):
+        return False
+    first = src[start:end].rstrip()
+    if len(first) > 3 and first.endswith("$$"):
+        last, stop = start_line, start + len(first) - 2
+    elif "$$" in first[2:]:
+        return False  # a ``$$`` inside the line is inline math of a paragraph
+    else:
+        found = _closing_line(state, start_line, end_line)
+        if found is None:
+            return False
+        last = found
+        stop = state.bMarks[last] + len(src[state.bMarks[last] : state.eMarks[last]].rstrip()) - 2
+    if silent:
+        return True
+    state.line = last + 1
+    token = state.push("math_block", "div", 0)
+    token.content = _content(state, start_line, start + 2, last, stop)
+    token.markup = "$$"
+    token.map = [start_line, state.line]
+    return True
+
+
+def _content(state: StateBlock, first: int, start: int, last: int, stop: int) -> str:
+    """The TeX between the dollars, each line without its container's prefix (``> ``)."""
+    if first == last:
+        return state.src[start:stop]
+    lines = [state.src[start : state.eMarks[first]]]
+    lines += (state.src[state.bMarks[i] : state.eMarks[i]] for i in range(first + 1, last))
+    lines.append(state.src[state.bMarks[last] : stop])
+    return "\n".join(lines)
+
+
+class _Miss(NamedTuple):
+    """A search for a closing ``$$`` that found none, kept for the searches after it."""
+
+    start: int
+    """The line of the ``$$`` that opened the search."""
+    stop: int
+    """The line where it stopped: the container's end, or a line outside the container."""
+    blank: int
+    """The last blank line it passed, -1 if none."""
+
+
+#: The attribute of the parse's block state holding its misses, by container.
+_MISSES = "notepress_display_math_misses"
+
+
+def _closing_line(state: StateBlock, start_line: int, end_line: int) -> int | None:
+    """The line ending in ``$$`` that closes the block opened on ``start_line``, if any.
+
+    Before a blank line any line counts (dollarmath reads lines outside a list item as lazy
+    continuation); after one, a written line outside the container (less indented than a
+    list item's content) ends the search.
+
+    Each miss is kept, by container (its depth, end and indent), so that a later ``$$`` in the
+    same container does not search the same lines again: no line before the miss's stop
+    closes a block, so a search from within that range fails as well if it reaches the stop
+    in the same way (at the container's end, or after a blank line), and otherwise goes on
+    from the stop.  The lines of a note are thus searched a bounded number of times.
+    """
+    key = (state.level, end_line, state.blkIndent)
+    misses: dict[tuple[int, int, int], _Miss] = vars(state).setdefault(_MISSES, {})
+    line, blank = start_line + 1, -1
+    miss = misses.get(key)
+    if miss is not None and miss.start <= start_line < miss.stop:
+        if miss.stop >= end_line or miss.blank > start_line:
+            return None
+        line = miss.stop
+    src, begins, ends, indents = state.src, state.bMarks, state.eMarks, state.sCount
+    while line < end_line:
+        text = src[begins[line] + state.tShift[line] : ends[line]].strip()
+        if not text:
+            blank = line
+        elif blank >= 0 and indents[line] < state.blkIndent:
+            break
+        elif text.endswith("$$"):
+            return line
+        line += 1
+    misses[key] = _Miss(start_line, line, blank)
+    return None
 
 
 def _lines(state: StateCore) -> None:

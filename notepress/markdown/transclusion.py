@@ -119,7 +119,8 @@ def _section(tokens: Sequence[Token], end: int, written: str) -> list[Token] | N
 def _block(tokens: Sequence[Token], end: int, block_id: str) -> list[Token] | None:
     for index in range(end):
         token = tokens[index]
-        if token.nesting == 1 and (token.meta or {}).get(BLOCK_ID) == block_id:
+        # an opening token, or display math (a single token)
+        if token.nesting >= 0 and (token.meta or {}).get(BLOCK_ID) == block_id:
             close = _close(tokens, index)
             part = list(tokens[index : close + 1])
             if token.type == "list_item_open":

@@ -78,12 +78,21 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "callout lines": lambda n: "> [!note] t\n" + "> x\n" * (n // 4),
     "nested quotes": lambda n: ">" * n + " x",
     "nested lists on one line": lambda n: "- " * (n // 2) + "x",
+    # Lines opening display math that nothing closes: each search for a closing ``$$``
+    # must not run to the note's end again (dollarmath's did, past a heading).
+    "display dollars before headings": lambda n: "$$a\n# h\n" * (n // 8),
+    "display dollars between blank lines": lambda n: "$$a\n\n" * (n // 5),
+    "display dollars in a list item closed outside it": lambda n: (
+        "- x\n\n" + "  $$a\n\n" * (n // 7) + "$$\n"
+    ),
 }
 
 LOAD_SHAPES = [
     "wikilink then a backtick run",
     "wikilink then distinct backtick runs",
     "unclosed wikilinks",
+    "display dollars before headings",
+    "display dollars in a list item closed outside it",
 ]
 
 

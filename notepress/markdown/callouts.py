@@ -105,31 +105,37 @@ def _convert(state: StateCore, open_index: int, lines: list[str]) -> None:
     if block.type == "heading_open":
         if not lines:
             lines.extend(state.src.split("\n"))
-        body = _underlined_body(state, block, rest, lines)
+        body = _body(state, block, _underlined(block, rest, lines))
     elif rest.strip():
-        inline.content = rest
-        body = tokens[open_index + 1 : open_index + 4]
+        body = _body(state, block, rest)
     else:
         body = []  # the marker was the whole first paragraph: drop that paragraph
     tokens[open_index + 1 : open_index + 4] = [title_open, title_inline, title_close, *body]
 
 
-def _underlined_body(state: StateCore, heading: Token, rest: str, lines: list[str]) -> list[Token]:
-    """The blocks of a setext heading's lines after its marker line, read by themselves.
-
-    As Obsidian reads a callout's body apart from its title line: lines and then a ``---``
-    stay a heading (of those lines only), while a ``---`` right under the marker line is a
-    rule, a ``===`` there a paragraph, a ``-`` an empty list item.
-    """
-    start, end = heading.map or (0, 0)
+def _underlined(heading: Token, rest: str, lines: list[str]) -> str:
+    """A setext heading's lines after its marker line, with its underline: lines and then a
+    ``---`` stay a heading (of those lines only), while a ``---`` right under the marker
+    line is a rule, a ``===`` there a paragraph, a ``-`` an empty list item."""
+    end = heading.map[1] if heading.map else 0
     found = _UNDERLINE.search(lines[end - 1]) if 0 < end <= len(lines) else None
     underline = found.group(0).rstrip() if found else heading.markup * 3
-    text = f"{rest}\n{underline}" if rest.strip() else underline
+    return f"{rest}\n{underline}" if rest.strip() else underline
+
+
+def _body(state: StateCore, first: Token, text: str) -> list[Token]:
+    """The blocks of the lines after the marker line, read by themselves, as Obsidian reads a
+    callout's body apart from its title line.
+
+    CommonMark read them as the rest of the marker's paragraph (or setext heading): a list
+    that starts at ``2.`` or an indented code block there stayed paragraph text.
+    """
     tokens: list[Token] = []
     blocks = StateBlock(text, state.md, state.env, tokens)
-    blocks.level = heading.level
+    blocks.level = first.level
     state.md.block.tokenize(blocks, blocks.line, blocks.lineMax)
-    if heading.map:
+    if first.map:
+        start = first.map[0]
         for token in tokens:
             if token.map:  # the text's first line is the one after the marker line
                 token.map = [line + start + 1 for line in token.map]

@@ -708,8 +708,10 @@ PUBLISH_KEYS = ("publish", "dg-publish")
 def _draft(meta: dict[str, Any], settings: ParseSettings, report: _Collector) -> bool:
     """Whether the note stays private: ``draft`` decides, ``publish``-like keys stand in
     for a missing one, and a note any of them keeps private stays private."""
+    draft = meta.get("draft")
+    decided = isinstance(draft, bool)
     publish = [key for key in PUBLISH_KEYS if key in meta]
-    withheld = [key for key in publish if not _publish_flag(meta, key, report)]
+    withheld = [key for key in publish if not _publish_flag(meta, key, report, decided)]
     if "draft" not in meta:
         if publish:
             return bool(withheld)
@@ -722,11 +724,10 @@ def _draft(meta: dict[str, Any], settings: ParseSettings, report: _Collector) ->
             line=1,
         )
         return True
-    value = meta["draft"]
-    if not isinstance(value, bool):
-        report.error("draft-type", _draft_type_message(value), key="draft")
+    if not decided:
+        report.error("draft-type", _draft_type_message(draft), key="draft")
         return True
-    if not value and withheld:
+    if not draft and withheld:
         report.warn(
             "draft-conflict",
             f"'draft: false', but {withheld[0]!r} says not to publish: kept private "
@@ -734,15 +735,27 @@ def _draft(meta: dict[str, Any], settings: ParseSettings, report: _Collector) ->
             key=withheld[0],
         )
         return True
-    return value
+    return bool(draft)
 
 
-def _publish_flag(meta: dict[str, Any], key: str, report: _Collector) -> bool:
-    """The boolean of a ``publish``-like key; anything else is an error and reads as
-    "do not publish", so that a mistyped value never makes a note public."""
+def _publish_flag(meta: dict[str, Any], key: str, report: _Collector, decided: bool) -> bool:
+    """The boolean of a ``publish``-like key.
+
+    Another value (a date: some vaults write when a note went out) is not read: beside a
+    boolean ``draft``, which decides, it is a warning; alone, it is an error and reads as
+    "do not publish", so that a value notepress cannot read never makes a note public.
+    """
     value = meta[key]
     if isinstance(value, bool):
         return value
+    if decided:
+        shown = reprlib.repr(value)
+        report.warn(
+            "publish-ignored",
+            f"{key} is {shown}, not true or false: not read, 'draft' decides",
+            key=key,
+        )
+        return True
     report.error("draft-type", _draft_type_message(value, key), key=key)
     return False
 

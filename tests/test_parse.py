@@ -320,6 +320,18 @@ def test_any_key_that_withholds_a_note_keeps_it_private(
     assert note.problems == ()
 
 
+@pytest.mark.parametrize(("draft", "private"), [("false", False), ("true", True)])
+def test_a_publish_key_that_is_no_boolean_beside_draft_is_not_read(
+    draft: str, private: bool
+) -> None:
+    """Some vaults write the day a note went out as ``publish``: ``draft`` decides."""
+    note = parse(frontmatter("publish: 2024-05-01", draft=draft))
+    assert note.draft is private
+    problem = only(note, "publish-ignored")
+    assert problem.severity is Severity.WARNING and problem.line == 6
+    assert not note.has_errors
+
+
 def test_draft_false_and_publish_false_stay_private_with_a_warning() -> None:
     note = parse(frontmatter("publish: false", draft="false"))
     assert note.draft

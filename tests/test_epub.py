@@ -1134,8 +1134,14 @@ def test_a_formula_pandoc_cannot_write_is_named_by_its_note_and_line(
                 created="2020-01-02",
             ),
             "kiln.md": note_text(
-                "Kiln", f"First line.\n\nThen:\n\n{prose}\n", created="2020-01-03"
+                "Kiln",
+                # Rows broken outside any environment, as MathJax reads them: no warning.
+                f"First line.\n\nThen:\n\n{prose}\n\n$$\nt = 1 \\\\[10 pt]\nt = 2\n$$\n",
+                created="2020-01-03",
             ),
+            # pandoc quotes the formula with the vault's macros written out.
+            "gauge.md": note_text("Gauge", "Turn it by $\\ang{45}$ now.\n", created="2020-01-04"),
+            "preamble.sty": "\\newcommand{\\ang}[1]{#1 \\degree}\n",
         },
         config='[targets.book]\nexporter = "epub"\n',
     )
@@ -1146,10 +1152,13 @@ def test_a_formula_pandoc_cannot_write_is_named_by_its_note_and_line(
         name: (root / name).read_text(encoding="utf-8").splitlines().index(prose) + 1
         for name in ("ledger.md", "kiln.md")
     }
+    gauge = (root / "gauge.md").read_text(encoding="utf-8").splitlines()
+    lines["gauge.md"] = next(n for n, line in enumerate(gauge, 1) if "ang{45}" in line)
     opening = (root / "ledger.md").read_text(encoding="utf-8").splitlines().index("$$") + 1
     assert found == [
         ("epub-math", "ledger.md", lines["ledger.md"]),
         ("epub-math", "ledger.md", opening),
         ("epub-math", "kiln.md", lines["kiln.md"]),
+        ("epub-math", "gauge.md", lines["gauge.md"]),
     ], [str(p) for p in result.problems]
     assert not [p for p in result.problems if p.code == "epub-pandoc"]

@@ -23,7 +23,7 @@ from pypdf import PdfReader
 
 import notepress
 from notepress.markdown import create_parser, render_note
-from notepress.markdown.math import MATH_TOKENS, to_mathml, to_svg
+from notepress.markdown.math import MATH_TOKENS, display_rows, to_mathml, to_svg
 from notepress.markdown.sanitize import sanitize
 from tests.conftest import note_text, write_vault
 from tests.test_epub import epubcheck
@@ -415,3 +415,33 @@ def test_jsonld_keeps_the_tex(built: dict[str, list[Path]]) -> None:
     assert "$a_1 + b_1$" in body
     assert "$\\{ x \\mid x > 0 \\}$" in body and "$50\\%$" in body
     assert "\\begin{aligned}" in body and "&= \\frac{x^2}{2} \\\\" in body
+
+
+@pytest.mark.parametrize(
+    ("tex", "rows"),
+    [
+        pytest.param(
+            r"a = b \\[10 pt]", r"\begin{gathered}a = b \\[10 pt]\end{gathered}", id="row"
+        ),
+        pytest.param(
+            r"a &= b \\ c &= d", r"\begin{aligned}a &= b \\ c &= d\end{aligned}", id="aligned"
+        ),
+        pytest.param(
+            r"a \& b \\ c", r"\begin{gathered}a \& b \\ c\end{gathered}", id="escaped-amp"
+        ),
+        pytest.param(r"\begin{cases} a \\ b \end{cases}", None, id="in-environment"),
+        pytest.param(r"{a \\ b}", None, id="in-group"),
+        pytest.param(r"\begin{align} a \\ b \end{align}", None, id="display-environment"),
+        pytest.param(r"\frac{a}{b}", None, id="no-rows"),
+    ],
+)
+def test_bare_rows_of_a_display_formula_become_an_environment(tex: str, rows: str | None) -> None:
+    """MathJax breaks a display formula at a ``\\`` outside any environment; texmath
+    refuses it, the environment it is in for MathJax it reads."""
+    assert display_rows(tex) == (rows or tex)
+
+
+def test_a_formula_with_bare_rows_keeps_its_tex_as_written_beside_the_rows_converted() -> None:
+    html = render("$$\na = b \\\\[10 pt]\nc = d\n$$\n", math="mathml").html
+    assert 'alttext="a = b \\\\[10 pt]\nc = d"' in html
+    assert "\\begin{gathered}a = b" in html  # the annotation a book's pandoc reads

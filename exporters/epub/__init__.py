@@ -205,7 +205,8 @@ class EpubExporter(Exporter[EpubOptions]):
     ) -> bytes:
         """pandoc's book with the stylesheet, cover, landmarks and players added."""
         run, media = converted
-        for relayed in relay(run.warnings, book.notes):
+        expand = job.vault.settings.math_macros.expand
+        for relayed in relay(run.warnings, book.notes, expand):
             job.warn(relayed.message, relayed.note, code=relayed.code, line=relayed.line)
         info, cover = book.info, book.cover
         return finish_epub(

@@ -9,8 +9,8 @@ between dollars, is in the body of the note that holds it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 
 from notepress.model import Note
 
@@ -34,15 +34,35 @@ class Relayed:
     line: int | None = None
 
 
-def relay(warnings: Iterable[str], notes: Sequence[Note]) -> Iterator[Relayed]:
+def relay(
+    warnings: Iterable[str], notes: Sequence[Note], expand: Callable[[str], str] = str
+) -> Iterator[Relayed]:
     """``warnings`` from the pandoc run of the book of ``notes`` (in book order), as they
-    are reported: the placeholders' expected ones left out, each formula's named."""
+    are reported: the placeholders' expected ones left out, each formula's named.
+
+    ``expand`` writes the vault's TeX macros out as the renderer did (pandoc quotes the
+    formula it was given): a formula not found as written is looked for expanded.
+    """
     after: dict[str, tuple[int, int]] = {}
+    after_expanded: dict[str, tuple[int, int]] = {}
+    expanded: dict[int, Note] = {}
+
+    def as_expanded(note: Note) -> Note:
+        # Macro bodies hold no line break, so the lines of the body stay where they were.
+        if id(note) not in expanded:
+            expanded[id(note)] = replace(note, body=expand(note.body))
+        return expanded[id(note)]
+
     for warning in warnings:
         if placeholder_warning(warning):
             continue
         match = _MATH.match(warning)
         found = _formula(match["tex"], bool(match["whole"]), notes, after) if match else None
+        if match and found is None and expand is not str:
+            texts = [as_expanded(note) for note in notes]
+            found = _formula(match["tex"], bool(match["whole"]), texts, after_expanded)
+            if found is not None:  # named by the note itself, not its expanded copy
+                found = (notes[texts.index(found[0])], found[1], found[2])
         if found is None:
             yield Relayed(f"pandoc: {warning}", "epub-pandoc")
             continue

@@ -55,6 +55,7 @@ __all__ = [
     "MATH_TOKENS",
     "MathRule",
     "Svg",
+    "display_rows",
     "invalid_formulas",
     "invalid_message",
     "math_plugin",
@@ -229,8 +230,9 @@ def invalid_message(tex: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def to_mathml(tex: str, display: bool) -> str | None:
-    """MathML for ``tex`` with the TeX as annotation and ``alttext``; None if it fails."""
+def to_mathml(tex: str, display: bool, alt: str | None = None) -> str | None:
+    """MathML for ``tex`` with the TeX as annotation and ``alttext`` (``alt`` there when
+    given: the formula as written, where ``tex`` is what it became); None if it fails."""
     from latex2mathml.converter import convert
 
     source = _ENVIRONMENT_RE.sub(lambda m: f"\\{m.group(1)}{{{_ENVIRONMENTS[m.group(2)]}}}", tex)
@@ -252,8 +254,41 @@ def to_mathml(tex: str, display: bool) -> str | None:
     for element in root.iter():  # written unprefixed, as HTML holds MathML
         element.tag = element.tag.rpartition("}")[2]
     root.set("xmlns", _MATHML)
-    root.set("alttext", tex)
+    root.set("alttext", tex if alt is None else alt)
     return ElementTree.tostring(root, encoding="unicode", short_empty_elements=False)
+
+
+#: What decides whether a ``\\`` is outside every group and environment.
+_ROW_TOKENS = re.compile(r"\\(?:begin|end)\{[^{}]*\}|\\\\|\\[&{}]|[{}&]")
+#: Environments of a whole display, which no other environment may hold.
+_DISPLAY_ENVIRONMENTS = re.compile(r"\\begin\{(?:align|equation|gather|multline|eqnarray|flalign)")
+
+
+def display_rows(tex: str) -> str:
+    """A display formula whose rows are broken by ``\\`` outside any group or environment,
+    as rows of ``gathered`` (``aligned`` when ``&`` aligns them).
+
+    MathJax, which Obsidian uses, breaks a display formula's line at such a ``\\``;
+    pandoc's texmath refuses it, so the book showed the TeX.  Every converter draws the
+    environments as MathJax draws the bare rows.
+    """
+    if "\\\\" not in tex or _DISPLAY_ENVIRONMENTS.search(tex):
+        return tex
+    depth, rows, columns = 0, False, False
+    for found in _ROW_TOKENS.finditer(tex):
+        token = found.group(0)
+        if token == "{" or token.startswith("\\begin{"):
+            depth += 1
+        elif token == "}" or token.startswith("\\end{"):
+            depth -= 1
+        elif depth == 0 and token == "\\\\":
+            rows = True
+        elif depth == 0 and token == "&":
+            columns = True
+    if not rows or depth != 0:
+        return tex
+    environment = "aligned" if columns else "gathered"
+    return f"\\begin{{{environment}}}{tex}\\end{{{environment}}}"
 
 
 def _with_operator_names(tex: str) -> str:

@@ -34,7 +34,7 @@ from .diagrams import diagram_html, diagram_image, draw_mermaid
 from .footnotes import FootnoteRule, footnote_bodies, phrasing, without_footnotes
 from .headings import inline_text
 from .htmltags import split_tags
-from .math import MATH_LINE, MathRule, invalid_message, to_mathml, to_svg
+from .math import MATH_LINE, MathRule, Svg, display_rows, invalid_message, to_mathml, to_svg
 from .media import embed_card, frame_cards, media_html, media_kind, media_type, split_size
 from .memo import Reads, count_render, current_memo, face, mermaid_identity
 from .nesting import MAX_DEPTH, cap_html_depth
@@ -564,9 +564,9 @@ class _RenderContext:
         if self.math_rule == "tex":
             html = f'<span class="{kind}">{escapeHtml(dollars + written + dollars)}</span>'
         elif self.math_rule == "mathml":
-            html = to_mathml(written, display) or ""
+            html = _mathml(written, display) or ""
         else:
-            svg = to_svg(written, display)
+            svg = _svg(written, display)
             html = ""
             if svg is not None:
                 self.emitted.add(svg.url)
@@ -847,6 +847,19 @@ def _one_hash(url: str, fragment: str) -> str:
 
 def _ctx(env: dict[str, Any]) -> _RenderContext:
     return env["notepress"]
+
+
+def _mathml(tex: str, display: bool) -> str | None:
+    """MathML of ``tex``, a display formula's bare rows as an environment's
+    (:func:`~.math.display_rows`) when the converter takes them so; the annotation holds
+    what was converted (a book's pandoc reads it), ``alttext`` the formula as written."""
+    rows = display_rows(tex) if display else tex
+    return (rows != tex and to_mathml(rows, display, alt=tex)) or to_mathml(tex, display)
+
+
+def _svg(tex: str, display: bool) -> Svg | None:
+    rows = display_rows(tex) if display else tex
+    return (rows != tex and to_svg(rows, display)) or to_svg(tex, display)
 
 
 def _with_diagrams(html: str, context: _RenderContext) -> str:

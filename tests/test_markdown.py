@@ -451,22 +451,26 @@ def test_a_callout_marker_never_makes_a_heading(
 # --- plugins' blocks ----------------------------------------------------------------------------
 
 
-def test_a_dataview_query_is_left_out_with_a_warning_naming_its_line() -> None:
+def test_a_query_block_is_left_out_with_a_warning_naming_its_line() -> None:
     """Obsidian shows what a query finds; its text names folders and fields of the vault."""
     body = (
         'Intro.\n\n```dataview\nTABLE mood FROM "Private/Journal"\n```\n\n'
-        "~~~DataviewJS\ndv.pages('#secret')\n~~~\n\n```js\nlet kept = 1;\n```\n"
+        "~~~DataviewJS\ndv.pages('#secret')\n~~~\n\n```js\nlet kept = 1;\n```\n\n"
+        "```tasks\nnot done\npath includes Private/Chores\n```\n\n"
+        "```query\ntag:#hidden\n```\n"
     )
     rendered = render(body)
-    assert "Private/Journal" not in rendered.html and "#secret" not in rendered.html
-    assert "Private/Journal" not in rendered.text
+    for secret in ("Private/Journal", "#secret", "Private/Chores", "#hidden"):
+        assert secret not in rendered.html and secret not in rendered.text
     assert "let kept = 1;" in rendered.html  # other code stays code
     assert "Intro." in rendered.html
     found = [(p.code, p.line) for p in rendered.problems]
     note = make_note(FIXTURE_PATH, body)
     lines = note.body.split("\n")
-    expected = [note.body_line + lines.index(fence) for fence in ("```dataview", "~~~DataviewJS")]
-    assert found == [("dataview-query", line) for line in expected]
+    fences = ("```dataview", "~~~DataviewJS", "```tasks", "```query")
+    expected = [note.body_line + lines.index(fence) for fence in fences]
+    assert found == [("query-block", line) for line in expected]
+    assert rendered.problems[1].message.startswith("dataviewjs query left out")
 
 
 # --- whole notes -----------------------------------------------------------------------------------

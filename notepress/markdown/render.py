@@ -869,13 +869,14 @@ def _with_diagrams(html: str, context: _RenderContext) -> str:
     return html
 
 
-#: Languages of the Dataview plugin's queries: Obsidian shows what a query finds, never its
-#: text, which names folders, tags and fields of the vault, public or not.
-_QUERIES = frozenset({"dataview", "dataviewjs"})
+#: Languages of query blocks: Dataview's, the Tasks plugin's and Obsidian's own search
+#: (``query``).  Obsidian shows what a query finds, never its text, which names folders,
+#: tags and fields of the vault, public or not.
+_QUERIES = frozenset({"dataview", "dataviewjs", "tasks", "query"})
 
 
 def _fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-    """A ```` ```mermaid ```` block as a diagram (:mod:`.diagrams`), a Dataview query as
+    """A ```` ```mermaid ```` block as a diagram (:mod:`.diagrams`), a query block as
     nothing (with a warning), any other as code."""
     token = tokens[idx]
     language = token.info.strip().split(maxsplit=1)[:1]
@@ -884,9 +885,9 @@ def _fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any)
         line = context.note.body_line + token.map[0] if token.map else None
         problem = Problem(
             Severity.WARNING,
-            "dataview-query",
-            "Dataview query left out: notepress runs no queries, and a query's text is "
-            "not for readers; write what it finds as text to publish it",
+            "query-block",
+            f"{language[0].lower()} query left out: notepress runs no queries, and a "
+            "query's text is not for readers; write what it finds as text to publish it",
             context.note.path.as_posix(),
             line,
         )

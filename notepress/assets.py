@@ -373,7 +373,12 @@ def svg_is_safe(data: bytes) -> bool:
         # ``only_selected`` that no reader runs.
         handlers = lxml.etree.QName(element).namespace in _SCRIPTABLE
         if not all(
-            _svg_attribute_is_safe(name, value, handlers=handlers and not name.startswith("{"))
+            _svg_attribute_is_safe(
+                name,
+                value,
+                handlers=handlers and not name.startswith("{"),
+                link=local == "a",
+            )
             for name, value in element.items()
         ):
             return False
@@ -395,13 +400,19 @@ def _declares_anything(dtd: lxml.etree.DTD | None, data: bytes) -> bool:
     return any(declaration in upper for declaration in _DECLARATIONS)
 
 
-def _svg_attribute_is_safe(name: str, value: str, *, handlers: bool = True) -> bool:
+def _svg_attribute_is_safe(
+    name: str, value: str, *, handlers: bool = True, link: bool = False
+) -> bool:
+    """``link``: the attribute is a link's (``<a href>``), which loads nothing until it is
+    followed, so a public web address is fine there (draw.io's exports all hold one)."""
     import lxml.etree
 
     attribute = lxml.etree.QName(name).localname.lower()
     if handlers and attribute.startswith("on"):
         return False
     if attribute in ("href", "src"):
+        if link and urlsplit(value.strip()).scheme.lower() in ("http", "https", "mailto"):
+            return is_public_url(value.strip())
         return _is_local_reference(value)
     if attribute == "style":
         return _css_is_local(value, declarations=True)

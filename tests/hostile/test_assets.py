@@ -300,6 +300,10 @@ def test_a_feed_shows_the_name_of_an_svg_it_does_not_copy(
         _INKSCAPE % b'<inkscape:x><rect onclick="alert(1)"/></inkscape:x>',
         _INKSCAPE % b'<m:math xmlns:m="http://www.w3.org/1998/Math/MathML" onclick="x()"/>',
         _INKSCAPE % b'<h:b xmlns:h="http://www.w3.org/1999/xhtml" onmouseover="x()"/>',
+        # A link may lead to the web, never run anything nor point into a private network.
+        _INKSCAPE % b'<a xlink:href="javascript:alert(1)"><text>x</text></a>',
+        _INKSCAPE % b'<a href="http://192.168.1.1/admin"><text>x</text></a>',
+        _INKSCAPE % b'<image xlink:href="https://example.net/x.png"/>',
     ],
 )
 def test_svg_refusals(svg: bytes) -> None:
@@ -320,6 +324,11 @@ def test_svg_acceptances() -> None:
         _INKSCAPE
         % b'<defs><inkscape:path-effect effect="spiro" only_selected="false" is_visible="true"/>'
         b'</defs><sodipodi:namedview pagecolor="#fff" inkscape:onion="1"/><rect width="4"/>'
+    )
+    # draw.io's exports end with a link to its help, for viewers that cannot show the text.
+    assert svg_is_safe(
+        _INKSCAPE % b'<rect/><a xlink:href="https://www.example.org/help" target="_blank">'
+        b'<text>Text is not SVG</text></a><a href="mailto:a@example.org"><text>m</text></a>'
     )
 
 

@@ -63,6 +63,7 @@ __all__ = [
     "reference_problems",
     "svg_is_safe",
     "vault_files",
+    "vault_path",
     "without_references",
 ]
 
@@ -553,13 +554,23 @@ def _srcset(value: str) -> list[str]:
 def local_path(written: str, note: Note) -> PurePosixPath | None:
     """The vault path a relative reference of ``note`` stands for; None when it leaves."""
     try:
-        path = unquote(urlsplit(written).path)
+        parts = urlsplit(written)
     except ValueError:
         return None
-    if not path or path.startswith("/"):
+    if parts.netloc:  # ``//host/x``: another site, not a path
         return None
-    joined = posixpath.normpath(posixpath.join(note.path.parent.as_posix(), path))
-    if joined == ".." or joined.startswith("../"):
+    return vault_path(unquote(parts.path), note.path.parent)
+
+
+def vault_path(written: str, folder: PurePosixPath) -> PurePosixPath | None:
+    """The vault path of ``written`` (already unquoted) in a note of ``folder``: relative
+    to that folder, or to the vault's root when it starts with ``/``, as Obsidian reads a
+    link; None when it leaves the vault."""
+    if not written or written.startswith("//"):
+        return None
+    base = "" if written.startswith("/") else folder.as_posix()
+    joined = posixpath.normpath(posixpath.join(base, written.lstrip("/")))
+    if joined in (".", "..") or joined.startswith("../"):
         return None
     return PurePosixPath(joined)
 
@@ -595,7 +606,13 @@ def reference_problem(written: str, note: Note, attachment: Any) -> tuple[str, s
     if path.suffix.lower() == ".md":
         return None
     if attachment(path.as_posix()) is None:
-        return ("asset-missing", f"{written!r}: no such file in the vault; left out")
+        if any(part.startswith(".") for part in path.parts):
+            why = "it is in a hidden folder, which neither notepress nor Obsidian reads"
+        elif written.startswith("/"):
+            why = "no such file in the vault (a path that starts with / is read from its root)"
+        else:
+            why = "no such file in the vault"
+        return ("asset-missing", f"{written!r}: {why}; left out")
     return None
 
 

@@ -209,7 +209,7 @@ def test_no_secret_and_no_request_reaches_the_pdf(
     found = [(p.code, p.line) for p in report.problems if p.path == "leaky.md"]
     assert found == [
         ("url-private", 10),
-        ("asset-outside", 12),
+        ("asset-missing", 12),  # a path from / is the vault's, as Obsidian reads it
         ("asset-outside", 14),
         ("url-private", 16),
         ("asset-outside", 18),

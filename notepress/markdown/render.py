@@ -9,7 +9,6 @@ renderer knows of the note (text, images, footnotes, URLs), so that no output re
 
 from __future__ import annotations
 
-import posixpath
 import re
 import secrets
 from collections.abc import Callable, Collection, Sequence
@@ -22,7 +21,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
-from ..assets import IMAGE_SUFFIXES, is_public_url
+from ..assets import IMAGE_SUFFIXES, is_public_url, vault_path
 from ..budget import BudgetExceeded, cpu_budget, too_slow
 from ..errors import NoteRenderError  # in the error tree; still importable from here
 from ..links import WIKILINK_RE, parse_wikilink
@@ -788,7 +787,7 @@ class _RenderContext:
             return None
         if url.startswith("#"):
             return self.href_for_note(self.note, unquote(url[1:]), raw_id=True)
-        path = self._vault_path(unquote(parts.path))
+        path = None if parts.netloc else vault_path(unquote(parts.path), self.note.path.parent)
         if path is None:
             return None
         if path.suffix.lower() == ".md":
@@ -799,15 +798,6 @@ class _RenderContext:
         attachment = self.vault.attachment(path.as_posix())
         self.read("attachment", [path.as_posix()], attachment.as_posix() if attachment else None)
         return self.asset(attachment) if attachment is not None else None
-
-    def _vault_path(self, relative: str) -> PurePosixPath | None:
-        """A path written in the note, relative to its folder, if it stays inside the vault."""
-        if not relative or relative.startswith("/"):
-            return None
-        joined = posixpath.normpath(posixpath.join(self.note.path.parent.as_posix(), relative))
-        if joined.startswith("../") or joined == "..":
-            return None
-        return PurePosixPath(joined)
 
     def filter_attribute(self, tag: str, attribute: str, value: str) -> str | None:
         """Lower the URLs raw HTML carries; URLs the renderer wrote itself pass as they are.

@@ -571,3 +571,38 @@ def test_a_malformed_url_is_reported_not_a_traceback(tmp_path: Path) -> None:
     text_out = " ".join(page.extract_text() for page in pdf.pages)
     assert "fe80" not in text_out
     assert "a broken link" in re.sub(r"\s+", " ", text_out)
+
+
+def test_a_path_from_slash_is_read_from_the_vault_root(tmp_path: Path) -> None:
+    """As Obsidian reads ``![](/att/x.png)``; ``/..`` still leaves, and a file in a hidden
+    folder is said to be there, not missing."""
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "sub/a.md": note_text(
+                "A",
+                'Shown ![x](/att/pic%20one.png) and <img src="/att/pic one.png" alt="y">.\n\n'
+                "Linked [b](/sub/B.md). Left [out](/../a.png). Hidden ![h](/.assets/h.png).\n",
+                note_id="230306SL01",
+            ),
+            "sub/B.md": note_text("B", "B.", note_id="230306SL02"),
+            "att/pic one.png": png("red"),
+            ".assets/h.png": png("blue"),
+        },
+        SITE + '\n[targets.news]\nexporter = "feed"\nformats = ["json"]\n',
+    )
+    report = notepress.load_project(root, output=tmp_path / "out").build()
+    found = {(p.code, p.message.split(":")[0]) for p in report.problems if p.path == "sub/a.md"}
+    assert found == {
+        ("asset-outside", "'/../a.png' leads outside the vault; left out"),
+        ("asset-missing", "'/.assets/h.png'"),
+    }
+    hidden = next(p for p in report.problems if p.code == "asset-missing")
+    assert "hidden folder" in hidden.message
+    items = json.loads((tmp_path / "out" / "news" / "feed.json").read_text())["items"]
+    html = next(item for item in items if item["title"] == "A")
+    assert (
+        html["content_html"].count('src="https://notes.example.org/news/assets/att/pic%20one.png"')
+        == 2
+    )
+    assert (tmp_path / "out" / "news" / "assets" / "att" / "pic one.png").exists()

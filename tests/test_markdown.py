@@ -473,6 +473,18 @@ def test_a_query_block_is_left_out_with_a_warning_naming_its_line() -> None:
     assert rendered.problems[1].message.startswith("dataviewjs query left out")
 
 
+def test_an_image_no_output_may_load_is_written_as_its_alternative_text() -> None:
+    """Raw HTML's ``img`` whose file is missing loses its ``src``: a reader would see a
+    broken image, or nothing; the text is what the image was.  Its ``<`` stays text."""
+    rendered = render(
+        'A <img src="missing.png" alt="a kettle"> and <img src="gone.png" '
+        'alt="<script>x()</script>"> and <img src="https://example.org/p.png" alt="kept">\n'
+    )
+    assert "a kettle" in rendered.html and "&lt;script&gt;x()&lt;/script&gt;" in rendered.html
+    assert "<script" not in rendered.html
+    assert rendered.html.count("<img") == 1 and 'alt="kept"' in rendered.html
+
+
 # --- whole notes -----------------------------------------------------------------------------------
 
 

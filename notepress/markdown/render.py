@@ -286,7 +286,7 @@ def _render(
     raw, footnotes = _write(md, tokens, context)
     # Capped before the sanitiser too: its tree builder is quadratic in depth.
     raw, cut_raw = cap_html_depth(raw)
-    html, cut = cap_html_depth(sanitize(raw, context.filter_attribute))
+    html, cut = cap_html_depth(_unsourced_images(sanitize(raw, context.filter_attribute)))
     html = _with_diagrams(html, context)
     problems: tuple[Problem, ...] = ()
     if flattened is not None or cut_raw or cut:
@@ -366,7 +366,8 @@ def _footnotes(
     context.in_footnote = True
     for number, body in bodies.items():
         raw = md.renderer.render(body, md.options, {"notepress": context})
-        html, _ = cap_html_depth(sanitize(cap_html_depth(raw)[0], context.filter_attribute))
+        html = _unsourced_images(sanitize(cap_html_depth(raw)[0], context.filter_attribute))
+        html, _ = cap_html_depth(html)
         # Written into the note, a diagram's placeholder stays until the note's own pass.
         shown = _with_diagrams(html, context)
         result.append(
@@ -850,6 +851,28 @@ def _mathml(tex: str, display: bool) -> str | None:
 def _svg(tex: str, display: bool) -> Svg | None:
     rows = display_rows(tex) if display else tex
     return (rows != tex and to_svg(rows, display)) or to_svg(tex, display)
+
+
+_IMAGE = re.compile(r"<img\b[^>]*>")
+_ALT = re.compile(r'\salt="([^"]*)"')
+
+
+def _unsourced_images(html: str) -> str:
+    """Sanitised ``html`` with each image whose source no output may use (a missing file,
+    a private address: reported at load) written as its alternative text, which a reader
+    would otherwise never see: an ``img`` without ``src`` shows as a broken image or nothing."""
+    if "<img" not in html:
+        return html
+
+    def text(match: re.Match[str]) -> str:
+        element = match.group(0)
+        if " src=" in element:
+            return element
+        alt = _ALT.search(element)
+        # Escaped as an attribute's value: ``<`` may stand there as written, not in text.
+        return alt.group(1).replace("<", "&lt;").replace(">", "&gt;") if alt else ""
+
+    return _IMAGE.sub(text, html)
 
 
 def _with_diagrams(html: str, context: _RenderContext) -> str:

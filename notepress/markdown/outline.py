@@ -185,7 +185,9 @@ def _links(tokens: Sequence[Token], lines: list[str]) -> Iterator[Link]:
             start = token.map[0] if token.map else 0
             for match in WIKILINK_RE.finditer(token.content):
                 line = start + token.content.count("\n", 0, match.start())
-                yield _link(match, line)
+                found = _link(match, line)
+                if found.target or found.heading:
+                    yield found
         elif token.type == "inline" and token.children:
             for child in _flatten(token.children):
                 if child.type == "wikilink":
@@ -193,7 +195,9 @@ def _links(tokens: Sequence[Token], lines: list[str]) -> Iterator[Link]:
                     yield link._replace(line=locate(token, child.markup))
                 elif child.type == "html_inline" and _WIKILINK_START in child.content:
                     for match in WIKILINK_RE.finditer(child.content):
-                        yield _link(match, locate(token, match.group(0)))
+                        found = _link(match, locate(token, match.group(0)))
+                        if found.target or found.heading:
+                            yield found
 
 
 class _Locator:

@@ -1053,7 +1053,7 @@ def _html(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) 
                 WIKILINK_RE.sub(lambda m: escapeHtml(parse_wikilink(m.group(2)).text), piece)
             )
         else:
-            parts.append(WIKILINK_RE.sub(lambda m: context.render_link(_wikilink(m)), piece))
+            parts.append(WIKILINK_RE.sub(lambda m: _html_link(context, m), piece))
     return "".join(parts)
 
 
@@ -1065,6 +1065,12 @@ def _softbreak(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: 
 
 def _wikilink(match: re.Match[str]) -> Link:
     return parse_wikilink(match.group(2), embed=bool(match.group(1)))
+
+
+def _html_link(context: _RenderContext, match: re.Match[str]) -> str:
+    """A wikilink between raw HTML's tags; ``[[ ]]``, which names nothing, stays as written."""
+    link = _wikilink(match)
+    return context.render_link(link) if link.target or link.heading else match.group(0)
 
 
 def _list_item_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:

@@ -38,9 +38,12 @@ def _wikilink(state: StateInline, silent: bool) -> bool:
     match = WIKILINK_RE.match(src, start, state.posMax)
     if match is None or bool(match.group(1)) != embed:
         return False
+    link = parse_wikilink(match.group(2), embed=embed)
+    if not link.target and not link.heading:
+        return False  # ``[[ ]]`` names nothing: text, as in Obsidian
     if not silent:
         token = state.push("wikilink", "", 0)
-        token.meta = {"link": parse_wikilink(match.group(2), embed=embed)}
+        token.meta = {"link": link}
         token.markup = match.group(0)
     state.pos = match.end()
     return True

@@ -466,3 +466,20 @@ def test_an_empty_selection_writes_nothing_and_says_so(make_vault, build_vault) 
     result = build_vault(root).targets[0]
     assert result.ok and result.files == []
     assert any(p.code == "pdf-empty" for p in result.problems)
+
+
+def test_weasyprints_messages_name_vault_files_by_their_path(make_vault, build_vault) -> None:
+    """The digest loads vault files from an address of its own; a message about one names
+    the file as the writer knows it."""
+    root = make_vault(
+        {
+            "kiln.md": note_text("Kiln", "A picture: ![](att/glaze%20test.png)\n"),
+            "att/glaze test.png": png_bytes(),
+        },
+        config='[targets.print]\nexporter = "pdf"\n',
+    )
+    (result,) = build_vault(root).targets
+    assert result.ok, result.error
+    messages = [p.message for p in result.problems if p.code == "pdf-render"]
+    assert any('"att/glaze test.png"' in message for message in messages), messages
+    assert not any("vault.invalid" in message for message in messages), messages

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import unquote
 
 import jinja2
 from pygments.styles import get_all_styles
@@ -439,13 +440,22 @@ def _template_error(exc: jinja2.TemplateError) -> str:
     return str(exc)
 
 
+_VAULT_URL = re.compile(re.escape(VAULT_ORIGIN) + r"([^\s\"']*)")
+
+
+def _vault_paths(message: str) -> str:
+    """WeasyPrint's message with each of the digest's own URLs for vault files written as
+    the file's vault path, the name the writer knows it by."""
+    return _VAULT_URL.sub(lambda match: unquote(match.group(1)), message)
+
+
 def _write(job: Job, plan: Plan, results: list[RenderResult]) -> None:
     """Write the digests that rendered; report the others, and fail if none did."""
     failed = []
     for group, result in zip(plan.groups, results, strict=True):
         _report_refusals(job, group, result, plan.requests)
         for message in dict.fromkeys(result.messages):
-            job.warn(f"{result.name}: WeasyPrint: {message}", code="pdf-render")
+            job.warn(f"{result.name}: WeasyPrint: {_vault_paths(message)}", code="pdf-render")
         if result.error is not None or result.pdf is None:
             failed.append(result)
             continue

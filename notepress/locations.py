@@ -10,7 +10,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["APP_JSON", "CONFIG_FILE", "TEMPLATER_JSON", "TEMPLATES_JSON", "cache_root"]
+__all__ = [
+    "APP_JSON",
+    "CONFIG_FILE",
+    "QUARTZ_CONFIG",
+    "TEMPLATER_JSON",
+    "TEMPLATES_JSON",
+    "cache_root",
+]
 
 CONFIG_FILE = "notepress.toml"
 """The config a vault folder is published with, unless another is named."""
@@ -18,6 +25,8 @@ CONFIG_FILE = "notepress.toml"
 APP_JSON = ".obsidian/app.json"
 TEMPLATES_JSON = ".obsidian/templates.json"
 TEMPLATER_JSON = ".obsidian/plugins/templater-obsidian/data.json"
+QUARTZ_CONFIG = "quartz.config.ts"
+"""A Quartz site's config: beside its ``content`` folder (the vault), or in the vault."""
 """The Templater plugin's settings: its templates (``<% tp.file.title %>``) are no notes either."""
 
 

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .config import VaultOptions
-from .locations import APP_JSON, TEMPLATER_JSON, TEMPLATES_JSON
+from .locations import APP_JSON, QUARTZ_CONFIG, TEMPLATER_JSON, TEMPLATES_JSON
 from .model import Problem, Severity
 from .texmacros import PREAMBLE, TexMacros, read_preamble
 
@@ -94,6 +94,7 @@ def read_settings(root: Path, options: VaultOptions) -> tuple[ObsidianSettings, 
         problems.append(_warning(APP_JSON, "strictLineBreaks is not true or false; ignored"))
         strict = False
     ignore, regexes = _ignore_filters(app.get("userIgnoreFilters"), problems)
+    ignore += _quartz_ignores(root) if options.obsidian_settings else ()
     templates_folder = _folder(_text(templates, "folder", TEMPLATES_JSON, problems))
     macros = TexMacros()
     if options.math_preamble.strip():
@@ -193,6 +194,38 @@ def _ignore_filters(
         if not path.lower().endswith(".md") and "." not in PurePosixPath(path).name:
             patterns.append(f"/{escaped}.md")
     return tuple(patterns), tuple(regexes)
+
+
+_QUARTZ_PATTERNS = re.compile(r"ignorePatterns\s*:\s*\[([^\]]*)\]")
+_QUOTED = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"|'((?:[^'\\\n]|\\.)*)'")
+
+
+def _quartz_ignores(root: Path) -> tuple[str, ...]:
+    """The ``ignorePatterns`` of a Quartz site whose ``content`` folder is the vault (or
+    that lives in the vault): the notes Quartz keeps out of the site (its default is
+    ``private`` and ``templates``) stay out of every output too."""
+    if root.name == "content" and (root.parent / QUARTZ_CONFIG).is_file():
+        config, prefix = root.parent / QUARTZ_CONFIG, ""
+    elif (root / QUARTZ_CONFIG).is_file():
+        config, prefix = root / QUARTZ_CONFIG, "content/"
+    else:
+        return ()
+    try:
+        if config.stat().st_size > _MAX_SIZE:
+            return ()
+        text = config.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ()
+    found = _QUARTZ_PATTERNS.search(text)
+    if found is None:
+        return ()
+    patterns = []
+    for match in _QUOTED.finditer(found.group(1)):
+        pattern = (match.group(1) or match.group(2) or "").strip()
+        if pattern and not pattern.startswith("!"):
+            # A pattern with a folder in it is Quartz's, from its content folder.
+            patterns.append(prefix + pattern.lstrip("/") if "/" in pattern else pattern)
+    return tuple(patterns)
 
 
 def gitignore_literal(path: str) -> str:

@@ -37,7 +37,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cache.environment import environment_key
-from .locations import APP_JSON, CONFIG_FILE, TEMPLATER_JSON, TEMPLATES_JSON, cache_root
+from .locations import (
+    APP_JSON,
+    CONFIG_FILE,
+    QUARTZ_CONFIG,
+    TEMPLATER_JSON,
+    TEMPLATES_JSON,
+    cache_root,
+)
 from .model import Problem, Severity
 from .output import MANIFEST, file_sha256, files_below, folder_intact
 from .results import BuildReport, TargetResult
@@ -59,8 +66,9 @@ _VARIABLES = (
     "FONTCONFIG_FILE",
     "FONTCONFIG_PATH",
 )
-#: Hidden files the loader reads; every other hidden file or folder is never read.
-_HIDDEN_READ = (APP_JSON, TEMPLATES_JSON, TEMPLATER_JSON)
+#: Hidden files the loader reads (every other hidden file or folder is never read), and the
+#: config of a Quartz site whose content folder is the vault.
+_HIDDEN_READ = (APP_JSON, TEMPLATES_JSON, TEMPLATER_JSON, f"../{QUARTZ_CONFIG}")
 
 Entry = tuple[str, int, int]
 

@@ -178,3 +178,36 @@ def test_a_templater_command_in_invalid_yaml_gets_the_template_hint(tmp_path: Pa
     (problem,) = [p for p in load_vault(root).all_problems() if p.path == "t.md"]
     assert problem.code == "frontmatter-yaml"
     assert "<%...%> placeholders make it look like a template" in problem.message
+
+
+QUARTZ = """import { QuartzConfig } from "./quartz/cfg"
+const config: QuartzConfig = {
+  configuration: {
+    pageTitle: "Garden",
+    ignorePatterns: ["private", 'templates', ".obsidian", "notes/*.secret.md"],
+  },
+}
+"""
+
+
+@pytest.mark.parametrize("vault_is", ["content", "site"])
+def test_a_quartz_sites_ignore_patterns_keep_its_private_notes_out(
+    tmp_path: Path, vault_is: str
+) -> None:
+    """Quartz leaves ``private`` and ``templates`` out of the site by default: a garden's
+    private notes stay out whether the vault is its content folder or the whole site."""
+    site = tmp_path / "site"
+    content = {
+        name: note_text(name)
+        for name in ("private/diary.md", "templates/day.md", "notes/ok.md", "notes/x.secret.md")
+    }
+    write_vault(site / "content", content)
+    (site / "quartz.config.ts").write_text(QUARTZ, encoding="utf-8")
+    root = site / "content" if vault_is == "content" else site
+    paths = _paths(load_vault(root))
+    prefix = "content/" if vault_is == "site" else ""
+    assert paths == {f"{prefix}notes/ok.md"}
+    if vault_is == "content":  # edited, the config outside the vault makes a real build
+        from notepress.unchanged import _listing
+
+        assert "../quartz.config.ts" in {entry[0] for entry in _listing(root)}

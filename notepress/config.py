@@ -111,6 +111,7 @@ class Site:
             created_keys=vault.created_keys,
             updated_keys=vault.updated_keys,
             filename_date=vault.filename_date,
+            date_format=vault.date_format,
             date_from_git=vault.date_from_git,
         )
 
@@ -150,6 +151,11 @@ class VaultOptions:
     )
     filename_date: str = option(
         "YYYY-MM-DD", "Date pattern in file names (daily notes) for undated notes; empty: off."
+    )
+    date_format: str = option(
+        "",
+        "A vault's own way of writing dates in frontmatter, read besides ISO dates, with "
+        "YYYY, MM and DD (DD-MM-YYYY, MM/DD/YYYY, DD.MM.YYYY); empty: ISO dates only.",
     )
     date_from_git: bool = option(False, "Date undated notes by their first and last git commit.")
     slugs: Literal["unicode", "ascii"] = option(

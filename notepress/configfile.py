@@ -197,9 +197,11 @@ def _check_vault_options(vault: VaultOptions, errors: SchemaErrors) -> None:
             "vault.title_from",
             f"expected title, h1 or filename, got {shown(', '.join(map(repr, unknown)))}",
         )
-    problem = pattern_problem(vault.filename_date)
-    if problem:
-        errors.add("vault.filename_date", f"{problem}, got {shown(repr(vault.filename_date))}")
+    for key in ("filename_date", "date_format"):
+        written = getattr(vault, key)
+        problem = pattern_problem(written)
+        if problem:
+            errors.add(f"vault.{key}", f"{problem}, got {shown(repr(written))}")
 
 
 def _parse_target(

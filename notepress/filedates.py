@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 
 from .dates import EARLIEST_YEAR, LATEST_YEAR
 
-__all__ = ["TOKENS", "date_in_name", "pattern_problem"]
+__all__ = ["TOKENS", "date_in_name", "date_written", "pattern_problem"]
 
 #: Each token and the digits it stands for.
 TOKENS = {"YYYY": r"(?P<year>\d{4})", "MM": r"(?P<month>\d{2})", "DD": r"(?P<day>\d{2})"}
@@ -48,6 +48,15 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\d)" + "".join(parts) + r"(?!\d)")
 
 
+def date_written(text: str, pattern: str, tz: tzinfo) -> datetime | None:
+    """The date ``text`` is, written the whole of it as ``pattern`` says (a vault's own
+    ``DD-MM-YYYY``), as midnight in ``tz``; None when it is not one."""
+    if not pattern or pattern_problem(pattern):
+        return None
+    match = _compile(pattern).fullmatch(text.strip())
+    return _day(match, tz) if match is not None else None
+
+
 def date_in_name(path: PurePosixPath, pattern: str, tz: tzinfo) -> datetime | None:
     """The first date ``pattern`` finds in the file name of ``path`` (without ``.md``), as
     midnight in ``tz``; None when the pattern is empty or invalid, or the name holds no real
@@ -56,8 +65,10 @@ def date_in_name(path: PurePosixPath, pattern: str, tz: tzinfo) -> datetime | No
     if not pattern or pattern_problem(pattern):
         return None
     match = _compile(pattern).search(path.stem)
-    if match is None:
-        return None
+    return _day(match, tz) if match is not None else None
+
+
+def _day(match: re.Match[str], tz: tzinfo) -> datetime | None:
     try:
         day = datetime(int(match["year"]), int(match["month"]), int(match["day"]))
     except ValueError:

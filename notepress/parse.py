@@ -24,7 +24,7 @@ import yaml
 from .budget import BudgetExceeded, cpu_budget, too_slow
 from .chars import first_unsafe, strip_unsafe
 from .dates import DateError, parse_note_date
-from .filedates import date_in_name
+from .filedates import date_in_name, date_written
 from .model import Note, Problem, Severity
 from .texmacros import TexMacros
 
@@ -145,6 +145,9 @@ class ParseSettings:
     updated_keys: tuple[str, ...] = ("updated", "modified", "lastmod")
     filename_date: str = "YYYY-MM-DD"
     """Pattern of a date in the file name (daily notes); empty to ignore file names."""
+    date_format: str = ""
+    """The vault's own way of writing a date key's value (``DD-MM-YYYY``), read besides
+    ISO dates; empty: ISO dates only."""
     date_from_git: bool = False
     math_macros: TexMacros = field(default_factory=TexMacros)
     """The vault's TeX macros (:mod:`notepress.texmacros`), expanded before a formula is
@@ -526,8 +529,8 @@ def _build_note(
     outline = _outline(body, body_line, want_title=wants_h1, macros=settings.math_macros)
     title = _title(path, written_title, outline.first_h1, settings.title_from)
     draft = _draft(meta, settings, report)
-    created, created_from = _first_date(meta, settings.created_keys, settings.timezone, report)
-    updated, updated_from = _first_date(meta, settings.updated_keys, settings.timezone, report)
+    created, created_from = _first_date(meta, settings.created_keys, settings, report)
+    updated, updated_from = _first_date(meta, settings.updated_keys, settings, report)
     note_id = _note_id(path, meta, created, report, created_key=created_from or "created")
     if not created_from:
         created, created_from = _fallback_date(path, note_id, settings, report, meta)
@@ -596,7 +599,7 @@ def _title(
 
 
 def _first_date(
-    meta: dict[str, Any], keys: tuple[str, ...], tz: tzinfo, report: _Collector
+    meta: dict[str, Any], keys: tuple[str, ...], settings: ParseSettings, report: _Collector
 ) -> tuple[datetime | None, str]:
     """The date of the first of ``keys`` that the frontmatter sets, and that key.
 
@@ -605,7 +608,7 @@ def _first_date(
     """
     for key in keys:
         if meta.get(key) is not None:
-            return _date(meta, key, tz, report), key
+            return _date(meta, key, settings, report), key
     return None, ""
 
 
@@ -789,13 +792,30 @@ def _draft_type_message(value: object, key: str = "draft") -> str:
     )
 
 
-def _date(meta: dict[str, Any], key: str, tz: tzinfo, report: _Collector) -> datetime | None:
-    if meta.get(key) is None:
+#: A date written day or month first (``14-01-2026``, ``01/14/2026``): a vault's own way.
+_OTHER_ORDER = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
+
+
+def _date(
+    meta: dict[str, Any], key: str, settings: ParseSettings, report: _Collector
+) -> datetime | None:
+    value = meta.get(key)
+    if value is None:
         return None
     try:
-        return parse_note_date(meta[key], tz)
+        return parse_note_date(value, settings.timezone)
     except DateError as exc:
-        report.error("date-invalid", f"'{key}': {exc}", key=key)
+        if isinstance(value, str) and settings.date_format:
+            found = date_written(value, settings.date_format, settings.timezone)
+            if found is not None:
+                return found
+        hint = "; the note stays private until then"
+        if isinstance(value, str) and _OTHER_ORDER.fullmatch(value.strip()):
+            hint += (
+                " (if the vault writes dates this way, set [vault] date_format, "
+                'such as "DD-MM-YYYY")'
+            )
+        report.error("date-invalid", f"'{key}': {exc}{hint}", key=key)
         return None
 
 

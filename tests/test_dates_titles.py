@@ -182,11 +182,38 @@ def test_the_file_name_date_is_midnight_in_the_sites_timezone() -> None:
 
 
 @pytest.mark.parametrize(
+    ("written", "pattern", "created"),
+    [
+        pytest.param("14-01-2026", "DD-MM-YYYY", datetime(2026, 1, 14, tzinfo=BERLIN), id="dmy"),
+        pytest.param("01/14/2026", "MM/DD/YYYY", datetime(2026, 1, 14, tzinfo=BERLIN), id="mdy"),
+        pytest.param(
+            "2026-01-14", "DD-MM-YYYY", datetime(2026, 1, 14, tzinfo=BERLIN), id="iso-too"
+        ),
+    ],
+)
+def test_a_vaults_own_date_format_is_read(written: str, pattern: str, created: datetime) -> None:
+    note = parse(front(f"created: '{written}'"), timezone=BERLIN, date_format=pattern)
+    assert (note.created, note.created_from) == (created, "created")
+    assert not note.errors()
+
+
+def test_a_date_in_another_order_says_how_to_read_it_and_that_the_note_waits() -> None:
+    (error,) = parse(front("created: 14-01-2026")).errors()
+    assert error.code == "date-invalid"
+    assert "stays private" in error.message and "[vault] date_format" in error.message
+    (other,) = parse(front("created: 31-02-2026"), date_format="DD-MM-YYYY").errors()
+    assert other.code == "date-invalid"  # no such day, whatever the format
+    (plain,) = parse(front("created: someday")).errors()
+    assert "date_format" not in plain.message
+
+
+@pytest.mark.parametrize(
     ("config", "key"),
     [
         pytest.param('filename_date = "YYYY-MM"', "vault.filename_date", id="no-day"),
         pytest.param('filename_date = "YYYY-MM-DD-DD"', "vault.filename_date", id="twice"),
         pytest.param('title_from = ["title", "heading"]', "vault.title_from", id="title-source"),
+        pytest.param('date_format = "DD-MM"', "vault.date_format", id="format-no-year"),
     ],
 )
 def test_bad_vault_date_and_title_settings_are_config_errors(

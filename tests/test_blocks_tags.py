@@ -117,6 +117,101 @@ def test_a_formula_is_embedded_by_its_block_id() -> None:
     assert "Intro" not in rendered.html and "After" not in rendered.html
 
 
+@pytest.mark.parametrize(
+    ("body", "element"),
+    [
+        pytest.param(
+            "## Oven notes\n\n^oven\n\nText.\n",
+            '<h2 id="oven-notes"><span id="block-oven"></span>Oven notes</h2>',
+            id="heading",
+        ),
+        pytest.param(
+            "```python\nproof = 12\n```\n\n^oven\n",
+            '<div id="block-oven">\n<pre><code class="language-python">proof = 12\n</code></pre>\n</div>',
+            id="fence",
+        ),
+        pytest.param(
+            "Intro.\n\n    proof = 12\n\n^oven\n",
+            '<div id="block-oven">\n<pre><code>proof = 12\n</code></pre>\n</div>',
+            id="indented-code",
+        ),
+        pytest.param(
+            '<div class="card">\nwarm\n</div>\n\n^oven\n',
+            '<div id="block-oven">\n<div class="card">\nwarm\n</div>\n</div>',
+            id="html",
+        ),
+        pytest.param("Text.\n\n***\n\n^oven\n", '<div id="block-oven">\n<hr>\n</div>', id="rule"),
+        pytest.param(
+            "Two loaves.\n\n^oven\n", '<p id="block-oven">Two loaves.</p>', id="paragraph"
+        ),
+        pytest.param(
+            "> warm\n>\n> ^oven\n",
+            '<blockquote>\n<p id="block-oven">warm</p>\n</blockquote>',
+            id="paragraph-in-quote",
+        ),
+        pytest.param(
+            "- first\n\n  ^oven\n- next\n",
+            '<li>\n<p id="block-oven">first</p>\n</li>',
+            id="paragraph-in-item",
+        ),
+    ],
+)
+def test_id_alone_after_any_block_names_that_block(body: str, element: str) -> None:
+    note = parse("notes/Page.md", body)
+    assert note.block_ids == frozenset({"oven"})
+    html = render_note(note, vault_of(note)).html
+    assert element in html
+    assert "^" not in html and "oven</" not in html
+    assert html.count('id="block-oven"') == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("^first\n\nText.\n", id="first-block"),
+        pytest.param("Text. ^taken\n\n^first\n", id="after-a-named-paragraph"),
+        pytest.param("| a |\n| - |\n| b |\n^taken\n\n^first\n", id="after-a-named-table"),
+        pytest.param("> [!note]\n> ^first\n", id="callout-title-only"),
+        pytest.param("Text.[^1]\n\n[^1]: A note.\n\n^first\n", id="after-a-footnote"),
+        pytest.param("```dataview\nlist\n```\n\n^first\n", id="after-a-query"),
+        pytest.param("- [-] skipped ^task\n\n^first\n", id="after-a-task-list"),
+    ],
+)
+def test_every_block_id_the_loader_records_is_carried_by_one_element(body: str) -> None:
+    """A link ``check`` accepts always lands: an id with no block to name is not recorded."""
+    note = parse("notes/Page.md", body)
+    html = render_note(note, vault_of(note)).html
+    carried = re.findall(r'id="block-([^"]+)"', html)
+    assert sorted(carried) == sorted(note.block_ids)
+    assert "^" not in html
+
+
+def test_links_to_a_heading_named_by_an_id_lead_to_it() -> None:
+    source = parse("notes/Blocks.md", "## Flour types\n\n^flours\n\nRye.\n", note_id="230306AA01")
+    page = parse("notes/Page.md", "See [[Blocks#^flours|the flours]].\n", note_id="230306AA02")
+    vault = vault_of(source, page)
+    assert vault.anchor_for(source, "^flours") == "block-flours"  # what check accepts
+    book = DocumentLinks({source.note_id, page.note_id})
+    assert 'href="#n230306AA01-block-flours"' in render_note(page, vault, book).html
+    html = render_note(source, vault, book).html
+    assert '<h2 id="n230306AA01-flour-types"><span id="n230306AA01-block-flours"></span>' in html
+
+
+@pytest.mark.parametrize(
+    ("source", "shown", "left_out"),
+    [
+        pytest.param("## Flour types\n\n^part\n\nRye.\n", "Flour types</h2>", "Rye", id="heading"),
+        pytest.param("Intro.\n\n```\nrye 500\n```\n\n^part\n", "rye 500", "Intro", id="fence"),
+    ],
+)
+def test_a_block_named_by_an_id_alone_is_embedded(source: str, shown: str, left_out: str) -> None:
+    notes = parse("notes/Source.md", source), parse("notes/Page.md", "![[Source#^part]]\n")
+    rendered = render_note(notes[1], vault_of(*notes))
+    assert rendered.problems == ()
+    assert shown in rendered.html and left_out not in rendered.html
+    assert re.search(r'id="[^"]*block-part"', rendered.html)
+
+
 def test_id_inside_code_is_text() -> None:
     html = html_of("Use `x ^notid` here.\n\n```\nline ^alsonot\n```\n\nReal one ^real\n")
     assert "<code>x ^notid</code>" in html

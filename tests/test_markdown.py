@@ -399,6 +399,30 @@ def test_headings_are_reported_with_their_ids() -> None:
     ]
 
 
+# --- task lists -----------------------------------------------------------------------------------
+
+
+def test_a_task_of_another_character_reads_like_a_done_one_at_load_and_render() -> None:
+    """``[-]``, ``[/]``... are tasks in Obsidian: their box is not text, what follows is."""
+    body = "- [-] skip [[Other Note]] today #chores ^skipped\n- [x] bake [[Other Note]] #chores\n"
+    outline = read_outline(body)
+    assert [link.target for link in outline.links] == ["Other Note", "Other Note"]
+    assert outline.tags == ("chores",)
+    assert outline.block_ids == frozenset({"skipped"})
+    html = render(body).html
+    assert (
+        '<li id="block-skipped" class="task-list-item"><span class="task-checkbox task-done">'
+        in html
+    )
+    assert "[-]" not in html and html.count("\u2611") == 2
+
+
+def test_a_box_in_code_or_escaped_is_no_task() -> None:
+    html = render("- \\[-] escaped\n- `[-]` code\n").html
+    assert "task" not in html
+    assert "<li>[-] escaped</li>" in html and "<li><code>[-]</code> code</li>" in html
+
+
 # --- callouts -------------------------------------------------------------------------------------
 
 

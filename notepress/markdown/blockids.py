@@ -6,28 +6,39 @@ Where Obsidian reads one, and which element takes the id:
   last line): the paragraph;
 - at the end of a list item's first paragraph: the list item (its children included), also
   when display math opens the item (``1. $$`` ... ``$$``, then ``Where ... ^id``);
-- alone in a paragraph right after a table, a quote, a callout, a list or display math
-  (``$$`` ... ``$$``, then ``^id`` on the next line or after a blank line): that element,
-  and the paragraph holding only the id disappears.  A table swallows a line with no pipe
-  as a last row, so a last row holding only ``^id`` counts the same.  Display math that
-  opens a list item and is all the item holds before the id names the item, as text there
-  would.
+- alone in a paragraph right after another block (Obsidian asks for a blank line after all
+  but a table and display math): that block, and the paragraph holding only the id
+  disappears.  A table, a quote, a callout, a list, a paragraph or display math takes the id
+  itself.  A heading has an id of its own already, so an empty ``<span>`` at its start takes
+  it; code, a diagram, a query block, raw HTML and a rule are wrapped in a ``<div>`` that
+  takes it (what they render as varies, down to nothing for a query, and pandoc keeps no id
+  on a rule).  A table swallows a line with no pipe as a last row, so a last row holding only
+  ``^id`` counts the same.  Display math that opens a list item and is all the item holds
+  before the id names the item, as text there would.
+- alone with no block to name (first in the note or in a quote, after a block that already
+  has an id, after a footnote's text): nowhere.  The id is not recorded, so ``check`` reports
+  a link to it instead of a link that lands on nothing.
 
 The rule works on block tokens, before inline parsing, and only on the raw text of a
 paragraph's last line: code spans end with a backtick and code blocks are not paragraphs, so
 ``^id`` inside code stays text.  The id is kept in the opening token's ``meta`` under
 :data:`BLOCK_ID` (a display formula is a single ``math_block`` token, which keeps it); the
 renderer writes it as an element id through the output's link style, and the loader records
-the ids from the same tokens.
+the ids from the same tokens, so each id it records is carried by an element.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+
+if TYPE_CHECKING:
+    from markdown_it.utils import EnvType, OptionsDict
 
 __all__ = ["BLOCK_ID", "block_anchor", "blockids_plugin", "may_hold_block_id", "with_id"]
 
@@ -56,19 +67,31 @@ def may_hold_block_id(text: str) -> bool:
     return False
 
 
-#: Elements that a paragraph holding only ``^id`` right after them names.
+#: Elements that a paragraph holding only ``^id`` right after them names, by their closing
+#: token: the id goes on the opening token.
 _BEFORE = {
     "table_close": "table_open",
     "blockquote_close": "blockquote_open",
     "callout_close": "callout_open",
     "bullet_list_close": "bullet_list_open",
     "ordered_list_close": "ordered_list_open",
+    "paragraph_close": "paragraph_open",
+    "heading_close": "heading_open",
 }
+#: Blocks of one token whose HTML cannot take an id (see the module docstring): a wrapper
+#: ``div`` takes it.
+_WRAPPED = frozenset({"fence", "code_block", "html_block", "hr"})
+#: The tokens of that wrapper, and of the empty ``span`` that takes a heading's block id.
+WRAPPER_OPEN, WRAPPER_CLOSE, HEADING_ANCHOR = "block_id_open", "block_id_close", "block_id_anchor"
 
 
 def blockids_plugin(md: MarkdownIt) -> None:
-    """Read block ids after the block rules and callouts, before any inline parsing."""
+    """Read block ids after the block rules and callouts, before any inline parsing; give a
+    named heading its anchor once its inline content is parsed."""
     md.core.ruler.after("callouts", "block_ids", _block_ids)
+    md.core.ruler.after("inline", "heading_block_ids", _heading_anchors)
+    md.add_render_rule(WRAPPER_OPEN, _render_with_id)
+    md.add_render_rule(HEADING_ANCHOR, _render_with_id)
 
 
 def block_anchor(block_id: str) -> str:
@@ -84,6 +107,7 @@ def with_id(html: str, tag: str, element_id: str) -> str:
 def _block_ids(state: StateCore) -> None:
     tokens = state.tokens
     drop: list[int] = []  # paragraph_open indexes of paragraphs that held only an id
+    wraps: dict[int, Token] = {}  # the wrapper opening before the block at an index
     for index, token in enumerate(tokens):
         if token.type == "table_close":
             _table_row(tokens, index)
@@ -94,12 +118,12 @@ def _block_ids(state: StateCore) -> None:
             continue  # every block id is written with a caret
         alone = _ALONE.match(inline.content.strip())
         item = _item_of(tokens, index)
-        if alone and index and item is None:
-            opener = _named_before(tokens, index)
+        if alone and item is None:
+            opener = _named_before(tokens, index, wraps) if index else None
             if opener is not None and BLOCK_ID not in (opener.meta or {}):
                 opener.meta = {**(opener.meta or {}), BLOCK_ID: alone.group(1)}
-                drop.append(index)
-                continue
+            drop.append(index)  # named or not, never printed
+            continue
         found = _AT_END.search(inline.content)
         if found is None:
             continue
@@ -107,11 +131,27 @@ def _block_ids(state: StateCore) -> None:
         holder = item or token
         holder.meta = {**(holder.meta or {}), BLOCK_ID: found.group(1)}
         if not inline.content:
-            # ``^id`` alone: an empty paragraph, never printed
+            # ``^id`` alone in a list item, which takes it: an empty paragraph, never printed
             token.hidden = tokens[index + 2].hidden = True
-    if drop:
-        dropped = {i + k for i in drop for k in range(3)}
-        tokens[:] = [token for i, token in enumerate(tokens) if i not in dropped]
+    if drop or wraps:
+        tokens[:] = _rebuilt(tokens, {i + k for i in drop for k in range(3)}, wraps)
+
+
+def _rebuilt(tokens: list[Token], dropped: set[int], wraps: dict[int, Token]) -> list[Token]:
+    """``tokens`` without the ``dropped`` ones, and each block in ``wraps`` in its wrapper."""
+    result: list[Token] = []
+    for index, token in enumerate(tokens):
+        if index in dropped:
+            continue
+        wrapper = wraps.get(index)
+        if wrapper is None:
+            result.append(token)
+            continue
+        close = Token(WRAPPER_CLOSE, "div", -1)
+        close.block, close.level = True, wrapper.level
+        token.level += 1
+        result += (wrapper, token, close)
+    return result
 
 
 def _item_of(tokens: list[Token], paragraph: int) -> Token | None:
@@ -123,15 +163,50 @@ def _item_of(tokens: list[Token], paragraph: int) -> Token | None:
     return tokens[index] if index >= 0 and tokens[index].type == "list_item_open" else None
 
 
-def _named_before(tokens: list[Token], paragraph: int) -> Token | None:
-    """The element right before ``paragraph`` that a paragraph holding only ``^id`` names:
-    display math, or the opening token of the table, quote, callout or list it closes."""
+def _named_before(tokens: list[Token], paragraph: int, wraps: dict[int, Token]) -> Token | None:
+    """The token that takes the id of the block right before ``paragraph``, which holds only
+    ``^id``: display math itself, the opening token of the element the block closes, or the
+    wrapper of a block in ``_WRAPPED`` (made here, kept in ``wraps``); None for no block."""
     before = tokens[paragraph - 1]
     if before.type == "math_block":
         return before
     if before.type in _BEFORE:
         return _opening(tokens, paragraph - 1, _BEFORE[before.type])
+    if before.type in _WRAPPED:
+        if paragraph - 1 not in wraps:
+            wrapper = Token(WRAPPER_OPEN, "div", 1)
+            wrapper.block, wrapper.level, wrapper.map = True, before.level, before.map
+            wraps[paragraph - 1] = wrapper
+        return wraps[paragraph - 1]
     return None
+
+
+def _heading_anchors(state: StateCore) -> None:
+    """An empty ``span`` first in each heading named by a block id, which takes the id: the
+    heading's own id is its slug, and an element has one id.  Inline content is parsed, so
+    the ``span`` is a child of it, kept wherever the heading is shown (an embed)."""
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        block_id = (token.meta or {}).get(BLOCK_ID) if token.type == "heading_open" else None
+        if block_id and index + 1 < len(tokens) and tokens[index + 1].type == "inline":
+            anchor = Token(HEADING_ANCHOR, "span", 0)
+            anchor.meta = {BLOCK_ID: block_id}
+            inline = tokens[index + 1]
+            inline.children = [anchor, *(inline.children or ())]
+
+
+def _render_with_id(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """A wrapper or a heading's anchor, with the id the output writes (its render context
+    knows how, as it does for every block id)."""
+    token = tokens[idx]
+    html = (
+        "<span></span>"
+        if token.type == HEADING_ANCHOR
+        else self.renderToken(tokens, idx, options, env)
+    )
+    return str(env["notepress"].with_block_id(token, html))
 
 
 def _opening(tokens: list[Token], close: int, kind: str) -> Token | None:

@@ -31,6 +31,7 @@ from .highlight import highlight_plugin
 from .inlinetags import inlinetags_plugin
 from .math import math_plugin
 from .nesting import FLATTENED_LINE, nesting_plugin
+from .tasks import tasks_plugin
 from .transclusion import transclusion_plugin
 from .wikilinks import wikilinks_plugin
 
@@ -39,7 +40,8 @@ __all__ = ["create_parser", "note_tokens", "parse_body"]
 
 @functools.cache
 def create_parser() -> MarkdownIt:
-    """The Obsidian-flavoured parser: CommonMark, GFM tables, tasks, strikethrough, plugins."""
+    """The Obsidian-flavoured parser: CommonMark, GFM tables, tasks (any character in the box,
+    :mod:`.tasks`), strikethrough, plugins."""
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.options["tasklists"] = True
@@ -58,6 +60,7 @@ def create_parser() -> MarkdownIt:
     md.use(highlight_plugin)
     md.use(callouts_plugin)
     md.use(blockids_plugin)
+    md.use(tasks_plugin)  # before block ids: ``- [-] ^id`` names the item
     md.use(inlinetags_plugin)
     md.use(transclusion_plugin)
     md.use(cleanup_plugin)

@@ -286,8 +286,8 @@ def _render(
     raw, footnotes = _write(md, tokens, context)
     # Capped before the sanitiser too: its tree builder is quadratic in depth.
     raw, cut_raw = cap_html_depth(raw)
-    html, cut = cap_html_depth(_unsourced_images(sanitize(raw, context.filter_attribute)))
-    html = _with_diagrams(html, context)
+    html, cut = cap_html_depth(sanitize(raw, context.filter_attribute))
+    html = _unsourced_images(_with_diagrams(html, context))
     problems: tuple[Problem, ...] = ()
     if flattened is not None or cut_raw or cut:
         problems = (_too_deep(note, flattened),)
@@ -366,10 +366,10 @@ def _footnotes(
     context.in_footnote = True
     for number, body in bodies.items():
         raw = md.renderer.render(body, md.options, {"notepress": context})
-        html = _unsourced_images(sanitize(cap_html_depth(raw)[0], context.filter_attribute))
-        html, _ = cap_html_depth(html)
-        # Written into the note, a diagram's placeholder stays until the note's own pass.
-        shown = _with_diagrams(html, context)
+        html, _ = cap_html_depth(sanitize(cap_html_depth(raw)[0], context.filter_attribute))
+        # Written into the note, a diagram's placeholder (an image without a source yet)
+        # stays until the note's own pass.
+        shown = _unsourced_images(_with_diagrams(html, context))
         result.append(
             Footnote(
                 number=number,

@@ -361,7 +361,10 @@ def test_the_book_passes_epubcheck(runs: Runs) -> None:
 
 def test_dates_outside_1900_to_2100_are_errors_of_their_note(runs: Runs) -> None:
     lines = runs.check_lines()
-    outside = "is outside the years 1900 to 2100 that a note's date may take"
+    outside = (
+        "is outside the years 1900 to 2100 that a note's date may take; "
+        "the note stays private until then"
+    )
     for path, written in (
         ("dates/far.md", "2200-01-01T00:00:00+01:00"),
         ("dates/nines.md", "9999-12-31T23:00:00-05:00"),

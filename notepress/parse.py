@@ -295,6 +295,8 @@ def _first_repair(before: str, after: str) -> tuple[int | None, str]:
             matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
             for tag, start, end, new_start, new_end in matcher.get_opcodes():
                 if tag != "equal":
+                    if tag != "replace":  # ``Â·`` for ``·`` drops the ``Â``: show the ``·`` too
+                        end, new_end = end + 1, new_end + 1
                     seen, meant = old[start:end][:12], new[new_start:new_end][:12]
                     return number, f" ({seen!r} for {meant!r})" if seen and meant else ""
             return number, ""

@@ -142,7 +142,7 @@ def test_mojibake_is_repaired_with_a_warning_naming_the_file(
 
 @pytest.mark.parametrize(
     "good",
-    ["über", "it\u2019s", "— dash", "déjà vu", "🎉", "Straße", "€5", "Ærø"],
+    ["über", "it\u2019s", "— dash", "déjà vu", "🎉", "Straße", "€5", "Ærø", "a · b"],
 )
 def test_mojibake_of_common_characters_is_repaired(good: str) -> None:
     """Text saved as UTF-8 after being read as Windows-1252, as editors on Windows do."""

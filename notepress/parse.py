@@ -306,8 +306,9 @@ def _first_repair(before: str, after: str) -> tuple[int | None, str]:
 #: A ``{{date}}``-style placeholder or a Templater command (``<% tp.date.now() %>``): the
 #: frontmatter of a note template, not of a note.
 _PLACEHOLDER = re.compile(r"\{\{[^{}\n]*\}\}|<%[^\n]*?%>")
-#: A Templater command (``<% tp.file.title %>``, ``<%* ... %>``) on one line.
-_TEMPLATER = re.compile(r"<%[-_*]?\s[^\n]*?%>")
+#: A Templater command on one line: its API (``<% tp.file.title %>``) or a script
+#: (``<%* ... %>``); an ERB or JSP tag (``<% code %>``) quoted in a note is neither.
+_TEMPLATER = re.compile(r"<%(?:[-_]?\s*tp\.|\*)[^\n]*?%>")
 _TEMPLATE_HINT = (
     "; its {{...}} or <%...%> placeholders make it look like a template: exclude it with "
     "[vault] templates_folder or an ignore pattern"
@@ -715,7 +716,8 @@ def _draft(meta: dict[str, Any], settings: ParseSettings, report: _Collector) ->
     for a missing one, and a note any of them keeps private stays private."""
     draft = meta.get("draft")
     decided = isinstance(draft, bool)
-    publish = [key for key in PUBLISH_KEYS if key in meta]
+    # An empty ``publish:`` (a template's blank) says nothing, as an absent key says nothing.
+    publish = [key for key in PUBLISH_KEYS if meta.get(key) is not None]
     withheld = [key for key in publish if not _publish_flag(meta, key, report, decided)]
     if "draft" not in meta:
         if publish:

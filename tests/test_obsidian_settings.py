@@ -173,6 +173,14 @@ def test_templaters_folder_holds_no_notes(tmp_path: Path) -> None:
     assert not next(n for n in vault.notes if n.path.as_posix() == "Scripts/meeting.md").published
 
 
+def test_an_erb_tag_quoted_in_frontmatter_is_no_template(tmp_path: Path) -> None:
+    root = write_vault(
+        tmp_path, {"erb.md": note_text("Views", extra="description: 'ERB writes <% x %>'")}
+    )
+    (note,) = load_vault(root).notes
+    assert not note.has_errors
+
+
 def test_a_templater_command_in_invalid_yaml_gets_the_template_hint(tmp_path: Path) -> None:
     root = write_vault(tmp_path, {"t.md": "---\ntags: [<% tp.file.folder() %>\n---\nText.\n"})
     (problem,) = [p for p in load_vault(root).all_problems() if p.path == "t.md"]

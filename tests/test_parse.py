@@ -320,6 +320,15 @@ def test_any_key_that_withholds_a_note_keeps_it_private(
     assert note.problems == ()
 
 
+@pytest.mark.parametrize("key", ["publish", "dg-publish"])
+def test_an_empty_publish_key_says_nothing(key: str) -> None:
+    settings = ParseSettings(publish_without_draft_key=True)
+    note = parse(frontmatter(f"{key}:", draft=None), settings=settings)
+    assert note.published and note.problems == ()
+    note = parse(frontmatter(f"{key}:", draft=None))
+    assert note.draft and codes(note) == ["draft-missing"]
+
+
 @pytest.mark.parametrize(("draft", "private"), [("false", False), ("true", True)])
 def test_a_publish_key_that_is_no_boolean_beside_draft_is_not_read(
     draft: str, private: bool

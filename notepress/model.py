@@ -75,6 +75,11 @@ class Link(NamedTuple):
     line: int | None = None
 
     @property
+    def names_nothing(self) -> bool:
+        """``[[ ]]``: neither a note nor a heading, which Obsidian leaves as text."""
+        return not self.target and not self.heading
+
+    @property
     def text(self) -> str:
         """What a reader sees when the link is written as text: the alias, else what was written."""
         if self.alias:

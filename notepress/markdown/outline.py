@@ -186,7 +186,7 @@ def _links(tokens: Sequence[Token], lines: list[str]) -> Iterator[Link]:
             for match in WIKILINK_RE.finditer(token.content):
                 line = start + token.content.count("\n", 0, match.start())
                 found = _link(match, line)
-                if found.target or found.heading:
+                if not found.names_nothing:
                     yield found
         elif token.type == "inline" and token.children:
             for child in _flatten(token.children):
@@ -196,7 +196,7 @@ def _links(tokens: Sequence[Token], lines: list[str]) -> Iterator[Link]:
                 elif child.type == "html_inline" and _WIKILINK_START in child.content:
                     for match in WIKILINK_RE.finditer(child.content):
                         found = _link(match, locate(token, match.group(0)))
-                        if found.target or found.heading:
+                        if not found.names_nothing:
                             yield found
 
 

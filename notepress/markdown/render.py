@@ -1070,7 +1070,7 @@ def _wikilink(match: re.Match[str]) -> Link:
 def _html_link(context: _RenderContext, match: re.Match[str]) -> str:
     """A wikilink between raw HTML's tags; ``[[ ]]``, which names nothing, stays as written."""
     link = _wikilink(match)
-    return context.render_link(link) if link.target or link.heading else match.group(0)
+    return match.group(0) if link.names_nothing else context.render_link(link)
 
 
 def _list_item_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:

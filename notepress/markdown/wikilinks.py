@@ -39,7 +39,7 @@ def _wikilink(state: StateInline, silent: bool) -> bool:
     if match is None or bool(match.group(1)) != embed:
         return False
     link = parse_wikilink(match.group(2), embed=embed)
-    if not link.target and not link.heading:
+    if link.names_nothing:
         return False  # ``[[ ]]`` names nothing: text, as in Obsidian
     if not silent:
         token = state.push("wikilink", "", 0)

@@ -23,7 +23,9 @@ from pypdf import PdfReader
 
 import notepress
 from notepress.markdown import create_parser, render_note
-from notepress.markdown.math import MATH_TOKENS, display_rows, to_mathml, to_svg
+from notepress.budget import BudgetExceeded, cpu_budget
+from notepress.markdown import math as math_module
+from notepress.markdown.math import MATH_TOKENS, Svg, display_rows, to_mathml, to_svg
 from notepress.markdown.sanitize import sanitize
 from tests.conftest import note_text, write_vault
 from tests.test_epub import epubcheck
@@ -286,6 +288,56 @@ def test_formula_that_cannot_be_converted_stays_tex_with_a_warning() -> None:
         # A formula the loader did not report is reported by the render, with its line.
         again = render_note(unchecked, vault_with(unchecked), url_links(), math=rule)  # type: ignore[arg-type]
         assert sorted((p.code, p.line, p.path) for p in again.problems) == expected
+
+
+def _nested_fractions(depth: int, mark: str) -> str:
+    return "\\frac{1}{" * depth + mark + "}" * depth
+
+
+def test_a_formula_too_deep_to_draw_is_tex_for_print_and_mathml_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ziamath's work doubles with each level of nesting; past a count of layout nodes the
+    formula is written as TeX with its own warning, the rest of the note as usual.  The
+    count (not the time) decides, so every machine prints the same.  A low count here
+    stands for the default: the real formula below drawn either way shows the same rule."""
+    monkeypatch.setattr(math_module, "SVG_NODES", 2_000)
+    deep = _nested_fractions(9, "x_{deep}")  # some 12,000 nodes
+    shallow = _nested_fractions(2, "y_{shallow}")
+    body = f"Intro $a+b$.\n\n$${deep}$$\n\nThen ${shallow}$ after.\n"
+    to_svg.cache_clear()
+    try:
+        printed = render(body, math="svg")
+    finally:
+        to_svg.cache_clear()
+    assert printed.html.count('<img class="math') == 2  # $a+b$ and the shallow one
+    assert f'<code class="math-tex">$${deep}$$</code>' in printed.html
+    ((code, line, message),) = [(p.code, p.line, p.message) for p in printed.problems]
+    assert code == "math-too-complex"
+    source = note_source("Fixture Note", "230306FX01", "false", "", body).decode()
+    assert line == source.splitlines().index(f"$${deep}$$") + 1
+    assert "nested too deeply to draw for print" in message
+    # Feeds and books write MathML, which has no such cost: there it is math.
+    web = render(body, math="mathml")
+    assert web.html.count("<math ") == 3 and web.problems == ()
+
+
+def test_the_default_count_draws_the_deepest_real_shapes() -> None:
+    """Rows of a gathered display with fractions under roots inside fences, as a real
+    engineering vault nests them (some 5,000 nodes): far inside the default count."""
+    row = "\\left( \\dfrac{\\sqrt{ {x}_{1}^{2}+{y}_{2} }}{2\\pi {r}_{0}} \\right)"
+    tex = "\\begin{gathered}\n" + " \\\\\n".join([row] * 4) + "\n\\end{gathered}"
+    assert isinstance(to_svg(tex, True), Svg)
+
+
+def test_a_note_budget_running_out_inside_a_formula_is_not_kept_as_its_result() -> None:
+    """The budget's signal can land inside ziamath or latex2mathml, whose own error
+    handling must not turn it into "cannot be converted", cached for the next note."""
+    tex = _nested_fractions(8, "z_{budget}")
+    to_svg.cache_clear()
+    with pytest.raises(BudgetExceeded), cpu_budget(0.01):
+        to_svg(tex, True)
+    assert isinstance(to_svg(tex, True), Svg)
 
 
 def test_sanitiser_lets_exactly_mathml_through() -> None:

@@ -33,7 +33,18 @@ from .diagrams import diagram_html, diagram_image, draw_mermaid
 from .footnotes import FootnoteRule, footnote_bodies, phrasing, without_footnotes
 from .headings import inline_text
 from .htmltags import split_tags
-from .math import MATH_LINE, MathRule, Svg, display_rows, invalid_message, to_mathml, to_svg
+from .math import (
+    MATH_LINE,
+    TOO_COMPLEX,
+    MathRule,
+    Svg,
+    TooComplex,
+    display_rows,
+    invalid_message,
+    to_mathml,
+    to_svg,
+    too_complex_message,
+)
 from .media import embed_card, frame_cards, media_html, media_kind, media_type, split_size
 from .memo import Reads, count_render, current_memo, face, mermaid_identity
 from .nesting import MAX_DEPTH, cap_html_depth
@@ -568,7 +579,11 @@ class _RenderContext:
         else:
             svg = _svg(written, display)
             html = ""
-            if svg is not None:
+            if svg is TOO_COMPLEX:
+                code = f'<code class="math-tex">{escapeHtml(dollars + written + dollars)}</code>'
+                self._math_too_complex(written, line)
+                return f'<div class="math-block">{code}</div>\n' if block else code
+            if isinstance(svg, Svg):
                 self.emitted.add(svg.url)
                 self.styles.add(svg.style)
                 html = (
@@ -586,6 +601,14 @@ class _RenderContext:
         # Asked even when there are none: a preamble written later changes the rendering.
         self.read("macros", [], macros.digest)
         return macros.expand(tex)
+
+    def _math_too_complex(self, tex: str, line: int | None) -> None:
+        where = self.note.body_line + line if line is not None else None
+        path = self.note.path.as_posix()
+        problem = Problem(
+            Severity.WARNING, "math-too-complex", too_complex_message(tex), path, where
+        )
+        self.shared.problems.setdefault(problem, None)
 
     def _math_invalid(self, tex: str, line: int | None) -> None:
         """A warning about a formula, unless the loader already gave it."""
@@ -848,9 +871,11 @@ def _mathml(tex: str, display: bool) -> str | None:
     return (rows != tex and to_mathml(rows, display, alt=tex)) or to_mathml(tex, display)
 
 
-def _svg(tex: str, display: bool) -> Svg | None:
+def _svg(tex: str, display: bool) -> Svg | TooComplex | None:
     rows = display_rows(tex) if display else tex
-    return (rows != tex and to_svg(rows, display)) or to_svg(tex, display)
+    drawn = to_svg(rows, display) if rows != tex else None
+    # Too complex as rows is too complex as written: the same nesting, drawn no cheaper.
+    return drawn if drawn is not None else to_svg(tex, display)
 
 
 _IMAGE = re.compile(r"<img\b[^>]*>")

@@ -22,8 +22,8 @@ import pytest
 from pypdf import PdfReader
 
 import notepress
-from notepress.markdown import create_parser, render_note
 from notepress.budget import BudgetExceeded, cpu_budget
+from notepress.markdown import create_parser, render_note
 from notepress.markdown import math as math_module
 from notepress.markdown.math import MATH_TOKENS, Svg, display_rows, to_mathml, to_svg
 from notepress.markdown.sanitize import sanitize

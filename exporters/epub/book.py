@@ -335,6 +335,7 @@ def _reshape(
         _rename_block(element)
     _unwrap_ruby(body)
     _wrap_lists_and_tables(body)
+    _keep_directions(body)
     _block_anchors(body)
     _shift_headings(body, level)
     _own_ids(body, note, ids)
@@ -432,6 +433,41 @@ def _wrap_lists_and_tables(body: Element) -> None:
         div.tail, element.tail = element.tail, None
         element.addprevious(div)
         div.append(element)
+
+
+def _keep_directions(body: Element) -> None:
+    """Keep the direction of right-to-left blocks (``dir``, notepress.markdown.direction).
+
+    pandoc's document model has no attribute on a paragraph, a quote, a list or a list item,
+    and would write a Hebrew paragraph as one read from the left, its final stop at its
+    start.  Such a block is wrapped in a ``<div>`` that carries its direction; a list item's
+    contents are, inside the item.
+    """
+    for item in body.iter("li"):
+        direction = item.attrib.pop("dir", None)
+        if direction:
+            div = new_element("div", {"dir": direction})
+            div.text, item.text = item.text, None
+            div.extend(list(item))
+            item.append(div)
+
+    def wrapped(child: Element) -> list[Element | str] | None:
+        direction = child.attrib.pop("dir", None) if child.tag in _UNDIRECTED else None
+        if not direction:
+            return None
+        div = new_element("div", {"dir": direction})
+        inner = new_element(child.tag, dict(child.attrib))
+        inner.text = child.text
+        inner.extend(list(child))
+        div.append(inner)
+        return [div]
+
+    for parent in parents_of(body, *_UNDIRECTED):
+        rewrite_children(parent, wrapped)
+
+
+#: Blocks pandoc reads without their attributes.
+_UNDIRECTED = ("p", "blockquote", "ul", "ol")
 
 
 def _block_anchors(body: Element) -> None:

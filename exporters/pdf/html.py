@@ -38,6 +38,7 @@ from notepress.markdown import (
     TextLinks,
     UrlLinks,
 )
+from notepress.markdown.direction import first_strong
 from notepress.markdown.tree import Element, html_tree, inner_html
 from notepress.model import Note, Problem
 from notepress.renderpool import render_many
@@ -91,6 +92,9 @@ class NoteView:
     classes: str
     draft: bool
     lang: str
+    dir: str = ""
+    """``rtl`` for a note whose title is in a right-to-left script: its header reads from the
+    right (its body's blocks say their own direction, see notepress.markdown.direction)."""
     text: str = ""
     """The note's text as printed, for the check of which characters the fonts lack."""
 
@@ -167,6 +171,7 @@ def note_view(
         classes=" ".join(note.cssclasses),
         draft=note.draft,
         lang=lang if isinstance(lang, str) else "",
+        dir="rtl" if first_strong(note.title) == "rtl" else "",
         text=text,
     )
 

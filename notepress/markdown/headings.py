@@ -51,4 +51,5 @@ def _render_heading_open(
 ) -> str:
     token = tokens[idx]
     anchor = env["notepress"].heading_id(token.meta.get("slug", "section"))
-    return f'<{token.tag} id="{anchor}">'
+    direction = token.attrGet("dir")  # right-to-left notes: see .direction
+    return f'<{token.tag} id="{anchor}"' + (f' dir="{direction}">' if direction else ">")

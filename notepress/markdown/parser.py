@@ -26,6 +26,7 @@ from .blockids import blockids_plugin
 from .callouts import callouts_plugin
 from .cleanup import cleanup_plugin
 from .comments import comments_plugin
+from .direction import directions_plugin
 from .headings import headings_plugin
 from .highlight import highlight_plugin
 from .inlinetags import inlinetags_plugin
@@ -66,6 +67,7 @@ def create_parser() -> MarkdownIt:
     md.use(cleanup_plugin)
     md.use(headings_plugin)
     md.use(nesting_plugin)
+    md.use(directions_plugin)  # last: blocks as every other rule leaves them
     md.inline.terminator_re = _terminators(md.inline.terminator_re)
     return md
 

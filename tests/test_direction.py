@@ -1,0 +1,160 @@
+"""Notes in a right-to-left script read from the right in every output, block by block, as
+Obsidian lays them out by each line's first letter; other notes are written as before."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import notepress
+from notepress.markdown import render_note
+from notepress.markdown.direction import first_strong
+
+from .conftest import note_text, write_vault
+from .test_epub import epubcheck
+from .test_markdown import make_note, url_links, vault_with
+from .test_pdf_support import reader
+
+# Hebrew of my own: a short recipe.
+BODY = """\
+איך מכינים תה? מרתיחים מים.
+
+## הכנה
+
+1. מחממים את הקומקום.
+2. Steep for three minutes.
+
+> [!tip] עצה
+> כוס חמה שומרת על החום.
+
+- נענע
+- לימון
+
+| שם | דקות |
+|---|---|
+| ירוק | 2 |
+
+An English paragraph, with one word בעברית in it.
+
+$x^2$ ואחריה מילים.
+
+`code` ואחריו מילים.
+
+[[Kettle|קומקום]] חשמלי.
+"""
+
+
+def _html(body: str) -> str:
+    note = make_note("notes/Tea.md", body)
+    return render_note(note, vault_with(note), url_links()).html
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("שלום", "rtl"),
+        ("سلام", "rtl"),
+        ("hello שלום", "ltr"),
+        ("12, 34 שלום", "rtl"),  # digits and punctuation are weak: the first letter decides
+        ("123 !?", None),
+    ],
+)
+def test_the_first_strong_letter_decides(text: str, expected: str | None) -> None:
+    assert first_strong(text) == expected
+
+
+def test_each_block_gets_the_direction_of_its_first_letter() -> None:
+    html = _html(BODY)
+    assert '<p dir="rtl">איך מכינים תה? מרתיחים מים.</p>' in html
+    assert re.search(r'<h2 id="[^"]+" dir="rtl">הכנה</h2>', html)
+    assert '<ol dir="rtl">' in html
+    assert '<li dir="rtl">מחממים את הקומקום.</li>' in html
+    assert '<li dir="ltr">Steep for three minutes.</li>' in html
+    assert '<div class="callout callout-tip" data-callout="tip" dir="rtl">' in html
+    assert '<ul dir="rtl">' in html and '<table dir="rtl">' in html
+    assert '<p dir="ltr">An English paragraph' in html
+    # A formula, code and a link's target are not prose: the words after them decide; a
+    # link's visible text is prose.
+    assert re.search(r'<p dir="rtl"><math [^>]*>.*</math> ואחריה מילים\.</p>', html)
+    assert '<p dir="rtl"><code>code</code> ואחריו מילים.</p>' in html
+    assert '<p dir="rtl">קומקום חשמלי.</p>' in html
+
+
+def test_a_note_without_right_to_left_text_is_written_as_before() -> None:
+    assert "dir=" not in _html("A paragraph.\n\n- an item\n\n> a quote with $x$\n")
+
+
+CONFIG = """\
+[site]
+title = "Tea"
+url = "https://notes.example.org/"
+language = "he"
+
+[targets.print]
+exporter = "pdf"
+group = "all"
+
+[targets.book]
+exporter = "epub"
+"""
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("direction")
+    vault = write_vault(
+        root / "vault",
+        {
+            "Tea.md": note_text("תה", BODY, note_id="240301TE01", created="2024-03-01"),
+            "Kettle.md": note_text("Kettle", "Boils.", note_id="240301KE01", created="2024-03-02"),
+        },
+        CONFIG,
+    )
+    report = notepress.load_project(vault, output=root / "out").build()
+    assert all(target.ok for target in report.targets), report.targets
+    return root / "out"
+
+
+def _line_starts(path: Path) -> dict[str, float]:
+    """The horizontal position where each line of text starts, by its text."""
+    starts: dict[str, float] = {}
+    for page in reader(path).pages:
+
+        def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+            if text.strip():
+                starts.setdefault(text.strip(), cm[4] + tm[4] * cm[0])
+
+        page.extract_text(visitor_text=visit)
+    return starts
+
+
+@pytest.mark.slow
+def test_the_digest_prints_right_to_left_blocks_from_the_right(built: Path) -> None:
+    """A short Hebrew line ends at the right margin, so it starts right of the middle of the
+    page; a short English line starts at the left margin."""
+    pdf = built / "print" / "digest.pdf"
+    width = float(reader(pdf).pages[0].mediabox.width)
+    starts = _line_starts(pdf)
+    hebrew = next(x for text, x in starts.items() if "מרתיחים" in text)
+    english = next(x for text, x in starts.items() if "Steep for three" in text)
+    assert hebrew > width / 2, starts
+    assert english < width / 4, starts
+
+
+@pytest.mark.slow
+def test_the_book_keeps_each_blocks_direction(built: Path) -> None:
+    """pandoc has no attributes on paragraphs, lists and items: a div carries them."""
+    (book,) = (built / "book").glob("*.epub")
+    with zipfile.ZipFile(book) as archive:
+        chapters = "".join(
+            archive.read(name).decode()
+            for name in archive.namelist()
+            if name.startswith("EPUB/text/ch")
+        )
+    assert re.search(r'<div dir="rtl">\s*<p>איך מכינים תה\? מרתיחים מים\.</p>', chapters)
+    assert re.search(r'<li><div dir="ltr">\s*Steep for three minutes\.', chapters)
+    assert re.search(r'<div dir="ltr">\s*<p>An English paragraph', chapters)
+    assert epubcheck(book) == []

@@ -24,7 +24,7 @@ from tests.conftest import note_text, write_vault
 from tests.hostile.support import snapshot
 
 NOTES = 40
-KILLS = 6
+KILLS = 4
 TARGETS = ("newsletter", "metadata", "digest")
 CONFIG = """\
 [site]

@@ -8,8 +8,10 @@ nothing a note names is trusted on its own word:
   vault, and the file is opened one path component at a time with ``O_NOFOLLOW``, so a
   symlink swapped in after the scan is never followed (:class:`VaultFiles`).
 * **SVG images** are parsed by a real XML parser with entities, DTD loading and the network
-  off, and refused when they run or load anything (:func:`svg_is_safe`); their CSS is read
-  by tinycss2, which decodes escapes such as ``@\\69mport`` exactly as a browser does.
+  off, and refused when they run or load anything (:func:`svg_is_safe`), except that the
+  ``@font-face`` rules of web fonts are taken out rather than the drawing refused
+  (:func:`safe_svg`); their CSS is read by tinycss2, which decodes escapes such as
+  ``@\\69mport`` exactly as a browser does.
 * **URLs** in public outputs must lead to the public internet: loopback, private-range,
   link-local, ``localhost`` and ``file:`` addresses are refused (:func:`is_public_url`).
 * **References** a note makes (links, images, raw HTML ``src``/``href``, CSS ``url()``) are
@@ -61,6 +63,7 @@ __all__ = [
     "note_references",
     "reference_problem",
     "reference_problems",
+    "safe_svg",
     "svg_is_safe",
     "vault_files",
     "vault_path",
@@ -304,7 +307,8 @@ def _collect_urls(nodes: list[Any] | None, found: list[str], *, strings: bool = 
 
 # SVG ---------------------------------------------------------------------------------------
 
-_SVG = "{http://www.w3.org/2000/svg}svg"
+_SVG_NS = "http://www.w3.org/2000/svg"
+_SVG = f"{{{_SVG_NS}}}svg"
 #: Namespaces whose elements run event handler attributes (None: an element without one,
 #: which a reader of the SVG document may take for either).
 _SCRIPTABLE = frozenset(
@@ -386,6 +390,54 @@ def svg_is_safe(data: bytes) -> bool:
         if local == "style" and not _css_is_local("".join(element.itertext())):
             return False
     return True
+
+
+def safe_svg(data: bytes) -> bytes | None:
+    """The SVG as an output may carry it, or None when it may carry none of it.
+
+    ``data`` itself when :func:`svg_is_safe` accepts it.  Otherwise, when all it would load
+    from elsewhere are the fonts of ``@font-face`` rules in its ``<style>`` elements, the
+    SVG without those rules: its text is drawn in the reader's own face, where refusing it
+    would leave out the whole drawing.  Every Excalidraw export names its hand-drawn fonts
+    on excalidraw.com (or carries them as ``data:font`` files, which a reader would parse);
+    a vault of them lost every drawing.
+    """
+    if svg_is_safe(data):
+        return data
+    without = _without_font_files(data)
+    return without if without is not None and svg_is_safe(without) else None
+
+
+def _without_font_files(data: bytes) -> bytes | None:
+    """``data`` with each ``@font-face`` rule that names a font file taken out of its
+    ``<style>`` elements; None when it has none, or is no XML."""
+    import lxml.etree
+    import tinycss2
+
+    try:
+        root = lxml.etree.fromstring(data, _svg_parser())
+    except (lxml.etree.XMLSyntaxError, ValueError):
+        return None
+    changed = False
+    for element in root.iter(f"{{{_SVG_NS}}}style", "style"):
+        rules = tinycss2.parse_stylesheet("".join(element.itertext()))
+        kept = [rule for rule in rules if not _font_file_rule(rule)]
+        if len(kept) != len(rules):
+            for child in list(element):
+                element.remove(child)
+            element.text = tinycss2.serialize(kept)
+            changed = True
+    if not changed:
+        return None
+    return bytes(lxml.etree.tostring(root.getroottree(), encoding="utf-8", xml_declaration=True))
+
+
+def _font_file_rule(rule: Any) -> bool:
+    import tinycss2
+
+    if getattr(rule, "lower_at_keyword", "") != "font-face" or rule.content is None:
+        return False
+    return not _css_is_local(tinycss2.serialize(rule.content), declarations=True)
 
 
 def _declares_anything(dtd: lxml.etree.DTD | None, data: bytes) -> bool:
@@ -844,7 +896,7 @@ class AssetGate:
                 self._files = vault_files(self._vault)
             try:
                 if path.suffix.lower() == ".svg":
-                    found = not svg_is_safe(self._files.read(path))
+                    found = safe_svg(self._files.read(path)) is None
                 else:
                     self._files.size(path)
                     found = False
@@ -885,7 +937,8 @@ def copy_attachments(job: Job, paths: Iterable[PurePosixPath], folder: str, effe
     """Copy attachments into ``folder`` of ``job``'s target, under their vault paths.
 
     Each file is opened through :class:`VaultFiles` at the moment it is copied, and an SVG
-    must pass :func:`svg_is_safe`: opened from the site on its own, an SVG runs its scripts.
+    is copied as :func:`safe_svg` allows: opened from the site on its own, an SVG runs its
+    scripts.
     One that cannot be copied is reported (``effect`` says what the reader will miss) and
     the rest are copied.
     """
@@ -894,8 +947,8 @@ def copy_attachments(job: Job, paths: Iterable[PurePosixPath], folder: str, effe
         try:
             target = job.path(f"{folder}/{path.as_posix()}")
             if path.suffix.lower() == ".svg":
-                data = files.read(path)
-                if not svg_is_safe(data):
+                data = safe_svg(files.read(path))
+                if data is None:
                     raise AssetError("an SVG with scripts, external references or bad XML")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)

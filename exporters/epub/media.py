@@ -4,8 +4,8 @@ Pandoc runs sandboxed and reads no file at all; it sees each image as a placehol
 the image is put into the finished book (:mod:`.pictures`), which costs pandoc nothing.  Files are read through :class:`notepress.assets.VaultFiles`: only attachments
 the vault index lists, and never through a symlink.  Each image is identified by its
 content, not its name: formats EPUB readers must support pass as they are, other raster
-formats are converted to PNG, and SVG is accepted only when
-:func:`notepress.assets.svg_is_safe` finds nothing active or external in it.
+formats are converted to PNG, and SVG is carried as :func:`notepress.assets.safe_svg`
+allows: nothing active or external, the rules of web fonts taken out.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from notepress.assets import AssetError, VaultFiles, svg_is_safe, vault_files
+from notepress.assets import AssetError, VaultFiles, safe_svg, vault_files
 from notepress.vault import Vault
 
 from .pictures import PLACEHOLDER_FOLDER
@@ -134,8 +134,9 @@ class MediaStore:
             self.warn(f"image left out: {exc}", path)
             return None
         if path.suffix.lower() == ".svg":
-            if svg_is_safe(data):
-                return Image("image/svg+xml", data)
+            carried = safe_svg(data)
+            if carried is not None:
+                return Image("image/svg+xml", carried)
             self.warn("SVG image left out: it has scripts, external references or bad XML", path)
             return None
         image = identify_raster(data)

@@ -23,7 +23,7 @@ from pathlib import Path, PurePath, PurePosixPath
 from urllib.parse import quote, unquote, urljoin, urlsplit
 from urllib.request import url2pathname
 
-from notepress.assets import AssetError, VaultFiles, local_path, note_references
+from notepress.assets import AssetError, VaultFiles, local_path, note_references, safe_svg
 from notepress.markdown.media import embed_card
 from notepress.model import Note
 from notepress.vault import Vault
@@ -85,7 +85,13 @@ class LoadPolicy:
             return None
         in_vault, path = where
         if in_vault:
-            return self.vault.read(PurePosixPath(path)), path.name
+            data = self.vault.read(PurePosixPath(path))
+            if path.suffix.lower() == ".svg":
+                # A drawing's web fonts are taken out as every output takes them out, not
+                # refused one by one here with a warning each (an Excalidraw export names
+                # three); anything else it would load is still refused as it is asked for.
+                data = safe_svg(data) or data
+            return data, path.name
         return Path(path).read_bytes(), path.name
 
     def refusal(self, url: str) -> str | None:

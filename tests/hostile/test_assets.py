@@ -20,7 +20,7 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 import notepress
-from notepress.assets import AssetError, VaultFiles, is_public_url, svg_is_safe
+from notepress.assets import AssetError, VaultFiles, is_public_url, safe_svg, svg_is_safe
 from tests.conftest import note_text, write_vault
 from tests.hostile.support import Run, run_cli, snapshot
 from tests.test_pdf_support import image_count, reader, stream_data, uri_links
@@ -308,6 +308,7 @@ def test_a_feed_shows_the_name_of_an_svg_it_does_not_copy(
 )
 def test_svg_refusals(svg: bytes) -> None:
     assert not svg_is_safe(svg)
+    assert safe_svg(svg) is None  # nor is any of it carried without its fonts
 
 
 def test_svg_acceptances() -> None:

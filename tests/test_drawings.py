@@ -1,0 +1,102 @@
+"""Drawings exported with web fonts (every Excalidraw export) reach every output, their
+``@font-face`` rules taken out: the text is drawn in a local face, the drawing is kept."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+import notepress
+from notepress.assets import safe_svg, svg_is_safe
+
+from .conftest import note_text, write_vault
+
+#: A drawing of my own in the shape Excalidraw exports: its hand-drawn fonts named by URL.
+DRAWING = b"""<svg version="1.1" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 60"
+ width="120" height="60">
+  <!-- svg-source:excalidraw -->
+  <defs>
+    <style class="style-fonts">
+      @font-face { font-family: "Virgil"; src: url("https://drawings.example.com/Virgil.woff2"); }
+      @font-face { font-family: "Cascadia"; src: url(data:font/woff2;base64,d09GMgABAAAAAA); }
+      .label { fill: #1e1e1e; }
+    </style>
+  </defs>
+  <rect x="0" y="0" width="120" height="60" fill="#ffffff"/>
+  <path d="M10 10 L110 50" stroke="#1e1e1e" stroke-width="2" fill="none"/>
+  <text class="label" x="10" y="40" font-family="Virgil, Segoe UI Emoji">kettle</text>
+</svg>
+"""
+
+
+def test_a_drawing_is_carried_without_its_font_files() -> None:
+    assert not svg_is_safe(DRAWING)  # it would load a font from the web
+    carried = safe_svg(DRAWING)
+    assert carried is not None and svg_is_safe(carried)
+    assert b"url(" not in carried and b"font-face" not in carried
+    for kept in (b".label { fill: #1e1e1e; }", b'<path d="M10 10 L110 50"', b">kettle</text>"):
+        assert kept in carried
+    assert safe_svg(carried) == carried  # a safe SVG is carried as it is
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        b"<script>alert(1)</script>",
+        b'<image href="https://example.net/x.png"/>',
+        b'<style>@import url("https://example.net/s.css");</style>',
+        b'<rect style="fill: url(https://example.net/p.svg#a)"/>',
+    ],
+)
+def test_a_drawing_that_loads_more_than_fonts_is_still_refused(extra: bytes) -> None:
+    assert safe_svg(DRAWING.replace(b"</svg>", extra + b"</svg>")) is None
+
+
+CONFIG = """\
+[site]
+title = "Sketches"
+url = "https://notes.example.org/"
+
+[targets.news]
+exporter = "feed"
+
+[targets.print]
+exporter = "pdf"
+group = "all"
+
+[targets.book]
+exporter = "epub"
+"""
+
+
+@pytest.mark.slow
+def test_every_output_shows_the_drawing(tmp_path: Path) -> None:
+    vault = write_vault(
+        tmp_path / "vault",
+        {
+            "Kettle.md": note_text(
+                "Kettle", "The kettle:\n\n![[kettle.excalidraw.svg]]\n", note_id="240301KE01"
+            ),
+            "kettle.excalidraw.svg": DRAWING,
+        },
+        CONFIG,
+    )
+    report = notepress.load_project(vault, output=tmp_path / "out").build()
+    assert all(target.ok for target in report.targets), report.targets
+    codes = [p.code for p in report.problems] + [
+        p.code for target in report.targets for p in target.problems
+    ]
+    assert not {"asset-refused", "pdf-refused", "pdf-render", "epub-image"} & set(codes), codes
+    copied = tmp_path / "out" / "news" / "assets" / "kettle.excalidraw.svg"
+    assert copied.read_bytes() == safe_svg(DRAWING)
+    assert "assets/kettle.excalidraw.svg" in (tmp_path / "out" / "news" / "atom.xml").read_text()
+    with zipfile.ZipFile(tmp_path / "out" / "book" / "book.epub") as book:
+        drawings = [n for n in book.namelist() if n.startswith("EPUB/media/image")]
+        assert [book.read(n) for n in drawings] == [safe_svg(DRAWING)]
+    text = "".join(
+        page.extract_text() for page in PdfReader(tmp_path / "out/print/digest.pdf").pages
+    )
+    assert "kettle" in text.split("The kettle:", 1)[1]

@@ -15,9 +15,10 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
 SEEDS = REPO.parent / "shared" / "seeds"
 
-# A few hundred examples per property on every run; `--hypothesis-profile=long` for a deep one.
+# A hundred examples per property on every run, drawn afresh each time, so that runs add up;
+# `--hypothesis-profile=long` for a deep one.
 _PROFILE = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
-settings.register_profile("default", max_examples=200, **_PROFILE)
+settings.register_profile("default", max_examples=100, **_PROFILE)
 settings.register_profile("long", max_examples=5000, **_PROFILE)
 settings.load_profile("default")
 

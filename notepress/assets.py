@@ -23,6 +23,7 @@ This module belongs to the core and knows no exporter.
 
 from __future__ import annotations
 
+import base64
 import errno
 import ipaddress
 import os
@@ -30,12 +31,13 @@ import posixpath
 import re
 import socket
 import stat
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from .errors import NotepressError
 from .model import Note, Problem, Severity
@@ -326,6 +328,7 @@ _XINCLUDE = "{http://www.w3.org/2001/XInclude}"
 _ANIMATIONS = frozenset({"set", "animate", "animatemotion", "animatetransform", "discard"})
 _DECLARATIONS = (b"<!ENTITY", b"<!ATTLIST", b"<!ELEMENT", b"<!NOTATION")
 _INLINE_IMAGE = re.compile(r"^data:image/(?:png|jpeg|gif|webp)[;,]", re.IGNORECASE)
+_INLINE_SVG = re.compile(r"^data:image/svg\+xml(?:;charset=[\w.-]+)?(;base64)?,", re.IGNORECASE)
 
 
 def _svg_parser() -> lxml.etree.XMLParser:
@@ -347,7 +350,8 @@ def svg_is_safe(data: bytes) -> bool:
     A plain ``<!DOCTYPE svg PUBLIC ...>`` line is fine (its DTD is never loaded), but an
     internal subset (entity declarations), entity references, processing instructions,
     XInclude, scripts, event handlers, ``foreignObject`` and any reference other than a
-    same-document ``#id`` or an inline raster ``data:image`` are refused, in attributes,
+    same-document ``#id``, an inline raster ``data:image`` or an inline SVG that is itself
+    safe (four levels deep at most) are refused, in attributes,
     ``style`` attributes and ``<style>`` elements alike.
     """
     import lxml.etree
@@ -488,7 +492,39 @@ def _css_is_local(css: str, *, declarations: bool = False) -> bool:
 
 def _is_local_reference(value: str) -> bool:
     value = value.strip()
-    return value.startswith("#") or bool(_INLINE_IMAGE.match(value))
+    if value.startswith("#") or _INLINE_IMAGE.match(value):
+        return True
+    inline = _INLINE_SVG.match(value)
+    return inline is not None and _inline_svg_is_safe(value[inline.end() :], bool(inline[1]))
+
+
+class _Nesting(threading.local):
+    depth = 0
+
+
+_NESTING = _Nesting()
+#: SVGs inside SVGs checked, at most: a drawing's formulas are one level down.
+_MAX_NESTING = 4
+
+
+def _inline_svg_is_safe(payload: str, base64_encoded: bool) -> bool:
+    """An SVG written inside a ``data:`` URL is safe when it is itself safe: Excalidraw
+    keeps each formula and each pasted drawing of a sketch so, as an ``<image>``."""
+    if _NESTING.depth >= _MAX_NESTING:
+        return False
+    try:
+        data = (
+            base64.b64decode(payload, validate=True)
+            if base64_encoded
+            else unquote_to_bytes(payload)
+        )
+    except ValueError:  # binascii.Error is a ValueError
+        return False
+    _NESTING.depth += 1
+    try:
+        return svg_is_safe(data)
+    finally:
+        _NESTING.depth -= 1
 
 
 # references made by notes ------------------------------------------------------------------

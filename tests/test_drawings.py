@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import base64
 import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from pypdf import PdfReader
@@ -53,6 +55,44 @@ def test_a_drawing_is_carried_without_its_font_files() -> None:
 )
 def test_a_drawing_that_loads_more_than_fonts_is_still_refused(extra: bytes) -> None:
     assert safe_svg(DRAWING.replace(b"</svg>", extra + b"</svg>")) is None
+
+
+def _with_image(svg: bytes, inner: bytes, *, encode: str = "base64") -> bytes:
+    if encode == "base64":
+        url = "data:image/svg+xml;base64," + base64.b64encode(inner).decode()
+    else:
+        url = "data:image/svg+xml;charset=utf-8," + quote(inner.decode())
+    return svg.replace(b"</svg>", f'<image href="{url}" width="9" height="9"/></svg>'.encode())
+
+
+FORMULA = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9"><path d="M0 0h9"/></svg>'
+
+
+@pytest.mark.parametrize("encode", ["base64", "percent"])
+def test_a_drawing_may_hold_a_safe_svg_inside_it(encode: str) -> None:
+    """Excalidraw keeps each formula of a sketch as an SVG inside it, in a data: URL."""
+    carried = safe_svg(_with_image(DRAWING, FORMULA, encode=encode))
+    assert carried is not None and b"data:image/svg+xml" in carried
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        FORMULA.replace(b"</svg>", b"<script>alert(1)</script></svg>"),
+        FORMULA.replace(b"</svg>", b'<image href="https://example.net/x.png"/></svg>'),
+        b"not xml",
+    ],
+)
+def test_an_svg_inside_a_drawing_must_be_safe_itself(inner: bytes) -> None:
+    assert safe_svg(_with_image(DRAWING, inner)) is None
+
+
+def test_svgs_inside_svgs_are_followed_four_levels_deep_and_no_further() -> None:
+    nested = FORMULA
+    for _ in range(4):
+        nested = _with_image(FORMULA, nested)
+    assert svg_is_safe(nested)
+    assert not svg_is_safe(_with_image(FORMULA, nested))
 
 
 CONFIG = """\

@@ -64,6 +64,10 @@ def note_budget() -> float:
     return seconds if math.isfinite(seconds) and seconds >= 0 else DEFAULT_NOTE_BUDGET
 
 
+#: CPU seconds after which an expired budget is raised again, should the first be lost.
+_AGAIN = 0.05
+
+
 class _Armed:
     __slots__ = ("on",)
 
@@ -96,7 +100,10 @@ def cpu_budget(seconds: float | None = None) -> Iterator[None]:
 
     def expire(signum: int, frame: Any) -> None:
         if armed.on:
-            armed.on = False
+            # Again shortly, until the body ends: raised inside a garbage collector's
+            # callback or a ``__del__``, the exception is printed and lost, and the budget
+            # with it (a hypothesis run's callback took one so).
+            signal.setitimer(signal.ITIMER_PROF, _AGAIN)
             raise BudgetExceeded(seconds)
 
     previous = signal.signal(signal.SIGPROF, expire)

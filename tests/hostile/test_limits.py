@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import re
 import signal
 import threading
@@ -227,6 +228,28 @@ def test_budget_stops_python_work_and_restores_the_previous_handler() -> None:
         assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
     finally:
         signal.signal(signal.SIGPROF, old)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_budget_lost_in_a_garbage_collector_callback_is_raised_again() -> None:
+    """Raised inside a collector's callback (or a ``__del__``), the exception is printed
+    and dropped; the budget must still stop the work that follows."""
+    spun: list[bool] = []
+
+    def callback(phase: str, info: object) -> None:
+        if phase == "start" and not spun:
+            spun.append(True)
+            _spin(0.5)  # the budget runs out in here
+
+    gc.callbacks.append(callback)
+    try:
+        started = time.process_time()
+        with pytest.raises(BudgetExceeded), cpu_budget(0.05):
+            gc.collect()
+            _spin(5)
+        assert spun and time.process_time() - started < 3
+    finally:
+        gc.callbacks.remove(callback)
 
 
 def test_budget_stops_a_long_regular_expression() -> None:

@@ -271,6 +271,12 @@ def _math_message(tex: str) -> str:
     return invalid_message(tex)
 
 
+def _query_message(language: str) -> str:
+    from .markdown.queries import query_message
+
+    return query_message(language)
+
+
 def _unreadable(path: PurePosixPath, report: _Collector, title: str | None = None) -> Note:
     return Note(
         path=path,
@@ -548,6 +554,8 @@ def _build_note(
 
     for line, tex in outline.invalid_math:
         report.warn("math-invalid", _math_message(tex), line=line)
+    for line, language in outline.query_blocks:
+        report.warn("query-block", _query_message(language), line=line)
     links = outline.links
     extra = {
         key: value

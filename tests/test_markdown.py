@@ -17,6 +17,7 @@ case's first ``.`` is its title).  Each case renders as the body of the note "Fi
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -488,13 +489,33 @@ def test_a_query_block_is_left_out_with_a_warning_naming_its_line() -> None:
         assert secret not in rendered.html and secret not in rendered.text
     assert "let kept = 1;" in rendered.html  # other code stays code
     assert "Intro." in rendered.html
-    found = [(p.code, p.line) for p in rendered.problems]
     note = make_note(FIXTURE_PATH, body)
     lines = note.body.split("\n")
     fences = ("```dataview", "~~~DataviewJS", "```tasks", "```query")
-    expected = [note.body_line + lines.index(fence) for fence in fences]
-    assert found == [("query-block", line) for line in expected]
-    assert rendered.problems[1].message.startswith("dataviewjs query left out")
+    expected = [("query-block", note.body_line + lines.index(fence)) for fence in fences]
+    # Found at load, once for every output (and by `check`); the render does not repeat it.
+    assert [(p.code, p.line) for p in note.problems if p.code == "query-block"] == expected
+    assert next(p for p in note.problems if p.line == expected[1][1]).message.startswith(
+        "dataviewjs query left out"
+    )
+    assert rendered.problems == ()
+    # A block the loader did not report is reported by the render, with its line.
+    unchecked = dataclasses.replace(note, problems=())
+    again = render_note(unchecked, vault_with(unchecked), url_links())
+    assert [(p.code, p.line) for p in again.problems] == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'Plain words only.\n\n```dataview\nLIST FROM "Private"\n```\n',  # nothing else to parse
+        "- item\n  ```tasks\n  not done\n  ```\n",
+        "> ~~~ Query\n> tag:#x\n> ~~~\n",
+    ],
+)
+def test_the_loader_finds_query_blocks_in_any_body(body: str) -> None:
+    note = make_note(FIXTURE_PATH, body)
+    assert [p.code for p in note.problems if p.code == "query-block"] == ["query-block"]
 
 
 def test_an_image_no_output_may_load_is_written_as_its_alternative_text() -> None:

@@ -26,6 +26,7 @@ from .headings import inline_text
 from .inlinetags import inline_tags, may_hold_tag
 from .math import invalid_formulas, to_mathml
 from .parser import create_parser
+from .queries import QUERY_FENCE, query_blocks
 
 __all__ = ["Outline", "read_outline"]
 
@@ -55,6 +56,8 @@ class Outline:
     """Indexes in :attr:`headings` of an H1 that opens or closes the body."""
     invalid_math: tuple[tuple[int, str], ...] = ()
     """(file line, TeX) of each formula no output can show as math."""
+    query_blocks: tuple[tuple[int, str], ...] = ()
+    """(file line, language) of each query block, which no output shows (:mod:`.queries`)."""
 
     def headings_for(self, title: str) -> tuple[tuple[int, str, str], ...]:
         """The headings a render of the note titled ``title`` shows, with their slugs.
@@ -95,6 +98,7 @@ def read_outline(
         and not may_tag
         and not may_hold_block_id(body)
         and "$" not in body
+        and not QUERY_FENCE.search(body)
     ):
         return Outline()
     # Only blocks that may hold a wikilink (or a footnote reference, without which a
@@ -126,6 +130,9 @@ def read_outline(
             for line, tex in invalid_formulas(tokens)
             # The vault's macros, expanded as the renderer expands them.
             if not macros or to_mathml(macros.expand(tex), False) is None
+        ),
+        query_blocks=tuple(
+            (first_line + line, language) for line, language in query_blocks(tokens)
         ),
     )
 

@@ -49,6 +49,7 @@ from .media import embed_card, frame_cards, media_html, media_kind, media_type, 
 from .memo import Reads, count_render, current_memo, face, mermaid_identity
 from .nesting import MAX_DEPTH, cap_html_depth
 from .parser import create_parser, note_tokens, parse_body
+from .queries import query_language, query_message
 from .sanitize import sanitize
 from .structure import Footnote, Image, Media, read_tree
 from .transclusion import (
@@ -907,30 +908,20 @@ def _with_diagrams(html: str, context: _RenderContext) -> str:
     return html
 
 
-#: Languages of query blocks: Dataview's, the Tasks plugin's and Obsidian's own search
-#: (``query``).  Obsidian shows what a query finds, never its text, which names folders,
-#: tags and fields of the vault, public or not.
-_QUERIES = frozenset({"dataview", "dataviewjs", "tasks", "query"})
-
-
 def _fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     """A ```` ```mermaid ```` block as a diagram (:mod:`.diagrams`), a query block as
     nothing (with a warning), any other as code."""
     token = tokens[idx]
-    language = token.info.strip().split(maxsplit=1)[:1]
-    if language and language[0].lower() in _QUERIES:
+    query = query_language(token)
+    if query is not None:  # :mod:`.queries`
         context = _ctx(env)
         line = context.note.body_line + token.map[0] if token.map else None
-        problem = Problem(
-            Severity.WARNING,
-            "query-block",
-            f"{language[0].lower()} query left out: notepress runs no queries, and a "
-            "query's text is not for readers; write what it finds as text to publish it",
-            context.note.path.as_posix(),
-            line,
-        )
-        context.shared.problems.setdefault(problem, None)
+        if not any(p.code == "query-block" and p.line == line for p in context.note.problems):
+            path = context.note.path.as_posix()
+            problem = Problem(Severity.WARNING, "query-block", query_message(query), path, line)
+            context.shared.problems.setdefault(problem, None)
         return ""
+    language = token.info.strip().split(maxsplit=1)[:1]
     if language != ["mermaid"]:
         return str(type(self).fence(self, tokens, idx, options, env))
     context = _ctx(env)

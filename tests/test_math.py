@@ -19,13 +19,22 @@ from xml.etree import ElementTree as ET
 
 import feedparser
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 import notepress
 from notepress.budget import BudgetExceeded, cpu_budget
 from notepress.markdown import create_parser, render_note
 from notepress.markdown import math as math_module
-from notepress.markdown.math import MATH_TOKENS, Svg, display_rows, to_mathml, to_svg
+from notepress.markdown.math import (
+    MATH_TOKENS,
+    Svg,
+    convertible,
+    display_rows,
+    to_mathml,
+    to_svg,
+)
 from notepress.markdown.sanitize import sanitize
 from tests.conftest import note_text, write_vault
 from tests.test_epub import epubcheck
@@ -288,6 +297,41 @@ def test_formula_that_cannot_be_converted_stays_tex_with_a_warning() -> None:
         # A formula the loader did not report is reported by the render, with its line.
         again = render_note(unchecked, vault_with(unchecked), url_links(), math=rule)  # type: ignore[arg-type]
         assert sorted((p.code, p.line, p.path) for p in again.problems) == expected
+
+
+TRICKY = [
+    ("a<b", False),
+    ("a \\lt b \\gt c", False),
+    ("\\text{fish & chips}", False),
+    ("x \\& y", False),
+    ("\\begin{gather} xy=1 & xy=2 \\\\ y=x & y=3x \\end{gather}", True),
+    ("\\begin{aligned} a &= b \\\\ c &= d \\end{aligned}", True),
+    ("\\frac{1}{", False),
+    ("\\nosuchcommand{x}", False),
+    ("\\operatorname{arg\\,max} f", True),
+    ("\\text{<tag>}", False),
+    ("\\mathrm{A&amp;B}", False),
+]
+
+
+@pytest.mark.parametrize(("tex", "display"), [*((e, True) for e in ENTRIES), *TRICKY])
+def test_the_loaders_check_agrees_with_the_conversion(tex: str, display: bool) -> None:
+    """The loader checks every formula with the cheaper :func:`convertible`; it must say
+    what :func:`to_mathml` does (on a real vault's 43,028 formulas it did, in two thirds of
+    the time)."""
+    written, shown = written_tex(tex) if tex.startswith("$") else (tex, display)
+    assert convertible(written, shown) == (to_mathml(written, shown) is not None)
+
+
+#: Pieces of TeX, the characters latex2mathml writes as markup among them.
+_PIECES = [*"xy12+-=<>&_^{}()[]| ", "\\frac", "\\text{", "\\begin{gather}", "\\end{gather}"]
+_PIECES += ["\\\\", "\\sqrt", "\\lt", "&amp;", "\\nosuch", "\\left(", "\\right)"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join))
+def test_the_loaders_check_agrees_with_the_conversion_on_any_tex(pieces: str) -> None:
+    for display in (False, True):
+        assert convertible(pieces, display) == (to_mathml(pieces, display) is not None), pieces
 
 
 def _nested_fractions(depth: int, mark: str) -> str:

@@ -24,7 +24,7 @@ from .blockids import BLOCK_ID, may_hold_block_id
 from .comments import COMMENT_FREE_SOURCE, FOOTNOTE_REFS, INLINE_ONLY, KEEP_H1, KEEP_HEADINGS
 from .headings import inline_text
 from .inlinetags import inline_tags, may_hold_tag
-from .math import invalid_formulas, to_mathml
+from .math import convertible, invalid_formulas
 from .parser import create_parser
 from .queries import QUERY_FENCE, query_blocks
 
@@ -129,7 +129,7 @@ def read_outline(
             (first_line + line, tex)
             for line, tex in invalid_formulas(tokens)
             # The vault's macros, expanded as the renderer expands them.
-            if not macros or to_mathml(macros.expand(tex), False) is None
+            if not macros or not convertible(macros.expand(tex), False)
         ),
         query_blocks=tuple(
             (first_line + line, language) for line, language in query_blocks(tokens)

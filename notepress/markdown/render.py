@@ -573,6 +573,7 @@ class _RenderContext:
         written = self.expand_macros(tex.strip())
         dollars = "$$" if display else "$"
         kind = "math math-display" if display else "math math-inline"
+        too_complex = False
         if self.math_rule == "tex":
             html = f'<span class="{kind}">{escapeHtml(dollars + written + dollars)}</span>'
         elif self.math_rule == "mathml":
@@ -580,10 +581,6 @@ class _RenderContext:
         else:
             svg = _svg(written, display)
             html = ""
-            if svg is TOO_COMPLEX:
-                code = f'<code class="math-tex">{escapeHtml(dollars + written + dollars)}</code>'
-                self._math_too_complex(written, line)
-                return f'<div class="math-block">{code}</div>\n' if block else code
             if isinstance(svg, Svg):
                 self.emitted.add(svg.url)
                 self.styles.add(svg.style)
@@ -591,9 +588,13 @@ class _RenderContext:
                     f'<img class="{kind}" src="{svg.url}" alt="{escapeHtml(written)}"'
                     f' style="{svg.style}">'
                 )
+            too_complex = svg is TOO_COMPLEX
         if not html:
             html = f'<code class="math-tex">{escapeHtml(dollars + written + dollars)}</code>'
-            self._math_invalid(written, line)
+            if too_complex:
+                self.warn("math-too-complex", too_complex_message(written), self.file_line(line))
+            else:
+                self.warn("math-invalid", invalid_message(written), self.file_line(line))
         return f'<div class="math-block">{html}</div>\n' if block else html
 
     def expand_macros(self, tex: str) -> str:
@@ -603,22 +604,16 @@ class _RenderContext:
         self.read("macros", [], macros.digest)
         return macros.expand(tex)
 
-    def _math_too_complex(self, tex: str, line: int | None) -> None:
-        where = self.note.body_line + line if line is not None else None
-        path = self.note.path.as_posix()
-        problem = Problem(
-            Severity.WARNING, "math-too-complex", too_complex_message(tex), path, where
-        )
-        self.shared.problems.setdefault(problem, None)
+    def warn(self, code: str, message: str, line: int | None) -> None:
+        """A warning about this note at file ``line``, unless the loader already gave it
+        (a formula it could not convert, a query block, a missing embed...)."""
+        if not any(p.code == code and p.line == line for p in self.note.problems):
+            problem = Problem(Severity.WARNING, code, message, self.note.path.as_posix(), line)
+            self.shared.problems.setdefault(problem, None)
 
-    def _math_invalid(self, tex: str, line: int | None) -> None:
-        """A warning about a formula, unless the loader already gave it."""
-        where = self.note.body_line + line if line is not None else None
-        if any(p.code == "math-invalid" and p.line == where for p in self.note.problems):
-            return
-        path = self.note.path.as_posix()
-        problem = Problem(Severity.WARNING, "math-invalid", invalid_message(tex), path, where)
-        self.shared.problems.setdefault(problem, None)
+    def file_line(self, line: int | None) -> int | None:
+        """The file line of body line ``line`` (0-based)."""
+        return self.note.body_line + line if line is not None else None
 
     # links -----------------------------------------------------------
     def linkable(self, target: Note | None) -> bool:
@@ -715,11 +710,8 @@ class _RenderContext:
         return f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt or attachment.stem)}"{_dims(width, height)}>'
 
     def _warn(self, link: Link, code: str, message: str) -> None:
-        """A warning about an embed of this note, unless the loader already gave it."""
-        line = next((x.line for x in self.note.links if _same(x, link)), None)
-        if not any(p.code == code and p.line == line for p in self.note.problems):
-            problem = Problem(Severity.WARNING, code, message, self.note.path.as_posix(), line)
-            self.shared.problems.setdefault(problem, None)
+        """A warning about an embed of this note, at the line the loader read it on."""
+        self.warn(code, message, next((x.line for x in self.note.links if _same(x, link)), None))
 
     def plan(self, link: Link) -> _Plan:
         """What the embed ``link`` of a note becomes here; the same answer every time."""
@@ -915,11 +907,8 @@ def _fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any)
     query = query_language(token)
     if query is not None:  # :mod:`.queries`
         context = _ctx(env)
-        line = context.note.body_line + token.map[0] if token.map else None
-        if not any(p.code == "query-block" and p.line == line for p in context.note.problems):
-            path = context.note.path.as_posix()
-            problem = Problem(Severity.WARNING, "query-block", query_message(query), path, line)
-            context.shared.problems.setdefault(problem, None)
+        line = context.file_line(token.map[0] if token.map else None)
+        context.warn("query-block", query_message(query), line)
         return ""
     language = token.info.strip().split(maxsplit=1)[:1]
     if language != ["mermaid"]:
@@ -929,9 +918,7 @@ def _fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any)
     drawing = draw_mermaid(token.content)
     if drawing.problem is not None:
         code, message = drawing.problem
-        line = context.note.body_line + token.map[0] if token.map else None
-        problem = Problem(Severity.WARNING, code, message, context.note.path.as_posix(), line)
-        context.shared.problems.setdefault(problem, None)
+        context.warn(code, message, context.file_line(token.map[0] if token.map else None))
     if drawing.svg is None:
         return diagram_html(token.content, drawing)
     # An image stays an image wherever the note is reshaped (a footnote at its call).

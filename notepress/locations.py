@@ -25,9 +25,9 @@ CONFIG_FILE = "notepress.toml"
 APP_JSON = ".obsidian/app.json"
 TEMPLATES_JSON = ".obsidian/templates.json"
 TEMPLATER_JSON = ".obsidian/plugins/templater-obsidian/data.json"
+"""The Templater plugin's settings: its templates (``<% tp.file.title %>``) are no notes either."""
 QUARTZ_CONFIG = "quartz.config.ts"
 """A Quartz site's config: beside its ``content`` folder (the vault), or in the vault."""
-"""The Templater plugin's settings: its templates (``<% tp.file.title %>``) are no notes either."""
 
 
 def cache_root() -> Path:

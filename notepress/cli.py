@@ -151,7 +151,7 @@ def _parser() -> argparse.ArgumentParser:
         "--no-cache",
         dest="cache",
         action="store_false",
-        help="neither read nor write the build cache: parse and render every note",
+        help="neither read nor write the build cache: read and render only what is published",
     )
 
     clean = command("clean", "remove the build cache from the output folder", _clean)
@@ -373,6 +373,8 @@ def _build(args: argparse.Namespace) -> int:
             progress=display,
             cache=args.cache,
             listed=request.listed() if request is not None else None,
+            # Without a cache nothing read is kept, so only what is published is read.
+            bodies="all" if args.cache else "published",
         )
         if not args.quiet:
             _announce_defaults(project.config.path)

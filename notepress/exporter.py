@@ -51,9 +51,19 @@ class SelectionDefaults:
     """The name of an option of the exporter whose value, ``created`` or ``updated``, is the
     date ``limit`` keeps the newest notes by; None for ``created``."""
 
+    matching_option: str | None = None
+    """The name of a boolean option of the exporter that, when true, makes it publish notes
+    of :attr:`Job.matching` beyond those the limit kept (a feed's tag feeds); None: it
+    publishes :attr:`Job.notes` alone.  A build without a cache reads the bodies of the
+    notes a target publishes, and no others."""
+
     def order(self, options: object) -> str:
         """The date ``limit`` sorts by for a target with these ``options``."""
         return "created" if self.order_option is None else str(getattr(options, self.order_option))
+
+    def publishes_matching(self, options: object) -> bool:
+        """Whether a target with these ``options`` publishes notes beyond its limit."""
+        return self.matching_option is not None and bool(getattr(options, self.matching_option))
 
 
 class Exporter(ABC, Generic[OptionsT]):

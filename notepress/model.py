@@ -140,6 +140,11 @@ class Note:
     slug: str = ""
     """The slug of the note's URL, set once the site's config is known (slug style, and a
     note_id suffix that tells two notes apart); empty: made from the title."""
+    outlined: bool = True
+    """False while only the frontmatter was read: ``links``, ``headings`` and ``block_ids``
+    are then empty and ``tags`` holds the frontmatter's alone, until
+    :func:`~notepress.parse.outline_note` reads the body.  A build without a cache reads the
+    bodies of the notes its targets publish and link to, not of every note."""
 
     @property
     def has_errors(self) -> bool:

@@ -12,7 +12,7 @@ import json
 import re
 import reprlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import PurePosixPath
 from types import MappingProxyType
@@ -35,6 +35,8 @@ __all__ = [
     "NOTE_ID_RE",
     "ParseSettings",
     "derived_note_id",
+    "outline_note",
+    "outline_note_within_budget",
     "parse_note",
     "parse_note_within_budget",
 ]
@@ -118,8 +120,14 @@ def _clean_str(loader: _Loader, node: yaml.ScalarNode) -> str:
     return cleaned
 
 
+class _EscapesLoader(_Loader):
+    """For frontmatter with a backslash: only an escape (``"\\x01"``) can make a character
+    no output carries, since the file's own were removed before YAML reads it, so only such
+    frontmatter has each of its strings looked at again."""
+
+
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
-_Loader.add_constructor("tag:yaml.org,2002:str", _clean_str)
+_EscapesLoader.add_constructor("tag:yaml.org,2002:str", _clean_str)
 #: Errors whose start (``context_mark``) is where the writer went wrong: an unclosed quote or
 #: bracket is noticed by YAML only lines later.
 _OPENING_CONTEXTS = ("while scanning a quoted scalar", "while parsing a flow")
@@ -181,8 +189,21 @@ class _Collector:
         self.add(Severity.WARNING, code, message, line or self.key_lines.get(key or ""))
 
 
-def parse_note(path: PurePosixPath, raw: bytes, settings: ParseSettings | None = None) -> Note:
-    """Parse ``raw`` (the file's bytes) as the note at vault-relative ``path``."""
+def parse_note(
+    path: PurePosixPath,
+    raw: bytes,
+    settings: ParseSettings | None = None,
+    *,
+    read_body: bool = True,
+) -> Note:
+    """Parse ``raw`` (the file's bytes) as the note at vault-relative ``path``.
+
+    ``read_body=False`` reads the frontmatter and leaves the body's outline (links,
+    headings, block ids, inline tags, formulas) for :func:`outline_note`: a build that
+    publishes a few notes of a large vault needs the bodies of those alone.  The note is then
+    not :attr:`~notepress.model.Note.outlined`, unless its title had to come from its first
+    heading, which reads the outline anyway.
+    """
     settings = settings or ParseSettings()
     report = _Collector(path.as_posix())
     try:
@@ -216,7 +237,46 @@ def parse_note(path: PurePosixPath, raw: bytes, settings: ParseSettings | None =
         return _unreadable(
             path, report, title=_outline(body, body_line, want_title=want_h1).first_h1
         )
-    return _build_note(path, meta, body, body_line, settings, report)
+    return _build_note(path, meta, body, body_line, settings, report, read_body)
+
+
+def outline_note(note: Note, settings: ParseSettings | None = None) -> Note:
+    """``note``, read with ``read_body=False``, with what its body adds: the same links,
+    headings, block ids, tags and problems a full :func:`parse_note` gives, the body's
+    problems after the others."""
+    if note.outlined:
+        return note
+    settings = settings or ParseSettings()
+    outline = _outline(note.body, note.body_line, want_title=False, macros=settings.math_macros)
+    report = _Collector(note.path.as_posix())
+    _body_problems(outline, report)
+    return replace(
+        note,
+        tags=_with_inline_tags(note.tags, outline.tags),
+        links=outline.links,
+        headings=outline.headings_for(note.title),
+        block_ids=outline.block_ids,
+        problems=(*note.problems, *report.problems),
+        outlined=True,
+    )
+
+
+def outline_note_within_budget(note: Note, settings: ParseSettings | None = None) -> Note:
+    """:func:`outline_note` under the per-note budget; a body over it leaves the note
+    private with the same ``note-too-slow`` error a full parse over budget gives."""
+    try:
+        with cpu_budget():
+            return outline_note(note, settings)
+    except BudgetExceeded as exc:
+        slow = too_slow(note.path.as_posix(), "reading the note", exc)
+        return replace(note, draft=True, problems=(*note.problems, slow), outlined=True)
+
+
+def _body_problems(outline: Outline, report: _Collector) -> None:
+    for line, tex in outline.invalid_math:
+        report.warn("math-invalid", _math_message(tex), line=line)
+    for line, language in outline.query_blocks:
+        report.warn("query-block", _query_message(language), line=line)
 
 
 def _fix_encoding(text: str) -> str:
@@ -334,7 +394,7 @@ def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any] | 
         return {}, text, 1
     body_line = text.count("\n", 0, len(text) - len(body)) + 1
     # ``fm_text`` starts right after the opening ``---``, so its line numbers are the file's.
-    loader = _Loader(fm_text)
+    loader = (_EscapesLoader if "\\" in fm_text else _Loader)(fm_text)
     try:
         node = loader.get_single_node()
         # Every alias is written with a ``*``: without one, nothing is repeated.
@@ -532,11 +592,16 @@ def _build_note(
     body_line: int,
     settings: ParseSettings,
     report: _Collector,
+    read_body: bool = True,
 ) -> Note:
     written_title = _text(meta, "title", report)
     wants_h1 = _wants_h1(settings.title_from, bool(written_title))
-    outline = _outline(body, body_line, want_title=wants_h1, macros=settings.math_macros)
-    title = _title(path, written_title, outline.first_h1, settings.title_from)
+    outline = (
+        _outline(body, body_line, want_title=wants_h1, macros=settings.math_macros)
+        if read_body or wants_h1
+        else None
+    )
+    title = _title(path, written_title, outline.first_h1 if outline else None, settings.title_from)
     draft = _draft(meta, settings, report)
     created, created_from = _first_date(meta, settings.created_keys, settings, report)
     updated, updated_from = _first_date(meta, settings.updated_keys, settings, report)
@@ -552,11 +617,8 @@ def _build_note(
             key=updated_from,
         )
 
-    for line, tex in outline.invalid_math:
-        report.warn("math-invalid", _math_message(tex), line=line)
-    for line, language in outline.query_blocks:
-        report.warn("query-block", _query_message(language), line=line)
-    links = outline.links
+    if outline is not None:
+        _body_problems(outline, report)
     extra = {
         key: value
         for key, value in meta.items()
@@ -569,7 +631,7 @@ def _build_note(
         draft=draft,
         created=created,
         updated=updated,
-        tags=_with_inline_tags(_list_key(meta, "tags", report), outline.tags),
+        tags=_with_inline_tags(_list_key(meta, "tags", report), outline.tags if outline else ()),
         keywords=_terms(meta, "keywords", report),
         description=_text(meta, "description", report),
         cssclasses=_list_key(meta, "cssclasses", report),
@@ -577,13 +639,14 @@ def _build_note(
         extra=extra,
         body=body,
         body_line=body_line,
-        links=links,
-        headings=outline.headings_for(title),
-        block_ids=outline.block_ids,
+        links=outline.links if outline else (),
+        headings=outline.headings_for(title) if outline else (),
+        block_ids=outline.block_ids if outline else frozenset(),
         field_lines=MappingProxyType(dict(report.key_lines)),
         problems=tuple(report.problems),
         created_from=created_from,
         updated_from=updated_from,
+        outlined=outline is not None,
     )
 
 
@@ -938,7 +1001,11 @@ def _terms(
 
 
 def parse_note_within_budget(
-    path: PurePosixPath, raw: bytes, settings: ParseSettings | None = None
+    path: PurePosixPath,
+    raw: bytes,
+    settings: ParseSettings | None = None,
+    *,
+    read_body: bool = True,
 ) -> Note:
     """:func:`~notepress.parse.parse_note` under the per-note budget.
 
@@ -947,7 +1014,7 @@ def parse_note_within_budget(
     """
     try:
         with cpu_budget():
-            return parse_note(path, raw, settings)
+            return parse_note(path, raw, settings, read_body=read_body)
     except BudgetExceeded as exc:
         return Note(
             path=path,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from .cache import Cache, remove_cache
 from .chars import shown
@@ -18,6 +18,7 @@ from .exporter import Job
 from .markdown.diagrams import one_warning_per_build
 from .markdown.memo import memo_installed
 from .model import Note, Problem, Severity
+from .needed import read_needed
 from .output import (
     LOCK_TIMEOUT,
     OutputError,
@@ -118,6 +119,7 @@ def load_project(
     cache: bool = True,
     jobs: int | None = None,
     listed: FileStats | None = None,
+    bodies: Literal["all", "published"] = "all",
 ) -> Project:
     """Read the config (``VAULT/notepress.toml`` unless given; built-in defaults if absent)
     and the vault it describes.
@@ -131,6 +133,10 @@ def load_project(
     ``jobs`` (else ``[vault] jobs``) caps the processes that parse and render notes: 1 works
     here.  ``listed``: the vault's files as the caller listed them before reading any (see
     :func:`~notepress.refresh.list_notes`), not listed again.
+    ``bodies="published"``, without a cache and not ``strict``: read every note's
+    frontmatter but only the bodies ``targets`` publish, embed or link to (see
+    :mod:`notepress.needed`); the vault then answers for those alone, and ``check`` is what
+    reports the problems of the others.
     """
     root = Path(vault)
     if not root.is_dir():
@@ -153,10 +159,15 @@ def load_project(
     settings = cfg.site.parse_settings(cfg.vault)
     opened = Cache.open(cfg.output, root) if cache else None
     loading = begin(progress, "load", root.resolve().name or str(root))
-    loaded = _load(root, cfg, settings, excluded, opened, listed)
-    if strict:
-        loaded = loaded.strict()
-    loading.end(plural(len(loaded.notes), "note"))
+    if bodies == "published" and opened is None and not strict:
+        loaded = _load_published(root, cfg, settings, excluded, targets, future, now)
+        read = sum(note.outlined for note in loaded.notes)
+        loading.end(f"{plural(len(loaded.notes), 'note')}, {read} read whole")
+    else:
+        loaded = _load(root, cfg, settings, excluded, opened, listed)
+        if strict:
+            loaded = loaded.strict()
+        loading.end(plural(len(loaded.notes), "note"))
     return Project(cfg, loaded, future=future, now=now, cache=opened)
 
 
@@ -213,6 +224,40 @@ def _load(
         lambda: take_snapshot(key, survey, listing, notes, faces, loaded, cache.shaped(loaded))
     )
     return loaded
+
+
+def _load_published(
+    root: Path,
+    config: Config,
+    settings: ParseSettings,
+    excluded: list[Path],
+    names: Sequence[str] | None,
+    future: bool,
+    now: datetime | None,
+) -> Vault:
+    """The vault with only the bodies the ``names`` targets (all: None) publish read."""
+    survey = survey_vault(root, ignore=config.ignore, exclude_dirs=excluded, options=config.vault)
+    targets = [config.targets[n] for n in config.targets if names is None or n in names]
+    now = now or build_now()
+
+    def everything(target: Target) -> bool:
+        return get_exporter(target.exporter).selection_defaults.publishes_matching(target.options)
+
+    def choose(vault: Vault) -> Iterator[Note]:
+        for target in targets:
+            matching, kept, _held = _select(vault, target, future, now)
+            yield from matching if everything(target) else kept
+
+    return read_needed(
+        survey,
+        survey.parse_settings(settings),
+        choose,
+        finish=lambda vault: assign_urls(vault, config.site, config.vault),
+        tags_matter=any(
+            t.selection.include_tags or t.selection.exclude_tags or everything(t) for t in targets
+        ),
+        jobs=config.vault.jobs or None,
+    )
 
 
 def _check_output_folders(root: Path, config: Config, folders: Sequence[Path]) -> None:

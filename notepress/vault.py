@@ -38,6 +38,7 @@ __all__ = [
     "Survey",
     "Vault",
     "check_note",
+    "check_outlined",
     "check_vault",
     "face_digest",
     "load_vault",
@@ -89,6 +90,9 @@ class Vault:
     """The effective Obsidian settings (``.obsidian/`` with ``[vault]`` keys on top)."""
     _by_name: dict[str, Note] = field(default_factory=dict, repr=False, compare=False)
     _by_id: dict[str, Note] = field(default_factory=dict, repr=False, compare=False)
+    _outlines: dict[str, tuple[tuple[tuple[int, str, str], ...], frozenset[str]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     _notes: PathIndex[Note] = field(init=False, repr=False, compare=False)
     _files: PathIndex[PurePosixPath] = field(init=False, repr=False, compare=False)
 
@@ -149,13 +153,30 @@ class Vault:
         a heading written as its slug, as a markdown link ``[x](#slug)`` does.
         """
         written = written.strip()
+        headings, block_ids = self._parts(note)
         if written.startswith("^"):
             block = written[1:].strip()
-            return f"block-{block}" if block in note.block_ids else None
-        index = find_heading([(level, text) for level, text, _ in note.headings], written)
+            return f"block-{block}" if block in block_ids else None
+        index = find_heading([(level, text) for level, text, _ in headings], written)
         if index is not None:
-            return note.headings[index][2]
-        return written if any(slug == written for _, _, slug in note.headings) else None
+            return headings[index][2]
+        return written if any(slug == written for _, _, slug in headings) else None
+
+    def _parts(self, note: Note) -> tuple[tuple[tuple[int, str, str], ...], frozenset[str]]:
+        """``note``'s headings and block ids, read from its body now when only its
+        frontmatter was read (:attr:`~notepress.model.Note.outlined`): a build without a
+        cache reads ahead the notes its notes link to, so this is for the few it cannot
+        see coming (a markdown link to a heading)."""
+        if note.outlined:
+            return note.headings, note.block_ids
+        key = note.path.as_posix()
+        known = self._outlines.get(key)
+        if known is None:
+            from .parse import outline_note
+
+            whole = outline_note(note)
+            known = self._outlines[key] = (whole.headings, whole.block_ids)
+        return known
 
     def by_id(self, note_id: str) -> Note | None:
         return self._by_id.get(note_id)
@@ -209,7 +230,7 @@ class Vault:
             notes.append(note)
         if not changed:
             return self
-        return replace(self, notes=tuple(notes), _by_name={}, _by_id={})
+        return replace(self, notes=tuple(notes), _by_name={}, _by_id={}, _outlines={})
 
     def with_same_faces(self, notes: Sequence[Note]) -> Vault:
         """This vault with ``notes`` in place of its own, each with the :func:`note_face`
@@ -228,7 +249,7 @@ class Vault:
     def with_notes(self, notes: Sequence[Note]) -> Vault:
         """This vault with ``notes`` (the same files, changed: a slug, a problem) in place of
         its own, its indexes rebuilt."""
-        return replace(self, notes=tuple(notes), _by_name={}, _by_id={})
+        return replace(self, notes=tuple(notes), _by_name={}, _by_id={}, _outlines={})
 
 
 #: What a warning says the build does instead, which --strict does not do: cut from the
@@ -353,12 +374,18 @@ def read_notes(
     *,
     cache: ParsedNotes | None = None,
     jobs: int | None = None,
+    read_bodies: bool = True,
 ) -> tuple[list[Note], tuple[Problem, ...]]:
     """The notes ``survey`` found, read and parsed (the cache's first), dated by git when
     ``settings`` say so, with shared note_ids marked; and the vault's problems: the
     survey's, then each file that could not be read (left out) or dated.
+
+    ``read_bodies=False`` reads each note's frontmatter alone (see
+    :func:`~notepress.parse.parse_note`); it takes no ``cache``.
     """
-    notes, lost = parse_notes(survey, settings, cache=cache, jobs=jobs)
+    if cache is not None and not read_bodies:
+        raise ValueError("a cache keeps whole notes: read_bodies=False takes none")
+    notes, lost = parse_notes(survey, settings, cache=cache, jobs=jobs, read_bodies=read_bodies)
     if settings.date_from_git:
         notes = apply_git_dates(survey.root, notes, lost)
     return _mark_duplicate_ids(notes), tuple(lost)
@@ -370,6 +397,7 @@ def parse_notes(
     *,
     cache: ParsedNotes | None = None,
     jobs: int | None = None,
+    read_bodies: bool = True,
 ) -> tuple[list[Note], list[Problem]]:
     """The notes ``survey`` found, each read and parsed alone (the cache's first), and the
     survey's problems followed by each file that could not be read (left out)."""
@@ -386,7 +414,7 @@ def parse_notes(
         rel = PurePosixPath(name)
         cached = cache.parsed_note(rel, info.st_size, info.st_mtime_ns, raw) if cache else None
         found.append(cached or (rel, raw, info.st_size, info.st_mtime_ns))
-    return _parse_missing(found, settings, cache, jobs), lost
+    return _parse_missing(found, settings, cache, jobs, read_bodies), lost
 
 
 def check_vault(
@@ -407,6 +435,19 @@ def check_vault(
     shape = vault_shape(vault, faces) if cache is not None else None
     memo = _check_memo(cache, vault, shape) if cache is not None else None
     return check_references(check_embeds(_check_links(vault, memo)), memo)
+
+
+def check_outlined(vault: Vault) -> Vault:
+    """``vault`` with the problems :func:`check_vault` adds to each note whose body was
+    read (:attr:`~notepress.model.Note.outlined`), in its order; the others have no links
+    to check, and their text is not published by the build that left them unread."""
+    embeds = embed_problems(vault)
+    notes = [
+        check_note(vault, note, embeds=embeds) if note.outlined else note for note in vault.notes
+    ]
+    if all(new is old for new, old in zip(notes, vault.notes, strict=True)):
+        return vault
+    return vault.with_notes(notes)
 
 
 def vault_shape(vault: Vault, faces: Iterable[bytes] | None = None) -> str:
@@ -514,13 +555,13 @@ def _parse_missing(
     settings: ParseSettings,
     cache: ParsedNotes | None,
     jobs: int | None,
+    read_bodies: bool = True,
 ) -> list[Note]:
     """Every note in walk order: those the cache had, the others parsed now (on a process
     pool when they are many, see :func:`~notepress.workers.parse_files`)."""
     missing = [item for item in found if not isinstance(item, Note)]
-    parsed = iter(
-        parse_files([(rel, raw) for rel, raw, _size, _mtime in missing], settings, jobs=jobs)
-    )
+    items = [(rel, raw) for rel, raw, _size, _mtime in missing]
+    parsed = iter(parse_files(items, settings, jobs=jobs, read_body=read_bodies))
     notes = []
     for item in found:
         if isinstance(item, Note):

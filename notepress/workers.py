@@ -19,11 +19,12 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.reduction
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import partial
 from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import Any
@@ -32,7 +33,7 @@ from .forking import fork_is_safe, forking
 from .lifetime import die_with_parent
 from .markdown import comments
 from .model import Note
-from .parse import ParseSettings, parse_note_within_budget
+from .parse import ParseSettings, outline_note_within_budget, parse_note_within_budget
 
 __all__ = [
     "JOBS_ENV",
@@ -40,6 +41,7 @@ __all__ = [
     "MIN_PARALLEL_NOTES",
     "job_count",
     "jobs_installed",
+    "outline_notes",
     "parse_files",
     "worker_pool",
 ]
@@ -92,60 +94,78 @@ def _usable_cores() -> int:
 
 
 def parse_files(
-    items: Sequence[Item], settings: ParseSettings, *, jobs: int | None = None
+    items: Sequence[Item],
+    settings: ParseSettings,
+    *,
+    jobs: int | None = None,
+    read_body: bool = True,
 ) -> list[Note]:
     """The note of each ``(path, bytes)`` item, in the items' order.
 
     Parsed on a process pool when ``jobs`` allows more than one process and the work is
     large enough (:data:`MIN_PARALLEL_NOTES`, :data:`MIN_PARALLEL_BYTES`), else here.
+    ``read_body=False``: the frontmatter alone (see :func:`~notepress.parse.parse_note`).
     """
+    work = partial(_parse_chunk, settings=settings, read_body=read_body)
+    return _spread(work, items, [len(raw) for _, raw in items], jobs)
+
+
+def outline_notes(
+    notes: Sequence[Note], settings: ParseSettings, *, jobs: int | None = None
+) -> list[Note]:
+    """Each of ``notes`` with its body read (:func:`~notepress.parse.outline_note`), in the
+    same order, on a process pool when there are enough of them, as :func:`parse_files`."""
+    work = partial(_outline_chunk, settings=settings)
+    return _spread(work, notes, [len(note.body) for note in notes], jobs)
+
+
+_Work = Callable[[Sequence[Any]], list[Note]]
+
+
+def _spread(work: _Work, items: Sequence[Any], sizes: list[int], jobs: int | None) -> list[Note]:
+    """``work`` done on ``items`` (whose sizes in bytes are ``sizes``), here or on a pool."""
     workers = min(job_count(jobs), len(items))
-    if workers <= 1 or not _worth_a_pool(items):
-        return [parse_note_within_budget(path, raw, settings) for path, raw in items]
-    return _parse_on_pool(items, settings, workers)
+    if workers <= 1 or not _worth_a_pool(sizes):
+        return work(items)
+    return _on_pool(work, items, sizes, workers)
 
 
-def _worth_a_pool(items: Sequence[Item]) -> bool:
-    if len(items) >= MIN_PARALLEL_NOTES:
-        return True
-    return sum(len(raw) for _, raw in items) >= MIN_PARALLEL_BYTES
+def _on_pool(work: _Work, items: Sequence[Any], sizes: list[int], workers: int) -> list[Note]:
+    chunks = _chunks(items, sizes, workers * CHUNKS_PER_WORKER)
+    notes: list[Note] = []
+    pool = worker_pool(workers, _context())
+    try:
+        with forking():  # the workers are forked by the first submit
+            futures: list[Future[Any]] = [pool.submit(_in_worker, work, c) for c in chunks]
+        for chunk, future in zip(chunks, futures, strict=True):
+            try:
+                done, known = future.result()
+            except BrokenProcessPool:  # a worker died (killed, out of memory): work here
+                done, known = work(chunk), []
+            comments.remember(known)
+            notes.extend(done)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return notes
 
 
-def _chunks(items: Sequence[Item], count: int) -> list[Sequence[Item]]:
+def _worth_a_pool(sizes: Sequence[int]) -> bool:
+    return len(sizes) >= MIN_PARALLEL_NOTES or sum(sizes) >= MIN_PARALLEL_BYTES
+
+
+def _chunks(items: Sequence[Any], sizes: Sequence[int], count: int) -> list[Sequence[Any]]:
     """``items`` cut into ``count`` contiguous runs of about the same number of bytes."""
-    total = sum(len(raw) for _, raw in items) or 1
-    chunks: list[Sequence[Item]] = []
+    total = sum(sizes) or 1
+    chunks: list[Sequence[Any]] = []
     start = 0
     size = 0
-    for index, (_, raw) in enumerate(items):
-        size += len(raw)
+    for index, length in enumerate(sizes):
+        size += length
         if size * count >= total * (len(chunks) + 1) and index + 1 < len(items):
             chunks.append(items[start : index + 1])
             start = index + 1
     chunks.append(items[start:])
     return [chunk for chunk in chunks if chunk]
-
-
-def _parse_on_pool(items: Sequence[Item], settings: ParseSettings, workers: int) -> list[Note]:
-    chunks = _chunks(items, workers * CHUNKS_PER_WORKER)
-    notes: list[Note] = []
-    pool = worker_pool(workers, _context())
-    try:
-        with forking():  # the workers are forked by the first submit
-            futures: list[Future[Any]] = [
-                pool.submit(_parse_chunk, chunk, settings) for chunk in chunks
-            ]
-        for chunk, future in zip(chunks, futures, strict=True):
-            try:
-                parsed, known = future.result()
-            except BrokenProcessPool:  # a worker died (killed, out of memory): parse here
-                parsed = [parse_note_within_budget(path, raw, settings) for path, raw in chunk]
-                known = []
-            comments.remember(known)
-            notes.extend(parsed)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    return notes
 
 
 def worker_pool(workers: int, context: multiprocessing.context.BaseContext) -> ProcessPoolExecutor:
@@ -160,12 +180,22 @@ def worker_pool(workers: int, context: multiprocessing.context.BaseContext) -> P
     )
 
 
-def _parse_chunk(chunk: Sequence[Item], settings: ParseSettings) -> tuple[list[Note], list[Any]]:
-    """In a worker: the chunk's notes, and what the comment rule learnt parsing them, so
-    that rendering them in the parent does not repeat that work."""
+def _in_worker(work: _Work, chunk: Sequence[Any]) -> tuple[list[Note], list[Any]]:
+    """In a worker: ``work`` on the chunk, and what the comment rule learnt doing it, so that
+    rendering the notes in the parent does not repeat that work."""
     comments.forget()
-    notes = [parse_note_within_budget(path, raw, settings) for path, raw in chunk]
+    notes = work(chunk)
     return notes, comments.forget()
+
+
+def _parse_chunk(chunk: Sequence[Item], settings: ParseSettings, read_body: bool) -> list[Note]:
+    return [
+        parse_note_within_budget(path, raw, settings, read_body=read_body) for path, raw in chunk
+    ]
+
+
+def _outline_chunk(chunk: Sequence[Note], settings: ParseSettings) -> list[Note]:
+    return [outline_note_within_budget(note, settings) for note in chunk]
 
 
 def _context() -> multiprocessing.context.BaseContext:

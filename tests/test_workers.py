@@ -53,13 +53,13 @@ def pool_for_any_size(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """A pool for every size of work, and the number of pools started."""
     monkeypatch.setattr(workers, "MIN_PARALLEL_NOTES", 1)
     started: list[int] = []
-    real = workers._parse_on_pool
+    real = workers._on_pool
 
     def counted(*args: object) -> object:
         started.append(1)
         return real(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(workers, "_parse_on_pool", counted)
+    monkeypatch.setattr(workers, "_on_pool", counted)
     return started
 
 
@@ -146,10 +146,12 @@ def test_a_worker_that_dies_costs_only_time(
     parent = os.getpid()
     real = workers.parse_note_within_budget
 
-    def dies_in_a_worker(path: PurePosixPath, raw: bytes, settings: ParseSettings) -> object:
+    def dies_in_a_worker(
+        path: PurePosixPath, raw: bytes, settings: ParseSettings, **options: bool
+    ) -> object:
         if path.name == "yaml.md" and os.getpid() != parent:
             os._exit(9)  # as a worker killed for its memory would
-        return real(path, raw, settings)
+        return real(path, raw, settings, **options)
 
     monkeypatch.setattr(workers, "parse_note_within_budget", dies_in_a_worker)
     assert workers.parse_files(items, ParseSettings(), jobs=2) == serial

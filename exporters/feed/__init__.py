@@ -101,7 +101,7 @@ class FeedExporter(Exporter[FeedOptions]):
     Options = FeedOptions
     allows_drafts = False
     #: Twenty newest items, by the date the feed sorts on.
-    selection_defaults = SelectionDefaults(limit=20, order_option="sort")
+    selection_defaults = SelectionDefaults(limit=20, order_option="sort", matching_option="per_tag")
     needs_dates = True
     needs_url = True
 

@@ -208,6 +208,7 @@ def note_to_data(note: Note) -> dict[str, Any]:
         "created_from": note.created_from,
         "updated_from": note.updated_from,
         "slug": note.slug,
+        "outlined": note.outlined,
     }
 
 
@@ -298,6 +299,7 @@ _FIELDS_BACK: tuple[tuple[tuple[str, ...], Callable[..., Any] | None], ...] = (
     (("created_from",), None),
     (("updated_from",), None),
     (("slug",), None),
+    (("outlined",), None),
 )
 if [keys[0] for keys, _ in _FIELDS_BACK] != [item.name for item in fields(Note)]:
     raise RuntimeError("the codec's fields are not Note's fields, in Note's order")

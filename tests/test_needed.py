@@ -158,6 +158,9 @@ def test_problems_of_unread_bodies_are_left_to_check(vault: Path, tmp_path: Path
     assert any(p["path"] == "lonely.md" and p["code"] == "link-unresolved" for p in found), found
 
 
+# The budget's signal may land in a garbage collector's callback (the test runner's), where
+# it is printed and raised again: that report is not this test's concern.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_body_over_its_budget_changes_the_selection_as_a_whole_read_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reproducible: int
 ) -> None:

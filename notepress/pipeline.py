@@ -136,7 +136,8 @@ def load_project(
     ``bodies="published"``, without a cache and not ``strict``: read every note's
     frontmatter but only the bodies ``targets`` publish, embed or link to (see
     :mod:`notepress.needed`); the vault then answers for those alone, and ``check`` is what
-    reports the problems of the others.
+    reports the problems of the others.  A target that takes every note (no limit, no tag
+    or date filter) has every body read at once.
     """
     root = Path(vault)
     if not root.is_dir():
@@ -159,8 +160,14 @@ def load_project(
     settings = cfg.site.parse_settings(cfg.vault)
     opened = Cache.open(cfg.output, root) if cache else None
     loading = begin(progress, "load", root.resolve().name or str(root))
-    if bodies == "published" and opened is None and not strict:
-        loaded = _load_published(root, cfg, settings, excluded, targets, future, now)
+    chosen = [t for name, t in cfg.targets.items() if targets is None or name in targets]
+    if (
+        bodies == "published"
+        and opened is None
+        and not strict
+        and not any(map(_takes_every_note, chosen))
+    ):
+        loaded = _load_published(root, cfg, settings, excluded, chosen, future, now)
         read = sum(note.outlined for note in loaded.notes)
         loading.end(f"{plural(len(loaded.notes), 'note')}, {read} read whole")
     else:
@@ -231,13 +238,12 @@ def _load_published(
     config: Config,
     settings: ParseSettings,
     excluded: list[Path],
-    names: Sequence[str] | None,
+    targets: Sequence[Target],
     future: bool,
     now: datetime | None,
 ) -> Vault:
-    """The vault with only the bodies the ``names`` targets (all: None) publish read."""
+    """The vault with only the bodies ``targets`` publish read."""
     survey = survey_vault(root, ignore=config.ignore, exclude_dirs=excluded, options=config.vault)
-    targets = [config.targets[n] for n in config.targets if names is None or n in names]
     now = now or build_now()
 
     def everything(target: Target) -> bool:
@@ -258,6 +264,17 @@ def _load_published(
         ),
         jobs=config.vault.jobs or None,
     )
+
+
+def _takes_every_note(target: Target) -> bool:
+    """Whether ``target`` publishes every published note, whose bodies are then all read:
+    at once, rather than each note's frontmatter first."""
+    selection = target.selection
+    if selection.include_tags or selection.since is not None or selection.until is not None:
+        return False
+    defaults = get_exporter(target.exporter).selection_defaults
+    limit = selection.limit if selection.limit is not None else defaults.limit
+    return not limit or defaults.publishes_matching(target.options)
 
 
 def _check_output_folders(root: Path, config: Config, folders: Sequence[Path]) -> None:

@@ -111,14 +111,30 @@ def _files(folder: Path) -> dict[str, bytes]:
     }
 
 
+SOME = ["newsletter", "bread", "meta"]
+
+
 def test_the_outputs_are_those_of_a_whole_read(
     vault: Path, tmp_path: Path, reproducible: int
 ) -> None:
-    _build(vault, tmp_path / "whole", "all")
-    _build(vault, tmp_path / "needed", "published")
+    _build(vault, tmp_path / "whole", "all", SOME)
+    project, _ = _build(vault, tmp_path / "needed", "published", SOME)
+    assert 0 < sum(n.outlined for n in project.vault.notes) < len(NOTES)  # type: ignore[attr-defined]
     whole, needed = _files(tmp_path / "whole"), _files(tmp_path / "needed")
     assert set(whole) == set(needed) and len(whole) > 8
     assert needed == whole
+
+
+def test_a_target_that_takes_every_note_reads_every_body_at_once(
+    vault: Path, tmp_path: Path
+) -> None:
+    """A feed with tag feeds and no filter publishes every note: no frontmatter-first read,
+    and every problem of the vault is reported, as with a cache."""
+    project, needed = _build(vault, tmp_path / "needed", "published", ["everything"])
+    _, whole = _build(vault, tmp_path / "whole", "all", ["everything"])
+    assert all(note.outlined for note in project.vault.notes)  # type: ignore[attr-defined]
+    assert needed.all_problems() == whole.all_problems()  # type: ignore[attr-defined]
+    assert _files(tmp_path / "needed") == _files(tmp_path / "whole")
 
 
 def test_only_the_bodies_a_newsletter_publishes_are_read(vault: Path, tmp_path: Path) -> None:

@@ -90,8 +90,9 @@ def _bodies_needed(
     read: dict[PurePosixPath, Note] = {}
 
     def outline(notes: Iterable[Note]) -> None:
-        fresh = [originals[n.path] for n in notes if not n.outlined and n.path not in read]
-        read.update((n.path, n) for n in outline_notes(fresh, settings, jobs=jobs))
+        # Each once, though several targets choose it: a dict keeps the first.
+        fresh = {n.path: originals[n.path] for n in notes if not n.outlined and n.path not in read}
+        read.update((n.path, n) for n in outline_notes(list(fresh.values()), settings, jobs=jobs))
 
     published: set[PurePosixPath] = set()
     level = list(chosen)

@@ -8,9 +8,11 @@ node: whitespace becomes ``Space`` or ``SoftBreak`` and moves out of emphasis an
 ``<p>`` is ``Para`` and loose text ``Plain``, footnote calls take their ``<aside>``'s blocks,
 ``data-`` prefixes are dropped from attributes, and so on.
 
-Only the elements the renderer and the book's reshaping write are converted; a chapter with
-anything else (MathML, inline SVG, definition lists, merged table cells, unusual attributes)
-is left to pandoc's reader: its HTML is read by one ``pandoc -t json`` run for all such
+Only the elements the renderer and the book's reshaping write are converted, formulas
+included (pandoc reads a formula's TeX annotation, which the renderer always writes); a
+chapter with anything else (MathML without TeX, inline SVG, definition lists, merged table
+cells, unusual attributes) is left to pandoc's reader, which needs some 300 MB of memory for
+each megabyte of HTML: its HTML is read by one ``pandoc -t json`` run for all such
 chapters, and its blocks are put in their place.  The book is therefore the same whichever
 way a chapter went, which the tests check against pandoc's reading of the whole HTML.
 """
@@ -38,6 +40,10 @@ _SPLIT = re.compile(r"([ \t\n\r]+)")
 _WORDS: dict[str, Node] = {}
 _SPACE: Node = {"t": "Space"}
 _SOFT: Node = {"t": "SoftBreak"}
+_MATHML = "http://www.w3.org/1998/Math/MathML"
+#: The attribute a block of a right-to-left note carries; pandoc keeps it on tables, rows,
+#: cells and headings only.
+_DIRECTION = ("dir",)
 _BREAK: Node = {"t": "LineBreak"}
 #: pandoc moves spaces at the edges of these out of them (its ``extractSpaces``).
 _EXTRACTING = {
@@ -335,7 +341,7 @@ class _Reader:
     def block(self, element: Element) -> list[Node]:
         tag = element.tag
         if tag == "p":
-            _only_attributes(element, ())
+            _only_attributes(element, _DIRECTION)  # pandoc keeps no attribute of a paragraph
             inlines = _trimmed(self.inlines(element))
             return [{"t": "Para", "c": inlines}] if inlines else []
         if tag == "div":
@@ -343,7 +349,7 @@ class _Reader:
         if tag in ("ul", "ol"):
             return [self.listing(element)]
         if tag == "blockquote":
-            _only_attributes(element, ())
+            _only_attributes(element, _DIRECTION)
             return [{"t": "BlockQuote", "c": _fix_plains(self.blocks(element), in_list=False)}]
         if tag == "pre":
             return [_code_block(element)]
@@ -362,16 +368,16 @@ class _Reader:
 
     def listing(self, element: Element) -> Node:
         if element.tag == "ul":
-            _only_attributes(element, ())
+            _only_attributes(element, _DIRECTION)
         else:
-            _only_attributes(element, ("start",))
+            _only_attributes(element, ("start", *_DIRECTION))
         items = []
         if (element.text or "").strip():
             raise _NotConvertible("text in a list")
         for item in element:
             if item.tag != "li" or (item.tail or "").strip():
                 raise _NotConvertible("list content")
-            if "id" in item.attrib or set(item.attrib) - {"class"}:
+            if "id" in item.attrib or set(item.attrib) - {"class", *_DIRECTION}:
                 raise _NotConvertible("list item attributes")
             blocks = self.blocks(item)
             if any(block["t"] in _PARAISH for block in blocks):
@@ -386,8 +392,9 @@ class _Reader:
         return {"t": "OrderedList", "c": [style, items]}
 
     def table(self, element: Element) -> Node:
-        """A plain table: an optional ``thead``, one ``tbody``, no merged cells."""
-        _only_attributes(element, ())
+        """A plain table: an optional ``thead``, one ``tbody``, no merged cells; a direction
+        is kept on the table, its rows and its cells."""
+        _only_attributes(element, _DIRECTION)
         sections = list(element)
         if (element.text or "").strip() or any((s.tail or "").strip() for s in sections):
             raise _NotConvertible("text in a table")
@@ -413,7 +420,7 @@ class _Reader:
         return {
             "t": "Table",
             "c": [
-                empty,
+                _direction(element),
                 [None, []],
                 colspecs,
                 [empty, head_rows],
@@ -432,17 +439,17 @@ class _Reader:
         for row in section:
             if row.tag != "tr" or (row.tail or "").strip() or (row.text or "").strip():
                 raise _NotConvertible("table row")
-            _only_attributes(row, ())
+            _only_attributes(row, _DIRECTION)
             cells = []
             for cell in row:
                 if cell.tag != cell_tag or (cell.tail or "").strip():
                     raise _NotConvertible("table cell")
                 cells.append(self.cell(cell))
-            rows.append([["", [], []], cells])
+            rows.append([_direction(row), cells])
         return rows
 
     def cell(self, cell: Element) -> list[Any]:
-        _only_attributes(cell, ("style",))
+        _only_attributes(cell, ("style", *_DIRECTION))
         align = "AlignDefault"
         style = cell.get("style")
         if style is not None:
@@ -450,7 +457,7 @@ class _Reader:
             if found is None:
                 raise _NotConvertible("cell style")
             align = _ALIGNMENTS[found.group(1)]
-        return [["", [], []], {"t": align}, 1, 1, self.blocks(cell)]
+        return [_direction(cell), {"t": align}, 1, 1, self.blocks(cell)]
 
     # inlines ---------------------------------------------------------------------------
 
@@ -487,16 +494,19 @@ class _Reader:
         if tag in _TRANSPARENT:
             return self.inlines(element)
         if tag == "code":
-            _only_attributes(element, ())
+            # A formula no output can draw is shown as its TeX, classed ``math-tex``.
+            _only_attributes(element, ("class",))
             if len(element):
                 raise _NotConvertible("markup in code")
             text = _WHITESPACE.sub(" ", element.text or "")
-            return [{"t": "Code", "c": [["", [], []], text]}]
+            return [{"t": "Code", "c": [["", element.get("class", "").split(), []], text]}]
         if tag == "br":
             _only_attributes(element, ())
             return [_BREAK]
         if tag == "img":
             return [_image(element)]
+        if tag == "math":
+            return [_math(element)]
         raise _NotConvertible(f"<{tag}>")
 
     def link(self, element: Element) -> list[Node]:
@@ -634,6 +644,33 @@ def _attr(element: Element, skip: Sequence[str] = ()) -> Attr:
     return [ident, classes, pairs]
 
 
+def _math(element: Element) -> Node:
+    """A formula as the renderer writes it: pandoc's reader takes the TeX of its annotation
+    as it is (``--mathml`` writes the book's MathML again from it)."""
+    _only_attributes(element, ("display", "xmlns", "alttext"))
+    children = list(element)
+    if element.get("xmlns", _MATHML) != _MATHML or len(children) != 1:
+        raise _NotConvertible("formula")
+    semantics = children[0]
+    found = [
+        child
+        for child in semantics
+        if child.tag == "annotation" and child.get("encoding") == "application/x-tex"
+    ]
+    if semantics.tag != "semantics" or len(found) != 1 or len(found[0]):
+        raise _NotConvertible("formula without its TeX")
+    tex = found[0].text or ""
+    kind = "DisplayMath" if element.get("display") == "block" else "InlineMath"
+    return {"t": "Math", "c": [{"t": kind}, tex]}
+
+
+def _direction(element: Element) -> Attr:
+    """The attributes pandoc keeps of a table, row or cell the converter takes: its
+    direction (a right-to-left note's, see :mod:`notepress.markdown.direction`)."""
+    written = element.get("dir")
+    return ["", [], [["dir", written]] if written is not None else []]
+
+
 def _only_attributes(element: Element, allowed: Sequence[str]) -> None:
     for key in element.attrib:
         if key not in allowed:
@@ -664,9 +701,11 @@ def _code_block(pre: Element) -> Node:
 
 
 def _image(img: Element) -> Node:
-    _only_attributes(img, ("src", "alt", "title"))
+    """An image; a size written in the note (``![[drawing.svg|400]]``) stays an attribute."""
+    _only_attributes(img, ("src", "alt", "title", "width", "height"))
     alt = _text(img.get("alt", ""))
+    sizes = [[key, value] for key, value in img.attrib.items() if key in ("width", "height")]
     return {
         "t": "Image",
-        "c": [["", [], []], alt, [img.get("src", ""), img.get("title", "")]],
+        "c": [["", [], sizes], alt, [img.get("src", ""), img.get("title", "")]],
     }

@@ -412,7 +412,7 @@ f(x) &= \frac{x^2}{2} \\
 \end{aligned}
 $$
 
-The set $\{ x \mid x > 0 \}$ holds $50\%$ of $\mathbb{R}$.
+The set $\{ x \mid x > 0 \}$ holds $50\%$ of $\mathbb{R} \big/ \mathbb{Z}$.
 
 $$
 E = mc^2

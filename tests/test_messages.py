@@ -180,7 +180,8 @@ def test_an_epub_out_of_memory_has_its_error_line(
     assert (
         "targets.book: error[target-failed]: target 'book' (epub) failed: pandoc needed more "
         "than 64 MB of memory (raise 'memory', or split the archive into volumes with "
-        "'volume_size': about 1,200 MB per 1,000 notes)"
+        "'volume_size': about 300 MB per 1,000 notes of prose, 1,700 MB per 1,000 notes "
+        "dense with formulas)"
     ) in err
     assert "book (epub) FAILED" in err
     assert summary(err).endswith(": 0 targets built, 1 failed; 1 error, 0 warnings")

@@ -77,8 +77,8 @@ class EpubOptions:
     memory: int = option(
         4096,
         "Megabytes of memory one pandoc run may use (+RTS -M) before the target fails. A "
-        "thousand notes of 700 words take about 1,200 MB: split a larger archive into "
-        "volumes rather than raising this.",
+        "thousand notes of prose take about 300 MB, of notes dense with formulas about "
+        "1,700 MB: split a larger archive into volumes rather than raising this.",
     )
     volumes: Literal["none", "year"] = option(
         "none",

@@ -167,7 +167,8 @@ def _run(
         if done.returncode == _HEAP_EXHAUSTED or "Heap exhausted" in stderr:
             raise ResourceLimitError(
                 f"pandoc needed more than {memory_mb} MB of memory (raise 'memory', or split "
-                "the archive into volumes with 'volume_size': about 1,200 MB per 1,000 notes)"
+                "the archive into volumes with 'volume_size': about 300 MB per 1,000 notes of "
+                "prose, 1,700 MB per 1,000 notes dense with formulas)"
             )
         if done.returncode != 0:
             raise ExportError(f"pandoc failed (exit {done.returncode}): {_last_lines(stderr)}")

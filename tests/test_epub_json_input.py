@@ -134,6 +134,18 @@ def test_chapters_convert_to_what_pandoc_reads_from_their_html() -> None:
         assert document.chapter_blocks(section) == want, section
 
 
+def test_data_attributes_are_named_as_pandoc_names_them() -> None:
+    """pandoc keeps ``data-src`` (``src`` is an HTML attribute) but reads ``data-player`` as
+    ``player``: each name the converter knows, against pandoc's own reading."""
+    names = sorted(document.DATA_DROPPED | document.DATA_KEPT)
+    span = "<span " + " ".join(f'data-{name}="{i}"' for i, name in enumerate(names)) + ">t</span>"
+    read = pandoc_reads(f"<body><p>{span}</p></body>")
+    (para,) = read["blocks"]
+    assert document.chapter_blocks(f"<p>{span}</p>") == [para]
+    with pytest.raises(document._NotConvertible):
+        document.chapter_blocks('<p><span data-unknown-to-us="1">t</span></p>')
+
+
 def test_what_the_converter_does_not_know_is_left_to_pandoc() -> None:
     """MathML, figures or unusual attributes are not guessed at: pandoc reads those chapters,
     in one run for all of them, and the document is still pandoc's reading of the book."""

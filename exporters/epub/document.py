@@ -29,7 +29,7 @@ import orjson
 from notepress.errors import ExportError
 from notepress.markdown.tree import Element, html_tree
 
-__all__ = ["book_document", "chapter_blocks", "head_meta"]
+__all__ = ["DATA_DROPPED", "DATA_KEPT", "book_document", "chapter_blocks", "head_meta"]
 
 Node = dict[str, Any]
 Attr = list[Any]
@@ -41,6 +41,12 @@ _WORDS: dict[str, Node] = {}
 _SPACE: Node = {"t": "Space"}
 _SOFT: Node = {"t": "SoftBreak"}
 _MATHML = "http://www.w3.org/1998/Math/MathML"
+#: pandoc's reader drops the ``data-`` of an attribute unless what follows is the name of an
+#: HTML attribute (``data-src`` stays ``data-src``, ``data-player`` becomes ``player``).  The
+#: names the renderer and the book write, each checked against pandoc by the tests; any
+#: other ``data-`` attribute is left to pandoc.
+DATA_DROPPED = frozenset({"callout", "callout-fold", "callout-metadata", "player", "heading", "x"})
+DATA_KEPT = frozenset({"src", "href", "title", "width", "height", "alt", "lang", "dir", "style"})
 #: The attribute a block of a right-to-left note carries; pandoc keeps it on tables, rows,
 #: cells and headings only.
 _DIRECTION = ("dir",)
@@ -628,7 +634,8 @@ def _extracted(inner: list[Node], make: Callable[[list[Node]], Node]) -> list[No
 
 
 def _attr(element: Element, skip: Sequence[str] = ()) -> Attr:
-    """pandoc's ``(id, classes, key-values)``: ``data-`` prefixes dropped, order kept."""
+    """pandoc's ``(id, classes, key-values)``, order kept, a ``data-`` prefix dropped as
+    pandoc drops it (:data:`DATA_DROPPED`, :data:`DATA_KEPT`)."""
     ident = ""
     classes: list[str] = []
     pairs: list[list[str]] = []
@@ -639,8 +646,16 @@ def _attr(element: Element, skip: Sequence[str] = ()) -> Attr:
             classes = value.split()
         elif key in skip:
             continue
+        elif key.startswith("data-"):
+            name = key.removeprefix("data-")
+            if name in DATA_DROPPED:
+                pairs.append([name, value])
+            elif name in DATA_KEPT:
+                pairs.append([key, value])
+            else:
+                raise _NotConvertible(f"attribute {key}")
         else:
-            pairs.append([key.removeprefix("data-"), value])
+            pairs.append([key, value])
     return [ident, classes, pairs]
 
 

@@ -3,8 +3,8 @@
 A target selects notes by what their frontmatter says (draft, dates, tags), so its selection
 can be made before any body is read.  The bodies read are then those of the selected notes,
 of the notes they embed (whose text is published with them) and of the notes they link to
-(whose headings and block ids a link's anchor needs).  A newsletter of the latest 20 notes of
-a 10,000-note vault reads some 80 bodies, not 10,000.
+(whose headings and block ids a link's anchor needs), by wikilink or by path.  A newsletter of the latest 20 notes of
+a 10,000-note vault reads some 100 bodies, not 10,000.
 
 This is for a build without a cache, which has nothing to keep for the next one (a build in a
 fresh checkout).  With a cache the whole vault is read once and kept
@@ -22,9 +22,12 @@ Bodies can still change a selection, and are read first when they may:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
+from urllib.parse import unquote
 
+from .assets import vault_path
 from .markdown.inlinetags import may_hold_tag
 from .model import Note
 from .parse import ParseSettings
@@ -105,20 +108,46 @@ def _bodies_needed(
             if note.path in published:
                 continue
             published.add(note.path)
-            for link in note.links:
-                target = vault.resolve_link(link, note)
-                if target is None:
-                    continue
-                target = read.get(target.path, target)
+            for found, embed in _targets(vault, note):
+                target = read.get(found.path, found)
                 if not target.outlined:
                     linked[target.path] = target
-                if link.embed and target.path not in published:
+                if embed and target.path not in published:
                     embedded[target.path] = target
         # A linked note's headings and blocks are all a link reads: no need to follow its
         # own links, unless it is embedded.
         outline(n for path, n in linked.items() if path not in embedded)
         level = list(embedded.values())
     return list(read.values())
+
+
+#: A run of what a URL in markdown or raw HTML is made of: every link to a note by its path
+#: (``[x](../a%20b.md#Part)``, ``href="b.md"``) is one, and many others, which only cost a
+#: look.  Each run is matched once, from its first character to its last: linear.
+_RUN = re.compile(r"[^\s\"'()<>\[\]]+")
+
+
+def _targets(vault: Vault, note: Note) -> Iterator[tuple[Note, bool]]:
+    """The notes ``note`` links to, each with whether it embeds it: by wikilink, and by
+    path, as the renderer resolves a path (from the vault's root, once made a vault path):
+    what a render reads of those (their headings, and whether a body keeps one private)
+    must be known before it."""
+    for link in note.links:
+        target = vault.resolve_link(link, note)
+        if target is not None:
+            yield target, link.embed
+    if ".md" not in note.body.lower():
+        return
+    seen: set[str] = set()
+    for match in _RUN.finditer(note.body):
+        written = match.group(0).partition("#")[0]
+        if not written.lower().endswith(".md") or written in seen:
+            continue
+        seen.add(written)
+        path = vault_path(unquote(written), note.path.parent)
+        target = vault.resolve(path.with_suffix("").as_posix(), None) if path else None
+        if target is not None:
+            yield target, False
 
 
 def _with(notes: Sequence[Note], read: Iterable[Note]) -> list[Note]:

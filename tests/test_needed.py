@@ -62,7 +62,8 @@ NOTES = {
 
         ![[Quoted]]
 
-        A [markdown link](far.md#Far%20heading) reaches further.
+        A [markdown link](far.md#Far%20heading) reaches further, and
+        [another](<far away.md#Farther heading>) further still.
         """,
         created="2023-05-10",
     ),
@@ -78,6 +79,9 @@ NOTES = {
     "deeper.md": note_text("Deeper", "Deep inside, a link to [[Leaf]].\n", created="2022-04-04"),
     "leaf.md": note_text("Leaf", "## Leaf heading\n\nEnd of the chain.\n", created="2022-05-05"),
     "far.md": note_text("Far", "## Far heading\n\nReached by path.\n", created="2022-06-06"),
+    "far away.md": note_text(
+        "Far away", "## Farther heading\n\nReached by a path with a space.\n", created="2022-06-07"
+    ),
     "lonely.md": note_text(
         "Lonely", "Points at [[Nowhere at all]].\n", created="2021-01-01", tags=["misc"]
     ),
@@ -86,9 +90,19 @@ NOTES = {
     ),
 }
 
-#: What publishing the newsletter's one note needs: itself, what it links to, what it
-#: embeds, what those embed, and what the embedded notes link to.
-NEWSLETTER_READS = {"lead.md", "middle.md", "quoted.md", "blocks.md", "deeper.md", "leaf.md"}
+#: What publishing the newsletter's one note needs: itself, what it links to (by wikilink or
+#: by path), what it embeds, what those embed, and what the embedded notes link to.  Not
+#: ``far away.md``: a path written with a space is not seen ahead (its headings are read
+#: when the link asks for them).
+NEWSLETTER_READS = {
+    "lead.md",
+    "middle.md",
+    "quoted.md",
+    "blocks.md",
+    "deeper.md",
+    "leaf.md",
+    "far.md",
+}
 
 
 @pytest.fixture(scope="module")
@@ -144,9 +158,10 @@ def test_only_the_bodies_a_newsletter_publishes_are_read(vault: Path, tmp_path: 
     feed = json.loads((tmp_path / "out/newsletter/feed.json").read_text(encoding="utf-8"))
     (item,) = feed["items"]
     html = item["content_html"]
-    # Anchors of a linked heading, of a block behind an embed, and of a heading reached by a
-    # markdown link (whose note was not read ahead: its headings are read when asked for).
+    # Anchors of a linked heading, of a block behind an embed, and of headings reached by
+    # markdown links (one whose note was not read ahead: its headings are read when asked).
     assert "notes/middle/#second-part" in html
+    assert "notes/far-away/#farther-heading" in html
     assert "Proofing overnight" in html and "notes/blocks/#block-cold" in html
     assert "Cold retard works" not in html
     assert "Deep inside" in html and "notes/leaf/" in html
@@ -201,6 +216,33 @@ def test_a_body_over_its_budget_changes_the_selection_as_a_whole_read_does(
     assert _files(tmp_path / "needed" / "newsletter") == _files(tmp_path / "whole" / "newsletter")
     feed = json.loads((tmp_path / "needed/newsletter/feed.json").read_text(encoding="utf-8"))
     assert [item["title"] for item in feed["items"]] == ["Second"]
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_note_linked_by_path_is_read_ahead_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reproducible: int
+) -> None:
+    """The newsletter's note links by path to a note whose body is over budget, so private:
+    the link is text, as in a build that reads everything, not a link to a page no build
+    publishes."""
+    monkeypatch.setenv("NOTEPRESS_NOTE_BUDGET", "0.3")
+    heavy = "\n".join(f"- [[Newest]] and [[Newest|a{i}]] *x* `y`" for i in range(40_000))
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "heavy.md": note_text("Heavy", heavy, created="2022-01-01"),
+            "newest.md": note_text(
+                "Newest", "See [the heavy one](heavy.md).\n", created="2023-01-02"
+            ),
+        },
+        CONFIG,
+    )
+    _build(root, tmp_path / "needed", "published", ["newsletter"])
+    _build(root, tmp_path / "whole", "all", ["newsletter"])
+    assert _files(tmp_path / "needed" / "newsletter") == _files(tmp_path / "whole" / "newsletter")
+    feed = json.loads((tmp_path / "needed/newsletter/feed.json").read_text(encoding="utf-8"))
+    (item,) = feed["items"]
+    assert "the heavy one" in item["content_html"] and "notes/heavy/" not in item["content_html"]
 
 
 def test_build_without_cache_says_how_many_bodies_it_read(vault: Path, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Literal
 
 import slugify as _slugify
 
-__all__ = ["SlugStyle", "lookup_key", "note_slug", "slugify", "tag_slug"]
+__all__ = ["SlugStyle", "heading_slug", "lookup_key", "note_slug", "slugify", "tag_slug"]
 
 #: How a note's URL slug writes letters outside ASCII: kept (``unicode``) or transliterated.
 SlugStyle = Literal["unicode", "ascii"]
@@ -29,6 +29,15 @@ def slugify(text: str, *, fallback: str = "section") -> str:
     folded = _NON_WORD.sub("", folded.lower()).strip()
     slug = _SEPARATORS.sub("-", folded).strip("-")
     return slug or fallback
+
+
+def heading_slug(text: str) -> str:
+    """The id of a heading: its ASCII slug (``Café au lait`` gives ``cafe-au-lait``, as it
+    always has), else for a heading in another script its letters (``שלום עולם`` gives
+    ``שלום-עולם``, as :func:`note_slug` keeps them), else ``section``.  A heading with no
+    Latin letter thus keeps an id of its own, not ``section-3``, which would move to another
+    heading whenever one is added above it."""
+    return slugify(text, fallback="") or note_slug(text, "unicode", fallback="section")
 
 
 def note_slug(text: str, style: SlugStyle = "unicode", *, fallback: str = "note") -> str:

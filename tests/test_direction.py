@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -44,6 +45,8 @@ $x^2$ ואחריה מילים.
 `code` ואחריו מילים.
 
 [[Kettle|קומקום]] חשמלי.
+
+חזרה [[#הכנה|לשלב ההכנה]].
 """
 
 
@@ -81,6 +84,14 @@ def test_each_block_gets_the_direction_of_its_first_letter() -> None:
     assert re.search(r'<p dir="rtl"><math [^>]*>.*</math> ואחריה מילים\.</p>', html)
     assert '<p dir="rtl"><code>code</code> ואחריו מילים.</p>' in html
     assert '<p dir="rtl">קומקום חשמלי.</p>' in html
+
+
+def test_a_heading_in_another_script_has_an_id_of_its_letters() -> None:
+    """Not ``section``, which a heading added above would move to another heading."""
+    html = _html(BODY + "\n## Привет мир\n\n## Café au lait\n")
+    assert '<h2 id="הכנה" dir="rtl">הכנה</h2>' in html
+    assert re.search('href="[^"]*#הכנה"', html)
+    assert 'id="привет-мир"' in html and 'id="cafe-au-lait"' in html
 
 
 def test_a_note_without_right_to_left_text_is_written_as_before() -> None:
@@ -142,6 +153,15 @@ def test_the_digest_prints_right_to_left_blocks_from_the_right(built: Path) -> N
     english = next(x for text, x in starts.items() if "Steep for three" in text)
     assert hebrew > width / 2, starts
     assert english < width / 4, starts
+    # The link to the Hebrew heading is a link inside the document.
+    destinations = [
+        annotation.get_object().get("/Dest") or annotation.get_object()["/A"].get("/D")
+        for page in reader(pdf).pages
+        for annotation in page.get("/Annots") or []
+        if annotation.get_object().get("/Subtype") == "/Link"
+        and "/URI" not in (annotation.get_object().get("/A") or {})
+    ]
+    assert destinations and all(destinations), destinations
 
 
 @pytest.mark.slow
@@ -157,4 +177,7 @@ def test_the_book_keeps_each_blocks_direction(built: Path) -> None:
     assert re.search(r'<div dir="rtl">\s*<p>איך מכינים תה\? מרתיחים מים\.</p>', chapters)
     assert re.search(r'<li><div dir="ltr">\s*Steep for three minutes\.', chapters)
     assert re.search(r'<div dir="ltr">\s*<p>An English paragraph', chapters)
+    # The link to the Hebrew heading leads to it (epubcheck checks every fragment).
+    (heading_id,) = re.findall(r' id="([^"]*הכנה)"', chapters)
+    assert f'href="#{quote(heading_id)}"' in chapters
     assert epubcheck(book) == []

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 
-from ..slugs import slugify
+from ..slugs import heading_slug
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -39,7 +39,7 @@ def _heading_ids(state: StateCore) -> None:
     for index, token in enumerate(tokens):
         if token.type != "heading_open":
             continue
-        base = slugify(inline_text(tokens[index + 1]))
+        base = heading_slug(inline_text(tokens[index + 1]))
         count = used.get(base, 0)
         used[base] = count + 1
         slug = base if count == 0 else f"{base}-{count + 1}"

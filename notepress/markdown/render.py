@@ -27,7 +27,7 @@ from ..errors import NoteRenderError  # in the error tree; still importable from
 from ..links import WIKILINK_RE, parse_wikilink
 from ..model import Link, Note, Problem, Severity
 from ..resolve import NOT_NOTES
-from ..slugs import slugify
+from ..slugs import heading_slug
 from .blockids import BLOCK_ID, block_anchor, with_id
 from .diagrams import diagram_html, diagram_image, draw_mermaid
 from .footnotes import FootnoteRule, footnote_bodies, phrasing, without_footnotes
@@ -633,7 +633,7 @@ class _RenderContext:
             return None
         anchor = self.anchor_for(target, heading) if heading else None
         if anchor is None and heading and raw_id:
-            anchor = slugify(heading)
+            anchor = heading_slug(heading)
         href = self.style.note_href(target, anchor)
         self.read("href", [target.path.as_posix(), anchor], href)
         if href is not None:

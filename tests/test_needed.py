@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
+from typing import Literal
 
 import pytest
 
 import notepress
 from notepress.markdown.outline import read_outline
 from notepress.parse import ParseSettings, outline_note, parse_note
-from notepress.pipeline import load_project
+from notepress.pipeline import BuildReport, Project, load_project
 
 from .conftest import note_text, write_vault
 from .hostile.support import run_cli
@@ -110,8 +111,13 @@ def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_vault(tmp_path_factory.mktemp("needed") / "vault", NOTES, CONFIG)
 
 
-def _build(vault: Path, out: Path, bodies: str, targets: list[str] | None = None) -> object:
-    project = load_project(vault, output=out, cache=False, targets=targets, bodies=bodies)  # type: ignore[arg-type]
+def _build(
+    vault: Path,
+    out: Path,
+    bodies: Literal["all", "published"],
+    targets: list[str] | None = None,
+) -> tuple[Project, BuildReport]:
+    project = load_project(vault, output=out, cache=False, targets=targets, bodies=bodies)
     report = project.build(targets)
     assert all(target.ok for target in report.targets), report.targets
     return project, report
@@ -133,7 +139,7 @@ def test_the_outputs_are_those_of_a_whole_read(
 ) -> None:
     _build(vault, tmp_path / "whole", "all", SOME)
     project, _ = _build(vault, tmp_path / "needed", "published", SOME)
-    assert 0 < sum(n.outlined for n in project.vault.notes) < len(NOTES)  # type: ignore[attr-defined]
+    assert 0 < sum(n.outlined for n in project.vault.notes) < len(NOTES)
     whole, needed = _files(tmp_path / "whole"), _files(tmp_path / "needed")
     assert set(whole) == set(needed) and len(whole) > 8
     assert needed == whole
@@ -146,14 +152,14 @@ def test_a_target_that_takes_every_note_reads_every_body_at_once(
     and every problem of the vault is reported, as with a cache."""
     project, needed = _build(vault, tmp_path / "needed", "published", ["everything"])
     _, whole = _build(vault, tmp_path / "whole", "all", ["everything"])
-    assert all(note.outlined for note in project.vault.notes)  # type: ignore[attr-defined]
-    assert needed.all_problems() == whole.all_problems()  # type: ignore[attr-defined]
+    assert all(note.outlined for note in project.vault.notes)
+    assert needed.all_problems() == whole.all_problems()
     assert _files(tmp_path / "needed") == _files(tmp_path / "whole")
 
 
 def test_only_the_bodies_a_newsletter_publishes_are_read(vault: Path, tmp_path: Path) -> None:
     project, _ = _build(vault, tmp_path / "out", "published", ["newsletter"])
-    read = {n.path.as_posix() for n in project.vault.notes if n.outlined}  # type: ignore[attr-defined]
+    read = {n.path.as_posix() for n in project.vault.notes if n.outlined}
     assert read == NEWSLETTER_READS
     feed = json.loads((tmp_path / "out/newsletter/feed.json").read_text(encoding="utf-8"))
     (item,) = feed["items"]
@@ -178,12 +184,9 @@ def test_a_tag_written_in_a_body_still_selects_its_note(vault: Path, tmp_path: P
 def test_problems_of_unread_bodies_are_left_to_check(vault: Path, tmp_path: Path) -> None:
     _, needed = _build(vault, tmp_path / "needed", "published", ["newsletter"])
     _, whole = _build(vault, tmp_path / "whole", "all", ["newsletter"])
-    codes = {(p.path, p.code) for p in needed.all_problems()}  # type: ignore[attr-defined]
+    codes = {(p.path, p.code) for p in needed.all_problems()}
     assert ("lonely.md", "link-unresolved") not in codes
-    assert ("lonely.md", "link-unresolved") in {
-        (p.path, p.code)
-        for p in whole.all_problems()  # type: ignore[attr-defined]
-    }
+    assert ("lonely.md", "link-unresolved") in {(p.path, p.code) for p in whole.all_problems()}
     checked = run_cli("check", str(vault), "--format", "json")
     found = json.loads(checked.stdout)
     assert any(p["path"] == "lonely.md" and p["code"] == "link-unresolved" for p in found), found
@@ -211,7 +214,7 @@ def test_a_body_over_its_budget_changes_the_selection_as_a_whole_read_does(
     _, needed = _build(root, tmp_path / "needed", "published", ["newsletter"])
     _, whole = _build(root, tmp_path / "whole", "all", ["newsletter"])
     for report in (needed, whole):
-        found = {(p.path, p.code) for p in report.all_problems()}  # type: ignore[attr-defined]
+        found = {(p.path, p.code) for p in report.all_problems()}
         assert {("heavy.md", "note-too-slow"), ("second.md", "link-unresolved")} <= found
     assert _files(tmp_path / "needed" / "newsletter") == _files(tmp_path / "whole" / "newsletter")
     feed = json.loads((tmp_path / "needed/newsletter/feed.json").read_text(encoding="utf-8"))

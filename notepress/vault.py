@@ -23,7 +23,7 @@ from .links import find_heading
 from .model import Link, Note, Problem, Severity
 from .obsidian import ObsidianSettings, gitignore_literal, read_settings
 from .output import MANIFEST, OUTPUT_MARKER
-from .parse import ParseSettings
+from .parse import ParseSettings, outline_note
 from .resolve import NOT_NOTES, Found, PathIndex, folder_key
 from .slugs import lookup_key
 from .workers import parse_files
@@ -172,8 +172,6 @@ class Vault:
         key = note.path.as_posix()
         known = self._outlines.get(key)
         if known is None:
-            from .parse import outline_note
-
             whole = outline_note(note)
             known = self._outlines[key] = (whole.headings, whole.block_ids)
         return known

@@ -426,7 +426,7 @@ class _Reader:
         return {
             "t": "Table",
             "c": [
-                _direction(element),
+                _attr(element),  # only a direction, as checked above
                 [None, []],
                 colspecs,
                 [empty, head_rows],
@@ -451,7 +451,7 @@ class _Reader:
                 if cell.tag != cell_tag or (cell.tail or "").strip():
                     raise _NotConvertible("table cell")
                 cells.append(self.cell(cell))
-            rows.append([_direction(row), cells])
+            rows.append([_attr(row), cells])
         return rows
 
     def cell(self, cell: Element) -> list[Any]:
@@ -463,7 +463,7 @@ class _Reader:
             if found is None:
                 raise _NotConvertible("cell style")
             align = _ALIGNMENTS[found.group(1)]
-        return [_direction(cell), {"t": align}, 1, 1, self.blocks(cell)]
+        return [_attr(cell, skip=("style",)), {"t": align}, 1, 1, self.blocks(cell)]
 
     # inlines ---------------------------------------------------------------------------
 
@@ -677,13 +677,6 @@ def _math(element: Element) -> Node:
     tex = found[0].text or ""
     kind = "DisplayMath" if element.get("display") == "block" else "InlineMath"
     return {"t": "Math", "c": [{"t": kind}, tex]}
-
-
-def _direction(element: Element) -> Attr:
-    """The attributes pandoc keeps of a table, row or cell the converter takes: its
-    direction (a right-to-left note's, see :mod:`notepress.markdown.direction`)."""
-    written = element.get("dir")
-    return ["", [], [["dir", written]] if written is not None else []]
 
 
 def _only_attributes(element: Element, allowed: Sequence[str]) -> None:

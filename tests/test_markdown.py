@@ -482,16 +482,30 @@ def test_a_query_block_is_left_out_with_a_warning_naming_its_line() -> None:
         'Intro.\n\n```dataview\nTABLE mood FROM "Private/Journal"\n```\n\n'
         "~~~DataviewJS\ndv.pages('#secret')\n~~~\n\n```js\nlet kept = 1;\n```\n\n"
         "```tasks\nnot done\npath includes Private/Chores\n```\n\n"
-        "```query\ntag:#hidden\n```\n"
+        "```query\ntag:#hidden\n```\n\n"
+        '```base\nfilters:\n  and:\n    - file.inFolder("Private/Letters")\n```\n\n'
+        '```todoist\nfilter: "#Private & today"\n```\n\n'
+        "```tracker\nsearchType: frontmatter\nsearchTarget: weight\nfolder: Private/Health\n```\n\n"
+        "```datacorejsx\nreturn dc.useQuery('@page and #diary');\n```\n"
     )
     rendered = render(body)
-    for secret in ("Private/Journal", "#secret", "Private/Chores", "#hidden"):
+    secrets = ("Private/Journal", "#secret", "Private/Chores", "#hidden", "Private/Letters")
+    for secret in (*secrets, "#Private", "Private/Health", "#diary"):
         assert secret not in rendered.html and secret not in rendered.text
     assert "let kept = 1;" in rendered.html  # other code stays code
     assert "Intro." in rendered.html
     note = make_note(FIXTURE_PATH, body)
     lines = note.body.split("\n")
-    fences = ("```dataview", "~~~DataviewJS", "```tasks", "```query")
+    fences = (
+        "```dataview",
+        "~~~DataviewJS",
+        "```tasks",
+        "```query",
+        "```base",
+        "```todoist",
+        "```tracker",
+        "```datacorejsx",
+    )
     expected = [("query-block", note.body_line + lines.index(fence)) for fence in fences]
     # Found at load, once for every output (and by `check`); the render does not repeat it.
     assert [(p.code, p.line) for p in note.problems if p.code == "query-block"] == expected
@@ -511,6 +525,8 @@ def test_a_query_block_is_left_out_with_a_warning_naming_its_line() -> None:
         'Plain words only.\n\n```dataview\nLIST FROM "Private"\n```\n',  # nothing else to parse
         "- item\n  ```tasks\n  not done\n  ```\n",
         "> ~~~ Query\n> tag:#x\n> ~~~\n",
+        "Words.\n\n```base\nviews:\n  - type: table\n```\n",
+        "Words.\n\n````Todoist\nfilter: today\n````\n",
     ],
 )
 def test_the_loader_finds_query_blocks_in_any_body(body: str) -> None:

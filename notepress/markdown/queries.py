@@ -1,9 +1,13 @@
 """Query blocks of Obsidian plugins: written as code, shown by Obsidian as what they find.
 
-Dataview's (``dataview``, ``dataviewjs``), the Tasks plugin's (``tasks``) and Obsidian's own
-search (``query``).  Obsidian shows a query's results, never its text, which names folders,
-tags and fields of the vault, public or not; notepress runs no queries, so the block is left
-out.  The loader reports each one (so ``check`` does), and the renderer leaves them out.
+Obsidian's own: search (``query``) and Bases (``base``, a table of the notes its filters
+find); Dataview's (``dataview``, ``dataviewjs``) and its successor Datacore's
+(``datacore``, ``datacorejs``, ``datacorejsx``, ``datacoretsx``), the Tasks plugin's
+(``tasks``), Tracker's (``tracker``, charts of fields and tags across notes) and the Todoist
+plugin's (``todoist``, tasks fetched from an account).  Obsidian shows a query's results,
+never its text, which names folders, tags, fields and filters of the vault or the account,
+public or not; notepress runs no queries, so the block is left out.  The loader reports each
+one (so ``check`` does), and the renderer leaves them out.
 """
 
 from __future__ import annotations
@@ -15,11 +19,27 @@ from markdown_it.token import Token
 
 __all__ = ["QUERY_FENCE", "query_blocks", "query_language", "query_message"]
 
-_LANGUAGES = frozenset({"dataview", "dataviewjs", "tasks", "query"})
+_LANGUAGES = frozenset(
+    {
+        "base",
+        "datacore",
+        "datacorejs",
+        "datacorejsx",
+        "datacoretsx",
+        "dataview",
+        "dataviewjs",
+        "query",
+        "tasks",
+        "todoist",
+        "tracker",
+    }
+)
 #: A line that may open a query block, for the loader's look before it parses a body (no two
 #: parts of it match the same characters, so a long line of spaces costs one pass).
 QUERY_FENCE = re.compile(
-    r"^[ \t>]*(?:(?:[-*+]|\d+[.)])[ \t]+)?(?:`{3,}|~{3,})[ \t]*(?:dataview|dataviewjs|tasks|query)\b",
+    r"^[ \t>]*(?:(?:[-*+]|\d+[.)])[ \t]+)?(?:`{3,}|~{3,})[ \t]*(?:"
+    + "|".join(sorted(_LANGUAGES, key=lambda name: (-len(name), name)))
+    + r")\b",
     re.IGNORECASE | re.MULTILINE,
 )
 

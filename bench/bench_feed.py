@@ -24,7 +24,9 @@ does.  Both are run as whole processes, the way a person runs them:
 - ``feed, full archive, peak memory``: the cold build's largest process;
 - ``newsletter (latest 20)``: cold, again with nothing changed, after one note is edited,
   after a heading is added to it and after a draft is published (each edit three times, a
-  new edit before each build, the median build reported; largest size only).
+  new edit before each build, the median build reported; largest size only), and two floors
+  under the cold one: Python starting with the modules a build imports, and PyYAML reading
+  every note's frontmatter.
 
 ``--no-cache`` is passed to the cold builds when this notepress has a build cache.
 """
@@ -112,6 +114,22 @@ for path in sorted(pathlib.Path(sys.argv[1]).rglob("*.md")):
     head, _, body = text.partition("\\n---\\n")
     if "\\ndraft: true\\n" not in head + "\\n":  # Hugo leaves drafts out too
         md.render(body)
+"""
+
+# The floors under a cold newsletter, which must learn every note's date before it knows
+# the latest 20: starting Python with the modules a build imports, and the YAML library
+# notepress reads frontmatter with (its C loader, the fastest it has) reading every note's
+# frontmatter, with none of notepress's checks.
+STARTUP_ONLY = """
+import notepress.cli, notepress.pipeline, notepress.markdown, notepress.exporters.feed
+"""
+YAML_ONLY = """
+import pathlib, sys, yaml
+for path in sorted(pathlib.Path(sys.argv[1]).rglob("*.md")):
+    text = path.read_text(encoding="utf-8")
+    if text.startswith("---\\n"):
+        head, _, _ = text[4:].partition("\\n---\\n")
+        yaml.load(head, Loader=yaml.CSafeLoader)
 """
 
 FEED_GOAL = 1.0
@@ -262,6 +280,12 @@ def newsletter_rows(
             measured.append(build(vault, "newsletter", out))
         runs[name] = sorted(measured, key=lambda figures: figures.cpu_s)[EDITS // 2]
     rows = []
+    for name, code, args in (
+        ("Python and the modules a build imports, alone", STARTUP_ONLY, ()),
+        ("PyYAML alone: every note's frontmatter, C loader", YAML_ONLY, (vault,)),
+    ):
+        figures = measure(python_command(code, *args), repeat=repeat)
+        rows.append(row(f"newsletter floor: {name}", count, figures))
     for name, figures in runs.items():
         goal = NEWSLETTER_GOALS.get(name)
         anchor = ("Hugo, whole archive", hugo_cold) if name == "cold" else None

@@ -27,15 +27,28 @@ from typing import Generic, TypeVar
 
 from .slugs import lookup_key
 
-__all__ = ["NOT_NOTES", "Found", "PathIndex", "folder_key"]
+__all__ = ["NOT_NOTES", "Found", "PathIndex", "folder_key", "view_kind"]
 
 T = TypeVar("T")
 
-#: Files that are Obsidian views or drawings, not notes: never published as notes, and
-#: written as text when embedded (a raw ``.base`` or ``.canvas`` file shows nothing).
+#: Files that are Obsidian views or drawings, not notes: never published, and a link or an
+#: embed of one is written as its text.  Obsidian draws them; as raw files they show a
+#: reader nothing but their source (a view's filters, a canvas's cards and the paths of the
+#: notes it lays out, private ones too).
 NOT_NOTES = (".base", ".canvas", ".excalidraw", ".excalidraw.md")
 
 _RELATIVE = ("./", "../")
+
+
+def view_kind(path: PurePosixPath) -> str | None:
+    """What Obsidian view or drawing the file at ``path`` is, in words; None for any other
+    file."""
+    name = path.name.lower()
+    if not name.endswith(NOT_NOTES):
+        return None
+    if name.endswith(".base"):
+        return "Bases view"
+    return "canvas" if name.endswith(".canvas") else "Excalidraw drawing"
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from .model import Link, Note, Problem, Severity
 from .obsidian import ObsidianSettings, gitignore_literal, read_settings
 from .output import MANIFEST, OUTPUT_MARKER
 from .parse import ParseSettings, outline_note
-from .resolve import NOT_NOTES, Found, PathIndex, folder_key
+from .resolve import NOT_NOTES, Found, PathIndex, folder_key, view_kind
 from .slugs import lookup_key
 from .workers import parse_files
 
@@ -816,6 +816,8 @@ def _link_problems(vault: Vault, note: Note) -> Iterator[Problem]:
                     yield _ambiguous(link, attachment, where)
                 if attachment.item is None:
                     yield _missing(link, where)
+                elif (kind := view_kind(attachment.item)) is not None:
+                    yield _view(link, attachment.item, kind, where)
                 continue
         if target is not None and link.heading:
             yield from _anchor_problems(vault, target, link, where)
@@ -834,6 +836,18 @@ def _missing(link: Link, where: str) -> Problem:
         Severity.WARNING,
         "link-unresolved",
         f"no note or file is called {link.target!r}",
+        where,
+        link.line,
+    )
+
+
+def _view(link: Link, path: PurePosixPath, kind: str, where: str) -> Problem:
+    what = "embed" if link.embed else "link"
+    return Problem(
+        Severity.WARNING,
+        "view-not-published",
+        f"{path.as_posix()} is an Obsidian {kind}, which only Obsidian can draw and no output "
+        f"publishes: the {what} is written as its text",
         where,
         link.line,
     )

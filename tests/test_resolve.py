@@ -174,7 +174,6 @@ def test_relative_links_need_their_note(vault: Vault) -> None:
         ("[[diagram.png]]", "Files/diagram.png", "diagram.png"),
         ("[[paper.pdf|the paper]]", "Files/paper.pdf", "the paper"),
         ("[[../Files/table.csv]]", "Files/table.csv", "../Files/table.csv"),
-        ("[[Tasks.base]]", "Tasks.base", "Tasks.base"),
     ],
 )
 def test_links_to_attachments_of_any_type(
@@ -269,14 +268,55 @@ def test_obsidian_views_and_drawings_are_not_notes(
         {"Sketch.excalidraw.md", "Tasks.base", "Board.canvas"}
     )
     assert vault.resolve_attachment("Sketch.excalidraw") == PurePosixPath("Sketch.excalidraw.md")
-    # Embedded, a view or a drawing is its name and nothing is copied; linked, it is a file.
-    for embed in ("![[Tasks.base]]", "![[Board.canvas]]", "![[Sketch.excalidraw]]"):
-        assert links[embed] == (None, None, embed.strip("![]"))
+    # Linked or embedded, a view or a drawing is its name and nothing is copied: as a raw
+    # file it shows a reader only its source (a view's filters, a canvas's cards).
+    for written in (
+        "[[Tasks.base]]",
+        "![[Tasks.base]]",
+        "![[Board.canvas]]",
+        "![[Sketch.excalidraw]]",
+    ):
+        assert links[written] == (None, None, written.strip("![]"))
     rendered = render_note(intro, vault, UrlLinks(lambda note: SITE, ASSETS))
     assert rendered.assets == tuple(
-        PurePosixPath(p)
-        for p in ("Files/diagram.png", "Files/paper.pdf", "Files/table.csv", "Tasks.base")
+        PurePosixPath(p) for p in ("Files/diagram.png", "Files/paper.pdf", "Files/table.csv")
     )
+    # Not silently: the loader says so for each, with its line, so `check` does too.
+    found = [(p.line, p.message) for p in _problems(vault, "view-not-published")]
+    assert [line for line, _ in found] == [
+        _line(w)
+        for w in (
+            "[[Tasks.base]]",
+            "![[Tasks.base]]",
+            "![[Board.canvas]]",
+            "![[Sketch.excalidraw]]",
+        )
+    ]
+    assert found[0][1].startswith("Tasks.base is an Obsidian Bases view") and "link" in found[0][1]
+    assert "Board.canvas is an Obsidian canvas" in found[2][1] and "embed" in found[2][1]
+    assert "Sketch.excalidraw.md is an Obsidian Excalidraw drawing" in found[3][1]
+
+
+def test_no_kind_of_link_copies_a_view_or_drawing(tmp_path: Path) -> None:
+    """A markdown link and raw HTML reach the same files a wikilink does."""
+    body = (
+        '[the board](Board.canvas) and <a href="Tasks.base">tasks</a> and '
+        "[[paper.pdf]] and [the view](<Tasks.base>)\n"
+    )
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "Index.md": note_text("Index", body, note_id="240101AA01"),
+            "Tasks.base": 'filters:\n  and:\n    - file.inFolder("Private")\n',
+            "Board.canvas": '{"nodes": [{"type": "text", "text": "private card"}]}\n',
+            "paper.pdf": b"%PDF-1.4\n",
+        },
+    )
+    vault = load_vault(root)
+    html = render_note(vault.notes[0], vault, UrlLinks(lambda note: SITE, ASSETS)).html
+    assert "the board" in html and "tasks" in html and "the view" in html
+    assert ".canvas" not in html and ".base" not in html
+    assert ASSETS + "paper.pdf" in html  # other files are still linked
 
 
 def test_check_reports_link_problems_before_any_exporter(vault: Vault) -> None:

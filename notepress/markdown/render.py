@@ -781,6 +781,11 @@ class _RenderContext:
         return f"</p>\n{block}<p>" if self.in_paragraph else block
 
     def asset(self, path: PurePosixPath) -> str | None:
+        """Where the output has the vault file ``path``, which it then copies; None to leave
+        it out.  A view or drawing is never copied (:data:`~notepress.resolve.NOT_NOTES`),
+        whether a wikilink, a markdown link or raw HTML names it."""
+        if path.name.lower().endswith(NOT_NOTES):
+            return None
         src = self.style.asset_href(path)
         self.read("asset", [path.as_posix()], src)
         if src is not None:

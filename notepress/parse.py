@@ -603,6 +603,15 @@ def _build_note(
     )
     title = _title(path, written_title, outline.first_h1 if outline else None, settings.title_from)
     draft = _draft(meta, settings, report)
+    if not draft and not body.strip():
+        # Often a note made by following a link to a note not yet written.
+        report.warn(
+            "body-empty",
+            "published without a word of text: its feed item or page would show the title "
+            "alone; write its text, or keep it private with 'draft: true'",
+            key="draft",
+            line=None if "draft" in meta else 1,
+        )
     created, created_from = _first_date(meta, settings.created_keys, settings, report)
     updated, updated_from = _first_date(meta, settings.updated_keys, settings, report)
     note_id = _note_id(path, meta, created, report, created_key=created_from or "created")

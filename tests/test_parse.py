@@ -266,6 +266,25 @@ def test_site_option_publishes_notes_without_draft_key() -> None:
     assert note.problems == ()
 
 
+@pytest.mark.parametrize("body", ["", "\n\n", "  \n\t\n"])
+def test_a_published_note_without_text_is_a_warning_at_its_draft_key(body: str) -> None:
+    """Often a note made by following a link to one not written yet: published, its feed
+    item would be a title alone."""
+    text = frontmatter().replace("\nSome text.\n", body)
+    note = parse(text)
+    problem = only(note, "body-empty")
+    assert problem.severity is Severity.WARNING and note.published
+    assert problem.line == text.splitlines().index("draft: false") + 1
+    assert "draft: true" in problem.message
+    # Published without a draft key, it names the first line; kept private, it is not said.
+    settings = ParseSettings(publish_without_draft_key=True)
+    assert (
+        only(parse(text.replace("draft: false\n", ""), settings=settings), "body-empty").line == 1
+    )
+    assert "body-empty" not in codes(parse(text.replace("draft: false", "draft: true")))
+    assert "body-empty" not in codes(parse(frontmatter()))
+
+
 @pytest.mark.parametrize(
     "value",
     [

@@ -226,6 +226,31 @@ def test_display_math_without_blank_lines_reads_as_before() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("body", "before", "tex"),
+    [
+        ("Summing the parts:\n$$\na + b\n=\nc\n$$\n", "Summing the parts:", "\na + b\n=\nc\n"),
+        ("So it follows:\n$$\nm\n- n\n$$\n", "So it follows:", "\nm\n- n\n"),
+        ("One line:\n$$k^2$$\n", "One line:", "k^2"),
+        ("- an item\n$$\nr\n$$\n", "an item", "\nr\n"),
+        ("> a quote\n$$\nq\n$$\n", "a quote", "\nq\n"),
+    ],
+    ids=["setext-line", "list-line", "one-line", "after-an-item", "after-a-quote"],
+)
+def test_a_formula_written_straight_under_a_line_of_text_is_display_math(
+    body: str, before: str, tex: str
+) -> None:
+    """As under a fence, a ``$$`` line ends the paragraph above it: its TeX's ``=`` or
+    ``- n`` line no longer makes that text a heading or a list, as Obsidian shows it."""
+    assert math_tokens(body) == [("math_block", tex)]
+    rendered = render(body)
+    assert "<h1" not in rendered.html and rendered.html.count("<li>") == body.count("- an")
+    assert f"{before}</p>" in rendered.html or f"{before}</li>" in rendered.html
+    assert rendered.html.count("<math") == 1 and rendered.problems == ()
+    # A ``$$`` that nothing closes still ends nothing.
+    assert math_tokens("Costs:\n$$ 5 and more\n") == []
+
+
 def test_comments_and_code_around_math() -> None:
     body = "Keep $a %% b$ here %% hidden words %% and `$x$` as code."
     rendered = render(body, math="tex")

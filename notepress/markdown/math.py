@@ -101,7 +101,12 @@ def math_plugin(md: MarkdownIt) -> None:
         allow_blank_lines=False,  # its rule is replaced: see _display_block
         double_inline=True,
     )
-    md.block.ruler.at("math_block", _display_block)
+    # Like a fence, a ``$$`` line ends the paragraph above it (and a quote's or list item's
+    # lazy line): Obsidian shows a formula written straight under a line of text, and
+    # otherwise a ``=`` or ``- x`` line of its TeX would make the text a heading or a list.
+    md.block.ruler.at(
+        "math_block", _display_block, {"alt": ["paragraph", "reference", "blockquote", "list"]}
+    )
     md.core.ruler.after("inline", "math_lines", _lines)
 
 

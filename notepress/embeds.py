@@ -24,8 +24,8 @@ __all__ = ["check_embeds", "embed_problems"]
 
 
 def check_embeds(vault: Vault) -> Vault:
-    """``vault`` with an ``embed-cycle`` warning on each embed that is part of a loop, and an
-    ``embed-part-missing`` one on each embed of a block id its note does not define."""
+    """``vault`` with an ``embed-cycle`` warning on each embed that is part of a loop (an
+    embed of a heading or block its note lacks is the link checks' ``embed-part-missing``)."""
     find = embed_problems(vault)
     return vault if find is None else vault.with_note_problems(find)
 
@@ -37,28 +37,15 @@ def embed_problems(vault: Vault) -> Callable[[Note], list[Problem]] | None:
     the graph is built, which lets a caller check one note without touching the others.
     """
     edges: dict[str, list[tuple[Note, int | None]]] = {}
-    missing: dict[str, list[Problem]] = {}
     for note in vault.notes:
         for target, link in _embedded(vault, note):
             edges.setdefault(note.note_id, []).append((target, link.line))
-            block = (link.heading or "").removeprefix("^")
-            if link.heading and link.heading.startswith("^") and block not in target.block_ids:
-                message = f"{target.path.as_posix()} has no block {link.heading!r} to embed"
-                missing.setdefault(note.note_id, []).append(
-                    Problem(
-                        Severity.WARNING,
-                        "embed-part-missing",
-                        message,
-                        note.path.as_posix(),
-                        link.line,
-                    )
-                )
     if not edges:
         return None
     component = _components(edges)
 
     def cycles(note: Note) -> list[Problem]:
-        found: list[Problem] = list(missing.get(note.note_id, ()))
+        found: list[Problem] = []
         for target, line in edges.get(note.note_id, ()):
             if component.get(target.note_id) == component.get(note.note_id):
                 if target.note_id == note.note_id:

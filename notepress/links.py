@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from .model import Link
 
-__all__ = ["WIKILINK_RE", "find_heading", "heading_key", "parse_wikilink"]
+__all__ = ["WIKILINK_RE", "embed_part_message", "find_heading", "heading_key", "parse_wikilink"]
 
 #: ``[[...]]`` or ``![[...]]`` on one line, without nested brackets.
 WIKILINK_RE = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
@@ -82,3 +82,9 @@ def _under(headings: Sequence[tuple[int, str]], index: int, level: int, parents:
             if needed is None:
                 return True
     return False
+
+
+def embed_part_message(target: str, heading: str) -> str:
+    """The ``embed-part-missing`` warning's text, the same at load and at render."""
+    kind = "block" if heading.strip().startswith("^") else "heading"
+    return f"{target} has no {kind} {heading!r} to embed; the embed is a link to the note"

@@ -46,7 +46,10 @@ class BuildReport:
         )
 
     def all_problems(self) -> list[Problem]:
-        result = list(self.problems)
+        """The vault's problems, then each target's, each problem once: a note rendered by
+        three targets gives its rendering's warning three times, the same words about the
+        same line, which a reader should be told once (JSON keeps each target's own)."""
+        result = dict.fromkeys(self.problems)
         for target in self.targets:
-            result.extend(target.problems)
-        return result
+            result.update(dict.fromkeys(target.problems))
+        return list(result)

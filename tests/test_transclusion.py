@@ -24,6 +24,7 @@ from notepress.model import Note
 from notepress.parse import parse_note
 from notepress.vault import Vault, load_vault
 from tests.conftest import note_text, write_vault
+from tests.hostile.support import run_cli
 
 
 def parse(path: str, body: str, **kwargs: object) -> Note:
@@ -223,6 +224,48 @@ def test_missing_heading_or_block_is_a_link_with_a_warning(source: Note) -> None
     assert 'href="https://ex.org/bread/"' in rendered.html  # a missing part: the note
     assert [p.code for p in rendered.problems] == ["embed-part-missing"] * 2
     assert [p.line for p in rendered.problems] == [7, 9]  # the file's lines
+
+
+def test_a_heading_with_markup_is_embedded_as_obsidian_writes_its_link(tmp_path: Path) -> None:
+    """Obsidian writes a link to ``## _Claim:_ kettles sing`` as ``#_Claim _ kettles sing``
+    (markup kept, a ``:`` made a space): the embed matches the heading as written, as a link
+    does.  A part written as the rendered text is missing for both, and ``check`` and
+    ``build`` say so once, with the same words, where both said different things before."""
+    source = "Opening.\n\n## _Claim:_ kettles sing\n\nThey whistle when hot.\n\n## After\n\nMore.\n"
+    host = (
+        "See [[Source#_Claim _ kettles sing|the claim]].\n\n"
+        "![[Source#_Claim _ kettles sing]]\n\n![[Source#Claim kettles sing]]\n"
+    )
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "Source.md": note_text("Source", source, note_id="230301AA01"),
+            "Host.md": note_text("Host", host, note_id="230301AA02"),
+            "notepress.toml": (
+                'output = "out"\n[site]\nurl = "https://ex.org/"\n'
+                '[targets.news]\nexporter = "feed"\nformats = ["atom"]\n'
+                '[targets.meta]\nexporter = "jsonld"\n'
+            ),
+        },
+    )
+    vault = load_vault(root)
+    host_note = next(n for n in vault.notes if n.stem == "Host")
+    rendered = render_note(host_note, vault, URLS)
+    assert rendered.html.count('class="transclusion"') == 1
+    assert "They whistle when hot." in rendered.html and "More." not in rendered.html
+    lines = (root / "Host.md").read_text(encoding="utf-8").split("\n")
+    line = 1 + lines.index("![[Source#Claim kettles sing]]")
+    expected = [("embed-part-missing", line)]
+    assert [(p.code, p.line) for p in host_note.problems if "missing" in p.code] == expected
+    assert rendered.problems == ()  # the render finds missing what the loader did, no more
+    checked = json.loads(run_cli("check", root, "--format", "json").stdout)
+    assert [(p["code"], p["line"]) for p in checked if "missing" in p["code"]] == expected
+    built = run_cli("build", root)
+    # Two targets render the note; the warning is printed once, as check prints it.
+    assert built.stderr.count("warning[embed-part-missing]") == 1, built.stderr
+    assert [p.message for p in host_note.problems if p.line == line] == [
+        p["message"] for p in checked if p["line"] == line
+    ]
 
 
 def test_rendering_stays_pure(source: Note) -> None:

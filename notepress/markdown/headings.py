@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from markdown_it.token import Token
     from markdown_it.utils import EnvType, OptionsDict
 
-__all__ = ["headings_plugin", "inline_text"]
+__all__ = ["heading_source", "headings_plugin", "inline_text"]
 
 
 def headings_plugin(md: MarkdownIt) -> None:
@@ -31,6 +31,14 @@ def inline_text(token: Token) -> str:
         elif child.type == "wikilink":
             parts.append(child.meta["link"].text)
     return "".join(parts).strip()
+
+
+def heading_source(token: Token) -> str:
+    """A heading's text as written, markup kept and spaces collapsed, from its inline token:
+    what Obsidian matches a link's ``#Heading`` against (``[[#`move`]]`` names ``### `move` ``,
+    and ``[[#_Lemma _ x]]`` names ``## _Lemma:_ x``).  Links and embeds alike are matched
+    against it, so that a link that leads to a heading and an embed that shows it agree."""
+    return " ".join(token.content.split())
 
 
 def _heading_ids(state: StateCore) -> None:

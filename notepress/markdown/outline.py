@@ -22,7 +22,7 @@ from ..slugs import lookup_key
 from ..texmacros import TexMacros
 from .blockids import BLOCK_ID, may_hold_block_id
 from .comments import COMMENT_FREE_SOURCE, FOOTNOTE_REFS, INLINE_ONLY, KEEP_H1, KEEP_HEADINGS
-from .headings import inline_text
+from .headings import heading_source, inline_text
 from .inlinetags import inline_tags, may_hold_tag
 from .math import convertible, invalid_formulas
 from .parser import create_parser
@@ -163,7 +163,7 @@ def _headings(tokens: Sequence[Token], lines: list[str]) -> dict[str, Any]:
             edges.add(len(headings))
         # As written, markup kept: Obsidian matches a link against the heading's source
         # (``[[#`move`]]`` names ``### `move` ``).
-        text = " ".join(tokens[index + 1].content.split())
+        text = heading_source(tokens[index + 1])
         headings.append((int(token.tag[1]), text, str(meta.get("slug", "section"))))
         bases.append(str(meta.get("base_slug", "section")))
     return {

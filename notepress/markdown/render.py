@@ -24,7 +24,7 @@ from markdown_it.token import Token
 from ..assets import IMAGE_SUFFIXES, is_public_url, vault_path
 from ..budget import BudgetExceeded, cpu_budget, too_slow
 from ..errors import NoteRenderError  # in the error tree; still importable from here
-from ..links import WIKILINK_RE, parse_wikilink
+from ..links import WIKILINK_RE, embed_part_message, parse_wikilink
 from ..model import Link, Note, Problem, Severity
 from ..resolve import NOT_NOTES
 from ..slugs import heading_slug
@@ -742,8 +742,7 @@ class _RenderContext:
             return _Plan("text", target)
         part = select_embedded(tokens, link.heading)
         if part is None:
-            kind = "block" if (link.heading or "").startswith("^") else "heading"
-            message = f"{target.path.as_posix()} has no {kind} {link.heading!r} to embed"
+            message = embed_part_message(target.path.as_posix(), link.heading or "")
             return _Plan("link", target, problem=("embed-part-missing", message))
         return _Plan("transclude", target, tuple(part))
 

@@ -28,7 +28,7 @@ from markdown_it.token import Token
 
 from ..links import find_heading
 from .blockids import BLOCK_ID
-from .headings import inline_text
+from .headings import heading_source
 
 __all__ = [
     "IN_PARAGRAPH",
@@ -98,7 +98,7 @@ def select_embedded(tokens: Sequence[Token], heading: str | None) -> list[Token]
 def _section(tokens: Sequence[Token], end: int, written: str) -> list[Token] | None:
     starts = [i for i in range(end) if tokens[i].type == "heading_open"]
     found = find_heading(
-        [(int(tokens[i].tag[1]), inline_text(tokens[i + 1])) for i in starts], written
+        [(int(tokens[i].tag[1]), heading_source(tokens[i + 1])) for i in starts], written
     )
     if found is None:
         return None

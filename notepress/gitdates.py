@@ -42,6 +42,10 @@ _SAFE_CONFIG = (
 )
 
 
+#: A merge's files, as changed against its first parent (git 2.31 and later).
+_MERGES = ("--diff-merges=first-parent",)
+
+
 @dataclass(frozen=True)
 class FileDates:
     """The author dates of the first and the last commit that touched one file."""
@@ -57,13 +61,33 @@ def read_git_dates(root: Path) -> tuple[dict[str, FileDates], str | None]:
     Author dates, not committer dates: a rebase or a cherry-pick rewrites the second, while
     the first stays the moment the change was written.  Renames are not followed (that would
     take one ``git log --follow`` per file), so a renamed note is dated from its rename.
+
+    A merge commit lists the files it changed against its first parent (the branch merged
+    into): plain ``git log`` lists none for a merge, so a note first committed by a merge
+    (Obsidian Git's "vault backup" after a pull, a conflict resolved by hand) had no commit
+    at all, and was left out of every feed as undated.  A git older than 2.31, which does
+    not know the option, is asked without it.
     """
+    done = _git_log(root, _MERGES)
+    if not isinstance(done, str) and done.returncode != 0 and b"diff-merges" in done.stderr:
+        done = _git_log(root, ())
+    if isinstance(done, str):
+        return {}, done
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        return {}, reason[0] if reason else f"git log exited with {done.returncode}"
+    return _parse_log(done.stdout.decode("utf-8", "surrogateescape")), None
+
+
+def _git_log(root: Path, merges: Sequence[str]) -> subprocess.CompletedProcess[bytes] | str:
+    """The vault's ``git log`` of the files each commit touched; why it could not run."""
     command = [
         "git",
         *_SAFE_CONFIG,
         "-C",
         str(root),
         "log",
+        *merges,
         "--no-renames",
         "--relative",
         "--name-only",
@@ -74,19 +98,15 @@ def read_git_dates(root: Path) -> tuple[dict[str, FileDates], str | None]:
     ]
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", "GIT_PAGER": "cat"}
     try:
-        done = subprocess.run(
+        return subprocess.run(
             command, capture_output=True, env=env, timeout=GIT_TIMEOUT, check=False
         )
     except FileNotFoundError:
-        return {}, "git is not installed"
+        return "git is not installed"
     except subprocess.TimeoutExpired:
-        return {}, f"git log took longer than {GIT_TIMEOUT:g} seconds"
+        return f"git log took longer than {GIT_TIMEOUT:g} seconds"
     except OSError as exc:
-        return {}, f"cannot run git: {exc.strerror or exc}"
-    if done.returncode != 0:
-        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        return {}, reason[0] if reason else f"git log exited with {done.returncode}"
-    return _parse_log(done.stdout.decode("utf-8", "surrogateescape")), None
+        return f"cannot run git: {exc.strerror or exc}"
 
 
 def _parse_log(output: str) -> dict[str, FileDates]:

@@ -99,7 +99,15 @@ class Project:
         found = self.vault.all_problems()
         for target in self.config.targets.values():
             found.extend(_settings_problems(self.config, target, self.vault.warnings_are_errors))
-            found.extend(target_problems(self.vault, target, future=self.future, now=self.now))
+            found.extend(
+                target_problems(
+                    self.vault,
+                    target,
+                    future=self.future,
+                    now=self.now,
+                    date_from_git=self.config.vault.date_from_git,
+                )
+            )
         for name, lines in self.config.target_problems.items():
             if name not in self.config.targets:  # its exporter could not even be loaded
                 found.extend(_config_problems(lines))
@@ -320,13 +328,18 @@ def _select(
 
 
 def target_problems(
-    vault: Vault, target: Target, *, future: bool = False, now: datetime | None = None
+    vault: Vault,
+    target: Target,
+    *,
+    future: bool = False,
+    now: datetime | None = None,
+    date_from_git: bool = False,
 ) -> list[Problem]:
     """What ``target`` says about the notes it selects before its exporter runs: undated
     notes, once for the target (each note's own ``created-missing`` names its file), and
     notes held back until their date."""
     _matching, notes, held = _select(vault, target, future, now)
-    found = _undated_problems(target, notes)
+    found = _undated_problems(target, notes, date_from_git)
     waiting = future_problem(target.name, held)
     return found if waiting is None else [*found, waiting]
 
@@ -375,9 +388,12 @@ def _refusals(vault: Vault, config: Config, names: Sequence[str]) -> list[str]:
     return refused
 
 
-def _undated_problems(target: Target, notes: Sequence[Note]) -> list[Problem]:
+def _undated_problems(
+    target: Target, notes: Sequence[Note], date_from_git: bool = False
+) -> list[Problem]:
     """One warning when ``notes`` hold undated ones: how the target orders them, or, for an
-    exporter that needs dates, that they are left out; with the count and the fix."""
+    exporter that needs dates, that they are left out; with the count and the fix (with
+    ``date_from_git`` set, a note still undated has no commit: committing it dates it)."""
     undated = sum(1 for note in notes if note.created is None)
     if not undated:
         return []
@@ -399,7 +415,7 @@ def _undated_problems(target: Target, notes: Sequence[Note]) -> list[Problem]:
     fix = (
         f"date {'it' if undated == 1 else 'them'} with a 'created' or 'date' key, a "
         "YYYY-MM-DD file name, or "
-        "[vault] date_from_git = true"
+        + ("a commit (date_from_git is set)" if date_from_git else "[vault] date_from_git = true")
     )
     return [Problem(Severity.WARNING, "undated-notes", f"{what}; {fix}", f"targets.{target.name}")]
 
@@ -542,7 +558,7 @@ def _build_target(
         out_dir=staging,
         config_root=config.root,
     )
-    job.problems.extend(_undated_problems(target, notes))
+    job.problems.extend(_undated_problems(target, notes, config.vault.date_from_git))
     url = _url_problem(config.site, target, strict=False)
     waiting = future_problem(target.name, held)
     job.problems.extend(problem for problem in (url, waiting) if problem is not None)

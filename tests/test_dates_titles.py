@@ -366,12 +366,75 @@ def test_git_dates_undated_notes_by_their_first_and_last_commit(
     assert not vault.problems
 
 
+def test_a_note_first_committed_by_a_merge_is_dated_by_it(tmp_path: Path) -> None:
+    """Obsidian Git's "vault backup" after a pull is a merge commit, which may add a note of
+    its own: plain ``git log`` lists no file for a merge, so the note was undated and left
+    out of every feed."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = write_vault(tmp_path / "repo", {"first.md": front("title: First")})
+    _git(repo, "init", "-q", "-b", "main")
+    _commit(repo, "first", "2024-01-01T09:00:00+00:00")
+    _git(repo, "checkout", "-q", "-b", "side")
+    write_vault(repo, {"side.md": front("title: Side")})
+    _commit(repo, "side", "2024-01-02T09:00:00+00:00")
+    _git(repo, "checkout", "-q", "main")
+    (repo / "first.md").write_text(front("title: First", body="Edited.\n"), encoding="utf-8")
+    _commit(repo, "edit", "2024-01-03T09:00:00+00:00")
+    merged = "2024-01-04T09:00:00+00:00"
+    _git(repo, "merge", "-q", "--no-commit", "side", when=merged)
+    write_vault(repo, {"merged.md": front("title: Merged")})
+    _commit(repo, "vault backup", merged)
+    vault = notepress.load_vault(repo, ParseSettings(date_from_git=True))
+    notes = {note.path.as_posix(): note for note in vault.notes}
+    assert notes["merged.md"].created == datetime.fromisoformat(merged)
+    assert "created-missing" not in codes(notes["merged.md"])
+    # A note of the branch keeps the date it was written on the branch; the merge brought
+    # it into the main line, which is its last change there.
+    side = notes["side.md"]
+    assert side.created == datetime.fromisoformat("2024-01-02T09:00:00+00:00")
+    assert side.updated == datetime.fromisoformat(merged)
+    assert notes["first.md"].updated == datetime.fromisoformat("2024-01-03T09:00:00+00:00")
+    assert not vault.problems
+
+
+def test_a_git_without_the_merge_option_is_asked_without_it(
+    git_vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git before 2.31 refuses ``--diff-merges``: it still dates every note but merges'."""
+    calls: list[list[str]] = []
+    real_run = subprocess.run
+
+    def old_git(command: list[str], *args: Any, **kwargs: Any) -> Any:
+        calls.append(command)
+        if "--diff-merges=first-parent" in command:
+            return subprocess.CompletedProcess(
+                command, 129, b"", b"fatal: unrecognized argument: --diff-merges=first-parent\n"
+            )
+        return real_run(command, *args, **kwargs)
+
+    monkeypatch.setattr(gitdates.subprocess, "run", old_git)
+    vault = notepress.load_vault(git_vault, ParseSettings(date_from_git=True))
+    assert len(calls) == 2 and "--diff-merges=first-parent" not in calls[1]
+    seed = {note.path.as_posix(): note for note in vault.notes}["seed.md"]
+    assert seed.created == datetime.fromisoformat("2021-03-04T10:00:00+01:00")
+    assert not vault.problems
+
+
 def test_git_dates_are_off_unless_the_config_asks(git_vault: Path, tmp_path: Path) -> None:
     config = tmp_path / "notepress.toml"
-    config.write_text("[vault]\ndate_from_git = true\n", encoding="utf-8")
+    config.write_text(
+        "[site]\npublish_without_draft_key = true\n[vault]\ndate_from_git = true\n"
+        '[targets.news]\nexporter = "feed"\n',  # a note not committed is still undated
+        encoding="utf-8",
+    )
     project = notepress.load_project(git_vault, config, output=tmp_path / "out")
     notes = {n.path.as_posix(): n for n in project.vault.notes}
     assert notes["seed.md"].created == datetime.fromisoformat("2021-03-04T10:00:00+01:00")
+    # A note still undated has no commit: the advice is to commit it, not to set the option.
+    advice = [p.message for p in project.problems() if p.code == "undated-notes"]
+    assert advice and all("a commit (date_from_git is set)" in m for m in advice)
+    assert not any("date_from_git = true" in m for m in advice)
     config.write_text("[vault]\n", encoding="utf-8")
     project = notepress.load_project(git_vault, config, output=tmp_path / "out")
     assert {n.path.as_posix(): n for n in project.vault.notes}["seed.md"].created is None

@@ -141,6 +141,24 @@ def test_dollars_in_prose_stay_text(prose: str) -> None:
     assert not math_tokens(prose)
 
 
+@pytest.mark.parametrize(
+    ("body", "tex"),
+    [
+        ("$k$ is at least 3\n", "k"),
+        ("- $p < q$ by 7\n", "p < q"),
+        ("> $t$ took 12\n", "t"),
+        ("$v$ ends in a backslash \\\\\n", "v"),
+        ("Plain words first, then $w$ and 9\n", "w"),
+    ],
+    ids=["paragraph", "list-item", "quote", "backslash", "mid-line"],
+)
+def test_a_formula_opening_its_paragraph_is_math_whatever_ends_it(body: str, tex: str) -> None:
+    """The text before a paragraph's first character is nothing: the last character (a
+    digit, a backslash) is not read there, as the inline rule of the library did."""
+    assert math_tokens(body) == [("math_inline", tex)]
+    assert render(body).html.count("<math") == 1
+
+
 def test_inline_display_and_nested_math() -> None:
     body = (
         "Inline $a_1 *b* c_1$ and $$x^2$$ in a line.\n\n"

@@ -40,15 +40,17 @@ import functools
 import re
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Literal, NamedTuple
 from xml.etree import ElementTree
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.dollarmath.index import math_inline_dollar
 
 from ..budget import BudgetExceeded
 
@@ -101,6 +103,7 @@ def math_plugin(md: MarkdownIt) -> None:
         allow_blank_lines=False,  # its rule is replaced: see _display_block
         double_inline=True,
     )
+    md.inline.ruler.at("math_inline", _inline_at_start(math_inline_dollar(False, False, True)))
     # Like a fence, a ``$$`` line ends the paragraph above it (and a quote's or list item's
     # lazy line): Obsidian shows a formula written straight under a line of text, and
     # otherwise a ``=`` or ``- x`` line of its TeX would make the text a heading or a list.
@@ -108,6 +111,31 @@ def math_plugin(md: MarkdownIt) -> None:
         "math_block", _display_block, {"alt": ["paragraph", "reference", "blockquote", "list"]}
     )
     md.core.ruler.after("inline", "math_lines", _lines)
+
+
+def _inline_at_start(
+    rule: Callable[[StateInline, bool], bool],
+) -> Callable[[StateInline, bool], bool]:
+    """dollarmath's inline rule, reading nothing before the start of its text.
+
+    At the first character of a paragraph it looks at ``src[pos - 1]``, which Python reads
+    as the *last* character: ``$n$ is at least 2`` stayed text (a digit before the opening
+    dollar), and a paragraph ending in a backslash made its opening ``$`` escaped.  There it
+    is given the text with a line end after it, which is what it then reads instead (nothing
+    it searches for: no dollar, digit or backslash); elsewhere it runs as it is.
+    """
+
+    def at_start(state: StateInline, silent: bool) -> bool:
+        if state.pos != 0:
+            return rule(state, silent)
+        src = state.src
+        state.src = src + "\n"
+        try:
+            return rule(state, silent)
+        finally:
+            state.src = src
+
+    return at_start
 
 
 def _display_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:

@@ -159,6 +159,23 @@ def test_a_formula_opening_its_paragraph_is_math_whatever_ends_it(body: str, tex
     assert render(body).html.count("<math") == 1
 
 
+def test_a_first_row_opening_with_a_bracket_is_a_row_not_an_option() -> None:
+    """latex2mathml read ``[`` after ``\\begin{align}`` as an option and failed, so Lie
+    brackets showed as TeX; MathJax draws them.  ``[t]`` is still an option."""
+    tex = "\\begin{align}\n[x + y, z] & = [x, z] + [y, z]\n\\end{align}"
+    body = f"$$\n{tex}\n$$\n"
+    rendered = render(body)
+    assert rendered.problems == () and "math-tex" not in rendered.html
+    assert rendered.html.count("<math") == 1 and '<mo stretchy="false">[</mo>' in rendered.html
+    written = tex.replace("&", "&amp;")  # as written, not as the converter was given it
+    assert f'<annotation encoding="application/x-tex">{written}</annotation>' in rendered.html
+    printed = render(body, math="svg")
+    assert printed.problems == () and "image/svg+xml" in printed.html
+    assert "math-tex" not in printed.html
+    assert not [p for p in make_note("notes/a.md", body).problems if p.code == "math-invalid"]
+    assert render("$$\n\\begin{aligned}[t] a & = b\n\\end{aligned}\n$$\n").problems == ()
+
+
 def test_inline_display_and_nested_math() -> None:
     body = (
         "Inline $a_1 *b* c_1$ and $$x^2$$ in a line.\n\n"

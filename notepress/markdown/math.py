@@ -89,6 +89,10 @@ _ENVIRONMENT_RE = re.compile(r"\\(begin|end)\{(aligned|alignedat|gathered)\}")
 #: LaTeX's named operators that latex2mathml (and ziamath, which uses it) does not know,
 #: written as the ``\operatorname`` they are: ``\arg\max`` is everyday statistics.
 _OPERATORS_RE = re.compile(r"\\(arg)(?![A-Za-z])")
+#: ``\begin{align}`` and a ``[`` that starts its first row (a commutator ``[u, v]``), which
+#: latex2mathml (and ziamath, which uses it) reads as an option of the environment, failing;
+#: a one-letter ``[t]``, ``[b]``... is such an option and stays one.
+_BRACKET_AFTER_BEGIN = re.compile(r"(\\begin\{[A-Za-z]+\*?\})(?=\s*\[(?![tbclr]\]))")
 #: Size in pixels at which ziamath draws; results are scaled back to em.
 _SVG_SIZE = 20.0
 
@@ -378,7 +382,11 @@ def display_rows(tex: str) -> str:
 
 
 def _with_operator_names(tex: str) -> str:
-    return _OPERATORS_RE.sub(r"\\operatorname{\1}", tex) if "\\arg" in tex else tex
+    """``tex`` with what both converters lack written as what they know: named operators
+    they do not know, and a first row opening with ``[`` kept from being an option."""
+    if "\\arg" in tex:
+        tex = _OPERATORS_RE.sub(r"\\operatorname{\1}", tex)
+    return _BRACKET_AFTER_BEGIN.sub(r"\1{}", tex) if "\\begin" in tex else tex
 
 
 def _unknown(root: ElementTree.Element) -> bool:

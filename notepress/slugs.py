@@ -32,12 +32,27 @@ def slugify(text: str, *, fallback: str = "section") -> str:
 
 
 def heading_slug(text: str) -> str:
-    """The id of a heading: its ASCII slug (``Café au lait`` gives ``cafe-au-lait``, as it
-    always has), else for a heading in another script its letters (``שלום עולם`` gives
-    ``שלום-עולם``, as :func:`note_slug` keeps them), else ``section``.  A heading with no
-    Latin letter thus keeps an id of its own, not ``section-3``, which would move to another
-    heading whenever one is added above it."""
-    return slugify(text, fallback="") or note_slug(text, "unicode", fallback="section")
+    """The id of a heading: its ASCII slug when it is written in Latin letters only
+    (``Café au lait`` gives ``cafe-au-lait``, as it always has), else its letters as
+    :func:`note_slug` keeps them (``שלום עולם`` gives ``שלום-עולם``, ``Café 東京`` gives
+    ``café-東京``), else ``section``.  A heading in another script, or mixing one with Latin,
+    thus keeps an id of its own: folded to ASCII it lost those words (``Café 東京`` and
+    ``Café 大阪`` were ``cafe`` and ``cafe-2``), and a numbered id moves to another heading
+    whenever one is added above it."""
+    if text.isascii() or not _other_script(text):
+        folded = slugify(text, fallback="")
+        if folded:
+            return folded
+    return note_slug(text, "unicode", fallback="section")
+
+
+def _other_script(text: str) -> bool:
+    """Whether ``text`` holds a letter of a script other than Latin, which folding to ASCII
+    drops (an accent is only taken off; ``ß`` or ``ł``, Latin, stay as they always were)."""
+    return any(
+        char.isalpha() and not char.isascii() and not unicodedata.name(char, "").startswith("LATIN")
+        for char in text
+    )
 
 
 def note_slug(text: str, style: SlugStyle = "unicode", *, fallback: str = "note") -> str:

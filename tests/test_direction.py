@@ -94,6 +94,15 @@ def test_a_heading_in_another_script_has_an_id_of_its_letters() -> None:
     assert 'id="привет-мир"' in html and 'id="cafe-au-lait"' in html
 
 
+def test_a_heading_mixing_scripts_keeps_every_word_in_its_id() -> None:
+    """Folded to ASCII, ``Kettle 東京`` and ``Kettle 大阪`` were ``kettle`` and ``kettle-2``:
+    the second id moved whenever a heading was added above.  Latin alone folds as before,
+    ``ß`` and ``ł`` included."""
+    html = _html("## Kettle 東京\n\n## Kettle 大阪\n\n## Lemma λ\n\n## Große Straße\n\n## Naïve\n")
+    for slug in ("kettle-東京", "kettle-大阪", "lemma-λ", "groe-strae", "naive"):
+        assert f'id="{slug}"' in html, slug
+
+
 def test_a_note_without_right_to_left_text_is_written_as_before() -> None:
     assert "dir=" not in _html("A paragraph.\n\n- an item\n\n> a quote with $x$\n")
 

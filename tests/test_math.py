@@ -176,6 +176,22 @@ def test_a_first_row_opening_with_a_bracket_is_a_row_not_an_option() -> None:
     assert render("$$\n\\begin{aligned}[t] a & = b\n\\end{aligned}\n$$\n").problems == ()
 
 
+@pytest.mark.parametrize(
+    "tex",
+    [
+        r"W = \left( \sum_{k} w_k \right)^2",
+        r"\left[ \prod_j p_j \right]",
+        r"\left( \bigcup_{n} A_n \right)",
+    ],
+)
+def test_a_big_operator_with_a_limit_below_inside_fences_prints_at_its_height(tex: str) -> None:
+    """ziamath drew it 100 em tall: a page of parentheses running under the footer."""
+    drawn = to_svg(tex, True)
+    assert isinstance(drawn, Svg) and drawn.height < 4
+    plain = to_svg(tex.replace(r"\left", "").replace(r"\right", ""), True)
+    assert isinstance(plain, Svg) and abs(drawn.width - plain.width) < 1.5
+
+
 def test_inline_display_and_nested_math() -> None:
     body = (
         "Inline $a_1 *b* c_1$ and $$x^2$$ in a line.\n\n"

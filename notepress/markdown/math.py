@@ -93,6 +93,14 @@ _OPERATORS_RE = re.compile(r"\\(arg)(?![A-Za-z])")
 #: latex2mathml (and ziamath, which uses it) reads as an option of the environment, failing;
 #: a one-letter ``[t]``, ``[b]``... is such an option and stays one.
 _BRACKET_AFTER_BEGIN = re.compile(r"(\\begin\{[A-Za-z]+\*?\})(?=\s*\[(?![tbclr]\]))")
+#: A big operator with a limit below it (``\sum_{k}``), which a display formula draws below
+#: anyway: ziamath drew such an operator with no limit above, inside ``\left( ... \right)``,
+#: two thousand pixels tall (a page of parentheses in a PDF), and draws it right when told
+#: ``\limits``.
+_BIG_OPERATOR_BELOW = re.compile(
+    r"\\(sum|prod|coprod|big(?:cup|cap|vee|wedge|oplus|otimes|odot|uplus|sqcup))"
+    r"(?![A-Za-z])(\s*)(?=_)"
+)
 #: Size in pixels at which ziamath draws; results are scaled back to em.
 _SVG_SIZE = 20.0
 
@@ -484,7 +492,10 @@ def to_svg(tex: str, display: bool) -> Svg | TooComplex | None:
 
     _NODES.left = SVG_NODES
     try:
-        latex = ziamath.Latex(_with_operator_names(tex), size=_SVG_SIZE, inline=not display)
+        source = _with_operator_names(tex)
+        if display and "\\left" in source:
+            source = _BIG_OPERATOR_BELOW.sub(r"\\\1\\limits\2", source)
+        latex = ziamath.Latex(source, size=_SVG_SIZE, inline=not display)
         if _unknown(ElementTree.fromstring(latex.mathmlstr())):
             return None
         svg = latex.svg()

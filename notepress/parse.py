@@ -174,6 +174,9 @@ class _Collector:
     problems: list[Problem] = field(default_factory=list)
     unsafe: list[tuple[int, int]] = field(default_factory=list)
     """(line, count) of characters no output can carry, removed while reading."""
+    written: dict[str, str] = field(default_factory=dict)
+    """Each top-level key's value as written, when it is a plain scalar: the text of a
+    ``title: 2024-04-15`` that YAML read as a date."""
 
     def add(self, severity: Severity, code: str, message: str, line: int | None = None) -> None:
         self.problems.append(Problem(severity, code, message, self.path, line))
@@ -402,6 +405,7 @@ def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any] | 
             return None, body, body_line
         if isinstance(node, yaml.MappingNode):
             report.key_lines = _key_lines(node)
+            report.written = _written_scalars(node)
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -498,6 +502,15 @@ def _key_lines(root: yaml.MappingNode) -> dict[str, int]:
         if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE_TAG:
             lines.setdefault(str(key_node.value), key_node.start_mark.line + 1)
     return lines
+
+
+def _written_scalars(root: yaml.MappingNode) -> dict[str, str]:
+    """Each top-level key's scalar value as written (the first, if written twice)."""
+    written: dict[str, str] = {}
+    for key_node, value in root.value:
+        if isinstance(key_node, yaml.ScalarNode) and isinstance(value, yaml.ScalarNode):
+            written.setdefault(str(key_node.value), str(value.value))
+    return written
 
 
 def _alias_overflow(root: yaml.Node, report: _Collector) -> bool:
@@ -690,9 +703,18 @@ def _first_date(
     the note is not dated by a later key the writer did not mean.
     """
     for key in keys:
-        if meta.get(key) is not None:
+        if meta.get(key) is not None and not _flag_not_date(meta, key):
             return _date(meta, key, settings, report), key
     return None, ""
+
+
+#: Date keys that other tools also use as a yes/no flag: Jekyll's ``published: false``
+#: keeps a post unpublished.  Such a boolean is no date; it says whether to publish.
+_FLAG_DATE_KEYS = ("published",)
+
+
+def _flag_not_date(meta: dict[str, Any], key: str) -> bool:
+    return key in _FLAG_DATE_KEYS and isinstance(meta.get(key), bool)
 
 
 def _fallback_date(
@@ -775,11 +797,16 @@ def _with_inline_tags(tags: tuple[str, ...], inline: tuple[str, ...]) -> tuple[s
 
 
 def _text(meta: dict[str, Any], key: str, report: _Collector) -> str:
+    """A text key's value.  A plain value YAML reads as something else (``title: 2024-04-15``,
+    a date; ``title: yes``, a boolean) is the text as written, as Obsidian shows it: an error
+    for it kept hundreds of notes of a real vault private."""
     value = meta.get(key)
     if value is None:
         return ""
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         return str(value).strip()
+    if isinstance(value, bool | date) and key in report.written:
+        return report.written[key].strip()
     report.error("field-type", f"'{key}' must be text, not {type(value).__name__}", key=key)
     return ""
 
@@ -798,6 +825,7 @@ def _draft(meta: dict[str, Any], settings: ParseSettings, report: _Collector) ->
     decided = isinstance(draft, bool)
     # An empty ``publish:`` (a template's blank) says nothing, as an absent key says nothing.
     publish = [key for key in PUBLISH_KEYS if meta.get(key) is not None]
+    publish += [key for key in _FLAG_DATE_KEYS if _flag_not_date(meta, key)]
     withheld = [key for key in publish if not _publish_flag(meta, key, report, decided)]
     if "draft" not in meta:
         if publish:
@@ -997,7 +1025,9 @@ def _terms(
         return ()
     seen: dict[str, None] = {}
     for item in items:
-        if item is None or isinstance(item, dict | list | bool):
+        if item is None:  # an empty ``- `` entry: Obsidian shows nothing for it either
+            continue
+        if isinstance(item, dict | list | bool):
             shown = reprlib.repr(item)  # bounded: a value may be a large nested structure
             report.error("field-type", f"'{key}' holds a value that is not text: {shown}", key=key)
             continue

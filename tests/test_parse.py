@@ -403,6 +403,42 @@ def test_a_note_with_an_error_is_never_published(text: str | bytes, code: str) -
     assert not note.published
 
 
+@pytest.mark.parametrize(
+    ("value", "title"),
+    [("2024-04-15", "2024-04-15"), ("yes", "yes"), ("2024-04-15 08:30", "2024-04-15 08:30")],
+)
+def test_a_title_yaml_reads_as_a_date_or_a_boolean_is_the_text_written(
+    value: str, title: str
+) -> None:
+    """Obsidian shows it as written; an error kept 241 notes of a real vault private."""
+    note = parse(frontmatter(title=value))
+    assert note.title == title and note.problems == () and note.published
+
+
+def test_an_empty_list_entry_is_skipped() -> None:
+    """``aliases:`` then a lone ``- ``: Obsidian ignores the entry (33 notes of a real vault
+    were private over one)."""
+    note = parse(frontmatter("aliases:\n  - \n  - Other name", "tags:\n  -\n  - kettle"))
+    assert note.aliases == ("Other name",) and note.tags == ("kettle",)
+    assert note.problems == ()
+
+
+@pytest.mark.parametrize(
+    ("line", "draft"),
+    [("published: true", False), ("published: false", True)],
+)
+def test_a_boolean_published_is_a_publish_flag_not_a_date(line: str, draft: bool) -> None:
+    """Jekyll's ``published: false`` keeps a post unpublished: a date key that is a yes/no
+    flag says whether to publish, as ``publish`` does, and dates nothing."""
+    settings = ParseSettings(publish_without_draft_key=True)
+    note = parse(frontmatter(line, draft=None, created=None), settings=settings)
+    assert note.draft is draft and not note.has_errors
+    assert note.created_from == "note_id" and "date-invalid" not in codes(note)
+    dated = parse(frontmatter("published: 2024-04-14", draft=None, created=None), settings=settings)
+    assert dated.created is not None and dated.created.date().isoformat() == "2024-04-14"
+    assert (dated.created_from, dated.draft) == ("published", False)
+
+
 # --- title ------------------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from .chars import printable
 
-__all__ = ["Link", "Note", "Problem", "Severity"]
+__all__ = ["DRAWING_KEY", "Link", "Note", "Problem", "Severity"]
 
 
 class Severity(enum.StrEnum):
@@ -91,6 +91,8 @@ class Link(NamedTuple):
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: The frontmatter key of a drawing the Excalidraw plugin saved as markdown.
+DRAWING_KEY = "excalidraw-plugin"
 
 
 def _frozen(mapping: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
@@ -154,6 +156,14 @@ class Note:
     def published(self) -> bool:
         """True when the note may appear in a public output: not a draft and free of errors."""
         return not self.draft and not self.has_errors
+
+    @property
+    def drawing(self) -> bool:
+        """An Excalidraw drawing saved as a markdown file under any name (its frontmatter has
+        ``excalidraw-plugin``): its text is the drawing's data and a banner asking to open it
+        in the plugin, so it is a draft (see :mod:`notepress.parse`) that not even a private
+        reading copy shows."""
+        return DRAWING_KEY in self.extra
 
     @property
     def stem(self) -> str:

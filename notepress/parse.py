@@ -25,7 +25,7 @@ from .budget import BudgetExceeded, cpu_budget, too_slow
 from .chars import first_unsafe, strip_unsafe
 from .dates import DateError, parse_note_date
 from .filedates import date_in_name, date_written
-from .model import Note, Problem, Severity
+from .model import DRAWING_KEY, Note, Problem, Severity
 from .texmacros import TexMacros
 
 if TYPE_CHECKING:
@@ -616,6 +616,15 @@ def _build_note(
     )
     title = _title(path, written_title, outline.first_h1 if outline else None, settings.title_from)
     draft = _draft(meta, settings, report)
+    if DRAWING_KEY in meta:
+        if not draft:
+            report.warn(
+                "drawing-not-note",
+                "an Excalidraw drawing (its frontmatter has 'excalidraw-plugin'), not a note: "
+                "kept private, as a drawing named *.excalidraw.md is; no output draws it",
+                key=DRAWING_KEY,
+            )
+        draft = True
     if not draft and not body.strip():
         # Often a note made by following a link to a note not yet written.
         report.warn(

@@ -40,7 +40,7 @@ def select_notes(
     until_exclusive = until is not None and until.timetz().replace(tzinfo=None) == time()
     chosen = []
     for note in notes:
-        if note.has_errors or (note.draft and not selection.drafts):
+        if note.has_errors or (note.draft and not selection.drafts) or note.drawing:
             continue
         tags = set(note.tags)
         if include and not tags & include:

@@ -18,9 +18,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import notepress
+from notepress.config import Selection
 from notepress.model import Note, Problem, Severity
 from notepress.output import MANIFEST
 from notepress.parse import NOTE_ID_RE, ParseSettings, derived_note_id, parse_note
+from notepress.selection import select_notes
 from notepress.vault import load_vault
 from tests.conftest import SEEDS, note_text
 
@@ -437,6 +439,23 @@ def test_a_boolean_published_is_a_publish_flag_not_a_date(line: str, draft: bool
     dated = parse(frontmatter("published: 2024-04-14", draft=None, created=None), settings=settings)
     assert dated.created is not None and dated.created.date().isoformat() == "2024-04-14"
     assert (dated.created_from, dated.draft) == ("published", False)
+
+
+def test_an_excalidraw_drawing_under_any_name_is_never_a_note_of_any_output() -> None:
+    """A drawing the plugin saved as ``Sketch.md`` (or an Obsidian copy, ``X.excalidraw
+    1.md``) holds a banner and the drawing's labels: published, it was a feed item of them."""
+    text = (
+        "---\nexcalidraw-plugin: parsed\ncreated: 2024-05-01\n---\n"
+        "==Open this in the drawing view==\n\n# Text Elements\nA box label ^abc12345\n"
+    )
+    settings = ParseSettings(publish_without_draft_key=True)
+    drawing = parse(text, "notes/Whiteboard copy.excalidraw 1.md", settings=settings)
+    assert drawing.drawing and drawing.draft and not drawing.published
+    assert only(drawing, "drawing-not-note").severity is Severity.WARNING
+    assert only(drawing, "drawing-not-note").line == 2
+    note = parse(frontmatter(), settings=settings)
+    chosen = select_notes([drawing, note], Selection(drafts=True))
+    assert chosen == (note,)  # not even a private reading copy takes it
 
 
 # --- title ------------------------------------------------------------------------------------

@@ -617,7 +617,7 @@ class _RenderContext:
 
     # links -----------------------------------------------------------
     def linkable(self, target: Note | None) -> bool:
-        if target is None or target.has_errors:
+        if target is None or target.has_errors or target.drawing:
             return False
         return not target.draft or self.include_drafts
 

@@ -643,7 +643,7 @@ def _new(args: argparse.Namespace) -> int:
     from .configfile import load_new_settings
     from .newnote import create_note
 
-    options, site = load_new_settings(file)
+    options, site, vault = load_new_settings(file)
     path = create_note(
         root,
         args.title,
@@ -653,6 +653,7 @@ def _new(args: argparse.Namespace) -> int:
         draft=args.draft,
         folder=args.folder,
         day=args.date,
+        date_keys=(vault.created_keys[:1], vault.updated_keys[:1]),
     )
     print(_display_path(path))
     return EXIT_OK

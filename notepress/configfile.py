@@ -53,17 +53,18 @@ def _read_toml(file: Path) -> dict[str, Any]:
         raise ConfigError(f"{printable(str(file))}: invalid TOML: {exc}") from None
 
 
-def load_new_settings(path: str | Path | None) -> tuple[NewOptions, Site]:
-    """``[new]`` and ``[site]`` of a config file (defaults when ``path`` is None), checked
-    alone: writing a note needs neither the targets nor their exporters, which are slow to
-    import and may be broken while the note is written."""
+def load_new_settings(path: str | Path | None) -> tuple[NewOptions, Site, VaultOptions]:
+    """``[new]``, ``[site]`` and ``[vault]`` of a config file (defaults when ``path`` is
+    None), checked alone: writing a note needs neither the targets nor their exporters,
+    which are slow to import and may be broken while the note is written.  ``[vault]``
+    says which keys date a note, which the new note is written with."""
     if path is None:
-        return NewOptions(), Site()
+        return NewOptions(), Site(), VaultOptions()
     file = Path(path)
     data = _read_toml(file)
     errors = SchemaErrors()
     tables = {}
-    for name in ("site", "new"):
+    for name in ("site", "new", "vault"):
         tables[name] = data.get(name, {})
         if not isinstance(tables[name], dict):
             errors.add(name, f"expected a table ([{name}])")
@@ -76,9 +77,10 @@ def load_new_settings(path: str | Path | None) -> tuple[NewOptions, Site]:
     new = parse_options(NewOptions, tables["new"], "new", errors)
     for key, message in new_options_problems(new):
         errors.add(f"new.{key}", message)
+    vault = parse_options(VaultOptions, tables["vault"], "vault", errors)
     if errors:
         raise ConfigError(f"{printable(str(file))}: invalid configuration", errors=list(errors))
-    return new, site
+    return new, site, vault
 
 
 def default_config(root: str | Path) -> Config:

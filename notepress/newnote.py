@@ -13,7 +13,7 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, tzinfo
@@ -143,8 +143,12 @@ def create_note(
     draft: bool | None = None,
     folder: str | None = None,
     day: date | None = None,
+    date_keys: tuple[Sequence[str], Sequence[str]] = (("created",), ("updated",)),
 ) -> Path:
     """Write a new note into the vault at ``root`` and return its path.
+
+    ``date_keys`` are the keys it is dated with, the first of ``[vault] created_keys`` and of
+    ``updated_keys`` (none: not written), so that the vault reads the date back.
 
     Its id is the first of the day's numbers for its kind that no file of the vault uses,
     in its name or its text; a number whose file appears meanwhile is skipped.
@@ -168,7 +172,7 @@ def create_note(
     target = vault / where if where else vault
     day = day or today(tz)
     prefix = f"{day:%y%m%d}{chosen.code}"
-    text_for = _Text(title, day, chosen.draft if draft is None else draft)
+    text_for = _Text(title, day, chosen.draft if draft is None else draft, *date_keys)
     with _locked(vault):
         used = _used_numbers(vault, prefix)
         target.mkdir(parents=True, exist_ok=True)
@@ -207,14 +211,17 @@ class _Text:
     title: str
     day: date
     draft: bool
+    created_key: Sequence[str] = ("created",)
+    updated_key: Sequence[str] = ("updated",)
 
     def __call__(self, note_id: str) -> str:
+        dates = [f"{_yaml_text(key)}: {self.day.isoformat()}" for key in self.created_key]
+        dates += [f"{_yaml_text(key)}: {self.day.isoformat()}" for key in self.updated_key]
         lines = [
             "---",
             f"title: {_yaml_text(self.title)}",
             f"note_id: {note_id}",
-            f"created: {self.day.isoformat()}",
-            f"updated: {self.day.isoformat()}",
+            *dates,
             "tags: []",
             "keywords: []",
             'description: ""',

@@ -172,6 +172,25 @@ def test_the_cli_writes_complete_frontmatter_that_loads_without_problems(
     assert loaded(tmp_path)["240229GN01"].published
 
 
+def test_a_new_note_is_dated_with_the_keys_the_vault_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With ``created_keys = ["date"]`` a ``created:`` key is not read: the new note was
+    undated, and ``--strict`` kept it out of the feed."""
+    config = '[vault]\ncreated_keys = ["date"]\nupdated_keys = ["last edit"]\n'
+    root = write_vault(tmp_path / "vault", {}, config=config)
+    assert main(["new", "Garden plan", str(root), "--date", "2024-06-01", "--no-draft"]) == 0
+    text = (root / capsys.readouterr().out.strip()).read_text(encoding="utf-8")
+    assert "\ndate: 2024-06-01\nlast edit: 2024-06-01\n" in text and "created:" not in text
+    project = notepress.load_project(root, root / "notepress.toml")
+    (note,) = project.vault.notes
+    assert note.created_from == "date" and note.updated_from == "last edit"
+    assert [p.code for p in note.problems] == ["body-empty"]  # nothing written yet
+    none = write_vault(tmp_path / "none", {}, config="[vault]\nupdated_keys = []\n")
+    assert main(["new", "Idea", str(none), "--date", "2024-06-01"]) == 0
+    assert "updated" not in (none / capsys.readouterr().out.strip()).read_text(encoding="utf-8")
+
+
 KINDS = """
 [new]
 folder = "inbox"

@@ -431,6 +431,9 @@ def test_empty_feed_is_valid_and_dated_by_the_build_not_the_clock(
     data = assert_valid_json(out / "feed.json", json_feed_validator)
     assert data["items"] == []
     assert not (out / "tags").exists()
+    # Said, as an empty book or JSON-LD index is: a reader would just see nothing new.
+    (target,) = build_feed.report.targets  # type: ignore[attr-defined]
+    assert [p.code for p in target.problems] == ["feed-empty"]
     expected = datetime.fromtimestamp(reproducible, UTC)
     updated = etree.parse(str(out / "atom.xml")).findtext(f"{{{ATOM}}}updated")
     assert datetime.fromisoformat(updated) == expected

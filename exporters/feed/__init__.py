@@ -174,6 +174,8 @@ class FeedExporter(Exporter[FeedOptions]):
         feeds = _FeedWriter(job, settings, factory, icon, logo, _copy_stylesheet(job))
 
         usable = _usable_notes(job, job.notes)
+        if not usable:  # a feed reader would show nothing new; said, as other exporters say it
+            job.warn("no published note is selected: the feed lists none", code="feed-empty")
         feeds.write("", settings.title, usable)
         if job.options.per_tag:
             for slug, spellings, notes in _tag_groups(job, settings.limit):

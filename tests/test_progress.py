@@ -135,7 +135,7 @@ def test_quiet_prints_errors_and_the_summary(
     lines = err.splitlines()
     assert len(lines) == 2
     assert "error[draft-type]" in lines[0]
-    assert lines[1].endswith("2 targets built, 0 failed; 1 error, 5 warnings")
+    assert lines[1].endswith("2 targets built, 0 failed; 1 error, 6 warnings")  # both empty
 
 
 def test_verbose_prints_the_time_of_each_step_and_every_file(

@@ -13,6 +13,7 @@ from pathlib import Path
 __all__ = [
     "APP_JSON",
     "CONFIG_FILE",
+    "MATHJAX_JSON",
     "QUARTZ_CONFIG",
     "TEMPLATER_JSON",
     "TEMPLATES_JSON",
@@ -26,6 +27,8 @@ APP_JSON = ".obsidian/app.json"
 TEMPLATES_JSON = ".obsidian/templates.json"
 TEMPLATER_JSON = ".obsidian/plugins/templater-obsidian/data.json"
 """The Templater plugin's settings: its templates (``<% tp.file.title %>``) are no notes either."""
+MATHJAX_JSON = ".obsidian/plugins/obsidian-latex/data.json"
+"""The Extended MathJax plugin's settings: where its preamble of TeX macros is."""
 QUARTZ_CONFIG = "quartz.config.ts"
 """A Quartz site's config: beside its ``content`` folder (the vault), or in the vault."""
 

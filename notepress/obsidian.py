@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .config import VaultOptions
-from .locations import APP_JSON, QUARTZ_CONFIG, TEMPLATER_JSON, TEMPLATES_JSON
+from .locations import APP_JSON, MATHJAX_JSON, QUARTZ_CONFIG, TEMPLATER_JSON, TEMPLATES_JSON
 from .model import Problem, Severity
 from .texmacros import PREAMBLE, TexMacros, read_preamble
 
@@ -75,10 +75,12 @@ def read_settings(root: Path, options: VaultOptions) -> tuple[ObsidianSettings, 
     app: Mapping[str, Any] = {}
     templates: Mapping[str, Any] = {}
     templater: Mapping[str, Any] = {}
+    mathjax: Mapping[str, Any] = {}
     if options.obsidian_settings:
         app = _read_json(root, APP_JSON, problems)
         templates = _read_json(root, TEMPLATES_JSON, problems)
         templater = _read_json(root, TEMPLATER_JSON, problems)
+        mathjax = _read_json(root, MATHJAX_JSON, problems)
     link_format = _text(app, "newLinkFormat", APP_JSON, problems) or "shortest"
     if link_format not in _LINK_FORMATS:
         problems.append(
@@ -97,15 +99,21 @@ def read_settings(root: Path, options: VaultOptions) -> tuple[ObsidianSettings, 
     ignore += _quartz_ignores(root) if options.obsidian_settings else ()
     templates_folder = _folder(_text(templates, "folder", TEMPLATES_JSON, problems))
     macros = TexMacros()
-    if options.math_preamble.strip():
-        name = options.math_preamble.strip().lstrip("/")
+    preamble = options.math_preamble.strip()
+    if preamble == PREAMBLE:  # the default: where the plugin reads it, when it says
+        preamble = _text(mathjax, "preamblePath", MATHJAX_JSON, problems).strip() or PREAMBLE
+    if preamble:
+        name = preamble.lstrip("/")
         macros, found = read_preamble(root, name)
         problems.extend(found)
         if name != PREAMBLE and not (root / name).is_file():
+            setting = (
+                "[vault] math_preamble"
+                if preamble == options.math_preamble.strip()
+                else f"preamblePath of {MATHJAX_JSON}"
+            )
             problems.append(
-                Problem(
-                    Severity.WARNING, "math-preamble", "[vault] math_preamble: no such file", name
-                )
+                Problem(Severity.WARNING, "math-preamble", f"{setting}: no such file", name)
             )
     return (
         ObsidianSettings(

@@ -40,6 +40,7 @@ from .cache.environment import environment_key
 from .locations import (
     APP_JSON,
     CONFIG_FILE,
+    MATHJAX_JSON,
     QUARTZ_CONFIG,
     TEMPLATER_JSON,
     TEMPLATES_JSON,
@@ -68,7 +69,7 @@ _VARIABLES = (
 )
 #: Hidden files the loader reads (every other hidden file or folder is never read), and the
 #: config of a Quartz site whose content folder is the vault.
-_HIDDEN_READ = (APP_JSON, TEMPLATES_JSON, TEMPLATER_JSON, f"../{QUARTZ_CONFIG}")
+_HIDDEN_READ = (APP_JSON, TEMPLATES_JSON, TEMPLATER_JSON, MATHJAX_JSON, f"../{QUARTZ_CONFIG}")
 
 Entry = tuple[str, int, int]
 

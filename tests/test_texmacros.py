@@ -114,6 +114,28 @@ def test_a_vault_preamble_turns_its_formulas_into_math(tmp_path: Path, build_vau
     assert ("math-preamble", "tex/macros.sty") in {(p.code, p.path) for p in report.problems}
 
 
+def test_the_preamble_the_mathjax_plugin_names_is_read(tmp_path: Path, build_vault) -> None:
+    """The Extended MathJax plugin keeps its preamble where its settings say
+    (``preamblePath``), not only at the vault's root: read there, as Obsidian does."""
+    root = _vault(tmp_path / "vault", None)
+    write_vault(
+        root,
+        {
+            "tex/macros.sty": PREAMBLE,
+            ".obsidian/plugins/obsidian-latex/data.json": '{"preamblePath": "tex/macros.sty"}',
+        },
+    )
+    report = build_vault(root, output=tmp_path / "out")
+    assert not [p for p in report.problems if p.code == "math-invalid"]
+    assert not [p for p in report.problems if "no such file" in p.message]
+    assert _item(tmp_path / "out").count("<math") == 2
+    # A path that names no file is said, with the setting that names it.
+    (root / ".obsidian/plugins/obsidian-latex/data.json").write_text('{"preamblePath": "gone.sty"}')
+    report = build_vault(root, output=tmp_path / "again")
+    (missing,) = [p for p in report.problems if p.code == "math-preamble"]
+    assert missing.path == "gone.sty" and "obsidian-latex" in missing.message
+
+
 def test_a_preamble_edit_renders_the_formulas_again(tmp_path: Path, build_vault) -> None:
     """A kept rendering depends on the macros it expanded: an edit of the preamble alone
     gives what a build without the cache gives."""

@@ -192,6 +192,22 @@ def test_a_big_operator_with_a_limit_below_inside_fences_prints_at_its_height(te
     assert isinstance(plain, Svg) and abs(drawn.width - plain.width) < 1.5
 
 
+def test_math_inside_the_words_of_a_formula_is_math() -> None:
+    """``\\text{when $k > 1$}``, which MathJax reads, was refused by both converters and the
+    formula showed as TeX in every output."""
+    tex = r"\int t^{k}\,dt = \frac{t^{k+1}}{k+1} \quad \text{when $k \neq -1$ and $k > 0$}"
+    body = f"$$\n{tex}\n$$\n"
+    for rule in ("mathml", "svg"):
+        rendered = render(body, math=rule)
+        assert rendered.problems == () and "math-tex" not in rendered.html, rule
+    mathml = render(body).html
+    assert "<mtext>when&nbsp;</mtext>" in mathml and "<mtext>&nbsp;and&nbsp;</mtext>" in mathml
+    assert "<mo>\u2260</mo>" in mathml  # the \neq, as math
+    assert not [p for p in make_note("notes/a.md", body).problems if p.code == "math-invalid"]
+    written = tex.replace("&", "&amp;").replace(">", "&gt;")
+    assert f">{written}</annotation>" in mathml  # the TeX as written
+
+
 def test_inline_display_and_nested_math() -> None:
     body = (
         "Inline $a_1 *b* c_1$ and $$x^2$$ in a line.\n\n"

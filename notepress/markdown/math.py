@@ -101,6 +101,10 @@ _BIG_OPERATOR_BELOW = re.compile(
     r"\\(sum|prod|coprod|big(?:cup|cap|vee|wedge|oplus|otimes|odot|uplus|sqcup))"
     r"(?![A-Za-z])(\s*)(?=_)"
 )
+#: A command that sets its argument as words, inside which MathJax reads ``$...$`` as math.
+_TEXT_OPEN = re.compile(r"\\(?:text|textrm|textit|textbf|textsf|texttt|mbox)\s*\{")
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
+_BRACE = re.compile(r"(?<!\\)[{}]")
 #: Size in pixels at which ziamath draws; results are scaled back to em.
 _SVG_SIZE = 20.0
 
@@ -391,10 +395,59 @@ def display_rows(tex: str) -> str:
 
 def _with_operator_names(tex: str) -> str:
     """``tex`` with what both converters lack written as what they know: named operators
-    they do not know, and a first row opening with ``[`` kept from being an option."""
+    they do not know, a first row opening with ``[`` kept from being an option, and math
+    inside text (``\\text{when $k > 1$}``)."""
     if "\\arg" in tex:
         tex = _OPERATORS_RE.sub(r"\\operatorname{\1}", tex)
+    if "$" in tex:
+        tex = _math_in_text(tex)
     return _BRACKET_AFTER_BEGIN.sub(r"\1{}", tex) if "\\begin" in tex else tex
+
+
+def _math_in_text(tex: str) -> str:
+    """Each ``\\text{...}`` holding ``$...$`` (math inside words, as MathJax reads it) as
+    text and math side by side: ``\\text{when }{k > 1}``.  Both converters
+    refused the dollars, and the formula showed as TeX.  A group that does not close, or
+    an odd number of dollars, is left as it is."""
+    out, done, scanned = [], 0, 0
+    for found in _TEXT_OPEN.finditer(tex):
+        if found.start() < scanned:
+            continue  # inside a text group already read: each character is read once
+        close = _group_end(tex, found.end())
+        if close is None:
+            break
+        scanned = close
+        parts = _UNESCAPED_DOLLAR.split(tex[found.end() : close])
+        words = parts[::2]
+        if len(parts) < 3 or len(parts) % 2 == 0 or any(_BRACE.search(w) for w in words):
+            continue  # no math, a dollar left open, or math inside a group of the words
+        opener = found.group(0)
+        out.append(tex[done : found.start()])
+        out.extend(
+            (f"{opener}{part}}}" if part else "") if index % 2 == 0 else f"{{{part}}}"
+            for index, part in enumerate(parts)
+        )
+        done = close + 1
+    out.append(tex[done:])
+    return "".join(out)
+
+
+def _group_end(tex: str, start: int) -> int | None:
+    """The index of the ``}`` closing the group whose content starts at ``start``."""
+    depth, index = 1, start
+    while index < len(tex):
+        char = tex[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return index
+        index += 1
+    return None
 
 
 def _unknown(root: ElementTree.Element) -> bool:

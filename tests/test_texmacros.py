@@ -136,6 +136,27 @@ def test_the_preamble_the_mathjax_plugin_names_is_read(tmp_path: Path, build_vau
     assert missing.path == "gone.sty" and "obsidian-latex" in missing.message
 
 
+def test_a_formula_no_converter_reads_shows_what_the_author_wrote(
+    tmp_path: Path, build_vault
+) -> None:
+    """Its macros expanded, it showed TeX the note does not hold (``\\tag*{...}`` 52 times
+    where a vault wrote ``\\done``), and the warning doubled each backslash."""
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "proof.md": note_text("Proof", "So it holds.\n\n$$\\done$$\n", created="2024-02-01"),
+            "preamble.sty": "\\newcommand{\\done}{\\tag*{$\\square$}}\n",
+        },
+        SITE,
+    )
+    report = build_vault(root, output=tmp_path / "out")
+    html = _item(tmp_path / "out")
+    assert "math-tex" in html  # latex2mathml reads no \tag*
+    assert "$$\\done$$" in html and "tag*" not in html
+    (problem,) = [p for p in report.problems if p.code == "math-invalid"]
+    assert problem.message.startswith("formula '\\done' cannot be converted")
+
+
 def test_a_preamble_edit_renders_the_formulas_again(tmp_path: Path, build_vault) -> None:
     """A kept rendering depends on the macros it expanded: an edit of the preamble alone
     gives what a build without the cache gives."""

@@ -291,8 +291,11 @@ def too_complex_message(tex: str) -> str:
 
 
 def _quoted(tex: str) -> str:
-    shown = tex if len(tex) <= 60 else tex[:57] + "..."
-    return f"formula {shown!r}"
+    """The formula as the note writes it, on one line: quoted as a ``repr`` it showed each
+    backslash twice (``'\\\\done'`` for ``\\done``), which the note does not hold."""
+    shown = " ".join(tex.split())
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return f"formula '{shown}'"
 
 
 #: What latex2mathml's writer leaves in text that is no XML once it has unescaped it: a

@@ -570,7 +570,8 @@ class _RenderContext:
         ``block`` is display math on lines of its own, written in a ``div``; display math
         inside a paragraph stays phrasing content there.
         """
-        written = self.expand_macros(tex.strip())
+        source = tex.strip()
+        written = self.expand_macros(source)
         dollars = "$$" if display else "$"
         kind = "math math-display" if display else "math math-inline"
         too_complex = False
@@ -589,12 +590,12 @@ class _RenderContext:
                     f' style="{svg.style}">'
                 )
             too_complex = svg is TOO_COMPLEX
-        if not html:
-            html = f'<code class="math-tex">{escapeHtml(dollars + written + dollars)}</code>'
+        if not html:  # the TeX the author wrote, not its macros expanded
+            html = f'<code class="math-tex">{escapeHtml(dollars + source + dollars)}</code>'
             if too_complex:
-                self.warn("math-too-complex", too_complex_message(written), self.file_line(line))
+                self.warn("math-too-complex", too_complex_message(source), self.file_line(line))
             else:
-                self.warn("math-invalid", invalid_message(written), self.file_line(line))
+                self.warn("math-invalid", invalid_message(source), self.file_line(line))
         return f'<div class="math-block">{html}</div>\n' if block else html
 
     def expand_macros(self, tex: str) -> str:

@@ -25,7 +25,14 @@ from .chars import printable
 from .dates import EARLIEST_YEAR, LATEST_YEAR
 from .model import Note, Problem, Severity
 
-__all__ = ["GIT_TIMEOUT", "FileDates", "apply_git_dates", "read_git_dates"]
+__all__ = [
+    "GIT_TIMEOUT",
+    "FileDates",
+    "apply_git_dates",
+    "commit_read",
+    "head_commit",
+    "read_git_dates",
+]
 
 #: Seconds the one ``git log`` of the vault may take.
 GIT_TIMEOUT = 300.0
@@ -68,18 +75,58 @@ def read_git_dates(root: Path) -> tuple[dict[str, FileDates], str | None]:
     at all, and was left out of every feed as undated.  A git older than 2.31, which does
     not know the option, is asked without it.
     """
-    done = _git_log(root, _MERGES)
+    commit = head_commit(root)
+    start = (commit,) if commit else ()
+    done = _git_log(root, (*_MERGES, *start))
     if not isinstance(done, str) and done.returncode != 0 and b"diff-merges" in done.stderr:
-        done = _git_log(root, ())
+        done = _git_log(root, start)
     if isinstance(done, str):
         return {}, done
     if done.returncode != 0:
         reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
         return {}, reason[0] if reason else f"git log exited with {done.returncode}"
+    if commit:
+        _COMMITS[_root_key(root)] = commit
     return _parse_log(done.stdout.decode("utf-8", "surrogateescape")), None
 
 
-def _git_log(root: Path, merges: Sequence[str]) -> subprocess.CompletedProcess[bytes] | str:
+#: The commit each vault's dates were last read at, by its folder: what a build that asks
+#: again can compare with HEAD (:mod:`notepress.unchanged`).
+_COMMITS: dict[str, str] = {}
+
+
+def commit_read(root: Path) -> str | None:
+    """The commit the last :func:`read_git_dates` of ``root`` in this process read the
+    history from; None when it read none."""
+    return _COMMITS.get(_root_key(root))
+
+
+def head_commit(root: Path) -> str | None:
+    """The commit HEAD names in the repository holding ``root``: the whole history the dates
+    are read from, in one id; None without git, a repository or a commit."""
+    try:
+        done = subprocess.run(
+            ["git", *_SAFE_CONFIG, "-C", str(root), "rev-parse", "--verify", "-q", "HEAD"],
+            capture_output=True,
+            env=_env(),
+            timeout=GIT_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    commit = done.stdout.decode("ascii", "replace").strip()
+    return commit if done.returncode == 0 and commit else None
+
+
+def _root_key(root: Path) -> str:
+    return str(Path(root).resolve())
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", "GIT_PAGER": "cat"}
+
+
+def _git_log(root: Path, options: Sequence[str]) -> subprocess.CompletedProcess[bytes] | str:
     """The vault's ``git log`` of the files each commit touched; why it could not run."""
     command = [
         "git",
@@ -87,7 +134,7 @@ def _git_log(root: Path, merges: Sequence[str]) -> subprocess.CompletedProcess[b
         "-C",
         str(root),
         "log",
-        *merges,
+        *options,
         "--no-renames",
         "--relative",
         "--name-only",
@@ -96,10 +143,9 @@ def _git_log(root: Path, merges: Sequence[str]) -> subprocess.CompletedProcess[b
         "--",
         ".",
     ]
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", "GIT_PAGER": "cat"}
     try:
         return subprocess.run(
-            command, capture_output=True, env=env, timeout=GIT_TIMEOUT, check=False
+            command, capture_output=True, env=_env(), timeout=GIT_TIMEOUT, check=False
         )
     except FileNotFoundError:
         return "git is not installed"

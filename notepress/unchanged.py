@@ -13,8 +13,8 @@ What makes the record untrustworthy makes it unused, never wrong:
 * a file written less than two seconds before the listing (its time could hide a second
   write of the same size) leaves no record, as git treats "racily clean" files;
 * a note held back for a future date makes the record expire at that date;
-* a vault dated by git history (``date_from_git``) gets no record: a commit changes dates
-  without touching a file;
+* a vault dated by git history (``date_from_git``) gets a record of the commit its dates
+  were read at, which HEAD must still name: a commit changes dates without touching a file;
 * a target folder edited by hand since (see :func:`~notepress.output.folder_intact`) means
   a real build.
 
@@ -148,6 +148,11 @@ class Request:
                 return None
             if record["key"] != self._key(record["skip"], record["extras"]):
                 return None
+            if record["git"] is not None:
+                from .gitdates import head_commit  # for git-dated vaults alone
+
+                if head_commit(self.vault) != record["git"]:
+                    return None  # a commit since, or a checkout: dates may differ
             report = _report(record)
             for target in record["targets"]:
                 folder = report.output / target["name"]
@@ -183,8 +188,13 @@ class Request:
         if any(not target.ok for target in report.targets):
             return
         config = project.config
+        git = None
         if config.vault.date_from_git:
-            return
+            from .gitdates import commit_read
+
+            git = commit_read(self.vault)
+            if git is None:
+                return  # dates read without a commit to name them by
         if any(mtime >= self._taken_ns - _RACY_NS for _, _, mtime in self._listing):
             return
         skip = sorted(
@@ -221,6 +231,7 @@ class Request:
             "key": self._key(skip, extras),
             "skip": skip,
             "extras": extras,
+            "git": git,
             "valid_until": None if self.future or not held else min(held),
             "output": str(report.output),
             "config": str(config.path) if config.path else None,

@@ -347,7 +347,8 @@ def test_git_dates_undated_notes_by_their_first_and_last_commit(
 
     monkeypatch.setattr(gitdates.subprocess, "run", counting_run)
     vault = notepress.load_vault(git_vault, ParseSettings(date_from_git=True))
-    assert len(calls) == 1  # one git log for the whole vault, not one per note
+    # One git log for the whole vault, not one per note, from the commit HEAD names.
+    assert [command[command.index("-C") + 2] for command in calls] == ["rev-parse", "log"]
     notes = {note.path.as_posix(): note for note in vault.notes}
     seed = notes["seed.md"]
     assert seed.created == datetime.fromisoformat("2021-03-04T10:00:00+01:00")
@@ -415,7 +416,8 @@ def test_a_git_without_the_merge_option_is_asked_without_it(
 
     monkeypatch.setattr(gitdates.subprocess, "run", old_git)
     vault = notepress.load_vault(git_vault, ParseSettings(date_from_git=True))
-    assert len(calls) == 2 and "--diff-merges=first-parent" not in calls[1]
+    logs = [command for command in calls if "log" in command]
+    assert len(logs) == 2 and "--diff-merges=first-parent" not in logs[1]
     seed = {note.path.as_posix(): note for note in vault.notes}["seed.md"]
     assert seed.created == datetime.fromisoformat("2021-03-04T10:00:00+01:00")
     assert not vault.problems

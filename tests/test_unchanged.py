@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -297,10 +298,33 @@ def test_no_cache_ignores_the_record_and_clean_removes_it(project: tuple[Path, P
     assert not _replayed(_probe(vault, out))
 
 
-def test_a_vault_dated_by_git_gets_no_record(project: tuple[Path, Path]) -> None:
+def _git(repo: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    command = ["git", "-c", "user.name=x", "-c", "user.email=x@example.org", *args]
+    subprocess.run(command, cwd=repo, env=env, check=True, capture_output=True)
+
+
+def test_a_vault_dated_by_git_replays_while_head_names_the_same_commit(
+    project: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit changes dates without touching a file: the record names the commit the
+    dates were read at, and a build replays only while HEAD still names it."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
     vault, out = project
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(vault.parent))
     config = vault / "notepress.toml"
     config.write_text(config.read_text() + "\n[vault]\ndate_from_git = true\n", "utf-8")
     _age(vault.parent)
     _build_here(vault, out)
-    assert _records(out) == []
+    assert _records(out) == []  # outside a repository: no commit to name the dates by
+    _git(vault, "init", "-q")
+    _git(vault, "add", "-A")
+    _git(vault, "commit", "-q", "-m", "notes")
+    _build_here(vault, out)
+    (record,) = _records(out)
+    assert json.loads(record.read_text(encoding="utf-8"))["git"]
+    assert _replayed(_probe(vault, out))
+    _git(vault, "commit", "-q", "--allow-empty", "-m", "later")  # no file changed
+    assert not _replayed(_probe(vault, out))
+    assert _replayed(_probe(vault, out))  # that build named the new commit

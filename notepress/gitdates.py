@@ -61,9 +61,15 @@ class FileDates:
     last: datetime
 
 
-def read_git_dates(root: Path) -> tuple[dict[str, FileDates], str | None]:
+def read_git_dates(
+    root: Path, *, commit: str | None = None, paths: Sequence[str] | None = None
+) -> tuple[dict[str, FileDates], str | None]:
     """Dates of every file under ``root`` that git history knows, by vault-relative path
     (NFC, forward slashes); and why there are none, when git could not be asked.
+
+    Read from ``commit`` (else the one HEAD names), and of the files at ``paths`` alone
+    when given (paths below ``root`` as the file system names them): a build that reads a
+    few notes again dates them from the history its kept vault was dated from.
 
     Author dates, not committer dates: a rebase or a cherry-pick rewrites the second, while
     the first stays the moment the change was written.  Renames are not followed (that would
@@ -75,17 +81,18 @@ def read_git_dates(root: Path) -> tuple[dict[str, FileDates], str | None]:
     at all, and was left out of every feed as undated.  A git older than 2.31, which does
     not know the option, is asked without it.
     """
-    commit = head_commit(root)
+    commit = commit or head_commit(root)
     start = (commit,) if commit else ()
-    done = _git_log(root, (*_MERGES, *start))
+    specs = tuple(paths) if paths is not None else (".",)
+    done = _git_log(root, (*_MERGES, *start), specs)
     if not isinstance(done, str) and done.returncode != 0 and b"diff-merges" in done.stderr:
-        done = _git_log(root, start)
+        done = _git_log(root, start, specs)
     if isinstance(done, str):
         return {}, done
     if done.returncode != 0:
         reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
         return {}, reason[0] if reason else f"git log exited with {done.returncode}"
-    if commit:
+    if commit and paths is None:
         _COMMITS[_root_key(root)] = commit
     return _parse_log(done.stdout.decode("utf-8", "surrogateescape")), None
 
@@ -123,11 +130,20 @@ def _root_key(root: Path) -> str:
 
 
 def _env() -> dict[str, str]:
-    return {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", "GIT_PAGER": "cat"}
+    return {
+        **os.environ,
+        "GIT_OPTIONAL_LOCKS": "0",
+        "GIT_LITERAL_PATHSPECS": "1",
+        "LC_ALL": "C",
+        "GIT_PAGER": "cat",
+    }
 
 
-def _git_log(root: Path, options: Sequence[str]) -> subprocess.CompletedProcess[bytes] | str:
-    """The vault's ``git log`` of the files each commit touched; why it could not run."""
+def _git_log(
+    root: Path, options: Sequence[str], specs: Sequence[str]
+) -> subprocess.CompletedProcess[bytes] | str:
+    """The vault's ``git log`` of the files each commit touched (of the files at ``specs``,
+    names read literally: ``[draft].md`` is no pattern); why it could not run."""
     command = [
         "git",
         *_SAFE_CONFIG,
@@ -141,7 +157,7 @@ def _git_log(root: Path, options: Sequence[str]) -> subprocess.CompletedProcess[
         "-z",
         f"--format={_COMMIT}%aI",
         "--",
-        ".",
+        *specs,
     ]
     try:
         return subprocess.run(
@@ -177,15 +193,23 @@ def _parse_log(output: str) -> dict[str, FileDates]:
     return found
 
 
-def apply_git_dates(root: Path, notes: Sequence[Note], problems: list[Problem]) -> list[Note]:
+def apply_git_dates(
+    root: Path,
+    notes: Sequence[Note],
+    problems: list[Problem],
+    *,
+    commit: str | None = None,
+    paths: Sequence[str] | None = None,
+) -> list[Note]:
     """``notes`` with git dates where their own sources gave none.
 
     A note without ``created`` takes its first commit (and loses its ``created-missing``
     warning); a note whose ``updated`` came from no key takes its last commit when that is
     not earlier than its ``created``.  When git cannot be asked, ``problems`` gets one
-    warning for the vault and the notes are returned as they are.
+    warning for the vault and the notes are returned as they are.  ``commit`` and
+    ``paths``: see :func:`read_git_dates`.
     """
-    dates, failure = read_git_dates(root)
+    dates, failure = read_git_dates(root, commit=commit, paths=paths)
     if failure is not None:
         problems.append(
             Problem(

@@ -203,7 +203,14 @@ def _load(
     if store is not None:
         store.with_settings(repr(settings))
     jobs = config.vault.jobs or None
-    if cache is None or settings.date_from_git:  # git dates change without a file changing
+    git = None
+    if cache is not None and settings.date_from_git:
+        from .gitdates import head_commit
+
+        # Git dates change without a file changing: the kept vault is the one dated from
+        # the commit HEAD names, and without one the vault is read whole.
+        git = head_commit(survey.root)
+    if cache is None or (settings.date_from_git and git is None):
         notes, problems = read_notes(survey, settings, cache=store, jobs=jobs)
         return assign_urls(
             check_vault(survey, notes, problems, cache=store), config.site, config.vault
@@ -218,12 +225,12 @@ def _load(
 
     # How many processes parse the notes changes nothing in them: not part of the key.
     options = replace(config.vault, jobs=0)
-    key = snapshot_key(survey.root, settings, config.ignore, excluded, options, config.site)
+    key = snapshot_key(survey.root, settings, config.ignore, excluded, options, config.site, git)
     listing = list_notes(survey, listed)
     earlier = cache.snapshot(key)
     if earlier is not None:
         refreshed = refresh_vault(
-            earlier, survey, listing, settings, config.site, config.vault, store
+            earlier, survey, listing, settings, config.site, config.vault, store, git=git
         )
         if refreshed is not None:
             vault = refreshed.vault

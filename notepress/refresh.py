@@ -35,6 +35,7 @@ from .cache.snapshot import Snapshot
 from .collisions import assign_url, claim_keys
 from .config import Site, VaultOptions
 from .embeds import embed_problems
+from .gitdates import apply_git_dates
 from .model import Note, Problem, Severity
 from .parse import ParseSettings
 from .slugs import lookup_key
@@ -221,9 +222,12 @@ def refresh_vault(
     site: Site,
     options: VaultOptions,
     cache: ParsedNotes | None = None,
+    *,
+    git: str | None = None,
 ) -> Refreshed | None:
     """The vault of ``survey`` from ``snapshot`` and the notes whose files changed (see the
-    module's docstring); None when a full load is needed."""
+    module's docstring); None when a full load is needed.  ``git``: the commit the snapshot
+    was dated from (its key names it), from which the notes read again are dated too."""
     if (
         len(survey.notes) != len(snapshot.notes)
         or list(snapshot.files) != [rel for _, rel in survey.notes]
@@ -248,7 +252,7 @@ def refresh_vault(
             checked_shape=snapshot.checked_shape,
         )
     notes = list(snapshot.notes)
-    if not _read(changed, notes, survey, settings, cache):
+    if not _read(changed, notes, survey, settings, cache, git):
         return None
     faces = list(snapshot.faces)
     reshaped: list[int] = []
@@ -274,7 +278,7 @@ def refresh_vault(
         readers = _readers(base, [snapshot.notes[i] for i in reshaped], set(changed))
         if len(changed) + len(readers) > _few(snapshot):
             return None
-        if not _read(readers, notes, survey, settings, cache):
+        if not _read(readers, notes, survey, settings, cache, git):
             return None
         for index in readers:
             notes[index] = mark_duplicate_id(notes, notes[index])
@@ -340,14 +344,18 @@ def _read(
     survey: Survey,
     settings: ParseSettings,
     cache: ParsedNotes | None,
+    git: str | None = None,
 ) -> bool:
-    """Put the notes at ``indexes``, read again, into ``notes``; False when a file can no
-    longer be read (the full load reports it)."""
-    read, problems = parse_notes(
-        replace(survey, notes=tuple(survey.notes[i] for i in indexes), problems=()),
-        settings,
-        cache=cache,
-    )
+    """Put the notes at ``indexes``, read again, into ``notes`` (dated from the commit
+    ``git`` when the vault is dated by git); False when a file can no longer be read or
+    dated (the full load reports it)."""
+    files = tuple(survey.notes[i] for i in indexes)
+    read, problems = parse_notes(replace(survey, notes=files, problems=()), settings, cache=cache)
+    if settings.date_from_git and not problems:
+        if git is None:
+            return False
+        paths = [rel for _, rel in files]
+        read = apply_git_dates(survey.root, read, problems, commit=git, paths=paths)
     if problems or len(read) != len(indexes):
         return False
     for index, note in zip(indexes, read, strict=True):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -254,6 +256,56 @@ def test_an_edit_no_other_note_sees_reads_only_the_edited_files(
     _load_both(vault, spy)
     assert spy.refreshed == [True]
     assert len(spy.parsed) == reads
+
+
+def _git(repo: Path, *args: str, when: str = "2024-01-02T10:00:00+00:00") -> None:
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_DATE": when,
+        "GIT_COMMITTER_DATE": when,
+    }
+    command = ["git", "-c", "user.name=x", "-c", "user.email=x@example.org", *args]
+    subprocess.run(command, cwd=repo, env=env, check=True, capture_output=True)
+
+
+def test_a_vault_dated_by_git_reads_only_the_edited_file_until_a_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kept vault is the one dated from the commit HEAD names: an edit reads its file
+    again and dates it from that commit; a new commit, which may date any note anew, makes
+    a full load.  Each load equals one without the cache."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    files: dict[str, str | bytes] = {
+        f"{name}.md": note_text(name.upper(), f"The note {name}.\n", note_id=f"2301{i:02d}AA01")
+        for i, name in enumerate(("p", "q", "r"), start=1)
+    }
+    root = write_vault(tmp_path / "vault", files, CONFIG + "[vault]\ndate_from_git = true\n")
+    for name in files:  # undated but for git: created and updated come from commits
+        text = (root / name).read_text(encoding="utf-8")
+        _write(root, name, text.replace("created:", "x:").replace("note_id:", "y:"))
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "first")
+    _age(root, 120)
+    notepress.load_project(root, output=tmp_path / "out").build()
+    _replace("The note q.", "The note q, edited.", "q.md")(root)
+    spy = Spy(monkeypatch)
+    loaded = _load_both(root, spy)
+    assert spy.refreshed == [True] and spy.parsed == ["q.md"]
+    edited = next(n for n in loaded.vault.notes if n.path.stem == "q")
+    assert (edited.created_from, edited.created.isoformat()) == ("git", "2024-01-02T10:00:00+00:00")
+    loaded.build()
+    _git(root, "commit", "-q", "-am", "second", when="2024-03-04T10:00:00+00:00")
+    spy.refreshed.clear()
+    spy.parsed.clear()
+    loaded = _load_both(root, spy)
+    assert spy.refreshed == []  # another commit: read whole (from the parse cache)
+    edited = next(n for n in loaded.vault.notes if n.path.stem == "q")
+    assert edited.updated.isoformat() == "2024-03-04T10:00:00+00:00"
 
 
 @pytest.mark.parametrize("edit,checked", RESHAPED.values(), ids=list(RESHAPED))

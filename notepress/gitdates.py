@@ -30,6 +30,7 @@ __all__ = [
     "FileDates",
     "apply_git_dates",
     "commit_read",
+    "dated_at",
     "head_commit",
     "read_git_dates",
 ]
@@ -103,9 +104,15 @@ _COMMITS: dict[str, str] = {}
 
 
 def commit_read(root: Path) -> str | None:
-    """The commit the last :func:`read_git_dates` of ``root`` in this process read the
-    history from; None when it read none."""
+    """The commit the vault at ``root`` was last dated from in this process: by the last
+    :func:`read_git_dates` of all its files, or as :func:`dated_at` says; None when none."""
     return _COMMITS.get(_root_key(root))
+
+
+def dated_at(root: Path, commit: str) -> None:
+    """Say that the vault at ``root`` was dated from ``commit``: a kept vault dated from it,
+    with the notes read again dated from it too (:mod:`notepress.refresh`)."""
+    _COMMITS[_root_key(root)] = commit
 
 
 def head_commit(root: Path) -> str | None:

@@ -233,6 +233,10 @@ def _load(
             earlier, survey, listing, settings, config.site, config.vault, store, git=git
         )
         if refreshed is not None:
+            if git is not None:
+                from .gitdates import dated_at
+
+                dated_at(survey.root, git)
             vault = refreshed.vault
             cache.know_shape(vault, refreshed.checked_shape, refreshed.checked_faces)
             if refreshed.changed:  # kept, so that the next build need not read them again

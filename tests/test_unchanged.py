@@ -328,3 +328,10 @@ def test_a_vault_dated_by_git_replays_while_head_names_the_same_commit(
     _git(vault, "commit", "-q", "--allow-empty", "-m", "later")  # no file changed
     assert not _replayed(_probe(vault, out))
     assert _replayed(_probe(vault, out))  # that build named the new commit
+    # A build after an edit takes the kept vault, dated from the same commit, and leaves a
+    # record the next build replays.
+    kettle = vault / "Kettle.md"
+    kettle.write_text(kettle.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    _age(vault.parent)
+    assert not _replayed(_probe(vault, out))
+    assert _replayed(_probe(vault, out))

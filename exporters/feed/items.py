@@ -19,6 +19,7 @@ from notepress.markdown import Media, NoteRenderError, RenderedNote, render_note
 from notepress.model import Note, Problem
 from notepress.renderpool import render_many
 from notepress.vault import Vault
+from notepress.words import excerpt
 
 from .mail import FeedLinks
 
@@ -35,7 +36,6 @@ __all__ = [
 # it discourages C1 controls, which no reader shows and which only ever come from broken
 # copy-and-paste.  All of them are dropped from every string a feed carries.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_WHITESPACE = re.compile(r"\s+")
 
 
 def clean_text(text: str) -> str:
@@ -225,19 +225,3 @@ class ItemFactory:
         if value.tzinfo is None or value.utcoffset() is None:
             value = value.replace(tzinfo=self.timezone)
         return value.replace(microsecond=0)
-
-
-def excerpt(paragraphs: Sequence[str], words: int) -> str:
-    """The opening ``words`` words of the note's prose paragraphs, as plain text.
-
-    The renderer gives the text of the top-level paragraphs (calls of footnotes left out),
-    so keyword rows, callout titles, tables and footnotes stay out of a summary.
-    """
-    tokens: list[str] = []
-    for paragraph in paragraphs:
-        tokens.extend(_WHITESPACE.split(paragraph.strip()))
-        if len(tokens) > words:
-            break
-    tokens = [token for token in tokens if token]
-    text = " ".join(tokens[:words])
-    return text + " …" if len(tokens) > words else text

@@ -28,6 +28,7 @@ from ..links import WIKILINK_RE, embed_part_message, parse_wikilink
 from ..model import Link, Note, Problem, Severity
 from ..resolve import NOT_NOTES
 from ..slugs import heading_slug
+from ..words import count_words
 from .blockids import BLOCK_ID, block_anchor, with_id
 from .diagrams import diagram_html, diagram_image, draw_mermaid
 from .footnotes import FootnoteRule, footnote_bodies, phrasing, without_footnotes
@@ -432,7 +433,7 @@ def _word_count(tokens: Sequence[Token]) -> int:
     for token in tokens:
         for child in token.children or ():
             if child.type in ("text", "code_inline"):
-                words += len(child.content.split())
+                words += count_words(child.content)
     return words
 
 

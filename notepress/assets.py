@@ -704,6 +704,17 @@ def reference_problem(written: str, note: Note, attachment: Any) -> tuple[str, s
     return None
 
 
+def _note_link_problem(written: str, note: Note, vault: Any) -> tuple[str, str] | None:
+    """``link-unresolved`` for a link to a ``.md`` file that is no note, as a wikilink to
+    one gets: the renderer writes its text alone, which was said nowhere."""
+    path = local_path(written.strip(), note) if written.strip() else None
+    if path is None or path.suffix.lower() != ".md":
+        return None
+    if vault.resolve(path.with_suffix("").as_posix()) is not None:
+        return None
+    return ("link-unresolved", f"no note is called {unquote(written.strip())!r}; its text stays")
+
+
 def check_references(vault: Any, memo: Any = None) -> Any:
     """``vault`` with a warning on each note for every reference it may not publish.
 
@@ -860,6 +871,8 @@ def reference_problems(note: Note, vault: Any) -> list[Problem]:
             return [problem] if isinstance(problem, Problem) else []
         for reference in references:
             found = reference_problem(reference.url, note, vault.attachment)
+            if found is None:
+                found = _note_link_problem(reference.url, note, vault)
             if found is None:
                 continue
             key = (found[0], reference.url, reference.line)

@@ -357,3 +357,28 @@ def test_a_feed_copies_only_what_notes_link(tmp_path: Path) -> None:
     assets = root / "_publish" / "news" / "assets"
     copied = sorted(p.relative_to(assets).as_posix() for p in assets.rglob("*") if p.is_file())
     assert copied == ["Files/diagram.png", "Files/paper.pdf"]
+
+
+def test_a_markdown_link_to_no_note_is_unresolved_as_a_wikilink_is(tmp_path: Path) -> None:
+    """``[the list](shopping-list.md)`` to no note was written as its text without a word."""
+    body = (
+        "See [the list](shopping-list.md), [the plan](Plan.md#Steps) and "
+        "[[shopping list]].\n\n[a folder one](../Folder/Plan.md) and [spaced](<Big%20plan.md>)\n"
+    )
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "Notes/Reader.md": note_text("Reader", body, note_id="240101AA01"),
+            "Notes/Plan.md": note_text("Plan", "## Steps\n\nOne.\n", note_id="240101AA02"),
+            "Folder/Plan.md": note_text("Other plan", note_id="240101AA03"),
+        },
+    )
+    vault = load_vault(root)
+    text = (root / "Notes/Reader.md").read_text(encoding="utf-8").split("\n")
+    line = 1 + next(i for i, row in enumerate(text) if "shopping-list.md" in row)
+    found = [(p.line, p.message) for p in _problems(vault, "link-unresolved")]
+    assert found == [
+        (line, "no note or file is called 'shopping list'"),
+        (line, "no note is called 'shopping-list.md'; its text stays"),
+        (line + 2, "no note is called 'Big plan.md'; its text stays"),
+    ]

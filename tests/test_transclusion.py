@@ -151,6 +151,9 @@ def test_embed_among_words_splits_its_paragraph(source: Note) -> None:
     html = host_html("Look: ![[Bread#^mix]] and on.\n", source)
     assert "<p>Look: </p>" in html and "<p> and on.</p>" in html
     assert "Mix flour and water." in html
+    # An embed that ends its paragraph leaves no empty paragraph after it.
+    ending = host_html("Look: ![[Bread#^mix]]\n\nNext.\n", source)
+    assert "<p>Look: </p>" in ending and "<p></p>" not in ending and "<p>Next.</p>" in ending
 
 
 @pytest.mark.parametrize("kind", ["draft", "error", "missing"])

@@ -297,6 +297,8 @@ def _render(
         note, vault, style, include_drafts, rule, math_rule=math, shared=_Embeds(reads=reads)
     )
     raw, footnotes = _write(md, tokens, context)
+    if context.shared.count:  # a paragraph that ended with an embed, split round it
+        raw = _SPLIT_TAIL.sub("", raw)
     # Capped before the sanitiser too: its tree builder is quadratic in depth.
     raw, cut_raw = cap_html_depth(raw)
     html, cut = cap_html_depth(sanitize(raw, context.filter_attribute))
@@ -335,6 +337,11 @@ def _render(
 def _media(tag: str, src: str, path: PurePosixPath | None) -> Media:
     named = path if path is not None else PurePosixPath(urlsplit(src).path)
     return Media(src, tag, media_type(named) or "application/octet-stream", path)
+
+
+#: What is left of a paragraph whose last words were an embed shown as a block (see
+#: ``_RenderContext._transclude``): it closes with nothing in it.
+_SPLIT_TAIL = re.compile(r"(?<=</div>\n)<p>[ \t]*</p>\n")
 
 
 def _write(

@@ -690,7 +690,7 @@ def reference_problem(written: str, note: Note, attachment: Any) -> tuple[str, s
         return ("url-scheme", f"{scheme}: URLs are left out of every output, their text stays")
     path = local_path(written, note)
     if path is None:
-        return ("asset-outside", f"{written!r} leads outside the vault; left out")
+        return ("asset-outside", f"{unquote(written)!r} leads outside the vault; left out")
     if path.suffix.lower() == ".md":
         return None
     if attachment(path.as_posix()) is None:
@@ -700,7 +700,8 @@ def reference_problem(written: str, note: Note, attachment: Any) -> tuple[str, s
             why = "no such file in the vault (a path that starts with / is read from its root)"
         else:
             why = "no such file in the vault"
-        return ("asset-missing", f"{written!r}: {why}; left out")
+        # Named as the file would be, not as the URL escapes it (``My%20photo.png``).
+        return ("asset-missing", f"{unquote(written)!r}: {why}; left out")
     return None
 
 

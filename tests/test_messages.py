@@ -296,12 +296,20 @@ def test_a_missing_image_is_not_called_a_refusal(
     """Reported when the vault is read, with its line; no digest repeats it as refused."""
     write_vault(
         tmp_path / "v",
-        {"a.md": note_text("A", "Text\n\n![pic](images/nothere.png)\n", note_id="230306GN01")},
+        {
+            "a.md": note_text(
+                "A",
+                "Text\n\n![pic](images/nothere.png) ![x](my%20photo.png)\n",
+                note_id="230306GN01",
+            )
+        },
         SITE + '[targets.d]\nexporter = "pdf"\n',
     )
     assert note_problems(tmp_path, capsys) == [
         "v/a.md:10: warning[asset-missing]: 'images/nothere.png': no such file in the vault; "
-        "left out"
+        "left out",
+        # Named as the file would be, not as the URL escapes its space.
+        "v/a.md:10: warning[asset-missing]: 'my photo.png': no such file in the vault; left out",
     ]
 
 

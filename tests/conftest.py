@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -138,6 +140,16 @@ def write_vault(root: Path, files: Mapping[str, str | bytes], config: str | None
     if config is not None:
         (root / "notepress.toml").write_text(textwrap.dedent(config), encoding="utf-8")
     return root
+
+
+def git(repo: Path, *args: str, when: str | None = None) -> None:
+    """``git ARGS`` in ``repo`` without the machine's settings, as a fixed author; ``when``
+    dates its commits."""
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    if when:
+        env.update(GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
+    command = ["git", "-c", "user.name=x", "-c", "user.email=x@example.org", *args]
+    subprocess.run(command, cwd=repo, env=env, check=True, capture_output=True)
 
 
 @pytest.fixture

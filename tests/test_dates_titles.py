@@ -27,7 +27,7 @@ from notepress.model import Note
 from notepress.parse import ParseSettings, parse_note
 from notepress.selection import select_notes
 
-from .conftest import write_vault
+from .conftest import git, write_vault
 from .hostile.support import run_cli
 
 BERLIN = timezone(timedelta(hours=1))
@@ -291,22 +291,9 @@ def test_undated_notes_come_first_in_path_order() -> None:
 # --- git history --------------------------------------------------------------------------------
 
 
-def _git(repo: Path, *args: str, when: str | None = None) -> None:
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    if when:
-        env.update(GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
-    subprocess.run(
-        ["git", "-c", "user.name=x", "-c", "user.email=x@example.org", *args],
-        cwd=repo,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-
-
 def _commit(repo: Path, message: str, when: str) -> None:
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", message, f"--date={when}", when=when)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message, f"--date={when}", when=when)
 
 
 @pytest.fixture(scope="module")
@@ -315,7 +302,7 @@ def git_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     repo = tmp_path_factory.mktemp("repo")
-    _git(repo, "init", "-q")
+    git(repo, "init", "-q")
     vault = repo / "vault"
     write_vault(
         repo,
@@ -374,16 +361,16 @@ def test_a_note_first_committed_by_a_merge_is_dated_by_it(tmp_path: Path) -> Non
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     repo = write_vault(tmp_path / "repo", {"first.md": front("title: First")})
-    _git(repo, "init", "-q", "-b", "main")
+    git(repo, "init", "-q", "-b", "main")
     _commit(repo, "first", "2024-01-01T09:00:00+00:00")
-    _git(repo, "checkout", "-q", "-b", "side")
+    git(repo, "checkout", "-q", "-b", "side")
     write_vault(repo, {"side.md": front("title: Side")})
     _commit(repo, "side", "2024-01-02T09:00:00+00:00")
-    _git(repo, "checkout", "-q", "main")
+    git(repo, "checkout", "-q", "main")
     (repo / "first.md").write_text(front("title: First", body="Edited.\n"), encoding="utf-8")
     _commit(repo, "edit", "2024-01-03T09:00:00+00:00")
     merged = "2024-01-04T09:00:00+00:00"
-    _git(repo, "merge", "-q", "--no-commit", "side", when=merged)
+    git(repo, "merge", "-q", "--no-commit", "side", when=merged)
     write_vault(repo, {"merged.md": front("title: Merged")})
     _commit(repo, "vault backup", merged)
     vault = notepress.load_vault(repo, ParseSettings(date_from_git=True))

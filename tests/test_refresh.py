@@ -13,7 +13,6 @@ import json
 import os
 import pickle
 import shutil
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +29,7 @@ from notepress.cache import cache_path
 from notepress.cache.snapshot import changes_path, snapshot_path
 from notepress.unchanged import Request
 
-from .conftest import note_text, write_vault
+from .conftest import git, note_text, write_vault
 
 CONFIG = """
 [site]
@@ -258,18 +257,6 @@ def test_an_edit_no_other_note_sees_reads_only_the_edited_files(
     assert len(spy.parsed) == reads
 
 
-def _git(repo: Path, *args: str, when: str = "2024-01-02T10:00:00+00:00") -> None:
-    env = {
-        **os.environ,
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_DATE": when,
-        "GIT_COMMITTER_DATE": when,
-    }
-    command = ["git", "-c", "user.name=x", "-c", "user.email=x@example.org", *args]
-    subprocess.run(command, cwd=repo, env=env, check=True, capture_output=True)
-
-
 def test_a_vault_dated_by_git_reads_only_the_edited_file_until_a_commit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -287,9 +274,9 @@ def test_a_vault_dated_by_git_reads_only_the_edited_file_until_a_commit(
     for name in files:  # undated but for git: created and updated come from commits
         text = (root / name).read_text(encoding="utf-8")
         _write(root, name, text.replace("created:", "x:").replace("note_id:", "y:"))
-    _git(root, "init", "-q")
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "first")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "first", when="2024-01-02T10:00:00+00:00")
     _age(root, 120)
     notepress.load_project(root, output=tmp_path / "out").build()
     _replace("The note q.", "The note q, edited.", "q.md")(root)
@@ -299,7 +286,7 @@ def test_a_vault_dated_by_git_reads_only_the_edited_file_until_a_commit(
     edited = next(n for n in loaded.vault.notes if n.path.stem == "q")
     assert (edited.created_from, edited.created.isoformat()) == ("git", "2024-01-02T10:00:00+00:00")
     loaded.build()
-    _git(root, "commit", "-q", "-am", "second", when="2024-03-04T10:00:00+00:00")
+    git(root, "commit", "-q", "-am", "second", when="2024-03-04T10:00:00+00:00")
     spy.refreshed.clear()
     spy.parsed.clear()
     loaded = _load_both(root, spy)

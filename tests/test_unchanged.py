@@ -22,7 +22,7 @@ import pytest
 from notepress.cli import main
 from notepress.unchanged import Request, records_folder
 
-from .conftest import note_text, write_vault
+from .conftest import git, note_text, write_vault
 from .hostile.support import run_cli
 from .test_cache import XSL
 
@@ -298,12 +298,6 @@ def test_no_cache_ignores_the_record_and_clean_removes_it(project: tuple[Path, P
     assert not _replayed(_probe(vault, out))
 
 
-def _git(repo: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    command = ["git", "-c", "user.name=x", "-c", "user.email=x@example.org", *args]
-    subprocess.run(command, cwd=repo, env=env, check=True, capture_output=True)
-
-
 def test_a_vault_dated_by_git_replays_while_head_names_the_same_commit(
     project: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -318,14 +312,14 @@ def test_a_vault_dated_by_git_replays_while_head_names_the_same_commit(
     _age(vault.parent)
     _build_here(vault, out)
     assert _records(out) == []  # outside a repository: no commit to name the dates by
-    _git(vault, "init", "-q")
-    _git(vault, "add", "-A")
-    _git(vault, "commit", "-q", "-m", "notes")
+    git(vault, "init", "-q")
+    git(vault, "add", "-A")
+    git(vault, "commit", "-q", "-m", "notes")
     _build_here(vault, out)
     (record,) = _records(out)
     assert json.loads(record.read_text(encoding="utf-8"))["git"]
     assert _replayed(_probe(vault, out))
-    _git(vault, "commit", "-q", "--allow-empty", "-m", "later")  # no file changed
+    git(vault, "commit", "-q", "--allow-empty", "-m", "later")  # no file changed
     assert not _replayed(_probe(vault, out))
     assert _replayed(_probe(vault, out))  # that build named the new commit
     # A build after an edit takes the kept vault, dated from the same commit, and leaves a

@@ -242,7 +242,8 @@ def _load(
             if refreshed.changed:  # kept, so that the next build need not read them again
                 cache.keep_snapshot(lambda: renewed_snapshot(earlier, survey, listing, refreshed))
             return vault
-    notes, problems = read_notes(survey, settings, cache=store, jobs=jobs)
+    # Dated from the commit the key names, whatever HEAD names by now.
+    notes, problems = read_notes(survey, settings, cache=store, jobs=jobs, git_commit=git)
     faces = [face_digest(note) for note in notes]
     checked = check_vault(survey, notes, problems, cache=store, faces=faces)
     loaded = assign_urls(checked, config.site, config.vault)

@@ -373,10 +373,12 @@ def read_notes(
     cache: ParsedNotes | None = None,
     jobs: int | None = None,
     read_bodies: bool = True,
+    git_commit: str | None = None,
 ) -> tuple[list[Note], tuple[Problem, ...]]:
     """The notes ``survey`` found, read and parsed (the cache's first), dated by git when
-    ``settings`` say so, with shared note_ids marked; and the vault's problems: the
-    survey's, then each file that could not be read (left out) or dated.
+    ``settings`` say so (from ``git_commit``, else the commit HEAD names), with shared
+    note_ids marked; and the vault's problems: the survey's, then each file that could not
+    be read (left out) or dated.
 
     ``read_bodies=False`` reads each note's frontmatter alone (see
     :func:`~notepress.parse.parse_note`); it takes no ``cache``.
@@ -385,7 +387,7 @@ def read_notes(
         raise ValueError("a cache keeps whole notes: read_bodies=False takes none")
     notes, lost = parse_notes(survey, settings, cache=cache, jobs=jobs, read_bodies=read_bodies)
     if settings.date_from_git:
-        notes = apply_git_dates(survey.root, notes, lost)
+        notes = apply_git_dates(survey.root, notes, lost, commit=git_commit)
     return _mark_duplicate_ids(notes), tuple(lost)
 
 

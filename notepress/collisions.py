@@ -80,6 +80,12 @@ def _claim(note: Note, site: Site, options: VaultOptions, claimed: dict[str, Not
         claimed[key] = note
         return note
     hint = 'or set [vault] url_collisions = "note_id"'
+    if "{path}" not in site.note_url and first.path.parent != note.path.parent:
+        # Notes of one name in two folders (index.md, definition.md): the commonest case.
+        hint += (
+            "; if the site's pages follow the vault's folders (as Quartz's and Obsidian "
+            "Publish's do), write {path} in site.note_url, which tells them apart"
+        )
     if options.url_collisions == "note_id":
         apart = replace(note, slug=f"{note.slug}-{_id_slug(note)}")
         apart_key = _url_key(site.note_path(apart))

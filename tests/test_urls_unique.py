@@ -144,6 +144,8 @@ def test_two_notes_on_one_url_are_an_error_of_the_second_naming_the_first(
     assert problem.path == "Kitchen/Reference.md" and problem.line == 2  # the title key
     assert "Garden/Reference.md" in problem.message and "notes/reference/" in problem.message
     assert 'url_collisions = "note_id"' in problem.message
+    # Two folders: the site may name its pages by them (index.md and definition.md in many).
+    assert "write {path} in site.note_url" in problem.message
     # check reports it before any exporter runs, and the feed holds the first note only
     assert ("Kitchen/Reference.md", "url-collision") in [
         (p.path, p.code) for p in project.problems()

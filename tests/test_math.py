@@ -208,6 +208,24 @@ def test_math_inside_the_words_of_a_formula_is_math() -> None:
     assert f">{written}</annotation>" in mathml  # the TeX as written
 
 
+@pytest.mark.parametrize(
+    "tex",
+    [
+        r"\min_{j} \big\lbrace Q(j) \big\rbrace",  # sized named braces
+        r"\over \Gamma, x:A \vdash x:A",  # a rule's line with no premise above it
+        r"a + { \over b }",
+    ],
+)
+def test_tex_mathjax_reads_that_the_converter_refused_is_math(tex: str) -> None:
+    """Found in a public vault's formulas, shown as TeX with a warning before."""
+    for rule in ("mathml", "svg"):
+        rendered = render(f"$$\n{tex}\n$$\n", math=rule)
+        assert rendered.problems == () and "math-tex" not in rendered.html, rule
+    assert not [
+        p for p in make_note("notes/a.md", f"$${tex}$$\n").problems if p.code == "math-invalid"
+    ]
+
+
 def test_inline_display_and_nested_math() -> None:
     body = (
         "Inline $a_1 *b* c_1$ and $$x^2$$ in a line.\n\n"

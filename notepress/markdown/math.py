@@ -105,6 +105,14 @@ _BIG_OPERATOR_BELOW = re.compile(
 _TEXT_OPEN = re.compile(r"\\(?:text|textrm|textit|textbf|textsf|texttt|mbox)\s*\{")
 _UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 _BRACE = re.compile(r"(?<!\\)[{}]")
+#: ``\lbrace`` and ``\rbrace``, which are ``\{`` and ``\}``: latex2mathml reads them alone
+#: but not after a size (``\big\lbrace``), which a real vault writes.
+_NAMED_BRACES = re.compile(r"\\([lr]brace)(?![A-Za-z])")
+_BRACES = {"lbrace": "\\{", "rbrace": "\\}"}
+#: ``\over`` with nothing before it in its group (an inference rule's line with no premise,
+#: ``\over \Gamma \vdash x``), which TeX reads as an empty numerator and latex2mathml
+#: refuses; given the empty group it means.
+_BARE_OVER = re.compile(r"(^|\{)(?=\s*\\over(?![A-Za-z]))")
 #: Size in pixels at which ziamath draws; results are scaled back to em.
 _SVG_SIZE = 20.0
 
@@ -404,6 +412,10 @@ def _with_operator_names(tex: str) -> str:
         tex = _OPERATORS_RE.sub(r"\\operatorname{\1}", tex)
     if "$" in tex:
         tex = _math_in_text(tex)
+    if "brace" in tex:
+        tex = _NAMED_BRACES.sub(lambda found: _BRACES[found.group(1)], tex)
+    if "\\over" in tex:
+        tex = _BARE_OVER.sub(r"\1{}", tex)
     return _BRACKET_AFTER_BEGIN.sub(r"\1{}", tex) if "\\begin" in tex else tex
 
 

@@ -16,8 +16,9 @@ Two different rules, kept side by side because both are about text notepress did
 from __future__ import annotations
 
 import re
+import unicodedata
 
-__all__ = ["first_unsafe", "printable", "shown", "strip_unsafe"]
+__all__ = ["cells", "first_unsafe", "printable", "shown", "strip_unsafe"]
 
 #: Longer text is cut in messages: a message names a value, it does not reprint it.
 MAX_SHOWN = 80
@@ -80,6 +81,21 @@ def printable(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(map(_escape, text))
+
+
+def cells(text: str) -> int:
+    """How many cells of a terminal ``text`` takes: two for a wide character (CJK, full-width
+    forms), none for a combining mark, one for any other."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        0
+        if unicodedata.combining(char)
+        else 2
+        if unicodedata.east_asian_width(char) in ("W", "F")
+        else 1
+        for char in text
+    )
 
 
 def shown(text: str, limit: int = MAX_SHOWN) -> str:

@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from .chars import printable
+from .chars import cells, printable
 from .errors import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ExportError, NotepressError
 from .locations import CONFIG_FILE
 from .model import Problem, Severity
@@ -601,7 +601,7 @@ def _list(args: argparse.Namespace) -> int:
     if not rows:
         print(f"no notes in {_display_path(project.vault.root)}", file=sys.stderr)
         return EXIT_OK
-    width = min(max(len(printable(row["path"])) for row in rows), _PATH_WIDTH)
+    width = min(max(cells(printable(row["path"])) for row in rows), _PATH_WIDTH)
     print(f"{'PATH':<{width}} {'NOTE_ID':<12} {'CREATED':<10} {'STATE':<9} TITLE  TAGS")
     for row in rows:
         # A note with errors is never published, whatever its draft key says: say why.
@@ -609,7 +609,9 @@ def _list(args: argparse.Namespace) -> int:
         created = (row["created"] or "")[:10]
         tags = " ".join(f"#{t}" for t in row["tags"])
         path = printable(row["path"])
-        line = f"{path:<{width}} {row['note_id']:<12} {created:<10} {state:<9} {row['title']}"
+        # Padded to the cells a terminal gives it: 東京 takes four, as wide as "Tokyo".
+        padded = path + " " * (width - cells(path))
+        line = f"{padded} {row['note_id']:<12} {created:<10} {state:<9} {row['title']}"
         print(printable(f"{line}  {tags}".rstrip()))
     return EXIT_OK
 

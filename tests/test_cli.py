@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from notepress.chars import cells
 from notepress.cli import main
 
 from .conftest import SEEDS, note_text
@@ -183,3 +184,20 @@ def test_list_text(make_vault, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list", str(root)]) == 0
     out = capsys.readouterr().out
     assert "230306GN01" in out and "Alpha" in out and "#one" in out and "published" in out
+
+
+def test_list_columns_line_up_under_wide_characters(
+    make_vault, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """東京 takes four cells of a terminal: padded by characters, its row ran two cells on."""
+    root = make_vault(
+        {
+            "東京.md": note_text("Tokyo", "x", note_id="230306GN01"),
+            "plain.md": note_text("Plain", "x", note_id="230306GN02"),
+        },
+        config=JSONLD_ONLY,
+    )
+    assert main(["list", str(root)]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    starts = [cells(row[: row.index("230306GN0")]) for row in rows[1:]]
+    assert starts == [cells(rows[0][: rows[0].index("NOTE_ID")])] * 2

@@ -338,7 +338,7 @@ def convertible(tex: str, display: bool) -> bool:
 def _converter_source(tex: str) -> str:
     """``tex`` with what latex2mathml lacks written as what it knows."""
     source = _ENVIRONMENT_RE.sub(lambda m: f"\\{m.group(1)}{{{_ENVIRONMENTS[m.group(2)]}}}", tex)
-    return _with_operator_names(source)
+    return _as_converters_read(source)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -404,10 +404,12 @@ def display_rows(tex: str) -> str:
     return f"\\begin{{{environment}}}{tex}\\end{{{environment}}}"
 
 
-def _with_operator_names(tex: str) -> str:
-    """``tex`` with what both converters lack written as what they know: named operators
-    they do not know, a first row opening with ``[`` kept from being an option, and math
-    inside text (``\\text{when $k > 1$}``)."""
+def _as_converters_read(tex: str) -> str:
+    """``tex`` with what both converters lack, and MathJax reads, written as what they know:
+    named operators they do not know (``\\arg``), math inside text (``\\text{when $k >
+    1$}``), named braces (``\\lbrace``), an ``\\over`` with nothing before it, and a first
+    row opening with ``[`` kept from being an option.  The TeX as written is what every
+    output shows beside it (the annotation, the ``alt`` text)."""
     if "\\arg" in tex:
         tex = _OPERATORS_RE.sub(r"\\operatorname{\1}", tex)
     if "$" in tex:
@@ -560,7 +562,7 @@ def to_svg(tex: str, display: bool) -> Svg | TooComplex | None:
 
     _NODES.left = SVG_NODES
     try:
-        source = _with_operator_names(tex)
+        source = _as_converters_read(tex)
         if display and "\\left" in source:
             source = _BIG_OPERATOR_BELOW.sub(r"\\\1\\limits\2", source)
         latex = ziamath.Latex(source, size=_SVG_SIZE, inline=not display)

@@ -663,11 +663,15 @@ def vault_path(written: str, folder: PurePosixPath) -> PurePosixPath | None:
     return PurePosixPath(joined)
 
 
-def reference_problem(written: str, note: Note, attachment: Any) -> tuple[str, str] | None:
+def reference_problem(
+    written: str, note: Note, attachment: Any, find_note: Any = None
+) -> tuple[str, str] | None:
     """``(code, message)`` when a reference must not reach a public output, else None.
 
-    ``attachment(name)`` finds a vault attachment (``Vault.attachment``).  Links to notes
-    are not judged here: the renderer writes those the way each output needs.
+    ``attachment(name)`` finds a vault attachment (``Vault.attachment``).  A link to a
+    ``.md`` file is judged only with ``find_note(target)`` (``Vault.resolve``): one to no
+    note is ``link-unresolved``, as a wikilink to none is, since the renderer writes its text
+    alone; the renderer writes a link to a note the way each output needs.
     """
     written = written.strip()
     if not written or written.startswith("#"):
@@ -692,7 +696,9 @@ def reference_problem(written: str, note: Note, attachment: Any) -> tuple[str, s
     if path is None:
         return ("asset-outside", f"{unquote(written)!r} leads outside the vault; left out")
     if path.suffix.lower() == ".md":
-        return None
+        if find_note is None or find_note(path.with_suffix("").as_posix()) is not None:
+            return None
+        return ("link-unresolved", f"no note is called {unquote(written)!r}; its text stays")
     if attachment(path.as_posix()) is None:
         if any(part.startswith(".") for part in path.parts):
             why = "it is in a hidden folder, which neither notepress nor Obsidian reads"
@@ -703,17 +709,6 @@ def reference_problem(written: str, note: Note, attachment: Any) -> tuple[str, s
         # Named as the file would be, not as the URL escapes it (``My%20photo.png``).
         return ("asset-missing", f"{unquote(written)!r}: {why}; left out")
     return None
-
-
-def _note_link_problem(written: str, note: Note, vault: Any) -> tuple[str, str] | None:
-    """``link-unresolved`` for a link to a ``.md`` file that is no note, as a wikilink to
-    one gets: the renderer writes its text alone, which was said nowhere."""
-    path = local_path(written.strip(), note) if written.strip() else None
-    if path is None or path.suffix.lower() != ".md":
-        return None
-    if vault.resolve(path.with_suffix("").as_posix()) is not None:
-        return None
-    return ("link-unresolved", f"no note is called {unquote(written.strip())!r}; its text stays")
 
 
 def check_references(vault: Any, memo: Any = None) -> Any:
@@ -871,9 +866,7 @@ def reference_problems(note: Note, vault: Any) -> list[Problem]:
             problem = getattr(exc, "problem", None)
             return [problem] if isinstance(problem, Problem) else []
         for reference in references:
-            found = reference_problem(reference.url, note, vault.attachment)
-            if found is None:
-                found = _note_link_problem(reference.url, note, vault)
+            found = reference_problem(reference.url, note, vault.attachment, vault.resolve)
             if found is None:
                 continue
             key = (found[0], reference.url, reference.line)

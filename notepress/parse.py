@@ -174,9 +174,17 @@ class _Collector:
     problems: list[Problem] = field(default_factory=list)
     unsafe: list[tuple[int, int]] = field(default_factory=list)
     """(line, count) of characters no output can carry, removed while reading."""
-    written: dict[str, str] = field(default_factory=dict)
-    """Each top-level key's value as written, when it is a plain scalar: the text of a
-    ``title: 2024-04-15`` that YAML read as a date."""
+    mapping: yaml.MappingNode | None = None
+    """The frontmatter's parsed nodes, for :meth:`written`."""
+
+    def written(self, key: str) -> str | None:
+        """Top-level ``key``'s value as written, when it is a plain scalar: the text of a
+        ``title: 2024-04-15`` that YAML read as a date.  Asked of the few such values only,
+        not walked for every note."""
+        for key_node, value in self.mapping.value if self.mapping is not None else ():
+            if isinstance(key_node, yaml.ScalarNode) and str(key_node.value) == key:
+                return str(value.value) if isinstance(value, yaml.ScalarNode) else None
+        return None
 
     def add(self, severity: Severity, code: str, message: str, line: int | None = None) -> None:
         self.problems.append(Problem(severity, code, message, self.path, line))
@@ -405,7 +413,7 @@ def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any] | 
             return None, body, body_line
         if isinstance(node, yaml.MappingNode):
             report.key_lines = _key_lines(node)
-            report.written = _written_scalars(node)
+            report.mapping = node
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -502,15 +510,6 @@ def _key_lines(root: yaml.MappingNode) -> dict[str, int]:
         if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE_TAG:
             lines.setdefault(str(key_node.value), key_node.start_mark.line + 1)
     return lines
-
-
-def _written_scalars(root: yaml.MappingNode) -> dict[str, str]:
-    """Each top-level key's scalar value as written (the first, if written twice)."""
-    written: dict[str, str] = {}
-    for key_node, value in root.value:
-        if isinstance(key_node, yaml.ScalarNode) and isinstance(value, yaml.ScalarNode):
-            written.setdefault(str(key_node.value), str(value.value))
-    return written
 
 
 def _alias_overflow(root: yaml.Node, report: _Collector) -> bool:
@@ -814,8 +813,9 @@ def _text(meta: dict[str, Any], key: str, report: _Collector) -> str:
         return ""
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         return str(value).strip()
-    if isinstance(value, bool | date) and key in report.written:
-        return report.written[key].strip()
+    written = report.written(key) if isinstance(value, bool | date) else None
+    if written is not None:
+        return written.strip()
     report.error("field-type", f"'{key}' must be text, not {type(value).__name__}", key=key)
     return ""
 

@@ -205,7 +205,7 @@ def _load(
     jobs = config.vault.jobs or None
     git = None
     if cache is not None and settings.date_from_git:
-        from .gitdates import head_commit
+        from .gitdates import dated_at, head_commit
 
         # Git dates change without a file changing: the kept vault is the one dated from
         # the commit HEAD names, and without one the vault is read whole.
@@ -234,8 +234,6 @@ def _load(
         )
         if refreshed is not None:
             if git is not None:
-                from .gitdates import dated_at
-
                 dated_at(survey.root, git)
             vault = refreshed.vault
             cache.know_shape(vault, refreshed.checked_shape, refreshed.checked_faces)

@@ -226,8 +226,9 @@ def parse_note(
 
     if "\r" in text:
         text = _NEWLINES.sub("\n", text)
-    # Mojibake is made of non-ASCII characters: ASCII text needs no look for it.
-    maybe_mojibake = not text.isascii() and _MAYBE_MOJIBAKE.search(text) is not None
+    # Mojibake starts with a character of U+00C2..U+00F4, all written in UTF-8 with the
+    # byte 0xC3: text without that byte (English, Chinese, Russian...) needs no look for it.
+    maybe_mojibake = b"\xc3" in raw and _MAYBE_MOJIBAKE.search(text) is not None
     repaired = _fix_encoding(text) if maybe_mojibake else text
     if repaired != text:
         changed, example = _first_repair(text, repaired)

@@ -104,9 +104,14 @@ def parse_files(
 
     Parsed on a process pool when ``jobs`` allows more than one process and the work is
     large enough (:data:`MIN_PARALLEL_NOTES`, :data:`MIN_PARALLEL_BYTES`), else here.
-    ``read_body=False``: the frontmatter alone (see :func:`~notepress.parse.parse_note`).
+    ``read_body=False``: the frontmatter alone (see :func:`~notepress.parse.parse_note`),
+    always here: reading a frontmatter costs about what moving its note back from a worker
+    does, so a pool only adds work (10,000 notes: 2.8 s of CPU here, 3.9 to 4.5 s and no
+    less wall time on two workers).
     """
     work = partial(_parse_chunk, settings=settings, read_body=read_body)
+    if not read_body:
+        return work(items)
     return _spread(work, items, [len(raw) for _, raw in items], jobs)
 
 

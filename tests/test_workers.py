@@ -112,6 +112,21 @@ def test_small_vault_is_parsed_here(vault_root: Path, monkeypatch: pytest.Monkey
     assert len(workers.parse_files(items, ParseSettings(), jobs=4)) == 100
 
 
+def test_frontmatter_alone_is_read_here(
+    vault_root: Path, monkeypatch: pytest.MonkeyPatch, pool_for_any_size: list[int]
+) -> None:
+    """A frontmatter costs about what moving its note back from a worker does: no pool,
+    whatever the size, and the notes a pool of whole reads would give, bodies unread."""
+    items = _items(vault_root)
+    here = workers.parse_files(items, ParseSettings(), jobs=4, read_body=False)
+    assert pool_for_any_size == []
+    whole = workers.parse_files(items, ParseSettings(), jobs=4)
+    assert pool_for_any_size == [1]
+    assert [note.title for note in here] == [note.title for note in whole]
+    assert all(note.outlined for note in whole)
+    assert sum(note.outlined for note in here) < len(here) // 2
+
+
 def test_jobs_from_environment_and_argument(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(workers.JOBS_ENV, "3")
     assert workers.job_count() == 3

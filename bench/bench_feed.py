@@ -22,7 +22,8 @@ does.  Both are run as whole processes, the way a person runs them:
   rendering every published note's body once (CommonMark, no plugins), next to Hugo: the floor under
   any cold build;
 - ``feed, full archive, peak memory``: the cold build's largest process;
-- ``newsletter (latest 20)``: cold, again with nothing changed, after one note is edited,
+- ``newsletter (latest 20)``: cold (``--no-cache``, and the default command with an empty
+  cache, as in a fresh checkout), again with nothing changed, after one note is edited,
   after a heading is added to it and after a draft is published (each edit three times, a
   new edit before each build, the median build reported; largest size only), and two floors
   under the cold one: Python starting with the modules a build imports, and PyYAML reading
@@ -137,7 +138,12 @@ WARM_GOAL = 0.2
 MEMORY_GOAL_MB = 400.0
 #: Edits measured for each kind of edit (the median build is reported).
 EDITS = 3
-NEWSLETTER_GOALS = {"cold": 1.5, "nothing changed": 0.5, "one note edited": 1.0}
+NEWSLETTER_GOALS = {
+    "cold": 1.5,
+    "cold, empty cache (a first build)": 1.5,
+    "nothing changed": 0.5,
+    "one note edited": 1.0,
+}
 
 
 def hugo_binary() -> Path:
@@ -245,7 +251,13 @@ def newsletter_rows(
 ) -> list[dict[str, Any]]:
     out = folder / "out-newsletter"
     runs = {"cold": build(vault, "newsletter", out, *no_cache, repeat=repeat)}
-    build(vault, "newsletter", out)  # fills the cache, untimed
+    # The command as a scheduled job in a fresh checkout runs it: with the cache on, and
+    # nothing in it (a new output folder has a cache of its own).  Once: a second run
+    # would find the cache this one filled.
+    runs["cold, empty cache (a first build)"] = build(vault, "newsletter", folder / "out-first")
+    build(vault, "newsletter", out)  # a first build: keeps no vault, untimed
+    forget_record(vault, out)
+    build(vault, "newsletter", out)  # the second reads the whole vault and keeps it, untimed
     runs["nothing changed"] = build(vault, "newsletter", out, repeat=repeat)
     # The same without the last build's record (notepress.unchanged): every note's cached
     # parse, the link checks and the target's key, which is what one edit costs at least.

@@ -373,8 +373,9 @@ def _build(args: argparse.Namespace) -> int:
             progress=display,
             cache=args.cache,
             listed=request.listed() if request is not None else None,
-            # Without a cache nothing read is kept, so only what is published is read.
-            bodies="all" if args.cache else "published",
+            # Only what is published is read when nothing read would be kept (no cache)
+            # or may ever be used again (a first build, as in a fresh checkout).
+            bodies="published",
         )
         if not args.quiet:
             _announce_defaults(project.config.path)

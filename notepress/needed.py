@@ -3,14 +3,15 @@
 A target selects notes by what their frontmatter says (draft, dates, tags), so its selection
 can be made before any body is read.  The bodies read are then those of the selected notes,
 of the notes they embed (whose text is published with them) and of the notes they link to
-(whose headings and block ids a link's anchor needs), by wikilink or by path.  A newsletter of the latest 20 notes of
-a 10,000-note vault reads some 100 bodies, not 10,000.
+(whose headings and block ids a link's anchor needs), by wikilink or by path.  A newsletter
+of the latest 20 notes of a 10,000-note vault reads some 100 bodies, not 10,000.
 
-This is for a build without a cache, which has nothing to keep for the next one (a build in a
-fresh checkout).  With a cache the whole vault is read once and kept
-(:mod:`notepress.refresh`), which the next build repays.  Everything a build publishes is the
-same either way; what differs is what it can warn about: the problems of a body it did not
-read are ``notepress check``'s to report.
+This is for a build that has nothing to keep for the next one: without a cache, or the first
+with one, as every build in a fresh checkout is (a scheduled job that sends the newsletter).
+A later build with a cache reads the whole vault once and keeps it
+(:mod:`notepress.refresh`), which the builds after it repay.  Everything a build publishes
+is the same either way; what differs is what it can warn about: the problems of a body it
+did not read are ``notepress check``'s to report.
 
 Bodies can still change a selection, and are read first when they may:
 

@@ -141,11 +141,13 @@ def load_project(
     ``jobs`` (else ``[vault] jobs``) caps the processes that parse and render notes: 1 works
     here.  ``listed``: the vault's files as the caller listed them before reading any (see
     :func:`~notepress.refresh.list_notes`), not listed again.
-    ``bodies="published"``, without a cache and not ``strict``: read every note's
-    frontmatter but only the bodies ``targets`` publish, embed or link to (see
-    :mod:`notepress.needed`); the vault then answers for those alone, and ``check`` is what
-    reports the problems of the others.  A target that takes every note (no limit, no tag
-    or date filter) has every body read at once.
+    ``bodies="published"``, not ``strict``, and without a cache or with one that holds
+    nothing yet: read every note's frontmatter but only the bodies ``targets`` publish,
+    embed or link to (see :mod:`notepress.needed`); the vault then answers for those alone,
+    and ``check`` is what reports the problems of the others.  A target that takes every
+    note (no limit, no tag or date filter) has every body read at once.  With a cache that
+    an earlier build filled, the whole vault is read and kept, which the builds after it
+    repay (:mod:`notepress.refresh`).
     """
     root = Path(vault)
     if not root.is_dir():
@@ -171,7 +173,7 @@ def load_project(
     chosen = [t for name, t in cfg.targets.items() if targets is None or name in targets]
     if (
         bodies == "published"
-        and opened is None
+        and (opened is None or opened.found_empty)
         and not strict
         and not any(map(_takes_every_note, chosen))
     ):

@@ -1,4 +1,5 @@
-"""A build without a cache reads only the bodies it publishes, and publishes the same bytes.
+"""A build without a cache, or the first with one, reads only the bodies it publishes, and
+publishes the same bytes.
 
 The vault: a newest note that links to a heading, to a block through an embedded note, to a
 heading by a markdown link, and embeds a note that embeds another; notes nothing published
@@ -8,6 +9,7 @@ reaches, one with a broken link; a note whose only tag is written inline.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -255,6 +257,49 @@ def test_build_without_cache_says_how_many_bodies_it_read(vault: Path, tmp_path:
     assert done.code == 0, done.stderr
     assert f"{len(NOTES)} notes, {len(NEWSLETTER_READS)} read whole" in done.stderr
     assert "Nowhere at all" not in done.stderr
+
+
+def test_a_first_build_with_a_cache_reads_what_it_publishes_and_the_next_keeps_the_vault(
+    vault: Path, tmp_path: Path, reproducible: int
+) -> None:
+    """A first build (a fresh checkout: nothing in the cache) has nothing to reuse, so it
+    reads as a build without a cache does; the build after it reads the whole vault, keeps
+    it, and reports the problems of every note.  Each publishes what ``--no-cache`` does."""
+    root = tmp_path / "vault"
+    shutil.copytree(vault, root)
+    out = tmp_path / "out"
+
+    def build(*more: str) -> str:
+        done = run_cli("build", str(root), "-t", "newsletter", "--verbose", *more)
+        assert done.code == 0, done.stderr
+        return done.stderr
+
+    first = build("-o", str(out))
+    assert f"{len(NOTES)} notes, {len(NEWSLETTER_READS)} read whole" in first
+    assert "Nowhere at all" not in first
+    build("-o", str(tmp_path / "plain"), "--no-cache")
+    assert _files(out) == _files(tmp_path / "plain")
+
+    with (root / "lead.md").open("a", encoding="utf-8") as note:
+        note.write("\nA line added after the first build.\n")
+    second = build("-o", str(out))
+    assert f"load vault: {len(NOTES)} notes," in second and "read whole" not in second
+    assert "Nowhere at all" in second  # an unpublished note's broken link, read this time
+    build("-o", str(tmp_path / "plain"), "--no-cache")
+    assert _files(out) == _files(tmp_path / "plain")
+    assert "A line added after the first build." in (out / "newsletter/feed.json").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_a_cache_an_earlier_build_filled_means_the_whole_vault_is_read(
+    vault: Path, tmp_path: Path
+) -> None:
+    first = load_project(vault, output=tmp_path, targets=["newsletter"], bodies="published")
+    assert {n.path.as_posix() for n in first.vault.notes if n.outlined} == NEWSLETTER_READS
+    assert all(target.ok for target in first.build(["newsletter"]).targets)
+    again = load_project(vault, output=tmp_path, targets=["newsletter"], bodies="published")
+    assert all(note.outlined for note in again.vault.notes)
 
 
 def _note_files() -> list[Path]:

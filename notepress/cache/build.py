@@ -60,6 +60,11 @@ class Cache:
         return cls(BuildCache.open(output, vault_root))
 
     @property
+    def found_empty(self) -> bool:
+        """Nothing of an earlier build could be read (see :attr:`BuildCache.found_empty`)."""
+        return self.store.found_empty
+
+    @property
     def problems(self) -> list[Problem]:
         return self.store.problems
 

@@ -143,6 +143,7 @@ class BuildCache:
     _check_lookups: int = 0
     _pending_checks: list[tuple[str, str, str, str]] = field(default_factory=list)
     _kept: bool = False
+    _opened_empty: bool = False
 
     @property
     def path(self) -> Path:
@@ -152,6 +153,7 @@ class BuildCache:
     def open(cls, output: Path, vault_root: Path) -> BuildCache:
         cache = cls(Path(output), Path(vault_root).resolve())
         cache._open_for_reading()
+        cache._opened_empty = cache._read is None
         return cache
 
     # reading ---------------------------------------------------------------------------
@@ -375,6 +377,12 @@ class BuildCache:
             record.manifest,
         )
         self._execute_many("INSERT OR REPLACE INTO targets VALUES (?,?,?,?,?,?,?)", [row])
+
+    @property
+    def found_empty(self) -> bool:
+        """No earlier build of this output left a file this build could read: the first
+        build, in a fresh checkout or a new cache folder, or after one was discarded."""
+        return self._opened_empty
 
     @property
     def discarded(self) -> bool:

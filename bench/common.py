@@ -12,7 +12,8 @@ rows::
 Every figure is of a whole process, measured the same way for notepress and for its anchor
 (Hugo, pandoc, WeasyPrint): CPU time is user plus system time of the process and everything it
 waited for (worker processes, pandoc), as ``wait4`` reports it; peak memory is the largest
-resident set among them.  CPU time, not wall time, is what ratios compare: the machine that
+resident set among them (the command's own: it is started from a small launcher, not from
+the benchmark's process, whose size Linux would count as the command's).  CPU time, not wall time, is what ratios compare: the machine that
 runs the benchmarks is usually shared, and a busy neighbour stretches wall time, not CPU time.
 """
 
@@ -75,6 +76,27 @@ def measure(
     return next(run for run in runs if run.cpu_s == middle)
 
 
+#: Runs the measured command and reports its ``wait4`` figures on the descriptor it is given.
+#: Linux carries a process's peak resident set across ``exec``, and a child starts with its
+#: parent's: a command started straight from this process (over 100 MB once notepress is
+#: imported) would report that as its own peak.  Forked from this small interpreter (``-S
+#: -I``: a few MB), its peak is its own.
+_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    except OSError as exc:
+        sys.stderr.write(f"cannot run {sys.argv[2]}: {exc}\\n")
+    os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+with os.fdopen(int(sys.argv[1]), "w") as out:
+    cpu = usage.ru_utime + usage.ru_stime
+    out.write(f"{cpu} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
 def _run_once(
     command: Sequence[str | os.PathLike[str]],
     *,
@@ -82,28 +104,32 @@ def _run_once(
     env: Mapping[str, str] | None,
     ok_codes: tuple[int, ...],
 ) -> Measure:
+    read, write = os.pipe()
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [os.fspath(part) for part in command],
-        cwd=cwd,
-        env=None if env is None else {**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    assert process.stderr is not None
-    errors = process.stderr.read()  # drained as it runs: a full pipe would stall the child
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    process.stderr.close()
-    if process.returncode not in ok_codes:
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-S", "-I", "-c", _LAUNCHER, str(write)]
+            + [os.fspath(part) for part in command],
+            cwd=cwd,
+            env=None if env is None else {**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            pass_fds=(write,),
+        )
+    finally:
+        os.close(write)
+    with os.fdopen(read) as figures:
+        errors = process.communicate()[1]  # drained as it runs: a full pipe would stall it
+        wall = time.perf_counter() - started
+        reported = figures.read().split()
+    if process.returncode != 0 or len(reported) != 3:
         tail = errors.decode("utf-8", "replace")[-2000:]
-        raise BenchError(f"{' '.join(map(str, command))} exited {process.returncode}:\n{tail}")
-    return Measure(
-        cpu_s=usage.ru_utime + usage.ru_stime,
-        wall_s=wall,
-        peak_mb=_megabytes(usage.ru_maxrss),
-    )
+        raise BenchError(f"{' '.join(map(str, command))} could not be run:\n{tail}")
+    cpu, maxrss, code = float(reported[0]), int(reported[1]), int(reported[2])
+    if code not in ok_codes:
+        tail = errors.decode("utf-8", "replace")[-2000:]
+        raise BenchError(f"{' '.join(map(str, command))} exited {code}:\n{tail}")
+    return Measure(cpu_s=cpu, wall_s=wall, peak_mb=_megabytes(maxrss))
 
 
 def _megabytes(maxrss: int) -> float:

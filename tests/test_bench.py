@@ -86,6 +86,28 @@ def test_measure_counts_the_whole_process_tree() -> None:
         common.measure(common.python_command("raise SystemExit(3)"))
 
 
+def test_peak_is_the_commands_own() -> None:
+    """Measured from a process of 300 MB, a small command reports its own peak, and a large
+    one its 200 MB: Linux carries a parent's peak into the child it starts."""
+    code = f"""
+import sys
+sys.path.insert(0, {str(BENCH)!r})
+import common
+big = bytearray(300 * 1024 * 1024)
+for i in range(0, len(big), 4096):
+    big[i] = 1
+grow = "x = bytearray(200 * 1024 * 1024)\\nfor i in range(0, len(x), 4096): x[i] = 1"
+print(common.measure(common.python_command("pass")).peak_mb)
+print(common.measure(common.python_command(grow)).peak_mb)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    small, large = map(float, done.stdout.split())
+    assert small < 100
+    assert 200 <= large < 300
+
+
 def test_rows_follow_the_protocol() -> None:
     mine = common.Measure(2.0, 3.0, 100.0)
     hugo = common.Measure(4.0, 2.0, 300.0)

@@ -56,7 +56,7 @@ import notepress
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import figures_row
+from common import BenchError, figures_row, measure
 
 from notepress.exporters import epub as epub_module
 from notepress.exporters.epub import pandoc as _epub_pandoc
@@ -283,21 +283,11 @@ def child_build(vault: str, out: str, target: str, html_dump: str) -> dict[str, 
 def pandoc_alone(source: Path, out: Path, reader: str = "html") -> dict[str, float]:
     """Plain pandoc on ``source``: CPU and wall seconds, peak resident megabytes."""
     binary, _ = _epub_pandoc.pandoc_binary()
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [binary, "-f", reader, "-t", "epub3", "-o", str(out), str(source)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"plain pandoc failed on {source.name}")
-    return {
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "wall_s": wall,
-        "peak_mb": usage.ru_maxrss / 1024,
-    }
+    try:
+        figures = measure([binary, "-f", reader, "-t", "epub3", "-o", out, source])
+    except BenchError as exc:
+        raise SystemExit(f"plain pandoc failed on {source.name}: {exc}") from exc
+    return figures.as_dict()
 
 
 def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:

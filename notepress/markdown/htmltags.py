@@ -13,7 +13,28 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["SIMPLE_TAG", "TagInfo", "split_tags", "tag_info"]
+__all__ = ["SIMPLE_TAG", "VOID", "TagInfo", "split_tags", "tag_info"]
+
+#: HTML's void elements, which never have content: ``<br>`` and ``<br/>`` are complete.
+VOID = frozenset(
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "keygen",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    }
+)
 
 _PLAIN = re.compile(r"[^>=]*")
 _SPACE = re.compile(r"[ \t\n\r\f]*")

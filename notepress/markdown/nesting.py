@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from markdown_it import MarkdownIt
 
-from .htmltags import SIMPLE_TAG, split_tags, tag_info
+from .htmltags import SIMPLE_TAG, VOID, split_tags, tag_info
 
 if TYPE_CHECKING:
     from markdown_it.rules_block import StateBlock
@@ -34,26 +34,6 @@ MAX_DEPTH = 32
 
 #: ``env`` key where the parser records the first (0-based) source line it flattened.
 FLATTENED_LINE = "nesting_flattened_line"
-
-_VOID = frozenset(
-    {
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "keygen",
-        "link",
-        "meta",
-        "param",
-        "source",
-        "track",
-        "wbr",
-    }
-)
 
 
 def nesting_plugin(md: MarkdownIt) -> None:
@@ -120,7 +100,7 @@ def cap_html_depth(html: str, limit: int = MAX_DEPTH) -> tuple[str, bool]:
             out.append(piece)
             continue
         if not info.end:
-            if info.name in _VOID or info.self_closing:
+            if info.name in VOID or info.self_closing:
                 out.append(piece)
                 continue
             keep = kept < limit
@@ -181,7 +161,7 @@ def _surely_within(html: str, limit: int) -> bool:
     for (end, name), tag in zip(names, tags, strict=True):
         name = name.lower()
         if not end:
-            if name in _VOID or tag.endswith("/>"):
+            if name in VOID or tag.endswith("/>"):
                 continue
             depth += 1
             if depth > limit:
@@ -204,7 +184,7 @@ def _within(pieces: list[str], limit: int) -> bool:
             continue
         name = info.name
         if not info.end:
-            if name in _VOID or info.self_closing:
+            if name in VOID or info.self_closing:
                 continue
             if len(stack) >= limit:
                 return False

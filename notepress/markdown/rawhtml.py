@@ -1,0 +1,68 @@
+"""A note's raw HTML read as Obsidian reads it: one markdown block at a time.
+
+Obsidian hands each block of a note to the browser's HTML parser on its own, so what one block
+leaves open ends with that block.  A rendered note is one document, read whole by the
+sanitiser and the outputs' parsers, where two habits of hand-written HTML would take the rest
+of the note with them:
+
+- an element written as closing itself (``<iframe src="..."/>``, ``<textarea/>``): HTML
+  ignores the slash on any element that is not void, so the element stays open;
+- a frame, text area, script or style left open (``<iframe ...>`` without ``</iframe>``):
+  its content is raw text up to its end tag, so every block after it would become the
+  content of an element the sanitiser then removes with it.
+
+So a self-closed element that is not void is written as an empty element, as its author
+meant, and a raw-text element a block leaves open is closed at the end of the block.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .htmltags import VOID, split_tags, tag_info
+
+__all__ = ["as_obsidian_reads"]
+
+#: Elements whose content an HTML parser reads as text up to their end tag, whatever it holds.
+RAW_TEXT = frozenset(
+    {
+        "iframe",
+        "noembed",
+        "noframes",
+        "noscript",
+        "plaintext",
+        "script",
+        "style",
+        "textarea",
+        "title",
+        "xmp",
+    }
+)
+_RAW_OPENER = re.compile(r"<(?:" + "|".join(sorted(RAW_TEXT)) + r")[\s/>]", re.IGNORECASE)
+
+
+def as_obsidian_reads(html: str, *, block: bool) -> str:
+    """``html``, the raw HTML of one block (``block``) or one inline tag, with each
+    self-closed element that is not void written as an empty element and, in a block, each
+    raw-text element it leaves open closed at its end."""
+    if "/>" not in html and not (block and _RAW_OPENER.search(html)):
+        return html
+    pieces = split_tags(html)
+    open_raw: str | None = None
+    for index in range(1, len(pieces), 2):
+        info = tag_info(pieces[index])
+        if info is None:
+            continue
+        if open_raw is not None:  # text up to the element's own end tag
+            if info.end and info.name == open_raw:
+                open_raw = None
+            continue
+        if info.end:
+            continue
+        if info.self_closing and info.name not in VOID:
+            pieces[index] = pieces[index][:-2].rstrip() + f"></{info.name}>"
+        elif info.name in RAW_TEXT and not info.self_closing:
+            open_raw = info.name
+    if block and open_raw is not None:
+        pieces.append(f"</{open_raw}>")
+    return "".join(pieces)

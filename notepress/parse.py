@@ -289,6 +289,14 @@ def _body_problems(outline: Outline, report: _Collector) -> None:
         report.warn("math-invalid", _math_message(tex), line=line)
     for line, language in outline.query_blocks:
         report.warn("query-block", _query_message(language), line=line)
+    if outline.hidden_from is not None:
+        report.warn(
+            "comments-hid-rest",
+            "the %% comments from this line on are too tangled with code to tell apart, so "
+            "the rest of the note is hidden to keep them private; close each comment on the "
+            "line it opens, or keep %% out of code",
+            line=outline.hidden_from,
+        )
 
 
 def _fix_encoding(text: str) -> str:

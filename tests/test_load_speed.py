@@ -107,6 +107,30 @@ def test_the_line_test_never_calls_code_what_the_parse_finds_in_code(text: str) 
         assert comments._parsed_code_markers(text, _code_of) == frozenset()
 
 
+#: Whole-line comments, the shape taken without a parse after each (holding what would
+#: start code anywhere else), and the blank lines that make them paragraphs of their own.
+_LONE_COMMENTS = ["%%note%%", "%%a `b%%", "%%x $y%%", "%%[[a|b]] ~~~%%", "%%c | d%%", "", ""]
+_with_lone_comments = st.lists(
+    st.one_of(_line, st.sampled_from(_LONE_COMMENTS)), min_size=1, max_size=14
+).map("\n".join)
+
+
+@given(_with_lone_comments)
+@example("- ```\n\n%%x%%\n\n  %%code without the comment%%\n  ```\n")
+@example("`a\n\n%%b ` c%%\n\n`%%d%%`\n")
+def test_comments_taken_together_are_cut_as_one_parse_after_each_would_cut_them(
+    text: str,
+) -> None:
+    """What is taken as inert (cut without parsing the rest again) is cut exactly as when
+    the note is parsed again after every comment."""
+    fast = comments.hide_comments(text, _code_of)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(comments, "_inert", lambda *args: False)
+        patch.setattr(comments, "_MAX_ROUNDS", 10_000)
+        patch.setattr(comments, "_ROUNDS", 10_000)
+        assert fast == comments.hide_comments(text, _code_of)
+
+
 def test_the_line_test_spares_the_parse_only_where_it_can_tell() -> None:
     may = comments._may_hold_code_at_markers
     assert not may("```py\nx = 1\n```\n\nwords %%private%% words\n")

@@ -27,10 +27,17 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from notepress.markdown import DocumentLinks, LinkStyle, RenderedNote, UrlLinks, render_note
+from notepress.markdown import (
+    DocumentLinks,
+    LinkStyle,
+    RenderedNote,
+    UrlLinks,
+    comments,
+    render_note,
+)
 from notepress.markdown.outline import read_outline
 from notepress.markdown.parser import create_parser
-from notepress.model import Note
+from notepress.model import Note, Severity
 from notepress.parse import parse_note
 from notepress.slugs import lookup_key
 from notepress.vault import Vault, load_vault
@@ -333,6 +340,38 @@ def test_private_comments_never_reach_the_output(markdown: str) -> None:
     assert "Visible" in html
     assert "PRIVATE" not in html
     assert "%%" not in html
+
+
+def _comment_note(body: str) -> Note:
+    text = f"---\ntitle: Remarks\ncreated: 2024-01-01\ndraft: false\n---\n{body}"
+    return parse_note(PurePosixPath("remarks.md"), text.encode())
+
+
+def test_comments_alone_on_their_lines_are_all_settled_however_many() -> None:
+    """The shape a drawing plugin writes after every drawing: no round of parsing each, so
+    a hundred of them in a note with code hide nothing but themselves."""
+    body = "Code `x` here.\n\n" + "".join(f"%%REMARK {i} `%%\n\n" for i in range(100))
+    body += "The end stays.\n"
+    note = _comment_note(body)
+    assert not any(p.code == "comments-hid-rest" for p in note.problems)
+    html = render(body).html
+    assert "The end stays." in html and "REMARK" not in html
+
+
+def test_comments_too_tangled_to_settle_hide_the_rest_and_say_so() -> None:
+    """Each comment glued to its words costs a parse; past the rounds a note's size allows,
+    the rest of the note is hidden (private text stays private), with a warning on the line
+    it starts from: public text is never lost in silence."""
+    body = "Code `x` here.\n\n" + "".join(f"w{i}%%SECRET {i}%%t\n\n" for i in range(80))
+    body += "The end.\n"
+    note = _comment_note(body)
+    (hid,) = [p for p in note.problems if p.code == "comments-hid-rest"]
+    assert hid.severity is Severity.WARNING
+    # Body line 1 is file line 6; the first comment is on body line 3, one every two lines.
+    assert hid.line == 6 + 2 + 2 * comments._MAX_ROUNDS
+    html = render(body).html
+    assert "w0" in html and f"w{comments._MAX_ROUNDS - 1}" in html
+    assert "SECRET" not in html and "The end." not in html
 
 
 # --- raw HTML ---------------------------------------------------------------------------------------

@@ -29,10 +29,11 @@ a digest of the text (see ``_nested_codes``): a note's placeholder parse runs on
 Failing closed: cutting a comment can change what is code after it (a comment holding a
 backtick or a fence opener, a line left blank).  So comments are taken in order, and after one
 that might change anything the rest is parsed again; inert comments (see ``_inert``) are taken
-together from one parse.  When that takes more than a few rounds, or the placeholder parse and
-the real parse disagree about a ``%%``, the first ``%%`` not yet settled hides the rest of the
-note: private text stays private, at the cost of public text after it.  Each round is one parse
-plus linear scans, and the rounds are bounded, so the whole stays linear in the note.
+together from one parse.  When that takes more rounds than the note's size allows, or the
+placeholder parse and the real parse disagree about a ``%%``, the first ``%%`` not yet settled
+hides the rest of the note: private text stays private, at the cost of public text after it,
+which the note's ``comments-hid-rest`` warning names.  Each round is one parse plus linear
+scans, and the rounds are bounded by the note's size, so the whole stays linear in the note.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from .blockids import BLOCK_ID
 __all__ = [
     "COMMENT_FREE_SOURCE",
     "FOOTNOTE_REFS",
+    "HIDDEN_FROM_LINE",
     "INLINE_ONLY",
     "KEEP_H1",
     "KEEP_HEADINGS",
@@ -67,6 +69,9 @@ __all__ = [
 
 #: The env key under which the parse records the note's text with its comments cut.
 COMMENT_FREE_SOURCE = "notepress.comments.source"
+#: The env key under which the parse records the line (0-based) from which the last resort
+#: hid the rest of the note (see :func:`hide_comments`), when it had to.
+HIDDEN_FROM_LINE = "notepress.comments.hidden_from"
 #: Env keys for a partial parse, when only some inline content matters: inline content holding
 #: none of the ``INLINE_ONLY`` strings is skipped, except H1 headings with ``KEEP_H1``.
 INLINE_ONLY = "notepress.inline_only"
@@ -83,8 +88,13 @@ _CODES = "notepress.comments.codes"
 #: In a nested parse, the table cells past the header's columns, which no token holds.
 _DROPPED = "notepress.comments.dropped"
 _MARKER = "%%"
-#: Parses spent on one note before every remaining ``%%`` counts as a marker.
+#: Parses spent on one note before the last resort: as many as keep the work within
+#: :data:`_ROUND_CHARACTERS` characters parsed, between these two counts.
 _ROUNDS = 4
+_MAX_ROUNDS = 64
+#: Characters parsed again, over all rounds, that a note may cost before the last resort:
+#: a 30 KB note gets the 64 rounds, a 1 MB one the 4.
+_ROUND_CHARACTERS = 2_000_000
 #: What an inert comment may hold: nothing that starts code, a link, HTML, an escape or a cell.
 _INERT_CONTENT = re.compile(r"(?:[\w .,;:?!*=~#+/@^{}-]|\[\[[\w .,:#@-]*\]\])*")
 #: Math counts as code: markdown, comments included, never reads inside a formula.
@@ -121,8 +131,10 @@ def _cut_comments(state: StateCore) -> None:
     def code_of(text: str, needle: str) -> list[str]:
         return list(_nested_codes(md, text, needle))
 
-    state.src = hide_comments(state.src, code_of)
+    state.src, hidden_from = _hide(state.src, code_of)
     state.env[COMMENT_FREE_SOURCE] = state.src
+    if hidden_from is not None:
+        state.env[HIDDEN_FROM_LINE] = hidden_from
 
 
 def _nested_codes(md: MarkdownIt, text: str, needle: str) -> tuple[str, ...]:
@@ -273,26 +285,36 @@ def hide_comments(text: str, code_of: CodeOf) -> str:
     is cut, unless the comment is inert (see :func:`_inert`): then nothing else can change,
     and the next comments are taken from the same parse.
     """
+    return _hide(text, code_of)[0]
+
+
+def _hide(text: str, code_of: CodeOf) -> tuple[str, int | None]:
+    """:func:`hide_comments`, and the line (0-based) from which the last resort hid the
+    rest of the note (None when every comment was settled), for a warning: public text
+    hidden is a loss the writer must hear of."""
     settled = 0  # decisions before this offset are final
-    for _ in range(_ROUNDS):
+    rounds = min(_MAX_ROUNDS, max(_ROUNDS, _ROUND_CHARACTERS // max(len(text), 1)))
+    for _ in range(rounds):
         if _MARKER not in text[settled:]:
-            return text
+            return text, None
         if not _may_hold_code(text):
             break  # no code anywhere (any more): no parse is needed
         text, settled, cut_any = _cut(text, _code_markers(text, code_of), settled)
         if not cut_any:
             # Every ``%%`` left is code in the placeholder parse; the real parse must agree.
             if sum(code.count(_MARKER) for code in code_of(text, _MARKER)) == text.count(_MARKER):
-                return text
+                return text, None
             settled = 0
             break
     if not _may_hold_code(text):
         # No code anywhere: every ``%%`` is a marker, exactly.
         rest, _, _ = _cut(text, frozenset(), 0, all_at_once=True)
-        return rest.replace(_MARKER, "")
+        return rest.replace(_MARKER, ""), None
     # The last resort: the first ``%%`` not yet settled hides the rest of the note.
     first = text.find(_MARKER, settled)
-    return text[:first] + "\n" * text.count("\n", first)
+    if first == -1:
+        return text, None
+    return text[:first] + "\n" * text.count("\n", first), text.count("\n", 0, first)
 
 
 def _may_hold_code(text: str) -> bool:
@@ -445,12 +467,15 @@ def _cut(
 def _inert(text: str, start: int, end: int) -> bool:
     """Whether cutting ``text[start:end]`` (a comment) can change nothing else of the note.
 
-    Two shapes qualify.  A comment on one line, between spaces, holding only words, plain
+    Three shapes qualify.  A comment on one line, between spaces, holding only words, plain
     punctuation and whole wikilinks, after a word on that line or at its start before a word
     (so the line keeps its kind: no empty list item, rule, heading underline, table delimiter
-    row, link definition or new indentation).  Or a block comment: a line ``%%``, any lines
-    without a fence, HTML or a link definition, a line ``%%``, with a blank line (or the
-    note's edge) before and after (so the blocks around it stay as they were).  Anything else
+    row, link definition or new indentation).  A comment that is a whole line between blank
+    lines, holding anything (see :func:`_alone_between_blank_lines`): the commonest shape of
+    all, which a drawing plugin writes after every drawing.  Or a block comment: a line
+    ``%%``, any lines without a fence, HTML or a link definition, a line ``%%``, with a blank
+    line (or the note's edge) before and after (so the blocks around it stay as they were).
+    Anything else
     might change what is code around it (a backtick pairing with one outside, a fence left
     open...), so the rest of the note is read again after it is cut.
     """
@@ -461,11 +486,38 @@ def _inert(text: str, start: int, end: int) -> bool:
         blank_before = start == 0 or text[max(start - 2, 0) : start] in ("\n\n", "\n")
         return blank_before and _is_block_comment(text, end, content)
     prefix = text[text.rfind("\n", 0, start) + 1 : start]
+    if not prefix and _alone_between_blank_lines(text, start, end):
+        return True
     if prefix:
         placed = before in " \t" and any(c.isalpha() for c in prefix) and "[" not in prefix
     else:
         placed = text[end : end + 1] == " " and text[end + 1 : end + 2].isalpha()
     return placed and after in " \t\n" and _INERT_CONTENT.fullmatch(content) is not None
+
+
+#: Blank lines (empty ones, as :func:`_alone_between_blank_lines` counts them).
+_EMPTY_LINES = re.compile(r"\n*")
+
+
+def _alone_between_blank_lines(text: str, start: int, end: int) -> bool:
+    """Whether the one-line comment ``text[start:end]``, at the start of its line, is all of
+    its line, with an empty line (or the note's edge) before and after it and no
+    indentation on the next line that is not empty.
+
+    Such a comment is a paragraph of its own, and nothing it holds can reach past it: a code
+    span or an inline formula ends with its paragraph, and a fence, a formula block or an
+    HTML block starts a line, which starts with ``%%`` here.  Cut, it leaves blank lines,
+    which change no code around it but one: an indented block after a list, which the
+    comment's paragraph ended and a list without it would continue, hence the last rule.
+    """
+    if start >= 2 and text[start - 2] != "\n":
+        return False
+    if end < len(text) and text[end] != "\n":
+        return False
+    following = _EMPTY_LINES.match(text, end).end()  # type: ignore[union-attr]
+    if following < len(text) and following - end < 2:
+        return False  # the next line is not empty
+    return following >= len(text) or text[following] not in " \t"
 
 
 def _is_block_comment(text: str, end: int, content: str) -> bool:

@@ -21,7 +21,14 @@ from ..model import Link
 from ..slugs import lookup_key
 from ..texmacros import TexMacros
 from .blockids import BLOCK_ID, may_hold_block_id
-from .comments import COMMENT_FREE_SOURCE, FOOTNOTE_REFS, INLINE_ONLY, KEEP_H1, KEEP_HEADINGS
+from .comments import (
+    COMMENT_FREE_SOURCE,
+    FOOTNOTE_REFS,
+    HIDDEN_FROM_LINE,
+    INLINE_ONLY,
+    KEEP_H1,
+    KEEP_HEADINGS,
+)
 from .headings import heading_source, inline_text
 from .inlinetags import inline_tags, may_hold_tag
 from .math import convertible, invalid_formulas
@@ -58,6 +65,9 @@ class Outline:
     """(file line, TeX) of each formula no output can show as math."""
     query_blocks: tuple[tuple[int, str], ...] = ()
     """(file line, language) of each query block, which no output shows (:mod:`.queries`)."""
+    hidden_from: int | None = None
+    """The file line from which comments too tangled with code to settle hid the rest of
+    the body (see :mod:`.comments`), if they did."""
 
     def headings_for(self, title: str) -> tuple[tuple[int, str, str], ...]:
         """The headings a render of the note titled ``title`` shows, with their slugs.
@@ -99,6 +109,7 @@ def read_outline(
         and not may_hold_block_id(body)
         and "$" not in body
         and not QUERY_FENCE.search(body)
+        and "%%" not in body
     ):
         return Outline()
     # Only blocks that may hold a wikilink (or a footnote reference, without which a
@@ -134,7 +145,13 @@ def read_outline(
         query_blocks=tuple(
             (first_line + line, language) for line, language in query_blocks(tokens)
         ),
+        hidden_from=_hidden_from(env, first_line),
     )
+
+
+def _hidden_from(env: dict[str, object], first_line: int) -> int | None:
+    line = env.get(HIDDEN_FROM_LINE)
+    return first_line + line if isinstance(line, int) else None
 
 
 def _unique(tags: Iterator[str]) -> tuple[str, ...]:

@@ -278,19 +278,24 @@ def test_images_inside_the_vault_still_load(make_vault, build_vault) -> None:
             "notes/a.md": note_text(
                 "With images",
                 "![[pic one.png]]\n\n![alt](../attachments/pic%20two.png)\n\n"
-                '<img src="../attachments/pic one.png" alt="again">\n',
+                '<img src="../attachments/pic one.png" alt="again">\n\n'
+                # From the vault's root, as Obsidian reads a path from ``/``.
+                "![root](/attachments/pic%20three.png)\n\n"
+                '<img src="/attachments/pic four.png" alt="root html">\n',
                 note_id="230301IM01",
                 created="2023-03-01",
             ),
             "attachments/pic one.png": png_bytes("#00aa00"),
             "attachments/pic two.png": png_bytes("#0000aa", (20, 20)),
+            "attachments/pic three.png": png_bytes("#aa0000", (30, 30)),
+            "attachments/pic four.png": png_bytes("#aaaa00", (40, 40)),
         },
         config='[targets.d]\nexporter = "pdf"\n',
     )
     result = build_vault(root).targets[0]
     assert result.ok, result.error
     assert [p for p in result.problems] == []
-    assert image_count(reader(result.files[0])) == 2
+    assert image_count(reader(result.files[0])) == 4
 
 
 def test_a_missing_image_is_reported_against_its_note(make_vault, build_vault) -> None:

@@ -222,9 +222,8 @@ def _judge(written: str, note: Note, vault: Vault, policy: LoadPolicy) -> tuple[
         return written, "not a valid URL"
     if urlsplit(written).scheme or written.startswith("//"):
         return written, policy.refusal(written)
-    path = unquote(urlsplit(written).path)
-    if path.startswith("/"):
-        return Path(path).as_uri(), "absolute paths are not allowed"
+    # A path from ``/`` is from the vault's root, as Obsidian and the renderer read it: one
+    # to a file outside the vault (``/etc/passwd``) is no attachment of it, and refused so.
     joined = local_path(written, note)
     if joined is None:
         return urljoin(vault_url(note.path.parent.as_posix() + "/"), written), (

@@ -309,8 +309,48 @@ def _highlight_code(root: Element, formatter: HtmlFormatter) -> None:
         pre.set("data-language", language)
         colored = highlight(code.text_content(), lexer, formatter)
         replacement = html_tree(colored, container="code")
+        _unwrap_plain_tokens(replacement, formatter)
         replacement.set("class", code.get("class") or "")
         _replace(code, replacement)
+
+
+def _unwrap_plain_tokens(code: Any, formatter: HtmlFormatter) -> None:
+    """Take out the ``<span>`` of every token its style leaves as plain text, and of blanks.
+
+    Each span is an inline box WeasyPrint lays out, keeps and draws one by one: in C or
+    C++ blocks, names, punctuation and whitespace are half the tokens, so a code-heavy
+    digest (a vault of contest solutions) took twice the CPU time and memory for nothing
+    the page shows.  The text of the spans stays where it was, merged with its neighbours.
+    """
+    plain = _plain_classes(formatter.style)
+    for span in list(code.iter("span")):
+        if span.get("class") in plain and len(span.attrib) == 1:
+            span.drop_tag()
+
+
+_PLAIN_CLASSES: dict[Any, frozenset[str]] = {}
+
+
+def _plain_classes(style: Any) -> frozenset[str]:
+    """Pygments classes ``style`` gives nothing a page shows: no color, background, weight,
+    slant, underline or border; for whitespace (``w``), whose color and weight never show,
+    no background, underline or border."""
+    found = _PLAIN_CLASSES.get(style)
+    if found is None:
+        from pygments.token import STANDARD_TYPES, Whitespace
+
+        def shown(token: Any) -> tuple[str, ...]:
+            if token is Whitespace:
+                return ("bgcolor", "underline", "border")
+            return ("color", "bgcolor", "bold", "italic", "underline", "border")
+
+        found = frozenset(
+            STANDARD_TYPES[token]
+            for token, rules in style
+            if STANDARD_TYPES.get(token) and not any(rules[key] for key in shown(token))
+        )
+        _PLAIN_CLASSES[style] = found
+    return found
 
 
 def _open_details(root: Element) -> None:

@@ -255,3 +255,23 @@ def test_only_the_workers_import_weasyprint(make_vault) -> None:
     )
     assert probe.stdout.split() == ["0", "False"], probe.stderr
     assert (root / "_publish" / "m" / "digest.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_weasyprint_messages_are_kept_once_and_glyph_notes_not_at_all() -> None:
+    """A digest of text no font has logs a note per glyph drawn: none is kept (the exporter
+    warns once per script), and any other message is kept once, however often it comes."""
+    import logging
+
+    from notepress.exporters.pdf.render import _Messages
+
+    messages = _Messages()
+    logger = logging.getLogger("weasyprint.test-messages")
+    logger.addHandler(messages)
+    logger.propagate = False
+    try:
+        for _ in range(1000):
+            logger.warning("Font %s has no glyph: .notdef glyph rendered", "X")
+            logger.warning("Ignored `float: sideways` at 3:1, invalid value.")
+    finally:
+        logger.removeHandler(messages)
+    assert messages.records == ["Ignored `float: sideways` at 3:1, invalid value."]

@@ -234,7 +234,8 @@ def parse_note(
         changed, example = _first_repair(text, repaired)
         report.warn(
             "mojibake",
-            f"repaired mis-decoded characters{example}; save the file as UTF-8",
+            f"repaired mis-decoded characters{example}: text read once in the wrong "
+            "encoding and saved so; correct it in the file",
             line=changed,
         )
         text = repaired

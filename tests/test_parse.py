@@ -157,7 +157,7 @@ def test_mojibake_of_common_characters_is_repaired(good: str) -> None:
     problem = only(note, "mojibake")
     assert problem.line == 9
     # What the file shows and what it meant, as the writer would search for them.
-    shown, meant = re.search(r"\((.+) for (.+)\);", problem.message).groups()  # type: ignore[union-attr]
+    shown, meant = re.search(r"\((.+) for (.+)\):", problem.message).groups()  # type: ignore[union-attr]
     assert ast.literal_eval(shown) in bad and ast.literal_eval(meant) in good
     assert ast.literal_eval(shown) not in good
 

@@ -224,3 +224,29 @@ def test_an_unknown_variant_names_the_key(tmp_path: Path, value: str) -> None:
         notepress.load_project(root)
     expected = "targets.d.pdf_variant: expected one of '', pdf/a-3b, pdf/ua-1, got"
     assert any(e.startswith(expected) for e in raised.value.errors), raised.value.errors
+
+
+def test_characters_printed_as_boxes_are_said_to_be(tmp_path: Path) -> None:
+    """On a machine with no font for them, what no bundled font has prints as empty boxes,
+    and the build says so, with what to install, once per digest."""
+    root = write_vault(
+        tmp_path / "vault",
+        {"world.md": note_text("World", WORLD, tags=["world"], created="2023-03-07")},
+        CONFIG,
+    )
+    empty = tmp_path / "fonts.conf"
+    empty.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+        "<fontconfig></fontconfig>\n",
+        encoding="utf-8",
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        done = build(root, tmp_path / "out", "world", monkeypatch=patch, FONTCONFIG_FILE=str(empty))
+    assert done.code == 0, done.output
+    boxes = [line for line in done.output.splitlines() if "pdf-boxes" in line]
+    assert len(boxes) == 1, done.output
+    assert (
+        "digest.pdf: 6 characters in the scripts Emoji, Han, Hangul are printed as empty boxes"
+        in boxes[0]
+    )
+    assert "install fonts" in boxes[0]

@@ -456,6 +456,8 @@ def _write(job: Job, plan: Plan, results: list[RenderResult]) -> None:
         _report_refusals(job, group, result, plan.requests)
         for message in dict.fromkeys(result.messages):
             job.warn(f"{result.name}: WeasyPrint: {_vault_paths(message)}", code="pdf-render")
+        if result.boxes:
+            _warn_boxes(job, result)
         if result.error is not None or result.pdf is None:
             failed.append(result)
             continue
@@ -469,6 +471,18 @@ def _write(job: Job, plan: Plan, results: list[RenderResult]) -> None:
         raise ExportError(message)
     for result in failed:
         job.error(f"{result.name} was not written: {result.error}", code="pdf-failed")
+
+
+def _warn_boxes(job: Job, result: RenderResult) -> None:
+    """Say that characters printed as empty boxes: the warning before rendering can only
+    say they depend on the machine's fonts; this one says the machine had none."""
+    shown = "".join(list(result.boxes)[:5])
+    job.warn(
+        f"{result.name}: {describe_missing(missing_characters([result.boxes]))} printed as "
+        f"empty boxes ({shown!r}...), since no font of this machine has them: install fonts "
+        "for these scripts (Noto Sans CJK for Han, say) and build again",
+        code="pdf-boxes",
+    )
 
 
 def _report_refusals(

@@ -44,6 +44,8 @@ class RenderResult:
     """``(url, reason)`` of each load the fetcher refused, in order."""
     messages: list[str] = field(default_factory=list)
     """WeasyPrint's own warnings (a bad CSS rule in a user's template, say)."""
+    boxes: str = ""
+    """Each character drawn as an empty box, since no font of the machine has it."""
     error: str | None = None
     over_limit: bool = False
     """The error is the time or memory limit, not a crash."""

@@ -61,12 +61,16 @@ class _Messages(logging.Handler):
         super().__init__(logging.WARNING)
         self.records: list[str] = []
         self._seen: set[str] = set()
+        self.boxes: set[str] = set()
+        """Characters drawn as empty boxes: no font of the machine has them."""
 
     def emit(self, record: logging.LogRecord) -> None:
         # Dropped as they come: a digest of text no font has logs one per glyph drawn
         # (217,515 records for a digest of 272 Chinese notes on a machine without a CJK
         # font), and each message once is all a report needs.
         message = record.getMessage()
+        if ".notdef glyph" in message and isinstance(record.args, tuple) and record.args:
+            self.boxes.add(str(record.args[0]))
         if not _about_environment(message) and message not in self._seen:
             self._seen.add(message)
             self.records.append(message)
@@ -104,6 +108,7 @@ def render_in_process(job: RenderJob) -> RenderResult:
         pdf=pdf,
         pages=len(document.pages),
         refused=fetcher.refused,
+        boxes="".join(sorted(messages.boxes)),
         messages=[
             m
             for m in messages.records

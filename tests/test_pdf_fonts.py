@@ -84,6 +84,17 @@ def build(root: Path, out: Path, *targets: str, monkeypatch: pytest.MonkeyPatch,
         return run_cli("build", root, "-o", out, *args)
 
 
+def empty_fontconfig(folder: Path) -> Path:
+    """A fontconfig file that finds no font: a machine without any."""
+    path = folder / "fonts.conf"
+    path.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+        "<fontconfig></fontconfig>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Run]:
     """The vault built as this machine is (every target), and once more without any font."""
@@ -96,12 +107,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Run]:
         },
         CONFIG,
     )
-    empty = base / "fonts.conf"
-    empty.write_text(
-        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
-        "<fontconfig></fontconfig>\n",
-        encoding="utf-8",
-    )
+    empty = empty_fontconfig(base)
     with pytest.MonkeyPatch.context() as patch:
         normal = build(root, base / "normal", monkeypatch=patch)
         bare = build(
@@ -234,12 +240,7 @@ def test_characters_printed_as_boxes_are_said_to_be(tmp_path: Path) -> None:
         {"world.md": note_text("World", WORLD, tags=["world"], created="2023-03-07")},
         CONFIG,
     )
-    empty = tmp_path / "fonts.conf"
-    empty.write_text(
-        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
-        "<fontconfig></fontconfig>\n",
-        encoding="utf-8",
-    )
+    empty = empty_fontconfig(tmp_path)
     with pytest.MonkeyPatch.context() as patch:
         done = build(root, tmp_path / "out", "world", monkeypatch=patch, FONTCONFIG_FILE=str(empty))
     assert done.code == 0, done.output

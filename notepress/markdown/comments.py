@@ -475,9 +475,8 @@ def _inert(text: str, start: int, end: int) -> bool:
     all, which a drawing plugin writes after every drawing.  Or a block comment: a line
     ``%%``, any lines without a fence, HTML or a link definition, a line ``%%``, with a blank
     line (or the note's edge) before and after (so the blocks around it stay as they were).
-    Anything else
-    might change what is code around it (a backtick pairing with one outside, a fence left
-    open...), so the rest of the note is read again after it is cut.
+    Anything else might change what is code around it (a backtick pairing with one outside,
+    a fence left open...), so the rest of the note is read again after it is cut.
     """
     before = text[start - 1] if start else "\n"
     after = text[end] if end < len(text) else "\n"

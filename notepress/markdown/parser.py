@@ -32,6 +32,7 @@ from .highlight import highlight_plugin
 from .inlinetags import inlinetags_plugin
 from .math import math_plugin
 from .nesting import FLATTENED_LINE, nesting_plugin
+from .rawhtml import rawhtml_plugin
 from .tasks import tasks_plugin
 from .transclusion import transclusion_plugin
 from .wikilinks import wikilinks_plugin
@@ -67,6 +68,7 @@ def create_parser() -> MarkdownIt:
     md.use(cleanup_plugin)
     md.use(headings_plugin)
     md.use(nesting_plugin)
+    md.use(rawhtml_plugin)
     md.use(directions_plugin)  # last: blocks as every other rule leaves them
     md.inline.terminator_re = _terminators(md.inline.terminator_re)
     return md

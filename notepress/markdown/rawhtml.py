@@ -12,16 +12,21 @@ of the note with them:
   content of an element the sanitiser then removes with it.
 
 So a self-closed element that is not void is written as an empty element, as its author
-meant, and a raw-text element a block leaves open is closed at the end of the block.
+meant, and a raw-text element a block leaves open is closed at the end of the block: at the
+end of its HTML block, or of the paragraph (the inline content) whose tags opened it.
 """
 
 from __future__ import annotations
 
 import re
 
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
 from .htmltags import VOID, split_tags, tag_info
 
-__all__ = ["as_obsidian_reads"]
+__all__ = ["as_obsidian_reads", "rawhtml_plugin"]
 
 #: Elements whose content an HTML parser reads as text up to their end tag, whatever it holds.
 RAW_TEXT = frozenset(
@@ -66,3 +71,30 @@ def as_obsidian_reads(html: str, *, block: bool) -> str:
     if block and open_raw is not None:
         pieces.append(f"</{open_raw}>")
     return "".join(pieces)
+
+
+def rawhtml_plugin(md: MarkdownIt) -> None:
+    md.core.ruler.push("rawhtml_close_inline", _close_inline)
+
+
+def _close_inline(state: StateCore) -> None:
+    """Close, at the end of each inline content, a raw-text element its tags left open."""
+    for token in state.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        open_raw: str | None = None
+        for child in token.children:
+            if child.type != "html_inline":
+                continue
+            info = tag_info(child.content)
+            if info is None:
+                continue
+            if open_raw is not None:
+                if info.end and info.name == open_raw:
+                    open_raw = None
+            elif not info.end and not info.self_closing and info.name in RAW_TEXT:
+                open_raw = info.name
+        if open_raw is not None:
+            closer = Token("html_inline", "", 0)
+            closer.content = f"</{open_raw}>"
+            token.children.append(closer)

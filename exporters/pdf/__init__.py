@@ -476,11 +476,14 @@ def _write(job: Job, plan: Plan, results: list[RenderResult]) -> None:
 def _warn_boxes(job: Job, result: RenderResult) -> None:
     """Say that characters printed as empty boxes: the warning before rendering can only
     say they depend on the machine's fonts; this one says the machine had none."""
-    shown = "".join(list(result.boxes)[:5])
+    by_script = missing_characters([result.boxes])
+    if not by_script:  # only characters nothing needs to draw
+        return
+    shown = repr(result.boxes[:5]) + ("..." if len(result.boxes) > 5 else "")
     job.warn(
-        f"{result.name}: {describe_missing(missing_characters([result.boxes]))} printed as "
-        f"empty boxes ({shown!r}...), since no font of this machine has them: install fonts "
-        "for these scripts (Noto Sans CJK for Han, say) and build again",
+        f"{result.name}: {describe_missing(by_script)} printed as empty boxes ({shown}), "
+        "since no font of this machine has them: install fonts for these scripts (Noto "
+        "Sans CJK for Han, say) and build again",
         code="pdf-boxes",
     )
 

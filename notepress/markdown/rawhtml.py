@@ -24,7 +24,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from .htmltags import VOID, split_tags, tag_info
+from .htmltags import VOID, TagInfo, split_tags, tag_info
 
 __all__ = ["as_obsidian_reads", "rawhtml_plugin"]
 
@@ -58,19 +58,23 @@ def as_obsidian_reads(html: str, *, block: bool) -> str:
         info = tag_info(pieces[index])
         if info is None:
             continue
-        if open_raw is not None:  # text up to the element's own end tag
-            if info.end and info.name == open_raw:
-                open_raw = None
-            continue
-        if info.end:
-            continue
-        if info.self_closing and info.name not in VOID:
+        if open_raw is None and not info.end and info.self_closing and info.name not in VOID:
             pieces[index] = pieces[index][:-2].rstrip() + f"></{info.name}>"
-        elif info.name in RAW_TEXT and not info.self_closing:
-            open_raw = info.name
+            continue
+        open_raw = _raw_open_after(open_raw, info)
     if block and open_raw is not None:
         pieces.append(f"</{open_raw}>")
     return "".join(pieces)
+
+
+def _raw_open_after(open_raw: str | None, info: TagInfo) -> str | None:
+    """The raw-text element still open after the tag ``info``, given the one open before
+    it: inside one, every tag but its own end tag is text."""
+    if open_raw is not None:
+        return None if info.end and info.name == open_raw else open_raw
+    if not info.end and not info.self_closing and info.name in RAW_TEXT:
+        return info.name
+    return None
 
 
 def rawhtml_plugin(md: MarkdownIt) -> None:
@@ -79,21 +83,16 @@ def rawhtml_plugin(md: MarkdownIt) -> None:
 
 def _close_inline(state: StateCore) -> None:
     """Close, at the end of each inline content, a raw-text element its tags left open."""
+    if "<" not in state.src:  # no tag anywhere: the usual note pays one search
+        return
     for token in state.tokens:
         if token.type != "inline" or not token.children:
             continue
         open_raw: str | None = None
         for child in token.children:
-            if child.type != "html_inline":
-                continue
-            info = tag_info(child.content)
-            if info is None:
-                continue
-            if open_raw is not None:
-                if info.end and info.name == open_raw:
-                    open_raw = None
-            elif not info.end and not info.self_closing and info.name in RAW_TEXT:
-                open_raw = info.name
+            info = tag_info(child.content) if child.type == "html_inline" else None
+            if info is not None:
+                open_raw = _raw_open_after(open_raw, info)
         if open_raw is not None:
             closer = Token("html_inline", "", 0)
             closer.content = f"</{open_raw}>"

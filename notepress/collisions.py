@@ -15,7 +15,7 @@ slugs.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from urllib.parse import unquote
 
@@ -24,7 +24,7 @@ from .model import Note, Problem, Severity
 from .slugs import note_slug
 from .vault import Vault
 
-__all__ = ["assign_url", "assign_urls", "claim_keys"]
+__all__ = ["UrlClaims", "assign_urls", "claim_keys"]
 
 
 def assign_urls(vault: Vault, site: Site, options: VaultOptions) -> Vault:
@@ -47,17 +47,50 @@ def assign_urls(vault: Vault, site: Site, options: VaultOptions) -> Vault:
     return vault.with_notes(notes)
 
 
-def assign_url(note: Note, earlier: Iterable[Note], site: Site, options: VaultOptions) -> Note:
-    """``note`` as :func:`assign_urls` leaves it, given the notes before it in path order as
-    :func:`assign_urls` left them: each of those still published holds its URL."""
-    note = replace(note, slug=note_slug(note.title, options.slugs, fallback=_id_slug(note)))
-    if note.published and site.note_url:
-        claimed: dict[str, Note] = {}
-        for other in earlier:
-            if other.published:
-                claimed.setdefault(_url_key(site.note_path(other)), other)
+class UrlClaims:
+    """Assign URLs again to some notes of a vault, as :func:`assign_urls` would, without
+    walking every earlier note for each: the claims of the notes kept as they are are read
+    once, as the notes to assign reach past them.
+
+    ``notes`` are the vault's in path order, as :func:`assign_urls` left them but for those
+    at ``again``, which :meth:`assign` must then be given in path order.
+    """
+
+    def __init__(self, notes: Sequence[Note], site: Site, again: Iterable[int]) -> None:
+        self._notes = notes
+        self._site = site
+        self._again = set(again)
+        self._last = -1
+        self._read = 0
+        """The notes before this index have had their claims read."""
+        self._claimed: dict[str, Note] = {}
+        """Each URL claimed before the note last assigned, with the first note in path
+        order that holds it."""
+
+    def assign(self, index: int, note: Note, options: VaultOptions) -> Note:
+        """``note``, at ``index`` in path order, with its slug and URL: each note before it
+        that is still published holds its URL."""
+        if index not in self._again or index <= self._last:
+            raise ValueError("only the notes named again, in path order")
+        self._last = index
+        site = self._site
+        note = replace(note, slug=note_slug(note.title, options.slugs, fallback=_id_slug(note)))
+        if not (note.published and site.note_url):
+            return note
+        for earlier in range(self._read, index):
+            other = self._notes[earlier]
+            if earlier not in self._again and other.published:
+                self._claimed.setdefault(_url_key(site.note_path(other)), other)
+        self._read = index
+        # Only the URLs ``_claim`` asks for: the note's own, and the one told apart by its
+        # note_id that it may fall back on.
+        apart = replace(note, slug=f"{note.slug}-{_id_slug(note)}")
+        keys = (_url_key(site.note_path(note)), _url_key(site.note_path(apart)))
+        claimed = {key: self._claimed[key] for key in keys if key in self._claimed}
         note = _claim(note, site, options, claimed)
-    return note
+        if note.published:
+            self._claimed.setdefault(_url_key(site.note_path(note)), note)
+        return note
 
 
 def claim_keys(note: Note, site: Site) -> set[str]:

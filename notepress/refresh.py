@@ -4,8 +4,8 @@ A build keeps the vault it loaded (:mod:`notepress.cache.snapshot`).  The next l
 the vault without reading a note, compares each note file's size and time with the
 snapshot's, and reads only the files that differ, as Sphinx does with the environment it
 keeps between builds.  Each such note goes through the steps a full load takes
-(:func:`~notepress.vault.mark_duplicate_id`, :func:`~notepress.vault.check_note`,
-:func:`~notepress.collisions.assign_url`) against the rest of the vault as it was.
+(:class:`~notepress.vault.IdHolders`, :func:`~notepress.vault.check_note`,
+:class:`~notepress.collisions.UrlClaims`) against the rest of the vault as it was.
 
 Taking the other notes as they were is right only while nothing they read of a changed
 note has changed: its face (path, id, title, aliases, headings, block ids, dates, draft,
@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .cache.snapshot import Snapshot
-from .collisions import assign_url, claim_keys
+from .collisions import UrlClaims, claim_keys
 from .config import Site, VaultOptions
 from .embeds import embed_problems
 from .gitdates import apply_git_dates
@@ -40,12 +40,12 @@ from .model import Note, Problem, Severity
 from .parse import ParseSettings
 from .slugs import lookup_key
 from .vault import (
+    IdHolders,
     ParsedNotes,
     Survey,
     Vault,
     check_note,
     face_digest,
-    mark_duplicate_id,
     parse_notes,
     vault_shape,
 )
@@ -258,8 +258,9 @@ def refresh_vault(
     reshaped: list[int] = []
     re_embedded: list[int] = []
     restated: list[int] = []
+    holders = IdHolders(notes)
     for index in changed:
-        marked = mark_duplicate_id(notes, notes[index])
+        marked = holders.mark(notes[index])
         faces[index] = face_digest(marked)
         if faces[index] != snapshot.faces[index]:
             differs = _what_differs(marked, snapshot.notes[index], snapshot.faces[index])
@@ -280,8 +281,9 @@ def refresh_vault(
             return None
         if not _read(readers, notes, survey, settings, cache, git):
             return None
+        holders = IdHolders(notes)
         for index in readers:
-            notes[index] = mark_duplicate_id(notes, notes[index])
+            notes[index] = holders.mark(notes[index])
             if face_digest(notes[index]) != snapshot.faces[index]:
                 return None  # changed since it was listed
         changed = sorted([*changed, *readers])
@@ -289,9 +291,10 @@ def refresh_vault(
     if reshaped or restated:
         shape = vault_shape(unchecked, faces)
     loops = embed_problems(unchecked)  # the whole vault's graph: once for every note
+    urls = UrlClaims(notes, site, changed)
     for index in changed:
         checked = check_note(unchecked, notes[index], cache=cache, shape=shape, embeds=loops)
-        final = assign_url(checked, notes[:index], site, options)
+        final = urls.assign(index, checked, options)
         before = snapshot.notes[index]
         if final.slug != before.slug or (
             index not in restated
@@ -299,7 +302,7 @@ def refresh_vault(
         ):
             return None
         notes[index] = final
-    if not all(_off_every_cycle(notes, snapshot.notes[i], notes[i]) for i in re_embedded):
+    if not all(_off_every_cycle(holders, snapshot.notes[i], notes[i]) for i in re_embedded):
         return None
     republished = [i for i in changed if notes[i].published != snapshot.notes[i].published]
     if republished and not _claims_alone(notes, snapshot.notes, republished, site):
@@ -399,7 +402,7 @@ def _embeds(note: Note) -> list[tuple[str, str | None]]:
 _AN_ERROR = (Problem(Severity.ERROR, "any", "", ""),)
 
 
-def _off_every_cycle(notes: Sequence[Note], before: Note, after: Note) -> bool:
+def _off_every_cycle(holders: IdHolders, before: Note, after: Note) -> bool:
     """Whether a note whose embeds changed was on no loop of embeds, before or after.
 
     Other notes read what a note embeds only through the loops of the embed graph (see
@@ -409,7 +412,7 @@ def _off_every_cycle(notes: Sequence[Note], before: Note, after: Note) -> bool:
     """
     return (
         not any(p.code == "embed-cycle" for p in (*before.problems, *after.problems))
-        and sum(1 for note in notes if note.note_id == after.note_id) == 1
+        and holders.count(after.note_id) == 1
     )
 
 

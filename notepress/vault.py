@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "NOT_NOTES",
     "OUTPUT_MARKER",
+    "IdHolders",
     "ParsedNotes",
     "Survey",
     "Vault",
@@ -42,7 +43,6 @@ __all__ = [
     "check_vault",
     "face_digest",
     "load_vault",
-    "mark_duplicate_id",
     "note_face",
     "parse_notes",
     "read_notes",
@@ -712,16 +712,8 @@ def _marker_problem(folder: str) -> Problem:
 
 def _mark_duplicate_ids(notes: list[Note]) -> list[Note]:
     """An error on every note sharing a note_id (see :func:`_duplicate_id`)."""
-    holders: dict[str, list[Note]] = defaultdict(list)
-    for note in notes:
-        holders[note.note_id].append(note)
-    result = []
-    for note in notes:
-        problem = _duplicate_id(note, holders[note.note_id])
-        if problem is not None:
-            note = replace(note, problems=(*note.problems, problem))
-        result.append(note)
-    return result
+    holders = IdHolders(notes)
+    return [holders.mark(note) for note in notes]
 
 
 def _duplicate_id(note: Note, group: Sequence[Note]) -> Problem | None:
@@ -744,15 +736,30 @@ def _duplicate_id(note: Note, group: Sequence[Note]) -> Problem | None:
     )
 
 
-def mark_duplicate_id(notes: Sequence[Note], note: Note) -> Note:
-    """``note``, just read, as :func:`read_notes` leaves it among ``notes`` (the vault's,
-    in path order): with an error when another note has its note_id."""
-    # Ids are compared before paths, which cost ten times more: of 10,000 notes, mostly
-    # none but this one holds its id.  ``_duplicate_id`` names the first other holder in
-    # path order and counts them, so ``note`` may lead the group.
-    others = [o for o in notes if o.note_id == note.note_id and o.path != note.path]
-    problem = _duplicate_id(note, [note, *others])
-    return note if problem is None else replace(note, problems=(*note.problems, problem))
+class IdHolders:
+    """Which notes hold each note_id, in path order: built once over a vault's notes, so that
+    marking the notes read again after an edit costs a dict probe each, not a walk over
+    every note (a ``git pull`` may change thousands of them)."""
+
+    def __init__(self, notes: Iterable[Note]) -> None:
+        self._holders: dict[str, list[Note]] = defaultdict(list)
+        for note in notes:
+            self._holders[note.note_id].append(note)
+
+    def count(self, note_id: str) -> int:
+        """How many notes hold ``note_id``."""
+        return len(self._holders.get(note_id, ()))
+
+    def mark(self, note: Note) -> Note:
+        """``note`` as :func:`read_notes` leaves it among the notes: with an error when
+        another note holds its note_id.  Only paths of the holders are read, so ``note``
+        may be a newer reading of one of them."""
+        # ``_duplicate_id`` names the first other holder in path order and counts them, so
+        # ``note`` may lead the group.
+        holders = self._holders.get(note.note_id, ())
+        others = [other for other in holders if other.path != note.path]
+        problem = _duplicate_id(note, [note, *others])
+        return note if problem is None else replace(note, problems=(*note.problems, problem))
 
 
 def check_note(

@@ -22,6 +22,7 @@ import pytest
 
 import notepress
 import notepress.cache.snapshot
+import notepress.config
 import notepress.refresh
 import notepress.vault
 from bench.synthetic import make_vault as make_synthetic_vault
@@ -697,3 +698,47 @@ def test_after_many_edits_the_kept_vault_is_written_again(
     spy.parsed.clear()
     _load_both(root, spy)
     assert spy.refreshed == [True] and spy.parsed == []
+
+
+def test_many_notes_edited_at_once_cost_a_walk_of_the_vault_not_one_per_note(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a ``git pull`` or a fresh checkout (every file too new to trust), thousands of
+    notes are read again at once.  Each used to walk every note before it for the URLs they
+    hold, and every note for its note_id: 3,000 notes read again cost 2 s more than a full
+    load.  Now the URLs are read once for all (counted here), with the same outcome as a
+    full load: collisions and shared note_ids among the edited notes and the others."""
+    root = vault
+    (root / "many").mkdir()
+    extra = {
+        f"many/n{i:03d}.md": note_text(
+            f"Many {i % 290}",
+            f"Text {i}.\n",
+            note_id=f"2304{i % 295 // 100 + 10}MN{i % 295 % 100:02d}",
+        )
+        for i in range(300)
+    }
+    extra["many/twin.md"] = note_text("Alpha", "Same title as a.\n", note_id="230301AA01")
+    for name, text in extra.items():
+        _write(root, name, text, age=120)
+    notepress.load_project(root, output=root.parent / "out").build()
+    for name, text in extra.items():
+        _write(root, name, text + "Edited.\n")
+    for name in ("b.md", "h.md"):
+        _write(root, name, (root / name).read_text(encoding="utf-8") + "\nEdited.\n")
+    paths: list[str] = []
+    note_path = notepress.config.Site.note_path
+
+    def counting(site: Any, note: Any) -> str:
+        paths.append(note.path.as_posix())
+        return note_path(site, note)
+
+    monkeypatch.setattr(notepress.config.Site, "note_path", counting)
+    spy = Spy(monkeypatch)
+    cached = notepress.load_project(root, output=root.parent / "out")
+    assert spy.refreshed == [True] and len(spy.parsed) == len(extra) + 2
+    # Each note's URL read once, and a few for each note read again (before: 43,646).
+    limit = len(cached.vault.notes) + 3 * len(spy.parsed)
+    assert len(paths) <= limit, f"{len(paths)} URLs made, {limit} at most"
+    monkeypatch.undo()
+    _load_both(root, Spy(monkeypatch))

@@ -14,11 +14,16 @@ from typing import Any
 
 import feedparser
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 import notepress
+from notepress.collisions import UrlClaims, assign_urls
+from notepress.config import Site, VaultOptions
 from notepress.exporters.pdf.groups import group_notes
 from notepress.model import Note
 from notepress.slugs import note_slug
+from notepress.vault import Vault
 
 from .conftest import note_text, write_vault
 
@@ -215,3 +220,52 @@ def test_non_latin_tags_get_a_digest_each_not_one_untagged_pdf() -> None:
     assert names.count("untagged.pdf") == 1
     by_label = {group.label: [n.stem for n in group.notes] for group in groups}
     assert by_label == {"#東京": ["a"], "#大阪": ["b"], "#Αθήνα": ["c"], "Untagged notes": ["d"]}
+
+
+# Titles that meet: by case, by accents, and one that makes the URL of "One" told apart by
+# the note_id of the notes at 1 and 2.
+_TITLES = st.sampled_from(
+    ["One", "one", "Two", "Ünï", "unï", "3", "One 230101AB01", "One 230102AB01"]
+)
+
+
+@given(
+    notes=st.lists(st.tuples(_TITLES, st.booleans(), st.sampled_from(["a", "b"])), max_size=12),
+    again=st.sets(st.integers(0, 11)),
+    collisions=st.sampled_from(["error", "note_id"]),
+    note_url=st.sampled_from(["notes/{slug}/", "{path}/", "n/{slug}-{note_id}"]),
+)
+@example(  # the URL told apart by note_id is an earlier note's own
+    notes=[("One", False, "a"), ("One 230102AB01", False, "a"), ("One", False, "a")],
+    again={2},
+    collisions="note_id",
+    note_url="notes/{slug}/",
+)
+def test_urls_assigned_again_to_some_notes_are_those_of_the_whole_vault(
+    notes: list[tuple[str, bool, str]], again: set[int], collisions: Any, note_url: str
+) -> None:
+    """A load after an edit assigns URLs to the notes it read again alone (``UrlClaims``),
+    given the others as the last full assignment left them: the outcome must be that of
+    assigning every note again, collisions and URLs told apart by note_id included."""
+    site = Site(url="https://notes.example.org/", note_url=note_url)
+    options = VaultOptions(url_collisions=collisions)
+    read = [
+        Note(
+            PurePosixPath(f"{folder}/{index:02d}.md"),
+            title,
+            f"2301{index:02d}AB01",
+            draft,
+            datetime(2023, 1, 1, tzinfo=UTC),
+            None,
+        )
+        for index, (title, draft, folder) in enumerate(notes)
+    ]
+    read.sort(key=lambda note: note.path)
+    vault = Vault(Path("."), tuple(read))
+    whole = list(assign_urls(vault, site, options).notes)
+    indexes = sorted(i for i in again if i < len(read))
+    mixed = [read[i] if i in indexes else note for i, note in enumerate(whole)]
+    claims = UrlClaims(mixed, site, indexes)
+    for index in indexes:
+        mixed[index] = claims.assign(index, read[index], options)
+    assert mixed == whole

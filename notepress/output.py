@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import ExportError
 
@@ -45,6 +46,7 @@ __all__ = [
     "file_sha256",
     "files_below",
     "folder_intact",
+    "folder_listing",
     "output_folder_problem",
     "read_manifest",
     "temporary_files_in",
@@ -119,21 +121,55 @@ def read_manifest(folder: Path) -> dict[str, str] | None:
 
 
 def _files(folder: Path) -> Iterator[str]:
-    """Relative paths of every file and symlink below ``folder`` (symlinks never followed)."""
-    for current, dirs, files in os.walk(folder):
-        base = Path(current)
-        for name in sorted(dirs):
-            if (base / name).is_symlink():
-                yield (base / name).relative_to(folder).as_posix()
-        dirs[:] = sorted(d for d in dirs if not (base / d).is_symlink())
-        for name in sorted(files):
-            yield (base / name).relative_to(folder).as_posix()
+    """Relative paths of every file and symlink below ``folder`` (symlinks never followed),
+    in ``os.walk``'s order with names sorted: a folder's links to folders, its files, then
+    each of its folders."""
+    yield from _files_in(os.fspath(folder), "")
+
+
+def _files_in(top: str, rel: str) -> Iterator[str]:
+    # Paths as text: a target of a file per note lists thousands after every edit, and a
+    # ``Path`` per file cost more than the listing itself.
+    try:
+        with os.scandir(top) as found:
+            entries = list(found)
+    except OSError:
+        return  # as os.walk: a folder that cannot be listed holds nothing
+    folders, files = [], []
+    for entry in entries:
+        try:
+            is_folder = entry.is_dir()
+        except OSError:
+            is_folder = False
+        (folders if is_folder else files).append(entry)
+    prefix = f"{rel}/" if rel else ""
+    below = []
+    for entry in sorted(folders, key=lambda entry: entry.name):
+        if entry.is_symlink():
+            yield prefix + entry.name
+        else:
+            below.append(entry)
+    for name in sorted(entry.name for entry in files):
+        yield prefix + name
+    for entry in below:
+        yield from _files_in(entry.path, prefix + entry.name)
 
 
 def files_below(folder: Path) -> list[str]:
     """Relative paths of every file and symlink below ``folder``, as a manifest lists them:
     to tell whether a target folder is still as a build left it."""
     return list(_files(folder))
+
+
+def folder_listing(folder: Path) -> list[list[Any]]:
+    """``[path, size, time]`` of every file below a target folder, as its manifest lists
+    them: the same listing later means the files are as they were, without reading them."""
+    listing: list[list[Any]] = []
+    top = os.fspath(folder)
+    for rel in _files(folder):
+        info = os.stat(os.path.join(top, rel), follow_symlinks=False)
+        listing.append([rel, info.st_size, info.st_mtime_ns])
+    return listing
 
 
 def file_sha256(path: Path) -> str:

@@ -47,7 +47,7 @@ from .locations import (
     cache_root,
 )
 from .model import Problem, Severity
-from .output import MANIFEST, file_sha256, files_below, folder_intact
+from .output import MANIFEST, file_sha256, folder_intact, folder_listing
 from .results import BuildReport, TargetResult
 
 if TYPE_CHECKING:
@@ -158,7 +158,7 @@ class Request:
                 folder = report.output / target["name"]
                 if not folder_intact(folder, target["manifest"], contents=False):
                     return None
-                if list(_folder_files(folder)) != target["written"]:
+                if folder_listing(folder) != target["written"]:
                     return None  # a file edited by hand: a real build writes it again
         except (KeyError, TypeError, ValueError, OSError):
             return None  # a record of another version, damaged, or a folder in flux: build
@@ -223,7 +223,7 @@ class Request:
                     "files": [file.relative_to(report.output).as_posix() for file in target.files],
                     "problems": [problem.as_dict() for problem in target.problems],
                     "manifest": manifest,
-                    "written": list(_folder_files(folder)),
+                    "written": folder_listing(folder),
                 }
             )
         record = {
@@ -323,13 +323,6 @@ def _listing(root: Path) -> Iterator[Entry]:
                 yield rel, -1, -1
                 continue
             yield rel, info.st_size, info.st_mtime_ns
-
-
-def _folder_files(folder: Path) -> Iterator[list[Any]]:
-    """[path, size, time] of every file below a target folder, as its manifest lists them."""
-    for rel in files_below(folder):
-        info = os.stat(folder / rel, follow_symlinks=False)
-        yield [rel, info.st_size, info.st_mtime_ns]
 
 
 def _named_paths(project: Project) -> Iterable[Path]:

@@ -12,6 +12,7 @@ import json
 import os
 import sqlite3
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import notepress
+import notepress.output
 from bench.synthetic import make_vault as make_synthetic_vault
 from notepress.cache import cache_path
 from notepress.cache.codec import (
@@ -35,6 +37,7 @@ from notepress.cache.codec import (
 from notepress.cache.store import SCHEMA
 from notepress.markdown import UrlLinks, render_note
 from notepress.markdown.memo import rendered_paths
+from notepress.output import MANIFEST
 from notepress.parse import ParseSettings, parse_note
 from notepress.pipeline import BuildReport
 
@@ -318,6 +321,52 @@ def test_a_target_folder_changed_by_hand_is_written_again(vault: Path) -> None:
     assert _up_to_date(report) == {"news": False, "meta": True}
     assert rendered == Counter()
     assert (vault / "_publish/news/rss.xml").is_file()
+
+
+def _same_size_other_text(path: Path) -> None:
+    """An edit of the same size, however soon after the build: its time moves on."""
+    info = path.stat()
+    path.write_bytes(path.read_bytes().replace(b"Alpha", b"Alfa!"))
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000))
+
+
+def _other_size(path: Path) -> None:
+    path.write_bytes(path.read_bytes() + b"\n")
+
+
+@pytest.mark.parametrize("change", [_same_size_other_text, _other_size])
+def test_a_target_file_edited_by_hand_is_written_again(
+    vault: Path, change: Callable[[Path], None]
+) -> None:
+    _build(vault)
+    feed = vault / "_publish/news/atom.xml"
+    before = feed.read_bytes()
+    change(feed)
+    assert feed.read_bytes() != before
+    report, _ = _build(vault)
+    assert _up_to_date(report) == {"news": False, "meta": True}
+    assert feed.read_bytes() == before
+
+
+def test_a_target_left_as_it_was_is_not_read_back(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its files still list the sizes and times the build left, so only its manifest is
+    read: a target of a file per note read every one back after each edit, the largest
+    part of a rebuild under ``watch`` (3,000 notes: 0.5 of 0.9 s)."""
+    _build(vault)
+    _edit(vault / "private.md", "Not for anyone.", "Still not for anyone.")
+    read: list[str] = []
+    digest = notepress.output.file_sha256
+
+    def counting(path: Path) -> str:
+        read.append(path.name)
+        return digest(path)
+
+    monkeypatch.setattr(notepress.output, "file_sha256", counting)
+    report, _ = _build(vault)
+    assert _up_to_date(report) == {"news": True, "meta": True}
+    assert sorted(read) == [MANIFEST, MANIFEST]
 
 
 def test_without_the_cache_every_note_is_rendered_and_the_file_is_not_touched(

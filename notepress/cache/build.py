@@ -10,7 +10,7 @@ from typing import Any
 from ..config import Config, Target
 from ..markdown.memo import replay, stat_reads
 from ..model import Note, Problem, Severity
-from ..output import MANIFEST, OutputFolder, file_sha256, folder_intact
+from ..output import MANIFEST, OutputFolder, file_sha256, folder_intact, folder_listing
 from ..vault import Vault, face_digest
 from .codec import Uncacheable
 from .memo import Fingerprints, TargetMemo
@@ -96,7 +96,13 @@ class Cache:
         notes_by_path = {note.path.as_posix(): note for note in vault.notes}
         if replay(reads, vault, None, notes_by_path, self.fingerprints) is None:
             return None
-        return record if folder_intact(final, record.manifest) else None
+        # Files listed with the sizes and times the build left are not read back: a target
+        # of a file per note would otherwise read thousands of them after every edit.
+        try:
+            unread = folder_listing(final) == record.written
+        except OSError:
+            return None
+        return record if folder_intact(final, record.manifest, contents=not unread) else None
 
     def know_shape(self, vault: Vault, shape: str, faces: Sequence[bytes]) -> None:
         """Take ``shape`` as :func:`vault_shape` of ``vault``, made of its notes' digests
@@ -132,13 +138,15 @@ class Cache:
         key = self._keys.get(target)
         try:
             manifest = file_sha256(final / MANIFEST)
+            written = folder_listing(final)
         except OSError:
             key = None
         record = None
         if key is not None:
             reads = sorted(memo.vault_reads.values(), key=lambda read: str(read[:2]))
             reads += stat_reads(reads, vault.root)
-            record = TargetRecord(key, self.shape(vault), reads, problems, files, manifest)
+            shape = self.shape(vault)
+            record = TargetRecord(key, shape, reads, problems, files, manifest, written)
         self.store.store_target(target, record)
 
     def failed(self, target: str, memo: TargetMemo | None) -> None:

@@ -50,7 +50,7 @@ __all__ = [
     "stat_key",
 ]
 
-SCHEMA = 3
+SCHEMA = 4
 """The layout of the tables; a file of another layout is discarded."""
 
 _TABLES = (
@@ -64,14 +64,14 @@ _TABLES = (
     "problems TEXT NOT NULL, PRIMARY KEY (path, kind))",
     "CREATE TABLE targets (name TEXT PRIMARY KEY, key TEXT NOT NULL, shape TEXT NOT NULL, "
     "reads TEXT NOT NULL, problems TEXT NOT NULL, files TEXT NOT NULL, "
-    "manifest TEXT NOT NULL)",
+    "manifest TEXT NOT NULL, written TEXT NOT NULL)",
 )
 _COLUMNS = {
     "meta": ["key", "value"],
     "parsed": ["path", "size", "mtime_ns", "sha256", "env", "data"],
     "rendered": ["scope", "path", "args", "note", "reads", "data", "shape"],
     "checks": ["path", "kind", "key", "problems"],
-    "targets": ["name", "key", "shape", "reads", "problems", "files", "manifest"],
+    "targets": ["name", "key", "shape", "reads", "problems", "files", "manifest", "written"],
 }
 
 
@@ -110,6 +110,9 @@ class TargetRecord:
     problems: list[Problem]
     files: list[str]
     manifest: str
+    written: list[list[Any]]
+    """The target folder's files as the build left them (:func:`~notepress.output.
+    folder_listing`): while they list the same, they need not be read back."""
 
 
 @dataclass
@@ -277,7 +280,8 @@ class BuildCache:
 
     def target(self, name: str) -> TargetRecord | None:
         row = self._query(
-            "SELECT key, shape, reads, problems, files, manifest FROM targets WHERE name = ?",
+            "SELECT key, shape, reads, problems, files, manifest, written FROM targets "
+            "WHERE name = ?",
             (name,),
         )
         if row is None:
@@ -285,7 +289,8 @@ class BuildCache:
         try:
             problems = problems_from_data(json.loads(row[3]))
             reads = json.loads(row[2])
-            return TargetRecord(row[0], row[1], reads, problems, json.loads(row[4]), row[5])
+            files, written = json.loads(row[4]), json.loads(row[6])
+            return TargetRecord(row[0], row[1], reads, problems, files, row[5], written)
         except (ValueError, TypeError):
             return None
 
@@ -375,8 +380,9 @@ class BuildCache:
             json.dumps(problems, ensure_ascii=False),
             json.dumps(record.files, ensure_ascii=False),
             record.manifest,
+            json.dumps(record.written, ensure_ascii=False),
         )
-        self._execute_many("INSERT OR REPLACE INTO targets VALUES (?,?,?,?,?,?,?)", [row])
+        self._execute_many("INSERT OR REPLACE INTO targets VALUES (?,?,?,?,?,?,?,?)", [row])
 
     @property
     def found_empty(self) -> bool:

@@ -7,10 +7,11 @@ the last good output on show, with the error beside it, until it is fixed.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from ..errors import NotepressError
 from ..model import Problem, Severity
@@ -42,8 +43,15 @@ class TargetState:
 
     @classmethod
     def from_result(cls, result: TargetResult, folder: Path) -> TargetState:
+        # By their text first: a target of a file per note lists thousands, and each
+        # ``relative_to`` parses both paths again.
+        prefix = f"{folder}{os.sep}"
         files = []
         for path in result.files:
+            text = str(path)
+            if text.startswith(prefix):
+                files.append(PurePath(text[len(prefix) :]).as_posix())
+                continue
             try:
                 files.append(path.relative_to(folder).as_posix())
             except ValueError:

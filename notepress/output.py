@@ -135,7 +135,8 @@ def _files_in(top: str, rel: str) -> Iterator[str]:
             entries = list(found)
     except OSError:
         return  # as os.walk: a folder that cannot be listed holds nothing
-    folders, files = [], []
+    folders: list[os.DirEntry[str]] = []
+    files: list[os.DirEntry[str]] = []
     for entry in entries:
         try:
             is_folder = entry.is_dir()

@@ -298,6 +298,14 @@ def _body_problems(outline: Outline, report: _Collector) -> None:
             "line it opens, or keep %% out of code",
             line=outline.hidden_from,
         )
+    if outline.unclosed_from is not None:
+        report.warn(
+            "comment-unclosed",
+            "this %% opens a comment that no later %% closes, so the rest of the note is "
+            "hidden, as Obsidian hides it; close the comment with %%, or keep %% out of the "
+            "text (in a link's address, write a percent sign as %25)",
+            line=outline.unclosed_from,
+        )
 
 
 def _fix_encoding(text: str) -> str:

@@ -374,6 +374,34 @@ def test_comments_too_tangled_to_settle_hide_the_rest_and_say_so() -> None:
     assert "SECRET" not in html and "The end." not in html
 
 
+@pytest.mark.parametrize(
+    "body,line",
+    [
+        pytest.param(
+            "Port 161 answers [SNMP](../old/25%%20files/SNMP.md) here.\n\n## Later\nMore.\n",
+            6,
+            id="in-a-link-address",
+        ),
+        pytest.param("Half `done`.\n\nAbout 50%% of it.\n\nThe rest.\n", 8, id="with-code"),
+        pytest.param("One.\n\nTwo.\n\n%%\nnotes to self\n", 10, id="a-block-never-closed"),
+    ],
+)
+def test_a_comment_nothing_closes_hides_the_rest_and_says_so(body: str, line: int) -> None:
+    """As in Obsidian, an unclosed ``%%`` hides the rest of the note (it may be private);
+    what it hid is reported on the line it opens on, never lost in silence."""
+    note = _comment_note(body)
+    (unclosed,) = [p for p in note.problems if p.code == "comment-unclosed"]
+    assert unclosed.severity is Severity.WARNING and unclosed.line == line
+    html = render(body).html
+    assert "More." not in html and "The rest." not in html and "notes to self" not in html
+
+
+@pytest.mark.parametrize("body", ["All done 100%%\n", "Closed %%here%% and then text.\n"])
+def test_a_comment_that_hides_nothing_more_is_not_reported(body: str) -> None:
+    note = _comment_note(body)
+    assert not [p for p in note.problems if p.code == "comment-unclosed"]
+
+
 # --- raw HTML ---------------------------------------------------------------------------------------
 
 

@@ -43,6 +43,7 @@ import itertools
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import mdTrim
@@ -61,6 +62,7 @@ __all__ = [
     "INLINE_ONLY",
     "KEEP_H1",
     "KEEP_HEADINGS",
+    "UNCLOSED_FROM_LINE",
     "comments_plugin",
     "forget",
     "hide_comments",
@@ -72,6 +74,9 @@ COMMENT_FREE_SOURCE = "notepress.comments.source"
 #: The env key under which the parse records the line (0-based) from which the last resort
 #: hid the rest of the note (see :func:`hide_comments`), when it had to.
 HIDDEN_FROM_LINE = "notepress.comments.hidden_from"
+#: The env key under which the parse records the line (0-based) of a ``%%`` that no later
+#: ``%%`` closes, when it hid text after it.
+UNCLOSED_FROM_LINE = "notepress.comments.unclosed_from"
 #: Env keys for a partial parse, when only some inline content matters: inline content holding
 #: none of the ``INLINE_ONLY`` strings is skipped, except H1 headings with ``KEEP_H1``.
 INLINE_ONLY = "notepress.inline_only"
@@ -131,10 +136,12 @@ def _cut_comments(state: StateCore) -> None:
     def code_of(text: str, needle: str) -> list[str]:
         return list(_nested_codes(md, text, needle))
 
-    state.src, hidden_from = _hide(state.src, code_of)
+    state.src, hidden = _hide(state.src, code_of)
     state.env[COMMENT_FREE_SOURCE] = state.src
-    if hidden_from is not None:
-        state.env[HIDDEN_FROM_LINE] = hidden_from
+    if hidden.tangled is not None:
+        state.env[HIDDEN_FROM_LINE] = hidden.tangled
+    if hidden.unclosed is not None:
+        state.env[UNCLOSED_FROM_LINE] = hidden.unclosed
 
 
 def _nested_codes(md: MarkdownIt, text: str, needle: str) -> tuple[str, ...]:
@@ -288,33 +295,44 @@ def hide_comments(text: str, code_of: CodeOf) -> str:
     return _hide(text, code_of)[0]
 
 
-def _hide(text: str, code_of: CodeOf) -> tuple[str, int | None]:
-    """:func:`hide_comments`, and the line (0-based) from which the last resort hid the
-    rest of the note (None when every comment was settled), for a warning: public text
-    hidden is a loss the writer must hear of."""
+def _hide(text: str, code_of: CodeOf) -> tuple[str, _Hidden]:
+    """:func:`hide_comments`, and what of the note's text was hidden beyond its comments,
+    for a warning: public text hidden is a loss the writer must hear of."""
     settled = 0  # decisions before this offset are final
     rounds = min(_MAX_ROUNDS, max(_ROUNDS, _ROUND_CHARACTERS // max(len(text), 1)))
+    unclosed = None
     for _ in range(rounds):
         if _MARKER not in text[settled:]:
-            return text, None
+            return text, _Hidden(unclosed=unclosed)
         if not _may_hold_code(text):
             break  # no code anywhere (any more): no parse is needed
-        text, settled, cut_any = _cut(text, _code_markers(text, code_of), settled)
+        text, settled, cut_any, unclosed = _cut(text, _code_markers(text, code_of), settled)
         if not cut_any:
             # Every ``%%`` left is code in the placeholder parse; the real parse must agree.
             if sum(code.count(_MARKER) for code in code_of(text, _MARKER)) == text.count(_MARKER):
-                return text, None
+                return text, _Hidden()
             settled = 0
             break
     if not _may_hold_code(text):
         # No code anywhere: every ``%%`` is a marker, exactly.
-        rest, _, _ = _cut(text, frozenset(), 0, all_at_once=True)
-        return rest.replace(_MARKER, ""), None
+        rest, _, _, unclosed = _cut(text, frozenset(), 0, all_at_once=True)
+        return rest.replace(_MARKER, ""), _Hidden(unclosed=unclosed)
     # The last resort: the first ``%%`` not yet settled hides the rest of the note.
     first = text.find(_MARKER, settled)
     if first == -1:
-        return text, None
-    return text[:first] + "\n" * text.count("\n", first), text.count("\n", 0, first)
+        return text, _Hidden(unclosed=unclosed)
+    hidden = text[:first] + "\n" * text.count("\n", first)
+    return hidden, _Hidden(tangled=text.count("\n", 0, first))
+
+
+@dataclass(frozen=True)
+class _Hidden:
+    """Lines (0-based) from which text that is not a closed comment was hidden."""
+
+    unclosed: int | None = None
+    """A ``%%`` that no later one closes hid the rest of the note from this line."""
+    tangled: int | None = None
+    """Comments too tangled with code to settle hid the rest of the note from this line."""
 
 
 def _may_hold_code(text: str) -> bool:
@@ -428,12 +446,13 @@ def _code_contents(tokens: Iterable[Token]) -> Iterator[str]:
 
 def _cut(
     text: str, code: frozenset[int], settled: int, *, all_at_once: bool = False
-) -> tuple[str, int, bool]:
+) -> tuple[str, int, bool, int | None]:
     """Cut comments after ``settled``: from a ``%%`` that is not code to the next ``%%``.
 
     Stops after the first comment that is not inert (unless ``all_at_once``), since what
-    follows it must be read again.  Returns the text, the new settled offset and whether
-    anything was cut.
+    follows it must be read again.  Returns the text, the new settled offset, whether
+    anything was cut, and the line (0-based) of a ``%%`` that nothing closed when it hid
+    text (None otherwise).
     """
     parts: list[str] = [text[:settled]]
     position = settled
@@ -456,12 +475,15 @@ def _cut(
         opened = None
         if not (inert or all_at_once):
             break
+    unclosed = None
     if opened is not None:
         parts.append("\n" * text.count("\n", opened))
+        if text[opened + len(_MARKER) :].strip():
+            unclosed = text.count("\n", 0, opened)
         position = len(text)
         cut_any = True
     done = "".join(parts)
-    return done + text[position:], len(done), cut_any
+    return done + text[position:], len(done), cut_any, unclosed
 
 
 def _inert(text: str, start: int, end: int) -> bool:

@@ -28,6 +28,7 @@ from .comments import (
     INLINE_ONLY,
     KEEP_H1,
     KEEP_HEADINGS,
+    UNCLOSED_FROM_LINE,
 )
 from .headings import heading_source, inline_text
 from .inlinetags import inline_tags, may_hold_tag
@@ -68,6 +69,8 @@ class Outline:
     hidden_from: int | None = None
     """The file line from which comments too tangled with code to settle hid the rest of
     the body (see :mod:`.comments`), if they did."""
+    unclosed_from: int | None = None
+    """The file line of a ``%%`` that no later one closes, when it hid text after it."""
 
     def headings_for(self, title: str) -> tuple[tuple[int, str, str], ...]:
         """The headings a render of the note titled ``title`` shows, with their slugs.
@@ -145,12 +148,13 @@ def read_outline(
         query_blocks=tuple(
             (first_line + line, language) for line, language in query_blocks(tokens)
         ),
-        hidden_from=_hidden_from(env, first_line),
+        hidden_from=_file_line(env, HIDDEN_FROM_LINE, first_line),
+        unclosed_from=_file_line(env, UNCLOSED_FROM_LINE, first_line),
     )
 
 
-def _hidden_from(env: dict[str, object], first_line: int) -> int | None:
-    line = env.get(HIDDEN_FROM_LINE)
+def _file_line(env: dict[str, object], key: str, first_line: int) -> int | None:
+    line = env.get(key)
     return first_line + line if isinstance(line, int) else None
 
 

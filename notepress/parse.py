@@ -298,6 +298,15 @@ def _body_problems(outline: Outline, report: _Collector) -> None:
             "line it opens, or keep %% out of code",
             line=outline.hidden_from,
         )
+    for line, count in outline.dropped_cells:
+        cells = "a cell" if count == 1 else f"{count} cells"
+        report.warn(
+            "table-extra-cells",
+            f"this table row has {cells} past the columns of the table's header, which no "
+            "output shows (a GFM table keeps its header's columns, as GitHub does); add "
+            "columns to the header, or join the cells",
+            line=line,
+        )
     if outline.unclosed_from is not None:
         report.warn(
             "comment-unclosed",

@@ -402,6 +402,22 @@ def test_a_comment_that_hides_nothing_more_is_not_reported(body: str) -> None:
     assert not [p for p in note.problems if p.code == "comment-unclosed"]
 
 
+def test_table_cells_past_the_header_are_reported_on_their_row() -> None:
+    """A GFM table shows its header's columns only; a row with more cells loses text, which
+    the loader reports on that row's line (also in a list item, and with nothing else in
+    the note that would make it parse the body)."""
+    body = (
+        "| Tool | Use | Note |\n|-|-|-|\n| mv | moves || and renames, too |\n| cp | copies | ok |\n"
+        "\n- item\n\n  | a | b |\n  |---|---|\n  | 1 | 2 | 3 | 4 |\n"
+    )
+    note = _comment_note(body)
+    found = [(p.line, p.message) for p in note.problems if p.code == "table-extra-cells"]
+    assert [line for line, _ in found] == [8, 15]
+    assert "a cell past" in found[0][1] and "2 cells past" in found[1][1]
+    html = render(body).html
+    assert "and renames" not in html  # as GFM reads it: the warning is the point
+
+
 # --- raw HTML ---------------------------------------------------------------------------------------
 
 

@@ -46,14 +46,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import mdTrim
-from markdown_it.rules_block import StateBlock
-from markdown_it.rules_block.table import escapedSplit, getLine
-from markdown_it.rules_block.table import table as table_rule
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from .blockids import BLOCK_ID
+from .tables import DROPPED_CELLS
 
 __all__ = [
     "COMMENT_FREE_SOURCE",
@@ -90,8 +87,6 @@ _REF = "[^"
 #: Set in the nested parses that find code, which must not cut comments themselves.
 _NESTED = "notepress.comments.nested"
 _CODES = "notepress.comments.codes"
-#: In a nested parse, the table cells past the header's columns, which no token holds.
-_DROPPED = "notepress.comments.dropped"
 _MARKER = "%%"
 #: Parses spent on one note before the last resort: as many as keep the work within
 #: :data:`_ROUND_CHARACTERS` characters parsed, between these two counts.
@@ -121,9 +116,6 @@ reads it; inline content without ``needle`` may be skipped (it can hold no such 
 
 def comments_plugin(md: MarkdownIt) -> None:
     md.core.ruler.after("normalize", "comments", _cut_comments)
-    md.block.ruler.before(
-        "table", "comments_table", _table_keeping_dropped_cells, {"alt": ["paragraph", "reference"]}
-    )
     md.core.ruler.before("inline", "comments_prune", _prune)
     md.core.ruler.after("inline", "comments_collect", _collect)
 
@@ -154,7 +146,8 @@ def _nested_codes(md: MarkdownIt, text: str, needle: str) -> tuple[str, ...]:
     found = _known.get(key)
     if found is None:
         # No title: the nested parse must not drop a heading the real one keeps.
-        env: dict[str, object] = {_NESTED: True, INLINE_ONLY: (needle,)}
+        # The cells a table drops are read too: a code span there is code to the writer.
+        env: dict[str, object] = {_NESTED: True, INLINE_ONLY: (needle,), DROPPED_CELLS: []}
         md.parse(text, env)
         codes = env[_CODES]
         assert isinstance(codes, list)
@@ -231,36 +224,6 @@ def _footnotes_matter(tokens: list[Token], needles: tuple[str, ...]) -> bool:
     return False
 
 
-def _table_keeping_dropped_cells(
-    state: StateBlock, start_line: int, end_line: int, silent: bool
-) -> bool:
-    """In a nested parse, the GFM table rule, which also notes the cells it drops.
-
-    A body row with more cells than the header keeps only the header's count; the others
-    become no token, so their code spans would be invisible to :func:`_collect`.  Outside
-    nested parses this rule does nothing and the table rule after it reads the table.
-    """
-    if not state.env.get(_NESTED):
-        return False
-    first = len(state.tokens)
-    if not table_rule(state, start_line, end_line, silent):
-        return False
-    if silent:
-        return True
-    pushed = state.tokens[first:]
-    columns = sum(1 for token in pushed if token.type == "th_open")
-    dropped = state.env.setdefault(_DROPPED, [])
-    for token in pushed:
-        if token.type == "tr_open" and token.map and token.map[0] >= start_line + 2:
-            cells = escapedSplit(mdTrim(getLine(state, token.map[0])))
-            if cells and cells[0] == "":
-                cells.pop(0)
-            if cells and cells[-1] == "":
-                cells.pop()
-            dropped.extend(mdTrim(cell) for cell in cells[columns:])
-    return True
-
-
 def _collect(state: StateCore) -> None:
     """In a nested parse, keep the code tokens' content and stop: nothing later is needed.
 
@@ -276,7 +239,7 @@ def _collect(state: StateCore) -> None:
     ]
     codes = list(_code_contents(tokens))
     needles = state.env.get(INLINE_ONLY)
-    for cell in state.env.pop(_DROPPED, ()):
+    for _, cell in state.env.pop(DROPPED_CELLS, ()):
         if needles is None or any(needle in cell for needle in needles):
             inner: dict[str, object] = {_NESTED: True}
             state.md.parseInline(cell, inner)

@@ -10,6 +10,7 @@ a title.  Nothing is rendered; the note is only tokenised.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,12 +36,15 @@ from .inlinetags import inline_tags, may_hold_tag
 from .math import convertible, invalid_formulas
 from .parser import create_parser
 from .queries import QUERY_FENCE, query_blocks
+from .tables import DROPPED_CELLS
 
 __all__ = ["Outline", "read_outline"]
 
 _WIKILINK_START = "[["
 #: A line that may make a heading: ATX (``# x``) or a setext underline (``===``, ``---``).
 _MAYBE_HEADING = re.compile(r"^ {0,3}(?:#{1,6}(?:[ \t]|$)|=+[ \t]*$|-+[ \t]*$)", re.MULTILINE)
+#: A line that may be a table's delimiter row, whose rows may have cells to warn about.
+_MAYBE_TABLE = re.compile(r"^[ \t>]*\|?[ \t]*:?-+:?[ \t]*\|", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,9 @@ class Outline:
     the body (see :mod:`.comments`), if they did."""
     unclosed_from: int | None = None
     """The file line of a ``%%`` that no later one closes, when it hid text after it."""
+    dropped_cells: tuple[tuple[int, int], ...] = ()
+    """(file line, count) of each table row with cells past its header's, which no output
+    shows."""
 
     def headings_for(self, title: str) -> tuple[tuple[int, str, str], ...]:
         """The headings a render of the note titled ``title`` shows, with their slugs.
@@ -113,6 +120,7 @@ def read_outline(
         and "$" not in body
         and not QUERY_FENCE.search(body)
         and "%%" not in body
+        and not ("|" in body and _MAYBE_TABLE.search(body))
     ):
         return Outline()
     # Only blocks that may hold a wikilink (or a footnote reference, without which a
@@ -126,6 +134,8 @@ def read_outline(
         KEEP_HEADINGS: True,
         FOOTNOTE_REFS: True,
     }
+    if "|" in body:
+        env[DROPPED_CELLS] = []
     tokens = create_parser().parse(body, env)
     source = env.get(COMMENT_FREE_SOURCE, body)
     assert isinstance(source, str)
@@ -150,7 +160,16 @@ def read_outline(
         ),
         hidden_from=_file_line(env, HIDDEN_FROM_LINE, first_line),
         unclosed_from=_file_line(env, UNCLOSED_FROM_LINE, first_line),
+        dropped_cells=_dropped_cells(env, first_line),
     )
+
+
+def _dropped_cells(env: dict[str, object], first_line: int) -> tuple[tuple[int, int], ...]:
+    dropped = env.get(DROPPED_CELLS)
+    if not isinstance(dropped, list):
+        return ()
+    counts = Counter(line for line, _ in dropped)
+    return tuple((first_line + line, count) for line, count in sorted(counts.items()))
 
 
 def _file_line(env: dict[str, object], key: str, first_line: int) -> int | None:

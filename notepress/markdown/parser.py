@@ -33,6 +33,7 @@ from .inlinetags import inlinetags_plugin
 from .math import math_plugin
 from .nesting import FLATTENED_LINE, nesting_plugin
 from .rawhtml import rawhtml_plugin
+from .tables import tables_plugin
 from .tasks import tasks_plugin
 from .transclusion import transclusion_plugin
 from .wikilinks import wikilinks_plugin
@@ -57,6 +58,7 @@ def create_parser() -> MarkdownIt:
     md.use(gfm_autolink_plugin)
     md.use(autolinks_plugin)
     md.use(footnote_plugin)
+    md.use(tables_plugin)
     md.use(comments_plugin)
     md.use(wikilinks_plugin)
     md.use(highlight_plugin)

@@ -62,6 +62,7 @@ __all__ = [
     "frontmatter_image",
     "is_public_url",
     "local_path",
+    "note_address",
     "note_references",
     "reference_problem",
     "reference_problems",
@@ -639,6 +640,23 @@ def _srcset(value: str) -> list[str]:
     return [item.split()[0] for item in value.split(",") if item.split()]
 
 
+def note_address(written: str) -> str | None:
+    """The link text by which a markdown link's address names a note (``x.md``,
+    ``../x.md``, ``Folder/x.md``, ``/Folder/x.md``: escapes decoded, fragment cut), to be
+    found by Obsidian's rules from the note that holds the link, as a wikilink's text is
+    (:meth:`~notepress.vault.Vault.resolve`).  Obsidian writes markdown links in each of
+    its link formats (the shortest name, a path from the vault's root, a path from the note)
+    and reads them so.  None when the address names no note."""
+    try:
+        parts = urlsplit(written.strip())
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc:
+        return None
+    path = unquote(parts.path)
+    return path if path.lower().endswith(".md") else None
+
+
 def local_path(written: str, note: Note) -> PurePosixPath | None:
     """The vault path a relative reference of ``note`` stands for; None when it leaves."""
     try:
@@ -669,7 +687,7 @@ def reference_problem(
     """``(code, message)`` when a reference must not reach a public output, else None.
 
     ``attachment(name)`` finds a vault attachment (``Vault.attachment``).  A link to a
-    ``.md`` file is judged only with ``find_note(target)`` (``Vault.resolve``): one to no
+    ``.md`` file is judged only with ``find_note(target, note)`` (``Vault.resolve``): one to no
     note is ``link-unresolved``, as a wikilink to none is, since the renderer writes its text
     alone; the renderer writes a link to a note the way each output needs.
     """
@@ -695,8 +713,9 @@ def reference_problem(
     path = local_path(written, note)
     if path is None:
         return ("asset-outside", f"{unquote(written)!r} leads outside the vault; left out")
-    if path.suffix.lower() == ".md":
-        if find_note is None or find_note(path.with_suffix("").as_posix()) is not None:
+    address = note_address(written)
+    if address is not None:
+        if find_note is None or find_note(address, note) is not None:
             return None
         return ("link-unresolved", f"no note is called {unquote(written)!r}; its text stays")
     if attachment(path.as_posix()) is None:

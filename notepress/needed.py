@@ -26,9 +26,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
-from urllib.parse import unquote
 
-from .assets import vault_path
+from .assets import note_address
 from .markdown.inlinetags import may_hold_tag
 from .model import Note
 from .parse import ParseSettings
@@ -145,8 +144,8 @@ def _targets(vault: Vault, note: Note) -> Iterator[tuple[Note, bool]]:
         if not written.lower().endswith(".md") or written in seen:
             continue
         seen.add(written)
-        path = vault_path(unquote(written), note.path.parent)
-        target = vault.resolve(path.with_suffix("").as_posix(), None) if path else None
+        address = note_address(written)
+        target = vault.resolve(address, note) if address is not None else None
         if target is not None:
             yield target, False
 

@@ -382,3 +382,44 @@ def test_a_markdown_link_to_no_note_is_unresolved_as_a_wikilink_is(tmp_path: Pat
         (line, "no note is called 'shopping-list.md'; its text stays"),
         (line + 2, "no note is called 'Big plan.md'; its text stays"),
     ]
+
+
+def test_markdown_links_in_each_of_obsidians_link_formats_find_their_note(
+    tmp_path: Path,
+) -> None:
+    """With wikilinks off, Obsidian writes a markdown link by the note's shortest name, by
+    its path from the vault's root or by its path from the linking note, and reads all
+    three.  Only the relative ones (and ``/`` paths) were found: the others became text
+    with a ``link-unresolved`` warning, 114 links in one public vault."""
+    body = (
+        "[shortest](HTTP.md)\n[from the root](www/HTTP.md)\n[relative](../www/HTTP.md)\n"
+        "[slash](/www/HTTP.md)\n[a part](<www/HTTP.md#Methods>)\n[spaced](www/HTTP%20Guide.md)\n"
+        "[below](sub/man.md)\n[nothing](www/FTP.md)\n"
+    )
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "tools/curl.md": note_text("Curl", body, note_id="240102AA01"),
+            "tools/sub/man.md": note_text("Man", note_id="240102AA02"),
+            "www/HTTP.md": note_text("HTTP", "## Methods\n\nGET.\n", note_id="240102AA03"),
+            "www/HTTP Guide.md": note_text("Guide", note_id="240102AA04"),
+        },
+    )
+    vault = load_vault(root)
+    unresolved = [p.message for p in _problems(vault, "link-unresolved")]
+    assert unresolved == ["no note is called 'www/FTP.md'; its text stays"]
+    style = UrlLinks(lambda note: f"{SITE}{note.note_id}/", ASSETS)
+    html = render_note(_note(vault, "tools/curl.md"), vault, style).html
+    lines = html.strip().removeprefix("<p>").removesuffix("</p>").split("\n")
+    hrefs = [re.match(r'<a href="([^"]*)"', line) for line in lines]
+    http = _href("240102AA03")
+    assert [match[1] if match else None for match in hrefs] == [
+        http,
+        http,
+        http,
+        http,
+        _href("240102AA03", "methods"),
+        _href("240102AA04"),
+        _href("240102AA02"),
+        None,
+    ]

@@ -21,7 +21,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
-from ..assets import IMAGE_SUFFIXES, is_public_url, vault_path
+from ..assets import IMAGE_SUFFIXES, is_public_url, note_address, vault_path
 from ..budget import BudgetExceeded, cpu_budget, too_slow
 from ..errors import NoteRenderError  # in the error tree; still importable from here
 from ..links import WIKILINK_RE, embed_part_message, parse_wikilink
@@ -818,14 +818,15 @@ class _RenderContext:
             return None
         if url.startswith("#"):
             return self.href_for_note(self.note, unquote(url[1:]), raw_id=True)
-        path = None if parts.netloc else vault_path(unquote(parts.path), self.note.path.parent)
-        if path is None:
-            return None
-        if path.suffix.lower() == ".md":
-            target = self.resolve(path.with_suffix("").as_posix(), None)
+        address = note_address(url)
+        if address is not None:
+            target = self.resolve(address, self.note)
             if target is None:
                 return None
             return self.href_for_note(target, unquote(parts.fragment) or None)
+        path = None if parts.netloc else vault_path(unquote(parts.path), self.note.path.parent)
+        if path is None:
+            return None
         attachment = self.vault.attachment(path.as_posix())
         self.read("attachment", [path.as_posix()], attachment.as_posix() if attachment else None)
         return self.asset(attachment) if attachment is not None else None

@@ -336,6 +336,44 @@ def test_a_formula_written_straight_under_a_line_of_text_is_display_math(
     assert math_tokens("Costs:\n$$ 5 and more\n") == []
 
 
+@pytest.mark.parametrize(
+    ("body", "tex"),
+    [
+        (
+            "Bounded by $$\nL \\ge H\n$$ with equality when $$\np = r^{-l}\n$$ exactly.\n",
+            ["\nL \\ge H\n", "\np = r^{-l}\n"],
+        ),
+        ("The sum $$\na\n+ b\n- c_{1} + d_{2}\n$$ holds.\n", ["\na\n+ b\n- c_{1} + d_{2}\n"]),
+        ("- an item with $$\n  x\n  = y\n  $$ inside.\n", ["\nx\n= y\n"]),
+        ("> Quoted $$\n> m\n> $$ and on.\n", ["\nm\n"]),
+    ],
+    ids=["two-in-one-paragraph", "list-markers-in-tex", "in-a-list-item", "in-a-quote"],
+)
+def test_display_math_opened_inside_a_paragraph_closes_at_its_next_dollars(
+    body: str, tex: list[str]
+) -> None:
+    """Obsidian pairs ``$$`` in order, reading math before markdown: a ``$$`` ending a line
+    of text opens a formula that the next ``$$`` closes, even one that starts a line.  That
+    line ended the paragraph (as a display block holding the words between), a TeX line
+    starting ``+`` or ``-`` became a list item, and the formulas showed as raw TeX."""
+    assert math_tokens(body) == [("math_inline_double", each) for each in tex]
+    rendered = render(body)
+    assert rendered.html.count("<math") == len(tex) and "$$" not in rendered.html
+    assert "<li>" not in rendered.html.replace("<li>an item", "") and "<h" not in rendered.html
+    assert [p for p in make_note("notes/a.md", body).problems if p.code == "math-invalid"] == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["Price is $$ high\n# Heading\n- item\n", "Costs $$ a lot\n\nand $$\n"],
+    ids=["nothing-closes-it", "closed-past-a-blank-line"],
+)
+def test_a_stray_dollar_pair_in_a_paragraph_keeps_the_blocks_after_it(body: str) -> None:
+    html = render(body).html
+    assert "<math" not in html and "$$" in html
+    assert ("<h1" in html and "<li>item</li>" in html) or "<p>and $$</p>" in html
+
+
 def test_comments_and_code_around_math() -> None:
     body = "Keep $a %% b$ here %% hidden words %% and `$x$` as code."
     rendered = render(body, math="tex")

@@ -53,6 +53,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.dollarmath.index import math_inline_dollar
 
 from ..budget import BudgetExceeded
+from .mathparagraph import math_paragraph_plugin
 
 __all__ = [
     "MATH_LINE",
@@ -135,6 +136,7 @@ def math_plugin(md: MarkdownIt) -> None:
         "math_block", _display_block, {"alt": ["paragraph", "reference", "blockquote", "list"]}
     )
     md.core.ruler.after("inline", "math_lines", _lines)
+    md.use(math_paragraph_plugin)
 
 
 def _inline_at_start(

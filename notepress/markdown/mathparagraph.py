@@ -1,0 +1,117 @@
+r"""A paragraph that opens display math inside it runs on to the ``$$`` that closes it.
+
+Obsidian reads dollar math before markdown, so in::
+
+    The mean is bounded by $$
+    L \ge H
+    $$ and reached when $$
+    p = r^{-l}
+    $$ exactly.
+
+each ``$$`` closes the one before it: two formulas inside one paragraph.  Read as markdown
+first, the third line, which starts with ``$$``, ended the paragraph as a display block of
+its own (holding the words between), a TeX line starting ``- `` or ``+ `` became a list
+item, and both formulas were printed as raw TeX, with no warning.
+
+So this is markdown-it's paragraph rule with one change: while the paragraph holds an odd
+number of ``$$`` and a later line of it (before a blank line) closes that formula, no line
+ends the paragraph.  A ``$$`` that nothing closes changes nothing, so a stray one never
+swallows a heading or a list after it.  Lines are scanned for the closing ``$$`` once: a
+scan that found none is kept for the lines it passed (:class:`_Scan`), so a list of many
+items each with a stray ``$$`` costs a linear pass, not one per item.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import mdTrim
+from markdown_it.rules_block import StateBlock
+
+__all__ = ["math_paragraph_plugin"]
+
+#: A ``$$`` not escaped by a backslash.
+_DOUBLE = re.compile(r"(?<!\\)\$\$")
+_SCAN = "notepress_math_paragraph_scan"
+
+
+def math_paragraph_plugin(md: MarkdownIt) -> None:
+    md.block.ruler.at("paragraph", _paragraph)
+
+
+@dataclass
+class _Scan:
+    """The last search for a line with an odd number of ``$$``: from ``start`` (exclusive),
+    within lines before ``end``, it found ``found`` (None: none up to ``stop``, a blank line
+    or ``end``)."""
+
+    start: int
+    end: int
+    stop: int
+    found: int | None
+
+
+def _odd(state: StateBlock, line: int) -> bool:
+    """Whether ``line`` holds an odd number of ``$$``: it opens or closes a formula."""
+    text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+    return "$$" in text and len(_DOUBLE.findall(text)) % 2 == 1
+
+
+def _closing(state: StateBlock, opened: int, end: int) -> int | None:
+    """The first line after ``opened`` with an odd number of ``$$``, before a blank line."""
+    scan: _Scan | None = getattr(state, _SCAN, None)
+    if scan is not None and scan.end == end and scan.start <= opened:
+        limit = scan.found if scan.found is not None else scan.stop
+        if opened < limit:
+            return scan.found
+    line = opened + 1
+    while line < end and not state.isEmpty(line):
+        if _odd(state, line):
+            setattr(state, _SCAN, _Scan(opened, end, line, line))
+            return line
+        line += 1
+    setattr(state, _SCAN, _Scan(opened, end, line, None))
+    return None
+
+
+def _paragraph(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """markdown-it's paragraph rule, kept whole while a formula it opened is still open."""
+    next_line = start_line + 1
+    terminators = state.md.block.ruler.getRules("paragraph")
+    end_line = state.lineMax
+    parent = state.parentType
+    state.parentType = "paragraph"
+    # The line whose ``$$`` closes the formula open at ``next_line``, when one does.
+    closes = _closing(state, start_line, end_line) if _odd(state, start_line) else None
+    while next_line < end_line:
+        if state.isEmpty(next_line):
+            break
+        if closes is not None and next_line <= closes:
+            if next_line == closes:
+                closes = None
+            next_line += 1
+            continue
+        # As markdown-it: a line indented as code or a quote's lazy line continues the
+        # paragraph whatever it holds; any other line is asked whether it starts a block.
+        if (
+            state.sCount[next_line] - state.blkIndent <= 3
+            and state.sCount[next_line] >= 0
+            and any(rule(state, next_line, end_line, True) for rule in terminators)
+        ):
+            break
+        if _odd(state, next_line):
+            closes = _closing(state, next_line, end_line)
+        next_line += 1
+    content = mdTrim(state.getLines(start_line, next_line, state.blkIndent, False))
+    state.line = next_line
+    token = state.push("paragraph_open", "p", 1)
+    token.map = [start_line, state.line]
+    token = state.push("inline", "", 0)
+    token.content = content
+    token.map = [start_line, state.line]
+    token.children = []
+    state.push("paragraph_close", "p", -1)
+    state.parentType = parent
+    return True

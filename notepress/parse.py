@@ -288,6 +288,8 @@ def outline_note_within_budget(note: Note, settings: ParseSettings | None = None
 def _body_problems(outline: Outline, report: _Collector) -> None:
     for line, tex in outline.invalid_math:
         report.warn("math-invalid", _math_message(tex), line=line)
+    for line in outline.unpaired_math:
+        report.warn("math-unpaired", _unpaired_message(), line=line)
     for line, language in outline.query_blocks:
         report.warn("query-block", _query_message(language), line=line)
     if outline.hidden_from is not None:
@@ -367,6 +369,12 @@ def _math_message(tex: str) -> str:
     from .markdown.math import invalid_message
 
     return invalid_message(tex)
+
+
+def _unpaired_message() -> str:
+    from .markdown.math import unpaired_message
+
+    return unpaired_message()
 
 
 def _query_message(language: str) -> str:

@@ -374,6 +374,20 @@ def test_a_stray_dollar_pair_in_a_paragraph_keeps_the_blocks_after_it(body: str)
     assert ("<h1" in html and "<li>item</li>" in html) or "<p>and $$</p>" in html
 
 
+def test_a_dollar_pair_no_other_closes_is_reported_on_its_line() -> None:
+    """A formula opened in a paragraph and closed past a blank line shows as raw TeX, as
+    each paragraph is read alone; the loader says so on each ``$$`` line (and not for an
+    escaped one, one in code, or pairs that close)."""
+    body = (
+        "Bounded by $$\nL\n\nM then $$ more.\n\n"
+        "Fine: \\$$ escaped, `$$` in code, $$a$$ and $$\nb\n$$ closed.\n"
+    )
+    note = make_note("notes/a.md", body)
+    first = 1 + note_source("Fixture Note", "230306FX01", "false", "", "").decode().count("\n")
+    lines = [p.line for p in note.problems if p.code == "math-unpaired"]
+    assert lines == [first, first + 3]
+
+
 def test_comments_and_code_around_math() -> None:
     body = "Keep $a %% b$ here %% hidden words %% and `$x$` as code."
     rendered = render(body, math="tex")

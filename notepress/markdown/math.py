@@ -40,6 +40,7 @@ import functools
 import re
 import threading
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import Literal, NamedTuple
 from xml.etree import ElementTree
@@ -72,6 +73,8 @@ __all__ = [
     "to_mathml",
     "to_svg",
     "too_complex_message",
+    "unpaired_displays",
+    "unpaired_message",
 ]
 
 MathRule = Literal["mathml", "svg", "tex"]
@@ -288,6 +291,45 @@ def invalid_formulas(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:
                 display = child.type == "math_inline_double"
                 if not convertible(child.content.strip(), display):
                     yield child.meta.get(MATH_LINE, 0), child.content.strip()
+
+
+def unpaired_displays(tokens: Sequence[Token], source: str) -> Iterator[int]:
+    """The body line of each ``$$`` left as text in a paragraph: no other ``$$`` of its
+    paragraph closes it (one past a blank line, say), so its formula shows as raw TeX.
+
+    Counted per line of ``source`` (the text parsed): the ``$$`` no backslash escapes,
+    less those that open or close a formula and those inside code or other math.
+    """
+    lines = source.split("\n")
+    for token in tokens:
+        if token.type != "inline" or not token.map or "$$" not in token.content:
+            continue
+        used: Counter[int] = Counter()
+        line = token.map[0]
+        for child in token.children or ():
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+                continue
+            if child.type == "math_inline_double":
+                used[line] += 1
+                used[line + child.content.count("\n")] += 1
+            if child.type in MATH_TOKENS or child.type == "code_inline":
+                used[line] += child.content.count("$$")
+                line += child.content.count("\n")
+        for number in range(token.map[0], min(token.map[1], len(lines))):
+            if len(_UNESCAPED_DOUBLE.findall(lines[number])) > used[number]:
+                yield number
+
+
+#: A ``$$`` that no backslash escapes.
+_UNESCAPED_DOUBLE = re.compile(r"(?<!\\)\$\$")
+
+
+def unpaired_message() -> str:
+    return (
+        "this $$ is closed by no other $$ of its paragraph, so the formula shows as TeX; "
+        "write the formula's $$ on lines of their own, or close it before a blank line"
+    )
 
 
 def invalid_message(tex: str) -> str:

@@ -33,7 +33,7 @@ from .comments import (
 )
 from .headings import heading_source, inline_text
 from .inlinetags import inline_tags, may_hold_tag
-from .math import convertible, invalid_formulas
+from .math import convertible, invalid_formulas, unpaired_displays
 from .parser import create_parser
 from .queries import QUERY_FENCE, query_blocks
 from .tables import DROPPED_CELLS
@@ -67,6 +67,8 @@ class Outline:
     edge_h1s: frozenset[int] = frozenset()
     """Indexes in :attr:`headings` of an H1 that opens or closes the body."""
     invalid_math: tuple[tuple[int, str], ...] = ()
+    unpaired_math: tuple[int, ...] = ()
+    """The file line of each ``$$`` that no other of its paragraph closes."""
     """(file line, TeX) of each formula no output can show as math."""
     query_blocks: tuple[tuple[int, str], ...] = ()
     """(file line, language) of each query block, which no output shows (:mod:`.queries`)."""
@@ -155,6 +157,11 @@ def read_outline(
             # The vault's macros, expanded as the renderer expands them.
             if not macros or not convertible(macros.expand(tex), False)
         ),
+        unpaired_math=tuple(
+            first_line + line for line in _unique_lines(unpaired_displays(tokens, source))
+        )
+        if "$$" in body
+        else (),
         query_blocks=tuple(
             (first_line + line, language) for line, language in query_blocks(tokens)
         ),
@@ -162,6 +169,10 @@ def read_outline(
         unclosed_from=_file_line(env, UNCLOSED_FROM_LINE, first_line),
         dropped_cells=_dropped_cells(env, first_line),
     )
+
+
+def _unique_lines(lines: Iterator[int]) -> list[int]:
+    return sorted(set(lines))
 
 
 def _dropped_cells(env: dict[str, object], first_line: int) -> tuple[tuple[int, int], ...]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 from .cache import Cache, remove_cache
 from .chars import shown
 from .collisions import assign_urls
-from .config import CONFIG_FILE, Config, Site, Target
+from .config import CONFIG_FILE, Config, Site, Target, VaultOptions
 from .configfile import default_config, load_config
 from .errors import ConfigError, NotepressError, VaultError
 from .exporter import Job
@@ -105,7 +105,7 @@ class Project:
                     target,
                     future=self.future,
                     now=self.now,
-                    date_from_git=self.config.vault.date_from_git,
+                    dating=self.config.vault,
                 )
             )
         for name, lines in self.config.target_problems.items():
@@ -345,13 +345,14 @@ def target_problems(
     *,
     future: bool = False,
     now: datetime | None = None,
-    date_from_git: bool = False,
+    dating: VaultOptions | None = None,
 ) -> list[Problem]:
     """What ``target`` says about the notes it selects before its exporter runs: undated
     notes, once for the target (each note's own ``created-missing`` names its file), and
-    notes held back until their date."""
+    notes held back until their date.  ``dating``: the vault's options, whose date keys,
+    file name pattern and ``date_from_git`` the fix names."""
     _matching, notes, held = _select(vault, target, future, now)
-    found = _undated_problems(target, notes, date_from_git)
+    found = _undated_problems(target, notes, dating or VaultOptions())
     waiting = future_problem(target.name, held)
     return found if waiting is None else [*found, waiting]
 
@@ -400,9 +401,7 @@ def _refusals(vault: Vault, config: Config, names: Sequence[str]) -> list[str]:
     return refused
 
 
-def _undated_problems(
-    target: Target, notes: Sequence[Note], date_from_git: bool = False
-) -> list[Problem]:
+def _undated_problems(target: Target, notes: Sequence[Note], dating: VaultOptions) -> list[Problem]:
     """One warning when ``notes`` hold undated ones: how the target orders them, or, for an
     exporter that needs dates, that they are left out; with the count and the fix (with
     ``date_from_git`` set, a note still undated has no commit: committing it dates it)."""
@@ -424,11 +423,17 @@ def _undated_problems(
     else:
         come = "it comes" if undated == 1 else "they come"
         what = f"{count}: {come} first, as the oldest, in file path order"
-    fix = (
-        f"date {'it' if undated == 1 else 'them'} with a 'created' or 'date' key, a "
-        "YYYY-MM-DD file name, or "
-        + ("a commit (date_from_git is set)" if date_from_git else "[vault] date_from_git = true")
+    keys = " or ".join(repr(key) for key in dating.created_keys[:2])
+    ways = [f"a {keys} key"] if keys else []
+    if dating.filename_date:
+        ways.append(f"a {dating.filename_date} file name")
+    ways.append(
+        "a commit (date_from_git is set)"
+        if dating.date_from_git
+        else "[vault] date_from_git = true"
     )
+    fix = f"date {'it' if undated == 1 else 'them'} with " + ", ".join(ways[:-1])
+    fix += f", or {ways[-1]}" if len(ways) > 1 else ways[-1]
     return [Problem(Severity.WARNING, "undated-notes", f"{what}; {fix}", f"targets.{target.name}")]
 
 
@@ -570,7 +575,7 @@ def _build_target(
         out_dir=staging,
         config_root=config.root,
     )
-    job.problems.extend(_undated_problems(target, notes, config.vault.date_from_git))
+    job.problems.extend(_undated_problems(target, notes, config.vault))
     url = _url_problem(config.site, target, strict=False)
     waiting = future_problem(target.name, held)
     job.problems.extend(problem for problem in (url, waiting) if problem is not None)

@@ -92,19 +92,38 @@ def test_a_failed_target_is_counted_as_an_error_with_its_line(
     )
     code, _out, err = run(capsys, "build", root, "-o", tmp_path / "out")
     assert code == 1
-    fix = (
-        "date it with a 'created' or 'date' key, a YYYY-MM-DD file name, or [vault] "
-        "date_from_git = true"
-    )
+    # The fix names the vault's own ways to date a note: here no file name date.
+    fix = "date it with a 'created' or 'date' key, or [vault] date_from_git = true"
     assert err[-4:] == [
         "targets.news: warning[undated-notes]: the note it selects has no date, so it is left "
         f"out (a feed needs dates); {fix}",
         "targets.news: error[target-failed]: target 'news' (feed) failed: the note it selects "
-        f"has no date, so the feed would be empty: {fix} (notepress check lists it as "
-        "created-missing)",
+        "has no date, so the feed would be empty (the target's undated-notes warning says how "
+        "to date them; notepress check lists it as created-missing)",
         "news (feed) FAILED",
         "output in out: 0 targets built, 1 failed; 1 error, 3 warnings",
     ]
+
+
+def test_the_undated_warning_names_the_vaults_own_date_keys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A vault dated by ``dia`` was told to add a 'created' or 'date' key, which it does
+    not read."""
+    root = write_vault(
+        tmp_path / "v",
+        {
+            "a.md": "---\ntitle: A\ndraft: false\n---\n\nUndated.\n",
+            "b.md": "---\ntitle: B\ndraft: false\ndia: 2024-03-01\n---\n\nDated.\n",
+        },
+        SITE + '[targets.news]\nexporter = "feed"\n[vault]\ncreated_keys = ["dia", "fecha"]\n',
+    )
+    _code, out, _err = run(capsys, "check", root)
+    (line,) = [line for line in out if "undated-notes" in line]
+    assert line.endswith(
+        "date it with a 'dia' or 'fecha' key, a YYYY-MM-DD file name, or [vault] "
+        "date_from_git = true"
+    )
 
 
 def test_a_pdf_failure_is_reported_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -378,11 +378,9 @@ def _usable_notes(job: Job, notes: Iterable[Note]) -> list[Note]:
     if undated and not usable:
         raise ExportError(
             f"{'the note' if undated == 1 else f'none of the {undated} notes'} it selects "
-            f"{'has no' if undated == 1 else 'has a'} date, so the feed would be empty: "
-            f"date {'it' if undated == 1 else 'them'} with a 'created' or 'date' key, a "
-            "YYYY-MM-DD file name, or "
-            f"[vault] date_from_git = true (notepress check lists {'it' if undated == 1 else 'them'} "
-            "as created-missing)"
+            f"{'has no' if undated == 1 else 'has a'} date, so the feed would be empty "
+            "(the target's undated-notes warning says how to date them; notepress check lists "
+            f"{'it' if undated == 1 else 'them'} as created-missing)"
         )
     return usable
 

@@ -418,6 +418,22 @@ def test_table_cells_past_the_header_are_reported_on_their_row() -> None:
     assert "and renames" not in html  # as GFM reads it: the warning is the point
 
 
+@pytest.mark.parametrize(
+    ("markdown", "shown"),
+    [
+        ("The test went fine![[exam shot.png]]today.", "The test went fine exam shot.png today."),
+        ("Plain ![[exam shot.png]], and on.", "Plain exam shot.png, and on."),
+        ("A view![[Tasks.base]]", "A view Tasks.base"),
+    ],
+)
+def test_an_embed_shown_as_its_name_keeps_apart_from_the_words_around_it(
+    markdown: str, shown: str
+) -> None:
+    """Obsidian draws a missing embed as a box of its own; as text, its name was glued to
+    the word written against it ("went fineexam shot.png")."""
+    assert render(markdown).html == f"<p>{shown}</p>\n"
+
+
 # --- raw HTML ---------------------------------------------------------------------------------------
 
 

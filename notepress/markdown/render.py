@@ -1149,9 +1149,25 @@ def _wikilink_token(self: Any, tokens: Sequence[Token], idx: int, options: Any, 
     context = _ctx(env)
     context.in_paragraph = bool(token.meta.get(IN_PARAGRAPH))
     try:
-        return context.render_link(token.meta["link"])
+        html = context.render_link(token.meta["link"])
     finally:
         context.in_paragraph = False
+    if token.meta["link"].embed and html and not html.startswith("<"):
+        # An embed shown as its name (a missing file, a view): Obsidian draws it as a box
+        # of its own, so a word written against it stays apart ("went fine![[x.png]]").
+        if _glued(tokens, idx - 1, -1):
+            html = " " + html
+        if _glued(tokens, idx + 1, 0):
+            html += " "
+    return html
+
+
+def _glued(tokens: Sequence[Token], idx: int, end: int) -> bool:
+    """Whether the text token at ``idx`` has a letter or digit at its ``end`` (0 or -1)."""
+    if not 0 <= idx < len(tokens) or tokens[idx].type != "text":
+        return False
+    content = tokens[idx].content
+    return bool(content) and content[end].isalnum()
 
 
 def _block_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:

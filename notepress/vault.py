@@ -824,7 +824,7 @@ def _link_problems(vault: Vault, note: Note) -> Iterator[Problem]:
                 if attachment.ambiguous:
                     yield _ambiguous(link, attachment, where)
                 if attachment.item is None:
-                    yield _missing(link, where)
+                    yield _missing(link, where, vault.settings)
                 elif (kind := view_kind(attachment.item)) is not None:
                     yield _view(link, attachment.item, kind, where)
                 continue
@@ -832,19 +832,26 @@ def _link_problems(vault: Vault, note: Note) -> Iterator[Problem]:
             yield from _anchor_problems(vault, target, link, where)
 
 
-def _missing(link: Link, where: str) -> Problem:
+def _missing(link: Link, where: str, settings: ObsidianSettings) -> Problem:
+    # Obsidian opens a link to a file of its excluded folders; notepress never reads them,
+    # which a writer who sees the link work in Obsidian must be told.
+    excluded = (
+        "; Obsidian's excluded files (userIgnoreFilters) are not read, if it is one of them"
+        if settings.ignore or settings.ignore_regexes
+        else ""
+    )
     if link.embed:
         return Problem(
             Severity.WARNING,
             "embed-missing",
-            f"embedded file not found: {link.target}",
+            f"embedded file not found: {link.target}{excluded}",
             where,
             link.line,
         )
     return Problem(
         Severity.WARNING,
         "link-unresolved",
-        f"no note or file is called {link.target!r}",
+        f"no note or file is called {link.target!r}{excluded}",
         where,
         link.line,
     )

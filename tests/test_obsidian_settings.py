@@ -219,3 +219,23 @@ def test_a_quartz_sites_ignore_patterns_keep_its_private_notes_out(
         from notepress.unchanged import _listing
 
         assert "../quartz.config.ts" in {entry[0] for entry in _listing(root)}
+
+
+@pytest.mark.parametrize("app", [APP, None], ids=["with-excluded-files", "without"])
+def test_a_link_to_an_excluded_file_says_why_it_finds_nothing(tmp_path: Path, app: object) -> None:
+    """Obsidian opens a link to one of its excluded files; notepress never reads them, so
+    the warning says that may be why (310 such warnings in one public vault read as if the
+    files were gone)."""
+    root = _vault(tmp_path, app=app)
+    (root / "keep.md").write_text(note_text("Kept", "See [[old]].\n\n![[Private plans]]\n"))
+    vault = load_vault(root)
+    codes = ("link-unresolved", "embed-missing")
+    found = [p.message for p in vault.all_problems() if p.code in codes]
+    hint = "; Obsidian's excluded files (userIgnoreFilters) are not read, if it is one of them"
+    if app is None:  # nothing excluded: the files are notes, and the links find them
+        assert found == []
+    else:
+        assert found == [
+            f"no note or file is called 'old'{hint}",
+            f"embedded file not found: Private plans{hint}",
+        ]

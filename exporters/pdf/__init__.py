@@ -455,7 +455,8 @@ def _write(job: Job, plan: Plan, results: list[RenderResult]) -> None:
     for group, result in zip(plan.groups, results, strict=True):
         _report_refusals(job, group, result, plan.requests)
         for message in dict.fromkeys(result.messages):
-            job.warn(f"{result.name}: WeasyPrint: {_vault_paths(message)}", code="pdf-render")
+            if not _report_missing_alt(job, group, result, plan.requests, message):
+                job.warn(f"{result.name}: WeasyPrint: {_vault_paths(message)}", code="pdf-render")
         if result.boxes:
             _warn_boxes(job, result)
         if result.error is not None or result.pdf is None:
@@ -486,6 +487,37 @@ def _warn_boxes(job: Job, result: RenderResult) -> None:
         "Sans CJK for Han, say) and build again",
         code="pdf-boxes",
     )
+
+
+#: WeasyPrint's complaint, in a tagged PDF, about an image without a description.
+_NO_ALT = re.compile(r'Image "(.*)" has no required alt description')
+
+
+def _report_missing_alt(
+    job: Job, group: Group, result: RenderResult, requests: dict[str, list[Request]], message: str
+) -> bool:
+    """Say which note shows an image without alt text, on the line that shows it (True),
+    when ``message`` is WeasyPrint's complaint about one that a note asked for."""
+    found = _NO_ALT.fullmatch(message)
+    if found is None:
+        return False
+    url = found.group(1)
+    asked = [
+        (note, request)
+        for note in group.notes
+        for request in requests.get(note.note_id, ())
+        if request.url == url
+    ]
+    for note, request in asked:
+        job.warn(
+            f"{result.name}: the image {_vault_paths(url)!r} has no alt text, which a tagged "
+            "PDF gives readers who cannot see it; write what it shows between the brackets: "
+            f"![what it shows]({request.written})",
+            note,
+            code="pdf-alt-missing",
+            line=request.line,
+        )
+    return bool(asked)
 
 
 def _report_refusals(

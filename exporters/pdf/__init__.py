@@ -489,6 +489,18 @@ def _warn_boxes(job: Job, result: RenderResult) -> None:
     )
 
 
+def _asked_for(
+    url: str, group: Group, requests: dict[str, list[Request]]
+) -> list[tuple[Note, Request]]:
+    """Each note of the digest that asked for ``url``, with how it asked."""
+    return [
+        (note, request)
+        for note in group.notes
+        for request in requests.get(note.note_id, ())
+        if request.url == url
+    ]
+
+
 #: WeasyPrint's complaint, in a tagged PDF, about an image without a description.
 _NO_ALT = re.compile(r'Image "(.*)" has no required alt description')
 
@@ -502,12 +514,7 @@ def _report_missing_alt(
     if found is None:
         return False
     url = found.group(1)
-    asked = [
-        (note, request)
-        for note in group.notes
-        for request in requests.get(note.note_id, ())
-        if request.url == url
-    ]
+    asked = _asked_for(url, group, requests)
     for note, request in asked:
         job.warn(
             f"{result.name}: the image {_vault_paths(url)!r} has no alt text, which a tagged "
@@ -525,12 +532,7 @@ def _report_refusals(
 ) -> None:
     """Name the note behind each URL the renderer refused, unless already reported."""
     for url, reason in dict.fromkeys(result.refused):
-        asked = [
-            (note, request)
-            for note in group.notes
-            for request in requests.get(note.note_id, ())
-            if request.url == url
-        ]
+        asked = _asked_for(url, group, requests)
         if asked and all(request.refusal is not None for _, request in asked):
             continue  # reported when the notes were scanned
         missing = reason in MISSING_REASONS

@@ -194,9 +194,21 @@ def test_comment_text_reaches_no_output_and_no_message(corpus: Corpus, case: Cas
 
 def test_the_commands_succeed_without_a_word_about_comments(corpus: Corpus) -> None:
     assert corpus.check.code == 0, corpus.check.output
-    # Only the note without frontmatter has something to say (it has no draft key).
-    warned = {line.split(":")[0] for line in corpus.check.stdout.splitlines()}
-    assert warned == {"no-frontmatter.md"}, corpus.check.stdout
+    # The note without frontmatter has something to say (it has no draft key); the notes
+    # whose last %% nothing closes, and the tables with cells past their header, say that
+    # text is hidden.  Nothing else: no comment is too tangled to settle.
+    warned = {
+        (line.split(":")[0], line.split("[")[1].split("]")[0])
+        for line in corpus.check.stdout.splitlines()
+    }
+    hidden = {
+        ("unclosed.md", "comment-unclosed"),
+        ("tilde-inside-comment.md", "comment-unclosed"),
+        ("dropped-cell-code.md", "comment-unclosed"),
+        ("dropped-cell-code.md", "table-extra-cells"),
+        ("table-cell.md", "table-extra-cells"),
+    }
+    assert {pair for pair in warned if pair[0] != "no-frontmatter.md"} == hidden, warned
     assert f"{len(CASES + GUARDS) + 1} notes, 0 errors" in corpus.check.stderr
     assert corpus.listing.code == 0
     assert corpus.build.code == 0, corpus.build.output

@@ -192,6 +192,25 @@ def test_a_big_operator_with_a_limit_below_inside_fences_prints_at_its_height(te
     assert isinstance(plain, Svg) and abs(drawn.width - plain.width) < 1.5
 
 
+@pytest.mark.parametrize(
+    "tex",
+    [
+        r"\begin{matrix} \\ p \\ q \end{matrix}",
+        r"\begin{pmatrix} p \\ \\ q \end{pmatrix}",
+        r"\begin{pmatrix} p \\ {} \\ q \end{pmatrix}",
+        r"\left(\begin{array}\\ x \\ y \end{array}\right)",
+    ],
+    ids=["first-row", "middle-row", "braces-only", "array-without-columns"],
+)
+def test_a_matrix_with_an_empty_row_prints_every_row(tex: str) -> None:
+    """ziamath drew the first at a height of -997 em, which took its paragraph off the
+    page, and the others as their brackets alone: three rows are taller than two."""
+    two_rows = to_svg(r"\begin{matrix} p \\ q \end{matrix}", True)
+    drawn = to_svg(tex, True)
+    assert isinstance(drawn, Svg) and isinstance(two_rows, Svg)
+    assert two_rows.height < drawn.height < 4
+
+
 def test_math_inside_the_words_of_a_formula_is_math() -> None:
     """``\\text{when $k > 1$}``, which MathJax reads, was refused by both converters and the
     formula showed as TeX in every output."""

@@ -595,6 +595,16 @@ def _count_ziamath_nodes() -> None:
     Mnode.fromelement = classmethod(counted)  # type: ignore[method-assign,assignment]
 
 
+#: A matrix row with nothing in it, at its start or between two others: ziamath draws the
+#: matrix as nothing, or at a negative height that took the paragraph around it off the
+#: page.  A phantom digit fills the row, as tall as a row of text, as TeX spaces one.
+_EMPTY_ROW = re.compile(
+    r"(\\begin\{[A-Za-z]+\*?\}(?:\{[^{}]*\})?|\\\\)(\s*(?:\{\s*\}\s*)*)(?=\\\\)"
+)
+#: Drawings larger than this (in ``_SVG_SIZE`` units) are wrong, not large.
+_SVG_LIMIT = 100_000.0
+
+
 @functools.lru_cache(maxsize=4096)
 def to_svg(tex: str, display: bool) -> Svg | TooComplex | None:
     """``tex`` drawn by ziamath; None when it cannot be (or holds an unknown command),
@@ -606,7 +616,7 @@ def to_svg(tex: str, display: bool) -> Svg | TooComplex | None:
 
     _NODES.left = SVG_NODES
     try:
-        source = _as_converters_read(tex)
+        source = _EMPTY_ROW.sub(r"\1\2\\phantom{0}", _as_converters_read(tex))
         if display and "\\left" in source:
             source = _BIG_OPERATOR_BELOW.sub(r"\\\1\\limits\2", source)
         latex = ziamath.Latex(source, size=_SVG_SIZE, inline=not display)
@@ -616,6 +626,8 @@ def to_svg(tex: str, display: bool) -> Svg | TooComplex | None:
         root = ElementTree.fromstring(svg)
         _, min_y, _, _ = (float(v) for v in root.attrib["viewBox"].split())
         width, height = float(root.attrib["width"]), float(root.attrib["height"])
+        if not (0 < width < _SVG_LIMIT and 0 < height < _SVG_LIMIT):
+            return None  # a drawing ziamath got wrong would take the text around it along
     except _TooManyNodes:
         return TOO_COMPLEX
     except BudgetExceeded:  # the note's budget, not this formula's fault: never cached

@@ -211,6 +211,14 @@ def test_a_matrix_with_an_empty_row_prints_every_row(tex: str) -> None:
     assert two_rows.height < drawn.height < 4
 
 
+@pytest.mark.parametrize("tex", [r"\over \Gamma \vdash x", r"\frac{}{y}", r"{}\over z"])
+def test_an_empty_numerator_prints_at_the_height_of_its_denominator(tex: str) -> None:
+    """ziamath drew it about -500 em tall: the check against a drawing of no size now
+    refuses that, and the numerator gets a thin space, which it draws."""
+    drawn = to_svg(tex, True)
+    assert isinstance(drawn, Svg) and 0.5 < drawn.height < 4
+
+
 def test_math_inside_the_words_of_a_formula_is_math() -> None:
     """``\\text{when $k > 1$}``, which MathJax reads, was refused by both converters and the
     formula showed as TeX in every output."""

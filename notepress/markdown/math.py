@@ -601,6 +601,20 @@ def _count_ziamath_nodes() -> None:
 _EMPTY_ROW = re.compile(
     r"(\\begin\{[A-Za-z]+\*?\}(?:\{[^{}]*\})?|\\\\)(\s*(?:\{\s*\}\s*)*)(?=\\\\)"
 )
+#: An empty numerator (``{}\over x``, ``\frac{}{x}``): ziamath draws it at a negative height
+#: too; a thin space is what it draws instead.
+_EMPTY_NUMERATOR = re.compile(r"\{\s*\}(?=\s*\\over(?![A-Za-z]))|(\\[dt]?frac\s*)\{\s*\}")
+
+
+def _for_ziamath(source: str) -> str:
+    """``source`` with the empty rows and numerators ziamath cannot draw filled."""
+    if "\\\\" in source or "\\begin" in source:
+        source = _EMPTY_ROW.sub(r"\1\2\\phantom{0}", source)
+    if "{" in source and ("\\over" in source or "frac" in source):
+        source = _EMPTY_NUMERATOR.sub(lambda found: f"{found.group(1) or ''}{{\\,}}", source)
+    return source
+
+
 #: Drawings larger than this (in ``_SVG_SIZE`` units) are wrong, not large.
 _SVG_LIMIT = 100_000.0
 
@@ -616,7 +630,7 @@ def to_svg(tex: str, display: bool) -> Svg | TooComplex | None:
 
     _NODES.left = SVG_NODES
     try:
-        source = _EMPTY_ROW.sub(r"\1\2\\phantom{0}", _as_converters_read(tex))
+        source = _for_ziamath(_as_converters_read(tex))
         if display and "\\left" in source:
             source = _BIG_OPERATOR_BELOW.sub(r"\\\1\\limits\2", source)
         latex = ziamath.Latex(source, size=_SVG_SIZE, inline=not display)

@@ -95,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("notepress: terminated", file=sys.stderr)
         return 128 + signal.SIGTERM
     except BrokenPipeError:  # output piped into `head`: not an error of ours
-        sys.stderr.close()
+        _silence_closed_pipe()
         return EXIT_OK
     except OSError as exc:  # a folder that cannot be written, a full disk...
         where = f" {exc.filename}" if exc.filename else ""
@@ -104,6 +104,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _silence_closed_pipe() -> None:
+    """Point standard output, and standard error when it is the same pipe (``2>&1 | head``),
+    at the null device, as Python's documentation advises: the flush at exit then has
+    nowhere to fail, and no message about the pipe reaches a terminal."""
+    try:
+        descriptors = [sys.stdout.fileno()]
+        error = sys.stderr.fileno()
+    except (OSError, ValueError):
+        return  # streams without descriptors of their own (replaced, as in tests)
+    if os.path.sameopenfile(descriptors[0], error):
+        descriptors.append(error)  # else standard error is elsewhere (a terminal): it stays
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for descriptor in descriptors:
+            os.dup2(devnull, descriptor)
+    finally:
+        os.close(devnull)
 
 
 class _Terminated(BaseException):

@@ -148,6 +148,28 @@ def test_the_command_runs_exit_handlers_and_flushes_its_output_before_it_ends(
     assert {p["path"] for p in problems if p["severity"] == "error"} == set(BAD_FILES)
 
 
+@pytest.mark.parametrize("errors_too", [False, True], ids=["stdout", "stdout-and-stderr"])
+def test_a_reader_that_stops_early_ends_the_command_quietly(make_vault, errors_too: bool) -> None:
+    """``notepress list | head -1`` (and ``2>&1 | head``) printed Python's internal dump of
+    a lost standard error and exited 1: the pipe's reader closing it is no error of ours."""
+    notes = {f"n{i:03d}.md": note_text(f"Note {i}", "Words.\n") for i in range(300)}
+    root = make_vault(notes)
+    listing = subprocess.Popen(
+        [sys.executable, "-m", "notepress", "list", "--format", "json", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if errors_too else subprocess.PIPE,
+    )
+    assert listing.stdout is not None
+    listing.stdout.readline()
+    listing.stdout.close()  # as `head -1` does, long before 300 notes are printed
+    errors = b""
+    if listing.stderr is not None:
+        with listing.stderr:
+            errors = listing.stderr.read()
+    assert listing.wait(timeout=300) == 0, errors
+    assert b"lost sys.stderr" not in errors and b"Traceback" not in errors
+
+
 def test_strict_turns_warnings_into_errors(make_vault, tmp_path: Path) -> None:
     root = make_vault(
         {"a.md": note_text("A", "see [[Nowhere]]", note_id="230306GN01")}, config=JSONLD_ONLY

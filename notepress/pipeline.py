@@ -93,9 +93,10 @@ class Project:
         return select_for(self.vault, target, future=self.future, now=self.now)
 
     def problems(self) -> list[Problem]:
-        """Every problem a build would report before its exporters run: the vault's, then
-        what each target will say about the notes it selects (see :func:`target_problems`),
-        and what is wrong with a target's own settings, as a problem of that target."""
+        """Every problem a build would report before its exporters run, each once: the
+        vault's, then what each target will say about the notes it selects (see
+        :func:`target_problems`), and what is wrong with a target's own settings, as a
+        problem of that target."""
         found = self.vault.all_problems()
         for target in self.config.targets.values():
             found.extend(_settings_problems(self.config, target, self.vault.warnings_are_errors))
@@ -111,7 +112,9 @@ class Project:
         for name, lines in self.config.target_problems.items():
             if name not in self.config.targets:  # its exporter could not even be loaded
                 found.extend(_config_problems(lines))
-        return found
+        # Each once, as a build reports them: the same formula twice on a line is one
+        # thing to fix, said in the same words about the same line.
+        return list(dict.fromkeys(found))
 
 
 def load_project(

@@ -126,6 +126,21 @@ def test_the_undated_warning_names_the_vaults_own_date_keys(
     )
 
 
+def test_check_says_a_repeated_problem_once_as_build_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same formula twice on one line is one thing to fix: build said it once, check
+    twice."""
+    root = write_vault(
+        tmp_path / "v",
+        {"a.md": note_text("A", "Twice $\\foo x$, again $\\foo x$.\n", note_id="230306GN01")},
+        JSONLD,
+    )
+    _code, out, err = run(capsys, "check", root)
+    assert len([line for line in out if "math-invalid" in line]) == 1
+    assert err[-1] == "1 note, 0 errors, 1 warning"
+
+
 def test_a_pdf_failure_is_reported_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The digest's own error and the target's failure were two lines saying one thing."""
     root = write_vault(

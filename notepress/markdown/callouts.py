@@ -25,7 +25,8 @@ __all__ = ["callouts_plugin"]
 
 #: ``[!type|metadata]±  title``: the type runs to the first ``|``; what follows it up to the
 #: ``]`` is metadata for themes and CSS snippets (``[!tip|wide]``), neither type nor title.
-_MARKER = re.compile(r"^\[!([^\]\s|]+)(?:\|([^\]]*))?\]([+-]?)[ \t]*(.*)$")
+#: A type may hold spaces (``[!to do]``), as Obsidian's does: its class joins the words.
+_MARKER = re.compile(r"^\[!([^\]\s|][^\]|]*)(?:\|([^\]]*))?\]([+-]?)[ \t]*(.*)$")
 #: The underline of a setext heading, at the end of its source line (after any ``>``).
 _UNDERLINE = re.compile(r"(?:=+|-+)[ \t]*$")
 #: The markup of a setext heading's token (an ATX heading's is its ``#``s).
@@ -70,7 +71,7 @@ def _convert(state: StateCore, open_index: int, lines: list[str]) -> None:
     first, _, rest = inline.content.partition("\n")
     match = _MARKER.match(first)
     assert match is not None
-    kind = match.group(1).lower()
+    kind = " ".join(match.group(1).split()).lower()
     # On the token only, spaces collapsed, for whoever may style by it: the sanitiser keeps
     # no ``data-callout-metadata`` attribute, and a theme's layout hint means little in a
     # feed, a PDF or an EPUB.

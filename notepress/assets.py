@@ -33,6 +33,7 @@ import socket
 import stat
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path, PurePosixPath
@@ -878,6 +879,11 @@ def reference_problems(note: Note, vault: Any) -> list[Problem]:
             frame = None
         if frame is not None:
             problems.append(frame)
+    if "<" in note.body:
+        from .removedhtml import removed_html_problems
+
+        with suppress(NotepressError):  # over its budget: reported below
+            problems += removed_html_problems(note)
     if _needs_parse(note.body):
         try:
             references = list(note_references(note))

@@ -280,6 +280,26 @@ def test_other_frames_vanish_with_one_warning_per_note(tmp_path: Path) -> None:
     assert warnings[0].line == 10 and "ads.example.com/a" in warnings[0].message
 
 
+def test_an_inline_drawing_or_form_field_is_removed_with_a_warning(tmp_path: Path) -> None:
+    """An ``<svg>`` or an ``<input>`` holds no text the sanitiser could keep: both vanished
+    without a word.  One warning per kind and note, on the first one's line; a checkbox
+    is written as a task's glyph instead, and code stays code."""
+    rendered = render(
+        'Dot <svg width="9" height="9"><circle r="4"/></svg> after.\n\n'
+        '<svg><rect width="1" height="1"/></svg>\n\n'
+        '<input type="checkbox" checked> done, <input type="range"> slider.\n\n'
+        "`<svg>` in code.\n",
+        tmp_path,
+    )
+    assert "<svg" not in rendered.html and "☑ done" in rendered.html
+    found = [(p.line, p.message) for p in rendered.note.problems if p.code == "html-removed"]
+    assert [(line, message.split(":")[0]) for line, message in found] == [
+        (8, "<svg> removed"),
+        (12, "<input> removed"),
+    ]
+    assert "embed it (![[drawing.svg]])" in found[0][1]
+
+
 def test_an_image_of_a_video_page_is_its_card(tmp_path: Path) -> None:
     html = render(
         f"![]({YOUTUBE})\n\nSee ![talk](https://youtu.be/dQw4w9WgXcQ) here.\n", tmp_path

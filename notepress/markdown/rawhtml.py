@@ -26,7 +26,7 @@ from markdown_it.token import Token
 
 from .htmltags import VOID, TagInfo, split_tags, tag_info
 
-__all__ = ["as_obsidian_reads", "rawhtml_plugin"]
+__all__ = ["as_obsidian_reads", "checkboxes_as_glyphs", "rawhtml_plugin"]
 
 #: Elements whose content an HTML parser reads as text up to their end tag, whatever it holds.
 RAW_TEXT = frozenset(
@@ -44,6 +44,28 @@ RAW_TEXT = frozenset(
     }
 )
 _RAW_OPENER = re.compile(r"<(?:" + "|".join(sorted(RAW_TEXT)) + r")[\s/>]", re.IGNORECASE)
+
+
+_INPUT = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
+_CHECKBOX = re.compile(r"""\btype\s*=\s*["']?checkbox\b""", re.IGNORECASE)
+_CHECKED = re.compile(
+    r"""\schecked(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?(?=[\s/>])""", re.IGNORECASE
+)
+
+
+def checkboxes_as_glyphs(html: str) -> str:
+    """``html`` with each checkbox written as the ☐ or ☑ a task shows: no output keeps form
+    fields, and a removed one took its ticked state with it."""
+    if "<input" not in html.lower():
+        return html
+
+    def glyph(found: re.Match[str]) -> str:
+        tag = found.group(0)
+        if not _CHECKBOX.search(tag):
+            return tag
+        return "☑" if _CHECKED.search(tag) else "☐"
+
+    return _INPUT.sub(glyph, html)
 
 
 def as_obsidian_reads(html: str, *, block: bool) -> str:

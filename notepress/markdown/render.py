@@ -51,7 +51,7 @@ from .memo import Reads, count_render, current_memo, face, mermaid_identity
 from .nesting import MAX_DEPTH, cap_html_depth
 from .parser import create_parser, note_tokens, parse_body
 from .queries import query_language, query_message
-from .rawhtml import as_obsidian_reads
+from .rawhtml import as_obsidian_reads, checkboxes_as_glyphs
 from .sanitize import sanitize
 from .structure import Footnote, Image, Media, read_tree
 from .transclusion import (
@@ -1062,7 +1062,8 @@ def _html(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) 
     """
     context = _ctx(env)
     token = tokens[idx]
-    content = frame_cards(as_obsidian_reads(token.content, block=token.type == "html_block"))
+    content = as_obsidian_reads(token.content, block=token.type == "html_block")
+    content = frame_cards(checkboxes_as_glyphs(content))
     if "[[" not in content:
         return content
     parts = []

@@ -1141,6 +1141,12 @@ def test_a_formula_pandoc_cannot_write_is_named_by_its_note_and_line(
             ),
             # pandoc quotes the formula with the vault's macros written out.
             "gauge.md": note_text("Gauge", "Turn it by $\\ang{45}$ now.\n", created="2020-01-04"),
+            # In a callout each line starts with ``>``, which the TeX pandoc quotes lacks.
+            "quote.md": note_text(
+                "Quote",
+                "> [!note] Sum\n" + display.replace("\n", "\n> ").replace("$$", "> $$", 1) + "\n",
+                created="2020-01-05",
+            ),
             "preamble.sty": "\\newcommand{\\ang}[1]{#1 \\degree}\n",
         },
         config='[targets.book]\nexporter = "epub"\n',
@@ -1155,10 +1161,12 @@ def test_a_formula_pandoc_cannot_write_is_named_by_its_note_and_line(
     gauge = (root / "gauge.md").read_text(encoding="utf-8").splitlines()
     lines["gauge.md"] = next(n for n, line in enumerate(gauge, 1) if "ang{45}" in line)
     opening = (root / "ledger.md").read_text(encoding="utf-8").splitlines().index("$$") + 1
+    quoted = (root / "quote.md").read_text(encoding="utf-8").splitlines().index("> $$") + 1
     assert found == [
         ("epub-math", "ledger.md", lines["ledger.md"]),
         ("epub-math", "ledger.md", opening),
         ("epub-math", "kiln.md", lines["kiln.md"]),
         ("epub-math", "gauge.md", lines["gauge.md"]),
+        ("epub-math", "quote.md", quoted),
     ], [str(p) for p in result.problems]
     assert not [p for p in result.problems if p.code == "epub-pandoc"]

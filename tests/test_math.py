@@ -415,6 +415,17 @@ def test_a_dollar_pair_no_other_closes_is_reported_on_its_line() -> None:
     assert lines == [first, first + 3]
 
 
+@pytest.mark.parametrize(
+    "body", ["$$\nv = E[G] \\ \n$$\n", "> [!quote]\n>$$\n>v = E[G] \\ \n>$$\n"]
+)
+def test_a_control_space_ending_a_formula_is_kept(body: str) -> None:
+    """Trimmed to a lone backslash, it escaped the closing dollar: pandoc found no end to
+    the formula and the book showed ``$$v = E[G] \\$$`` as text."""
+    assert "$$v = E[G] \\ $$" in render(body, math="tex").text
+    assert render(body).html.count("<math") == 1
+    assert [p for p in make_note("notes/a.md", body).problems if p.code == "math-invalid"] == []
+
+
 def test_comments_and_code_around_math() -> None:
     body = "Keep $a %% b$ here %% hidden words %% and `$x$` as code."
     rendered = render(body, math="tex")

@@ -84,10 +84,14 @@ def _formula(
     place (``after`` keeps where each search stopped).
 
     The TeX is found between its dollars with any space or line break beside them, as a
-    display formula is written (``$$`` on a line of its own), and pandoc quotes it trimmed.
+    display formula is written (``$$`` on a line of its own), and pandoc quotes it trimmed;
+    in a quote or callout, with the ``>`` that starts each line.
     """
-    closing = r"\s*\$" if whole else ""
-    needle = re.compile(r"\$\s*" + re.escape(tex) + closing)
+    # Inside a quote or a callout each line of the formula starts with ``>``, which the
+    # TeX pandoc quotes does not hold.
+    closing = r"[\s>]*\$" if whole else ""
+    written = re.escape(tex).replace("\n", "\n[ \t>]*")
+    needle = re.compile(r"\$[\s>]*" + written + closing)
     key = f"{tex}\0{whole}"
     first, start = after.get(key, (0, 0))
     for index in range(first, len(notes)):

@@ -73,6 +73,7 @@ __all__ = [
     "to_mathml",
     "to_svg",
     "too_complex_message",
+    "trimmed",
     "unpaired_displays",
     "unpaired_message",
 ]
@@ -284,13 +285,22 @@ def invalid_formulas(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:
     output can show as math.
     """
     for token in tokens:
-        if token.type == "math_block" and not convertible(token.content.strip(), True):
-            yield (token.map[0] if token.map else 0), token.content.strip()
+        if token.type == "math_block" and not convertible(trimmed(token.content), True):
+            yield (token.map[0] if token.map else 0), trimmed(token.content)
         for child in token.children or ():
             if child.type in MATH_TOKENS:
                 display = child.type == "math_inline_double"
-                if not convertible(child.content.strip(), display):
-                    yield child.meta.get(MATH_LINE, 0), child.content.strip()
+                if not convertible(trimmed(child.content), display):
+                    yield child.meta.get(MATH_LINE, 0), trimmed(child.content)
+
+
+def trimmed(tex: str) -> str:
+    """``tex`` without the spaces and line breaks around it, but for a control space
+    (``\\ ``) at its end: trimmed to a lone backslash, it would escape the closing dollar
+    (``$$x \\$$``), and no reader could find the formula's end."""
+    stripped = tex.strip()
+    backslashes = len(stripped) - len(stripped.rstrip("\\"))
+    return stripped + " " if backslashes % 2 else stripped
 
 
 def unpaired_displays(tokens: Sequence[Token], source: str) -> Iterator[int]:

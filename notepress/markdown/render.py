@@ -45,6 +45,7 @@ from .math import (
     to_mathml,
     to_svg,
     too_complex_message,
+    trimmed,
 )
 from .media import embed_card, frame_cards, media_html, media_kind, media_type, split_size
 from .memo import Reads, count_render, current_memo, face, mermaid_identity
@@ -579,7 +580,7 @@ class _RenderContext:
         ``block`` is display math on lines of its own, written in a ``div``; display math
         inside a paragraph stays phrasing content there.
         """
-        source = tex.strip()
+        source = trimmed(tex)
         written = self.expand_macros(source)
         dollars = "$$" if display else "$"
         kind = "math math-display" if display else "math math-inline"

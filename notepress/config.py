@@ -154,8 +154,9 @@ class VaultOptions:
     )
     date_format: str = option(
         "",
-        "A vault's own way of writing dates in frontmatter, read besides ISO dates, with "
-        "YYYY, MM and DD (DD-MM-YYYY, MM/DD/YYYY, DD.MM.YYYY); empty: ISO dates only.",
+        "A vault's own way of writing dates in frontmatter, read besides ISO dates, in the "
+        "moment.js tokens Obsidian and Templater use (DD-MM-YYYY, MM/DD/YYYY, "
+        "dddd, MMMM Do YYYY - HH.mm); empty: ISO dates only.",
     )
     date_from_git: bool = option(False, "Date undated notes by their first and last git commit.")
     slugs: Literal["unicode", "ascii"] = option(

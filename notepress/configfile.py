@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from .chars import printable, shown
 from .config import Config, NewOptions, Selection, Site, Target, VaultOptions, _TopLevel
+from .dateformat import format_problem
 from .dates import DateError, parse_timezone
 from .errors import ConfigError, RegistryError
 from .filedates import pattern_problem
@@ -199,9 +200,9 @@ def _check_vault_options(vault: VaultOptions, errors: SchemaErrors) -> None:
             "vault.title_from",
             f"expected title, h1 or filename, got {shown(', '.join(map(repr, unknown)))}",
         )
-    for key in ("filename_date", "date_format"):
+    for key, check in (("filename_date", pattern_problem), ("date_format", format_problem)):
         written = getattr(vault, key)
-        problem = pattern_problem(written)
+        problem = check(written)
         if problem:
             errors.add(f"vault.{key}", f"{problem}, got {shown(repr(written))}")
 

@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 
 from .dates import EARLIEST_YEAR, LATEST_YEAR
 
-__all__ = ["TOKENS", "date_in_name", "date_written", "pattern_problem"]
+__all__ = ["TOKENS", "date_in_name", "pattern_problem"]
 
 #: Each token and the digits it stands for.
 TOKENS = {"YYYY": r"(?P<year>\d{4})", "MM": r"(?P<month>\d{2})", "DD": r"(?P<day>\d{2})"}
@@ -46,15 +46,6 @@ def _compile(pattern: str) -> re.Pattern[str]:
     parts.append(re.escape(pattern[last:]))
     # Not part of a longer number: ``20230912`` must not yield a date from its middle.
     return re.compile(r"(?<!\d)" + "".join(parts) + r"(?!\d)")
-
-
-def date_written(text: str, pattern: str, tz: tzinfo) -> datetime | None:
-    """The date ``text`` is, written the whole of it as ``pattern`` says (a vault's own
-    ``DD-MM-YYYY``), as midnight in ``tz``; None when it is not one."""
-    if not pattern or pattern_problem(pattern):
-        return None
-    match = _compile(pattern).fullmatch(text.strip())
-    return _day(match, tz) if match is not None else None
 
 
 def date_in_name(path: PurePosixPath, pattern: str, tz: tzinfo) -> datetime | None:

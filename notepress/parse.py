@@ -23,8 +23,9 @@ import yaml
 
 from .budget import BudgetExceeded, cpu_budget, too_slow
 from .chars import first_unsafe, strip_unsafe
+from .dateformat import date_written
 from .dates import DateError, parse_note_date
-from .filedates import date_in_name, date_written
+from .filedates import date_in_name
 from .model import DRAWING_KEY, Note, Problem, Severity
 from .texmacros import TexMacros
 
@@ -950,6 +951,11 @@ def _draft_type_message(value: object, key: str = "draft") -> str:
 
 #: A date written day or month first (``14-01-2026``, ``01/14/2026``): a vault's own way.
 _OTHER_ORDER = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
+#: ... or with the month's English name (``November 13th 2022``), as Templater writes it.
+_MONTH_NAME = re.compile(
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b", re.IGNORECASE
+)
+_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 
 
 def _date(
@@ -970,6 +976,11 @@ def _date(
             hint += (
                 " (if the vault writes dates this way, set [vault] date_format, "
                 'such as "DD-MM-YYYY")'
+            )
+        elif isinstance(value, str) and _MONTH_NAME.search(value) and _YEAR.search(value):
+            hint += (
+                " (if the vault writes dates this way, set [vault] date_format in the tokens "
+                'Obsidian and Templater use, such as "dddd, MMMM Do YYYY - HH.mm")'
             )
         report.error("date-invalid", f"'{key}': {exc}{hint}", key=key)
         return None

@@ -189,6 +189,20 @@ def test_the_file_name_date_is_midnight_in_the_sites_timezone() -> None:
         pytest.param(
             "2026-01-14", "DD-MM-YYYY", datetime(2026, 1, 14, tzinfo=BERLIN), id="iso-too"
         ),
+        # Templater's dates, in moment's tokens, as Obsidian's settings write them.
+        pytest.param(
+            "Sunday, November 13th 2022 - 19.21",
+            "dddd, MMMM Do YYYY - HH.mm",
+            datetime(2022, 11, 13, 19, 21, tzinfo=BERLIN),
+            id="templater",
+        ),
+        pytest.param(
+            "Nov 3 2022 at 7:05 pm",
+            "MMM D YYYY [at] h:mm a",
+            datetime(2022, 11, 3, 19, 5, tzinfo=BERLIN),
+            id="twelve-hours",
+        ),
+        pytest.param("3/1/2026", "M/D/YYYY", datetime(2026, 3, 1, tzinfo=BERLIN), id="one-digit"),
     ],
 )
 def test_a_vaults_own_date_format_is_read(written: str, pattern: str, created: datetime) -> None:
@@ -205,6 +219,8 @@ def test_a_date_in_another_order_says_how_to_read_it_and_that_the_note_waits() -
     assert other.code == "date-invalid"  # no such day, whatever the format
     (plain,) = parse(front("created: someday")).errors()
     assert "date_format" not in plain.message
+    (named,) = parse(front("created: Sunday, November 13th 2022 - 19.21")).errors()
+    assert "dddd, MMMM Do YYYY" in named.message  # the tokens to write it in
 
 
 @pytest.mark.parametrize(
@@ -214,6 +230,8 @@ def test_a_date_in_another_order_says_how_to_read_it_and_that_the_note_waits() -
         pytest.param('filename_date = "YYYY-MM-DD-DD"', "vault.filename_date", id="twice"),
         pytest.param('title_from = ["title", "heading"]', "vault.title_from", id="title-source"),
         pytest.param('date_format = "DD-MM"', "vault.date_format", id="format-no-year"),
+        pytest.param('date_format = "YYYY MMM MM D"', "vault.date_format", id="two-months"),
+        pytest.param('date_format = "YYYY-MM-DD hh:mm"', "vault.date_format", id="no-meridiem"),
     ],
 )
 def test_bad_vault_date_and_title_settings_are_config_errors(

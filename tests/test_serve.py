@@ -574,3 +574,44 @@ def test_the_epub_reader_lists_the_chapters_and_a_pdf_opens_inline(tmp_path: Pat
             assert response.headers["Content-Type"] == "application/pdf"
             assert response.headers["Content-Disposition"] == "inline"
             assert response.read(5) == b"%PDF-"
+
+
+def test_a_title_change_rebuilds_the_targets_of_notes_that_name_it_by_a_markdown_link(
+    tmp_path: Path,
+) -> None:
+    """A markdown link shows the URL its note's title gives, but is no part of the note's
+    outline: a title change left the linking note's target as it was, its link stale."""
+
+    def note(title: str, body: str, day: int, tag: str) -> str:
+        return note_text(
+            title, body, note_id=f"2303{day:02d}GN01", created=f"2023-03-{day:02d}", tags=[tag]
+        )
+
+    vault = write_vault(
+        tmp_path / "vault",
+        {
+            "notes/Glaze recipes.md": note("Glaze recipes", "Ash and feldspar.\n", 1, "glaze"),
+            "pointer.md": note("Pointer", "See [the recipes](Glaze%20recipes.md).\n", 2, "link"),
+            "other.md": note("Other", "Nothing here.\n", 3, "other"),
+        },
+        """
+        [site]
+        url = "https://notes.example.org/"
+        note_url = "notes/{slug}/"
+        [targets.glaze]
+        exporter = "feed"
+        include_tags = ["glaze"]
+        [targets.link]
+        exporter = "feed"
+        include_tags = ["link"]
+        [targets.other]
+        exporter = "feed"
+        include_tags = ["other"]
+        """,
+    )
+    rebuilder = Rebuilder(vault)
+    rebuilder.build()
+    glaze = vault / "notes" / "Glaze recipes.md"
+    glaze.write_text(glaze.read_text().replace("title: Glaze recipes", "title: Glazes"), "utf-8")
+    assert rebuilder.rebuild({glaze}).rebuilt == ("glaze", "link")
+    assert b"notes/glazes/" in (rebuilder.state.output / "link" / "atom.xml").read_bytes()

@@ -8,10 +8,12 @@ neighbour, a link that now resolves) is still caught.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
 from ..model import Link, Note
 from ..pipeline import Project
@@ -55,6 +57,16 @@ def affected_targets(old: Project, new: Project, changed: Collection[Path]) -> l
     }
     if not dirty:
         return []
+    faced = [
+        note
+        for path in dirty
+        for note in (old_notes.get(path), new_notes.get(path))
+        if note is not None and _face_changed(old_notes.get(path), new_notes.get(path))
+    ]
+    if faced:
+        # Markdown links are no part of a note's outline: the notes whose text may name a
+        # changed note by a link's address are found by that text.
+        dirty |= _markdown_linkers(new.vault, faced) | _markdown_linkers(old.vault, faced)
     new_links = _LinkIndex(new.vault)
     renamed = [
         note
@@ -100,6 +112,42 @@ def _names_changed(before: Note | None, after: Note | None) -> bool:
     if before is None or after is None:
         return True
     return (before.title, before.aliases) != (after.title, after.aliases)
+
+
+def _face_changed(before: Note | None, after: Note | None) -> bool:
+    """Whether what a link to the note shows changed: its title, URL, anchors or whether it
+    is published (a link to a draft is text)."""
+    if before is None or after is None:
+        return True
+    return (
+        before.title,
+        before.aliases,
+        before.slug,
+        before.published,
+        before.headings,
+        before.block_ids,
+    ) != (after.title, after.aliases, after.slug, after.published, after.headings, after.block_ids)
+
+
+_MD = re.compile(r"\.md", re.IGNORECASE)
+
+
+def _markdown_linkers(vault: Vault, targets: Iterable[Note]) -> set[PurePosixPath]:
+    """The notes of ``vault`` whose text holds the file name of one of ``targets`` as a
+    markdown link's address would (``Glaze recipes.md``, ``Glaze%20recipes.md``), case
+    ignored as Obsidian ignores it: more than link to them, never fewer."""
+    needles = set()
+    for note in targets:
+        stem = note.path.stem.lower()
+        needles |= {f"{stem}.md", f"{quote(stem)}.md", f"{quote(stem, safe='')}.md"}
+    found = set()
+    for note in vault.notes:
+        if not _MD.search(note.body):
+            continue
+        body = note.body.lower()
+        if any(needle in body for needle in needles):
+            found.add(note.path)
+    return found
 
 
 def _names(note: Note) -> set[str]:

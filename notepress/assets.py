@@ -879,11 +879,6 @@ def reference_problems(note: Note, vault: Any) -> list[Problem]:
             frame = None
         if frame is not None:
             problems.append(frame)
-    if "<" in note.body:
-        from .removedhtml import removed_html_problems
-
-        with suppress(NotepressError):  # over its budget: reported below
-            problems += removed_html_problems(note)
     if _needs_parse(note.body):
         try:
             references = list(note_references(note))
@@ -902,6 +897,11 @@ def reference_problems(note: Note, vault: Any) -> list[Problem]:
                         Severity.WARNING, found[0], found[1], note.path.as_posix(), reference.line
                     )
                 )
+    if "<" in note.body:
+        from .removedhtml import removed_html_problems
+
+        with suppress(NotepressError):  # over its budget: reported with the references
+            problems += removed_html_problems(note)
     image = note.extra.get("image")
     if isinstance(image, str) and image.strip() and not _image_is_usable(image, vault):
         problems.append(

@@ -218,6 +218,7 @@ def test_no_secret_and_no_request_reaches_the_pdf(
         ("url-private", 24),
         ("url-private", 26),
         ("url-private", 28),
+        ("html-removed", 28),  # the <object> itself, which no output keeps
     ]
     assert [p for p in result.problems if p.code == "pdf-refused"] == []
 

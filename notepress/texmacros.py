@@ -116,7 +116,12 @@ def _substitute(body: str, args: list[str]) -> str:
         if match.group(1) == "#":
             return "#"
         index = int(match.group(1)) - 1
-        return args[index] if index < len(args) else ""
+        value = args[index] if index < len(args) else ""
+        # ``\sin#1`` given ``h``: TeX reads the command and the argument apart; as text
+        # they would make ``\sinh``, another command.
+        if value[:1].isalpha() and _ENDS_IN_WORD.search(body, 0, match.start()):
+            return " " + value
+        return value
 
     return _PARAM.sub(argument, body)
 

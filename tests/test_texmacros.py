@@ -23,6 +23,8 @@ PREAMBLE = r"""% macros of a calculus course
 \DeclareMathOperator{\arcsec}{arcsec}
 \DeclareMathOperator*{\argmax}{arg\,max}
 \def\swap#1#2{#2 #1}
+\newcommand{\fn}[1]{\sin#1}
+\newcommand{\gen}[1]{\langle#1\rangle}
 \newcommand{\broken}[1]{never closed
 """
 
@@ -30,7 +32,7 @@ PREAMBLE = r"""% macros of a calculus course
 @pytest.fixture(scope="module")
 def macros() -> TexMacros:
     found, problems = parse_preamble(PREAMBLE)
-    assert [(p.code, p.line) for p in problems] == [("math-preamble", 10)]
+    assert [(p.code, p.line) for p in problems] == [("math-preamble", 12)]
     return found
 
 
@@ -48,6 +50,10 @@ def macros() -> TexMacros:
         (r"\norm x", r"\left\lVert x \right\rVert"),
         (r"\normal \pandas", r"\normal \pandas"),  # other words that start alike
         (r"\frac{1}{2}", r"\frac{1}{2}"),
+        # A command before an argument of letters stays itself: not \sinh, not \langlea.
+        (r"\fn{h}", r"\sin h"),
+        (r"\gen{a}", r"\langle a\rangle"),
+        (r"\gen{\beta}", r"\langle\beta\rangle"),
     ],
 )
 def test_macros_expand_with_their_arguments(macros: TexMacros, tex: str, expanded: str) -> None:

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from .errors import NotepressError
+from .links import note_address
 from .model import Note, Problem, Severity
 
 # lxml and tinycss2 are imported inside the functions that parse: every command loads this
@@ -63,7 +64,6 @@ __all__ = [
     "frontmatter_image",
     "is_public_url",
     "local_path",
-    "note_address",
     "note_references",
     "reference_problem",
     "reference_problems",
@@ -639,23 +639,6 @@ def _html_references(html: str, line: int) -> Iterator[Reference]:
 
 def _srcset(value: str) -> list[str]:
     return [item.split()[0] for item in value.split(",") if item.split()]
-
-
-def note_address(written: str) -> str | None:
-    """The link text by which a markdown link's address names a note (``x.md``,
-    ``../x.md``, ``Folder/x.md``, ``/Folder/x.md``: escapes decoded, fragment cut), to be
-    found by Obsidian's rules from the note that holds the link, as a wikilink's text is
-    (:meth:`~notepress.vault.Vault.resolve`).  Obsidian writes markdown links in each of
-    its link formats (the shortest name, a path from the vault's root, a path from the note)
-    and reads them so.  None when the address names no note."""
-    try:
-        parts = urlsplit(written.strip())
-    except ValueError:
-        return None
-    if parts.scheme or parts.netloc:
-        return None
-    path = unquote(parts.path)
-    return path if path.lower().endswith(".md") else None
 
 
 def local_path(written: str, note: Note) -> PurePosixPath | None:

@@ -10,10 +10,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from urllib.parse import unquote, urlsplit
 
 from .model import Link
 
-__all__ = ["WIKILINK_RE", "embed_part_message", "find_heading", "heading_key", "parse_wikilink"]
+__all__ = [
+    "WIKILINK_RE",
+    "embed_part_message",
+    "find_heading",
+    "heading_key",
+    "note_address",
+    "parse_wikilink",
+]
 
 #: ``[[...]]`` or ``![[...]]`` on one line, without nested brackets.
 WIKILINK_RE = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
@@ -88,3 +96,20 @@ def embed_part_message(target: str, heading: str) -> str:
     """The ``embed-part-missing`` warning's text, the same at load and at render."""
     kind = "block" if heading.strip().startswith("^") else "heading"
     return f"{target} has no {kind} {heading!r} to embed; the embed is a link to the note"
+
+
+def note_address(written: str) -> str | None:
+    """The link text by which a markdown link's address names a note (``x.md``,
+    ``../x.md``, ``Folder/x.md``, ``/Folder/x.md``: escapes decoded, fragment cut), to be
+    found by Obsidian's rules from the note that holds the link, as a wikilink's text is
+    (:meth:`~notepress.vault.Vault.resolve`).  Obsidian writes markdown links in each of
+    its link formats (the shortest name, a path from the vault's root, a path from the note)
+    and reads them so.  None when the address names no note."""
+    try:
+        parts = urlsplit(written.strip())
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc:
+        return None
+    path = unquote(parts.path)
+    return path if path.lower().endswith(".md") else None

@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
 
-from .assets import note_address
+from .links import note_address
 from .markdown.inlinetags import may_hold_tag
 from .model import Note
 from .parse import ParseSettings

@@ -454,3 +454,29 @@ def test_jsonld_keywords_hold_inline_tags(built: Path) -> None:
         node for doc in found for node in doc.get("@graph", [doc]) if node.get("headline") == "Loaf"
     ]
     assert posts and "baking/bread" in posts[0]["keywords"]
+
+
+def test_an_image_of_a_note_embeds_it_as_a_wikilink_embed_does() -> None:
+    """With wikilinks off, Obsidian writes an embed as ``![](Note.md#^id)``.  As an image
+    it was a broken picture of a web page in a feed and nothing in a book, with no warning;
+    it shows the note's text now, and the loader records it as the embed it is."""
+    source = parse("notes/Source note.md", SOURCE)
+    body = (
+        "Before.\n\n![](Source%20note.md#^mix)\n\n![[Source note#^mix]]\n\n"
+        "![a picture](<Source note.md>) and ![](chart.png)\n"
+    )
+    host = parse("notes/Host.md", body)
+    html = render_note(host, vault_of(source, host), URLS).html
+    written = html.split("<p>Before.</p>")[1]
+    parts = written.split('<div class="transclusion">')
+    assert len(parts) == 4  # three embeds: two of the block, one of the whole note
+    for block in parts[1:3]:  # the image and the wikilink alike
+        assert "Mix flour and water." in block and "Fold four times." not in block
+        assert "source note/#block-mix" in block
+    assert "Fold four times." in parts[3]
+    embeds = [(link.target, link.heading, link.line) for link in host.links if link.embed]
+    assert embeds == [
+        ("Source note.md", "^mix", 9),
+        ("Source note", "^mix", 11),
+        ("Source note.md", None, 13),
+    ]

@@ -122,6 +122,7 @@ def read_outline(
         and "$" not in body
         and not QUERY_FENCE.search(body)
         and "%%" not in body
+        and ".md" not in body
         and not ("|" in body and _MAYBE_TABLE.search(body))
     ):
         return Outline()
@@ -130,6 +131,7 @@ def read_outline(
     # parsed; block ids are read from the blocks, before inline parsing.
     needles: tuple[str, ...] = (_WIKILINK_START, "[^", "#") if may_tag else (_WIKILINK_START, "[^")
     needles += ("$",) if "$" in body else ()  # formulas, checked here once for all outputs
+    needles += (".md",) if ".md" in body else ()  # an image of a note, which embeds it
     env: dict[str, object] = {
         INLINE_ONLY: needles,
         KEEP_H1: want_title,

@@ -21,10 +21,10 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
-from ..assets import IMAGE_SUFFIXES, is_public_url, note_address, vault_path
+from ..assets import IMAGE_SUFFIXES, is_public_url, vault_path
 from ..budget import BudgetExceeded, cpu_budget, too_slow
 from ..errors import NoteRenderError  # in the error tree; still importable from here
-from ..links import WIKILINK_RE, embed_part_message, parse_wikilink
+from ..links import WIKILINK_RE, embed_part_message, note_address, parse_wikilink
 from ..model import Link, Note, Problem, Severity
 from ..resolve import NOT_NOTES
 from ..slugs import heading_slug

@@ -53,7 +53,8 @@ MAX_EMBEDS_SHOWN = 100
 
 
 def transclusion_plugin(md: MarkdownIt) -> None:
-    md.core.ruler.after("inline", "lone_embeds", _lone_embeds)
+    # After the wikilinks plugin has made images of notes embeds (it is used first).
+    md.core.ruler.after("note_images", "lone_embeds", _lone_embeds)
 
 
 def _lone_embeds(state: StateCore) -> None:

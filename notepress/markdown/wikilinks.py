@@ -9,24 +9,51 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 
-from ..links import WIKILINK_RE, parse_wikilink
+from ..links import WIKILINK_RE, note_address, parse_wikilink
+from ..model import Link
 
 if TYPE_CHECKING:
-    from markdown_it.token import Token
     from markdown_it.utils import EnvType, OptionsDict
 
 __all__ = ["wikilinks_plugin"]
 
 
 def wikilinks_plugin(md: MarkdownIt) -> None:
-    """Add the ``wikilink`` inline rule, before links and images so ``[[`` is never a link."""
+    """Add the ``wikilink`` inline rule, before links and images so ``[[`` is never a link;
+    and read an image of a note (``![](Note.md#Part)``) as the embed it is."""
     md.inline.ruler.before("link", "wikilink", _wikilink)
     md.inline.ruler.before("image", "wikilink_embed", _wikilink)
+    md.core.ruler.after("inline", "note_images", _note_images)
     md.add_render_rule("wikilink", _render_wikilink)
+
+
+def _note_images(state: StateCore) -> None:
+    """``![](Source%20note.md#^id)`` as ``![[Source note#^id]]``: Obsidian writes an embed
+    so when wikilinks are off, and shows the note's text.  As an image it was a broken
+    picture of a web page in a feed, and nothing in a book or a digest."""
+    for token in state.tokens:
+        if token.type != "inline" or not token.children or ".md" not in token.content.lower():
+            continue
+        for index, child in enumerate(token.children):
+            if child.type != "image":
+                continue
+            written = str(child.attrGet("src") or "")
+            address = note_address(written)
+            if address is None:
+                continue
+            fragment = unquote(urlsplit(written.strip()).fragment) or None
+            alt = "".join(part.content for part in child.children or ()).strip() or None
+            embed = Token("wikilink", "", 0)
+            embed.meta = {"link": Link(address, fragment, alt, embed=True)}
+            embed.markup = written  # what the loader finds the line by
+            token.children[index] = embed
 
 
 def _wikilink(state: StateInline, silent: bool) -> bool:

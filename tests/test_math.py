@@ -407,7 +407,7 @@ def test_a_dollar_pair_no_other_closes_is_reported_on_its_line() -> None:
     escaped one, one in code, or pairs that close)."""
     body = (
         "Bounded by $$\nL\n\nM then $$ more.\n\n"
-        "Fine: \\$$ escaped, `$$` in code, $$a$$ and $$\nb\n$$ closed.\n"
+        "Fine: \\$$ escaped, `$$` in code, $$a$$ and $$\nb\n$$ closed, $k$$\\prime$ side by side.\n"
     )
     note = make_note("notes/a.md", body)
     first = 1 + note_source("Fixture Note", "230306FX01", "false", "", "").decode().count("\n")

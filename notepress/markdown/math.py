@@ -316,13 +316,17 @@ def unpaired_displays(tokens: Sequence[Token], source: str) -> Iterator[int]:
             continue
         used: Counter[int] = Counter()
         line = token.map[0]
-        for child in token.children or ():
+        children = token.children or []
+        for index, child in enumerate(children):
             if child.type in ("softbreak", "hardbreak"):
                 line += 1
                 continue
             if child.type == "math_inline_double":
                 used[line] += 1
                 used[line + child.content.count("\n")] += 1
+            following = children[index + 1] if index + 1 < len(children) else None
+            if child.type == "math_inline" and following and following.type == "math_inline":
+                used[line + child.content.count("\n")] += 1  # ``$k$$x$``: two formulas
             if child.type in MATH_TOKENS or child.type == "code_inline":
                 used[line] += child.content.count("$$")
                 line += child.content.count("\n")

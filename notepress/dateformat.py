@@ -16,7 +16,7 @@ from datetime import datetime, tzinfo
 
 from .dates import EARLIEST_YEAR, LATEST_YEAR
 
-__all__ = ["TOKENS", "date_written", "format_problem"]
+__all__ = ["TOKENS", "date_written", "format_problem", "names_a_month"]
 
 _MONTHS = [
     "January",
@@ -57,6 +57,17 @@ TOKENS: dict[str, tuple[str | None, str]] = {
 }
 _TOKEN_RE = re.compile(r"\[[^\]]*\]|" + "|".join(TOKENS))
 _MONTH_FIELDS = ("month", "month_name", "month_short")
+
+
+_MONTH_WORD = re.compile(
+    r"\b(?:" + "|".join(name[:3] for name in _MONTHS) + r")[a-z]*\b", re.IGNORECASE
+)
+
+
+def names_a_month(text: str) -> bool:
+    """Whether ``text`` holds an English month's name or its first three letters (a date
+    written as Templater writes one, ``November 13th 2022``)."""
+    return _MONTH_WORD.search(text) is not None
 
 
 def format_problem(pattern: str) -> str | None:

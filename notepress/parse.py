@@ -23,7 +23,7 @@ import yaml
 
 from .budget import BudgetExceeded, cpu_budget, too_slow
 from .chars import first_unsafe, strip_unsafe
-from .dateformat import date_written
+from .dateformat import date_written, names_a_month
 from .dates import DateError, parse_note_date
 from .filedates import date_in_name
 from .model import DRAWING_KEY, Note, Problem, Severity
@@ -290,7 +290,12 @@ def _body_problems(outline: Outline, report: _Collector) -> None:
     for line, tex in outline.invalid_math:
         report.warn("math-invalid", _math_message(tex), line=line)
     for line in outline.unpaired_math:
-        report.warn("math-unpaired", _unpaired_message(), line=line)
+        report.warn(
+            "math-unpaired",
+            "this $$ is closed by no other $$ of its paragraph, so the formula shows as TeX; "
+            "write the formula's $$ on lines of their own, or close it before a blank line",
+            line=line,
+        )
     for line, language in outline.query_blocks:
         report.warn("query-block", _query_message(language), line=line)
     if outline.hidden_from is not None:
@@ -370,12 +375,6 @@ def _math_message(tex: str) -> str:
     from .markdown.math import invalid_message
 
     return invalid_message(tex)
-
-
-def _unpaired_message() -> str:
-    from .markdown.math import unpaired_message
-
-    return unpaired_message()
 
 
 def _query_message(language: str) -> str:
@@ -951,10 +950,7 @@ def _draft_type_message(value: object, key: str = "draft") -> str:
 
 #: A date written day or month first (``14-01-2026``, ``01/14/2026``): a vault's own way.
 _OTHER_ORDER = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
-#: ... or with the month's English name (``November 13th 2022``), as Templater writes it.
-_MONTH_NAME = re.compile(
-    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b", re.IGNORECASE
-)
+#: A year, which with a month's name (:func:`names_a_month`) makes a date written in words.
 _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 
 
@@ -977,7 +973,7 @@ def _date(
                 " (if the vault writes dates this way, set [vault] date_format, "
                 'such as "DD-MM-YYYY")'
             )
-        elif isinstance(value, str) and _MONTH_NAME.search(value) and _YEAR.search(value):
+        elif isinstance(value, str) and names_a_month(value) and _YEAR.search(value):
             hint += (
                 " (if the vault writes dates this way, set [vault] date_format in the tokens "
                 'Obsidian and Templater use, such as "dddd, MMMM Do YYYY - HH.mm")'

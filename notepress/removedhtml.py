@@ -30,7 +30,6 @@ _REMOVED = {
     "meter": "no output shows meters; write the value in words",
 }
 _OPENER = re.compile(r"<(" + "|".join(_REMOVED) + r")[\s/>]", re.IGNORECASE)
-_CHECKBOX = re.compile(r"""\btype\s*=\s*["']?checkbox\b""", re.IGNORECASE)
 
 
 def removed_html_problems(note: Note) -> list[Problem]:
@@ -38,6 +37,7 @@ def removed_html_problems(note: Note) -> list[Problem]:
     if not _OPENER.search(note.body):
         return []
     from .markdown.htmltags import split_tags, tag_info  # the markdown package imports us
+    from .markdown.rawhtml import is_checkbox
 
     problems: dict[str, Problem] = {}
     for html, line in _raw_html(note):
@@ -47,7 +47,7 @@ def removed_html_problems(note: Note) -> list[Problem]:
             info = tag_info(piece)
             if info is None or info.end or info.name not in _REMOVED:
                 continue
-            if info.name in problems or (info.name == "input" and _CHECKBOX.search(piece)):
+            if info.name in problems or (info.name == "input" and is_checkbox(piece)):
                 continue
             where = line + html.count("\n", 0, html.find(piece))
             message = f"<{info.name}> removed: {_REMOVED[info.name]}"

@@ -359,15 +359,17 @@ def test_only_the_targets_an_edit_can_change_are_rebuilt(vault: Path) -> None:
     assert rebuilder.rebuild({picture}).rebuilt == ("letter", "meta", "kilns")
 
 
+def note(title: str, body: str, day: int, tag: str = "") -> str:
+    """A note of March 2023, dated and named by ``day``, with ``tag`` if given."""
+    tags = [tag] if tag else None
+    return note_text(
+        title, body, note_id=f"2303{day:02d}GN01", created=f"2023-03-{day:02d}", tags=tags
+    )
+
+
 def test_an_edit_reaches_through_embeds_of_embeds_but_not_past_a_plain_link(
     tmp_path: Path,
 ) -> None:
-    def note(title: str, body: str, day: int, tag: str = "") -> str:
-        tags = [tag] if tag else None
-        return note_text(
-            title, body, note_id=f"2303{day:02d}GN01", created=f"2023-03-{day:02d}", tags=tags
-        )
-
     vault = write_vault(
         tmp_path / "vault",
         {
@@ -581,11 +583,6 @@ def test_a_title_change_rebuilds_the_targets_of_notes_that_name_it_by_a_markdown
 ) -> None:
     """A markdown link shows the URL its note's title gives, but is no part of the note's
     outline: a title change left the linking note's target as it was, its link stale."""
-
-    def note(title: str, body: str, day: int, tag: str) -> str:
-        return note_text(
-            title, body, note_id=f"2303{day:02d}GN01", created=f"2023-03-{day:02d}", tags=[tag]
-        )
 
     vault = write_vault(
         tmp_path / "vault",

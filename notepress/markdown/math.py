@@ -75,7 +75,6 @@ __all__ = [
     "too_complex_message",
     "trimmed",
     "unpaired_displays",
-    "unpaired_message",
 ]
 
 MathRule = Literal["mathml", "svg", "tex"]
@@ -337,13 +336,6 @@ def unpaired_displays(tokens: Sequence[Token], source: str) -> Iterator[int]:
 
 #: A ``$$`` that no backslash escapes.
 _UNESCAPED_DOUBLE = re.compile(r"(?<!\\)\$\$")
-
-
-def unpaired_message() -> str:
-    return (
-        "this $$ is closed by no other $$ of its paragraph, so the formula shows as TeX; "
-        "write the formula's $$ on lines of their own, or close it before a blank line"
-    )
 
 
 def invalid_message(tex: str) -> str:

@@ -26,7 +26,7 @@ from markdown_it.token import Token
 
 from .htmltags import VOID, TagInfo, split_tags, tag_info
 
-__all__ = ["as_obsidian_reads", "checkboxes_as_glyphs", "rawhtml_plugin"]
+__all__ = ["as_obsidian_reads", "checkboxes_as_glyphs", "is_checkbox", "rawhtml_plugin"]
 
 #: Elements whose content an HTML parser reads as text up to their end tag, whatever it holds.
 RAW_TEXT = frozenset(
@@ -53,6 +53,11 @@ _CHECKED = re.compile(
 )
 
 
+def is_checkbox(tag: str) -> bool:
+    """Whether the start tag ``tag`` is an ``<input type="checkbox">`` (any quoting, case)."""
+    return _CHECKBOX.search(tag) is not None
+
+
 def checkboxes_as_glyphs(html: str) -> str:
     """``html`` with each checkbox written as the ☐ or ☑ a task shows: no output keeps form
     fields, and a removed one took its ticked state with it."""
@@ -61,7 +66,7 @@ def checkboxes_as_glyphs(html: str) -> str:
 
     def glyph(found: re.Match[str]) -> str:
         tag = found.group(0)
-        if not _CHECKBOX.search(tag):
+        if not is_checkbox(tag):
             return tag
         return "☑" if _CHECKED.search(tag) else "☐"
 

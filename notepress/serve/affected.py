@@ -9,7 +9,7 @@ neighbour, a link that now resolves) is still caught.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -57,23 +57,13 @@ def affected_targets(old: Project, new: Project, changed: Collection[Path]) -> l
     }
     if not dirty:
         return []
-    faced = [
-        note
-        for path in dirty
-        for note in (old_notes.get(path), new_notes.get(path))
-        if note is not None and _face_changed(old_notes.get(path), new_notes.get(path))
-    ]
+    faced = _changed(dirty, old_notes, new_notes, _face_changed)
     if faced:
         # Markdown links are no part of a note's outline: the notes whose text may name a
         # changed note by a link's address are found by that text.
         dirty |= _markdown_linkers(new.vault, faced) | _markdown_linkers(old.vault, faced)
     new_links = _LinkIndex(new.vault)
-    renamed = [
-        note
-        for path in dirty
-        for note in (old_notes.get(path), new_notes.get(path))
-        if note is not None and _names_changed(old_notes.get(path), new_notes.get(path))
-    ]
+    renamed = _changed(dirty, old_notes, new_notes, _names_changed)
     if renamed:
         # A note came, went or changed its title or aliases: a link by name elsewhere may
         # now find another note, and whoever linked to the old one depends on it too.
@@ -112,6 +102,23 @@ def _names_changed(before: Note | None, after: Note | None) -> bool:
     if before is None or after is None:
         return True
     return (before.title, before.aliases) != (after.title, after.aliases)
+
+
+def _changed(
+    paths: Iterable[PurePosixPath],
+    old: dict[PurePosixPath, Note],
+    new: dict[PurePosixPath, Note],
+    differs: Callable[[Note | None, Note | None], bool],
+) -> list[Note]:
+    """Both sides (those that exist) of each note at ``paths`` that ``differs`` between the
+    old project and the new."""
+    return [
+        note
+        for path in paths
+        if differs(old.get(path), new.get(path))
+        for note in (old.get(path), new.get(path))
+        if note is not None
+    ]
 
 
 def _face_changed(before: Note | None, after: Note | None) -> bool:

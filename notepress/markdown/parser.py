@@ -21,6 +21,7 @@ from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 from ..budget import BudgetExceeded, cpu_budget, too_slow
 from ..errors import NoteRenderError
 from ..model import Note
+from .admonitions import admonitions_plugin
 from .autolinks import autolinks_plugin
 from .blockids import blockids_plugin
 from .callouts import callouts_plugin
@@ -63,6 +64,7 @@ def create_parser() -> MarkdownIt:
     md.use(wikilinks_plugin)
     md.use(highlight_plugin)
     md.use(callouts_plugin)
+    md.use(admonitions_plugin)  # after the callout rule is added: it runs before it
     md.use(blockids_plugin)
     md.use(tasks_plugin)  # before block ids: ``- [-] ^id`` names the item
     md.use(inlinetags_plugin)

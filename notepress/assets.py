@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from .errors import NotepressError
-from .links import note_address
+from .links import anchor_missing, note_address
 from .model import Note, Problem, Severity
 
 # lxml and tinycss2 are imported inside the functions that parse: every command loads this
@@ -851,6 +851,20 @@ def _frame_problem(note: Note) -> Problem | None:
     return None
 
 
+def _anchor_problem(written: str, note: Note, vault: Any) -> tuple[str, str] | None:
+    """The warning of a markdown link to a note whose ``#...`` part names no heading or
+    block of it, as a wikilink's gets: the link leads to the top of the note."""
+    address = note_address(written)
+    fragment = urlsplit(written.strip()).fragment if address is not None else ""
+    if not fragment:
+        return None
+    target = vault.resolve(address, note)
+    heading = unquote(fragment)
+    if target is None or vault.anchor_for(target, heading) is not None:
+        return None
+    return anchor_missing(target.path.as_posix(), heading)
+
+
 def reference_problems(note: Note, vault: Any) -> list[Problem]:
     """What :func:`check_references` adds to ``note``: one note's share, checked alone."""
     problems: list[Problem] = []
@@ -870,6 +884,8 @@ def reference_problems(note: Note, vault: Any) -> list[Problem]:
             return [problem] if isinstance(problem, Problem) else []
         for reference in references:
             found = reference_problem(reference.url, note, vault.attachment, vault.resolve)
+            if found is None:
+                found = _anchor_problem(reference.url, note, vault)
             if found is None:
                 continue
             key = (found[0], reference.url, reference.line)

@@ -16,6 +16,7 @@ from .model import Link
 
 __all__ = [
     "WIKILINK_RE",
+    "anchor_missing",
     "embed_part_message",
     "find_heading",
     "heading_key",
@@ -96,6 +97,21 @@ def embed_part_message(target: str, heading: str) -> str:
     """The ``embed-part-missing`` warning's text, the same at load and at render."""
     kind = "block" if heading.strip().startswith("^") else "heading"
     return f"{target} has no {kind} {heading!r} to embed; the embed is a link to the note"
+
+
+def anchor_missing(target: str, heading: str, *, embed: bool = False) -> tuple[str, str]:
+    """``(code, message)`` of a link or embed whose ``#...`` part names nothing in the note
+    at ``target``: the same words for a wikilink and a markdown link, at load and at
+    render."""
+    if embed:
+        return "embed-part-missing", embed_part_message(target, heading)
+    if heading.strip().startswith("^"):
+        block = heading.strip()[1:].strip()
+        return "link-block-missing", f"{target} has no block ^{block}; the link leads to the note"
+    return (
+        "link-heading-missing",
+        f"{target} has no heading {heading!r}; the link leads to the note",
+    )
 
 
 def note_address(written: str) -> str | None:

@@ -19,7 +19,7 @@ from .config import VaultOptions
 from .embeds import check_embeds, embed_problems
 from .errors import VaultError
 from .gitdates import apply_git_dates
-from .links import embed_part_message, find_heading
+from .links import anchor_missing, find_heading
 from .model import Link, Note, Problem, Severity
 from .obsidian import ObsidianSettings, gitignore_literal, read_settings
 from .output import MANIFEST, OUTPUT_MARKER
@@ -887,28 +887,5 @@ def _anchor_problems(vault: Vault, target: Note, link: Link, where: str) -> Iter
     heading = link.heading or ""
     if vault.anchor_for(target, heading) is not None:
         return
-    name = target.path.as_posix()
-    if link.embed:  # in the renderer's words, so that a build says it once (RenderContext.warn)
-        yield Problem(
-            Severity.WARNING,
-            "embed-part-missing",
-            embed_part_message(name, heading),
-            where,
-            link.line,
-        )
-    elif heading.strip().startswith("^"):
-        yield Problem(
-            Severity.WARNING,
-            "link-block-missing",
-            f"{name} has no block ^{heading.strip()[1:].strip()}; the link leads to the note",
-            where,
-            link.line,
-        )
-    else:
-        yield Problem(
-            Severity.WARNING,
-            "link-heading-missing",
-            f"{name} has no heading {heading!r}; the link leads to the note",
-            where,
-            link.line,
-        )
+    code, message = anchor_missing(target.path.as_posix(), heading, embed=link.embed)
+    yield Problem(Severity.WARNING, code, message, where, link.line)

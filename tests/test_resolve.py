@@ -423,3 +423,35 @@ def test_markdown_links_in_each_of_obsidians_link_formats_find_their_note(
         _href("240102AA02"),
         None,
     ]
+
+
+def test_a_markdown_link_to_a_missing_heading_or_block_is_warned_as_a_wikilink_is(
+    tmp_path: Path,
+) -> None:
+    root = write_vault(
+        tmp_path / "v",
+        {
+            "Recipes/Bread.md": "# Bread\n\n## Long proof\n\nCold and slow. ^slow\n",
+            "Diary.md": (
+                "Wiki [[Bread#Short proof]].\n"
+                "Markdown [a](Recipes/Bread.md#Short%20proof).\n"
+                "Block [b](Bread.md#^fast) and kept [c](Bread.md#^slow).\n"
+                "Kept [d](Recipes/Bread.md#Long%20proof) and [e](Bread.md#long-proof).\n"
+            ),
+        },
+    )
+    found = [
+        (p.line, p.code, p.message)
+        for p in load_vault(root).all_problems()
+        if p.path == "Diary.md" and p.code.startswith("link-")
+    ]
+    heading = "Recipes/Bread.md has no heading 'Short proof'; the link leads to the note"
+    assert found == [
+        (1, "link-heading-missing", heading),
+        (2, "link-heading-missing", heading),
+        (
+            3,
+            "link-block-missing",
+            "Recipes/Bread.md has no block ^fast; the link leads to the note",
+        ),
+    ]

@@ -581,25 +581,15 @@ def note_references(note: Note) -> Iterator[Reference]:
     references checked here are exactly those a render writes.  Raises
     :class:`~notepress.markdown.NoteRenderError` for a note over its budget.
     """
-    from .markdown.parser import note_tokens  # the markdown package imports this module
+    from .markdown.parser import located_tokens  # the markdown package imports this module
 
-    tokens = note_tokens(note)
-    for token in tokens:
-        first = note.body_line + (token.map[0] if token.map else 0)
-        if token.type == "html_block":
-            yield from _html_references(token.content, first)
-        offset = 0
-        for child in token.children or ():
-            line = first + offset
-            if child.type in ("softbreak", "hardbreak"):
-                offset += 1
-            elif child.type == "link_open":
-                yield Reference("link", str(child.attrGet("href") or ""), line, loads=False)
-            elif child.type == "image":
-                yield Reference("image", str(child.attrGet("src") or ""), line)
-            elif child.type == "html_inline":
-                yield from _html_references(child.content, line)
-                offset += child.content.count("\n")
+    for token, line in located_tokens(note):
+        if token.type in ("html_block", "html_inline"):
+            yield from _html_references(token.content, line)
+        elif token.type == "link_open":
+            yield Reference("link", str(token.attrGet("href") or ""), line, loads=False)
+        elif token.type == "image":
+            yield Reference("image", str(token.attrGet("src") or ""), line)
 
 
 def _html_references(html: str, line: int) -> Iterator[Reference]:

@@ -59,16 +59,8 @@ def removed_html_problems(note: Note) -> list[Problem]:
 
 def _raw_html(note: Note) -> Iterator[tuple[str, int]]:
     """Each piece of raw HTML of ``note`` as the renderer reads it, with its file line."""
-    from .markdown.parser import note_tokens
+    from .markdown.parser import located_tokens
 
-    for token in note_tokens(note):
-        first = note.body_line + (token.map[0] if token.map else 0)
-        if token.type == "html_block":
-            yield token.content, first
-        offset = 0
-        for child in token.children or ():
-            if child.type in ("softbreak", "hardbreak"):
-                offset += 1
-            elif child.type == "html_inline":
-                yield child.content, first + offset
-                offset += child.content.count("\n")
+    for token, line in located_tokens(note):
+        if token.type in ("html_block", "html_inline"):
+            yield token.content, line

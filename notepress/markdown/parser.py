@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -39,7 +40,7 @@ from .tasks import tasks_plugin
 from .transclusion import transclusion_plugin
 from .wikilinks import wikilinks_plugin
 
-__all__ = ["create_parser", "note_tokens", "parse_body"]
+__all__ = ["create_parser", "located_tokens", "note_tokens", "parse_body"]
 
 
 @functools.cache
@@ -141,3 +142,19 @@ def note_tokens(note: Note) -> tuple[Token, ...]:
         raise NoteRenderError(too_slow(note.path.as_posix(), "parsing", exc)) from None
     except RecursionError:
         raise NoteRenderError.too_deep(note) from None
+
+
+def located_tokens(note: Note) -> Iterator[tuple[Token, int]]:
+    """Each block token of :func:`note_tokens` and each inline token inside one, with the
+    file line it starts on: for the load-time checks that name the line of a URL or a tag
+    the renderer will meet."""
+    for token in note_tokens(note):
+        first = note.body_line + (token.map[0] if token.map else 0)
+        yield token, first
+        offset = 0
+        for child in token.children or ():
+            yield child, first + offset
+            if child.type in ("softbreak", "hardbreak"):
+                offset += 1
+            elif child.type == "html_inline":
+                offset += child.content.count("\n")

@@ -51,6 +51,8 @@ def admonitions_plugin(md: MarkdownIt) -> None:
 
 
 def _admonitions(state: StateCore) -> None:
+    if "ad-" not in state.src:
+        return  # most notes: no token to look at
     tokens = state.tokens
     index = 0
     # Converted blocks are read again from their first token: an admonition's body may hold

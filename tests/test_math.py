@@ -391,6 +391,34 @@ def test_display_math_opened_inside_a_paragraph_closes_at_its_next_dollars(
 
 
 @pytest.mark.parametrize(
+    ("body", "tex", "words"),
+    [
+        ("$$a = 1$$ and $$b = 2$$\n", ["a = 1", "b = 2"], ["and"]),
+        (
+            "$$\na + b = c\n$$ because\n- one\n- two\n\nSo $$y = 2$$\n",
+            ["\na + b = c\n", "y = 2"],
+            ["because", "<li>one</li>", "<li>two</li>", "So"],
+        ),
+        ("> $$\n> m\n> $$ then on\n> more words\n", ["\nm\n"], ["then on<br>\nmore words"]),
+    ],
+    ids=["two-on-one-line", "words-after-the-closing-dollars", "in-a-quote"],
+)
+def test_a_line_starting_with_dollars_ends_its_formula_at_the_next_dollars(
+    body: str, tex: list[str], words: list[str]
+) -> None:
+    """``$$`` pairs in order, as Obsidian reads them: a line that opens with a formula and
+    goes on with words is a paragraph holding both.  Read as one display block to the last
+    ``$$`` of a line, or to a later line ending in ``$$``, the words (and a list after them)
+    were printed inside the formula, with no warning."""
+    assert math_tokens(body) == [("math_inline_double", each) for each in tex]
+    rendered = render(body)
+    assert rendered.html.count("<math") == len(tex) and "$$" not in rendered.html
+    for word in words:
+        assert word in re.sub(r"<math.*?</math>", "", rendered.html, flags=re.S)
+    assert not [p for p in make_note("notes/a.md", body).problems if p.code.startswith("math-")]
+
+
+@pytest.mark.parametrize(
     "body",
     ["Price is $$ high\n# Heading\n- item\n", "Costs $$ a lot\n\nand $$\n"],
     ids=["nothing-closes-it", "closed-past-a-blank-line"],

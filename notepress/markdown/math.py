@@ -54,7 +54,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.dollarmath.index import math_inline_dollar
 
 from ..budget import BudgetExceeded
-from .mathparagraph import math_paragraph_plugin
+from .mathparagraph import math_paragraph_plugin, odd_doubles
 
 __all__ = [
     "MATH_LINE",
@@ -184,6 +184,8 @@ def _display_block(state: StateBlock, start_line: int, end_line: int, silent: bo
         return False
     first = src[start:end].rstrip()
     if len(first) > 3 and first.endswith("$$"):
+        if "$$" in first[2:-2]:
+            return False  # ``$$a$$ and $$b$$``: two formulas and words, a paragraph's
         last, stop = start_line, start + len(first) - 2
     elif "$$" in first[2:]:
         return False  # a ``$$`` inside the line is inline math of a paragraph
@@ -192,7 +194,12 @@ def _display_block(state: StateBlock, start_line: int, end_line: int, silent: bo
         if found is None:
             return False
         last = found
-        stop = state.bMarks[last] + len(src[state.bMarks[last] : state.eMarks[last]].rstrip()) - 2
+        closing = src[state.bMarks[last] : state.eMarks[last]].rstrip()
+        if not closing.endswith("$$"):
+            # ``$$ because ...``: words follow the formula on its closing line, and the
+            # paragraph rule keeps them with it, as Obsidian does (:mod:`.mathparagraph`).
+            return False
+        stop = state.bMarks[last] + len(closing) - 2
     if silent:
         return True
     state.line = last + 1
@@ -229,7 +236,8 @@ _MISSES = "notepress_display_math_misses"
 
 
 def _closing_line(state: StateBlock, start_line: int, end_line: int) -> int | None:
-    """The line ending in ``$$`` that closes the block opened on ``start_line``, if any.
+    """The line that closes the block opened on ``start_line``, if any: one ending in
+    ``$$``, or one holding an odd number of them (words after the closing one).
 
     Before a blank line any line counts (dollarmath reads lines outside a list item as lazy
     continuation); after one, a written line outside the container (less indented than a
@@ -256,7 +264,7 @@ def _closing_line(state: StateBlock, start_line: int, end_line: int) -> int | No
             blank = line
         elif blank >= 0 and indents[line] < state.blkIndent:
             break
-        elif text.endswith("$$"):
+        elif text.endswith("$$") or odd_doubles(text):
             return line
         line += 1
     misses[key] = _Miss(start_line, line, blank)

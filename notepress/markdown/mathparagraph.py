@@ -30,7 +30,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import mdTrim
 from markdown_it.rules_block import StateBlock
 
-__all__ = ["math_paragraph_plugin"]
+__all__ = ["math_paragraph_plugin", "odd_doubles"]
 
 #: A ``$$`` not escaped by a backslash.
 _DOUBLE = re.compile(r"(?<!\\)\$\$")
@@ -53,10 +53,15 @@ class _Scan:
     found: int | None
 
 
+def odd_doubles(text: str) -> bool:
+    """Whether ``text`` holds an odd number of ``$$`` (not escaped): it opens or closes a
+    formula."""
+    return "$$" in text and len(_DOUBLE.findall(text)) % 2 == 1
+
+
 def _odd(state: StateBlock, line: int) -> bool:
     """Whether ``line`` holds an odd number of ``$$``: it opens or closes a formula."""
-    text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
-    return "$$" in text and len(_DOUBLE.findall(text)) % 2 == 1
+    return odd_doubles(state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]])
 
 
 def _closing(state: StateBlock, opened: int, end: int) -> int | None:

@@ -46,9 +46,11 @@ def parse_wikilink(inner: str, *, embed: bool = False, line: int | None = None) 
     )
 
 
-#: Characters Obsidian cannot keep in a link to a heading: when it writes such a link it puts
-#: a space where the heading has one of them (``Step 1: setup`` is linked as ``Step 1 setup``).
-_HEADING_NOISE = re.compile(r"[#|^:%\[\]\\]+")
+#: Characters Obsidian ignores when it matches a link to a heading (its ``stripHeading``):
+#: ASCII punctuation but ``-``, ``_`` and ``'``.  Each is read as a space, so a link written
+#: without them, as Obsidian's own link writer long did (``Rule 2.3 (Corners)`` linked as
+#: ``Rule 2 3 Corners``, ``Step 1: setup`` as ``Step 1 setup``), finds its heading.
+_HEADING_NOISE = re.compile(r"[!\"#$%&()*+,.:;<=>?@^`{|}~/\[\]\\]+")
 
 
 def heading_key(text: str) -> str:

@@ -455,3 +455,32 @@ def test_a_markdown_link_to_a_missing_heading_or_block_is_warned_as_a_wikilink_i
             "Recipes/Bread.md has no block ^fast; the link leads to the note",
         ),
     ]
+
+
+def test_a_heading_is_found_without_its_punctuation_as_obsidian_matches_it(
+    tmp_path: Path,
+) -> None:
+    """Obsidian compares a link's heading with the note's with ASCII punctuation read as
+    spaces (but ``-``, ``_`` and ``'``), and its link writer long left them out: such links
+    were reported missing, and an embed of the part showed a link instead."""
+    root = write_vault(
+        tmp_path / "v",
+        {
+            "Shapes.md": "---\ndraft: false\n---\n## Rule 2.3 (Corners)\n\nRound them.\n\n"
+            "## Edge-case's end\n\nx\n",
+            "Use.md": (
+                "---\ndraft: false\n---\n![[Shapes#Rule 2 3 Corners]]\n\n[[Shapes#rule 2.3 corners]] "
+                "[[Shapes#Edge-case's end]] [[Shapes#Edge case s end]]\n"
+            ),
+        },
+    )
+    vault = load_vault(root)
+    found = [
+        (p.line, p.code)
+        for p in vault.all_problems()
+        if p.path == "Use.md" and p.code.startswith(("link-", "embed-"))
+    ]
+    assert found == [(6, "link-heading-missing")]  # '-' and "'" are kept: the last misses
+    use = next(note for note in vault.notes if note.title == "Use")
+    html = render_note(use, vault).html
+    assert "Round them." in html  # the embed shows the part

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from .errors import NotepressError
-from .links import anchor_missing, note_address
+from .links import anchor_missing, link_path, note_address
 from .model import Note, Problem, Severity
 
 # lxml and tinycss2 are imported inside the functions that parse: every command loads this
@@ -693,6 +693,8 @@ def reference_problem(
             return None
         return ("link-unresolved", f"no note is called {unquote(written)!r}; its text stays")
     if attachment(path.as_posix()) is None:
+        if find_note is not None and find_note(unquote(urlsplit(written).path), note):
+            return None  # a note's name without ``.md``, as Obsidian reads it
         if any(part.startswith(".") for part in path.parts):
             why = "it is in a hidden folder, which neither notepress nor Obsidian reads"
         elif written.startswith("/"):
@@ -844,10 +846,14 @@ def _frame_problem(note: Note) -> Problem | None:
 def _anchor_problem(written: str, note: Note, vault: Any) -> tuple[str, str] | None:
     """The warning of a markdown link to a note whose ``#...`` part names no heading or
     block of it, as a wikilink's gets: the link leads to the top of the note."""
-    address = note_address(written)
-    fragment = urlsplit(written.strip()).fragment if address is not None else ""
-    if not fragment:
+    fragment = urlsplit(written.strip()).fragment
+    address = note_address(written) or link_path(written)
+    if not fragment or address is None:
         return None
+    if not address.lower().endswith(".md"):
+        path = local_path(written, note)
+        if path is None or vault.attachment(path.as_posix()) is not None:
+            return None  # a file's, not a note's
     target = vault.resolve(address, note)
     heading = unquote(fragment)
     if target is None or vault.anchor_for(target, heading) is not None:

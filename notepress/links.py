@@ -20,6 +20,7 @@ __all__ = [
     "embed_part_message",
     "find_heading",
     "heading_key",
+    "link_path",
     "note_address",
     "parse_wikilink",
 ]
@@ -123,11 +124,21 @@ def note_address(written: str) -> str | None:
     (:meth:`~notepress.vault.Vault.resolve`).  Obsidian writes markdown links in each of
     its link formats (the shortest name, a path from the vault's root, a path from the note)
     and reads them so.  None when the address names no note."""
+    path = link_path(written)
+    return path if path is not None and path.lower().endswith(".md") else None
+
+
+def link_path(written: str) -> str | None:
+    """The path of a markdown link's address within the vault, escapes decoded and fragment
+    cut; None for a URL of another site, or none at all.
+
+    Besides :func:`note_address`, Obsidian reads such a path without ``.md`` as a note's
+    name (``[x](Other%20Note)``) when no file of the vault has that name.
+    """
     try:
         parts = urlsplit(written.strip())
     except ValueError:
         return None
-    if parts.scheme or parts.netloc:
+    if parts.scheme or parts.netloc or not parts.path:
         return None
-    path = unquote(parts.path)
-    return path if path.lower().endswith(".md") else None
+    return unquote(parts.path)

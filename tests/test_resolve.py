@@ -484,3 +484,41 @@ def test_a_heading_is_found_without_its_punctuation_as_obsidian_matches_it(
     use = next(note for note in vault.notes if note.title == "Use")
     html = render_note(use, vault).html
     assert "Round them." in html  # the embed shows the part
+
+
+def test_a_markdown_link_without_md_finds_the_note_of_that_name(tmp_path: Path) -> None:
+    """Obsidian reads ``[x](Other%20Note)`` as a link to ``Other Note.md`` when no file has
+    that name: it was an asset-missing warning, and the link was dropped."""
+    root = write_vault(
+        tmp_path / "v",
+        {
+            "Other Note.md": "---\ndraft: false\n---\n## Part\n\ntext\n",
+            "data": "a file without an extension\n",
+            "A.md": (
+                "---\ndraft: false\n---\n[o](Other%20Note) [p](<Other Note#Part>) "
+                "[q](Other%20Note#Nope)\n\n[r](Missing%20Thing) [d](data)\n"
+            ),
+        },
+    )
+    vault = load_vault(root)
+    found = [
+        (p.line, p.code, p.message)
+        for p in vault.all_problems()
+        if p.path == "A.md" and p.code.startswith(("link-", "asset-"))
+    ]
+    assert found == [
+        (
+            4,
+            "link-heading-missing",
+            "Other Note.md has no heading 'Nope'; the link leads to the note",
+        ),
+        (6, "asset-missing", "'Missing Thing': no such file in the vault; left out"),
+    ]
+    other = next(note for note in vault.notes if note.title == "Other Note")
+    a = next(note for note in vault.notes if note.title == "A")
+    links = UrlLinks(lambda n: f"{SITE}{n.note_id}/", assets_url=f"{SITE}assets/")
+    html = render_note(a, vault, links).html
+    assert f'<a href="{_href(other.note_id)}">o</a>' in html
+    assert f'<a href="{_href(other.note_id, "part")}">p</a>' in html
+    assert f'<a href="{_href(other.note_id)}">q</a>' in html
+    assert "<p>r <a " in html and ">d</a>" in html  # no note: text; a file: its copy

@@ -578,8 +578,9 @@ def test_the_epub_reader_lists_the_chapters_and_a_pdf_opens_inline(tmp_path: Pat
             assert response.read(5) == b"%PDF-"
 
 
+@pytest.mark.parametrize("address", ["Glaze%20recipes.md", "Glaze%20recipes", "<Glaze recipes>"])
 def test_a_title_change_rebuilds_the_targets_of_notes_that_name_it_by_a_markdown_link(
-    tmp_path: Path,
+    tmp_path: Path, address: str
 ) -> None:
     """A markdown link shows the URL its note's title gives, but is no part of the note's
     outline: a title change left the linking note's target as it was, its link stale."""
@@ -588,7 +589,7 @@ def test_a_title_change_rebuilds_the_targets_of_notes_that_name_it_by_a_markdown
         tmp_path / "vault",
         {
             "notes/Glaze recipes.md": note("Glaze recipes", "Ash and feldspar.\n", 1, "glaze"),
-            "pointer.md": note("Pointer", "See [the recipes](Glaze%20recipes.md).\n", 2, "link"),
+            "pointer.md": note("Pointer", f"See [the recipes]({address}).\n", 2, "link"),
             "other.md": note("Other", "Nothing here.\n", 3, "other"),
         },
         """

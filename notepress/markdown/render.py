@@ -830,7 +830,11 @@ class _RenderContext:
             return None
         attachment = self.vault.attachment(path.as_posix())
         self.read("attachment", [path.as_posix()], attachment.as_posix() if attachment else None)
-        return self.asset(attachment) if attachment is not None else None
+        if attachment is not None:
+            return self.asset(attachment)
+        # No file has that name: Obsidian reads it as a note's, ``.md`` left out.
+        target = self.resolve(unquote(parts.path), self.note)
+        return self.href_for_note(target, unquote(parts.fragment) or None) if target else None
 
     def filter_attribute(self, tag: str, attribute: str, value: str) -> str | None:
         """Lower the URLs raw HTML carries; URLs the renderer wrote itself pass as they are.

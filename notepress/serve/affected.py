@@ -141,15 +141,17 @@ _MD = re.compile(r"\.md", re.IGNORECASE)
 
 def _markdown_linkers(vault: Vault, targets: Iterable[Note]) -> set[PurePosixPath]:
     """The notes of ``vault`` whose text holds the file name of one of ``targets`` as a
-    markdown link's address would (``Glaze recipes.md``, ``Glaze%20recipes.md``), case
-    ignored as Obsidian ignores it: more than link to them, never fewer."""
+    markdown link's address would (``Glaze recipes.md``, ``Glaze%20recipes.md``, or
+    without ``.md``: ``Glaze%20recipes)``, ``<Glaze recipes#Part>``), case ignored as
+    Obsidian ignores it: more than link to them, never fewer."""
     needles = set()
     for note in targets:
         stem = note.path.stem.lower()
-        needles |= {f"{stem}.md", f"{quote(stem)}.md", f"{quote(stem, safe='')}.md"}
+        for name in {stem, quote(stem), quote(stem, safe="")}:
+            needles |= {f"{name}.md", f"{name})", f"{name}#", f"{name}>"}
     found = set()
     for note in vault.notes:
-        if not _MD.search(note.body):
+        if not _MD.search(note.body) and "](" not in note.body:
             continue
         body = note.body.lower()
         if any(needle in body for needle in needles):

@@ -263,7 +263,7 @@ def outline_note(note: Note, settings: ParseSettings | None = None) -> Note:
     settings = settings or ParseSettings()
     outline = _outline(note.body, note.body_line, want_title=False, macros=settings.math_macros)
     report = _Collector(note.path.as_posix())
-    _body_problems(outline, report)
+    _body_problems(outline, report, settings.math_macros)
     return replace(
         note,
         tags=_with_inline_tags(note.tags, outline.tags),
@@ -286,9 +286,9 @@ def outline_note_within_budget(note: Note, settings: ParseSettings | None = None
         return replace(note, draft=True, problems=(*note.problems, slow), outlined=True)
 
 
-def _body_problems(outline: Outline, report: _Collector) -> None:
+def _body_problems(outline: Outline, report: _Collector, macros: TexMacros) -> None:
     for line, tex in outline.invalid_math:
-        report.warn("math-invalid", _math_message(tex), line=line)
+        report.warn("math-invalid", _math_message(tex, macros), line=line)
     for line in outline.unpaired_math:
         report.warn(
             "math-unpaired",
@@ -371,10 +371,10 @@ def _outline(
     return read_outline(body, first_line=body_line, want_title=want_title, macros=macros)
 
 
-def _math_message(tex: str) -> str:
+def _math_message(tex: str, macros: TexMacros) -> str:
     from .markdown.math import invalid_message
 
-    return invalid_message(tex)
+    return invalid_message(tex, macros.expand(tex))
 
 
 def _query_message(language: str) -> str:
@@ -683,7 +683,7 @@ def _build_note(
         )
 
     if outline is not None:
-        _body_problems(outline, report)
+        _body_problems(outline, report, settings.math_macros)
     extra = {
         key: value
         for key, value in meta.items()

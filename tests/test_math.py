@@ -32,6 +32,7 @@ from notepress.markdown.math import (
     Svg,
     convertible,
     display_rows,
+    invalid_message,
     to_mathml,
     to_svg,
 )
@@ -241,6 +242,8 @@ def test_math_inside_the_words_of_a_formula_is_math() -> None:
         r"\min_{j} \big\lbrace Q(j) \big\rbrace",  # sized named braces
         r"\over \Gamma, x:A \vdash x:A",  # a rule's line with no premise above it
         r"a + { \over b }",
+        r"\Big\vert x \Big\vert + \bigg\vert_{x=0} + \Bigg\Vert",  # sized named delimiters
+        r"\bigl\langle u, v \bigr\rangle \le \Big\lfloor t \Big\rfloor",
     ],
 )
 def test_tex_mathjax_reads_that_the_converter_refused_is_math(tex: str) -> None:
@@ -251,6 +254,24 @@ def test_tex_mathjax_reads_that_the_converter_refused_is_math(tex: str) -> None:
     assert not [
         p for p in make_note("notes/a.md", f"$${tex}$$\n").problems if p.code == "math-invalid"
     ]
+
+
+def test_the_warning_names_the_commands_no_converter_knows() -> None:
+    """A formula using a vault's own commands without a preamble: the warning said only
+    that it could not be converted.  A command known but stopped before (after a failing
+    one) is not named."""
+    (problem,) = [
+        p
+        for p in make_note("notes/a.md", "$\\ZZ \\subset \\QQ + \\square$\n").problems
+        if p.code == "math-invalid"
+    ]
+    assert problem.message.startswith(
+        "formula '\\ZZ \\subset \\QQ + \\square' cannot be converted (\\ZZ, \\QQ: commands the "
+        "converters do not know; a vault's own commands belong in its preamble.sty"
+    )
+    # Named from the formula as the vault's macros expand it: a macro is no unknown command.
+    assert "(" not in invalid_message("\\ZZ", "\\mathbb{Z} \\frac{")
+    assert "(" not in invalid_message("\\frac{a}{")  # a formula left open: no command named
 
 
 def test_inline_display_and_nested_math() -> None:

@@ -346,9 +346,50 @@ def unpaired_displays(tokens: Sequence[Token], source: str) -> Iterator[int]:
 _UNESCAPED_DOUBLE = re.compile(r"(?<!\\)\$\$")
 
 
-def invalid_message(tex: str) -> str:
-    """The ``math-invalid`` warning's text, the same at load and at render."""
-    return f"{_quoted(tex)} cannot be converted; it is shown as TeX"
+def invalid_message(tex: str, expanded: str | None = None) -> str:
+    """The ``math-invalid`` warning's text, the same at load and at render: the formula as
+    written, and the commands no converter knows in it once the vault's macros are expanded
+    (``expanded``), which is most often why."""
+    unknown = _unknown_commands(tex if expanded is None else expanded)
+    why = ""
+    if unknown:
+        names = ", ".join(unknown)
+        what = "a command" if len(unknown) == 1 else "commands"
+        why = (
+            f" ({names}: {what} the converters do not know; a vault's own commands belong in "
+            "its preamble.sty, see [vault] math_preamble)"
+        )
+    return f"{_quoted(tex)} cannot be converted{why}; it is shown as TeX"
+
+
+def _unknown_commands(tex: str) -> tuple[str, ...]:
+    """The first few commands of ``tex`` that latex2mathml leaves as text."""
+    from latex2mathml.converter import convert_to_element
+
+    try:
+        root = convert_to_element(_converter_source(tex))
+    except BudgetExceeded:
+        raise
+    except Exception:  # latex2mathml raises many kinds; it stopped before any was left
+        return ()
+    found: dict[str, None] = {}
+    for element in root.iter():
+        for name in _UNKNOWN_COMMAND.findall(element.text or ""):
+            found.setdefault(name, None)
+    # A command the converter stopped before is left as text too: only those it leaves so
+    # when read alone are unknown to it.
+    return tuple(name for name in found if _unknown_alone(name))[:3]
+
+
+@functools.lru_cache(maxsize=1024)
+def _unknown_alone(name: str) -> bool:
+    from latex2mathml.converter import convert_to_element
+
+    try:
+        root = convert_to_element(name)
+    except Exception:  # it wants arguments: a command it knows
+        return False
+    return _unknown(root)
 
 
 def too_complex_message(tex: str) -> str:
@@ -462,10 +503,38 @@ def display_rows(tex: str) -> str:
     return f"\\begin{{{environment}}}{tex}\\end{{{environment}}}"
 
 
+#: A size command before a delimiter written by name (``\\Big\\vert``), which both
+#: converters refuse while they take the delimiter as a character (``\\Big|``).
+_SIZED_NAMED = re.compile(
+    r"(\\[bB]ig(?:g)?[lrm]?)\s*\\(vert|Vert|lvert|rvert|lVert|rVert|langle|rangle|lfloor|"
+    r"rfloor|lceil|rceil|uparrow|downarrow|Uparrow|Downarrow|updownarrow)(?![A-Za-z])"
+)
+_DELIMITERS = {
+    "vert": "|",
+    "lvert": "|",
+    "rvert": "|",
+    "Vert": "\\|",
+    "lVert": "\\|",
+    "rVert": "\\|",
+    "langle": "\u27e8",
+    "rangle": "\u27e9",
+    "lfloor": "\u230a",
+    "rfloor": "\u230b",
+    "lceil": "\u2308",
+    "rceil": "\u2309",
+    "uparrow": "\u2191",
+    "downarrow": "\u2193",
+    "Uparrow": "\u21d1",
+    "Downarrow": "\u21d3",
+    "updownarrow": "\u2195",
+}
+
+
 def _as_converters_read(tex: str) -> str:
     """``tex`` with what both converters lack, and MathJax reads, written as what they know:
     named operators they do not know (``\\arg``), math inside text (``\\text{when $k >
-    1$}``), named braces (``\\lbrace``), an ``\\over`` with nothing before it, and a first
+    1$}``), named braces (``\\lbrace``), an ``\\over`` with nothing before it, a sized
+    delimiter written by name (``\\Big\\vert``), and a first
     row opening with ``[`` kept from being an option.  The TeX as written is what every
     output shows beside it (the annotation, the ``alt`` text)."""
     if "\\arg" in tex:
@@ -476,6 +545,8 @@ def _as_converters_read(tex: str) -> str:
         tex = _NAMED_BRACES.sub(lambda found: _BRACES[found.group(1)], tex)
     if "\\over" in tex:
         tex = _BARE_OVER.sub(r"\1{}", tex)
+    if "\\big" in tex or "\\Big" in tex:
+        tex = _SIZED_NAMED.sub(lambda found: found.group(1) + _DELIMITERS[found.group(2)], tex)
     return _BRACKET_AFTER_BEGIN.sub(r"\1{}", tex) if "\\begin" in tex else tex
 
 

@@ -605,7 +605,7 @@ class _RenderContext:
             if too_complex:
                 self.warn("math-too-complex", too_complex_message(source), self.file_line(line))
             else:
-                self.warn("math-invalid", invalid_message(source), self.file_line(line))
+                self.warn("math-invalid", invalid_message(source, written), self.file_line(line))
         return f'<div class="math-block">{html}</div>\n' if block else html
 
     def expand_macros(self, tex: str) -> str:

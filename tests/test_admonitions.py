@@ -52,7 +52,9 @@ def test_the_tokens_are_those_of_a_callout_quote() -> None:
         pytest.param("title: A worked case\n", "A worked case", id="given"),
         pytest.param("title:\n", None, id="blank-shows-none"),
         pytest.param("title:\ncollapse: open\n", "Example", id="blank-but-folding"),
-        pytest.param("color: 200, 10, 10\nicon: star\ntitle: Hue\n", "Hue", id="any-order"),
+        pytest.param(
+            "color: 200, 10, 10\nicon: star\nmetadata: wide\ntitle: Hue\n", "Hue", id="any-order"
+        ),
     ],
 )
 def test_the_title_follows_the_plugin(parameters: str, title: str | None) -> None:
@@ -61,7 +63,7 @@ def test_the_title_follows_the_plugin(parameters: str, title: str | None) -> Non
     assert ('<p class="callout-title">' in html) == (title is not None)
     assert shown is None or shown in html
     assert "<p>Body.</p>" in html
-    assert "200, 10" not in html and "star" not in html
+    assert "200, 10" not in html and "star" not in html and "wide" not in html
 
 
 def test_parameters_count_only_at_the_top_and_once() -> None:

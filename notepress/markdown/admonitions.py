@@ -12,12 +12,13 @@ Vaults written then hold hundreds of them, and read as code they showed their ma
 their links unread.  Each becomes the callout a ``> [!warning]`` quote would make, so every
 output, the link graph and the checks treat the two alike.  As the plugin reads them:
 
-- ``title:``, ``collapse:``, ``icon:`` and ``color:`` lines at the top are parameters, each
-  once, in any order; the first other line starts the body;
+- ``title:``, ``collapse:``, ``icon:``, ``color:`` and ``metadata:`` lines at the top are
+  parameters, each once, in any order; the first other line starts the body;
 - the title is inline markdown; without a ``title:`` line it is the type, capitalised; an
   empty one shows no title (unless the block folds, which needs one);
 - ``collapse: open`` folds open, ``closed`` (or any other value but ``none``) folds shut;
-- ``icon`` and ``color`` belong to the vault's theme and are not carried;
+- ``icon`` and ``color`` belong to the vault's theme and are not carried; ``metadata`` is
+  kept on the token, as a callout's ``[!type|metadata]`` is;
 - an admonition nested in another uses a longer fence, and is converted in turn.
 
 It runs right after the block rule, before the callout rule, so a ``> [!note]`` inside an
@@ -41,7 +42,7 @@ __all__ = ["ADMONITION_LANGUAGE", "admonitions_plugin"]
 #: A fence's info string naming an admonition: ``ad-`` and the type, nothing after it.
 ADMONITION_LANGUAGE = re.compile(r"^ad-([^\s`]+)(?:\s|$)")
 #: A parameter line at the top of the block.
-_PARAMETER = re.compile(r"^(title|collapse|icon|color):(.*)$")
+_PARAMETER = re.compile(r"^(title|collapse|icon|color|metadata):(.*)$")
 #: The plugin's own names for a callout type that notepress styles under another name.
 _ALIASES = {"seealso": "note"}
 
@@ -95,7 +96,7 @@ def _callout(state: StateCore, fence: Token, name: str) -> list[Token]:
     opener.attrs = {"class": f"callout callout-{slug}", "data-callout": slug}
     if fold:
         opener.attrs["data-callout-fold"] = "closed" if fold == "-" else "open"
-    opener.meta = {"kind": kind, "fold": fold, "metadata": ""}
+    opener.meta = {"kind": kind, "fold": fold, "metadata": parameters.get("metadata", "")}
     opener.markup = fence.markup
     opener.info = fence.info
     closer = Token("callout_close", "div", -1)

@@ -140,6 +140,14 @@ def parse_config(
         tz = parse_timezone("UTC")
     if site.url and urlsplit(site.url).scheme not in ("http", "https"):
         errors.add("site.url", f"expected an http(s) URL, got {shown(repr(site.url))}")
+    if _full_url(site.note_url):
+        # Joined to site.url, a full URL gave https://x.org/https://x.org/notes/...
+        relative = site.note_url.split("//", 1)[-1].partition("/")[2] or "notes/{slug}/"
+        errors.add(
+            "site.note_url",
+            f"expected a path after site.url, got the full URL {shown(repr(site.note_url))}: "
+            f"write {shown(repr(relative))} and put the site's address in site.url",
+        )
 
     vault_table = data.get("vault", {})
     if not isinstance(vault_table, dict):
@@ -257,3 +265,11 @@ def _parse_target(
     for key, message in exporter.check(target, site):
         checked.add(f"{path}.{key}" if key else path, message)
     return target
+
+
+def _full_url(template: str) -> bool:
+    """Whether a URL template names a site of its own (``https://...``, ``//host/...``)."""
+    return template.startswith("//") or _SCHEME_AND_HOST.match(template) is not None
+
+
+_SCHEME_AND_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")

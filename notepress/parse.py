@@ -286,6 +286,16 @@ def outline_note_within_budget(note: Note, settings: ParseSettings | None = None
         return replace(note, draft=True, problems=(*note.problems, slow), outlined=True)
 
 
+def _title_alone(body: str, outline: Outline | None, title: str) -> bool:
+    """Whether the body is one H1 repeating the title, which every output drops."""
+    return (
+        outline is not None
+        and "\n" not in body.strip()
+        and len(outline.headings) == 1
+        and not outline.headings_for(title)
+    )
+
+
 def _body_problems(outline: Outline, report: _Collector, macros: TexMacros) -> None:
     for line, tex in outline.invalid_math:
         report.warn("math-invalid", _math_message(tex, macros), line=line)
@@ -312,7 +322,8 @@ def _body_problems(outline: Outline, report: _Collector, macros: TexMacros) -> N
             "table-extra-cells",
             f"this table row has {cells} past the columns of the table's header, which no "
             "output shows (a GFM table keeps its header's columns, as GitHub does); add "
-            "columns to the header, or join the cells",
+            "columns to the header, or join the cells (a | inside a cell, [[Note|alias]] "
+            "too, is written \\|)",
             line=line,
         )
     if outline.unclosed_from is not None:
@@ -659,7 +670,7 @@ def _build_note(
                 key=DRAWING_KEY,
             )
         draft = True
-    if not draft and not body.strip():
+    if not draft and (not body.strip() or _title_alone(body, outline, title)):
         # Often a note made by following a link to a note not yet written.
         report.warn(
             "body-empty",

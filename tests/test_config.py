@@ -113,6 +113,12 @@ def test_defaults_and_site_fields(tmp_path: Path) -> None:
             '[site]\nnote_url = "{nope}/"\n', "site.note_url: unknown field", id="url-template"
         ),
         pytest.param(
+            '[site]\nurl = "https://x.org/"\nnote_url = "https://x.org/notes/{slug}/"\n',
+            "site.note_url: expected a path after site.url, got the full URL "
+            "'https://x.org/notes/{slug}/': write 'notes/{slug}/'",
+            id="url-template-absolute",
+        ),
+        pytest.param(
             '[targets.a]\nexporter = "pdf"\nsince = "last tuesday"\n',
             "targets.a.since: cannot read",
             id="bad-date",

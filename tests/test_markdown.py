@@ -414,6 +414,7 @@ def test_table_cells_past_the_header_are_reported_on_their_row() -> None:
     found = [(p.line, p.message) for p in note.problems if p.code == "table-extra-cells"]
     assert [line for line, _ in found] == [8, 15]
     assert "a cell past" in found[0][1] and "2 cells past" in found[1][1]
+    assert found[0][1].endswith("(a | inside a cell, [[Note|alias]] too, is written \\|)")
     html = render(body).html
     assert "and renames" not in html  # as GFM reads it: the warning is the point
 
@@ -720,3 +721,11 @@ def test_a_url_never_holds_a_second_hash() -> None:
     assert all(href.count("#") <= 1 for href in hrefs), hrefs
     assert "https://example.org/a#b%23c" in external
     assert any("#cite-9)" in href and "%23cite-10" in href for href in external), external
+
+
+def test_a_pasted_line_separator_is_a_line_break() -> None:
+    """U+2028 and U+2029, left by pasted text, break the line as a browser shows them: no
+    font draws them, and a digest printed an empty box at each."""
+    html = render("- A pasted line.\u2028And the next.\n\nOne\u2029\u2029Two `a\u2028b`\n").html
+    assert "<li>A pasted line.<br>\nAnd the next.</li>" in html
+    assert "<p>One<br>\nTwo <code>a\u2028b</code></p>" in html  # code keeps what it holds

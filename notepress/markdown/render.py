@@ -970,10 +970,18 @@ def _link_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env:
 
 
 def _text(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-    """Text as markdown-it writes it, except the text of an autolink whose URL was refused."""
+    """Text as markdown-it writes it, except the text of an autolink whose URL was refused.
+
+    A line or paragraph separator (U+2028, U+2029, left by text pasted from word processors
+    and web pages) is a line break, as a browser and Obsidian show it: a PDF printed it as
+    an empty box, no font having a glyph for it."""
     if _ctx(env).hidden_text:
         return ""
-    return escapeHtml(tokens[idx].content)
+    html = escapeHtml(tokens[idx].content)
+    return _SEPARATORS.sub("<br>\n", html) if "\u2028" in html or "\u2029" in html else html
+
+
+_SEPARATORS = re.compile("[\u2028\u2029]+")
 
 
 def _is_private(url: str) -> bool:

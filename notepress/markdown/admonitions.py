@@ -56,8 +56,8 @@ def _admonitions(state: StateCore) -> None:
         return  # most notes: no token to look at
     tokens = state.tokens
     index = 0
-    # Converted blocks are read again from their first token: an admonition's body may hold
-    # another (with a shorter fence), which the loop then meets.
+    # The loop goes on through each converted block's tokens: an admonition's body may hold
+    # another (with a shorter fence), which it then meets and converts in turn.
     while index < len(tokens):
         token = tokens[index]
         if token.type == "fence":

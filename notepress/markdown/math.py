@@ -387,6 +387,8 @@ def _unknown_alone(name: str) -> bool:
 
     try:
         root = convert_to_element(name)
+    except BudgetExceeded:  # the note's budget ran out here: never cached as an answer
+        raise
     except Exception:  # it wants arguments: a command it knows
         return False
     return _unknown(root)

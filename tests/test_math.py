@@ -792,3 +792,14 @@ def test_a_formula_with_bare_rows_keeps_its_tex_as_written_beside_the_rows_conve
     html = render("$$\na = b \\\\[10 pt]\nc = d\n$$\n", math="mathml").html
     assert 'alttext="a = b \\\\[10 pt]\nc = d"' in html
     assert "\\begin{gathered}a = b" in html  # the annotation a book's pandoc reads
+
+
+@pytest.mark.parametrize("body", ["$$\n$$\n\nText.\n", "A $$ $$ b\n", "$$\n\n$$\n"])
+def test_an_empty_formula_is_nothing_and_no_warning(body: str) -> None:
+    """Obsidian draws nothing for it; it was printed as ``$$$$`` code with a math-invalid
+    warning about formula '', which named nothing to fix."""
+    for rule in ("mathml", "svg", "tex"):
+        rendered = render(body, math=rule)
+        assert "$$" not in rendered.html and "math" not in rendered.html, rule
+        assert rendered.problems == ()
+    assert not [p for p in make_note("notes/a.md", body).problems if p.code.startswith("math-")]

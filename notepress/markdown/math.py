@@ -286,19 +286,21 @@ def _lines(state: StateCore) -> None:
 
 
 def invalid_formulas(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:
-    """(body line, TeX) of each formula of ``tokens`` that cannot be written as MathML.
+    """(body line, TeX) of each formula of ``tokens`` that cannot be written as MathML
+    (an empty one is nothing to write, and no problem).
 
     For the loader's check: MathML is the cheap conversion, and what it cannot read no
     output can show as math.
     """
     for token in tokens:
-        if token.type == "math_block" and not convertible(trimmed(token.content), True):
-            yield (token.map[0] if token.map else 0), trimmed(token.content)
+        tex = trimmed(token.content) if token.type == "math_block" else ""
+        if tex and not convertible(tex, True):
+            yield (token.map[0] if token.map else 0), tex
         for child in token.children or ():
             if child.type in MATH_TOKENS:
-                display = child.type == "math_inline_double"
-                if not convertible(trimmed(child.content), display):
-                    yield child.meta.get(MATH_LINE, 0), trimmed(child.content)
+                tex = trimmed(child.content)
+                if tex and not convertible(tex, child.type == "math_inline_double"):
+                    yield child.meta.get(MATH_LINE, 0), tex
 
 
 def trimmed(tex: str) -> str:

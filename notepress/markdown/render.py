@@ -581,6 +581,8 @@ class _RenderContext:
         inside a paragraph stays phrasing content there.
         """
         source = trimmed(tex)
+        if not source:
+            return ""  # ``$$ $$``: Obsidian draws nothing, and no output has anything to show
         written = self.expand_macros(source)
         dollars = "$$" if display else "$"
         kind = "math math-display" if display else "math math-inline"

@@ -803,3 +803,21 @@ def test_an_empty_formula_is_nothing_and_no_warning(body: str) -> None:
         assert "$$" not in rendered.html and "math" not in rendered.html, rule
         assert rendered.problems == ()
     assert not [p for p in make_note("notes/a.md", body).problems if p.code.startswith("math-")]
+
+
+def test_a_list_items_formula_closed_at_the_margin_after_blank_lines_is_closed() -> None:
+    """A formula opened in a list item and closed by a ``$$`` at the margin after blank
+    lines (as some editors leave it): it stayed TeX, and that ``$$`` opened a formula that
+    took the next item as TeX, and so on down the note (two notes of one public garden)."""
+    body = (
+        "1. We start from\n   $$\n   a = 1\n\n\n$$\n2. Then one more step.\n   \n"
+        "$$\n\nb = 2\n\n$$\n3. And a last remark.\n"
+    )
+    assert math_tokens(body) == [
+        ("math_block", "\n   a = 1\n\n\n"),
+        ("math_block", "\n\nb = 2\n\n"),
+    ]
+    html = render(body).html
+    assert "<li>Then one more step.</li>" in html and "<li>And a last remark.</li>" in html
+    assert html.count("<math") == 2 and "$$" not in html
+    assert not [p for p in make_note("notes/a.md", body).problems if p.code.startswith("math-")]

@@ -241,7 +241,8 @@ def _closing_line(state: StateBlock, start_line: int, end_line: int) -> int | No
 
     Before a blank line any line counts (dollarmath reads lines outside a list item as lazy
     continuation); after one, a written line outside the container (less indented than a
-    list item's content) ends the search.
+    list item's content) ends the search, unless it is a bare ``$$``: the formula of a list
+    item closed at the margin.
 
     Each miss is kept, by container (its depth, end and indent), so that a later ``$$`` in the
     same container does not search the same lines again: no line before the miss's stop
@@ -263,6 +264,10 @@ def _closing_line(state: StateBlock, start_line: int, end_line: int) -> int | No
         if not text:
             blank = line
         elif blank >= 0 and indents[line] < state.blkIndent:
+            if text == "$$":
+                # Closed at the margin after blank lines, as Obsidian pairs it: only the
+                # container's own lines are inside, no text after the container is taken.
+                return line
             break
         elif text.endswith("$$") or odd_doubles(text):
             return line

@@ -269,6 +269,10 @@ def test_the_warning_names_the_commands_no_converter_knows() -> None:
         "formula '\\ZZ \\subset \\QQ + \\square' cannot be converted (\\ZZ, \\QQ: commands the "
         "converters do not know; a vault's own commands belong in its preamble.sty"
     )
+    # mhchem's chemistry is MathJax's, no vault's own: no preamble would define it.
+    assert "(\\ce comes from a MathJax extension the converters lack)" in invalid_message(
+        "\\ce{H2O}"
+    )
     # Named from the formula as the vault's macros expand it: a macro is no unknown command.
     assert "(" not in invalid_message("\\ZZ", "\\mathbb{Z} \\frac{")
     assert "(" not in invalid_message("\\frac{a}{")  # a formula left open: no command named

@@ -358,15 +358,46 @@ def invalid_message(tex: str, expanded: str | None = None) -> str:
     written, and the commands no converter knows in it once the vault's macros are expanded
     (``expanded``), which is most often why."""
     unknown = _unknown_commands(tex if expanded is None else expanded)
-    why = ""
-    if unknown:
-        names = ", ".join(unknown)
-        what = "a command" if len(unknown) == 1 else "commands"
-        why = (
-            f" ({names}: {what} the converters do not know; a vault's own commands belong in "
-            "its preamble.sty, see [vault] math_preamble)"
+    extensions = [name for name in unknown if name in _MATHJAX_EXTENSIONS]
+    own = [name for name in unknown if name not in _MATHJAX_EXTENSIONS]
+    reasons = []
+    if extensions:
+        what = "comes" if len(extensions) == 1 else "come"
+        reasons.append(
+            f"{', '.join(extensions)} {what} from a MathJax extension the converters lack"
         )
+    if own:
+        what = "a command" if len(own) == 1 else "commands"
+        reasons.append(
+            f"{', '.join(own)}: {what} the converters do not know; a vault's own commands "
+            "belong in its preamble.sty, see [vault] math_preamble"
+        )
+    why = f" ({'; '.join(reasons)})" if reasons else ""
     return f"{_quoted(tex)} cannot be converted{why}; it is shown as TeX"
+
+
+#: Commands of MathJax's extensions (mhchem's chemistry, HTML and boxing commands) that
+#: Obsidian draws and no converter here knows: not a vault's own, no preamble defines them.
+_MATHJAX_EXTENSIONS = frozenset(
+    {
+        "\\ce",
+        "\\pu",
+        "\\bbox",
+        "\\require",
+        "\\unicode",
+        "\\class",
+        "\\cssId",
+        "\\style",
+        "\\href",
+        "\\enclose",
+        "\\bcancel",
+        "\\xcancel",
+        "\\cancelto",
+        "\\mathtip",
+        "\\texttip",
+        "\\toggle",
+    }
+)
 
 
 def _unknown_commands(tex: str) -> tuple[str, ...]:

@@ -961,6 +961,8 @@ def _draft_type_message(value: object, key: str = "draft") -> str:
 
 #: A date written day or month first (``14-01-2026``, ``01/14/2026``): a vault's own way.
 _OTHER_ORDER = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
+#: A date written year first with slashes or dots (``2022/11/08``), which ISO does not read.
+_YEAR_FIRST = re.compile(r"\d{4}([/.])\d{1,2}\1\d{1,2}")
 #: A year, which with a month's name (:func:`names_a_month`) makes a date written in words.
 _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 
@@ -979,7 +981,14 @@ def _date(
             if found is not None:
                 return found
         hint = "; the note stays private until then"
-        if isinstance(value, str) and _OTHER_ORDER.fullmatch(value.strip()):
+        year_first = _YEAR_FIRST.fullmatch(value.strip()) if isinstance(value, str) else None
+        if year_first is not None:
+            sep = year_first.group(1)
+            hint += (
+                " (if the vault writes dates this way, set [vault] date_format = "
+                f'"YYYY{sep}M{sep}D")'
+            )
+        elif isinstance(value, str) and _OTHER_ORDER.fullmatch(value.strip()):
             hint += (
                 " (if the vault writes dates this way, set [vault] date_format, "
                 'such as "DD-MM-YYYY")'

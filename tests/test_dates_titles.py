@@ -221,6 +221,12 @@ def test_a_date_in_another_order_says_how_to_read_it_and_that_the_note_waits() -
     assert "date_format" not in plain.message
     (named,) = parse(front("created: Sunday, November 13th 2022 - 19.21")).errors()
     assert "dddd, MMMM Do YYYY" in named.message  # the tokens to write it in
+    # Year first with slashes (four notes of one public vault): the very format to set,
+    # which then reads it.
+    (slashed,) = parse(front("created: 2022/11/08")).errors()
+    assert 'set [vault] date_format = "YYYY/M/D")' in slashed.message
+    note = parse(front("created: 2022/11/08"), timezone=BERLIN, date_format="YYYY/M/D")
+    assert note.created == datetime(2022, 11, 8, tzinfo=BERLIN) and not note.errors()
 
 
 @pytest.mark.parametrize(

@@ -286,14 +286,20 @@ def outline_note_within_budget(note: Note, settings: ParseSettings | None = None
         return replace(note, draft=True, problems=(*note.problems, slow), outlined=True)
 
 
-def _title_alone(body: str, outline: Outline | None, title: str) -> bool:
-    """Whether the body is one H1 repeating the title, which every output drops."""
-    return (
+def _shows_nothing(body: str, outline: Outline | None, title: str) -> bool:
+    """Whether no output would show a word of the body: it is empty once its comments are
+    cut, or it is one H1 repeating the title, which every output drops."""
+    visible = _COMMENTS.sub("", body).strip() if "%%" in body else body.strip()
+    return not visible or (
         outline is not None
-        and "\n" not in body.strip()
+        and "\n" not in visible
         and len(outline.headings) == 1
         and not outline.headings_for(title)
     )
+
+
+#: A closed comment (a body of comments alone holds no code, so no ``%%`` in it is code).
+_COMMENTS = re.compile(r"%%.*?%%", re.DOTALL)
 
 
 def _body_problems(outline: Outline, report: _Collector, macros: TexMacros) -> None:
@@ -670,7 +676,7 @@ def _build_note(
                 key=DRAWING_KEY,
             )
         draft = True
-    if not draft and (not body.strip() or _title_alone(body, outline, title)):
+    if not draft and _shows_nothing(body, outline, title):
         # Often a note made by following a link to a note not yet written.
         report.warn(
             "body-empty",

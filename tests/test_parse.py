@@ -288,8 +288,8 @@ def test_a_published_note_without_text_is_a_warning_at_its_draft_key(body: str) 
 
 
 def test_a_body_that_only_repeats_the_title_as_an_h1_is_empty_too() -> None:
-    """Every output drops an H1 that repeats the title, so such a note was published as a
-    title alone, with no word said (three notes of one public garden)."""
+    """Every output drops an H1 that repeats the title, and every comment, so such a note
+    was published as a title alone, with no word said (three notes of one public garden)."""
     title = GOOD_FIELDS["title"]
     for body, empty in [
         (f"# {title}\n", True),
@@ -297,6 +297,9 @@ def test_a_body_that_only_repeats_the_title_as_an_h1_is_empty_too() -> None:
         (f"# {title}\n\nA line.\n", False),
         ("# Another heading\n", False),
         (f"## {title}\n", False),
+        ("%% to write: the outline %%\n", True),  # a comment alone shows nothing either
+        (f"# {title}\n\n%%\nnotes to self\n%%\n", True),
+        ("%% draft idea %% One visible line.\n", False),
     ]:
         note = parse(frontmatter().replace("\nSome text.\n", body))
         assert ("body-empty" in codes(note)) is empty, body

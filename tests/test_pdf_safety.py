@@ -265,6 +265,7 @@ def test_user_stylesheets_cannot_load_secrets_or_call_servers(
     assert f"{base}/import.css" in joined
     assert f"{base}/bg.png" in joined
     assert f"{base}/logo.png" in joined
+    assert "never load anything from the network: save the file in the vault" in joined
     assert secrets["image"].as_uri() in joined
     assert joined.count("never embed file attachments") == 2  # even of a vault attachment
     missing = [p.message for p in result.problems if p.code == "pdf-file-missing"]

@@ -117,7 +117,10 @@ class LoadPolicy:
             if index < len(self.folders):
                 return self._folder_file(self.folders[index] / _relative(parts.path))
         if scheme in NETWORK_SCHEMES or url.startswith("//"):
-            return None, "PDF digests never load anything from the network"
+            return None, (
+                "PDF digests never load anything from the network: save the file in the vault "
+                "(or the templates folder) and refer to it there to print it"
+            )
         if scheme != "file":
             return None, f"the {scheme or 'empty'} URL scheme is not allowed"
         if parts.netloc not in ("", "localhost"):

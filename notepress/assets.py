@@ -693,7 +693,8 @@ def reference_problem(
             return None
         return ("link-unresolved", f"no note is called {unquote(written)!r}; its text stays")
     if attachment(path.as_posix()) is None:
-        if find_note is not None and find_note(unquote(urlsplit(written).path), note):
+        name = link_path(written)
+        if find_note is not None and name is not None and find_note(name, note) is not None:
             return None  # a note's name without ``.md``, as Obsidian reads it
         if any(part.startswith(".") for part in path.parts):
             why = "it is in a hidden folder, which neither notepress nor Obsidian reads"
@@ -847,7 +848,7 @@ def _anchor_problem(written: str, note: Note, vault: Any) -> tuple[str, str] | N
     """The warning of a markdown link to a note whose ``#...`` part names no heading or
     block of it, as a wikilink's gets: the link leads to the top of the note."""
     fragment = urlsplit(written.strip()).fragment
-    address = note_address(written) or link_path(written)
+    address = link_path(written)  # with ``.md`` or, when no file has the name, without
     if not fragment or address is None:
         return None
     if not address.lower().endswith(".md"):

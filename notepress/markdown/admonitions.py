@@ -31,11 +31,10 @@ from __future__ import annotations
 import re
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from ..slugs import slugify
+from .callouts import callout_body, callout_title, make_callout
 
 __all__ = ["ADMONITION_LANGUAGE", "admonitions_plugin"]
 
@@ -91,53 +90,22 @@ def _callout(state: StateCore, fence: Token, name: str) -> list[Token]:
         title = name[:1].upper() + name[1:].lower()
 
     start = fence.map[0] if fence.map else 0
-    slug = slugify(kind, fallback="note")
-    opener = Token("callout_open", "div", 1)
-    opener.attrs = {"class": f"callout callout-{slug}", "data-callout": slug}
-    if fold:
-        opener.attrs["data-callout-fold"] = "closed" if fold == "-" else "open"
-    opener.meta = {"kind": kind, "fold": fold, "metadata": parameters.get("metadata", "")}
-    opener.markup = fence.markup
-    opener.info = fence.info
-    closer = Token("callout_close", "div", -1)
-    closer.markup = fence.markup
+    opener, closer = Token("", "", 1), Token("", "", -1)
+    make_callout(opener, closer, kind, fold, parameters.get("metadata", ""))
     for token in (opener, closer):
         token.block = True
         token.level = fence.level
         token.map = fence.map
+        token.markup = fence.markup
+    opener.info = fence.info
 
     made = [opener]
     if title:
-        made.extend(_title(title, fence, start + 1 + title_at))
-    made.extend(_body(state, "\n".join(body), fence.level + 1, start + 1 + len(parameters)))
+        title_line = start + 1 + title_at
+        made.extend(callout_title(title, fence.level + 1, [title_line, title_line + 1]))
+    if "\n".join(body).strip():  # the plugin renders the body as a document of its own
+        made.extend(
+            callout_body(state, "\n".join(body), fence.level + 1, start + 1 + len(parameters))
+        )
     made.append(closer)
     return made
-
-
-def _title(text: str, fence: Token, line: int) -> list[Token]:
-    opener = Token("callout_title_open", "p", 1)
-    opener.attrs = {"class": "callout-title"}
-    inline = Token("inline", "", 0)
-    inline.content = text
-    inline.children = []
-    closer = Token("callout_title_close", "p", -1)
-    for token in (opener, inline, closer):
-        token.block = token is not inline
-        token.level = fence.level + 1
-        token.map = [line, line + 1]
-    return [opener, inline, closer]
-
-
-def _body(state: StateCore, text: str, level: int, first_line: int) -> list[Token]:
-    """The blocks of the admonition's body, read as a document of their own (the plugin
-    renders it so), with the file lines of the note."""
-    tokens: list[Token] = []
-    if not text.strip():
-        return tokens
-    blocks = StateBlock(text, state.md, state.env, tokens)
-    blocks.level = level
-    state.md.block.tokenize(blocks, blocks.line, blocks.lineMax)
-    for token in tokens:
-        if token.map:
-            token.map = [line + first_line for line in token.map]
-    return tokens

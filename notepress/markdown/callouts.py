@@ -21,7 +21,7 @@ from markdown_it.token import Token
 
 from ..slugs import slugify
 
-__all__ = ["callouts_plugin"]
+__all__ = ["callout_body", "callout_title", "callouts_plugin", "make_callout"]
 
 #: ``[!type|metadata]±  title``: the type runs to the first ``|``; what follows it up to the
 #: ``]`` is metadata for themes and CSS snippets (``[!tip|wide]``), neither type nor title.
@@ -80,28 +80,11 @@ def _convert(state: StateCore, open_index: int, lines: list[str]) -> None:
     title = match.group(4).strip()
 
     opener = tokens[open_index]
-    close_index = _matching_close(tokens, open_index)
-    closer = tokens[close_index]
-    slug = slugify(kind, fallback="note")
-    opener.type, opener.tag = "callout_open", "div"
-    opener.attrs = {"class": f"callout callout-{slug}", "data-callout": slug}
-    if fold:
-        opener.attrs["data-callout-fold"] = "closed" if fold == "-" else "open"
-    opener.meta = {"kind": kind, "fold": fold, "metadata": metadata}
-    closer.type, closer.tag = "callout_close", "div"
-
-    title_open = Token("callout_title_open", "p", 1)
-    title_open.attrs = {"class": "callout-title"}
-    title_open.block = True
-    title_open.map = opener.map
-    title_inline = Token("inline", "", 0)
-    title_inline.content = title or kind.replace("-", " ").capitalize()
-    title_inline.children = []
-    title_inline.map = opener.map
-    title_close = Token("callout_title_close", "p", -1)
-    title_close.block = True
-    for token in (title_open, title_inline, title_close):
-        token.level = opener.level + 1
+    closer = tokens[_matching_close(tokens, open_index)]
+    make_callout(opener, closer, kind, fold, metadata)
+    title_tokens = callout_title(
+        title or kind.replace("-", " ").capitalize(), opener.level + 1, opener.map
+    )
 
     if block.type == "heading_open":
         if not lines:
@@ -111,7 +94,7 @@ def _convert(state: StateCore, open_index: int, lines: list[str]) -> None:
         body = _body(state, block, rest)
     else:
         body = []  # the marker was the whole first paragraph: drop that paragraph
-    tokens[open_index + 1 : open_index + 4] = [title_open, title_inline, title_close, *body]
+    tokens[open_index + 1 : open_index + 4] = [*title_tokens, *body]
 
 
 def _underlined(heading: Token, rest: str, lines: list[str]) -> str:
@@ -131,15 +114,47 @@ def _body(state: StateCore, first: Token, text: str) -> list[Token]:
     CommonMark read them as the rest of the marker's paragraph (or setext heading): a list
     that starts at ``2.`` or an indented code block there stayed paragraph text.
     """
+    return callout_body(state, text, first.level, first.map[0] + 1 if first.map else None)
+
+
+def make_callout(opener: Token, closer: Token, kind: str, fold: str, metadata: str) -> None:
+    """``opener`` and ``closer`` made the tokens of a callout of ``kind`` (``fold``: ``+``,
+    ``-`` or empty), as every output reads them: a typed ``div``."""
+    slug = slugify(kind, fallback="note")
+    opener.type, opener.tag = "callout_open", "div"
+    opener.attrs = {"class": f"callout callout-{slug}", "data-callout": slug}
+    if fold:
+        opener.attrs["data-callout-fold"] = "closed" if fold == "-" else "open"
+    opener.meta = {"kind": kind, "fold": fold, "metadata": metadata}
+    closer.type, closer.tag = "callout_close", "div"
+
+
+def callout_title(text: str, level: int, lines: list[int] | None) -> list[Token]:
+    """The title paragraph of a callout: ``text`` as inline markdown, at ``level``."""
+    opener = Token("callout_title_open", "p", 1)
+    opener.attrs = {"class": "callout-title"}
+    inline = Token("inline", "", 0)
+    inline.content = text
+    inline.children = []
+    closer = Token("callout_title_close", "p", -1)
+    for token in (opener, inline, closer):
+        token.block = token is not inline
+        token.level = level
+        token.map = lines
+    return [opener, inline, closer]
+
+
+def callout_body(state: StateCore, text: str, level: int, first_line: int | None) -> list[Token]:
+    """The blocks of ``text`` read as a document of its own at ``level``, their lines moved
+    to the note's (``first_line`` is the note line of the text's first line)."""
     tokens: list[Token] = []
     blocks = StateBlock(text, state.md, state.env, tokens)
-    blocks.level = first.level
+    blocks.level = level
     state.md.block.tokenize(blocks, blocks.line, blocks.lineMax)
-    if first.map:
-        start = first.map[0]
+    if first_line is not None:
         for token in tokens:
-            if token.map:  # the text's first line is the one after the marker line
-                token.map = [line + start + 1 for line in token.map]
+            if token.map:
+                token.map = [line + first_line for line in token.map]
     return tokens
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import errno
 import hashlib
-import json
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,6 +23,7 @@ from .model import Link, Note, Problem, Severity
 from .obsidian import ObsidianSettings, gitignore_literal, read_settings
 from .output import MANIFEST, OUTPUT_MARKER
 from .parse import ParseSettings, outline_note
+from .plainjson import json_bytes
 from .resolve import NOT_NOTES, Found, PathIndex, folder_key, view_kind
 from .slugs import lookup_key
 from .workers import parse_files
@@ -463,7 +463,7 @@ def vault_shape(vault: Vault, faces: Iterable[bytes] | None = None) -> str:
         digest.update(face)
     files = sorted(path.as_posix() for path in set(vault.attachments.values()))
     rest = [files, sorted(vault.attachments), repr(vault.settings), vault.warnings_are_errors]
-    digest.update(json.dumps(rest, ensure_ascii=False).encode("utf-8"))
+    digest.update(json_bytes(rest))
     return digest.hexdigest()
 
 
@@ -474,7 +474,7 @@ def face_digest(note: Note, embeds_of: Note | None = None) -> bytes:
     digest = hashlib.blake2b(note_face(note), digest_size=16)
     links = (embeds_of or note).links
     embeds = [[link.target, link.heading] for link in links if link.embed]
-    digest.update(json.dumps(embeds, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    digest.update(json_bytes(embeds))
     return digest.digest()
 
 
@@ -492,7 +492,7 @@ def note_face(note: Note) -> bytes:
         [list(heading) for heading in note.headings],
         sorted(note.block_ids),
     ]
-    return json.dumps(face, ensure_ascii=False).encode("utf-8")
+    return json_bytes(face)
 
 
 CheckMemo = Callable[

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
@@ -24,6 +23,7 @@ from zoneinfo import ZoneInfo
 from ..errors import NotepressError
 from ..markdown.render import Footnote, Heading, Image, Media, RenderedNote
 from ..model import Link, Note, Problem, Severity
+from ..plainjson import json_bytes
 
 __all__ = [
     "Uncacheable",
@@ -46,7 +46,7 @@ class Uncacheable(NotepressError, ValueError):
 
 def canonical(data: Any) -> str:
     """One text for one value: keys sorted, no spaces (keys and rows compare as text)."""
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return json_bytes(data, sort_keys=True).decode("utf-8", "surrogatepass")
 
 
 def fingerprint(note: Note) -> str:
@@ -59,8 +59,7 @@ def fingerprint(note: Note) -> str:
 
 
 def _fingerprint(data: dict[str, Any]) -> str:
-    text = json.dumps(data, ensure_ascii=False, check_circular=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(json_bytes(data)).hexdigest()
 
 
 # time ----------------------------------------------------------------------------------

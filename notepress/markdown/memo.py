@@ -16,7 +16,6 @@ Nothing here knows where renderings are kept: :mod:`notepress.cache` installs a
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -25,9 +24,8 @@ from contextvars import ContextVar
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 
-import orjson
-
 from ..model import Note
+from ..plainjson import json_bytes
 from .diagrams import mermaid_command
 
 if TYPE_CHECKING:
@@ -63,17 +61,6 @@ def face(note: Note | None) -> Answer:
     created = note.created.isoformat() if note.created else None
     path = note.path.as_posix()
     return [path, note.note_id, note.title, note.draft, note.has_errors, note.slug, created]
-
-
-def json_bytes(value: Any) -> bytes:
-    """``value`` as JSON, by orjson: a render asks a question per link and id, thousands for
-    a book, and the stdlib's encoder takes several times longer.  What orjson refuses (an
-    integer past 64 bits, such as an image's ``width`` attribute may hold) is written by the
-    stdlib's, which refuses nothing JSON data can hold."""
-    try:
-        return orjson.dumps(value)
-    except TypeError:
-        return json.dumps(value, ensure_ascii=False).encode()
 
 
 class Reads:

@@ -26,6 +26,7 @@ import notepress.output
 from bench.synthetic import make_vault as make_synthetic_vault
 from notepress.cache import cache_path
 from notepress.cache.codec import (
+    canonical,
     fingerprint,
     note_from_data,
     note_to_data,
@@ -40,6 +41,7 @@ from notepress.markdown.memo import rendered_paths
 from notepress.output import MANIFEST
 from notepress.parse import ParseSettings, parse_note
 from notepress.pipeline import BuildReport
+from notepress.plainjson import json_bytes
 
 from .conftest import note_text, write_vault
 from .hostile.support import run_cli, snapshot
@@ -674,3 +676,15 @@ PIXEL_PNG = bytes.fromhex(
     "1f15c4890000000d49444154789c63f8cfc0f00f0004850180848c9921"
     "0000000049454e44ae426082"
 )
+
+
+def test_digests_write_what_the_fast_encoder_refuses_and_one_text_for_one_value() -> None:
+    """orjson refuses integers past 64 bits, keys that are not text and lone surrogates;
+    the digests of notes and rows fall back to the stdlib's encoder for them rather than
+    fail, and sorted keys give one text for one mapping however it was built."""
+    assert json_bytes([2**70, "x"]) == b'[1180591620717411303424,"x"]'
+    assert json_bytes({1: "a"}) == b'{"1":"a"}'
+    assert json_bytes(["\ud800"]) == '["\ud800"]'.encode("utf-8", "surrogatepass")
+    assert json_bytes({"b": 1, "a": [2]}) == b'{"b":1,"a":[2]}'
+    assert canonical({"b": 1, "a": [2]}) == canonical({"a": [2], "b": 1}) == '{"a":[2],"b":1}'
+    assert canonical({"é": 2**70}) == '{"é":1180591620717411303424}'

@@ -454,6 +454,27 @@ def test_a_stray_dollar_pair_in_a_paragraph_keeps_the_blocks_after_it(body: str)
     assert ("<h1" in html and "<li>item</li>" in html) or "<p>and $$</p>" in html
 
 
+def test_inline_formulas_side_by_side_open_no_display_formula() -> None:
+    """``$a$$b$`` is two inline formulas (a vault may space lines with
+    ``$\\space$$\\space$``): its ``$$`` counted as a display delimiter, the paragraph ran
+    on to the next such line, printing the heading between as text, its ``##`` and all,
+    and a link to that heading was said to lead nowhere."""
+    body = (
+        "Some words.\n$a$$b$\n## First part\nIts text.\n$\\space$$\\space$\n"
+        "## Second part\n- an item $x$$y$\n- another $$\n"
+    )
+    html = render(body).html
+    assert re.findall(r"<h2[^>]*>([^<]*)</h2>", html) == ["First part", "Second part"]
+    assert "##" not in html and html.count("<li>") == 2
+    assert html.count("<math") == 6, html
+    tokens = math_tokens(body)
+    assert [kind for kind, _ in tokens].count("math_inline") == 6
+    note = make_note("notes/a.md", body)
+    assert [h[1] for h in note.headings] == ["First part", "Second part"]
+    # The lone ``$$`` of the last item is still an opener nothing closes, and said so.
+    assert [p.code for p in note.problems if p.code.startswith("math-")] == ["math-unpaired"]
+
+
 def test_a_dollar_pair_no_other_closes_is_reported_on_its_line() -> None:
     """A formula opened in a paragraph and closed past a blank line shows as raw TeX, as
     each paragraph is read alone; the loader says so on each ``$$`` line (and not for an

@@ -54,9 +54,51 @@ class _Scan:
 
 
 def odd_doubles(text: str) -> bool:
-    """Whether ``text`` holds an odd number of ``$$`` (not escaped): it opens or closes a
-    formula."""
-    return "$$" in text and len(_DOUBLE.findall(text)) % 2 == 1
+    """Whether ``text`` holds an odd number of ``$$`` that delimit display math (not
+    escaped, not where two inline formulas meet): it opens or closes a formula."""
+    return "$$" in text and _display_doubles(text) % 2 == 1
+
+
+#: An unescaped ``$`` or ``$$``.
+_DOLLARS = re.compile(r"(?<!\\)\$\$?")
+
+
+def _display_doubles(text: str) -> int:
+    """The ``$$`` of ``text`` that delimit display math.
+
+    Where two inline formulas touch (``$a$$b$``, which Obsidian shows as two, and a vault
+    may use ``$\\space$$\\space$`` as a spacer), the ``$$`` closes one and opens the other,
+    as the inline rule reads it: counted as a display delimiter, it made the paragraph run
+    on to the next odd line, taking the headings and lists between as its text.  Any other
+    ``$$`` counts, as before.
+    """
+    count, inside = 0, False  # inside: after a single ``$`` that opened an inline formula
+    for found in _DOLLARS.finditer(text):
+        start, end = found.span()
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if end - start == 1:
+            # A ``$`` after a space closes nothing; one before a space opens nothing.
+            inside = before.isspace() if inside else not after.isspace()
+            continue
+        if (
+            inside
+            and not before.isspace()
+            and not after.isspace()
+            and _closes_inline(text, end + 1)
+        ):
+            continue  # ``$a$$b$``: inside stays true, for the second formula
+        count += 1
+        inside = False
+    return count
+
+
+def _closes_inline(text: str, start: int) -> bool:
+    """Whether a single ``$`` after a character that is not a space follows ``start``."""
+    for found in _DOLLARS.finditer(text, start):
+        if found.end() - found.start() == 1 and not text[found.start() - 1].isspace():
+            return True
+    return False
 
 
 def _odd(state: StateBlock, line: int) -> bool:

@@ -25,8 +25,9 @@ __all__ = [
     "parse_wikilink",
 ]
 
-#: ``[[...]]`` or ``![[...]]`` on one line, without nested brackets.
-WIKILINK_RE = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
+#: ``[[...]]`` or ``![[...]]`` on one line, ending at the first ``]]`` as Obsidian's do:
+#: single brackets may stand inside (a heading ``Adjoining $R[t]$``), ``[[`` may not.
+WIKILINK_RE = re.compile(r"(!?)\[\[((?:[^\[\]\n]|\[(?!\[)|\](?!\]))+?)\]\]")
 
 
 def parse_wikilink(inner: str, *, embed: bool = False, line: int | None = None) -> Link:

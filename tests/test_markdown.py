@@ -281,6 +281,27 @@ def test_same_note_heading_link_uses_the_document_anchor() -> None:
     )
 
 
+def test_a_heading_link_may_hold_single_brackets() -> None:
+    """Obsidian ends a wikilink at its first ``]]``, so a link to a heading such as
+    ``Adjoining $R[t]$`` or ``Brackets [a] here`` holds brackets (Obsidian writes such
+    links itself); they were printed as raw ``[[...]]`` text, with no warning."""
+    body = (
+        "## Adjoining $R[t]$ to it\n\n## Brackets [a] here\n\n"
+        "[[#Adjoining $R[t]$ to it|rings]], [[#Brackets [a] here]] and [[a [[#Brackets [a] here]]]"
+    )
+    note = make_note(FIXTURE_PATH, body)
+    html = render_note(note, vault_with(note), DocumentLinks({"230306FX01"})).html
+    assert '<a href="#n230306FX01-adjoining-to-it" class="internal-link">rings</a>' in html
+    assert html.count('href="#n230306FX01-brackets-a-here"') == 2
+    assert "[[a " in html and "]]]" not in html  # ``[[`` cannot stand inside one
+    assert [link.heading for link in note.links] == [
+        "Adjoining $R[t]$ to it",
+        "Brackets [a] here",
+        "Brackets [a] here",
+    ]
+    assert not [p for p in note.problems if p.code.startswith("link-")]
+
+
 # --- embeds ----------------------------------------------------------------------------------------
 
 

@@ -244,6 +244,10 @@ def test_math_inside_the_words_of_a_formula_is_math() -> None:
         r"a + { \over b }",
         r"\Big\vert x \Big\vert + \bigg\vert_{x=0} + \Bigg\Vert",  # sized named delimiters
         r"\bigl\langle u, v \bigr\rangle \le \Big\lfloor t \Big\rfloor",
+        r"\set{ n \in \mathbb{Z} : n \text{ odd} } \cup \Set{x | x > \set{0}}",  # braket
+        r"\frac{work \space done}{time \space spent} + a \thinspace b \negthinspace c",
+        r"\begin{alignat}{2} u &= v & w &= z \end{alignat}",
+        r"\begin{alignedat}{2} u &= v & w &= z \end{alignedat}",
     ],
 )
 def test_tex_mathjax_reads_that_the_converter_refused_is_math(tex: str) -> None:
@@ -254,6 +258,43 @@ def test_tex_mathjax_reads_that_the_converter_refused_is_math(tex: str) -> None:
     assert not [
         p for p in make_note("notes/a.md", f"$${tex}$$\n").problems if p.code == "math-invalid"
     ]
+
+
+def test_the_column_pairs_of_alignat_are_no_cell() -> None:
+    """latex2mathml read ``alignedat``'s ``{2}`` as the first cell's text: a stray 2."""
+    html = render("$$\\begin{alignedat}{2} u &= v \\end{alignedat}$$\n").html
+    assert "<mn>2</mn>" not in html and "<mi>u</mi>" in html
+
+
+def test_a_commutative_diagram_is_refused_not_drawn_as_its_source() -> None:
+    """No converter here draws amscd's ``CD``: latex2mathml and ziamath printed its source
+    in a row (``P@>f>>Q``), with no warning.  It is TeX, with a warning that says why."""
+    body = "$\\begin{CD} P @>f>> Q \\end{CD}$\n"
+    for rule in ("mathml", "svg"):
+        rendered = render(body, math=rule)
+        assert "math-tex" in rendered.html and "<math" not in rendered.html, rule
+    (problem,) = [p for p in make_note("notes/a.md", body).problems if p.code == "math-invalid"]
+    assert "(commutative diagrams (amscd's CD) are drawn by no converter here)" in (problem.message)
+
+
+def test_a_book_draws_mathjax_spaces_and_sets(tmp_path: Path) -> None:
+    """pandoc's reader refuses ``\\space`` and the braket extension's ``\\set``, which
+    Obsidian's MathJax draws: the book showed their TeX (a vault that spaces lines with
+    ``$\\space$`` had 1,192 such formulas), with a warning for each."""
+    body = (
+        "A gap $\\space$ then $\\frac{work \\space done}{t}$ and "
+        "$\\set{x | x > 0}$ and $\\Set{y}$.\n"
+    )
+    files = {"Gaps.md": note_text("Gaps", body, note_id="230306MA02")}
+    config = CONFIG.split("[targets.feed]")[0] + '[targets.book]\nexporter = "epub"\n'
+    root = write_vault(tmp_path / "vault", files, config)
+    report = notepress.load_project(root).build()
+    assert [str(p) for p in report.all_problems()] == []
+    (target,) = report.targets
+    with zipfile.ZipFile(next(p for p in target.files if p.suffix == ".epub")) as archive:
+        page = next(archive.read(n) for n in archive.namelist() if b"A gap" in archive.read(n))
+    assert len(list(ET.fromstring(page).iter(f"{MATHML}math"))) == 4
+    assert b"\\set" not in page and b"math-tex" not in page
 
 
 def test_the_warning_names_the_commands_no_converter_knows() -> None:

@@ -70,6 +70,7 @@ __all__ = [
     "invalid_formulas",
     "invalid_message",
     "math_plugin",
+    "standard_tex",
     "to_mathml",
     "to_svg",
     "too_complex_message",
@@ -88,8 +89,16 @@ _MATHML = "http://www.w3.org/1998/Math/MathML"
 #: A TeX command left as text in the result: a command the converter does not know.
 _UNKNOWN_COMMAND = re.compile(r"\\[A-Za-z]+")
 #: Environments latex2mathml lacks, and the one it knows that draws the same.
-_ENVIRONMENTS = {"aligned": "align*", "alignedat": "align*", "gathered": "gather*"}
-_ENVIRONMENT_RE = re.compile(r"\\(begin|end)\{(aligned|alignedat|gathered)\}")
+_ENVIRONMENTS = {"aligned": "align*", "gathered": "gather*"}
+_ENVIRONMENT_RE = re.compile(r"\\(begin|end)\{(aligned|gathered)\}")
+#: ``alignat`` and ``alignedat``, with the number of column pairs that opens them: neither
+#: converter knows them, and latex2mathml drew that number as the first cell's.
+_ALIGNAT = re.compile(
+    r"\\begin\{(?:alignat\*?|alignedat)\}\s*\{\s*\d+\s*\}|\\end\{(?:alignat\*?|alignedat)\}"
+)
+#: Environments no converter here draws, which latex2mathml and ziamath would print as
+#: their source's characters in a row (amscd's ``CD``: ``P @>f>> Q``) rather than refuse.
+_UNDRAWN = re.compile(r"\\begin\{CD\}")
 #: LaTeX's named operators that latex2mathml (and ziamath, which uses it) does not know,
 #: written as the ``\operatorname`` they are: ``\arg\max`` is everyday statistics.
 _OPERATORS_RE = re.compile(r"\\(arg)(?![A-Za-z])")
@@ -361,6 +370,8 @@ def invalid_message(tex: str, expanded: str | None = None) -> str:
     extensions = [name for name in unknown if name in _MATHJAX_EXTENSIONS]
     own = [name for name in unknown if name not in _MATHJAX_EXTENSIONS]
     reasons = []
+    if _UNDRAWN.search(tex if expanded is None else expanded):
+        reasons.append("commutative diagrams (amscd's CD) are drawn by no converter here")
     if extensions:
         what = "comes" if len(extensions) == 1 else "come"
         reasons.append(
@@ -461,6 +472,8 @@ def convertible(tex: str, display: bool) -> bool:
     """
     from latex2mathml.converter import convert_to_element
 
+    if _UNDRAWN.search(tex):
+        return False
     try:
         root = convert_to_element(_converter_source(tex), display="block" if display else "inline")
     except BudgetExceeded:  # the note's budget, not this formula's fault: never cached
@@ -486,6 +499,8 @@ def to_mathml(tex: str, display: bool, alt: str | None = None) -> str | None:
     given: the formula as written, where ``tex`` is what it became); None if it fails."""
     from latex2mathml.converter import convert
 
+    if _UNDRAWN.search(tex):
+        return None
     source = _converter_source(tex)
     try:
         root = ElementTree.fromstring(convert(source, display="block" if display else "inline"))
@@ -570,13 +585,79 @@ _DELIMITERS = {
 }
 
 
+#: MathJax's spaces by name, which pandoc's texmath refuses: as the commands every
+#: converter reads.
+_SPACES = {"space": "\\ ", "nobreakspace": "~", "thinspace": "\\,", "negthinspace": "\\!"}
+_SPACE_NAMES = re.compile(r"\\(space|nobreakspace|thinspace|negthinspace)(?![A-Za-z])")
+#: The braket extension's commands, which MathJax loads by itself (``\\set{x | x > 0}``).
+_BRAKET = re.compile(r"\\(set|Set|bra|Bra|ket|Ket|braket|Braket)\s*\{")
+_BRAKET_SIDES = {
+    "set": ("\\{", "\\}"),
+    "Set": ("\\left\\{", "\\right\\}"),
+    "bra": ("\\langle ", "|"),
+    "Bra": ("\\left\\langle ", "\\right|"),
+    "ket": ("|", "\\rangle"),
+    "Ket": ("\\left|", "\\right\\rangle"),
+    "braket": ("\\langle ", "\\rangle"),
+    "Braket": ("\\left\\langle ", "\\right\\rangle"),
+}
+
+
+def standard_tex(tex: str) -> str:
+    """``tex`` with commands MathJax draws by itself (Obsidian's renderer) and no converter
+    here reads written as standard TeX: the spaces by name (``\\space``, pandoc refused
+    them) and the braket extension's sets, bras and kets (``\\set{x | x > 0}``, which
+    every converter refused, and the warning blamed the vault).  What a book's pandoc is
+    given as well as what the converters read; the TeX as written stays beside it."""
+    if "space" in tex:
+        tex = _SPACE_NAMES.sub(lambda found: _SPACES[found.group(1)], tex)
+    if not (
+        "set" in tex or "Set" in tex or "bra" in tex or "ket" in tex or "Bra" in tex or "Ket" in tex
+    ):
+        return tex
+    out, done = [], 0
+    for found in _BRAKET.finditer(tex):
+        if found.start() < done:
+            continue  # inside a group already written out
+        close = _group_end(tex, found.end())
+        if close is None:
+            break
+        opening, closing = _BRAKET_SIDES[found.group(1)]
+        inside = standard_tex(tex[found.end() : close])
+        if found.group(1) in ("set", "Set"):
+            inside = _first_bar_as_mid(inside)
+        out.append(tex[done : found.start()] + "{" + opening + inside + closing + "}")
+        done = close + 1
+    out.append(tex[done:])
+    return "".join(out)
+
+
+def _first_bar_as_mid(tex: str) -> str:
+    """The first ``|`` outside every group as ``\\mid``: the bar of a set's condition."""
+    depth = 0
+    for index, char in enumerate(tex):
+        if char == "{" and (index == 0 or tex[index - 1] != "\\"):
+            depth += 1
+        elif char == "}" and (index == 0 or tex[index - 1] != "\\"):
+            depth -= 1
+        elif char == "|" and depth == 0 and (index == 0 or tex[index - 1] != "\\"):
+            return f"{tex[:index]}\\mid {tex[index + 1 :]}"
+    return tex
+
+
 def _as_converters_read(tex: str) -> str:
     """``tex`` with what both converters lack, and MathJax reads, written as what they know:
     named operators they do not know (``\\arg``), math inside text (``\\text{when $k >
     1$}``), named braces (``\\lbrace``), an ``\\over`` with nothing before it, a sized
-    delimiter written by name (``\\Big\\vert``), and a first
-    row opening with ``[`` kept from being an option.  The TeX as written is what every
-    output shows beside it (the annotation, the ``alt`` text)."""
+    delimiter written by name (``\\Big\\vert``), ``alignat``, MathJax's own commands
+    (:func:`standard_tex`), and a first row opening with ``[`` kept from being an option.
+    The TeX as written is what every output shows beside it (the annotation, the ``alt``
+    text)."""
+    tex = standard_tex(tex)
+    if "align" in tex:
+        tex = _ALIGNAT.sub(
+            lambda found: found.group(0)[: found.group(0).index("{")] + "{align*}", tex
+        )
     if "\\arg" in tex:
         tex = _OPERATORS_RE.sub(r"\\operatorname{\1}", tex)
     if "$" in tex:
@@ -753,6 +834,8 @@ def to_svg(tex: str, display: bool) -> Svg | TooComplex | None:
         import ziamath
     _count_ziamath_nodes()
 
+    if _UNDRAWN.search(tex):
+        return None
     _NODES.left = SVG_NODES
     try:
         source = _for_ziamath(_as_converters_read(tex))

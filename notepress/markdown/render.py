@@ -42,6 +42,7 @@ from .math import (
     TooComplex,
     display_rows,
     invalid_message,
+    standard_tex,
     to_mathml,
     to_svg,
     too_complex_message,
@@ -879,10 +880,12 @@ def _ctx(env: dict[str, Any]) -> _RenderContext:
 
 
 def _mathml(tex: str, display: bool) -> str | None:
-    """MathML of ``tex``, a display formula's bare rows as an environment's
-    (:func:`~.math.display_rows`) when the converter takes them so; the annotation holds
-    what was converted (a book's pandoc reads it), ``alttext`` the formula as written."""
-    rows = display_rows(tex) if display else tex
+    """MathML of ``tex``, MathJax's own commands as standard TeX (:func:`~.math.standard_tex`)
+    and a display formula's bare rows as an environment's (:func:`~.math.display_rows`)
+    when the converter takes them so; the annotation holds what was converted (a book's
+    pandoc reads it), ``alttext`` the formula as written."""
+    source = standard_tex(tex)
+    rows = display_rows(source) if display else source
     return (rows != tex and to_mathml(rows, display, alt=tex)) or to_mathml(tex, display)
 
 

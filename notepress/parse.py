@@ -314,6 +314,8 @@ def _body_problems(outline: Outline, report: _Collector, macros: TexMacros) -> N
         )
     for line, language in outline.query_blocks:
         report.warn("query-block", _query_message(language), line=line)
+    for line, language in outline.plugin_diagrams:
+        report.warn("diagram-unsupported", _diagram_message(language), line=line)
     if outline.hidden_from is not None:
         report.warn(
             "comments-hid-rest",
@@ -392,6 +394,12 @@ def _math_message(tex: str, macros: TexMacros) -> str:
     from .markdown.math import invalid_message
 
     return invalid_message(tex, macros.expand(tex))
+
+
+def _diagram_message(language: str) -> str:
+    from .markdown.plugindiagrams import diagram_message
+
+    return diagram_message(language)
 
 
 def _query_message(language: str) -> str:

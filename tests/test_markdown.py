@@ -655,6 +655,31 @@ def test_the_loader_finds_query_blocks_in_any_body(body: str) -> None:
     assert [p.code for p in note.problems if p.code == "query-block"] == ["query-block"]
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Plain words.\n\n```tikz\n\\begin{tikzcd} U \\ar[r] & V \\end{tikzcd}\n```\n",
+        "- item\n  ~~~ PlantUML\n  a -> b\n  ~~~\n",
+        "> ```graphviz\n> digraph { a -> b }\n> ```\n",
+        "Words.\n\n```chart\ntype: bar\n```\n",
+    ],
+)
+def test_a_block_a_plugin_draws_is_its_source_with_a_warning(body: str) -> None:
+    """TikZJax draws a ```` ```tikz ```` block in Obsidian; nothing here can, and the
+    outputs showed its source where the drawing was, with no word (a maths vault had 280
+    of them).  It stays code, reported on its line at load (``check``) and at render."""
+    note = make_note(FIXTURE_PATH, body)
+    (problem,) = [p for p in note.problems if p.code == "diagram-unsupported"]
+    fence = next(i for i, line in enumerate(note.body.split("\n")) if "`" in line or "~" in line)
+    assert problem.line == note.body_line + fence
+    assert "export the drawing as an image" in problem.message
+    unchecked = dataclasses.replace(note, problems=())
+    rendered = render_note(unchecked, vault_with(unchecked), url_links())
+    assert [(p.code, p.line) for p in rendered.problems] == [(problem.code, problem.line)]
+    assert "<pre><code" in rendered.html
+    assert render("```python\nx = 1\n```\n").problems == ()
+
+
 def test_an_image_no_output_may_load_is_written_as_its_alternative_text() -> None:
     """Raw HTML's ``img`` whose file is missing loses its ``src``: a reader would see a
     broken image, or nothing; the text is what the image was.  Its ``<`` stays text."""

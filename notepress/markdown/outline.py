@@ -35,6 +35,7 @@ from .headings import heading_source, inline_text
 from .inlinetags import inline_tags, may_hold_tag
 from .math import convertible, invalid_formulas, unpaired_displays
 from .parser import create_parser
+from .plugindiagrams import DIAGRAM_FENCE, plugin_diagrams
 from .queries import QUERY_FENCE, query_blocks
 from .tables import DROPPED_CELLS
 
@@ -72,6 +73,9 @@ class Outline:
     """(file line, TeX) of each formula no output can show as math."""
     query_blocks: tuple[tuple[int, str], ...] = ()
     """(file line, language) of each query block, which no output shows (:mod:`.queries`)."""
+    plugin_diagrams: tuple[tuple[int, str], ...] = ()
+    """(file line, language) of each block a plugin draws, shown as its source
+    (:mod:`.plugindiagrams`)."""
     hidden_from: int | None = None
     """The file line from which comments too tangled with code to settle hid the rest of
     the body (see :mod:`.comments`), if they did."""
@@ -121,6 +125,7 @@ def read_outline(
         and not may_hold_block_id(body)
         and "$" not in body
         and not QUERY_FENCE.search(body)
+        and not DIAGRAM_FENCE.search(body)
         and "%%" not in body
         and ".md" not in body
         and not ("|" in body and _MAYBE_TABLE.search(body))
@@ -166,6 +171,9 @@ def read_outline(
         else (),
         query_blocks=tuple(
             (first_line + line, language) for line, language in query_blocks(tokens)
+        ),
+        plugin_diagrams=tuple(
+            (first_line + line, language) for line, language in plugin_diagrams(tokens)
         ),
         hidden_from=_file_line(env, HIDDEN_FROM_LINE, first_line),
         unclosed_from=_file_line(env, UNCLOSED_FROM_LINE, first_line),

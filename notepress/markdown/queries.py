@@ -13,11 +13,18 @@ one (so ``check`` does), and the renderer leaves them out.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 
 from markdown_it.token import Token
 
-__all__ = ["QUERY_FENCE", "query_blocks", "query_language", "query_message"]
+__all__ = [
+    "QUERY_FENCE",
+    "fence_language",
+    "fence_pattern",
+    "query_blocks",
+    "query_language",
+    "query_message",
+]
 
 _LANGUAGES = frozenset(
     {
@@ -34,23 +41,36 @@ _LANGUAGES = frozenset(
         "tracker",
     }
 )
-#: A line that may open a query block, for the loader's look before it parses a body (no two
-#: parts of it match the same characters, so a long line of spaces costs one pass).
-QUERY_FENCE = re.compile(
-    r"^[ \t>]*(?:(?:[-*+]|\d+[.)])[ \t]+)?(?:`{3,}|~{3,})[ \t]*(?:"
-    + "|".join(sorted(_LANGUAGES, key=lambda name: (-len(name), name)))
-    + r")\b",
-    re.IGNORECASE | re.MULTILINE,
-)
 
 
-def query_language(token: Token) -> str | None:
-    """The query language of a fenced block, lower case; None for any other block."""
+def fence_pattern(languages: Iterable[str]) -> re.Pattern[str]:
+    """A line that may open a fenced block of one of ``languages``, for the loader's look
+    before it parses a body (no two parts of it match the same characters, so a long line
+    of spaces costs one pass)."""
+    return re.compile(
+        r"^[ \t>]*(?:(?:[-*+]|\d+[.)])[ \t]+)?(?:`{3,}|~{3,})[ \t]*(?:"
+        + "|".join(sorted(languages, key=lambda name: (-len(name), name)))
+        + r")\b",
+        re.IGNORECASE | re.MULTILINE,
+    )
+
+
+def fence_language(token: Token, languages: Container[str]) -> str | None:
+    """The language of a fenced block, lower case, when it is one of ``languages``."""
     if token.type != "fence":
         return None
     words = token.info.strip().split(maxsplit=1)
     language = words[0].lower() if words else ""
-    return language if language in _LANGUAGES else None
+    return language if language in languages else None
+
+
+#: A line that may open a query block.
+QUERY_FENCE = fence_pattern(_LANGUAGES)
+
+
+def query_language(token: Token) -> str | None:
+    """The query language of a fenced block, lower case; None for any other block."""
+    return fence_language(token, _LANGUAGES)
 
 
 def query_blocks(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:

@@ -52,6 +52,7 @@ from .media import embed_card, frame_cards, media_html, media_kind, media_type, 
 from .memo import Reads, count_render, current_memo, face, mermaid_identity
 from .nesting import MAX_DEPTH, cap_html_depth
 from .parser import create_parser, note_tokens, parse_body
+from .plugindiagrams import diagram_message, plugin_diagram
 from .queries import query_language, query_message
 from .rawhtml import as_obsidian_reads, checkboxes_as_glyphs
 from .sanitize import sanitize
@@ -927,7 +928,8 @@ def _with_diagrams(html: str, context: _RenderContext) -> str:
 
 def _fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     """A ```` ```mermaid ```` block as a diagram (:mod:`.diagrams`), a query block as
-    nothing (with a warning), any other as code."""
+    nothing (with a warning), any other as code (a block a plugin draws with a warning:
+    :mod:`.plugindiagrams`)."""
     token = tokens[idx]
     query = query_language(token)
     if query is not None:  # :mod:`.queries`
@@ -935,6 +937,11 @@ def _fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any)
         line = context.file_line(token.map[0] if token.map else None)
         context.warn("query-block", query_message(query), line)
         return ""
+    drawn_elsewhere = plugin_diagram(token)
+    if drawn_elsewhere is not None:
+        context = _ctx(env)
+        line = context.file_line(token.map[0] if token.map else None)
+        context.warn("diagram-unsupported", diagram_message(drawn_elsewhere), line)
     language = token.info.strip().split(maxsplit=1)[:1]
     if language != ["mermaid"]:
         return str(type(self).fence(self, tokens, idx, options, env))

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 
 from markdown_it.token import Token
 
-from .queries import fence_language, fence_pattern
+from .queries import fence_language, fence_pattern, fenced_blocks
 
 __all__ = ["DIAGRAM_FENCE", "diagram_message", "plugin_diagram", "plugin_diagrams"]
 
@@ -38,10 +38,7 @@ def plugin_diagram(token: Token) -> str | None:
 
 def plugin_diagrams(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:
     """(body line, 0-based, language) of each block of ``tokens`` a plugin draws."""
-    for token in tokens:
-        language = plugin_diagram(token)
-        if language is not None:
-            yield (token.map[0] if token.map else 0), language
+    return fenced_blocks(tokens, _PLUGINS)
 
 
 def diagram_message(language: str) -> str:

@@ -21,6 +21,7 @@ __all__ = [
     "QUERY_FENCE",
     "fence_language",
     "fence_pattern",
+    "fenced_blocks",
     "query_blocks",
     "query_language",
     "query_message",
@@ -73,12 +74,18 @@ def query_language(token: Token) -> str | None:
     return fence_language(token, _LANGUAGES)
 
 
-def query_blocks(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:
-    """(body line, 0-based, language) of each query block of ``tokens``."""
+def fenced_blocks(tokens: Sequence[Token], languages: Container[str]) -> Iterator[tuple[int, str]]:
+    """(body line, 0-based, language) of each fenced block of ``tokens`` in one of
+    ``languages``."""
     for token in tokens:
-        language = query_language(token)
+        language = fence_language(token, languages)
         if language is not None:
             yield (token.map[0] if token.map else 0), language
+
+
+def query_blocks(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:
+    """(body line, 0-based, language) of each query block of ``tokens``."""
+    return fenced_blocks(tokens, _LANGUAGES)
 
 
 def query_message(language: str) -> str:

@@ -32,12 +32,12 @@ import re
 import socket
 import stat
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from .errors import NotepressError
@@ -655,6 +655,43 @@ def vault_path(written: str, folder: PurePosixPath) -> PurePosixPath | None:
     return PurePosixPath(joined)
 
 
+class LocalTarget(NamedTuple):
+    """What a reference without a scheme leads to in the vault (:func:`local_target`)."""
+
+    note: Note | None = None
+    """The note it names, found."""
+    file: PurePosixPath | None = None
+    """The vault file (an attachment) it names."""
+    names_note: bool = False
+    """Written as a note's path (``x.md``), whether a note has it or not."""
+
+
+def local_target(
+    written: str,
+    note: Note,
+    attachment: Callable[[str], PurePosixPath | None],
+    resolve: Callable[[str, Note], Note | None],
+) -> LocalTarget:
+    """Where ``written``, a reference of ``note`` without a scheme, leads, as Obsidian reads
+    it: a path ending in ``.md`` names a note, found by the link rules (``resolve``, as a
+    wikilink's text is); any other path names a file of the vault (``attachment``) and,
+    when no file has that name, the note of that name, ``.md`` left out.
+
+    The load-time reference check and the renderer both ask this one function, so what a
+    build reports of a link and what it writes for it cannot part.
+    """
+    address = note_address(written)
+    if address is not None:
+        return LocalTarget(note=resolve(address, note), names_note=True)
+    path, name = local_path(written, note), link_path(written)
+    if path is None or name is None:
+        return LocalTarget()
+    found = attachment(path.as_posix())
+    if found is not None:
+        return LocalTarget(file=found)
+    return LocalTarget(note=resolve(name, note))
+
+
 def reference_problem(
     written: str, note: Note, attachment: Any, find_note: Any = None
 ) -> tuple[str, str] | None:
@@ -687,14 +724,13 @@ def reference_problem(
     path = local_path(written, note)
     if path is None:
         return ("asset-outside", f"{unquote(written)!r} leads outside the vault; left out")
-    address = note_address(written)
-    if address is not None:
-        if find_note is None or find_note(address, note) is not None:
+    target = local_target(written, note, attachment, find_note or (lambda _name, _note: None))
+    if target.names_note:
+        if find_note is None or target.note is not None:
             return None
         return ("link-unresolved", f"no note is called {unquote(written)!r}; its text stays")
-    if attachment(path.as_posix()) is None:
-        name = link_path(written)
-        if find_note is not None and name is not None and find_note(name, note) is not None:
+    if target.file is None:
+        if target.note is not None:
             return None  # a note's name without ``.md``, as Obsidian reads it
         if any(part.startswith(".") for part in path.parts):
             why = "it is in a hidden folder, which neither notepress nor Obsidian reads"

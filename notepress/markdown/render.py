@@ -21,10 +21,10 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
-from ..assets import IMAGE_SUFFIXES, is_public_url, vault_path
+from ..assets import IMAGE_SUFFIXES, is_public_url, local_target
 from ..budget import BudgetExceeded, cpu_budget, too_slow
 from ..errors import NoteRenderError  # in the error tree; still importable from here
-from ..links import WIKILINK_RE, embed_part_message, note_address, parse_wikilink
+from ..links import WIKILINK_RE, embed_part_message, parse_wikilink
 from ..model import Link, Note, Problem, Severity
 from ..resolve import NOT_NOTES
 from ..slugs import heading_slug
@@ -823,22 +823,17 @@ class _RenderContext:
             return None
         if url.startswith("#"):
             return self.href_for_note(self.note, unquote(url[1:]), raw_id=True)
-        address = note_address(url)
-        if address is not None:
-            target = self.resolve(address, self.note)
-            if target is None:
-                return None
-            return self.href_for_note(target, unquote(parts.fragment) or None)
-        path = None if parts.netloc else vault_path(unquote(parts.path), self.note.path.parent)
-        if path is None:
+        target = local_target(url, self.note, self.attachment, self.resolve)
+        if target.file is not None:
+            return self.asset(target.file)
+        if target.note is None:
             return None
-        attachment = self.vault.attachment(path.as_posix())
-        self.read("attachment", [path.as_posix()], attachment.as_posix() if attachment else None)
-        if attachment is not None:
-            return self.asset(attachment)
-        # No file has that name: Obsidian reads it as a note's, ``.md`` left out.
-        target = self.resolve(unquote(parts.path), self.note)
-        return self.href_for_note(target, unquote(parts.fragment) or None) if target else None
+        return self.href_for_note(target.note, unquote(parts.fragment) or None)
+
+    def attachment(self, path: str) -> PurePosixPath | None:
+        found = self.vault.attachment(path)
+        self.read("attachment", [path], found.as_posix() if found else None)
+        return found
 
     def filter_attribute(self, tag: str, attribute: str, value: str) -> str | None:
         """Lower the URLs raw HTML carries; URLs the renderer wrote itself pass as they are.

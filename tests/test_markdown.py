@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from notepress.assets import reference_problems
 from notepress.markdown import (
     DocumentLinks,
     LinkStyle,
@@ -300,6 +301,34 @@ def test_a_heading_link_may_hold_single_brackets() -> None:
         "Brackets [a] here",
     ]
     assert not [p for p in note.problems if p.code.startswith("link-")]
+
+
+def test_what_the_check_says_of_a_path_link_is_what_the_render_writes() -> None:
+    """A markdown link by path is judged by the load-time check (a warning when it leads
+    nowhere) and written by the renderer (a link, or its text alone): one answer serves
+    both, so every link the check passes is written, and every one it warns of is not."""
+    links = {
+        "Other%20Note.md": f"{SITE}230301AB01/",
+        "Other%20Note": f"{SITE}230301AB01/",  # a note's name, ``.md`` left out
+        "../journal/paper%20logbook": f"{SITE}230301AB02/",
+        "../attachments/image.png": f"{SITE}assets/attachments/image.png",
+        "/files/manual.pdf": f"{SITE}assets/files/manual.pdf",
+        "Nowhere.md": None,
+        "missing.png": None,
+        "Nowhere": None,
+        "../../outside.png": None,
+    }
+    body = "\n\n".join(f"[link {index}]({url})" for index, url in enumerate(links))
+    note = make_note(FIXTURE_PATH, body)
+    vault = vault_with(note)
+    warned = {problem.line for problem in reference_problems(note, vault)}
+    html = render_note(note, vault, url_links()).html
+    first = note.body_line + note.body.split("\n").index("[link 0](Other%20Note.md)")
+    for index, (url, href) in enumerate(links.items()):
+        line = first + 2 * index
+        written = re.search(rf"(?:<a href=\"([^\"]*)\"[^>]*>)?link {index}\b", html)
+        assert written is not None and written.group(1) == href, url
+        assert (line in warned) == (href is None), url
 
 
 # --- embeds ----------------------------------------------------------------------------------------

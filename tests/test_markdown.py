@@ -343,6 +343,21 @@ def test_embeds_are_recorded_as_assets_in_order_of_use() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("markdown", "text"),
+    [
+        ("![[Secret Plans|400]]", "Secret Plans"),  # a draft
+        ("![[Nowhere|300x200]]", "Nowhere"),
+        ("![[gone.png|300]]", "gone.png"),
+        ("![[Secret Plans|a label]]", "a label"),
+    ],
+)
+def test_an_embed_that_cannot_be_shown_is_its_name_never_its_size(markdown: str, text: str) -> None:
+    """A size written for an embed (``|400``) was printed in its place when the embed could
+    not be shown (a draft, a missing note or file): a lone "400" in the text."""
+    assert render(markdown).html == f"<p>{text}</p>\n"
+
+
 def test_embed_without_asset_url_keeps_only_the_text() -> None:
     style = UrlLinks(lambda n: f"{SITE}{n.note_id}/")
     rendered = render("![[image.png]] ![[image.png|A diagram]]", style)

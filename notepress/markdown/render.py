@@ -689,9 +689,11 @@ class _RenderContext:
 
     def _render_embed(self, link: Link) -> str:
         attachment = self.linked_file(link)
+        # What stands in the embed's place when it cannot be shown: never its size.
+        label = _without_size(link)
         if attachment is not None and attachment.name.lower().endswith(NOT_NOTES):
             # A view or drawing shows nothing as a raw file: its text, and nothing copied.
-            return escapeHtml(_embed_text(link))
+            return escapeHtml(_embed_text(label))
         if attachment is None:
             plan = self.plan(link)
             if plan.problem is not None:
@@ -701,14 +703,14 @@ class _RenderContext:
                     f"more than {MAX_EMBEDS_SHOWN} embeds shown in one note; the rest are links"
                 )
                 self._warn(link, "embed-limit", message)
-                written = self.render_link(Link(link.target, link.heading, link.alias, embed=False))
+                written = self.render_link(label._replace(embed=False))
                 return f"<p>{written}</p>\n" if self.lone_open else written
             if plan.kind == "transclude":
                 assert plan.target is not None
                 return self._transclude(link, plan.target, plan.tokens)
             if plan.kind == "link":
-                return self.render_link(Link(link.target, link.heading, link.alias, embed=False))
-            return escapeHtml(link.text if plan.target is not None else _embed_text(link))
+                return self.render_link(label._replace(embed=False))
+            return escapeHtml(label.text if plan.target is not None else _embed_text(label))
         src = self.asset(attachment)
         kind = media_kind(attachment)
         if kind is not None:  # played, or linked, where the output has the file; else named
@@ -716,9 +718,9 @@ class _RenderContext:
             name = link.alias if link.alias and size is None else attachment.name
             return media_html(kind, src, name)
         if src is None:
-            return escapeHtml(_embed_text(link))
+            return escapeHtml(_embed_text(label))
         if attachment.suffix.lower() not in IMAGE_SUFFIXES:
-            return f'<a href="{escapeHtml(src)}" class="attachment">{escapeHtml(link.alias or attachment.name)}</a>'
+            return f'<a href="{escapeHtml(src)}" class="attachment">{escapeHtml(label.alias or attachment.name)}</a>'
         alt, width, height = split_size("|" + (link.alias or ""))
         if width is None:
             alt = link.alias or attachment.stem
@@ -1038,6 +1040,15 @@ def _cycle(
     start = next(i for i, (note_id, _) in enumerate(chain) if note_id == target.note_id)
     loop = " -> ".join([*(name(*item) for item in chain[start:]), name(target.note_id, part)])
     return "embed-cycle", f"embeds form a cycle ({loop}); written as a link"
+
+
+def _without_size(link: Link) -> Link:
+    """``link`` without an alias that is a display size (``![[Note|400]]``,
+    ``![[pic.png|400x300]]``): where the embed cannot be shown, a draft, a missing note or
+    file, or a link in its place, its name stands there, not the number."""
+    if link.alias and split_size("|" + link.alias)[1] is not None:
+        return link._replace(alias=None)
+    return link
 
 
 def _embed_text(link: Link) -> str:

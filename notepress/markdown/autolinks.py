@@ -1,24 +1,64 @@
-"""A bare ``http://`` or ``https://`` with no address after it stays text.
+"""Two corrections to the GFM autolink rule (mdit-py-plugins), for bare URLs in prose.
 
-The GFM autolink rule (mdit-py-plugins) links a scheme followed by an empty domain, which
-GitHub's own parser does not: prose such as "rewrite it to https://<ip>" (``<ip>`` a
-placeholder) would become a link to nowhere, and, as an address no public output may show,
-its text would give way to a notice and a warning about a private address.
+A bare ``http://`` or ``https://`` with no address after it stays text.  The rule links a
+scheme followed by an empty domain, which GitHub's own parser does not: prose such as
+"rewrite it to https://<ip>" (``<ip>`` a placeholder) would become a link to nowhere, and,
+as an address no public output may show, its text would give way to a notice and a warning
+about a private address.
+
+A bare URL ends before CJK or fullwidth punctuation (an ideographic full stop or comma, a
+fullwidth comma or parenthesis).  Chinese and Japanese prose puts no space after a URL, and
+the rule ran on to the next space, taking the rest of the sentence into the address: a link
+to a page that does not exist, and when the address was a local one
+(``http://localhost:3000/`` then a fullwidth comma and the words) the whole sentence gave
+way to the notice.  Letters of any script still belong to a URL's path (``/wiki/中文``).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 __all__ = ["autolinks_plugin"]
 
 _SCHEME_ONLY = frozenset({"http://", "https://"})
+#: Where a bare URL ends: a space, or CJK or fullwidth punctuation.
+_URL_END = re.compile(r"[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]")
+#: The GFM rules that read a bare URL to its end.
+_BARE_URL_RULES = ("gfm_autolink_www", "gfm_autolink_protocol")
+
+InlineRule = Callable[[StateInline, bool], bool]
 
 
 def autolinks_plugin(md: MarkdownIt) -> None:
+    rules = {rule.name: rule.fn for rule in md.inline.ruler.__rules__}
+    for name in _BARE_URL_RULES:
+        if name in rules:
+            md.inline.ruler.at(name, _ending_at_wide_punctuation(rules[name]))
     md.core.ruler.after("inline", "scheme_only_autolinks", _unlink)
+
+
+def _ending_at_wide_punctuation(rule: InlineRule) -> InlineRule:
+    """``rule`` reading no further than the first CJK or fullwidth punctuation of the word
+    it starts in (its end, when that comes first, is the rule's own)."""
+
+    def bounded(state: StateInline, silent: bool) -> bool:
+        end = _URL_END.search(state.src, state.pos, state.posMax)
+        if end is None or end.group().isspace():
+            return rule(state, silent)
+        limit = state.posMax
+        state.posMax = end.start()
+        try:
+            return rule(state, silent)
+        finally:
+            state.posMax = limit
+
+    return bounded
 
 
 def _unlink(state: StateCore) -> None:

@@ -314,6 +314,13 @@ def _body_problems(outline: Outline, report: _Collector, macros: TexMacros) -> N
         )
     for line, language in outline.query_blocks:
         report.warn("query-block", _query_message(language), line=line)
+    for line, block_id, first in outline.repeated_block_ids:
+        report.warn(
+            "block-id-duplicate",
+            f"block id ^{block_id} is written again here (first on line {first}); links and "
+            "embeds lead to the first, as in Obsidian: give this block an id of its own",
+            line=line,
+        )
     for line, language in outline.plugin_diagrams:
         report.warn("diagram-unsupported", _diagram_message(language), line=line)
     if outline.hidden_from is not None:

@@ -239,6 +239,26 @@ def test_links_to_a_block_lead_to_its_anchor() -> None:
     assert 'id="n230301AA01-block-noon"' in render_note(source, vault, book).html
 
 
+def test_a_block_id_written_twice_names_the_first_block_only() -> None:
+    """Obsidian's links and embeds find the first block of an id; the second too carried
+    it, so the page held two elements of one id (a book fails its check on that), and
+    nothing said so."""
+    body = "Lids keep heat in. ^same\n\nShade suits ferns. ^same\n\n- a list item ^same\n"
+    source = parse("notes/Source.md", body, note_id="230301AA01")
+    page = parse("notes/Page.md", "See [[Source#^same]].\n\n![[Source#^same]]\n")
+    vault = vault_of(source, page)
+    html = render_note(source, vault).html
+    assert re.findall(r'<(\w+) id="block-same">', html) == ["p"]
+    assert "Shade suits ferns.</p>" in html and "^" not in html
+    lines = source.body.split("\n")
+    first = source.body_line + next(i for i, line in enumerate(lines) if "Lids" in line)
+    warned = [p for p in source.problems if p.code == "block-id-duplicate"]
+    assert [p.line for p in warned] == [first + 2, first + 4]
+    assert f"(first on line {first})" in warned[0].message
+    embedded = render_note(page, vault).html
+    assert "Lids keep heat in." in embedded and "Shade" not in embedded
+
+
 # inline tags --------------------------------------------------------------------------------
 
 

@@ -40,10 +40,20 @@ from markdown_it.token import Token
 if TYPE_CHECKING:
     from markdown_it.utils import EnvType, OptionsDict
 
-__all__ = ["BLOCK_ID", "block_anchor", "blockids_plugin", "may_hold_block_id", "with_id"]
+__all__ = [
+    "BLOCK_ID",
+    "DUPLICATE_BLOCK_IDS",
+    "block_anchor",
+    "blockids_plugin",
+    "may_hold_block_id",
+    "with_id",
+]
 
 #: The ``meta`` key of an opening token that carries a block id.
 BLOCK_ID = "block_id"
+#: A parse whose env holds a list under this key gets ``(line, id, first line)`` for each
+#: block id written again in the note (lines 0-based, of the text parsed).
+DUPLICATE_BLOCK_IDS = "notepress.blockids.duplicates"
 #: A block id's ``^``, its name and the end of its line; starting with its literal ``^`` it
 #: is searched from one caret to the next (see :func:`may_hold_block_id`).
 _ID_AT_CARET = re.compile(r"\^[A-Za-z0-9-]+[ \t]*$", re.MULTILINE)
@@ -135,6 +145,27 @@ def _block_ids(state: StateCore) -> None:
             token.hidden = tokens[index + 2].hidden = True
     if drop or wraps:
         tokens[:] = _rebuilt(tokens, {i + k for i in drop for k in range(3)}, wraps)
+    _first_of_each(tokens, state.env)
+
+
+def _first_of_each(tokens: list[Token], env: EnvType) -> None:
+    """Keep each block id on its first block only, as Obsidian's links and embeds find the
+    first: written twice, it gave two elements one id (a page whose links lead to either,
+    a book that fails its check).  A repeat's ``^id`` stays hidden, as Obsidian hides it."""
+    first: dict[str, int | None] = {}
+    line: int | None = None
+    for token in tokens:
+        line = token.map[0] if token.map else line
+        block_id = (token.meta or {}).get(BLOCK_ID)
+        if block_id is None:
+            continue
+        if block_id not in first:
+            first[block_id] = line
+            continue
+        token.meta = {key: value for key, value in token.meta.items() if key != BLOCK_ID}
+        found = env.get(DUPLICATE_BLOCK_IDS)
+        if isinstance(found, list):
+            found.append((line, block_id, first[block_id]))
 
 
 def _rebuilt(tokens: list[Token], dropped: set[int], wraps: dict[int, Token]) -> list[Token]:

@@ -21,7 +21,7 @@ from ..links import WIKILINK_RE, parse_wikilink
 from ..model import Link
 from ..slugs import lookup_key
 from ..texmacros import TexMacros
-from .blockids import BLOCK_ID, may_hold_block_id
+from .blockids import BLOCK_ID, DUPLICATE_BLOCK_IDS, may_hold_block_id
 from .comments import (
     COMMENT_FREE_SOURCE,
     FOOTNOTE_REFS,
@@ -81,6 +81,8 @@ class Outline:
     the body (see :mod:`.comments`), if they did."""
     unclosed_from: int | None = None
     """The file line of a ``%%`` that no later one closes, when it hid text after it."""
+    repeated_block_ids: tuple[tuple[int, str, int], ...] = ()
+    """(file line, id, file line of its first use) of each block id written again."""
     dropped_cells: tuple[tuple[int, int], ...] = ()
     """(file line, count) of each table row with cells past its header's, which no output
     shows."""
@@ -145,6 +147,8 @@ def read_outline(
     }
     if "|" in body:
         env[DROPPED_CELLS] = []
+    if may_hold_block_id(body):
+        env[DUPLICATE_BLOCK_IDS] = []
     tokens = create_parser().parse(body, env)
     source = env.get(COMMENT_FREE_SOURCE, body)
     assert isinstance(source, str)
@@ -178,6 +182,7 @@ def read_outline(
         hidden_from=_file_line(env, HIDDEN_FROM_LINE, first_line),
         unclosed_from=_file_line(env, UNCLOSED_FROM_LINE, first_line),
         dropped_cells=_dropped_cells(env, first_line),
+        repeated_block_ids=_repeated_block_ids(env, first_line),
     )
 
 
@@ -191,6 +196,18 @@ def _dropped_cells(env: dict[str, object], first_line: int) -> tuple[tuple[int, 
         return ()
     counts = Counter(line for line, _ in dropped)
     return tuple((first_line + line, count) for line, count in sorted(counts.items()))
+
+
+def _repeated_block_ids(
+    env: dict[str, object], first_line: int
+) -> tuple[tuple[int, str, int], ...]:
+    repeated = env.get(DUPLICATE_BLOCK_IDS)
+    if not isinstance(repeated, list):
+        return ()
+    return tuple(
+        (first_line + (line or 0), block_id, first_line + (first or 0))
+        for line, block_id, first in repeated
+    )
 
 
 def _file_line(env: dict[str, object], key: str, first_line: int) -> int | None:

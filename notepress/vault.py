@@ -828,6 +828,10 @@ def _link_problems(vault: Vault, note: Note) -> Iterator[Problem]:
                 elif (kind := view_kind(attachment.item)) is not None:
                     yield _view(link, attachment.item, kind, where)
                 continue
+        if target is not None and target is not note and target.drawing:
+            # A drawing by its frontmatter, kept private: told as one named *.excalidraw.md.
+            yield _view(link, target.path, "Excalidraw drawing", where)
+            continue
         if target is not None and link.heading:
             yield from _anchor_problems(vault, target, link, where)
 

@@ -24,7 +24,7 @@ from notepress.output import MANIFEST
 from notepress.parse import NOTE_ID_RE, ParseSettings, derived_note_id, parse_note
 from notepress.selection import select_notes
 from notepress.vault import load_vault
-from tests.conftest import SEEDS, note_text
+from tests.conftest import SEEDS, note_text, write_vault
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PATH = "notes/sample note.md"
@@ -474,6 +474,24 @@ def test_an_excalidraw_drawing_under_any_name_is_never_a_note_of_any_output() ->
     note = parse(frontmatter(), settings=settings)
     chosen = select_notes([drawing, note], Selection(drafts=True))
     assert chosen == (note,)  # not even a private reading copy takes it
+
+
+def test_a_link_or_embed_of_a_drawing_by_its_frontmatter_is_told_like_any_drawing(
+    tmp_path: Path,
+) -> None:
+    """A drawing named ``Sketch.md`` is as private as ``Sketch.excalidraw.md``, but the note
+    embedding it was told nothing while the drawing's place showed its name alone."""
+    drawing = "---\nexcalidraw-plugin: parsed\n---\n# Text Elements\nA box ^abc12345\n"
+    lesson = note_text("Lesson", "Before.\n\n![[Sketch|600]]\n\nAs a link: [[Sketch]].\n")
+    root = write_vault(tmp_path / "vault", {"Sketch.md": drawing, "Lesson.md": lesson}, "")
+    vault = load_vault(root)
+    note = next(n for n in vault.notes if n.path.name == "Lesson.md")
+    found = [p for p in note.problems if p.code == "view-not-published"]
+    lines = note.body.split("\n")
+    embed = note.body_line + lines.index("![[Sketch|600]]")
+    assert [p.line for p in found] == [embed, embed + 2]
+    assert found[0].message.startswith("Sketch.md is an Obsidian Excalidraw drawing")
+    assert "the embed is written as its text" in found[0].message
 
 
 # --- title ------------------------------------------------------------------------------------

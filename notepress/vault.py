@@ -486,6 +486,7 @@ def note_face(note: Note) -> bytes:
         note.title,
         note.draft,
         note.has_errors,
+        note.drawing,  # a link to a drawing is warned of, to another draft not
         note.slug,
         note.created.isoformat() if note.created else None,
         list(note.aliases),

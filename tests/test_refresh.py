@@ -240,6 +240,10 @@ SEEN = {
         "draft: false", "draft: true", "e.md"
     ),
     "a draft published on a URL another note holds": _publish_a_twin,
+    # A link to a drawing is warned of, one to another draft is not.
+    "a draft that becomes a drawing": _replace(
+        "draft: true", "draft: true\nexcalidraw-plugin: parsed", "draft.md"
+    ),
     "a note id": _replace("230307AA01", "230310AA01", "h.md"),
     "a note added": _add_note,
     "a note removed": _remove_note,

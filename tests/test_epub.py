@@ -654,6 +654,37 @@ def test_every_internal_link_resolves(book: Built, private: Built, samples_book:
     assert _broken_links(samples_book) == []
 
 
+def test_a_link_to_a_heading_in_another_script_leads_to_it(tmp_path: Path) -> None:
+    """The sanitiser writes a link's id percent-encoded and pandoc matched it to the ids
+    as written: a link to a heading in Chinese (any script but Latin) led nowhere."""
+    files = {
+        "Setup.md": note_text("Setup", "## 准备工作\n\n先烧水。\n\n## Plain part\n\nWords.\n"),
+        "Usage.md": note_text(
+            "Usage", "见 [[Setup#准备工作|准备]] 和 [[Setup#Plain part|plain]]。\n"
+        ),
+    }
+    root = tmp_path / "vault"
+    root.mkdir()
+    for name, text in files.items():
+        (root / name).write_text(text, encoding="utf-8")
+    (root / "notepress.toml").write_text(
+        '[site]\ntitle = "T"\nurl = "https://ex.org/"\nauthor = "A"\n\n'
+        '[targets.book]\nexporter = "epub"\ngroup = "none"\n',
+        encoding="utf-8",
+    )
+    built = build_target(root, "book", tmp_path / "out")
+    assert _broken_links(built) == []
+    (page,) = [
+        name
+        for name, tree in built.pages().items()
+        if "准备" in "".join(tree.itertext())
+        and any("".join(a.itertext()) == "准备" for a in tree.iter(f"{XHTML}a"))
+    ]
+    href = _link(built, page, "准备").get("href") or ""
+    assert "#" in href and unquote(href).endswith("-准备工作")
+    assert epubcheck(built.path) == []
+
+
 def _link(built: Built, page: str, text: str) -> ET.Element:
     for element in built.pages()[page].iter(f"{XHTML}a"):
         if "".join(element.itertext()) == text:

@@ -23,6 +23,7 @@ import html
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+from urllib.parse import unquote
 
 import orjson
 
@@ -130,6 +131,7 @@ def book_document(
             left.append(index)
     if left:
         read = read_html("<body>\n" + "".join(sections[i] for i in left) + "</body>\n")
+        _link_targets_decoded(read["blocks"])
         cut = _cut(read["blocks"], [sections[i] for i in left])
         for index, blocks in zip(left, cut, strict=True):
             chapters[index] = blocks
@@ -527,10 +529,30 @@ class _Reader:
             raise _NotConvertible("anchor")
         _only_attributes(element, ("href", "title", "id", "class"))
         attr = _attr(element, skip=("href", "title"))
-        target = [element.get("href", ""), element.get("title", "")]
+        target = [_decoded(element.get("href", "")), element.get("title", "")]
         return _extracted(
             self.inlines(element), lambda inner: {"t": "Link", "c": [attr, inner, target]}
         )
+
+
+def _decoded(href: str) -> str:
+    """A link inside the book with its id as the element has it: the sanitiser writes the
+    fragment percent-encoded (``#n1-%E5%AE%89``), pandoc matches it to the ids it moves
+    between chapters as written, so a link to a heading in any other script than Latin led
+    nowhere."""
+    return "#" + unquote(href[1:]) if href.startswith("#") and "%" in href else href
+
+
+def _link_targets_decoded(blocks: Any) -> None:
+    """:func:`_decoded` on every link of the blocks pandoc read (in place)."""
+    if isinstance(blocks, list):
+        for item in blocks:
+            _link_targets_decoded(item)
+    elif isinstance(blocks, dict):
+        if blocks.get("t") == "Link" and isinstance(blocks.get("c"), list):
+            target = blocks["c"][2]
+            target[0] = _decoded(target[0])
+        _link_targets_decoded(blocks.get("c"))
 
 
 # pieces ------------------------------------------------------------------------------------

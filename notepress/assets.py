@@ -43,6 +43,7 @@ from urllib.parse import unquote, unquote_to_bytes, urlsplit
 from .errors import NotepressError
 from .links import anchor_missing, link_path, note_address
 from .model import Note, Problem, Severity
+from .slugs import heading_slug
 
 # lxml and tinycss2 are imported inside the functions that parse: every command loads this
 # module, and most never read an SVG, a stylesheet or a note's raw HTML.
@@ -852,8 +853,10 @@ def _attributes(lower: str) -> Iterator[re.Match[str]]:
 
 
 def _plainly_public(url: str) -> bool:
-    if not url or url.startswith("#"):
+    if not url or url == "#":
         return True
+    if url.startswith("#"):
+        return False  # a link within the note: its part is checked against its headings
     if url[:4].lower() == "www.":
         url = "http://" + url
     try:
@@ -882,7 +885,18 @@ def _frame_problem(note: Note) -> Problem | None:
 
 def _anchor_problem(written: str, note: Note, vault: Any) -> tuple[str, str] | None:
     """The warning of a markdown link to a note whose ``#...`` part names no heading or
-    block of it, as a wikilink's gets: the link leads to the top of the note."""
+    block of it, as a wikilink's gets: the link leads to the top of the note.
+
+    A link within the note (``[x](#part)``, a table of contents written for GitHub) may
+    also name an id of the note's raw HTML; one that names nothing at all was reported only
+    by a book, without its line."""
+    if written.strip().startswith("#"):
+        heading = unquote(written.strip()[1:])
+        if not heading or vault.anchor_for(note, heading) is not None:
+            return None
+        if heading_slug(heading) in raw_html_ids(note.body):
+            return None
+        return anchor_missing(note.path.as_posix(), heading)
     fragment = urlsplit(written.strip()).fragment
     address = link_path(written)  # with ``.md`` or, when no file has the name, without
     if not fragment or address is None:
@@ -896,6 +910,21 @@ def _anchor_problem(written: str, note: Note, vault: Any) -> tuple[str, str] | N
     if target is None or vault.anchor_for(target, heading) is not None:
         return None
     return anchor_missing(target.path.as_posix(), heading)
+
+
+#: An ``id`` or ``name`` attribute of raw HTML, and its value.
+_RAW_ID = re.compile(r"""\s(?:id|name)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+
+
+def raw_html_ids(body: str) -> frozenset[str]:
+    """The ``id`` and ``name`` values of raw HTML in ``body``, which a link within the note
+    (``#intro``) may name."""
+    if "=" not in body:
+        return frozenset()
+    return frozenset(
+        next(value for value in found.groups() if value is not None)
+        for found in _RAW_ID.finditer(body)
+    )
 
 
 def reference_problems(note: Note, vault: Any) -> list[Problem]:

@@ -331,6 +331,29 @@ def test_what_the_check_says_of_a_path_link_is_what_the_render_writes() -> None:
         assert (line in warned) == (href is None), url
 
 
+def test_a_link_within_the_note_to_no_heading_is_said_at_load_and_leads_to_its_top() -> None:
+    """A table of contents written for GitHub (``[Part](#part)`` beside ``## 2. Part``)
+    named nothing: ``check`` said nothing, the book's link led nowhere and only the book's
+    build warned, without a line.  A raw HTML id is a fine target."""
+    body = (
+        "[gone](#second-part) [slug](#2-second-part) [spot](#spot)\n\n"
+        '## 2. Second part\n\nWords <span id="spot">here</span>.\n'
+    )
+    note = make_note(FIXTURE_PATH, body)
+    vault = vault_with(note)
+    found = [(p.code, p.message) for p in reference_problems(note, vault)]
+    assert found == [
+        (
+            "link-heading-missing",
+            "notes/Fixture Note.md has no heading 'second-part'; the link leads to the note",
+        )
+    ]
+    html = render_note(note, vault, DocumentLinks({"230306FX01"})).html
+    assert '<a href="#n230306FX01">gone</a>' in html
+    assert '<a href="#n230306FX01-2-second-part">slug</a>' in html
+    assert '<a href="#n230306FX01-spot">spot</a>' in html  # the book gives the span that id
+
+
 # --- embeds ----------------------------------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
-from ..assets import IMAGE_SUFFIXES, is_public_url, local_target
+from ..assets import IMAGE_SUFFIXES, is_public_url, local_target, raw_html_ids
 from ..budget import BudgetExceeded, cpu_budget, too_slow
 from ..errors import NoteRenderError  # in the error tree; still importable from here
 from ..links import WIKILINK_RE, embed_part_message, parse_wikilink
@@ -647,8 +647,13 @@ class _RenderContext:
         if not self.linkable(target):
             return None
         anchor = self.anchor_for(target, heading) if heading else None
-        if anchor is None and heading and raw_id:
-            anchor = heading_slug(heading)
+        if (
+            anchor is None
+            and heading
+            and raw_id
+            and heading_slug(heading) in raw_html_ids(target.body)
+        ):
+            anchor = heading_slug(heading)  # else the note's top, as the check warned
         href = self.style.note_href(target, anchor)
         self.read("href", [target.path.as_posix(), anchor], href)
         if href is not None:

@@ -7,7 +7,7 @@ as an address no public output may show, its text would give way to a notice and
 about a private address.
 
 A bare URL ends before CJK or fullwidth punctuation (an ideographic full stop or comma, a
-fullwidth comma or parenthesis).  Chinese and Japanese prose puts no space after a URL, and
+fullwidth comma or parenthesis) and before a no-break or ideographic space.  Chinese and Japanese prose puts no space after a URL, and
 the rule ran on to the next space, taking the rest of the sentence into the address: a link
 to a page that does not exist, and when the address was a local one
 (``http://localhost:3000/`` then a fullwidth comma and the words) the whole sentence gave
@@ -27,8 +27,10 @@ from markdown_it.token import Token
 __all__ = ["autolinks_plugin"]
 
 _SCHEME_ONLY = frozenset({"http://", "https://"})
-#: Where a bare URL ends: a space, or CJK or fullwidth punctuation.
+#: Where a bare URL ends: a space (a no-break or an ideographic one too, which the rule
+#: reads as part of the URL), or CJK or fullwidth punctuation.
 _URL_END = re.compile(r"[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]")
+_ASCII_SPACES = frozenset(" \t\n\r\f\v")
 #: The GFM rules that read a bare URL to its end.
 _BARE_URL_RULES = ("gfm_autolink_www", "gfm_autolink_protocol")
 
@@ -49,8 +51,8 @@ def _ending_at_wide_punctuation(rule: InlineRule) -> InlineRule:
 
     def bounded(state: StateInline, silent: bool) -> bool:
         end = _URL_END.search(state.src, state.pos, state.posMax)
-        if end is None or end.group().isspace():
-            return rule(state, silent)
+        if end is None or end.group() in _ASCII_SPACES:
+            return rule(state, silent)  # the rule ends a URL there itself
         limit = state.posMax
         state.posMax = end.start()
         try:

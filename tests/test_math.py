@@ -36,6 +36,7 @@ from notepress.markdown.math import (
     to_mathml,
     to_svg,
 )
+from notepress.markdown.mathparagraph import odd_doubles
 from notepress.markdown.sanitize import sanitize
 from tests.conftest import note_text, write_vault
 from tests.test_epub import epubcheck
@@ -514,6 +515,15 @@ def test_inline_formulas_side_by_side_open_no_display_formula() -> None:
     assert [h[1] for h in note.headings] == ["First part", "Second part"]
     # The lone ``$$`` of the last item is still an opener nothing closes, and said so.
     assert [p.code for p in note.problems if p.code.startswith("math-")] == ["math-unpaired"]
+
+
+def test_reading_formulas_side_by_side_is_linear_on_a_long_line() -> None:
+    """A line of inline formulas side by side with one closing ``$`` at its end: looking
+    ahead for a closer at each ``$$`` took quadratic time (8,000 of them: 12 s).  The limit
+    is CPU time, far above a linear read of 1,000,000 characters (a fraction of a second)."""
+    line = "$a" + "$$b" * 333_333 + "$"
+    with cpu_budget(10.0):
+        assert not odd_doubles(line)
 
 
 def test_a_dollar_pair_no_other_closes_is_reported_on_its_line() -> None:

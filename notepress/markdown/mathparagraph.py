@@ -70,35 +70,33 @@ def _display_doubles(text: str) -> int:
     may use ``$\\space$$\\space$`` as a spacer), the ``$$`` closes one and opens the other,
     as the inline rule reads it: counted as a display delimiter, it made the paragraph run
     on to the next odd line, taking the headings and lists between as its text.  Any other
-    ``$$`` counts, as before.
+    ``$$`` counts, as before.  One pass over the dollars, so a line of thousands of them
+    costs its length.
     """
+    found = [match.span() for match in _DOLLARS.finditer(text)]
+    # The last single ``$`` that can close an inline formula (not after a space): a ``$$``
+    # joins two formulas only if one closes the second after it.
+    last_closer = max(
+        (
+            start
+            for start, end in found
+            if end - start == 1 and start and not text[start - 1].isspace()
+        ),
+        default=-1,
+    )
     count, inside = 0, False  # inside: after a single ``$`` that opened an inline formula
-    for found in _DOLLARS.finditer(text):
-        start, end = found.span()
+    for start, end in found:
         before = text[start - 1] if start else " "
         after = text[end] if end < len(text) else " "
         if end - start == 1:
             # A ``$`` after a space closes nothing; one before a space opens nothing.
             inside = before.isspace() if inside else not after.isspace()
             continue
-        if (
-            inside
-            and not before.isspace()
-            and not after.isspace()
-            and _closes_inline(text, end + 1)
-        ):
+        if inside and not before.isspace() and not after.isspace() and last_closer > end:
             continue  # ``$a$$b$``: inside stays true, for the second formula
         count += 1
         inside = False
     return count
-
-
-def _closes_inline(text: str, start: int) -> bool:
-    """Whether a single ``$`` after a character that is not a space follows ``start``."""
-    for found in _DOLLARS.finditer(text, start):
-        if found.end() - found.start() == 1 and not text[found.start() - 1].isspace():
-            return True
-    return False
 
 
 def _odd(state: StateBlock, line: int) -> bool:

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ..markdown.memo import STYLE_READS, Reads, json_bytes, replay
+from ..markdown.memo import STYLE_READS, Reads, replay
 from ..model import Note
+from ..plainjson import json_bytes
 from .codec import Uncacheable, canonical, fingerprint, rendered_from_data, rendered_to_data
 from .shape import SHAPED_READS
 

@@ -40,7 +40,6 @@ __all__ = [
     "current_memo",
     "face",
     "file_state",
-    "json_bytes",
     "memo_installed",
     "mermaid_identity",
     "render_count",

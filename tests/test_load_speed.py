@@ -403,3 +403,15 @@ def test_the_reference_look_is_linear_on_long_runs_of_its_markers(unit: str) -> 
 
     with cpu_budget(10.0):
         _needs_parse("<p>" + unit * (2_000_000 // len(unit)))
+
+
+@pytest.mark.parametrize("unit", ["a:", "http:", "www."])
+def test_bare_url_rules_are_linear_on_a_long_line_of_their_markers(unit: str) -> None:
+    """Every inline rule is tried at each ``:`` and ``www.``: the protocol rule searched the
+    whole text before each ``:`` (40,000 colons on one line: 45 s).  The limit is CPU time,
+    far above a linear parse of these 200,000 characters (under a second)."""
+    from notepress.budget import cpu_budget
+
+    text = unit * (200_000 // len(unit))
+    with cpu_budget(10.0):
+        create_parser().parse(text)

@@ -326,9 +326,11 @@ def _body_problems(outline: Outline, report: _Collector, macros: TexMacros) -> N
     if outline.hidden_from is not None:
         report.warn(
             "comments-hid-rest",
-            "the %% comments from this line on are too tangled with code to tell apart, so "
-            "the rest of the note is hidden to keep them private; close each comment on the "
-            "line it opens, or keep %% out of code",
+            "the %% comments from this line on could not all be told apart from code: each "
+            "comment that may change what is code after it (one around a code block, or "
+            "glued to its words) makes the note be read again, and this note has more than "
+            "its size allows, so the rest of it is hidden to keep them private; split the "
+            "note, or write such comments as whole lines between blank lines",
             line=outline.hidden_from,
         )
     for line, count in outline.dropped_cells:

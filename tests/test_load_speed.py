@@ -126,7 +126,6 @@ def test_comments_taken_together_are_cut_as_one_parse_after_each_would_cut_them(
     fast = comments.hide_comments(text, _code_of)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(comments, "_inert", lambda *args: False)
-        patch.setattr(comments, "_MAX_ROUNDS", 10_000)
         patch.setattr(comments, "_ROUNDS", 10_000)
         assert fast == comments.hide_comments(text, _code_of)
 

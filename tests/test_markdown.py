@@ -446,20 +446,51 @@ def test_comments_alone_on_their_lines_are_all_settled_however_many() -> None:
     assert "The end stays." in html and "REMARK" not in html
 
 
-def test_comments_too_tangled_to_settle_hide_the_rest_and_say_so() -> None:
+def test_comments_too_tangled_to_settle_hide_the_rest_and_say_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Each comment glued to its words costs a parse; past the rounds a note's size allows,
     the rest of the note is hidden (private text stays private), with a warning on the line
     it starts from: public text is never lost in silence."""
     body = "Code `x` here.\n\n" + "".join(f"w{i}%%SECRET {i}%%t\n\n" for i in range(80))
     body += "The end.\n"
+    # The characters this note may have parsed again: 20 rounds of its size (give or take
+    # the line ending the parser adds).
+    rounds = 20
+    monkeypatch.setattr(comments, "_ROUND_CHARACTERS", rounds * len(body) + 100)
     note = _comment_note(body)
     (hid,) = [p for p in note.problems if p.code == "comments-hid-rest"]
     assert hid.severity is Severity.WARNING
+    assert "more than its size allows" in hid.message
     # Body line 1 is file line 6; the first comment is on body line 3, one every two lines.
-    assert hid.line == 6 + 2 + 2 * comments._MAX_ROUNDS
+    assert hid.line == 6 + 2 + 2 * rounds
     html = render(body).html
-    assert "w0" in html and f"w{comments._MAX_ROUNDS - 1}" in html
+    assert "w0" in html and f"w{rounds - 1}" in html
     assert "SECRET" not in html and "The end." not in html
+
+
+def _annotations(count: int) -> str:
+    """Highlights as an annotation plugin writes them: a quote holding a comment around a
+    fenced block of data, comments glued to the highlighted words, and a block id."""
+    return "".join(
+        f'>%%\n>```annotation-json\n>{{"n": {i}}}\n>```\n>%%\n'
+        f">*%%BEFORE%%lead words%%MARK%% ==marked words {i}== %%AFTER%%tail words*\n"
+        f">%%LINK%%[[#^mark{i}|open]]\n>%%NOTE%%\n>\n>%%TAGS%%\n>\n^mark{i}\n\n"
+        for i in range(count)
+    )
+
+
+def test_many_annotations_with_comments_around_code_are_all_read() -> None:
+    """Some seven rounds of parsing a highlight: a note of 25 was cut after its tenth, the
+    rest hidden, when the rounds were a fixed count rather than the note's size's."""
+    body = _annotations(25) + "\nThe closing words.\n"
+    note = _comment_note(body)
+    assert not any(p.code == "comments-hid-rest" for p in note.problems)
+    html = render(body).html
+    assert "marked words 0" in html and "marked words 24" in html
+    assert "The closing words." in html
+    for private in ("annotation-json", "BEFORE", "MARK%", "AFTER", "LINK", "NOTE", "TAGS"):
+        assert private not in html
 
 
 @pytest.mark.parametrize(

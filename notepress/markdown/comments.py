@@ -89,11 +89,14 @@ _NESTED = "notepress.comments.nested"
 _CODES = "notepress.comments.codes"
 _MARKER = "%%"
 #: Parses spent on one note before the last resort: as many as keep the work within
-#: :data:`_ROUND_CHARACTERS` characters parsed, between these two counts.
+#: :data:`_ROUND_CHARACTERS` characters parsed, and at least :data:`_ROUNDS`.  A round
+#: follows each comment that may change what is code after it, so a note of annotations
+#: (a comment around a fenced block and half a dozen inline ones per highlight, as an
+#: annotation plugin writes them) takes some seven a highlight: a fixed count of rounds
+#: would hide the rest of a note after its tenth highlight however small the note.
 _ROUNDS = 4
-_MAX_ROUNDS = 64
-#: Characters parsed again, over all rounds, that a note may cost before the last resort:
-#: a 30 KB note gets the 64 rounds, a 1 MB one the 4.
+#: Characters parsed again, over all rounds, that a note may cost before the last resort
+#: (about two seconds of CPU): a 4 KB note gets 500 rounds, a 1 MB one the 4.
 _ROUND_CHARACTERS = 2_000_000
 #: What an inert comment may hold: nothing that starts code, a link, HTML, an escape or a cell.
 _INERT_CONTENT = re.compile(r"(?:[\w .,;:?!*=~#+/@^{}-]|\[\[[\w .,:#@-]*\]\])*")
@@ -262,7 +265,7 @@ def _hide(text: str, code_of: CodeOf) -> tuple[str, _Hidden]:
     """:func:`hide_comments`, and what of the note's text was hidden beyond its comments,
     for a warning: public text hidden is a loss the writer must hear of."""
     settled = 0  # decisions before this offset are final
-    rounds = min(_MAX_ROUNDS, max(_ROUNDS, _ROUND_CHARACTERS // max(len(text), 1)))
+    rounds = max(_ROUNDS, _ROUND_CHARACTERS // max(len(text), 1))
     unclosed = None
     for _ in range(rounds):
         if _MARKER not in text[settled:]:

@@ -1200,4 +1200,7 @@ def test_a_formula_pandoc_cannot_write_is_named_by_its_note_and_line(
         ("epub-math", "gauge.md", lines["gauge.md"]),
         ("epub-math", "quote.md", quoted),
     ], [str(p) for p in result.problems]
+    # Quoted up to its first line break, as pandoc quotes it, and said to go on.
+    (multi,) = [p for p in result.problems if (p.path, p.line) == ("ledger.md", opening)]
+    assert "the formula $\\begin{align} ... as MathML" in multi.message
     assert not [p for p in result.problems if p.code == "epub-pandoc"]

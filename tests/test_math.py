@@ -278,6 +278,18 @@ def test_a_commutative_diagram_is_refused_not_drawn_as_its_source() -> None:
     assert "(commutative diagrams (amscd's CD) are drawn by no converter here)" in (problem.message)
 
 
+def _book_page(tmp_path: Path, title: str, body: str, marker: bytes) -> bytes:
+    """The page of a one-note book holding ``marker``; the build must report nothing."""
+    files = {f"{title}.md": note_text(title, body, note_id="230306MA02")}
+    config = CONFIG.split("[targets.feed]")[0] + '[targets.book]\nexporter = "epub"\n'
+    root = write_vault(tmp_path / "vault", files, config)
+    report = notepress.load_project(root).build()
+    assert [str(p) for p in report.all_problems()] == []
+    (target,) = report.targets
+    with zipfile.ZipFile(next(p for p in target.files if p.suffix == ".epub")) as archive:
+        return next(archive.read(n) for n in archive.namelist() if marker in archive.read(n))
+
+
 def test_a_book_draws_mathjax_spaces_and_sets(tmp_path: Path) -> None:
     """pandoc's reader refuses ``\\space`` and the braket extension's ``\\set``, which
     Obsidian's MathJax draws: the book showed their TeX (a vault that spaces lines with
@@ -286,16 +298,29 @@ def test_a_book_draws_mathjax_spaces_and_sets(tmp_path: Path) -> None:
         "A gap $\\space$ then $\\frac{work \\space done}{t}$ and "
         "$\\set{x | x > 0}$ and $\\Set{y}$.\n"
     )
-    files = {"Gaps.md": note_text("Gaps", body, note_id="230306MA02")}
-    config = CONFIG.split("[targets.feed]")[0] + '[targets.book]\nexporter = "epub"\n'
-    root = write_vault(tmp_path / "vault", files, config)
-    report = notepress.load_project(root).build()
-    assert [str(p) for p in report.all_problems()] == []
-    (target,) = report.targets
-    with zipfile.ZipFile(next(p for p in target.files if p.suffix == ".epub")) as archive:
-        page = next(archive.read(n) for n in archive.namelist() if b"A gap" in archive.read(n))
+    page = _book_page(tmp_path, "Gaps", body, b"A gap")
     assert len(list(ET.fromstring(page).iter(f"{MATHML}math"))) == 4
     assert b"\\set" not in page and b"math-tex" not in page
+
+
+def test_a_book_draws_formulas_sized_the_mathjax_way(tmp_path: Path) -> None:
+    """MathJax takes the text sizes (``\\large``...) in a formula and the converter here
+    draws them; pandoc refused every such formula, and the book showed its TeX (851 in one
+    vault).  The book draws them at their normal size; a row's end before the letters
+    ``large`` is no size."""
+    body = (
+        "Big $\\large a + b$ and $\\small c$, $\\Huge{d}$.\n\n"
+        "$$\n\\Large\n\\sum_{i=1}^{n} i\n$$\n\n"
+        "$$\na \\\\large\n$$\n"
+    )
+    page = _book_page(tmp_path, "Sizes", body, b"Big")
+    formulas = list(ET.fromstring(page).iter(f"{MATHML}math"))
+    assert len(formulas) == 5 and b"math-tex" not in page
+    # The row's end kept, the letters after it too.
+    assert "large" in "".join(formulas[-1].itertext())
+    # The feed's converter still draws the size, the formula as written in its alttext.
+    html = render("$\\large a$\n").html
+    assert "mathsize" in html and 'alttext="\\large a"' in html
 
 
 def test_the_warning_names_the_commands_no_converter_knows() -> None:

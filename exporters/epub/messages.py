@@ -99,7 +99,8 @@ def _formula(
         found = needle.search(body, start if index == first else 0)
         if found is not None:
             after[key] = (index, found.start() + 1)
-            written = f"${tex}$" if whole else f"${tex}"
+            # pandoc quotes a formula of several lines up to its first line break.
+            written = f"${tex}$" if whole else f"${tex} ..."
             shown = written if len(written) <= _SHOWN else written[: _SHOWN - 3] + "..."
             line = notes[index].body_line + body.count("\n", 0, found.start())
             return notes[index], line, shown

@@ -516,13 +516,32 @@ def to_mathml(tex: str, display: bool, alt: str | None = None) -> str | None:
     annotation = ElementTree.SubElement(
         semantics, f"{{{_MATHML}}}annotation", {"encoding": "application/x-tex"}
     )
-    annotation.text = tex
+    annotation.text = _without_sizes(tex)
     root[:] = [semantics]
     for element in root.iter():  # written unprefixed, as HTML holds MathML
         element.tag = element.tag.rpartition("}")[2]
     root.set("xmlns", _MATHML)
     root.set("alttext", tex if alt is None else alt)
     return ElementTree.tostring(root, encoding="unicode", short_empty_elements=False)
+
+
+#: MathJax's size commands (``\\large``...), which standard TeX has for text alone; and a
+#: row's end, kept as it is (``\\\\large`` ends a row, then writes the letters "large").
+_SIZES = re.compile(
+    r"\\\\|\\(?:tiny|scriptsize|footnotesize|small|normalsize|large|Large|LARGE|huge|Huge)"
+    r"(?![A-Za-z])[ \t\n]*"
+)
+_SIZE_WORDS = ("tiny", "size", "small", "arge", "ARGE", "uge")
+
+
+def _without_sizes(tex: str) -> str:
+    """``tex`` for the annotation, without MathJax's size commands: the converter here
+    draws them (``mathsize``), but a TeX reader without them, a book's pandoc, refused the
+    whole formula and showed its TeX (851 formulas of one vault that sizes its displays);
+    it now shows the formula at its normal size."""
+    if not any(word in tex for word in _SIZE_WORDS):
+        return tex
+    return _SIZES.sub(lambda found: found.group(0) if found.group(0) == "\\\\" else "", tex)
 
 
 #: What decides whether a ``\\`` is outside every group and environment.

@@ -465,8 +465,22 @@ def test_a_formula_written_straight_under_a_line_of_text_is_display_math(
         ("The sum $$\na\n+ b\n- c_{1} + d_{2}\n$$ holds.\n", ["\na\n+ b\n- c_{1} + d_{2}\n"]),
         ("- an item with $$\n  x\n  = y\n  $$ inside.\n", ["\nx\n= y\n"]),
         ("> Quoted $$\n> m\n> $$ and on.\n", ["\nm\n"]),
+        # A callout's lines written without ``>``: the quote ended at ``$$Then``, and its
+        # formulas and words changed places.
+        (
+            ">[!note]\nSuppose $$\na < b\n$$Then it holds: $$\nc = a + b\n$$and so on.\n",
+            ["\na < b\n", "\nc = a + b\n"],
+        ),
+        ("> Quoted $$\nm\n- c\n$$ and on.\n", ["\nm\n- c\n"]),
     ],
-    ids=["two-in-one-paragraph", "list-markers-in-tex", "in-a-list-item", "in-a-quote"],
+    ids=[
+        "two-in-one-paragraph",
+        "list-markers-in-tex",
+        "in-a-list-item",
+        "in-a-quote",
+        "in-a-callout-without-markers",
+        "in-a-quote-without-markers",
+    ],
 )
 def test_display_math_opened_inside_a_paragraph_closes_at_its_next_dollars(
     body: str, tex: list[str]
@@ -480,6 +494,15 @@ def test_display_math_opened_inside_a_paragraph_closes_at_its_next_dollars(
     assert rendered.html.count("<math") == len(tex) and "$$" not in rendered.html
     assert "<li>" not in rendered.html.replace("<li>an item", "") and "<h" not in rendered.html
     assert [p for p in make_note("notes/a.md", body).problems if p.code == "math-invalid"] == []
+
+
+def test_a_quote_line_without_its_marker_after_a_closed_formula_still_ends_the_quote() -> None:
+    """Only the lines inside a formula keep a quote going: after it closes, a line without
+    ``>`` that starts a block ends the quote, as markdown reads it."""
+    html = render("> [!note]\n> Seen $$\nm\n$$ here.\n- an item after\n").html
+    quote, _, after = html.partition("</div>")
+    assert "<math" in quote and "here." in quote
+    assert "<li>an item after</li>" in after
 
 
 @pytest.mark.parametrize(

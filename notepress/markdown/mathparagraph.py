@@ -24,6 +24,7 @@ items each with a stray ``$$`` costs a linear pass, not one per item.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -39,6 +40,8 @@ _SCAN = "notepress_math_paragraph_scan"
 
 def math_paragraph_plugin(md: MarkdownIt) -> None:
     md.block.ruler.at("paragraph", _paragraph)
+    (quote,) = [rule for rule in md.block.ruler.__rules__ if rule.name == "blockquote"]
+    md.block.ruler.at("blockquote", _quote_keeping_formulas(quote.fn), {"alt": quote.alt})
 
 
 @dataclass
@@ -160,3 +163,67 @@ def _paragraph(state: StateBlock, start_line: int, end_line: int, silent: bool) 
     state.push("paragraph_close", "p", -1)
     state.parentType = parent
     return True
+
+
+BlockRule = Callable[[StateBlock, int, int, bool], bool]
+
+
+def _quote_keeping_formulas(quote: BlockRule) -> BlockRule:
+    """markdown-it's quote rule, whose lazy lines (written without ``>``, as a callout's
+    often are) inside a formula its paragraph opened never end the quote.
+
+    The quote decides where it ends before its paragraph is read: a lazy line that could
+    start a block (``$$Then ... $$``, ``- x``) ended it, so a callout written::
+
+        >[!note]
+        Suppose that $$
+        a < b
+        $$Then it holds: $$
+        c = a + b
+        $$and so on.
+
+    lost its text from the third line on, and its formulas and words changed places.  For
+    the quote's scan, such lines read as indented like code (which no block interrupts, so
+    they stay lazy lines of its paragraph); the paragraph rule then keeps the formulas
+    whole, as it does outside a quote.
+    """
+
+    def keeping(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        lines = [] if silent else _inside_formulas(state, start_line, end_line)
+        if not lines:
+            return quote(state, start_line, end_line, silent)
+        counts = [state.sCount[line] for line in lines]
+        for line in lines:
+            state.sCount[line] = state.blkIndent + 4
+        try:
+            return quote(state, start_line, end_line, silent)
+        finally:
+            for line, count in zip(lines, counts, strict=True):
+                state.sCount[line] = count
+
+    return keeping
+
+
+def _inside_formulas(state: StateBlock, start_line: int, end_line: int) -> list[int]:
+    """The lines without ``>`` of the quote at ``start_line`` (up to a blank line) that lie
+    inside a formula opened above them in the same paragraph and closed on them or below.
+
+    The lines up to the blank line are read once, as the quote's own scan reads them."""
+    inside: list[int] = []
+    lazy: list[int] = []  # lines without ``>`` since the formula opened
+    opened = False
+    for line in range(start_line, end_line):
+        text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+        if not text:
+            break  # a blank line ends the quote
+        marked = text.startswith(">") and state.sCount[line] - state.blkIndent < 4
+        if marked and not text.lstrip("> \t"):
+            opened, lazy = False, []  # an empty quote line ends the paragraph
+            continue
+        if opened and not marked:
+            lazy.append(line)
+        if "$$" in text and odd_doubles(text):
+            if opened:
+                inside += lazy
+            opened, lazy = not opened, []
+    return inside

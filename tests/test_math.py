@@ -515,8 +515,20 @@ def test_a_quote_line_without_its_marker_after_a_closed_formula_still_ends_the_q
             ["because", "<li>one</li>", "<li>two</li>", "So"],
         ),
         ("> $$\n> m\n> $$ then on\n> more words\n", ["\nm\n"], ["then on<br>\nmore words"]),
+        # The closing line opens the next formula at its end: ended at its last ``$$``, the
+        # first formula took the words as TeX and the second showed as text.
+        (
+            "Relation:\n$$\nx = 1\n$$ then plain words.$$\ny = 2\n$$After it.\n",
+            ["\nx = 1\n", "\ny = 2\n"],
+            ["then plain words.", "After it."],
+        ),
     ],
-    ids=["two-on-one-line", "words-after-the-closing-dollars", "in-a-quote"],
+    ids=[
+        "two-on-one-line",
+        "words-after-the-closing-dollars",
+        "in-a-quote",
+        "closing-line-opens-the-next",
+    ],
 )
 def test_a_line_starting_with_dollars_ends_its_formula_at_the_next_dollars(
     body: str, tex: list[str], words: list[str]

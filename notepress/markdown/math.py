@@ -204,11 +204,15 @@ def _display_block(state: StateBlock, start_line: int, end_line: int, silent: bo
             return False
         last = found
         closing = src[state.bMarks[last] : state.eMarks[last]].rstrip()
-        if not closing.endswith("$$"):
-            # ``$$ because ...``: words follow the formula on its closing line, and the
-            # paragraph rule keeps them with it, as Obsidian does (:mod:`.mathparagraph`).
+        # The formula ends at the line's first ``$$``, as Obsidian pairs them in order.
+        double = _UNESCAPED_DOUBLE.search(closing)
+        if double is None or closing[double.end() :].strip():
+            # ``$$ because ...``: words follow the formula on its closing line (and may
+            # open the next, ``$$ then $y$ holds: $$``), and the paragraph rule keeps them
+            # with it, as Obsidian does (:mod:`.mathparagraph`).  Ended at the last ``$$``,
+            # the block took the words as TeX and left the next formula as text.
             return False
-        stop = state.bMarks[last] + len(closing) - 2
+        stop = state.bMarks[last] + double.start()
     if silent:
         return True
     state.line = last + 1

@@ -249,6 +249,7 @@ def test_math_inside_the_words_of_a_formula_is_math() -> None:
         r"\frac{work \space done}{time \space spent} + a \thinspace b \negthinspace c",
         r"\begin{alignat}{2} u &= v & w &= z \end{alignat}",
         r"\begin{alignedat}{2} u &= v & w &= z \end{alignedat}",
+        r"t_{n} = \text{<END>} + \textbf{a > b}",  # brackets in text: copied raw into XML
     ],
 )
 def test_tex_mathjax_reads_that_the_converter_refused_is_math(tex: str) -> None:
@@ -259,6 +260,12 @@ def test_tex_mathjax_reads_that_the_converter_refused_is_math(tex: str) -> None:
     assert not [
         p for p in make_note("notes/a.md", f"$${tex}$$\n").problems if p.code == "math-invalid"
     ]
+
+
+def test_brackets_in_a_formulas_text_are_its_words() -> None:
+    html = render("$t = \\text{<END>}$\n").html
+    (text,) = ET.fromstring(html.removeprefix("<p>").removesuffix("</p>\n")).iter(f"{MATHML}mtext")
+    assert text.text == "<END>"
 
 
 def test_the_column_pairs_of_alignat_are_no_cell() -> None:

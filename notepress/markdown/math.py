@@ -115,7 +115,7 @@ _BIG_OPERATOR_BELOW = re.compile(
     r"(?![A-Za-z])(\s*)(?=_)"
 )
 #: A command that sets its argument as words, inside which MathJax reads ``$...$`` as math.
-_TEXT_OPEN = re.compile(r"\\(?:text|textrm|textit|textbf|textsf|texttt|mbox)\s*\{")
+_TEXT_OPEN = re.compile(r"\\(?:text|textrm|textit|textbf|textsf|texttt|textnormal|mbox|hbox)\s*\{")
 _UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 _BRACE = re.compile(r"(?<!\\)[{}]")
 #: ``\lbrace`` and ``\rbrace``, which are ``\{`` and ``\}``: latex2mathml reads them alone
@@ -685,6 +685,8 @@ def _as_converters_read(tex: str) -> str:
         tex = _OPERATORS_RE.sub(r"\\operatorname{\1}", tex)
     if "$" in tex:
         tex = _math_in_text(tex)
+    if ("<" in tex or ">" in tex) and "\\" in tex:
+        tex = _angles_in_text(tex)
     if "brace" in tex:
         tex = _NAMED_BRACES.sub(lambda found: _BRACES[found.group(1)], tex)
     if "\\over" in tex:
@@ -718,6 +720,26 @@ def _math_in_text(tex: str) -> str:
             for index, part in enumerate(parts)
         )
         done = close + 1
+    out.append(tex[done:])
+    return "".join(out)
+
+
+def _angles_in_text(tex: str) -> str:
+    """Each ``\\text{...}`` with ``<`` or ``>`` written as the entities latex2mathml
+    writes out for them: it copies a text group's characters into its XML as they are
+    (``<mtext><END></mtext>``), so ``\\text{<END>}`` failed to convert in every output."""
+    out, done = [], 0
+    for found in _TEXT_OPEN.finditer(tex):
+        if found.start() < done:
+            continue  # inside a text group already written out
+        close = _group_end(tex, found.end())
+        if close is None:
+            break
+        words = tex[found.end() : close]
+        if "<" in words or ">" in words:
+            words = words.replace("<", "&lt;").replace(">", "&gt;")
+            out.append(tex[done : found.end()] + words)
+            done = close
     out.append(tex[done:])
     return "".join(out)
 

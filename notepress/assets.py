@@ -378,7 +378,7 @@ def svg_is_safe(data: bytes) -> bool:
             continue  # a comment
         if element.tag.startswith(_XINCLUDE):
             return False
-        local = lxml.etree.QName(element).localname.lower()
+        local = _local_name(element)
         if local in _ACTIVE_SVG_ELEMENTS:
             return False
         if local in _ANIMATIONS and "href" in (element.get("attributeName") or "").lower():
@@ -406,21 +406,26 @@ def safe_svg(data: bytes) -> bytes | None:
     """The SVG as an output may carry it, or None when it may carry none of it.
 
     ``data`` itself when :func:`svg_is_safe` accepts it.  Otherwise, when all it would load
-    from elsewhere are the fonts of ``@font-face`` rules in its ``<style>`` elements, the
-    SVG without those rules: its text is drawn in the reader's own face, where refusing it
-    would leave out the whole drawing.  Every Excalidraw export names its hand-drawn fonts
-    on excalidraw.com (or carries them as ``data:font`` files, which a reader would parse);
-    a vault of them lost every drawing.
+    or run are parts a reader does without, the SVG without them:
+
+    * the fonts of ``@font-face`` rules in its ``<style>`` elements: its text is then drawn
+      in the reader's own face.  Every Excalidraw export names its hand-drawn fonts on
+      excalidraw.com (or carries them as ``data:font`` files, which a reader would parse);
+      a vault of them lost every drawing.
+    * a ``<foreignObject>`` (HTML inside the drawing) that a ``<switch>`` offers with a
+      fallback of its own: the reader then draws the fallback, which is what a reader
+      without HTML in SVG draws anyway.  draw.io writes each label so, an HTML ``<div>``
+      and a ``<text>`` beside it; a vault lost every draw.io drawing.
     """
     if svg_is_safe(data):
         return data
-    without = _without_font_files(data)
+    without = _without_outside_parts(data)
     return without if without is not None and svg_is_safe(without) else None
 
 
-def _without_font_files(data: bytes) -> bytes | None:
-    """``data`` with each ``@font-face`` rule that names a font file taken out of its
-    ``<style>`` elements; None when it has none, or is no XML."""
+def _without_outside_parts(data: bytes) -> bytes | None:
+    """``data`` without the parts :func:`safe_svg` may take out; None when it has none of
+    them, or is no XML."""
     import lxml.etree
     import tinycss2
 
@@ -437,9 +442,22 @@ def _without_font_files(data: bytes) -> bytes | None:
                 element.remove(child)
             element.text = tinycss2.serialize(kept)
             changed = True
+    for switch in list(root.iter(f"{{{_SVG_NS}}}switch")):
+        children = [child for child in switch if isinstance(child.tag, str)]
+        foreign = [child for child in children if _local_name(child) == "foreignobject"]
+        if foreign and len(foreign) < len(children):
+            for child in foreign:
+                switch.remove(child)
+            changed = True
     if not changed:
         return None
     return bytes(lxml.etree.tostring(root.getroottree(), encoding="utf-8", xml_declaration=True))
+
+
+def _local_name(element: lxml.etree._Element) -> str:
+    import lxml.etree
+
+    return lxml.etree.QName(element).localname.lower()
 
 
 def _font_file_rule(rule: Any) -> bool:
@@ -1081,7 +1099,10 @@ def copy_attachments(job: Job, paths: Iterable[PurePosixPath], folder: str, effe
             if path.suffix.lower() == ".svg":
                 data = safe_svg(files.read(path))
                 if data is None:
-                    raise AssetError("an SVG with scripts, external references or bad XML")
+                    raise AssetError(
+                        "an SVG with scripts, HTML inside it (foreignObject), external "
+                        "references or bad XML"
+                    )
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
             else:

@@ -57,6 +57,54 @@ def test_a_drawing_that_loads_more_than_fonts_is_still_refused(extra: bytes) -> 
     assert safe_svg(DRAWING.replace(b"</svg>", extra + b"</svg>")) is None
 
 
+#: A diagram in the shape draw.io exports: each label an HTML ``<div>`` in a
+#: ``<foreignObject>``, with a ``<text>`` for readers without HTML in SVG, in a ``<switch>``.
+DIAGRAM = b"""<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"
+ width="160" height="60" viewBox="0 0 160 60">
+  <rect x="1" y="1" width="70" height="40" fill="#dae8fc" stroke="#6c8ebf"/>
+  <switch>
+    <foreignObject x="6" y="12" width="60" height="20"
+     requiredFeatures="http://www.w3.org/TR/SVG11/feature#Extensibility">
+      <div xmlns="http://www.w3.org/1999/xhtml" style="font-size: 12px">queue</div>
+    </foreignObject>
+    <text x="36" y="26" font-size="12px" text-anchor="middle">queue</text>
+  </switch>
+  <switch>
+    <g requiredFeatures="http://www.w3.org/TR/SVG11/feature#Extensibility"/>
+    <a transform="translate(0,-5)" xlink:href="https://diagrams.example.com/help">
+      <text x="50%" y="100%" font-size="10px">Text is not SVG</text>
+    </a>
+  </switch>
+</svg>
+"""
+
+
+def test_a_diagram_is_carried_with_its_labels_as_text() -> None:
+    """Its HTML labels are left out and their ``<text>`` twins drawn, as a reader without
+    HTML in SVG draws them: every draw.io drawing of a vault was left out."""
+    assert not svg_is_safe(DIAGRAM)
+    carried = safe_svg(DIAGRAM)
+    assert carried is not None and svg_is_safe(carried)
+    assert b"foreignObject" not in carried and b"<div" not in carried
+    assert b">queue</text>" in carried and b'<rect x="1"' in carried
+
+
+@pytest.mark.parametrize(
+    "svg",
+    [
+        # HTML with nothing to fall back on.
+        DIAGRAM.replace(b"<switch>", b"<g>", 1).replace(b"</switch>", b"</g>", 1),
+        # A switch whose only choice is HTML.
+        DIAGRAM.replace(b'<text x="36"', b'<!-- <text x="36"', 1).replace(
+            b"queue</text>", b"queue</text> -->", 1
+        ),
+    ],
+    ids=["no-switch", "no-fallback"],
+)
+def test_html_in_a_drawing_without_a_fallback_is_still_refused(svg: bytes) -> None:
+    assert safe_svg(svg) is None
+
+
 def _with_image(svg: bytes, inner: bytes, *, encode: str = "base64") -> bytes:
     if encode == "base64":
         url = "data:image/svg+xml;base64," + base64.b64encode(inner).decode()

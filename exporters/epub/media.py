@@ -137,7 +137,11 @@ class MediaStore:
             carried = safe_svg(data)
             if carried is not None:
                 return Image("image/svg+xml", carried)
-            self.warn("SVG image left out: it has scripts, external references or bad XML", path)
+            self.warn(
+                "SVG image left out: it has scripts, HTML inside it (foreignObject), "
+                "external references or bad XML",
+                path,
+            )
             return None
         image = identify_raster(data)
         if image is None:

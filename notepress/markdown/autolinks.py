@@ -12,6 +12,9 @@ the rule ran on to the next space, taking the rest of the sentence into the addr
 to a page that does not exist, and when the address was a local one
 (``http://localhost:3000/`` then a fullwidth comma and the words) the whole sentence gave
 way to the notice.  Letters of any script still belong to a URL's path (``/wiki/中文``).
+A bare URL also ends before ``[[``: Obsidian reads a wikilink before anything else, so in
+``[[9]](https://a.example/x)[[10]](...)`` (references numbered as wikilinks, each followed by
+its address) the second wikilink is a link of its own, not the end of the first address.
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ __all__ = ["autolinks_plugin"]
 
 _SCHEME_ONLY = frozenset({"http://", "https://"})
 #: Where a bare URL ends: a space (a no-break or an ideographic one too, which the rule
-#: reads as part of the URL), or CJK or fullwidth punctuation.
-_URL_END = re.compile(r"[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]")
+#: reads as part of the URL), CJK or fullwidth punctuation, or a wikilink's ``[[``.
+_URL_END = re.compile(r"[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]|\[\[")
 _ASCII_SPACES = frozenset(" \t\n\r\f\v")
 
 InlineRule = Callable[[StateInline, bool], bool]

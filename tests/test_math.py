@@ -330,6 +330,41 @@ def test_a_book_draws_formulas_sized_the_mathjax_way(tmp_path: Path) -> None:
     assert "mathsize" in html and 'alttext="\\large a"' in html
 
 
+def test_a_book_draws_plain_tex_fractions(tmp_path: Path) -> None:
+    """pandoc has no ``\\over``, which MathJax and the converter here read: the book showed
+    such formulas as TeX (60 of one statistics vault's)."""
+    body = (
+        "Odds $\\pi(x) = {1 \\over Z}$ and $TP \\over (TP + FP)$ and $x^{1 \\over p}$.\n\n"
+        "$$\n\\begin{align}\na &= {b \\over c} \\\\\nd &= \\overline{e}\n\\end{align}\n$$\n"
+    )
+    page = _book_page(tmp_path, "Odds", body, b"<math")
+    formulas = list(ET.fromstring(page).iter(f"{MATHML}math"))
+    assert len(formulas) == 4 and b"math-tex" not in page
+    assert all(list(formula.iter(f"{MATHML}mfrac")) for formula in formulas)
+
+
+@pytest.mark.parametrize(
+    ("tex", "annotated"),
+    [
+        ("{1 \\over 2} + a", "{\\frac{1}{2}} + a"),
+        ("\\overline{x} \\over 2", "\\frac{\\overline{x}}{2}"),
+        # Where the fraction's parts are not the group's (TeX's own groups, rows, cells, a
+        # number), or the braces do not pair, the formula is as written.
+        ("\\left( a \\over b \\right)", None),
+        ("{a \\over b \\over c}", None),
+        ("a \\over b \\tag{1}", None),
+        ("x {a \\over b", None),
+    ],
+)
+def test_the_tex_a_book_reads_has_fractions_written_out(tex: str, annotated: str | None) -> None:
+    (annotation,) = ET.fromstring(
+        render(f"$${tex}$$\n")
+        .html.removeprefix('<div class="math-block">')
+        .removesuffix("</div>\n")
+    ).iter(f"{MATHML}annotation")
+    assert annotation.text == (annotated or tex)
+
+
 def test_the_warning_names_the_commands_no_converter_knows() -> None:
     """A formula using a vault's own commands without a preamble: the warning said only
     that it could not be converted.  A command known but stopped before (after a failing

@@ -520,7 +520,7 @@ def to_mathml(tex: str, display: bool, alt: str | None = None) -> str | None:
     annotation = ElementTree.SubElement(
         semantics, f"{{{_MATHML}}}annotation", {"encoding": "application/x-tex"}
     )
-    annotation.text = _without_sizes(tex)
+    annotation.text = _for_tex_readers(tex)
     root[:] = [semantics]
     for element in root.iter():  # written unprefixed, as HTML holds MathML
         element.tag = element.tag.rpartition("}")[2]
@@ -538,14 +538,85 @@ _SIZES = re.compile(
 _SIZE_WORDS = ("tiny", "size", "small", "arge", "ARGE", "uge")
 
 
-def _without_sizes(tex: str) -> str:
-    """``tex`` for the annotation, without MathJax's size commands: the converter here
-    draws them (``mathsize``), but a TeX reader without them, a book's pandoc, refused the
-    whole formula and showed its TeX (851 formulas of one vault that sizes its displays);
-    it now shows the formula at its normal size."""
-    if not any(word in tex for word in _SIZE_WORDS):
+def _for_tex_readers(tex: str) -> str:
+    """``tex`` for the annotation, which a book's pandoc reads: as standard TeX without
+    what its reader lacks and the converter here draws.
+
+    * MathJax's size commands are left out: pandoc refused the whole formula and showed its
+      TeX (851 formulas of one vault that sizes its displays); it now shows the formula at
+      its normal size.
+    * Plain TeX's fractions, ``{a \\over b}``, are written ``\\frac{a}{b}`` (most of one
+      statistics vault's refused formulas).
+    """
+    if any(word in tex for word in _SIZE_WORDS):
+        tex = _SIZES.sub(lambda found: found.group(0) if found.group(0) == "\\\\" else "", tex)
+    if "\\over" in tex:
+        tex = _over_as_frac(tex)
+    return tex
+
+
+#: A command, a control symbol (``\\{``, ``\\\\``), a brace, or any other character.
+_TEX_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[{}]|[^\\{}]+", re.DOTALL)
+#: What divides a group other than ``\\over``, makes it more than a brace group, or
+#: belongs to the whole formula (its number): a fraction is not written out across them.
+_OVER_BLOCKERS = frozenset(
+    {
+        "&",
+        "\\\\",
+        "\\left",
+        "\\right",
+        "\\middle",
+        "\\begin",
+        "\\end",
+        "\\atop",
+        "\\above",
+        "\\choose",
+        "\\brace",
+        "\\brack",
+        "\\cr",
+        "\\tag",
+        "\\label",
+        "\\notag",
+        "\\nonumber",
+    }
+)
+
+
+def _over_as_frac(tex: str) -> str:
+    """Each brace group (and the formula itself) holding one ``\\over`` as a ``\\frac``
+    of what stands before and after it.  A group that holds more than one, or a cell's or
+    row's end or ``\\left``/``\\right`` beside it (whose own groups would be the
+    fraction's), is left as it is, as is a formula whose braces do not pair."""
+    frames: list[tuple[list[str], list[int], list[bool]]] = [([], [], [False])]
+    for found in _TEX_TOKEN.finditer(tex):
+        token = found.group(0)
+        parts, overs, blocked = frames[-1]
+        if token == "{":
+            frames.append(([], [], [False]))
+        elif token == "}":
+            if len(frames) == 1:
+                return tex
+            frames.pop()
+            frames[-1][0].append("{" + _fraction(parts, overs, blocked[0]) + "}")
+        elif token == "\\over":
+            overs.append(len(parts))
+            parts.append(token)
+        else:
+            if token in _OVER_BLOCKERS or (not token.startswith("\\") and "&" in token):
+                blocked[0] = True
+            parts.append(token)
+    if len(frames) != 1:
         return tex
-    return _SIZES.sub(lambda found: found.group(0) if found.group(0) == "\\\\" else "", tex)
+    parts, overs, blocked = frames[0]
+    return _fraction(parts, overs, blocked[0])
+
+
+def _fraction(parts: list[str], overs: list[int], blocked: bool) -> str:
+    if len(overs) != 1 or blocked:
+        return "".join(parts)
+    (index,) = overs
+    above, below = "".join(parts[:index]).strip(), "".join(parts[index + 1 :]).strip()
+    return f"\\frac{{{above}}}{{{below}}}"
 
 
 #: What decides whether a ``\\`` is outside every group and environment.

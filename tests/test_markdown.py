@@ -449,31 +449,32 @@ def test_comments_alone_on_their_lines_are_all_settled_however_many() -> None:
 def test_comments_too_tangled_to_settle_hide_the_rest_and_say_so(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Each comment glued to its words costs a parse; past the rounds a note's size allows,
-    the rest of the note is hidden (private text stays private), with a warning on the line
-    it starts from: public text is never lost in silence."""
-    body = "Code `x` here.\n\n" + "".join(f"w{i}%%SECRET {i}%%t\n\n" for i in range(80))
+    """Each comment glued to its words costs a parse; past the characters a note may have
+    parsed, the rest of the note is hidden (private text stays private), with a warning on
+    the line it starts from: public text is never lost in silence."""
+    body = "Code `x` here.\n\n" + "".join(f"w{i}w%%SECRET {i}%%t\n\n" for i in range(80))
     body += "The end.\n"
-    # The characters this note may have parsed again: 20 rounds of its size (give or take
-    # the line ending the parser adds).
-    rounds = 20
-    monkeypatch.setattr(comments, "_ROUND_CHARACTERS", rounds * len(body) + 100)
+    # About 20 parses of this note: each a little shorter than the one before.
+    monkeypatch.setattr(comments, "_ROUND_CHARACTERS", 20 * len(body))
     note = _comment_note(body)
     (hid,) = [p for p in note.problems if p.code == "comments-hid-rest"]
     assert hid.severity is Severity.WARNING
     assert "more than its size allows" in hid.message
     # Body line 1 is file line 6; the first comment is on body line 3, one every two lines.
-    assert hid.line == 6 + 2 + 2 * rounds
+    first_hidden = (hid.line - 8) // 2
+    assert 20 <= first_hidden < 25
     html = render(body).html
-    assert "w0" in html and f"w{rounds - 1}" in html
-    assert "SECRET" not in html and "The end." not in html
+    # Hidden from that line's ``%%``: the words before it on its line stay.
+    assert "w0w" in html and f"w{first_hidden}w" in html
+    assert f"w{first_hidden + 1}w" not in html and "The end." not in html
+    assert "SECRET" not in html
 
 
-def _annotations(count: int) -> str:
+def _annotations(count: int, data: str = "") -> str:
     """Highlights as an annotation plugin writes them: a quote holding a comment around a
-    fenced block of data, comments glued to the highlighted words, and a block id."""
+    fenced block of ``data``, comments glued to the highlighted words, and a block id."""
     return "".join(
-        f'>%%\n>```annotation-json\n>{{"n": {i}}}\n>```\n>%%\n'
+        f'>%%\n>```annotation-json\n>{{"n": {i}, "data": "{data}"}}\n>```\n>%%\n'
         f">*%%BEFORE%%lead words%%MARK%% ==marked words {i}== %%AFTER%%tail words*\n"
         f">%%LINK%%[[#^mark{i}|open]]\n>%%NOTE%%\n>\n>%%TAGS%%\n>\n^mark{i}\n\n"
         for i in range(count)
@@ -481,16 +482,27 @@ def _annotations(count: int) -> str:
 
 
 def test_many_annotations_with_comments_around_code_are_all_read() -> None:
-    """Some seven rounds of parsing a highlight: a note of 25 was cut after its tenth, the
+    """Some seven rounds of parsing a highlight: a note of 15 was cut after its tenth, the
     rest hidden, when the rounds were a fixed count rather than the note's size's."""
-    body = _annotations(25) + "\nThe closing words.\n"
+    body = _annotations(15) + "\nThe closing words.\n"
     note = _comment_note(body)
     assert not any(p.code == "comments-hid-rest" for p in note.problems)
     html = render(body).html
-    assert "marked words 0" in html and "marked words 24" in html
+    assert "marked words 0" in html and "marked words 14" in html
     assert "The closing words." in html
     for private in ("annotation-json", "BEFORE", "MARK%", "AFTER", "LINK", "NOTE", "TAGS"):
         assert private not in html
+
+
+def test_a_long_note_of_annotations_is_read_within_its_budget() -> None:
+    """Each round reads the note as it is then, shorter by every comment cut: counted as
+    rounds of the whole note, a 20 KB note of 19 annotations (their data the most of it)
+    had its last four hidden; it takes some 1.7 million characters, within the budget."""
+    body = _annotations(19, data="d" * 800) + "\nThe closing words.\n"
+    assert len(body) > 15_000
+    note = _comment_note(body)
+    assert not any(p.code == "comments-hid-rest" for p in note.problems)
+    assert "The closing words." in render(body).html
 
 
 @pytest.mark.parametrize(

@@ -91,12 +91,12 @@ _MARKER = "%%"
 #: Parses spent on one note before the last resort: as many as keep the work within
 #: :data:`_ROUND_CHARACTERS` characters parsed, and at least :data:`_ROUNDS`.  A round
 #: follows each comment that may change what is code after it, so a note of annotations
-#: (a comment around a fenced block and half a dozen inline ones per highlight, as an
-#: annotation plugin writes them) takes some seven a highlight: a fixed count of rounds
-#: would hide the rest of a note after its tenth highlight however small the note.
+#: (a comment around a fenced block of data and half a dozen inline ones per highlight,
+#: as an annotation plugin writes them) takes some seven a highlight: a fixed count of
+#: rounds hid the rest of a note after its tenth highlight however small the note.
 _ROUNDS = 4
-#: Characters parsed again, over all rounds, that a note may cost before the last resort
-#: (about two seconds of CPU): a 4 KB note gets 500 rounds, a 1 MB one the 4.
+#: Characters parsed, over all rounds, that a note may cost before the last resort (about
+#: two seconds of CPU): a 20 KB note of 19 annotations takes 127 rounds, 1.7 million.
 _ROUND_CHARACTERS = 2_000_000
 #: What an inert comment may hold: nothing that starts code, a link, HTML, an escape or a cell.
 _INERT_CONTENT = re.compile(r"(?:[\w .,;:?!*=~#+/@^{}-]|\[\[[\w .,:#@-]*\]\])*")
@@ -265,13 +265,16 @@ def _hide(text: str, code_of: CodeOf) -> tuple[str, _Hidden]:
     """:func:`hide_comments`, and what of the note's text was hidden beyond its comments,
     for a warning: public text hidden is a loss the writer must hear of."""
     settled = 0  # decisions before this offset are final
-    rounds = max(_ROUNDS, _ROUND_CHARACTERS // max(len(text), 1))
+    # Characters the rounds may parse: each parses the text as it is then, shorter by every
+    # comment cut before it (a note of annotations loses most of its length so).
+    left = max(_ROUND_CHARACTERS, _ROUNDS * len(text))
     unclosed = None
-    for _ in range(rounds):
+    while len(text) <= left:
         if _MARKER not in text[settled:]:
             return text, _Hidden(unclosed=unclosed)
         if not _may_hold_code(text):
             break  # no code anywhere (any more): no parse is needed
+        left -= len(text)
         text, settled, cut_any, unclosed = _cut(text, _code_markers(text, code_of), settled)
         if not cut_any:
             # Every ``%%`` left is code in the placeholder parse; the real parse must agree.

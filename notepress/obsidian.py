@@ -96,7 +96,7 @@ def read_settings(root: Path, options: VaultOptions) -> tuple[ObsidianSettings, 
         problems.append(_warning(APP_JSON, "strictLineBreaks is not true or false; ignored"))
         strict = False
     ignore, regexes = _ignore_filters(app.get("userIgnoreFilters"), problems)
-    ignore += _quartz_ignores(root) if options.obsidian_settings else ()
+    ignore += _quartz_ignores(root, problems) if options.obsidian_settings else ()
     templates_folder = _folder(_text(templates, "folder", TEMPLATES_JSON, problems))
     macros = TexMacros()
     preamble = options.math_preamble.strip()
@@ -204,14 +204,31 @@ def _ignore_filters(
     return tuple(patterns), tuple(regexes)
 
 
-_QUARTZ_PATTERNS = re.compile(r"ignorePatterns\s*:\s*\[([^\]]*)\]")
-_QUOTED = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"|'((?:[^'\\\n]|\\.)*)'")
+#: Where a Quartz config names its ignore list (outside comments and strings).
+_QUARTZ_PATTERNS = re.compile(r"\bignorePatterns\s*:\s*\[")
+#: Quartz's own default: what it keeps out of a site when its config says nothing readable.
+QUARTZ_DEFAULT_IGNORES = ("private", "templates", ".obsidian")
+#: In a TypeScript file: a comment, or a string (single, double or backtick quoted).
+_TS_SKIPPED = re.compile(
+    r"//[^\n]*|/\*.*?(?:\*/|\Z)|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`",
+    re.DOTALL,
+)
+#: In the list itself: a quoted pattern, a comma, a space or a comment.
+_LIST_ITEM = re.compile(
+    r"\s+|,|//[^\n]*|/\*.*?\*/|\"((?:[^\"\\\n]|\\.)*)\"|'((?:[^'\\\n]|\\.)*)'", re.DOTALL
+)
 
 
-def _quartz_ignores(root: Path) -> tuple[str, ...]:
+def _quartz_ignores(root: Path, problems: list[Problem]) -> tuple[str, ...]:
     """The ``ignorePatterns`` of a Quartz site whose ``content`` folder is the vault (or
     that lives in the vault): the notes Quartz keeps out of the site (its default is
-    ``private`` and ``templates``) stay out of every output too."""
+    ``private`` and ``templates``) stay out of every output too.
+
+    The list is read as TypeScript is: a commented-out line is no setting, and a ``]``
+    inside a pattern (``"[Dd]rafts"``) ends nothing.  A list that is not only quoted
+    patterns (a variable, a spread, a template) or a config that cannot be read keeps
+    Quartz's defaults private, with a warning: reading nothing would publish them.
+    """
     if root.name == "content" and (root.parent / QUARTZ_CONFIG).is_file():
         config, prefix = root.parent / QUARTZ_CONFIG, ""
     elif (root / QUARTZ_CONFIG).is_file():
@@ -220,20 +237,41 @@ def _quartz_ignores(root: Path) -> tuple[str, ...]:
         return ()
     try:
         if config.stat().st_size > _MAX_SIZE:
-            return ()
+            raise ValueError("larger than 1 MB")
         text = config.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ()
-    found = _QUARTZ_PATTERNS.search(text)
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return _quartz_defaults(f"cannot be read ({reason})", problems)
+    # Comments and strings blanked (same length), so that a match is code.
+    code = _TS_SKIPPED.sub(lambda found: " " * len(found.group(0)), text)
+    found = _QUARTZ_PATTERNS.search(code)
     if found is None:
         return ()
-    patterns = []
-    for match in _QUOTED.finditer(found.group(1)):
-        pattern = (match.group(1) or match.group(2) or "").strip()
+    patterns, position = [], found.end()
+    while True:
+        item = _LIST_ITEM.match(text, position)
+        if item is None:
+            if text.startswith("]", position):
+                break
+            return _quartz_defaults("its ignorePatterns is not a list of quoted patterns", problems)
+        position = item.end()
+        quoted = item.group(1) if item.group(1) is not None else item.group(2)
+        pattern = (quoted or "").strip()
         if pattern and not pattern.startswith("!"):
             # A pattern with a folder in it is Quartz's, from its content folder.
             patterns.append(prefix + pattern.lstrip("/") if "/" in pattern else pattern)
     return tuple(patterns)
+
+
+def _quartz_defaults(why: str, problems: list[Problem]) -> tuple[str, ...]:
+    problems.append(
+        _warning(
+            QUARTZ_CONFIG,
+            f"{why}; the folders Quartz keeps private by default "
+            f"({', '.join(QUARTZ_DEFAULT_IGNORES)}) are kept private",
+        )
+    )
+    return QUARTZ_DEFAULT_IGNORES
 
 
 def gitignore_literal(path: str) -> str:

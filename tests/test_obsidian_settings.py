@@ -221,6 +221,37 @@ def test_a_quartz_sites_ignore_patterns_keep_its_private_notes_out(
         assert "../quartz.config.ts" in {entry[0] for entry in _listing(root)}
 
 
+@pytest.mark.parametrize(
+    ("config", "warned"),
+    [
+        # A ``]`` inside a pattern ended the list before any pattern was read.
+        ('    ignorePatterns: ["[Dd]rafts", "private", "templates"],\n', False),
+        # A commented-out line above the real one was read instead of it.
+        ('    // ignorePatterns: [],\n    ignorePatterns: ["private", "templates"],\n', False),
+        (
+            '    /* ignorePatterns: [] */ ignorePatterns: [\n  // notes\n "private", "templates"\n],\n',
+            False,
+        ),
+        # Not a list that can be read: Quartz's defaults stay private, with a warning.
+        ("    ignorePatterns: [...defaults, extra],\n", True),
+    ],
+    ids=["bracket-in-a-pattern", "commented-line", "comments-around", "not-a-plain-list"],
+)
+def test_a_quartz_sites_private_folder_stays_private_however_its_list_is_written(
+    tmp_path: Path, config: str, warned: bool
+) -> None:
+    site = tmp_path / "site"
+    write_vault(
+        site / "content", {"private/diary.md": note_text("Diary"), "ok.md": note_text("Ok")}
+    )
+    text = f"const config: QuartzConfig = {{\n  configuration: {{\n{config}  }},\n}}\n"
+    (site / "quartz.config.ts").write_text(text, encoding="utf-8")
+    vault = load_vault(site / "content")
+    assert _paths(vault) == {"ok.md"}
+    found = [p.message for p in vault.all_problems() if p.code == "obsidian-settings"]
+    assert bool(found) == warned, found
+
+
 @pytest.mark.parametrize("app", [APP, None], ids=["with-excluded-files", "without"])
 def test_a_link_to_an_excluded_file_says_why_it_finds_nothing(tmp_path: Path, app: object) -> None:
     """Obsidian opens a link to one of its excluded files; notepress never reads them, so

@@ -212,14 +212,18 @@ class OutputFolder:
         """Hold the output's lock (waiting up to ``timeout`` seconds) and tidy up after kills."""
         try:
             self.path.mkdir(parents=True, exist_ok=True)
+            _refuse_links(self.path, (OUTPUT_MARKER, LOCK, WORK))
             marker = self.path / OUTPUT_MARKER
             if not marker.exists():
-                marker.write_text("Written by notepress: this folder is build output.\n")
-            handle = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+                _write_new(marker, "Written by notepress: this folder is build output.\n")
+            handle = os.open(
+                self.path / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644
+            )
         except OSError as exc:
             raise OutputError(_os_message("cannot prepare the output folder", exc)) from None
         try:
             _acquire(handle, self.path, timeout)
+            _refuse_links(self.path, (WORK,))  # as it is now the folder is ours alone
             self.recover()
             self.temp.mkdir(parents=True, exist_ok=True)
             yield self
@@ -232,9 +236,16 @@ class OutputFolder:
             os.close(handle)  # releases the lock
 
     def recover(self) -> None:
-        """Finish or undo a swap a kill interrupted, and drop stale staging and temp folders."""
+        """Finish or undo a swap a kill interrupted, and drop stale staging and temp folders.
+
+        A symbolic link among them is removed itself, never followed: what it leads to is
+        not the build's."""
         for entry in _entries(self.work):
             name = entry.name
+            if entry.is_symlink():
+                if name.startswith((_ASIDE, _STAGE)) or name == _TMP:
+                    entry.unlink()
+                continue
             if name.startswith(_ASIDE) and name.count("-") >= 2:
                 final = self.path / name.split("-", 2)[2]
                 if not final.exists() and not final.is_symlink():
@@ -355,6 +366,25 @@ class OutputFolder:
                 f"could not remove the previous build kept aside in {aside} ({shown}); "
                 "the next build tries again"
             )
+
+
+def _refuse_links(folder: Path, names: tuple[str, ...]) -> None:
+    """Raise when one of the build's own files or folders in ``folder`` is a symbolic link:
+    followed, a build would write, or delete, where it leads."""
+    for name in names:
+        if (folder / name).is_symlink():
+            raise OutputError(
+                f"{folder / name} is a symbolic link; notepress keeps its own files there "
+                "and never follows a link out of the output folder: remove it"
+            )
+
+
+def _write_new(path: Path, text: str) -> None:
+    """Write ``path``, which must not exist yet (a link put there in the meantime is not
+    followed)."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC)
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        file.write(text)
 
 
 def _entries(folder: Path) -> list[Path]:

@@ -162,6 +162,44 @@ def test_symlinked_target_folder_is_not_followed(tmp_path: Path) -> None:
     assert_whole(vault / "_publish" / "meta")
 
 
+@pytest.mark.parametrize("name", [WORK, OUTPUT_MARKER, LOCK])
+def test_a_link_in_place_of_the_builds_own_files_is_not_followed(tmp_path: Path, name: str) -> None:
+    """The build's work folder, marker and lock, planted as links: it deleted the staging
+    and temporary folders where the work folder's link led, and created the marker and the
+    lock where theirs led (dangling ones too).  Now it refuses, naming the link."""
+    vault = notes_vault(tmp_path / "vault", '[targets.feed]\nexporter = "feed"\n')
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "stage-feed").mkdir(parents=True)
+    (elsewhere / "stage-feed" / "kept.txt").write_text("mine\n")
+    (elsewhere / "tmp").mkdir()
+    (elsewhere / "tmp" / "kept.txt").write_text("mine\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    # The work folder's link leads to a folder; the others dangle, into it.
+    (out / name).symlink_to(elsewhere if name == WORK else elsewhere / "created")
+    before = snapshot(elsewhere)
+    run = run_cli("build", vault, "-o", out)
+    assert run.code == 1 and "is a symbolic link" in run.stderr, run.output
+    assert "Traceback" not in run.output
+    assert snapshot(elsewhere) == before
+
+
+def test_links_in_the_work_folder_are_removed_not_followed(tmp_path: Path) -> None:
+    vault = notes_vault(tmp_path / "vault", '[targets.feed]\nexporter = "feed"\n')
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "kept").mkdir(parents=True)
+    (elsewhere / "kept" / "data.txt").write_text("mine\n")
+    out = tmp_path / "out"
+    (out / WORK).mkdir(parents=True)
+    for name in ("tmp", "stage-feed", "old-1-feed"):
+        (out / WORK / name).symlink_to(elsewhere / "kept", target_is_directory=True)
+    before = snapshot(elsewhere)
+    run = run_cli("build", vault, "-o", out)
+    assert run.code == 0, run.output
+    assert snapshot(elsewhere) == before
+    assert_whole(out / "feed")
+
+
 def test_target_with_an_undeletable_file_keeps_building(tmp_path: Path) -> None:
     """An immutable file in the old folder: the new folder still goes in whole, the rest of
     the old one is removed, and the leftover is an error naming the file (exit 1, not 2)."""

@@ -47,7 +47,7 @@ from .locations import (
     cache_root,
 )
 from .model import Problem, Severity
-from .output import MANIFEST, file_sha256, folder_intact, folder_listing
+from .output import MANIFEST, file_sha256, folder_intact, folder_listing, read_manifest
 from .results import BuildReport, TargetResult
 
 if TYPE_CHECKING:
@@ -303,8 +303,12 @@ def _listing(root: Path) -> Iterator[Entry]:
         except OSError:
             yield f"{prefix}?", -1, -1
             continue
-        if prefix and any(entry.name == MANIFEST for entry in entries):
-            continue  # a target folder, which the loader never reads
+        if (
+            prefix
+            and any(entry.name == MANIFEST for entry in entries)
+            and read_manifest(folder) is not None
+        ):
+            continue  # a target folder, which the loader never reads (as it decides)
         for entry in entries:
             rel = prefix + entry.name
             if entry.name.startswith("."):

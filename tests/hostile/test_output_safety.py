@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,30 @@ def test_stale_marker_never_hides_notes(tmp_path: Path) -> None:
     assert "journal: warning[output-marker]" in run.stderr
     built = sorted(p.name for p in (vault / "_publish" / "all").glob("24*.jsonld"))
     assert built == ["240101KP01.jsonld", "240102DY01.jsonld"]
+
+
+@pytest.mark.parametrize("text", ["{}", "not json", '{"files": []}'])
+def test_a_manifest_no_build_wrote_never_hides_notes(tmp_path: Path, text: str) -> None:
+    """A folder with a file of the manifest's name was skipped as a target folder, its
+    notes left out without a word; and an edit to them was missed by the record that
+    answers a build when nothing changed (a note made a draft there stayed published)."""
+    vault = notes_vault(tmp_path / "vault", '[targets.all]\nexporter = "jsonld"\n')
+    (vault / "journal" / MANIFEST).write_text(text)
+    # Files written an hour ago: the record is kept (a file changed just now never is).
+    hour_ago = time.time() - 3600
+    for path in vault.rglob("*"):
+        os.utime(path, (hour_ago, hour_ago))
+    run = run_cli("build", vault)
+    assert run.code == 0, run.output
+    assert "journal: warning[output-marker]" in run.stderr
+    built = sorted(p.name for p in (vault / "_publish" / "all").glob("24*.jsonld"))
+    assert built == ["240101KP01.jsonld", "240102DY01.jsonld"]
+    day = vault / "journal" / "day.md"
+    day.write_text(day.read_text().replace("draft: false", "draft: true"))
+    os.utime(day, (hour_ago + 60, hour_ago + 60))
+    assert run_cli("build", vault).code == 0
+    built = sorted(p.name for p in (vault / "_publish" / "all").glob("24*.jsonld"))
+    assert built == ["240101KP01.jsonld"]
 
 
 # Only what a build wrote is replaced -----------------------------------------------------

@@ -175,14 +175,16 @@ def create_note(
     text_for = _Text(title, day, chosen.draft if draft is None else draft, *date_keys)
     with _locked(vault):
         used = _used_numbers(vault, prefix)
+        _inside(vault, target, where)
         target.mkdir(parents=True, exist_ok=True)
+        _inside(vault, target, where)  # as it is now that it exists
         for number in range(1, MAX_PER_DAY + 1):
             if number in used:
                 continue
             note_id = f"{prefix}{number:02d}"
             path = target / note_file_name(note_id, title)
             try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
             except FileExistsError:
                 continue
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
@@ -193,6 +195,20 @@ def create_note(
         f"are taken ({prefix}01 to {prefix}{MAX_PER_DAY}); write this note with another "
         "--date or --kind"
     )
+
+
+def _inside(vault: Path, target: Path, where: str) -> None:
+    """Raise unless ``target`` (as far as it exists) is inside ``vault`` once its links are
+    followed: a folder reached through a link out of the vault would get the note, which
+    the vault's loader then never reads (it follows no link out)."""
+    existing = target
+    while not existing.exists() and existing != vault:
+        existing = existing.parent
+    if not existing.resolve().is_relative_to(vault.resolve()):
+        raise NewNoteError(
+            f"--folder: {shown(repr(where))} leads out of the vault through a symbolic link; "
+            "the note would be written where no build reads it"
+        )
 
 
 def _checked_title(title: str) -> str:

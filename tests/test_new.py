@@ -236,6 +236,21 @@ def test_unknown_kinds_and_bad_folders_are_usage_errors(
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize("inside", ["", "sub"], ids=["the-link-itself", "below-the-link"])
+def test_a_folder_through_a_link_out_of_the_vault_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], inside: str
+) -> None:
+    """The note was written where the link led, outside the vault, and no build read it."""
+    vault, elsewhere = tmp_path / "vault", tmp_path / "elsewhere"
+    vault.mkdir()
+    elsewhere.mkdir()
+    (vault / "inbox").symlink_to(elsewhere, target_is_directory=True)
+    folder = f"inbox/{inside}".rstrip("/")
+    assert main(["new", "X", str(vault), "--folder", folder]) == 2
+    assert "leads out of the vault through a symbolic link" in capsys.readouterr().err
+    assert not list(elsewhere.iterdir())
+
+
 @pytest.mark.parametrize(
     ("table", "message"),
     [

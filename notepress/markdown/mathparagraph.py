@@ -189,7 +189,10 @@ def _quote_keeping_formulas(quote: BlockRule) -> BlockRule:
     """
 
     def keeping(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-        lines = [] if silent else _inside_formulas(state, start_line, end_line)
+        # Asked at every line that starts a block: the lines are read only for a quote.
+        start = state.bMarks[start_line] + state.tShift[start_line]
+        opens = state.src.startswith(">", start) and not state.is_code_block(start_line)
+        lines = _inside_formulas(state, start_line, end_line) if opens and not silent else []
         if not lines:
             return quote(state, start_line, end_line, silent)
         counts = [state.sCount[line] for line in lines]
@@ -205,10 +208,13 @@ def _quote_keeping_formulas(quote: BlockRule) -> BlockRule:
 
 
 def _inside_formulas(state: StateBlock, start_line: int, end_line: int) -> list[int]:
-    """The lines without ``>`` of the quote at ``start_line`` (up to a blank line) that lie
-    inside a formula opened above them in the same paragraph and closed on them or below.
+    """The lines without ``>`` of the quote at ``start_line`` that lie inside a formula
+    opened above them in the same paragraph and closed on them or below.
 
-    The lines up to the blank line are read once, as the quote's own scan reads them."""
+    Read up to where the quote may end: a blank line, or a line without ``>`` outside a
+    formula that starts a block (as the quote's own scan asks), so that the lines of a
+    note are read a bounded number of times however many quotes it holds."""
+    terminators = state.md.block.ruler.getRules("blockquote")
     inside: list[int] = []
     lazy: list[int] = []  # lines without ``>`` since the formula opened
     opened = False
@@ -220,8 +226,13 @@ def _inside_formulas(state: StateBlock, start_line: int, end_line: int) -> list[
         if marked and not text.lstrip("> \t"):
             opened, lazy = False, []  # an empty quote line ends the paragraph
             continue
-        if opened and not marked:
-            lazy.append(line)
+        if not marked and line > start_line:
+            if opened:
+                lazy.append(line)
+            elif state.sCount[line] - state.blkIndent < 4 and any(
+                rule(state, line, end_line, True) for rule in terminators
+            ):
+                break  # the quote ends here
         if "$$" in text and odd_doubles(text):
             if opened:
                 inside += lazy

@@ -86,6 +86,9 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "display dollars in a list item closed outside it": lambda n: (
         "- x\n\n" + "  $$a\n\n" * (n // 7) + "$$\n"
     ),
+    # Quotes that a line without ``>`` ends, no blank line anywhere: each quote's look for
+    # formulas its unmarked lines are inside must stop where the quote does.
+    "quotes opening formulas ended by list lines": lambda n: "> a $$\n- b\n" * (n // 12),
 }
 
 #: Shapes whose risk is all in the block rules, which loading runs as rendering does: they
@@ -94,6 +97,7 @@ PARSE_SHAPES = (
     "display dollars before headings",
     "display dollars between blank lines",
     "display dollars in a list item closed outside it",
+    "quotes opening formulas ended by list lines",
 )
 
 LOAD_SHAPES = [

@@ -70,6 +70,11 @@ def note_slug(text: str, style: SlugStyle = "unicode", *, fallback: str = "note"
     return slug or fallback
 
 
+#: The longest tag slug written whole: with a digest, a prefix and a suffix (``tag-``,
+#: ``.pdf``), far inside the 255 bytes a file name may hold.
+MAX_TAG_SLUG = 100
+
+
 def tag_slug(tag: str) -> str:
     """The one name a tag takes in file names and URLs (a PDF digest, a feed folder).
 
@@ -86,14 +91,16 @@ def tag_slug(tag: str) -> str:
       their hashes do (one chance in four billion per pair).
 
     A nested tag, the same words spaced and the same words hyphenated (``a/b``, ``a b``,
-    ``a-b``) share a name: the hyphen is how a separator is written in a file name.
+    ``a-b``) share a name: the hyphen is how a separator is written in a file name.  A slug
+    longer than :data:`MAX_TAG_SLUG` is cut there and hashed, so that its file's name fits
+    every file system (a pasted token of 260 characters as a tag failed whole targets).
     """
     key = _TAG_SEPARATORS.sub("-", unicodedata.normalize("NFC", tag).casefold().strip())
     slug = slugify(key, fallback="")
-    if slug and slug == key:
+    if slug and slug == key and len(slug) <= MAX_TAG_SLUG:
         return slug
     digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    return f"{slug or 'tag'}_{digest}"
+    return f"{slug[:MAX_TAG_SLUG].rstrip('-') or 'tag'}_{digest}"
 
 
 def lookup_key(name: str) -> str:

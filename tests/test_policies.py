@@ -88,6 +88,27 @@ def test_tag_slugs_are_readable_stable_and_distinct() -> None:
     assert tag_slug("Split keyboard") == tag_slug("split-keyboard") == "split-keyboard"
 
 
+def test_a_tag_too_long_for_a_file_name_is_cut_and_hashed(tmp_path: Path) -> None:
+    """A pasted token of 260 characters as a tag: its feed's folder could not be made, and
+    the whole target failed, every other note with it."""
+    token = "a1" * 130
+    assert len(tag_slug(token)) <= 110 and tag_slug(token) != tag_slug(token + "b")
+    assert tag_slug(token).startswith(token[:100]) and "_" in tag_slug(token)
+    files = {
+        "good.md": note_text("Good", "Plain words #baking.", created="2023-03-01"),
+        "bad.md": note_text("Bad", f"A pasted #{token} here.", created="2023-03-02"),
+    }
+    config = (
+        '[site]\ntitle = "T"\nurl = "https://example.org/"\n'
+        '[targets.news]\nexporter = "feed"\nformats = ["json"]\nper_tag = true\n'
+    )
+    report = notepress.load_project(write_vault(tmp_path / "vault", files, config)).build()
+    (target,) = report.targets
+    assert target.ok, target.error
+    folders = {path.parent.name for path in target.files if path.parent.parent.name == "tags"}
+    assert folders == {"baking", tag_slug(token)}
+
+
 def test_pdf_tag_digests_get_one_file_per_tag(built: tuple[Path, notepress.BuildReport]) -> None:
     out, _ = built
     assert {path.name for path in (out / "bytag").glob("*.pdf")} == set(PDF_NAMES)

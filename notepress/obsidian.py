@@ -10,6 +10,7 @@ cannot be read or has a value of the wrong kind is a warning of the vault, never
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -164,8 +165,10 @@ def _text(data: Mapping[str, Any], key: str, name: str, problems: list[Problem])
 
 
 def _folder(value: str) -> str:
-    """A folder setting as a vault path: no leading or trailing slash, ``.`` for the root."""
-    return value.strip().strip("/")
+    """A folder setting as a vault path: no leading or trailing slash, no ``./``, ``.`` for
+    the root (``./Meta/Templates`` and ``Meta\\Templates`` are ``Meta/Templates``)."""
+    text = value.strip().replace("\\", "/").strip("/")
+    return posixpath.normpath(text) if text else ""
 
 
 def _ignore_filters(

@@ -347,8 +347,21 @@ def survey_vault(
     obsidian, vault_problems = read_settings(root_path, options)
     skipped = [*ignore, *obsidian.ignore]
     for folder in (obsidian.templates_folder, obsidian.templater_folder):
-        if folder not in ("", "."):
-            skipped.append("/" + gitignore_literal(folder) + "/")
+        if folder in ("", ".") or folder.startswith("../"):
+            continue
+        found = _folder_as_written(root_path, folder)
+        if found is None:
+            vault_problems.append(
+                Problem(
+                    Severity.WARNING,
+                    "obsidian-settings",
+                    f"the templates folder {folder!r} is not in the vault; a template "
+                    "elsewhere is read as a note (set [vault] templates_folder)",
+                    folder,
+                )
+            )
+            found = folder
+        skipped.append("/" + gitignore_literal(found) + "/")
     spec = _ignore_spec(skipped)
     excluded = {Path(d).resolve() for d in exclude_dirs}
     notes: list[tuple[str, str]] = []
@@ -364,6 +377,27 @@ def survey_vault(
             attachments.setdefault(lookup_key(rel), posix)
             attachments.setdefault(lookup_key(posix.name), posix)
     return Survey(root_path, obsidian, tuple(notes), attachments, tuple(vault_problems))
+
+
+def _folder_as_written(root: Path, folder: str) -> str | None:
+    """``folder`` (a vault path) as the vault's own folders spell it, case aside, as
+    Obsidian finds it on a file system that ignores case; None when there is none."""
+    current, parts = root, []
+    for part in folder.split("/"):
+        if (current / part).is_dir():
+            name = part
+        else:
+            try:
+                names = [e.name for e in os.scandir(current) if e.is_dir()]
+            except OSError:
+                return None
+            matches = sorted(n for n in names if n.casefold() == part.casefold())
+            if not matches:
+                return None
+            name = matches[0]
+        parts.append(name)
+        current = current / name
+    return "/".join(parts)
 
 
 def read_notes(

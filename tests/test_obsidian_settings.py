@@ -132,6 +132,24 @@ def test_broken_templates_json_is_a_warning(tmp_path: Path) -> None:
     assert "Templates/daily.md" in _paths(vault)
 
 
+@pytest.mark.parametrize("written", ["./Templates", "templates", "Templates/", "TEMPLATES"])
+def test_the_templates_folder_is_found_however_its_setting_is_written(
+    tmp_path: Path, written: str
+) -> None:
+    """``./Templates``, or another case (Obsidian finds it so on a file system that ignores
+    case): the templates were read as notes and, marked ``draft: false`` for the notes made
+    from them, published."""
+    vault = load_vault(_vault(tmp_path, app={}, templates={"folder": written}))
+    assert "Templates/daily.md" not in _paths(vault)
+    assert _settings_problems(vault) == []
+
+
+def test_a_templates_folder_not_in_the_vault_is_a_warning(tmp_path: Path) -> None:
+    vault = load_vault(_vault(tmp_path, app={}, templates={"folder": "Meta/Templates"}))
+    ((path, message),) = _settings_problems(vault)
+    assert path == "Meta/Templates" and "is not in the vault" in message
+
+
 def test_check_names_the_settings_file_and_builds_on(tmp_path: Path) -> None:
     run = run_cli("check", _vault(tmp_path, app="{not json"))
     assert ".obsidian/app.json: warning[obsidian-settings]: not valid JSON" in run.output

@@ -251,7 +251,45 @@ def parse_note(
         return _unreadable(
             path, report, title=_outline(body, body_line, want_title=want_h1).first_h1
         )
+    if "%%" in text[: len(text) - len(body)]:
+        meta = _without_comments(meta, report)
     return _build_note(path, meta, body, body_line, settings, report, read_body)
+
+
+#: A comment in a frontmatter value: to the next ``%%``, or to the value's end.
+_VALUE_COMMENT = re.compile(r"%%.*?(?:%%|\Z)", re.DOTALL)
+
+
+def _without_comments(meta: dict[str, Any], report: _Collector) -> dict[str, Any]:
+    """``meta`` with every ``%%comment%%`` cut out of its text values, with a warning on
+    each key that held one.
+
+    Obsidian shows a property's ``%%`` as written, but a writer who keeps a remark out of
+    the note's text with one expects it kept out of a description or a title too: there it
+    reached the feed's summary, the JSON-LD and the note's URL.  Private is the side to err
+    on; the warning says where.
+    """
+
+    def cut(value: Any) -> Any:
+        if isinstance(value, str) and "%%" in value:
+            return _VALUE_COMMENT.sub("", value).strip()
+        if isinstance(value, list):
+            return [cut(item) for item in value]
+        if isinstance(value, dict):
+            return {key: cut(item) for key, item in value.items()}
+        return value
+
+    kept = {}
+    for key, value in meta.items():
+        kept[key] = cut(value)
+        if kept[key] != value:
+            report.warn(
+                "frontmatter-comment",
+                f"'{key}' holds a %% comment: it is left out of every output, as in the "
+                "note's text (Obsidian shows it in the note's properties)",
+                key=key,
+            )
+    return kept
 
 
 def outline_note(note: Note, settings: ParseSettings | None = None) -> Note:

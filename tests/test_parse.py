@@ -1052,3 +1052,20 @@ def test_a_date_written_as_digits_is_read(value: str, expected: datetime) -> Non
     note = parse(f"---\ntitle: T\ndraft: false\ncreated: {value}\nupdated: {value}\n---\nbody\n")
     assert not note.errors(), note.errors()
     assert note.created == expected and note.updated == expected
+
+
+def test_a_comment_in_a_frontmatter_value_is_left_out_with_a_warning() -> None:
+    """A remark kept out with ``%%`` in a title or description reached the feed's summary,
+    the JSON-LD and the note's URL: it is cut as in the note's text, and the key named."""
+    note = parse(
+        "---\ntitle: Lease talk %%with the landlord%%\n"
+        "description: Notes on the lease. %%call back on Friday\n"
+        "keywords: [housing, '%%private%% lease']\n"
+        "draft: false\ncreated: 2024-01-02\n---\nbody\n"
+    )
+    assert note.title == "Lease talk"
+    assert note.description == "Notes on the lease."
+    assert note.keywords == ("housing", "lease")
+    warned = {(p.code, p.line) for p in note.problems if p.severity is Severity.WARNING}
+    assert {("frontmatter-comment", line) for line in (2, 3, 4)} <= warned
+    assert not any(p.code == "frontmatter-comment" for p in parse(note_text("Plain")).problems)

@@ -268,6 +268,27 @@ def test_brackets_in_a_formulas_text_are_its_words() -> None:
     assert text.text == "<END>"
 
 
+def test_scripts_nested_past_the_limit_are_refused_with_the_reason(tmp_path: Path) -> None:
+    """A hundred characters of ``2^{2^{...}}`` 22 deep: a book's pandoc took more than a
+    minute and the whole book failed at its time limit.  Every converter refuses it, and
+    the book builds with the formula as TeX; 12 deep is still drawn (as MathML: as an
+    image it is past the drawing's own limit of nodes)."""
+    deep = "2" + "^{2" * 22 + "}" * 22
+    drawn = "2" + "^{2" * 12 + "}" * 12
+    for rule in ("mathml", "svg"):
+        assert "math-tex" in render(f"${deep}$\n", math=rule).html, rule
+    assert "math-tex" not in render(f"${drawn}$\n").html
+    (problem,) = [
+        p for p in make_note("notes/a.md", f"${deep}$\n").problems if p.code == "math-invalid"
+    ]
+    assert "(scripts nested more than 12 deep are drawn by no converter here)" in problem.message
+    files = {"Tower.md": note_text("Tower", f"Tall ${deep}$ and $x^2$.\n", note_id="230306MA04")}
+    config = CONFIG.split("[targets.feed]")[0] + '[targets.book]\nexporter = "epub"\n'
+    report = notepress.load_project(write_vault(tmp_path / "vault", files, config)).build()
+    (target,) = report.targets
+    assert target.ok, target.error
+
+
 def test_the_column_pairs_of_alignat_are_no_cell() -> None:
     """latex2mathml read ``alignedat``'s ``{2}`` as the first cell's text: a stray 2."""
     html = render("$$\\begin{alignedat}{2} u &= v \\end{alignedat}$$\n").html

@@ -99,6 +99,40 @@ _ALIGNAT = re.compile(
 #: Environments no converter here draws, which latex2mathml and ziamath would print as
 #: their source's characters in a row (amscd's ``CD``: ``P @>f>> Q``) rather than refuse.
 _UNDRAWN = re.compile(r"\\begin\{CD\}")
+#: Scripts nested deeper than this (``2^{2^{2^{...}}}``) are refused by every converter:
+#: a book's pandoc takes time that doubles with each level past it (16 levels: 1.4 s; 22:
+#: more than a minute, and the whole book failed at its time limit), in a formula of a
+#: hundred characters no note writes but to break a build.
+MAX_SCRIPT_DEPTH = 12
+_SCRIPT_GROUP = re.compile(r"\\.|[_^]\s*\{|[{}]")
+
+
+def _undrawn(tex: str) -> str | None:
+    """Why no converter here may draw ``tex``, or None: an environment none draws, or
+    scripts nested past :data:`MAX_SCRIPT_DEPTH`."""
+    if _UNDRAWN.search(tex):
+        return "commutative diagrams (amscd's CD) are drawn by no converter here"
+    if tex.count("{") <= MAX_SCRIPT_DEPTH:
+        return None
+    stack: list[bool] = []  # per open group: whether it is a script's
+    depth = 0
+    for found in _SCRIPT_GROUP.finditer(tex):
+        token = found.group(0)
+        if token.startswith("\\"):
+            continue
+        if token == "}":
+            if stack and stack.pop():
+                depth -= 1
+            continue
+        script = token != "{"
+        stack.append(script)
+        if script:
+            depth += 1
+            if depth > MAX_SCRIPT_DEPTH:
+                return f"scripts nested more than {MAX_SCRIPT_DEPTH} deep are drawn by no converter here"
+    return None
+
+
 #: LaTeX's named operators that latex2mathml (and ziamath, which uses it) does not know,
 #: written as the ``\operatorname`` they are: ``\arg\max`` is everyday statistics.
 _OPERATORS_RE = re.compile(r"\\(arg)(?![A-Za-z])")
@@ -374,8 +408,9 @@ def invalid_message(tex: str, expanded: str | None = None) -> str:
     extensions = [name for name in unknown if name in _MATHJAX_EXTENSIONS]
     own = [name for name in unknown if name not in _MATHJAX_EXTENSIONS]
     reasons = []
-    if _UNDRAWN.search(tex if expanded is None else expanded):
-        reasons.append("commutative diagrams (amscd's CD) are drawn by no converter here")
+    undrawn = _undrawn(tex if expanded is None else expanded)
+    if undrawn is not None:
+        reasons.append(undrawn)
     if extensions:
         what = "comes" if len(extensions) == 1 else "come"
         reasons.append(
@@ -476,7 +511,7 @@ def convertible(tex: str, display: bool) -> bool:
     """
     from latex2mathml.converter import convert_to_element
 
-    if _UNDRAWN.search(tex):
+    if _undrawn(tex) is not None:
         return False
     try:
         root = convert_to_element(_converter_source(tex), display="block" if display else "inline")
@@ -503,7 +538,7 @@ def to_mathml(tex: str, display: bool, alt: str | None = None) -> str | None:
     given: the formula as written, where ``tex`` is what it became); None if it fails."""
     from latex2mathml.converter import convert
 
-    if _UNDRAWN.search(tex):
+    if _undrawn(tex) is not None:
         return None
     source = _converter_source(tex)
     try:
@@ -950,7 +985,7 @@ def to_svg(tex: str, display: bool) -> Svg | TooComplex | None:
         import ziamath
     _count_ziamath_nodes()
 
-    if _UNDRAWN.search(tex):
+    if _undrawn(tex) is not None:
         return None
     _NODES.left = SVG_NODES
     try:

@@ -1156,7 +1156,7 @@ def test_a_formula_pandoc_cannot_write_is_named_by_its_note_and_line(
     place, and a formula pandoc writes gives none."""
     prose = "Set `total`, then $rate stays `raw` until `$(node)` runs."
     # A display formula of several lines: pandoc quotes its first line, trimmed.
-    display = "$$\n\\begin{align}\nx &= {1 \\over 2} \\tag{a} \\\\[10 pt]\ny &= 2\n\\end{align}\n$$"
+    display = "$$\n\\begin{align}\nx &= {1 \\atop 2} \\tag{a} \\\\[10 pt]\ny &= 2\n\\end{align}\n$$"
     root = make_vault(
         {
             "ledger.md": note_text(

@@ -125,8 +125,8 @@ def _atom_entry(entry: FeedEntry, item: FeedItem, info: FeedInfo) -> None:
         entry.content(item.summary or item.title, type="text")
     if item.summary:
         entry.summary(item.summary)
-    for tag in item.tags:
-        entry.category(term=tag)
+    if item.tags:  # in one call: feedgen rebuilds the whole list at each (quadratic)
+        entry.category([{"term": tag} for tag in item.tags])
     entry.atom_enclosure.enclosure = item.enclosure
 
 
@@ -210,8 +210,8 @@ def _rss_item(entry: FeedEntry, item: FeedItem, info: FeedInfo) -> None:
         entry.description(html.escape(item.summary, quote=False))
     if item.content_html:
         entry.content(item.content_html)
-    for tag in item.tags:
-        entry.category(term=tag)
+    if item.tags:  # in one call: feedgen rebuilds the whole list at each (quadratic)
+        entry.category([{"term": tag} for tag in item.tags])
     if item.enclosure is not None:
         enclosure = item.enclosure
         entry.enclosure(enclosure.url, str(enclosure.length), enclosure.media_type)

@@ -107,6 +107,30 @@ def test_fetcher_reads_attachments_and_data_uris(policy: LoadPolicy) -> None:
     assert fetcher.refused == []
 
 
+def test_fetcher_carries_an_svg_as_every_output_does(tmp_path: Path) -> None:
+    """An SVG the feed, the book and JSON-LD refuse was drawn in the PDF; one they carry
+    (its web fonts left out) is drawn as they carry it."""
+    vault = tmp_path / "vault"
+    (vault / "attachments").mkdir(parents=True)
+    scripted = b'<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script><text>t</text></svg>'
+    fonts = (
+        b'<svg xmlns="http://www.w3.org/2000/svg"><style>@font-face { font-family: F; '
+        b'src: url("https://fonts.example.com/f.woff2"); }</style><text>t</text></svg>'
+    )
+    (vault / "attachments" / "scripted.svg").write_bytes(scripted)
+    (vault / "attachments" / "fonts.svg").write_bytes(fonts)
+    paths = [PurePosixPath("attachments/scripted.svg"), PurePosixPath("attachments/fonts.svg")]
+    fetcher = VaultFetcher(LoadPolicy.for_vault(vault, paths))
+    with pytest.raises(URLFetchingError), fetch(fetcher, VAULT_ORIGIN + "attachments/scripted.svg"):
+        pass
+    assert [reason for _, reason in fetcher.refused] == [
+        "an SVG with scripts, HTML inside it, external references or bad XML"
+    ]
+    with fetch(fetcher, VAULT_ORIGIN + "attachments/fonts.svg") as response:
+        carried = response.read()
+    assert b"font-face" not in carried and b"<text>t</text>" in carried
+
+
 @pytest.mark.parametrize(
     ("url", "reason"),
     [

@@ -16,7 +16,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from notepress.assets import AssetError
+from notepress.assets import AssetError, safe_svg
 
 from .appendix import append_documents
 from .jobs import RenderJob, RenderResult
@@ -51,6 +51,15 @@ class VaultFetcher(URLFetcher):
             return super().fetch(url, headers)
         data, name = found
         mime_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if mime_type == "image/svg+xml":
+            # As every other output carries it: WeasyPrint runs no script, but an SVG that
+            # would load from elsewhere is no more the vault's in a PDF than in a book.
+            carried = safe_svg(data)
+            if carried is None:
+                reason = "an SVG with scripts, HTML inside it, external references or bad XML"
+                self.refused.append((url, reason))
+                raise PermissionError(f"refused {url}: {reason}")
+            data = carried
         return URLFetcherResponse(url, data, {"Content-Type": mime_type})
 
 

@@ -382,7 +382,8 @@ def _refuse_links(folder: Path, names: tuple[str, ...]) -> None:
 def _write_new(path: Path, text: str) -> None:
     """Write ``path``, which must not exist yet (a link put there in the meantime is not
     followed)."""
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    handle = os.open(path, flags, 0o666)  # as ``open`` makes a file: the umask decides
     with os.fdopen(handle, "w", encoding="utf-8") as file:
         file.write(text)
 

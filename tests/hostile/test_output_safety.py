@@ -209,6 +209,13 @@ def test_a_link_in_place_of_the_builds_own_files_is_not_followed(tmp_path: Path,
     assert snapshot(elsewhere) == before
 
 
+def test_the_marker_is_a_plain_file(tmp_path: Path) -> None:
+    vault = notes_vault(tmp_path / "vault", '[targets.feed]\nexporter = "feed"\n')
+    assert run_cli("build", vault, "-o", tmp_path / "out").code == 0
+    mode = (tmp_path / "out" / OUTPUT_MARKER).stat().st_mode
+    assert not mode & 0o111  # not executable, as a text file is made
+
+
 def test_links_in_the_work_folder_are_removed_not_followed(tmp_path: Path) -> None:
     vault = notes_vault(tmp_path / "vault", '[targets.feed]\nexporter = "feed"\n')
     elsewhere = tmp_path / "elsewhere"

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "IMAGE_SUFFIXES",
+    "SVG_REFUSED",
     "AssetError",
     "AssetGate",
     "LocalTarget",
@@ -400,6 +401,10 @@ def svg_is_safe(data: bytes) -> bool:
         if local == "style" and not _css_is_local("".join(element.itertext())):
             return False
     return True
+
+
+#: Why :func:`safe_svg` carries none of an SVG, in every output's warning.
+SVG_REFUSED = "an SVG with scripts, HTML inside it (foreignObject), external references or bad XML"
 
 
 def safe_svg(data: bytes) -> bytes | None:
@@ -1099,10 +1104,7 @@ def copy_attachments(job: Job, paths: Iterable[PurePosixPath], folder: str, effe
             if path.suffix.lower() == ".svg":
                 data = safe_svg(files.read(path))
                 if data is None:
-                    raise AssetError(
-                        "an SVG with scripts, HTML inside it (foreignObject), external "
-                        "references or bad XML"
-                    )
+                    raise AssetError(SVG_REFUSED)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
             else:

@@ -124,7 +124,7 @@ def test_fetcher_carries_an_svg_as_every_output_does(tmp_path: Path) -> None:
     with pytest.raises(URLFetchingError), fetch(fetcher, VAULT_ORIGIN + "attachments/scripted.svg"):
         pass
     assert [reason for _, reason in fetcher.refused] == [
-        "an SVG with scripts, HTML inside it, external references or bad XML"
+        "an SVG with scripts, HTML inside it (foreignObject), external references or bad XML"
     ]
     with fetch(fetcher, VAULT_ORIGIN + "attachments/fonts.svg") as response:
         carried = response.read()

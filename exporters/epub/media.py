@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from notepress.assets import AssetError, VaultFiles, safe_svg, vault_files
+from notepress.assets import SVG_REFUSED, AssetError, VaultFiles, safe_svg, vault_files
 from notepress.vault import Vault
 
 from .pictures import PLACEHOLDER_FOLDER
@@ -137,11 +137,7 @@ class MediaStore:
             carried = safe_svg(data)
             if carried is not None:
                 return Image("image/svg+xml", carried)
-            self.warn(
-                "SVG image left out: it has scripts, HTML inside it (foreignObject), "
-                "external references or bad XML",
-                path,
-            )
+            self.warn(f"SVG image left out: {SVG_REFUSED}", path)
             return None
         image = identify_raster(data)
         if image is None:

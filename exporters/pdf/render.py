@@ -16,7 +16,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from notepress.assets import AssetError, safe_svg
+from notepress.assets import SVG_REFUSED, AssetError, safe_svg
 
 from .appendix import append_documents
 from .jobs import RenderJob, RenderResult
@@ -56,9 +56,8 @@ class VaultFetcher(URLFetcher):
             # would load from elsewhere is no more the vault's in a PDF than in a book.
             carried = safe_svg(data)
             if carried is None:
-                reason = "an SVG with scripts, HTML inside it, external references or bad XML"
-                self.refused.append((url, reason))
-                raise PermissionError(f"refused {url}: {reason}")
+                self.refused.append((url, SVG_REFUSED))
+                raise PermissionError(f"refused {url}: {SVG_REFUSED}")
             data = carried
         return URLFetcherResponse(url, data, {"Content-Type": mime_type})
 

@@ -807,14 +807,8 @@ def _math_in_text(tex: str) -> str:
     text and math side by side: ``\\text{when }{k > 1}``.  Both converters
     refused the dollars, and the formula showed as TeX.  A group that does not close, or
     an odd number of dollars, is left as it is."""
-    out, done, scanned = [], 0, 0
-    for found in _TEXT_OPEN.finditer(tex):
-        if found.start() < scanned:
-            continue  # inside a text group already read: each character is read once
-        close = _group_end(tex, found.end())
-        if close is None:
-            break
-        scanned = close
+    out, done = [], 0
+    for found, close in _text_groups(tex):
         parts = _UNESCAPED_DOLLAR.split(tex[found.end() : close])
         words = parts[::2]
         if len(parts) < 3 or len(parts) % 2 == 0 or any(_BRACE.search(w) for w in words):
@@ -835,12 +829,7 @@ def _angles_in_text(tex: str) -> str:
     writes out for them: it copies a text group's characters into its XML as they are
     (``<mtext><END></mtext>``), so ``\\text{<END>}`` failed to convert in every output."""
     out, done = [], 0
-    for found in _TEXT_OPEN.finditer(tex):
-        if found.start() < done:
-            continue  # inside a text group already written out
-        close = _group_end(tex, found.end())
-        if close is None:
-            break
+    for found, close in _text_groups(tex):
         words = tex[found.end() : close]
         if "<" in words or ">" in words:
             words = words.replace("<", "&lt;").replace(">", "&gt;")
@@ -848,6 +837,20 @@ def _angles_in_text(tex: str) -> str:
             done = close
     out.append(tex[done:])
     return "".join(out)
+
+
+def _text_groups(tex: str) -> Iterator[tuple[re.Match[str], int]]:
+    """Each outermost text group of ``tex``: its opening (``\\text{``) and the index of
+    its closing brace, up to the first that does not close; each character is read once."""
+    scanned = 0
+    for found in _TEXT_OPEN.finditer(tex):
+        if found.start() < scanned:
+            continue  # inside a text group already read
+        close = _group_end(tex, found.end())
+        if close is None:
+            return
+        scanned = close
+        yield found, close
 
 
 def _group_end(tex: str, start: int) -> int | None:

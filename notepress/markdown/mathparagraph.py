@@ -192,7 +192,11 @@ def _quote_keeping_formulas(quote: BlockRule) -> BlockRule:
         # Asked at every line that starts a block: the lines are read only for a quote.
         start = state.bMarks[start_line] + state.tShift[start_line]
         opens = state.src.startswith(">", start) and not state.is_code_block(start_line)
-        lines = _inside_formulas(state, start_line, end_line) if opens and not silent else []
+        lines = (
+            _inside_formulas(state, start_line, end_line)
+            if opens and not silent and _holds_doubles(state)
+            else []
+        )
         if not lines:
             return quote(state, start_line, end_line, silent)
         counts = [state.sCount[line] for line in lines]
@@ -205,6 +209,18 @@ def _quote_keeping_formulas(quote: BlockRule) -> BlockRule:
                 state.sCount[line] = count
 
     return keeping
+
+
+_DOUBLES = "notepress_math_paragraph_doubles"
+
+
+def _holds_doubles(state: StateBlock) -> bool:
+    """Whether the text parsed holds a ``$$`` at all (most notes do not), found once."""
+    found: bool | None = getattr(state, _DOUBLES, None)
+    if found is None:
+        found = "$$" in state.src
+        setattr(state, _DOUBLES, found)
+    return found
 
 
 def _inside_formulas(state: StateBlock, start_line: int, end_line: int) -> list[int]:

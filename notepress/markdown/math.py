@@ -745,12 +745,7 @@ def standard_tex(tex: str) -> str:
     ):
         return tex
     out, done = [], 0
-    for found in _BRAKET.finditer(tex):
-        if found.start() < done:
-            continue  # inside a group already written out
-        close = _group_end(tex, found.end())
-        if close is None:
-            break
+    for found, close in _outer_groups(tex, _BRAKET):
         opening, closing = _BRAKET_SIDES[found.group(1)]
         inside = standard_tex(tex[found.end() : close])
         if found.group(1) in ("set", "Set"):
@@ -808,7 +803,7 @@ def _math_in_text(tex: str) -> str:
     refused the dollars, and the formula showed as TeX.  A group that does not close, or
     an odd number of dollars, is left as it is."""
     out, done = [], 0
-    for found, close in _text_groups(tex):
+    for found, close in _outer_groups(tex, _TEXT_OPEN):
         parts = _UNESCAPED_DOLLAR.split(tex[found.end() : close])
         words = parts[::2]
         if len(parts) < 3 or len(parts) % 2 == 0 or any(_BRACE.search(w) for w in words):
@@ -829,7 +824,7 @@ def _angles_in_text(tex: str) -> str:
     writes out for them: it copies a text group's characters into its XML as they are
     (``<mtext><END></mtext>``), so ``\\text{<END>}`` failed to convert in every output."""
     out, done = [], 0
-    for found, close in _text_groups(tex):
+    for found, close in _outer_groups(tex, _TEXT_OPEN):
         words = tex[found.end() : close]
         if "<" in words or ">" in words:
             words = words.replace("<", "&lt;").replace(">", "&gt;")
@@ -839,11 +834,12 @@ def _angles_in_text(tex: str) -> str:
     return "".join(out)
 
 
-def _text_groups(tex: str) -> Iterator[tuple[re.Match[str], int]]:
-    """Each outermost text group of ``tex``: its opening (``\\text{``) and the index of
-    its closing brace, up to the first that does not close; each character is read once."""
+def _outer_groups(tex: str, opener: re.Pattern[str]) -> Iterator[tuple[re.Match[str], int]]:
+    """Each outermost group of ``tex`` that ``opener`` opens (``\\text{``, ``\\set{``):
+    its opening and the index of its closing brace, up to the first that does not close;
+    each character is read once."""
     scanned = 0
-    for found in _TEXT_OPEN.finditer(tex):
+    for found in opener.finditer(tex):
         if found.start() < scanned:
             continue  # inside a text group already read
         close = _group_end(tex, found.end())

@@ -1,8 +1,8 @@
 """Load a vault again after an edit, reading only the notes whose files changed.
 
 A build keeps the vault it loaded (:mod:`notepress.cache.snapshot`).  The next load walks
-the vault without reading a note, compares each note file's size and time with the
-snapshot's, and reads only the files that differ, as Sphinx does with the environment it
+the vault without reading a note, compares each note file's size and times (modification
+and change, see :data:`Stamp`) with the snapshot's, and reads only the files that differ, as Sphinx does with the environment it
 keeps between builds.  Each such note goes through the steps a full load takes
 (:class:`~notepress.vault.IdHolders`, :func:`~notepress.vault.check_note`,
 :class:`~notepress.collisions.UrlClaims`) against the rest of the vault as it was.
@@ -54,6 +54,7 @@ __all__ = [
     "FileStats",
     "Listing",
     "Refreshed",
+    "Stamp",
     "list_notes",
     "must_renew",
     "refresh_vault",
@@ -66,17 +67,22 @@ __all__ = [
 RACY_NS = 2_000_000_000
 
 
+Stamp = tuple[int, int, int]
+"""A file's size, modification time and change time (ns): the change time catches an edit
+that keeps the size and puts the modification time back (``touch -r``), as git's does."""
+
+
 @dataclass(frozen=True)
 class Listing:
     """Each note file's size and time (None: it could not be read), listed before any is
     read, so that a file changed while the build runs is read again next time."""
 
     taken_ns: int
-    stats: tuple[tuple[int, int] | None, ...]
+    stats: tuple[Stamp | None, ...]
 
 
-FileStats = tuple[int, Mapping[str, tuple[int, int]]]
-"""(when they were taken, in ``time.time_ns()``; vault-relative path to (size, time in ns))
+FileStats = tuple[int, Mapping[str, Stamp]]
+"""(when they were taken, in ``time.time_ns()``; vault-relative path to :data:`Stamp`)
 of files a caller listed before anything was read."""
 
 
@@ -85,10 +91,10 @@ def list_notes(survey: Survey, listed: FileStats | None = None) -> Listing:
     through a linked folder is not listed there), which spares a build 10,000 ``stat``
     calls when the CLI has just listed the vault to see whether anything changed."""
     taken = time.time_ns()
-    known: Mapping[str, tuple[int, int]] = {}
+    known: Mapping[str, Stamp] = {}
     if listed is not None:
         taken, known = min(taken, listed[0]), listed[1]
-    stats: list[tuple[int, int] | None] = []
+    stats: list[Stamp | None] = []
     for path, rel in survey.notes:
         stat = known.get(rel)
         if stat is None:
@@ -97,7 +103,7 @@ def list_notes(survey: Survey, listed: FileStats | None = None) -> Listing:
             except OSError:
                 stats.append(None)
                 continue
-            stat = (info.st_size, info.st_mtime_ns)
+            stat = (info.st_size, info.st_mtime_ns, info.st_ctime_ns)
         stats.append(stat)
     return Listing(taken, tuple(stats))
 
@@ -187,7 +193,7 @@ def _few(snapshot: Snapshot) -> int:
     return max(50, len(snapshot.notes) // 100)
 
 
-def _files(survey: Survey, listing: Listing) -> dict[str, tuple[int, int] | None]:
+def _files(survey: Survey, listing: Listing) -> dict[str, Stamp | None]:
     racy = listing.taken_ns - RACY_NS
     return {
         rel: stat if stat is not None and stat[1] < racy else None

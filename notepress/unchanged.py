@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Request", "remove_records"]
 
-_VERSION = 1
+_VERSION = 2
 #: A file changed this close to the listing may change again unseen within its time's grain.
 _RACY_NS = 2_000_000_000
 #: Variables that change what a build writes or which notes it publishes.
@@ -71,7 +71,12 @@ _VARIABLES = (
 #: config of a Quartz site whose content folder is the vault.
 _HIDDEN_READ = (APP_JSON, TEMPLATES_JSON, TEMPLATER_JSON, MATHJAX_JSON, f"../{QUARTZ_CONFIG}")
 
-Entry = tuple[str, int, int]
+Entry = tuple[str, int, int, int]
+"""A file as listed: vault-relative path, size, modification and change times in ns.
+
+The change time is git's answer to an edit that keeps a file's size and puts its time back
+(``touch -r``, some sync tools): no one can set it, and any write moves it.  A note made a
+draft so would otherwise be replayed as published."""
 
 
 @dataclass
@@ -164,12 +169,14 @@ class Request:
             return None  # a record of another version, damaged, or a folder in flux: build
         return report, Path(record["config"]) if record["config"] else None
 
-    def listed(self) -> tuple[int, dict[str, tuple[int, int]]] | None:
+    def listed(self) -> tuple[int, dict[str, tuple[int, int, int]]] | None:
         """The files :meth:`replay` listed, as :func:`~notepress.pipeline.load_project`
         takes them (``listed``); None before it ran."""
         if self._listing is None:
             return None
-        stats = {rel: (size, mtime) for rel, size, mtime in self._listing if size >= 0}
+        stats = {
+            rel: (size, mtime, ctime) for rel, size, mtime, ctime in self._listing if size >= 0
+        }
         return self._taken_ns, stats
 
     def remember(self, project: Project, report: BuildReport, now: datetime | None = None) -> None:
@@ -195,7 +202,7 @@ class Request:
             git = commit_read(self.vault)
             if git is None:
                 return  # dates read without a commit to name them by
-        if any(mtime >= self._taken_ns - _RACY_NS for _, _, mtime in self._listing):
+        if any(mtime >= self._taken_ns - _RACY_NS for _, _, mtime, _ in self._listing):
             return
         skip = sorted(
             {
@@ -254,10 +261,11 @@ class Request:
             "extras": [[name, list(_state(Path(name)))] for name in extras],
         }
         digest.update(json.dumps(head, sort_keys=True).encode("utf-8", "surrogateescape"))
-        for rel, size, mtime in self._listing:
+        for rel, size, mtime, ctime in self._listing:
             if rel.startswith(prefixes) or rel in skip:
                 continue
-            digest.update(f"{rel}\0{size}\0{mtime}\n".encode("utf-8", "surrogateescape"))
+            line = f"{rel}\0{size}\0{mtime}\0{ctime}\n"
+            digest.update(line.encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
 
 
@@ -286,7 +294,7 @@ def _now() -> datetime:
 
 
 def _listing(root: Path) -> Iterator[Entry]:
-    """(path, size, time) of every file the loader could read, in a fixed order.
+    """An :data:`Entry` for every file the loader could read, in a fixed order.
 
     Symlinks count by their own size and time: the loader follows only those that stay in
     the vault, whose targets are listed themselves.
@@ -294,14 +302,14 @@ def _listing(root: Path) -> Iterator[Entry]:
     for rel in _HIDDEN_READ:
         with suppress(OSError):
             info = os.stat(root / rel)
-            yield rel, info.st_size, info.st_mtime_ns
+            yield rel, info.st_size, info.st_mtime_ns, info.st_ctime_ns
     stack = [(root, "")]
     while stack:
         folder, prefix = stack.pop()
         try:
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
         except OSError:
-            yield f"{prefix}?", -1, -1
+            yield f"{prefix}?", -1, -1, -1
             continue
         if (
             prefix
@@ -316,7 +324,7 @@ def _listing(root: Path) -> Iterator[Entry]:
                     with suppress(OSError):  # .gitignore and the like, beside the config
                         info = entry.stat(follow_symlinks=False)
                         if not entry.is_dir(follow_symlinks=False):
-                            yield rel, info.st_size, info.st_mtime_ns
+                            yield rel, info.st_size, info.st_mtime_ns, info.st_ctime_ns
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):
@@ -324,9 +332,9 @@ def _listing(root: Path) -> Iterator[Entry]:
                     continue
                 info = entry.stat(follow_symlinks=False)
             except OSError:
-                yield rel, -1, -1
+                yield rel, -1, -1, -1
                 continue
-            yield rel, info.st_size, info.st_mtime_ns
+            yield rel, info.st_size, info.st_mtime_ns, info.st_ctime_ns
 
 
 def _named_paths(project: Project) -> Iterable[Path]:
@@ -343,12 +351,16 @@ def _state(path: Path) -> Iterator[Any]:
                 dirs.sort()
                 for name in sorted(files):
                     info = os.stat(os.path.join(current, name))
-                    yield [os.path.join(current, name), info.st_size, info.st_mtime_ns]
+                    yield [os.path.join(current, name), *_times(info)]
         else:
             info = path.stat()
-            yield [info.st_size, info.st_mtime_ns]
+            yield _times(info)
     except OSError:
         yield None
+
+
+def _times(info: os.stat_result) -> list[int]:
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns]
 
 
 def _file_digest(path: Path) -> str | None:

@@ -397,9 +397,11 @@ def test_the_files_a_caller_listed_are_not_listed_again(
     request = Request.of(vault, output=vault.parent / "out")
     assert request is not None and request.replay() is None
     listed = request.listed()
+    edited = note.stat()
     assert listed is not None and listed[1]["g.md"] == (
-        note.stat().st_size,
-        note.stat().st_mtime_ns,
+        edited.st_size,
+        edited.st_mtime_ns,
+        edited.st_ctime_ns,
     )
     spy = Spy(monkeypatch)
     project = notepress.load_project(vault, output=vault.parent / "out", listed=listed)
@@ -410,12 +412,31 @@ def test_the_files_a_caller_listed_are_not_listed_again(
     # first): trusted, so not read.
     _replace("One holder, edited.", "One holder.", "g.md")(vault)
     os.utime(note, ns=(before.st_atime_ns, before.st_mtime_ns))
+    restored = note.stat()
     notepress.load_project(vault, output=vault.parent / "out").build()
     _replace("One holder.", "One holder, edited.", "g.md")(vault)
-    stale = (listed[0], {**listed[1], "g.md": (before.st_size, before.st_mtime_ns)})
+    kept = (restored.st_size, restored.st_mtime_ns, restored.st_ctime_ns)
+    stale = (listed[0], {**listed[1], "g.md": kept})
     spy.parsed.clear()
     notepress.load_project(vault, output=vault.parent / "out", listed=stale)
     assert spy.parsed == []
+
+
+def test_an_edit_that_puts_the_time_back_is_still_read(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A note made a draft by an edit of the same size, its time put back as ``touch -r``
+    does: the change time moved, so it is read, and it is private."""
+    note = vault / "g.md"
+    before = note.stat()
+    text = note.read_text(encoding="utf-8")
+    note.write_text(text.replace("draft: false", "draft: true "), encoding="utf-8")
+    os.utime(note, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert note.stat().st_size == before.st_size
+    spy = Spy(monkeypatch)
+    project = _load_both(vault, spy)
+    assert spy.parsed == ["g.md"]
+    assert next(n for n in project.vault.notes if n.path.name == "g.md").draft
 
 
 def test_a_file_changed_too_close_to_its_listing_is_always_read(

@@ -171,6 +171,17 @@ def _same_size_edit(vault: Path, root: Path) -> None:
     _age(root, DAY // 2)
 
 
+def _made_draft_same_size_and_time(vault: Path, root: Path) -> None:
+    """A note made a draft by an edit that keeps its size, its time put back as
+    ``touch -r`` does: only the file's change time (which no one can set) tells."""
+    path = vault / "Teapot.md"
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("draft: false", "draft: true "), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+
+
 def _add_note(vault: Path, root: Path) -> None:
     (vault / "Cup.md").write_text(note_text("Cup", "Holds tea too."), encoding="utf-8")
     _age(root, DAY // 2)
@@ -220,6 +231,7 @@ def _delete_output(vault: Path, root: Path) -> None:
     [
         _edit_note,
         _same_size_edit,
+        _made_draft_same_size_and_time,
         _add_note,
         _remove_note,
         _edit_config,
@@ -248,6 +260,36 @@ def _contents(folder: Path) -> dict[str, bytes]:
         for path in sorted(folder.rglob("*"))
         if path.is_file() and not path.name.startswith(".notepress-output")
     }
+
+
+def test_a_picture_swapped_for_one_of_its_size_and_time_is_copied_again(
+    tmp_path: Path,
+) -> None:
+    """The feed copies the picture a note shows; a new picture of the same size, its time
+    put back, replaces the copy: its change time moved, so neither the replay nor the
+    target's memo trusts the old one."""
+    square = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect fill="{}" '
+    square += 'width="4" height="4"/></svg>'
+    vault = write_vault(
+        tmp_path / "vault",
+        {
+            "Kettle.md": note_text("Kettle", "Boils. ![[pic.svg]]", created="2024-02-01"),
+            "pic.svg": square.format("red"),
+        },
+        CONFIG.replace('stylesheet = "../style/feed.xsl"', 'content = "full"'),
+    )
+    _age(tmp_path)
+    out = tmp_path / "out"
+    assert _build_here(vault, out) == 0
+    copy = out / "news" / "assets" / "pic.svg"
+    assert b"red" in copy.read_bytes()
+    picture = vault / "pic.svg"
+    before = picture.stat()
+    picture.write_text(square.format("tan"), encoding="utf-8")
+    os.utime(picture, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert picture.stat().st_size == before.st_size
+    assert not _replayed(_probe(vault, out))
+    assert b"tan" in copy.read_bytes()
 
 
 def test_variables_outputs_read_are_part_of_the_state(project: tuple[Path, Path]) -> None:

@@ -47,7 +47,7 @@ __all__ = [
     "write_snapshot",
 ]
 
-SNAPSHOT_LAYOUT = 4
+SNAPSHOT_LAYOUT = 5
 """The layout of the file; a file of another layout is replaced."""
 
 
@@ -57,8 +57,8 @@ class Snapshot:
 
     key: str
     """Everything besides the files that the load depended on (settings, config, code)."""
-    files: dict[str, tuple[int, int] | None]
-    """Each note file's (size, mtime in ns) when it was listed, in path order; None when
+    files: dict[str, tuple[int, int, int] | None]
+    """Each note file's (size, mtime, ctime in ns) when it was listed, in path order; None when
     the file changed too close to that moment for its time to tell a later change apart."""
     attachments: dict[str, PurePosixPath]
     problems: tuple[Problem, ...]
@@ -255,7 +255,7 @@ def _with_changes(path: Path, snapshot: Snapshot) -> Snapshot:
     ):
         if rels[index] != rel or note.path.as_posix() != rel:
             raise ValueError("a change to another file")
-        files[rel] = (int(stat[0]), int(stat[1])) if stat else None
+        files[rel] = _stamp(stat)
         notes[index], all_faces[index], all_checked[index] = note, face, checked
         fingerprints[index] = value
     return replace(
@@ -324,6 +324,14 @@ def _remember(path: Path, snapshot: Snapshot) -> None:
         _LAST[str(path)] = (identities, snapshot)
 
 
+def _stamp(stat: list[Any]) -> tuple[int, int, int] | None:
+    """A file's stamp as written (see :data:`notepress.refresh.Stamp`); an empty list, none."""
+    if not stat:
+        return None
+    size, mtime, ctime = stat
+    return int(size), int(mtime), int(ctime)
+
+
 def _snapshot(data: bytes | mmap.mmap, start: int, end: int, key: str) -> Snapshot | None:
     """The snapshot in ``data``: its JSON between ``start`` and ``end``, the bodies after.
 
@@ -334,9 +342,7 @@ def _snapshot(data: bytes | mmap.mmap, start: int, end: int, key: str) -> Snapsh
         if vault["key"] != key:
             return None
         vault["notes"]["body"] = _bodies(view, vault["notes"]["body"], end)
-    files = {
-        str(rel): (int(stat[0]), int(stat[1])) if stat else None for rel, *stat in vault["files"]
-    }
+    files = {str(rel): _stamp(stat) for rel, *stat in vault["files"]}
     if vault["notes"]["path"] != list(files):
         raise ValueError("notes out of order")
     notes = notes_from_columns(vault["notes"])

@@ -162,12 +162,13 @@ def _ask(
 
 
 def file_state(path: Path) -> Answer:
-    """Size and modification time of a file the output copies, or None."""
+    """Size, modification and change times of a file the output copies, or None (the
+    change time, as in :data:`notepress.refresh.Stamp`, catches a time put back)."""
     try:
         info = os.stat(path)
     except OSError:
         return None
-    return [info.st_size, info.st_mtime_ns]
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns]
 
 
 def stat_reads(reads: Iterable[list[Any]], root: Path) -> list[list[Any]]:

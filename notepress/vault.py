@@ -634,6 +634,9 @@ def _walk(
 
     def visit(folder: Path, marked: str | None = None) -> Iterator[tuple[str, str]]:
         real = folder.resolve()
+        if real in excluded and real != root and real not in seen_dirs:
+            seen_dirs.add(real)
+            problems.extend(_unread_in_output(folder, root))
         if real in seen_dirs or real in excluded:
             return
         if real != root and (folder / MANIFEST).is_file():
@@ -703,6 +706,37 @@ def _walk(
                 yield entry.path, rel
 
     yield from visit(root)
+
+
+def _unread_in_output(folder: Path, root: Path) -> list[Problem]:
+    """A warning naming what an output folder inside the vault holds that no build wrote.
+
+    The folder is never read (the next build would publish the last one's files), so a
+    picture kept there is "not found" by every note that shows it: the warning says why.
+    """
+    try:
+        names = sorted(
+            entry.name
+            for entry in os.scandir(folder)
+            if not entry.name.startswith(".")
+            and not (entry.is_dir() and os.path.isfile(os.path.join(entry.path, MANIFEST)))
+        )
+    except OSError:
+        return []
+    if not names:
+        return []
+    where = folder.relative_to(root).as_posix()
+    shown = ", ".join(printable(name) for name in names[:3]) + (", ..." if len(names) > 3 else "")
+    return [
+        Problem(
+            Severity.WARNING,
+            "output-holds-files",
+            f"the output folder holds files no build wrote ({shown}); notepress never reads "
+            "its output folder, so notes and attachments there are not published: move them "
+            "out, or write the output outside the vault",
+            where,
+        )
+    ]
 
 
 def _decodable(name: str) -> bool:

@@ -861,6 +861,10 @@ def test_output_folder_is_excluded(make_vault: Callable[..., Path]) -> None:
     project = notepress.load_project(root)
     assert [n.title for n in project.vault.notes] == ["Note"]
     assert project.vault.attachment("x.png") is None
+    # What the folder holds that no build wrote is named, once: it is not published.
+    (warning,) = [p for p in project.vault.problems if p.code == "output-holds-files"]
+    assert warning.path == "out" and "(x.png)" in warning.message
+    assert "site" not in warning.message
 
 
 def test_ignore_globs_skip_paths(make_vault: Callable[..., Path]) -> None:

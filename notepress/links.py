@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
-from urllib.parse import unquote, urlsplit
+from collections.abc import Iterable, Sequence
+from pathlib import PurePosixPath
+from urllib.parse import quote, unquote, urlsplit
 
-from .model import Link
+from .model import Link, Note
 
 __all__ = [
     "WIKILINK_RE",
@@ -21,6 +22,7 @@ __all__ = [
     "find_heading",
     "heading_key",
     "link_path",
+    "markdown_linkers",
     "note_address",
     "parse_wikilink",
 ]
@@ -143,3 +145,26 @@ def link_path(written: str) -> str | None:
     if parts.scheme or parts.netloc or not parts.path:
         return None
     return unquote(parts.path)
+
+
+_MD = re.compile(r"\.md", re.IGNORECASE)
+
+
+def markdown_linkers(notes: Iterable[Note], targets: Iterable[Note]) -> set[PurePosixPath]:
+    """The paths of ``notes`` whose text holds the file name of one of ``targets`` as a
+    markdown link's address would (``Glaze recipes.md``, ``Glaze%20recipes.md``, or
+    without ``.md``: ``Glaze%20recipes)``, ``<Glaze recipes#Part>``), case ignored as
+    Obsidian ignores it: more than link to them, never fewer."""
+    needles = set()
+    for note in targets:
+        stem = note.path.stem.lower()
+        for name in {stem, quote(stem), quote(stem, safe="")}:
+            needles |= {f"{name}.md", f"{name})", f"{name}#", f"{name}>"}
+    found = set()
+    for note in notes:
+        if not _MD.search(note.body) and "](" not in note.body:
+            continue
+        body = note.body.lower()
+        if any(needle in body for needle in needles):
+            found.add(note.path)
+    return found

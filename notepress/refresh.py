@@ -36,6 +36,7 @@ from .collisions import UrlClaims, claim_keys
 from .config import Site, VaultOptions
 from .embeds import embed_problems
 from .gitdates import apply_git_dates
+from .links import markdown_linkers
 from .model import Note, Problem, Severity
 from .parse import ParseSettings
 from .slugs import lookup_key
@@ -424,7 +425,7 @@ def _off_every_cycle(holders: IdHolders, before: Note, after: Note) -> bool:
 
 def _readers(vault: Vault, targets: Sequence[Note], skip: set[int]) -> list[int]:
     """The indexes of ``vault``'s notes (but ``skip``) with a link or embed that finds one
-    of ``targets``.
+    of ``targets``, or whose text may hold a markdown link to one.
 
     A link can find a note only by its file name (a path ends with it) or, failing that,
     by its title or an alias, so only the links written with one of those names are
@@ -437,12 +438,18 @@ def _readers(vault: Vault, targets: Sequence[Note], skip: set[int]) -> list[int]
         names.add(lookup_key(note.title))
         names.update(lookup_key(alias) for alias in note.aliases)
     wanted = {id(note) for note in targets}
+    # A markdown link's anchor (``[part](Kiln.md#Part)``) is checked by the reference
+    # checks, not through ``links``: the notes whose text may hold one are read again too.
+    linkers = markdown_linkers(vault.notes, targets)
     # A vault's links name far fewer notes than there are links: each target as written is
     # normalised once, not once per link (60,000 links in 10,000 notes).
     could_name: dict[str, bool] = {}
     readers = []
     for index, note in enumerate(vault.notes):
         if index in skip:
+            continue
+        if note.path in linkers:
+            readers.append(index)
             continue
         for link in note.links:
             if not link.target:

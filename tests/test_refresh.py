@@ -312,6 +312,35 @@ def test_a_heading_or_block_edit_checks_the_note_and_the_notes_that_link_to_it(
     assert len(spy.parsed) == 1  # the notes that link to it come from the parse cache
 
 
+def test_a_heading_edit_checks_the_notes_that_name_it_by_a_markdown_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A markdown link's anchor is no wikilink of the note's outline, yet its note is
+    checked again: renamed, the heading it named is reported missing as a full load does
+    (and under ``--strict`` that note is kept private)."""
+    files: dict[str, str | bytes] = {
+        "kiln.md": note_text("Kiln", "## Firing\n\nSlow heat.\n"),
+        "glaze.md": note_text("Glaze", "Read [the firing](kiln.md#Firing) first.\n"),
+        "clay.md": note_text("Clay", "Read [the firing](<kiln#Firing>) first.\n"),
+        "other.md": note_text("Other", "Nothing to do with it.\n"),
+    }
+    root = write_vault(tmp_path / "vault", files, CONFIG)
+    _age(root, 120)
+    notepress.load_project(root, output=tmp_path / "out").build()
+    _replace("## Firing", "## Cooling", "kiln.md")(root)
+    spy = Spy(monkeypatch)
+    loaded = _load_both(root, spy)
+    assert spy.refreshed == [True]
+    assert sorted(spy.checked) == ["clay.md", "glaze.md", "kiln.md"]
+    missing = sorted(
+        note.path.name
+        for note in loaded.vault.notes
+        for problem in note.problems
+        if problem.code == "link-heading-missing"
+    )
+    assert missing == ["clay.md", "glaze.md"]
+
+
 def test_a_heading_many_notes_link_to_makes_a_full_load(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

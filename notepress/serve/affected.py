@@ -8,13 +8,12 @@ neighbour, a link that now resolves) is still caught.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from urllib.parse import quote
 
+from ..links import markdown_linkers
 from ..model import Link, Note
 from ..pipeline import Project
 from ..selection import select_notes
@@ -61,7 +60,8 @@ def affected_targets(old: Project, new: Project, changed: Collection[Path]) -> l
     if faced:
         # Markdown links are no part of a note's outline: the notes whose text may name a
         # changed note by a link's address are found by that text.
-        dirty |= _markdown_linkers(new.vault, faced) | _markdown_linkers(old.vault, faced)
+        dirty |= markdown_linkers(new.vault.notes, faced)
+        dirty |= markdown_linkers(old.vault.notes, faced)
     new_links = _LinkIndex(new.vault)
     renamed = _changed(dirty, old_notes, new_notes, _names_changed)
     if renamed:
@@ -134,29 +134,6 @@ def _face_changed(before: Note | None, after: Note | None) -> bool:
         before.headings,
         before.block_ids,
     ) != (after.title, after.aliases, after.slug, after.published, after.headings, after.block_ids)
-
-
-_MD = re.compile(r"\.md", re.IGNORECASE)
-
-
-def _markdown_linkers(vault: Vault, targets: Iterable[Note]) -> set[PurePosixPath]:
-    """The notes of ``vault`` whose text holds the file name of one of ``targets`` as a
-    markdown link's address would (``Glaze recipes.md``, ``Glaze%20recipes.md``, or
-    without ``.md``: ``Glaze%20recipes)``, ``<Glaze recipes#Part>``), case ignored as
-    Obsidian ignores it: more than link to them, never fewer."""
-    needles = set()
-    for note in targets:
-        stem = note.path.stem.lower()
-        for name in {stem, quote(stem), quote(stem, safe="")}:
-            needles |= {f"{name}.md", f"{name})", f"{name}#", f"{name}>"}
-    found = set()
-    for note in vault.notes:
-        if not _MD.search(note.body) and "](" not in note.body:
-            continue
-        body = note.body.lower()
-        if any(needle in body for needle in needles):
-            found.add(note.path)
-    return found
 
 
 def _names(note: Note) -> set[str]:

@@ -15,6 +15,7 @@ __all__ = [
     "CONFIG_FILE",
     "MATHJAX_JSON",
     "QUARTZ_CONFIG",
+    "SETTINGS_FILES",
     "TEMPLATER_JSON",
     "TEMPLATES_JSON",
     "cache_root",
@@ -31,6 +32,9 @@ MATHJAX_JSON = ".obsidian/plugins/obsidian-latex/data.json"
 """The Extended MathJax plugin's settings: where its preamble of TeX macros is."""
 QUARTZ_CONFIG = "quartz.config.ts"
 """A Quartz site's config: beside its ``content`` folder (the vault), or in the vault."""
+SETTINGS_FILES = (APP_JSON, TEMPLATES_JSON, TEMPLATER_JSON, MATHJAX_JSON, f"../{QUARTZ_CONFIG}")
+"""Every file a load may read besides notes, attachments and the TeX preamble they name
+(vault-relative): what a change to must start a build."""
 
 
 def cache_root() -> Path:

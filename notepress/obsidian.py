@@ -18,7 +18,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .config import VaultOptions
-from .locations import APP_JSON, MATHJAX_JSON, QUARTZ_CONFIG, TEMPLATER_JSON, TEMPLATES_JSON
+from .locations import (
+    APP_JSON,
+    MATHJAX_JSON,
+    QUARTZ_CONFIG,
+    SETTINGS_FILES,
+    TEMPLATER_JSON,
+    TEMPLATES_JSON,
+)
 from .model import Problem, Severity
 from .texmacros import PREAMBLE, TexMacros, read_preamble
 
@@ -63,6 +70,15 @@ class ObsidianSettings:
     """Excluded-file entries written as ``/regex/``, matched against vault-relative paths."""
     math_macros: TexMacros = TexMacros()
     """The TeX macros of ``[vault] math_preamble`` (``preamble.sty``), expanded in formulas."""
+    math_preamble: str = ""
+    """The preamble file those macros are read from, vault-relative (a hidden folder, or
+    ``../`` outside the vault); empty when none is named.  Kept whether or not it exists:
+    one created later changes the outputs as much as one edited."""
+
+    def files_read(self, root: Path) -> list[Path]:
+        """The settings files and the preamble a load of the vault at ``root`` reads."""
+        names = [*SETTINGS_FILES, *([self.math_preamble] if self.math_preamble else [])]
+        return [root / name for name in names]
 
     def excludes(self, path: PurePosixPath) -> bool:
         """True when a regex entry of the excluded files matches ``path``."""
@@ -99,7 +115,7 @@ def read_settings(root: Path, options: VaultOptions) -> tuple[ObsidianSettings, 
     ignore, regexes = _ignore_filters(app.get("userIgnoreFilters"), problems)
     ignore += _quartz_ignores(root, problems) if options.obsidian_settings else ()
     templates_folder = _folder(_text(templates, "folder", TEMPLATES_JSON, problems))
-    macros = TexMacros()
+    macros, name = TexMacros(), ""
     preamble = options.math_preamble.strip()
     if preamble == PREAMBLE:  # the default: where the plugin reads it, when it says
         preamble = _text(mathjax, "preamblePath", MATHJAX_JSON, problems).strip() or PREAMBLE
@@ -130,6 +146,7 @@ def read_settings(root: Path, options: VaultOptions) -> tuple[ObsidianSettings, 
             ignore=ignore,
             ignore_regexes=regexes,
             math_macros=macros,
+            math_preamble=name,
         ),
         problems,
     )

@@ -37,15 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cache.environment import environment_key
-from .locations import (
-    APP_JSON,
-    CONFIG_FILE,
-    MATHJAX_JSON,
-    QUARTZ_CONFIG,
-    TEMPLATER_JSON,
-    TEMPLATES_JSON,
-    cache_root,
-)
+from .locations import CONFIG_FILE, SETTINGS_FILES, cache_root
 from .model import Problem, Severity
 from .output import MANIFEST, file_sha256, folder_intact, folder_listing, read_manifest
 from .results import BuildReport, TargetResult
@@ -67,9 +59,6 @@ _VARIABLES = (
     "FONTCONFIG_FILE",
     "FONTCONFIG_PATH",
 )
-#: Hidden files the loader reads (every other hidden file or folder is never read), and the
-#: config of a Quartz site whose content folder is the vault.
-_HIDDEN_READ = (APP_JSON, TEMPLATES_JSON, TEMPLATER_JSON, MATHJAX_JSON, f"../{QUARTZ_CONFIG}")
 
 Entry = tuple[str, int, int, int]
 """A file as listed: vault-relative path, size, modification and change times in ns.
@@ -299,7 +288,7 @@ def _listing(root: Path) -> Iterator[Entry]:
     Symlinks count by their own size and time: the loader follows only those that stay in
     the vault, whose targets are listed themselves.
     """
-    for rel in _HIDDEN_READ:
+    for rel in SETTINGS_FILES:  # hidden, or beside the vault: the walk skips them
         with suppress(OSError):
             info = os.stat(root / rel)
             yield rel, info.st_size, info.st_mtime_ns, info.st_ctime_ns
@@ -341,7 +330,10 @@ def _named_paths(project: Project) -> Iterable[Path]:
     """Files and folders outside the listing that outputs are made from."""
     from .cache.targets import option_paths
 
-    return option_paths(project.config)
+    # The preamble may be hidden (``.obsidian/preamble.sty``) or outside the vault, where
+    # the listing does not reach.
+    preamble = project.vault.settings.math_preamble
+    return [*option_paths(project.config), *([project.vault.root / preamble] if preamble else [])]
 
 
 def _state(path: Path) -> Iterator[Any]:

@@ -445,6 +445,11 @@ def test_nothing_a_build_writes_can_start_another_build(vault: Path) -> None:
     assert not rebuilder.ignores(vault / "notes" / "tea.md")
     assert not rebuilder.ignores(vault / "notepress.toml")
     assert not rebuilder.ignores(vault / ".obsidian" / "app.json")
+    plugins = vault / ".obsidian" / "plugins"
+    assert not rebuilder.ignores(plugins / "templater-obsidian" / "data.json")
+    assert not rebuilder.ignores(plugins / "obsidian-latex" / "data.json")
+    assert not rebuilder.ignores(vault / "preamble.sty")
+    assert rebuilder.ignores(plugins / "obsidian-latex" / "main.js")
     assert rebuilder.ignores(vault / ".obsidian" / "workspace.json")
     assert rebuilder.ignores(vault / ".git" / "index")
     assert rebuilder.ignores(vault / "notes" / ".tea.md.swp")
@@ -467,6 +472,28 @@ def test_a_config_outside_the_vault_is_watched_with_the_files_it_names(tmp_path:
     assert not rebuilder.ignores(site / "plain.xsl")
     assert rebuilder.rebuild({site / "plain.xsl"}).rebuilt == ("letter", "meta")
     assert (state.output / "letter" / "feed.xsl").read_text() == "<!-- second -->\n"
+
+
+@pytest.mark.parametrize("preamble", [".obsidian/macros.sty", "../shared/macros.sty"])
+def test_a_preamble_hidden_or_outside_the_vault_is_watched(tmp_path: Path, preamble: str) -> None:
+    """The TeX preamble a load read is followed wherever the config puts it: in a hidden
+    folder (which every other hidden file is not) or beside the vault (the file alone)."""
+    files = vault_files()
+    config = textwrap.dedent(CONFIG) + f'\n[vault]\nmath_preamble = "{preamble}"\n'
+    vault = write_vault(tmp_path / "vault", files, config)
+    sty = (vault / preamble).resolve()
+    sty.parent.mkdir(parents=True, exist_ok=True)
+    sty.write_text("\\newcommand{\\ash}{\\mathrm{ash}}\n", encoding="utf-8")
+    glaze = vault / "notes" / "glaze recipes.md"
+    glaze.write_text(glaze.read_text(encoding="utf-8").replace("$x^2$", "$\\ash$"), "utf-8")
+    rebuilder = Rebuilder(vault)
+    state = rebuilder.build()
+    assert not rebuilder.ignores(sty)
+    if not sty.is_relative_to(vault.resolve()):
+        assert rebuilder.watched() == [vault.resolve(), sty]
+    sty.write_text("\\newcommand{\\ash}{\\mathrm{cinder}}\n", encoding="utf-8")
+    assert rebuilder.rebuild({sty}).rebuilt == ("letter", "meta")
+    assert "cinder" in (state.output / "letter" / "feed.json").read_text(encoding="utf-8")
 
 
 def test_the_watcher_rebuilds_after_an_edit_and_not_after_its_own_writes(vault: Path) -> None:

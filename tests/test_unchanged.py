@@ -61,6 +61,13 @@ def _age(folder: Path, seconds: int = DAY) -> None:
         os.utime(path, (moment, moment), follow_symlinks=False)
 
 
+def _dated_back(path: Path) -> None:
+    """Date the one file a change wrote half a day back: out of the listing's two-second
+    window, and every other file as it was, so that only this change can be seen."""
+    moment = time.time() - DAY // 2
+    os.utime(path, (moment, moment))
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     """A vault whose feed names a stylesheet outside it, and its output folder."""
@@ -159,16 +166,15 @@ def test_a_replay_reports_what_a_cached_build_reports(project: tuple[Path, Path]
 
 
 def _edit_note(vault: Path, root: Path) -> None:
-    (vault / "Kettle.md").write_text(
-        note_text("Kettle", "Boils water fast.", created="2024-02-01"), encoding="utf-8"
-    )
-    _age(root, DAY // 2)
+    path = vault / "Kettle.md"
+    path.write_text(note_text("Kettle", "Boils water fast.", created="2024-02-01"), "utf-8")
+    _dated_back(path)
 
 
 def _same_size_edit(vault: Path, root: Path) -> None:
     path = vault / "Kettle.md"
     path.write_text(path.read_text(encoding="utf-8").replace("Boils", "Heats"), encoding="utf-8")
-    _age(root, DAY // 2)
+    _dated_back(path)
 
 
 def _made_draft_same_size_and_time(vault: Path, root: Path) -> None:
@@ -184,36 +190,35 @@ def _made_draft_same_size_and_time(vault: Path, root: Path) -> None:
 
 def _add_note(vault: Path, root: Path) -> None:
     (vault / "Cup.md").write_text(note_text("Cup", "Holds tea too."), encoding="utf-8")
-    _age(root, DAY // 2)
+    _dated_back(vault / "Cup.md")
 
 
 def _remove_note(vault: Path, root: Path) -> None:
     (vault / "Teapot.md").unlink()
-    _age(root, DAY // 2)
 
 
 def _edit_config(vault: Path, root: Path) -> None:
     config = vault / "notepress.toml"
     config.write_text(config.read_text().replace("Crumbs", "Crumbs and more"), "utf-8")
-    _age(root, DAY // 2)
+    _dated_back(config)
 
 
 def _edit_stylesheet(vault: Path, root: Path) -> None:
     (root / "style" / "feed.xsl").write_text(XSL.format("second look"), encoding="utf-8")
-    _age(root, DAY // 2)
+    _dated_back(root / "style" / "feed.xsl")
 
 
 def _edit_obsidian_settings(vault: Path, root: Path) -> None:
     (vault / ".obsidian").mkdir(exist_ok=True)
     (vault / ".obsidian" / "app.json").write_text('{"newLinkFormat": "absolute"}', "utf-8")
-    _age(root, DAY // 2)
+    _dated_back(vault / ".obsidian" / "app.json")
 
 
 def _edit_templater_settings(vault: Path, root: Path) -> None:
     plugin = vault / ".obsidian" / "plugins" / "templater-obsidian"
     plugin.mkdir(parents=True)
     (plugin / "data.json").write_text('{"templates_folder": "Scripts"}', "utf-8")
-    _age(root, DAY // 2)
+    _dated_back(plugin / "data.json")
 
 
 def _touch_output(vault: Path, root: Path) -> None:
@@ -290,6 +295,32 @@ def test_a_picture_swapped_for_one_of_its_size_and_time_is_copied_again(
     assert picture.stat().st_size == before.st_size
     assert not _replayed(_probe(vault, out))
     assert b"tan" in copy.read_bytes()
+
+
+@pytest.mark.parametrize("preamble", [".obsidian/macros.sty", "../macros.sty"])
+def test_a_preamble_the_listing_does_not_reach_is_part_of_the_state(
+    project: tuple[Path, Path], preamble: str
+) -> None:
+    """A preamble in a hidden folder or beside the vault is read by the load, not listed
+    with the vault: its edit still makes a real build, which shows the new macro."""
+    vault, out = project
+    config = vault / "notepress.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + f'\n[vault]\nmath_preamble = "{preamble}"\n',
+        encoding="utf-8",
+    )
+    kettle = vault / "Kettle.md"
+    kettle.write_text(note_text("Kettle", "Boils at $\\hot$.", created="2024-02-01"), "utf-8")
+    sty = vault / preamble
+    sty.parent.mkdir(exist_ok=True)
+    sty.write_text("\\newcommand{\\hot}{\\mathrm{warm}}\n", encoding="utf-8")
+    _age(vault.parent)
+    assert _build_here(vault, out) == 0
+    assert _replayed(_probe(vault, out))
+    sty.write_text("\\newcommand{\\hot}{\\mathrm{boiling}}\n", encoding="utf-8")
+    _dated_back(sty)
+    assert not _replayed(_probe(vault, out))
+    assert "boiling" in (out / "news" / "rss.xml").read_text(encoding="utf-8")
 
 
 def test_variables_outputs_read_are_part_of_the_state(project: tuple[Path, Path]) -> None:

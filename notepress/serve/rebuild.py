@@ -15,6 +15,7 @@ from pathlib import Path, PurePath
 
 from ..errors import NotepressError
 from ..model import Problem, Severity
+from ..obsidian import ObsidianSettings
 from ..output import MANIFEST, OUTPUT_MARKER
 from ..pipeline import LOCK_TIMEOUT, BuildReport, Project, TargetResult, load_project
 from .affected import affected_targets
@@ -23,7 +24,6 @@ __all__ = ["BuildState", "Rebuilder", "TargetState"]
 
 #: Files in ``.obsidian/`` that change how the vault reads; the rest (the workspace layout
 #: Obsidian saves at every click) must not start a build.
-OBSIDIAN_SETTINGS = frozenset({"app.json", "templates.json"})
 
 
 @dataclass(frozen=True)
@@ -190,14 +190,21 @@ class Rebuilder:
 
     def watched(self) -> list[Path]:
         """The vault, and the config's folder when the config lives outside it (the
-        templates, stylesheets and covers it names are found from there)."""
+        templates, stylesheets and covers it names are found from there), and a preamble
+        outside both."""
         root = self._root()
         folder = self._config_folder()
         if folder is None or folder.is_relative_to(root):
-            return [root]
-        if root.is_relative_to(folder):
-            return [folder]
-        return [root, folder]
+            folders = [root]
+        elif root.is_relative_to(folder):
+            folders = [folder]
+        else:
+            folders = [root, folder]
+        # A preamble shared by several vaults: the file alone, not the folder of all of them.
+        for path in sorted(self._settings_files()):
+            if path.is_file() and not any(path.is_relative_to(f) for f in folders):
+                folders.append(path)
+        return folders
 
     def ignores(self, path: Path) -> bool:
         """True for a change no build should follow: the output folder (a build's own writes
@@ -209,17 +216,26 @@ class Rebuilder:
         name = path.name
         if name.endswith(("~", ".swp", ".swx", ".tmp")) or name.startswith(".#"):
             return True
+        if path in self._settings_files():
+            return False
         root = self._root()
         if path.is_relative_to(root):
             parts = path.relative_to(root).parts
             if parts[:1] == (".obsidian",):
-                return not (len(parts) == 2 and parts[1] in OBSIDIAN_SETTINGS)
+                return True
         else:
             root = self._config_folder() or root
             if not path.is_relative_to(root):
                 return True
             parts = path.relative_to(root).parts
         return any(part.startswith(".") for part in parts) or _inside_output(path, root)
+
+    def _settings_files(self) -> set[Path]:
+        """Obsidian's settings files and the TeX preamble the last load read (hidden, or
+        outside the vault), which change what a build writes."""
+        root = self._root()
+        settings = self.project.vault.settings if self.project else ObsidianSettings()
+        return {path.resolve() for path in settings.files_read(root)}
 
     def _root(self) -> Path:
         return (self.project.vault.root if self.project else self.vault).resolve()

@@ -176,6 +176,12 @@ def _parser() -> argparse.ArgumentParser:
     clean = command("clean", "remove the build cache from the output folder", _clean)
     _config_option(clean)
     clean.add_argument("-o", "--output", metavar="DIR", help="output folder (default: from config)")
+    clean.add_argument(
+        "--stale",
+        action="store_true",
+        help="also remove the folders earlier builds wrote for targets the config no longer "
+        "has (only the files a build wrote; files of your own stay)",
+    )
 
     check = command("check", "report every problem in the vault", _check)
     _config_option(check)
@@ -550,6 +556,18 @@ def _clean(args: argparse.Namespace) -> int:
 
     for path in clean_cache(project.config.output, lock_timeout=LOCK_TIMEOUT):
         print(f"removed {_display_path(path)}")
+    if args.stale:
+        from .pipeline import remove_stale_targets
+
+        for folder, left in remove_stale_targets(project.config, lock_timeout=LOCK_TIMEOUT):
+            if not left:
+                print(f"removed {_display_path(folder)}{os.sep}")
+                continue
+            shown_left = ", ".join(left[:5]) + (" ..." if len(left) > 5 else "")
+            print(
+                f"kept {_display_path(folder)}{os.sep}: files no build wrote, or edited since "
+                f"({shown_left}); the rest removed"
+            )
     return EXIT_OK
 
 

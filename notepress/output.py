@@ -29,7 +29,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +49,8 @@ __all__ = [
     "folder_listing",
     "output_folder_problem",
     "read_manifest",
+    "remove_target_folder",
+    "stale_targets",
     "temporary_files_in",
 ]
 
@@ -186,6 +188,55 @@ def _write_manifest(folder: Path, target: str, exporter: str) -> None:
     data = {"notepress": 1, "target": target, "exporter": exporter, "files": files}
     text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     (folder / MANIFEST).write_text(text, encoding="utf-8")
+
+
+def stale_targets(output: Path, targets: Iterable[str]) -> list[str]:
+    """The folders of ``output`` an earlier build wrote (their manifest says so) for a
+    target not among ``targets``: a target removed or renamed in the config.
+
+    Nothing rewrites them, so whatever they published stays published as it was, notes
+    made private since included.
+    """
+    kept = set(targets)
+    try:
+        entries = sorted(os.scandir(output), key=lambda entry: entry.name)
+    except OSError:
+        return []
+    return [
+        entry.name
+        for entry in entries
+        if entry.name not in kept
+        and not entry.name.startswith(".")
+        and entry.is_dir(follow_symlinks=False)
+        and read_manifest(Path(entry.path)) is not None
+    ]
+
+
+def remove_target_folder(folder: Path) -> list[str]:
+    """Remove the files a build wrote in ``folder`` (those its manifest lists, with the
+    bytes it recorded), the manifest, and the folders left empty; the files left, which
+    are the user's own or edited since.  A symlinked folder is left whole."""
+    if folder.is_symlink():
+        return ["."]
+    listed = read_manifest(folder) or {}
+    left = []
+    for rel in _files(folder):
+        path = folder / rel
+        try:
+            if rel in listed and not path.is_symlink() and file_sha256(path) == listed[rel]:
+                path.unlink()
+            else:
+                left.append(rel)
+        except OSError:
+            left.append(rel)
+    if not any(rel in listed for rel in left):  # nothing a build wrote is left
+        with suppress(OSError):
+            (folder / MANIFEST).unlink()
+            left.remove(MANIFEST)
+    for current, _dirs, _ in sorted(os.walk(folder), reverse=True):
+        with suppress(OSError):
+            os.rmdir(current)
+    return left
 
 
 # The output folder --------------------------------------------------------------------

@@ -24,6 +24,8 @@ from .output import (
     OutputError,
     OutputFolder,
     output_folder_problem,
+    remove_target_folder,
+    stale_targets,
     temporary_files_in,
 )
 from .parse import ParseSettings
@@ -54,6 +56,7 @@ __all__ = [
     "build",
     "clean_cache",
     "load_project",
+    "remove_stale_targets",
     "select_for",
 ]
 
@@ -514,6 +517,7 @@ def build(
     report.problems.extend(
         Problem(Severity.ERROR, "output-leftover", message, "output") for message in folder.warnings
     )
+    report.problems.extend(_stale_target_problems(config))
     # Mermaid blocks left as code for want of a renderer: one warning, not one per block.
     diagrams = one_warning_per_build([target.problems for target in report.targets])
     if diagrams is not None:
@@ -528,6 +532,36 @@ def clean_cache(output: Path, *, lock_timeout: float = LOCK_TIMEOUT) -> list[Pat
         return []
     with OutputFolder(output).locked(lock_timeout):
         return remove_cache(output) + remove_records(output)
+
+
+def _stale_target_problems(config: Config) -> list[Problem]:
+    return [
+        Problem(
+            Severity.WARNING,
+            "output-stale-target",
+            f"the folder {shown(name + '/')} holds what an earlier build wrote for a target "
+            "this config no longer has: nothing updates it, so it stays published as it was, notes made "
+            "private since included; remove it with 'notepress clean --stale'",
+            "output",
+        )
+        for name in stale_targets(config.output, config.targets)
+    ]
+
+
+def remove_stale_targets(
+    config: Config, *, lock_timeout: float = LOCK_TIMEOUT
+) -> list[tuple[Path, list[str]]]:
+    """Remove the folders of ``config``'s output that earlier builds wrote for targets it no
+    longer has (see :func:`~notepress.output.stale_targets`): each folder, with the files
+    left in it (the user's own, or edited since the build wrote them)."""
+    output = config.output
+    if not output.is_dir():
+        return []
+    with OutputFolder(output).locked(lock_timeout):
+        return [
+            (output / name, remove_target_folder(output / name))
+            for name in stale_targets(output, config.targets)
+        ]
 
 
 def _build_target(

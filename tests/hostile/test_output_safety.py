@@ -149,6 +149,39 @@ def test_foreign_files_in_a_target_folder_survive(tmp_path: Path) -> None:
     assert snapshot(vault / "notes") == notes_before
 
 
+def test_a_removed_target_is_named_until_clean_stale_removes_what_it_wrote(
+    tmp_path: Path,
+) -> None:
+    """A target dropped from the config leaves a folder nothing updates, which would go on
+    publishing a note made private since: each build names it, and ``clean --stale``
+    removes the files a build wrote there, and no file of the user's own."""
+    both = '[targets.news]\nexporter = "feed"\n[targets.meta]\nexporter = "jsonld"\n'
+    vault = notes_vault(tmp_path / "vault", both)
+    assert run_cli("build", vault).code == 0
+    meta = vault / "_publish" / "meta"
+    assert (meta / "240101KP01.jsonld").is_file()
+    config = vault / "notepress.toml"
+    config.write_text(config.read_text().replace('[targets.meta]\nexporter = "jsonld"\n', ""))
+    keep = vault / "notes" / "keep.md"
+    keep.write_text(keep.read_text().replace("draft: false", "draft: true"))
+    run = run_cli("build", vault)
+    assert run.code == 0, run.output
+    assert "output: warning[output-stale-target]: the folder meta/ holds" in run.stderr
+    assert (meta / "240101KP01.jsonld").is_file()  # the build leaves it as it was
+    assert "news" not in run.stderr.split("output-stale-target")[1]
+    (meta / "mine.txt").write_text("my own\n")
+    run = run_cli("clean", vault, "--stale")
+    assert run.code == 0, run.output
+    assert f"kept {meta}" in run.stdout or "kept _publish" in run.stdout, run.stdout
+    assert sorted(snapshot(meta)) == ["mine.txt"]
+    (meta / "mine.txt").unlink()
+    assert run_cli("build", vault).code == 0  # no longer a target folder: no warning
+    assert not meta.exists() or not any(meta.iterdir())
+    run = run_cli("build", vault, "--no-cache")
+    assert "output-stale-target" not in run.stderr
+    assert (vault / "_publish" / "news").is_dir()
+
+
 def test_a_folder_notepress_did_not_write_is_left_alone(tmp_path: Path) -> None:
     """``-o`` pointed at a folder of one's own: a same-named folder there is never replaced."""
     vault = notes_vault(

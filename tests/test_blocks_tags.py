@@ -72,6 +72,35 @@ def test_id_after_a_quote_and_after_a_callout() -> None:
     assert "^" not in html
 
 
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        pytest.param("> a slow rise\n> in the cold\n^slow\n", "<blockquote", id="quote"),
+        pytest.param("> [!tip] Heat\n> keep it warm\n> then bake\n^slow\n", "<div", id="callout"),
+        pytest.param("> outer words\n> > inner words\n^slow\n", "<blockquote", id="nested"),
+    ],
+)
+def test_id_on_the_unmarked_line_right_after_a_quote_names_all_of_it(body: str, named: str) -> None:
+    """Where Obsidian writes the id it makes for a quote or callout: on the next line,
+    with no ``>``. It names the quote (the outermost one), not its last paragraph; an
+    embed shows all of it."""
+    html = html_of(body + "\nAfter.\n")
+    assert f'{named} id="block-slow"' in html, html
+    assert html.count('id="block-slow"') == 1 and "^slow" not in html
+    source = parse("notes/Source.md", body)
+    assert source.block_ids == frozenset({"slow"})
+    page = parse("notes/Page.md", "![[Source#^slow]]\n")
+    embedded = render_note(page, vault_of(source, page)).html
+    first_words = body.split("\n")[0].removeprefix("> ").split("]")[-1].strip()
+    assert first_words in embedded and "After" not in embedded
+
+
+def test_id_ending_a_marked_line_of_a_quote_still_names_its_paragraph() -> None:
+    html = html_of("> first part\n>\n> second part ^second\n")
+    assert '<p id="block-second">second part</p>' in html
+    assert "<blockquote>" in html
+
+
 @pytest.mark.parametrize("gap", ["", "\n"], ids=["next-line", "after-blank"])
 def test_id_after_display_math_names_the_formula(gap: str) -> None:
     body = f"Intro.\n\n$$\nF = ma\n$$\n{gap}^newton2\n\nAs [[#^newton2|the law]] says.\n"

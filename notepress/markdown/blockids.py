@@ -15,6 +15,9 @@ Where Obsidian reads one, and which element takes the id:
   on a rule).  A table swallows a line with no pipe as a last row, so a last row holding only
   ``^id`` counts the same.  Display math that opens a list item and is all the item holds
   before the id names the item, as text there would.
+- alone on the line right after a quote or callout, without ``>`` (where Obsidian writes the
+  id it makes for one; markdown reads it as the last paragraph's lazy line): the quote or
+  callout, the outermost when nested, not its last paragraph;
 - alone with no block to name (first in the note or in a quote, after a block that already
   has an id, after a footnote's text): nowhere.  The id is not recorded, so ``check`` reports
   a link to it instead of a link that lands on nothing.
@@ -118,7 +121,13 @@ def _block_ids(state: StateCore) -> None:
     tokens = state.tokens
     drop: list[int] = []  # paragraph_open indexes of paragraphs that held only an id
     wraps: dict[int, Token] = {}  # the wrapper opening before the block at an index
+    open_blocks: list[Token] = []  # the blocks the current token is inside, outermost first
+    lines: list[str] | None = None
     for index, token in enumerate(tokens):
+        if token.nesting == -1 and open_blocks:
+            open_blocks.pop()
+        elif token.nesting == 1:
+            open_blocks.append(token)
         if token.type == "table_close":
             _table_row(tokens, index)
         if token.type != "paragraph_open" or index + 2 >= len(tokens):
@@ -137,8 +146,12 @@ def _block_ids(state: StateCore) -> None:
         found = _AT_END.search(inline.content)
         if found is None:
             continue
+        quote = None
+        if found.start() and inline.content[found.start()] == "\n" and token.map:
+            lines = state.src.split("\n") if lines is None else lines
+            quote = _quote_of_lazy_line(open_blocks[:-1], lines, token.map[1] - 1)
         inline.content = inline.content[: found.start()].rstrip()
-        holder = item or token
+        holder = quote or item or token
         holder.meta = {**(holder.meta or {}), BLOCK_ID: found.group(1)}
         if not inline.content:
             # ``^id`` alone in a list item, which takes it: an empty paragraph, never printed
@@ -183,6 +196,25 @@ def _rebuilt(tokens: list[Token], dropped: set[int], wraps: dict[int, Token]) ->
         token.level += 1
         result += (wrapper, token, close)
     return result
+
+
+_QUOTES = frozenset({"blockquote_open", "callout_open"})
+
+
+def _quote_of_lazy_line(outer: list[Token], lines: list[str], line: int) -> Token | None:
+    """The quote or callout that ``^id`` alone on ``line`` names, when that line carries no
+    ``>`` (a lazy line of the quote's last paragraph): where Obsidian writes the id it makes
+    for a quote or callout, which names all of it, not its last paragraph.  ``outer``: the
+    blocks around the paragraph, outermost first.  The outermost of the quotes the
+    paragraph is directly inside; None when it is in none, or the line is marked."""
+    if not outer or outer[-1].type not in _QUOTES or not 0 <= line < len(lines):
+        return None
+    if lines[line].lstrip(" \t").startswith(">"):
+        return None
+    chain = len(outer) - 1
+    while chain > 0 and outer[chain - 1].type in _QUOTES:
+        chain -= 1
+    return outer[chain]
 
 
 def _item_of(tokens: list[Token], paragraph: int) -> Token | None:

@@ -295,6 +295,30 @@ def test_the_column_pairs_of_alignat_are_no_cell() -> None:
     assert "<mn>2</mn>" not in html and "<mi>u</mi>" in html
 
 
+@pytest.mark.parametrize("space", ["[2ex]", "[1.5em]", " [ -3pt ]"])
+def test_the_space_after_a_row_is_no_text_of_the_next_row(space: str) -> None:
+    """``\\\\[2ex]`` ends a row and adds space: the converters drew "[2ex]" before the next
+    row, in the feed and in the PDF alike.  The rows are drawn as without the space; a
+    bracket that is no length stays text."""
+    spaced = f"\\begin{{aligned}} a &= b \\\\{space} c &= d \\end{{aligned}}"
+    plain = "\\begin{aligned} a &= b \\\\ c &= d \\end{aligned}"
+    html = render(f"$${spaced}$$\n").html
+    drawn = html.split("<annotation")[0]
+    assert "<mn>2ex" not in drawn and "<mn>1.5em" not in drawn and "<mi>pt" not in drawn
+    assert "<mi>c</mi>" in drawn
+    drawings = [math_module.to_svg(tex, True) for tex in (spaced, plain)]
+    assert all(isinstance(svg, math_module.Svg) for svg in drawings)
+    assert drawings[0].url == drawings[1].url  # type: ignore[union-attr]
+    bracket = render("$$\\begin{aligned} a \\\\ [b, c] \\end{aligned}$$\n").html
+    assert '<mo stretchy="false">[</mo><mi>b</mi>' in bracket.split("<annotation")[0]
+
+
+def test_align_rows_are_not_numbered_as_obsidian_does_not_number_them() -> None:
+    html = render("$$\\begin{align} a &= b \\\\ c &= d \\end{align}$$\n").html
+    assert "(1)" not in html and "(2)" not in html and "<mi>d</mi>" in html
+    assert "\\begin{align}" in html  # the TeX as written, in the annotation
+
+
 def test_a_commutative_diagram_is_refused_not_drawn_as_its_source() -> None:
     """No converter here draws amscd's ``CD``: latex2mathml and ziamath printed its source
     in a row (``P@>f>>Q``), with no warning.  It is TeX, with a warning that says why."""

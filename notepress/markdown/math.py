@@ -769,6 +769,16 @@ def _first_bar_as_mid(tex: str) -> str:
     return tex
 
 
+#: A row's end with extra space after it (``\\\\[2ex]``): the converters drew the length
+#: as the next row's first characters ("[2ex]"); the row ends, the space is left out.
+_ROW_SPACE = re.compile(
+    r"(\\\\)\s*\[\s*[-+]?(?:\d+\.?\d*|\.\d+)\s*(?:ex|em|pt|mm|cm|in|pc|bp|dd|cc|sp|mu|px)\s*\]"
+)
+#: ``align``, whose rows latex2mathml numbers and Obsidian's MathJax does not (there only
+#: ``\tag`` numbers an equation): written as its unnumbered form.
+_NUMBERED = re.compile(r"\\(begin|end)\{(align)\}")
+
+
 def _as_converters_read(tex: str) -> str:
     """``tex`` with what both converters lack, and MathJax reads, written as what they know:
     named operators they do not know (``\\arg``), math inside text (``\\text{when $k >
@@ -778,10 +788,13 @@ def _as_converters_read(tex: str) -> str:
     The TeX as written is what every output shows beside it (the annotation, the ``alt``
     text)."""
     tex = standard_tex(tex)
+    if "\\\\" in tex and "[" in tex:
+        tex = _ROW_SPACE.sub(r"\1", tex)
     if "align" in tex:
         tex = _ALIGNAT.sub(
             lambda found: found.group(0)[: found.group(0).index("{")] + "{align*}", tex
         )
+        tex = _NUMBERED.sub(r"\\\1{\2*}", tex)
     if "\\arg" in tex:
         tex = _OPERATORS_RE.sub(r"\\operatorname{\1}", tex)
     if "$" in tex:

@@ -216,6 +216,28 @@ def test_a_pdf_embed_links_to_the_copied_file(tmp_path: Path) -> None:
     assert rendered.assets == (PurePosixPath("docs/paper.pdf"),)
 
 
+def test_files_written_as_markdown_images_are_shown_as_their_embeds(tmp_path: Path) -> None:
+    """Obsidian shows ``![alt](paper.pdf)`` as it shows ``![[paper.pdf]]``: an ``<img>`` of a
+    PDF, a sound or a film was a broken picture in every reader."""
+    body = (
+        "![the paper](docs/paper.pdf)\n\n![a talk](media/talk.mp3)\n\n![](media/clip.mp4)\n\n"
+        "![the data](files/data.zip)\n\n![a chart](img/chart.png)\n"
+    )
+    rendered = render(body, tmp_path, files={"files/data.zip": b"PK\x05\x06" + bytes(18)})
+    html = rendered.html
+    assert f'<a href="{SITE}assets/docs/paper.pdf" class="attachment media-document">' in html
+    assert "\U0001f4c4 the paper</a>" in html
+    assert f'<audio controls="" src="{SITE}assets/media/talk.mp3">' in html
+    assert "\u25b6 a talk</a></audio>" in html
+    assert f'<video controls="" src="{SITE}assets/media/clip.mp4">' in html
+    assert f'<a href="{SITE}assets/files/data.zip" class="attachment">the data</a>' in html
+    assert html.count("<img") == 1 and f'<img src="{SITE}assets/img/chart.png"' in html
+    assert [m.kind for m in rendered.media] == ["audio", "video"]  # the players
+    named = render(body, tmp_path / "text", TextLinks()).html
+    assert '<span class="media-link media-document">the paper</span>' in named
+    assert "<img" not in named and "data.zip" not in named and "the data" in named
+
+
 def test_raw_html_players_are_kept_without_autoplay(tmp_path: Path) -> None:
     html = render('<audio src="media/talk.mp3" autoplay onplay="x()"></audio>\n', tmp_path).html
     assert f'<audio src="{SITE}assets/media/talk.mp3"></audio>' in html

@@ -837,6 +837,13 @@ class _RenderContext:
             return None
         return self.href_for_note(target.note, unquote(parts.fragment) or None)
 
+    def local_file(self, url: str) -> PurePosixPath | None:
+        """The vault file a URL written in the note names, if it names one."""
+        url = url.strip()
+        if not url or url.startswith("#") or urlsplit(url).scheme:
+            return None
+        return local_target(url, self.note, self.attachment, self.resolve).file
+
     def attachment(self, path: str) -> PurePosixPath | None:
         found = self.vault.attachment(path)
         self.read("attachment", [path], found.as_posix() if found else None)
@@ -1074,6 +1081,19 @@ def _image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any)
             return card.link()
         return f'<span class="embed-card">{card.link()}</span>'
     src = context.lower_url(written)
+    file = context.local_file(written)
+    if file is not None and file.suffix.lower() not in IMAGE_SUFFIXES:
+        # Obsidian shows a PDF, a sound or a film written as an image as ``![[...]]`` shows
+        # it; an ``<img>`` of one is a broken picture in every reader.
+        if src is not None:
+            context.emitted.add(src)
+        name = alt or file.name
+        kind = media_kind(file)
+        if kind is not None:
+            return media_html(kind, src, name)
+        if src is None:
+            return escapeHtml(name)
+        return f'<a href="{escapeHtml(src)}" class="attachment">{escapeHtml(name)}</a>'
     if src is None:
         return escapeHtml(alt)
     context.emitted.add(src)

@@ -613,6 +613,38 @@ def test_every_field_of_a_rendering_survives_the_cache(tmp_path: Path) -> None:
     assert rendered_from_data(data, note, notes) == rendered
 
 
+def test_a_linked_note_outside_the_selection_retyped_by_a_tag_renders_its_linker_again(
+    tmp_path: Path, reproducible: int
+) -> None:
+    """The JSON-LD ``mentions`` type a linked note by its tags: a tag that makes it a
+    ``TechArticle`` changes the linking note's document, though the linked note is in no
+    selection of the target; the linker alone is rendered again."""
+    config = (
+        '[site]\nurl = "https://notes.example.org/"\ntitle = "Crumbs"\nnote_url = "n/{slug}/"\n'
+        '[targets.meta]\nexporter = "jsonld"\ninclude_tags = ["oven"]\n'
+    )
+    files: dict[str, str | bytes] = {
+        "loaf.md": note_text(
+            "Loaf", "Bake it, see [[Starter]].", note_id="240501AA01", tags=["oven"]
+        ),
+        "starter.md": note_text("Starter", "Feed it.", note_id="240502AA01", tags=["jar"]),
+        "crumb.md": note_text("Crumb", "Left over.", note_id="240503AA01", tags=["oven"]),
+    }
+    root = write_vault(tmp_path / "vault", files, config)
+    _build(root)
+    _build(root)  # the first build with a cache keeps what it rendered for the next
+    starter = root / "starter.md"
+    _edit(starter, "  - jar", "  - jar\n  - tech-journal")
+    report, rendered = _build(root)
+    assert rendered == Counter({"loaf.md": 1})
+    assert not report.targets[0].up_to_date
+    cold = tmp_path / "cold"
+    notepress.load_project(root, output=cold, cache=False).build()
+    document = (root / "_publish" / "meta" / "240501AA01.jsonld").read_text(encoding="utf-8")
+    assert '"TechArticle"' in document
+    assert document == (cold / "meta" / "240501AA01.jsonld").read_text(encoding="utf-8")
+
+
 # a cached build writes the bytes of a cold one -----------------------------------------
 
 

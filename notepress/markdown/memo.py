@@ -40,6 +40,7 @@ __all__ = [
     "current_memo",
     "face",
     "file_state",
+    "kinds",
     "memo_installed",
     "mermaid_identity",
     "render_count",
@@ -60,6 +61,12 @@ def face(note: Note | None) -> Answer:
     created = note.created.isoformat() if note.created else None
     path = note.path.as_posix()
     return [path, note.note_id, note.title, note.draft, note.has_errors, note.slug, created]
+
+
+def kinds(note: Note) -> Answer:
+    """What an exporter reads of a note a rendering links to, beyond its :func:`face`: its
+    cssclasses and tags, by which the JSON-LD ``mentions`` give it a type."""
+    return [list(note.cssclasses), list(note.tags)]
 
 
 class Reads:
@@ -140,6 +147,8 @@ def _ask(
         return found.path.as_posix() if found is not None else None
     if kind == "content":
         return fingerprint(notes[args[0]])
+    if kind == "kinds":
+        return kinds(notes[args[0]])
     if kind == "strict":
         return bool(vault.settings.strict_line_breaks)
     if kind == "macros":

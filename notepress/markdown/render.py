@@ -49,7 +49,7 @@ from .math import (
     trimmed,
 )
 from .media import embed_card, frame_cards, media_html, media_kind, media_type, split_size
-from .memo import Reads, count_render, current_memo, face, mermaid_identity
+from .memo import Reads, count_render, current_memo, face, kinds, mermaid_identity
 from .nesting import MAX_DEPTH, cap_html_depth
 from .parser import create_parser, note_tokens, parse_body
 from .plugindiagrams import diagram_message, plugin_diagram
@@ -657,6 +657,8 @@ class _RenderContext:
         href = self.style.note_href(target, anchor)
         self.read("href", [target.path.as_posix(), anchor], href)
         if href is not None:
+            if target.note_id not in self.linked:  # an output may say what it links to
+                self.read("kinds", [target.path.as_posix()], kinds(target))
             self.linked.setdefault(target.note_id, target)
             self.link_hrefs.setdefault(target.note_id, set()).add(href)
             self.emitted.add(href)

@@ -47,6 +47,7 @@ __all__ = [
     "files_below",
     "folder_intact",
     "folder_listing",
+    "manifest_notes",
     "output_folder_problem",
     "read_manifest",
     "remove_target_folder",
@@ -183,9 +184,26 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _write_manifest(folder: Path, target: str, exporter: str) -> None:
+def manifest_notes(folder: Path) -> set[str] | None:
+    """The note_ids a target folder's build published, as its manifest lists them; None
+    when it lists none (written before manifests did)."""
+    try:
+        notes = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["notes"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return {str(note) for note in notes} if isinstance(notes, list) else None
+
+
+def _write_manifest(folder: Path, target: str, exporter: str, notes: Iterable[str]) -> None:
     files = {rel: file_sha256(folder / rel) for rel in _files(folder) if rel != MANIFEST}
-    data = {"notepress": 1, "target": target, "exporter": exporter, "files": files}
+    data = {
+        "notepress": 1,
+        "target": target,
+        "exporter": exporter,
+        "files": files,
+        # Ids published anyway: what a failed build checks before keeping this output.
+        "notes": sorted(set(notes)),
+    }
     text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     (folder / MANIFEST).write_text(text, encoding="utf-8")
 
@@ -332,8 +350,11 @@ class OutputFolder:
             )
         return None
 
-    def commit(self, target: str, exporter: str, staging: Path) -> list[str]:
-        """Put the staging folder in place of ``OUTPUT/<target>``; return the foreign files kept.
+    def commit(
+        self, target: str, exporter: str, staging: Path, notes: Iterable[str] = ()
+    ) -> list[str]:
+        """Put the staging folder in place of ``OUTPUT/<target>``, its manifest naming the
+        ``notes`` (note_ids) it publishes; return the foreign files kept.
 
         Raises :class:`OutputError` (the old folder stays whole) when the swap cannot happen.
         """
@@ -343,7 +364,7 @@ class OutputFolder:
             raise OutputError(problem)
         aside = self._free_aside(target)
         try:
-            _write_manifest(staging, target, exporter)
+            _write_manifest(staging, target, exporter, notes)
             kept = self._carry_foreign(final, staging)
             old = None
             if final.exists() and _exchange(staging, final):

@@ -23,6 +23,7 @@ from .output import (
     LOCK_TIMEOUT,
     OutputError,
     OutputFolder,
+    manifest_notes,
     output_folder_problem,
     remove_target_folder,
     stale_targets,
@@ -630,7 +631,8 @@ def _build_target(
     if result.error is None:
         try:
             written = sorted(path.resolve().relative_to(staging.resolve()) for path in job.written)
-            kept = folder.commit(target.name, target.exporter, staging)
+            ids = [note.note_id for note in notes]
+            kept = folder.commit(target.name, target.exporter, staging, ids)
             result.files = [final / path for path in written]
             if kept:
                 shown = ", ".join(kept[:8]) + (" ..." if len(kept) > 8 else "")
@@ -644,11 +646,30 @@ def _build_target(
         folder.discard(staging)  # the unpublished new build; the old folder is untouched
         if cache is not None:
             cache.failed(target.name, memo)
-        return _failed(result, target, result.error)
+        return _failed(result, target, result.error + _withdraw(final, vault))
     if cache is not None and memo is not None:
         files = [path.relative_to(final).as_posix() for path in result.files]
         cache.built(vault, target.name, memo, result.problems, files, final)
     return result
+
+
+def _withdraw(final: Path, vault: Vault) -> str:
+    """Remove a failed target's last output when it published a note that is private now
+    (a draft, deleted, in error, dated later): kept, it would go on publishing it until a
+    build succeeds.  What to add to the failure's message; empty when the output stays."""
+    published = manifest_notes(final)
+    if not published:
+        return ""
+    public = {note.note_id for note in vault.notes if note.published}
+    withdrawn = sorted(published - public)
+    if not withdrawn:
+        return ""
+    left = remove_target_folder(final)
+    shown = ", ".join(withdrawn[:3]) + (" ..." if len(withdrawn) > 3 else "")
+    what = f"{plural(len(withdrawn), 'note')} private now ({shown})"
+    if left:
+        return f"; its last output published {what}: removed, but for files no build wrote"
+    return f"; its last output published {what}, so it was removed"
 
 
 def _failed(result: TargetResult, target: Target, error: str) -> TargetResult:

@@ -349,6 +349,43 @@ def test_pandoc_out_of_memory_is_an_error_of_the_build(tmp_path: Path) -> None:
     assert not (vault / "_publish" / "tiny-memory").exists()
 
 
+_ONE_PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c4944415478da63f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
+)
+
+
+@pytest.mark.parametrize("withdrawn", [True, False], ids=["note-withdrawn", "nothing-withdrawn"])
+def test_a_failed_target_keeps_its_last_output_only_while_all_it_published_is_public(
+    tmp_path: Path, withdrawn: bool
+) -> None:
+    """A target that fails keeps its last output, unless that output published a note the
+    same build finds private (here made a draft): kept, the feed would go on publishing
+    it until a build succeeds.  The failure says so."""
+    vault = notes_vault(
+        tmp_path / "vault", '[targets.feed]\nexporter = "feed"\nicon = "icon.png"\n'
+    )
+    (vault / "icon.png").write_bytes(_ONE_PIXEL)
+    assert run_cli("build", vault).code == 0
+    feed = vault / "_publish" / "feed"
+    assert "Words worth keeping" in (feed / "atom.xml").read_text()
+    (vault / "icon.png").unlink()  # the target fails: its icon is gone
+    if withdrawn:
+        keep = vault / "notes" / "keep.md"
+        keep.write_text(keep.read_text().replace("draft: false", "draft: true"))
+    run = run_cli("build", vault)
+    assert run.code == 1, run.output
+    assert "targets.feed: error[target-failed]" in run.stderr
+    if withdrawn:
+        assert "its last output published 1 note private now (240101KP01), so it was removed" in (
+            run.stderr
+        )
+        assert not feed.exists() or not any(feed.rglob("*.xml"))
+    else:
+        assert "private now" not in run.stderr
+        assert "Words worth keeping" in (feed / "atom.xml").read_text()
+
+
 def test_an_unwritable_output_exits_1_naming_the_path(tmp_path: Path) -> None:
     vault = notes_vault(
         tmp_path / "vault", 'output = "site"\n[targets.meta]\nexporter = "jsonld"\n'

@@ -691,6 +691,16 @@ def _walk(
                         )
                     )
                     continue
+                if any(part.startswith(".") for part in target.relative_to(root).parts):
+                    problems.append(
+                        Problem(
+                            Severity.WARNING,
+                            "symlink-hidden",
+                            "symlink leads into a hidden folder, which is never read; not followed",
+                            rel,
+                        )
+                    )
+                    continue
                 if not target.is_dir():
                     # A second name for a file of the vault, which is read under its own name.
                     continue

@@ -904,14 +904,22 @@ def test_attachments_are_indexed_by_name(make_vault: Callable[..., Path]) -> Non
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
-def test_symlinks_outside_the_vault_are_not_followed(
+def test_symlinks_outside_the_vault_or_into_a_hidden_folder_are_not_followed(
     make_vault: Callable[..., Path], tmp_path: Path
 ) -> None:
     outside = tmp_path / "outside"
     (outside / "folder").mkdir(parents=True)
     (outside / "secret.md").write_text(note_text("Outside file"), encoding="utf-8")
     (outside / "folder" / "inner.md").write_text(note_text("Outside folder"), encoding="utf-8")
-    root = make_vault({"note.md": note_text("Inside"), "real/kept.md": note_text("Kept")})
+    root = make_vault(
+        {
+            "note.md": note_text("Inside"),
+            "real/kept.md": note_text("Kept"),
+            ".stash/hidden.md": note_text("Hidden"),  # a hidden folder is never read
+        }
+    )
+    (root / "stash-link").symlink_to(root / ".stash", target_is_directory=True)
+    (root / "hidden-link.md").symlink_to(root / ".stash" / "hidden.md")
     (root / "file-link.md").symlink_to(outside / "secret.md")
     (root / "folder-link").symlink_to(outside / "folder", target_is_directory=True)
     (root / "inside-link").symlink_to(root / "real", target_is_directory=True)
@@ -922,6 +930,8 @@ def test_symlinks_outside_the_vault_are_not_followed(
     assert titles == ["Inside", "Kept"]
     reported = sorted((p.code, p.path, p.severity) for p in vault.problems)
     assert reported == [
+        ("symlink-hidden", "hidden-link.md", Severity.WARNING),
+        ("symlink-hidden", "stash-link", Severity.WARNING),
         ("symlink-outside", "file-link.md", Severity.WARNING),
         ("symlink-outside", "folder-link", Severity.WARNING),
     ]

@@ -30,7 +30,7 @@ from notepress.cache import cache_path
 from notepress.cache.snapshot import changes_path, snapshot_path
 from notepress.unchanged import Request
 
-from .conftest import git, note_text, write_vault
+from .conftest import git, make_draft_keeping_size_and_time, note_text, write_vault
 
 CONFIG = """
 [site]
@@ -456,12 +456,7 @@ def test_an_edit_that_puts_the_time_back_is_still_read(
 ) -> None:
     """A note made a draft by an edit of the same size, its time put back as ``touch -r``
     does: the change time moved, so it is read, and it is private."""
-    note = vault / "g.md"
-    before = note.stat()
-    text = note.read_text(encoding="utf-8")
-    note.write_text(text.replace("draft: false", "draft: true "), encoding="utf-8")
-    os.utime(note, ns=(before.st_atime_ns, before.st_mtime_ns))
-    assert note.stat().st_size == before.st_size
+    make_draft_keeping_size_and_time(vault / "g.md")
     spy = Spy(monkeypatch)
     project = _load_both(vault, spy)
     assert spy.parsed == ["g.md"]

@@ -22,7 +22,7 @@ import pytest
 from notepress.cli import main
 from notepress.unchanged import Request, records_folder
 
-from .conftest import git, note_text, write_vault
+from .conftest import git, make_draft_keeping_size_and_time, note_text, write_vault
 from .hostile.support import run_cli
 from .test_cache import XSL
 
@@ -178,14 +178,7 @@ def _same_size_edit(vault: Path, root: Path) -> None:
 
 
 def _made_draft_same_size_and_time(vault: Path, root: Path) -> None:
-    """A note made a draft by an edit that keeps its size, its time put back as
-    ``touch -r`` does: only the file's change time (which no one can set) tells."""
-    path = vault / "Teapot.md"
-    before = path.stat()
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("draft: false", "draft: true "), encoding="utf-8")
-    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
-    assert path.stat().st_size == before.st_size
+    make_draft_keeping_size_and_time(vault / "Teapot.md")
 
 
 def _add_note(vault: Path, root: Path) -> None:

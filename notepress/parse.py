@@ -352,6 +352,8 @@ def _body_problems(outline: Outline, report: _Collector, macros: TexMacros) -> N
         )
     for line, language in outline.query_blocks:
         report.warn("query-block", _query_message(language), line=line)
+    for line, code in outline.inline_queries:
+        report.warn("query-inline", _inline_query_message(code), line=line)
     for line, block_id, first in outline.repeated_block_ids:
         report.warn(
             "block-id-duplicate",
@@ -453,6 +455,12 @@ def _query_message(language: str) -> str:
     from .markdown.queries import query_message
 
     return query_message(language)
+
+
+def _inline_query_message(code: str) -> str:
+    from .markdown.queries import inline_query_message
+
+    return inline_query_message(code)
 
 
 def _unreadable(path: PurePosixPath, report: _Collector, title: str | None = None) -> Note:

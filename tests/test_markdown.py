@@ -750,6 +750,38 @@ def test_a_query_block_is_left_out_with_a_warning_naming_its_line() -> None:
     assert [(p.code, p.line) for p in again.problems] == expected
 
 
+def test_dataview_inline_queries_show_the_notes_own_fields_or_nothing() -> None:
+    """Obsidian shows what an inline query finds, never its code.  A note's own field is
+    known here and shown; any other query is left out, with a warning naming its line at
+    load; a code span that is no query (a spreadsheet's formula) stays code."""
+    source = note_source(
+        "Lantern",
+        "230306FX02",
+        "false",
+        "school: evocation\nrange:\n  - near\n  - far\nCost: 4",
+        "*School:* `=this.school` *range:* `= this.range` *cost:* `=this.cost`\n"
+        "Named `=this.file.name`, titled `=this.title`.\n\n"
+        "Linked from `$=dv.current().file.inlinks.length` notes\n"
+        "and `=this.file.inlinks` too; `=this.missing` is none.\n\n"
+        "Sum with `=SUM(A1:A3)`.\n",
+    )
+    note = parse_note(PurePosixPath("spells/Lantern.md"), source)
+    html = render_note(note, vault_with(note), url_links()).html
+    assert "<em>School:</em> evocation <em>range:</em> near, far <em>cost:</em> 4" in html
+    assert "Named Lantern, titled Lantern." in html
+    assert "dv." not in html and "inlinks" not in html and "this." not in html
+    assert "<code>=SUM(A1:A3)</code>" in html
+    lines = source.decode().split("\n")
+    linked = next(i for i, line in enumerate(lines) if line.startswith("Linked from")) + 1
+    found = [(p.line, p.message) for p in note.problems if p.code == "query-inline"]
+    assert [line for line, _ in found] == [linked, linked + 1]  # file lines
+    assert "'$=dv.current...nlinks.length' left out" in found[0][1]
+    assert "=this.file.inlinks" in found[1][1]
+    rendered = render_note(note, vault_with(note), url_links())
+    (missing,) = [p for p in rendered.problems if p.code == "query-inline"]
+    assert "'=this.missing' left out: the note has no such field" in missing.message
+
+
 @pytest.mark.parametrize(
     "body",
     [

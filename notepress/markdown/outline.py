@@ -36,7 +36,7 @@ from .inlinetags import inline_tags, may_hold_tag
 from .math import convertible, invalid_formulas, unpaired_displays
 from .parser import create_parser
 from .plugindiagrams import DIAGRAM_FENCE, plugin_diagrams
-from .queries import QUERY_FENCE, query_blocks
+from .queries import INLINE_QUERY_NEEDLES, QUERY_FENCE, inline_queries, query_blocks
 from .tables import DROPPED_CELLS
 
 __all__ = ["Outline", "read_outline"]
@@ -73,6 +73,8 @@ class Outline:
     """(file line, TeX) of each formula no output can show as math."""
     query_blocks: tuple[tuple[int, str], ...] = ()
     """(file line, language) of each query block, which no output shows (:mod:`.queries`)."""
+    inline_queries: tuple[tuple[int, str], ...] = ()
+    """(file line, text) of each Dataview inline query no output answers (:mod:`.queries`)."""
     plugin_diagrams: tuple[tuple[int, str], ...] = ()
     """(file line, language) of each block a plugin draws, shown as its source
     (:mod:`.plugindiagrams`)."""
@@ -119,6 +121,7 @@ def read_outline(
     a tag or a block id has none of them, so when no title is wanted either, it is not parsed.
     """
     may_tag = may_hold_tag(body)
+    queried = _may_query(body)
     if (
         not want_title
         and _WIKILINK_START not in body
@@ -127,6 +130,7 @@ def read_outline(
         and not may_hold_block_id(body)
         and "$" not in body
         and not QUERY_FENCE.search(body)
+        and not queried
         and not DIAGRAM_FENCE.search(body)
         and "%%" not in body
         and ".md" not in body
@@ -139,6 +143,7 @@ def read_outline(
     needles: tuple[str, ...] = (_WIKILINK_START, "[^", "#") if may_tag else (_WIKILINK_START, "[^")
     needles += ("$",) if "$" in body else ()  # formulas, checked here once for all outputs
     needles += (".md",) if ".md" in body else ()  # an image of a note, which embeds it
+    needles += INLINE_QUERY_NEEDLES if queried else ()
     env: dict[str, object] = {
         INLINE_ONLY: needles,
         KEEP_H1: want_title,
@@ -176,6 +181,9 @@ def read_outline(
         query_blocks=tuple(
             (first_line + line, language) for line, language in query_blocks(tokens)
         ),
+        inline_queries=tuple((first_line + line, code) for line, code in inline_queries(tokens))
+        if queried
+        else (),
         plugin_diagrams=tuple(
             (first_line + line, language) for line, language in plugin_diagrams(tokens)
         ),
@@ -184,6 +192,11 @@ def read_outline(
         dropped_cells=_dropped_cells(env, first_line),
         repeated_block_ids=_repeated_block_ids(env, first_line),
     )
+
+
+def _may_query(body: str) -> bool:
+    """Whether ``body`` may hold a Dataview inline query: a code span opening with one."""
+    return "`" in body and any(needle in body for needle in INLINE_QUERY_NEEDLES)
 
 
 def _unique_lines(lines: Iterator[int]) -> list[int]:

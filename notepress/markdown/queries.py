@@ -13,18 +13,27 @@ one (so ``check`` does), and the renderer leaves them out.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable, Iterator, Sequence
+import reprlib
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from pathlib import PurePosixPath
+from typing import Any
 
 from markdown_it.token import Token
 
 __all__ = [
+    "INLINE_QUERY_NEEDLES",
     "QUERY_FENCE",
     "fence_language",
     "fence_pattern",
     "fenced_blocks",
+    "inline_queries",
+    "inline_query",
+    "inline_query_message",
+    "own_field",
     "query_blocks",
     "query_language",
     "query_message",
+    "reads_own_field",
 ]
 
 _LANGUAGES = frozenset(
@@ -94,3 +103,79 @@ def query_message(language: str) -> str:
         f"{language} query left out: notepress runs no queries, and a query's text is not "
         "for readers; write what it finds as text to publish it"
     )
+
+
+# Inline queries -----------------------------------------------------------------------
+
+#: A Dataview inline query that reads the note's own fields (``=this.source``, ``= this.file.name``)
+#: or a DataviewJS one (``$=dv.current().file.inlinks.length``): a code span Obsidian shows
+#: as a value.  Only these forms: a code span ``=SUM(A1:A3)`` is a spreadsheet's formula.
+_INLINE_QUERY = re.compile(r"=\s*this\b|\$=.*\bdv\.", re.DOTALL)
+#: The one form answered here: a field of the note itself, or its file's name.
+_OWN_FIELD = re.compile(r"=\s*this\.(file\.name|[A-Za-z_][\w-]*)\s*")
+#: Strings inside a query's first words that may start one, for the loader's look.
+INLINE_QUERY_NEEDLES = ("=this", "= this", "$=")
+
+
+def inline_query(code: str) -> bool:
+    """Whether a code span's text is a Dataview inline query."""
+    return _INLINE_QUERY.match(code) is not None
+
+
+def own_field(code: str, path: PurePosixPath, fields: Mapping[str, Any]) -> str | None:
+    """The value of the note's own field an inline query shows (``=this.source``), as
+    Dataview writes text, a number or a list of them; None for another query, a field the
+    note does not have, or a value of another kind.  ``fields``: the note's frontmatter."""
+    found = _OWN_FIELD.fullmatch(code)
+    if found is None:
+        return None
+    name = found.group(1)
+    if name == "file.name":
+        return path.stem
+    value = fields.get(name)
+    if value is None:  # Dataview also answers a key by its name in lower case
+        value = next((v for k, v in fields.items() if str(k).lower() == name.lower()), None)
+    items = value if isinstance(value, list) else [value]
+    if not items or not all(
+        isinstance(item, str | int | float) and not isinstance(item, bool) for item in items
+    ):
+        return None
+    return ", ".join(str(item) for item in items)
+
+
+def reads_own_field(code: str) -> bool:
+    """Whether an inline query asks for a field of the note itself (``=this.source``)."""
+    return _OWN_FIELD.fullmatch(code) is not None
+
+
+def inline_query_message(code: str, *, found: bool = True) -> str:
+    """The ``query-inline`` warning's text: a query the loader finds (any but a note's own
+    field), or, at render, a field the note does not have as text, a number or a list."""
+    if not found:
+        return (
+            f"Dataview inline query {reprlib.repr(code)} left out: the note has no such "
+            "field as text, a number or a list"
+        )
+    return (
+        f"Dataview inline query {reprlib.repr(code)} left out: notepress answers only a "
+        "note's own field (=this.key, =this.file.name); write what it finds as text to "
+        "publish it"
+    )
+
+
+def inline_queries(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:
+    """(body line, 0-based, text) of each inline query of ``tokens`` that does not read a
+    field of the note itself: those are left out, whatever the note holds."""
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        line = token.map[0] if token.map else 0
+        for child in token.children:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif (
+                child.type == "code_inline"
+                and inline_query(child.content)
+                and not reads_own_field(child.content)
+            ):
+                yield line, child.content

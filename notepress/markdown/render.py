@@ -53,7 +53,14 @@ from .memo import Reads, count_render, current_memo, face, kinds, mermaid_identi
 from .nesting import MAX_DEPTH, cap_html_depth
 from .parser import create_parser, note_tokens, parse_body
 from .plugindiagrams import diagram_message, plugin_diagram
-from .queries import query_language, query_message
+from .queries import (
+    inline_query,
+    inline_query_message,
+    own_field,
+    query_language,
+    query_message,
+    reads_own_field,
+)
 from .rawhtml import as_obsidian_reads, checkboxes_as_glyphs
 from .sanitize import sanitize
 from .structure import Footnote, Image, Media, read_tree
@@ -1273,6 +1280,29 @@ def _transcluded(paragraph: Token, inline: Token, env: Any) -> bool:
     return False
 
 
+def _code_inline(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """Code, or a Dataview inline query (:mod:`.queries`): the note's own field it shows,
+    else nothing, with a warning (the loader warned of the other queries already)."""
+    token = tokens[idx]
+    if not inline_query(token.content):
+        return str(type(self).code_inline(self, tokens, idx, options, env))
+    context = _ctx(env)
+    note = context.note
+    fields = {
+        **note.extra,
+        "title": note.title,
+        "description": note.description,
+        "note_id": note.note_id,
+        "tags": list(note.tags),
+        "aliases": list(note.aliases),
+        "keywords": list(note.keywords),
+    }
+    value = own_field(token.content, note.path, fields)
+    if value is None and reads_own_field(token.content):
+        context.warn("query-inline", inline_query_message(token.content, found=False), None)
+    return "" if value is None else escapeHtml(value)
+
+
 def _math_inline(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     display = token.type == "math_inline_double"
@@ -1288,6 +1318,7 @@ def _math_block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env:
 
 
 _RULES: dict[str, Callable[..., str]] = {
+    "code_inline": _code_inline,
     "math_inline": _math_inline,
     "math_inline_double": _math_inline,
     "math_block": _math_block,

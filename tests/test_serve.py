@@ -496,6 +496,23 @@ def test_a_preamble_hidden_or_outside_the_vault_is_watched(tmp_path: Path, pream
     assert "cinder" in (state.output / "letter" / "feed.json").read_text(encoding="utf-8")
 
 
+def test_a_stylesheet_beside_the_vault_is_watched_alone(tmp_path: Path) -> None:
+    """A file a target's option names outside the vault and the config's folder (a feed's
+    ``../plain.xsl``) is followed too: the file alone, not the folder holding the vault."""
+    config = textwrap.dedent(CONFIG).replace('"builtin"', '"../plain.xsl"')
+    vault = write_vault(tmp_path / "vault", vault_files(), config)
+    sheet = tmp_path / "plain.xsl"
+    sheet.write_text("<!-- first -->\n", encoding="utf-8")
+    rebuilder = Rebuilder(vault)
+    state = rebuilder.build()
+    assert rebuilder.watched() == [vault.resolve(), sheet.resolve()]
+    assert rebuilder.ignores(tmp_path / "elsewhere.md")
+    sheet.write_text("<!-- second -->\n", encoding="utf-8")
+    assert not rebuilder.ignores(sheet)
+    assert rebuilder.rebuild({sheet}).rebuilt == ("letter", "meta")
+    assert (state.output / "letter" / "feed.xsl").read_text() == "<!-- second -->\n"
+
+
 def test_the_watcher_rebuilds_after_an_edit_and_not_after_its_own_writes(vault: Path) -> None:
     rebuilder = Rebuilder(vault)
     rebuilder.build()

@@ -13,11 +13,13 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
+from ..cache.targets import option_paths
 from ..errors import NotepressError
 from ..model import Problem, Severity
 from ..obsidian import ObsidianSettings
 from ..output import MANIFEST, OUTPUT_MARKER
 from ..pipeline import LOCK_TIMEOUT, BuildReport, Project, TargetResult, load_project
+from ..templating import builtin_templates
 from .affected import affected_targets
 
 __all__ = ["BuildState", "Rebuilder", "TargetState"]
@@ -200,9 +202,14 @@ class Rebuilder:
             folders = [folder]
         else:
             folders = [root, folder]
-        # A preamble shared by several vaults: the file alone, not the folder of all of them.
-        for path in sorted(self._settings_files()):
-            if path.is_file() and not any(path.is_relative_to(f) for f in folders):
+        # A preamble or a stylesheet shared by several vaults: the file alone, not the
+        # folder of all of them; a folder of templates whole.
+        for path in sorted(self._named_files()):
+            if (
+                path.exists()
+                and not root.is_relative_to(path)  # never a folder holding the vault
+                and not any(path.is_relative_to(f) for f in folders)
+            ):
                 folders.append(path)
         return folders
 
@@ -216,7 +223,7 @@ class Rebuilder:
         name = path.name
         if name.endswith(("~", ".swp", ".swx", ".tmp")) or name.startswith(".#"):
             return True
-        if path in self._settings_files():
+        if any(path == named or path.is_relative_to(named) for named in self._named_files()):
             return False
         root = self._root()
         if path.is_relative_to(root):
@@ -230,12 +237,22 @@ class Rebuilder:
             parts = path.relative_to(root).parts
         return any(part.startswith(".") for part in parts) or _inside_output(path, root)
 
-    def _settings_files(self) -> set[Path]:
-        """Obsidian's settings files and the TeX preamble the last load read (hidden, or
-        outside the vault), which change what a build writes."""
+    def _named_files(self) -> set[Path]:
+        """Files and folders outside the vault's notes that change what a build writes:
+        Obsidian's settings files and the TeX preamble the last load read (hidden, or
+        outside the vault), and what the targets' options name (a stylesheet, a folder of
+        templates), wherever they are."""
         root = self._root()
         settings = self.project.vault.settings if self.project else ObsidianSettings()
-        return {path.resolve() for path in settings.files_read(root)}
+        named = {path.resolve() for path in settings.files_read(root)}
+        if self.project is not None:
+            builtin = builtin_templates("feed").parent.resolve()
+            named.update(
+                path.resolve()
+                for path in option_paths(self.project.config)
+                if not path.resolve().is_relative_to(builtin)
+            )
+        return named
 
     def _root(self) -> Path:
         return (self.project.vault.root if self.project else self.vault).resolve()

@@ -151,15 +151,18 @@ _MD = re.compile(r"\.md", re.IGNORECASE)
 
 
 def markdown_linkers(notes: Iterable[Note], targets: Iterable[Note]) -> set[PurePosixPath]:
-    """The paths of ``notes`` whose text holds the file name of one of ``targets`` as a
-    markdown link's address would (``Glaze recipes.md``, ``Glaze%20recipes.md``, or
-    without ``.md``: ``Glaze%20recipes)``, ``<Glaze recipes#Part>``), case ignored as
-    Obsidian ignores it: more than link to them, never fewer."""
+    """The paths of ``notes`` whose text holds the file name, title or an alias of one of
+    ``targets`` as a markdown link's address would (``Glaze recipes.md``,
+    ``Glaze%20recipes.md``, or without ``.md``: ``Glaze%20recipes)``, ``<Glaze recipes#Part>``),
+    case ignored as Obsidian ignores it: more than link to them, never fewer."""
     needles = set()
     for note in targets:
-        stem = note.path.stem.lower()
-        for name in {stem, quote(stem), quote(stem, safe="")}:
-            needles |= {f"{name}.md", f"{name})", f"{name}#", f"{name}>"}
+        # A link's address finds a note by its file name, then (as a wikilink's text does)
+        # by an alias or its title.
+        for written in {note.path.stem, note.title, *note.aliases}:
+            lower = written.lower()
+            for name in {lower, quote(lower), quote(lower, safe="")}:
+                needles |= {f"{name}.md", f"{name})", f"{name}#", f"{name}>"}
     found = set()
     for note in notes:
         if not _MD.search(note.body) and "](" not in note.body:

@@ -319,9 +319,13 @@ def test_a_heading_edit_checks_the_notes_that_name_it_by_a_markdown_link(
     checked again: renamed, the heading it named is reported missing as a full load does
     (and under ``--strict`` that note is kept private)."""
     files: dict[str, str | bytes] = {
-        "kiln.md": note_text("Kiln", "## Firing\n\nSlow heat.\n"),
+        "kiln.md": note_text(
+            "Kiln Guide", "## Firing\n\nSlow heat.\n", extra="aliases:\n  - Hot box"
+        ),
         "glaze.md": note_text("Glaze", "Read [the firing](kiln.md#Firing) first.\n"),
         "clay.md": note_text("Clay", "Read [the firing](<kiln#Firing>) first.\n"),
+        "slip.md": note_text("Slip", "By title: [the firing](Kiln%20Guide#Firing).\n"),
+        "wedge.md": note_text("Wedge", "By alias: [the firing](<Hot box#Firing>).\n"),
         "other.md": note_text("Other", "Nothing to do with it.\n"),
     }
     root = write_vault(tmp_path / "vault", files, CONFIG)
@@ -331,14 +335,14 @@ def test_a_heading_edit_checks_the_notes_that_name_it_by_a_markdown_link(
     spy = Spy(monkeypatch)
     loaded = _load_both(root, spy)
     assert spy.refreshed == [True]
-    assert sorted(spy.checked) == ["clay.md", "glaze.md", "kiln.md"]
+    assert sorted(spy.checked) == ["clay.md", "glaze.md", "kiln.md", "slip.md", "wedge.md"]
     missing = sorted(
         note.path.name
         for note in loaded.vault.notes
         for problem in note.problems
         if problem.code == "link-heading-missing"
     )
-    assert missing == ["clay.md", "glaze.md"]
+    assert missing == ["clay.md", "glaze.md", "slip.md", "wedge.md"]
 
 
 def test_a_heading_many_notes_link_to_makes_a_full_load(

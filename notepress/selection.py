@@ -31,18 +31,19 @@ def select_notes(
 ) -> tuple[Note, ...]:
     """The notes a target selects, oldest first.
 
-    Notes with errors never qualify.  ``limit`` keeps the newest by ``order`` (``created`` or
+    Notes with errors never qualify.  Tags match as in Obsidian: case aside, and a tag
+    counts for every tag it is nested in (``private/journal`` for ``private``).  ``limit`` keeps the newest by ``order`` (``created`` or
     ``updated``); ``0`` means no limit.  An ``until`` written as a date includes that whole day.
     """
-    include = set(selection.include_tags)
-    exclude = set(selection.exclude_tags)
+    include = {_tag_key(tag) for tag in selection.include_tags}
+    exclude = {_tag_key(tag) for tag in selection.exclude_tags}
     until = selection.until
     until_exclusive = until is not None and until.timetz().replace(tzinfo=None) == time()
     chosen = []
     for note in notes:
         if note.has_errors or (note.draft and not selection.drafts) or note.drawing:
             continue
-        tags = set(note.tags)
+        tags = _tag_keys(note.tags) if include or exclude else set()
         if include and not tags & include:
             continue
         if exclude and tags & exclude:
@@ -58,6 +59,23 @@ def select_notes(
         chosen.append(note)
     limit = selection.limit if selection.limit is not None else limit
     return newest_notes(chosen, limit, order)
+
+
+def _tag_key(tag: str) -> str:
+    """A tag as a filter compares it: without ``#`` and edge ``/``, case folded, as
+    Obsidian's tag pane counts ``#Private`` and ``#private`` as one tag."""
+    return tag.strip().lstrip("#").strip("/").casefold()
+
+
+def _tag_keys(tags: Iterable[str]) -> set[str]:
+    """Each tag's key, and the key of every tag it is nested in: Obsidian's ``tag:#private``
+    finds ``#private/journal`` too, and an ``exclude_tags = ["private"]`` that let a note
+    tagged so through would publish what it was written to keep out."""
+    keys = set()
+    for tag in tags:
+        parts = _tag_key(tag).split("/")
+        keys.update("/".join(parts[:end]) for end in range(1, len(parts) + 1))
+    return keys
 
 
 def newest_notes(

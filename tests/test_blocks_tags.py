@@ -344,3 +344,19 @@ def test_inline_tags_count_for_include_and_exclude() -> None:
     assert chosen == (tagged,)
     rest = select_notes([tagged, plain], Selection(exclude_tags=("cycling",)))
     assert rest == (plain,)
+
+
+def test_tag_filters_match_as_obsidian_case_aside_and_nested_tags_under_their_parent() -> None:
+    """``exclude_tags = ["private"]`` keeps out ``#Private`` and ``#private/journal`` as
+    Obsidian's tag search would find them; a nested filter is no parent's match."""
+    health = parse("notes/Health.md", "about #Private things\n", note_id="230301AB01")
+    diary = parse("notes/Diary.md", "a day", note_id="230301AB02", tags=["private/journal"])
+    bread = parse("notes/Bread.md", "a loaf", note_id="230301AB03", tags=["Baking/Rye"])
+    plain = parse("notes/Plain.md", "nothing", note_id="230301AB04", tags=["privately"])
+    notes = [health, diary, bread, plain]
+    assert select_notes(notes, Selection(exclude_tags=("private",))) == (bread, plain)
+    assert select_notes(notes, Selection(exclude_tags=("#PRIVATE",))) == (bread, plain)
+    assert select_notes(notes, Selection(include_tags=("baking",))) == (bread,)
+    assert select_notes(notes, Selection(include_tags=("#baking/rye/",))) == (bread,)
+    assert select_notes(notes, Selection(include_tags=("private/journal",))) == (diary,)
+    assert select_notes(notes, Selection(include_tags=("baking/wheat",))) == ()

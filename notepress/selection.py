@@ -71,7 +71,7 @@ def _tag_keys(tags: Iterable[str]) -> set[str]:
     """Each tag's key, and the key of every tag it is nested in: Obsidian's ``tag:#private``
     finds ``#private/journal`` too, and an ``exclude_tags = ["private"]`` that let a note
     tagged so through would publish what it was written to keep out."""
-    keys = set()
+    keys: set[str] = set()
     for tag in tags:
         parts = _tag_key(tag).split("/")
         keys.update("/".join(parts[:end]) for end in range(1, len(parts) + 1))

@@ -451,6 +451,20 @@ def _diagram_message(language: str) -> str:
     return diagram_message(language)
 
 
+#: What may be markup in a description (see :func:`~notepress.markdown.parser.plain_text`).
+_MAYBE_MARKUP = re.compile(r"[\[*_`&<\\~=$]")
+
+
+def _plain(description: str) -> str:
+    """A description as the text readers see: its markup, shown as written wherever it is
+    used, reduced to text (the parser imported only for a description that has some)."""
+    if not _MAYBE_MARKUP.search(description):
+        return description
+    from .markdown.parser import plain_text
+
+    return plain_text(description)
+
+
 def _query_message(language: str) -> str:
     from .markdown.queries import query_message
 
@@ -778,7 +792,7 @@ def _build_note(
         updated=updated,
         tags=_with_inline_tags(_list_key(meta, "tags", report), outline.tags if outline else ()),
         keywords=_terms(meta, "keywords", report),
-        description=_text(meta, "description", report),
+        description=_plain(_text(meta, "description", report)),
         cssclasses=_list_key(meta, "cssclasses", report),
         aliases=_list_key(meta, "aliases", report, strip_hash=False),
         extra=extra,

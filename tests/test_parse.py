@@ -1083,3 +1083,28 @@ def test_a_comment_in_a_frontmatter_value_is_left_out_with_a_warning() -> None:
     warned = {(p.code, p.line) for p in note.problems if p.severity is Severity.WARNING}
     assert {("frontmatter-comment", line) for line in (2, 3, 4)} <= warned
     assert not any(p.code == "frontmatter-comment" for p in parse(note_text("Plain")).problems)
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        pytest.param(
+            "A cold beam: targets are [[Slowed]], then [[Frozen|frozen solid]].",
+            "A cold beam: targets are Slowed, then frozen solid.",
+            id="wikilinks",
+        ),
+        pytest.param(
+            "**Bold** and _slanted_ and `code`.", "Bold and slanted and code.", id="marks"
+        ),
+        pytest.param("First.&NewLine;Second <part>.", "First. Second <part>.", id="entities"),
+        pytest.param("A [site](https://example.org/) with $x^2$.", "A site with x^2.", id="link"),
+        pytest.param("snake_case and 5 * 3 at $5", "snake_case and 5 * 3 at $5", id="literal"),
+        pytest.param("Plain words.", "Plain words.", id="plain"),
+    ],
+)
+def test_a_description_is_the_text_readers_see(written: str, shown: str) -> None:
+    """Shown as a feed's summary, in the JSON-LD and under a digest's title, where markup
+    was printed as written (``[[Slowed]]``, ``**``)."""
+    escaped = written.replace('"', '\\"')
+    note = parse(f'---\ntitle: Ray\ndescription: "{escaped}"\ndraft: false\n---\nbody\n')
+    assert note.description == shown

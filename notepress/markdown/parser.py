@@ -32,7 +32,7 @@ from .direction import directions_plugin
 from .headings import headings_plugin
 from .highlight import highlight_plugin
 from .inlinetags import inlinetags_plugin
-from .math import math_plugin
+from .math import MATH_TOKENS, math_plugin
 from .nesting import FLATTENED_LINE, nesting_plugin
 from .rawhtml import rawhtml_plugin
 from .tables import tables_plugin
@@ -40,7 +40,7 @@ from .tasks import tasks_plugin
 from .transclusion import transclusion_plugin
 from .wikilinks import wikilinks_plugin
 
-__all__ = ["create_parser", "located_tokens", "note_tokens", "parse_body"]
+__all__ = ["create_parser", "located_tokens", "note_tokens", "parse_body", "plain_text"]
 
 
 @functools.cache
@@ -128,6 +128,31 @@ def parse_body(body: str, title: str) -> tuple[tuple[Token, ...], int | None]:
     env: dict[str, Any] = {"title": title}
     tokens = tuple(create_parser().parse(body, env))
     return tokens, env.get(FLATTENED_LINE)
+
+
+def plain_text(source: str) -> str:
+    """One line of markdown (a frontmatter ``description``) as the text a reader sees:
+    ``[[Frozen|frozen solid]]`` as "frozen solid", ``**bold**`` as "bold", ``&NewLine;``
+    as a space; angle brackets are text.  Where it is shown (a feed's summary, the JSON-LD, a digest's line under a
+    title) markup would be printed as written."""
+    # Angle brackets stay text, as a property's are in Obsidian: "<angle>" is no HTML tag.
+    tokens = create_parser().parseInline(source.replace("<", "&lt;"), {})
+    parts: list[str] = []
+    for child in _flat(tokens[0].children or []) if tokens else ():
+        if child.type in ("text", "code_inline", "text_special", *MATH_TOKENS):
+            parts.append(child.content)
+        elif child.type == "wikilink":
+            parts.append(child.meta["link"].text)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+def _flat(tokens: list[Token]) -> Iterator[Token]:
+    for token in tokens:
+        yield token
+        if token.children:
+            yield from _flat(token.children)
 
 
 def note_tokens(note: Note) -> tuple[Token, ...]:

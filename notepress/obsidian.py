@@ -70,7 +70,7 @@ class ObsidianSettings:
     """Excluded-file entries written as ``/regex/``, matched against vault-relative paths."""
     math_macros: TexMacros = TexMacros()
     """The TeX macros of ``[vault] math_preamble`` (``preamble.sty``), expanded in formulas."""
-    math_preamble: str = ""
+    math_preamble: str = PREAMBLE
     """The preamble file those macros are read from, vault-relative (a hidden folder, or
     ``../`` outside the vault); empty when none is named.  Kept whether or not it exists:
     one created later changes the outputs as much as one edited."""

@@ -753,3 +753,22 @@ def test_tags_without_latin_letters_get_distinct_tag_pages(build: Builder) -> No
     assert len(set(ids)) == 3, ids
     assert ids[2] == "https://notes.example.org/tags/bread/"
     assert all(i.startswith("https://notes.example.org/tags/tag_") for i in ids[:2]), ids
+
+
+@pytest.mark.parametrize("options", ["", 'tag_url = "tags/{slug}/"\n'], ids=["no-pages", "pages"])
+def test_one_tag_written_in_several_cases_is_one_term(build: Builder, options: str) -> None:
+    """``#Baking`` and ``#baking`` are one tag in Obsidian: one term, named as first
+    written, with one ``@id``, which a JSON-LD processor would otherwise merge into one
+    node of three names (or keep as three tags)."""
+    files = {
+        "a.md": note_text("A", note_id="230301GN01", tags=["Baking"]),
+        "b.md": note_text("B", note_id="230302GN01", tags=["baking"]),
+        "c.md": note_text("C", note_id="230303GN01", tags=["BAKING", "rye"]),
+    }
+    out = build(files, options)
+    terms = [
+        read(out / f"{i}.jsonld")["about"][0] for i in ("230301GN01", "230302GN01", "230303GN01")
+    ]
+    assert {term["@id"] for term in terms} == {terms[0]["@id"]}
+    assert [term["name"] for term in terms] == ["Baking"] * 3
+    assert read(out / "230303GN01.jsonld")["about"][1]["name"] == "rye"

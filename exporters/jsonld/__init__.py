@@ -200,6 +200,9 @@ class JsonLdExporter(Exporter[JsonLdOptions]):
         # Selection never passes drafts to a target that refuses them; a note that is not
         # published reaching this point would be a bug elsewhere, and must still stay out.
         notes = [note for note in job.notes if note.published]
+        for note in notes:
+            for tag in note.tags:
+                graph.tag_names.setdefault(tag.casefold(), tag)
         if not job.site.author:
             job.warn("site.author is not set: the notes have no author", code="jsonld-author")
         if not notes:
@@ -256,6 +259,9 @@ class _Graph:
     order of first use."""
     passed_over: dict[PurePosixPath, None] = field(default_factory=dict)
     """Vault images a note's ``image`` would have been but that cannot be copied."""
+    tag_names: dict[str, str] = field(default_factory=dict)
+    """Each tag, case folded, as the target's notes first write it: ``#Baking`` and
+    ``#baking`` are one tag in Obsidian, so one term with one name and one ``@id``."""
 
     @classmethod
     def create(cls, site: Site, options: JsonLdOptions, vault: Vault, target: str) -> _Graph:
@@ -342,6 +348,7 @@ class _Graph:
         }
 
     def term(self, tag: str) -> dict[str, Any]:
+        tag = self.tag_names.get(tag.casefold(), tag)
         node = {
             "@type": "DefinedTerm",
             "name": tag,

@@ -977,6 +977,15 @@ def _draft(meta: dict[str, Any], settings: ParseSettings, report: _Collector) ->
             line=1,
         )
         return True
+    if draft is None:  # ``draft:`` left blank, as a template leaves it
+        if publish:
+            return bool(withheld)
+        report.warn(
+            "draft-empty",
+            "'draft' has no value: kept private (write 'draft: false' to publish it)",
+            key="draft",
+        )
+        return True
     if not decided:
         report.error("draft-type", _draft_type_message(draft), key="draft")
         return True

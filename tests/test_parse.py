@@ -305,6 +305,25 @@ def test_a_body_that_only_repeats_the_title_as_an_h1_is_empty_too() -> None:
         assert ("body-empty" in codes(note)) is empty, body
 
 
+@pytest.mark.parametrize("value", ["", "null", "~"], ids=["empty", "null", "tilde"])
+@pytest.mark.parametrize("publish_without_key", [False, True], ids=["default", "publish-option"])
+def test_a_blank_draft_keeps_the_note_private_with_a_warning(
+    value: str, publish_without_key: bool
+) -> None:
+    """``draft:`` left blank, as a template leaves it: private, said plainly (it read "draft
+    is None (NoneType)"), unless a ``publish`` key beside it decides."""
+    settings = ParseSettings(publish_without_draft_key=publish_without_key)
+    note = parse(frontmatter(draft=value), settings=settings)
+    problem = only(note, "draft-empty")
+    assert problem.severity is Severity.WARNING and problem.line == 5
+    assert (
+        problem.message == "'draft' has no value: kept private (write 'draft: false' to publish it)"
+    )
+    assert note.draft and not note.published
+    text = frontmatter(draft=value).replace("draft:", "publish: true\ndraft:")
+    assert parse(text, settings=settings).published
+
+
 @pytest.mark.parametrize(
     "value",
     [
@@ -312,8 +331,6 @@ def test_a_body_that_only_repeats_the_title_as_an_h1_is_empty_too() -> None:
         pytest.param('"true"', id="quoted-true"),
         pytest.param("1", id="one"),
         pytest.param("0", id="zero"),
-        pytest.param("null", id="null"),
-        pytest.param("", id="empty"),
         pytest.param("[false]", id="list"),
     ],
 )

@@ -68,6 +68,9 @@ class ObsidianSettings:
     """
     ignore_regexes: tuple[str, ...] = ()
     """Excluded-file entries written as ``/regex/``, matched against vault-relative paths."""
+    excluded_by: str = ""
+    """Who keeps the files of :attr:`ignore` and :attr:`ignore_regexes` out, in words for a
+    message: Obsidian's excluded files, a Quartz site's ``ignorePatterns``, or both."""
     math_macros: TexMacros = TexMacros()
     """The TeX macros of ``[vault] math_preamble`` (``preamble.sty``), expanded in formulas."""
     math_preamble: str = PREAMBLE
@@ -113,7 +116,18 @@ def read_settings(root: Path, options: VaultOptions) -> tuple[ObsidianSettings, 
         problems.append(_warning(APP_JSON, "strictLineBreaks is not true or false; ignored"))
         strict = False
     ignore, regexes = _ignore_filters(app.get("userIgnoreFilters"), problems)
-    ignore += _quartz_ignores(root, problems) if options.obsidian_settings else ()
+    quartz = _quartz_ignores(root, problems) if options.obsidian_settings else ()
+    excluded_by = " and ".join(
+        [
+            *(
+                ["Obsidian's Excluded files setting (userIgnoreFilters)"]
+                if ignore or regexes
+                else []
+            ),
+            *(["Quartz's ignorePatterns"] if quartz else []),
+        ]
+    )
+    ignore += quartz
     templates_folder = _folder(_text(templates, "folder", TEMPLATES_JSON, problems))
     macros, name = TexMacros(), ""
     preamble = options.math_preamble.strip()
@@ -145,6 +159,7 @@ def read_settings(root: Path, options: VaultOptions) -> tuple[ObsidianSettings, 
             ),
             ignore=ignore,
             ignore_regexes=regexes,
+            excluded_by=excluded_by,
             math_macros=macros,
             math_preamble=name,
         ),

@@ -931,8 +931,8 @@ def _missing(link: Link, where: str, settings: ObsidianSettings) -> Problem:
     # Obsidian opens a link to a file of its excluded folders; notepress never reads them,
     # which a writer who sees the link work in Obsidian must be told.
     excluded = (
-        "; Obsidian's excluded files (userIgnoreFilters) are not read, if it is one of them"
-        if settings.ignore or settings.ignore_regexes
+        f"; files matching {settings.excluded_by} are not read, if it is one of them"
+        if settings.excluded_by
         else ""
     )
     if link.embed:

@@ -66,6 +66,7 @@ def test_app_and_templates_settings_are_read(tmp_path: Path) -> None:
         strict_line_breaks=True,
         ignore=("/Archive", "/Archive.md", "/Private plans", "/Private plans.md"),
         ignore_regexes=("^scratch-\\d+",),
+        excluded_by="Obsidian's Excluded files setting (userIgnoreFilters)",
     )
     # Excluded files and the templates folder are never notes; the rest is read.
     assert _paths(vault) == {"keep.md", "scratch-note.md", "Drafts/Templates/weekly.md"}
@@ -230,9 +231,12 @@ def test_a_quartz_sites_ignore_patterns_keep_its_private_notes_out(
     write_vault(site / "content", content)
     (site / "quartz.config.ts").write_text(QUARTZ, encoding="utf-8")
     root = site / "content" if vault_is == "content" else site
-    paths = _paths(load_vault(root))
+    vault = load_vault(root)
+    paths = _paths(vault)
     prefix = "content/" if vault_is == "site" else ""
     assert paths == {f"{prefix}notes/ok.md"}
+    # A link that finds nothing says which setting may be why: Quartz's, not Obsidian's.
+    assert vault.settings.excluded_by == "Quartz's ignorePatterns"
     if vault_is == "content":  # edited, the config outside the vault makes a real build
         from notepress.unchanged import _listing
 
@@ -280,7 +284,10 @@ def test_a_link_to_an_excluded_file_says_why_it_finds_nothing(tmp_path: Path, ap
     vault = load_vault(root)
     codes = ("link-unresolved", "embed-missing")
     found = [p.message for p in vault.all_problems() if p.code in codes]
-    hint = "; Obsidian's excluded files (userIgnoreFilters) are not read, if it is one of them"
+    hint = (
+        "; files matching Obsidian's Excluded files setting (userIgnoreFilters) are not read, "
+        "if it is one of them"
+    )
     if app is None:  # nothing excluded: the files are notes, and the links find them
         assert found == []
     else:

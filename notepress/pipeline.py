@@ -510,6 +510,7 @@ def build(
                     else:
                         building.outcome = "failed"
                 report.targets.append(result)
+            stale = _stale_target_problems(config, vault if future else without_future(vault, now))
         finally:
             if cache is not None:
                 cache.finish(vault, config.targets)
@@ -518,7 +519,7 @@ def build(
     report.problems.extend(
         Problem(Severity.ERROR, "output-leftover", message, "output") for message in folder.warnings
     )
-    report.problems.extend(_stale_target_problems(config))
+    report.problems.extend(stale)
     # Mermaid blocks left as code for want of a renderer: one warning, not one per block.
     diagrams = one_warning_per_build([target.problems for target in report.targets])
     if diagrams is not None:
@@ -535,18 +536,27 @@ def clean_cache(output: Path, *, lock_timeout: float = LOCK_TIMEOUT) -> list[Pat
         return remove_cache(output) + remove_records(output)
 
 
-def _stale_target_problems(config: Config) -> list[Problem]:
-    return [
-        Problem(
-            Severity.WARNING,
-            "output-stale-target",
-            f"the folder {shown(name + '/')} holds what an earlier build wrote for a target "
-            "this config no longer has: nothing updates it, so it stays published as it was, notes made "
-            "private since included; remove it with 'notepress clean --stale'",
-            "output",
-        )
-        for name in stale_targets(config.output, config.targets)
-    ]
+def _stale_target_problems(config: Config, vault: Vault) -> list[Problem]:
+    """A warning for each folder an earlier build wrote for a target the config no longer
+    has; such a folder that published a note private now is removed first (under the
+    build's lock), as a failed target's is (see :func:`_withdraw`)."""
+    problems = []
+    for name in stale_targets(config.output, config.targets):
+        withdrawn = _withdraw(config.output / name, vault)
+        where = f"the folder {shown(name + '/')}"
+        if withdrawn:
+            message = (
+                f"{where} held what an earlier build wrote for a target this config no longer "
+                f"has{withdrawn}"
+            )
+        else:
+            message = (
+                f"{where} holds what an earlier build wrote for a target this config no longer "
+                "has: nothing updates it, so it stays published as it was; remove it with "
+                "'notepress clean --stale'"
+            )
+        problems.append(Problem(Severity.WARNING, "output-stale-target", message, "output"))
+    return problems
 
 
 def remove_stale_targets(

@@ -149,25 +149,29 @@ def test_foreign_files_in_a_target_folder_survive(tmp_path: Path) -> None:
     assert snapshot(vault / "notes") == notes_before
 
 
+def _drop_meta_target(vault: Path) -> Path:
+    config = vault / "notepress.toml"
+    config.write_text(config.read_text().replace('[targets.meta]\nexporter = "jsonld"\n', ""))
+    return vault / "_publish" / "meta"
+
+
+_NEWS_AND_META = '[targets.news]\nexporter = "feed"\n[targets.meta]\nexporter = "jsonld"\n'
+
+
 def test_a_removed_target_is_named_until_clean_stale_removes_what_it_wrote(
     tmp_path: Path,
 ) -> None:
-    """A target dropped from the config leaves a folder nothing updates, which would go on
-    publishing a note made private since: each build names it, and ``clean --stale``
-    removes the files a build wrote there, and no file of the user's own."""
-    both = '[targets.news]\nexporter = "feed"\n[targets.meta]\nexporter = "jsonld"\n'
-    vault = notes_vault(tmp_path / "vault", both)
+    """A target dropped from the config leaves a folder nothing updates: each build names
+    it, and ``clean --stale`` removes the files a build wrote there, and no file of the
+    user's own."""
+    vault = notes_vault(tmp_path / "vault", _NEWS_AND_META)
     assert run_cli("build", vault).code == 0
-    meta = vault / "_publish" / "meta"
+    meta = _drop_meta_target(vault)
     assert (meta / "240101KP01.jsonld").is_file()
-    config = vault / "notepress.toml"
-    config.write_text(config.read_text().replace('[targets.meta]\nexporter = "jsonld"\n', ""))
-    keep = vault / "notes" / "keep.md"
-    keep.write_text(keep.read_text().replace("draft: false", "draft: true"))
     run = run_cli("build", vault)
     assert run.code == 0, run.output
     assert "output: warning[output-stale-target]: the folder meta/ holds" in run.stderr
-    assert (meta / "240101KP01.jsonld").is_file()  # the build leaves it as it was
+    assert (meta / "240101KP01.jsonld").is_file()  # nothing it published is private
     assert "news" not in run.stderr.split("output-stale-target")[1]
     (meta / "mine.txt").write_text("my own\n")
     run = run_cli("clean", vault, "--stale")
@@ -180,6 +184,23 @@ def test_a_removed_target_is_named_until_clean_stale_removes_what_it_wrote(
     run = run_cli("build", vault, "--no-cache")
     assert "output-stale-target" not in run.stderr
     assert (vault / "_publish" / "news").is_dir()
+
+
+def test_a_removed_target_that_published_a_note_private_now_is_removed(tmp_path: Path) -> None:
+    """Kept, it would go on publishing the note made a draft in the same edit."""
+    vault = notes_vault(tmp_path / "vault", _NEWS_AND_META)
+    assert run_cli("build", vault).code == 0
+    meta = _drop_meta_target(vault)
+    keep = vault / "notes" / "keep.md"
+    keep.write_text(keep.read_text().replace("draft: false", "draft: true"))
+    run = run_cli("build", vault)
+    assert run.code == 0, run.output
+    assert (
+        "warning[output-stale-target]: the folder meta/ held what an earlier build wrote for a "
+        "target this config no longer has; its last output published 1 note private now "
+        "(240101KP01), so it was removed"
+    ) in run.stderr
+    assert not meta.exists()
 
 
 def test_a_folder_notepress_did_not_write_is_left_alone(tmp_path: Path) -> None:

@@ -538,11 +538,13 @@ def clean_cache(output: Path, *, lock_timeout: float = LOCK_TIMEOUT) -> list[Pat
 
 def _stale_target_problems(config: Config, vault: Vault) -> list[Problem]:
     """A warning for each folder an earlier build wrote for a target the config no longer
-    has; such a folder that published a note private now is removed first (under the
-    build's lock), as a failed target's is (see :func:`_withdraw`)."""
+    has; such a folder that published a note of this vault that is private now is removed
+    first (under the build's lock), as a failed target's is (see :func:`_withdraw`).  A
+    note it names that this vault lacks may be another vault's, built into the same
+    output folder by another config: that alone removes nothing."""
     problems = []
     for name in stale_targets(config.output, config.targets):
-        withdrawn = _withdraw(config.output / name, vault)
+        withdrawn = _withdraw(config.output / name, vault, gone_too=False)
         where = f"the folder {shown(name + '/')}"
         if withdrawn:
             message = (
@@ -663,14 +665,17 @@ def _build_target(
     return result
 
 
-def _withdraw(final: Path, vault: Vault) -> str:
+def _withdraw(final: Path, vault: Vault, *, gone_too: bool = True) -> str:
     """Remove a failed target's last output when it published a note that is private now
-    (a draft, deleted, in error, dated later): kept, it would go on publishing it until a
-    build succeeds.  What to add to the failure's message; empty when the output stays."""
+    (a draft, in error, dated later, or with ``gone_too`` deleted): kept, it would go on
+    publishing it until a build succeeds.  What to add to the failure's message; empty when
+    the output stays."""
     published = manifest_notes(final)
     if not published:
         return ""
     public = {note.note_id for note in vault.notes if note.published}
+    if not gone_too:  # a folder of another config may hold another vault's notes
+        published &= {note.note_id for note in vault.notes}
     withdrawn = sorted(published - public)
     if not withdrawn:
         return ""

@@ -203,6 +203,23 @@ def test_a_removed_target_that_published_a_note_private_now_is_removed(tmp_path:
     assert not meta.exists()
 
 
+def test_another_vaults_target_in_the_same_output_folder_is_kept(tmp_path: Path) -> None:
+    """Two vaults built into one output folder: each one's targets are stale to the other's
+    config, and their notes unknown to it, which makes none of them private: kept."""
+    first = notes_vault(tmp_path / "first", '[targets.news]\nexporter = "feed"\n')
+    second = write_vault(
+        tmp_path / "second",
+        {"other.md": note_text("Other", "Elsewhere.", note_id="240301OT01", created="2024-03-01")},
+        '[targets.theirs]\nexporter = "jsonld"\n' + SITE,
+    )
+    site = tmp_path / "site"
+    assert run_cli("build", second, "-o", site).code == 0
+    run = run_cli("build", first, "-o", site)
+    assert run.code == 0, run.output
+    assert "the folder theirs/ holds what an earlier build wrote" in run.stderr
+    assert (site / "theirs" / "240301OT01.jsonld").is_file()
+
+
 def test_a_folder_notepress_did_not_write_is_left_alone(tmp_path: Path) -> None:
     """``-o`` pointed at a folder of one's own: a same-named folder there is never replaced."""
     vault = notes_vault(

@@ -133,8 +133,8 @@ def parse_body(body: str, title: str) -> tuple[tuple[Token, ...], int | None]:
 def plain_text(source: str) -> str:
     """One line of markdown (a frontmatter ``description``) as the text a reader sees:
     ``[[Frozen|frozen solid]]`` as "frozen solid", ``**bold**`` as "bold", ``&NewLine;``
-    as a space; angle brackets are text.  Where it is shown (a feed's summary, the JSON-LD, a digest's line under a
-    title) markup would be printed as written."""
+    as a space; angle brackets are text.  Where it is shown (a feed's summary, the
+    JSON-LD, a digest's line under a title) markup would be printed as written."""
     # Angle brackets stay text, as a property's are in Obsidian: "<angle>" is no HTML tag.
     tokens = create_parser().parseInline(source.replace("<", "&lt;"), {})
     parts: list[str] = []

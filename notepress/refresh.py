@@ -3,9 +3,10 @@
 A build keeps the vault it loaded (:mod:`notepress.cache.snapshot`).  The next load walks
 the vault without reading a note, compares each note file's size and times (modification
 and change, see :data:`Stamp`) with the snapshot's, and reads only the files that differ,
-as Sphinx does with the environment it keeps between builds.  Each such note goes through the steps a full load takes
-(:class:`~notepress.vault.IdHolders`, :func:`~notepress.vault.check_note`,
-:class:`~notepress.collisions.UrlClaims`) against the rest of the vault as it was.
+as Sphinx does with the environment it keeps between builds.  Each such note goes through
+the steps a full load takes (:class:`~notepress.vault.IdHolders`,
+:func:`~notepress.vault.check_note`, :class:`~notepress.collisions.UrlClaims`) against the
+rest of the vault as it was.
 
 Taking the other notes as they were is right only while nothing they read of a changed
 note has changed: its face (path, id, title, aliases, headings, block ids, dates, draft,

@@ -32,8 +32,9 @@ def select_notes(
     """The notes a target selects, oldest first.
 
     Notes with errors never qualify.  Tags match as in Obsidian: case aside, and a tag
-    counts for every tag it is nested in (``private/journal`` for ``private``).  ``limit`` keeps the newest by ``order`` (``created`` or
-    ``updated``); ``0`` means no limit.  An ``until`` written as a date includes that whole day.
+    counts for every tag it is nested in (``private/journal`` for ``private``).  ``limit``
+    keeps the newest by ``order`` (``created`` or ``updated``); ``0`` means no limit.  An
+    ``until`` written as a date includes that whole day.
     """
     include = {_tag_key(tag) for tag in selection.include_tags}
     exclude = {_tag_key(tag) for tag in selection.exclude_tags}

@@ -113,6 +113,9 @@ class Rebuilder:
     project: Project | None = field(default=None, init=False)
     _state: BuildState | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _named: tuple[Project | None, frozenset[Path]] | None = field(
+        default=None, init=False, repr=False
+    )
 
     @property
     def state(self) -> BuildState:
@@ -237,22 +240,25 @@ class Rebuilder:
             parts = path.relative_to(root).parts
         return any(part.startswith(".") for part in parts) or _inside_output(path, root)
 
-    def _named_files(self) -> set[Path]:
+    def _named_files(self) -> frozenset[Path]:
         """Files and folders outside the vault's notes that change what a build writes:
         Obsidian's settings files and the TeX preamble the last load read (hidden, or
         outside the vault), and what the targets' options name (a stylesheet, a folder of
         templates), wherever they are."""
-        root = self._root()
-        settings = self.project.vault.settings if self.project else ObsidianSettings()
-        named = {path.resolve() for path in settings.files_read(root)}
-        if self.project is not None:
+        project = self.project
+        if self._named is not None and self._named[0] is project:
+            return self._named[1]  # once per load: asked of every path a checkout touches
+        settings = project.vault.settings if project else ObsidianSettings()
+        named = {path.resolve() for path in settings.files_read(self._root())}
+        if project is not None:
             builtin = builtin_templates("feed").parent.resolve()
             named.update(
                 path.resolve()
-                for path in option_paths(self.project.config)
+                for path in option_paths(project.config)
                 if not path.resolve().is_relative_to(builtin)
             )
-        return named
+        self._named = (project, frozenset(named))
+        return self._named[1]
 
     def _root(self) -> Path:
         return (self.project.vault.root if self.project else self.vault).resolve()

@@ -251,10 +251,15 @@ def remove_target_folder(folder: Path) -> list[str]:
         with suppress(OSError):
             (folder / MANIFEST).unlink()
             left.remove(MANIFEST)
+    _remove_empty_folders(folder)
+    return left
+
+
+def _remove_empty_folders(folder: Path) -> None:
+    """``folder`` and the folders below it that are left empty, deepest first."""
     for current, _dirs, _ in sorted(os.walk(folder), reverse=True):
         with suppress(OSError):
             os.rmdir(current)
-    return left
 
 
 # The output folder --------------------------------------------------------------------
@@ -429,9 +434,7 @@ class OutputFolder:
                     left.append(rel)
             else:
                 left.append(rel)
-        for current, _dirs, _ in sorted(os.walk(aside), reverse=True):
-            with suppress(OSError):
-                os.rmdir(current)
+        _remove_empty_folders(aside)
         if aside.exists():
             shown = ", ".join(left[:5]) + (" ..." if len(left) > 5 else "")
             self.warnings.append(

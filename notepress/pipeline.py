@@ -93,6 +93,15 @@ class Project:
             cache=self.cache,
         )
 
+    def files_read(self) -> list[Path]:
+        """Files and folders besides notes and attachments that a build reads, wherever they
+        are: Obsidian's and its plugins' settings and the TeX preamble, and what the
+        targets' options name (a stylesheet, a folder of templates), present or not.  What
+        an unchanged build compares and a preview follows besides the vault."""
+        from .cache.targets import option_paths
+
+        return [*self.vault.settings.files_read(self.vault.root), *option_paths(self.config)]
+
     def selected(self, target: Target) -> tuple[Note, ...]:
         return select_for(self.vault, target, future=self.future, now=self.now)
 

@@ -200,7 +200,8 @@ class Request:
                 if folder is not None and folder.resolve().is_relative_to(self.vault)
             }
         )
-        extras = sorted(str(path) for path in _named_paths(project))
+        # Hidden or outside the vault, the listing does not reach them all.
+        extras = sorted({str(path) for path in project.files_read()})
         moment = now or _now()
         held = [
             note.created.timestamp()
@@ -324,16 +325,6 @@ def _listing(root: Path) -> Iterator[Entry]:
                 yield rel, -1, -1, -1
                 continue
             yield rel, info.st_size, info.st_mtime_ns, info.st_ctime_ns
-
-
-def _named_paths(project: Project) -> Iterable[Path]:
-    """Files and folders outside the listing that outputs are made from."""
-    from .cache.targets import option_paths
-
-    # The preamble may be hidden (``.obsidian/preamble.sty``) or outside the vault, where
-    # the listing does not reach.
-    preamble = project.vault.settings.math_preamble
-    return [*option_paths(project.config), *([project.vault.root / preamble] if preamble else [])]
 
 
 def _state(path: Path) -> Iterator[Any]:

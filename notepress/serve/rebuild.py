@@ -13,7 +13,6 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from ..cache.targets import option_paths
 from ..errors import NotepressError
 from ..model import Problem, Severity
 from ..obsidian import ObsidianSettings
@@ -248,15 +247,12 @@ class Rebuilder:
         project = self.project
         if self._named is not None and self._named[0] is project:
             return self._named[1]  # once per load: asked of every path a checkout touches
-        settings = project.vault.settings if project else ObsidianSettings()
-        named = {path.resolve() for path in settings.files_read(self._root())}
-        if project is not None:
-            builtin = builtin_templates("feed").parent.resolve()
-            named.update(
-                path.resolve()
-                for path in option_paths(project.config)
-                if not path.resolve().is_relative_to(builtin)
-            )
+        if project is None:
+            read = ObsidianSettings().files_read(self._root())
+        else:
+            read = project.files_read()
+        builtin = builtin_templates("feed").parent.resolve()  # notepress's own: never edited
+        named = {path.resolve() for path in read} - {builtin}
         self._named = (project, frozenset(named))
         return self._named[1]
 

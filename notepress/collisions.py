@@ -15,8 +15,9 @@ slugs.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from urllib.parse import unquote
 
 from .config import Site, VaultOptions
@@ -24,73 +25,85 @@ from .model import Note, Problem, Severity
 from .slugs import note_slug
 from .vault import Vault
 
-__all__ = ["UrlClaims", "assign_urls", "claim_keys"]
+__all__ = ["UrlClaims", "assign_urls", "claim_keys", "claim_order"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def assign_urls(vault: Vault, site: Site, options: VaultOptions) -> Vault:
     """``vault`` with every note's slug set in the configured style, and no two published
     notes on one URL.
 
-    Notes are taken in path order, so the outcome never depends on the file system: the
-    first note keeps its URL and the second is an error (``url-collision``, naming the
-    first), which keeps it private until one is renamed; or, with ``[vault] url_collisions =
-    "note_id"``, the second's slug gains its note_id.  Drafts and notes with errors claim no
-    URL: no output publishes theirs.
+    Of two notes on one URL the older keeps it (:func:`claim_order`), so the outcome never
+    depends on the file system, and a URL readers already follow is never taken by a note
+    written later, or by one dated ahead and still waiting for its date: the younger is an
+    error (``url-collision``, naming the older), which keeps it private until one is
+    renamed; or, with ``[vault] url_collisions = "note_id"``, the younger's slug gains its
+    note_id.  Drafts and notes with errors claim no URL: no output publishes theirs.
     """
-    claimed: dict[str, Note] = {}
-    notes: list[Note] = []
-    for note in vault.notes:
-        note = replace(note, slug=note_slug(note.title, options.slugs, fallback=_id_slug(note)))
-        if note.published and site.note_url:  # without note pages no URL is claimed
-            note = _claim(note, site, options, claimed)
-        notes.append(note)
+    notes = [_slugged(note, options) for note in vault.notes]
+    if site.note_url:  # without note pages no URL is claimed
+        claimed: dict[str, Note] = {}
+        for index in sorted(range(len(notes)), key=lambda i: claim_order(notes[i], i)):
+            if notes[index].published:
+                notes[index] = _claim(notes[index], site, options, claimed)
     return vault.with_notes(notes)
 
 
+def claim_order(note: Note, index: int) -> tuple[bool, datetime, int]:
+    """Where ``note``, at ``index`` in path order, comes when notes claim their URLs: by the
+    date it was created, the undated after the dated, and notes of one date in path order."""
+    return (note.created is None, note.created or _EPOCH, index)
+
+
 class UrlClaims:
-    """Assign URLs again to some notes of a vault, as :func:`assign_urls` would, without
-    walking every earlier note for each: the claims of the notes kept as they are are read
-    once, as the notes to assign reach past them.
+    """Assign URLs again to some notes of a vault, as :func:`assign_urls` would, given the
+    others as it left them: what a load after an edit does, without claiming every URL of
+    the vault again.
 
     ``notes`` are the vault's in path order, as :func:`assign_urls` left them but for those
-    at ``again``, which :meth:`assign` must then be given in path order.
+    at ``again``, which :meth:`assign` is given.  Only the outcome of the notes at ``again``
+    is computed: a caller that finds one of them changed its slug, its published state or
+    its errors must assign the whole vault again, since the notes it met may then change too.
     """
 
     def __init__(self, notes: Sequence[Note], site: Site, again: Iterable[int]) -> None:
         self._notes = notes
         self._site = site
-        self._again = set(again)
-        self._last = -1
-        self._read = 0
-        """The notes before this index have had their claims read."""
-        self._claimed: dict[str, Note] = {}
-        """Each URL claimed before the note last assigned, with the first note in path
-        order that holds it."""
+        self._again = frozenset(again)
 
-    def assign(self, index: int, note: Note, options: VaultOptions) -> Note:
-        """``note``, at ``index`` in path order, with its slug and URL: each note before it
-        that is still published holds its URL."""
-        if index not in self._again or index <= self._last:
-            raise ValueError("only the notes named again, in path order")
-        self._last = index
+    def assign(self, read: Mapping[int, Note], options: VaultOptions) -> dict[int, Note]:
+        """Each note of ``read`` (by index in path order, one for each index named again)
+        with its slug and URL, as a whole assignment would give it."""
+        if set(read) != self._again:
+            raise ValueError("one note for each index named again")
         site = self._site
-        note = replace(note, slug=note_slug(note.title, options.slugs, fallback=_id_slug(note)))
-        if not (note.published and site.note_url):
-            return note
-        for earlier in range(self._read, index):
-            other = self._notes[earlier]
-            if earlier not in self._again and other.published:
-                self._claimed.setdefault(_url_key(site.note_path(other)), other)
-        self._read = index
-        # Only the URLs ``_claim`` asks for: the note's own, and the one told apart by its
+        slugged = {index: _slugged(note, options) for index, note in read.items()}
+        if not site.note_url:
+            return slugged
+        # Only the URLs ``_claim`` asks for: each note's own, and the one told apart by its
         # note_id that it may fall back on.
-        apart = replace(note, slug=f"{note.slug}-{_id_slug(note)}")
-        keys = (_url_key(site.note_path(note)), _url_key(site.note_path(apart)))
-        claimed = {key: self._claimed[key] for key in keys if key in self._claimed}
-        note = _claim(note, site, options, claimed)
-        if note.published:
-            self._claimed.setdefault(_url_key(site.note_path(note)), note)
-        return note
+        wanted = {key for note in slugged.values() if note.published for key in _wants(note, site)}
+        held = sorted(
+            (claim_order(other, index), key, other)
+            for index, other in enumerate(self._notes)
+            if wanted and index not in self._again and other.published
+            if (key := _url_key(site.note_path(other))) in wanted
+        )
+        for index in sorted(slugged, key=lambda i: claim_order(slugged[i], i)):
+            note = slugged[index]
+            if not note.published:
+                continue
+            order = claim_order(note, index)
+            claimed: dict[str, Note] = {}
+            for earlier, key, other in sorted(held):  # the oldest first, named in the error
+                if earlier < order:
+                    claimed.setdefault(key, other)
+            note = _claim(note, site, options, claimed)
+            if note.published:
+                held.append((order, _url_key(site.note_path(note)), note))
+            slugged[index] = note
+        return slugged
 
 
 def claim_keys(note: Note, site: Site) -> set[str]:
@@ -104,6 +117,15 @@ def claim_keys(note: Note, site: Site) -> set[str]:
     if note.slug.endswith(suffix):
         keys.add(_url_key(site.note_path(replace(note, slug=note.slug.removesuffix(suffix)))))
     return keys
+
+
+def _slugged(note: Note, options: VaultOptions) -> Note:
+    return replace(note, slug=note_slug(note.title, options.slugs, fallback=_id_slug(note)))
+
+
+def _wants(note: Note, site: Site) -> tuple[str, str]:
+    apart = replace(note, slug=f"{note.slug}-{_id_slug(note)}")
+    return _url_key(site.note_path(note)), _url_key(site.note_path(apart))
 
 
 def _claim(note: Note, site: Site, options: VaultOptions, claimed: dict[str, Note]) -> Note:
@@ -128,7 +150,8 @@ def _claim(note: Note, site: Site, options: VaultOptions, claimed: dict[str, Not
         hint = "and site.note_url has no {slug} to tell them apart: add {note_id} to it"
     message = (
         f"its URL {site.note_path(note)!r} is already the URL of {first.path.as_posix()} "
-        f"(the first in path order keeps it); give one a different title or file name, {hint}"
+        "(the older note keeps it: created first, or first in path order); give one a "
+        f"different title or file name, {hint}"
     )
     problem = Problem(
         Severity.ERROR,

@@ -299,10 +299,13 @@ def refresh_vault(
     if reshaped or restated:
         shape = vault_shape(unchecked, faces)
     loops = embed_problems(unchecked)  # the whole vault's graph: once for every note
-    urls = UrlClaims(notes, site, changed)
+    checked = {
+        index: check_note(unchecked, notes[index], cache=cache, shape=shape, embeds=loops)
+        for index in changed
+    }
+    finals = UrlClaims(notes, site, changed).assign(checked, options)
     for index in changed:
-        checked = check_note(unchecked, notes[index], cache=cache, shape=shape, embeds=loops)
-        final = urls.assign(index, checked, options)
+        final = finals[index]
         before = snapshot.notes[index]
         if final.slug != before.slug or (
             index not in restated

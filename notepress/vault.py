@@ -522,6 +522,7 @@ def note_face(note: Note) -> bytes:
         note.has_errors,
         note.drawing,  # a link to a drawing is warned of, to another draft not
         note.slug,
+        # Sorts notes, and decides which of two on one URL keeps it (the older).
         note.created.isoformat() if note.created else None,
         list(note.aliases),
         [list(heading) for heading in note.headings],

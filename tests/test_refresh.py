@@ -240,6 +240,10 @@ SEEN = {
         "draft: false", "draft: true", "e.md"
     ),
     "a draft published on a URL another note holds": _publish_a_twin,
+    # The older of two notes on one URL keeps it: dated before, the second takes it.
+    "the younger of two notes on one URL dated before the older": _replace(
+        "created: 2023-03-06", "created: 2023-03-01", "f.md"
+    ),
     # A link to a drawing is warned of, one to another draft is not.
     "a draft that becomes a drawing": _replace(
         "draft: true", "draft: true\nexcalidraw-plugin: parsed", "draft.md"

@@ -227,45 +227,109 @@ def test_non_latin_tags_get_a_digest_each_not_one_untagged_pdf() -> None:
 _TITLES = st.sampled_from(
     ["One", "one", "Two", "Ünï", "unï", "3", "One 230101AB01", "One 230102AB01"]
 )
+_DAYS = st.sampled_from([None, 1, 2, 3])
 
 
 @given(
-    notes=st.lists(st.tuples(_TITLES, st.booleans(), st.sampled_from(["a", "b"])), max_size=12),
+    notes=st.lists(
+        st.tuples(_TITLES, st.booleans(), st.sampled_from(["a", "b"]), _DAYS, _DAYS), max_size=12
+    ),
     again=st.sets(st.integers(0, 11)),
     collisions=st.sampled_from(["error", "note_id"]),
     note_url=st.sampled_from(["notes/{slug}/", "{path}/", "n/{slug}-{note_id}"]),
 )
 @example(  # the URL told apart by note_id is an earlier note's own
-    notes=[("One", False, "a"), ("One 230102AB01", False, "a"), ("One", False, "a")],
+    notes=[
+        ("One", False, "a", 1, 1),
+        ("One 230102AB01", False, "a", 1, 1),
+        ("One", False, "a", 1, 1),
+    ],
     again={2},
     collisions="note_id",
     note_url="notes/{slug}/",
 )
+@example(  # read again, the older of two notes named again claims first, whatever their paths
+    notes=[("One", False, "a", 3, 3), ("One", False, "a", 2, 2)],
+    again={0, 1},
+    collisions="error",
+    note_url="notes/{slug}/",
+)
 def test_urls_assigned_again_to_some_notes_are_those_of_the_whole_vault(
-    notes: list[tuple[str, bool, str]], again: set[int], collisions: Any, note_url: str
+    notes: list[tuple[str, bool, str, int | None, int | None]],
+    again: set[int],
+    collisions: Any,
+    note_url: str,
 ) -> None:
     """A load after an edit assigns URLs to the notes it read again alone (``UrlClaims``),
-    given the others as the last full assignment left them: the outcome must be that of
-    assigning every note again, collisions and URLs told apart by note_id included."""
+    given the others as the last full assignment left them: wherever the notes it read
+    again keep their slug, published state and errors (else the load assigns every note
+    again), the outcome must be that of assigning every note again, collisions and URLs
+    told apart by note_id included.  A note read again may have a new date."""
+
+    def day(number: int | None) -> datetime | None:
+        return None if number is None else datetime(2023, 1, number, tzinfo=UTC)
+
     site = Site(url="https://notes.example.org/", note_url=note_url)
     options = VaultOptions(url_collisions=collisions)
-    read = [
-        Note(
-            PurePosixPath(f"{folder}/{index:02d}.md"),
-            title,
-            f"2301{index:02d}AB01",
-            draft,
-            datetime(2023, 1, 1, tzinfo=UTC),
-            None,
-        )
-        for index, (title, draft, folder) in enumerate(notes)
-    ]
-    read.sort(key=lambda note: note.path)
-    vault = Vault(Path("."), tuple(read))
-    whole = list(assign_urls(vault, site, options).notes)
+
+    def made(dated: int) -> list[Note]:
+        read = [
+            Note(
+                PurePosixPath(f"{folder}/{index:02d}.md"),
+                title,
+                f"2301{index:02d}AB01",
+                draft,
+                day(days[dated]),
+                None,
+            )
+            for index, (title, draft, folder, *days) in enumerate(notes)
+        ]
+        return sorted(read, key=lambda note: note.path)
+
+    before, read = made(0), made(1)
     indexes = sorted(i for i in again if i < len(read))
-    mixed = [read[i] if i in indexes else note for i, note in enumerate(whole)]
-    claims = UrlClaims(mixed, site, indexes)
+    # The last full assignment, then the notes at ``indexes`` read again with their new date.
+    last = list(assign_urls(Vault(Path("."), tuple(before)), site, options).notes)
+    for index in range(len(read)):
+        if index not in indexes:
+            read[index] = before[index]
+    whole = list(assign_urls(Vault(Path("."), tuple(read)), site, options).notes)
+    mixed = [read[i] if i in indexes else note for i, note in enumerate(last)]
+    assigned = UrlClaims(mixed, site, indexes).assign({i: read[i] for i in indexes}, options)
+    if any(_outcome(assigned[i]) != _outcome(last[i]) for i in indexes):
+        return  # the load assigns every note again (notepress.refresh)
+    if any(read[i].created != before[i].created for i in indexes):
+        return  # so does a load after a note is dated anew: its date is in its face
     for index in indexes:
-        mixed[index] = claims.assign(index, read[index], options)
+        mixed[index] = assigned[index]
     assert mixed == whole
+
+
+def _outcome(note: Note) -> tuple[str, bool, bool]:
+    return note.slug, note.published, note.has_errors
+
+
+def test_the_older_note_keeps_its_url_whatever_the_paths(tmp_path: Path) -> None:
+    """A note written later, or dated ahead and waiting for its date, never takes the URL of
+    a published note, even first in path order: it is the one in error."""
+    files = {
+        "a/Reference.md": note_text(
+            "Reference", "Newer.", note_id="240101AA01", created="2024-01-01"
+        ),
+        "b/Reference.md": note_text(
+            "Reference", "Older.", note_id="230301BB01", created="2023-03-01"
+        ),
+        "c/Reference.md": note_text(
+            "Reference", "Ahead.", note_id="990101CC01", created="2099-01-01"
+        ),
+    }
+    project = project_of(tmp_path, files)
+    newer, older, ahead = project.vault.notes
+    assert older.published and not older.has_errors
+    for note in (newer, ahead):
+        (problem,) = [p for p in note.problems if p.code == "url-collision"]
+        assert "b/Reference.md" in problem.message and "older" in problem.message
+    project.build(["news"])
+    parsed = feedparser.parse((project.vault.root / "_publish/news/atom.xml").read_bytes())
+    assert [entry.content[0].value.count("Older") for entry in parsed.entries] == [1]
+    assert parsed.entries[0].link == "https://notes.example.org/notes/reference/"

@@ -10,6 +10,7 @@ cannot be read or has a value of the wrong kind is a warning of the vault, never
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import re
 from collections.abc import Mapping
@@ -77,10 +78,17 @@ class ObsidianSettings:
     """The preamble file those macros are read from, vault-relative (a hidden folder, or
     ``../`` outside the vault); empty when none is named.  Kept whether or not it exists:
     one created later changes the outputs as much as one edited."""
+    quartz_configs: tuple[str, ...] = ()
+    """The Quartz configs found in the vault's folders (``.quartz/quartz.config.ts``),
+    vault-relative: read as the ones beside the vault are, and followed as they are."""
 
     def files_read(self, root: Path) -> list[Path]:
         """The settings files and the preamble a load of the vault at ``root`` reads."""
-        names = [*SETTINGS_FILES, *([self.math_preamble] if self.math_preamble else [])]
+        names = [
+            *SETTINGS_FILES,
+            *([self.math_preamble] if self.math_preamble else []),
+            *self.quartz_configs,
+        ]
         return [root / name for name in names]
 
     def excludes(self, path: PurePosixPath) -> bool:
@@ -116,7 +124,8 @@ def read_settings(root: Path, options: VaultOptions) -> tuple[ObsidianSettings, 
         problems.append(_warning(APP_JSON, "strictLineBreaks is not true or false; ignored"))
         strict = False
     ignore, regexes = _ignore_filters(app.get("userIgnoreFilters"), problems)
-    quartz = _quartz_ignores(root, problems) if options.obsidian_settings else ()
+    configs = quartz_configs(root) if options.obsidian_settings else []
+    quartz = tuple(p for config in configs for p in _quartz_ignores(*config, problems))
     excluded_by = " and ".join(
         [
             *(
@@ -162,6 +171,9 @@ def read_settings(root: Path, options: VaultOptions) -> tuple[ObsidianSettings, 
             excluded_by=excluded_by,
             math_macros=macros,
             math_preamble=name,
+            quartz_configs=tuple(
+                name for _, name, _ in configs if not name.startswith("../") and "/" in name
+            ),
         ),
         problems,
     )
@@ -254,29 +266,53 @@ _LIST_ITEM = re.compile(
 )
 
 
-def _quartz_ignores(root: Path, problems: list[Problem]) -> tuple[str, ...]:
-    """The ``ignorePatterns`` of a Quartz site whose ``content`` folder is the vault (or
-    that lives in the vault): the notes Quartz keeps out of the site (its default is
-    ``private`` and ``templates``) stay out of every output too.
+def quartz_configs(root: Path) -> list[tuple[Path, str, str]]:
+    """Each Quartz config whose site is made of the vault at ``root``, as ``(file, its
+    vault-relative name, the folder its patterns with a slash start from)``.
+
+    Quartz is found where people install it: around the vault (the vault is Quartz's
+    ``content`` folder, or Quartz's own folder with ``content`` in it), or in a folder of the
+    vault (often hidden, ``.quartz/``, built with ``--directory=..``), which makes its site
+    of the vault, or of its own ``content`` folder if it has one.  Every one found is read:
+    a pattern read once too often keeps a note private, one missed publishes it.
+    """
+    found: list[tuple[Path, str, str]] = []
+    if root.name == "content" and (root.parent / QUARTZ_CONFIG).is_file():
+        found.append((root.parent / QUARTZ_CONFIG, f"../{QUARTZ_CONFIG}", ""))
+    if (root / QUARTZ_CONFIG).is_file():
+        found.append((root / QUARTZ_CONFIG, QUARTZ_CONFIG, "content/"))
+    try:
+        folders = sorted(e.name for e in os.scandir(root) if e.is_dir(follow_symlinks=False))
+    except OSError:
+        folders = []
+    for folder in folders:
+        config = root / folder / QUARTZ_CONFIG
+        if config.is_file():
+            own = (root / folder / "content").is_dir()
+            found.append((config, f"{folder}/{QUARTZ_CONFIG}", f"{folder}/content/" if own else ""))
+    return found
+
+
+def _quartz_ignores(
+    config: Path, name: str, prefix: str, problems: list[Problem]
+) -> tuple[str, ...]:
+    """The ``ignorePatterns`` of the Quartz config ``config`` (``name`` in messages): the
+    notes Quartz keeps out of the site (its default is ``private`` and ``templates``) stay
+    out of every output too.  A pattern with a slash is read from ``prefix``, the folder
+    Quartz's site is made of.
 
     The list is read as TypeScript is: a commented-out line is no setting, and a ``]``
     inside a pattern (``"[Dd]rafts"``) ends nothing.  A list that is not only quoted
     patterns (a variable, a spread, a template) or a config that cannot be read keeps
     Quartz's defaults private, with a warning: reading nothing would publish them.
     """
-    if root.name == "content" and (root.parent / QUARTZ_CONFIG).is_file():
-        config, prefix = root.parent / QUARTZ_CONFIG, ""
-    elif (root / QUARTZ_CONFIG).is_file():
-        config, prefix = root / QUARTZ_CONFIG, "content/"
-    else:
-        return ()
     try:
         if config.stat().st_size > _MAX_SIZE:
             raise ValueError("larger than 1 MB")
         text = config.read_text(encoding="utf-8", errors="replace")
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        return _quartz_defaults(f"cannot be read ({reason})", problems)
+        return _quartz_defaults(name, f"cannot be read ({reason})", problems)
     # Comments and strings blanked (same length), so that a match is code.
     code = _TS_SKIPPED.sub(lambda found: " " * len(found.group(0)), text)
     found = _QUARTZ_PATTERNS.search(code)
@@ -288,7 +324,8 @@ def _quartz_ignores(root: Path, problems: list[Problem]) -> tuple[str, ...]:
         if item is None:
             if text.startswith("]", position):
                 break
-            return _quartz_defaults("its ignorePatterns is not a list of quoted patterns", problems)
+            why = "its ignorePatterns is not a list of quoted patterns"
+            return _quartz_defaults(name, why, problems)
         position = item.end()
         quoted = item.group(1) if item.group(1) is not None else item.group(2)
         pattern = (quoted or "").strip()
@@ -298,10 +335,10 @@ def _quartz_ignores(root: Path, problems: list[Problem]) -> tuple[str, ...]:
     return tuple(patterns)
 
 
-def _quartz_defaults(why: str, problems: list[Problem]) -> tuple[str, ...]:
+def _quartz_defaults(name: str, why: str, problems: list[Problem]) -> tuple[str, ...]:
     problems.append(
         _warning(
-            QUARTZ_CONFIG,
+            name,
             f"{why}; the folders Quartz keeps private by default "
             f"({', '.join(QUARTZ_DEFAULT_IGNORES)}) are kept private",
         )

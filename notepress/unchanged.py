@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cache.environment import environment_key
-from .locations import CONFIG_FILE, SETTINGS_FILES, cache_root
+from .locations import CONFIG_FILE, QUARTZ_CONFIG, SETTINGS_FILES, cache_root
 from .model import Problem, Severity
 from .output import MANIFEST, file_sha256, folder_intact, folder_listing, read_manifest
 from .results import BuildReport, TargetResult
@@ -313,8 +313,10 @@ def _listing(root: Path) -> Iterator[Entry]:
                 if not prefix:
                     with suppress(OSError):  # .gitignore and the like, beside the config
                         info = entry.stat(follow_symlinks=False)
-                        if not entry.is_dir(follow_symlinks=False):
-                            yield rel, info.st_size, info.st_mtime_ns, info.st_ctime_ns
+                        if entry.is_dir(follow_symlinks=False):  # Quartz in .quartz/
+                            rel += f"/{QUARTZ_CONFIG}"
+                            info = os.stat(Path(entry.path, QUARTZ_CONFIG))
+                        yield rel, info.st_size, info.st_mtime_ns, info.st_ctime_ns
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):

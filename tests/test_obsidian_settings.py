@@ -7,6 +7,8 @@ warning naming it, and the vault still loads.
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -241,6 +243,82 @@ def test_a_quartz_sites_ignore_patterns_keep_its_private_notes_out(
         from notepress.unchanged import _listing
 
         assert "../quartz.config.ts" in {entry[0] for entry in _listing(root)}
+
+
+FEED = """
+[site]
+title = "Garden"
+url = "https://garden.example.org/"
+
+[targets.news]
+exporter = "feed"
+formats = ["json"]
+"""
+
+
+@pytest.mark.parametrize("folder", [".quartz", "quartz"])
+def test_quartz_installed_in_a_folder_of_the_vault_keeps_its_private_notes_out(
+    tmp_path: Path, folder: str
+) -> None:
+    """Quartz installed in the vault (``.quartz/``, built with ``--directory=..``) makes its
+    site of the vault: its ignorePatterns hold there too, created or edited after a build
+    (which a build that found nothing changed would have missed in a hidden folder)."""
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "Journal/2024-03-02.md": note_text("Monday", "Rent talk, a private canary."),
+            "Notes/kettle.md": note_text("Kettle", "Descale it monthly."),
+        },
+        config=FEED,
+    )
+    out = tmp_path / "out"
+    feed = out / "news" / "feed.json"
+    config = root / folder / "quartz.config.ts"
+    config.parent.mkdir()  # Quartz's folder, before its config is written
+
+    def age(*paths: Path) -> None:  # far from now, so no file is too new to trust
+        when = time.time() - 120
+        for path in paths:
+            os.utime(path, (when, when))
+
+    def build() -> str:
+        run = run_cli("build", root, "-o", out)
+        assert run.code == 0, run.stderr
+        return feed.read_text("utf-8")
+
+    age(*root.rglob("*"))
+    assert "canary" in build()  # no Quartz yet: the journal is a note
+    assert "canary" in build()  # and nothing changed
+    config.write_text(QUARTZ.replace('"private"', '"Journal"'), encoding="utf-8")
+    age(config)
+    project = notepress.load_project(root, output=out)
+    assert _paths(project.vault) == {"Notes/kettle.md"}
+    assert config in project.files_read()  # what a preview follows
+    assert "canary" not in build()
+    # Edited to publish the journal again: seen, though the folder may be hidden.
+    config.write_text(QUARTZ, encoding="utf-8")
+    age(config)
+    assert "canary" in build()
+
+
+def test_quartz_in_a_folder_with_its_own_content_reads_patterns_from_there(
+    tmp_path: Path,
+) -> None:
+    """A Quartz site in a folder of the vault with a content folder of its own: a pattern
+    with a slash is that folder's, one without holds anywhere (read once too often, it keeps
+    a note private; missed, it would publish one)."""
+    root = write_vault(
+        tmp_path,
+        {
+            "site/content/notes/a.secret.md": note_text("Secret"),
+            "site/content/notes/b.md": note_text("Open"),
+            "notes/c.secret.md": note_text("Elsewhere"),
+            "private/d.md": note_text("Private anywhere"),
+        },
+    )
+    (root / "site" / "quartz.config.ts").write_text(QUARTZ, encoding="utf-8")
+    vault = load_vault(root)
+    assert _paths(vault) == {"site/content/notes/b.md", "notes/c.secret.md"}
 
 
 @pytest.mark.parametrize(

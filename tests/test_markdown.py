@@ -579,6 +579,21 @@ def test_wikilink_inside_html_attribute_becomes_its_text() -> None:
     )
 
 
+def test_wikilinks_in_a_script_a_style_or_a_comment_are_no_links() -> None:
+    """A drawing's script holds point lists (``[[0,0],[12,-3]]``) that no reader sees and
+    Obsidian links nowhere: read as wikilinks they gave hundreds of "no note is called"
+    warnings in one vault.  Links between the tags around them still count, on their line."""
+    body = (
+        '<div id="chart">[[Tides]]</div><script>\nconst pts = [[0,0],[12,-3]];\n</script>\n'
+        "<style>a[[b]] {}</style><!-- [[Old plan]] -->\n<p>\n[[Harbour]]</p>\n"
+    )
+    outline = read_outline(body)
+    assert [(link.target, link.line) for link in outline.links] == [("Tides", 1), ("Harbour", 6)]
+    html = render(body).html
+    assert "pts" not in html and "Old plan" not in html
+    assert "Tides" in html and "Harbour" in html
+
+
 def test_form_fields_are_removed() -> None:
     html = render('<form action="https://example.org"><input type="text" name="q"></form>').html
     assert "<input" not in html

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["SIMPLE_TAG", "VOID", "TagInfo", "split_tags", "tag_info"]
+__all__ = ["SIMPLE_TAG", "VOID", "TagInfo", "shown_text", "split_tags", "tag_info"]
 
 #: HTML's void elements, which never have content: ``<br>`` and ``<br/>`` are complete.
 VOID = frozenset(
@@ -118,3 +118,38 @@ def tag_info(piece: str) -> TagInfo | None:
     if match is None:
         return None
     return TagInfo(match.group(2).lower(), bool(match.group(1)), piece.endswith("/>"))
+
+
+#: Elements whose content is not text a reader sees: a script's code, a style sheet.
+_UNSHOWN = frozenset({"script", "style"})
+
+
+def shown_text(text: str) -> str:
+    """``text`` with what no reader sees as text blanked out: comments, and ``<script>`` and
+    ``<style>`` elements whole.  Lengths and line breaks are kept, so that what is found in
+    the result (a wikilink in raw HTML) is at its place in ``text``; an element left open
+    runs to the end, as in a browser.  The sanitiser drops all of these from every output,
+    and Obsidian shows no link there: ``[[0,0],[12,-3]]`` in a drawing's script is data.
+    """
+    pieces = split_tags(text)
+    inside: str | None = None
+    for index in range(1, len(pieces), 2):
+        piece = pieces[index]
+        info = tag_info(piece)
+        if inside is not None:
+            pieces[index - 1] = _blank(pieces[index - 1])
+            if info is not None and info.end and info.name == inside:
+                inside = None
+            pieces[index] = _blank(piece)
+        elif info is None:  # a comment or declaration
+            pieces[index] = _blank(piece)
+        elif info.name in _UNSHOWN and not info.end and not info.self_closing:
+            inside = info.name
+            pieces[index] = _blank(piece)
+    if inside is not None:
+        pieces[-1] = _blank(pieces[-1])
+    return "".join(pieces)
+
+
+def _blank(piece: str) -> str:
+    return re.sub(r"[^\n]", " ", piece)

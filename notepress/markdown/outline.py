@@ -32,6 +32,7 @@ from .comments import (
     UNCLOSED_FROM_LINE,
 )
 from .headings import heading_source, inline_text
+from .htmltags import shown_text
 from .inlinetags import inline_tags, may_hold_tag
 from .math import convertible, invalid_formulas, unpaired_displays
 from .parser import create_parser
@@ -281,8 +282,9 @@ def _links(tokens: Sequence[Token], lines: list[str]) -> Iterator[Link]:
     for token in tokens:
         if token.type == "html_block" and _WIKILINK_START in token.content:
             start = token.map[0] if token.map else 0
-            for match in WIKILINK_RE.finditer(token.content):
-                line = start + token.content.count("\n", 0, match.start())
+            shown = shown_text(token.content)  # not in a script, a style sheet, a comment
+            for match in WIKILINK_RE.finditer(shown):
+                line = start + shown.count("\n", 0, match.start())
                 found = _link(match, line)
                 if not found.names_nothing:
                     yield found

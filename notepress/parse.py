@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import reprlib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
@@ -425,8 +426,10 @@ def _report_unsafe(report: _Collector) -> None:
 
 
 def _stem_title(path: PurePosixPath) -> str:
-    """The file name as a title: a name may hold characters no output can carry."""
-    return strip_unsafe(path.stem)[0]
+    """The file name as a title: a name may hold characters no output can carry, and one
+    written on macOS is decomposed (``e`` and a combining accent, Hangul as its letters),
+    which some readers show apart and every search tells from the word typed."""
+    return unicodedata.normalize("NFC", strip_unsafe(path.stem)[0])
 
 
 def _outline(
@@ -1220,7 +1223,7 @@ def parse_note_within_budget(
     except BudgetExceeded as exc:
         return Note(
             path=path,
-            title=path.stem,
+            title=_stem_title(path),
             note_id=derived_note_id(path),
             draft=True,
             created=None,

@@ -494,6 +494,22 @@ def test_title_sources() -> None:
         assert note.title == title, (lines, title_from)
 
 
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [("Cre\u0300me bru\u0302le\u0301e", "Crème brûlée"), ("\u1112\u1161\u11ab", "\ud55c")],
+    ids=["accents", "hangul"],
+)
+def test_a_title_from_a_decomposed_file_name_is_composed(
+    tmp_path: Path, written: str, shown: str
+) -> None:
+    """macOS writes file names decomposed: as a title, the name is written composed, as it
+    reads, in every output (the file is still found by its own name)."""
+    root = write_vault(tmp_path / "vault", {f"{written}.md": front("draft: false", body="Sweet.")})
+    (note,) = notepress.load_vault(root).notes
+    assert note.title == shown and note.path.stem == written
+    assert "Sweet." in note.body
+
+
 def test_title_from_in_the_config_reaches_the_notes(tmp_path: Path) -> None:
     root = write_vault(
         tmp_path / "vault",

@@ -39,6 +39,7 @@ from .selection import (
     hold_back_future,
     newest_notes,
     select_notes,
+    without_excluded,
     without_future,
 )
 from .siteurl import PREVIEW_URL, site_url_problem
@@ -616,6 +617,7 @@ def _build_target(
         site = replace(site, url=PREVIEW_URL)
     if not (future or target.selection.future):
         vault = without_future(vault, now or build_now())
+    vault = without_excluded(vault, target.selection.exclude_tags)
     if cache is not None:
         record = cache.up_to_date(vault, config, target, notes, matching, final)
         if record is not None:

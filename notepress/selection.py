@@ -20,6 +20,7 @@ __all__ = [
     "hold_back_future",
     "newest_notes",
     "select_notes",
+    "without_excluded",
     "without_future",
 ]
 
@@ -126,6 +127,27 @@ def without_future(vault: Vault, now: datetime) -> Vault:
         return vault
     return vault.with_notes(
         [replace(note, draft=True) if _ahead(note, now) else note for note in vault.notes]
+    )
+
+
+def without_excluded(vault: Vault, exclude_tags: Iterable[str]) -> Vault:
+    """``vault`` with the notes a target's ``exclude_tags`` keep out read as drafts.
+
+    Left out of the selection alone, such a note was still shown whole by an embed in a
+    selected note, and named by a link: a tag written to keep a note out
+    (``exclude_tags = ["private"]``) must keep it out of the whole output, as a draft is.
+    """
+    exclude = {_tag_key(tag) for tag in exclude_tags}
+    if not exclude:
+        return vault
+
+    def excluded(note: Note) -> bool:
+        return not note.draft and bool(_tag_keys(note.tags) & exclude)
+
+    if not any(excluded(note) for note in vault.notes):
+        return vault
+    return vault.with_notes(
+        [replace(note, draft=True) if excluded(note) else note for note in vault.notes]
     )
 
 

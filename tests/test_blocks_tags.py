@@ -360,3 +360,64 @@ def test_tag_filters_match_as_obsidian_case_aside_and_nested_tags_under_their_pa
     assert select_notes(notes, Selection(include_tags=("#baking/rye/",))) == (bread,)
     assert select_notes(notes, Selection(include_tags=("private/journal",))) == (diary,)
     assert select_notes(notes, Selection(include_tags=("baking/wheat",))) == ()
+
+
+EXCLUDING = """
+[site]
+title = "Tags"
+url = "https://notes.example.org/"
+note_url = "notes/{slug}/"
+
+[targets.news]
+exporter = "feed"
+formats = ["json"]
+exclude_tags = ["private"]
+
+[targets.meta]
+exporter = "jsonld"
+exclude_tags = ["private"]
+
+[targets.everything]
+exporter = "feed"
+formats = ["json"]
+"""
+
+
+def test_a_note_a_target_excludes_by_tag_shows_through_no_embed_or_link(tmp_path: Path) -> None:
+    """``exclude_tags = ["private"]`` keeps a note out of the whole output, as a draft: an
+    embed in a selected note showed it whole, and a link named it in JSON-LD.  A target
+    without the filter still shows it; tagged after a build, the cached build hides it too."""
+    import notepress
+
+    from .conftest import write_vault
+
+    files = {
+        "diary.md": note_text("Diary", "Locker code MOTHWING.", note_id="230305GN01"),
+        "letter.md": note_text(
+            "Letter", "Plans: ![[diary]]\n\nSee [[diary]].", note_id="230306GN01"
+        ),
+    }
+    root = write_vault(tmp_path / "vault", files, config=EXCLUDING)
+    out = tmp_path / "out"
+
+    def texts() -> dict[str, str]:
+        found = {"news": "", "meta": "", "everything": ""}
+        for path in sorted(out.rglob("*")):
+            if path.suffix in (".json", ".jsonld"):
+                found[path.relative_to(out).parts[0]] += path.read_text("utf-8")
+        return found
+
+    notepress.load_project(root, output=out).build()
+    found = texts()  # not excluded yet
+    assert "MOTHWING" in found["news"] and '"Diary"' in found["meta"]
+    diary = root / "diary.md"
+    diary.write_text(
+        note_text("Diary", "Locker code MOTHWING.", note_id="230305GN01", tags=["Private/days"])
+    )
+    for cache in (True, False):
+        notepress.load_project(root, output=out, cache=cache).build()
+        found = texts()
+        assert "MOTHWING" in found["everything"]
+        assert "MOTHWING" not in found["news"] and "MOTHWING" not in found["meta"]
+        assert '"Diary"' not in found["meta"]  # no mention by name either
+        assert "Letter" in found["news"] and "notes/diary" not in found["news"]

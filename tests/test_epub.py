@@ -723,15 +723,15 @@ def test_wikilinks_become_cross_chapter_links(book: Built) -> None:
 
 def test_links_outside_the_book(book: Built) -> None:
     links_page, _ = book.chapter_of("n230404LK01")
-    # A published note the target excludes: its public URL.
-    outside = _link(book, links_page, "Outside note")
-    assert outside.get("href") == "https://notes.example.org/notes/outside-note/"
-    # Missing notes and drafts: text, never a link.
+    # Missing notes, drafts and a note the target excludes by tag (as a draft: the tag may
+    # be what keeps it private): text, never a link.
     text = "".join(book.pages()[links_page].itertext())
     assert "missing: Missing note" in text
     assert "draft: Draft note" in text
+    assert "outside the book: Outside note" in text
     assert not _has_link(book, "Missing note")
     assert not _has_link(book, "Draft note")
+    assert not _has_link(book, "Outside note")
     # A heading that does not exist: the link goes to its note, with a warning from the load.
     missing = _link(book, links_page, "Callouts > No such heading").get("href", "")
     assert urldefrag(missing)[1] == "n230301CA01"

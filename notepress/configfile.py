@@ -22,6 +22,7 @@ from .dates import DateError, parse_timezone
 from .errors import ConfigError, RegistryError
 from .filedates import pattern_problem
 from .newnote import new_options_problems
+from .obsidian import gitignore_problem
 from .registry import MissingExtraError, get_exporter, missing_libraries
 from .schema import SchemaErrors, parse_options
 
@@ -127,6 +128,9 @@ def parse_config(
         errors,
     )
     errors[:] = [e.lstrip(".") for e in errors]
+    for index, pattern in enumerate(top.ignore):
+        if (problem := gitignore_problem(pattern)) is not None:
+            errors.add(f"ignore[{index}]", problem)
 
     site_table = data.get("site", {})
     if not isinstance(site_table, dict):

@@ -36,6 +36,7 @@ __all__ = [
     "TEMPLATES_JSON",
     "ObsidianSettings",
     "gitignore_literal",
+    "gitignore_problem",
     "read_settings",
 ]
 
@@ -329,7 +330,9 @@ def _quartz_ignores(
         position = item.end()
         quoted = item.group(1) if item.group(1) is not None else item.group(2)
         pattern = (quoted or "").strip()
-        if pattern and not pattern.startswith("!"):
+        if pattern and (problem := gitignore_problem(pattern)) is not None:
+            problems.append(_warning(name, f"ignorePatterns: {problem}; skipped"))
+        elif pattern and not pattern.startswith("!"):
             # A pattern with a folder in it is Quartz's, from its content folder.
             patterns.append(prefix + pattern.lstrip("/") if "/" in pattern else pattern)
     return tuple(patterns)
@@ -344,6 +347,18 @@ def _quartz_defaults(name: str, why: str, problems: list[Problem]) -> tuple[str,
         )
     )
     return QUARTZ_DEFAULT_IGNORES
+
+
+def gitignore_problem(pattern: str) -> str | None:
+    """Why ``pattern`` is no gitignore pattern (``!`` alone, a trailing ``\\``), or None:
+    a pattern the matcher cannot read would stop the walk of the whole vault."""
+    import pathspec
+
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except ValueError as exc:  # pathspec's GitIgnorePatternError
+        return f"{pattern!r} is not a gitignore pattern ({exc})"
+    return None
 
 
 def gitignore_literal(path: str) -> str:

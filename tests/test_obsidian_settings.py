@@ -352,6 +352,20 @@ def test_a_quartz_sites_private_folder_stays_private_however_its_list_is_written
     assert bool(found) == warned, found
 
 
+def test_a_quartz_pattern_no_matcher_can_read_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    """The walk of the whole vault stopped on it; the other patterns still hold."""
+    site = tmp_path / "site"
+    write_vault(
+        site / "content", {"private/diary.md": note_text("Diary"), "ok.md": note_text("Ok")}
+    )
+    text = 'const config = { configuration: { ignorePatterns: ["private", "\\/x"] } }\n'
+    (site / "quartz.config.ts").write_text(text, encoding="utf-8")
+    vault = load_vault(site / "content")
+    assert _paths(vault) == {"ok.md"}
+    (found,) = [p.message for p in vault.all_problems() if p.code == "obsidian-settings"]
+    assert "is not a gitignore pattern" in found and found.endswith("skipped")
+
+
 @pytest.mark.parametrize("app", [APP, None], ids=["with-excluded-files", "without"])
 def test_a_link_to_an_excluded_file_says_why_it_finds_nothing(tmp_path: Path, app: object) -> None:
     """Obsidian opens a link to one of its excluded files; notepress never reads them, so

@@ -171,6 +171,15 @@ def test_target_name_errors_print_one_line_each(vault: Path, tmp_path: Path) -> 
     assert any(line.startswith("  targets.xxxxxxxx") and "…" not in line for line in lines)
 
 
+@pytest.mark.parametrize("pattern", ["!", "\\", "notes\\"], ids=["bang", "backslash", "trailing"])
+def test_an_ignore_pattern_no_matcher_can_read_is_a_config_error(
+    vault: Path, tmp_path: Path, pattern: str
+) -> None:
+    """It stopped every command with a traceback from the walk of the vault."""
+    stderr = _refused(vault, tmp_path, f"ignore = ['drafts/', {json.dumps(pattern)}]\n{SITE}")
+    assert f"ignore[1]: {pattern!r} is not a gitignore pattern" in stderr
+
+
 def test_good_target_names_still_pass() -> None:
     data = {"site": {"url": "https://x.example/"}, "targets": {}}
     for name in ("a", "x" * 64, "2023.weekly", "news_letter-1", "a..b"):

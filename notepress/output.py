@@ -47,6 +47,7 @@ __all__ = [
     "files_below",
     "folder_intact",
     "folder_listing",
+    "is_target_folder",
     "manifest_notes",
     "output_folder_problem",
     "read_manifest",
@@ -121,6 +122,15 @@ def read_manifest(folder: Path) -> dict[str, str] | None:
     if not isinstance(files, dict):
         return None
     return {str(k): str(v) for k, v in files.items()}
+
+
+def is_target_folder(folder: Path) -> bool:
+    """Whether ``folder`` is a target folder a build wrote, which the vault's walk skips:
+    its manifest can be read, and it holds no markdown file, which no exporter writes.  A
+    manifest copied or made by hand into a folder of notes must not hide them."""
+    if read_manifest(folder) is None:
+        return False
+    return not any(path.lower().endswith(".md") for path in _files(folder))
 
 
 def _files(folder: Path) -> Iterator[str]:

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from .cache.environment import environment_key
 from .locations import CONFIG_FILE, QUARTZ_CONFIG, SETTINGS_FILES, cache_root
 from .model import Problem, Severity
-from .output import MANIFEST, file_sha256, folder_intact, folder_listing, read_manifest
+from .output import MANIFEST, file_sha256, folder_intact, folder_listing, is_target_folder
 from .results import BuildReport, TargetResult
 
 if TYPE_CHECKING:
@@ -301,11 +301,7 @@ def _listing(root: Path) -> Iterator[Entry]:
         except OSError:
             yield f"{prefix}?", -1, -1, -1
             continue
-        if (
-            prefix
-            and any(entry.name == MANIFEST for entry in entries)
-            and read_manifest(folder) is not None
-        ):
+        if prefix and any(entry.name == MANIFEST for entry in entries) and is_target_folder(folder):
             continue  # a target folder, which the loader never reads (as it decides)
         for entry in entries:
             rel = prefix + entry.name

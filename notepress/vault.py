@@ -21,7 +21,7 @@ from .gitdates import apply_git_dates
 from .links import anchor_missing, find_heading
 from .model import Link, Note, Problem, Severity
 from .obsidian import ObsidianSettings, gitignore_literal, read_settings
-from .output import MANIFEST, OUTPUT_MARKER, read_manifest
+from .output import MANIFEST, OUTPUT_MARKER, is_target_folder
 from .parse import ParseSettings, outline_note
 from .plainjson import json_bytes
 from .resolve import NOT_NOTES, Found, PathIndex, folder_key, view_kind
@@ -641,7 +641,7 @@ def _walk(
         if real in seen_dirs or real in excluded:
             return
         if real != root and (folder / MANIFEST).is_file():
-            if read_manifest(folder) is not None:
+            if is_target_folder(folder):
                 return  # a target folder an earlier build wrote, wherever the config put it
             # A file of that name that no build wrote hides nothing.
             where = folder.relative_to(root).as_posix()
@@ -649,8 +649,9 @@ def _walk(
                 Problem(
                     Severity.WARNING,
                     "output-marker",
-                    f"this folder holds a {MANIFEST} that no build wrote (it lists no "
-                    "files); its notes are read: delete the file",
+                    f"this folder holds a {MANIFEST} that no build wrote (it cannot be read, "
+                    "or the folder holds notes, which no build writes); its notes are read: "
+                    "delete the file",
                     where,
                 )
             )

@@ -104,7 +104,18 @@ def test_stale_marker_never_hides_notes(tmp_path: Path) -> None:
     assert built == ["240101KP01.jsonld", "240102DY01.jsonld"]
 
 
-@pytest.mark.parametrize("text", ["{}", "not json", '{"files": []}'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{}",
+        "not json",
+        '{"files": []}',
+        # Readable, as a build writes it: yet the folder holds notes, which no build writes.
+        '{"files": {}}',
+        '{"files": {"digest.pdf": "00"}}',
+        '{"files": {"day.md": "00"}}',
+    ],
+)
 def test_a_manifest_no_build_wrote_never_hides_notes(tmp_path: Path, text: str) -> None:
     """A folder with a file of the manifest's name was skipped as a target folder, its
     notes left out without a word; and an edit to them was missed by the record that

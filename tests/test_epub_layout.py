@@ -283,3 +283,18 @@ def test_a_note_of_several_blocks_still_opens_with_its_number(book: Book) -> Non
     first = next(iter(long))
     assert first.tag == f"{XHTML}p"
     assert "".join(first.itertext()).startswith("2. Two blocks")
+
+
+def test_a_css_option_naming_a_note_puts_nothing_of_it_in_the_book(tmp_path: Path) -> None:
+    """The css option's file is added as it is to the book's stylesheet: a note named by
+    mistake was in the book whole, frontmatter and all."""
+    files = {
+        "open.md": note_text("Open", "Shared words.", note_id="230301OP01"),
+        "private/plans.md": note_text("Plans", "HUSHWREN", note_id="230302PL01", draft=True),
+    }
+    root = write_vault(tmp_path / "vault", files, config=CONFIG + 'css = "private/plans.md"\n')
+    report = notepress.load_project(root).build()
+    (result,) = report.targets
+    assert "css:" in (result.error or "") and "plans.md is not a stylesheet (.css)" in result.error
+    published = root / "_publish"
+    assert not any(b"HUSHWREN" in p.read_bytes() for p in published.rglob("*") if p.is_file())

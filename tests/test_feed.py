@@ -788,6 +788,20 @@ def test_user_stylesheet_is_copied_and_a_missing_one_is_reported(
     assert copied.read_bytes() == (root / "style/mine.xsl").read_bytes()
 
 
+def test_a_stylesheet_option_naming_a_note_publishes_nothing_of_it(
+    make_vault: Callable[..., Path], build_vault: Callable[..., Any]
+) -> None:
+    """The stylesheet is copied as it is into the public folder: a note named by mistake
+    was published whole as feed.xsl, frontmatter and all."""
+    files = {**rich_vault(), "private/plans.md": note("Plans", "HUSHWREN", draft=True)}
+    root = make_vault(files, config=feed_config(stylesheet="private/plans.md"))
+    report = build_vault(root)
+    assert "stylesheet:" in (error := report.targets[0].error or "")
+    assert "plans.md is not an XSL file (.xsl, .xslt)" in error
+    published = root / "_publish"
+    assert not any("HUSHWREN" in p.read_text("utf-8", "replace") for p in published.rglob("*.*"))
+
+
 # -- determinism and privacy --------------------------------------------------------------
 
 

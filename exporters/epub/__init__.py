@@ -248,6 +248,10 @@ class EpubExporter(Exporter[EpubOptions]):
         if not extra:
             return css.encode("utf-8")
         path = Path(extra) if Path(extra).is_absolute() else job.config_root / extra
+        if path.suffix.lower() != ".css":
+            # Added as it is to the book's stylesheet: a note named by mistake would be in
+            # the book whole, frontmatter and all.
+            raise ExportError(f"css: {path} is not a stylesheet (.css)")
         try:
             user_css = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

@@ -447,6 +447,10 @@ def _copy_stylesheet(job: Job) -> str:
         source = builtin_templates("feed") / STYLESHEET_FILE
     else:
         source = job.config_root / value
+        if source.suffix.lower() not in (".xsl", ".xslt"):
+            # Copied as it is into the public folder: a note named by mistake would be
+            # published whole, frontmatter and all.
+            raise ExportError(f"stylesheet: {source} is not an XSL file (.xsl, .xslt)")
         if not source.is_file():
             raise ExportError(f"stylesheet: file not found: {source}")
     try:

@@ -200,7 +200,7 @@ def load_project(
     else:
         loaded = _load(root, cfg, settings, excluded, opened, listed)
         if strict:
-            loaded = loaded.strict()
+            loaded = _strict(loaded, cfg)
         loading.end(plural(len(loaded.notes), "note"))
     return Project(cfg, loaded, future=future, now=now, cache=opened)
 
@@ -301,6 +301,20 @@ def _load_published(
         ),
         jobs=config.vault.jobs or None,
     )
+
+
+def _strict(vault: Vault, config: Config) -> Vault:
+    """``vault`` with every warning made an error, and the URLs claimed again: a note that
+    ``--strict`` keeps private claims none, as a draft, so a note refused its URL only
+    because of it is published."""
+    strict = vault.strict()
+    if not any(p.code == "url-collision" for note in strict.notes for p in note.problems):
+        return strict
+    unclaimed = [
+        replace(note, problems=tuple(p for p in note.problems if p.code != "url-collision"))
+        for note in strict.notes
+    ]
+    return assign_urls(strict.with_notes(unclaimed), config.site, config.vault)
 
 
 def _takes_every_note(target: Target) -> bool:

@@ -333,3 +333,22 @@ def test_the_older_note_keeps_its_url_whatever_the_paths(tmp_path: Path) -> None
     parsed = feedparser.parse((project.vault.root / "_publish/news/atom.xml").read_bytes())
     assert [entry.content[0].value.count("Older") for entry in parsed.entries] == [1]
     assert parsed.entries[0].link == "https://notes.example.org/notes/reference/"
+
+
+def test_a_note_strict_keeps_private_claims_no_url(tmp_path: Path) -> None:
+    """``--strict`` keeps a note with a warning private: like a draft it claims no URL, so
+    the other note of that title is published, not refused for a URL no output uses."""
+    files = {
+        "a/Walk.md": note_text("Walk", "See [[Nowhere yet]].", note_id="230306AA01"),
+        "b/Walk.md": note_text("Walk", "Along the harbour.", note_id="230306BB01"),
+    }
+    root = write_vault(
+        tmp_path / "vault", files, config=SITE.format(site='note_url = "notes/{slug}/"', vault="")
+    )
+    loose = notepress.load_project(root)
+    assert [note.published for note in loose.vault.notes] == [True, False]
+    strict = notepress.load_project(root, strict=True)
+    first, second = strict.vault.notes
+    assert not first.published and "url-collision" not in codes_of(first)
+    assert second.published and not second.problems
+    assert urls(strict)["b/Walk.md"] == "https://notes.example.org/notes/walk/"

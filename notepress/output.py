@@ -126,11 +126,20 @@ def read_manifest(folder: Path) -> dict[str, str] | None:
 
 def is_target_folder(folder: Path) -> bool:
     """Whether ``folder`` is a target folder a build wrote, which the vault's walk skips:
-    its manifest can be read, and it holds no markdown file, which no exporter writes.  A
-    manifest copied or made by hand into a folder of notes must not hide them."""
-    if read_manifest(folder) is None:
+    its manifest can be read, and lists every markdown file below it with its bytes (no
+    exporter of notepress writes one).  A manifest copied or made by hand into a folder of
+    notes must not hide them."""
+    listed = read_manifest(folder)
+    if listed is None:
         return False
-    return not any(path.lower().endswith(".md") for path in _files(folder))
+    for path in _files(folder):
+        if path.lower().endswith(".md"):
+            try:
+                if listed.get(path) != file_sha256(folder / path):
+                    return False
+            except OSError:
+                return False
+    return True
 
 
 def _files(folder: Path) -> Iterator[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 import notepress
 from notepress.exporter import Exporter, Job
-from notepress.output import MANIFEST
+from notepress.output import MANIFEST, file_sha256
 from notepress.schema import option
 
 from .conftest import note_text
@@ -202,7 +203,12 @@ def test_output_of_a_build_is_never_read_back(
     """Whatever the config says now, a folder a build wrote is not vault content."""
     root = vault_with(make_vault, 'output = "site"\n[targets.all]\nexporter = "titles"\n')
     notepress.load_project(root).build()
-    (root / "site" / "all" / "copy.md").write_text(note_text("Copy", "x", note_id="230311GN01"))
+    # A markdown file in its manifest, with its bytes, as an exporter of markdown writes it.
+    folder = root / "site" / "all"
+    (folder / "copy.md").write_text(note_text("Copy", "x", note_id="230311GN01"))
+    manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+    manifest["files"]["copy.md"] = file_sha256(folder / "copy.md")
+    (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     other = tmp_path / "other.toml"
     other.write_text('[targets.all]\nexporter = "titles"\n')
     project = notepress.load_project(root, other)

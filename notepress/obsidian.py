@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .budget import BudgetExceeded, cpu_budget
+from .chars import printable
 from .config import VaultOptions
+from .errors import VaultError
 from .locations import (
     APP_JSON,
     MATHJAX_JSON,
@@ -41,6 +44,9 @@ __all__ = [
 ]
 
 _LINK_FORMATS = ("shortest", "relative", "absolute")
+#: CPU seconds a regex of the excluded files may take on one path: far beyond any pattern
+#: that does not backtrack, which takes microseconds.
+REGEX_SECONDS = 2.0
 #: Larger settings files are not Obsidian's doing; they are skipped with a warning.
 _MAX_SIZE = 1024 * 1024
 
@@ -93,9 +99,26 @@ class ObsidianSettings:
         return [root / name for name in names]
 
     def excludes(self, path: PurePosixPath) -> bool:
-        """True when a regex entry of the excluded files matches ``path``."""
+        """True when a regex entry of the excluded files matches ``path``.
+
+        Matching one path has a CPU budget: a pattern that backtracks (``/(a+)+$/``) on one file
+        name held the build for ever.  Past it, the load stops with a :class:`VaultError`
+        naming the pattern: read without it, the vault would publish what it excludes.
+        """
         text = path.as_posix()
-        return any(re.search(pattern, text) for pattern in self.ignore_regexes)
+        pattern = ""
+        try:
+            with cpu_budget(REGEX_SECONDS):
+                for pattern in self.ignore_regexes:
+                    if re.search(pattern, text):
+                        return True
+        except BudgetExceeded:
+            raise VaultError(
+                f"{APP_JSON}: the excluded-files pattern {'/' + pattern + '/'!r} took over "
+                f"{REGEX_SECONDS:g} s of CPU to match {printable(text)!r} (it backtracks); "
+                "rewrite it in Obsidian's Settings, Files and links, Excluded files"
+            ) from None
+        return False
 
 
 def read_settings(root: Path, options: VaultOptions) -> tuple[ObsidianSettings, list[Problem]]:

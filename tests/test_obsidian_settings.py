@@ -387,3 +387,17 @@ def test_a_link_to_an_excluded_file_says_why_it_finds_nothing(tmp_path: Path, ap
             f"no note or file is called 'old'{hint}",
             f"embedded file not found: Private plans{hint}",
         ]
+
+
+def test_an_excluded_files_regex_that_backtracks_stops_the_load_naming_it(tmp_path: Path) -> None:
+    """``/(a+)+$/`` against one long file name held the build for ever: the load stops,
+    within its CPU budget, naming the pattern, and writes nothing (read without the
+    pattern, the vault would publish what it excludes)."""
+    name = "a" * 34 + "!.md"
+    root = _vault(tmp_path, app={"userIgnoreFilters": ["/(a+)+$/"]})
+    (root / name).write_text(note_text("Long"), encoding="utf-8")
+    run = run_cli("build", root, "-o", tmp_path / "out")
+    assert run.code == 2, run.output
+    assert "Traceback" not in run.output
+    assert "the excluded-files pattern '/(a+)+$/' took over" in run.stderr and name in run.stderr
+    assert not (tmp_path / "out").exists()

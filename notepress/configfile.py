@@ -186,7 +186,7 @@ def parse_config(
 
     if errors:
         raise ConfigError(f"{where}: invalid configuration", errors=list(errors))
-    output = Path(top.output)
+    output = Path(top.output).expanduser()  # "~/site", as a shell reads it
     return Config(
         site=site,
         targets=parsed,

@@ -216,3 +216,13 @@ def test_until_date_includes_the_whole_day(tmp_path: Path) -> None:
         updated=None,
     )
     assert select_notes([late, after], config.target("a").selection) == (late,)
+
+
+def test_an_output_under_the_home_folder_is_read_as_a_shell_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``output = "~/site"`` made a folder named ``~`` beside the config."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "notepress.toml").write_text('output = "~/site"\n', encoding="utf-8")
+    config = load_config(tmp_path / "notepress.toml")
+    assert config.output == tmp_path / "home" / "site"

@@ -759,8 +759,12 @@ def reference_problem(
     if target.file is None:
         if target.note is not None:
             return None  # a note's name without ``.md``, as Obsidian reads it
-        if any(part.startswith(".") for part in path.parts):
+        if "\\" in unquote(written):  # ``img\a.png``: one name, to a URL as to Obsidian
+            why = "no such file in the vault (write / between folders: \\ is part of a name)"
+        elif any(part.startswith(".") for part in path.parts[:-1]):
             why = "it is in a hidden folder, which neither notepress nor Obsidian reads"
+        elif path.name.startswith("."):
+            why = "it is a hidden file, which neither notepress nor Obsidian reads"
         elif written.startswith("/"):
             why = "no such file in the vault (a path that starts with / is read from its root)"
         else:

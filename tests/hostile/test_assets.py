@@ -607,3 +607,23 @@ def test_a_path_from_slash_is_read_from_the_vault_root(tmp_path: Path) -> None:
         == 2
     )
     assert (tmp_path / "out" / "news" / "assets" / "att" / "pic one.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("..\\\\pics\\\\a.png", "write / between folders: \\ is part of a name"),
+        ("pics/.a.png", "it is a hidden file"),
+        (".pics/a.png", "it is in a hidden folder"),
+    ],
+    ids=["backslashes", "hidden-file", "hidden-folder"],
+)
+def test_a_missing_picture_says_why_it_is_missing(tmp_path: Path, written: str, said: str) -> None:
+    """A path written with Windows' backslashes was said to be "in a hidden folder"."""
+    root = write_vault(
+        tmp_path / "vault",
+        {"notes/a.md": note_text("A", f"See ![x]({written}).", note_id="230306SL01")},
+    )
+    vault = notepress.load_vault(root)
+    (problem,) = [p for p in vault.all_problems() if p.code == "asset-missing"]
+    assert said in problem.message

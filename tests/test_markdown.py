@@ -777,7 +777,8 @@ def test_dataview_inline_queries_show_the_notes_own_fields_or_nothing() -> None:
         "*School:* `=this.school` *range:* `= this.range` *cost:* `=this.cost`\n"
         "Named `=this.file.name`, titled `=this.title`.\n\n"
         "Linked from `$=dv.current().file.inlinks.length` notes\n"
-        "and `=this.file.inlinks` too; `=this.missing` is none.\n\n"
+        "and `=this.file.inlinks` too; `=this.missing` is none.\n"
+        "Headed by `$=customJS.scrolls.header(this)`.\n\n"
         "Sum with `=SUM(A1:A3)`; `=this is it` are words.\n",
     )
     note = parse_note(PurePosixPath("spells/Lantern.md"), source)
@@ -785,11 +786,12 @@ def test_dataview_inline_queries_show_the_notes_own_fields_or_nothing() -> None:
     assert "<em>School:</em> evocation <em>range:</em> near, far <em>cost:</em> 4" in html
     assert "Named Lantern, titled Lantern." in html
     assert "dv." not in html and "inlinks" not in html and "this." not in html
+    assert "customJS" not in html and "Headed by ." in html
     assert "<code>=SUM(A1:A3)</code>" in html and "<code>=this is it</code>" in html
     lines = source.decode().split("\n")
     linked = next(i for i, line in enumerate(lines) if line.startswith("Linked from")) + 1
     found = [(p.line, p.message) for p in note.problems if p.code == "query-inline"]
-    assert [line for line, _ in found] == [linked, linked + 1]  # file lines
+    assert [line for line, _ in found] == [linked, linked + 1, linked + 2]  # file lines
     assert "'$=dv.current...nlinks.length' left out" in found[0][1]
     assert "=this.file.inlinks" in found[1][1]
     rendered = render_note(note, vault_with(note), url_links())

@@ -108,10 +108,10 @@ def query_message(language: str) -> str:
 # Inline queries -----------------------------------------------------------------------
 
 #: A Dataview inline query that reads the note itself (``=this.source``, ``= this.file.name``)
-#: or a DataviewJS one (``$=dv.current().file.inlinks.length``): a code span Obsidian shows
-#: as a value.  Only these forms: ``=SUM(A1:A3)`` is a spreadsheet's formula, and
-#: ``=this is it`` words.
-_INLINE_QUERY = re.compile(r"=\s*this(?:\.|\s*$)|\$=.*\bdv\.", re.DOTALL)
+#: or any DataviewJS one (``$=dv.current().file.inlinks.length``, or a script of the vault's
+#: own, ``$=customJS.header(dv, this)``): a code span Obsidian shows as a value.  Only these
+#: forms: ``=SUM(A1:A3)`` is a spreadsheet's formula, and ``=this is it`` words.
+_INLINE_QUERY = re.compile(r"=\s*this(?:\.|\s*$)|\$=\s*\S", re.DOTALL)
 #: The one form answered here: a field of the note itself, or its file's name.
 _OWN_FIELD = re.compile(r"=\s*this\.(file\.name|[A-Za-z_][\w-]*)\s*")
 #: Strings inside a query's first words that may start one, for the loader's look.

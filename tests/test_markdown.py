@@ -884,6 +884,25 @@ def test_sample_notes_exercise_every_construct() -> None:
         assert syntax in bodies, syntax
 
 
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "# History of [[Brennport]]",
+        "# *History* of `Brennport`",
+        "# [History](x.md) of ==Brennport==",
+    ],
+    ids=["wikilink", "emphasis-and-code", "link-and-highlight"],
+)
+def test_a_title_h1_written_with_markup_is_dropped_as_the_plain_one(heading: str) -> None:
+    """A heading repeats the title when its shown text does: kept because of a link, the
+    title was printed twice in every output."""
+    note = make_note(
+        FIXTURE_PATH, f"{heading}\n\nThe harbour silted up.\n", title="History of Brennport"
+    )
+    html = render_note(note, vault_with(note), url_links()).html
+    assert "<h1" not in html and "harbour" in html
+
+
 @cache
 def seed_vault() -> Vault:
     return load_vault(SEEDS)

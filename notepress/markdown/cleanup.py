@@ -7,6 +7,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from ..slugs import lookup_key
+from .headings import inline_text
 
 __all__ = ["cleanup_plugin"]
 
@@ -35,15 +36,24 @@ def _cleanup(state: StateCore) -> None:
     if not title:
         return
     key = lookup_key(title)
-    if _is_heading(tokens, 0, "h1") and lookup_key(tokens[1].content) == key:
+    if _is_heading(tokens, 0, "h1") and lookup_key(_shown(state, tokens[1].content)) == key:
         del tokens[0:3]
     last = len(tokens) - 3
     if (
         last >= 0
         and _is_heading(tokens, last, "h1")
-        and lookup_key(tokens[last + 1].content) == key
+        and lookup_key(_shown(state, tokens[last + 1].content)) == key
     ):
         del tokens[last : last + 3]
+
+
+def _shown(state: StateCore, source: str) -> str:
+    """A heading's text as a reader sees it: ``# History of [[Wildemount]]`` repeats the
+    title "History of Wildemount" as much as the plain heading does."""
+    if not any(mark in source for mark in "[*_`=~<"):
+        return source
+    parsed = state.md.parseInline(source, {})  # its own env: nothing noted for the note
+    return inline_text(parsed[0]) if parsed else source
 
 
 def _is_heading(tokens: list[Token], index: int, tag: str | None = None) -> bool:

@@ -903,6 +903,25 @@ def test_a_title_h1_written_with_markup_is_dropped_as_the_plain_one(heading: str
     assert "<h1" not in html and "harbour" in html
 
 
+def test_an_embed_written_as_a_heading_follows_a_heading_of_its_name() -> None:
+    """``## ![[Note]]`` (an outline of embedded notes): the note was a block inside the
+    heading, which no output may hold.  It now follows a heading that reads as its name; a
+    picture stays in its heading, and the embeds are still found on their lines."""
+    body = (
+        "Regions, one each.\n\n## ![[Other Note]]\n\n### ![[Other Note#Some Heading|Part]]\n\n"
+        "## ![[image.png]] Pictured\n"
+    )
+    note = make_note(FIXTURE_PATH, body)
+    html = render_note(note, vault_with(note), url_links()).html
+    assert re.search(r'<h2 id="[^"]*other-note">Other Note</h2>\n<div class="transclusion">', html)
+    assert re.search(r'<h3 id="[^"]*part">Part</h3>\n<div class="transclusion">', html)
+    assert re.search(r"<h2[^>]*><img [^>]*> Pictured</h2>", html)
+    assert not re.search(r"<h[1-6][^>]*>[^<]*<div", html)
+    lines = [(link.target, link.line or 0) for link in note.links]
+    start = lines[0][1]  # two lines apart, as written
+    assert lines == [("Other Note", start), ("Other Note", start + 2), ("image.png", start + 4)]
+
+
 @cache
 def seed_vault() -> Vault:
     return load_vault(SEEDS)

@@ -55,6 +55,63 @@ MAX_EMBEDS_SHOWN = 100
 def transclusion_plugin(md: MarkdownIt) -> None:
     # After the wikilinks plugin has made images of notes embeds (it is used first).
     md.core.ruler.after("note_images", "lone_embeds", _lone_embeds)
+    md.core.ruler.before("lone_embeds", "heading_embeds", _heading_embeds)
+
+
+def _heading_embeds(state: StateCore) -> None:
+    """``## ![[Saltmarsh]]``, an outline of embedded notes: the heading reads as the embed's
+    name and the note follows it, as if written on the next line.  Shown inside the heading,
+    the note's paragraphs and headings were a block in a heading, which no output may hold
+    (an EPUB kept an empty heading before them).  Embeds of files (a picture, ``.pdf``)
+    stay where they are, as the inline content they are."""
+    tokens = state.tokens
+    found: list[tuple[int, list[Token]]] = []
+    for index in range(len(tokens) - 2):
+        token = tokens[index]
+        if token.type != "heading_open" or tokens[index + 1].type != "inline":
+            continue
+        inline = tokens[index + 1]
+        embeds = [child for child in inline.children or () if _embeds_a_note(child)]
+        if not embeds:
+            continue
+        moved = {id(child) for child in embeds}
+        inline.children = [
+            _text(child.meta["link"].text) if id(child) in moved else child
+            for child in inline.children or ()
+        ]
+        found.append((index + 3, [t for child in embeds for t in _paragraph_of(child, token)]))
+    for at, added in reversed(found):  # from the end: earlier places stay where they are
+        tokens[at:at] = added
+
+
+def _embeds_a_note(token: Token) -> bool:
+    """Whether ``token`` embeds a note, by its name: one with no suffix, or ``.md``."""
+    if token.type != "wikilink" or not token.meta["link"].embed:
+        return False
+    name = token.meta["link"].target.rsplit("/", 1)[-1]
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return suffix in ("", "md") or " " in suffix  # "Notes v1.2 draft" has no suffix
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def _paragraph_of(embed: Token, heading: Token) -> list[Token]:
+    """A paragraph of ``embed`` alone, on the lines of ``heading``."""
+    opened = Token("paragraph_open", "p", 1)
+    inline = Token("inline", "", 0)
+    closed = Token("paragraph_close", "p", -1)
+    for token in (opened, inline, closed):
+        token.map = heading.map
+        token.block = True
+        token.level = heading.level
+    inline.level += 1
+    inline.content = embed.markup
+    inline.children = [embed]
+    return [opened, inline, closed]
 
 
 def _lone_embeds(state: StateCore) -> None:

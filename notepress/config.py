@@ -259,5 +259,7 @@ class Config:
 class _TopLevel:
     """The keys at the top of the file, outside ``[site]`` and ``[targets.*]``."""
 
-    output: str = option(DEFAULT_OUTPUT, "Output folder, relative to this file (~ for your home folder).")
+    output: str = option(
+        DEFAULT_OUTPUT, "Output folder, relative to this file (~ for your home folder)."
+    )
     ignore: tuple[str, ...] = option((), "Gitignore-style patterns of vault paths to skip.")

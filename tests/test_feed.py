@@ -678,7 +678,20 @@ def test_notes_without_note_id_get_a_warning_about_renames(build_feed: FeedBuild
     out = build_feed({"a.md": note_text("No id", "Body.", created="2023-03-01")})
     assert entry_ids(out)[0].startswith("tag:notes.example.org,2023-03-01:n")
     problems = build_feed.report.targets[0].problems  # type: ignore[attr-defined]
-    assert [(p.path, p.code) for p in problems] == [("a.md", "feed-unstable-id")]
+    assert [(p.path, p.code) for p in problems] == [("targets.news", "feed-unstable-id")]
+    assert problems[0].message.startswith("1 item without a note_id (a.md): ")
+
+
+def test_the_feed_says_once_how_many_notes_have_no_note_id(build_feed: FeedBuilder) -> None:
+    """Each note's own warning names its file: the target's was one more line per note
+    (519 in one vault) saying the same."""
+    files = {
+        f"n{day}.md": note_text(f"N{day}", "B.", created=f"2023-03-0{day}") for day in range(1, 6)
+    }
+    build_feed(files)
+    problems = build_feed.report.targets[0].problems  # type: ignore[attr-defined]
+    (unstable,) = [p for p in problems if p.code == "feed-unstable-id"]
+    assert unstable.message.startswith("5 items without a note_id (n1.md, n2.md, n3.md, ...)")
 
 
 def test_per_tag_feeds_hold_the_newest_notes_of_each_tag(build_feed: FeedBuilder) -> None:

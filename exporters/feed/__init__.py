@@ -29,6 +29,7 @@ from notepress.exporter import CheckProblem, Exporter, Job, SelectionDefaults
 from notepress.markdown import NoteRenderError
 from notepress.model import Note, Problem
 from notepress.parse import NOTE_ID_RE
+from notepress.progress import plural
 from notepress.schema import option
 from notepress.slugs import tag_slug
 from notepress.templating import builtin_templates, template_environment
@@ -360,6 +361,7 @@ def _usable_notes(job: Job, notes: Iterable[Note]) -> list[Note]:
     """
     usable = []
     undated = 0
+    unstable: list[str] = []
     for note in notes:
         if not note.published:  # selection already ensures this; a feed never bends it
             continue
@@ -367,14 +369,17 @@ def _usable_notes(job: Job, notes: Iterable[Note]) -> list[Note]:
             undated += 1
             continue
         if not NOTE_ID_RE.match(note.note_id):
-            job.warn(
-                "no note_id: its feed id follows the file path, so renaming the file makes "
-                "feed readers show it again as new",
-                note,
-                code="feed-unstable-id",
-                line=note.field_lines.get("note_id", 1),  # the frontmatter, where it belongs
-            )
+            unstable.append(note.path.as_posix())
         usable.append(note)
+    if unstable:
+        # Once for the target: each note's own note-id-missing warning names its file.
+        shown = ", ".join(unstable[:3]) + (", ..." if len(unstable) > 3 else "")
+        job.warn(
+            f"{plural(len(unstable), 'item')} without a note_id ({shown}): an item's feed id "
+            "then follows its file path, so renaming the file makes feed readers show it "
+            "again as new",
+            code="feed-unstable-id",
+        )
     if undated and not usable:
         raise ExportError(
             f"{'the note' if undated == 1 else f'none of the {undated} notes'} it selects "

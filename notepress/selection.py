@@ -131,24 +131,33 @@ def without_future(vault: Vault, now: datetime) -> Vault:
 
 
 def without_excluded(vault: Vault, exclude_tags: Iterable[str]) -> Vault:
-    """``vault`` with the notes a target's ``exclude_tags`` keep out read as drafts.
+    """``vault`` with the notes a target's ``exclude_tags`` keep out read as private, as a
+    note in error is: not shown even by a reading copy that shows drafts.
 
     Left out of the selection alone, such a note was still shown whole by an embed in a
     selected note, and named by a link: a tag written to keep a note out
-    (``exclude_tags = ["private"]``) must keep it out of the whole output, as a draft is.
+    (``exclude_tags = ["private"]``) must keep it out of the whole output.
     """
     exclude = {_tag_key(tag) for tag in exclude_tags}
     if not exclude:
         return vault
 
     def excluded(note: Note) -> bool:
-        return not note.draft and bool(_tag_keys(note.tags) & exclude)
+        return bool(_tag_keys(note.tags) & exclude)
 
     if not any(excluded(note) for note in vault.notes):
         return vault
-    return vault.with_notes(
-        [replace(note, draft=True) if excluded(note) else note for note in vault.notes]
+    return vault.with_notes([_kept_out(note) if excluded(note) else note for note in vault.notes])
+
+
+def _kept_out(note: Note) -> Note:
+    problem = Problem(
+        Severity.ERROR,
+        "tag-excluded",
+        "kept out of this target by its exclude_tags",
+        note.path.as_posix(),
     )
+    return replace(note, draft=True, problems=(*note.problems, problem))
 
 
 def _ahead(note: Note, now: datetime) -> bool:

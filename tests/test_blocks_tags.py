@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -380,6 +381,11 @@ exclude_tags = ["private"]
 [targets.everything]
 exporter = "feed"
 formats = ["json"]
+
+[targets.copy]
+exporter = "epub"
+drafts = true
+exclude_tags = ["private"]
 """
 
 
@@ -401,15 +407,21 @@ def test_a_note_a_target_excludes_by_tag_shows_through_no_embed_or_link(tmp_path
     out = tmp_path / "out"
 
     def texts() -> dict[str, str]:
-        found = {"news": "", "meta": "", "everything": ""}
+        found = {"news": "", "meta": "", "everything": "", "copy": ""}
         for path in sorted(out.rglob("*")):
             if path.suffix in (".json", ".jsonld"):
                 found[path.relative_to(out).parts[0]] += path.read_text("utf-8")
+            elif path.suffix == ".epub":  # a reading copy that shows drafts
+                with zipfile.ZipFile(path) as book:
+                    found["copy"] += "".join(
+                        book.read(name).decode("utf-8", "replace") for name in book.namelist()
+                    )
         return found
 
     notepress.load_project(root, output=out).build()
     found = texts()  # not excluded yet
     assert "MOTHWING" in found["news"] and '"Diary"' in found["meta"]
+    assert "MOTHWING" in found["copy"]
     diary = root / "diary.md"
     diary.write_text(
         note_text("Diary", "Locker code MOTHWING.", note_id="230305GN01", tags=["Private/days"])
@@ -418,6 +430,6 @@ def test_a_note_a_target_excludes_by_tag_shows_through_no_embed_or_link(tmp_path
         notepress.load_project(root, output=out, cache=cache).build()
         found = texts()
         assert "MOTHWING" in found["everything"]
-        assert "MOTHWING" not in found["news"] and "MOTHWING" not in found["meta"]
+        assert not any("MOTHWING" in found[name] for name in ("news", "meta", "copy"))
         assert '"Diary"' not in found["meta"]  # no mention by name either
         assert "Letter" in found["news"] and "notes/diary" not in found["news"]

@@ -191,6 +191,28 @@ def test_a_symlink_in_a_target_folder_leading_out_is_refused(
     assert SECRET.encode() not in body
 
 
+def test_a_target_folder_that_is_a_link_leading_out_is_refused(
+    served: tuple[Rebuilder, str], tmp_path: Path
+) -> None:
+    """A build refuses such a folder; the server served whatever lay where it led."""
+    rebuilder, url = served
+    folder = rebuilder.state.output / "letter"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "passwords.txt").write_text(SECRET, encoding="utf-8")
+    kept = folder.with_name("letter-kept")
+    folder.rename(kept)
+    try:
+        folder.symlink_to(outside, target_is_directory=True)
+        status, _, body = fetch(url, "/letter/passwords.txt")
+        listing_status, _, listing = fetch(url, "/letter/")
+    finally:
+        folder.unlink()
+        kept.rename(folder)
+    assert status == 404 and listing_status == 404
+    assert SECRET.encode() not in body + listing and b"passwords" not in listing
+
+
 def test_a_host_that_is_not_loopback_is_refused_without_the_flag(tmp_path: Path) -> None:
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4")

@@ -367,9 +367,14 @@ def _segments(path: str) -> list[str]:
 
 
 def _target_folder(state: BuildState, name: str) -> Path:
+    """A target's folder, which must be in the output folder: a build refuses one that is a
+    link to elsewhere, and so does the server, which would serve whatever lies there."""
     if state.target(name) is None:
         raise _NotFound
-    return state.output / name
+    folder = state.output / name
+    if folder.is_symlink() or not folder.resolve().is_relative_to(state.output.resolve()):
+        raise _NotFound
+    return folder
 
 
 def _find_file(folder: Path, parts: list[str]) -> Path | None:

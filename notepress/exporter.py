@@ -86,6 +86,12 @@ class Exporter(ABC, Generic[OptionsT]):
     needs_url: ClassVar[bool] = False
 
     @classmethod
+    def id_urls(cls, options: OptionsT) -> list[tuple[str, str]]:
+        """``(key, URL)`` of each option the output's ids derive from instead of
+        ``site.url`` (a feed's ``base_url``): held to the same rule as ``site.url``."""
+        return []
+
+    @classmethod
     def check(cls, target: Target[OptionsT], site: Site) -> list[CheckProblem]:
         """Problems of a target that its schema cannot see, such as a missing ``site.url``.
 

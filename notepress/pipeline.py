@@ -42,7 +42,7 @@ from .selection import (
     without_excluded,
     without_future,
 )
-from .siteurl import PREVIEW_URL, site_url_problem
+from .siteurl import PREVIEW_URL, WHY, local_host, site_url_problem
 from .unchanged import remove_records
 from .vault import Vault, check_vault, face_digest, read_notes, survey_vault
 from .workers import jobs_installed
@@ -410,14 +410,22 @@ def _config_problems(lines: Sequence[str]) -> list[Problem]:
 def _url_problem(site: Site, target: Target, strict: bool) -> Problem | None:
     """A warning (an error with ``--strict``) when ``target`` writes ids from a
     ``site.url`` that is missing or local (see :mod:`notepress.siteurl`)."""
-    if not get_exporter(target.exporter).needs_url:
+    exporter = get_exporter(target.exporter)
+    if not exporter.needs_url:
         return None
-    problem = site_url_problem(site.url)
-    if problem is None:
-        return None
-    code, message = problem
     severity = Severity.ERROR if strict else Severity.WARNING
-    return Problem(severity, code, message, f"targets.{target.name}")
+    problem = site_url_problem(site.url)
+    if problem is not None:
+        code, message = problem
+        return Problem(severity, code, message, f"targets.{target.name}")
+    for key, url in exporter.id_urls(target.options):
+        if local_host(url):
+            message = (
+                f"{key} {shown(repr(url))} is a local or example address; set it to the "
+                f"public address before publishing: {WHY}"
+            )
+            return Problem(severity, "site-url-local", message, f"targets.{target.name}")
+    return None
 
 
 def _refusals(vault: Vault, config: Config, names: Sequence[str]) -> list[str]:

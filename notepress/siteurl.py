@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from .chars import shown
 
-__all__ = ["PREVIEW_URL", "local_host", "site_url_problem"]
+__all__ = ["PREVIEW_URL", "WHY", "local_host", "site_url_problem"]
 
 PREVIEW_URL = "http://localhost:8000/"
 """The address a target that needs one is built for when ``site.url`` is not set."""
@@ -24,7 +24,7 @@ PREVIEW_URL = "http://localhost:8000/"
 _RESERVED_NAMES = ("localhost", "example.com")
 _RESERVED_SUFFIXES = (".localhost", ".example", ".test", ".invalid", ".example.com")
 
-_WHY = (
+WHY = (
     "item ids derive from it, and changing it later makes feed readers show every item again as new"
 )
 
@@ -50,12 +50,12 @@ def site_url_problem(url: str) -> tuple[str, str] | None:
             "site-url-missing",
             f"site.url is not set, so this target builds for a local preview at "
             f"{PREVIEW_URL}; set url in [site] to the public address before publishing: "
-            f"{_WHY}",
+            f"{WHY}",
         )
     if local_host(url):
         return (
             "site-url-local",
             f"site.url {shown(repr(url))} is a local or example address; set url in [site] to "
-            f"the public address before publishing: {_WHY}",
+            f"the public address before publishing: {WHY}",
         )
     return None

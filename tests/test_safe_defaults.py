@@ -153,6 +153,27 @@ def test_a_local_site_url_warns_loudly_and_strict_refuses_it(
     assert not output.exists()
 
 
+@pytest.mark.parametrize("exporter", ["feed", "jsonld"])
+def test_a_local_base_url_is_held_to_the_rule_of_site_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], exporter: str
+) -> None:
+    """The target's ids derive from its base_url: a preview address there shipped ids
+    naming localhost, even under --strict."""
+    base = "http://localhost:8000/out/"
+    config = feed_config("https://notes.realsite.org/", exporter) + f'base_url = "{base}"\n'
+    root = write_vault(tmp_path / "vault", {"past.md": NOTES["past.md"]}, config)
+    said = f"base_url {base!r} is a local or example address; set it to the public address"
+    code, _out, err = run(capsys, "build", root)
+    assert code == 0, err
+    assert any(
+        line.startswith(f"targets.out: warning[site-url-local]: {said}") for line in lines(err)
+    )
+    output = tmp_path / "strict"
+    code, _out, err = run(capsys, "build", "--strict", root, "-o", output)
+    assert code == 2 and not output.exists()
+    assert any(said in line and "(--strict refuses this)" in line for line in lines(err))
+
+
 def test_a_public_url_gives_no_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = feed_config("https://notes.example.org/")
     root = write_vault(tmp_path / "vault", {"past.md": NOTES["past.md"]}, config)

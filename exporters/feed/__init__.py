@@ -19,7 +19,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
-from typing import Literal
+from typing import Any, Literal
 
 from notepress.assets import copy_attachments
 from notepress.config import Site, Target
@@ -105,6 +105,10 @@ class FeedExporter(Exporter[FeedOptions]):
     selection_defaults = SelectionDefaults(limit=20, order_option="sort", matching_option="per_tag")
     needs_dates = True
     needs_url = True
+
+    @classmethod
+    def id_urls(cls, options: Any) -> list[tuple[str, str]]:
+        return [("base_url", options.base_url)] if options.base_url else []
 
     @classmethod
     def check(cls, target: Target[FeedOptions], site: Site) -> list[CheckProblem]:

@@ -175,6 +175,10 @@ class JsonLdExporter(Exporter[JsonLdOptions]):
     needs_url = True
 
     @classmethod
+    def id_urls(cls, options: Any) -> list[tuple[str, str]]:
+        return [("base_url", options.base_url)] if options.base_url else []
+
+    @classmethod
     def check(cls, target: Target[JsonLdOptions], site: Site) -> list[CheckProblem]:
         options = target.options
         errors: list[CheckProblem] = []

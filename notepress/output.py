@@ -446,13 +446,22 @@ class OutputFolder:
         left = []
         for rel in _files(aside):
             path = aside / rel
-            if rel in listed or rel == MANIFEST or _same(path, final / rel):
+            if rel == MANIFEST:
+                continue
+            if rel in listed or _same(path, final / rel):
                 try:
                     path.unlink()
                 except OSError:
                     left.append(rel)
             else:
                 left.append(rel)
+        if not left:
+            # Last: until every file it lists is gone, the next build needs it to know them
+            # (removed first, a kill or a file that could not go left the folder for ever).
+            try:
+                (aside / MANIFEST).unlink(missing_ok=True)
+            except OSError:
+                left.append(MANIFEST)
         _remove_empty_folders(aside)
         if aside.exists():
             shown = ", ".join(left[:5]) + (" ..." if len(left) > 5 else "")

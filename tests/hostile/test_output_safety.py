@@ -512,3 +512,34 @@ def test_the_python_api_refuses_the_vault_as_output(tmp_path: Path) -> None:
     with pytest.raises(notepress.ConfigError, match="is the vault itself"):
         notepress.build(project.vault, config)
     assert snapshot(tmp_path) == before
+
+
+def test_a_replaced_folder_that_could_not_go_at_once_goes_with_the_next_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The replaced target folder kept aside lost its manifest first: when one of its files
+    could not be removed for a moment (or a kill came then), no later build knew its files
+    and every one failed to remove it, the old output left in the output folder."""
+    vault = notes_vault(tmp_path / "vault", '[targets.all]\nexporter = "jsonld"\n')
+    notepress.load_project(vault).build()
+    day = vault / "journal" / "day.md"
+    day.write_text(day.read_text().replace("draft: false", "draft: true"))
+    unlink = Path.unlink
+    refused: list[Path] = []
+
+    def busy(path: Path, missing_ok: bool = False) -> None:
+        if f"{WORK}/old-" in path.as_posix() and path.suffix == ".jsonld" and not refused:
+            refused.append(path)
+            raise PermissionError(1, "Operation not permitted", str(path))
+        unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", busy)
+    report = notepress.load_project(vault).build()
+    found = [p.message for p in report.all_problems() if p.code == "output-leftover"]
+    assert refused and any("could not remove the previous build" in m for m in found)
+    aside = refused[0].parent
+    while aside.parent.name != WORK:
+        aside = aside.parent
+    assert (aside / MANIFEST).is_file()  # kept until every file it lists is gone
+    notepress.load_project(vault).build()  # the file can go now
+    assert not (vault / "_publish" / WORK).exists()

@@ -683,7 +683,7 @@ def _new(args: argparse.Namespace) -> int:
     from .configfile import load_new_settings
     from .newnote import create_note
 
-    options, site, vault = load_new_settings(file)
+    options, site, vault, ignore = load_new_settings(file)
     path = create_note(
         root,
         args.title,
@@ -694,6 +694,7 @@ def _new(args: argparse.Namespace) -> int:
         folder=args.folder,
         day=args.date,
         date_keys=(vault.created_keys[:1], vault.updated_keys[:1]),
+        read_as=(ignore, vault),
     )
     print(_display_path(path))
     return EXIT_OK

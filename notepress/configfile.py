@@ -55,16 +55,26 @@ def _read_toml(file: Path) -> dict[str, Any]:
         raise ConfigError(f"{printable(str(file))}: invalid TOML: {exc}") from None
 
 
-def load_new_settings(path: str | Path | None) -> tuple[NewOptions, Site, VaultOptions]:
-    """``[new]``, ``[site]`` and ``[vault]`` of a config file (defaults when ``path`` is
-    None), checked alone: writing a note needs neither the targets nor their exporters,
-    which are slow to import and may be broken while the note is written.  ``[vault]``
-    says which keys date a note, which the new note is written with."""
+def load_new_settings(
+    path: str | Path | None,
+) -> tuple[NewOptions, Site, VaultOptions, tuple[str, ...]]:
+    """``[new]``, ``[site]``, ``[vault]`` and ``ignore`` of a config file (defaults when
+    ``path`` is None), checked alone: writing a note needs neither the targets nor their
+    exporters, which are slow to import and may be broken while the note is written.
+    ``[vault]`` says which keys date a note, which the new note is written with; it and
+    ``ignore`` say which folders builds read, where the note must be."""
     if path is None:
-        return NewOptions(), Site(), VaultOptions()
+        return NewOptions(), Site(), VaultOptions(), ()
     file = Path(path)
     data = _read_toml(file)
     errors = SchemaErrors()
+    ignore = data.get("ignore", [])
+    if not isinstance(ignore, list) or not all(isinstance(item, str) for item in ignore):
+        errors.add("ignore", "expected a list of text")
+        ignore = []
+    for index, pattern in enumerate(ignore):
+        if (problem := gitignore_problem(pattern)) is not None:
+            errors.add(f"ignore[{index}]", problem)
     tables = {}
     for name in ("site", "new", "vault"):
         tables[name] = data.get(name, {})
@@ -82,7 +92,7 @@ def load_new_settings(path: str | Path | None) -> tuple[NewOptions, Site, VaultO
     vault = parse_options(VaultOptions, tables["vault"], "vault", errors)
     if errors:
         raise ConfigError(f"{printable(str(file))}: invalid configuration", errors=list(errors))
-    return new, site, vault
+    return new, site, vault, tuple(ignore)
 
 
 def default_config(root: str | Path) -> Config:

@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from .chars import shown
-from .config import NewOptions
+from .config import NewOptions, VaultOptions
 from .errors import NotepressError
 from .selection import build_now
 
@@ -144,11 +144,15 @@ def create_note(
     folder: str | None = None,
     day: date | None = None,
     date_keys: tuple[Sequence[str], Sequence[str]] = (("created",), ("updated",)),
+    read_as: tuple[Sequence[str], VaultOptions] | None = None,
 ) -> Path:
     """Write a new note into the vault at ``root`` and return its path.
 
     ``date_keys`` are the keys it is dated with, the first of ``[vault] created_keys`` and of
     ``updated_keys`` (none: not written), so that the vault reads the date back.
+    ``read_as``: the config's ``ignore`` and ``[vault]``, by which builds read the vault; a
+    note they would not read (in an ignored folder, Obsidian's templates or excluded files)
+    is not written, rather than written where it is never published.
 
     Its id is the first of the day's numbers for its kind that no file of the vault uses,
     in its name or its text; a number whose file appears meanwhile is skipped.
@@ -176,6 +180,7 @@ def create_note(
     with _locked(vault):
         used = _used_numbers(vault, prefix)
         _inside(vault, target, where)
+        made = not target.exists()
         target.mkdir(parents=True, exist_ok=True)
         _inside(vault, target, where)  # as it is now that it exists
         for number in range(1, MAX_PER_DAY + 1):
@@ -189,12 +194,31 @@ def create_note(
                 continue
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text_for(note_id))
+            if read_as is not None and not _read_by_builds(vault, path, *read_as):
+                path.unlink()
+                if made:
+                    target.rmdir()
+                raise NewNoteError(
+                    f"--folder: {shown(repr(where))} is a folder builds do not read (the "
+                    "config's ignore, Obsidian's templates folder or excluded files); the "
+                    "note was not written"
+                )
             return path
     raise NewNoteError(
         f"all {MAX_PER_DAY} ids of {day.isoformat()} for kind {chosen.name} ({chosen.code}) "
         f"are taken ({prefix}01 to {prefix}{MAX_PER_DAY}); write this note with another "
         "--date or --kind"
     )
+
+
+def _read_by_builds(vault: Path, path: Path, ignore: Sequence[str], options: VaultOptions) -> bool:
+    """Whether a build of ``vault`` reads the note at ``path``: the vault is walked as a
+    build walks it (once, for one note: a walk costs what reading a note's name does)."""
+    from .vault import survey_vault
+
+    survey = survey_vault(vault, ignore=ignore, options=options)
+    rel = path.resolve().relative_to(vault.resolve()).as_posix()
+    return any(found == rel for _, found in survey.notes)
 
 
 def _inside(vault: Path, target: Path, where: str) -> None:

@@ -252,6 +252,32 @@ def test_a_folder_through_a_link_out_of_the_vault_is_refused(
 
 
 @pytest.mark.parametrize(
+    ("folder", "setup"),
+    [
+        ("old", 'ignore = ["old/"]\n'),
+        ("Templates", '[vault]\ntemplates_folder = "Templates"\n'),
+        ("inbox", "link into .obsidian"),
+    ],
+    ids=["ignored", "templates", "link-into-hidden"],
+)
+def test_a_folder_builds_do_not_read_gets_no_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], folder: str, setup: str
+) -> None:
+    """Written there, with exit 0, the note was never published and no build said so."""
+    vault = tmp_path / "vault"
+    (vault / ".obsidian").mkdir(parents=True)
+    if setup.startswith("link"):
+        (vault / "inbox").symlink_to(".obsidian", target_is_directory=True)
+        setup = ""
+    (vault / "notepress.toml").write_text(setup, encoding="utf-8")
+    before = sorted(p.relative_to(vault) for p in vault.rglob("*"))
+    assert main(["new", "Groceries", str(vault), "--folder", folder, "--no-draft"]) == 2
+    assert "is a folder builds do not read" in capsys.readouterr().err
+    assert sorted(p.relative_to(vault) for p in vault.rglob("*")) == before
+    assert main(["new", "Groceries", str(vault), "--folder", "notes", "--no-draft"]) == 0
+
+
+@pytest.mark.parametrize(
     ("table", "message"),
     [
         (

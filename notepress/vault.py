@@ -345,7 +345,7 @@ def survey_vault(
     if not root_path.is_dir():
         raise VaultError(f"{printable(os.fspath(root))}: vault folder not found")
     obsidian, vault_problems = read_settings(root_path, options)
-    skipped = [*ignore, *obsidian.ignore]
+    patterns = [*ignore, *obsidian.ignore]
     for folder in (obsidian.templates_folder, obsidian.templater_folder):
         if folder in ("", ".") or folder.startswith("../"):
             continue
@@ -361,14 +361,18 @@ def survey_vault(
                 )
             )
             found = folder
-        skipped.append("/" + gitignore_literal(found) + "/")
-    spec = _ignore_spec(skipped)
+        patterns.append("/" + gitignore_literal(found) + "/")
+    spec = _ignore_spec(patterns)
     excluded = {Path(d).resolve() for d in exclude_dirs}
     notes: list[tuple[str, str]] = []
     attachments: dict[str, PurePosixPath] = {}
-    for path, rel in _walk(root_path, spec, excluded, vault_problems):
-        if obsidian.ignore_regexes and obsidian.excludes(PurePosixPath(rel)):
-            continue
+    def skipped(rel: str, folder: bool) -> bool:
+        """Whether the settings keep the vault path ``rel`` out of the vault."""
+        if spec is not None and spec.match_file(rel + ("/" if folder else "")):
+            return True
+        return bool(obsidian.ignore_regexes) and obsidian.excludes(PurePosixPath(rel))
+
+    for path, rel in _walk(root_path, skipped, excluded, vault_problems):
         lower = rel.lower()
         if lower.endswith(".md") and not lower.endswith(".excalidraw.md"):
             notes.append((path, rel))
@@ -622,9 +626,13 @@ def _ignore_spec(patterns: Sequence[str]) -> GitIgnoreSpec | None:
 
 
 def _walk(
-    root: Path, spec: GitIgnoreSpec | None, excluded: set[Path], problems: list[Problem]
+    root: Path,
+    skipped: Callable[[str, bool], bool],
+    excluded: set[Path],
+    problems: list[Problem],
 ) -> Iterator[tuple[str, str]]:
-    """Files of the vault in sorted order, as (path, vault-relative path with ``/``).
+    """Files of the vault in sorted order, as (path, vault-relative path with ``/``), but
+    for those ``skipped`` (a vault path, and whether it is a folder) keeps out.
 
     Plain strings: a vault of 10,000 notes is walked before every build, and two path
     objects per file cost more than the walk itself.
@@ -706,8 +714,21 @@ def _walk(
                 if not target.is_dir():
                     # A second name for a file of the vault, which is read under its own name.
                     continue
+                if skipped(target.relative_to(root).as_posix(), True):
+                    # Followed, it would publish what ignore, a templates folder or the
+                    # excluded files keep out, under a second name.
+                    problems.append(
+                        Problem(
+                            Severity.WARNING,
+                            "symlink-skipped",
+                            "symlink leads into a folder the vault's settings skip (ignore, "
+                            "the templates folder, excluded files); not followed",
+                            rel,
+                        )
+                    )
+                    continue
             is_dir = entry.is_dir()
-            if spec is not None and spec.match_file(rel + ("/" if is_dir else "")):
+            if skipped(rel, is_dir):
                 continue
             if is_dir:
                 yield from visit(Path(entry.path), marked)

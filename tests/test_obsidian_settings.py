@@ -401,3 +401,16 @@ def test_an_excluded_files_regex_that_backtracks_stops_the_load_naming_it(tmp_pa
     assert "Traceback" not in run.output
     assert "the excluded-files pattern '/(a+)+$/' took over" in run.stderr and name in run.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_link_into_a_folder_the_settings_skip_is_not_followed(tmp_path: Path) -> None:
+    """A folder linked from elsewhere in the vault published, under a second name, the
+    notes ``ignore``, the templates folder or Obsidian's excluded files keep out."""
+    root = _vault(tmp_path, templates={"folder": "Templates"}, config='ignore = ["Drafts/"]\n')
+    (root / "notes").mkdir()
+    for name, target in (("old", "Archive"), ("days", "Templates"), ("plans", "Drafts")):
+        (root / "notes" / name).symlink_to(f"../{target}", target_is_directory=True)
+    vault = load_vault(root, ignore=("Drafts/",))
+    assert not any(path.startswith("notes/") for path in _paths(vault))
+    skipped = sorted(p.path for p in vault.problems if p.code == "symlink-skipped")
+    assert skipped == ["notes/days", "notes/old", "notes/plans"]

@@ -72,6 +72,17 @@ def run() -> NoReturn:
     os._exit(code)
 
 
+def _port(text: str) -> int:
+    """A TCP port, 0 for any free one: 99999 was a traceback from the socket."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text!r}")
+    return port
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -228,7 +239,7 @@ def _parser() -> argparse.ArgumentParser:
         "serve", "build, serve the output on 127.0.0.1 and rebuild on every change", _serve
     )
     _watch_options(serve)
-    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free)")
+    serve.add_argument("--port", type=_port, default=8000, help="port (default: 8000; 0: any free)")
     serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
     serve.add_argument(
         "--allow-remote",

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, tzinfo
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .chars import shown
 from .errors import DateError  # defined in the error tree, still importable from here
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ __all__ = [
     "parse_note_date",
     "parse_timezone",
     "source_date_epoch",
+    "source_date_epoch_problem",
 ]
 
 #: The years a note's ``created`` and ``updated`` may fall in, both included.  Every real note
@@ -114,9 +116,21 @@ def parse_note_date(value: object, tz: tzinfo) -> datetime:
     return moment
 
 
+def source_date_epoch_problem() -> str | None:
+    """Why ``SOURCE_DATE_EPOCH`` cannot be read, or None (unset, or a whole number of
+    seconds): a build must not fall back to the clock when the variable says otherwise."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if raw and source_date_epoch() is None:
+        return (
+            f"SOURCE_DATE_EPOCH {shown(repr(raw))} is not a number of seconds since 1970-01-01 "
+            "UTC (as `date +%s` prints); set it to one, or unset it"
+        )
+    return None
+
+
 def source_date_epoch() -> datetime | None:
     """``SOURCE_DATE_EPOCH`` (the reproducible-builds convention) as a UTC moment, or None
-    when it is unset or not an integer."""
+    when it is unset or not an integer (which :func:`source_date_epoch_problem` reports)."""
     raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if raw:
         try:

@@ -13,6 +13,7 @@ from .chars import shown
 from .collisions import assign_urls
 from .config import CONFIG_FILE, Config, Site, Target, VaultOptions
 from .configfile import default_config, load_config
+from .dates import source_date_epoch_problem
 from .errors import ConfigError, NotepressError, VaultError
 from .exporter import Job
 from .markdown.diagrams import one_warning_per_build
@@ -169,6 +170,8 @@ def load_project(
     root = Path(vault)
     if not root.is_dir():
         raise VaultError(f"{root}: vault folder not found")
+    if (unreadable := source_date_epoch_problem()) is not None:
+        raise ConfigError(unreadable)
     if config is not None:
         cfg = load_config(config, targets=targets)
     elif (root / CONFIG_FILE).is_file():

@@ -366,6 +366,7 @@ def survey_vault(
     excluded = {Path(d).resolve() for d in exclude_dirs}
     notes: list[tuple[str, str]] = []
     attachments: dict[str, PurePosixPath] = {}
+
     def skipped(rel: str, folder: bool) -> bool:
         """Whether the settings keep the vault path ``rel`` out of the vault."""
         if spec is not None and spec.match_file(rel + ("/" if folder else "")):

@@ -119,6 +119,29 @@ def test_config_error_exits_2_and_writes_nothing(make_vault, tmp_path: Path) -> 
     assert not out.exists()
 
 
+@pytest.mark.parametrize("value", ["2024-01-01", "17e8", "999999999999999999"])
+def test_an_unreadable_source_date_epoch_stops_the_build(
+    make_vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """It was ignored without a word: the build's time fell back to the clock, so what is
+    held back as future, and so the bytes, depended on the day, though the variable was set."""
+    root = make_vault({"a.md": note_text("A", "text", note_id="230306GN01")})
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    for command in (["build", "-o", str(tmp_path / "out")], ["check"]):
+        result = run(*command, str(root))
+        assert result.returncode == 2, result.stderr
+        assert f"SOURCE_DATE_EPOCH {value!r} is not a number of seconds" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_a_port_out_of_range_is_a_usage_error(tmp_path: Path, port: str) -> None:
+    result = run("serve", str(tmp_path), "--port", port)
+    assert result.returncode == 2
+    assert "expected a port from 0 to 65535" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run("build", str(tmp_path / "missing")).returncode == 2
     assert run("frobnicate").returncode == 2

@@ -594,6 +594,19 @@ def test_wikilinks_in_a_script_a_style_or_a_comment_are_no_links() -> None:
     assert "Tides" in html and "Harbour" in html
 
 
+def test_table_spans_are_clamped_as_html_clamps_them() -> None:
+    """A pasted ``colspan="99999999999"`` made WeasyPrint and pandoc lay out that many
+    columns: the whole digest and the whole book failed, naming no note."""
+    html = render(
+        '<table><colgroup><col span="999999999"></colgroup><tr>'
+        '<td colspan="99999999999" rowspan="0">x</td><td colspan="two" rowspan="70000">y</td>'
+        "</tr></table>"
+    ).html
+    assert '<col span="1000">' in html
+    assert '<td colspan="1000" rowspan="0">x</td>' in html
+    assert '<td rowspan="65534">y</td>' in html
+
+
 def test_form_fields_are_removed() -> None:
     html = render('<form action="https://example.org"><input type="text" name="q"></form>').html
     assert "<input" not in html

@@ -865,6 +865,8 @@ class _RenderContext:
         """
         if attribute == "style" and tag == "img":
             return value if value in self.styles else None
+        if attribute in _SPANS:
+            return _clamped_span(value, _SPANS[attribute])
         if attribute == "epub:type":
             kind, _, mark = value.partition(" ")
             if mark != self.mark:
@@ -879,6 +881,24 @@ class _RenderContext:
         if lowered is not None:
             self.emitted.add(lowered)  # a footnote's HTML is sanitised again inside the note
         return lowered
+
+
+#: The largest value of each span attribute, as HTML's table model clamps them: a pasted
+#: ``colspan="99999999999"`` made WeasyPrint and pandoc lay out that many columns, and took
+#: a whole digest and a whole book down with it.
+_SPANS = {"colspan": 1000, "span": 1000, "rowspan": 65534, "columnspan": 1000}
+
+
+def _clamped_span(value: str, largest: int) -> str | None:
+    """``value`` as a span within ``[1, largest]`` (``rowspan="0"`` kept: to the group's end);
+    None, dropping it, when it is no number."""
+    text = value.strip()
+    if not text.isascii() or not text.isdigit():
+        return None
+    number = int(text[:12])
+    if number == 0:
+        return "0" if largest == _SPANS["rowspan"] else "1"
+    return str(min(number, largest))
 
 
 # render rules ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, tzinfo
 from typing import TYPE_CHECKING
@@ -68,6 +69,9 @@ def parse_date(value: object, tz: tzinfo) -> datetime:
             raise DateError("empty date")
         if text.isascii() and text.isdigit():
             return _digits(text, tz)
+        offset = _UTC_NOTE.fullmatch(text)
+        if offset is not None:  # ``2021-05-10T18:22:56 (UTC -05:00)``, as plugins stamp it
+            text = offset.group(1) + offset.group(2)
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
@@ -78,6 +82,12 @@ def parse_date(value: object, tz: tzinfo) -> datetime:
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
     raise DateError(f"expected a date, got {type(value).__name__} {value!r}")
 
+
+#: A date and time followed by its offset from UTC in words, as some note plugins stamp
+#: ``created``: ``2021-05-10T18:22:56 (UTC -05:00)``.
+_UTC_NOTE = re.compile(
+    r"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?)\s*\(UTC\s*([+-]\d{2}:\d{2})\)"
+)
 
 #: Dates written as digits alone, by their length: the compact stamps that note plugins
 #: and Zettelkasten ids write (``20230608`` and ``20230608203724``, in the site's timezone),

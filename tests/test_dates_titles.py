@@ -77,6 +77,19 @@ def test_created_comes_from_the_first_key_present(
     assert "created-missing" not in codes(note)
 
 
+@pytest.mark.parametrize(
+    ("written", "moment"),
+    [
+        ("2021-05-10T18:22:56 (UTC -05:00)", datetime(2021, 5, 10, 23, 22, 56, tzinfo=UTC)),
+        ("2021-05-10 18:22 (UTC +01:00)", datetime(2021, 5, 10, 17, 22, tzinfo=UTC)),
+    ],
+)
+def test_a_date_stamped_with_its_offset_in_words_is_read(written: str, moment: datetime) -> None:
+    """As a note plugin stamps ``created``: the note stayed private with date-invalid."""
+    note = parse(front(f"created: {written}", "draft: false"))
+    assert note.created == moment and "date-invalid" not in codes(note)
+
+
 def test_the_created_keys_are_configurable() -> None:
     text = front("created: 2022-07-08", "written: 2019-03-03")
     note = parse(text, created_keys=("written", "created"))

@@ -511,3 +511,24 @@ def test_weasyprints_messages_name_vault_files_by_their_path(make_vault, build_v
     (alt,) = [p for p in result.problems if p.code == "pdf-alt-missing"]
     assert (alt.path, alt.line) == ("kiln.md", 7)
     assert "the image 'att/glaze test.png' has no alt text" in alt.message
+
+
+def test_a_very_long_title_is_cut_short_in_the_running_head(make_vault, build_vault) -> None:
+    """Laid out again on every page, a title of thousands of characters made each page
+    cost seconds of WeasyPrint's time (a digest failed at its timeout, naming no note).
+    The heading and the outline keep it whole."""
+    title = "Harbour " + " ".join(f"tide{n}" for n in range(600))
+    body = "\n\n".join(f"Paragraph {n} about the quay and its cranes." for n in range(120))
+    root = make_vault(
+        {"long.md": note_text(title, body, created="2023-03-01")},
+        config='[targets.d]\nexporter = "pdf"\ntoc = false\n',
+    )
+    result = build_vault(root).targets[0]
+    assert result.ok, result.error
+    pdf = reader(result.files[0])
+    texts = page_texts(pdf)
+    assert len(texts) > 2
+    for text in texts[1:]:  # after the cover, each page's head: the title, cut short
+        (head,) = [line for line in text.split("\n") if line.endswith("…")]
+        assert "Harbour tide0 tide1" in head and "tide100" not in head
+    assert [entry[1] for entry in outline(pdf)] == [title]

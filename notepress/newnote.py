@@ -14,7 +14,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, tzinfo
 from pathlib import Path, PurePosixPath
@@ -197,7 +197,8 @@ def create_note(
             if read_as is not None and not _read_by_builds(vault, path, *read_as):
                 path.unlink()
                 if made:
-                    target.rmdir()
+                    with suppress(OSError):  # the folder made for it, if still empty
+                        target.rmdir()
                 raise NewNoteError(
                     f"--folder: {shown(repr(where))} is a folder builds do not read (the "
                     "config's ignore, Obsidian's templates folder or excluded files); the "

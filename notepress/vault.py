@@ -368,10 +368,13 @@ def survey_vault(
     attachments: dict[str, PurePosixPath] = {}
 
     def skipped(rel: str, folder: bool) -> bool:
-        """Whether the settings keep the vault path ``rel`` out of the vault."""
+        """Whether the settings keep the vault path ``rel`` out of the vault (the excluded
+        files' regexes are matched against files alone, as they always were)."""
         if spec is not None and spec.match_file(rel + ("/" if folder else "")):
             return True
-        return bool(obsidian.ignore_regexes) and obsidian.excludes(PurePosixPath(rel))
+        return (
+            not folder and bool(obsidian.ignore_regexes) and obsidian.excludes(PurePosixPath(rel))
+        )
 
     for path, rel in _walk(root_path, skipped, excluded, vault_problems):
         lower = rel.lower()

@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -482,6 +483,7 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    began = time.time()
     try:
         state = rebuilder.build()
     except BaseException:
@@ -493,19 +495,20 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-        _follow(rebuilder)
+        _follow(rebuilder, began)
     return EXIT_OK
 
 
 def _watch(args: argparse.Namespace) -> int:
     rebuilder = _rebuilder(args)
+    began = time.time()
     state = rebuilder.build()
     print(
         f"watching for changes, output in {_display_path(state.output)} (Ctrl-C to stop)",
         file=sys.stderr,
         flush=True,
     )
-    _follow(rebuilder)
+    _follow(rebuilder, began)
     return EXIT_OK
 
 
@@ -546,14 +549,15 @@ def _rebuilder(args: argparse.Namespace) -> Rebuilder:
     return rebuilder
 
 
-def _follow(rebuilder: Rebuilder) -> None:
-    """Rebuild after every change until Ctrl-C, which is the normal way to stop."""
+def _follow(rebuilder: Rebuilder, began: float) -> None:
+    """Rebuild after every change until Ctrl-C, which is the normal way to stop; first
+    after any made since ``began``, the first build's start, before the watcher ran."""
     from .serve import watch
 
     logging.getLogger("watchfiles").setLevel(logging.ERROR)  # its own note about Ctrl-C
     stop = threading.Event()
     try:
-        watch(rebuilder, stop)
+        watch(rebuilder, stop, since=began)
     except KeyboardInterrupt:
         pass
     finally:

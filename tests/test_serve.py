@@ -558,6 +558,34 @@ def test_the_watcher_rebuilds_after_an_edit_and_not_after_its_own_writes(vault: 
     assert not thread.is_alive()
 
 
+def test_a_note_saved_before_the_watcher_ran_is_built_once_it_runs(vault: Path) -> None:
+    """The watcher starts after the first build: a note saved in between was not seen, so
+    the preview showed the old note until the next save (and a test waiting for that build
+    waited for ever)."""
+    began = time.time()
+    rebuilder = Rebuilder(vault)
+    rebuilder.build()
+    note = vault / "notes" / "kiln firing.md"
+    note.write_text(note.read_text() + "\nThe lid cracked.\n", encoding="utf-8")
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=watch, args=(rebuilder, stop), kwargs={"debounce_ms": 400, "since": began}
+    )
+    thread.start()  # after the save, as the race had it
+    try:
+        deadline = time.monotonic() + 300  # a safety net against a hung watcher only
+        while rebuilder.state.generation < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert rebuilder.state.generation == 2
+        assert b"The lid cracked." in (rebuilder.state.output / "letter" / "feed.json").read_bytes()
+        time.sleep(2)  # the build's own writes, made after ``began``, start nothing
+        assert rebuilder.state.generation == 2
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    assert not thread.is_alive()
+
+
 def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
@@ -573,6 +601,10 @@ def test_serve_from_the_command_line_stops_cleanly_on_ctrl_c(vault: Path) -> Non
         # SIGINT ignored (POSIX shells do that to background jobs), and so would serve.
         preexec_fn=_default_sigint,
     )
+    # A safety net only: a serve that never prints the line a loop below waits for is
+    # killed, which ends its output, so the test fails rather than waits for ever.
+    watchdog = threading.Timer(600, process.kill)
+    watchdog.start()
     try:
         assert process.stderr is not None
         lines = []
@@ -593,6 +625,7 @@ def test_serve_from_the_command_line_stops_cleanly_on_ctrl_c(vault: Path) -> Non
         process.send_signal(signal.SIGINT)
         rest = process.communicate(timeout=120)[1]
     finally:
+        watchdog.cancel()
         if process.poll() is None:
             process.kill()
     printed = "".join(lines) + rest

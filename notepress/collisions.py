@@ -84,12 +84,12 @@ class UrlClaims:
         # Only the URLs ``_claim`` asks for: each note's own, and the one told apart by its
         # note_id that it may fall back on.
         wanted = {key for note in slugged.values() if note.published for key in _wants(note, site)}
-        held = sorted(
+        held = [
             (claim_order(other, index), key, other)
             for index, other in enumerate(self._notes)
             if wanted and index not in self._again and other.published
             if (key := _url_key(site.note_path(other))) in wanted
-        )
+        ]
         for index in sorted(slugged, key=lambda i: claim_order(slugged[i], i)):
             note = slugged[index]
             if not note.published:

@@ -866,7 +866,7 @@ class _RenderContext:
         if attribute == "style" and tag == "img":
             return value if value in self.styles else None
         if attribute in _SPANS:
-            return _clamped_span(value, _SPANS[attribute])
+            return _clamped_span(attribute, value)
         if attribute == "epub:type":
             kind, _, mark = value.partition(" ")
             if mark != self.mark:
@@ -889,16 +889,16 @@ class _RenderContext:
 _SPANS = {"colspan": 1000, "span": 1000, "rowspan": 65534, "columnspan": 1000}
 
 
-def _clamped_span(value: str, largest: int) -> str | None:
-    """``value`` as a span within ``[1, largest]`` (``rowspan="0"`` kept: to the group's end);
-    None, dropping it, when it is no number."""
+def _clamped_span(attribute: str, value: str) -> str | None:
+    """``value`` of the span ``attribute`` within ``[1, its largest]`` (``rowspan="0"``
+    kept: to the group's end); None, dropping it, when it is no number."""
     text = value.strip()
     if not text.isascii() or not text.isdigit():
         return None
     number = int(text[:12])
     if number == 0:
-        return "0" if largest == _SPANS["rowspan"] else "1"
-    return str(min(number, largest))
+        return "0" if attribute == "rowspan" else "1"
+    return str(min(number, _SPANS[attribute]))
 
 
 # render rules ---------------------------------------------------------------------------

@@ -717,17 +717,33 @@ def _new(args: argparse.Namespace) -> int:
 
 def _init(args: argparse.Namespace) -> int:
     path = Path(args.vault) / CONFIG_FILE
-    if path.exists() and not args.force:
+    linked = path.is_symlink()
+    if (linked or path.exists()) and not args.force:
         print(f"notepress: {path} exists (use --force to overwrite)", file=sys.stderr)
         return EXIT_USAGE
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(commented_config(), encoding="utf-8")
+    _replace_file(path, commented_config())
     print(f"wrote {_display_path(path)}")
+    if linked:
+        # Written through, the link would have overwritten whatever it leads to (a note, a
+        # file out of the vault); a dangling one would have made a file where it pointed.
+        print("(it was a symbolic link, replaced by the file; what it led to is unchanged)")
     print(
         "before publishing a feed or JSON-LD, set url in [site] to the public address: "
         "item ids derive from it (until then they build for a local preview)"
     )
     return EXIT_OK
+
+
+def _replace_file(path: Path, text: str) -> None:
+    """Write ``path`` in one rename, which replaces a symbolic link there rather than
+    following it."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _toml_value(value: Any) -> str:

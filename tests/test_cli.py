@@ -222,6 +222,32 @@ def test_init_writes_a_config_once(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["init", "--force", str(tmp_path)]) == 0
 
 
+def test_init_replaces_a_link_and_leaves_what_it_led_to(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Written through, ``notepress.toml`` linked to a note overwrote the note; a dangling
+    link made a file where it pointed, out of the vault."""
+    vault, elsewhere = tmp_path / "vault", tmp_path / "elsewhere"
+    vault.mkdir(), elsewhere.mkdir()
+    note = elsewhere / "keep.md"
+    note.write_text("# Keep\n\nMine.\n", encoding="utf-8")
+    (vault / "notepress.toml").symlink_to(note)
+    assert main(["init", str(vault)]) == 2
+    assert main(["init", "--force", str(vault)]) == 0
+    assert "symbolic link" in capsys.readouterr().out
+    assert note.read_text(encoding="utf-8") == "# Keep\n\nMine.\n"
+    config = vault / "notepress.toml"
+    assert not config.is_symlink() and "[targets" in config.read_text(encoding="utf-8")
+
+    dangling = tmp_path / "other"
+    dangling.mkdir()
+    (dangling / "notepress.toml").symlink_to(elsewhere / "made-here.toml")
+    assert main(["init", str(dangling)]) == 2
+    assert main(["init", "--force", str(dangling)]) == 0
+    assert not (elsewhere / "made-here.toml").exists()
+    assert sorted(p.name for p in dangling.iterdir()) == ["notepress.toml"]
+
+
 def test_list_text(make_vault, capsys: pytest.CaptureFixture[str]) -> None:
     root = make_vault(
         {"a.md": note_text("Alpha", "x", note_id="230306GN01", tags=["one"])}, config=JSONLD_ONLY

@@ -513,6 +513,27 @@ def test_weasyprints_messages_name_vault_files_by_their_path(make_vault, build_v
     assert "the image 'att/glaze test.png' has no alt text" in alt.message
 
 
+def test_a_picture_weasyprint_cannot_read_is_said_of_the_note_showing_it(
+    make_vault, build_vault
+) -> None:
+    """A text file named ``.png`` was reported against the target, naming the picture
+    alone, with an empty reason."""
+    root = make_vault(
+        {
+            "kiln.md": note_text("Kiln", "Before.\n\n![the glaze chart](chart.png)\n"),
+            "chart.png": b"a list of glazes, not a picture",
+        },
+        config='[targets.print]\nexporter = "pdf"\n',
+    )
+    (result,) = build_vault(root).targets
+    assert result.ok, result.error
+    (found,) = [p for p in result.problems if p.code == "pdf-image-unreadable"]
+    assert (found.path, found.line) == ("kiln.md", 9)
+    assert "'chart.png' could not be read" in found.message
+    assert not [p for p in result.problems if p.code == "pdf-render"], result.problems
+    assert "the glaze chart" in " ".join(page_texts(reader(result.files[0])))
+
+
 def test_a_very_long_title_is_cut_short_in_the_running_head(make_vault, build_vault) -> None:
     """Laid out again on every page, a title of thousands of characters made each page
     cost seconds of WeasyPrint's time (a digest failed at its timeout, naming no note).

@@ -455,7 +455,7 @@ def _write(job: Job, plan: Plan, results: list[RenderResult]) -> None:
     for group, result in zip(plan.groups, results, strict=True):
         _report_refusals(job, group, result, plan.requests)
         for message in dict.fromkeys(result.messages):
-            if not _report_missing_alt(job, group, result, plan.requests, message):
+            if not _report_about_image(job, group, result, plan.requests, message):
                 job.warn(f"{result.name}: WeasyPrint: {_vault_paths(message)}", code="pdf-render")
         if result.boxes:
             _warn_boxes(job, result)
@@ -505,25 +505,42 @@ def _asked_for(
 _NO_ALT = re.compile(r'Image "(.*)" has no required alt description')
 
 
-def _report_missing_alt(
+#: WeasyPrint's complaint about a picture it could not read (a file that is no image, or
+#: a broken one); the reason is often empty.
+_UNREADABLE = re.compile(r"Failed to load image at (['\"])(.*)\1: ?(.*)", re.DOTALL)
+
+
+def _report_about_image(
     job: Job, group: Group, result: RenderResult, requests: dict[str, list[Request]], message: str
 ) -> bool:
-    """Say which note shows an image without alt text, on the line that shows it (True),
-    when ``message`` is WeasyPrint's complaint about one that a note asked for."""
-    found = _NO_ALT.fullmatch(message)
-    if found is None:
+    """Say which note shows an image WeasyPrint complained about, on the line that shows
+    it (True), when ``message`` is about one that a note asked for: the picture's name alone
+    left the writer to search the vault for the notes showing it."""
+    if (found := _NO_ALT.fullmatch(message)) is not None:
+        url = found.group(1)
+        code = "pdf-alt-missing"
+    elif (found := _UNREADABLE.fullmatch(message)) is not None:
+        url = found.group(2)
+        code = "pdf-image-unreadable"
+    else:
         return False
-    url = found.group(1)
     asked = _asked_for(url, group, requests)
     for note, request in asked:
-        job.warn(
-            f"{result.name}: the image {_vault_paths(url)!r} has no alt text, which a tagged "
-            "PDF gives readers who cannot see it; write what it shows between the brackets: "
-            f"![what it shows]({request.written})",
-            note,
-            code="pdf-alt-missing",
-            line=request.line,
-        )
+        if code == "pdf-alt-missing":
+            what = (
+                f"the image {_vault_paths(url)!r} has no alt text, which a tagged PDF gives "
+                "readers who cannot see it; write what it shows between the brackets: "
+                f"![what it shows]({request.written})"
+            )
+        else:
+            reason = found.group(3).strip()
+            what = (
+                f"the image {request.written!r} could not be read"
+                + (f" ({reason})" if reason else "")
+                + ": it is not a picture WeasyPrint reads (PNG, JPEG, GIF, WebP, SVG...), or "
+                "the file is damaged; the digest shows its alt text instead"
+            )
+        job.warn(f"{result.name}: {what}", note, code=code, line=request.line)
     return bool(asked)
 
 

@@ -1092,8 +1092,11 @@ def _attribute(element: str, name: str) -> str:
     return found.group(1) if found else ""
 
 
-def copy_attachments(job: Job, paths: Iterable[PurePosixPath], folder: str, effect: str) -> None:
-    """Copy attachments into ``folder`` of ``job``'s target, under their vault paths.
+def copy_attachments(
+    job: Job, paths: Iterable[PurePosixPath], folder: str, effect: str
+) -> set[PurePosixPath]:
+    """Copy attachments into ``folder`` of ``job``'s target, under their vault paths; the
+    paths copied.
 
     Each file is opened through :class:`VaultFiles` at the moment it is copied, and an SVG
     is copied as :func:`safe_svg` allows: opened from the site on its own, an SVG runs its
@@ -1102,6 +1105,7 @@ def copy_attachments(job: Job, paths: Iterable[PurePosixPath], folder: str, effe
     the rest are copied.
     """
     files = vault_files(job.vault)
+    copied = set()
     for path in sorted(paths):
         try:
             target = job.path(f"{folder}/{path.as_posix()}")
@@ -1118,3 +1122,5 @@ def copy_attachments(job: Job, paths: Iterable[PurePosixPath], folder: str, effe
             job.warn(f"{path} not copied, so {effect}: {reason}", code="asset-refused")
             continue
         job.record(target)
+        copied.add(path)
+    return copied

@@ -770,6 +770,30 @@ def test_missing_icon_file_fails_the_target_with_a_clear_message(build_feed: Fee
     assert not out.exists()
 
 
+def test_an_icon_that_is_no_image_fails_the_target(build_feed: FeedBuilder) -> None:
+    """Copied into the public folder as it is: a document named by mistake was published."""
+    files = {**rich_vault(), "tax return.pdf": b"%PDF-1.4 private figures"}
+    out = build_feed(files, icon="tax return.pdf", expect_ok=False)
+    (result,) = build_feed.report.targets  # type: ignore[attr-defined]
+    assert "icon: 'tax return.pdf' is not an image (.png" in (result.error or "")
+    assert not out.exists()
+
+
+def test_a_logo_that_cannot_be_copied_is_not_named(build_feed: FeedBuilder) -> None:
+    """An SVG that runs a script is not copied: the feed named its URL anyway, which led
+    readers to nothing."""
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    out = build_feed({**rich_vault(), "mark.svg": svg}, logo="mark.svg")
+    (result,) = build_feed.report.targets  # type: ignore[attr-defined]
+    (refused,) = [p for p in result.problems if p.code == "asset-refused"]
+    assert "mark.svg not copied, so the feed names no logo" in refused.message
+    assert not (out / "assets" / "mark.svg").exists()
+    atom = etree.parse(str(out / "atom.xml"))
+    assert atom.findtext(f"{{{ATOM}}}logo") is None
+    assert etree.parse(str(out / "rss.xml")).find("channel/image") is None
+    assert "mark.svg" not in (out / "feed.json").read_text(encoding="utf-8")
+
+
 def test_builtin_stylesheet_turns_each_feed_into_a_page(build_feed: FeedBuilder) -> None:
     out = build_feed(rich_vault(), stylesheet="builtin")
     assert (out / "feed.xsl").is_file()

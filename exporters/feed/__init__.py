@@ -173,9 +173,9 @@ class FeedExporter(Exporter[FeedOptions]):
             # Tag feeds list notes of the main feed again: keep their items only then.
             keep=job.options.per_tag,
         )
-        assets: dict[PurePosixPath, None] = {}
-        icon = _image_url(job, "icon", settings, assets)
-        logo = _image_url(job, "logo", settings, assets)
+        copied: set[PurePosixPath] = set()
+        icon = _image_url(job, "icon", settings, copied)
+        logo = _image_url(job, "logo", settings, copied)
         feeds = _FeedWriter(job, settings, factory, icon, logo, _copy_stylesheet(job))
 
         usable = _usable_notes(job, job.notes)
@@ -190,9 +190,8 @@ class FeedExporter(Exporter[FeedOptions]):
                         f"tags {', '.join(map(repr, spellings))} share the feed tags/{slug}/",
                         code="feed-tag-merged",
                     )
-        for written in feeds.assets_written.values():
-            assets.update(dict.fromkeys(written))
-        copy_attachments(job, assets, ASSETS_DIR, "it will be missing from the feed")
+        assets = {path for written in feeds.assets_written.values() for path in written}
+        copy_attachments(job, assets - copied, ASSETS_DIR, "it will be missing from the feed")
 
 
 class _NoteUrls:
@@ -427,8 +426,14 @@ def _tag_groups(job: Job, limit: int) -> list[tuple[str, list[str], list[Note]]]
     return result
 
 
-def _image_url(job: Job, key: str, settings: _Settings, assets: dict[PurePosixPath, None]) -> str:
-    """The absolute URL of the ``icon`` or ``logo`` option; vault images join the assets."""
+#: What a feed reader shows as an icon or a logo.
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico")
+
+
+def _image_url(job: Job, key: str, settings: _Settings, copied: set[PurePosixPath]) -> str:
+    """The absolute URL of the ``icon`` or ``logo`` option; a vault image is copied into the
+    assets first (and added to ``copied``), and the feed names none when it could not be: a
+    URL that leads nowhere would show readers a broken image."""
     value = getattr(job.options, key).strip()
     if not value:
         return ""
@@ -439,7 +444,14 @@ def _image_url(job: Job, key: str, settings: _Settings, assets: dict[PurePosixPa
         raise ExportError(
             f"{key}: {value!r} is neither an absolute http(s) URL nor a file in the vault"
         )
-    assets[path] = None
+    if path.suffix.lower() not in _IMAGE_SUFFIXES:
+        # Copied into the public folder as it is: a document named by mistake would be
+        # published whole.
+        raise ExportError(f"{key}: {value!r} is not an image ({', '.join(_IMAGE_SUFFIXES)})")
+    if path not in copied:
+        copied.update(copy_attachments(job, [path], ASSETS_DIR, f"the feed names no {key}"))
+    if path not in copied:
+        return ""
     return settings.assets_url + encode_url(path.as_posix())
 
 

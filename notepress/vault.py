@@ -715,21 +715,24 @@ def _walk(
                         )
                     )
                     continue
-                if not target.is_dir():
-                    # A second name for a file of the vault, which is read under its own name.
-                    continue
-                if skipped(target.relative_to(root).as_posix(), True):
+                folder_link = target.is_dir()
+                if skipped(target.relative_to(root).as_posix(), folder_link):
                     # Followed, it would publish what ignore, a templates folder or the
-                    # excluded files keep out, under a second name.
+                    # excluded files keep out, under a second name; left out silently, the
+                    # writer would wonder where the note went.
+                    what = "into a folder" if folder_link else "to a file"
                     problems.append(
                         Problem(
                             Severity.WARNING,
                             "symlink-skipped",
-                            "symlink leads into a folder the vault's settings skip (ignore, "
+                            f"symlink leads {what} the vault's settings skip (ignore, "
                             "the templates folder, excluded files); not followed",
                             rel,
                         )
                     )
+                    continue
+                if not folder_link:
+                    # A second name for a file of the vault, which is read under its own name.
                     continue
             is_dir = entry.is_dir()
             if skipped(rel, is_dir):

@@ -414,3 +414,20 @@ def test_a_link_into_a_folder_the_settings_skip_is_not_followed(tmp_path: Path) 
     assert not any(path.startswith("notes/") for path in _paths(vault))
     skipped = sorted(p.path for p in vault.problems if p.code == "symlink-skipped")
     assert skipped == ["notes/days", "notes/old", "notes/plans"]
+
+
+def test_a_link_to_a_note_the_settings_skip_is_said_so(tmp_path: Path) -> None:
+    """A file link to a note the settings keep out was dropped without a word, where a
+    folder link to it was reported."""
+    root = _vault(tmp_path, templates={"folder": "Templates"}, config='ignore = ["Drafts/"]\n')
+    (root / "notes").mkdir()
+    for name, target in (("old.md", "Archive"), ("day.md", "Templates"), ("plan.md", "Drafts")):
+        (root / target / name).write_text(note_text(name), encoding="utf-8")
+        (root / "notes" / name).symlink_to(f"../{target}/{name}")
+    (root / "notes" / "visible.md").symlink_to("../shown.md")
+    (root / "shown.md").write_text(note_text("Shown"), encoding="utf-8")
+    vault = load_vault(root, ignore=("Drafts/",))
+    assert not any(path.startswith("notes/") for path in _paths(vault))
+    skipped = sorted(p.path for p in vault.problems if p.code == "symlink-skipped")
+    assert skipped == ["notes/day.md", "notes/old.md", "notes/plan.md"]
+    assert all("leads to a file" in p.message for p in vault.problems if p.path in skipped)

@@ -960,11 +960,15 @@ def _link_problems(vault: Vault, note: Note) -> Iterator[Problem]:
 def _missing(link: Link, where: str, settings: ObsidianSettings) -> Problem:
     # Obsidian opens a link to a file of its excluded folders; notepress never reads them,
     # which a writer who sees the link work in Obsidian must be told.
-    excluded = (
-        f"; files matching {settings.excluded_by} are not read, if it is one of them"
-        if settings.excluded_by
-        else ""
-    )
+    kept_out = [
+        *([f"files matching {settings.excluded_by}"] if settings.excluded_by else []),
+        *(
+            [f"notes in the templates folder {settings.templates_folder}/"]
+            if settings.templates_folder
+            else []
+        ),
+    ]
+    excluded = f"; {' and '.join(kept_out)} are not read, if it is one of them" if kept_out else ""
     if link.embed:
         return Problem(
             Severity.WARNING,

@@ -431,3 +431,14 @@ def test_a_link_to_a_note_the_settings_skip_is_said_so(tmp_path: Path) -> None:
     skipped = sorted(p.path for p in vault.problems if p.code == "symlink-skipped")
     assert skipped == ["notes/day.md", "notes/old.md", "notes/plan.md"]
     assert all("leads to a file" in p.message for p in vault.problems if p.path in skipped)
+
+
+def test_a_link_to_a_template_says_the_templates_folder_is_not_read(tmp_path: Path) -> None:
+    """The hint named Obsidian's excluded files alone, which were not why."""
+    root = _vault(tmp_path, app=None, templates={"folder": "Templates"})
+    (root / "keep.md").write_text(note_text("Kept", "Made from [[daily]].\n"), encoding="utf-8")
+    (found,) = [p.message for p in load_vault(root).all_problems() if p.code == "link-unresolved"]
+    assert found == (
+        "no note or file is called 'daily'; notes in the templates folder Templates/ are not "
+        "read, if it is one of them"
+    )

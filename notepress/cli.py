@@ -695,10 +695,11 @@ def _targets(args: argparse.Namespace) -> int:
 def _new(args: argparse.Namespace) -> int:
     root = Path(args.vault)
     file = args.config or (root / CONFIG_FILE if (root / CONFIG_FILE).is_file() else None)
+    from .config import DEFAULT_OUTPUT
     from .configfile import load_new_settings
     from .newnote import create_note
 
-    options, site, vault, ignore = load_new_settings(file)
+    options, site, vault, ignore, output = load_new_settings(file)
     path = create_note(
         root,
         args.title,
@@ -709,7 +710,7 @@ def _new(args: argparse.Namespace) -> int:
         folder=args.folder,
         day=args.date,
         date_keys=(vault.created_keys[:1], vault.updated_keys[:1]),
-        read_as=(ignore, vault),
+        read_as=(ignore, vault, output or root / DEFAULT_OUTPUT),
     )
     print(_display_path(path))
     return EXIT_OK

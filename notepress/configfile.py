@@ -16,7 +16,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .chars import printable, shown
-from .config import Config, NewOptions, Selection, Site, Target, VaultOptions, _TopLevel
+from .config import (
+    DEFAULT_OUTPUT,
+    Config,
+    NewOptions,
+    Selection,
+    Site,
+    Target,
+    VaultOptions,
+    _TopLevel,
+)
 from .dateformat import format_problem
 from .dates import DateError, parse_timezone
 from .errors import ConfigError, RegistryError
@@ -57,14 +66,15 @@ def _read_toml(file: Path) -> dict[str, Any]:
 
 def load_new_settings(
     path: str | Path | None,
-) -> tuple[NewOptions, Site, VaultOptions, tuple[str, ...]]:
-    """``[new]``, ``[site]``, ``[vault]`` and ``ignore`` of a config file (defaults when
-    ``path`` is None), checked alone: writing a note needs neither the targets nor their
-    exporters, which are slow to import and may be broken while the note is written.
-    ``[vault]`` says which keys date a note, which the new note is written with; it and
-    ``ignore`` say which folders builds read, where the note must be."""
+) -> tuple[NewOptions, Site, VaultOptions, tuple[str, ...], Path | None]:
+    """``[new]``, ``[site]``, ``[vault]``, ``ignore`` and ``output`` of a config file
+    (defaults when ``path`` is None; the output folder then None, for the vault's default),
+    checked alone: writing a note needs neither the targets nor their exporters, which are
+    slow to import and may be broken while the note is written.  ``[vault]`` says which
+    keys date a note, which the new note is written with; it, ``ignore`` and the output
+    folder say which folders builds read, where the note must be."""
     if path is None:
-        return NewOptions(), Site(), VaultOptions(), ()
+        return NewOptions(), Site(), VaultOptions(), (), None
     file = Path(path)
     data = _read_toml(file)
     errors = SchemaErrors()
@@ -72,6 +82,11 @@ def load_new_settings(
     if not isinstance(ignore, list) or not all(isinstance(item, str) for item in ignore):
         errors.add("ignore", "expected a list of text")
         ignore = []
+    written = data.get("output", DEFAULT_OUTPUT)
+    if not isinstance(written, str):
+        errors.add("output", "expected text")
+        written = DEFAULT_OUTPUT
+    output = Path(written).expanduser()
     for index, pattern in enumerate(ignore):
         if (problem := gitignore_problem(pattern)) is not None:
             errors.add(f"ignore[{index}]", problem)
@@ -92,7 +107,7 @@ def load_new_settings(
     vault = parse_options(VaultOptions, tables["vault"], "vault", errors)
     if errors:
         raise ConfigError(f"{printable(str(file))}: invalid configuration", errors=list(errors))
-    return new, site, vault, tuple(ignore)
+    return new, site, vault, tuple(ignore), file.parent / output
 
 
 def default_config(root: str | Path) -> Config:

@@ -144,15 +144,16 @@ def create_note(
     folder: str | None = None,
     day: date | None = None,
     date_keys: tuple[Sequence[str], Sequence[str]] = (("created",), ("updated",)),
-    read_as: tuple[Sequence[str], VaultOptions] | None = None,
+    read_as: tuple[Sequence[str], VaultOptions, Path] | None = None,
 ) -> Path:
     """Write a new note into the vault at ``root`` and return its path.
 
     ``date_keys`` are the keys it is dated with, the first of ``[vault] created_keys`` and of
     ``updated_keys`` (none: not written), so that the vault reads the date back.
-    ``read_as``: the config's ``ignore`` and ``[vault]``, by which builds read the vault; a
-    note they would not read (in an ignored folder, Obsidian's templates or excluded files)
-    is not written, rather than written where it is never published.
+    ``read_as``: the config's ``ignore``, ``[vault]`` and output folder, by which builds
+    read the vault; a note they would not read (in an ignored folder, Obsidian's templates
+    or excluded files, the output folder) is not written, rather than written where it is
+    never published (in the output folder, the next build would refuse to run).
 
     Its id is the first of the day's numbers for its kind that no file of the vault uses,
     in its name or its text; a number whose file appears meanwhile is skipped.
@@ -174,6 +175,11 @@ def create_note(
     if problem:
         raise NewNoteError(f"--folder: {problem}")
     target = vault / where if where else vault
+    if read_as is not None and _below(target, read_as[2]):
+        raise NewNoteError(
+            f"--folder: {shown(repr(where))} is in the output folder, where builds write and "
+            "never read notes; the note was not written"
+        )
     day = day or today(tz)
     prefix = f"{day:%y%m%d}{chosen.code}"
     text_for = _Text(title, day, chosen.draft if draft is None else draft, *date_keys)
@@ -201,7 +207,8 @@ def create_note(
                         target.rmdir()
                 raise NewNoteError(
                     f"--folder: {shown(repr(where))} is a folder builds do not read (the "
-                    "config's ignore, Obsidian's templates folder or excluded files); the "
+                    "config's ignore, Obsidian's templates folder or excluded files, the "
+                    "output folder); the "
                     "note was not written"
                 )
             return path
@@ -212,12 +219,23 @@ def create_note(
     )
 
 
-def _read_by_builds(vault: Path, path: Path, ignore: Sequence[str], options: VaultOptions) -> bool:
+def _below(folder: Path, output: Path) -> bool:
+    """Whether ``folder`` is ``output`` or inside it, links followed as far as it exists."""
+    existing = folder
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    found = existing.resolve() / folder.relative_to(existing)
+    return found.is_relative_to(output.resolve())
+
+
+def _read_by_builds(
+    vault: Path, path: Path, ignore: Sequence[str], options: VaultOptions, output: Path
+) -> bool:
     """Whether a build of ``vault`` reads the note at ``path``: the vault is walked as a
     build walks it (once, for one note: a walk costs what reading a note's name does)."""
     from .vault import survey_vault
 
-    survey = survey_vault(vault, ignore=ignore, options=options)
+    survey = survey_vault(vault, ignore=ignore, options=options, exclude_dirs=[output])
     rel = path.resolve().relative_to(vault.resolve()).as_posix()
     return any(found == rel for _, found in survey.notes)
 

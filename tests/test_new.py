@@ -278,6 +278,34 @@ def test_a_folder_builds_do_not_read_gets_no_note(
 
 
 @pytest.mark.parametrize(
+    ("config", "folder"),
+    [
+        (None, "_publish"),
+        ('output = "site"\n', "site/news"),
+        ('output = "site"\n', "site/new folder"),
+        ('output = "out"\n', "linked"),
+    ],
+    ids=["default-output", "target-folder", "new-subfolder", "link-to-output"],
+)
+def test_the_output_folder_gets_no_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], config: str | None, folder: str
+) -> None:
+    """Written into the output folder with exit 0, the note made every later build refuse
+    to run (an output folder inside the vault holds no notes)."""
+    vault = tmp_path / "vault"
+    (vault / "site" / "news").mkdir(parents=True)
+    (vault / "out").mkdir()
+    (vault / "linked").symlink_to("out", target_is_directory=True)
+    if config is not None:
+        (vault / "notepress.toml").write_text(config, encoding="utf-8")
+    before = sorted(p.relative_to(vault) for p in vault.rglob("*"))
+    assert main(["new", "Groceries", str(vault), "--folder", folder, "--no-draft"]) == 2
+    assert "is in the output folder" in capsys.readouterr().err
+    assert sorted(p.relative_to(vault) for p in vault.rglob("*")) == before
+    assert main(["new", "Groceries", str(vault), "--folder", "notes", "--no-draft"]) == 0
+
+
+@pytest.mark.parametrize(
     ("table", "message"),
     [
         (

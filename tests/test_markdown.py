@@ -935,6 +935,17 @@ def test_an_embed_written_as_a_heading_follows_a_heading_of_its_name() -> None:
     assert lines == [("Other Note", start), ("Other Note", start + 2), ("image.png", start + 4)]
 
 
+def test_an_embed_written_as_a_heading_of_a_note_not_shown_is_named_once() -> None:
+    """A draft's, or a missing note's, embed shows its name: under a heading that reads as
+    it, the name was printed twice.  A link the embed becomes stays."""
+    body = "## ![[Secret Plans]]\n\n## ![[Nowhere|The lost one]]\n\n## ![[Other Note]]\n"
+    html = render(body).html
+    assert html.count("Secret Plans") == 1 and "SECRET-" not in html
+    assert html.count("The lost one") == 1
+    assert re.search(r'<h2 id="[^"]*secret-plans">Secret Plans</h2>\n<h2', html)
+    assert re.search(r'<h2 id="[^"]*other-note">Other Note</h2>\n<div class="transclusion">', html)
+
+
 @cache
 def seed_vault() -> Vault:
     return load_vault(SEEDS)

@@ -65,6 +65,7 @@ from .rawhtml import as_obsidian_reads, checkboxes_as_glyphs
 from .sanitize import sanitize
 from .structure import Footnote, Image, Media, read_tree
 from .transclusion import (
+    HEADING_EMBED,
     IN_PARAGRAPH,
     LONE_EMBED,
     MAX_EMBED_DEPTH,
@@ -527,6 +528,9 @@ class _RenderContext:
     """Set while an embed written inside a shown paragraph is rendered."""
     lone_open: bool = False
     """Set between the start and end of a paragraph left out around a lone embed."""
+    unshown_open: bool = False
+    """Set between the start and end of the paragraph of an embed written as a heading
+    whose note is not shown: the heading already reads as the embed's name."""
 
     # ids -------------------------------------------------------------
     @property
@@ -724,6 +728,8 @@ class _RenderContext:
                 return self._transclude(link, plan.target, plan.tokens)
             if plan.kind == "link":
                 return self.render_link(label._replace(embed=False))
+            if self.unshown_open:
+                return ""
             return escapeHtml(label.text if plan.target is not None else _embed_text(label))
         src = self.asset(attachment)
         kind = media_kind(attachment)
@@ -1266,6 +1272,9 @@ def _paragraph_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, 
     if _transcluded(tokens[idx], tokens[idx + 1], env):
         _ctx(env).lone_open = True
         return ""
+    if _unshown_under_heading(tokens[idx], tokens[idx + 1], env):
+        _ctx(env).unshown_open = True
+        return ""
     html = _block_open(self, tokens, idx, options, env)
     if html.startswith("<p") and _lone_card(tokens[idx + 1]):
         html = '<p class="embed-card"' + html[2:]
@@ -1286,7 +1295,27 @@ def _paragraph_close(self: Any, tokens: Sequence[Token], idx: int, options: Any,
     if (tokens[idx].meta or {}).get(LONE_EMBED) and context.lone_open:
         context.lone_open = False
         return "\n"
+    if (tokens[idx].meta or {}).get(HEADING_EMBED) and context.unshown_open:
+        context.unshown_open = False
+        return ""
     return str(self.renderToken(tokens, idx, options, env))
+
+
+def _unshown_under_heading(paragraph: Token, inline: Token, env: Any) -> bool:
+    """Whether ``paragraph`` is that of an embed written as a heading, which shows neither
+    the note nor a link to it (a draft, a note not found): its name alone, which the
+    heading shows."""
+    if not (paragraph.meta or {}).get(HEADING_EMBED):
+        return False
+    context = _ctx(env)
+    for child in inline.children or ():
+        if child.type == "wikilink":
+            link = child.meta["link"]
+            return context.linked_file(link) is None and context.plan(link).kind not in (
+                "transclude",
+                "link",
+            )
+    return False
 
 
 def _transcluded(paragraph: Token, inline: Token, env: Any) -> bool:

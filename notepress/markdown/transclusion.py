@@ -31,6 +31,7 @@ from .blockids import BLOCK_ID
 from .headings import heading_source
 
 __all__ = [
+    "HEADING_EMBED",
     "IN_PARAGRAPH",
     "LONE_EMBED",
     "MAX_EMBEDS_SHOWN",
@@ -44,6 +45,9 @@ LONE_EMBED = "lone_embed"
 #: ``meta`` key of an embed written among other text of a shown paragraph: a block shown
 #: there closes the paragraph and opens a new one after it.
 IN_PARAGRAPH = "in_paragraph"
+#: ``meta`` key of the paragraph an embed written as a heading moved to (``## ![[Note]]``):
+#: the heading already reads as its name, which the paragraph must not show again.
+HEADING_EMBED = "heading_embed"
 #: Embeds inside embeds shown before the next one is written as a link.
 MAX_EMBED_DEPTH = 4
 #: Embeds shown in one rendered note, nested ones included; the rest are written as links.
@@ -106,6 +110,7 @@ def _paragraph_of(embed: Token, heading: Token) -> list[Token]:
     closed = Token("paragraph_close", "p", -1)
     for token in (opened, inline, closed):
         token.map = heading.map
+        token.meta = {HEADING_EMBED: True}
         token.block = True
         token.level = heading.level
     inline.level += 1

@@ -41,6 +41,7 @@ __all__ = [
     "LOCK_TIMEOUT",
     "MANIFEST",
     "OUTPUT_MARKER",
+    "OWNERS",
     "OutputError",
     "OutputFolder",
     "file_sha256",
@@ -50,9 +51,11 @@ __all__ = [
     "is_target_folder",
     "manifest_notes",
     "output_folder_problem",
+    "owner_of",
     "read_manifest",
     "remove_target_folder",
     "stale_targets",
+    "target_owners",
     "temporary_files_in",
 ]
 
@@ -63,6 +66,9 @@ OUTPUT_MARKER = ".notepress-output"
 """Marks a folder as a build's output folder (it holds target folders)."""
 MANIFEST = ".notepress-manifest.json"
 """In each target folder: what the build wrote there."""
+OWNERS = ".notepress-owners.json"
+"""In the output folder: which config built each target folder (a digest of its path), so
+that the target folders another config builds there are not called stale."""
 LOCK = ".notepress-lock"
 WORK = ".notepress-work"
 """Staging folders, the aside copy of a target during a swap, and temporary files."""
@@ -227,14 +233,49 @@ def _write_manifest(folder: Path, target: str, exporter: str, notes: Iterable[st
     (folder / MANIFEST).write_text(text, encoding="utf-8")
 
 
-def stale_targets(output: Path, targets: Iterable[str]) -> list[str]:
+def owner_of(config_file: Path) -> str:
+    """How :data:`OWNERS` names the config read from ``config_file`` (or the vault folder,
+    for the built-in config): a digest, which says nothing of where the vault is."""
+    return hashlib.sha256(os.fsencode(config_file.resolve())).hexdigest()[:16]
+
+
+def target_owners(output: Path) -> dict[str, str]:
+    """``{target folder: owner}`` of the builds into ``output`` that recorded one."""
+    try:
+        data = json.loads((output / OWNERS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, str)}
+
+
+def _record_owner(output: Path, target: str, owner: str) -> None:
+    """Record that ``owner`` built ``target`` (under the output's lock); a record that
+    cannot be written only makes the folder look stale to other configs, as before."""
+    owners = target_owners(output)
+    if owners.get(target) == owner:
+        return
+    owners[target] = owner
+    temporary = output / WORK / _TMP / OWNERS
+    with suppress(OSError):
+        temporary.write_text(json.dumps(owners, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, output / OWNERS)
+
+
+def stale_targets(output: Path, targets: Iterable[str], owner: str = "") -> list[str]:
     """The folders of ``output`` an earlier build wrote (their manifest says so) for a
-    target not among ``targets``: a target removed or renamed in the config.
+    target not among ``targets``: a target removed or renamed in the config.  With an
+    ``owner``, a folder another config built (:data:`OWNERS` says so) is not one: two vaults,
+    or two configs of one vault, may build into one output folder.
 
     Nothing rewrites them, so whatever they published stays published as it was, notes
     made private since included.
     """
     kept = set(targets)
+    others = {name for name, built_by in target_owners(output).items() if built_by != owner}
+    if owner:
+        kept |= others
     try:
         entries = sorted(os.scandir(output), key=lambda entry: entry.name)
     except OSError:
@@ -291,6 +332,8 @@ class OutputFolder:
     path: Path
     warnings: list[str] = field(default_factory=list)
     """Things the user should know about the folder itself (leftovers that could not go)."""
+    owner: str = ""
+    """The :func:`owner_of` the config building here, recorded for each target committed."""
 
     @property
     def work(self) -> Path:
@@ -407,6 +450,8 @@ class OutputFolder:
             raise OutputError(_os_message(f"cannot replace {final}", exc)) from None
         if old is not None:
             self._remove_old(old, final)
+        if self.owner:
+            _record_owner(self.path, target, self.owner)
         return kept
 
     def _free_aside(self, target: str) -> Path:

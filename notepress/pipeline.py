@@ -26,6 +26,7 @@ from .output import (
     OutputFolder,
     manifest_notes,
     output_folder_problem,
+    owner_of,
     remove_target_folder,
     stale_targets,
     temporary_files_in,
@@ -521,7 +522,7 @@ def build(
     now = now or build_now()
     _check_output_folders(vault.root, config, [config.output])  # for callers of the API too
     report = BuildReport(output=config.output, problems=vault.all_problems(), targets=[])
-    folder = OutputFolder(config.output)
+    folder = OutputFolder(config.output, owner=_owner(config))
     with (
         folder.locked(lock_timeout),
         temporary_files_in(folder.temp),
@@ -578,9 +579,17 @@ def _stale_target_problems(config: Config, vault: Vault) -> list[Problem]:
     note it names that this vault lacks may be another vault's, built into the same
     output folder by another config: that alone removes nothing."""
     problems = []
+    mine = set(stale_targets(config.output, config.targets, _owner(config)))
+    # Another config's folders too: one that published a note of this vault private now
+    # would go on publishing it until that config builds again.
     for name in stale_targets(config.output, config.targets):
         withdrawn = _withdraw(config.output / name, vault, gone_too=False)
         where = f"the folder {shown(name + '/')}"
+        if name not in mine:
+            if withdrawn:
+                message = f"{where}, which another config builds into this output folder{withdrawn}"
+                problems.append(Problem(Severity.WARNING, "output-withdrawn", message, "output"))
+            continue
         if withdrawn:
             message = (
                 f"{where} held what an earlier build wrote for a target this config no longer "
@@ -596,6 +605,11 @@ def _stale_target_problems(config: Config, vault: Vault) -> list[Problem]:
     return problems
 
 
+def _owner(config: Config) -> str:
+    """Who builds a target folder, for the output's record: the config file, else the vault."""
+    return owner_of(config.path or config.root)
+
+
 def remove_stale_targets(
     config: Config, *, lock_timeout: float = LOCK_TIMEOUT
 ) -> list[tuple[Path, list[str]]]:
@@ -608,7 +622,7 @@ def remove_stale_targets(
     with OutputFolder(output).locked(lock_timeout):
         return [
             (output / name, remove_target_folder(output / name))
-            for name in stale_targets(output, config.targets)
+            for name in stale_targets(output, config.targets, _owner(config))
         ]
 
 

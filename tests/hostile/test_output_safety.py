@@ -197,6 +197,45 @@ def test_a_removed_target_is_named_until_clean_stale_removes_what_it_wrote(
     assert (vault / "_publish" / "news").is_dir()
 
 
+def test_the_folders_another_config_builds_into_the_output_are_not_stale(tmp_path: Path) -> None:
+    """Two configs (of one vault, or of two) writing one output folder: each build called
+    the other's folders stale and ``clean --stale`` removed them.  A folder of the other
+    config that published a note private now is still withdrawn."""
+    vault = notes_vault(tmp_path / "vault", '[targets.news]\nexporter = "feed"\n')
+    other = tmp_path / "book.toml"
+    other.write_text(f'output = "{vault / "_publish"}"\n[targets.meta]\nexporter = "jsonld"\n')
+    out = vault / "_publish"
+    assert run_cli("build", vault).code == 0
+    assert run_cli("build", vault, "-c", other).code == 0
+    for run in (run_cli("build", vault, "--no-cache"), run_cli("build", vault, "-c", other)):
+        assert run.code == 0 and "output-stale-target" not in run.stderr, run.output
+    assert run_cli("clean", vault, "--stale").code == 0
+    assert run_cli("clean", vault, "-c", other, "--stale").code == 0
+    assert (out / "news" / "rss.xml").is_file() and (out / "meta" / "240101KP01.jsonld").is_file()
+
+    # A target renamed in one config leaves a folder that config alone calls stale.
+    other.write_text(other.read_text().replace("targets.meta", "targets.graph"))
+    assert run_cli("build", vault, "-c", other).code == 0
+    run = run_cli("build", vault)
+    assert "output-stale-target" not in run.stderr, run.output
+    run = run_cli("build", vault, "-c", other)
+    assert "warning[output-stale-target]: the folder meta/ holds" in run.stderr, run.output
+    assert "news/" not in run.stderr
+    assert run_cli("clean", vault, "-c", other, "--stale").code == 0
+    assert not (out / "meta").exists() and (out / "news" / "rss.xml").is_file()
+
+    # Made a draft and built by one config only: the other's folder stops publishing it.
+    keep = vault / "notes" / "keep.md"
+    keep.write_text(keep.read_text().replace("draft: false", "draft: true"))
+    run = run_cli("build", vault, "-c", other, "--no-cache")
+    assert (
+        "warning[output-withdrawn]: the folder news/, which another config builds into this "
+        "output folder; its last output published 1 note private now (240101KP01), so it was "
+        "removed"
+    ) in run.stderr, run.output
+    assert not (out / "news").exists()
+
+
 def test_a_removed_target_that_published_a_note_private_now_is_removed(tmp_path: Path) -> None:
     """Kept, it would go on publishing the note made a draft in the same edit."""
     vault = notes_vault(tmp_path / "vault", _NEWS_AND_META)
@@ -215,8 +254,8 @@ def test_a_removed_target_that_published_a_note_private_now_is_removed(tmp_path:
 
 
 def test_another_vaults_target_in_the_same_output_folder_is_kept(tmp_path: Path) -> None:
-    """Two vaults built into one output folder: each one's targets are stale to the other's
-    config, and their notes unknown to it, which makes none of them private: kept."""
+    """Two vaults built into one output folder: each one's targets are the other config's,
+    not stale, and their notes unknown to it, which makes none of them private: kept."""
     first = notes_vault(tmp_path / "first", '[targets.news]\nexporter = "feed"\n')
     second = write_vault(
         tmp_path / "second",
@@ -227,7 +266,8 @@ def test_another_vaults_target_in_the_same_output_folder_is_kept(tmp_path: Path)
     assert run_cli("build", second, "-o", site).code == 0
     run = run_cli("build", first, "-o", site)
     assert run.code == 0, run.output
-    assert "the folder theirs/ holds what an earlier build wrote" in run.stderr
+    assert "output-stale-target" not in run.stderr and "theirs" not in run.stderr
+    assert run_cli("clean", first, "-o", site, "--stale").code == 0
     assert (site / "theirs" / "240301OT01.jsonld").is_file()
 
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .chars import shown
 from .errors import ExportError
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "owner_of",
     "read_manifest",
     "remove_target_folder",
+    "stale_message",
     "stale_targets",
     "target_owners",
     "temporary_files_in",
@@ -288,6 +290,15 @@ def stale_targets(output: Path, targets: Iterable[str], owner: str = "") -> list
         and entry.is_dir(follow_symlinks=False)
         and read_manifest(Path(entry.path)) is not None
     ]
+
+
+def stale_message(name: str) -> str:
+    """What a build says of a folder :func:`stale_targets` names (``output-stale-target``)."""
+    return (
+        f"the folder {shown(name + '/')} holds what an earlier build wrote for a target this config no "
+        "longer has: nothing updates it, so it stays published as it was; remove it with "
+        "'notepress clean --stale'"
+    )
 
 
 def remove_target_folder(folder: Path) -> list[str]:

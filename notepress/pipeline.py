@@ -28,6 +28,7 @@ from .output import (
     output_folder_problem,
     owner_of,
     remove_target_folder,
+    stale_message,
     stale_targets,
     temporary_files_in,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "TargetResult",
     "build",
     "clean_cache",
+    "config_owner",
     "load_project",
     "remove_stale_targets",
     "select_for",
@@ -522,7 +524,7 @@ def build(
     now = now or build_now()
     _check_output_folders(vault.root, config, [config.output])  # for callers of the API too
     report = BuildReport(output=config.output, problems=vault.all_problems(), targets=[])
-    folder = OutputFolder(config.output, owner=_owner(config))
+    folder = OutputFolder(config.output, owner=config_owner(config))
     with (
         folder.locked(lock_timeout),
         temporary_files_in(folder.temp),
@@ -579,7 +581,7 @@ def _stale_target_problems(config: Config, vault: Vault) -> list[Problem]:
     note it names that this vault lacks may be another vault's, built into the same
     output folder by another config: that alone removes nothing."""
     problems = []
-    mine = set(stale_targets(config.output, config.targets, _owner(config)))
+    mine = set(stale_targets(config.output, config.targets, config_owner(config)))
     # Another config's folders too: one that published a note of this vault private now
     # would go on publishing it until that config builds again.
     for name in stale_targets(config.output, config.targets):
@@ -596,16 +598,12 @@ def _stale_target_problems(config: Config, vault: Vault) -> list[Problem]:
                 f"has{withdrawn}"
             )
         else:
-            message = (
-                f"{where} holds what an earlier build wrote for a target this config no longer "
-                "has: nothing updates it, so it stays published as it was; remove it with "
-                "'notepress clean --stale'"
-            )
+            message = stale_message(name)
         problems.append(Problem(Severity.WARNING, "output-stale-target", message, "output"))
     return problems
 
 
-def _owner(config: Config) -> str:
+def config_owner(config: Config) -> str:
     """Who builds a target folder, for the output's record: the config file, else the vault."""
     return owner_of(config.path or config.root)
 
@@ -622,7 +620,7 @@ def remove_stale_targets(
     with OutputFolder(output).locked(lock_timeout):
         return [
             (output / name, remove_target_folder(output / name))
-            for name in stale_targets(output, config.targets, _owner(config))
+            for name in stale_targets(output, config.targets, config_owner(config))
         ]
 
 

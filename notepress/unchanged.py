@@ -39,7 +39,16 @@ from typing import TYPE_CHECKING, Any
 from .cache.environment import environment_key
 from .locations import CONFIG_FILE, QUARTZ_CONFIG, SETTINGS_FILES, cache_root
 from .model import Problem, Severity
-from .output import MANIFEST, file_sha256, folder_intact, folder_listing, is_target_folder
+from .output import (
+    MANIFEST,
+    file_sha256,
+    folder_intact,
+    folder_listing,
+    is_target_folder,
+    owner_of,
+    stale_message,
+    stale_targets,
+)
 from .results import BuildReport, TargetResult
 
 if TYPE_CHECKING:
@@ -148,6 +157,12 @@ class Request:
                 if head_commit(self.vault) != record["git"]:
                     return None  # a commit since, or a checkout: dates may differ
             report = _report(record)
+            # The output folder's own problems are not the inputs': a folder made stale is
+            # named by every build, this one too (another config may have built meanwhile).
+            for name in stale_targets(report.output, record["config_targets"], record["owner"]):
+                report.problems.append(
+                    Problem(Severity.WARNING, "output-stale-target", stale_message(name), "output")
+                )
             for target in record["targets"]:
                 folder = report.output / target["name"]
                 if not folder_intact(folder, target["manifest"], contents=False):
@@ -235,6 +250,9 @@ class Request:
             # Problems of the output folder and the cache belong to that build, not its inputs.
             "problems": [p.as_dict() for p in report.problems if p.path != "output"],
             "targets": targets,
+            # What says which folders of the output are stale, told again on each replay.
+            "config_targets": sorted(config.targets),
+            "owner": owner_of(config.path or config.root),
         }
         _write(path, record)
 

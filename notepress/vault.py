@@ -672,6 +672,12 @@ def _walk(
             # are still read (a marker must never hide notes) and the marker is reported.
             marked = folder.relative_to(root).as_posix() or "."
         seen_dirs.add(real)
+        # Below a linked folder, an entry is reached under the link's name: the settings are
+        # matched against its own path too, or ``ignore = ["journal/private/"]`` would not
+        # keep out ``Daily/private/`` when ``Daily`` links to ``journal``.
+        here = folder.relative_to(root).as_posix()
+        own = real.relative_to(root).as_posix() if real.is_relative_to(root) else here
+        linked = own != here
         try:
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
         except OSError as exc:
@@ -736,6 +742,18 @@ def _walk(
                     continue
             is_dir = entry.is_dir()
             if skipped(rel, is_dir):
+                continue
+            if linked and skipped(own_rel := f"{own}/{entry.name}".removeprefix("./"), is_dir):
+                problems.append(
+                    Problem(
+                        Severity.WARNING,
+                        "symlink-skipped",
+                        f"reached through a symlinked folder, this is {own_rel}, which the "
+                        "vault's settings skip (ignore, the templates folder, excluded "
+                        "files); not read under a second name",
+                        rel,
+                    )
+                )
                 continue
             if is_dir:
                 yield from visit(Path(entry.path), marked)

@@ -442,3 +442,24 @@ def test_a_link_to_a_template_says_the_templates_folder_is_not_read(tmp_path: Pa
         "no note or file is called 'daily'; notes in the templates folder Templates/ are not "
         "read, if it is one of them"
     )
+
+
+def test_below_a_linked_folder_the_settings_match_the_real_paths(tmp_path: Path) -> None:
+    """``Daily`` linking to ``journal``: the notes below were read as ``Daily/...``, which
+    ``ignore = ["journal/private/"]`` or an excluded-files regex on ``^Archive/`` no longer
+    matched, and they were published."""
+    root = _vault(tmp_path, config='ignore = ["journal/private/"]\n')
+    for name in ("journal/walk.md", "journal/private/session.md"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(note_text(name), encoding="utf-8")
+    (root / "Daily").symlink_to("journal", target_is_directory=True)
+    (root / "Shelf").symlink_to("Archive", target_is_directory=True)  # a skipped folder
+    (root / "Archive" / "deeper").mkdir()
+    (root / "Archive" / "deeper" / "ledger.md").write_text(note_text("Ledger"), encoding="utf-8")
+    (root / "Stacks").symlink_to("Archive/deeper", target_is_directory=True)
+    vault = load_vault(root, ignore=("journal/private/",))
+    paths = _paths(vault)
+    assert paths & {"journal/walk.md", "Daily/walk.md"}  # under one name or the other
+    assert not any("private" in path or "ledger" in path for path in paths), paths
+    skipped = sorted(p.path for p in vault.problems if p.code == "symlink-skipped")
+    assert skipped == ["Daily/private", "Shelf", "Stacks"]

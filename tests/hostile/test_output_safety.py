@@ -236,6 +236,23 @@ def test_the_folders_another_config_builds_into_the_output_are_not_stale(tmp_pat
     assert not (out / "news").exists()
 
 
+def test_a_build_found_unchanged_still_names_a_stale_folder(tmp_path: Path) -> None:
+    """Replayed from the record of the build before, a build said nothing of the folder the
+    config no longer builds, which every build is to name."""
+    vault = notes_vault(tmp_path / "vault", _NEWS_AND_META)
+    assert run_cli("build", vault).code == 0
+    _drop_meta_target(vault)
+    past = time.time() - 3600  # out of the window in which a record is not trusted
+    for path in vault.rglob("*"):
+        if "_publish" not in path.parts:
+            os.utime(path, (past, past))
+    first = run_cli("build", vault)
+    again = run_cli("build", vault)
+    assert "news (feed, 2 notes) up to date" in again.stdout, again.output
+    for run in (first, again):
+        assert "output: warning[output-stale-target]: the folder meta/ holds" in run.stderr
+
+
 def test_a_removed_target_that_published_a_note_private_now_is_removed(tmp_path: Path) -> None:
     """Kept, it would go on publishing the note made a draft in the same edit."""
     vault = notes_vault(tmp_path / "vault", _NEWS_AND_META)

@@ -13,6 +13,7 @@ import json
 import os
 import posixpath
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -110,7 +111,8 @@ class ObsidianSettings:
         try:
             with cpu_budget(REGEX_SECONDS):
                 for pattern in self.ignore_regexes:
-                    if re.search(pattern, text):
+                    # The file's name composed (see vault.survey_vault), and the pattern too.
+                    if re.search(unicodedata.normalize("NFC", pattern), text):
                         return True
         except BudgetExceeded:
             raise VaultError(

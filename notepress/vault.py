@@ -6,6 +6,7 @@ import copy
 import errno
 import hashlib
 import os
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -369,7 +370,13 @@ def survey_vault(
 
     def skipped(rel: str, folder: bool) -> bool:
         """Whether the settings keep the vault path ``rel`` out of the vault (the excluded
-        files' regexes are matched against files alone, as they always were)."""
+        files' regexes are matched against files alone, as they always were).
+
+        Both sides composed (NFC): a name macOS stored decomposed (``Prive\u0301``) was not
+        matched by the same name typed in the config, and its notes were published.
+        """
+        if not rel.isascii():
+            rel = unicodedata.normalize("NFC", rel)
         if spec is not None and spec.match_file(rel + ("/" if folder else "")):
             return True
         return (
@@ -626,7 +633,9 @@ def _ignore_spec(patterns: Sequence[str]) -> GitIgnoreSpec | None:
         return None
     import pathspec
 
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+    return pathspec.GitIgnoreSpec.from_lines(
+        [unicodedata.normalize("NFC", pattern) for pattern in patterns]
+    )
 
 
 def _walk(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -463,3 +464,17 @@ def test_below_a_linked_folder_the_settings_match_the_real_paths(tmp_path: Path)
     assert not any("private" in path or "ledger" in path for path in paths), paths
     skipped = sorted(p.path for p in vault.problems if p.code == "symlink-skipped")
     assert skipped == ["Daily/private", "Shelf", "Stacks"]
+
+
+@pytest.mark.parametrize("form", ["NFD", "NFC"])
+def test_a_name_stored_decomposed_is_matched_by_the_settings(tmp_path: Path, form: str) -> None:
+    """macOS stores ``é`` as ``e`` and a combining accent: the folder was not matched by
+    the same name typed in the config (or in Obsidian's excluded files), and its notes
+    were published."""
+    stored = unicodedata.normalize(form, "Privé")
+    root = _vault(tmp_path, app={"userIgnoreFilters": ["/^Café journal/"]})
+    for name in (f"{stored}/santé.md", unicodedata.normalize(form, "Café journal/jour.md")):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(note_text("Hidden"), encoding="utf-8")
+    vault = load_vault(root, ignore=("Privé/",))
+    assert not any(note.title == "Hidden" for note in vault.notes), _paths(vault)

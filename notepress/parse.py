@@ -1159,6 +1159,12 @@ _SPELLINGS = {
 }
 
 
+#: List keys whose terms hold no space, as Obsidian reads them: ``tags: journal private``
+#: is two tags there (and a class name is one word).  Read as one tag, "private" was not
+#: found by ``exclude_tags = ["private"]``, and the note was published.
+_WORD_KEYS = frozenset({"tags", "cssclasses"})
+
+
 def _list_key(
     meta: dict[str, Any], key: str, report: _Collector, *, strip_hash: bool = True
 ) -> tuple[str, ...]:
@@ -1166,16 +1172,24 @@ def _list_key(
     spellings = [
         name for name in meta if isinstance(name, str) and _SPELLINGS.get(name.casefold()) == key
     ]
+    words = key in _WORD_KEYS
     if len(spellings) <= 1:
-        return _terms(meta, spellings[0] if spellings else key, report, strip_hash=strip_hash)
-    merged = (_terms(meta, name, report, strip_hash=strip_hash) for name in spellings)
+        name = spellings[0] if spellings else key
+        return _terms(meta, name, report, strip_hash=strip_hash, words=words)
+    merged = (_terms(meta, name, report, strip_hash=strip_hash, words=words) for name in spellings)
     return tuple(dict.fromkeys(term for terms in merged for term in terms))
 
 
 def _terms(
-    meta: dict[str, Any], key: str, report: _Collector, *, strip_hash: bool = True
+    meta: dict[str, Any],
+    key: str,
+    report: _Collector,
+    *,
+    strip_hash: bool = True,
+    words: bool = False,
 ) -> tuple[str, ...]:
-    """Tags and similar lists: a YAML list or a comma-separated string, cleaned and de-duplicated."""
+    """Tags and similar lists: a YAML list or a comma-separated string, cleaned and
+    de-duplicated; with ``words``, each term is split at spaces too."""
     value = meta.get(key)
     if value is None:
         return ()
@@ -1197,11 +1211,11 @@ def _terms(
             shown = reprlib.repr(item)  # bounded: a value may be a large nested structure
             report.error("field-type", f"'{key}' holds a value that is not text: {shown}", key=key)
             continue
-        term = str(item).strip()
-        if strip_hash:
-            term = term.lstrip("#").strip()
-        if term and term not in seen:
-            seen[term] = None
+        for term in str(item).split() if words else (str(item).strip(),):
+            if strip_hash:
+                term = term.lstrip("#").strip()
+            if term and term not in seen:
+                seen[term] = None
     return tuple(seen)
 
 

@@ -743,6 +743,26 @@ def test_tags_and_keywords_are_normalised(key: str, value: str, expected: tuple[
 
 
 @pytest.mark.parametrize(
+    ("value", "tags"),
+    [
+        pytest.param("journal private", ("journal", "private"), id="spaces"),
+        pytest.param("'#money #private'", ("money", "private"), id="hashes"),
+        pytest.param("walks, journal private", ("walks", "journal", "private"), id="both"),
+        pytest.param("[journal private, walks]", ("journal", "private", "walks"), id="list"),
+    ],
+)
+def test_tags_written_with_spaces_are_words_as_obsidian_reads_them(
+    value: str, tags: tuple[str, ...]
+) -> None:
+    """Read as one tag ``journal private``, "private" was not found by ``exclude_tags =
+    ["private"]``, and the note was published.  Keywords may be phrases: kept whole."""
+    note = parse(frontmatter(f"tags: {value}\nkeywords: {value}\ncssclasses: wide  serif"))
+    assert note.tags == tags
+    assert any(" " in keyword for keyword in note.keywords)
+    assert note.cssclasses == ("wide", "serif")
+
+
+@pytest.mark.parametrize(
     ("lines", "field", "expected"),
     [
         pytest.param(("Tags: [ai]",), "tags", ("ai",), id="Tags"),

@@ -574,7 +574,9 @@ def _clean(args: argparse.Namespace) -> int:
     if args.stale:
         from .pipeline import remove_stale_targets
 
-        for folder, left in remove_stale_targets(project.config, lock_timeout=LOCK_TIMEOUT):
+        for folder, left in remove_stale_targets(
+            project.config, project.vault.root, lock_timeout=LOCK_TIMEOUT
+        ):
             if not left:
                 print(f"removed {_display_path(folder)}{os.sep}")
                 continue

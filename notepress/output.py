@@ -55,6 +55,7 @@ __all__ = [
     "owner_of",
     "read_manifest",
     "remove_target_folder",
+    "same_vault",
     "stale_message",
     "stale_targets",
     "target_owners",
@@ -235,10 +236,22 @@ def _write_manifest(folder: Path, target: str, exporter: str, notes: Iterable[st
     (folder / MANIFEST).write_text(text, encoding="utf-8")
 
 
-def owner_of(config_file: Path) -> str:
-    """How :data:`OWNERS` names the config read from ``config_file`` (or the vault folder,
-    for the built-in config): a digest, which says nothing of where the vault is."""
-    return hashlib.sha256(os.fsencode(config_file.resolve())).hexdigest()[:16]
+def owner_of(config_file: Path, vault: Path, output: Path) -> str:
+    """How :data:`OWNERS` names the config read from ``config_file`` (the vault folder for
+    the built-in config) building ``vault``: ``CONFIG:VAULT``, a digest of each one's path
+    relative to ``output``, which says nothing of where they are, and is the same for
+    every checkout of a vault that holds its output folder."""
+
+    def digest(path: Path) -> str:
+        relative = os.path.relpath(path.resolve(), output.resolve())
+        return hashlib.sha256(os.fsencode(relative)).hexdigest()[:16]
+
+    return f"{digest(config_file)}:{digest(vault)}"
+
+
+def same_vault(owner: str, other: str) -> bool:
+    """Whether two :func:`owner_of` names build the same vault (whatever their configs)."""
+    return owner.partition(":")[2] == other.partition(":")[2]
 
 
 def target_owners(output: Path) -> dict[str, str]:
@@ -275,9 +288,8 @@ def stale_targets(output: Path, targets: Iterable[str], owner: str = "") -> list
     made private since included.
     """
     kept = set(targets)
-    others = {name for name, built_by in target_owners(output).items() if built_by != owner}
     if owner:
-        kept |= others
+        kept |= {name for name, built_by in target_owners(output).items() if built_by != owner}
     try:
         entries = sorted(os.scandir(output), key=lambda entry: entry.name)
     except OSError:

@@ -28,8 +28,10 @@ from .output import (
     output_folder_problem,
     owner_of,
     remove_target_folder,
+    same_vault,
     stale_message,
     stale_targets,
+    target_owners,
     temporary_files_in,
 )
 from .parse import ParseSettings
@@ -524,7 +526,7 @@ def build(
     now = now or build_now()
     _check_output_folders(vault.root, config, [config.output])  # for callers of the API too
     report = BuildReport(output=config.output, problems=vault.all_problems(), targets=[])
-    folder = OutputFolder(config.output, owner=config_owner(config))
+    folder = OutputFolder(config.output, owner=config_owner(config, vault.root))
     with (
         folder.locked(lock_timeout),
         temporary_files_in(folder.temp),
@@ -581,10 +583,15 @@ def _stale_target_problems(config: Config, vault: Vault) -> list[Problem]:
     note it names that this vault lacks may be another vault's, built into the same
     output folder by another config: that alone removes nothing."""
     problems = []
-    mine = set(stale_targets(config.output, config.targets, config_owner(config)))
-    # Another config's folders too: one that published a note of this vault private now
-    # would go on publishing it until that config builds again.
+    owner = config_owner(config, vault.root)
+    mine = set(stale_targets(config.output, config.targets, owner))
+    owners = target_owners(config.output)
+    # Another config's folders of this vault too: one that published a note private now
+    # would go on publishing it until that config builds again.  Another vault's are left
+    # alone: its note ids are its own, and may be this vault's too (each day's counters).
     for name in stale_targets(config.output, config.targets):
+        if name not in mine and not same_vault(owners.get(name, owner), owner):
+            continue
         withdrawn = _withdraw(config.output / name, vault, gone_too=False)
         where = f"the folder {shown(name + '/')}"
         if name not in mine:
@@ -603,24 +610,25 @@ def _stale_target_problems(config: Config, vault: Vault) -> list[Problem]:
     return problems
 
 
-def config_owner(config: Config) -> str:
-    """Who builds a target folder, for the output's record: the config file, else the vault."""
-    return owner_of(config.path or config.root)
+def config_owner(config: Config, vault: Path) -> str:
+    """Who builds a target folder, for the output's record (see
+    :func:`~notepress.output.owner_of`): the config file (else the vault) and the vault."""
+    return owner_of(config.path or vault, vault, config.output)
 
 
 def remove_stale_targets(
-    config: Config, *, lock_timeout: float = LOCK_TIMEOUT
+    config: Config, vault: Path, *, lock_timeout: float = LOCK_TIMEOUT
 ) -> list[tuple[Path, list[str]]]:
-    """Remove the folders of ``config``'s output that earlier builds wrote for targets it no
-    longer has (see :func:`~notepress.output.stale_targets`): each folder, with the files
-    left in it (the user's own, or edited since the build wrote them)."""
+    """Remove the folders of ``config``'s output that earlier builds of ``vault`` wrote for
+    targets it no longer has (see :func:`~notepress.output.stale_targets`): each folder,
+    with the files left in it (the user's own, or edited since the build wrote them)."""
     output = config.output
     if not output.is_dir():
         return []
     with OutputFolder(output).locked(lock_timeout):
         return [
             (output / name, remove_target_folder(output / name))
-            for name in stale_targets(output, config.targets, config_owner(config))
+            for name in stale_targets(output, config.targets, config_owner(config, vault))
         ]
 
 

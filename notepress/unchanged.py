@@ -252,7 +252,7 @@ class Request:
             "targets": targets,
             # What says which folders of the output are stale, told again on each replay.
             "config_targets": sorted(config.targets),
-            "owner": owner_of(config.path or config.root),
+            "owner": owner_of(config.path or self.vault, self.vault, config.output),
         }
         _write(path, record)
 

@@ -236,6 +236,37 @@ def test_the_folders_another_config_builds_into_the_output_are_not_stale(tmp_pat
     assert not (out / "news").exists()
 
 
+def test_another_vaults_folder_is_not_withdrawn_for_an_id_of_this_vault(tmp_path: Path) -> None:
+    """Note ids are each day's counters, the same in two vaults: a draft of one vault
+    withdrew the other vault's published feed, which held its own note of that id."""
+    site = tmp_path / "site"
+    home = write_vault(
+        tmp_path / "home",
+        {"tomatoes.md": note_text("Tomatoes", "Planted.", note_id="240301GN01")},
+        f'output = "{site}"\n[targets.garden]\nexporter = "feed"\n' + SITE,
+    )
+    work = write_vault(
+        tmp_path / "work",
+        {"budget.md": note_text("Budget", "Not yet.", note_id="240301GN01", draft=True)},
+        f'output = "{site}"\n[targets.worklog]\nexporter = "jsonld"\n' + SITE,
+    )
+    assert run_cli("build", home).code == 0
+    run = run_cli("build", work)
+    assert run.code == 0 and "garden" not in run.stderr, run.output
+    assert (site / "garden" / "atom.xml").is_file()
+
+
+def test_the_record_of_who_built_what_is_the_same_for_every_checkout(tmp_path: Path) -> None:
+    """It names configs by their place relative to the output folder, so that two
+    checkouts of a vault holding its output build the same bytes there."""
+    records = []
+    for name in ("one", "two"):
+        vault = notes_vault(tmp_path / name / "vault", _NEWS_AND_META)
+        assert run_cli("build", vault).code == 0
+        records.append((vault / "_publish" / ".notepress-owners.json").read_bytes())
+    assert records[0] == records[1] and b"news" in records[0]
+
+
 def test_a_build_found_unchanged_still_names_a_stale_folder(tmp_path: Path) -> None:
     """Replayed from the record of the build before, a build said nothing of the folder the
     config no longer builds, which every build is to name."""

@@ -699,8 +699,7 @@ def _build_target(
     if result.error is None:
         try:
             written = sorted(path.resolve().relative_to(staging.resolve()) for path in job.written)
-            ids = [note.note_id for note in notes]
-            kept = folder.commit(target.name, target.exporter, staging, ids)
+            kept = folder.commit(target.name, target.exporter, staging, _shown_ids(vault, notes))
             result.files = [final / path for path in written]
             if kept:
                 shown = ", ".join(kept[:8]) + (" ..." if len(kept) > 8 else "")
@@ -719,6 +718,26 @@ def _build_target(
         files = [path.relative_to(final).as_posix() for path in result.files]
         cache.built(vault, target.name, memo, result.problems, files, final)
     return result
+
+
+def _shown_ids(vault: Vault, notes: Sequence[Note]) -> list[str]:
+    """The note_ids an output of ``notes`` shows: theirs, and those of the notes they embed
+    (and those embed...), which the manifest lists so that an output showing one of them
+    whole is withdrawn when it turns private (see :func:`_withdraw`)."""
+    shown: dict[str, None] = {}
+    pending = list(notes)
+    seen = {id(note) for note in pending}
+    while pending:
+        note = pending.pop()
+        shown[note.note_id] = None
+        for link in note.links:
+            if not link.embed or not link.target:
+                continue
+            found = vault.find_note(link.target, note).item
+            if found is not None and found.published and id(found) not in seen:
+                seen.add(id(found))
+                pending.append(found)
+    return list(shown)
 
 
 def _withdraw(final: Path, vault: Vault, *, gone_too: bool = True) -> str:

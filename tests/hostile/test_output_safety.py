@@ -523,6 +523,32 @@ def test_a_failed_target_keeps_its_last_output_only_while_all_it_published_is_pu
         assert "Words worth keeping" in (feed / "atom.xml").read_text()
 
 
+def test_a_failed_target_that_showed_a_note_private_now_through_an_embed_is_removed(
+    tmp_path: Path,
+) -> None:
+    """The withdrawal looked at the notes the target selected alone: a selected note's
+    embed of one made a draft in the same edit went on being published."""
+    vault = notes_vault(
+        tmp_path / "vault",
+        '[targets.feed]\nexporter = "feed"\nicon = "icon.png"\ninclude_tags = ["letter"]\n',
+    )
+    (vault / "letter.md").write_text(
+        note_text("Letter", "This month:\n\n![[Day]]\n", note_id="240105LT01", tags=["letter"])
+    )
+    (vault / "icon.png").write_bytes(_ONE_PIXEL)
+    assert run_cli("build", vault).code == 0
+    feed = vault / "_publish" / "feed"
+    assert "A day." in (feed / "atom.xml").read_text()
+    assert json.loads((feed / MANIFEST).read_text())["notes"] == ["240102DY01", "240105LT01"]
+    (vault / "icon.png").unlink()  # the target fails: its icon is gone
+    day = vault / "journal" / "day.md"
+    day.write_text(day.read_text().replace("draft: false", "draft: true"))
+    run = run_cli("build", vault)
+    assert run.code == 1, run.output
+    assert "its last output published 1 note private now (240102DY01)" in run.stderr
+    assert not feed.exists() or not any(feed.rglob("*.xml"))
+
+
 def test_an_unwritable_output_exits_1_naming_the_path(tmp_path: Path) -> None:
     vault = notes_vault(
         tmp_path / "vault", 'output = "site"\n[targets.meta]\nexporter = "jsonld"\n'

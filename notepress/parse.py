@@ -524,9 +524,32 @@ _TEMPLATE_HINT = (
 )
 
 
+#: Frontmatter after blank lines, or Hugo's TOML between ``+++``: a fence, a line that
+#: reads as a key and its value, and a closing fence.
+_MISPLACED_FRONTMATTER = re.compile(
+    r"(\s*)(---|\+\+\+)[ \t]*\n[ \t]*[\w-]+[ \t]*[:=][^\n]*\n(?:[^\n]*\n)*?\2[ \t]*(?:\n|$)"
+)
+
+
 def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any] | None, str, int]:
     """Metadata, body and the body's first line; metadata is None when it cannot be read."""
     if not _YAML.detect(text):
+        misplaced = _MISPLACED_FRONTMATTER.match(text)
+        if misplaced is not None:
+            # Obsidian reads YAML properties from the first line alone: published as the
+            # body, a "draft: true" here was printed, not read.
+            line = misplaced.group(1).count("\n") + 1
+            why = (
+                "TOML frontmatter ('+++'), which Obsidian does not read"
+                if misplaced.group(2) == "+++"
+                else f"frontmatter that starts on line {line}, after blank lines"
+            )
+            report.error(
+                "frontmatter-misplaced",
+                f"this reads as {why}, so it is not read as frontmatter: kept private; write "
+                "it in YAML between '---' lines from the first line",
+                line=line,
+            )
         return {}, text, 1
     try:
         fm_text, body = _YAML.split(text)
@@ -746,7 +769,7 @@ def _build_note(
         else None
     )
     title = _title(path, written_title, outline.first_h1 if outline else None, settings.title_from)
-    draft = _draft(meta, settings, report)
+    draft = _draft(_flags_any_case(meta, report), settings, report)
     if DRAWING_KEY in meta:
         if not draft:
             report.warn(
@@ -957,6 +980,35 @@ def _text(meta: dict[str, Any], key: str, report: _Collector) -> str:
 #: one of them already says which notes are public; ignoring the key would publish a note
 #: its author marked ``publish: false`` as soon as notes without ``draft`` are published.
 PUBLISH_KEYS = ("publish", "dg-publish")
+
+
+def _flags_any_case(meta: dict[str, Any], report: _Collector) -> dict[str, Any]:
+    """``meta`` with ``Draft``, ``PUBLISH``... read as ``draft`` and ``publish``: Obsidian's
+    property names know no case, and with ``publish_without_draft_key`` a note marked
+    ``Draft: true`` was published.  Spellings that disagree give the private answer, with
+    a warning."""
+    found: dict[str, list[str]] = {}
+    for name in meta:
+        if isinstance(name, str) and name.casefold() in ("draft", *PUBLISH_KEYS):
+            found.setdefault(name.casefold(), []).append(name)
+    if all(names == [key] for key, names in found.items()):
+        return meta  # the common case: each written once, in lower case
+    meta = dict(meta)
+    for key, names in found.items():
+        values = [meta[name] for name in names]
+        if all(value == values[0] for value in values):
+            meta[key] = values[0]
+            continue
+        private = key == "draft"  # draft: true, publish: false
+        withheld = any(value is private for value in values)
+        meta[key] = private if withheld else meta.get(key, values[0])
+        report.warn(
+            "draft-conflict",
+            f"{' and '.join(map(repr, names))} disagree: "
+            + ("kept private" if withheld else f"{names[0]!r} decides"),
+            key=names[0],
+        )
+    return meta
 
 
 def _draft(meta: dict[str, Any], settings: ParseSettings, report: _Collector) -> bool:

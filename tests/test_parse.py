@@ -287,6 +287,49 @@ def test_a_published_note_without_text_is_a_warning_at_its_draft_key(body: str) 
     assert "body-empty" not in codes(parse(frontmatter()))
 
 
+@pytest.mark.parametrize(
+    ("flags", "published", "conflict"),
+    [
+        ("Draft: true", False, False),
+        ("DRAFT: false", True, False),
+        ("Publish: false", False, False),
+        ("Draft: true\ndraft: false", False, True),
+        ("draft: false\nDraft: false", True, False),
+        ("Publish: true\npublish: false", False, True),
+    ],
+)
+def test_draft_and_publish_are_read_whatever_their_case(
+    flags: str, published: bool, conflict: bool
+) -> None:
+    """Obsidian's property names know no case: with notes published without a draft key,
+    one marked ``Draft: true`` was published."""
+    settings = ParseSettings(publish_without_draft_key=True)
+    note = parse(f"---\ntitle: Leaving\n{flags}\n---\nWords.\n", settings=settings)
+    assert note.published is published
+    assert ("draft-conflict" in codes(note)) is conflict
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("\n---\ntitle: Late\ndraft: true\n---\nWords.\n", 2),
+        ("\n\n---\ndraft: true\n---\n", 3),
+        ('+++\ntitle = "Hugo"\ndraft = true\n+++\nWords.\n', 1),
+    ],
+    ids=["after-a-blank-line", "after-two", "toml"],
+)
+def test_frontmatter_obsidian_does_not_read_keeps_the_note_private(text: str, line: int) -> None:
+    """Not read, it was published as the note's text when notes publish without a draft
+    key, its ``draft: true`` printed rather than obeyed."""
+    settings = ParseSettings(publish_without_draft_key=True)
+    note = parse(text, settings=settings)
+    problem = only(note, "frontmatter-misplaced")
+    assert problem.severity is Severity.ERROR and problem.line == line
+    assert not note.published
+    for body in ("Intro.\n\n---\n\nA rule: and text.\n\n---\n", "---\n\nA rule.\n"):
+        assert "frontmatter-misplaced" not in codes(parse(body, settings=settings))
+
+
 def test_a_body_that_only_repeats_the_title_as_an_h1_is_empty_too() -> None:
     """Every output drops an H1 that repeats the title, and every comment, so such a note
     was published as a title alone, with no word said (three notes of one public garden)."""

@@ -106,9 +106,11 @@ def output_folder_problem(vault: Path, output: Path) -> str | None:
 
 
 def _first_note(folder: Path) -> Path | None:
-    """A note (``*.md`` the vault loader would read) below ``folder``, outside target folders."""
+    """A note (``*.md`` the vault loader would read) below ``folder``, outside target folders
+    (as :func:`is_target_folder` tells them: a note saved into one is not the build's, and
+    would be carried into the published folder as it is)."""
     for current, dirs, files in os.walk(folder):
-        if MANIFEST in files and Path(current) != folder:
+        if MANIFEST in files and Path(current) != folder and is_target_folder(Path(current)):
             dirs.clear()
             continue
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))

@@ -93,14 +93,16 @@ def test_failing_target_keeps_old_output_and_others_build(
     assert not any(p.name.endswith(".partial") for p in (root / "_publish").iterdir())
 
 
-def test_output_folder_is_not_read_as_notes(make_vault, titles_exporter: None) -> None:
+def test_a_note_saved_into_a_target_folder_is_refused(make_vault, titles_exporter: None) -> None:
+    """Neither read as a note (it is in the output) nor left where the next build would
+    carry it into the published folder: the build refuses, naming it."""
     root = vault_with(make_vault, '[targets.all]\nexporter = "titles"\n')
     notepress.load_project(root).build()
-    (root / "_publish" / "all" / "stale.md").write_text(
-        note_text("Stale", "x", note_id="230309GN01")
-    )
-    project = notepress.load_project(root)
-    assert [n.title for n in project.vault.notes] == ["Alpha", "Beta", "Gamma"]
+    stale = root / "_publish" / "all" / "stale.md"
+    stale.write_text(note_text("Stale", "x", note_id="230309GN01"))
+    with pytest.raises(notepress.ConfigError) as caught:
+        notepress.load_project(root)
+    assert f"holds notes ({stale})" in "\n".join(caught.value.errors)
 
 
 def test_drafts_and_errors_never_selected(make_vault, titles_exporter: None) -> None:
@@ -188,10 +190,13 @@ def test_earlier_output_is_not_read_when_building_elsewhere(make_vault, tmp_path
             "attachments/pic.png": b"real",
             "_publish/old/assets/pic.png": b"copy",
             "_publish/old/stale.md": note_text("Stale", "x", note_id="230309GN01"),
-            f"_publish/old/{MANIFEST}": '{"files": {}}',  # an earlier build's target folder
         },
         config='[targets.all]\nexporter = "jsonld"\n[site]\nurl = "https://x.org/"\n',
     )
+    # An earlier build's target folder, which wrote a markdown file.
+    old = root / "_publish" / "old"
+    files = {rel: file_sha256(old / rel) for rel in ("assets/pic.png", "stale.md")}
+    (old / MANIFEST).write_text(json.dumps({"files": files}), encoding="utf-8")
     project = notepress.load_project(root, output=tmp_path / "elsewhere")
     assert [n.title for n in project.vault.notes] == ["Alpha"]
     assert project.vault.attachment("pic.png") == Path("attachments/pic.png")

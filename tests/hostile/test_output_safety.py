@@ -549,6 +549,20 @@ def test_a_failed_target_that_showed_a_note_private_now_through_an_embed_is_remo
     assert not feed.exists() or not any(feed.rglob("*.xml"))
 
 
+def test_a_note_saved_into_a_target_folder_in_the_vault_stops_the_build(tmp_path: Path) -> None:
+    """Obsidian shows ``_publish/``: a draft saved in ``_publish/news/`` was carried, raw,
+    into the published folder as a file the build did not write."""
+    vault = notes_vault(tmp_path / "vault", '[targets.news]\nexporter = "feed"\n')
+    assert run_cli("build", vault).code == 0
+    letter = vault / "_publish" / "news" / "Letter.md"
+    letter.write_text(note_text("Letter", "Not for anyone.", draft=True))
+    before = snapshot(vault / "_publish" / "news")
+    run = run_cli("build", vault)
+    assert run.code == 2, run.output
+    assert f"holds notes ({letter})" in run.stderr
+    assert snapshot(vault / "_publish" / "news") == before
+
+
 def test_an_unwritable_output_exits_1_naming_the_path(tmp_path: Path) -> None:
     vault = notes_vault(
         tmp_path / "vault", 'output = "site"\n[targets.meta]\nexporter = "jsonld"\n'

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,6 +24,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from notepress.output import MANIFEST
 from notepress.serve import PreviewServer, Rebuilder, is_loopback, watch
 from notepress.serve.server import media_type
 
@@ -475,6 +477,20 @@ def test_nothing_a_build_writes_can_start_another_build(vault: Path) -> None:
     assert rebuilder.ignores(vault / ".obsidian" / "workspace.json")
     assert rebuilder.ignores(vault / ".git" / "index")
     assert rebuilder.ignores(vault / "notes" / ".tea.md.swp")
+
+
+def test_a_note_below_a_stray_marker_is_watched_as_builds_read_it(vault: Path) -> None:
+    """Builds read a note below a folder holding a marker or a manifest that no build wrote
+    (with a warning); the watch ignored its changes, so a note made a draft there went on
+    being published by every build the watch ran."""
+    rebuilder = Rebuilder(vault)
+    state = rebuilder.build()
+    (vault / "notes" / ".notepress-output").write_text("copied with the folder\n")
+    (vault / "notes" / MANIFEST).write_text('{"files": {}}')
+    assert not rebuilder.ignores(vault / "notes" / "tea.md")
+    other = vault / "other"  # a target folder another config wrote: not read, not watched
+    shutil.copytree(state.output / "letter", other)
+    assert rebuilder.ignores(other / "atom.xml")
 
 
 def test_a_config_outside_the_vault_is_watched_with_the_files_it_names(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path, PurePath
 from ..errors import NotepressError
 from ..model import Problem, Severity
 from ..obsidian import ObsidianSettings
-from ..output import MANIFEST, OUTPUT_MARKER
+from ..output import MANIFEST, is_target_folder
 from ..pipeline import LOCK_TIMEOUT, BuildReport, Project, TargetResult, load_project
 from ..templating import builtin_templates
 from .affected import affected_targets
@@ -265,12 +265,14 @@ class Rebuilder:
 
 
 def _inside_output(path: Path, root: Path) -> bool:
-    """Below an output folder (marked) or a target folder an earlier build wrote (manifest),
-    such as the output of another config or of ``-o``."""
+    """Below a target folder an earlier build wrote, such as the output of another config
+    or of ``-o``: as the vault's walk tells one (:func:`~notepress.output.is_target_folder`).
+    A marker or a manifest alone hides nothing from a build, so not from a watch either: a
+    note made a draft below one went on being published by every build the watch ran."""
     for folder in path.parents:
         if folder == root or not folder.is_relative_to(root):
             return False
-        if (folder / OUTPUT_MARKER).exists() or (folder / MANIFEST).exists():
+        if (folder / MANIFEST).exists() and is_target_folder(folder):
             return True
     return False
 

@@ -20,6 +20,7 @@ __all__ = [
     "hold_back_future",
     "newest_notes",
     "select_notes",
+    "tagged",
     "without_excluded",
     "without_future",
 ]
@@ -61,6 +62,14 @@ def select_notes(
         chosen.append(note)
     limit = selection.limit if selection.limit is not None else limit
     return newest_notes(chosen, limit, order)
+
+
+def tagged(note: Note, tag: str) -> bool:
+    """Whether ``note`` carries ``tag`` as a selection reads tags: in any case, or nested
+    in it (``baking/rye`` is tagged ``baking``).  For exporters that group notes by the tags
+    a target includes: grouped by the written tag alone, a note selected for ``baking``
+    as ``baking/rye`` was in no group."""
+    return _tag_key(tag) in _tag_keys(note.tags)
 
 
 def _tag_key(tag: str) -> str:

@@ -84,6 +84,16 @@ def test_include_tags_limit_tag_digests_to_those_tags() -> None:
     assert keys(groups) == ["tag-audio.pdf"]
 
 
+def test_an_included_tag_digest_holds_the_notes_tagged_below_it() -> None:
+    """Selected for ``baking`` as ``baking/rye`` (or ``#Baking``), a note was in no digest."""
+    rye = make_note("r", None, ("baking/rye",))
+    plain = make_note("p", None, ("Baking",))
+    loaf = make_note("l", None, ("bread",))
+    (group,) = group_notes([rye, plain, loaf], "tag", UTC, only_tags=["baking"])
+    assert (group.file_name, group.label) == ("tag-baking.pdf", "#baking")
+    assert sorted(note.note_id for note in group.notes) == ["p", "r"]
+
+
 def test_latest_keeps_the_newest_groups() -> None:
     assert keys(group_notes(NOTES, "month", UTC, latest=2)) == ["2023-02.pdf", "2024-01.pdf"]
     # For tags, the newest group is the one with the newest note.

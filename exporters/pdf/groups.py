@@ -13,6 +13,7 @@ from datetime import tzinfo
 from notepress.model import Note
 from notepress.periods import format_day as format_date
 from notepress.periods import format_range, period
+from notepress.selection import tagged
 from notepress.slugs import tag_slug
 
 __all__ = ["Group", "format_date", "format_range", "group_notes"]
@@ -78,15 +79,14 @@ def _by_date(notes: Sequence[Note], how: str, tz: tzinfo, english: bool) -> list
 
 
 def _by_tag(notes: Sequence[Note], only_tags: Sequence[str]) -> list[Group]:
-    wanted = {tag_slug(tag) for tag in only_tags}
+    if only_tags:
+        return _by_included_tag(notes, only_tags)
     buckets: dict[str, list[Note]] = {}
     labels: dict[str, str] = {}
     for note in notes:
         tags = note.tags or ("",)
         for tag in tags:
             slug = tag_slug(tag) if tag else ""
-            if wanted and slug not in wanted:
-                continue
             key = f"tag-{slug}" if slug else "untagged"
             buckets.setdefault(key, [])
             if note not in buckets[key]:
@@ -104,3 +104,15 @@ def _newest(groups: list[Group], how: str, latest: int) -> list[Group]:
     by_recency = sorted(groups, key=lambda g: (max(n.sort_key for n in g.notes), g.key))
     kept = {g.key for g in by_recency[len(by_recency) - latest :]} if latest else set()
     return [g for g in groups if g.key in kept]
+
+
+def _by_included_tag(notes: Sequence[Note], only_tags: Sequence[str]) -> list[Group]:
+    """A digest per tag of ``only_tags``, of the notes the selection took for it: those
+    tagged so in any case, or with a tag nested in it (``baking/rye`` for ``baking``)."""
+    groups: dict[str, Group] = {}
+    for tag in only_tags:
+        key = f"tag-{tag_slug(tag.strip().lstrip('#'))}"
+        chosen = tuple(sorted((n for n in notes if tagged(n, tag)), key=lambda n: n.sort_key))
+        if chosen and key not in groups:
+            groups[key] = Group(key, f"#{tag.strip().lstrip('#')}", chosen)
+    return [groups[key] for key in sorted(groups)]

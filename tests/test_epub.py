@@ -1124,6 +1124,13 @@ def test_group_notes_by_year_and_tag() -> None:
     preferred = group_notes(notes, "tag", tz, ["a"])
     assert [n.title for n in preferred[0].notes] == ["old", "newer"]
     assert [p.title for p in group_notes(notes, "none", tz)] == [None]
+    # One tag whatever its case, and a nested tag in the included one it is nested in:
+    # "#Garden" and "#garden" were two parts.
+    mixed = [note("upper", "2022-01-01", ["Garden"]), note("lower", "2022-02-01", ["garden"])]
+    assert [(p.title, len(p.notes)) for p in group_notes(mixed, "tag", tz)] == [("#Garden", 2)]
+    nested = [note("rye", "2022-01-01", ["baking/rye"]), note("loaf", "2022-02-01", ["Baking"])]
+    parts = group_notes(nested, "tag", tz, ["baking"])
+    assert [(p.title, len(p.notes)) for p in parts] == [("#baking", 2)]
 
 
 def test_unpublished_notes_outside_the_book_get_no_url() -> None:

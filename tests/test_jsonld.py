@@ -772,3 +772,9 @@ def test_one_tag_written_in_several_cases_is_one_term(build: Builder, options: s
     assert {term["@id"] for term in terms} == {terms[0]["@id"]}
     assert [term["name"] for term in terms] == ["Baking"] * 3
     assert read(out / "230303GN01.jsonld")["about"][1]["name"] == "rye"
+    # The index writes each shared node once, the term set naming each term once.
+    graph = read(out / "index.jsonld")["@graph"]
+    ids = [node["@id"] for node in graph]
+    assert len(ids) == len(set(ids)), ids
+    (term_set,) = [node for node in graph if node["@type"] == "DefinedTermSet"]
+    assert len(term_set["hasDefinedTerm"]) == 2

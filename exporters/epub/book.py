@@ -40,6 +40,7 @@ from notepress.markdown.tree import Element, html_tree, inner_html, new_element
 from notepress.model import Note, Problem
 from notepress.periods import format_day, month_label
 from notepress.renderpool import render_many
+from notepress.selection import tagged
 from notepress.slugs import slugify
 from notepress.vault import Vault
 
@@ -137,7 +138,7 @@ def group_notes(
     for note in notes:
         key, part_id, title = _part_of(note, group, tz, preferred_tags)
         buckets[key].append(note)
-        titles[key] = (part_id, title)
+        titles.setdefault(key, (part_id, title))  # a tag's first spelling names its part
     used: set[str] = set()
     parts = []
     for key in sorted(buckets):
@@ -150,11 +151,14 @@ def _part_of(
     note: Note, group: Group, tz: tzinfo, preferred_tags: Sequence[str]
 ) -> tuple[tuple[object, ...], str, str]:
     if group == "tag":
-        tags = [t for t in note.tags if t in preferred_tags] or list(note.tags)
+        # Case aside, and nested tags in the tag they are nested in, as the selection
+        # reads them: "#Garden" and "#garden" made two parts of one tag.
+        tags = [t.strip().lstrip("#") for t in preferred_tags if tagged(note, t)]
+        tags = tags or list(note.tags)
         if not tags:
             return (1, ""), "part-untagged", "Untagged"
         tag = tags[0]
-        return (0, tag.casefold(), tag), f"part-tag-{slugify(tag, fallback='tag')}", f"#{tag}"
+        return (0, tag.casefold()), f"part-tag-{slugify(tag, fallback='tag')}", f"#{tag}"
     if note.created is None:
         return (0,), "part-undated", "Undated"
     created = note.created.astimezone(tz)

@@ -480,7 +480,8 @@ class _Graph:
         tags = sorted(
             {tag for note in notes for tag in note.tags}, key=lambda tag: (tag.casefold(), tag)
         )
-        terms = [self.term(tag) for tag in tags]
+        # One node per tag: its spellings in other cases name the same term.
+        terms = list({term["@id"]: term for term in map(self.term, tags)}.values())
         collection = {**self.collection, "inLanguage": self.site.language}
         collection["hasPart"] = [{"@id": node["@id"]} for node in nodes]
         collection["publisher"] = self.publisher

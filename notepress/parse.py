@@ -1241,7 +1241,7 @@ def _terms(
     words: bool = False,
 ) -> tuple[str, ...]:
     """Tags and similar lists: a YAML list or a comma-separated string, cleaned and
-    de-duplicated; with ``words``, each term is split at spaces too."""
+    de-duplicated; with ``words``, the terms of a string are split at spaces too."""
     value = meta.get(key)
     if value is None:
         return ()
@@ -1263,7 +1263,10 @@ def _terms(
             shown = reprlib.repr(item)  # bounded: a value may be a large nested structure
             report.error("field-type", f"'{key}' holds a value that is not text: {shown}", key=key)
             continue
-        for term in str(item).split() if words else (str(item).strip(),):
+        # Only a string is split at spaces, as Obsidian splits it: a list item is one term
+        # ("Home Lab"), as Obsidian shows it.
+        split = words and isinstance(value, str)
+        for term in str(item).split() if split else (str(item).strip(),):
             if strip_hash:
                 term = term.lstrip("#").strip()
             if term and term not in seen:

@@ -8,6 +8,7 @@ rules that need the whole vault (duplicate ids, folder walking) go through
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 from collections.abc import Callable
@@ -20,7 +21,7 @@ import pytest
 import notepress
 from notepress.config import Selection
 from notepress.model import Note, Problem, Severity
-from notepress.output import MANIFEST
+from notepress.output import MANIFEST, file_sha256
 from notepress.parse import NOTE_ID_RE, ParseSettings, derived_note_id, parse_note
 from notepress.selection import select_notes
 from notepress.vault import load_vault
@@ -791,7 +792,7 @@ def test_tags_and_keywords_are_normalised(key: str, value: str, expected: tuple[
         pytest.param("journal private", ("journal", "private"), id="spaces"),
         pytest.param("'#money #private'", ("money", "private"), id="hashes"),
         pytest.param("walks, journal private", ("walks", "journal", "private"), id="both"),
-        pytest.param("[journal private, walks]", ("journal", "private", "walks"), id="list"),
+        pytest.param("[Home Lab, walks]", ("Home Lab", "walks"), id="list-items-whole"),
     ],
 )
 def test_tags_written_with_spaces_are_words_as_obsidian_reads_them(
@@ -932,11 +933,13 @@ def test_output_folder_is_excluded(make_vault: Callable[..., Path]) -> None:
         {
             "note.md": note_text("Note"),
             "out/site/copy.md": note_text("Copy"),
-            f"out/site/{MANIFEST}": '{"files": {}}',  # an earlier build's target folder
             "out/x.png": b"x",
         },
         config='output = "out"\n',
     )
+    # An earlier build's target folder, which wrote a markdown file.
+    site = root / "out" / "site"
+    (site / MANIFEST).write_text(json.dumps({"files": {"copy.md": file_sha256(site / "copy.md")}}))
     assert [n.title for n in load_vault(root, exclude_dirs=[root / "out"]).notes] == ["Note"]
     project = notepress.load_project(root)
     assert [n.title for n in project.vault.notes] == ["Note"]

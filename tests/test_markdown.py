@@ -812,6 +812,25 @@ def test_dataview_inline_queries_show_the_notes_own_fields_or_nothing() -> None:
     assert "'=this.missing' left out: the note has no such field" in missing.message
 
 
+def test_dataview_inline_queries_of_other_notes_and_functions_are_left_out() -> None:
+    """Only ``=this`` and DataviewJS were known: ``= date(today)`` and ``= [[Other]].rating``
+    were published as code showing the query, with no warning.  A spreadsheet's formula,
+    its functions in capitals, stays code."""
+    body = (
+        "Checked `= date(today)`, scored `= [[Seal spec]].rating`, then\n"
+        '`=choice(this.done, "yes", "no")` and `= length(filter(x, (t) => t))`.\n\n'
+        "Kept: `=SUM(A1:A3)`, `=A1*2`, `= 2 + 2` and `==`.\n"
+    )
+    note = parse_note(PurePosixPath("log.md"), note_source("Log", "230306FX03", "false", "", body))
+    html = render_note(note, vault_with(note), url_links()).html
+    for query in ("date(today)", "rating", "choice", "filter"):
+        assert query not in html, html
+    for kept in ("=SUM(A1:A3)", "=A1*2", "= 2 + 2", "=="):
+        assert f"<code>{kept}</code>" in html
+    found = [p.message for p in note.problems if p.code == "query-inline"]
+    assert len(found) == 4 and "'= date(today)' left out" in found[0]
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -107,15 +107,30 @@ def query_message(language: str) -> str:
 
 # Inline queries -----------------------------------------------------------------------
 
-#: A Dataview inline query that reads the note itself (``=this.source``, ``= this.file.name``)
-#: or any DataviewJS one (``$=dv.current().file.inlinks.length``, or a script of the vault's
-#: own, ``$=customJS.header(dv, this)``): a code span Obsidian shows as a value.  Only these
+#: A Dataview inline query that reads the note itself (``=this.source``, ``= this.file.name``),
+#: another note (``= [[Seal spec]].rating``) or calls one of Dataview's functions, named in
+#: lower case as Dataview names them (``= date(today)``, ``= choice(...)``), or any
+#: DataviewJS one (``$=dv.current().file.inlinks.length``, or a script of the vault's own,
+#: ``$=customJS.header(dv, this)``): a code span Obsidian shows as a value.  Only these
 #: forms: ``=SUM(A1:A3)`` is a spreadsheet's formula, and ``=this is it`` words.
-_INLINE_QUERY = re.compile(r"=\s*this(?:\.|\s*$)|\$=\s*\S", re.DOTALL)
+_DATAVIEW_FUNCTIONS = (  # noqa: SIM905 - a list of words reads best as words
+    "all any array average ceil choice containsword contains currencyformat date "
+    "dateformat default display dur durationformat econtains elink embed endswith extract "
+    "filter flat floor hash icontains join length link list localtime lower map max maxby "
+    "meta min minby none nonnull number object padleft padright product reduce regexmatch "
+    "regexreplace regextest replace reverse round slice sort split startswith string "
+    "striptime substring sum trunc truncate typeof unique upper"
+).split()
+_INLINE_QUERY = re.compile(
+    r"=\s*(?:this(?:\.|\s*$)|\[\[|(?:"
+    + "|".join(sorted(_DATAVIEW_FUNCTIONS, key=lambda name: (-len(name), name)))
+    + r")\()|\$=\s*\S",
+    re.DOTALL,
+)
 #: The one form answered here: a field of the note itself, or its file's name.
 _OWN_FIELD = re.compile(r"=\s*this\.(file\.name|[A-Za-z_][\w-]*)\s*")
 #: Strings inside a query's first words that may start one, for the loader's look.
-INLINE_QUERY_NEEDLES = ("=this", "= this", "$=")
+INLINE_QUERY_NEEDLES = ("=this", "= this", "$=", "`=", "` =")
 
 
 def inline_query(code: str) -> bool:

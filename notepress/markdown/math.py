@@ -740,6 +740,8 @@ def standard_tex(tex: str) -> str:
     given as well as what the converters read; the TeX as written stays beside it."""
     if "space" in tex:
         tex = _SPACE_NAMES.sub(lambda found: _SPACES[found.group(1)], tex)
+    if "\\textcolor" in tex:
+        tex = _as_color(tex)
     if not (
         "set" in tex or "Set" in tex or "bra" in tex or "ket" in tex or "Bra" in tex or "Ket" in tex
     ):
@@ -751,6 +753,21 @@ def standard_tex(tex: str) -> str:
         if found.group(1) in ("set", "Set"):
             inside = _first_bar_as_mid(inside)
         out.append(tex[done : found.start()] + "{" + opening + inside + closing + "}")
+        done = close + 1
+    out.append(tex[done:])
+    return "".join(out)
+
+
+#: MathJax's ``\textcolor{orange}{x}``, which pandoc's texmath refuses (a book showed
+#: the TeX): written ``{\color{orange}{x}}``, which every converter here reads.
+_TEXTCOLOR = re.compile(r"\\textcolor\s*\{([^{}]*)\}\s*\{")
+
+
+def _as_color(tex: str) -> str:
+    out, done = [], 0
+    for found, close in _outer_groups(tex, _TEXTCOLOR):
+        inside = _as_color(tex[found.end() : close])
+        out.append(tex[done : found.start()] + "{\\color{" + found.group(1) + "}{" + inside + "}}")
         done = close + 1
     out.append(tex[done:])
     return "".join(out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import errno
+import functools
 import hashlib
 import os
 import unicodedata
@@ -943,6 +944,29 @@ def check_note(
     return replace(note, problems=(*note.problems, *found)) if found else note
 
 
+def _template_names(root: Path, folder: str) -> frozenset[str]:
+    """The lookup keys of the notes' names in the templates folder, which a link that finds
+    nothing may mean (named in its warning only then: said of every such link, the hint
+    was noise).  Read once per folder as it is now."""
+    top = root / folder
+    try:
+        stamp = top.stat().st_mtime_ns
+    except OSError:
+        return frozenset()
+    return _template_names_at(top, stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _template_names_at(top: Path, stamp: int) -> frozenset[str]:
+    del stamp  # part of the key: the folder as it was when read
+    return frozenset(
+        lookup_key(name.removesuffix(".md"))
+        for _, _, files in os.walk(top)
+        for name in files
+        if name.lower().endswith(".md")
+    )
+
+
 def _check_links(vault: Vault, memo: CheckMemo | None = None) -> Vault:
     """Warn, with file and line, about wikilinks and embeds that lead nowhere or are
     ambiguous, and about headings and blocks a target does not have.
@@ -972,7 +996,7 @@ def _link_problems(vault: Vault, note: Note) -> Iterator[Problem]:
                 if attachment.ambiguous:
                     yield _ambiguous(link, attachment, where)
                 if attachment.item is None:
-                    yield _missing(link, where, vault.settings)
+                    yield _missing(link, where, vault)
                 elif (kind := view_kind(attachment.item)) is not None:
                     yield _view(link, attachment.item, kind, where)
                 continue
@@ -984,18 +1008,19 @@ def _link_problems(vault: Vault, note: Note) -> Iterator[Problem]:
             yield from _anchor_problems(vault, target, link, where)
 
 
-def _missing(link: Link, where: str, settings: ObsidianSettings) -> Problem:
+def _missing(link: Link, where: str, vault: Vault) -> Problem:
     # Obsidian opens a link to a file of its excluded folders; notepress never reads them,
     # which a writer who sees the link work in Obsidian must be told.
-    kept_out = [
-        *([f"files matching {settings.excluded_by}"] if settings.excluded_by else []),
-        *(
-            [f"notes in the templates folder {settings.templates_folder}/"]
-            if settings.templates_folder
-            else []
-        ),
-    ]
-    excluded = f"; {' and '.join(kept_out)} are not read, if it is one of them" if kept_out else ""
+    settings = vault.settings
+    excluded = (
+        f"; files matching {settings.excluded_by} are not read, if it is one of them"
+        if settings.excluded_by
+        else ""
+    )
+    folder = settings.templates_folder
+    name = lookup_key(PurePosixPath(link.target).name.removesuffix(".md"))
+    if folder and name in _template_names(vault.root, folder):
+        excluded += f"; a note of that name is in the templates folder {folder}/, never read"
     if link.embed:
         return Problem(
             Severity.WARNING,

@@ -435,14 +435,17 @@ def test_a_link_to_a_note_the_settings_skip_is_said_so(tmp_path: Path) -> None:
 
 
 def test_a_link_to_a_template_says_the_templates_folder_is_not_read(tmp_path: Path) -> None:
-    """The hint named Obsidian's excluded files alone, which were not why."""
+    """The hint named Obsidian's excluded files alone, which were not why; said of every
+    link that finds nothing, it was noise (314 of 314 warnings in one vault)."""
     root = _vault(tmp_path, app=None, templates={"folder": "Templates"})
-    (root / "keep.md").write_text(note_text("Kept", "Made from [[daily]].\n"), encoding="utf-8")
-    (found,) = [p.message for p in load_vault(root).all_problems() if p.code == "link-unresolved"]
-    assert found == (
-        "no note or file is called 'daily'; notes in the templates folder Templates/ are not "
-        "read, if it is one of them"
-    )
+    text = note_text("Kept", "Made from [[Daily]], see [[Nowhere]].\n")
+    (root / "keep.md").write_text(text, encoding="utf-8")
+    found = [p.message for p in load_vault(root).all_problems() if p.code == "link-unresolved"]
+    assert found == [
+        "no note or file is called 'Daily'; a note of that name is in the templates folder "
+        "Templates/, never read",
+        "no note or file is called 'Nowhere'",
+    ]
 
 
 def test_below_a_linked_folder_the_settings_match_the_real_paths(tmp_path: Path) -> None:

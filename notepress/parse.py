@@ -915,6 +915,15 @@ def _fallback_date(
     return None, ""
 
 
+#: Keys whose date is of another event than the note's writing (a person's birthday, a
+#: deadline, a letter received): never advised as the note's date.
+_OTHER_EVENT = re.compile(
+    r"birth|born|death|died|deceased|due|deadline|expir|remind|schedul|review|next|"
+    r"anniversar|wedding|receiv|sent|start|end|until|begin|finish|return|deliver",
+    re.IGNORECASE,
+)
+
+
 def _date_elsewhere(meta: dict[str, Any], settings: ParseSettings) -> tuple[str, object] | None:
     """The first key of ``meta`` that no setting reads as a date but whose value is one
     (a Zettelkasten ``uid: 20230608202613``, a ``time:`` key): named in the warning, never
@@ -923,6 +932,8 @@ def _date_elsewhere(meta: dict[str, Any], settings: ParseSettings) -> tuple[str,
     for key, value in meta.items():
         if not isinstance(key, str) or key in known or isinstance(value, bool):
             continue
+        if _OTHER_EVENT.search(key):
+            continue  # a date, but of something else: advised, it dated a person by birth
         if not isinstance(value, datetime | date | int | str):
             continue
         try:

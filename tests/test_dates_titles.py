@@ -298,6 +298,12 @@ def test_an_undated_note_with_a_date_under_another_key_is_told_to_name_that_key(
     plain = parse(front("title: T\nuid: a7f3\nrating: 5"), "thought.md")
     (warning,) = [p for p in plain.problems if p.code == "created-missing"]
     assert "tried the keys" in warning.message
+    # The date of another event is not the note's: advised, a person's note was dated by
+    # their birthday, and a letter's by its receipt.
+    for key in ("birthday", "Born", "received", "due", "deadline"):
+        person = parse(front(f"title: T\n{key}: 1987-06-14"), "thought.md")
+        (warning,) = [p for p in person.problems if p.code == "created-missing"]
+        assert "tried the keys" in warning.message and key not in warning.message
 
 
 def test_the_file_name_dates_a_note_and_the_file_mtime_never_does(tmp_path: Path) -> None:

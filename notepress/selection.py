@@ -42,6 +42,11 @@ def select_notes(
     exclude = {_tag_key(tag) for tag in selection.exclude_tags}
     until = selection.until
     until_exclusive = until is not None and until.timetz().replace(tzinfo=None) == time()
+    if until is not None and until_exclusive:
+        try:
+            until += timedelta(days=1)
+        except OverflowError:  # until = 9999-12-31, an open end: no date is after that day
+            until = None
     chosen = []
     for note in notes:
         if note.has_errors or (note.draft and not selection.drafts) or note.drawing:
@@ -54,11 +59,8 @@ def select_notes(
         created = note.created or _OLDEST
         if selection.since is not None and created < selection.since:
             continue
-        if until is not None:
-            if until_exclusive and created >= until + timedelta(days=1):
-                continue
-            if not until_exclusive and created > until:
-                continue
+        if until is not None and (created >= until if until_exclusive else created > until):
+            continue
         chosen.append(note)
     limit = selection.limit if selection.limit is not None else limit
     return newest_notes(chosen, limit, order)

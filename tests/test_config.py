@@ -216,6 +216,11 @@ def test_until_date_includes_the_whole_day(tmp_path: Path) -> None:
         updated=None,
     )
     assert select_notes([late, after], config.target("a").selection) == (late,)
+    # The last day there is, as an open end: its next day cannot be counted to.
+    text = '[targets.a]\nexporter = "epub"\nuntil = 9999-12-31\n'
+    config = load_config(write(tmp_path, text))
+    chosen = select_notes([late, after], config.target("a").selection)
+    assert sorted(note.note_id for note in chosen) == ["230331GN01", "230401GN01"]
 
 
 def test_an_output_under_the_home_folder_is_read_as_a_shell_reads_it(

@@ -73,7 +73,10 @@ class Site:
 
     @property
     def host(self) -> str:
-        return urlsplit(self.url).hostname or ""
+        try:
+            return urlsplit(self.url).hostname or ""
+        except ValueError:  # refused when the config is read; never a traceback here
+            return ""
 
     def note_url_for(self, note: Note) -> str | None:
         """The public URL of ``note``'s page, or None when the site has no URL or shows no

@@ -13,7 +13,6 @@ from collections.abc import Collection, Mapping
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from .chars import printable, shown
 from .config import (
@@ -34,6 +33,7 @@ from .newnote import new_options_problems
 from .obsidian import gitignore_problem
 from .registry import MissingExtraError, get_exporter, missing_libraries
 from .schema import SchemaErrors, parse_options
+from .siteurl import http_url_problem
 
 __all__ = ["default_config", "load_config", "load_new_settings", "parse_config"]
 
@@ -167,8 +167,8 @@ def parse_config(
     except DateError as exc:
         errors.add("site.timezone", str(exc))
         tz = parse_timezone("UTC")
-    if site.url and urlsplit(site.url).scheme not in ("http", "https"):
-        errors.add("site.url", f"expected an http(s) URL, got {shown(repr(site.url))}")
+    if site.url and (problem := http_url_problem(site.url, address=True)) is not None:
+        errors.add("site.url", problem)
     if _full_url(site.note_url):
         # Joined to site.url, a full URL gave https://x.org/https://x.org/notes/...
         relative = site.note_url.split("//", 1)[-1].partition("/")[2] or "notes/{slug}/"

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from .chars import shown
 
-__all__ = ["PREVIEW_URL", "WHY", "local_host", "site_url_problem"]
+__all__ = ["PREVIEW_URL", "WHY", "http_url_problem", "local_host", "site_url_problem"]
 
 PREVIEW_URL = "http://localhost:8000/"
 """The address a target that needs one is built for when ``site.url`` is not set."""
@@ -29,10 +29,37 @@ WHY = (
 )
 
 
+def http_url_problem(value: str, *, address: bool = False) -> str | None:
+    """Why ``value`` is no absolute http(s) URL with a host (and, for an ``address`` other
+    URLs are made from, such as ``site.url``, one without a query or a fragment, which would
+    end up inside each of them); None when it is one.  ``https://[notes.org/`` stopped every
+    command with a traceback where a config error names the key."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - read for its check: a port past 65535 raises
+    except ValueError as exc:
+        return f"expected an http(s) URL, got {shown(repr(value))} ({exc})"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return f"expected an absolute http(s) URL, got {shown(repr(value))}"
+    if address and (parts.query or parts.fragment or value.rstrip().endswith(("?", "#"))):
+        return (
+            f"expected an address without ?query or #fragment, got {shown(repr(value))}: "
+            "every URL made from it would hold them"
+        )
+    return None
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+
+
 def local_host(url: str) -> bool:
     """True for an address no reader can reach: loopback, private or link-local, or a name
     reserved for previews, examples and tests."""
-    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    host = _host(url).rstrip(".").lower()
     if not host:
         return True
     try:

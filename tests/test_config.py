@@ -107,7 +107,26 @@ def test_defaults_and_site_fields(tmp_path: Path) -> None:
             '[site]\ntimezone = "Mars/Olympus"\n', "site.timezone: unknown timezone", id="timezone"
         ),
         pytest.param(
-            '[site]\nurl = "notes.example.org"\n', "site.url: expected an http(s) URL", id="url"
+            '[site]\nurl = "notes.example.org"\n',
+            "site.url: expected an absolute http(s) URL",
+            id="url",
+        ),
+        # Each of these stopped every command with a traceback, or was accepted and ended up
+        # inside every URL made from it.
+        pytest.param(
+            '[site]\nurl = "https://[notes.example.org/"\n',
+            "site.url: expected an http(s) URL, got 'https://[notes.example.org/' (Invalid IPv6",
+            id="url-bracket",
+        ),
+        pytest.param(
+            '[site]\nurl = "https://notes.example.org:99999/"\n',
+            "site.url: expected an http(s) URL, got 'https://notes.example.org:99999/' (Port",
+            id="url-port",
+        ),
+        pytest.param(
+            '[site]\nurl = "https://notes.example.org/?ref=home#top"\n',
+            "site.url: expected an address without ?query or #fragment",
+            id="url-query",
         ),
         pytest.param(
             '[site]\nnote_url = "{nope}/"\n', "site.note_url: unknown field", id="url-template"

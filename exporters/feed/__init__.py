@@ -31,6 +31,7 @@ from notepress.model import Note, Problem
 from notepress.parse import NOTE_ID_RE
 from notepress.progress import plural
 from notepress.schema import option
+from notepress.siteurl import http_url_problem
 from notepress.slugs import tag_slug
 from notepress.templating import builtin_templates, template_environment
 from notepress.urls import encode_url, relative_href, target_base_url, with_slash
@@ -147,11 +148,12 @@ class FeedExporter(Exporter[FeedOptions]):
             )
         for key in ("base_url", "assets_url", "hub"):
             value = getattr(options, key)
-            if value and not _is_http_url(value):
-                errors.append((key, f"expected an absolute http(s) URL, got {value!r}"))
+            problem = value and http_url_problem(value, address=key != "hub")
+            if problem:
+                errors.append((key, problem))
         for key in ("icon", "logo"):
             value = getattr(options, key)
-            if "://" in value and not _is_http_url(value):
+            if "://" in value and http_url_problem(value) is not None:
                 errors.append(
                     (
                         key,

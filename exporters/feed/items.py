@@ -45,7 +45,10 @@ def clean_text(text: str) -> str:
 
 def is_absolute_url(url: str) -> bool:
     """True for an ``http(s)`` URL with a host, or a ``mailto:`` address."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "https://[notes.org/": no URL at all
+        return False
     scheme = parts.scheme.lower()
     if scheme == "mailto":
         return bool(parts.path)

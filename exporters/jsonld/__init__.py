@@ -70,6 +70,7 @@ from notepress.markdown import Media, NoteRenderError, RenderedNote, UrlLinks
 from notepress.model import Note
 from notepress.renderpool import render_many
 from notepress.schema import option
+from notepress.siteurl import http_url_problem
 from notepress.slugs import slugify, tag_slug
 from notepress.urls import encode_url, target_base_url
 from notepress.vault import Vault
@@ -187,12 +188,15 @@ class JsonLdExporter(Exporter[JsonLdOptions]):
         for kind, type_name in sorted(options.types.items()):
             if type_name not in ARTICLE_TYPES:
                 errors.append((f"types.{kind}", _type_error(type_name)))
-        if options.base_url and urlsplit(options.base_url).scheme not in ("http", "https"):
-            errors.append(
-                ("base_url", f"expected an absolute http(s) URL, got {options.base_url!r}")
-            )
+        if options.base_url and (found := http_url_problem(options.base_url, address=True)):
+            errors.append(("base_url", found))
         for key in ("assets_url", "collection_url", "tag_url"):
-            scheme = urlsplit(getattr(options, key)).scheme
+            value = getattr(options, key)
+            try:
+                scheme = urlsplit(value).scheme
+            except ValueError as exc:
+                errors.append((key, f"expected an http(s) URL or a path, got {value!r} ({exc})"))
+                continue
             if scheme not in ("", "http", "https"):
                 errors.append((key, f"expected an http(s) URL or a path, got a {scheme}: URL"))
         return errors

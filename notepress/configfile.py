@@ -52,10 +52,21 @@ def load_config(path: str | Path, *, targets: Collection[str] | None = None) -> 
     return parse_config(data, root=file.resolve().parent, path=file, targets=targets)
 
 
-def _read_toml(file: Path) -> dict[str, Any]:
-    """The config file's tables, or a :class:`ConfigError` naming the file."""
+def _output_folder(written: str, errors: SchemaErrors) -> Path:
+    """The ``output`` option as a shell reads it (``~/site`` under the home folder); a home
+    folder that cannot be found (``~nobody/site``) is an error of the key, not a traceback."""
     try:
-        return tomllib.loads(file.read_text(encoding="utf-8"))
+        return Path(written).expanduser()
+    except RuntimeError:
+        errors.add("output", f"{shown(repr(written))}: no such user's home folder")
+        return Path(DEFAULT_OUTPUT)
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    """The config file's tables, or a :class:`ConfigError` naming the file.  A byte order
+    mark, which some Windows editors write, is read past, as it is in notes."""
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(f"{printable(str(file))}: config file not found") from None
     except UnicodeDecodeError:
@@ -86,7 +97,7 @@ def load_new_settings(
     if not isinstance(written, str):
         errors.add("output", "expected text")
         written = DEFAULT_OUTPUT
-    output = Path(written).expanduser()
+    output = _output_folder(written, errors)
     for index, pattern in enumerate(ignore):
         if (problem := gitignore_problem(pattern)) is not None:
             errors.add(f"ignore[{index}]", problem)
@@ -153,6 +164,7 @@ def parse_config(
         errors,
     )
     errors[:] = [e.lstrip(".") for e in errors]
+    output = _output_folder(top.output, errors)
     for index, pattern in enumerate(top.ignore):
         if (problem := gitignore_problem(pattern)) is not None:
             errors.add(f"ignore[{index}]", problem)
@@ -211,7 +223,6 @@ def parse_config(
 
     if errors:
         raise ConfigError(f"{where}: invalid configuration", errors=list(errors))
-    output = Path(top.output).expanduser()  # "~/site", as a shell reads it
     return Config(
         site=site,
         targets=parsed,

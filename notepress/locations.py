@@ -44,6 +44,9 @@ def cache_root() -> Path:
     """
     explicit = os.environ.get("NOTEPRESS_CACHE", "").strip()
     if explicit:
-        return Path(explicit).expanduser()
+        try:
+            return Path(explicit).expanduser()
+        except RuntimeError:  # "~nobody/cache": taken as written, a folder of that name
+            return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
     return Path(base) / "notepress"

@@ -250,3 +250,15 @@ def test_an_output_under_the_home_folder_is_read_as_a_shell_reads_it(
     (tmp_path / "notepress.toml").write_text('output = "~/site"\n', encoding="utf-8")
     config = load_config(tmp_path / "notepress.toml")
     assert config.output == tmp_path / "home" / "site"
+    # A user with no home folder here: an error of the key, where it was a traceback.
+    (tmp_path / "notepress.toml").write_text('output = "~nobody-here/site"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "notepress.toml")
+    assert caught.value.errors == ["output: '~nobody-here/site': no such user's home folder"]
+
+
+def test_a_config_written_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """Some Windows editors start a file with one: the config was refused as invalid TOML
+    at line 1, column 1, which named nothing the writer could see."""
+    (tmp_path / "notepress.toml").write_bytes(b'\xef\xbb\xbf[site]\ntitle = "Garden"\n')
+    assert load_config(tmp_path / "notepress.toml").site.title == "Garden"

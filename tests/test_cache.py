@@ -588,6 +588,25 @@ def test_every_field_of_a_note_survives_the_cache() -> None:
         assert again.created is not None and again.created.tzname() == moment.tzname()
 
 
+@pytest.mark.parametrize("nested", ["[" * 500 + "]" * 500, "{a: " * 400 + "1" + "}" * 400])
+def test_a_value_nested_hundreds_deep_is_not_cached_and_stops_nothing(
+    tmp_path: Path, nested: str
+) -> None:
+    """Valid YAML, but each level cost the encoder a frame: every cached command ended in
+    a RecursionError, and nothing was built."""
+    vault = write_vault(
+        tmp_path / "vault",
+        {
+            "hello.md": note_text("Hello", "Words.", note_id="240501GN01"),
+            "tree.md": note_text("Tree", "A dump.", draft=True, extra=f"layout: {nested}"),
+        },
+        '[site]\nurl = "https://notes.example.org/"\n[targets.meta]\nexporter = "jsonld"\n',
+    )
+    for command in ("build", "build", "check", "list"):
+        run = run_cli(command, vault)
+        assert run.code == 0 and "Traceback" not in run.output, run.output
+
+
 def test_every_field_of_a_rendering_survives_the_cache(tmp_path: Path) -> None:
     body = (
         "## Oven\n\nSee [[other#Top]], [a site](https://example.org/page) and "

@@ -107,7 +107,14 @@ def _moment_back(data: Any) -> datetime | None:
 # frontmatter values ---------------------------------------------------------------------
 
 
-def _value(value: Any) -> Any:
+#: Nesting deeper than this is not cached (the note is parsed again each build): each level
+#: costs the encoder, the JSON writer and the reader a frame, and 500 levels of YAML lists
+#: (valid, and a generated note may hold them) stopped every cached command with a
+#: RecursionError.
+_MAX_DEPTH = 64
+
+
+def _value(value: Any, depth: int = 0) -> Any:
     """A YAML value as tagged JSON: ``{"$": type, "v": ...}`` for what JSON has no type for."""
     if value is None or isinstance(value, bool | str):
         return value
@@ -125,16 +132,22 @@ def _value(value: Any) -> Any:
         return {"$": "time", "v": value.isoformat()}
     if isinstance(value, bytes):
         return {"$": "bytes", "v": base64.b64encode(value).decode("ascii")}
+    if depth >= _MAX_DEPTH:
+        raise Uncacheable(f"a frontmatter value nested over {_MAX_DEPTH} deep")
+    depth += 1
     if isinstance(value, list):
-        return [_value(item) for item in value]
+        return [_value(item, depth) for item in value]
     if isinstance(value, tuple):
-        return {"$": "tuple", "v": [_value(item) for item in value]}
+        return {"$": "tuple", "v": [_value(item, depth) for item in value]}
     if isinstance(value, set | frozenset):
-        items = [_value(item) for item in value]
+        items = [_value(item, depth) for item in value]
         return {"$": type(value).__name__, "v": sorted(items, key=canonical)}
     if isinstance(value, dict | MappingProxyType):
         kind = "dict" if isinstance(value, dict) else "mapping"
-        return {"$": kind, "v": [[_value(k), _value(v)] for k, v in value.items()]}
+        return {
+            "$": kind,
+            "v": [[_value(k, depth), _value(v, depth)] for k, v in value.items()],
+        }
     raise Uncacheable(f"a frontmatter value of type {type(value).__name__}")
 
 

@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -319,14 +320,28 @@ def _used_numbers(root: Path, prefix: str) -> set[int]:
             used.update(int(number) for number in pattern.findall(name))
             if not name.endswith(".md"):
                 continue
-            try:
-                data = (Path(folder) / name).read_bytes()
-            except OSError:
-                continue
+            data = _regular_file_bytes(os.path.join(folder, name))
             if needle in data:
                 text = data.decode("utf-8", errors="replace")
                 used.update(int(number) for number in pattern.findall(text))
     return used
+
+
+def _regular_file_bytes(path: str) -> bytes:
+    """The bytes of a regular file at ``path``, else nothing: a named pipe called ``x.md``
+    (which builds skip) held ``new`` for ever, and a link to a device was read without end.
+    Links are not followed: the file they name is read under its own name."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return b""
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return b""
+            return handle.read()
+        except OSError:
+            return b""
 
 
 @contextmanager

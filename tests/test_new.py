@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 from datetime import UTC, date
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from notepress.errors import ConfigError
 from notepress.newnote import NewNoteError, create_note
 
 from .conftest import note_text, write_vault
+from .hostile.support import run_cli
 
 DAY = date(2024, 5, 17)
 
@@ -341,3 +343,17 @@ def test_new_needs_only_the_site_and_new_tables(
         "  new.kind: no kind named 'soup' (journal, note)\n"
     )
     assert list(other.iterdir()) == [other / "notepress.toml"]
+
+
+def test_a_named_pipe_or_a_link_to_a_device_among_the_notes_is_passed_over(
+    tmp_path: Path,
+) -> None:
+    """``new`` reads every note for the ids in use: a named pipe called ``x.md`` (which
+    builds skip) held it for ever, and a link to ``/dev/zero`` was read without end.  The
+    child's timeout is a safety net, not a measure."""
+    vault = write_vault(tmp_path / "vault", {"a.md": note_text("A", "x", note_id="240501GN01")})
+    os.mkfifo(vault / "pipe.md")
+    (vault / "zero.md").symlink_to("/dev/zero")
+    run = run_cli("new", "Shopping list", vault, "--date", "2024-05-01", timeout=300)
+    assert run.code == 0, run.output
+    assert (vault / "240501GN02 Shopping list.md").is_file()

@@ -182,6 +182,14 @@ def create_note(
             "never read notes; the note was not written"
         )
     day = day or today(tz)
+    if not 2000 <= day.year <= 2099:
+        # The id's YYMMDD is read as 20YY: a note of 1998 would say 2098, and be warned
+        # about on every load.
+        raise NewNoteError(
+            f"--date {day.isoformat()}: a note_id holds its day as YYMMDD, read as the years "
+            "2000 to 2099, so no id can say this day; write the note with another --date and "
+            "set its created date by hand"
+        )
     prefix = f"{day:%y%m%d}{chosen.code}"
     text_for = _Text(title, day, chosen.draft if draft is None else draft, *date_keys)
     with _locked(vault):

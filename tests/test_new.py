@@ -357,3 +357,15 @@ def test_a_named_pipe_or_a_link_to_a_device_among_the_notes_is_passed_over(
     run = run_cli("new", "Shopping list", vault, "--date", "2024-05-01", timeout=300)
     assert run.code == 0, run.output
     assert (vault / "240501GN02 Shopping list.md").is_file()
+
+
+@pytest.mark.parametrize("day", ["1998-06-14", "1899-06-14", "2100-01-01"])
+def test_a_day_no_note_id_can_say_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], day: str
+) -> None:
+    """A note_id's YYMMDD reads as 2000 to 2099: written for 1998, the note said 2098 in its
+    id and was warned about on every load (and 1899 was an error)."""
+    vault = write_vault(tmp_path / "vault", {})
+    assert main(["new", "Old letter", str(vault), "--date", day]) == 2
+    assert "no id can say this day" in capsys.readouterr().err
+    assert not list(vault.rglob("*.md"))

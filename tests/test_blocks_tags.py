@@ -216,6 +216,20 @@ def test_every_block_id_the_loader_records_is_carried_by_one_element(body: str) 
     assert "^" not in html
 
 
+@pytest.mark.parametrize(
+    "written", ["![[Glazes#Celadon]] ^glaze", "![[Glazes#Celadon]]\n^glaze", "![[Glazes]] ^glaze"]
+)
+def test_an_embed_of_a_note_carries_the_block_id_written_after_it(written: str) -> None:
+    """The paragraph around an embed shown as a block is left out, and its id went with
+    it: ``[[#^glaze]]`` led to an anchor that was nowhere, and no warning said so."""
+    glazes = parse("notes/Glazes.md", "## Celadon\n\nIron, in reduction.\n", note_id="230306AA01")
+    page = parse("notes/Page.md", f"{written}\n\nSee [[#^glaze]].\n", note_id="230306AA02")
+    assert page.block_ids == frozenset({"glaze"})
+    html = render_note(page, vault_of(glazes, page)).html
+    assert '<div id="block-glaze" class="transclusion">' in html
+    assert html.count('id="block-glaze"') == 1
+
+
 def test_links_to_a_heading_named_by_an_id_lead_to_it() -> None:
     source = parse("notes/Blocks.md", "## Flour types\n\n^flours\n\nRye.\n", note_id="230306AA01")
     page = parse("notes/Page.md", "See [[Blocks#^flours|the flours]].\n", note_id="230306AA02")

@@ -528,6 +528,9 @@ class _RenderContext:
     """Set while an embed written inside a shown paragraph is rendered."""
     lone_open: bool = False
     """Set between the start and end of a paragraph left out around a lone embed."""
+    lone_id: Token | None = None
+    """That paragraph, when it holds a block id (``![[Note#Part]] ^ref``): its embed carries
+    the id, which the paragraph, left out, cannot."""
     unshown_open: bool = False
     """Set between the start and end of the paragraph of an embed written as a heading
     whose note is not shown: the heading already reads as the embed's name."""
@@ -578,13 +581,15 @@ class _RenderContext:
         self.read("strict", [], strict)
         return strict
 
-    def with_block_id(self, token: Token, html: str) -> str:
-        """An opening tag with the id of the block it holds (``^id``), if it holds one."""
+    def with_block_id(self, token: Token, html: str, tag: str | None = None) -> str:
+        """An opening tag (of ``tag``, else the token's) with the id of the block ``token``
+        holds (``^id``), if it holds one."""
         block_id = (token.meta or {}).get(BLOCK_ID)
         if not block_id or not html:
             return html
         local = self.prefix + block_anchor(block_id)
-        return with_id(html, token.tag, escapeHtml(self.element_id(self.id_note, local)))
+        element_id = escapeHtml(self.element_id(self.id_note, local))
+        return with_id(html, tag or token.tag, element_id)
 
     # math ------------------------------------------------------------
     def formula(self, tex: str, display: bool, line: int | None, *, block: bool = False) -> str:
@@ -805,15 +810,17 @@ class _RenderContext:
             chain=(*chain, (target.note_id, link.heading)),
             shared=self.shared,
         )
+        holder, self.lone_id = self.lone_id, None  # this embed's, not one inside it
         raw, _ = _write(create_parser(), tokens, child)
         body = sanitize(raw, child.filter_attribute)  # its raw HTML lowered from its own folder
         section = link.heading if link.heading and not link.heading.startswith("^") else None
         name = escapeHtml(target.title + (f" > {section}" if section else ""))
         href = self.href_for_note(target, link.heading)
         source = f'<a href="{escapeHtml(href)}" class="internal-link">{name}</a>' if href else name
-        block = (
-            f'<div class="transclusion"><p class="transclusion-source">{source}</p>\n{body}</div>\n'
-        )
+        opening = '<div class="transclusion">'
+        if holder is not None:
+            opening = self.with_block_id(holder, opening, "div")
+        block = f'{opening}<p class="transclusion-source">{source}</p>\n{body}</div>\n'
         return f"</p>\n{block}<p>" if self.in_paragraph else block
 
     def asset(self, path: PurePosixPath) -> str | None:
@@ -1270,7 +1277,9 @@ def _block_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env:
 def _paragraph_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     """A paragraph; none around an embed shown as a block of its own."""
     if _transcluded(tokens[idx], tokens[idx + 1], env):
-        _ctx(env).lone_open = True
+        context = _ctx(env)
+        context.lone_open = True
+        context.lone_id = tokens[idx] if BLOCK_ID in (tokens[idx].meta or {}) else None
         return ""
     if _unshown_under_heading(tokens[idx], tokens[idx + 1], env):
         _ctx(env).unshown_open = True

@@ -1211,3 +1211,28 @@ def test_a_formula_pandoc_cannot_write_is_named_by_its_note_and_line(
     (multi,) = [p for p in result.problems if (p.path, p.line) == ("ledger.md", opening)]
     assert "the formula $\\begin{align} ... as MathML" in multi.message
     assert not [p for p in result.problems if p.code == "epub-pandoc"]
+
+
+@pytest.mark.parametrize(
+    "formula", ["$$\\colorbox{yellow}{a+b} \\\\ c$$", "$$\n\\colorbox{yellow}{a+b} \\\\\nc\n$$"]
+)
+def test_a_formula_of_bare_rows_pandoc_cannot_write_is_named_by_its_note(
+    make_vault, build_vault, formula: str
+) -> None:
+    """Its rows are given to pandoc in an environment the note does not hold, so pandoc's
+    warning was relayed raw, naming no note and ending on a colon."""
+    root = make_vault(
+        {"rows.md": note_text("Rows", f"Two rows:\n\n{formula}\n", created="2020-01-02")},
+        config='[targets.book]\nexporter = "epub"\n',
+    )
+    (result,) = build_vault(root).targets
+    assert result.ok, result.error
+    (found,) = [p for p in result.problems if p.code == "epub-math"]
+    lines = (root / "rows.md").read_text(encoding="utf-8").splitlines()
+    assert (found.path, found.line) == (
+        "rows.md",
+        next(number for number, line in enumerate(lines, 1) if "$$" in line),
+    )
+    assert "the formula $\\colorbox{yellow}{a+b} \\\\" in found.message
+    assert "gathered" not in found.message
+    assert not [p for p in result.problems if p.code == "epub-pandoc"]

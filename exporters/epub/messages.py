@@ -58,6 +58,8 @@ def relay(
             continue
         match = _MATH.match(warning)
         found = _formula(match["tex"], bool(match["whole"]), notes, after) if match else None
+        if match and found is None and (unwrapped := _unwrapped(match["tex"])) is not None:
+            found = _formula(unwrapped, bool(match["whole"]), notes, after)
         if match and found is None and expand is not str:
             texts = [as_expanded(note) for note in notes]
             found = _formula(match["tex"], bool(match["whole"]), texts, after_expanded)
@@ -74,6 +76,17 @@ def relay(
             note,
             line,
         )
+
+
+#: The environment the renderer puts a display formula's bare rows in for pandoc
+#: (:func:`notepress.markdown.math.display_rows`), which the note does not hold.
+_ROWS = re.compile(r"\\begin\{(gathered|aligned)\}(?P<tex>.*?)(?:\\end\{\1\})?$", re.DOTALL)
+
+
+def _unwrapped(tex: str) -> str | None:
+    """``tex`` without the rows' environment the renderer added, or None without one."""
+    found = _ROWS.match(tex)
+    return found["tex"] if found is not None and found["tex"].strip() else None
 
 
 def _formula(

@@ -1314,28 +1314,24 @@ def _unshown_under_heading(paragraph: Token, inline: Token, env: Any) -> bool:
     """Whether ``paragraph`` is that of an embed written as a heading, which shows neither
     the note nor a link to it (a draft, a note not found): its name alone, which the
     heading shows."""
-    if not (paragraph.meta or {}).get(HEADING_EMBED):
-        return False
-    context = _ctx(env)
-    for child in inline.children or ():
-        if child.type == "wikilink":
-            link = child.meta["link"]
-            return context.linked_file(link) is None and context.plan(link).kind not in (
-                "transclude",
-                "link",
-            )
-    return False
+    return _lone_plan(paragraph, inline, env, HEADING_EMBED) not in (None, "transclude", "link")
 
 
 def _transcluded(paragraph: Token, inline: Token, env: Any) -> bool:
-    if not (paragraph.meta or {}).get(LONE_EMBED):
-        return False
+    return _lone_plan(paragraph, inline, env, LONE_EMBED) == "transclude"
+
+
+def _lone_plan(paragraph: Token, inline: Token, env: Any, mark: str) -> str | None:
+    """How the note embedded by the paragraph marked ``mark`` is shown (see ``_Plan``);
+    None for another paragraph, or an embed of a file."""
+    if not (paragraph.meta or {}).get(mark):
+        return None
     context = _ctx(env)
     for child in inline.children or ():
         if child.type == "wikilink":
             link = child.meta["link"]
-            return context.linked_file(link) is None and context.plan(link).kind == "transclude"
-    return False
+            return None if context.linked_file(link) is not None else context.plan(link).kind
+    return None
 
 
 def _code_inline(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:

@@ -37,12 +37,12 @@ from typing import Any
 
 from .chars import shown
 from .errors import ExportError
+from .owners import Owner, read_owners, record_owner
 
 __all__ = [
     "LOCK_TIMEOUT",
     "MANIFEST",
     "OUTPUT_MARKER",
-    "OWNERS",
     "OutputError",
     "OutputFolder",
     "file_sha256",
@@ -52,13 +52,10 @@ __all__ = [
     "is_target_folder",
     "manifest_notes",
     "output_folder_problem",
-    "owner_of",
     "read_manifest",
     "remove_target_folder",
-    "same_vault",
     "stale_message",
     "stale_targets",
-    "target_owners",
     "temporary_files_in",
 ]
 
@@ -69,9 +66,6 @@ OUTPUT_MARKER = ".notepress-output"
 """Marks a folder as a build's output folder (it holds target folders)."""
 MANIFEST = ".notepress-manifest.json"
 """In each target folder: what the build wrote there."""
-OWNERS = ".notepress-owners.json"
-"""In the output folder: which config built each target folder (a digest of its path), so
-that the target folders another config builds there are not called stale."""
 LOCK = ".notepress-lock"
 WORK = ".notepress-work"
 """Staging folders, the aside copy of a target during a swap, and temporary files."""
@@ -238,60 +232,18 @@ def _write_manifest(folder: Path, target: str, exporter: str, notes: Iterable[st
     (folder / MANIFEST).write_text(text, encoding="utf-8")
 
 
-def owner_of(config_file: Path, vault: Path, output: Path) -> str:
-    """How :data:`OWNERS` names the config read from ``config_file`` (the vault folder for
-    the built-in config) building ``vault``: ``CONFIG:VAULT``, a digest of each one's path
-    relative to ``output``, which says nothing of where they are, and is the same for
-    every checkout of a vault that holds its output folder."""
-
-    def digest(path: Path) -> str:
-        relative = os.path.relpath(path.resolve(), output.resolve())
-        return hashlib.sha256(os.fsencode(relative)).hexdigest()[:16]
-
-    return f"{digest(config_file)}:{digest(vault)}"
-
-
-def same_vault(owner: str, other: str) -> bool:
-    """Whether two :func:`owner_of` names build the same vault (whatever their configs)."""
-    return owner.partition(":")[2] == other.partition(":")[2]
-
-
-def target_owners(output: Path) -> dict[str, str]:
-    """``{target folder: owner}`` of the builds into ``output`` that recorded one."""
-    try:
-        data = json.loads((output / OWNERS).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    return {str(k): v for k, v in data.items() if isinstance(v, str)}
-
-
-def _record_owner(output: Path, target: str, owner: str) -> None:
-    """Record that ``owner`` built ``target`` (under the output's lock); a record that
-    cannot be written only makes the folder look stale to other configs, as before."""
-    owners = target_owners(output)
-    if owners.get(target) == owner:
-        return
-    owners[target] = owner
-    temporary = output / WORK / _TMP / OWNERS
-    with suppress(OSError):
-        temporary.write_text(json.dumps(owners, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(temporary, output / OWNERS)
-
-
-def stale_targets(output: Path, targets: Iterable[str], owner: str = "") -> list[str]:
+def stale_targets(output: Path, targets: Iterable[str], owner: Owner | None = None) -> list[str]:
     """The folders of ``output`` an earlier build wrote (their manifest says so) for a
     target not among ``targets``: a target removed or renamed in the config.  With an
-    ``owner``, a folder another config built (:data:`OWNERS` says so) is not one: two vaults,
-    or two configs of one vault, may build into one output folder.
+    ``owner``, a folder another config built (:mod:`notepress.owners`) is not one: two
+    vaults, or two configs of one vault, may build into one output folder.
 
     Nothing rewrites them, so whatever they published stays published as it was, notes
     made private since included.
     """
     kept = set(targets)
-    if owner:
-        kept |= {name for name, built_by in target_owners(output).items() if built_by != owner}
+    if owner is not None:
+        kept |= {name for name, built in read_owners(output).items() if owner.others(built)}
     try:
         entries = sorted(os.scandir(output), key=lambda entry: entry.name)
     except OSError:
@@ -357,8 +309,9 @@ class OutputFolder:
     path: Path
     warnings: list[str] = field(default_factory=list)
     """Things the user should know about the folder itself (leftovers that could not go)."""
-    owner: str = ""
-    """The :func:`owner_of` the config building here, recorded for each target committed."""
+    owner: Owner | None = None
+    """The config building here, recorded for each target committed (see
+    :mod:`notepress.owners`)."""
 
     @property
     def work(self) -> Path:
@@ -440,6 +393,13 @@ class OutputFolder:
                 f"{final} was not written by this version of notepress (it has no "
                 f"{MANIFEST}); move it away, it is left as it is"
             )
+        built = read_owners(self.path).get(target) if self.owner is not None else None
+        if built is not None and self.owner is not None and self.owner.others(built):
+            return (
+                f"{final} is the output of another config ({built.config}), which builds "
+                "into this output folder too: rename this target, or build into another "
+                "folder; it is left as it is"
+            )
         return None
 
     def commit(
@@ -475,8 +435,8 @@ class OutputFolder:
             raise OutputError(_os_message(f"cannot replace {final}", exc)) from None
         if old is not None:
             self._remove_old(old, final)
-        if self.owner:
-            _record_owner(self.path, target, self.owner)
+        if self.owner is not None:
+            record_owner(self.path, target, self.owner)
         return kept
 
     def _free_aside(self, target: str) -> Path:

@@ -26,14 +26,12 @@ from .output import (
     OutputFolder,
     manifest_notes,
     output_folder_problem,
-    owner_of,
     remove_target_folder,
-    same_vault,
     stale_message,
     stale_targets,
-    target_owners,
     temporary_files_in,
 )
+from .owners import Owner, read_owners
 from .parse import ParseSettings
 from .progress import Progress, begin, plural, step
 from .registry import get_exporter
@@ -585,12 +583,12 @@ def _stale_target_problems(config: Config, vault: Vault) -> list[Problem]:
     problems = []
     owner = config_owner(config, vault.root)
     mine = set(stale_targets(config.output, config.targets, owner))
-    owners = target_owners(config.output)
+    owners = read_owners(config.output)
     # Another config's folders of this vault too: one that published a note private now
     # would go on publishing it until that config builds again.  Another vault's are left
     # alone: its note ids are its own, and may be this vault's too (each day's counters).
     for name in stale_targets(config.output, config.targets):
-        if name not in mine and not same_vault(owners.get(name, owner), owner):
+        if name not in mine and owners[name].vault != owner.vault:
             continue
         withdrawn = _withdraw(config.output / name, vault, gone_too=False)
         where = f"the folder {shown(name + '/')}"
@@ -610,10 +608,10 @@ def _stale_target_problems(config: Config, vault: Vault) -> list[Problem]:
     return problems
 
 
-def config_owner(config: Config, vault: Path) -> str:
-    """Who builds a target folder, for the output's record (see
-    :func:`~notepress.output.owner_of`): the config file (else the vault) and the vault."""
-    return owner_of(config.path or vault, vault, config.output)
+def config_owner(config: Config, vault: Path) -> Owner:
+    """Who builds a target folder, for the output's record (see :mod:`notepress.owners`):
+    the config file (else the vault, for the built-in config) and the vault."""
+    return Owner.of(config.path, vault)
 
 
 def remove_stale_targets(

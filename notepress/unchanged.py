@@ -45,10 +45,10 @@ from .output import (
     folder_intact,
     folder_listing,
     is_target_folder,
-    owner_of,
     stale_message,
     stale_targets,
 )
+from .owners import Owner
 from .results import BuildReport, TargetResult
 
 if TYPE_CHECKING:
@@ -159,7 +159,8 @@ class Request:
             report = _report(record)
             # The output folder's own problems are not the inputs': a folder made stale is
             # named by every build, this one too (another config may have built meanwhile).
-            for name in stale_targets(report.output, record["config_targets"], record["owner"]):
+            owner = Owner(*record["owner"])
+            for name in stale_targets(report.output, record["config_targets"], owner):
                 report.problems.append(
                     Problem(Severity.WARNING, "output-stale-target", stale_message(name), "output")
                 )
@@ -252,7 +253,7 @@ class Request:
             "targets": targets,
             # What says which folders of the output are stale, told again on each replay.
             "config_targets": sorted(config.targets),
-            "owner": owner_of(config.path or self.vault, self.vault, config.output),
+            "owner": [(owner := Owner.of(config.path, self.vault)).config, owner.vault],
         }
         _write(path, record)
 

@@ -256,15 +256,54 @@ def test_another_vaults_folder_is_not_withdrawn_for_an_id_of_this_vault(tmp_path
     assert (site / "garden" / "atom.xml").is_file()
 
 
-def test_the_record_of_who_built_what_is_the_same_for_every_checkout(tmp_path: Path) -> None:
-    """It names configs by their place relative to the output folder, so that two
-    checkouts of a vault holding its output build the same bytes there."""
-    records = []
-    for name in ("one", "two"):
-        vault = notes_vault(tmp_path / name / "vault", _NEWS_AND_META)
-        assert run_cli("build", vault).code == 0
-        records.append((vault / "_publish" / ".notepress-owners.json").read_bytes())
-    assert records[0] == records[1] and b"news" in records[0]
+def test_the_record_of_who_built_what_stays_out_of_the_output(tmp_path: Path) -> None:
+    """It names configs and vaults by their paths: kept in the output folder, which is
+    published, it told where the vault is, and differed between checkouts."""
+    vault = notes_vault(tmp_path / "vault", _NEWS_AND_META)
+    assert run_cli("build", vault).code == 0
+    names = sorted(entry.name for entry in (vault / "_publish").iterdir())
+    assert names == [".notepress-lock", ".notepress-output", "meta", "news"]
+
+
+def test_two_configs_may_not_share_a_target_folder(tmp_path: Path) -> None:
+    """Two vaults building into one output folder, each with a target named ``news``: the
+    second replaced the first's feed with its own notes, exit 0."""
+    site = tmp_path / "site"
+    home = notes_vault(tmp_path / "home", f'output = "{site}"\n[targets.news]\nexporter = "feed"\n')
+    work = write_vault(
+        tmp_path / "work",
+        {"memo.md": note_text("Memo", "Work only.", note_id="240301MM01")},
+        f'output = "{site}"\n[targets.news]\nexporter = "feed"\n' + SITE,
+    )
+    assert run_cli("build", home).code == 0
+    before = snapshot(site / "news")
+    run = run_cli("build", work)
+    assert run.code == 1, run.output
+    assert f"{site / 'news'} is the output of another config ({home / 'notepress.toml'})" in (
+        run.stderr
+    )
+    assert snapshot(site / "news") == before
+    assert run_cli("build", home).code == 0  # its own, still
+
+
+def test_a_config_moved_or_added_still_owns_what_the_vault_built(tmp_path: Path) -> None:
+    """The folders a vault built before it had a config (or before its config moved) are
+    its own: a target no config builds any more is named stale, not kept for ever as if
+    another config's."""
+    vault = notes_vault(tmp_path / "vault", "")
+    (vault / "notepress.toml").unlink()  # the built-in config: feed, jsonld... targets
+    assert run_cli("build", vault).code == 0
+    assert (vault / "_publish" / "jsonld").is_dir()
+    (vault / "notepress.toml").write_text('[targets.news]\nexporter = "feed"\n' + SITE)
+    run = run_cli("build", vault)
+    assert "the folder jsonld/ holds what an earlier build wrote" in run.stderr, run.output
+    assert run_cli("clean", vault, "--stale").code == 0
+    assert not (vault / "_publish" / "jsonld").exists()
+    # Renamed, the config leaves nothing of its own to another.
+    (vault / "notepress.toml").rename(vault / "site.toml")
+    (vault / "site.toml").write_text('[targets.meta]\nexporter = "jsonld"\n' + SITE)
+    run = run_cli("build", vault, "-c", vault / "site.toml")
+    assert "the folder news/ holds what an earlier build wrote" in run.stderr, run.output
 
 
 def test_a_build_found_unchanged_still_names_a_stale_folder(tmp_path: Path) -> None:

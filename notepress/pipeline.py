@@ -711,7 +711,9 @@ def _build_target(
         folder.discard(staging)  # the unpublished new build; the old folder is untouched
         if cache is not None:
             cache.failed(target.name, memo)
-        return _failed(result, target, result.error + _withdraw(final, vault))
+        # A private reading copy (drafts = true) shows drafts by design: kept as it was.
+        withdrawn = "" if target.selection.drafts else _withdraw(final, vault)
+        return _failed(result, target, result.error + withdrawn)
     if cache is not None and memo is not None:
         files = [path.relative_to(final).as_posix() for path in result.files]
         cache.built(vault, target.name, memo, result.problems, files, final)
@@ -719,22 +721,26 @@ def _build_target(
 
 
 def _shown_ids(vault: Vault, notes: Sequence[Note]) -> list[str]:
-    """The note_ids an output of ``notes`` shows: theirs, and those of the notes they embed
-    (and those embed...), which the manifest lists so that an output showing one of them
-    whole is withdrawn when it turns private (see :func:`_withdraw`)."""
+    """The note_ids an output of ``notes`` shows or names: theirs, those of the notes they
+    embed (and those embed...), and those of the notes they link to, whose titles and URLs
+    the output holds (a feed item's link, JSON-LD's ``mentions``).  The manifest lists them
+    so that an output naming one is withdrawn when it turns private (see :func:`_withdraw`)."""
     shown: dict[str, None] = {}
     pending = list(notes)
-    seen = {id(note) for note in pending}
+    walked = {id(note) for note in pending}
     while pending:
         note = pending.pop()
         shown[note.note_id] = None
         for link in note.links:
-            if not link.embed or not link.target:
+            if not link.target:
                 continue
             found = vault.find_note(link.target, note).item
-            if found is not None and found.published and id(found) not in seen:
-                seen.add(id(found))
-                pending.append(found)
+            if found is None or not found.published:
+                continue
+            shown[found.note_id] = None
+            if link.embed and id(found) not in walked:
+                walked.add(id(found))
+                pending.append(found)  # shown whole: what it embeds and names too
     return list(shown)
 
 

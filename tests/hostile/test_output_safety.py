@@ -17,7 +17,7 @@ import pytest
 import notepress
 from notepress import output as output_module
 from notepress.output import LOCK, MANIFEST, OUTPUT_MARKER, WORK, read_manifest
-from tests.conftest import note_text, write_vault
+from tests.conftest import SAMPLES, note_text, write_vault
 from tests.hostile.support import run_cli, snapshot
 
 SITE = '[site]\nurl = "https://example.org/"\n'
@@ -586,6 +586,52 @@ def test_a_failed_target_that_showed_a_note_private_now_through_an_embed_is_remo
     assert run.code == 1, run.output
     assert "its last output published 1 note private now (240102DY01)" in run.stderr
     assert not feed.exists() or not any(feed.rglob("*.xml"))
+
+
+def test_a_failed_target_that_named_a_note_private_now_through_a_link_is_removed(
+    tmp_path: Path,
+) -> None:
+    """A feed item links to the note's page, whose URL holds its title: the output kept
+    naming a note made a draft in the same edit."""
+    vault = notes_vault(
+        tmp_path / "vault",
+        '[targets.feed]\nexporter = "feed"\nicon = "icon.png"\ninclude_tags = ["letter"]\n',
+    )
+    (vault / "letter.md").write_text(
+        note_text("Letter", "See [[Day]].\n", note_id="240105LT01", tags=["letter"])
+    )
+    (vault / "icon.png").write_bytes(_ONE_PIXEL)
+    assert run_cli("build", vault).code == 0
+    feed = vault / "_publish" / "feed"
+    assert json.loads((feed / MANIFEST).read_text())["notes"] == ["240102DY01", "240105LT01"]
+    (vault / "icon.png").unlink()
+    day = vault / "journal" / "day.md"
+    day.write_text(day.read_text().replace("draft: false", "draft: true"))
+    run = run_cli("build", vault)
+    assert "its last output published 1 note private now (240102DY01)" in run.stderr
+    assert not feed.exists() or not any(feed.rglob("*.xml"))
+
+
+def test_a_private_reading_copy_that_fails_keeps_its_last_output(tmp_path: Path) -> None:
+    """A copy built with drafts = true shows drafts by design: a failed build removed it as
+    if it had "published" a note private now."""
+    vault = notes_vault(
+        tmp_path / "vault",
+        '[targets.copy]\nexporter = "epub"\ndrafts = true\ncover = "cover.png"\n',
+    )
+    (vault / "plan.md").write_text(
+        note_text("Plan", "Mine alone.", note_id="240106PL01", draft=True)
+    )
+    (vault / "cover.png").write_bytes(
+        (SAMPLES / "attachments" / "homelab-network.png").read_bytes()
+    )
+    assert run_cli("build", vault).code == 0
+    copy = vault / "_publish" / "copy"
+    before = snapshot(copy)
+    (vault / "cover.png").unlink()  # the target fails: its cover is gone
+    run = run_cli("build", vault)
+    assert run.code == 1 and "private now" not in run.stderr, run.output
+    assert snapshot(copy) == before
 
 
 def test_a_note_saved_into_a_target_folder_in_the_vault_stops_the_build(tmp_path: Path) -> None:

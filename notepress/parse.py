@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import reprlib
+import tomllib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -524,17 +525,32 @@ _TEMPLATE_HINT = (
 )
 
 
-#: Frontmatter after blank lines, or Hugo's TOML between ``+++``: a fence, a line that
-#: reads as a key and its value, and a closing fence.
-_MISPLACED_FRONTMATTER = re.compile(
-    r"(\s*)(---|\+\+\+)[ \t]*\n[ \t]*[\w-]+[ \t]*[:=][^\n]*\n(?:[^\n]*\n)*?\2[ \t]*(?:\n|$)"
-)
+#: A block between fences at the top of a note, after blank lines (``---``) or at once
+#: (Hugo's TOML between ``+++``): frontmatter Obsidian does not read, when it reads as a
+#: mapping (:func:`_misplaced_frontmatter`).
+_MISPLACED_FRONTMATTER = re.compile(r"(\s*)(---|\+\+\+)[ \t]*\n((?:[^\n]*\n)*?)\2[ \t]*(?:\n|$)")
+
+
+def _misplaced_frontmatter(text: str) -> re.Match[str] | None:
+    """The block :data:`_MISPLACED_FRONTMATTER` finds, when it reads as a mapping of at
+    least one key: a horizontal rule, a line of prose and another rule is no frontmatter."""
+    found = _MISPLACED_FRONTMATTER.match(text)
+    if found is None or (found.group(2) == "---" and "\n" not in found.group(1)):
+        return None
+    block = found.group(3)
+    if "*" in block and "&" in block:
+        return None  # aliases: not worth the risk of a bomb for a warning's sake
+    try:
+        data = tomllib.loads(block) if found.group(2) == "+++" else yaml.load(block, _Loader)
+    except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError, RecursionError):
+        return None
+    return found if isinstance(data, dict) and data else None
 
 
 def _split_frontmatter(text: str, report: _Collector) -> tuple[dict[str, Any] | None, str, int]:
     """Metadata, body and the body's first line; metadata is None when it cannot be read."""
     if not _YAML.detect(text):
-        misplaced = _MISPLACED_FRONTMATTER.match(text)
+        misplaced = _misplaced_frontmatter(text)
         if misplaced is not None:
             # Obsidian reads YAML properties from the first line alone: published as the
             # body, a "draft: true" here was printed, not read.
@@ -999,9 +1015,13 @@ def _flags_any_case(meta: dict[str, Any], report: _Collector) -> dict[str, Any]:
     ``Draft: true`` was published.  Spellings that disagree give the private answer, with
     a warning."""
     found: dict[str, list[str]] = {}
-    for name in meta:
-        if isinstance(name, str) and name.casefold() in ("draft", *PUBLISH_KEYS):
-            found.setdefault(name.casefold(), []).append(name)
+    for name, value in meta.items():
+        if not isinstance(name, str):
+            continue
+        key = name.casefold()
+        # Jekyll's ``published: false`` too, when a boolean (as a date it is no flag).
+        if key in ("draft", *PUBLISH_KEYS) or (key in _FLAG_DATE_KEYS and isinstance(value, bool)):
+            found.setdefault(key, []).append(name)
     if all(names == [key] for key, names in found.items()):
         return meta  # the common case: each written once, in lower case
     meta = dict(meta)
@@ -1010,7 +1030,7 @@ def _flags_any_case(meta: dict[str, Any], report: _Collector) -> dict[str, Any]:
         if all(value == values[0] for value in values):
             meta[key] = values[0]
             continue
-        private = key == "draft"  # draft: true, publish: false
+        private = key == "draft"  # draft: true, publish: false, published: false
         withheld = any(value is private for value in values)
         meta[key] = private if withheld else meta.get(key, values[0])
         report.warn(

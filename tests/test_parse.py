@@ -297,6 +297,8 @@ def test_a_published_note_without_text_is_a_warning_at_its_draft_key(body: str) 
         ("Draft: true\ndraft: false", False, True),
         ("draft: false\nDraft: false", True, False),
         ("Publish: true\npublish: false", False, True),
+        ("Published: false", False, False),
+        ("Published: 2024-01-02", True, False),  # a date, no flag
     ],
 )
 def test_draft_and_publish_are_read_whatever_their_case(
@@ -316,8 +318,10 @@ def test_draft_and_publish_are_read_whatever_their_case(
         ("\n---\ntitle: Late\ndraft: true\n---\nWords.\n", 2),
         ("\n\n---\ndraft: true\n---\n", 3),
         ('+++\ntitle = "Hugo"\ndraft = true\n+++\nWords.\n', 1),
+        ("\n---\ndate created: 2024-01-02\ndraft: true\n---\nWords.\n", 2),
+        ("\n---\n\n'title': Late\ndraft: true\n---\nWords.\n", 2),
     ],
-    ids=["after-a-blank-line", "after-two", "toml"],
+    ids=["after-a-blank-line", "after-two", "toml", "key-with-a-space", "quoted-key"],
 )
 def test_frontmatter_obsidian_does_not_read_keeps_the_note_private(text: str, line: int) -> None:
     """Not read, it was published as the note's text when notes publish without a draft
@@ -327,7 +331,8 @@ def test_frontmatter_obsidian_does_not_read_keeps_the_note_private(text: str, li
     problem = only(note, "frontmatter-misplaced")
     assert problem.severity is Severity.ERROR and problem.line == line
     assert not note.published
-    for body in ("Intro.\n\n---\n\nA rule: and text.\n\n---\n", "---\n\nA rule.\n"):
+    prose = "\n---\nIngredients: rye, water.\n\nMix, rest, shape.\n\n---\n\nBake.\n"
+    for body in ("Intro.\n\n---\n\nA rule: and text.\n\n---\n", "---\n\nA rule.\n", prose):
         assert "frontmatter-misplaced" not in codes(parse(body, settings=settings))
 
 

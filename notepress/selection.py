@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
@@ -76,8 +77,9 @@ def tagged(note: Note, tag: str) -> bool:
 
 def _tag_key(tag: str) -> str:
     """A tag as a filter compares it: without ``#`` and edge ``/``, case folded, as
-    Obsidian's tag pane counts ``#Private`` and ``#private`` as one tag."""
-    return tag.strip().lstrip("#").strip("/").casefold()
+    Obsidian's tag pane counts ``#Private`` and ``#private`` as one tag, and composed (NFC):
+    ``privé`` pasted from a macOS file name comes decomposed, and was not excluded."""
+    return unicodedata.normalize("NFC", tag.strip().lstrip("#").strip("/")).casefold()
 
 
 def _tag_keys(tags: Iterable[str]) -> set[str]:

@@ -375,6 +375,9 @@ def test_tag_filters_match_as_obsidian_case_aside_and_nested_tags_under_their_pa
     assert select_notes(notes, Selection(include_tags=("#baking/rye/",))) == (bread,)
     assert select_notes(notes, Selection(include_tags=("private/journal",))) == (diary,)
     assert select_notes(notes, Selection(include_tags=("baking/wheat",))) == ()
+    # Composed or not, one tag: decomposed ``privé`` (from a macOS name) was published.
+    decomposed = parse("notes/Spa.md", "x", note_id="230301AB05", tags=["prive\u0301"])
+    assert select_notes([decomposed], Selection(exclude_tags=("priv\u00e9",))) == ()
 
 
 EXCLUDING = """

@@ -92,6 +92,10 @@ def test_an_included_tag_digest_holds_the_notes_tagged_below_it() -> None:
     (group,) = group_notes([rye, plain, loaf], "tag", UTC, only_tags=["baking"])
     assert (group.file_name, group.label) == ("tag-baking.pdf", "#baking")
     assert sorted(note.note_id for note in group.notes) == ["p", "r"]
+    # Two included tags of one file name share its digest: the second's notes were lost.
+    lab, dash = make_note("a", None, ("home/lab",)), make_note("b", None, ("home-lab",))
+    (shared,) = group_notes([lab, dash], "tag", UTC, only_tags=["home/lab", "home-lab"])
+    assert shared.file_name == "tag-home-lab.pdf" and len(shared.notes) == 2
 
 
 def test_latest_keeps_the_newest_groups() -> None:

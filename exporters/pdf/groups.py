@@ -109,10 +109,17 @@ def _newest(groups: list[Group], how: str, latest: int) -> list[Group]:
 def _by_included_tag(notes: Sequence[Note], only_tags: Sequence[str]) -> list[Group]:
     """A digest per tag of ``only_tags``, of the notes the selection took for it: those
     tagged so in any case, or with a tag nested in it (``baking/rye`` for ``baking``)."""
-    groups: dict[str, Group] = {}
+    buckets: dict[str, list[Note]] = {}
+    labels: dict[str, str] = {}
     for tag in only_tags:
+        # Tags that share a file name (``home/lab``, ``home-lab``) share its digest: the
+        # second's notes were in none.
         key = f"tag-{tag_slug(tag.strip().lstrip('#'))}"
-        chosen = tuple(sorted((n for n in notes if tagged(n, tag)), key=lambda n: n.sort_key))
-        if chosen and key not in groups:
-            groups[key] = Group(key, f"#{tag.strip().lstrip('#')}", chosen)
-    return [groups[key] for key in sorted(groups)]
+        bucket = buckets.setdefault(key, [])
+        bucket.extend(n for n in notes if tagged(n, tag) and n not in bucket)
+        labels.setdefault(key, f"#{tag.strip().lstrip('#')}")
+    return [
+        Group(key, labels[key], tuple(sorted(buckets[key], key=lambda n: n.sort_key)))
+        for key in sorted(buckets)
+        if buckets[key]
+    ]

@@ -819,14 +819,16 @@ def test_dataview_inline_queries_of_other_notes_and_functions_are_left_out() -> 
     body = (
         "Checked `= date(today)`, scored `= [[Seal spec]].rating`, then\n"
         '`=choice(this.done, "yes", "no")` and `= length(filter(x, (t) => t))`.\n\n'
-        "Kept: `=SUM(A1:A3)`, `=A1*2`, `= 2 + 2` and `==`.\n"
+        "Kept: `=SUM(A1:A3)`, `=A1*2`, `= 2 + 2` and `==`, `=sum(B2:B9)`, "
+        "`=round(C2, 2)` and `=[[1, 2], [3, 4]]`.\n"
     )
     note = parse_note(PurePosixPath("log.md"), note_source("Log", "230306FX03", "false", "", body))
     html = render_note(note, vault_with(note), url_links()).html
     for query in ("date(today)", "rating", "choice", "filter"):
         assert query not in html, html
-    for kept in ("=SUM(A1:A3)", "=A1*2", "= 2 + 2", "=="):
+    for kept in ("=SUM(A1:A3)", "=A1*2", "= 2 + 2", "==", "=sum(B2:B9)", "=round(C2, 2)"):
         assert f"<code>{kept}</code>" in html
+    assert "<code>=[[1, 2], [3, 4]]</code>" in html
     found = [p.message for p in note.problems if p.code == "query-inline"]
     assert len(found) == 4 and "'= date(today)' left out" in found[0]
 

@@ -122,7 +122,7 @@ _DATAVIEW_FUNCTIONS = (  # noqa: SIM905 - a list of words reads best as words
     "striptime substring sum trunc truncate typeof unique upper"
 ).split()
 _INLINE_QUERY = re.compile(
-    r"=\s*(?:this(?:\.|\s*$)|\[\[|(?:"
+    r"=\s*(?:this(?:\.|\s*$)|\[\[[^\[\]\n]+\]\]|(?:"
     + "|".join(sorted(_DATAVIEW_FUNCTIONS, key=lambda name: (-len(name), name)))
     + r")\()|\$=\s*\S",
     re.DOTALL,
@@ -133,9 +133,16 @@ _OWN_FIELD = re.compile(r"=\s*this\.(file\.name|[A-Za-z_][\w-]*)\s*")
 INLINE_QUERY_NEEDLES = ("=this", "= this", "$=", "`=", "` =")
 
 
+#: A spreadsheet's cell reference (``B2``, ``$C$9``): a formula typed in lower case
+#: (``=sum(B2:B9)``) calls no Dataview function.
+_CELL = re.compile(r"\b\$?[A-Z]{1,3}\$?[0-9]+\b")
+
+
 def inline_query(code: str) -> bool:
     """Whether a code span's text is a Dataview inline query."""
-    return _INLINE_QUERY.match(code) is not None
+    if _INLINE_QUERY.match(code) is None:
+        return False
+    return code.lstrip().startswith("$=") or _CELL.search(code) is None
 
 
 def own_field(code: str, path: PurePosixPath, fields: Mapping[str, Any]) -> str | None:

@@ -699,8 +699,13 @@ def _new(args: argparse.Namespace) -> int:
     file = args.config or (root / CONFIG_FILE if (root / CONFIG_FILE).is_file() else None)
     from .config import DEFAULT_OUTPUT
     from .configfile import load_new_settings
+    from .dates import source_date_epoch_problem
     from .newnote import create_note
 
+    if (unreadable := source_date_epoch_problem()) is not None:
+        # As build and check refuse it: a scripted import meant its date, not today's.
+        print(f"notepress: {unreadable}", file=sys.stderr)
+        return EXIT_USAGE
     options, site, vault, ignore, output = load_new_settings(file)
     path = create_note(
         root,

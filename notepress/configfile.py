@@ -93,11 +93,10 @@ def load_new_settings(
     if not isinstance(ignore, list) or not all(isinstance(item, str) for item in ignore):
         errors.add("ignore", "expected a list of text")
         ignore = []
-    written = data.get("output", DEFAULT_OUTPUT)
-    if not isinstance(written, str):
-        errors.add("output", "expected text")
-        written = DEFAULT_OUTPUT
-    output = _output_folder(written, errors)
+    # Checked as a build checks it (a control character, a wrong type).
+    top = parse_options(_TopLevel, {k: v for k, v in data.items() if k == "output"}, "", errors)
+    errors[:] = [e.lstrip(".") for e in errors]
+    output = _output_folder(top.output, errors)
     for index, pattern in enumerate(ignore):
         if (problem := gitignore_problem(pattern)) is not None:
             errors.add(f"ignore[{index}]", problem)

@@ -369,3 +369,19 @@ def test_a_day_no_note_id_can_say_is_refused(
     assert main(["new", "Old letter", str(vault), "--date", day]) == 2
     assert "no id can say this day" in capsys.readouterr().err
     assert not list(vault.rglob("*.md"))
+
+
+def test_new_refuses_what_a_build_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An output with a control character ended ``new`` in a traceback, and a
+    SOURCE_DATE_EPOCH that is no number was passed over for today's date, where a build
+    refuses both with a message."""
+    vault = write_vault(tmp_path / "vault", {}, config='output = "site\\u0000x"\n')
+    assert main(["new", "Groceries", str(vault)]) == 2
+    assert "output: a control character" in capsys.readouterr().err
+    (vault / "notepress.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "2024-01-15")
+    assert main(["new", "Groceries", str(vault)]) == 2
+    assert "SOURCE_DATE_EPOCH" in capsys.readouterr().err
+    assert not list(vault.rglob("*.md"))

@@ -180,6 +180,8 @@ def parse_config(
         tz = parse_timezone("UTC")
     if site.url and (problem := http_url_problem(site.url, address=True)) is not None:
         errors.add("site.url", problem)
+    if "://" in site.author_url and (problem := http_url_problem(site.author_url)) is not None:
+        errors.add("site.author_url", problem)  # a port past 65535, a bracket left open
     if _full_url(site.note_url):
         # Joined to site.url, a full URL gave https://x.org/https://x.org/notes/...
         relative = site.note_url.split("//", 1)[-1].partition("/")[2] or "notes/{slug}/"

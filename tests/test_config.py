@@ -129,6 +129,16 @@ def test_defaults_and_site_fields(tmp_path: Path) -> None:
             id="url-query",
         ),
         pytest.param(
+            '[site]\nauthor_url = "https://me.example.org:99999/"\n',
+            "site.author_url: expected an http(s) URL",
+            id="author-url-port",
+        ),
+        pytest.param(
+            '[targets.j]\nexporter = "jsonld"\ntag_url = "https://x.org:70000/tags/{slug}/"\n',
+            "targets.j.tag_url: expected an http(s) URL",
+            id="jsonld-url-port",
+        ),
+        pytest.param(
             '[site]\nnote_url = "{nope}/"\n', "site.note_url: unknown field", id="url-template"
         ),
         pytest.param(

@@ -199,6 +199,8 @@ class JsonLdExporter(Exporter[JsonLdOptions]):
                 continue
             if scheme not in ("", "http", "https"):
                 errors.append((key, f"expected an http(s) URL or a path, got a {scheme}: URL"))
+            elif scheme and (found := http_url_problem(value)):
+                errors.append((key, found))  # a port past 65535, a host left out
         return errors
 
     def build(self, job: Job[JsonLdOptions]) -> None:

@@ -365,6 +365,15 @@ def survey_vault(
             found = folder
         patterns.append("/" + gitignore_literal(found) + "/")
     spec = _ignore_spec(patterns)
+    # A folder is skipped whole only by a pattern that names it: ``drafts/**`` names what is
+    # inside (git's reading, which pathspec's folder match does not follow), so that
+    # ``!drafts/ready.md`` keeps that note, as git does; it was skipped with the folder.
+    inside = [p for p in patterns if p.rstrip().endswith("/**")]
+    folder_spec = (
+        _ignore_spec([p for p in patterns if p not in inside])
+        if inside and any(p.startswith("!") for p in patterns)
+        else spec
+    )
     excluded = {Path(d).resolve() for d in exclude_dirs}
     notes: list[tuple[str, str]] = []
     attachments: dict[str, PurePosixPath] = {}
@@ -378,7 +387,8 @@ def survey_vault(
         """
         if not rel.isascii():
             rel = unicodedata.normalize("NFC", rel)
-        if spec is not None and spec.match_file(rel + ("/" if folder else "")):
+        matcher = folder_spec if folder else spec
+        if matcher is not None and matcher.match_file(rel + ("/" if folder else "")):
             return True
         return (
             not folder and bool(obsidian.ignore_regexes) and obsidian.excludes(PurePosixPath(rel))

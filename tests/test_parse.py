@@ -971,6 +971,30 @@ def test_ignore_globs_skip_paths(make_vault: Callable[..., Path]) -> None:
     assert titles == ["Keep", "Private file kept"]
 
 
+@pytest.mark.parametrize(
+    ("ignore", "kept"),
+    [
+        (["drafts/**", "!drafts/ready.md"], ["Keep", "Ready"]),
+        (["drafts/", "!drafts/ready.md"], ["Keep"]),  # git cannot take it back either
+        (["drafts/**"], ["Keep"]),
+    ],
+)
+def test_ignore_takes_back_a_file_as_git_does(
+    make_vault: Callable[..., Path], ignore: list[str], kept: list[str]
+) -> None:
+    """``drafts/**`` names what is inside the folder, not the folder: git keeps
+    ``drafts/ready.md`` after ``!drafts/ready.md``, and the note was skipped, unsaid."""
+    root = make_vault(
+        {
+            "keep.md": note_text("Keep"),
+            "drafts/ready.md": note_text("Ready"),
+            "drafts/rough.md": note_text("Rough"),
+        },
+        config=f"ignore = {json.dumps(ignore)}\n",
+    )
+    assert sorted(n.title for n in notepress.load_project(root).vault.notes) == kept
+
+
 def test_attachments_are_indexed_by_name(make_vault: Callable[..., Path]) -> None:
     root = make_vault(
         {

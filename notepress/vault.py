@@ -406,8 +406,9 @@ def survey_vault(
 
 
 def _folder_as_written(root: Path, folder: str) -> str | None:
-    """``folder`` (a vault path) as the vault's own folders spell it, case aside, as
-    Obsidian finds it on a file system that ignores case; None when there is none."""
+    """``folder`` (a vault path) as the vault's own folders spell it, case and Unicode
+    composition aside, as Obsidian finds it on a file system that ignores case; None when
+    there is none."""
     current, parts = root, []
     for part in folder.split("/"):
         if (current / part).is_dir():
@@ -417,7 +418,11 @@ def _folder_as_written(root: Path, folder: str) -> str | None:
                 names = [e.name for e in os.scandir(current) if e.is_dir()]
             except OSError:
                 return None
-            matches = sorted(n for n in names if n.casefold() == part.casefold())
+            # Case aside and composed alike (macOS stores "Modèles" decomposed).
+            wanted = unicodedata.normalize("NFC", part).casefold()
+            matches = sorted(
+                n for n in names if unicodedata.normalize("NFC", n).casefold() == wanted
+            )
             if not matches:
                 return None
             name = matches[0]

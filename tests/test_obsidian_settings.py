@@ -481,3 +481,14 @@ def test_a_name_stored_decomposed_is_matched_by_the_settings(tmp_path: Path, for
         (root / name).write_text(note_text("Hidden"), encoding="utf-8")
     vault = load_vault(root, ignore=("Privé/",))
     assert not any(note.title == "Hidden" for note in vault.notes), _paths(vault)
+
+
+def test_a_templates_folder_stored_decomposed_is_found(tmp_path: Path) -> None:
+    """Skipped as it should be, it was also said to be missing on every load."""
+    root = _vault(tmp_path, app=None, templates={"folder": "Modèles"})
+    stored = root / unicodedata.normalize("NFD", "Modèles")
+    stored.mkdir()
+    (stored / "jour.md").write_text(TEMPLATE, encoding="utf-8")
+    vault = load_vault(root)
+    assert not any("jour" in path for path in _paths(vault))
+    assert not [p for p in vault.problems if "is not in the vault" in p.message]

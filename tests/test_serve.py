@@ -491,6 +491,14 @@ def test_a_note_below_a_stray_marker_is_watched_as_builds_read_it(vault: Path) -
     other = vault / "other"  # a target folder another config wrote: not read, not watched
     shutil.copytree(state.output / "letter", other)
     assert rebuilder.ignores(other / "atom.xml")
+    # Another config's output folder: its target folder swapped in, or out, by its builds.
+    site = vault / "site-b"
+    site.mkdir()
+    (site / ".notepress-output").write_text("marker\n")
+    shutil.copytree(state.output / "letter", site / "letter")
+    assert rebuilder.ignores(site / "letter")
+    assert rebuilder.ignores(site / "gone")
+    assert not rebuilder.ignores(site / "stray.md")  # a note there is read: watched
 
 
 def test_a_config_outside_the_vault_is_watched_with_the_files_it_names(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path, PurePath
 from ..errors import NotepressError
 from ..model import Problem, Severity
 from ..obsidian import ObsidianSettings
-from ..output import MANIFEST, is_target_folder
+from ..output import MANIFEST, OUTPUT_MARKER, is_target_folder
 from ..pipeline import LOCK_TIMEOUT, BuildReport, Project, TargetResult, load_project
 from ..templating import builtin_templates
 from .affected import affected_targets
@@ -269,6 +269,15 @@ def _inside_output(path: Path, root: Path) -> bool:
     or of ``-o``: as the vault's walk tells one (:func:`~notepress.output.is_target_folder`).
     A marker or a manifest alone hides nothing from a build, so not from a watch either: a
     note made a draft below one went on being published by every build the watch ran."""
+    if (path / MANIFEST).exists() and is_target_folder(path):
+        return True  # swapped in whole by another config's build
+    if (
+        not path.exists()
+        and path.parent != root
+        and (path.parent / OUTPUT_MARKER).exists()
+        and not path.name.lower().endswith(".md")
+    ):
+        return True  # a target folder that build swapped out
     for folder in path.parents:
         if folder == root or not folder.is_relative_to(root):
             return False

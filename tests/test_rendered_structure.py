@@ -238,6 +238,24 @@ def test_inline_rule_places_each_footnote_at_its_first_call(vault: Vault) -> Non
     assert not root.find_class("footnotes") and not root.find_class("footnote-backref")
 
 
+@pytest.mark.parametrize("rule", ["inline", "endnotes"])
+def test_a_footnote_cited_by_another_alone_follows_its_text(vault: Vault, rule: str) -> None:
+    """A note in a note, which neither a page's foot nor an e-book holds: the book had two
+    elements of one id (an epubcheck error), and the cited note's text was in neither
+    output.  It follows the text that cites it, numbered as cited."""
+    body = "A claim.[^a]\n\n[^a]: A source, qualified.[^b]\n[^b]: The qualification.\n"
+    note = _note("nested.md", "Nested", body, "230301AB09")
+    html = render_note(note, vault, DocumentLinks(members={note.note_id}), footnotes=rule).html
+    root = _tree(html)
+    ids = [element.get("id") for element in root.iter() if element.get("id")]
+    assert len(ids) == len(set(ids)), ids
+    assert html.count("The qualification.") == 1
+    assert [e.text for e in root.find_class("footnote-again")] == ["2"]
+    assert "fn-2" not in html  # no note of its own, no call of one
+    text = " ".join(root.text_content().split())
+    assert "A source, qualified.2 2 The qualification." in text
+
+
 def test_endnotes_rule_writes_pandoc_notes(vault: Vault) -> None:
     note = vault.notes[0]
     html = render_note(

@@ -412,7 +412,44 @@ def _footnotes(
         )
         context.footnote_html[number] = html
     context.in_footnote = False
-    return tuple(result)
+    if context.footnote_rule == "list":
+        return tuple(result)
+    nested = _cited_in_notes_only(tokens, bodies)
+    for number in sorted(context.footnote_html):
+        if number not in nested:
+            context.footnote_html[number] = _with_nested(number, nested, context.footnote_html)
+    return tuple(footnote for footnote in result if footnote.number not in nested)
+
+
+def _cited_in_notes_only(tokens: Sequence[Token], bodies: dict[int, list[Token]]) -> dict[int, int]:
+    """``{footnote: the footnote citing it}`` for each footnote cited by another's text and
+    never by the note's: a note in a note, which neither a page's foot nor an e-book holds
+    (the book had two elements of one id, and the cited text was in neither output)."""
+    called = {
+        child.meta["id"] + 1
+        for token in without_footnotes(tokens)
+        for child in token.children or ()
+        if child.type == "footnote_ref"
+    }
+    nested: dict[int, int] = {}
+    for number, body in bodies.items():
+        for token in body:
+            for child in token.children or ():
+                cited = child.meta["id"] + 1 if child.type == "footnote_ref" else None
+                if cited is not None and cited != number and cited not in called:
+                    nested.setdefault(cited, number)
+    return nested
+
+
+def _with_nested(
+    number: int, nested: dict[int, int], html: dict[int, str], seen: frozenset[int] = frozenset()
+) -> str:
+    """Footnote ``number``'s HTML followed by each footnote only it cites, numbered as cited."""
+    out = html[number]
+    for cited in sorted(n for n, by in nested.items() if by == number and n not in seen):
+        inner = phrasing(_with_nested(cited, nested, html, seen | {number}))
+        out += f'<p class="footnote-nested"><sup>{cited}</sup> {inner}</p>'
+    return out
 
 
 def _call_id(meta: dict[str, Any]) -> str:
@@ -1208,9 +1245,11 @@ def _footnote_ref(self: Any, tokens: Sequence[Token], idx: int, options: Any, en
     token = tokens[idx]
     number = token.meta["id"] + 1
     context = _ctx(env)
+    if context.footnote_rule != "list" and context.in_footnote:
+        return f'<sup class="footnote-again">{number}</sup>'  # no note in a note
     if context.footnote_rule == "inline":
         body = context.footnote_html.get(number)
-        if body is None or number in context.placed or context.in_footnote:
+        if body is None or number in context.placed:
             return f'<sup class="footnote-again">{number}</sup>'
         context.placed.add(number)
         fn_id = context.footnote_id(f"fn-{number}")

@@ -812,6 +812,21 @@ def test_dataview_inline_queries_show_the_notes_own_fields_or_nothing() -> None:
     assert "'=this.missing' left out: the note has no such field" in missing.message
 
 
+def test_meta_bind_widgets_are_left_out_with_a_warning() -> None:
+    """Inputs and buttons that edit the note in Obsidian were published as their code."""
+    body = (
+        "Mood: `INPUT[inlineSelect(option(calm), option(tense)):mood]` today.\n\n"
+        "```meta-bind-button\nlabel: Reset\nactions:\n  - type: command\n```\n\n"
+        "Kept: `INPUT is a word` and `VIEW`.\n"
+    )
+    note = parse_note(PurePosixPath("w.md"), note_source("W", "230306FX04", "false", "", body))
+    html = render_note(note, vault_with(note), url_links()).html
+    assert "inlineSelect" not in html and "Reset" not in html and "Mood:  today." in html
+    assert "<code>INPUT is a word</code>" in html and "<code>VIEW</code>" in html
+    codes = sorted(p.code for p in note.problems if p.code.startswith("query-"))
+    assert codes == ["query-block", "query-inline"]
+
+
 def test_dataview_inline_queries_of_other_notes_and_functions_are_left_out() -> None:
     """Only ``=this`` and DataviewJS were known: ``= date(today)`` and ``= [[Other]].rating``
     were published as code showing the query, with no warning.  A spreadsheet's formula,

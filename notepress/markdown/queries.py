@@ -3,8 +3,9 @@
 Obsidian's own: search (``query``) and Bases (``base``, a table of the notes its filters
 find); Dataview's (``dataview``, ``dataviewjs``) and its successor Datacore's
 (``datacore``, ``datacorejs``, ``datacorejsx``, ``datacoretsx``), the Tasks plugin's
-(``tasks``), Tracker's (``tracker``, charts of fields and tags across notes) and the Todoist
-plugin's (``todoist``, tasks fetched from an account).  Obsidian shows a query's results,
+(``tasks``), Tracker's (``tracker``, charts of fields and tags across notes), the Todoist
+plugin's (``todoist``, tasks fetched from an account) and Meta Bind's widgets
+(``meta-bind``, ``meta-bind-button``...: inputs and buttons that edit the note).  Obsidian shows a query's results,
 never its text, which names folders, tags, fields and filters of the vault or the account,
 public or not; notepress runs no queries, so the block is left out.  The loader reports each
 one (so ``check`` does), and the renderer leaves them out.
@@ -44,6 +45,10 @@ _LANGUAGES = frozenset(
         "datacorejsx",
         "datacoretsx",
         "dataview",
+        "meta-bind",
+        "meta-bind-button",
+        "meta-bind-embed",
+        "meta-bind-js-view",
         "dataviewjs",
         "query",
         "tasks",
@@ -99,6 +104,11 @@ def query_blocks(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:
 
 def query_message(language: str) -> str:
     """The ``query-block`` warning's text, the same at load and at render."""
+    if language.startswith("meta-bind"):
+        return (
+            f"{language} widget left out: no output can show an input or a button, and "
+            "its text is not for readers"
+        )
     return (
         f"{language} query left out: notepress runs no queries, and a query's text is not "
         "for readers; write what it finds as text to publish it"
@@ -130,7 +140,7 @@ _INLINE_QUERY = re.compile(
 #: The one form answered here: a field of the note itself, or its file's name.
 _OWN_FIELD = re.compile(r"=\s*this\.(file\.name|[A-Za-z_][\w-]*)\s*")
 #: Strings inside a query's first words that may start one, for the loader's look.
-INLINE_QUERY_NEEDLES = ("=this", "= this", "$=", "`=", "` =")
+INLINE_QUERY_NEEDLES = ("=this", "= this", "$=", "`=", "` =", "INPUT[", "VIEW[", "BUTTON[")
 
 
 #: A spreadsheet's cell reference (``B2``, ``$C$9``): a formula typed in lower case
@@ -138,8 +148,15 @@ INLINE_QUERY_NEEDLES = ("=this", "= this", "$=", "`=", "` =")
 _CELL = re.compile(r"\b\$?[A-Z]{1,3}\$?[0-9]+\b")
 
 
+#: Meta Bind's inline widgets (``INPUT[toggle:done]``, ``VIEW[{price} * 2]``), which
+#: Obsidian draws as a field or a button and no output can.
+_WIDGET = re.compile(r"(?:INPUT|VIEW|BUTTON)\[.*\]\s*$", re.DOTALL)
+
+
 def inline_query(code: str) -> bool:
-    """Whether a code span's text is a Dataview inline query."""
+    """Whether a code span's text is a Dataview inline query (or a Meta Bind widget)."""
+    if _WIDGET.match(code) is not None:
+        return True
     if _INLINE_QUERY.match(code) is None:
         return False
     return code.lstrip().startswith("$=") or _CELL.search(code) is None
@@ -178,6 +195,11 @@ def inline_query_message(code: str, *, found: bool = True) -> str:
         return (
             f"Dataview inline query {reprlib.repr(code)} left out: the note has no such "
             "field as text, a number or a list"
+        )
+    if _WIDGET.match(code) is not None:
+        return (
+            f"Meta Bind widget {reprlib.repr(code)} left out: no output can show an input "
+            "or a button"
         )
     return (
         f"Dataview inline query {reprlib.repr(code)} left out: notepress answers only a "

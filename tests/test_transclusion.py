@@ -480,3 +480,15 @@ def test_an_image_of_a_note_embeds_it_as_a_wikilink_embed_does() -> None:
         ("Source note", "^mix", 11),
         ("Source note.md", None, 13),
     ]
+
+
+def test_an_image_of_a_part_of_the_note_itself_embeds_it() -> None:
+    """``![](#^id)``, as Obsidian writes ``![[#^id]]`` with wikilinks off, was a broken
+    picture whose source was the note's own page (taken as its image by the JSON-LD)."""
+    body = "Mix flour and water. ^mix\n\nLater:\n\n![](#^mix)\n"
+    host = parse("notes/Host.md", body)
+    rendered = render_note(host, vault_of(host), URLS)
+    assert "<img" not in rendered.html and not rendered.images
+    (block,) = rendered.html.split('<div class="transclusion">')[1:]
+    assert "Mix flour and water." in block
+    assert [(link.target, link.heading) for link in host.links if link.embed] == [("", "^mix")]

@@ -135,6 +135,7 @@ def read_outline(
         and not DIAGRAM_FENCE.search(body)
         and "%%" not in body
         and ".md" not in body
+        and "](#" not in body
         and not ("|" in body and _MAYBE_TABLE.search(body))
     ):
         return Outline()
@@ -144,6 +145,7 @@ def read_outline(
     needles: tuple[str, ...] = (_WIKILINK_START, "[^", "#") if may_tag else (_WIKILINK_START, "[^")
     needles += ("$",) if "$" in body else ()  # formulas, checked here once for all outputs
     needles += (".md",) if ".md" in body else ()  # an image of a note, which embeds it
+    needles += ("](#",) if "](#" in body else ()  # ... or of a part of the note itself
     needles += INLINE_QUERY_NEEDLES if queried else ()
     env: dict[str, object] = {
         INLINE_ONLY: needles,

@@ -35,20 +35,26 @@ def wikilinks_plugin(md: MarkdownIt) -> None:
 
 
 def _note_images(state: StateCore) -> None:
-    """``![](Source%20note.md#^id)`` as ``![[Source note#^id]]``: Obsidian writes an embed
-    so when wikilinks are off, and shows the note's text.  As an image it was a broken
+    """``![](Source%20note.md#^id)`` as ``![[Source note#^id]]`` (and ``![](#^id)`` as
+    ``![[#^id]]``): Obsidian writes an embed so when wikilinks are off, and shows the note's
+    text.  As an image it was a broken
     picture of a web page in a feed, and nothing in a book or a digest."""
     for token in state.tokens:
-        if token.type != "inline" or not token.children or ".md" not in token.content.lower():
+        if token.type != "inline" or not token.children:
+            continue
+        if ".md" not in token.content.lower() and "](#" not in token.content:
             continue
         for index, child in enumerate(token.children):
             if child.type != "image":
                 continue
             written = str(child.attrGet("src") or "")
-            address = note_address(written)
+            # ``![](#^id)``: a part of the note itself, as ``![[#^id]]`` embeds it.
+            address = "" if written.strip().startswith("#") else note_address(written)
             if address is None:
                 continue
             fragment = unquote(urlsplit(written.strip()).fragment) or None
+            if address == "" and fragment is None:
+                continue
             alt = "".join(part.content for part in child.children or ()).strip() or None
             embed = Token("wikilink", "", 0)
             embed.meta = {"link": Link(address, fragment, alt, embed=True)}

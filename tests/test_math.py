@@ -697,6 +697,11 @@ def test_a_dollar_pair_no_other_closes_is_reported_on_its_line() -> None:
     first = 1 + note_source("Fixture Note", "230306FX01", "false", "", "").decode().count("\n")
     lines = [p.line for p in note.problems if p.code == "math-unpaired"]
     assert lines == [first, first + 3]
+    # A table row holds each cell's formulas in a token of its own, on one line.
+    table = "| s | t |\n| - | - |\n| $$\\frac{1}{s}$$ | $$1$$ |\n| $$\\frac{1}{s^2}$$ | $$t$$ |\n"
+    table_note = make_note("notes/b.md", table)
+    assert [p for p in table_note.problems if p.code == "math-unpaired"] == []
+    assert render(table).html.count("<math") == 4
 
 
 @pytest.mark.parametrize(

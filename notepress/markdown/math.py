@@ -372,10 +372,14 @@ def unpaired_displays(tokens: Sequence[Token], source: str) -> Iterator[int]:
     less those that open or close a formula and those inside code or other math.
     """
     lines = source.split("\n")
+    # Summed over every inline token: a table's row holds a cell's formulas per token, on
+    # one line (each cell's count against the whole row's said the formulas after the
+    # first cell showed as TeX, which they did not).
+    used: Counter[int] = Counter()
+    checked: set[int] = set()
     for token in tokens:
         if token.type != "inline" or not token.map or "$$" not in token.content:
             continue
-        used: Counter[int] = Counter()
         line = token.map[0]
         children = token.children or []
         for index, child in enumerate(children):
@@ -391,9 +395,11 @@ def unpaired_displays(tokens: Sequence[Token], source: str) -> Iterator[int]:
             if child.type in MATH_TOKENS or child.type == "code_inline":
                 used[line] += child.content.count("$$")
                 line += child.content.count("\n")
-        for number in range(token.map[0], min(token.map[1], len(lines))):
-            if len(_UNESCAPED_DOUBLE.findall(lines[number])) > used[number]:
-                yield number
+        last = token.map[0] + token.content.count("\n")
+        checked.update(range(token.map[0], min(token.map[1], last + 1, len(lines))))
+    for number in sorted(checked):
+        if len(_UNESCAPED_DOUBLE.findall(lines[number])) > used[number]:
+            yield number
 
 
 #: A ``$$`` that no backslash escapes.

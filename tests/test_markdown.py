@@ -677,6 +677,15 @@ def test_a_task_of_another_character_reads_like_a_done_one_at_load_and_render() 
     assert "[-]" not in html and html.count("\u2611") == 2
 
 
+def test_a_loose_task_list_keeps_each_box_with_its_text() -> None:
+    """Items apart hold their text in paragraphs: the box stood before the paragraph, on a
+    line of its own above its text (in print too)."""
+    html = render("- [ ] check the calendar\n\n- [x] draw the range ^drawn\n").html
+    assert '<p><span class="task-checkbox">\u2610</span> check the calendar</p>' in html
+    assert '<span class="task-checkbox task-done">\u2611</span> draw the range</p>' in html
+    assert "</span> <p" not in html
+
+
 def test_a_box_in_code_or_escaped_is_no_task() -> None:
     html = render("- \\[-] escaped\n- `[-]` code\n").html
     assert "task" not in html

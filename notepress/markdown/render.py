@@ -568,6 +568,8 @@ class _RenderContext:
     lone_id: Token | None = None
     """That paragraph, when it holds a block id (``![[Note#Part]] ^ref``): its embed carries
     the id, which the paragraph, left out, cannot."""
+    checkbox: str = ""
+    """A task's glyph, written at the start of its item's first paragraph (a loose list)."""
     unshown_open: bool = False
     """Set between the start and end of the paragraph of an embed written as a heading
     whose note is not shown: the heading already reads as the embed's name."""
@@ -1231,12 +1233,25 @@ def _html_link(context: _RenderContext, match: re.Match[str]) -> str:
 def _list_item_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     """Task items carry a check mark glyph, not a form control: outputs hold no forms."""
     token = tokens[idx]
-    result = _ctx(env).with_block_id(token, self.renderToken(tokens, idx, options, env))
+    context = _ctx(env)
+    result = context.with_block_id(token, self.renderToken(tokens, idx, options, env))
     if token.meta and "checked" in token.meta:
         if token.meta["checked"]:
-            result += '<span class="task-checkbox task-done">\u2611</span> '
+            glyph = '<span class="task-checkbox task-done">\u2611</span> '
         else:
-            result += '<span class="task-checkbox">\u2610</span> '
+            glyph = '<span class="task-checkbox">\u2610</span> '
+        following = tokens[idx + 1] if idx + 1 < len(tokens) else None
+        if (
+            following is not None
+            and following.type == "paragraph_open"
+            and not following.hidden
+            and not {LONE_EMBED, HEADING_EMBED} & (following.meta or {}).keys()
+        ):
+            # A loose list's item holds its text in a paragraph: the glyph goes inside it,
+            # or it stood on a line of its own above its text (in print too).
+            context.checkbox = glyph
+        else:
+            result += glyph
     return result
 
 
@@ -1326,6 +1341,9 @@ def _paragraph_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, 
     html = _block_open(self, tokens, idx, options, env)
     if html.startswith("<p") and _lone_card(tokens[idx + 1]):
         html = '<p class="embed-card"' + html[2:]
+    context = _ctx(env)
+    if context.checkbox:
+        html, context.checkbox = html + context.checkbox, ""
     return html
 
 

@@ -1236,3 +1236,17 @@ def test_a_formula_of_bare_rows_pandoc_cannot_write_is_named_by_its_note(
     assert "the formula $\\colorbox{yellow}{a+b} \\\\" in found.message
     assert "gathered" not in found.message
     assert not [p for p in result.problems if p.code == "epub-pandoc"]
+
+
+def test_a_book_in_a_language_pandoc_has_no_words_for_gives_no_warning(
+    make_vault, build_vault
+) -> None:
+    """``zh-CN`` gave two of pandoc's own lines on every build, naming no note and no fix:
+    the book holds no words of pandoc's."""
+    root = make_vault(
+        {"a.md": note_text("Notes", "Words.", created="2020-01-02")},
+        config='[site]\nlanguage = "zh-CN"\n[targets.book]\nexporter = "epub"\n',
+    )
+    (result,) = build_vault(root).targets
+    assert result.ok, result.error
+    assert not [p for p in result.problems if p.code == "epub-pandoc"], result.problems

@@ -22,6 +22,10 @@ __all__ = ["Relayed", "relay"]
 #: several lines is cut at its first line break, and the ending is on another line).
 _MATH = re.compile(r"Could not convert TeX math (?P<tex>.*?)(?P<whole>, rendering as TeX:?)?$")
 _SHOWN = 80
+#: pandoc's notes that it has no words of its own in the book's language (``zh-CN``): the
+#: book names nothing in pandoc's words (its template writes no "Abstract"), so they say
+#: nothing a writer could act on.
+_LOCALE = re.compile(r"Could not load translations for |The term \w+ has no translation defined")
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ def relay(
         return expanded[id(note)]
 
     for warning in warnings:
-        if placeholder_warning(warning):
+        if placeholder_warning(warning) or _LOCALE.match(warning):
             continue
         match = _MATH.match(warning)
         found = _formula(match["tex"], bool(match["whole"]), notes, after) if match else None

@@ -62,7 +62,9 @@ def strip_unsafe(text: str) -> tuple[str, int]:
 
 
 def _escape(char: str) -> str:
-    if char.isprintable():
+    if char.isprintable() or unicodedata.category(char) == "Zs":
+        # A space of another width (the ideographic space of CJK names, a no-break space)
+        # can forge no line: printed as \u3000 it could not be pasted or searched for.
         return char
     if char in _SHOWN_AS:
         return _SHOWN_AS[char]
@@ -76,8 +78,9 @@ def _escape(char: str) -> str:
 
 def printable(text: str) -> str:
     """``text`` safe to print as part of one line: every character Unicode does not call
-    printable (controls, separators, invisible format and bidirectional marks, noncharacters)
-    escaped as ``\\n``, ``\\x01``, ``\\u202e``; undecodable name bytes as ``\\xe9``."""
+    printable (controls, line and paragraph separators, invisible format and bidirectional
+    marks, noncharacters) escaped as ``\\n``, ``\\x01``, ``\\u202e``; undecodable name
+    bytes as ``\\xe9``.  Spaces of other widths are printed as they are."""
     if text.isprintable():
         return text
     return "".join(map(_escape, text))

@@ -257,6 +257,22 @@ def test_list_text(make_vault, capsys: pytest.CaptureFixture[str]) -> None:
     assert "230306GN01" in out and "Alpha" in out and "#one" in out and "published" in out
 
 
+def test_a_space_of_another_width_is_printed_as_it_is(
+    make_vault, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An ideographic space in a path (common in CJK file names) was printed ``\\u3000``,
+    as a control character is: the path could not be pasted or searched for."""
+    name = "読書\u3000メモ.md"
+    root = make_vault(
+        {name: note_text("Memo", "See [[nowhere]].", note_id="230306GN01")}, config=JSONLD_ONLY
+    )
+    assert main(["list", str(root)]) == 0
+    assert name in capsys.readouterr().out
+    assert main(["check", str(root)]) == 0
+    said = "".join(capsys.readouterr())
+    assert f"{name}:" in said and "\\u3000" not in said
+
+
 def test_list_columns_line_up_under_wide_characters(
     make_vault, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -225,7 +225,8 @@ def _write_manifest(folder: Path, target: str, exporter: str, notes: Iterable[st
         "target": target,
         "exporter": exporter,
         "files": files,
-        # Ids published, and embedded: what a failed build checks before keeping this output.
+        # Ids published, embedded or linked to: what a failed build checks before keeping this
+        # output (see pipeline._shown_ids).
         "notes": sorted(set(notes)),
     }
     text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"

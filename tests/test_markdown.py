@@ -1045,3 +1045,13 @@ def test_a_pasted_line_separator_is_a_line_break() -> None:
     html = render("- A pasted line.\u2028And the next.\n\nOne\u2029\u2029Two `a\u2028b`\n").html
     assert "<li>A pasted line.<br>\nAnd the next.</li>" in html
     assert "<p>One<br>\nTwo <code>a\u2028b</code></p>" in html  # code keeps what it holds
+
+
+def test_a_protocol_relative_link_leads_to_its_page_over_https() -> None:
+    """``[the post](//blog.example.org/post)``, as pasted from a web page, was read as a
+    vault path that names nothing: the link and the picture became their text, unsaid."""
+    html = render(
+        "Read [the post](//blog.example.org/post/1) and ![a chart](//cdn.example.org/c.png).\n"
+    ).html
+    assert '<a href="https://blog.example.org/post/1">the post</a>' in html
+    assert '<img src="https://cdn.example.org/c.png" alt="a chart">' in html

@@ -879,6 +879,10 @@ class _RenderContext:
     def lower_url(self, url: str) -> str | None:
         """Where a URL written in the note (markdown or raw HTML) leads in this output."""
         url = url.strip()
+        if url.startswith("//") and not url.startswith("///"):
+            # Protocol-relative, as pasted from a web page: its page's scheme, which every
+            # published output here has as https.  Read as a vault path, it was dropped.
+            url = "https:" + url
         parts = urlsplit(url)
         if parts.scheme:
             if not is_public_url(url):  # loopback, private range, file: (a warning at load)
@@ -901,7 +905,7 @@ class _RenderContext:
     def local_file(self, url: str) -> PurePosixPath | None:
         """The vault file a URL written in the note names, if it names one."""
         url = url.strip()
-        if not url or url.startswith("#") or urlsplit(url).scheme:
+        if not url or url.startswith(("#", "//")) or urlsplit(url).scheme:
             return None
         return local_target(url, self.note, self.attachment, self.resolve).file
 

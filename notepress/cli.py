@@ -729,8 +729,9 @@ def _init(args: argparse.Namespace) -> int:
     if (linked or path.exists()) and not args.force:
         print(f"notepress: {path} exists (use --force to overwrite)", file=sys.stderr)
         return EXIT_USAGE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _replace_file(path, commented_config())
+    from .atomicfile import replace_text
+
+    replace_text(path, commented_config())  # a link in its place is replaced, not followed
     print(f"wrote {_display_path(path)}")
     if linked:
         # Written through, the link would have overwritten whatever it leads to (a note, a
@@ -741,17 +742,6 @@ def _init(args: argparse.Namespace) -> int:
         "item ids derive from it (until then they build for a local preview)"
     )
     return EXIT_OK
-
-
-def _replace_file(path: Path, text: str) -> None:
-    """Write ``path`` in one rename, which replaces a symbolic link there rather than
-    following it."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def _toml_value(value: Any) -> str:

@@ -19,10 +19,12 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import suppress
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .atomicfile import replace_text
 from .locations import cache_root
 
 __all__ = ["EXPORTERS_GROUP", "distribution_versions", "entry_point_specs"]
@@ -140,10 +142,5 @@ def _read_installed(names: Sequence[str]) -> dict[str, Any]:
 
 def _store(path: Path, record: dict[str, Any]) -> None:
     """Write ``record`` in one rename; a cache that cannot be written is not an error."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(record), encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:
-        pass
+    with suppress(OSError):
+        replace_text(path, json.dumps(record))

@@ -16,9 +16,11 @@ import hashlib
 import json
 import os
 import stat
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomicfile import replace_text
 from .locations import cache_root
 
 __all__ = ["Owner", "read_owners", "record_owner"]
@@ -85,12 +87,6 @@ def record_owner(output: Path, target: str, owner: Owner) -> None:
     if owners.get(target) == owner:
         return
     owners[target] = owner
-    path = _record_path(output)
     data = {name: {"c": found.config, "v": found.vault} for name, found in owners.items()}
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:
-        temporary.unlink(missing_ok=True)
+    with suppress(OSError):
+        replace_text(_record_path(output), json.dumps(data, indent=1, sort_keys=True))

@@ -36,6 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .atomicfile import replace_text
 from .cache.environment import environment_key
 from .locations import CONFIG_FILE, QUARTZ_CONFIG, SETTINGS_FILES, cache_root
 from .model import Problem, Severity
@@ -411,7 +412,4 @@ def _read(path: Path) -> dict[str, Any] | None:
 def _write(path: Path, record: dict[str, Any]) -> None:
     """Written whole or not at all: a reader never sees half a record."""
     with suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
-        os.replace(temporary, path)
+        replace_text(path, json.dumps(record, sort_keys=True))

@@ -313,6 +313,8 @@ class OutputFolder:
     owner: Owner | None = None
     """The config building here, recorded for each target committed (see
     :mod:`notepress.owners`)."""
+    owners: dict[str, Owner] = field(default_factory=dict)
+    """Who built each target folder, read once the lock is held (with an :attr:`owner`)."""
 
     @property
     def work(self) -> Path:
@@ -339,6 +341,8 @@ class OutputFolder:
         try:
             _acquire(handle, self.path, timeout)
             _refuse_links(self.path, (WORK,))  # as it is now the folder is ours alone
+            if self.owner is not None:
+                self.owners = read_owners(self.path)
             self.recover()
             self.temp.mkdir(parents=True, exist_ok=True)
             yield self
@@ -394,7 +398,7 @@ class OutputFolder:
                 f"{final} was not written by this version of notepress (it has no "
                 f"{MANIFEST}); move it away, it is left as it is"
             )
-        built = read_owners(self.path).get(target) if self.owner is not None else None
+        built = self.owners.get(target)
         if built is not None and self.owner is not None and self.owner.others(built):
             return (
                 f"{final} is the output of another config ({built.config}), which builds "
@@ -437,7 +441,7 @@ class OutputFolder:
         if old is not None:
             self._remove_old(old, final)
         if self.owner is not None:
-            record_owner(self.path, target, self.owner)
+            record_owner(self.path, target, self.owner, self.owners)
         return kept
 
     def _free_aside(self, target: str) -> Path:

@@ -80,10 +80,10 @@ def read_owners(output: Path) -> dict[str, Owner]:
     return owners
 
 
-def record_owner(output: Path, target: str, owner: Owner) -> None:
-    """Record that ``owner`` built ``target`` of ``output`` (under the output's lock); a
-    record that cannot be written leaves the folder to be judged as before any record."""
-    owners = read_owners(output)
+def record_owner(output: Path, target: str, owner: Owner, owners: dict[str, Owner]) -> None:
+    """Record that ``owner`` built ``target`` of ``output`` in ``owners`` (the record as
+    :func:`read_owners` read it under the output's lock) and in the file; a record that
+    cannot be written leaves the folder to be judged as before any record."""
     if owners.get(target) == owner:
         return
     owners[target] = owner

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -31,7 +31,7 @@ from .output import (
     stale_targets,
     temporary_files_in,
 )
-from .owners import Owner, read_owners
+from .owners import Owner
 from .parse import ParseSettings
 from .progress import Progress, begin, plural, step
 from .registry import get_exporter
@@ -548,7 +548,9 @@ def build(
                     else:
                         building.outcome = "failed"
                 report.targets.append(result)
-            stale = _stale_target_problems(config, vault if future else without_future(vault, now))
+            stale = _stale_target_problems(
+                config, vault if future else without_future(vault, now), folder.owners
+            )
         finally:
             if cache is not None:
                 cache.finish(vault, config.targets)
@@ -574,7 +576,9 @@ def clean_cache(output: Path, *, lock_timeout: float = LOCK_TIMEOUT) -> list[Pat
         return remove_cache(output) + remove_records(output)
 
 
-def _stale_target_problems(config: Config, vault: Vault) -> list[Problem]:
+def _stale_target_problems(
+    config: Config, vault: Vault, owners: Mapping[str, Owner]
+) -> list[Problem]:
     """A warning for each folder an earlier build wrote for a target the config no longer
     has; such a folder that published a note of this vault that is private now is removed
     first (under the build's lock), as a failed target's is (see :func:`_withdraw`).  A
@@ -582,17 +586,17 @@ def _stale_target_problems(config: Config, vault: Vault) -> list[Problem]:
     output folder by another config: that alone removes nothing."""
     problems = []
     owner = config_owner(config, vault.root)
-    mine = set(stale_targets(config.output, config.targets, owner))
-    owners = read_owners(config.output)
     # Another config's folders of this vault too: one that published a note private now
     # would go on publishing it until that config builds again.  Another vault's are left
     # alone: its note ids are its own, and may be this vault's too (each day's counters).
     for name in stale_targets(config.output, config.targets):
-        if name not in mine and owners[name].vault != owner.vault:
+        other = owners.get(name)
+        theirs = other is not None and owner.others(other)
+        if other is not None and theirs and other.vault != owner.vault:
             continue
         withdrawn = _withdraw(config.output / name, vault, gone_too=False)
         where = f"the folder {shown(name + '/')}"
-        if name not in mine:
+        if theirs:
             if withdrawn:
                 message = f"{where}, which another config builds into this output folder{withdrawn}"
                 problems.append(Problem(Severity.WARNING, "output-withdrawn", message, "output"))

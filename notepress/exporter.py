@@ -92,6 +92,13 @@ class Exporter(ABC, Generic[OptionsT]):
         return []
 
     @classmethod
+    def machine_paths(cls) -> list[Path]:
+        """Files and folders of the machine, outside the vault and the config, that the
+        output is made with (the fonts a PDF is printed in): a change to them builds a
+        target again though none of its notes or options changed."""
+        return []
+
+    @classmethod
     def check(cls, target: Target[OptionsT], site: Site) -> list[CheckProblem]:
         """Problems of a target that its schema cannot see, such as a missing ``site.url``.
 

@@ -217,8 +217,12 @@ class Request:
                 if folder is not None and folder.resolve().is_relative_to(self.vault)
             }
         )
-        # Hidden or outside the vault, the listing does not reach them all.
-        extras = sorted({str(path) for path in project.files_read()})
+        # Hidden or outside the vault, the listing does not reach them all; nor the fonts
+        # a PDF is printed with, which a preview does not follow but a build must.
+        from .cache.targets import machine_paths  # loaded by the build this one records
+
+        read = [*project.files_read(), *machine_paths(config)]
+        extras = sorted({str(path) for path in read})
         moment = now or _now()
         held = [
             note.created.timestamp()

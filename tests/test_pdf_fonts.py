@@ -8,6 +8,8 @@ apart.  Layout is read back from the PDF with pypdf.
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pypdf
@@ -251,3 +253,96 @@ def test_characters_printed_as_boxes_are_said_to_be(tmp_path: Path) -> None:
         in boxes[0]
     )
     assert "install fonts" in boxes[0]
+
+
+def _font_with(path: Path, character: str) -> None:
+    """A font file of one glyph, a square, for ``character``: a font the writer installs."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    pen = TTGlyphPen(None)
+    for point in ((100, 0), (100, 600), (500, 600), (500, 0)):
+        (pen.lineTo if pen.points else pen.moveTo)(point)
+    pen.closePath()
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder([".notdef", "mark"])
+    builder.setupCharacterMap({ord(character): "mark"})
+    builder.setupGlyf({".notdef": TTGlyphPen(None).glyph(), "mark": pen.glyph()})
+    builder.setupHorizontalMetrics({".notdef": (600, 0), "mark": (600, 100)})
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": "Installed Later", "styleName": "Regular"})
+    builder.setupOS2()
+    builder.setupPost()
+    builder.save(str(path))
+
+
+def test_a_font_installed_after_a_build_prints_what_were_boxes(tmp_path: Path) -> None:
+    """The boxes warning asks for fonts; once installed, the next build prints with them,
+    though no note changed: a kept digest (or a replay of the build) would keep the boxes
+    until ``--no-cache``."""
+    character = "\ua500"  # Vai, which no bundled font has
+    root = write_vault(
+        tmp_path / "vault",
+        {"world.md": note_text("World", f"A sign {character} here.", tags=["world"])},
+        CONFIG,
+    )
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    machine = tmp_path / "fonts.conf"
+    machine.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+        f"<fontconfig><dir>{fonts}</dir><cachedir>{tmp_path / 'fc-cache'}</cachedir>"
+        "</fontconfig>\n",
+        encoding="utf-8",
+    )
+    moment = time.time() - 86400  # written long ago: the build leaves a record to replay
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, (moment, moment))
+    out = tmp_path / "out"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NOTEPRESS_CACHE", str(tmp_path / "cache"))
+        first = build(root, out, "world", monkeypatch=patch, FONTCONFIG_FILE=str(machine))
+        assert first.code == 0, first.output
+        assert "pdf-boxes" in first.output
+        before = (out / "world" / "digest.pdf").read_bytes()
+        _font_with(fonts / "later.ttf", character)
+        second = build(root, out, "world", monkeypatch=patch, FONTCONFIG_FILE=str(machine))
+    assert second.code == 0, second.output
+    assert "pdf-boxes" not in second.output, second.output
+    after = out / "world" / "digest.pdf"
+    assert after.read_bytes() != before
+    assert "Installed-Later" in fonts_of(after)
+
+
+def test_the_font_folders_are_read_as_fontconfig_reads_its_configuration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Folders named by the configuration, by a file it includes, and under the user's data
+    folder (``prefix="xdg"``); the included folder itself too (a font package adds its file
+    there), and nothing that does not exist."""
+    from exporters.pdf.machinefonts import font_locations
+
+    for folder in ("shared", "extra", "data/fonts", "conf.d"):
+        (tmp_path / folder).mkdir(parents=True)
+    head = '<?xml version="1.0"?>\n<fontconfig>'
+    (tmp_path / "conf.d" / "60-extra.conf").write_text(
+        f"{head}<dir>{tmp_path / 'extra'}</dir></fontconfig>", encoding="utf-8"
+    )
+    config = tmp_path / "fonts.conf"
+    config.write_text(
+        f"{head}<dir>{tmp_path / 'shared'}</dir><dir>{tmp_path / 'gone'}</dir>"
+        '<dir prefix="xdg">fonts</dir><include ignore_missing="yes">conf.d</include>'
+        "</fontconfig>",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("FONTCONFIG_FILE", str(config))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert font_locations() == sorted(
+        [
+            config,
+            tmp_path / "conf.d",
+            tmp_path / "extra",
+            tmp_path / "shared",
+            tmp_path / "data/fonts",
+        ]
+    )

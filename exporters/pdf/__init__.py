@@ -48,6 +48,7 @@ from .html import (
     render_notes,
     template_folder,
 )
+from .machinefonts import font_locations
 from .safety import MISSING_REASONS, VAULT_ORIGIN, LoadPolicy, Request, missing_file_name, scan_note
 
 if TYPE_CHECKING:
@@ -139,6 +140,10 @@ class PdfExporter(Exporter[PdfOptions]):
     name = "pdf"
     Options = PdfOptions
     allows_drafts = True
+
+    @classmethod
+    def machine_paths(cls) -> list[Path]:
+        return font_locations()
 
     @classmethod
     def check(cls, target: Target[PdfOptions], site: Site) -> list[CheckProblem]:

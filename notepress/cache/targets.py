@@ -22,13 +22,14 @@ from ..config import Config, Target
 from ..markdown.memo import mermaid_identity
 from ..model import Note
 from ..output import file_sha256
+from ..registry import get_exporter
 from ..templating import builtin_templates
 from ..vault import Vault
 from .codec import canonical
 from .environment import environment_key
 from .store import stat_key
 
-__all__ = ["option_paths", "target_key"]
+__all__ = ["machine_paths", "option_paths", "target_key"]
 
 #: Variables that change what an output holds.
 _VARIABLES = ("SOURCE_DATE_EPOCH", "NOTEPRESS_NOTE_BUDGET")
@@ -56,6 +57,10 @@ def target_key(
         "diagrams": mermaid_identity(),
         "templates": list(_folder_state(builtin_templates("feed").parent, hashed=False)),
         "option_files": [list(_option_files(config.root, value)) for value in _values(target)],
+        "machine": [
+            [str(path), *_folder_state(path, hashed=False)]
+            for path in get_exporter(target.exporter).machine_paths()
+        ],
         "settings": repr(vault.settings),
         "strict": vault.warnings_are_errors,
         "attachments": sorted(vault.attachments),
@@ -121,6 +126,15 @@ def option_paths(config: Config) -> list[Path]:
                 path = path if path.is_absolute() else config.root / path
                 if path.resolve() != root:
                     found.add(path)
+    return sorted(found)
+
+
+def machine_paths(config: Config) -> list[Path]:
+    """Files and folders of the machine the targets' outputs are made with (see
+    :meth:`~notepress.exporter.Exporter.machine_paths`)."""
+    found: set[Path] = set()
+    for name in sorted({target.exporter for target in config.targets.values()}):
+        found.update(get_exporter(name).machine_paths())
     return sorted(found)
 
 

@@ -1061,3 +1061,19 @@ def test_a_list_items_formula_closed_at_the_margin_after_blank_lines_is_closed()
     assert "<li>Then one more step.</li>" in html and "<li>And a last remark.</li>" in html
     assert html.count("<math") == 2 and "$$" not in html
     assert not [p for p in make_note("notes/a.md", body).problems if p.code.startswith("math-")]
+
+
+def test_a_formula_with_letters_the_math_font_lacks_is_tex_for_print_with_a_warning() -> None:
+    """ziamath draws with its one math font, which has no Chinese, Arabic or Hebrew: such
+    a character printed as an empty box with no word said.  The formula is written as TeX
+    for print, with a warning naming the characters; a formula of Greek and Latin next to it
+    is drawn, and feeds and books, whose readers choose the fonts, keep every one as math."""
+    body = "Speed $v = \\frac{\\text{路程}}{\\text{时间}}$ and $\\alpha + \\aleph$.\n"
+    printed = render(body, math="svg")
+    assert printed.html.count('<img class="math') == 1
+    assert '<code class="math-tex">$v = \\frac{\\text{路程}}{\\text{时间}}$</code>' in printed.html
+    ((code, message),) = [(p.code, p.message) for p in printed.problems]
+    assert code == "math-unprintable"
+    assert "('路', '程', '时', '间')" in message
+    web = render(body, math="mathml")
+    assert web.html.count("<math ") == 2 and web.problems == ()

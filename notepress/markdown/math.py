@@ -39,6 +39,7 @@ import base64
 import functools
 import re
 import threading
+import unicodedata
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -65,6 +66,7 @@ __all__ = [
     "MathRule",
     "Svg",
     "TooComplex",
+    "Unprintable",
     "convertible",
     "display_rows",
     "invalid_formulas",
@@ -903,6 +905,21 @@ def _group_end(tex: str, start: int) -> int | None:
     return None
 
 
+#: Categories of characters that draw nothing: spaces, invisible operators, controls.
+_NOT_DRAWN = frozenset({"Zs", "Zl", "Zp", "Cf", "Cc"})
+
+
+def _without_glyphs(root: ElementTree.Element, glyph: Callable[[str], int]) -> str:
+    """The characters of the MathML ``root`` that the font ``glyph`` indexes lacks (index
+    0, its empty box), each once, in order."""
+    text = "".join(element.text or "" for element in root.iter())
+    return "".join(
+        c
+        for c in dict.fromkeys(text)
+        if unicodedata.category(c) not in _NOT_DRAWN and glyph(c) == 0
+    )
+
+
 def _unknown(root: ElementTree.Element) -> bool:
     return any(_UNKNOWN_COMMAND.search(element.text or "") for element in root.iter())
 
@@ -940,6 +957,28 @@ class TooComplex:
 
 
 TOO_COMPLEX = TooComplex()
+
+
+class Unprintable:
+    """What :func:`to_svg` answers for a formula holding characters its math font has no
+    glyph for (a word of Chinese in ``\\text{}``): ziamath draws each as an empty box, and
+    one font is all it draws with."""
+
+    __slots__ = ("characters",)
+
+    def __init__(self, characters: str) -> None:
+        self.characters = characters
+
+    def message(self, tex: str) -> str:
+        """The ``math-unprintable`` warning's text."""
+        shown = ", ".join(repr(c) for c in self.characters[:5])
+        more = ", ..." if len(self.characters) > 5 else ""
+        return (
+            f"{_quoted(tex)} holds characters the print math font has no glyph for "
+            f"({shown}{more}); the PDF shows it as TeX (words written outside the formula "
+            "print in the text's fonts)"
+        )
+
 
 #: Layout nodes ziamath may build for one formula.  It lays out every row twice (once to
 #: measure it for its stretchy fences), so its work doubles with each level of nesting: the
@@ -1012,7 +1051,7 @@ _SVG_LIMIT = 100_000.0
 
 
 @functools.lru_cache(maxsize=4096)
-def to_svg(tex: str, display: bool) -> Svg | TooComplex | None:
+def to_svg(tex: str, display: bool) -> Svg | TooComplex | Unprintable | None:
     """``tex`` drawn by ziamath; None when it cannot be (or holds an unknown command),
     :data:`TOO_COMPLEX` when drawing it would take more than :data:`SVG_NODES` nodes."""
     with warnings.catch_warnings():  # ziamath finds its font with a deprecated resources API
@@ -1028,8 +1067,11 @@ def to_svg(tex: str, display: bool) -> Svg | TooComplex | None:
         if display and "\\left" in source:
             source = _BIG_OPERATOR_BELOW.sub(r"\\\1\\limits\2", source)
         latex = ziamath.Latex(source, size=_SVG_SIZE, inline=not display)
-        if _unknown(ElementTree.fromstring(latex.mathmlstr())):
+        mathml = ElementTree.fromstring(latex.mathmlstr())
+        if _unknown(mathml):
             return None
+        if missing := _without_glyphs(mathml, latex.font.glyphindex):
+            return Unprintable(missing)
         svg = latex.svg()
         root = ElementTree.fromstring(svg)
         _, min_y, _, _ = (float(v) for v in root.attrib["viewBox"].split())

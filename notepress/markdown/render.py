@@ -40,6 +40,7 @@ from .math import (
     MathRule,
     Svg,
     TooComplex,
+    Unprintable,
     display_rows,
     invalid_message,
     standard_tex,
@@ -644,6 +645,7 @@ class _RenderContext:
         dollars = "$$" if display else "$"
         kind = "math math-display" if display else "math math-inline"
         too_complex = False
+        unprintable: Unprintable | None = None
         if self.math_rule == "tex":
             html = f'<span class="{kind}">{escapeHtml(dollars + written + dollars)}</span>'
         elif self.math_rule == "mathml":
@@ -659,9 +661,12 @@ class _RenderContext:
                     f' style="{svg.style}">'
                 )
             too_complex = svg is TOO_COMPLEX
+            unprintable = svg if isinstance(svg, Unprintable) else None
         if not html:  # the TeX the author wrote, not its macros expanded
             html = f'<code class="math-tex">{escapeHtml(dollars + source + dollars)}</code>'
-            if too_complex:
+            if unprintable is not None:
+                self.warn("math-unprintable", unprintable.message(source), self.file_line(line))
+            elif too_complex:
                 self.warn("math-too-complex", too_complex_message(source), self.file_line(line))
             else:
                 self.warn("math-invalid", invalid_message(source, written), self.file_line(line))
@@ -984,7 +989,7 @@ def _mathml(tex: str, display: bool) -> str | None:
     return (rows != tex and to_mathml(rows, display, alt=tex)) or to_mathml(tex, display)
 
 
-def _svg(tex: str, display: bool) -> Svg | TooComplex | None:
+def _svg(tex: str, display: bool) -> Svg | TooComplex | Unprintable | None:
     rows = display_rows(tex) if display else tex
     drawn = to_svg(rows, display) if rows != tex else None
     # Too complex as rows is too complex as written: the same nesting, drawn no cheaper.

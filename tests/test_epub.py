@@ -35,7 +35,7 @@ from notepress.exporters.epub.pandoc import pandoc_binary, run_pandoc
 from notepress.parse import parse_note
 from notepress.templating import builtin_templates
 
-from .conftest import SAMPLES, note_text
+from .conftest import SAMPLES, note_text, write_vault
 from .epubcheck_runner import epubcheck_messages
 
 pytestmark = pytest.mark.slow
@@ -1250,3 +1250,34 @@ def test_a_book_in_a_language_pandoc_has_no_words_for_gives_no_warning(
     (result,) = build_vault(root).targets
     assert result.ok, result.error
     assert not [p for p in result.problems if p.code == "epub-pandoc"], result.problems
+
+
+def test_a_picture_left_out_is_named_with_each_note_and_line_that_shows_it(
+    tmp_path: Path,
+) -> None:
+    """A text file saved as ``.png`` cannot go in the book: the warning names every note
+    that shows it and the line, as an embed or as a markdown image, so the writer need not
+    search the vault for them."""
+    embed_body = "Before.\n\n![[chart.png]]\n"
+    image_body = "Words first.\n\nMore words.\n\n![the chart](chart.png)\n"
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "Embeds.md": note_text("Embeds", embed_body, created="2023-03-06"),
+            "Images.md": note_text("Images", image_body, created="2023-03-07"),
+            "chart.png": b"not a picture at all\n",
+        },
+        '[site]\ntitle = "T"\n\n[targets.book]\nexporter = "epub"\n',
+    )
+    built = build_target(root, "book", tmp_path / "out")
+    found = sorted(
+        (problem.path, problem.line)
+        for problem in built.report.targets[0].problems
+        if problem.code == "epub-image"
+    )
+    embeds = note_text("Embeds", embed_body, created="2023-03-06").splitlines()
+    images = note_text("Images", image_body, created="2023-03-07").splitlines()
+    assert found == [
+        ("Embeds.md", embeds.index("![[chart.png]]") + 1),
+        ("Images.md", images.index("![the chart](chart.png)") + 1),
+    ]

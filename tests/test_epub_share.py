@@ -211,7 +211,7 @@ def test_each_element_is_made_a_python_object_about_once(tmp_path: Path) -> None
     project = notepress.load_project(root)
     vault, site = project.vault, project.config.site
     notes = tuple(vault.notes)
-    media = MediaStore(vault, lambda message, path: None)
+    media = MediaStore(vault, lambda *_: None)
     info = BookInfo("Book", "", "", "en", "", "urn:x", datetime(2023, 3, 1, tzinfo=UTC), (), "", 1, 0, False)  # fmt: skip
     lookups = Counter[str]()
     original = lxml.html.HtmlElementClassLookup.lookup

@@ -293,7 +293,7 @@ def test_pandoc_is_given_a_placeholder_never_the_image(tmp_path: Path) -> None:
     )
     project = notepress.load_project(vault_root)
     notes = list(project.vault.notes)
-    media = MediaStore(project.vault, lambda message, path: None)
+    media = MediaStore(project.vault, lambda *_: None)
     info = BookInfo(
         "T", "", "", "en", "", "urn:x", datetime(2023, 3, 1, tzinfo=UTC), (), "", 1, 0, False
     )
@@ -311,7 +311,7 @@ def test_pandoc_is_given_a_placeholder_never_the_image(tmp_path: Path) -> None:
     assert placeholder is not None, source.html
     assert media.images() == {placeholder[1]: ("image/png", PICTURE)}
     # Named by the file alone: another store, asked other files first, names it the same.
-    other = MediaStore(project.vault, lambda message, path: None)
+    other = MediaStore(project.vault, lambda *_: None)
     other.href(PurePosixPath("elsewhere.png"))
     assert other.href(PurePosixPath("pic.png")) == placeholder[1]
 

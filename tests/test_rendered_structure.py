@@ -319,7 +319,7 @@ def test_pdf_and_epub_get_their_footnotes_from_the_renderer(vault: Vault) -> Non
         _book_info(),
         vault,
         site,
-        MediaStore(vault, lambda message, path: None),
+        MediaStore(vault, lambda *_: None),
         include_drafts=False,
         warn=lambda message, note: None,
     )

@@ -18,14 +18,23 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal
+from urllib.parse import unquote
 
-from notepress.assets import AssetError, css_imports, css_urls, svg_is_safe, vault_files
+from notepress.assets import (
+    AssetError,
+    css_imports,
+    css_urls,
+    note_references,
+    svg_is_safe,
+    vault_files,
+)
 from notepress.config import Site, Target
 from notepress.dates import build_time
 from notepress.errors import ExportError, ResourceLimitError
 from notepress.exporter import CheckProblem, Exporter, Job
+from notepress.markdown import NoteRenderError
 from notepress.model import Note
 from notepress.schema import Seconds, option
 from notepress.templating import builtin_templates
@@ -162,7 +171,10 @@ class EpubExporter(Exporter[EpubOptions]):
         options = job.options
         cover = self._cover(job, info)  # a missing cover fails before pandoc runs
         media = MediaStore(
-            job.vault, lambda message, path: job.warn(f"{path}: {message}", code="epub-image")
+            job.vault,
+            lambda message, path, note: job.warn(
+                f"{path}: {message}", note, code="epub-image", line=_line_showing(job, note, path)
+            ),
         )
         parts = group_notes(notes, options.group, job.site.tz, job.target.selection.include_tags)
         source = build_source(
@@ -288,6 +300,24 @@ def book_info(job: Job[EpubOptions], notes: Sequence[Note]) -> BookInfo:
     summary = ", ".join(part for part in (info.count_text, dates) if part)
     description = options.description or site.description or summary
     return replace(info, description=description)
+
+
+def _line_showing(job: Job[EpubOptions], note: Note | None, path: PurePosixPath) -> int | None:
+    """The line of ``note`` that shows the vault file ``path``, when one can be told: its
+    first embed or image naming it.  Asked only of a file left out of the book."""
+    if note is None:
+        return None
+    for link in note.links:
+        if link.embed and link.target and job.vault.attachment(link.target) == path:
+            return link.line
+    try:
+        references = list(note_references(note))
+    except NoteRenderError:  # over its budget: the note's own error says so
+        return None
+    for reference in references:
+        if reference.kind == "image" and job.vault.attachment(unquote(reference.url)) == path:
+            return reference.line
+    return None
 
 
 @dataclass(frozen=True)

@@ -334,7 +334,7 @@ def _chapter_head(note: Note, level: int, tz: tzinfo) -> str:
 def _reshape(
     body: Element, note: Note, level: int, ids: set[str], media: MediaStore, warn: Warn
 ) -> None:
-    _images(body, media)
+    _images(body, note, media)
     for element in list(body.iter()):
         _rename_block(element)
     _unwrap_ruby(body)
@@ -345,7 +345,7 @@ def _reshape(
     _own_ids(body, note, ids)
 
 
-def _images(body: Element, media: MediaStore) -> None:
+def _images(body: Element, note: Note, media: MediaStore) -> None:
     """Vault images as placeholders (checked now, added after pandoc); a remote image becomes
     a link to it; anything else its alt text.
 
@@ -358,7 +358,7 @@ def _images(body: Element, media: MediaStore) -> None:
         if child.tag in ("audio", "video"):
             label = child.text_content().strip()
             src = child.get("src", "")
-            if media.player(src) is None:
+            if media.player(src, note) is None:
                 return [label]
             span = new_element(
                 "span", {"class": PLAYER_CLASS, "data-player": child.tag, "data-src": src}
@@ -368,7 +368,7 @@ def _images(body: Element, media: MediaStore) -> None:
         if child.tag != "img":
             return None
         src = child.get("src", "")
-        image = media.image(src)
+        image = media.image(src, note)
         alt = child.get("alt", "")
         if image is not None:  # the placeholder stays: the image is added after pandoc
             child.set("alt", alt)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from notepress.assets import SVG_REFUSED, AssetError, VaultFiles, safe_svg, vault_files
+from notepress.model import Note
 from notepress.vault import Vault
 
 from .pictures import PLACEHOLDER_FOLDER
@@ -65,11 +66,15 @@ class MediaStore:
     """
 
     vault: Vault
-    warn: Callable[[str, PurePosixPath], None]
+    warn: Callable[[str, PurePosixPath, Note | None], None]
+    """Called with what is wrong with a file, the file, and a note that shows it: once for
+    each note showing it, so that every note to mend is named, not only the first."""
     _tokens: dict[PurePosixPath, str] = field(default_factory=dict)
     _paths: dict[str, PurePosixPath] = field(default_factory=dict)
     _images: dict[str, Image | None] = field(default_factory=dict)
     _players: dict[str, tuple[str, bytes] | None] = field(default_factory=dict)
+    _failed: dict[str, str] = field(default_factory=dict)
+    _told: set[tuple[str, str | None]] = field(default_factory=set)
 
     def href(self, path: PurePosixPath) -> str | None:
         """The placeholder for an embedded attachment; None for files that are neither
@@ -87,17 +92,20 @@ class MediaStore:
             self._paths[token] = path
         return token
 
-    def image(self, src: str) -> Image | None:
-        """The image behind a placeholder, or None when it is not one or cannot be used."""
+    def image(self, src: str, note: Note | None = None) -> Image | None:
+        """The image behind a placeholder, or None when it is not one or cannot be used
+        (said about ``note``, which shows it)."""
         path = self._paths.get(src)
         if path is None or path.suffix.lower() in PLAYABLE:
             return None
         if src not in self._images:
-            self._images[src] = self._load(path)
+            self._images[src] = self._load(src, path)
+        self._tell(src, path, note)
         return self._images[src]
 
-    def player(self, src: str) -> tuple[str, bytes] | None:
-        """The media type and bytes of the audio or video behind a placeholder, or None."""
+    def player(self, src: str, note: Note | None = None) -> tuple[str, bytes] | None:
+        """The media type and bytes of the audio or video behind a placeholder, or None
+        (said about ``note``, which plays it)."""
         path = self._paths.get(src)
         if path is None or path.suffix.lower() not in PLAYABLE:
             return None
@@ -105,11 +113,19 @@ class MediaStore:
             try:
                 data = self.files.read(path, MAX_PLAYER_BYTES)
             except AssetError as exc:
-                self.warn(f"audio or video left out: {exc}", path)
+                self._failed[src] = f"audio or video left out: {exc}"
                 self._players[src] = None
             else:
                 self._players[src] = (PLAYABLE[path.suffix.lower()][1], data)
+        self._tell(src, path, note)
         return self._players[src]
+
+    def _tell(self, src: str, path: PurePosixPath, note: Note | None) -> None:
+        message = self._failed.get(src)
+        key = (src, note.path.as_posix() if note is not None else None)
+        if message is not None and key not in self._told:
+            self._told.add(key)
+            self.warn(message, path, note)
 
     def images(self) -> dict[str, tuple[str, bytes]]:
         """Every image placed in the book, by placeholder: media type and bytes."""
@@ -127,21 +143,22 @@ class MediaStore:
     def files(self) -> VaultFiles:
         return vault_files(self.vault)
 
-    def _load(self, path: PurePosixPath) -> Image | None:
+    def _load(self, src: str, path: PurePosixPath) -> Image | None:
+        """The image, or None with what is wrong with it kept for :meth:`_tell`."""
         try:
             data = self.files.read(path, MAX_IMAGE_BYTES)
         except AssetError as exc:
-            self.warn(f"image left out: {exc}", path)
+            self._failed[src] = f"image left out: {exc}"
             return None
         if path.suffix.lower() == ".svg":
             carried = safe_svg(data)
             if carried is not None:
                 return Image("image/svg+xml", carried)
-            self.warn(f"SVG image left out: {SVG_REFUSED}", path)
+            self._failed[src] = f"SVG image left out: {SVG_REFUSED}"
             return None
         image = identify_raster(data)
         if image is None:
-            self.warn("image left out: not a readable PNG, JPEG, GIF, WebP, AVIF or BMP", path)
+            self._failed[src] = "image left out: not a readable PNG, JPEG, GIF, WebP, AVIF or BMP"
         return image
 
 

@@ -119,6 +119,7 @@ HOSTILE_SVGS = {
 DRAWINGS_BODY = "Drawings.\n\n" + "\n\n".join(
     f"![[{name}]]" for name in ("clean.svg", *HOSTILE_SVGS)
 )
+DRAWINGS = note_text("Drawings", DRAWINGS_BODY, note_id="230302DR01", created="2023-03-02")
 
 
 def line_of(text: str, needle: str) -> int:
@@ -161,9 +162,7 @@ def private_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Run, 
     )
     files: dict[str, str | bytes] = {
         "shed network.md": private,
-        "drawings.md": note_text(
-            "Drawings", DRAWINGS_BODY, note_id="230302DR01", created="2023-03-02"
-        ),
+        "drawings.md": DRAWINGS,
         "art/clean.svg": CLEAN_SVG,
         **{f"art/{name}": data for name, data in HOSTILE_SVGS.items()},
     }
@@ -244,9 +243,10 @@ def test_only_the_clean_svg_reaches_the_book(private_build: tuple[Path, Run, str
         svgs = [book.read(n) for n in book.namelist() if n.endswith(".svg") and "cover" not in n]
     assert len(svgs) == 1
     assert b"clean drawing" in svgs[0]
-    for name in HOSTILE_SVGS:
+    for name in HOSTILE_SVGS:  # named with the note and line that show them
+        line = line_of(DRAWINGS, f"![[{name}]]")
         assert re.search(
-            rf"^targets\.book: warning\[epub-image\]: art/{re.escape(name)}: SVG image left out",
+            rf"/drawings\.md:{line}: warning\[epub-image\]: art/{re.escape(name)}: SVG image left out",
             run.stdout + run.stderr,
             re.MULTILINE,
         ), name

@@ -182,7 +182,7 @@ def _rendered(shape: str, size: int, footnotes: FootnoteRule) -> tuple[Note, str
 
 def _book_passes_cpu(note: Note, html: str) -> float:
     """CPU time of the book's reshaping of one rendered note."""
-    media = MediaStore(Vault(Path("."), (note,)), lambda message, path: None)
+    media = MediaStore(Vault(Path("."), (note,)), lambda *_: None)
     started = time.process_time()
     body_element = html_tree(html)
     ids = {f"n{note.note_id}"}

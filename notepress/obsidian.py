@@ -188,6 +188,9 @@ def read_settings(root: Path, options: VaultOptions) -> tuple[ObsidianSettings, 
             templates_folder=_folder(options.templates_folder) or templates_folder,
             templater_folder=_folder(
                 _text(templater, "templates_folder", TEMPLATER_JSON, problems)
+                # the key's name in Templater's early versions, kept by vaults whose
+                # settings no later version has saved
+                or _text(templater, "template_folder", TEMPLATER_JSON, problems)
             ),
             strict_line_breaks=(
                 strict if options.strict_line_breaks is None else options.strict_line_breaks

@@ -168,9 +168,11 @@ def test_a_template_outside_the_templates_folder_says_so(tmp_path: Path) -> None
     assert "[vault] templates_folder" in problem.message and "ignore" in problem.message
 
 
-def test_templaters_folder_holds_no_notes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("key", ["templates_folder", "template_folder"])
+def test_templaters_folder_holds_no_notes(tmp_path: Path, key: str) -> None:
     """The Templater plugin keeps its own folder, with commands (``<% ... %>``) that only
-    become a note's text when a note is made from them."""
+    become a note's text when a note is made from them; its early versions named the key
+    ``template_folder``, which a vault not saved with a later one still holds."""
     root = _vault(tmp_path, app={})
     (root / "Scripts").mkdir()
     (root / "Scripts" / "meeting.md").write_text(
@@ -179,7 +181,7 @@ def test_templaters_folder_holds_no_notes(tmp_path: Path) -> None:
     )
     plugin = root / ".obsidian" / "plugins" / "templater-obsidian"
     plugin.mkdir(parents=True)
-    settings = {"templates_folder": "/Scripts", "trigger_on_file_creation": True}
+    settings = {key: "/Scripts", "trigger_on_file_creation": True}
     (plugin / "data.json").write_text(json.dumps(settings), encoding="utf-8")
     vault = load_vault(root)
     assert vault.settings.templater_folder == "Scripts"

@@ -200,6 +200,13 @@ def _parse_log(output: str) -> dict[str, FileDates]:
     return found
 
 
+#: What an undated note's ``created-missing`` warning says of git when it was asked, and
+#: what it says instead when git could not be: "no commit touches this file" claimed
+#: something of a history that was never read.
+NO_COMMIT = "git history (no commit touches this file)"
+UNREAD = "git history (not read: see the git-dates warning)"
+
+
 def apply_git_dates(
     root: Path,
     notes: Sequence[Note],
@@ -227,11 +234,24 @@ def apply_git_dates(
                 ".",
             )
         )
-        return list(notes)
+        return [_unread(note) for note in notes]
     return [
         _dated(note, dates.get(unicodedata.normalize("NFC", note.path.as_posix())))
         for note in notes
     ]
+
+
+def _unread(note: Note) -> Note:
+    """``note`` with its ``created-missing`` warning saying git was not read."""
+    if note.created is not None:
+        return note
+    problems = tuple(
+        replace(p, message=p.message.replace(NO_COMMIT, UNREAD))
+        if p.code == "created-missing"
+        else p
+        for p in note.problems
+    )
+    return replace(note, problems=problems) if problems != note.problems else note
 
 
 def _dated(note: Note, dates: FileDates | None) -> Note:

@@ -28,6 +28,7 @@ from .chars import first_unsafe, strip_unsafe
 from .dateformat import date_written, names_a_month
 from .dates import DateError, parse_note_date
 from .filedates import date_in_name
+from .gitdates import NO_COMMIT
 from .model import DRAWING_KEY, Note, Problem, Severity
 from .texmacros import TexMacros
 
@@ -967,7 +968,7 @@ def _undated_message(settings: ParseSettings) -> str:
         tried.append(f"a {settings.filename_date} date in the file name")
     tried.append("the note_id")
     if settings.date_from_git:
-        tried.append("git history (no commit touches this file)")
+        tried.append(NO_COMMIT)
     fixes = [f"add '{(settings.created_keys or ('created',))[0]}: YYYY-MM-DD'"]
     if settings.filename_date:
         fixes.append(f"name the file '{settings.filename_date} ...'")

@@ -483,6 +483,11 @@ def test_a_vault_outside_git_gets_one_warning_and_still_loads(tmp_path: Path) ->
     assert (problem.code, problem.severity.value) == ("git-dates", "warning")
     assert "git history cannot be read" in problem.message
     assert len(vault.notes) == 2
+    # Each undated note's warning says git was not read, not that no commit touches it.
+    undated = [p.message for n in vault.notes for p in n.problems if p.code == "created-missing"]
+    assert len(undated) == 2
+    assert all("git history (not read: see the git-dates warning)" in m for m in undated)
+    assert not any("no commit touches" in m for m in undated)
 
 
 def test_no_git_installed_is_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

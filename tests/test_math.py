@@ -1077,3 +1077,21 @@ def test_a_formula_with_letters_the_math_font_lacks_is_tex_for_print_with_a_warn
     assert "('路', '程', '时', '间')" in message
     web = render(body, math="mathml")
     assert web.html.count("<math ") == 2 and web.problems == ()
+
+
+def test_tex_comments_reach_no_output() -> None:
+    """A ``%`` remark in a formula is never shown by Obsidian's MathJax: no output writes it,
+    not in MathML's annotation or ``alttext``, not as JSON-LD's TeX, not as the TeX printed
+    when a formula cannot be drawn (an unknown command).  An escaped ``\\%`` stays."""
+    body = (
+        "$$\n\\begin{aligned}\nr &= 0.043 \\\\ % quoted by my brother, PRIVATE ONE\n"
+        "P &= 250\n\\end{aligned}\n$$\n\n"
+        "Inline $50\\% + x % PRIVATE TWO$ and $\\nosuchmacro{y} % PRIVATE THREE$.\n"
+    )
+    for math in ("mathml", "tex", "svg"):
+        rendered = render(body, math=math)
+        assert "PRIVATE" not in rendered.html, math
+        assert "brother" not in rendered.html, math
+    assert "50\\%" in render(body, math="tex").html
+    printed = render(body, math="svg").html
+    assert '<code class="math-tex">$\\nosuchmacro{y}$</code>' in printed

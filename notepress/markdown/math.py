@@ -358,12 +358,43 @@ def invalid_formulas(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:
 
 
 def trimmed(tex: str) -> str:
-    """``tex`` without the spaces and line breaks around it, but for a control space
-    (``\\ ``) at its end: trimmed to a lone backslash, it would escape the closing dollar
-    (``$$x \\$$``), and no reader could find the formula's end."""
-    stripped = tex.strip()
+    """``tex`` as readers see it: without its comments (:func:`without_comments`) and the
+    spaces and line breaks around it, but for a control space (``\\ ``) at its end: trimmed
+    to a lone backslash, it would escape the closing dollar (``$$x \\$$``), and no reader
+    could find the formula's end."""
+    stripped = without_comments(tex).strip()
     backslashes = len(stripped) - len(stripped.rstrip("\\"))
     return stripped + " " if backslashes % 2 else stripped
+
+
+def without_comments(tex: str) -> str:
+    """``tex`` without its comments, as TeX and MathJax read it: from a ``%`` no backslash
+    escapes to the end of its line, the line break and the next line's leading spaces.
+
+    Obsidian never shows them, so they are often remarks meant for the writer alone; every
+    output writes the formula's TeX somewhere (a MathML annotation, JSON-LD's text, the
+    TeX shown when a formula cannot be drawn), and none may carry them.
+    """
+    if "%" not in tex:
+        return tex
+    kept: list[str] = []
+    index, length = 0, len(tex)
+    while index < length:
+        char = tex[index]
+        if char == "\\":
+            kept.append(tex[index : index + 2])
+            index += 2
+        elif char == "%":
+            end = tex.find("\n", index)
+            if end < 0:
+                break
+            index = end + 1
+            while index < length and tex[index] in " \t":
+                index += 1
+        else:
+            kept.append(char)
+            index += 1
+    return "".join(kept)
 
 
 def unpaired_displays(tokens: Sequence[Token], source: str) -> Iterator[int]:

@@ -27,6 +27,8 @@ from .model import Note, Problem, Severity
 
 __all__ = [
     "GIT_TIMEOUT",
+    "NO_COMMIT",
+    "UNREAD",
     "FileDates",
     "apply_git_dates",
     "commit_read",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from .model import Note, Problem, Severity
 
@@ -33,14 +34,26 @@ _OPENER = re.compile(r"<(" + "|".join(_REMOVED) + r")[\s/>]", re.IGNORECASE)
 
 
 def removed_html_problems(note: Note) -> list[Problem]:
-    """One ``html-removed`` warning per kind of element ``note``'s raw HTML loses."""
-    if not _OPENER.search(note.body):
+    """One ``html-removed`` warning per kind of element ``note``'s raw HTML loses, and one
+    for what it hides (:mod:`notepress.markdown.hiddenhtml`)."""
+    from .markdown.hiddenhtml import HIDDEN, MAY_HIDE  # the markdown package imports us
+
+    if not _OPENER.search(note.body) and not MAY_HIDE.search(note.body):
         return []
-    from .markdown.htmltags import split_tags, tag_info  # the markdown package imports us
+    from .markdown.htmltags import split_tags, tag_info
     from .markdown.rawhtml import is_checkbox
 
     problems: dict[str, Problem] = {}
-    for html, line in _raw_html(note):
+    for html, line, meta in _raw_html(note):
+        for offset, name in meta.get(HIDDEN, ()) if "hidden" not in problems else ():
+            message = (
+                f"<{name}> left out with its text: the note hides it (hidden, display: none "
+                "or visibility: hidden), and Obsidian does not show it either"
+            )
+            problems["hidden"] = Problem(
+                Severity.WARNING, "html-removed", message, note.path.as_posix(), line + offset
+            )
+            break
         for index, piece in enumerate(split_tags(html)):
             if not index % 2:
                 continue
@@ -57,10 +70,11 @@ def removed_html_problems(note: Note) -> list[Problem]:
     return list(problems.values())
 
 
-def _raw_html(note: Note) -> Iterator[tuple[str, int]]:
-    """Each piece of raw HTML of ``note`` as the renderer reads it, with its file line."""
+def _raw_html(note: Note) -> Iterator[tuple[str, int, dict[str, Any]]]:
+    """Each piece of raw HTML of ``note`` as the renderer reads it, with its file line and
+    its token's ``meta``."""
     from .markdown.parser import located_tokens
 
     for token, line in located_tokens(note):
         if token.type in ("html_block", "html_inline"):
-            yield token.content, line
+            yield token.content, line, token.meta or {}

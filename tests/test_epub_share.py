@@ -153,7 +153,7 @@ def test_the_shared_sanitiser_cleans_as_nh3_clean_does() -> None:
         "attributes": sanitize_module._ATTRIBUTES,
         "strip_comments": True,
         "link_rel": None,
-        "filter_style_properties": {"text-align", "width", "height", "vertical-align"},
+        "filter_style_properties": sanitize_module._options(None)["filter_style_properties"],
     }
     schemes = sanitize_module._SCHEMES
     fragments = HOSTILE + [fragment + ' <b title="t">b</b>' for fragment in HOSTILE]

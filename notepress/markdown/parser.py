@@ -30,6 +30,7 @@ from .cleanup import cleanup_plugin
 from .comments import comments_plugin
 from .direction import directions_plugin
 from .headings import headings_plugin
+from .hiddenhtml import hiddenhtml_plugin
 from .highlight import highlight_plugin
 from .inlinetags import inlinetags_plugin
 from .math import MATH_TOKENS, math_plugin
@@ -74,6 +75,7 @@ def create_parser() -> MarkdownIt:
     md.use(headings_plugin)
     md.use(nesting_plugin)
     md.use(rawhtml_plugin)
+    md.use(hiddenhtml_plugin)
     md.use(directions_plugin)  # last: blocks as every other rule leaves them
     md.inline.terminator_re = _terminators(md.inline.terminator_re)
     return md

@@ -13,6 +13,7 @@ renderer's attribute filter lets through only where the renderer wrote them itse
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -67,9 +68,13 @@ _ATTRIBUTES: dict[str, set[str]] = {
     "img": {"src", "alt", "width", "height", "style"},
     "audio": {"src", "controls"},
     "video": {"src", "controls", "width", "height"},
-    "div": {"data-callout", "data-callout-fold"},
     "details": {"open"},
     "ol": {"start", "reversed"},
+    # Colours written inline (the only style properties kept besides sizes, see
+    # _options): text a writer greyed out, or wrote black on black as a spoiler, is not
+    # shown plainly.
+    **{tag: {"style"} for tag in ("span", "mark", "p", "li", "strong", "em", "b", "i", "u", "s")},
+    "div": {"data-callout", "data-callout-fold", "style"},
     "td": {"colspan", "rowspan", "style"},
     "th": {"colspan", "rowspan", "scope", "style"},
     "time": {"datetime"},
@@ -103,20 +108,53 @@ def sanitize(html: str, attribute_filter: AttributeFilter | None = None) -> str:
     if cleaner is None:  # an nh3 without Cleaner
         return nh3.clean(html, attribute_filter=attribute_filter, **_options(attribute_filter))
     if attribute_filter is None:
-        return cleaner.clean(html)
+        return _without_empty_styles(cleaner.clean(html))
     previous = getattr(_FILTER, "current", None)
     _FILTER.current = attribute_filter
     try:
-        return cleaner.clean(html)
+        return _without_empty_styles(cleaner.clean(html))
     finally:
         _FILTER.current = previous
+
+
+def _without_empty_styles(html: str) -> str:
+    """Cleaned ``html`` without the ``style=""`` left where no property of a style was kept
+    (``background: ...``, a shorthand, is not)."""
+    return _EMPTY_STYLE.sub(r"\1", html) if ' style=""' in html else html
+
+
+#: An empty ``style`` inside a tag (not the text ``style=""`` of a code example, which
+#: the cleaner wrote escaped, after ``&lt;``).
+_EMPTY_STYLE = re.compile(r'(<[a-zA-Z][^<>]*?) style=""')
 
 
 _FILTER = threading.local()
 
 
 def _current_filter(element: str, attribute: str, value: str) -> str | None:
+    if attribute == "style":
+        vetted = _vetted_style(value)
+        if vetted is None:
+            return None
+        value = vetted
     return _FILTER.current(element, attribute, value)  # type: ignore[no-any-return]
+
+
+def _style_filter(element: str, attribute: str, value: str) -> str | None:
+    return _vetted_style(value) if attribute == "style" else value
+
+
+#: A declaration whose value could load something or hide a name from a reader of this
+#: file: ``url()``, ``image-set()``, an old ``expression()``, an escape or a comment.
+_LOADS = re.compile(r"url|image|expression|\\|/\*", re.IGNORECASE)
+
+
+def _vetted_style(value: str) -> str | None:
+    """A ``style`` value without declarations that could load anything; None if none is
+    left.  The properties kept (colours, sizes, alignment) take no URL in valid CSS, but a
+    reader that read an invalid one leniently would load it."""
+    kept = [part.strip() for part in value.split(";") if part.strip() and not _LOADS.search(part)]
+    return ";".join(kept) or None
 
 
 def _options(attribute_filter: object) -> dict[str, Any]:
@@ -127,7 +165,15 @@ def _options(attribute_filter: object) -> dict[str, Any]:
         "strip_comments": True,
         "link_rel": None,
         "url_schemes": _SCHEMES if attribute_filter is not None else _SCHEMES - {"data"},
-        "filter_style_properties": {"text-align", "width", "height", "vertical-align"},
+        # No property that can hold a URL: a style never loads anything.
+        "filter_style_properties": {
+            "text-align",
+            "width",
+            "height",
+            "vertical-align",
+            "color",
+            "background-color",
+        },
     }
 
 
@@ -137,4 +183,4 @@ def _cleaner(filtered: bool) -> nh3.Cleaner | None:
         return None
     if filtered:
         return nh3.Cleaner(attribute_filter=_current_filter, **_options(_current_filter))
-    return nh3.Cleaner(**_options(None))
+    return nh3.Cleaner(attribute_filter=_style_filter, **_options(None))

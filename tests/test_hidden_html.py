@@ -1,0 +1,108 @@
+"""Raw HTML a note hides stays hidden, and colours written inline stay.
+
+Obsidian keeps ``hidden`` and inline styles: a spoiler or a remark written inside
+``<span hidden>`` or ``style="display: none"`` is not seen in it, and text written black on
+black is a bar.  The sanitiser dropped those attributes and kept the text, so every output
+showed it plainly.  Built for real and read back from the JSON Feed and the JSON-LD.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import notepress
+
+from .conftest import note_text, write_vault
+
+BODY = """\
+Visible start <span hidden>first secret, see [[Elsewhere]]</span> and on.
+
+<div style="display: none">
+second secret
+</div>
+
+<div hidden>
+
+A paragraph between the blocks: Obsidian reads each block alone, so it is shown.
+
+</div>
+
+A <span style="visibility:hidden">third secret</span> and an <em hidden>unclosed
+emphasis that hides only itself, since its block never closes it.
+
+Spoiler <span style="color:#000000; background-color:#000000">under the bar</span>, and
+<mark style="background: url(https://tracker.example.net/p.png)">marked</mark>,
+<span style="color: url(https://tracker.example.net/c.png); color: teal">teal</span>.
+
+```html
+<span hidden>code keeps its text</span>
+```
+"""
+
+CONFIG = """\
+[site]
+title = "Hidden"
+url = "https://notes.example.org/"
+
+[targets.news]
+exporter = "feed"
+formats = ["json"]
+
+[targets.meta]
+exporter = "jsonld"
+article_body = true
+"""
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, notepress.BuildReport, str]:
+    base = tmp_path_factory.mktemp("hidden")
+    text = note_text("Spoilers", BODY, note_id="240101GN01")
+    root = write_vault(base / "vault", {"spoilers.md": text}, CONFIG)
+    project = notepress.load_project(root, output=base / "out")
+    report = project.build()
+    assert all(target.ok for target in report.targets), report
+    return base / "out", report, text
+
+
+def test_hidden_elements_reach_no_output(built: tuple[Path, notepress.BuildReport, str]) -> None:
+    out, _, _ = built
+    (item,) = json.loads((out / "news" / "feed.json").read_text(encoding="utf-8"))["items"]
+    html = item["content_html"]
+    document = json.loads((out / "meta" / "240101GN01.jsonld").read_text(encoding="utf-8"))
+    for text in (html, document["articleBody"]):
+        for secret in ("first secret", "second secret", "third secret", "Elsewhere"):
+            assert secret not in text
+        for shown in ("Visible start", "and on.", "A paragraph between the blocks"):
+            assert shown in text
+        assert "unclosed" in text and "emphasis that hides only itself" in text
+        assert "code keeps its text" in text
+    # A link inside a hidden element is no link of the note.
+    assert "mentions" not in document
+
+
+def test_inline_colours_stay_and_load_nothing(
+    built: tuple[Path, notepress.BuildReport, str],
+) -> None:
+    out, _, _ = built
+    html = json.loads((out / "news" / "feed.json").read_text(encoding="utf-8"))["items"][0][
+        "content_html"
+    ]
+    assert '<span style="color:#000000;background-color:#000000">under the bar</span>' in html
+    assert "<mark><span" in html and ">marked</span></mark>" in html  # the feed's own yellow
+    assert "url(" not in html
+    assert '<span style="color:teal">teal</span>' in html
+    assert "tracker.example.net" not in html
+
+
+def test_what_is_hidden_is_said_once_on_its_line(
+    built: tuple[Path, notepress.BuildReport, str],
+) -> None:
+    _, report, text = built
+    found = [(p.line, p.message) for p in report.problems if p.code == "html-removed"]
+    ((line, message),) = found
+    assert line == text.splitlines().index(BODY.splitlines()[0]) + 1
+    assert message.startswith("<span> left out with its text")

@@ -29,6 +29,7 @@ import os
 import shutil
 import tempfile
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ __all__ = [
     "OUTPUT_MARKER",
     "OutputError",
     "OutputFolder",
+    "copied_targets",
     "file_sha256",
     "files_below",
     "folder_intact",
@@ -218,6 +220,37 @@ def manifest_notes(folder: Path) -> set[str] | None:
     return {str(note) for note in notes} if isinstance(notes, list) else None
 
 
+def copied_from(folder: Path) -> str | None:
+    """The target whose output ``folder`` is a copy of (``cp -a news news-2023``): its
+    manifest names a target of another name, and a build writes a target's output in the
+    folder of its name alone.  None for a folder written where it is, or without a name."""
+    try:
+        target = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["target"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(target, str):
+        return None
+    same = unicodedata.normalize("NFC", target) == unicodedata.normalize("NFC", folder.name)
+    return None if same else target
+
+
+def copied_targets(output: Path) -> list[tuple[str, str]]:
+    """(folder, target) of each folder of ``output`` that is a copy of a target's output
+    (:func:`copied_from`): the user's own, which no build writes, updates or removes."""
+    try:
+        entries = sorted(os.scandir(output), key=lambda entry: entry.name)
+    except OSError:
+        return []
+    found = []
+    for entry in entries:
+        if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
+            continue
+        target = copied_from(Path(entry.path))
+        if target is not None:
+            found.append((entry.name, target))
+    return found
+
+
 def _write_manifest(folder: Path, target: str, exporter: str, notes: Iterable[str]) -> None:
     files = {rel: file_sha256(folder / rel) for rel in _files(folder) if rel != MANIFEST}
     data = {
@@ -256,6 +289,8 @@ def stale_targets(output: Path, targets: Iterable[str], owner: Owner | None = No
         and not entry.name.startswith(".")
         and entry.is_dir(follow_symlinks=False)
         and read_manifest(Path(entry.path)) is not None
+        # A copy the user made of a target's output is theirs (see copied_targets).
+        and copied_from(Path(entry.path)) is None
     ]
 
 

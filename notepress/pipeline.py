@@ -24,6 +24,7 @@ from .output import (
     LOCK_TIMEOUT,
     OutputError,
     OutputFolder,
+    copied_targets,
     manifest_notes,
     output_folder_problem,
     remove_target_folder,
@@ -609,6 +610,28 @@ def _stale_target_problems(
         else:
             message = stale_message(name)
         problems.append(Problem(Severity.WARNING, "output-stale-target", message, "output"))
+    return problems + _private_copies(config, vault)
+
+
+def _private_copies(config: Config, vault: Vault) -> list[Problem]:
+    """A warning for each copy the user made of a target's output (see
+    :func:`~notepress.output.copied_targets`) that publishes a note of this vault that is
+    private now: no build wrote it, so none removes it, but it must not go unsaid."""
+    problems = []
+    public = {note.note_id for note in vault.notes if note.published}
+    ours = {note.note_id for note in vault.notes}
+    for name, target in copied_targets(config.output):
+        private = sorted(((manifest_notes(config.output / name) or set()) & ours) - public)
+        if not private:
+            continue
+        listed = ", ".join(private[:3]) + (" ..." if len(private) > 3 else "")
+        message = (
+            f"the folder {shown(name + '/')} is a copy of what a build wrote for the target "
+            f"{shown(target)}, and publishes {plural(len(private), 'note')} private now "
+            f"({listed}): no build writes or removes a copy, so remove it or copy the "
+            "target's folder again"
+        )
+        problems.append(Problem(Severity.WARNING, "output-copy-private", message, "output"))
     return problems
 
 

@@ -7,6 +7,7 @@ import dataclasses
 import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -338,6 +339,30 @@ def test_a_removed_target_that_published_a_note_private_now_is_removed(tmp_path:
         "(240101KP01), so it was removed"
     ) in run.stderr
     assert not meta.exists()
+
+
+def test_a_copy_of_a_target_folder_is_the_users_and_is_never_removed(tmp_path: Path) -> None:
+    """``cp -a news news-2023`` keeps last year's feed online: no build wrote the copy (its
+    manifest names the target ``news``), so neither a build nor ``clean --stale`` removes
+    it; one that publishes a note private now is said to, naming the notes."""
+    vault = notes_vault(tmp_path / "vault", '[targets.news]\nexporter = "feed"\n')
+    assert run_cli("build", vault).code == 0
+    output = vault / "_publish"
+    shutil.copytree(output / "news", output / "news-2023")
+    before = snapshot(output / "news-2023")
+    run = run_cli("build", vault)  # nothing private: nothing to say of the copy
+    assert run.code == 0 and "news-2023" not in run.output, run.output
+    keep = vault / "notes" / "keep.md"
+    keep.write_text(keep.read_text().replace("draft: false", "draft: true"))
+    run = run_cli("build", vault)
+    assert run.code == 0, run.output
+    assert (
+        "output: warning[output-copy-private]: the folder news-2023/ is a copy of what a build "
+        "wrote for the target news, and publishes 1 note private now (240101KP01)"
+    ) in run.stderr
+    assert "output-stale-target" not in run.stderr
+    assert run_cli("clean", vault, "--stale").code == 0
+    assert snapshot(output / "news-2023") == before
 
 
 def test_another_vaults_target_in_the_same_output_folder_is_kept(tmp_path: Path) -> None:

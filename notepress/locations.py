@@ -13,6 +13,7 @@ from pathlib import Path
 __all__ = [
     "APP_JSON",
     "CONFIG_FILE",
+    "LEGACY_CONFIG",
     "MATHJAX_JSON",
     "QUARTZ_CONFIG",
     "SETTINGS_FILES",
@@ -25,6 +26,9 @@ CONFIG_FILE = "notepress.toml"
 """The config a vault folder is published with, unless another is named."""
 
 APP_JSON = ".obsidian/app.json"
+LEGACY_CONFIG = ".obsidian/config"
+"""The one settings file of Obsidian before 0.10, with ``app.json``'s keys: read in a vault
+no later version has opened, which has no ``app.json``."""
 TEMPLATES_JSON = ".obsidian/templates.json"
 TEMPLATER_JSON = ".obsidian/plugins/templater-obsidian/data.json"
 """The Templater plugin's settings: its templates (``<% tp.file.title %>``) are no notes either."""
@@ -32,7 +36,14 @@ MATHJAX_JSON = ".obsidian/plugins/obsidian-latex/data.json"
 """The Extended MathJax plugin's settings: where its preamble of TeX macros is."""
 QUARTZ_CONFIG = "quartz.config.ts"
 """A Quartz site's config: beside its ``content`` folder (the vault), or in the vault."""
-SETTINGS_FILES = (APP_JSON, TEMPLATES_JSON, TEMPLATER_JSON, MATHJAX_JSON, f"../{QUARTZ_CONFIG}")
+SETTINGS_FILES = (
+    APP_JSON,
+    LEGACY_CONFIG,
+    TEMPLATES_JSON,
+    TEMPLATER_JSON,
+    MATHJAX_JSON,
+    f"../{QUARTZ_CONFIG}",
+)
 """Every file a load may read besides notes, attachments and the TeX preamble they name
 (vault-relative): what a change to must start a build."""
 

@@ -25,6 +25,7 @@ from .config import VaultOptions
 from .errors import VaultError
 from .locations import (
     APP_JSON,
+    LEGACY_CONFIG,
     MATHJAX_JSON,
     QUARTZ_CONFIG,
     SETTINGS_FILES,
@@ -130,26 +131,29 @@ def read_settings(root: Path, options: VaultOptions) -> tuple[ObsidianSettings, 
     templates: Mapping[str, Any] = {}
     templater: Mapping[str, Any] = {}
     mathjax: Mapping[str, Any] = {}
+    # A vault no Obsidian since 0.10 has opened keeps app.json's keys in its one file.
+    legacy = not (root / APP_JSON).is_file() and (root / LEGACY_CONFIG).is_file()
+    app_file = LEGACY_CONFIG if legacy else APP_JSON
     if options.obsidian_settings:
-        app = _read_json(root, APP_JSON, problems)
+        app = _read_json(root, app_file, problems)
         templates = _read_json(root, TEMPLATES_JSON, problems)
         templater = _read_json(root, TEMPLATER_JSON, problems)
         mathjax = _read_json(root, MATHJAX_JSON, problems)
-    link_format = _text(app, "newLinkFormat", APP_JSON, problems) or "shortest"
+    link_format = _text(app, "newLinkFormat", app_file, problems) or "shortest"
     if link_format not in _LINK_FORMATS:
         problems.append(
             _warning(
-                APP_JSON,
+                app_file,
                 f"newLinkFormat {link_format!r} is not one of {', '.join(_LINK_FORMATS)}; ignored",
             )
         )
         link_format = "shortest"
-    attachment_folder = _text(app, "attachmentFolderPath", APP_JSON, problems)
+    attachment_folder = _text(app, "attachmentFolderPath", app_file, problems)
     strict = app.get("strictLineBreaks", False)
     if not isinstance(strict, bool):
-        problems.append(_warning(APP_JSON, "strictLineBreaks is not true or false; ignored"))
+        problems.append(_warning(app_file, "strictLineBreaks is not true or false; ignored"))
         strict = False
-    ignore, regexes = _ignore_filters(app.get("userIgnoreFilters"), problems)
+    ignore, regexes = _ignore_filters(app.get("userIgnoreFilters"), problems, app_file)
     configs = quartz_configs(root) if options.obsidian_settings else []
     quartz = tuple(p for config in configs for p in _quartz_ignores(*config, problems))
     excluded_by = " and ".join(
@@ -245,13 +249,14 @@ def _folder(value: str) -> str:
 
 
 def _ignore_filters(
-    value: object, problems: list[Problem]
+    value: object, problems: list[Problem], name: str = APP_JSON
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Obsidian's excluded-files entries as gitignore patterns and regexes."""
+    """Obsidian's excluded-files entries (of the settings file ``name``) as gitignore
+    patterns and regexes."""
     if value is None:
         return (), ()
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        problems.append(_warning(APP_JSON, "userIgnoreFilters is not a list of text; ignored"))
+        problems.append(_warning(name, "userIgnoreFilters is not a list of text; ignored"))
         return (), ()
     patterns: list[str] = []
     regexes: list[str] = []
@@ -263,7 +268,7 @@ def _ignore_filters(
             except re.error as exc:
                 problems.append(
                     _warning(
-                        APP_JSON,
+                        name,
                         f"userIgnoreFilters entry {entry!r} is not a regular expression ({exc}); ignored",
                     )
                 )

@@ -76,6 +76,31 @@ def test_app_and_templates_settings_are_read(tmp_path: Path) -> None:
     assert _settings_problems(vault) == []
 
 
+def test_the_one_settings_file_of_early_obsidian_is_read_without_app_json(tmp_path: Path) -> None:
+    """Obsidian before 0.10 kept ``app.json``'s keys in ``.obsidian/config``; a vault no
+    later version opened has only that file, and its strict line breaks joined no line.
+    Beside an ``app.json``, which any later Obsidian writes, it is left unread."""
+    root = _vault(tmp_path, app=None)
+    legacy = root / ".obsidian" / "config"
+    legacy.parent.mkdir()
+    legacy.write_text(json.dumps(APP), encoding="utf-8")
+    vault = load_vault(root)
+    assert vault.settings.strict_line_breaks is True
+    assert vault.settings.attachment_folder == "Files"
+    assert _paths(vault) == {
+        "keep.md",
+        "scratch-note.md",
+        "Drafts/Templates/weekly.md",
+        "Templates/daily.md",
+    }
+    legacy.write_text('{"userIgnoreFilters": 7}', encoding="utf-8")
+    assert _settings_problems(load_vault(root)) == [
+        (".obsidian/config", "userIgnoreFilters is not a list of text; ignored")
+    ]
+    (root / ".obsidian" / "app.json").write_text("{}", encoding="utf-8")
+    assert load_vault(root).settings.strict_line_breaks is False
+
+
 def test_vault_keys_override_obsidian(tmp_path: Path) -> None:
     config = """
     [vault]

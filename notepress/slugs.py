@@ -65,8 +65,16 @@ def note_slug(text: str, style: SlugStyle = "unicode", *, fallback: str = "note"
     titles may then meet, which the core reports as a URL collision.  Both come from
     python-slugify (with text-unidecode), not from rules of our own.  Punctuation and emoji
     go; a title left with nothing gets ``fallback``.  The URL writer percent-encodes.
+
+    ``unicode`` uses the library's ``modern`` rules, which keep combining marks inside a
+    word (Hindi's vowel signs, Hebrew's points, Arabic's harakat, a Russian stress mark):
+    its ``legacy`` rules cut a word at each, ``हिन्दी`` gave ``ह-न-द``, and two words
+    differing by a vowel sign alone met in one URL, which keeps both notes unpublished.
     """
-    slug = _slugify.slugify(text, allow_unicode=style == "unicode")
+    if style == "unicode":
+        slug = _slugify.slugify(text, allow_unicode=True, algorithm="modern")
+    else:
+        slug = _slugify.slugify(text)
     return slug or fallback
 
 

@@ -75,11 +75,28 @@ def codes_of(note: Note) -> list[str]:
         ("Déjà vu", "déjà-vu", "deja-vu"),
         ("Привет, мир", "привет-мир", "privet-mir"),
         ("C++ tips & tricks", "c-tips-tricks", "c-tips-tricks"),
+        # Combining marks are part of their word: cut at each, Hindi lost its vowels
+        # (``ह-न-द``) and a stressed Russian word split in two.
+        ("हिन्दी भाषा", "हिन्दी-भाषा", "hindii-bhaassaa"),
+        ("שָׁלוֹם", "שָׁלוֹם", "shalvom"),
+        ("Любо\u0301вь", "любо\u0301вь", "liubov"),
     ],
 )
 def test_slugs_keep_every_script_or_transliterate(title: str, unicode: str, ascii: str) -> None:
     assert note_slug(title) == unicode
     assert note_slug(title, "ascii") == ascii
+
+
+def test_two_words_apart_by_a_vowel_sign_alone_keep_two_urls(tmp_path: Path) -> None:
+    """``कील`` and ``केल`` differ in their vowel sign only: cut at the signs, both were
+    ``क-ल``, one URL for two notes, and a URL collision keeps both unpublished."""
+    files = {
+        "nail.md": note_text("कील", "A nail.", note_id="240101NL01"),
+        "other.md": note_text("केल", "Another word.", note_id="240101NL02"),
+    }
+    project = project_of(tmp_path, files)
+    assert len(set(urls(project).values())) == 2
+    assert all(note.published for note in project.vault.notes)
 
 
 def test_a_title_of_only_symbols_gets_the_fallback() -> None:

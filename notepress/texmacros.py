@@ -34,10 +34,16 @@ _MAX_DEPTH = 32
 _DEFINE = re.compile(
     r"\\(?P<kind>newcommand|renewcommand|providecommand|DeclareMathOperator|def)(?P<star>\*?)"
 )
-_NAME = re.compile(r"\s*(?:\{\s*\\(?P<braced>[A-Za-z]+)\s*\}|\\(?P<bare>[A-Za-z]+))")
+#: A macro's name: a control word (``\R``) or a control symbol (``\0``, ``\!``), which TeX
+#: lets a preamble define as well.
+_NAME = re.compile(
+    r"\s*(?:\{\s*\\(?P<braced>[A-Za-z]+|[^A-Za-z\s{}])\s*\}|\\(?P<bare>[A-Za-z]+|[^A-Za-z\s{}]))"
+)
 _COUNT = re.compile(r"\s*\[\s*(?P<count>[0-9])\s*\]")
 _DEF_PARAMS = re.compile(r"(?:#[1-9])*")
-_WORD = re.compile(r"\\([A-Za-z]+)")
+#: A command as TeX reads one: a backslash and its letters, or the one character after it
+#: (``\\`` is one command, so ``\\sin`` holds no ``\sin``).
+_WORD = re.compile(r"\\([A-Za-z]+|[\s\S])")
 _PARAM = re.compile(r"#([1-9#])")
 
 

@@ -25,6 +25,8 @@ PREAMBLE = r"""% macros of a calculus course
 \def\swap#1#2{#2 #1}
 \newcommand{\fn}[1]{\sin#1}
 \newcommand{\gen}[1]{\langle#1\rangle}
+\newcommand{\0}{\mathbf{0}}
+\def\1{\mathbb{1}}
 \newcommand{\broken}[1]{never closed
 """
 
@@ -32,7 +34,7 @@ PREAMBLE = r"""% macros of a calculus course
 @pytest.fixture(scope="module")
 def macros() -> TexMacros:
     found, problems = parse_preamble(PREAMBLE)
-    assert [(p.code, p.line) for p in problems] == [("math-preamble", 12)]
+    assert [(p.code, p.line) for p in problems] == [("math-preamble", 14)]
     return found
 
 
@@ -54,6 +56,10 @@ def macros() -> TexMacros:
         (r"\fn{h}", r"\sin h"),
         (r"\gen{a}", r"\langle a\rangle"),
         (r"\gen{\beta}", r"\langle\beta\rangle"),
+        # Control symbols are names too; ``\\`` is one command, then its text.
+        (r"v = \0 + \1", r"v = \mathbf{0} + \mathbb{1}"),
+        (r"a \\0 b \\1", r"a \\0 b \\1"),
+        (r"x \\norm{y}", r"x \\norm{y}"),
     ],
 )
 def test_macros_expand_with_their_arguments(macros: TexMacros, tex: str, expanded: str) -> None:

@@ -98,6 +98,22 @@ def test_inline_colours_stay_and_load_nothing(
     assert "tracker.example.net" not in html
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "First line,\nsecond line,\nthird <span hidden>aside</span> line.\n",
+        "Intro.\n\n<div>\n<p>shown</p>\n<p hidden>aside</p>\n</div>\n",
+    ],
+    ids=["paragraph", "html-block"],
+)
+def test_the_warning_names_the_line_of_the_hidden_element(tmp_path: Path, body: str) -> None:
+    text = note_text("Lines", body, note_id="240102GN01")
+    root = write_vault(tmp_path / "vault", {"lines.md": text}, CONFIG)
+    vault = notepress.load_project(root).vault
+    (line,) = [p.line for n in vault.notes for p in n.problems if p.code == "html-removed"]
+    assert text.splitlines()[line - 1].count("aside") == 1
+
+
 def test_what_is_hidden_is_said_once_on_its_line(
     built: tuple[Path, notepress.BuildReport, str],
 ) -> None:

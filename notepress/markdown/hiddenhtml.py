@@ -27,7 +27,8 @@ from .htmltags import VOID, split_tags, tag_info
 __all__ = ["HIDDEN", "MAY_HIDE", "hiddenhtml_plugin", "hides", "without_hidden"]
 
 #: ``meta`` key of a token that stands where hidden elements were: ``((line, name), ...)``,
-#: the line counted from the token's first.
+#: the line counted from the token's first (always 0 for an inline marker, which stands
+#: where its element began).
 HIDDEN = "notepress.hidden_html"
 #: What may hide an element, looked for before any tag is read.
 MAY_HIDE = re.compile(r"hidden|display|visibility", re.IGNORECASE)
@@ -101,13 +102,12 @@ def _inline_without_hidden(children: list[Token]) -> list[Token]:
         return children
     tags = [c.content if c.type == "html_inline" else "" for c in children]
     kept: list[Token] = []
-    index, lines = 0, 0
+    index = 0
     while index < len(children):
         child = children[index]
         info = tag_info(child.content) if child.type == "html_inline" else None
         if info is None or info.end or not hides(child.content):
             kept.append(child)
-            lines += _breaks(child)
             index += 1
             continue
         closed = None
@@ -117,9 +117,9 @@ def _inline_without_hidden(children: list[Token]) -> list[Token]:
         gone = sum(_breaks(c) for c in children[index:stop])
         marker = Token("html_inline", "", 0)
         marker.content = "\n" * gone
-        marker.meta = {HIDDEN: ((lines, info.name),)}
+        # On the marker's own line: a child's line is told by the breaks before it.
+        marker.meta = {HIDDEN: ((0, info.name),)}
         kept.append(marker)
-        lines += gone
         index = stop
     return kept
 

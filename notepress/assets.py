@@ -1123,4 +1123,35 @@ def copy_attachments(
             continue
         job.record(target)
         copied.add(path)
+        if path.suffix.lower() in RASTER_SUFFIXES and (why := _not_a_picture(target)):
+            job.warn(
+                f"{path} is copied but is no picture ({why}), so readers show a broken image",
+                code="asset-not-image",
+            )
     return copied
+
+
+#: Picture files whose bytes must start like one (an SVG is text, checked apart).
+RASTER_SUFFIXES = IMAGE_SUFFIXES - {".svg"}
+#: Git LFS's stand-in for a file a clone did not fetch.
+_LFS_POINTER = b"version https://git-lfs"
+
+
+def _not_a_picture(copied: Path) -> str | None:
+    """Why the copied file is not a picture any reader shows, or None when it starts as
+    PNG, JPEG, GIF, WebP, AVIF or BMP do: a text file saved as ``.png``, or a Git LFS
+    pointer in a clone that never fetched the picture, is copied whole."""
+    try:
+        with open(copied, "rb") as file:
+            head = file.read(32)
+    except OSError:
+        return None  # said when it was copied
+    if head.startswith(_LFS_POINTER):
+        return "a Git LFS pointer: 'git lfs pull' fetches the picture"
+    if (
+        head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM"))
+        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+        or head[4:8] == b"ftyp"
+    ):
+        return None
+    return "its bytes are not those of a PNG, JPEG, GIF, WebP, AVIF or BMP"

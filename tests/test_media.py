@@ -560,3 +560,31 @@ def test_document_links_style_names_the_file_in_a_book_without_it(tmp_path: Path
     style = DocumentLinks(members=frozenset({"230306AB01"}))
     html = render("![[paper.pdf]]\n", tmp_path, style).html
     assert '<span class="media-link media-document">paper.pdf</span>' in html
+
+
+def test_a_picture_file_that_is_no_picture_is_said_to_be(tmp_path: Path) -> None:
+    """A Git LFS pointer (a clone that never fetched the picture) or a text file saved as
+    ``.jpg`` is copied, but every reader shows a broken image: the feed and the JSON-LD
+    say so, naming the file, and what mends a pointer."""
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "pics.md": note_text("Pics", "![[chart.png]] ![[notes.jpg]] ![[real.png]]"),
+            "chart.png": b"version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 9\n",
+            "notes.jpg": b"just some words\n",
+            "real.png": png_bytes(),
+        },
+        '[site]\nurl = "https://ex.org/"\n[targets.news]\nexporter = "feed"\n'
+        '[targets.meta]\nexporter = "jsonld"\n',
+    )
+    report = notepress.load_project(root, output=tmp_path / "out").build()
+    said = {
+        target.name: sorted(p.message for p in target.problems if p.code == "asset-not-image")
+        for target in report.targets
+    }
+    # The feed copies every picture its items show; the JSON-LD the note's image alone.
+    assert [m.split(" ", 1)[0] for m in said["news"]] == ["chart.png", "notes.jpg"]
+    assert [m.split(" ", 1)[0] for m in said["meta"]] == ["chart.png"]
+    assert said["news"][0].startswith("chart.png is copied but is no picture (a Git LFS pointer")
+    assert "git lfs pull" in said["news"][0]
+    assert (tmp_path / "out" / "news" / "assets" / "real.png").is_file()

@@ -9,7 +9,9 @@ load-time warning (``html-removed``, see :mod:`notepress.removedhtml`).
 
 As Obsidian reads HTML one markdown block at a time, an element hides only what its own
 block holds: an HTML block, or the inline content of one paragraph, heading or cell.  One
-whose end tag its block never writes hides only itself.
+whose end tag its block never writes hides the rest of that block, as the browser closes
+it there.  A hiding style is read as CSS reads it: comments and character references
+undone, the last declaration of a property winning.
 """
 
 from __future__ import annotations
@@ -30,14 +32,10 @@ __all__ = ["HIDDEN", "MAY_HIDE", "hiddenhtml_plugin", "hides", "without_hidden"]
 #: the line counted from the token's first (always 0 for an inline marker, which stands
 #: where its element began).
 HIDDEN = "notepress.hidden_html"
-#: What may hide an element, looked for before any tag is read.
-MAY_HIDE = re.compile(r"hidden|display|visibility", re.IGNORECASE)
-#: A style declaration that hides its element from every reader.
-_HIDING_STYLE = re.compile(
-    r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse))"
-    r"\s*(?:!\s*important\s*)?(?:;|$)",
-    re.IGNORECASE,
-)
+#: What may hide an element, looked for before any tag is read (a character reference may
+#: spell any of the words).
+MAY_HIDE = re.compile(r"hidden|display|visibility|&#", re.IGNORECASE)
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
 
 
 def hiddenhtml_plugin(md: MarkdownIt) -> None:
@@ -49,7 +47,19 @@ def hides(tag: str) -> bool:
     if not MAY_HIDE.search(tag):
         return False
     attributes = _attributes(tag)
-    return "hidden" in attributes or bool(_HIDING_STYLE.search(attributes.get("style") or ""))
+    return "hidden" in attributes or _hiding_style(attributes.get("style") or "")
+
+
+def _hiding_style(style: str) -> bool:
+    """Whether the declarations ``style`` (decoded) leave ``display: none`` or a hidden
+    ``visibility`` in force."""
+    found: dict[str, str] = {}
+    for declaration in _CSS_COMMENT.sub(" ", style).split(";"):
+        name, colon, value = declaration.partition(":")
+        if colon:
+            value = value.lower().replace("!important", "").strip()
+            found[name.strip().lower()] = value
+    return found.get("display") == "none" or found.get("visibility") in ("hidden", "collapse")
 
 
 def without_hidden(html: str) -> tuple[str, list[tuple[int, str]]]:
@@ -70,10 +80,10 @@ def without_hidden(html: str) -> tuple[str, list[tuple[int, str]]]:
             index += 1
             continue
         left_out.append((lines, info.name))
-        closed = None
+        stop = index + 1
         if not info.self_closing and info.name not in VOID:
-            closed = _end_of(pieces, index, info.name)
-        stop = closed if closed is not None else index + 1
+            # Never closed: the browser closes it at the end of its block.
+            stop = _end_of(pieces, index, info.name) or len(pieces)
         # The lines left out stay as line breaks: later lines keep their numbers.
         gone = sum(p.count("\n") for p in pieces[index:stop])
         kept.append("\n" * gone)
@@ -110,10 +120,9 @@ def _inline_without_hidden(children: list[Token]) -> list[Token]:
             kept.append(child)
             index += 1
             continue
-        closed = None
+        stop = index + 1
         if not info.self_closing and info.name not in VOID:
-            closed = _end_of(tags, index, info.name, step=1)
-        stop = closed if closed is not None else index + 1
+            stop = _end_of(tags, index, info.name, step=1) or len(children)
         gone = sum(_breaks(c) for c in children[index:stop])
         marker = Token("html_inline", "", 0)
         marker.content = "\n" * gone

@@ -35,6 +35,7 @@ from notepress.markdown.math import (
     invalid_message,
     to_mathml,
     to_svg,
+    trimmed,
 )
 from notepress.markdown.mathparagraph import odd_doubles
 from notepress.markdown.sanitize import sanitize
@@ -1096,3 +1097,28 @@ def test_tex_comments_reach_no_output() -> None:
     assert "50\\%" in render(body, math="tex").html
     printed = render(body, math="svg").html
     assert '<code class="math-tex">$\\nosuchmacro{y}$</code>' in printed
+
+
+@pytest.mark.parametrize(
+    ("tex", "seen"),
+    [
+        # MathJax reads a command's braced argument apart: a comment ends with it.
+        ("\\frac{a % a remark\n}{b}", "\\frac{a }{b}"),
+        # In the argument of \text and its kin, % is a percent sign.
+        ("\\text{save 20% on seeds} + x % a remark", "\\text{save 20% on seeds} + x"),
+        ("\\mbox {a%b}", "\\mbox {a%b}"),
+        ("a %c\n   b", "a b"),
+    ],
+)
+def test_a_tex_comment_ends_where_mathjax_ends_it(tex: str, seen: str) -> None:
+    assert trimmed(tex) == seen
+
+
+def test_a_description_shows_its_formula_without_tex_comments() -> None:
+    """A frontmatter description's formula reaches a feed's summary and the JSON-LD as
+    text: without the remark MathJax never shows."""
+    from notepress.markdown.parser import plain_text
+
+    assert plain_text("Rate $r = 0.043 % my brother's figure$ in the end") == (
+        "Rate r = 0.043 in the end"
+    )

@@ -367,9 +367,19 @@ def trimmed(tex: str) -> str:
     return stripped + " " if backslashes % 2 else stripped
 
 
+#: Commands whose braced argument MathJax reads as text, where ``%`` is a percent sign.
+_TEXT_COMMANDS = frozenset(
+    {"text", "mbox", "hbox", "textrm", "textbf", "textit", "textsf", "texttt", "textup",
+     "textnormal", "textsl", "textmd"}
+)  # fmt: skip
+_COMMAND = re.compile(r"\\(?:[A-Za-z]+|[\s\S])")
+
+
 def without_comments(tex: str) -> str:
-    """``tex`` without its comments, as TeX and MathJax read it: from a ``%`` no backslash
-    escapes to the end of its line, the line break and the next line's leading spaces.
+    """``tex`` without its comments, as Obsidian's MathJax reads them: from a ``%`` no
+    backslash escapes to the end of its line (with the line break and the next line's
+    leading spaces), or, inside a braced argument, which MathJax reads apart, to the
+    argument's end.  In the argument of ``\\text`` and its kin, ``%`` is text.
 
     Obsidian never shows them, so they are often remarks meant for the writer alone; every
     output writes the formula's TeX somewhere (a MathML annotation, JSON-LD's text, the
@@ -378,23 +388,52 @@ def without_comments(tex: str) -> str:
     if "%" not in tex:
         return tex
     kept: list[str] = []
-    index, length = 0, len(tex)
+    index, length, depth = 0, len(tex), 0
     while index < length:
         char = tex[index]
         if char == "\\":
-            kept.append(tex[index : index + 2])
-            index += 2
+            command = _COMMAND.match(tex, index)
+            end = command.end() if command else length
+            name = tex[index + 1 : end]
+            kept.append(tex[index:end])
+            index = end
+            if name in _TEXT_COMMANDS:
+                start = index
+                while start < length and tex[start] in " \t":
+                    start += 1
+                close = _group_end(tex, start + 1) if tex[start : start + 1] == "{" else None
+                if close is not None:
+                    kept.append(tex[index : close + 1])
+                    index = close + 1
         elif char == "%":
-            end = tex.find("\n", index)
-            if end < 0:
-                break
-            index = end + 1
-            while index < length and tex[index] in " \t":
-                index += 1
+            index = _comment_end(tex, index, inside=depth > 0)
         else:
+            depth += (char == "{") - (char == "}" and depth > 0)
             kept.append(char)
             index += 1
     return "".join(kept)
+
+
+def _comment_end(tex: str, start: int, *, inside: bool) -> int:
+    """Where the comment at ``start`` stops: past its line break and the next line's
+    leading spaces, or (``inside`` a braced argument) at the brace that closes it."""
+    index, length, depth = start, len(tex), 0
+    while index < length and tex[index] != "\n":
+        char = tex[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0 and inside:
+                return index
+            depth -= 1
+        index += 1
+    index += 1
+    while index < length and tex[index] in " \t":
+        index += 1
+    return min(index, length)
 
 
 def unpaired_displays(tokens: Sequence[Token], source: str) -> Iterator[int]:

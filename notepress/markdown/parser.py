@@ -33,7 +33,7 @@ from .headings import headings_plugin
 from .hiddenhtml import hiddenhtml_plugin
 from .highlight import highlight_plugin
 from .inlinetags import inlinetags_plugin
-from .math import MATH_TOKENS, math_plugin
+from .math import MATH_TOKENS, math_plugin, trimmed
 from .nesting import FLATTENED_LINE, nesting_plugin
 from .rawhtml import rawhtml_plugin
 from .tables import tables_plugin
@@ -141,7 +141,9 @@ def plain_text(source: str) -> str:
     tokens = create_parser().parseInline(source.replace("<", "&lt;"), {})
     parts: list[str] = []
     for child in _flat(tokens[0].children or []) if tokens else ():
-        if child.type in ("text", "code_inline", "text_special", *MATH_TOKENS):
+        if child.type in MATH_TOKENS:  # as readers see it: without its TeX comments
+            parts.append(trimmed(child.content))
+        elif child.type in ("text", "code_inline", "text_special"):
             parts.append(child.content)
         elif child.type == "wikilink":
             parts.append(child.meta["link"].text)

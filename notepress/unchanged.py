@@ -350,18 +350,24 @@ def _listing(root: Path) -> Iterator[Entry]:
 
 
 def _state(path: Path) -> Iterator[Any]:
+    """The sizes and times of ``path``, or of every file below it: a file that cannot be
+    read (a dangling link among fonts) is one entry, not the end of the walk, or a file
+    added after it would go unseen."""
     try:
-        if path.is_dir():
-            for current, dirs, files in os.walk(path):
-                dirs.sort()
-                for name in sorted(files):
-                    info = os.stat(os.path.join(current, name))
-                    yield [os.path.join(current, name), *_times(info)]
-        else:
-            info = path.stat()
-            yield _times(info)
+        if not path.is_dir():
+            yield _times(path.stat())
+            return
     except OSError:
         yield None
+        return
+    for current, dirs, files in os.walk(path):
+        dirs.sort()
+        for name in sorted(files):
+            full = os.path.join(current, name)
+            try:
+                yield [full, *_times(os.stat(full))]
+            except OSError:
+                yield [full, None]
 
 
 def _times(info: os.stat_result) -> list[int]:

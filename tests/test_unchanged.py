@@ -395,3 +395,19 @@ def test_a_vault_dated_by_git_replays_while_head_names_the_same_commit(
     _age(vault.parent)
     assert not _replayed(_probe(vault, out))
     assert _replayed(_probe(vault, out))
+
+
+def test_a_folder_with_a_dangling_link_still_shows_a_file_added_to_it(tmp_path: Path) -> None:
+    """A folder the record follows (fonts, templates) holding a link to nothing: its state
+    is every other file's still, so a font installed beside it is seen."""
+    from notepress.unchanged import _state
+
+    fonts = tmp_path / "fonts"
+    (fonts / "a").mkdir(parents=True)
+    (fonts / "a" / "broken.ttf").symlink_to(tmp_path / "nowhere.ttf")
+    before = list(_state(fonts))
+    (fonts / "z").mkdir()
+    (fonts / "z" / "new.ttf").write_bytes(b"font")
+    after = list(_state(fonts))
+    assert after != before
+    assert any(str(entry[0]).endswith("new.ttf") for entry in after if entry)

@@ -433,6 +433,13 @@ class OutputFolder:
                 f"{final} was not written by this version of notepress (it has no "
                 f"{MANIFEST}); move it away, it is left as it is"
             )
+        copied = copied_from(final)
+        if copied is not None:
+            return (
+                f"{final} is a copy of the output of the target {copied!r}, made by hand "
+                "(a build writes a target's output in the folder of its name only): rename "
+                "this target or the folder; it is left as it is"
+            )
         built = self.owners.get(target)
         if built is not None and self.owner is not None and self.owner.others(built):
             return (

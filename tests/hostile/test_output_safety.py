@@ -363,6 +363,13 @@ def test_a_copy_of_a_target_folder_is_the_users_and_is_never_removed(tmp_path: P
     assert "output-stale-target" not in run.stderr
     assert run_cli("clean", vault, "--stale").code == 0
     assert snapshot(output / "news-2023") == before
+    # A target of the copy's name is refused: it would replace the user's folder.
+    config = vault / "notepress.toml"
+    config.write_text(config.read_text() + '[targets.news-2023]\nexporter = "feed"\n')
+    run = run_cli("build", vault)
+    assert run.code == 1, run.output
+    assert "news-2023 is a copy of the output of the target 'news'" in run.stderr
+    assert snapshot(output / "news-2023") == before
 
 
 def test_another_vaults_target_in_the_same_output_folder_is_kept(tmp_path: Path) -> None:

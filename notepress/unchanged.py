@@ -158,6 +158,10 @@ class Request:
                 if head_commit(self.vault) != record["git"]:
                     return None  # a commit since, or a checkout: dates may differ
             report = _report(record)
+            if _manifested(report.output, record["config_targets"]) != record["others"]:
+                # A folder with a manifest came back or changed since (a backup restored,
+                # a copy made): only a build withdraws it or names what it publishes.
+                return None
             # The output folder's own problems are not the inputs': a folder made stale is
             # named by every build, this one too (another config may have built meanwhile).
             owner = Owner(*record["owner"])
@@ -258,6 +262,7 @@ class Request:
             "targets": targets,
             # What says which folders of the output are stale, told again on each replay.
             "config_targets": sorted(config.targets),
+            "others": _manifested(report.output, sorted(config.targets)),
             "owner": [(owner := Owner.of(config.path, self.vault)).config, owner.vault],
         }
         _write(path, record)
@@ -347,6 +352,22 @@ def _listing(root: Path) -> Iterator[Entry]:
                 yield rel, -1, -1, -1
                 continue
             yield rel, info.st_size, info.st_mtime_ns, info.st_ctime_ns
+
+
+def _manifested(output: Path, targets: Sequence[str]) -> dict[str, str | None]:
+    """The digest of the manifest of each folder of ``output`` that has one, but for the
+    config's ``targets``: stale folders, copies, another config's (see :meth:`replay`)."""
+    found: dict[str, str | None] = {}
+    try:
+        entries = sorted(os.scandir(output), key=lambda entry: entry.name)
+    except OSError:
+        return found
+    for entry in entries:
+        if entry.name in targets or entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False) and os.path.isfile(Path(entry.path, MANIFEST)):
+            found[entry.name] = _file_digest(Path(entry.path, MANIFEST))
+    return found
 
 
 def _state(path: Path) -> Iterator[Any]:

@@ -411,3 +411,17 @@ def test_a_folder_with_a_dangling_link_still_shows_a_file_added_to_it(tmp_path: 
     after = list(_state(fonts))
     assert after != before
     assert any(str(entry[0]).endswith("new.ttf") for entry in after if entry)
+
+
+def test_a_folder_restored_into_the_output_makes_a_real_build(
+    project: tuple[Path, Path],
+) -> None:
+    """A folder with a manifest that came back into the output after the last build (a
+    backup restored, a copy made) may publish a note private now: only a real build
+    withdraws it or names it, so the record is not answered; the build after is again."""
+    vault, out = project
+    assert _build_here(vault, out) == 0
+    assert _replayed(_probe(vault, out))
+    shutil.copytree(out / "news", out / "news-2023")
+    assert not _replayed(_probe(vault, out))
+    assert _replayed(_probe(vault, out))

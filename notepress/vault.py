@@ -159,10 +159,19 @@ class Vault:
         if written.startswith("^"):
             block = written[1:].strip()
             return f"block-{block}" if block in block_ids else None
-        index = find_heading([(level, text) for level, text, _ in headings], written)
+        pairs = [(level, text) for level, text, _ in headings]
+        index = find_heading(pairs, written)
         if index is not None:
             return headings[index][2]
-        return written if any(slug == written for _, _, slug in headings) else None
+        if any(slug == written for _, _, slug in headings):
+            return written
+        # The H1 repeating the title, which every output drops (the title stands in its
+        # place): a link to it leads to the note's top, and one through it (``Title#Part``)
+        # to the part, as Obsidian's do.
+        index = find_heading([(1, note.title), *pairs], written)
+        if index is None:
+            return None
+        return headings[index - 1][2] if index else ""
 
     def _parts(self, note: Note) -> tuple[tuple[tuple[int, str, str], ...], frozenset[str]]:
         """``note``'s headings and block ids, read from its body now when only its

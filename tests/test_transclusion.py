@@ -99,6 +99,45 @@ def test_heading_embed_shows_that_section_only(source: Note) -> None:
     assert "Feed the starter" not in html and "Bake hot." not in html
 
 
+def test_the_h1_that_repeats_the_title_is_still_a_heading_to_link_and_embed() -> None:
+    """Every output drops an H1 that repeats the note's title (the title stands there),
+    but Obsidian's links and embeds of it still work: the link leads to the note's top,
+    the embed shows its section, and ``Title#Part`` the part under it; no warning."""
+    kiln = parse(
+        "notes/Kiln.md",
+        "# Kiln\n\nFired on Sundays.\n\n## Cones\n\nCone six.\n\n# Later\n\nNot in it.\n",
+        note_id="230301KL01",
+    )
+    host = parse(
+        "notes/Host.md",
+        "See [[Kiln#Kiln|the kiln]].\n\n![[Kiln#Kiln]]\n\nAnd ![[Kiln#Kiln#Cones]]\n",
+        note_id="230301AA09",
+    )
+    vault = vault_of(host, kiln)
+    rendered = render_note(host, vault, URLS)
+    html = rendered.html
+    assert '<a href="https://ex.org/kiln/" class="internal-link">the kiln</a>' in html
+    first, second = html.split('<div class="transclusion">')[1:]
+    assert "Fired on Sundays." in first and "Cone six." in first and "Not in it." not in first
+    assert "Cone six." in second and "Fired on Sundays." not in second
+    assert not [
+        p for p in rendered.problems if p.code.endswith(("part-missing", "heading-missing"))
+    ]
+
+
+def test_the_load_checks_find_the_h1_that_repeats_the_title(tmp_path: Path) -> None:
+    root = write_vault(
+        tmp_path,
+        {
+            "Kiln.md": note_text("Kiln", "# Kiln\n\nFired on Sundays.\n"),
+            "Host.md": note_text("Host", "See [[Kiln#Kiln]] and ![[Kiln#Kiln]].\n"),
+        },
+    )
+    problems = load_vault(root).all_problems()
+    assert not [p for p in problems if p.code.endswith("part-missing")], problems
+    assert not [p for p in problems if p.code.endswith("heading-missing")], problems
+
+
 def test_nested_heading_embed(source: Note) -> None:
     html = host_html("![[Bread#Mixing#Folding]]\n", source)
     assert "Fold four times." in html

@@ -139,10 +139,13 @@ def _lone_embeds(state: StateCore) -> None:
                     child.meta = {**child.meta, IN_PARAGRAPH: True}
 
 
-def select_embedded(tokens: Sequence[Token], heading: str | None) -> list[Token] | None:
+def select_embedded(
+    tokens: Sequence[Token], heading: str | None, title: str = ""
+) -> list[Token] | None:
     """The tokens an embed of a note with ``tokens`` shows, or None when the part is missing.
 
     ``heading`` is what the embed names after ``#``: a heading, ``^block-id``, or None.
+    ``title`` is the note's, whose repeating H1 the tokens no longer hold.
     """
     body_end = next(
         (i for i, token in enumerate(tokens) if token.type == "footnote_block_open"), len(tokens)
@@ -152,17 +155,25 @@ def select_embedded(tokens: Sequence[Token], heading: str | None) -> list[Token]
     if heading.startswith("^"):
         part = _block(tokens, body_end, heading[1:])
     else:
-        part = _section(tokens, body_end, heading)
+        part = _section(tokens, body_end, heading, title)
     if part is None:
         return None
     return part + _footnotes(tokens, body_end, part)
 
 
-def _section(tokens: Sequence[Token], end: int, written: str) -> list[Token] | None:
+def _section(tokens: Sequence[Token], end: int, written: str, title: str) -> list[Token] | None:
     starts = [i for i in range(end) if tokens[i].type == "heading_open"]
-    found = find_heading(
-        [(int(tokens[i].tag[1]), heading_source(tokens[i + 1])) for i in starts], written
-    )
+    heads = [(int(tokens[i].tag[1]), heading_source(tokens[i + 1])) for i in starts]
+    found = find_heading(heads, written)
+    if found is None and title:
+        # The H1 repeating the title, dropped from the tokens (the title stands there): its
+        # section runs from the top to the next H1, as Obsidian shows it; ``Title#Part``
+        # is the part under it.
+        found = find_heading([(1, title), *heads], written)
+        if found == 0:
+            stop = next((i for i in starts if tokens[i].tag == "h1" and tokens[i].level == 0), end)
+            return list(tokens[:stop])
+        found = found - 1 if found is not None else None
     if found is None:
         return None
     start = starts[found]

@@ -2,12 +2,14 @@
 before any output is rendered.
 
 A note that embeds itself, directly or through other notes, cannot be shown whole: the
-renderer writes the embed that closes the loop as a link.  The graph is one of notes, not
-of sections: a loop through sections of notes that never holds the embeds is still reported
-(rare, and only a warning), but a note embedding one of its own sections is not.  Each embed that lies on such a loop
-gets a warning here.  The graph has one edge per note embed; its strongly connected
-components (Tarjan's algorithm, iterative so a long chain cannot exhaust Python's stack)
-give every edge on a loop in time linear in notes and embeds.
+renderer writes the embed that closes the loop as a link.  Loops are first looked for in
+the graph of notes (one edge per embed; its strongly connected components by Tarjan's
+algorithm, iterative so a long chain cannot exhaust Python's stack, in time linear in
+notes and embeds).  Where that graph has one, the notes on it are read again as the
+renderer shows them, part by part: an embed of a section leads on only through the embeds
+inside that section, so two notes that embed disjoint sections of each other hold no loop
+(warned as one, the warning kept both out of every output under ``--strict``).  Each embed
+that lies on a real loop gets a warning.
 """
 
 from __future__ import annotations
@@ -36,18 +38,26 @@ def embed_problems(vault: Vault) -> Callable[[Note], list[Problem]] | None:
     The loops are those of the whole vault's graph, so a note's share is asked of it after
     the graph is built, which lets a caller check one note without touching the others.
     """
-    edges: dict[str, list[tuple[Note, int | None]]] = {}
+    embeds: dict[str, list[tuple[Note, Link]]] = {}
     for note in vault.notes:
         for target, link in _embedded(vault, note):
-            edges.setdefault(note.note_id, []).append((target, link.line))
-    if not edges:
+            embeds.setdefault(note.note_id, []).append((target, link))
+    if not embeds:
         return None
-    component = _components(edges)
+    coarse = _components(
+        {source: [target.note_id for target, _ in found] for source, found in embeds.items()}
+    )
+    looping = {
+        source: [(t, link) for t, link in found if coarse.get(t.note_id) == coarse.get(source)]
+        for source, found in embeds.items()
+    }
+    on_loop = _on_parts_loop({k: v for k, v in looping.items() if v})
 
     def cycles(note: Note) -> list[Problem]:
         found: list[Problem] = []
-        for target, line in edges.get(note.note_id, ()):
-            if component.get(target.note_id) == component.get(note.note_id):
+        for target, link in looping.get(note.note_id, ()):
+            if (note.note_id, link) in on_loop:
+                line = link.line
                 if target.note_id == note.note_id:
                     message = "the note embeds itself; written as a link"
                 else:
@@ -79,8 +89,73 @@ def _embedded(vault: Vault, note: Note) -> Iterator[tuple[Note, Link]]:
             yield target, link
 
 
-def _components(edges: dict[str, list[tuple[Note, int | None]]]) -> dict[str, int]:
-    """Strongly connected component number of each note id that has or receives an edge."""
+#: A part of a note an embed shows: its note, and the heading or ``^block`` (None: whole).
+_Part = tuple[str, "str | None"]
+
+
+def _on_parts_loop(embeds: dict[str, list[tuple[Note, Link]]]) -> set[tuple[str, Link]]:
+    """(note id, embed) of each embed, among ``embeds`` (those of notes on a loop of the
+    notes' graph), that lies on a loop of the parts' graph: from each part shown, the
+    embeds it holds, to the parts they show."""
+    notes = {target.note_id: target for found in embeds.values() for target, _ in found}
+    places: dict[_Part, list[tuple[int, int]] | None] = {}
+
+    def holds(part: _Part, link: Link) -> bool:
+        if part[1] is None:
+            return True
+        if part not in places:
+            places[part] = _lines_of(notes.get(part[0]), part[1])
+        ranges = places[part]
+        return ranges is None or any(start <= (link.line or 0) < end for start, end in ranges)
+
+    edges: dict[str, list[str]] = {}
+    seen: set[_Part] = set()
+    todo: list[_Part] = [(source, None) for source in embeds]
+    while todo:
+        part = todo.pop()
+        if part in seen:
+            continue
+        seen.add(part)
+        for target, link in embeds.get(part[0], ()):
+            if holds(part, link):
+                shown = (target.note_id, link.heading or None)
+                edges.setdefault(_key(part), []).append(_key(shown))
+                todo.append(shown)
+    component = _components(edges)
+    found: set[tuple[str, Link]] = set()
+    for part in seen:
+        for target, link in embeds.get(part[0], ()):
+            key = _key((target.note_id, link.heading or None))
+            if holds(part, link) and component.get(key) == component.get(_key(part)):
+                found.add((part[0], link))
+    return found
+
+
+def _key(part: _Part) -> str:
+    return f"{part[0]}\0{part[1] or ''}"
+
+
+def _lines_of(note: Note | None, part: str) -> list[tuple[int, int]] | None:
+    """The file lines (start, end) the part ``part`` of ``note`` is shown from, as the
+    renderer selects it; None when it cannot be told (the embed is then taken as held)."""
+    if note is None:
+        return None
+    from .markdown import NoteRenderError  # the markdown package imports this module
+    from .markdown.parser import note_tokens
+    from .markdown.transclusion import select_embedded
+
+    try:
+        tokens = select_embedded(note_tokens(note), part, note.title)
+    except NoteRenderError:
+        return None
+    if tokens is None:
+        return []  # a part the note lacks shows nothing (embed-part-missing says so)
+    first = note.body_line
+    return [(first + t.map[0], first + t.map[1]) for t in tokens if t.map]
+
+
+def _components(edges: dict[str, list[str]]) -> dict[str, int]:
+    """Strongly connected component number of each node that has or receives an edge."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     component: dict[str, int] = {}
@@ -101,7 +176,7 @@ def _components(edges: dict[str, list[tuple[Note, int | None]]]) -> dict[str, in
             successors = edges.get(node, [])
             if position < len(successors):
                 work.append((node, position + 1))
-                nxt = successors[position][0].note_id
+                nxt = successors[position]
                 if nxt not in index:
                     work.append((nxt, 0))
                 elif nxt in on_stack:

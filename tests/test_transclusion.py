@@ -322,16 +322,22 @@ def test_load_reports_embed_cycles(tmp_path: Path) -> None:
     root = write_vault(
         tmp_path / "vault",
         {
-            "A.md": note_text("A", "![[B]]\n", note_id="230301AA01"),
+            "A.md": note_text("A", "# Part\n\n![[B]]\n", note_id="230301AA01"),
             "B.md": note_text("B", "![[A#Part]]\n", note_id="230301AA02"),
             "C.md": note_text("C", "![[A]]\n\n![[C]]\n", note_id="230301AA03"),
             "D.md": note_text("D", "# Part\n\nx\n\n# Other\n\n![[D#Part]]\n", note_id="230301AA04"),
+            # Each shows a section of the other that holds no embed back: no loop.
+            "E.md": note_text("E", "## Mine\n\nWords.\n\n## Yours\n\n![[F#Mine]]\n"),
+            "F.md": note_text("F", "## Mine\n\nMore.\n\n## Yours\n\n![[E#Mine]]\n"),
+            # A section the note lacks shows nothing, and leads nowhere.
+            "G.md": note_text("G", "![[H]]\n"),
+            "H.md": note_text("H", "![[G#Nowhere]]\n"),
         },
     )
     found = {(p.path, p.code, p.line) for p in load_vault(root).all_problems()}
     cycles = {item for item in found if item[1] == "embed-cycle"}
     assert cycles == {
-        ("A.md", "embed-cycle", 8),
+        ("A.md", "embed-cycle", 10),
         ("B.md", "embed-cycle", 8),
         ("C.md", "embed-cycle", 10),
     }

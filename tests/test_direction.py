@@ -190,3 +190,35 @@ def test_the_book_keeps_each_blocks_direction(built: Path) -> None:
     # Written as the id is (pandoc matches ids as written), in its chapter.
     assert re.search(rf'href="(?:ch\d+\.xhtml)?#{re.escape(heading_id)}"', chapters)
     assert epubcheck(book) == []
+
+
+def test_a_right_to_left_list_of_paragraphs_keeps_each_marker_on_its_items_line(
+    tmp_path: Path,
+) -> None:
+    """Items apart (each a paragraph) printed their marker alone, on a line above the
+    item's text: the marker stands at the right of the item's first line, as in Obsidian."""
+    body = (
+        "פתיחה קצרה.\n\n- הפריט הראשון כאן.\n\n- הפריט השני כאן.\n\n1. מספר אחד\n\n2. מספר שתיים\n"
+    )
+    vault = write_vault(
+        tmp_path / "vault",
+        {"List.md": note_text("רשימה", body, note_id="240301LI01", created="2024-03-01")},
+        '[site]\ntitle = "Tea"\nlanguage = "he"\n[targets.print]\nexporter = "pdf"\ntoc = false\n',
+    )
+    report = notepress.load_project(vault, output=tmp_path / "out").build()
+    assert all(target.ok for target in report.targets), report.targets
+    placed: list[tuple[str, float, float]] = []
+    for page in reader(tmp_path / "out" / "print" / "digest.pdf").pages:
+
+        def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+            if text.strip():
+                placed.append((text.strip(), cm[4] + tm[4] * cm[0], cm[5] + tm[5] * cm[3]))
+
+        page.extract_text(visitor_text=visit)
+    # An extractor may read "1." right to left, as ".1".
+    markers = [(text, x, y) for text, x, y in placed if text in ("•", "1.", "2.", ".1", ".2")]
+    assert len(markers) == 4, placed
+    for marker, x, y in markers:
+        beside = [text for text, tx, ty in placed if abs(ty - y) < 1 and text != marker]
+        assert beside, (marker, placed)  # its item's text is on its line
+        assert all(tx < x for text, tx, ty in placed if abs(ty - y) < 1 and text != marker)

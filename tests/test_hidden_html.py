@@ -36,6 +36,7 @@ fourth secret, hidden to the end of its paragraph as the browser closes it there
 <p style="display: none /* for now */">fifth secret</p>
 <p style="&#100;isplay:none">sixth secret</p>
 <p style="display:none; display:block">shown, the last declaration wins</p>
+<dialog>seventh secret</dialog><dialog open>an open dialog is shown</dialog>
 
 Spoiler <span style="color:#000000; background-color:#000000">under the bar</span>, and
 <mark style="background: url(https://tracker.example.net/p.png)">marked</mark>,
@@ -79,12 +80,13 @@ def test_hidden_elements_reach_no_output(built: tuple[Path, notepress.BuildRepor
     html = item["content_html"]
     document = json.loads((out / "meta" / "240101GN01.jsonld").read_text(encoding="utf-8"))
     for text in (html, document["articleBody"]):
-        for secret in ("first", "second", "third", "fourth", "fifth", "sixth"):
+        for secret in ("first", "second", "third", "fourth", "fifth", "sixth", "seventh"):
             assert f"{secret} secret" not in text
         assert "Elsewhere" not in text
         for shown in ("Visible start", "and on.", "A paragraph between the blocks"):
             assert shown in text
         assert "and an" in text and "shown, the last declaration wins" in text
+        assert "an open dialog is shown" in text
         assert "code keeps its text" in text
     # A link inside a hidden element is no link of the note.
     assert "mentions" not in document

@@ -2,8 +2,9 @@
 
 Obsidian keeps the ``hidden`` attribute and inline styles of a note's HTML, so an element
 written ``<span hidden>``, ``style="display: none"`` or ``style="visibility: hidden"`` is not
-seen in it: a spoiler, a remark kept for later.  The sanitiser drops those attributes and
-keeps the text, so every output showed what the writer hid.  Here such an element is removed
+seen in it, nor a ``<dialog>`` not ``open``: a spoiler, a remark kept for later.  The
+sanitiser drops those attributes and keeps the text, so every output showed what the
+writer hid.  Here such an element is removed
 with its content before anything is rendered, and a marker token takes its place for the
 load-time warning (``html-removed``, see :mod:`notepress.removedhtml`).
 
@@ -34,7 +35,7 @@ __all__ = ["HIDDEN", "MAY_HIDE", "hiddenhtml_plugin", "hides", "without_hidden"]
 HIDDEN = "notepress.hidden_html"
 #: What may hide an element, looked for before any tag is read (a character reference may
 #: spell any of the words).
-MAY_HIDE = re.compile(r"hidden|display|visibility|&#", re.IGNORECASE)
+MAY_HIDE = re.compile(r"hidden|display|visibility|&#|<dialog", re.IGNORECASE)
 _CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
 
 
@@ -47,7 +48,14 @@ def hides(tag: str) -> bool:
     if not MAY_HIDE.search(tag):
         return False
     attributes = _attributes(tag)
+    if _tag_name(tag) == "dialog" and "open" not in attributes:
+        return True  # a closed dialog, which only a script opens
     return "hidden" in attributes or _hiding_style(attributes.get("style") or "")
+
+
+def _tag_name(tag: str) -> str:
+    info = tag_info(tag)
+    return info.name if info is not None else ""
 
 
 def _hiding_style(style: str) -> bool:

@@ -328,9 +328,14 @@ def outline_note_within_budget(note: Note, settings: ParseSettings | None = None
 
 
 def _shows_nothing(body: str, outline: Outline | None, title: str) -> bool:
-    """Whether no output would show a word of the body: it is empty once its comments are
-    cut, or it is one H1 repeating the title, which every output drops."""
+    """Whether no output would show a word of the body: it is empty once its comments and
+    the raw HTML it hides are cut, or it is one H1 repeating the title, which every output
+    drops."""
     visible = _COMMENTS.sub("", body).strip() if "%%" in body else body.strip()
+    if "<" in visible and _MAY_HIDE.search(visible):  # HTML it hides, shown by no output
+        from .markdown.hiddenhtml import without_hidden  # a rare body pays the import
+
+        visible = without_hidden(visible, whole_block=False)[0].strip()
     return not visible or (
         outline is not None
         and "\n" not in visible
@@ -339,6 +344,8 @@ def _shows_nothing(body: str, outline: Outline | None, title: str) -> bool:
     )
 
 
+#: What may hide raw HTML (:data:`notepress.markdown.hiddenhtml.MAY_HIDE`).
+_MAY_HIDE = re.compile(r"hidden|display|visibility|&#|<dialog", re.IGNORECASE)
 #: A closed comment (a body of comments alone holds no code, so no ``%%`` in it is code).
 _COMMENTS = re.compile(r"%%.*?%%", re.DOTALL)
 

@@ -132,3 +132,10 @@ def test_what_is_hidden_is_said_once_on_its_line(
     ((line, message),) = found
     assert line == text.splitlines().index(BODY.splitlines()[0]) + 1
     assert message.startswith("<span> left out with its text")
+
+
+def test_a_note_whose_only_text_is_hidden_is_said_to_be_empty(tmp_path: Path) -> None:
+    text = note_text("Later", "<div hidden>\nNotes for later.\n</div>\n", note_id="240103GN01")
+    root = write_vault(tmp_path / "vault", {"later.md": text}, CONFIG)
+    (note,) = notepress.load_project(root).vault.notes
+    assert "body-empty" in [p.code for p in note.problems]

@@ -70,9 +70,10 @@ def _hiding_style(style: str) -> bool:
     return found.get("display") == "none" or found.get("visibility") in ("hidden", "collapse")
 
 
-def without_hidden(html: str) -> tuple[str, list[tuple[int, str]]]:
+def without_hidden(html: str, *, whole_block: bool = True) -> tuple[str, list[tuple[int, str]]]:
     """``html`` (one block's) without the elements it hides, and (line in ``html``, name)
-    of each left out."""
+    of each left out.  An element never closed hides the rest of ``html`` when it is one
+    ``whole_block``, and only itself when it is not (text of many blocks)."""
     if not MAY_HIDE.search(html):
         return html, []
     pieces = split_tags(html)
@@ -91,7 +92,7 @@ def without_hidden(html: str) -> tuple[str, list[tuple[int, str]]]:
         stop = index + 1
         if not info.self_closing and info.name not in VOID:
             # Never closed: the browser closes it at the end of its block.
-            stop = _end_of(pieces, index, info.name) or len(pieces)
+            stop = _end_of(pieces, index, info.name) or (len(pieces) if whole_block else stop)
         # The lines left out stay as line breaks: later lines keep their numbers.
         gone = sum(p.count("\n") for p in pieces[index:stop])
         kept.append("\n" * gone)

@@ -345,7 +345,9 @@ def _shows_nothing(body: str, outline: Outline | None, title: str) -> bool:
 
 
 #: What may hide raw HTML (:data:`notepress.markdown.hiddenhtml.MAY_HIDE`).
-_MAY_HIDE = re.compile(r"hidden|display|visibility|&#|<dialog", re.IGNORECASE)
+_MAY_HIDE = re.compile(
+    r"hidden|display|visibility|&#|<dialog|style\s*=[^>]{0,1000}\\", re.IGNORECASE
+)
 #: A closed comment (a body of comments alone holds no code, so no ``%%`` in it is code).
 _COMMENTS = re.compile(r"%%.*?%%", re.DOTALL)
 

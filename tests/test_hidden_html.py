@@ -37,6 +37,8 @@ fourth secret, hidden to the end of its paragraph as the browser closes it there
 <p style="&#100;isplay:none">sixth secret</p>
 <p style="display:none; display:block">shown, the last declaration wins</p>
 <dialog>seventh secret</dialog><dialog open>an open dialog is shown</dialog>
+<p style="d\\isplay: n\\6f ne">eighth secret</p>
+<p style="content-visibility: hidden">ninth secret</p>
 
 Spoiler <span style="color:#000000; background-color:#000000">under the bar</span>, and
 <mark style="background: url(https://tracker.example.net/p.png)">marked</mark>,
@@ -80,7 +82,8 @@ def test_hidden_elements_reach_no_output(built: tuple[Path, notepress.BuildRepor
     html = item["content_html"]
     document = json.loads((out / "meta" / "240101GN01.jsonld").read_text(encoding="utf-8"))
     for text in (html, document["articleBody"]):
-        for secret in ("first", "second", "third", "fourth", "fifth", "sixth", "seventh"):
+        secrets = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+        for secret in (*secrets, "ninth"):
             assert f"{secret} secret" not in text
         assert "Elsewhere" not in text
         for shown in ("Visible start", "and on.", "A paragraph between the blocks"):

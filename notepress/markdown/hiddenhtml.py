@@ -1,8 +1,8 @@
 """Raw HTML a note hides, left out as Obsidian leaves it out.
 
 Obsidian keeps the ``hidden`` attribute and inline styles of a note's HTML, so an element
-written ``<span hidden>``, ``style="display: none"`` or ``style="visibility: hidden"`` is not
-seen in it, nor a ``<dialog>`` not ``open``: a spoiler, a remark kept for later.  The
+written ``<span hidden>``, ``style="display: none"``, ``visibility: hidden`` or
+``content-visibility: hidden`` is not seen in it, nor a ``<dialog>`` not ``open``: a spoiler, a remark kept for later.  The
 sanitiser drops those attributes and keeps the text, so every output showed what the
 writer hid.  Here such an element is removed
 with its content before anything is rendered, and a marker token takes its place for the
@@ -11,8 +11,8 @@ load-time warning (``html-removed``, see :mod:`notepress.removedhtml`).
 As Obsidian reads HTML one markdown block at a time, an element hides only what its own
 block holds: an HTML block, or the inline content of one paragraph, heading or cell.  One
 whose end tag its block never writes hides the rest of that block, as the browser closes
-it there.  A hiding style is read as CSS reads it: comments and character references
-undone, the last declaration of a property winning.
+it there.  A hiding style is read as CSS reads it: comments, CSS escapes and character
+references undone, the last declaration of a property winning.
 """
 
 from __future__ import annotations
@@ -35,8 +35,12 @@ __all__ = ["HIDDEN", "MAY_HIDE", "hiddenhtml_plugin", "hides", "without_hidden"]
 HIDDEN = "notepress.hidden_html"
 #: What may hide an element, looked for before any tag is read (a character reference may
 #: spell any of the words).
-MAY_HIDE = re.compile(r"hidden|display|visibility|&#|<dialog", re.IGNORECASE)
+MAY_HIDE = re.compile(
+    r"hidden|display|visibility|&#|<dialog|style\s*=[^>]{0,1000}\\", re.IGNORECASE
+)
 _CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
+#: A CSS escape: a backslash and up to six hex digits (and one space after), or a character.
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n]?|(.))", re.DOTALL)
 
 
 def hiddenhtml_plugin(md: MarkdownIt) -> None:
@@ -62,12 +66,24 @@ def _hiding_style(style: str) -> bool:
     """Whether the declarations ``style`` (decoded) leave ``display: none`` or a hidden
     ``visibility`` in force."""
     found: dict[str, str] = {}
-    for declaration in _CSS_COMMENT.sub(" ", style).split(";"):
+    plain = _CSS_ESCAPE.sub(_unescaped, _CSS_COMMENT.sub(" ", style))
+    for declaration in plain.split(";"):
         name, colon, value = declaration.partition(":")
         if colon:
             value = value.lower().replace("!important", "").strip()
             found[name.strip().lower()] = value
-    return found.get("display") == "none" or found.get("visibility") in ("hidden", "collapse")
+    return (
+        found.get("display") == "none"
+        or found.get("visibility") in ("hidden", "collapse")
+        or found.get("content-visibility") == "hidden"
+    )
+
+
+def _unescaped(match: re.Match[str]) -> str:
+    if match.group(2) is not None:
+        return match.group(2)
+    code = int(match.group(1), 16)
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
 
 
 def without_hidden(html: str, *, whole_block: bool = True) -> tuple[str, list[tuple[int, str]]]:

@@ -83,9 +83,9 @@ def _embedded(vault: Vault, note: Note) -> Iterator[tuple[Note, Link]]:
         if link.target and vault.attachment(link.target) is not None:
             continue
         target = vault.resolve_link(link, note)
-        if target is not None and not (target is note and link.heading):
-            # A note showing one of its own sections is no loop unless that section embeds
-            # it again, which the renderer catches (with the depth limit as a backstop).
+        if target is not None:
+            # A note showing one of its own sections is no loop unless that section leads
+            # back to itself, which the parts' graph tells.
             yield target, link
 
 
@@ -151,7 +151,13 @@ def _lines_of(note: Note | None, part: str) -> list[tuple[int, int]] | None:
     if tokens is None:
         return []  # a part the note lacks shows nothing (embed-part-missing says so)
     first = note.body_line
-    return [(first + t.map[0], first + t.map[1]) for t in tokens if t.map]
+    # A list's own lines are its items': an item shown alone comes in its list, whose
+    # lines would count its siblings' embeds as shown.
+    return [
+        (first + t.map[0], first + t.map[1])
+        for t in tokens
+        if t.map and t.type not in ("bullet_list_open", "ordered_list_open")
+    ]
 
 
 def _components(edges: dict[str, list[str]]) -> dict[str, int]:

@@ -332,6 +332,12 @@ def test_load_reports_embed_cycles(tmp_path: Path) -> None:
             # A section the note lacks shows nothing, and leads nowhere.
             "G.md": note_text("G", "![[H]]\n"),
             "H.md": note_text("H", "![[G#Nowhere]]\n"),
+            # A loop through the note's own sections: S shows T, T shows J, J shows S.
+            "I.md": note_text("I", "intro\n\n## S\n\n![[I#T]]\n\n## T\n\n![[J]]\n"),
+            "J.md": note_text("J", "![[I#S]]\n"),
+            # An item shown alone is not its list: its sibling's embed is not shown.
+            "K.md": note_text("K", "- first ^pt\n- second ![[L]]\n"),
+            "L.md": note_text("L", "![[K#^pt]]\n"),
         },
     )
     found = {(p.path, p.code, p.line) for p in load_vault(root).all_problems()}
@@ -340,6 +346,9 @@ def test_load_reports_embed_cycles(tmp_path: Path) -> None:
         ("A.md", "embed-cycle", 10),
         ("B.md", "embed-cycle", 8),
         ("C.md", "embed-cycle", 10),
+        ("I.md", "embed-cycle", 11),
+        ("I.md", "embed-cycle", 15),
+        ("J.md", "embed-cycle", 7),
     }
 
 

@@ -275,8 +275,13 @@ def _definition(text: str, match: re.Match[str]) -> tuple[TexMacro | None, int]:
 
 
 def _without_comments(text: str) -> str:
-    """``text`` without ``%`` comments (an escaped ``\\%`` is kept), line count unchanged."""
-    return re.sub(r"(?<!\\)%[^\n]*", "", text)
+    """``text`` without ``%`` comments, line count unchanged: ``\\%`` is a percent sign,
+    and ``\\\\%`` a line break before a comment (each backslash pair is one command)."""
+    return _COMMENT.sub(lambda match: match.group(1) or "", text)
+
+
+#: A command (kept whole, so its backslash escapes nothing after it), or a comment.
+_COMMENT = re.compile(r"(\\[\s\S])|%[^\n]*")
 
 
 def _warning(name: str, message: str, line: int | None = None) -> Problem:

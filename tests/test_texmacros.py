@@ -25,6 +25,8 @@ PREAMBLE = r"""% macros of a calculus course
 \def\swap#1#2{#2 #1}
 \newcommand{\fn}[1]{\sin#1}
 \newcommand{\gen}[1]{\langle#1\rangle}
+\newcommand{\rows}{a \\% a remark, then the body goes on
+b}
 \newcommand{\0}{\mathbf{0}}
 \def\1{\mathbb{1}}
 \newcommand{\broken}[1]{never closed
@@ -34,7 +36,7 @@ PREAMBLE = r"""% macros of a calculus course
 @pytest.fixture(scope="module")
 def macros() -> TexMacros:
     found, problems = parse_preamble(PREAMBLE)
-    assert [(p.code, p.line) for p in problems] == [("math-preamble", 14)]
+    assert [(p.code, p.line) for p in problems] == [("math-preamble", 16)]
     return found
 
 
@@ -58,6 +60,8 @@ def macros() -> TexMacros:
         (r"\gen{\beta}", r"\langle\beta\rangle"),
         # Control symbols are names too; ``\\`` is one command, then its text.
         (r"v = \0 + \1", r"v = \mathbf{0} + \mathbb{1}"),
+        # ``\\%``: a line break, then a comment (which a preamble's reader never keeps).
+        (r"\rows", r"a \\ b"),
         (r"a \\0 b \\1", r"a \\0 b \\1"),
         (r"x \\norm{y}", r"x \\norm{y}"),
     ],

@@ -1107,6 +1107,8 @@ def test_tex_comments_reach_no_output() -> None:
         # In the argument of \text and its kin, % is a percent sign.
         ("\\text{save 20% on seeds} + x % a remark", "\\text{save 20% on seeds} + x"),
         ("\\mbox {a%b}", "\\mbox {a%b}"),
+        ("x \\tag*{VAT 20%} % a remark", "x \\tag*{VAT 20%}"),
+        ("\\fbox{save 30% now}", "\\fbox{save 30% now}"),
         ("a %c\n   b", "a b"),
     ],
 )

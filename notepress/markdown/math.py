@@ -370,7 +370,7 @@ def trimmed(tex: str) -> str:
 #: Commands whose braced argument MathJax reads as text, where ``%`` is a percent sign.
 _TEXT_COMMANDS = frozenset(
     {"text", "mbox", "hbox", "textrm", "textbf", "textit", "textsf", "texttt", "textup",
-     "textnormal", "textsl", "textmd"}
+     "textnormal", "textsl", "textmd", "fbox", "tag", "intertext"}
 )  # fmt: skip
 _COMMAND = re.compile(r"\\(?:[A-Za-z]+|[\s\S])")
 
@@ -399,7 +399,7 @@ def without_comments(tex: str) -> str:
             index = end
             if name in _TEXT_COMMANDS:
                 start = index
-                while start < length and tex[start] in " \t":
+                while start < length and tex[start] in " \t*":  # ``\tag*{...}`` too
                     start += 1
                 close = _group_end(tex, start + 1) if tex[start : start + 1] == "{" else None
                 if close is not None:

@@ -145,7 +145,7 @@ def _lines_of(note: Note | None, part: str) -> list[tuple[int, int]] | None:
     from .markdown.transclusion import select_embedded
 
     try:
-        tokens = select_embedded(note_tokens(note), part, note.title)
+        tokens = select_embedded(note_tokens(note), part, note.title, note.body)
     except NoteRenderError:
         return None
     if tokens is None:

@@ -25,6 +25,7 @@ __all__ = [
     "markdown_linkers",
     "note_address",
     "parse_wikilink",
+    "with_title_heading",
 ]
 
 #: ``[[...]]`` or ``![[...]]`` on one line, ending at the first ``]]`` as Obsidian's do:
@@ -62,6 +63,23 @@ def heading_key(text: str) -> str:
     a link cannot hold ignored, spaces collapsed, Unicode-normalised."""
     cleaned = _HEADING_NOISE.sub(" ", unicodedata.normalize("NFC", text))
     return " ".join(cleaned.casefold().split())
+
+
+#: A body's first line that holds anything: an ATX H1 there, and its text.
+_OPENING_H1 = re.compile(r"\A\s*#[ \t]+(.*?)[ \t#]*$", re.MULTILINE)
+
+
+def with_title_heading(
+    headings: Sequence[tuple[int, str]], body: str, title: str
+) -> tuple[list[tuple[int, str]], int]:
+    """``headings`` (a note's, without the H1 repeating its title that outputs drop) with
+    that H1 put back as a level-1 heading, and its index: first when the body opens with
+    it, so that a link finds it before a later H1 of the same text, as Obsidian's does;
+    else last (a trailing one, or none: a link naming the title still leads to the note)."""
+    opening = _OPENING_H1.match(body)
+    if opening is not None and heading_key(opening.group(1)) == heading_key(title):
+        return [(1, title), *headings], 0
+    return [*headings, (1, title)], len(headings)
 
 
 def find_heading(headings: Sequence[tuple[int, str]], written: str) -> int | None:

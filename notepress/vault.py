@@ -20,7 +20,7 @@ from .config import VaultOptions
 from .embeds import check_embeds, embed_problems
 from .errors import VaultError
 from .gitdates import apply_git_dates
-from .links import anchor_missing, find_heading
+from .links import anchor_missing, find_heading, with_title_heading
 from .model import Link, Note, Problem, Severity
 from .obsidian import ObsidianSettings, gitignore_literal, read_settings
 from .output import MANIFEST, OUTPUT_MARKER, is_target_folder
@@ -159,19 +159,18 @@ class Vault:
         if written.startswith("^"):
             block = written[1:].strip()
             return f"block-{block}" if block in block_ids else None
-        pairs = [(level, text) for level, text, _ in headings]
+        # With the H1 repeating the title, which every output drops (the title stands in
+        # its place): a link to it leads to the note's top, and one through it
+        # (``Title#Part``) to the part, as Obsidian's do.
+        pairs, title_at = with_title_heading(
+            [(level, text) for level, text, _ in headings], note.body, note.title
+        )
         index = find_heading(pairs, written)
+        if index == title_at:
+            return ""
         if index is not None:
-            return headings[index][2]
-        if any(slug == written for _, _, slug in headings):
-            return written
-        # The H1 repeating the title, which every output drops (the title stands in its
-        # place): a link to it leads to the note's top, and one through it (``Title#Part``)
-        # to the part, as Obsidian's do.
-        index = find_heading([(1, note.title), *pairs], written)
-        if index is None:
-            return None
-        return headings[index - 1][2] if index else ""
+            return headings[index - (index > title_at)][2]
+        return written if any(slug == written for _, _, slug in headings) else None
 
     def _parts(self, note: Note) -> tuple[tuple[tuple[int, str, str], ...], frozenset[str]]:
         """``note``'s headings and block ids, read from its body now when only its

@@ -233,10 +233,12 @@ def test_headings_as_obsidian_matches_them(
 def test_heading_slugs_are_those_the_render_writes(
     vault: Vault, links: dict[str, tuple[str | None, str | None, str]]
 ) -> None:
-    """The H1 repeating the title is dropped by the renderer, so ``## Series`` is ``series``."""
+    """The H1 repeating the title is dropped by the renderer, so ``## Series`` is ``series``;
+    a link naming "Series" finds the first heading of that text, the dropped H1, as
+    Obsidian's does: it leads to the note's top."""
     series = _note(vault, "Concepts/series.md")
     assert series.headings == ((2, "Series", "series"),)
-    assert links["[[series#Series]]"][0] == _href(series.note_id, "series")
+    assert links["[[series#Series]]"][0] == _href(series.note_id)
     assert '<h2 id="series">' in render_note(series, vault).html
 
 

@@ -125,6 +125,20 @@ def test_the_h1_that_repeats_the_title_is_still_a_heading_to_link_and_embed() ->
     ]
 
 
+def test_the_dropped_h1_is_found_before_a_later_heading_of_its_text() -> None:
+    """Obsidian finds the first heading of a name: the H1 opening the note, though the
+    outputs drop it, before a later ``# Kiln``."""
+    kiln = parse(
+        "notes/Kiln.md",
+        "# Kiln\n\nFired on Sundays.\n\n# Kiln\n\nSecond firing log.\n",
+        note_id="230301KL01",
+    )
+    html = host_html("See [[Kiln#Kiln|the kiln]].\n\n![[Kiln#Kiln]]\n", kiln)
+    assert '<a href="https://ex.org/kiln/" class="internal-link">the kiln</a>' in html
+    shown = html.split('<div class="transclusion">')[1]
+    assert "Fired on Sundays." in shown and "Second firing log." not in shown
+
+
 def test_the_load_checks_find_the_h1_that_repeats_the_title(tmp_path: Path) -> None:
     root = write_vault(
         tmp_path,

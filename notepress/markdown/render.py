@@ -826,7 +826,7 @@ class _RenderContext:
             tokens = note_tokens(target)
         except NoteRenderError:
             return _Plan("text", target)
-        part = select_embedded(tokens, link.heading, target.title)
+        part = select_embedded(tokens, link.heading, target.title, target.body)
         if part is None:
             message = embed_part_message(target.path.as_posix(), link.heading or "")
             return _Plan("link", target, problem=("embed-part-missing", message))

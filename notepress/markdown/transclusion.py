@@ -26,7 +26,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from ..links import find_heading
+from ..links import find_heading, with_title_heading
 from .blockids import BLOCK_ID
 from .headings import heading_source
 
@@ -140,12 +140,13 @@ def _lone_embeds(state: StateCore) -> None:
 
 
 def select_embedded(
-    tokens: Sequence[Token], heading: str | None, title: str = ""
+    tokens: Sequence[Token], heading: str | None, title: str = "", body: str = ""
 ) -> list[Token] | None:
     """The tokens an embed of a note with ``tokens`` shows, or None when the part is missing.
 
     ``heading`` is what the embed names after ``#``: a heading, ``^block-id``, or None.
-    ``title`` is the note's, whose repeating H1 the tokens no longer hold.
+    ``title`` and ``body`` are the note's, whose H1 repeating the title the tokens no
+    longer hold (see :func:`~notepress.links.with_title_heading`).
     """
     body_end = next(
         (i for i, token in enumerate(tokens) if token.type == "footnote_block_open"), len(tokens)
@@ -155,25 +156,31 @@ def select_embedded(
     if heading.startswith("^"):
         part = _block(tokens, body_end, heading[1:])
     else:
-        part = _section(tokens, body_end, heading, title)
+        part = _section(tokens, body_end, heading, title, body)
     if part is None:
         return None
     return part + _footnotes(tokens, body_end, part)
 
 
-def _section(tokens: Sequence[Token], end: int, written: str, title: str) -> list[Token] | None:
+def _section(
+    tokens: Sequence[Token], end: int, written: str, title: str, body: str
+) -> list[Token] | None:
     starts = [i for i in range(end) if tokens[i].type == "heading_open"]
     heads = [(int(tokens[i].tag[1]), heading_source(tokens[i + 1])) for i in starts]
+    title_at = -1
+    if title:
+        # With the H1 repeating the title, dropped from the tokens (the title stands
+        # there): its section runs from the top to the next H1, as Obsidian shows it, or
+        # holds nothing at the end; ``Title#Part`` is the part under it.
+        heads, title_at = with_title_heading(heads, body, title)
     found = find_heading(heads, written)
-    if found is None and title:
-        # The H1 repeating the title, dropped from the tokens (the title stands there): its
-        # section runs from the top to the next H1, as Obsidian shows it; ``Title#Part``
-        # is the part under it.
-        found = find_heading([(1, title), *heads], written)
-        if found == 0:
-            stop = next((i for i in starts if tokens[i].tag == "h1" and tokens[i].level == 0), end)
-            return list(tokens[:stop])
-        found = found - 1 if found is not None else None
+    if found is not None and found == title_at:
+        if title_at:
+            return []
+        stop = next((i for i in starts if tokens[i].tag == "h1" and tokens[i].level == 0), end)
+        return list(tokens[:stop])
+    if found is not None and 0 <= title_at < found:
+        found -= 1
     if found is None:
         return None
     start = starts[found]

@@ -43,7 +43,8 @@ fourth secret, hidden to the end of its paragraph as the browser closes it there
 Spoiler <span style="color:#000000; background-color:#000000">under the bar</span>, and
 <mark style="background: url(https://tracker.example.net/p.png)">marked</mark>,
 <span style="color: url(https://tracker.example.net/c.png); color: teal">teal</span>,
-<span style="color: darkgreen}; background-color: rgb(250 250 210 / 80%)">typo</span>.
+<span style="color: darkgreen}; background-color: rgb(250 250 210 / 80%)">typo</span>,
+<span style="color: (; background-color: #">bracket</span>.
 
 ```html
 <span hidden>code keeps its text</span>
@@ -108,6 +109,7 @@ def test_inline_colours_stay_and_load_nothing(
     assert '<span style="color:teal">teal</span>' in html
     # A declaration that is no CSS (a brace a typo left) goes: an EPUB checker refuses it.
     assert '<span style="background-color:rgb(250 250 210 / 80%)">typo</span>' in html
+    assert "<span>bracket</span>" in html
     assert "tracker.example.net" not in html
 
 

@@ -148,9 +148,16 @@ def _style_filter(element: str, attribute: str, value: str) -> str | None:
 #: file: ``url()``, ``image-set()``, an old ``expression()``, an escape or a comment.
 _LOADS = re.compile(r"url|image|expression|\\|/\*", re.IGNORECASE)
 #: A declaration of the properties kept, as CSS writes one: a name, and a value of words,
-#: numbers, ``#`` colours and function calls (``rgb(0 0 0 / 50%)``), nothing else.  A
-#: brace or a quote a typo left (``color: green}``) is no CSS an EPUB checker passes.
-_DECLARATION = re.compile(r"\s*[a-z-]+\s*:[\w\s#%(),.+/-]*(?:!\s*important\s*)?", re.IGNORECASE)
+#: numbers with their units, ``#`` colours and calls of a function on such values
+#: (``rgb(0 0 0 / 50%)``), nothing else.  A brace, a quote or a bracket a typo left
+#: (``color: green}``, ``color: (``) is no CSS an EPUB checker passes.
+_TERM = r"(?:#[0-9a-f]{3,8}|[+-]?(?:\d+\.?\d*|\.\d+)(?:[a-z]+|%)?|-{0,2}[a-z][\w-]*)"
+_CALL = rf"[a-z][\w-]*\(\s*{_TERM}(?:\s*[,/]?\s*{_TERM})*\s*\)"
+_VALUE = rf"(?:{_CALL}|{_TERM})"
+_DECLARATION = re.compile(
+    rf"\s*[a-z-]+\s*:\s*{_VALUE}(?:\s*[,/]?\s*{_VALUE})*\s*(?:!\s*important\s*)?",
+    re.IGNORECASE,
+)
 
 
 def _vetted_style(value: str) -> str | None:

@@ -553,3 +553,18 @@ def test_a_very_long_title_is_cut_short_in_the_running_head(make_vault, build_va
         (head,) = [line for line in text.split("\n") if line.endswith("…")]
         assert "Harbour tide0 tide1" in head and "tide100" not in head
     assert [entry[1] for entry in outline(pdf)] == [title]
+
+
+def test_an_ordered_list_starts_where_the_note_starts_it(tmp_path: Path) -> None:
+    """``7. knead`` is item seven on paper too: WeasyPrint reads no ``start`` attribute
+    (no presentational hints), and the list counted from 1."""
+    root = write_vault(
+        tmp_path / "vault",
+        {"bread.md": note_text("Bread", "Steps.\n\n7. knead the dough\n8. let it rest\n")},
+        '[site]\ntitle = "T"\n[targets.print]\nexporter = "pdf"\ntoc = false\n',
+    )
+    report = notepress.load_project(root, output=tmp_path / "out").build()
+    assert all(target.ok for target in report.targets), report.targets
+    text = "".join(page.extract_text() for page in reader(tmp_path / "out/print/digest.pdf").pages)
+    # Markers are drawn apart from their item's text: the numbers, as printed.
+    assert "7." in text and "8." in text and "1." not in text, text

@@ -276,8 +276,18 @@ def _print_tree(html: str, formatter: HtmlFormatter) -> Element:
     _highlight_code(root, formatter)
     _open_details(root)
     _size_images(root)
+    _number_lists(root)
     _mark_figures(root)
     return root
+
+
+def _number_lists(root: Element) -> None:
+    """An ordered list's ``start`` (``7. knead``) as CSS: WeasyPrint runs without
+    presentational hints, so the attribute alone was ignored and the list counted from 1."""
+    for ordered in root.iter("ol"):
+        start = ordered.get("start", "").strip()
+        if start.lstrip("-").isdigit() and len(start) < 10:
+            ordered.set("style", f"counter-reset: list-item {int(start) - 1}")
 
 
 def _size_images(root: Element) -> None:

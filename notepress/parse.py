@@ -29,6 +29,7 @@ from .dateformat import date_written, names_a_month
 from .dates import DateError, parse_note_date
 from .filedates import date_in_name
 from .gitdates import NO_COMMIT
+from .mayhide import may_hide
 from .model import DRAWING_KEY, Note, Problem, Severity
 from .texmacros import TexMacros
 
@@ -332,7 +333,7 @@ def _shows_nothing(body: str, outline: Outline | None, title: str) -> bool:
     the raw HTML it hides are cut, or it is one H1 repeating the title, which every output
     drops."""
     visible = _COMMENTS.sub("", body).strip() if "%%" in body else body.strip()
-    if "<" in visible and _MAY_HIDE.search(visible):  # HTML it hides, shown by no output
+    if "<" in visible and may_hide(visible):  # HTML it hides, shown by no output
         from .markdown.hiddenhtml import without_hidden  # a rare body pays the import
 
         visible = without_hidden(visible, whole_block=False)[0].strip()
@@ -344,10 +345,6 @@ def _shows_nothing(body: str, outline: Outline | None, title: str) -> bool:
     )
 
 
-#: What may hide raw HTML (:data:`notepress.markdown.hiddenhtml.MAY_HIDE`).
-_MAY_HIDE = re.compile(
-    r"hidden|display|visibility|&#|<dialog|style\s*=[^>]{0,1000}\\", re.IGNORECASE
-)
 #: A closed comment (a body of comments alone holds no code, so no ``%%`` in it is code).
 _COMMENTS = re.compile(r"%%.*?%%", re.DOTALL)
 

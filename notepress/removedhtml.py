@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from .mayhide import may_hide
 from .model import Note, Problem, Severity
 
 __all__ = ["removed_html_problems"]
@@ -36,9 +37,9 @@ _OPENER = re.compile(r"<(" + "|".join(_REMOVED) + r")[\s/>]", re.IGNORECASE)
 def removed_html_problems(note: Note) -> list[Problem]:
     """One ``html-removed`` warning per kind of element ``note``'s raw HTML loses, and one
     for what it hides (:mod:`notepress.markdown.hiddenhtml`)."""
-    from .markdown.hiddenhtml import HIDDEN, MAY_HIDE  # the markdown package imports us
+    from .markdown.hiddenhtml import HIDDEN  # the markdown package imports us
 
-    if not _OPENER.search(note.body) and not MAY_HIDE.search(note.body):
+    if not _OPENER.search(note.body) and not may_hide(note.body):
         return []
     from .markdown.htmltags import split_tags, tag_info
     from .markdown.rawhtml import is_checkbox

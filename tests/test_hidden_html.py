@@ -144,3 +144,25 @@ def test_a_note_whose_only_text_is_hidden_is_said_to_be_empty(tmp_path: Path) ->
     root = write_vault(tmp_path / "vault", {"later.md": text}, CONFIG)
     (note,) = notepress.load_project(root).vault.notes
     assert "body-empty" in [p.code for p in note.problems]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<span HIDDEN>x</span>", True),
+        ('<p STYLE="Display: None">x</p>', True),
+        ('<p style="VISIBILITY:hidden">x</p>', True),
+        ("<DIALOG>x</DIALOG>", True),
+        ('<p style="&#100;isplay:none">x</p>', True),
+        ('<p style="d\\isplay: n\\6f ne">x</p>', True),
+        ('<p style="color: red">a \\ b</p>', False),
+        ("A line with a backslash \\ and a <b>bold</b> word.", False),
+        ("", False),
+    ],
+)
+def test_the_first_look_misses_nothing_that_hides(text: str, expected: bool) -> None:
+    """The cheap look that spares most notes the tag reading answers yes to every way of
+    hiding (any case, references, escapes) and no to ordinary HTML."""
+    from notepress.mayhide import may_hide
+
+    assert may_hide(text) is expected

@@ -25,19 +25,15 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from ..mayhide import may_hide
 from .htmltags import VOID, split_tags, tag_info
 
-__all__ = ["HIDDEN", "MAY_HIDE", "hiddenhtml_plugin", "hides", "without_hidden"]
+__all__ = ["HIDDEN", "hiddenhtml_plugin", "hides", "without_hidden"]
 
 #: ``meta`` key of a token that stands where hidden elements were: ``((line, name), ...)``,
 #: the line counted from the token's first (always 0 for an inline marker, which stands
 #: where its element began).
 HIDDEN = "notepress.hidden_html"
-#: What may hide an element, looked for before any tag is read (a character reference may
-#: spell any of the words).
-MAY_HIDE = re.compile(
-    r"hidden|display|visibility|&#|<dialog|style\s*=[^>]{0,1000}\\", re.IGNORECASE
-)
 _CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
 #: A CSS escape: a backslash and up to six hex digits (and one space after), or a character.
 _CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n]?|(.))", re.DOTALL)
@@ -49,7 +45,7 @@ def hiddenhtml_plugin(md: MarkdownIt) -> None:
 
 def hides(tag: str) -> bool:
     """Whether the start tag ``tag`` hides its element."""
-    if not MAY_HIDE.search(tag):
+    if not may_hide(tag):
         return False
     attributes = _attributes(tag)
     if _tag_name(tag) == "dialog" and "open" not in attributes:
@@ -90,7 +86,7 @@ def without_hidden(html: str, *, whole_block: bool = True) -> tuple[str, list[tu
     """``html`` (one block's) without the elements it hides, and (line in ``html``, name)
     of each left out.  An element never closed hides the rest of ``html`` when it is one
     ``whole_block``, and only itself when it is not (text of many blocks)."""
-    if not MAY_HIDE.search(html):
+    if not may_hide(html):
         return html, []
     pieces = split_tags(html)
     kept: list[str] = []
@@ -118,7 +114,7 @@ def without_hidden(html: str, *, whole_block: bool = True) -> tuple[str, list[tu
 
 
 def _leave_out_hidden(state: StateCore) -> None:
-    if not MAY_HIDE.search(state.src):  # the usual note pays one search
+    if not may_hide(state.src):  # the usual note pays one look
         return
     for token in state.tokens:
         if token.type == "html_block":
@@ -133,7 +129,7 @@ def _leave_out_hidden(state: StateCore) -> None:
 def _inline_without_hidden(children: list[Token]) -> list[Token]:
     """Inline ``children`` with each hidden element (its tags and all between) replaced by
     a marker holding its line breaks."""
-    if not any(c.type == "html_inline" and MAY_HIDE.search(c.content) for c in children):
+    if not any(c.type == "html_inline" and may_hide(c.content) for c in children):
         return children
     tags = [c.content if c.type == "html_inline" else "" for c in children]
     kept: list[Token] = []

@@ -1,0 +1,33 @@
+"""The cheap first look for raw HTML that may hide its text, before any tag is read.
+
+Every note's body is looked at once when the vault is read (a body of hidden text alone
+shows nothing) and again when it is rendered, so this test is paid ten thousand times
+by a large vault; the tags themselves are read only by
+:mod:`notepress.markdown.hiddenhtml` when it answers yes.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["may_hide"]
+
+#: The words that may hide an element; a character reference (``&#``) may spell any of them.
+_WORDS = ("hidden", "display", "visibility", "&#", "<dialog")
+#: A style whose CSS escapes (a backslash) may spell any of the words.
+_ESCAPED_STYLE = re.compile(r"style\s*=[^>]{0,1000}\\", re.IGNORECASE)
+
+
+def may_hide(text: str) -> bool:
+    """Whether ``text`` holds anything that could hide raw HTML: ``False`` means it surely
+    hides nothing.
+
+    HTML reads names and CSS reads properties without regard to ASCII case; ``str.lower``
+    folds every ASCII letter (and a few others, which only makes the answer yes more
+    often), and a substring test is many times faster than one case-blind pattern with
+    alternatives, which a regular expression can only try at every position.
+    """
+    lowered = text.lower()
+    if any(word in lowered for word in _WORDS):
+        return True
+    return "\\" in text and "style" in lowered and _ESCAPED_STYLE.search(text) is not None

@@ -250,10 +250,45 @@ def test_the_astral_noncharacters_are_looked_for_only_in_text_that_has_astral_ch
     assert full.calls == 1
 
 
+def test_clean_text_with_a_few_lead_bytes_is_passed_without_the_class(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A middle dot or a no-break space (0xC2 in UTF-8, as the C1 controls) and a full-width
+    comma (0xEF, as the noncharacters) are looked at one by one, not by the class tried at
+    every character: the usual note is checked in a few microseconds."""
+    bmp = _Counted(chars._UNSAFE_BMP)
+    monkeypatch.setattr(chars, "_UNSAFE_BMP", bmp)
+    text = "a middle · dot, a no-break\xa0space and a full-width comma\uff0c" * 5
+    assert chars.first_unsafe(text) is None
+    assert chars.strip_unsafe(text) == (text, 0)
+    assert bmp.calls == 0
+    assert chars.first_unsafe(text + "\x85") == len(text)
+    assert chars.first_unsafe(text + "\ufdd0") == len(text)
+    assert bmp.calls == 2
+
+
 _ODD = ["a", "é", "\ud800", "\udfff", "\ufffe", "\U0001fffe", "\U0010ffff", "🍞", "\x00", "\x85"]
+#: Characters on either side of the lead bytes' unsafe ranges (0xC2 and 0xEF in UTF-8).
+_LEADS = [
+    "\x7f",
+    "\x80",
+    "\x9f",
+    "\xa0",
+    "·",
+    "\xbf",
+    "\ufdcf",
+    "\ufdef",
+    "\ufdf0",
+    "\uff0c",
+    "\uffbd",
+]
 
 
-@given(st.text(alphabet=st.sampled_from([*_ODD, "\ufdd0", "\n"]) | st.characters(), max_size=40))
+@given(
+    st.text(
+        alphabet=st.sampled_from([*_ODD, *_LEADS, "\ufdd0", "\n"]) | st.characters(), max_size=40
+    )
+)
 def test_unsafe_characters_are_found_as_by_the_full_class(text: str) -> None:
     assert chars.strip_unsafe(text) == chars._UNSAFE.subn("", text)
     match = chars._UNSAFE.search(text)

@@ -827,11 +827,16 @@ def _build_note(
 
     if outline is not None:
         _body_problems(outline, report, settings.math_macros)
-    extra = {
-        key: value
-        for key, value in meta.items()
-        if key not in _KNOWN_KEYS and not (isinstance(key, str) and key.casefold() in _SPELLINGS)
-    }
+    # Each list key's spellings in frontmatter order (``tag``, ``Tags``...); other keys are
+    # kept as they are for templates.
+    spellings: dict[str, list[str]] = {}
+    extra = {}
+    for key, value in meta.items():
+        list_key = _SPELLINGS.get(key.casefold()) if isinstance(key, str) else None
+        if list_key is not None:
+            spellings.setdefault(list_key, []).append(key)
+        elif key not in _KNOWN_KEYS:
+            extra[key] = value
     return Note(
         path=path,
         title=title,
@@ -839,11 +844,13 @@ def _build_note(
         draft=draft,
         created=created,
         updated=updated,
-        tags=_with_inline_tags(_list_key(meta, "tags", report), outline.tags if outline else ()),
+        tags=_with_inline_tags(
+            _list_key(meta, "tags", spellings, report), outline.tags if outline else ()
+        ),
         keywords=_terms(meta, "keywords", report),
         description=_plain(_text(meta, "description", report)),
-        cssclasses=_list_key(meta, "cssclasses", report),
-        aliases=_list_key(meta, "aliases", report, strip_hash=False),
+        cssclasses=_list_key(meta, "cssclasses", spellings, report),
+        aliases=_list_key(meta, "aliases", spellings, report, strip_hash=False),
         extra=extra,
         body=body,
         body_line=body_line,
@@ -1256,12 +1263,16 @@ _WORD_KEYS = frozenset({"tags", "cssclasses"})
 
 
 def _list_key(
-    meta: dict[str, Any], key: str, report: _Collector, *, strip_hash: bool = True
+    meta: dict[str, Any],
+    key: str,
+    spellings_of: dict[str, list[str]],
+    report: _Collector,
+    *,
+    strip_hash: bool = True,
 ) -> tuple[str, ...]:
-    """The terms of every spelling of Obsidian's list key ``key``, in frontmatter order."""
-    spellings = [
-        name for name in meta if isinstance(name, str) and _SPELLINGS.get(name.casefold()) == key
-    ]
+    """The terms of every spelling of Obsidian's list key ``key`` (``spellings_of[key]``,
+    in frontmatter order)."""
+    spellings = spellings_of.get(key, [])
     words = key in _WORD_KEYS
     if len(spellings) <= 1:
         name = spellings[0] if spellings else key

@@ -33,6 +33,7 @@ __all__ = [
     "BUDGET_ENV",
     "DEFAULT_NOTE_BUDGET",
     "BudgetExceeded",
+    "budget_scope",
     "cpu_budget",
     "note_budget",
     "too_slow",
@@ -69,10 +70,50 @@ _AGAIN = 0.05
 
 
 class _Armed:
-    __slots__ = ("on",)
+    __slots__ = ("on", "seconds")
 
-    def __init__(self) -> None:
+    def __init__(self, seconds: float) -> None:
         self.on = True
+        self.seconds = seconds
+
+
+#: The budgets running in this thread, innermost last: the one the timer's signal is for.
+_running: list[_Armed] = []
+#: Whether :func:`_expire` is the handler of the timer's signal, set by this module.
+_installed = False
+
+
+def _expire(signum: int, frame: Any) -> None:
+    if _running and _running[-1].on:
+        # Again shortly, until the body ends: raised inside a garbage collector's callback
+        # or a ``__del__``, the exception is printed and lost, and the budget with it (a
+        # hypothesis run's callback took one so).
+        signal.setitimer(signal.ITIMER_PROF, _AGAIN)
+        raise BudgetExceeded(_running[-1].seconds)
+
+
+def _can_time() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def budget_scope() -> Iterator[None]:
+    """Keep the budgets' signal handler installed while many notes are given a budget each.
+
+    Installing a handler and putting the previous one back costs more than the rest of a
+    budget together; a loop over ten thousand notes pays it once inside this scope.
+    """
+    global _installed
+    if _installed or not _can_time():
+        yield
+        return
+    previous = signal.signal(signal.SIGPROF, _expire)
+    _installed = True
+    try:
+        yield
+    finally:
+        _installed = False
+        signal.signal(signal.SIGPROF, previous if previous is not None else signal.SIG_DFL)
 
 
 @contextmanager
@@ -85,28 +126,20 @@ def cpu_budget(seconds: float | None = None) -> Iterator[None]:
     """
     if seconds is None:
         seconds = note_budget()
-    if (
-        seconds <= 0
-        or not hasattr(signal, "setitimer")
-        or threading.current_thread() is not threading.main_thread()
-    ):
+    if seconds <= 0 or not _can_time():
         yield
         return
     outer_remaining, outer_interval = signal.getitimer(signal.ITIMER_PROF)
     if 0 < outer_remaining <= seconds:
         yield
         return
-    armed = _Armed()
-
-    def expire(signum: int, frame: Any) -> None:
-        if armed.on:
-            # Again shortly, until the body ends: raised inside a garbage collector's
-            # callback or a ``__del__``, the exception is printed and lost, and the budget
-            # with it (a hypothesis run's callback took one so).
-            signal.setitimer(signal.ITIMER_PROF, _AGAIN)
-            raise BudgetExceeded(seconds)
-
-    previous = signal.signal(signal.SIGPROF, expire)
+    global _installed
+    install = not _installed
+    if install:
+        previous = signal.signal(signal.SIGPROF, _expire)
+        _installed = True
+    armed = _Armed(seconds)
+    _running.append(armed)
     started = time.process_time()
     signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
@@ -116,7 +149,10 @@ def cpu_budget(seconds: float | None = None) -> Iterator[None]:
             armed.on = False
         finally:
             signal.setitimer(signal.ITIMER_PROF, 0)
-            signal.signal(signal.SIGPROF, previous if previous is not None else signal.SIG_DFL)
+            _running.remove(armed)
+            if install:
+                _installed = False
+                signal.signal(signal.SIGPROF, previous if previous is not None else signal.SIG_DFL)
             if outer_remaining > 0:
                 used = time.process_time() - started
                 signal.setitimer(

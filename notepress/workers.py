@@ -29,6 +29,7 @@ from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import Any
 
+from .budget import budget_scope
 from .forking import fork_is_safe, forking
 from .lifetime import die_with_parent
 from .markdown import comments
@@ -194,13 +195,16 @@ def _in_worker(work: _Work, chunk: Sequence[Any]) -> tuple[list[Note], list[Any]
 
 
 def _parse_chunk(chunk: Sequence[Item], settings: ParseSettings, read_body: bool) -> list[Note]:
-    return [
-        parse_note_within_budget(path, raw, settings, read_body=read_body) for path, raw in chunk
-    ]
+    with budget_scope():
+        return [
+            parse_note_within_budget(path, raw, settings, read_body=read_body)
+            for path, raw in chunk
+        ]
 
 
 def _outline_chunk(chunk: Sequence[Note], settings: ParseSettings) -> list[Note]:
-    return [outline_note_within_budget(note, settings) for note in chunk]
+    with budget_scope():
+        return [outline_note_within_budget(note, settings) for note in chunk]
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -223,3 +223,36 @@ def test_config_jobs_key(vault_root: Path, tmp_path: Path, monkeypatch: pytest.M
     assert len(project.vault.notes) == len(_items(vault_root))
     with pytest.raises(AssertionError, match="a pool was started"):
         notepress.load_project(vault_root, config, jobs=2)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_scope_of_budgets_gives_each_note_its_own_and_restores_the_handler(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The handler is installed once for a chunk of notes: a note over its budget is still
+    stopped, the quick note after it still gets a whole budget of its own, and the handler
+    that was there before the chunk is there after it."""
+    import signal
+
+    from notepress.budget import BudgetExceeded, budget_scope, cpu_budget
+
+    def busy(seconds: float) -> None:
+        import time
+
+        end = time.process_time() + seconds
+        while time.process_time() < end:
+            pass
+
+    before = signal.getsignal(signal.SIGPROF)
+    outcomes = []
+    with budget_scope():
+        for spend in (0.3, 0.01, 0.3, 0.01):
+            try:
+                with cpu_budget(0.05):
+                    busy(spend)
+                outcomes.append("done")
+            except BudgetExceeded:
+                outcomes.append("stopped")
+    assert outcomes == ["stopped", "done", "stopped", "done"]
+    assert signal.getsignal(signal.SIGPROF) == before
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)

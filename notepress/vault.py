@@ -236,9 +236,7 @@ class Vault:
                 changed = True
                 note = replace(note, problems=(*note.problems, *found))
             notes.append(note)
-        if not changed:
-            return self
-        return replace(self, notes=tuple(notes), _by_name={}, _by_id={}, _outlines={})
+        return self.with_notes(notes) if changed else self
 
     def with_same_faces(self, notes: Sequence[Note]) -> Vault:
         """This vault with ``notes`` in place of its own, each with the :func:`note_face`
@@ -256,7 +254,12 @@ class Vault:
 
     def with_notes(self, notes: Sequence[Note]) -> Vault:
         """This vault with ``notes`` (the same files, changed: a slug, a problem) in place of
-        its own, its indexes rebuilt."""
+        its own: its indexes copied with the new notes in them when every note keeps what
+        they are keyed by (a URL given, a problem added), else built again."""
+        if len(notes) == len(self.notes) and all(
+            _same_keys(old, new) for old, new in zip(self.notes, notes, strict=True)
+        ):
+            return self.with_same_faces(notes)
         return replace(self, notes=tuple(notes), _by_name={}, _by_id={}, _outlines={})
 
 
@@ -279,6 +282,19 @@ def _as_error(problem: Problem, *, of_note: bool = False) -> Problem:
 
 #: Obsidian links a drawing ``x.excalidraw.md`` as ``[[x.excalidraw]]``.
 _DRAWING_LINK = ".excalidraw"
+
+
+def _same_keys(old: Note, new: Note) -> bool:
+    """Whether every index of a vault finds ``new`` where it found ``old``: the same file,
+    id, title and aliases, and the same body (which :meth:`Vault._parts` reads)."""
+    return old is new or (
+        old.path == new.path
+        and old.note_id == new.note_id
+        and old.title == new.title
+        and old.aliases == new.aliases
+        and old.body == new.body
+        and old.outlined == new.outlined
+    )
 
 
 def _title_keys(note: Note) -> Iterable[str]:

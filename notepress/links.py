@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .model import Link, Note
 
@@ -172,20 +172,24 @@ def markdown_linkers(notes: Iterable[Note], targets: Iterable[Note]) -> set[Pure
     """The paths of ``notes`` whose text holds the file name, title or an alias of one of
     ``targets`` as a markdown link's address would (``Glaze recipes.md``,
     ``Glaze%20recipes.md``, or without ``.md``: ``Glaze%20recipes)``, ``<Glaze recipes#Part>``),
-    case ignored as Obsidian ignores it: more than link to them, never fewer."""
+    case ignored as Obsidian ignores it: more than link to them, never fewer.
+
+    The text is looked at with its percent escapes decoded, so that an address escaped in
+    any way (``Caf%C3%A9``, ``caf%c3%a9``, ``Café%20menu``) is found by the name as
+    written; decoding text that is no address only finds more.
+    """
     needles = set()
     for note in targets:
         # A link's address finds a note by its file name, then (as a wikilink's text does)
         # by an alias or its title.
         for written in {note.path.stem, note.title, *note.aliases}:
-            lower = written.lower()
-            for name in {lower, quote(lower), quote(lower, safe="")}:
-                needles |= {f"{name}.md", f"{name})", f"{name}#", f"{name}>"}
+            name = written.lower()
+            needles |= {f"{name}.md", f"{name})", f"{name}#", f"{name}>"}
     found = set()
     for note in notes:
         if not _MD.search(note.body) and "](" not in note.body:
             continue
-        body = note.body.lower()
+        body = unquote(note.body).lower()
         if any(needle in body for needle in needles):
             found.add(note.path)
     return found

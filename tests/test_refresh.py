@@ -349,6 +349,30 @@ def test_a_heading_edit_checks_the_notes_that_name_it_by_a_markdown_link(
     assert missing == ["clay.md", "glaze.md", "slip.md", "wedge.md"]
 
 
+def test_a_heading_named_by_a_percent_escaped_address_checks_its_linkers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Obsidian escapes an accented file name with capital hex (``Caf%C3%A9``); a writer
+    escapes the space alone, or writes capitals: each link is found, and its note checked
+    again when the heading it names is renamed (a cached ``--strict`` build kept publishing
+    one whose link broke)."""
+    files: dict[str, str | bytes] = {
+        "Café Menu.md": note_text("Café Menu", "## Part\n\nSoup.\n"),
+        "upper.md": note_text("Upper", "See [it](Caf%C3%A9%20Menu.md#Part).\n"),
+        "space.md": note_text("Space", "See [it](<Café%20Menu#Part>).\n"),
+        "shout.md": note_text("Shout", "See [it](CAF%C3%89%20MENU.md#Part).\n"),
+        "other.md": note_text("Other", "Nothing to do with it.\n"),
+    }
+    root = write_vault(tmp_path / "vault", files, CONFIG)
+    _age(root, 120)
+    notepress.load_project(root, output=tmp_path / "out").build()
+    _replace("## Part", "## Whole", "Café Menu.md")(root)
+    spy = Spy(monkeypatch)
+    _load_both(root, spy)
+    assert spy.refreshed == [True]
+    assert sorted(spy.checked) == ["Café Menu.md", "shout.md", "space.md", "upper.md"]
+
+
 def test_a_heading_many_notes_link_to_makes_a_full_load(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -15,7 +15,7 @@ changed note the result equals a full load.  Headings and block ids are read onl
 links that find the note, so when they changed, the notes with such a link are checked
 again too (while they are few: 1 % of the vault, at least 50); what a note embeds is read
 only through the loops of embeds, so a note on none, before and after, may change its
-embeds; whether a note is published (its draft flag, its own errors) is read only by the
+embeds (or move them between its sections); whether a note is published (its draft flag, its own errors) is read only by the
 URL claims, so it may change while no other note claims the URL it claims or claimed.
 When anything else changed, or a note was added, removed or renamed, or an attachment, a
 setting or a problem of the walk changed, the load is a full one.  A file whose time is
@@ -279,6 +279,10 @@ def refresh_vault(
                     indexes.append(index)
             if "state" in differs:
                 restated.append(index)
+        if index not in re_embedded and (_embeds(marked) or _embeds(snapshot.notes[index])):
+            # Which of its sections an embed sits in is no part of the face, and a loop of
+            # sections reads it (an embed moved under another heading breaks one).
+            re_embedded.append(index)
         notes[index] = marked
     shape = snapshot.shape
     if reshaped:

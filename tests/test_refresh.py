@@ -373,6 +373,26 @@ def test_a_heading_named_by_a_percent_escaped_address_checks_its_linkers(
     assert sorted(spy.checked) == ["Café Menu.md", "shout.md", "space.md", "upper.md"]
 
 
+def test_an_embed_moved_to_another_section_ends_the_loop_as_a_full_load_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two notes showing sections of each other loop only while each embed sits in the
+    section the other shows: moved under another heading, with the same headings and
+    embeds as before, the loop is gone, and the kept vault must not keep its warning."""
+    files: dict[str, str | bytes] = {
+        "a.md": note_text("A", "Alpha text.\n\n![[b#One]]\n"),
+        "b.md": note_text("B", "Beta.\n\n## One\n\n![[a]]\n\n## Two\n\nplain\n"),
+    }
+    root = write_vault(tmp_path / "vault", files, CONFIG)
+    _age(root, 120)
+    first = notepress.load_project(root, output=tmp_path / "out")
+    assert {p.path for n in first.vault.notes for p in n.problems if p.code == "embed-cycle"}
+    first.build()
+    _write(root, "b.md", note_text("B", "Beta.\n\n## One\n\nplain\n\n## Two\n\n![[a]]\n"))
+    loaded = _load_both(root, Spy(monkeypatch))
+    assert not [p for n in loaded.vault.notes for p in n.problems if p.code == "embed-cycle"]
+
+
 def test_a_heading_many_notes_link_to_makes_a_full_load(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -149,6 +149,7 @@ def test_a_markdown_image_size_is_split_from_its_alt(
 def test_embed_and_markdown_image_sizes(tmp_path: Path) -> None:
     rendered = render(
         "![[chart.png|300]] ![[chart.png|100x80]] ![[chart.png|A chart]]\n\n"
+        "![[chart.png|center|400]] ![[chart.png|tiny chart|120x90]]\n\n"
         "![Wide chart|250](img/chart.png) ![Small|100x80](https://img.example.org/c.png)\n",
         tmp_path,
     )
@@ -157,11 +158,22 @@ def test_embed_and_markdown_image_sizes(tmp_path: Path) -> None:
     assert f'<img src="{src}" alt="chart" width="300">' in html
     assert f'<img src="{src}" alt="chart" width="100" height="80">' in html
     assert f'<img src="{src}" alt="A chart">' in html
+    # A word for the theme, then the size (Obsidian's ``|center|400``): the bar is neither.
+    assert f'<img src="{src}" alt="center" width="400">' in html
+    assert f'<img src="{src}" alt="tiny chart" width="120" height="90">' in html
     assert f'<img src="{src}" alt="Wide chart" width="250">' in html
     assert '<img src="https://img.example.org/c.png" alt="Small" width="100" height="80">' in html
     assert "|" not in "".join(image.alt for image in rendered.images)
     sizes = [(image.width, image.height) for image in rendered.images]
-    assert sizes == [(300, None), (100, 80), (None, None), (250, None), (100, 80)]
+    assert sizes == [
+        (300, None),
+        (100, 80),
+        (None, None),
+        (400, None),
+        (120, 90),
+        (250, None),
+        (100, 80),
+    ]
 
 
 def test_pdf_writes_sizes_as_css_which_weasyprint_honours(tmp_path: Path) -> None:

@@ -790,9 +790,12 @@ class _RenderContext:
             return escapeHtml(_embed_text(label))
         if attachment.suffix.lower() not in IMAGE_SUFFIXES:
             return f'<a href="{escapeHtml(src)}" class="attachment">{escapeHtml(label.alias or attachment.name)}</a>'
-        alt, width, height = split_size("|" + (link.alias or ""))
+        # ``|300`` alone is a size; ``|center|300`` is a word (a theme's) then a size, and
+        # the bar between them is neither.
+        alias = link.alias or ""
+        alt, width, height = split_size(alias if "|" in alias else "|" + alias)
         if width is None:
-            alt = link.alias or attachment.stem
+            alt = alias or attachment.stem
         return f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt or attachment.stem)}"{_dims(width, height)}>'
 
     def _warn(self, link: Link, code: str, message: str) -> None:

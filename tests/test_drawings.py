@@ -188,3 +188,33 @@ def test_every_output_shows_the_drawing(tmp_path: Path) -> None:
         page.extract_text() for page in PdfReader(tmp_path / "out/print/digest.pdf").pages
     )
     assert "kettle" in text.split("The kettle:", 1)[1]
+
+
+@pytest.mark.parametrize("hint", ["center", "100%", "center 100%", "600", " 70%"])
+def test_a_drawing_embedded_with_a_placement_shows_its_name_not_the_placement(
+    tmp_path: Path, hint: str
+) -> None:
+    """What follows the bar of a drawing's embed is the drawing plugin's placement and size
+    (``|center 100%``): where the drawing is not shown, its name stands there, as for
+    ``|600``; the placement was printed as a paragraph of its own."""
+    from notepress.markdown import UrlLinks, render_note
+    from notepress.vault import load_vault
+
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "Pumps.md": note_text(
+                "Pumps",
+                f"The sketch:\n\n![[Pump room.excalidraw|{hint}]]\n\n"
+                f"And as a file: ![[Valve.excalidraw|{hint}]]\n",
+            ),
+            "Pump room.excalidraw.md": "---\nexcalidraw-plugin: parsed\n---\n# Text Elements\n",
+            "Valve.excalidraw": "{}\n",
+        },
+    )
+    vault = load_vault(root)
+    note = next(n for n in vault.notes if n.title == "Pumps")
+    html = render_note(note, vault, UrlLinks(lambda n: "https://x.example/", None)).html
+    assert "<p>Pump room.excalidraw</p>" in html
+    assert "And as a file: Valve.excalidraw</p>" in html
+    assert hint.strip() not in html

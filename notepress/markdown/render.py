@@ -760,6 +760,8 @@ class _RenderContext:
         label = _without_size(link)
         if attachment is not None and attachment.name.lower().endswith(NOT_NOTES):
             # A view or drawing shows nothing as a raw file: its text, and nothing copied.
+            if attachment.name.lower().endswith(_DRAWINGS):
+                label = label._replace(alias=None)
             return escapeHtml(_embed_text(label))
         if attachment is None:
             plan = self.plan(link)
@@ -779,6 +781,8 @@ class _RenderContext:
                 return self.render_link(label._replace(embed=False))
             if self.unshown_open:
                 return ""
+            if plan.target is not None and plan.target.drawing:
+                label = label._replace(alias=None)
             return escapeHtml(label.text if plan.target is not None else _embed_text(label))
         src = self.asset(attachment)
         kind = media_kind(attachment)
@@ -1145,6 +1149,11 @@ def _cycle(
     start = next(i for i, (note_id, _) in enumerate(chain) if note_id == target.note_id)
     loop = " -> ".join([*(name(*item) for item in chain[start:]), name(target.note_id, part)])
     return "embed-cycle", f"embeds form a cycle ({loop}); written as a link"
+
+
+#: Drawings, whose embed's words after the bar (``|center 100%``, ``|600``) are the drawing
+#: plugin's placement and size, never a label: where the drawing is not shown, its name is.
+_DRAWINGS = (".excalidraw", ".excalidraw.md")
 
 
 def _without_size(link: Link) -> Link:

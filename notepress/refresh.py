@@ -15,7 +15,8 @@ changed note the result equals a full load.  Headings and block ids are read onl
 links that find the note, so when they changed, the notes with such a link are checked
 again too (while they are few: 1 % of the vault, at least 50); what a note embeds is read
 only through the loops of embeds, so a note on none, before and after, may change its
-embeds (or move them between its sections); whether a note is published (its draft flag, its own errors) is read only by the
+embeds, and the notes that did not change must be on the loops they were on (an embed
+moved under another heading makes or breaks a loop of sections); whether a note is published (its draft flag, its own errors) is read only by the
 URL claims, so it may change while no other note claims the URL it claims or claimed.
 When anything else changed, or a note was added, removed or renamed, or an attachment, a
 setting or a problem of the walk changed, the load is a full one.  A file whose time is
@@ -29,7 +30,7 @@ import hashlib
 import os
 import posixpath
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .cache.snapshot import Snapshot
@@ -279,10 +280,6 @@ def refresh_vault(
                     indexes.append(index)
             if "state" in differs:
                 restated.append(index)
-        if index not in re_embedded and (_embeds(marked) or _embeds(snapshot.notes[index])):
-            # Which of its sections an embed sits in is no part of the face, and a loop of
-            # sections reads it (an embed moved under another heading breaks one).
-            re_embedded.append(index)
         notes[index] = marked
     shape = snapshot.shape
     if reshaped:
@@ -303,6 +300,8 @@ def refresh_vault(
     if reshaped or restated:
         shape = vault_shape(unchecked, faces)
     loops = embed_problems(unchecked)  # the whole vault's graph: once for every note
+    if not _loops_unchanged(unchecked.notes, set(changed), loops):
+        return None
     checked = {
         index: check_note(unchecked, notes[index], cache=cache, shape=shape, embeds=loops)
         for index in changed
@@ -407,6 +406,27 @@ def _what_differs(note: Note, before: Note, known: bytes) -> set[str] | None:
             differs.add("state")
         return differs
     return None
+
+
+def _loops_unchanged(
+    notes: Sequence[Note], changed: set[int], loops: Callable[[Note], list[Problem]] | None
+) -> bool:
+    """Whether every note not read again is on the loops of embeds it was on.
+
+    A loop of sections reads where a note's embeds sit among its headings, which is no
+    part of its face: an embed moved under another heading makes or breaks a loop through
+    notes that did not change.  The graph is the whole vault's and is built anyway, so
+    each unchanged note with an embed is asked again, which is exact."""
+    for index, note in enumerate(notes):
+        if index in changed:
+            continue
+        had = [(p.message, p.line) for p in note.problems if p.code == "embed-cycle"]
+        if not had and not any(link.embed for link in note.links):
+            continue
+        now = loops(note) if loops is not None else []
+        if had != [(p.message, p.line) for p in now]:
+            return False
+    return True
 
 
 def _embeds(note: Note) -> list[tuple[str, str | None]]:

@@ -54,6 +54,10 @@ _SAFE_CONFIG = (
 
 #: A merge's files, as changed against its first parent (git 2.31 and later).
 _MERGES = ("--diff-merges=first-parent",)
+#: Each commit's files with what happened to them, renames found (``R100 old new``); a git
+#: that cannot find them (blobs missing) is asked for the names alone.
+_RENAMES = ("-M", "--name-status")
+_NO_RENAMES = ("--no-renames", "--name-status")
 
 
 @dataclass(frozen=True)
@@ -75,8 +79,16 @@ def read_git_dates(
     few notes again dates them from the history its kept vault was dated from.
 
     Author dates, not committer dates: a rebase or a cherry-pick rewrites the second, while
-    the first stays the moment the change was written.  Renames are not followed (that would
-    take one ``git log --follow`` per file), so a renamed note is dated from its rename.
+    the first stays the moment the change was written.  Renames are followed, as git finds
+    them in each commit (``-M``): a note renamed or moved into another folder keeps the date
+    it was first committed under its old name, as Obsidian keeps a renamed file's creation
+    time (a folder reorganised in one commit dated every note in it anew).  Where git cannot
+    tell renames (blobs missing from a partial clone), it is asked without, and a renamed
+    note is dated from its rename.
+
+    ``paths`` are dated from the whole history, not from a ``git log`` of those paths, which
+    would see a rename into them as the file's first commit: the dates of a note are the
+    same whether it is read alone or with its vault.
 
     A merge commit lists the files it changed against its first parent (the branch merged
     into): plain ``git log`` lists none for a merge, so a note first committed by a merge
@@ -85,19 +97,36 @@ def read_git_dates(
     not know the option, is asked without it.
     """
     commit = commit or head_commit(root)
-    start = (commit,) if commit else ()
-    specs = tuple(paths) if paths is not None else (".",)
-    done = _git_log(root, (*_MERGES, *start), specs)
-    if not isinstance(done, str) and done.returncode != 0 and b"diff-merges" in done.stderr:
-        done = _git_log(root, start, specs)
-    if isinstance(done, str):
-        return {}, done
-    if done.returncode != 0:
-        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        return {}, reason[0] if reason else f"git log exited with {done.returncode}"
+    known = _DATES.get((_root_key(root), commit)) if commit else None
+    if known is not None:
+        dates = known
+    else:
+        start = (commit,) if commit else ()
+        done = _git_log(root, (*_MERGES, *start), _RENAMES)
+        if not isinstance(done, str) and done.returncode != 0 and b"diff-merges" in done.stderr:
+            done = _git_log(root, start, _RENAMES)
+        if not isinstance(done, str) and done.returncode != 0:
+            done = _git_log(root, start, _NO_RENAMES)
+        if isinstance(done, str):
+            return {}, done
+        if done.returncode != 0:
+            reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            return {}, reason[0] if reason else f"git log exited with {done.returncode}"
+        dates = _parse_log(done.stdout.decode("utf-8", "surrogateescape"))
+        if commit:
+            _DATES.clear()  # one history kept: the newest asked for
+            _DATES[(_root_key(root), commit)] = dates
     if commit and paths is None:
         _COMMITS[_root_key(root)] = commit
-    return _parse_log(done.stdout.decode("utf-8", "surrogateescape")), None
+    if paths is not None:
+        wanted = {unicodedata.normalize("NFC", path) for path in paths}
+        dates = {path: found for path, found in dates.items() if path in wanted}
+    return dates, None
+
+
+#: The dates read at a commit, by vault folder and commit: a process that builds again
+#: (watch, serve) after an edit asks for the same history, which a commit cannot change.
+_DATES: dict[tuple[str, str], dict[str, FileDates]] = {}
 
 
 #: The commit each vault's dates were last read at, by its folder: what a build that asks
@@ -149,10 +178,10 @@ def _env() -> dict[str, str]:
 
 
 def _git_log(
-    root: Path, options: Sequence[str], specs: Sequence[str]
+    root: Path, options: Sequence[str], names: Sequence[str]
 ) -> subprocess.CompletedProcess[bytes] | str:
-    """The vault's ``git log`` of the files each commit touched (of the files at ``specs``,
-    names read literally: ``[draft].md`` is no pattern); why it could not run."""
+    """The vault's ``git log`` of the files each commit touched, listed as ``names`` asks;
+    why it could not run."""
     command = [
         "git",
         *_SAFE_CONFIG,
@@ -160,13 +189,12 @@ def _git_log(
         str(root),
         "log",
         *options,
-        "--no-renames",
+        *names,
         "--relative",
-        "--name-only",
         "-z",
         f"--format={_COMMIT}%aI",
         "--",
-        *specs,
+        ".",
     ]
     try:
         return subprocess.run(
@@ -182,23 +210,42 @@ def _git_log(
 
 def _parse_log(output: str) -> dict[str, FileDates]:
     """Newest commit first, as ``git log`` writes: the first date seen for a file is its
-    last commit, the final one its first."""
+    last commit, the final one its first.
+
+    Each commit lists its files as ``status NUL path`` or, renamed or copied,
+    ``R100 NUL old NUL new``: from the commit that renamed a file on, going back, its old
+    name stands for it.
+    """
     found: dict[str, FileDates] = {}
+    #: A name in older commits, and the file of today it became.
+    became: dict[str, str] = {}
     for chunk in output.split(_COMMIT):
-        # ``-z`` ends the date with NUL, then a newline starts the names, each NUL-ended.
-        stamp, _, names = chunk.partition("\0")
+        # ``-z`` ends the date with NUL, then a newline starts the entries, each NUL-ended.
+        stamp, _, entries = chunk.partition("\0")
         try:
             moment = datetime.fromisoformat(stamp.strip())
         except ValueError:
             continue
-        if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
-            continue  # a commit dated by a broken clock dates nothing
-        for name in names.removeprefix("\n").split("\0"):
-            if not name:
+        dated = EARLIEST_YEAR <= moment.year <= LATEST_YEAR  # a broken clock dates nothing
+        fields = entries.removeprefix("\n").split("\0")
+        index = 0
+        while index < len(fields):
+            status = fields[index]
+            if not status:
+                index += 1
                 continue
-            key = unicodedata.normalize("NFC", name)
-            known = found.get(key)
-            found[key] = FileDates(first=moment, last=known.last if known else moment)
+            moved = status[0] in "RC"
+            names = fields[index + 1 : index + (3 if moved else 2)]
+            index += 3 if moved else 2
+            if not names or not names[-1]:
+                continue
+            name = unicodedata.normalize("NFC", names[-1])
+            today = became.get(name, name)
+            if dated:
+                known = found.get(today)
+                found[today] = FileDates(first=moment, last=known.last if known else moment)
+            if status[0] == "R" and names[0]:
+                became[unicodedata.normalize("NFC", names[0])] = today
     return found
 
 

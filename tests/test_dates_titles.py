@@ -376,6 +376,7 @@ def test_git_dates_undated_notes_by_their_first_and_last_commit(
         return real_run(command, *args, **kwargs)
 
     monkeypatch.setattr(gitdates.subprocess, "run", counting_run)
+    monkeypatch.setattr(gitdates, "_DATES", {})  # asked afresh, not from an earlier test
     vault = notepress.load_vault(git_vault, ParseSettings(date_from_git=True))
     # One git log for the whole vault, not one per note, from the commit HEAD names.
     assert [command[command.index("-C") + 2] for command in calls] == ["rev-parse", "log"]
@@ -429,6 +430,36 @@ def test_a_note_first_committed_by_a_merge_is_dated_by_it(tmp_path: Path) -> Non
     assert not vault.problems
 
 
+def test_a_renamed_or_moved_note_keeps_the_date_of_its_first_commit(tmp_path: Path) -> None:
+    """Obsidian Git commits a rename or a folder reorganised like any edit: the note is
+    dated from its first commit under its old name, as Obsidian keeps a renamed file's
+    creation time; a new note that takes the old name starts its own history.  A few notes
+    read again alone get the dates the whole vault's reading gave them."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = write_vault(
+        tmp_path / "repo", {"kiln.md": front("title: Kiln"), "glaze.md": front("title: Glaze")}
+    )
+    git(repo, "init", "-q")
+    _commit(repo, "first", "2021-03-01T10:00:00+00:00")
+    (repo / "Studio").mkdir()
+    git(repo, "mv", "kiln.md", "Studio/kiln log.md")
+    _commit(repo, "reorganised", "2022-05-05T10:00:00+00:00")
+    git(repo, "mv", "Studio/kiln log.md", "Studio/firing log.md")
+    write_vault(repo, {"kiln.md": front("title: Kiln again", body="Other words.\n")})
+    _commit(repo, "renamed again", "2023-09-09T10:00:00+00:00")
+    vault = notepress.load_vault(repo, ParseSettings(date_from_git=True))
+    notes = {note.path.as_posix(): note for note in vault.notes}
+    moved = notes["Studio/firing log.md"]
+    assert moved.created == datetime.fromisoformat("2021-03-01T10:00:00+00:00")
+    assert moved.updated == datetime.fromisoformat("2023-09-09T10:00:00+00:00")
+    assert notes["kiln.md"].created == datetime.fromisoformat("2023-09-09T10:00:00+00:00")
+    assert notes["glaze.md"].created == datetime.fromisoformat("2021-03-01T10:00:00+00:00")
+    alone, failure = gitdates.read_git_dates(repo, paths=["Studio/firing log.md"])
+    assert failure is None
+    assert alone == {"Studio/firing log.md": gitdates.FileDates(moved.created, moved.updated)}
+
+
 def test_a_git_without_the_merge_option_is_asked_without_it(
     git_vault: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -445,9 +476,35 @@ def test_a_git_without_the_merge_option_is_asked_without_it(
         return real_run(command, *args, **kwargs)
 
     monkeypatch.setattr(gitdates.subprocess, "run", old_git)
+    monkeypatch.setattr(gitdates, "_DATES", {})
     vault = notepress.load_vault(git_vault, ParseSettings(date_from_git=True))
     logs = [command for command in calls if "log" in command]
     assert len(logs) == 2 and "--diff-merges=first-parent" not in logs[1]
+    seed = {note.path.as_posix(): note for note in vault.notes}["seed.md"]
+    assert seed.created == datetime.fromisoformat("2021-03-04T10:00:00+01:00")
+    assert not vault.problems
+
+
+def test_a_history_whose_renames_git_cannot_find_is_read_without_them(
+    git_vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding a rename reads the files' contents, which a partial clone may lack (git
+    fails: unable to read a blob): the notes are then dated as if nothing was renamed,
+    never left undated."""
+    real_run = subprocess.run
+    logs: list[list[str]] = []
+
+    def blobless(command: list[str], *args: Any, **kwargs: Any) -> Any:
+        if "log" in command:
+            logs.append(command)
+            if "-M" in command:
+                return subprocess.CompletedProcess(command, 128, b"", b"fatal: unable to read\n")
+        return real_run(command, *args, **kwargs)
+
+    monkeypatch.setattr(gitdates.subprocess, "run", blobless)
+    monkeypatch.setattr(gitdates, "_DATES", {})
+    vault = notepress.load_vault(git_vault, ParseSettings(date_from_git=True))
+    assert len(logs) == 2 and "--no-renames" in logs[1]
     seed = {note.path.as_posix(): note for note in vault.notes}["seed.md"]
     assert seed.created == datetime.fromisoformat("2021-03-04T10:00:00+01:00")
     assert not vault.problems

@@ -15,9 +15,10 @@ changed note the result equals a full load.  Headings and block ids are read onl
 links that find the note, so when they changed, the notes with such a link are checked
 again too (while they are few: 1 % of the vault, at least 50); what a note embeds is read
 only through the loops of embeds, so a note on none, before and after, may change its
-embeds, and the notes that did not change must be on the loops they were on (an embed
-moved under another heading makes or breaks a loop of sections); whether a note is published (its draft flag, its own errors) is read only by the
-URL claims, so it may change while no other note claims the URL it claims or claimed.
+embeds, while the notes that did not change stay on the loops they were on (an embed moved
+under another heading makes or breaks a loop of sections); whether a note is published
+(its draft flag, its own errors) is read only by the URL claims, so it may change while no
+other note claims the URL it claims or claimed.
 When anything else changed, or a note was added, removed or renamed, or an attachment, a
 setting or a problem of the walk changed, the load is a full one.  A file whose time is
 too close to the moment it was listed may change again within the same tick of the

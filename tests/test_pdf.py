@@ -568,3 +568,41 @@ def test_an_ordered_list_starts_where_the_note_starts_it(tmp_path: Path) -> None
     text = "".join(page.extract_text() for page in reader(tmp_path / "out/print/digest.pdf").pages)
     # Markers are drawn apart from their item's text: the numbers, as printed.
     assert "7." in text and "8." in text and "1." not in text, text
+
+
+def test_words_before_a_picture_that_takes_the_next_line_are_not_spread(
+    tmp_path: Path,
+) -> None:
+    """A label, then on the next line a wide screenshot, is one paragraph where line
+    breaks are strict: the picture goes to a line of its own, and justified text spread
+    the two words before it across the page."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    width, height = 1400, 60
+    rows = b"".join(b"\x00" + b"\x30\xa0\x30" * width for _ in range(height))
+    strip = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "shell.md": note_text("Shell", "Status bar:\n![[strip.png]]\n\nThe end.\n"),
+            "strip.png": strip,
+            ".obsidian/app.json": '{"strictLineBreaks": true}',
+        },
+        '[site]\ntitle = "T"\n[targets.print]\nexporter = "pdf"\ntoc = false\n',
+    )
+    report = notepress.load_project(root, output=tmp_path / "out").build()
+    assert all(target.ok for target in report.targets), report.targets
+    pages = reader(tmp_path / "out/print/digest.pdf").pages
+    text = "".join(page.extract_text(extraction_mode="layout") for page in pages)
+    (line,) = [line for line in text.split("\n") if "Status" in line]
+    assert "Status bar:" in line, line

@@ -370,18 +370,34 @@ def _open_details(root: Element) -> None:
 
 
 def _mark_figures(root: Element) -> None:
-    """Paragraphs holding nothing but images (formulas are text) are set as centred figures."""
+    """Paragraphs holding nothing but images (formulas are text) are set as centred figures;
+    those holding words and a picture too, unjustified.
+
+    A picture wider than what is left of a line goes to the next one, and justified text
+    would spread the words before it across the page (``Status bar:`` then a screenshot,
+    one paragraph where line breaks are strict); an icon-sized image is only a word."""
     for p in root.iter("p"):
         children = list(p)
+        pictures = [c for c in children if c.tag == "img" and "math" not in _classes(c)]
+        if not pictures:
+            continue
         if (
-            children
-            and all(
-                c.tag == "img" and "math" not in _classes(c) and not (c.tail or "").strip()
-                for c in children
-            )
+            len(pictures) == len(children)
+            and not any((c.tail or "").strip() for c in children)
             and not (p.text or "").strip()
         ):
             p.set("class", ("figure " + (p.get("class") or "")).strip())
+        elif any(not _icon_sized(picture) for picture in pictures):
+            p.set("class", ("with-picture " + (p.get("class") or "")).strip())
+
+
+#: Pixels up to which a picture given a width is an icon, set within a line of text.
+_ICON_WIDTH = 48
+
+
+def _icon_sized(img: Element) -> bool:
+    width = img.get("width", "")
+    return width.isdigit() and int(width) <= _ICON_WIDTH
 
 
 def _fix_links(root: Element, anchors: set[str], owners: set[str], own: str) -> None:

@@ -212,6 +212,45 @@ def test_audio_and_video_embeds_are_players_with_a_link_inside(tmp_path: Path) -
     ]
 
 
+def _webm(*codecs: bytes, long_sizes: bool = False) -> bytes:
+    """A WebM file of my own with one track per codec id (``A_OPUS``, ``V_VP9``), its
+    element sizes written in one byte or, as some muxers write them, in eight."""
+
+    def element(ident: bytes, payload: bytes) -> bytes:
+        size = (
+            (b"\x01" + len(payload).to_bytes(7, "big"))
+            if long_sizes
+            else bytes([0x80 | len(payload)])
+        )
+        return ident + size + payload
+
+    header = element(b"\x1a\x45\xdf\xa3", element(b"\x42\x82", b"webm"))
+    tracks = b"".join(element(b"\xae", element(b"\x86", codec)) for codec in codecs)
+    return header + element(b"\x18\x53\x80\x67", element(b"\x16\x54\xae\x6b", tracks))
+
+
+def test_a_webm_of_sound_alone_is_played_and_enclosed_as_audio(tmp_path: Path) -> None:
+    """Obsidian's recorder saves a voice note as WebM with one Opus track: a film player
+    showed a black frame, and a feed enclosed it as video/webm.  A WebM with a picture is
+    still a film."""
+    rendered = render(
+        "![[memo.webm]]\n\n![[long memo.webm]]\n\n![[walk.webm]]\n\n![film](walk.webm)\n",
+        tmp_path,
+        files={
+            "memo.webm": _webm(b"A_OPUS"),
+            "long memo.webm": _webm(b"A_OPUS", long_sizes=True),
+            "walk.webm": _webm(b"V_VP9", b"A_OPUS"),
+        },
+    )
+    assert [(m.kind, m.media_type) for m in rendered.media] == [
+        ("audio", "audio/webm"),
+        ("audio", "audio/webm"),
+        ("video", "video/webm"),
+        ("video", "video/webm"),
+    ]
+    assert rendered.html.count("<audio ") == 2 and rendered.html.count("<video ") == 2
+
+
 def test_media_an_output_does_not_carry_is_its_label(tmp_path: Path) -> None:
     rendered = render("![[talk.mp3]] ![[paper.pdf]]\n", tmp_path, TextLinks())
     assert '<span class="media-link media-audio">\u25b6 talk.mp3</span>' in rendered.html

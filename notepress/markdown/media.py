@@ -22,6 +22,8 @@ from markdown_it.common.utils import escapeHtml
 __all__ = [
     "AUDIO_TYPES",
     "DOCUMENT_TYPES",
+    "SOUND_OR_FILM",
+    "SOUND_OR_FILM_HEAD",
     "VIDEO_TYPES",
     "Card",
     "MediaKind",
@@ -31,6 +33,7 @@ __all__ = [
     "media_kind",
     "media_label",
     "media_type",
+    "sound_only",
     "split_size",
 ]
 
@@ -44,7 +47,7 @@ AUDIO_TYPES = {
     ".wav": "audio/wav",
     ".flac": "audio/flac",
 }
-#: Video Obsidian plays.  A ``.webm`` may hold sound alone; a video player plays that too.
+#: Video Obsidian plays.  A ``.webm`` may hold sound alone (:func:`sound_only`).
 VIDEO_TYPES = {
     ".mp4": "video/mp4",
     ".m4v": "video/mp4",
@@ -55,6 +58,27 @@ VIDEO_TYPES = {
 DOCUMENT_TYPES = {".pdf": "application/pdf"}
 
 MediaKind = str  # "audio", "video" or "document"
+
+#: Containers that hold sound alone as often as film: Obsidian's own recorder saves each
+#: recording as a WebM file with one Opus track.
+SOUND_OR_FILM = (".webm",)
+#: How much of such a file is read for its tracks, which Matroska writes near the start.
+SOUND_OR_FILM_HEAD = 64 * 1024
+#: A Matroska ``CodecID`` element naming a video (``V_VP9``) or an audio (``A_OPUS``)
+#: codec: its id 0x86, then its size as an EBML number of one to eight bytes.
+_CODEC_ID = re.compile(
+    rb"\x86(?:[\x80-\xff]|[\x40-\x7f].|[\x20-\x3f].{2}|[\x10-\x1f].{3}|[\x08-\x0f].{4}"
+    rb"|[\x04-\x07].{5}|[\x02-\x03].{6}|\x01.{7})([VA])_[A-Z0-9]",
+    re.DOTALL,
+)
+
+
+def sound_only(head: bytes) -> bool:
+    """Whether the WebM file that starts with ``head`` holds sound and no picture: its
+    tracks name audio codecs and no video one.  Played as a film, a voice memo was a black
+    frame, and a feed named it a video enclosure."""
+    return {found.group(1) for found in _CODEC_ID.finditer(head)} == {b"A"}
+
 
 _SIZE = re.compile(r"^\s*(\d{1,5})(?:\s*x\s*(\d{1,5}))?\s*$")
 

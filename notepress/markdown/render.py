@@ -49,7 +49,18 @@ from .math import (
     too_complex_message,
     trimmed,
 )
-from .media import embed_card, frame_cards, media_html, media_kind, media_type, split_size
+from .media import (
+    SOUND_OR_FILM,
+    SOUND_OR_FILM_HEAD,
+    MediaKind,
+    embed_card,
+    frame_cards,
+    media_html,
+    media_kind,
+    media_type,
+    sound_only,
+    split_size,
+)
 from .memo import Reads, count_render, current_memo, face, kinds, mermaid_identity
 from .nesting import MAX_DEPTH, cap_html_depth
 from .parser import create_parser, note_tokens, parse_body
@@ -349,7 +360,10 @@ def _render(
 
 def _media(tag: str, src: str, path: PurePosixPath | None) -> Media:
     named = path if path is not None else PurePosixPath(urlsplit(src).path)
-    return Media(src, tag, media_type(named) or "application/octet-stream", path)
+    kind = media_type(named) or "application/octet-stream"
+    if tag == "audio" and kind.startswith("video/"):
+        kind = "audio/" + kind.removeprefix("video/")  # a WebM of sound alone: audio/webm
+    return Media(src, tag, kind, path)
 
 
 #: What is left of a paragraph whose last words were an embed shown as a block (see
@@ -746,6 +760,21 @@ class _RenderContext:
         self.read("file", [self.note.path.as_posix(), link.target], answer)
         return found
 
+    def media_kind(self, file: PurePosixPath) -> MediaKind | None:
+        """How the vault file ``file`` is played: by its name, and for a container of sound
+        or film by its tracks (a file the output copies is already part of the key that
+        keeps this rendering, so reading its start here keeps the rendering pure)."""
+        kind = media_kind(file)
+        if kind == "video" and file.suffix.lower() in SOUND_OR_FILM:
+            try:
+                with open(self.vault.root / file, "rb") as stream:
+                    head = stream.read(SOUND_OR_FILM_HEAD)
+            except OSError:
+                return kind
+            if sound_only(head):
+                return "audio"
+        return kind
+
     def _attachment_link(self, link: Link, text: str) -> str:
         """A plain link to a file of the vault: to its copy where the output has assets."""
         attachment = self.linked_file(link)
@@ -785,7 +814,7 @@ class _RenderContext:
                 label = label._replace(alias=None)
             return escapeHtml(label.text if plan.target is not None else _embed_text(label))
         src = self.asset(attachment)
-        kind = media_kind(attachment)
+        kind = self.media_kind(attachment)
         if kind is not None:  # played, or linked, where the output has the file; else named
             size = split_size("|" + (link.alias or ""))[1]
             name = link.alias if link.alias and size is None else attachment.name
@@ -1190,7 +1219,7 @@ def _image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any)
         if src is not None:
             context.emitted.add(src)
         name = alt or file.name
-        kind = media_kind(file)
+        kind = context.media_kind(file)
         if kind is not None:
             return media_html(kind, src, name)
         if src is None:

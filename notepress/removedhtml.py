@@ -48,8 +48,8 @@ def removed_html_problems(note: Note) -> list[Problem]:
     for html, line, meta in _raw_html(note):
         for offset, name in meta.get(HIDDEN, ()) if "hidden" not in problems else ():
             message = (
-                f"<{name}> left out with its text: the note hides it (hidden, display: none "
-                "or visibility: hidden), and Obsidian does not show it either"
+                f"<{name}> left out with its text: the note hides it (hidden, display: none, "
+                "visibility: hidden, opacity: 0...), and Obsidian does not show it either"
             )
             problems["hidden"] = Problem(
                 Severity.WARNING, "html-removed", message, note.path.as_posix(), line + offset

@@ -155,7 +155,8 @@ def test_a_note_whose_only_text_is_hidden_is_said_to_be_empty(tmp_path: Path) ->
         ("<DIALOG>x</DIALOG>", True),
         ('<p style="&#100;isplay:none">x</p>', True),
         ('<p style="d\\isplay: n\\6f ne">x</p>', True),
-        ('<p style="color: red">a \\ b</p>', False),
+        ('<p style="color: red">a b</p>', False),
+        ('<p style="color: red">a \\ b</p>', True),  # an escape may spell a word: read it
         ("A line with a backslash \\ and a <b>bold</b> word.", False),
         ("", False),
     ],
@@ -166,3 +167,53 @@ def test_the_first_look_misses_nothing_that_hides(text: str, expected: bool) -> 
     from notepress.mayhide import may_hide
 
     assert may_hide(text) is expected
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        # An attribute written twice keeps its first value.
+        '<p style="display:none" style="color: gray">SECRET</p>',
+        # The cascade: important beats later, an impossible value is dropped, "! important".
+        '<p style="display:none !important; display:inline">SECRET</p>',
+        '<p style="display:none; display:nonsense">SECRET</p>',
+        '<p style="visibility: hidden ! important">SECRET</p>',
+        # A slash that closes a start tag is ignored, or is part of an unquoted value.
+        "<div hidden class=todo/>SECRET</div>",
+        "<a hidden href=https://x.example/>SECRET</a>",
+        "<span hidden/>SECRET",
+        # Inside a raw text element, an end tag is text.
+        "<div hidden><textarea></div></textarea>SECRET</div>",
+        "<div hidden><style>p { } </div></style>SECRET</div>",
+        # A CSS escape after a quoted '>' or far into a long style.
+        "<p style=\"content: '>'; \\64 isplay: none\">SECRET</p>",
+        '<p style="' + "color: red; " * 100 + '\\64 isplay: none">SECRET</p>',
+        # Invisible by opacity or size.
+        '<span style="opacity: 0">SECRET</span>',
+        '<span style="opacity: 0%">SECRET</span>',
+        '<span style="font-size: 0px">SECRET</span>',
+    ],
+)
+def test_every_way_the_browser_hides_an_element_leaves_it_out(html: str) -> None:
+    from notepress.markdown.hiddenhtml import without_hidden
+
+    kept, left_out = without_hidden("Before. " + html + " After.")
+    assert "SECRET" not in kept and left_out
+    assert kept.startswith("Before.")
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<p style="display: none; display: block">SHOWN</p>',
+        '<p style="display: none !important; display: block !important">SHOWN</p>',
+        '<p style="display: none; display: var(--shown)">SHOWN</p>',
+        '<p style="opacity: 0.5; font-size: 12px">SHOWN</p>',
+        '<p style="visibility: hidden; visibility: visible">SHOWN</p>',
+    ],
+)
+def test_a_later_or_stronger_declaration_shows_the_element(html: str) -> None:
+    from notepress.markdown.hiddenhtml import without_hidden
+
+    kept, left_out = without_hidden(html)
+    assert "SHOWN" in kept and not left_out

@@ -1,24 +1,27 @@
 """Raw HTML a note hides, left out as Obsidian leaves it out.
 
 Obsidian keeps the ``hidden`` attribute and inline styles of a note's HTML, so an element
-written ``<span hidden>``, ``style="display: none"``, ``visibility: hidden`` or
-``content-visibility: hidden`` is not seen in it, nor a ``<dialog>`` not ``open``: a spoiler, a remark kept for later.  The
-sanitiser drops those attributes and keeps the text, so every output showed what the
-writer hid.  Here such an element is removed
-with its content before anything is rendered, and a marker token takes its place for the
-load-time warning (``html-removed``, see :mod:`notepress.removedhtml`).
+written ``<span hidden>``, ``style="display: none"``, ``visibility: hidden``,
+``content-visibility: hidden``, ``opacity: 0`` or ``font-size: 0`` is not seen in it, nor
+a ``<dialog>`` not ``open``: a spoiler, a remark kept for later.  The sanitiser drops those
+attributes and keeps the text, so every output showed what the writer hid.  Here such an
+element is removed with its content before anything is rendered, and a marker token takes
+its place for the load-time warning (``html-removed``, see :mod:`notepress.removedhtml`).
 
 As Obsidian reads HTML one markdown block at a time, an element hides only what its own
 block holds: an HTML block, or the inline content of one paragraph, heading or cell.  One
 whose end tag its block never writes hides the rest of that block, as the browser closes
 it there.  A hiding style is read as CSS reads it: comments, CSS escapes and character
-references undone, the last declaration of a property winning.
+references undone, a declaration of an impossible value dropped, an ``!important`` one
+overriding, else the last one.  A tag is read as HTML reads it: an attribute written twice
+keeps its first value, a slash closing a start tag is ignored, and an end tag inside a
+``<textarea>`` or ``<style>`` is its text.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
@@ -59,20 +62,78 @@ def _tag_name(tag: str) -> str:
 
 
 def _hiding_style(style: str) -> bool:
-    """Whether the declarations ``style`` (decoded) leave ``display: none`` or a hidden
-    ``visibility`` in force."""
-    found: dict[str, str] = {}
+    """Whether the declarations ``style`` (decoded) leave in force a ``display: none``, a
+    hidden ``visibility`` or ``content-visibility``, an ``opacity`` of 0 or a
+    ``font-size`` of 0.
+
+    Read as the cascade reads one element's declarations: a declaration whose value the
+    property cannot take is dropped (``display: nonsense`` leaves ``none`` in force), an
+    ``!important`` one (``! important`` too) is overridden only by another, and otherwise
+    the last one wins."""
+    found: dict[str, tuple[str, bool]] = {}
     plain = _CSS_ESCAPE.sub(_unescaped, _CSS_COMMENT.sub(" ", style))
     for declaration in plain.split(";"):
         name, colon, value = declaration.partition(":")
-        if colon:
-            value = value.lower().replace("!important", "").strip()
-            found[name.strip().lower()] = value
+        name, value = name.strip().lower(), value.strip().lower()
+        if not colon or name not in _HIDING:
+            continue
+        flag = _IMPORTANT.search(value)
+        important = flag is not None
+        if flag is not None:
+            value = value[: flag.start()].strip()
+        if "var(" not in value and not _HIDING[name](value):
+            continue  # a value the property cannot take: the declaration is dropped
+        earlier = found.get(name)
+        if earlier is None or important or not earlier[1]:
+            found[name] = (value, important)
+    value_of = {name: value for name, (value, _important) in found.items()}
     return (
-        found.get("display") == "none"
-        or found.get("visibility") in ("hidden", "collapse")
-        or found.get("content-visibility") == "hidden"
+        value_of.get("display") == "none"
+        or value_of.get("visibility") in ("hidden", "collapse")
+        or value_of.get("content-visibility") == "hidden"
+        or _is_zero(value_of.get("opacity"))
+        or _is_zero(value_of.get("font-size"))
     )
+
+
+#: ``!important`` at the end of a value, with any space CSS allows around the ``!``.
+_IMPORTANT = re.compile(r"!\s*important\s*$")
+_GLOBAL = frozenset({"inherit", "initial", "unset", "revert", "revert-layer"})
+_DISPLAY = frozenset(
+    {
+        "none", "contents", "block", "inline", "run-in", "flow", "flow-root", "table",
+        "flex", "grid", "ruby", "list-item", "math", "inline-block", "inline-table",
+        "inline-flex", "inline-grid", "inline-list-item", "table-row-group",
+        "table-header-group", "table-footer-group", "table-row", "table-cell",
+        "table-column-group", "table-column", "table-caption", "ruby-base", "ruby-text",
+        "ruby-base-container", "ruby-text-container", "-webkit-box", "-webkit-inline-box",
+    }
+)  # fmt: skip
+#: A number, a length or a percentage (``0``, ``.5``, ``0px``, ``12pt``, ``40%``).
+_AMOUNT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?(?:[a-z]+|%)?")
+
+
+def _is_zero(value: str | None) -> bool:
+    number = re.match(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?", value or "")
+    return number is not None and float(number.group(0)) <= 0
+
+
+def _keywords(allowed: frozenset[str]) -> Callable[[str], bool]:
+    return lambda value: (
+        value in _GLOBAL or (bool(value) and all(word in allowed for word in value.split()))
+    )
+
+
+#: The properties that may hide an element, each with the test of a value it can take.
+_HIDING: dict[str, Callable[[str], bool]] = {
+    "display": _keywords(_DISPLAY),
+    "visibility": _keywords(frozenset({"visible", "hidden", "collapse"})),
+    "content-visibility": _keywords(frozenset({"visible", "hidden", "auto"})),
+    "opacity": lambda value: value in _GLOBAL or _AMOUNT.fullmatch(value) is not None,
+    "font-size": lambda value: (
+        value in _GLOBAL or _AMOUNT.fullmatch(value) is not None or value.replace("-", "").isalpha()
+    ),
+}
 
 
 def _unescaped(match: re.Match[str]) -> str:
@@ -102,8 +163,10 @@ def without_hidden(html: str, *, whole_block: bool = True) -> tuple[str, list[tu
             continue
         left_out.append((lines, info.name))
         stop = index + 1
-        if not info.self_closing and info.name not in VOID:
-            # Never closed: the browser closes it at the end of its block.
+        if info.name not in VOID:
+            # HTML ignores a slash that closes a start tag (``<span hidden/>`` opens a span,
+            # as ``<a hidden href=x/>`` does, its slash the URL's).  Never closed, the
+            # element ends where the browser closes it: at the end of its block.
             stop = _end_of(pieces, index, info.name) or (len(pieces) if whole_block else stop)
         # The lines left out stay as line breaks: later lines keep their numbers.
         gone = sum(p.count("\n") for p in pieces[index:stop])
@@ -142,7 +205,7 @@ def _inline_without_hidden(children: list[Token]) -> list[Token]:
             index += 1
             continue
         stop = index + 1
-        if not info.self_closing and info.name not in VOID:
+        if info.name not in VOID:
             stop = _end_of(tags, index, info.name, step=1) or len(children)
         gone = sum(_breaks(c) for c in children[index:stop])
         marker = Token("html_inline", "", 0)
@@ -162,16 +225,40 @@ def _breaks(token: Token) -> int:
 
 def _end_of(tags: Sequence[str], start: int, name: str, step: int = 2) -> int | None:
     """The index just past the end tag that closes the element ``tags[start]`` opens,
-    among the tags at every ``step``-th index from it; None when none does."""
+    among the tags at every ``step``-th index from it; None when none does.
+
+    What a raw text element holds (a ``<textarea>``, ``<style>`` or ``<script>``) is text
+    to the browser, its tags too: only that element's own end tag ends it."""
     depth = 0
-    for index in range(start, len(tags), step):
+    raw: str | None = name if name in _RAW_TEXT else None
+    for index in range(start + step, len(tags), step):
         info = tag_info(tags[index]) if tags[index] else None
-        if info is None or info.name != name or info.self_closing:
+        if info is None:
             continue
-        depth += -1 if info.end else 1
-        if depth == 0:
-            return index + 1
+        if raw is not None:
+            if info.end and info.name == raw:
+                if raw == name:
+                    return index + 1
+                raw = None
+            continue
+        if info.name in _RAW_TEXT and not info.end:
+            raw = info.name
+            continue
+        if info.name != name:
+            continue
+        if info.end:
+            if depth == 0:
+                return index + 1
+            depth -= 1
+        else:
+            depth += 1
     return None
+
+
+#: Elements whose content the browser reads as text until their own end tag.
+_RAW_TEXT = frozenset(
+    {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes"}
+)
 
 
 class _StartTag(HTMLParser):
@@ -182,7 +269,10 @@ class _StartTag(HTMLParser):
         self.found: dict[str, str | None] = {}
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.found = {name.lower(): value for name, value in attrs}
+        # An attribute written twice keeps its first value, as the browser keeps it.
+        self.found = {}
+        for name, value in attrs:
+            self.found.setdefault(name.lower(), value)
 
     handle_startendtag = handle_starttag
 

@@ -595,7 +595,10 @@ def _stale_target_problems(
         theirs = other is not None and owner.others(other)
         if other is not None and theirs and other.vault != owner.vault:
             continue
-        withdrawn = _withdraw(config.output / name, vault, gone_too=False)
+        # Built from this vault, by the record: a note it names that the vault lacks was
+        # deleted (or moved out, or given another id), which withdraws it as a draft does.
+        ours = other is not None and other.vault == owner.vault
+        withdrawn = _withdraw(config.output / name, vault, gone_too=ours)
         where = f"the folder {shown(name + '/')}"
         if theirs:
             if withdrawn:
@@ -610,18 +613,24 @@ def _stale_target_problems(
         else:
             message = stale_message(name)
         problems.append(Problem(Severity.WARNING, "output-stale-target", message, "output"))
-    return problems + _private_copies(config, vault)
+    return problems + _private_copies(config, vault, owners)
 
 
-def _private_copies(config: Config, vault: Vault) -> list[Problem]:
+def _private_copies(config: Config, vault: Vault, owners: Mapping[str, Owner]) -> list[Problem]:
     """A warning for each copy the user made of a target's output (see
     :func:`~notepress.output.copied_targets`) that publishes a note of this vault that is
-    private now: no build wrote it, so none removes it, but it must not go unsaid."""
+    private now (deleted too, when the target copied was built from this vault): no build
+    wrote it, so none removes it, but it must not go unsaid."""
     problems = []
     public = {note.note_id for note in vault.notes if note.published}
     ours = {note.note_id for note in vault.notes}
+    vault_root = config_owner(config, vault.root).vault
     for name, target in copied_targets(config.output):
-        private = sorted(((manifest_notes(config.output / name) or set()) & ours) - public)
+        named = manifest_notes(config.output / name) or set()
+        built = owners.get(target)
+        if built is None or built.vault != vault_root:
+            named &= ours  # another vault's note ids are its own
+        private = sorted(named - public)
         if not private:
             continue
         listed = ", ".join(private[:3]) + (" ..." if len(private) > 3 else "")

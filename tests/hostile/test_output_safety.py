@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -324,13 +325,26 @@ def test_a_build_found_unchanged_still_names_a_stale_folder(tmp_path: Path) -> N
         assert "output: warning[output-stale-target]: the folder meta/ holds" in run.stderr
 
 
-def test_a_removed_target_that_published_a_note_private_now_is_removed(tmp_path: Path) -> None:
-    """Kept, it would go on publishing the note made a draft in the same edit."""
+def _made_a_draft(note: Path) -> None:
+    note.write_text(note.read_text().replace("draft: false", "draft: true"))
+
+
+#: Two ways of making a note private: a draft, and the strongest, deleting it.
+_WITHDRAWALS = pytest.mark.parametrize(
+    "withdraw", [_made_a_draft, Path.unlink], ids=["draft", "deleted"]
+)
+
+
+@_WITHDRAWALS
+def test_a_removed_target_that_published_a_note_private_now_is_removed(
+    tmp_path: Path, withdraw: Callable[[Path], None]
+) -> None:
+    """Kept, it would go on publishing the note made a draft, or deleted, in the same edit
+    (a folder this vault's builds wrote, by the record: its notes are this vault's)."""
     vault = notes_vault(tmp_path / "vault", _NEWS_AND_META)
     assert run_cli("build", vault).code == 0
     meta = _drop_meta_target(vault)
-    keep = vault / "notes" / "keep.md"
-    keep.write_text(keep.read_text().replace("draft: false", "draft: true"))
+    withdraw(vault / "notes" / "keep.md")
     run = run_cli("build", vault)
     assert run.code == 0, run.output
     assert (
@@ -341,10 +355,14 @@ def test_a_removed_target_that_published_a_note_private_now_is_removed(tmp_path:
     assert not meta.exists()
 
 
-def test_a_copy_of_a_target_folder_is_the_users_and_is_never_removed(tmp_path: Path) -> None:
+@_WITHDRAWALS
+def test_a_copy_of_a_target_folder_is_the_users_and_is_never_removed(
+    tmp_path: Path, withdraw: Callable[[Path], None]
+) -> None:
     """``cp -a news news-2023`` keeps last year's feed online: no build wrote the copy (its
     manifest names the target ``news``), so neither a build nor ``clean --stale`` removes
-    it; one that publishes a note private now is said to, naming the notes."""
+    it; one that publishes a note private now (a draft, or deleted) is said to, naming the
+    notes."""
     vault = notes_vault(tmp_path / "vault", '[targets.news]\nexporter = "feed"\n')
     assert run_cli("build", vault).code == 0
     output = vault / "_publish"
@@ -352,8 +370,7 @@ def test_a_copy_of_a_target_folder_is_the_users_and_is_never_removed(tmp_path: P
     before = snapshot(output / "news-2023")
     run = run_cli("build", vault)  # nothing private: nothing to say of the copy
     assert run.code == 0 and "news-2023" not in run.output, run.output
-    keep = vault / "notes" / "keep.md"
-    keep.write_text(keep.read_text().replace("draft: false", "draft: true"))
+    withdraw(vault / "notes" / "keep.md")
     run = run_cli("build", vault)
     assert run.code == 0, run.output
     assert (

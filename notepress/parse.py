@@ -775,6 +775,13 @@ def _yaml_kind(value: object) -> str:
     return "list" if isinstance(value, list) else f"scalar ({type(value).__name__})"
 
 
+#: Warnings whose advice would publish a note (a draft key, a date, an id): a drawing is
+#: never published, so to it they say only what cannot help.
+_ADVICE_TO_PUBLISH = frozenset(
+    {"draft-missing", "draft-empty", "created-missing", "note-id-missing"}
+)
+
+
 def _build_note(
     path: PurePosixPath,
     meta: dict[str, Any],
@@ -793,7 +800,8 @@ def _build_note(
     )
     title = _title(path, written_title, outline.first_h1 if outline else None, settings.title_from)
     draft = _draft(_flags_any_case(meta, report), settings, report)
-    if DRAWING_KEY in meta:
+    drawing = DRAWING_KEY in meta
+    if drawing:
         if not draft:
             report.warn(
                 "drawing-not-note",
@@ -858,7 +866,9 @@ def _build_note(
         headings=outline.headings_for(title) if outline else (),
         block_ids=outline.block_ids if outline else frozenset(),
         field_lines=MappingProxyType(dict(report.key_lines)),
-        problems=tuple(report.problems),
+        problems=tuple(
+            p for p in report.problems if not (drawing and p.code in _ADVICE_TO_PUBLISH)
+        ),
         created_from=created_from,
         updated_from=updated_from,
         outlined=outline is not None,

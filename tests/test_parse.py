@@ -542,6 +542,19 @@ def test_an_excalidraw_drawing_under_any_name_is_never_a_note_of_any_output() ->
     assert chosen == (note,)  # not even a private reading copy takes it
 
 
+@pytest.mark.parametrize("publish_without_draft_key", [False, True])
+def test_a_drawing_gets_no_advice_that_would_publish_it(publish_without_draft_key: bool) -> None:
+    """Undated, without a draft key or an id, a drawing was told to add 'draft: false' or
+    a date to be published, which would publish nothing: it is told only that it is a
+    drawing, and that only where a note like it would have been published."""
+    text = "---\nexcalidraw-plugin: parsed\ntags: [sketch]\n---\n# Text Elements\nA box ^abc12345\n"
+    settings = ParseSettings(publish_without_draft_key=publish_without_draft_key)
+    drawing = parse(text, "media/Tree sketch.md", settings=settings)
+    assert drawing.draft and not drawing.published
+    expected = ["drawing-not-note"] if publish_without_draft_key else []
+    assert [p.code for p in drawing.problems] == expected
+
+
 def test_a_link_or_embed_of_a_drawing_by_its_frontmatter_is_told_like_any_drawing(
     tmp_path: Path,
 ) -> None:

@@ -759,6 +759,14 @@ def reference_problem(
     if target.file is None:
         if target.note is not None:
             return None  # a note's name without ``.md``, as Obsidian reads it
+        if not path.suffix:
+            # A name without an extension names a note not written yet, as Obsidian reads
+            # it (it offers to create it): unresolved, as ``[[Kernel tricks]]`` is.
+            return (
+                "link-unresolved",
+                f"no note or file is called {link_path(written) or unquote(written)!r}; "
+                "its text stays",
+            )
         if "\\" in unquote(written):  # ``img\a.png``: one name, to a URL as to Obsidian
             why = "no such file in the vault (write / between folders: \\ is part of a name)"
         elif any(part.startswith(".") for part in path.parts[:-1]):

@@ -514,7 +514,9 @@ def test_a_markdown_link_without_md_finds_the_note_of_that_name(tmp_path: Path) 
             "link-heading-missing",
             "Other Note.md has no heading 'Nope'; the link leads to the note",
         ),
-        (6, "asset-missing", "'Missing Thing': no such file in the vault; left out"),
+        # A name without an extension that finds nothing is a note not written yet, as
+        # [[Missing Thing]] is: unresolved, its text kept (it was said "asset-missing").
+        (6, "link-unresolved", "no note or file is called 'Missing Thing'; its text stays"),
     ]
     other = next(note for note in vault.notes if note.title == "Other Note")
     a = next(note for note in vault.notes if note.title == "A")

@@ -401,6 +401,20 @@ def test_a_book_draws_plain_tex_fractions(tmp_path: Path) -> None:
     assert all(list(formula.iter(f"{MATHML}mfrac")) for formula in formulas)
 
 
+def test_a_book_draws_degrees_and_the_old_calligraphic_switch(tmp_path: Path) -> None:
+    """MathJax and KaTeX draw ``90\\degree`` and ``\\cal{S}``, pandoc's reader did not: the
+    book showed the TeX of each, with an epub-math warning."""
+    body = "A right angle is $90\\degree$ and the set $\\cal{S}$.\n"
+    page = _book_page(tmp_path, "Angles", body, b"<math")
+    formulas = list(ET.fromstring(page).iter(f"{MATHML}math"))
+    assert len(formulas) == 2 and b"math-tex" not in page, page
+    assert "\u2218" in "".join(formulas[0].itertext())  # the ring of a degree
+    assert any(
+        mi.get("mathvariant") == "script" or "\U0001d4ae" in (mi.text or "")
+        for mi in formulas[1].iter(f"{MATHML}mi")
+    )
+
+
 @pytest.mark.parametrize(
     ("tex", "annotated"),
     [

@@ -660,12 +660,21 @@ def _for_tex_readers(tex: str) -> str:
       its normal size.
     * Plain TeX's fractions, ``{a \\over b}``, are written ``\\frac{a}{b}`` (most of one
       statistics vault's refused formulas).
+    * ``\\degree`` is written ``^{\\circ}`` and ``\\cal`` ``\\mathcal``, as pandoc reads them.
     """
     if any(word in tex for word in _SIZE_WORDS):
         tex = _SIZES.sub(lambda found: found.group(0) if found.group(0) == "\\\\" else "", tex)
     if "\\over" in tex:
         tex = _over_as_frac(tex)
+    if "\\degree" in tex or "\\cal" in tex:
+        tex = _UNREAD_BY_PANDOC.sub(lambda found: _AS_PANDOC_READS[found.group(1)], tex)
     return tex
+
+
+#: Commands MathJax and KaTeX draw (Obsidian's and Quartz's renderers) that pandoc's
+#: reader lacks, with what it reads: ``90\degree`` and the old font switch ``\cal``.
+_AS_PANDOC_READS = {"degree": "^{\\circ}", "cal": "\\mathcal"}
+_UNREAD_BY_PANDOC = re.compile(r"\\(degree|cal)(?![A-Za-z])")
 
 
 #: A command, a control symbol (``\\{``, ``\\\\``), a brace, or any other character.

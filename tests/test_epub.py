@@ -1185,7 +1185,7 @@ def test_a_formula_pandoc_cannot_write_is_named_by_its_note_and_line(
                 "> [!note] Sum\n" + display.replace("\n", "\n> ").replace("$$", "> $$", 1) + "\n",
                 created="2020-01-05",
             ),
-            "preamble.sty": "\\newcommand{\\ang}[1]{#1 \\degree}\n",
+            "preamble.sty": "\\newcommand{\\ang}[1]{\\fbox{#1}}\n",
         },
         config='[targets.book]\nexporter = "epub"\n',
     )

@@ -7,6 +7,7 @@ the loader that validates a target against the registry lives apart, in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -31,13 +32,28 @@ __all__ = [
     "Site",
     "Target",
     "VaultOptions",
+    "quartz_path",
 ]
 
 #: The options dataclass of one exporter (see :class:`notepress.exporter.Exporter`).
 OptionsT = TypeVar("OptionsT")
 
 DEFAULT_OUTPUT = "_publish"
-_URL_FIELDS = ("note_id", "slug", "path", "stem", "year", "month", "day")
+_URL_FIELDS = ("note_id", "slug", "path", "stem", "quartz", "year", "month", "day")
+
+
+def quartz_path(path: PurePosixPath) -> str:
+    """The URL path Quartz (4) serves the note at vault path ``path`` from: ``.md`` cut,
+    in each folder and name whitespace written ``-``, ``%`` ``-percent`` and ``?`` ``-q``,
+    and an ``index`` (or ``_index``) note served as its folder (``Folder-A/``).  For a
+    site built by Quartz from this vault, so that a feed's links find its pages."""
+    parts = [
+        re.sub(r"\s", "-", part).replace("%", "-percent").replace("?", "-q")
+        for part in path.with_suffix("").parts
+    ]
+    if parts and parts[-1] in ("index", "_index"):
+        return "/".join(parts[:-1]) + "/" if len(parts) > 1 else ""
+    return "/".join(parts)
 
 
 @dataclass(frozen=True)
@@ -55,7 +71,7 @@ class Site:
         "",
         "URL of a note's page on your site, relative to url, for a site that shows notes "
         "(notepress writes no note pages); empty: outputs link to no note page. "
-        "Fields: {note_id} {slug} {path} {stem} {year} {month} {day}.",
+        "Fields: {note_id} {slug} {path} {stem} {quartz} {year} {month} {day}.",
         fields=_URL_FIELDS,
     )
     publish_without_draft_key: bool = option(
@@ -99,6 +115,7 @@ class Site:
             "slug": quote(note.slug or note_slug(note.title, fallback=note.note_id.lower())),
             "path": quote(PurePosixPath(note.path).with_suffix("").as_posix()),
             "stem": quote(note.path.stem),
+            "quartz": quote(quartz_path(PurePosixPath(note.path))),
             "year": f"{created.year:04d}" if created else "0000",
             "month": f"{created.month:02d}" if created else "00",
             "day": f"{created.day:02d}" if created else "00",

@@ -210,6 +210,30 @@ def test_urls_that_differ_only_in_case_collide(tmp_path: Path) -> None:
     assert "url-collision" in codes_of(project.vault.notes[1])
 
 
+def test_quartz_urls_are_the_pages_quartz_serves(tmp_path: Path) -> None:
+    """A garden Quartz builds from the vault serves ``Signals Course/Phase Delay.md`` at
+    ``Signals-Course/Phase-Delay`` and a folder's index at the folder: with ``{path}`` every
+    feed link was a page the site does not have.  Two notes Quartz would serve at one
+    address are one URL here too."""
+    files = {
+        "Signals Course/Phase Delay.md": note_text("Phase", note_id="230301PD01"),
+        "Signals Course/index.md": note_text("Course", note_id="230302CI01"),
+        "Budget 50% cut?.md": note_text("Budget", note_id="230303BC01"),
+        "Dash-Twin.md": note_text("First twin", note_id="230304DT01"),
+        "Dash Twin.md": note_text("Second twin", note_id="230305DT01"),
+        "日本 語.md": note_text("Japanese", note_id="230306JP01"),
+    }
+    project = project_of(tmp_path, files, site='note_url = "{quartz}"')
+    found = urls(project)
+    base = "https://notes.example.org/"
+    assert found["Signals Course/Phase Delay.md"] == base + "Signals-Course/Phase-Delay"
+    assert found["Signals Course/index.md"] == base + "Signals-Course/"
+    assert found["Budget 50% cut?.md"] == base + "Budget-50-percent-cut-q"
+    assert found["日本 語.md"] == base + "%E6%97%A5%E6%9C%AC-%E8%AA%9E"
+    twins = [n for n in project.vault.notes if n.path.stem in ("Dash Twin", "Dash-Twin")]
+    assert sum("url-collision" in codes_of(twin) for twin in twins) == 1
+
+
 def test_transliterated_titles_that_meet_collide(tmp_path: Path) -> None:
     files = {
         "one.md": note_text("京 notes", note_id="230301JA01"),

@@ -99,7 +99,10 @@ def test_note_url_format_tricks_are_config_errors(
         ("{slug:{note_id}}", "a format spec is not allowed"),
         ("{0}", "unknown field {0}"),
         ("{}", "empty field {}"),
-        ("{nope}/", "unknown field {nope} (fields: note_id, slug, path, stem, year, month, day)"),
+        (
+            "{nope}/",
+            "unknown field {nope} (fields: note_id, slug, path, stem, quartz, year, month, day)",
+        ),
         ("notes/{slug", "expected '}' before end of string (write {{ or }} for a literal"),
         ("notes/}{slug}", "Single '}' encountered in format string (write {{ or }}"),
     ],

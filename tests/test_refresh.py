@@ -316,6 +316,25 @@ def test_a_heading_or_block_edit_checks_the_note_and_the_notes_that_link_to_it(
     assert len(spy.parsed) == 1  # the notes that link to it come from the parse cache
 
 
+def _heading_renamed(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    files: dict[str, str | bytes],
+    name: str,
+    heading: str,
+) -> tuple[Spy, notepress.Project]:
+    """Build ``files``, rename ``## heading`` of the note ``name``, and load again: the kept
+    vault is refreshed, not loaded whole, and equals a load without the cache."""
+    root = write_vault(tmp_path / "vault", files, CONFIG)
+    _age(root, 120)
+    notepress.load_project(root, output=tmp_path / "out").build()
+    _replace(f"## {heading}", f"## {heading} renamed", name)(root)
+    spy = Spy(monkeypatch)
+    loaded = _load_both(root, spy)
+    assert spy.refreshed == [True]
+    return spy, loaded
+
+
 def test_a_heading_edit_checks_the_notes_that_name_it_by_a_markdown_link(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -332,13 +351,7 @@ def test_a_heading_edit_checks_the_notes_that_name_it_by_a_markdown_link(
         "wedge.md": note_text("Wedge", "By alias: [the firing](<Hot box#Firing>).\n"),
         "other.md": note_text("Other", "Nothing to do with it.\n"),
     }
-    root = write_vault(tmp_path / "vault", files, CONFIG)
-    _age(root, 120)
-    notepress.load_project(root, output=tmp_path / "out").build()
-    _replace("## Firing", "## Cooling", "kiln.md")(root)
-    spy = Spy(monkeypatch)
-    loaded = _load_both(root, spy)
-    assert spy.refreshed == [True]
+    spy, loaded = _heading_renamed(tmp_path, monkeypatch, files, "kiln.md", "Firing")
     assert sorted(spy.checked) == ["clay.md", "glaze.md", "kiln.md", "slip.md", "wedge.md"]
     missing = sorted(
         note.path.name
@@ -363,13 +376,7 @@ def test_a_heading_named_by_a_percent_escaped_address_checks_its_linkers(
         "shout.md": note_text("Shout", "See [it](CAF%C3%89%20MENU.md#Part).\n"),
         "other.md": note_text("Other", "Nothing to do with it.\n"),
     }
-    root = write_vault(tmp_path / "vault", files, CONFIG)
-    _age(root, 120)
-    notepress.load_project(root, output=tmp_path / "out").build()
-    _replace("## Part", "## Whole", "Café Menu.md")(root)
-    spy = Spy(monkeypatch)
-    _load_both(root, spy)
-    assert spy.refreshed == [True]
+    spy, _loaded = _heading_renamed(tmp_path, monkeypatch, files, "Café Menu.md", "Part")
     assert sorted(spy.checked) == ["Café Menu.md", "shout.md", "space.md", "upper.md"]
 
 

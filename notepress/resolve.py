@@ -27,15 +27,18 @@ from typing import Generic, TypeVar
 
 from .slugs import lookup_key
 
-__all__ = ["NOT_NOTES", "Found", "PathIndex", "folder_key", "view_kind"]
+__all__ = ["DRAWINGS", "NOT_NOTES", "Found", "PathIndex", "folder_key", "view_kind"]
 
 T = TypeVar("T")
 
+#: Excalidraw's drawings, whose embed's words after the bar (``|center 100%``, ``|600``)
+#: are the drawing plugin's placement and size, never a label.
+DRAWINGS = (".excalidraw", ".excalidraw.md")
 #: Files that are Obsidian views or drawings, not notes: never published, and a link or an
 #: embed of one is written as its text.  Obsidian draws them; as raw files they show a
 #: reader nothing but their source (a view's filters, a canvas's cards and the paths of the
 #: notes it lays out, private ones too).
-NOT_NOTES = (".base", ".canvas", ".excalidraw", ".excalidraw.md")
+NOT_NOTES = (".base", ".canvas", *DRAWINGS)
 
 _RELATIVE = ("./", "../")
 
@@ -48,7 +51,7 @@ def view_kind(path: PurePosixPath) -> str | None:
         return None
     if name.endswith(".base"):
         return "Bases view"
-    return "canvas" if name.endswith(".canvas") else "Excalidraw drawing"
+    return "Excalidraw drawing" if name.endswith(DRAWINGS) else "canvas"
 
 
 @dataclass(frozen=True)

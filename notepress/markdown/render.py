@@ -26,7 +26,7 @@ from ..budget import BudgetExceeded, cpu_budget, too_slow
 from ..errors import NoteRenderError  # in the error tree; still importable from here
 from ..links import WIKILINK_RE, embed_part_message, parse_wikilink
 from ..model import Link, Note, Problem, Severity
-from ..resolve import NOT_NOTES
+from ..resolve import DRAWINGS, NOT_NOTES
 from ..slugs import heading_slug
 from ..words import count_words
 from .blockids import BLOCK_ID, block_anchor, with_id
@@ -789,7 +789,7 @@ class _RenderContext:
         label = _without_size(link)
         if attachment is not None and attachment.name.lower().endswith(NOT_NOTES):
             # A view or drawing shows nothing as a raw file: its text, and nothing copied.
-            if attachment.name.lower().endswith(_DRAWINGS):
+            if attachment.name.lower().endswith(DRAWINGS):  # its placement is no label
                 label = label._replace(alias=None)
             return escapeHtml(_embed_text(label))
         if attachment is None:
@@ -1178,11 +1178,6 @@ def _cycle(
     start = next(i for i, (note_id, _) in enumerate(chain) if note_id == target.note_id)
     loop = " -> ".join([*(name(*item) for item in chain[start:]), name(target.note_id, part)])
     return "embed-cycle", f"embeds form a cycle ({loop}); written as a link"
-
-
-#: Drawings, whose embed's words after the bar (``|center 100%``, ``|600``) are the drawing
-#: plugin's placement and size, never a label: where the drawing is not shown, its name is.
-_DRAWINGS = (".excalidraw", ".excalidraw.md")
 
 
 def _without_size(link: Link) -> Link:
